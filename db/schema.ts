@@ -1,0 +1,199 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+// All times are integer milliseconds since the epoch (UTC).
+const ms = (name: string) => integer(name, { mode: 'number' });
+
+export const SUBSCRIBER_STATUSES = [
+  'pending', // signed up, not confirmed yet
+  'active', // confirmed, receiving the sequence
+  'completed', // received every step
+  'converted', // booked a consult; the sequence ends
+  'unsubscribed',
+  'suppressed', // hard bounce, complaint or provider suppression
+  'erased', // personal data removed (GDPR)
+] as const;
+export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
+
+export const subscribers = sqliteTable(
+  'subscribers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    // Normalised address; null once erased.
+    email: text('email'),
+    // Keyed hash (HMAC with SECRET_KEY) of the normalised address. Kept after
+    // erase so an erased or suppressed address is never mailed by mistake.
+    emailHash: text('email_hash').notNull(),
+    firstName: text('first_name'),
+    timezone: text('timezone').notNull(),
+    status: text('status', { enum: SUBSCRIBER_STATUSES }).notNull().default('pending'),
+    // Bumped on every re-subscribe so links from an earlier round stop working.
+    tokenGeneration: integer('token_generation').notNull().default(0),
+    source: text('source'),
+    signupIp: text('signup_ip'),
+    signupUserAgent: text('signup_user_agent'),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+    // Last confirmation email sent (at most one per 10 minutes).
+    confirmationSentAt: ms('confirmation_sent_at'),
+    // Consent record, written when the subscriber confirms.
+    confirmedAt: ms('confirmed_at'),
+    consentText: text('consent_text'),
+    consentVersion: text('consent_version'),
+    consentIp: text('consent_ip'),
+    consentUserAgent: text('consent_user_agent'),
+    consentSource: text('consent_source'),
+    unsubscribedAt: ms('unsubscribed_at'),
+    suppressedAt: ms('suppressed_at'),
+    suppressedReason: text('suppressed_reason'),
+    convertedAt: ms('converted_at'),
+    completedAt: ms('completed_at'),
+    erasedAt: ms('erased_at'),
+    // The due work: the next sequence step and when it may go. Both null
+    // when nothing is scheduled, so the due index holds only live rows.
+    nextStep: integer('next_step'),
+    nextSendAt: ms('next_send_at'),
+    lastSequenceSentAt: ms('last_sequence_sent_at'),
+  },
+  (t) => [
+    uniqueIndex('subscribers_email_hash_unique').on(t.emailHash),
+    index('subscribers_due_idx').on(t.nextSendAt).where(sql`${t.nextSendAt} is not null`),
+    index('subscribers_status_idx').on(t.status),
+    index('subscribers_created_idx').on(t.createdAt),
+  ],
+);
+
+export const BATCH_STATUSES = ['ready', 'sent', 'failed'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+// One provider request (up to 100 emails). Its payload is persisted before it
+// is sent, so after a crash the identical request is repeated with the same
+// idempotency key.
+export const batches = sqliteTable(
+  'batches',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    status: text('status', { enum: BATCH_STATUSES }).notNull().default('ready'),
+    idempotencyKey: text('idempotency_key').notNull(),
+    // JSON of the exact request body; cleared once sent so no personal data lingers.
+    payload: text('payload'),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: ms('lease_expires_at'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ms('next_attempt_at'),
+    lastError: text('last_error'),
+    createdAt: ms('created_at').notNull(),
+    sentAt: ms('sent_at'),
+  },
+  (t) => [
+    uniqueIndex('batches_idempotency_key_unique').on(t.idempotencyKey),
+    index('batches_status_idx').on(t.status),
+  ],
+);
+
+export const DELIVERY_KINDS = ['confirmation', 'sequence', 'test'] as const;
+export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
+export const DELIVERY_STATUSES = ['queued', 'sent', 'failed', 'dropped'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    subscriberId: integer('subscriber_id').references(() => subscribers.id),
+    kind: text('kind', { enum: DELIVERY_KINDS }).notNull(),
+    // Sequence step (1..8); 0 for the confirmation email and tests.
+    step: integer('step').notNull().default(0),
+    templateId: text('template_id').notNull(),
+    templateVersion: text('template_version'),
+    subject: text('subject').notNull(),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('queued'),
+    batchId: integer('batch_id').references(() => batches.id),
+    providerId: text('provider_id'),
+    error: text('error'),
+    createdAt: ms('created_at').notNull(),
+    sentAt: ms('sent_at'),
+    // Provider events, first time seen.
+    deliveredAt: ms('delivered_at'),
+    delayedAt: ms('delayed_at'),
+    openedAt: ms('opened_at'),
+    clickedAt: ms('clicked_at'),
+    bouncedAt: ms('bounced_at'),
+    complainedAt: ms('complained_at'),
+  },
+  (t) => [
+    // Exactly once: one sequence delivery per (subscriber, step).
+    uniqueIndex('deliveries_sequence_once')
+      .on(t.subscriberId, t.step)
+      .where(sql`${t.kind} = 'sequence'`),
+    index('deliveries_batch_idx').on(t.batchId),
+    index('deliveries_provider_idx').on(t.providerId),
+    index('deliveries_step_idx').on(t.step, t.status),
+  ],
+);
+
+// Webhook events from the provider; the primary key is the event (svix) id,
+// so a replay is a no-op.
+export const providerEvents = sqliteTable(
+  'provider_events',
+  {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    providerId: text('provider_id'),
+    deliveryId: integer('delivery_id').references(() => deliveries.id),
+    occurredAt: ms('occurred_at').notNull(),
+    receivedAt: ms('received_at').notNull(),
+    detail: text('detail'),
+  },
+  (t) => [index('provider_events_delivery_idx').on(t.deliveryId)],
+);
+
+// Addresses never to be mailed again, by keyed hash.
+export const suppressions = sqliteTable('suppressions', {
+  emailHash: text('email_hash').primaryKey(),
+  reason: text('reason').notNull(),
+  createdAt: ms('created_at').notNull(),
+});
+
+export const ACTIVITY_TYPES = [
+  'signup',
+  'confirmation_sent',
+  'confirmed',
+  'unsubscribed',
+  'bounced',
+  'complained',
+  'suppressed',
+  'converted',
+  'completed',
+  'erased',
+] as const;
+export type ActivityType = (typeof ACTIVITY_TYPES)[number];
+
+// Append-only history of what happened to each subscriber; the funnel is
+// counted from it per day.
+export const activity = sqliteTable(
+  'activity',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    subscriberId: integer('subscriber_id').references(() => subscribers.id),
+    type: text('type', { enum: ACTIVITY_TYPES }).notNull(),
+    at: ms('at').notNull(),
+    detail: text('detail'),
+  },
+  (t) => [
+    index('activity_type_at_idx').on(t.type, t.at),
+    index('activity_subscriber_idx').on(t.subscriberId),
+  ],
+);
+
+// Small worker state that must survive restarts (e.g. a daily-quota pause).
+export const workerState = sqliteTable('worker_state', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+});
+
+export type Subscriber = typeof subscribers.$inferSelect;
+export type NewSubscriber = typeof subscribers.$inferInsert;
+export type Delivery = typeof deliveries.$inferSelect;
+export type Batch = typeof batches.$inferSelect;

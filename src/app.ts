@@ -1,0 +1,44 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { Db } from '../db/client.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { Transport } from './mail/transport.js';
+import { errorBody } from './routes/errors.js';
+import { healthRoutes } from './routes/health.js';
+
+/** Everything the app needs from outside; injected so tests control each part. */
+export type AppDeps = {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  transport: Transport;
+  logger: Logger;
+};
+
+export type AppEnv = { Variables: { requestId: string } };
+
+/** Builds the HTTP app. No side effects: nothing listens, nothing is scheduled. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.route('/', healthRoutes(deps));
+
+  app.notFound((c) => c.json(errorBody('not_found', 'No such route.'), 404));
+
+  // Bad input is a 4xx; anything else is logged and answered without details.
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const code = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : 'bad_request';
+      const res = c.json(errorBody(code, err.message || 'Bad request.'), status);
+      if (err.res) err.res.headers.forEach((v, k) => res.headers.set(k, v));
+      return res;
+    }
+    deps.logger.error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');
+    return c.json(errorBody('internal', 'Something went wrong on our side. Please try again later.'), 500);
+  });
+
+  return app;
+}

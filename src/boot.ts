@@ -1,0 +1,35 @@
+import { openDb, type Db } from '../db/client.js';
+import { systemClock, type Clock } from './clock.js';
+import { resolveConfig, type Config } from './config.js';
+import { ConfigError, loadEnv, readDotEnv } from './env.js';
+import { createLogger, type Logger } from './logger.js';
+import { createTransport } from './mail/index.js';
+import type { Transport } from './mail/transport.js';
+
+export type Runtime = { config: Config; db: Db; clock: Clock; logger: Logger; transport: Transport };
+
+/**
+ * Shared start-up for every entry point: .env, validated config, migrated db,
+ * logger and transport. A bad variable exits with one line naming it.
+ */
+export function boot(): Runtime {
+  let config: Config;
+  try {
+    readDotEnv();
+    config = resolveConfig(loadEnv());
+  } catch (err) {
+    if (err instanceof ConfigError || (err as Error).message?.includes('.env')) {
+      console.error(`Configuration error: ${(err as Error).message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  if (config.postalAddressIsPlaceholder) {
+    logger.warn('POSTAL_ADDRESS is not set: emails carry a placeholder postal address. Set POSTAL_ADDRESS before sending real mail.');
+  }
+  const db = openDb(config.databasePath);
+  const clock = systemClock;
+  const transport = createTransport(config, clock);
+  return { config, db, clock, logger, transport };
+}

@@ -1,0 +1,17 @@
+/** The time source, injected so tests and `npm run tick -- --now` control it. */
+export type Clock = { now(): number };
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export function fixedClock(start: number | string | Date): Clock & { set(t: number | string | Date): void; advance(ms: number): void } {
+  let t = new Date(start).getTime();
+  return {
+    now: () => t,
+    set: (v) => {
+      t = new Date(v).getTime();
+    },
+    advance: (ms) => {
+      t += ms;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Env } from './env.js';
+
+/** The environment with its secrets resolved: what the app and worker run on. */
+export type Config = Omit<Env, 'secretKey' | 'staffPassword'> & {
+  secretKey: string;
+  staffPassword: string;
+  staffPasswordGenerated: boolean;
+};
+
+export function dataDir(env: Pick<Env, 'databasePath'>): string {
+  return env.databasePath === ':memory:' ? 'data' : path.dirname(env.databasePath);
+}
+
+/**
+ * SECRET_KEY, when unset, is generated once and kept in the data dir so tokens
+ * stay valid across restarts. STAFF_PASSWORD, when unset, is generated per start.
+ */
+export function resolveConfig(env: Env): Config {
+  let secretKey = env.secretKey;
+  if (!secretKey) {
+    const file = path.join(dataDir(env), 'secret.key');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      // 'wx' fails if the file exists, so two processes starting at once agree on one key.
+      fs.writeFileSync(file, crypto.randomBytes(32).toString('hex') + '\n', { flag: 'wx', mode: 0o600 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    secretKey = fs.readFileSync(file, 'utf8').trim();
+  }
+  const staffPassword = env.staffPassword ?? crypto.randomBytes(12).toString('base64url');
+  return { ...env, secretKey, staffPassword, staffPasswordGenerated: !env.staffPassword };
+}

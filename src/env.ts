@@ -1,0 +1,126 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+
+/** A configuration error: one line naming the variable and the fix. */
+export class ConfigError extends Error {}
+
+export function isValidTimeZone(tz: string): boolean {
+  if (!tz || tz.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const POSTAL_ADDRESS_PLACEHOLDER = 'Isha Health, 123 Example Street, Anytown, ST 00000, USA';
+
+// Empty strings in .env files mean "unset".
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+const EnvSchema = z.object({
+  PORT: z.preprocess(
+    (v) => (v === '' || v === undefined ? '3000' : v),
+    z.string().regex(/^\d{1,5}$/, 'a whole number 0-65535, e.g. PORT=3000').transform(Number).pipe(z.number().max(65535, 'a whole number 0-65535, e.g. PORT=3000')),
+  ),
+  PUBLIC_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'an absolute http(s) URL without query, e.g. PUBLIC_URL=https://example.org')
+      .optional(),
+  ),
+  DATABASE_PATH: optionalString.pipe(z.string().default('data/nurture.db')),
+  RESEND_API_KEY: optionalString.pipe(z.string().regex(/^\S+$/, 'the API key from Resend, e.g. re_123...').optional()),
+  RESEND_WEBHOOK_SECRET: optionalString.pipe(
+    z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, "the signing secret from Resend's webhook page, starting with whsec_").optional(),
+  ),
+  MAIL_FROM: optionalString.pipe(
+    z
+      .string()
+      .regex(/^([^<>\r\n]+ <[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'an address, e.g. MAIL_FROM="Isha Health <education@example.org>"')
+      .default('Isha Health <education@localhost>'),
+  ),
+  POSTAL_ADDRESS: optionalString.pipe(z.string().max(300, 'at most 300 characters').regex(/^[^\r\n<>]*$/, 'one line without < or >').optional()),
+  SECRET_KEY: optionalString.pipe(z.string().min(32, 'at least 32 characters, e.g. from `openssl rand -hex 32`').optional()),
+  STAFF_PASSWORD: optionalString.pipe(z.string().min(8, 'at least 8 characters').optional()),
+  DEFAULT_TIMEZONE: optionalString.pipe(
+    z.string().default('America/New_York').refine(isValidTimeZone, 'an IANA time zone, e.g. DEFAULT_TIMEZONE=America/New_York'),
+  ),
+  SEND_WINDOW: optionalString.pipe(
+    z
+      .string()
+      .default('09:00-11:00')
+      .transform((v, ctx) => {
+        const m = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$/.exec(v);
+        const start = m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+        const end = m ? Number(m[3]) * 60 + Number(m[4]) : NaN;
+        if (!m || !(end > start) || end > 24 * 60) {
+          ctx.addIssue({ code: 'custom', message: 'HH:MM-HH:MM with the start before the end, e.g. SEND_WINDOW=09:00-11:00' });
+          return z.NEVER;
+        }
+        return { startMinute: start, endMinute: end, text: v };
+      }),
+  ),
+  SEND_RATE: z.preprocess(
+    (v) => (v === '' || v === undefined ? '2' : v),
+    z.coerce.number('a number of requests per second, e.g. SEND_RATE=2').positive('greater than 0, e.g. SEND_RATE=2').max(1000, 'at most 1000'),
+  ),
+  OUTBOX_DIR: optionalString.pipe(z.string().default('data/outbox')),
+  LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`).default('info')),
+});
+
+export type SendWindow = { startMinute: number; endMinute: number; text: string };
+
+export type Env = {
+  port: number;
+  publicUrl: string;
+  databasePath: string;
+  resendApiKey: string | undefined;
+  resendWebhookSecret: string | undefined;
+  mailFrom: string;
+  postalAddress: string;
+  postalAddressIsPlaceholder: boolean;
+  secretKey: string | undefined;
+  staffPassword: string | undefined;
+  defaultTimezone: string;
+  sendWindow: SendWindow;
+  sendRate: number;
+  outboxDir: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+};
+
+/** Reads `.env` in the working directory, if present, without overriding set variables. */
+export function readDotEnv(file = '.env'): void {
+  if (fs.existsSync(file)) process.loadEnvFile(file);
+}
+
+/** Validates the environment once; throws ConfigError with one line per the first bad variable. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid ${name}=${JSON.stringify(source[name] ?? '')}: expected ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    databasePath: e.DATABASE_PATH,
+    resendApiKey: e.RESEND_API_KEY,
+    resendWebhookSecret: e.RESEND_WEBHOOK_SECRET,
+    mailFrom: e.MAIL_FROM,
+    postalAddress: e.POSTAL_ADDRESS ?? POSTAL_ADDRESS_PLACEHOLDER,
+    postalAddressIsPlaceholder: e.POSTAL_ADDRESS === undefined,
+    secretKey: e.SECRET_KEY,
+    staffPassword: e.STAFF_PASSWORD,
+    defaultTimezone: e.DEFAULT_TIMEZONE,
+    sendWindow: e.SEND_WINDOW,
+    sendRate: e.SEND_RATE,
+    outboxDir: e.OUTBOX_DIR,
+    logLevel: e.LOG_LEVEL,
+  };
+}

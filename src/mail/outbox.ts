@@ -1,0 +1,63 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import type { Clock } from '../clock.js';
+import type { OutgoingEmail, SendOptions, SentEmail, Transport } from './transport.js';
+
+/** Builds the RFC 5322 message (multipart/alternative: text then html). */
+export async function composeEml(email: OutgoingEmail, id: string, date: Date): Promise<Buffer> {
+  const composer = new MailComposer({
+    from: email.from,
+    to: email.to,
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+    headers: { ...email.headers, 'X-Outbox-Id': id },
+    messageId: `<${id}@outbox.local>`,
+    date,
+  });
+  return composer.compile().build();
+}
+
+/**
+ * Writes each message as an .eml file in a directory instead of sending it, so
+ * the service runs with no mail account. Writes are atomic (temp file + rename)
+ * so a reader never sees half a message. With an idempotency key the file name
+ * is derived from the key, so repeating a request (after a crash) writes nothing new.
+ */
+export function createOutboxTransport(dir: string, clock: Clock): Transport {
+  async function write(email: OutgoingEmail, id: string): Promise<SentEmail> {
+    const file = path.join(dir, `${id}.eml`);
+    try {
+      await fs.access(file);
+      return { id };
+    } catch {
+      // not written yet
+    }
+    const eml = await composeEml(email, id, new Date(clock.now()));
+    await fs.mkdir(dir, { recursive: true });
+    const tmp = path.join(dir, `.${id}.tmp`);
+    await fs.writeFile(tmp, eml);
+    await fs.rename(tmp, file);
+    return { id };
+  }
+
+  function idFor(key: string | undefined, index: number): string {
+    const stamp = new Date(clock.now()).toISOString().replace(/[-:.]/g, '');
+    if (!key) return `${stamp}-${crypto.randomUUID()}`;
+    return `k-${crypto.createHash('sha256').update(`${key}\n${index}`).digest('hex').slice(0, 32)}`;
+  }
+
+  return {
+    name: 'outbox',
+    async send(email: OutgoingEmail, options?: SendOptions) {
+      return write(email, idFor(options?.idempotencyKey, 0));
+    },
+    async sendBatch(emails: OutgoingEmail[], options?: SendOptions) {
+      const out: SentEmail[] = [];
+      for (const [i, e] of emails.entries()) out.push(await write(e, idFor(options?.idempotencyKey, i)));
+      return out;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import crypto from 'node:crypto';
+
+/**
+ * Signed, tamper-proof tokens for links in emails. A token carries its purpose,
+ * the subscriber id and the subscriber's token generation, signed with
+ * HMAC-SHA256 under SECRET_KEY, so it survives restarts and needs no storage.
+ * Format: base64url(purpose.id.generation[.expiresAt]).base64url(mac[0..20])
+ */
+export type TokenPurpose = 'confirm' | 'unsubscribe';
+export type TokenClaims = { purpose: TokenPurpose; subscriberId: number; generation: number; expiresAt?: number };
+
+const MAC_BYTES = 20;
+const MAX_TOKEN_LENGTH = 200;
+
+function mac(secret: string, body: string): Buffer {
+  return crypto.createHmac('sha256', secret).update(body).digest().subarray(0, MAC_BYTES);
+}
+
+export function signToken(secret: string, claims: TokenClaims): string {
+  const parts = [claims.purpose, claims.subscriberId, claims.generation];
+  if (claims.expiresAt !== undefined) parts.push(claims.expiresAt);
+  const body = Buffer.from(parts.join('.')).toString('base64url');
+  return `${body}.${mac(secret, body).toString('base64url')}`;
+}
+
+/** Returns the claims if the token is authentic, of the expected purpose and not expired; otherwise null. */
+export function verifyToken(secret: string, token: string, purpose: TokenPurpose, now: number): TokenClaims | null {
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
+  const dot = token.indexOf('.');
+  if (dot < 1 || dot !== token.lastIndexOf('.')) return null;
+  const body = token.slice(0, dot);
+  const given = Buffer.from(token.slice(dot + 1), 'base64url');
+  const expected = mac(secret, body);
+  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
+  const fields = Buffer.from(body, 'base64url').toString('utf8').split('.');
+  const [p, id, gen, exp] = fields;
+  if (p !== purpose || fields.length > 4) return null;
+  const subscriberId = Number(id);
+  const generation = Number(gen);
+  if (!Number.isSafeInteger(subscriberId) || subscriberId < 1 || !Number.isSafeInteger(generation) || generation < 0) return null;
+  const expiresAt = exp === undefined ? undefined : Number(exp);
+  if (expiresAt !== undefined && (!Number.isFinite(expiresAt) || now > expiresAt)) return null;
+  return { purpose, subscriberId, generation, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+}

@@ -1,0 +1,47 @@
+/** One message as every transport takes it. */
+export type OutgoingEmail = {
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers?: Record<string, string>;
+  tags?: { name: string; value: string }[];
+};
+
+export type SendOptions = {
+  /** Same key + same request = the provider sends once. */
+  idempotencyKey?: string;
+};
+
+export type SentEmail = { id: string };
+
+/**
+ * Why a send failed, so the worker knows what to do next:
+ * - rate_limited: wait retryAfterMs, then retry
+ * - transient: 5xx, timeout, reset: retry with backoff
+ * - permanent: the request itself is wrong (422, invalid address): do not retry
+ * - quota: the daily or monthly quota is spent: pause until it resets
+ * - conflict: idempotency key reused with a different body (a bug on our side)
+ */
+export type SendFailureKind = 'rate_limited' | 'transient' | 'permanent' | 'quota' | 'conflict';
+
+export class SendError extends Error {
+  constructor(
+    readonly kind: SendFailureKind,
+    message: string,
+    readonly details: { statusCode?: number; retryAfterMs?: number; providerCode?: string } = {},
+  ) {
+    super(message);
+    this.name = 'SendError';
+  }
+}
+
+export interface Transport {
+  readonly name: 'outbox' | 'resend' | 'memory';
+  send(email: OutgoingEmail, options?: SendOptions): Promise<SentEmail>;
+  /** Up to 100 emails in one request; results are in the order given. */
+  sendBatch(emails: OutgoingEmail[], options?: SendOptions): Promise<SentEmail[]>;
+}
+
+export const MAX_BATCH_SIZE = 100;

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadEnv } from '../src/env.js';
+
+describe('loadEnv', () => {
+  it('has working defaults for an empty environment', () => {
+    const env = loadEnv({});
+    expect(env).toMatchObject({
+      port: 3000,
+      publicUrl: 'http://localhost:3000',
+      databasePath: 'data/nurture.db',
+      resendApiKey: undefined,
+      mailFrom: 'Isha Health <education@localhost>',
+      postalAddressIsPlaceholder: true,
+      defaultTimezone: 'America/New_York',
+      sendWindow: { startMinute: 540, endMinute: 660 },
+      sendRate: 2,
+      outboxDir: 'data/outbox',
+      logLevel: 'info',
+    });
+  });
+
+  it('derives PUBLIC_URL from PORT and strips a trailing slash from a given one', () => {
+    expect(loadEnv({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadEnv({ PUBLIC_URL: 'https://news.example.org/' }).publicUrl).toBe('https://news.example.org');
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadEnv({ RESEND_API_KEY: '', PORT: '', SEND_RATE: '' })).toMatchObject({ resendApiKey: undefined, port: 3000, sendRate: 2 });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PUBLIC_URL', 'not a url'],
+    ['SEND_WINDOW', '11:00-09:00'],
+    ['SEND_WINDOW', '9-11'],
+    ['SEND_RATE', '0'],
+    ['SEND_RATE', 'fast'],
+    ['DEFAULT_TIMEZONE', 'Mars/Olympus'],
+    ['RESEND_WEBHOOK_SECRET', 'nope'],
+    ['SECRET_KEY', 'short'],
+    ['LOG_LEVEL', 'loud'],
+    ['MAIL_FROM', 'no address here'],
+  ])('rejects %s=%s with one line naming the variable', (name, value) => {
+    let error: unknown;
+    try {
+      loadEnv({ [name]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain(name);
+    expect(message).not.toContain('\n');
+  });
+});

@@ -1,0 +1,32 @@
+import type { OutgoingEmail, SendOptions, SentEmail, Transport } from '../../src/mail/transport.js';
+
+/** Records every message in memory; optionally fails on demand. */
+export function memoryTransport() {
+  const sent: (OutgoingEmail & { id: string; idempotencyKey?: string })[] = [];
+  let seq = 0;
+  let failNext: Error | null = null;
+  const transport: Transport & { sent: typeof sent; failNext(err: Error): void } = {
+    name: 'memory',
+    sent,
+    failNext(err) {
+      failNext = err;
+    },
+    async send(email: OutgoingEmail, options?: SendOptions): Promise<SentEmail> {
+      const [r] = await transport.sendBatch([email], options);
+      return r!;
+    },
+    async sendBatch(emails: OutgoingEmail[], options?: SendOptions): Promise<SentEmail[]> {
+      if (failNext) {
+        const err = failNext;
+        failNext = null;
+        throw err;
+      }
+      return emails.map((e) => {
+        const id = `mem-${++seq}`;
+        sent.push({ ...e, id, idempotencyKey: options?.idempotencyKey });
+        return { id };
+      });
+    },
+  };
+  return transport;
+}
