@@ -15,6 +15,8 @@ export type AppDeps = {
   clock: Clock;
   transport: Transport;
   logger: Logger;
+  /** Asks the worker to run a tick soon (e.g. so email 1 goes right after confirmation). */
+  worker?: { kick(): void };
 };
 
 export type AppEnv = { Variables: { requestId: string } };
