@@ -1,28 +1,78 @@
 import { Resend } from 'resend';
-import { SendError, type OutgoingEmail, type SendOptions, type SentEmail, type Transport } from './transport.js';
+import { SendError, type OutgoingEmail, type RateLimitInfo, type SendOptions, type SentEmail, type Transport } from './transport.js';
 
 type ResendError = { name: string; message: string; statusCode: number | null };
+type Headers = Record<string, string> | null;
 
-/** Seconds from `retry-after` or `ratelimit-reset`, as milliseconds. */
-export function retryAfterMs(headers: Record<string, string> | null): number | undefined {
-  const raw = headers?.['retry-after'] ?? headers?.['ratelimit-reset'];
-  if (raw === undefined) return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
-  const date = Date.parse(raw);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+export type ResendTransportOptions = {
+  /** API base; default the SDK's (which reads RESEND_BASE_URL). */
+  baseUrl?: string;
+  /** Per request; the SDK has none of its own, so an AbortSignal ends a hung request. Default 30 s. */
+  timeoutMs?: number;
+  /** Called with the rate-limit headers of every response that carries them. */
+  onRateLimit?: (info: RateLimitInfo) => void;
+  /**
+   * 'permissive' (default): the provider sends the valid emails of a batch and
+   * reports the invalid ones per index, so one bad address fails only its own
+   * delivery. 'strict': one invalid email rejects the whole batch.
+   */
+  batchValidation?: 'strict' | 'permissive';
+  /** For `retry-after` given as an HTTP date. */
+  now?: () => number;
+};
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** A header as a non-negative number, or undefined. */
+function numberHeader(headers: Headers, name: string): number | undefined {
+  const raw = headers?.[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-/** Maps the SDK's error to what the worker should do about it. */
-export function classifyResendError(error: ResendError, headers: Record<string, string> | null): SendError {
+/** `retry-after` (seconds or an HTTP date), else `ratelimit-reset` (seconds), as milliseconds. */
+export function retryAfterMs(headers: Headers, now: () => number = Date.now): number | undefined {
+  const seconds = numberHeader(headers, 'retry-after');
+  if (seconds !== undefined) return Math.ceil(seconds * 1000);
+  const raw = headers?.['retry-after'];
+  const date = raw ? Date.parse(raw) : NaN;
+  if (Number.isFinite(date)) return Math.max(0, date - now());
+  const reset = numberHeader(headers, 'ratelimit-reset');
+  return reset === undefined ? undefined : Math.ceil(reset * 1000);
+}
+
+/** The rate-limit headers of a response, or null when it carries none. */
+export function rateLimitInfo(headers: Headers, now: () => number = Date.now): RateLimitInfo | null {
+  if (!headers) return null;
+  const info: RateLimitInfo = {};
+  const limit = numberHeader(headers, 'ratelimit-limit');
+  const remaining = numberHeader(headers, 'ratelimit-remaining');
+  const reset = numberHeader(headers, 'ratelimit-reset');
+  if (limit !== undefined) info.limit = limit;
+  if (remaining !== undefined) info.remaining = remaining;
+  if (reset !== undefined) info.resetMs = Math.ceil(reset * 1000);
+  if (headers['retry-after'] !== undefined) {
+    const after = retryAfterMs({ 'retry-after': headers['retry-after'] }, now);
+    if (after !== undefined) info.retryAfterMs = after;
+  }
+  return Object.keys(info).length > 0 ? info : null;
+}
+
+/**
+ * Maps the SDK's error to what the worker should do about it. 401/403 are
+ * account problems (bad key, unverified domain), not the message's: they are
+ * transient so deliveries wait for the fix instead of being failed en masse.
+ */
+export function classifyResendError(error: ResendError, headers: Headers, now: () => number = Date.now): SendError {
   const status = error.statusCode ?? undefined;
-  const details = { statusCode: status, retryAfterMs: retryAfterMs(headers), providerCode: error.name };
+  const details = { statusCode: status, retryAfterMs: retryAfterMs(headers, now), providerCode: error.name };
   const msg = `${error.name}: ${error.message}`;
   if (error.name === 'daily_quota_exceeded' || error.name === 'monthly_quota_exceeded') return new SendError('quota', msg, details);
   if (status === 429) return new SendError('rate_limited', msg, details);
   if (status === 409 && error.name === 'concurrent_idempotent_requests') return new SendError('transient', msg, details);
   if (status === 409) return new SendError('conflict', msg, details);
-  if (status === undefined || status >= 500 || status === 408) return new SendError('transient', msg, details);
+  if (status === undefined || status >= 500 || status === 408 || status === 401 || status === 403) return new SendError('transient', msg, details);
   return new SendError('permanent', msg, details);
 }
 
@@ -38,20 +88,69 @@ function toApi(email: OutgoingEmail) {
   };
 }
 
-/** Sends through the resend SDK (which honours RESEND_BASE_URL). */
-export function createResendTransport(apiKey: string): Transport {
-  const resend = new Resend(apiKey);
+/**
+ * Lines the permissive answer up with the request: `data` holds the created
+ * emails in request order, skipping the indexes listed in `errors`.
+ */
+export function alignBatchResults(count: number, data: { id: string }[], errors: { index: number; message: string }[] = []): SentEmail[] {
+  const failed = new Map(errors.map((e) => [e.index, e.message]));
+  if (count - failed.size !== data.length) {
+    throw new SendError('transient', `provider answered ${data.length} ids and ${failed.size} errors for ${count} emails`);
+  }
+  let next = 0;
+  return Array.from({ length: count }, (_, i) => {
+    const message = failed.get(i);
+    if (message !== undefined) return { id: '', error: new SendError('permanent', `validation_error: ${message}`, { statusCode: 422, providerCode: 'validation_error' }) };
+    return { id: data[next++]!.id };
+  });
+}
+
+/** Sends through the resend SDK, with a timeout per request and the rate-limit headers reported. */
+export function createResendTransport(apiKey: string, options: ResendTransportOptions = {}): Transport {
+  const resend = new Resend(apiKey, options.baseUrl ? { baseUrl: options.baseUrl } : undefined);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const batchValidation = options.batchValidation ?? 'permissive';
+  const now = options.now ?? Date.now;
+
+  /** Runs one SDK call with a timeout; returns its data or throws a classified SendError. */
+  async function call<T>(what: string, run: (signal: AbortSignal) => Promise<{ data: T | null; error: ResendError | null; headers: Headers }>): Promise<T> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    let result: Awaited<ReturnType<typeof run>>;
+    try {
+      result = await run(signal);
+    } catch (err) {
+      // The SDK answers errors as values; anything thrown is the network's.
+      throw new SendError('transient', signal.aborted ? `${what} timed out after ${timeoutMs} ms` : `${what} failed: ${String(err)}`);
+    }
+    const info = rateLimitInfo(result.headers, now);
+    if (info) options.onRateLimit?.(info);
+    if (result.error) {
+      // An aborted fetch comes back from the SDK as a generic network error.
+      if (signal.aborted) throw new SendError('transient', `${what} timed out after ${timeoutMs} ms`, { providerCode: 'timeout' });
+      throw classifyResendError(result.error, result.headers, now);
+    }
+    if (result.data === null) throw new SendError('transient', `${what}: empty answer`);
+    return result.data;
+  }
+
   return {
     name: 'resend',
-    async send(email: OutgoingEmail, options?: SendOptions): Promise<SentEmail> {
-      const { data, error, headers } = await resend.emails.send(toApi(email), options?.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : undefined);
-      if (error) throw classifyResendError(error, headers);
-      return { id: data!.id };
+    async send(email: OutgoingEmail, sendOptions?: SendOptions): Promise<SentEmail> {
+      const data = await call('send', (signal) =>
+        resend.emails.send(toApi(email), { signal, ...(sendOptions?.idempotencyKey ? { idempotencyKey: sendOptions.idempotencyKey } : {}) }),
+      );
+      return { id: data.id };
     },
-    async sendBatch(emails: OutgoingEmail[], options?: SendOptions): Promise<SentEmail[]> {
-      const { data, error, headers } = await resend.batch.send(emails.map(toApi), options?.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : undefined);
-      if (error) throw classifyResendError(error, headers);
-      return data!.data.map((d) => ({ id: d.id }));
+    async sendBatch(emails: OutgoingEmail[], sendOptions?: SendOptions): Promise<SentEmail[]> {
+      const data = await call('batch send', (signal) =>
+        resend.batch.send(emails.map(toApi), {
+          signal,
+          batchValidation,
+          ...(sendOptions?.idempotencyKey ? { idempotencyKey: sendOptions.idempotencyKey } : {}),
+        }),
+      );
+      const errors = 'errors' in data && Array.isArray(data.errors) ? (data.errors as { index: number; message: string }[]) : [];
+      return alignBatchResults(emails.length, data.data, errors);
     },
   };
 }

@@ -14,7 +14,20 @@ export type SendOptions = {
   idempotencyKey?: string;
 };
 
-export type SentEmail = { id: string };
+/**
+ * One email's outcome. In a batch, an email the provider refused on its own
+ * (an invalid or rejected address) comes back as `{ id: '', error }` with a
+ * permanent SendError, while the others in the batch were sent: fail only
+ * that delivery. A request that fails as a whole throws instead.
+ */
+export type SentEmail = { id: string; error?: SendError };
+
+/**
+ * Rate-limit headers seen on a provider response (success or error), for a
+ * pacer: `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset` and
+ * `retry-after`, the times in milliseconds from now.
+ */
+export type RateLimitInfo = { limit?: number; remaining?: number; resetMs?: number; retryAfterMs?: number };
 
 /**
  * Why a send failed, so the worker knows what to do next:

@@ -27,7 +27,8 @@
  *
  * Faults: failNext (next N requests answer an error, 500 by default),
  * dropNext (destroy the socket before the request is processed, or after it
- * was processed and stored, so only the answer is lost), latency.
+ * was processed and stored, so only the answer is lost), latency, hold (keep
+ * requests in flight until released).
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -108,6 +109,7 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
   let quotaDay = -1;
   let quotaUsed = 0;
   const closing = new AbortController();
+  let gate: { promise: Promise<void>; open: () => void } | null = null;
 
   /** Counts this request against the window; the headers to send and whether it is over. */
   function takeRateLimit(now: number) {
@@ -279,6 +281,7 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
   }
 
   async function pause() {
+    if (gate) await gate.promise;
     const ms = typeof latency === 'number' ? latency : latency.min + Math.random() * (latency.max - latency.min);
     if (ms <= 0) return;
     try {
@@ -328,6 +331,21 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
     dropNext(count = 1, when: 'before' | 'after' = 'before') {
       for (let i = 0; i < count; i++) drops.push(when);
     },
+    /**
+     * Holds every request from now on in flight (after its idempotency key is
+     * claimed, before it is processed) until the returned function is called:
+     * a deterministic "slow provider" for timeout and concurrency tests.
+     */
+    hold(): () => void {
+      let open!: () => void;
+      const promise = new Promise<void>((resolve) => (open = resolve));
+      const held = { promise, open };
+      gate = held;
+      return () => {
+        if (gate === held) gate = null;
+        held.open();
+      };
+    },
     setLatency(ms: Latency) {
       latency = ms;
     },
@@ -355,6 +373,7 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
     },
     async close() {
       closing.abort();
+      gate?.open();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
