@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import type { Transport } from './mail/transport.js';
 import { errorBody } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /** Everything the app needs from outside; injected so tests control each part. */
 export type AppDeps = {
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.route('/', healthRoutes(deps));
+  app.route('/', webhookRoutes(deps));
 
   app.notFound((c) => c.json(errorBody('not_found', 'No such route.'), 404));
 

@@ -1,0 +1,134 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../../db/client.js';
+import { deliveries, providerEvents, subscribers } from '../../db/schema.js';
+import { emailHash, normaliseEmail } from '../mail/address.js';
+import { suppressAddress, type SuppressionReason } from './suppress.js';
+
+/** The envelope of every Resend webhook event. */
+const ResendEventSchema = z.object({
+  type: z.string().min(1).max(100),
+  created_at: z.string().max(64).optional(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type ResendEvent = z.infer<typeof ResendEventSchema>;
+
+export function parseResendEvent(json: unknown): ResendEvent | null {
+  const parsed = ResendEventSchema.safeParse(json);
+  return parsed.success ? parsed.data : null;
+}
+
+type DeliveryColumn = 'deliveredAt' | 'delayedAt' | 'openedAt' | 'clickedAt' | 'bouncedAt' | 'complainedAt';
+
+/** What one event means for us; null for event types we do not track. */
+export type EventEffect = { column: DeliveryColumn | null; suppress: SuppressionReason | null; detail: Record<string, unknown> };
+
+function str(v: unknown, max = 200): string | undefined {
+  return typeof v === 'string' ? v.slice(0, max) : undefined;
+}
+
+/**
+ * Decides an event's effect. Only a hard bounce (Resend's bounce type
+ * "Permanent") suppresses; a transient or undetermined one is only recorded.
+ * Details keep no addresses or bounce texts (they often quote the address).
+ */
+export function eventEffect(event: ResendEvent): EventEffect | null {
+  const data = event.data;
+  switch (event.type) {
+    case 'email.delivered':
+      return { column: 'deliveredAt', suppress: null, detail: {} };
+    case 'email.delivery_delayed':
+      return { column: 'delayedAt', suppress: null, detail: {} };
+    case 'email.opened':
+      return { column: 'openedAt', suppress: null, detail: {} };
+    case 'email.clicked': {
+      const click = (data.click ?? {}) as Record<string, unknown>;
+      return { column: 'clickedAt', suppress: null, detail: { link: str(click.link, 500) } };
+    }
+    case 'email.bounced': {
+      const bounce = (data.bounce ?? {}) as Record<string, unknown>;
+      const hard = bounce.type === 'Permanent';
+      return {
+        column: hard ? 'bouncedAt' : null,
+        suppress: hard ? 'bounced' : null,
+        detail: { bounceType: str(bounce.type, 50), bounceSubType: str(bounce.subType, 50) },
+      };
+    }
+    case 'email.complained':
+      return { column: 'complainedAt', suppress: 'complained', detail: {} };
+    case 'email.suppressed': {
+      const suppressed = (data.suppressed ?? {}) as Record<string, unknown>;
+      return { column: null, suppress: 'suppressed', detail: { suppressedType: str(suppressed.type, 50) } };
+    }
+    default:
+      return null;
+  }
+}
+
+export type EventResult =
+  | { outcome: 'ignored' }
+  | { outcome: 'duplicate' }
+  | { outcome: 'recorded'; deliveryId: number | null; suppressed: SuppressionReason | null; subscriberId: number | null };
+
+/**
+ * Records one verified provider event. The event id (svix-id) is the primary
+ * key of provider_events, so a replay changes nothing. Timestamps on the
+ * delivery are set the first time only.
+ */
+export function recordResendEvent(db: Db, secretKey: string, eventId: string, event: ResendEvent, receivedAt: number): EventResult {
+  const effect = eventEffect(event);
+  if (!effect) return { outcome: 'ignored' };
+  const providerId = str(event.data.email_id, 100) ?? null;
+  const occurredAt = parseTime(event.created_at) ?? parseTime(event.data.created_at) ?? receivedAt;
+
+  return db.transaction(() => {
+    const delivery = providerId
+      ? db.select({ id: deliveries.id, subscriberId: deliveries.subscriberId }).from(deliveries).where(eq(deliveries.providerId, providerId)).get()
+      : undefined;
+    const inserted = db
+      .insert(providerEvents)
+      .values({ id: eventId, type: event.type, providerId, deliveryId: delivery?.id ?? null, occurredAt, receivedAt, detail: JSON.stringify(effect.detail) })
+      .onConflictDoNothing()
+      .run();
+    if (inserted.changes === 0) return { outcome: 'duplicate' as const };
+
+    if (delivery && effect.column) {
+      const column = deliveries[effect.column];
+      db.update(deliveries)
+        .set({ [effect.column]: occurredAt })
+        .where(and(eq(deliveries.id, delivery.id), isNull(column)))
+        .run();
+    }
+
+    let subscriberId: number | null = null;
+    if (effect.suppress) {
+      for (const hash of addressHashes(db, secretKey, delivery?.subscriberId ?? null, event.data.to)) {
+        const r = suppressAddress(db, { emailHash: hash, reason: effect.suppress, at: occurredAt, detail: { eventId, ...effect.detail } });
+        subscriberId ??= r.subscriberId;
+      }
+    }
+    return { outcome: 'recorded' as const, deliveryId: delivery?.id ?? null, suppressed: effect.suppress, subscriberId };
+  });
+}
+
+/** The address(es) an event is about: the delivery's subscriber, else the event's `to`. */
+function addressHashes(db: Db, secretKey: string, subscriberId: number | null, to: unknown): string[] {
+  if (subscriberId !== null) {
+    const sub = db.select({ emailHash: subscribers.emailHash }).from(subscribers).where(eq(subscribers.id, subscriberId)).get();
+    if (sub) return [sub.emailHash];
+  }
+  const list = Array.isArray(to) ? to : [to];
+  const hashes = new Set<string>();
+  for (const raw of list.slice(0, 50)) {
+    const bare = typeof raw === 'string' ? (/<([^<>]+)>\s*$/.exec(raw)?.[1] ?? raw) : raw;
+    const email = normaliseEmail(bare);
+    if (email) hashes.add(emailHash(secretKey, email));
+  }
+  return [...hashes];
+}
+
+function parseTime(v: unknown): number | undefined {
+  if (typeof v !== 'string') return undefined;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? t : undefined;
+}

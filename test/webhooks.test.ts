@@ -1,0 +1,250 @@
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import type { Db } from '../db/client.js';
+import { activity, deliveries, providerEvents, subscribers, suppressions, type SubscriberStatus } from '../db/schema.js';
+import { emailHash } from '../src/mail/address.js';
+import { eventEffect } from '../src/subscribers/provider-events.js';
+import { TEST_SECRET, testApp, testConfig } from './helpers/app.js';
+import { newWebhookSecret, svixHeaders } from './helpers/webhook-signing.js';
+
+const SECRET = newWebhookSecret();
+// Signatures are checked against the real time, so the app's clock starts there too.
+const NOW = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+const EVENT_AT = '2026-03-02T09:00:05.000Z';
+
+function setup(secret: string | null = SECRET) {
+  const t = testApp({ now: NOW, config: testConfig({ resendWebhookSecret: secret ?? undefined }) });
+  const sub = addSubscriber(t.db, 'reader@example.org');
+  const delivery = t.db
+    .insert(deliveries)
+    .values({ subscriberId: sub.id, kind: 'sequence', step: 2, templateId: 'step-2', subject: 'Step 2', status: 'sent', providerId: 'em_1', createdAt: 1, sentAt: 1 })
+    .returning()
+    .get();
+  const post = (body: string, headers: Record<string, string> = svixHeaders(SECRET, body)) =>
+    t.app.request('/webhooks/resend', { method: 'POST', headers, body });
+  const send = (event: unknown, opts?: Parameters<typeof svixHeaders>[2]) => {
+    const body = JSON.stringify(event);
+    return post(body, svixHeaders(SECRET, body, opts));
+  };
+  const subscriber = () => t.db.select().from(subscribers).where(eq(subscribers.id, sub.id)).get()!;
+  const delivered = () => t.db.select().from(deliveries).where(eq(deliveries.id, delivery.id)).get()!;
+  return { ...t, sub, delivery, post, send, subscriber, delivered };
+}
+
+function addSubscriber(db: Db, email: string, status: SubscriberStatus = 'active') {
+  return db
+    .insert(subscribers)
+    .values({
+      email: status === 'erased' ? null : email,
+      emailHash: emailHash(TEST_SECRET, email),
+      timezone: 'America/New_York',
+      status,
+      createdAt: 1,
+      updatedAt: 1,
+      nextStep: status === 'active' ? 3 : null,
+      nextSendAt: status === 'active' ? Date.parse('2026-03-05T14:00:00Z') : null,
+    })
+    .returning()
+    .get();
+}
+
+const event = (type: string, data: Record<string, unknown> = {}, emailId = 'em_1') => ({
+  type,
+  created_at: EVENT_AT,
+  data: { email_id: emailId, created_at: '2026-03-02T09:00:00.000Z', from: 'Isha Health <education@example.org>', to: ['reader@example.org'], subject: 'Step 2', ...data },
+});
+
+describe('POST /webhooks/resend: signatures', () => {
+  it('answers 503 when RESEND_WEBHOOK_SECRET is unset', async () => {
+    const { send, db } = setup(null);
+    const res = await send(event('email.delivered'));
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: { code: 'webhooks_disabled', message: expect.stringContaining('RESEND_WEBHOOK_SECRET') } });
+    expect(db.select().from(providerEvents).all()).toEqual([]);
+  });
+
+  it('accepts a correctly signed event', async () => {
+    const { send } = setup();
+    const res = await send(event('email.delivered'));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'recorded' });
+  });
+
+  it('refuses missing signature headers with 400', async () => {
+    const { post } = setup();
+    const body = JSON.stringify(event('email.delivered'));
+    const { 'svix-signature': _omit, ...headers } = svixHeaders(SECRET, body);
+    const res = await post(body, headers);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe('missing_signature');
+  });
+
+  it('refuses a wrong signature, a tampered body and another secret with 401, recording nothing', async () => {
+    const { post, db, logs } = setup();
+    const body = JSON.stringify(event('email.bounced', { bounce: { type: 'Permanent', subType: 'General', message: 'x' } }));
+    const other = JSON.stringify(event('email.delivered'));
+    for (const headers of [
+      { ...svixHeaders(SECRET, body), 'svix-signature': 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
+      svixHeaders(SECRET, other),
+      svixHeaders(newWebhookSecret(), body),
+    ]) {
+      const res = await post(body, headers);
+      expect(res.status).toBe(401);
+      expect((await res.json()).error.code).toBe('invalid_signature');
+    }
+    expect(db.select().from(providerEvents).all()).toEqual([]);
+    expect(db.select().from(suppressions).all()).toEqual([]);
+    expect(logs.filter((l) => l.msg === 'webhook refused')).toHaveLength(3);
+  });
+
+  it('refuses timestamps more than 5 minutes old or ahead with 401', async () => {
+    const { send } = setup();
+    const now = Math.floor(Date.now() / 1000);
+    for (const timestampSeconds of [now - 6 * 60, now + 6 * 60]) {
+      const res = await send(event('email.delivered'), { timestampSeconds });
+      expect(res.status).toBe(401);
+      expect((await res.json()).error.code).toBe('stale_signature');
+    }
+    expect((await send(event('email.delivered'), { timestampSeconds: now - 4 * 60 })).status).toBe(200);
+  });
+
+  it('answers 400 for malformed JSON or a non-event with a valid signature', async () => {
+    const { post, db } = setup();
+    const bad = await post('{"type": "email.delivered", ');
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.code).toBe('invalid_json');
+    const notEvent = await post(JSON.stringify({ hello: 'world' }));
+    expect(notEvent.status).toBe(400);
+    expect((await notEvent.json()).error.code).toBe('invalid_event');
+    expect(db.select().from(providerEvents).all()).toEqual([]);
+  });
+
+  it('answers 413 for an oversized body', async () => {
+    const { post } = setup();
+    const body = JSON.stringify(event('email.delivered', { subject: 'x'.repeat(300 * 1024) }));
+    const res = await post(body);
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe('payload_too_large');
+  });
+});
+
+describe('POST /webhooks/resend: events', () => {
+  it('records delivered on the delivery the first time only, with the event id as key', async () => {
+    const { send, db, delivered } = setup();
+    await send(event('email.delivered'), { id: 'msg_a' });
+    expect(delivered().deliveredAt).toBe(Date.parse(EVENT_AT));
+    await send({ ...event('email.delivered'), created_at: '2026-03-02T10:00:00.000Z' }, { id: 'msg_b' });
+    expect(delivered().deliveredAt).toBe(Date.parse(EVENT_AT));
+    expect(db.select().from(providerEvents).all()).toEqual([
+      expect.objectContaining({ id: 'msg_a', type: 'email.delivered', providerId: 'em_1', deliveryId: delivered().id, occurredAt: Date.parse(EVENT_AT), receivedAt: Date.parse(NOW) }),
+      expect.objectContaining({ id: 'msg_b' }),
+    ]);
+  });
+
+  it('a replayed event id is a no-op answering 200', async () => {
+    const { send, db, subscriber } = setup();
+    const complaint = event('email.complained');
+    expect(await (await send(complaint, { id: 'msg_same' })).json()).toEqual({ status: 'recorded' });
+    const replay = await send(complaint, { id: 'msg_same' });
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toEqual({ status: 'duplicate' });
+    expect(db.select().from(providerEvents).all()).toHaveLength(1);
+    expect(db.select().from(activity).where(eq(activity.subscriberId, subscriber().id)).all()).toHaveLength(1);
+  });
+
+  it.each([
+    ['email.opened', 'openedAt'],
+    ['email.clicked', 'clickedAt'],
+    ['email.delivery_delayed', 'delayedAt'],
+  ] as const)('%s sets %s and leaves the subscriber alone', async (type, column) => {
+    const { send, delivered, subscriber } = setup();
+    const res = await send(event(type, type === 'email.clicked' ? { click: { link: 'https://nurture.test/x', ipAddress: '1.2.3.4', timestamp: EVENT_AT, userAgent: 'UA' } } : {}));
+    expect(res.status).toBe(200);
+    expect(delivered()[column]).toBe(Date.parse(EVENT_AT));
+    expect(subscriber().status).toBe('active');
+  });
+
+  it('a hard bounce suppresses the address and ends the sequence', async () => {
+    const { send, db, subscriber, delivered, sub } = setup();
+    await send(event('email.bounced', { bounce: { type: 'Permanent', subType: 'General', message: '550 reader@example.org unknown' } }), { id: 'msg_bounce' });
+    expect(subscriber()).toMatchObject({ status: 'suppressed', suppressedReason: 'bounced', suppressedAt: Date.parse(EVENT_AT), nextStep: null, nextSendAt: null });
+    expect(db.select().from(suppressions).all()).toEqual([{ emailHash: sub.emailHash, reason: 'bounced', createdAt: Date.parse(EVENT_AT) }]);
+    expect(delivered().bouncedAt).toBe(Date.parse(EVENT_AT));
+    const rows = db.select().from(activity).all();
+    expect(rows).toEqual([expect.objectContaining({ subscriberId: sub.id, type: 'bounced', at: Date.parse(EVENT_AT) })]);
+    // No addresses or bounce texts are kept with the event.
+    const stored = db.select().from(providerEvents).get()!;
+    expect(stored.detail).not.toContain('reader@example.org');
+    expect(JSON.parse(stored.detail!)).toEqual({ bounceType: 'Permanent', bounceSubType: 'General' });
+  });
+
+  it('a transient bounce is only recorded', async () => {
+    const { send, db, subscriber, delivered } = setup();
+    const res = await send(event('email.bounced', { bounce: { type: 'Transient', subType: 'MailboxFull', message: 'full' } }));
+    expect(await res.json()).toEqual({ status: 'recorded' });
+    expect(subscriber()).toMatchObject({ status: 'active', nextStep: 3 });
+    expect(delivered().bouncedAt).toBeNull();
+    expect(db.select().from(suppressions).all()).toEqual([]);
+    expect(db.select().from(providerEvents).all()).toHaveLength(1);
+  });
+
+  it.each([
+    ['email.complained', 'complained', {}],
+    ['email.suppressed', 'suppressed', { suppressed: { type: 'OnAccountSuppressionList', message: 'suppressed' } }],
+  ] as const)('%s suppresses with reason %s', async (type, reason, data) => {
+    const { send, db, subscriber, sub } = setup();
+    await send(event(type, data));
+    expect(subscriber()).toMatchObject({ status: 'suppressed', suppressedReason: reason, nextStep: null, nextSendAt: null });
+    expect(db.select().from(suppressions).all()).toEqual([expect.objectContaining({ emailHash: sub.emailHash, reason })]);
+    expect(db.select().from(activity).all()).toEqual([expect.objectContaining({ subscriberId: sub.id, type: reason })]);
+  });
+
+  it('a complaint after a bounce keeps the first reason but records the complaint', async () => {
+    const { send, db, subscriber } = setup();
+    await send(event('email.bounced', { bounce: { type: 'Permanent', subType: 'General', message: '' } }));
+    await send(event('email.complained'));
+    expect(subscriber()).toMatchObject({ status: 'suppressed', suppressedReason: 'bounced' });
+    expect(db.select().from(activity).all().map((a) => a.type)).toEqual(['bounced', 'complained']);
+  });
+
+  it('records an event for an unknown email id without a delivery, suppressing by its address', async () => {
+    const { send, db, subscriber } = setup();
+    const res = await send(event('email.delivered', {}, 'em_unknown'), { id: 'msg_u1' });
+    expect(res.status).toBe(200);
+    expect(db.select().from(providerEvents).where(eq(providerEvents.id, 'msg_u1')).get()).toMatchObject({ providerId: 'em_unknown', deliveryId: null });
+    // A bounce for an email we cannot match still protects the address.
+    await send(event('email.bounced', { bounce: { type: 'Permanent', subType: 'General', message: '' }, to: ['Reader <reader@EXAMPLE.org>'] }, 'em_unknown'));
+    expect(subscriber().status).toBe('suppressed');
+    await send(event('email.complained', { to: ['stranger@example.net'] }, 'em_other'));
+    expect(db.select().from(suppressions).all().map((s) => s.emailHash)).toContain(emailHash(TEST_SECRET, 'stranger@example.net'));
+  });
+
+  it('an erased subscriber stays erased; the hash is suppressed', async () => {
+    const { send, db } = setup();
+    const erased = addSubscriber(db, 'gone@example.org', 'erased');
+    await send(event('email.complained', { to: ['gone@example.org'] }, 'em_gone'));
+    expect(db.select().from(subscribers).where(eq(subscribers.id, erased.id)).get()!.status).toBe('erased');
+    expect(db.select().from(suppressions).all()).toEqual([expect.objectContaining({ emailHash: erased.emailHash, reason: 'complained' })]);
+  });
+
+  it('ignores event types it does not track, answering 200', async () => {
+    const { send, db, logs } = setup();
+    const res = await send({ type: 'contact.created', created_at: EVENT_AT, data: { id: 'c1', email: 'reader@example.org' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ignored' });
+    expect(db.select().from(providerEvents).all()).toEqual([]);
+    const line = logs.find((l) => l.msg === 'webhook event type not tracked; ignored');
+    expect(line).toMatchObject({ type: 'contact.created' });
+    expect(JSON.stringify(logs)).not.toContain('reader@example.org');
+  });
+});
+
+describe('event effects', () => {
+  it('only a Permanent bounce suppresses', () => {
+    const bounce = (type: string) => eventEffect({ type: 'email.bounced', data: { bounce: { type } } })!.suppress;
+    expect(bounce('Permanent')).toBe('bounced');
+    expect(bounce('Transient')).toBeNull();
+    expect(bounce('Undetermined')).toBeNull();
+    expect(eventEffect({ type: 'email.sent', data: {} })).toBeNull();
+  });
+});
