@@ -1,0 +1,128 @@
+import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { activity, batches, deliveries, providerEvents, subscribers, suppressions, type Subscriber } from '../../db/schema.js';
+import { likeSubstring } from './directory.js';
+import { recordActivity } from './activity.js';
+
+export const ERASED_MARK = '[erased]';
+
+export type EraseOutcome = { id: number; alreadyErased: boolean; droppedDeliveries: number };
+
+/** The personal strings of a subscriber worth scrubbing from free text (one-letter names would scrub everything). */
+function personalStrings(s: Subscriber): string[] {
+  return [s.email, s.firstName, s.signupIp, s.signupUserAgent, s.consentIp, s.consentUserAgent].filter((v): v is string => typeof v === 'string' && v.length >= 2);
+}
+
+function scrub(text: string | null, secrets: string[]): string | null {
+  if (text === null) return null;
+  let out = text;
+  for (const s of secrets) out = out.split(s).join(ERASED_MARK);
+  return out;
+}
+
+/**
+ * GDPR erasure. Removes the subscriber's personal data everywhere we keep it
+ * and keeps only what stops us from mailing them again: the keyed hash of the
+ * address in `suppressions` (reason 'erased'). Deliveries stay (for the
+ * numbers) without personal data; an unsent batch is rewritten without them
+ * and their queued deliveries are dropped. One transaction: all or nothing.
+ */
+export function eraseSubscriber(db: Db, id: number, now: number): EraseOutcome | null {
+  return db.transaction((tx) => {
+    const s = tx.select().from(subscribers).where(eq(subscribers.id, id)).get();
+    if (!s) return null;
+    if (s.status === 'erased') return { id, alreadyErased: true, droppedDeliveries: 0 };
+    const secrets = personalStrings(s);
+
+    tx.insert(suppressions)
+      .values({ emailHash: s.emailHash, reason: 'erased', createdAt: now })
+      .onConflictDoUpdate({ target: suppressions.emailHash, set: { reason: 'erased' } })
+      .run();
+
+    const dels = tx.select().from(deliveries).where(eq(deliveries.subscriberId, id)).all();
+    const queued = dels.filter((d) => d.status === 'queued');
+    const batchIds = [...new Set(queued.map((d) => d.batchId).filter((b): b is number => b !== null))];
+    if (batchIds.length) {
+      const unsent = tx
+        .select()
+        .from(batches)
+        .where(and(inArray(batches.id, batchIds), ne(batches.status, 'sent')))
+        .all();
+      for (const b of unsent) tx.update(batches).set({ payload: withoutRecipient(b.payload, s.email) }).where(eq(batches.id, b.id)).run();
+    }
+    if (queued.length) {
+      tx.update(deliveries)
+        .set({ status: 'dropped', error: 'erased before sending' })
+        .where(inArray(deliveries.id, queued.map((d) => d.id)))
+        .run();
+    }
+    for (const d of dels) {
+      const subject = scrub(d.subject, secrets)!;
+      const error = d.status === 'queued' ? 'erased before sending' : scrub(d.error, secrets);
+      if (subject !== d.subject || error !== d.error) tx.update(deliveries).set({ subject, error }).where(eq(deliveries.id, d.id)).run();
+    }
+
+    // Webhook payloads carry the address, and click events the reader's IP and user agent.
+    if (dels.length) {
+      tx.update(providerEvents)
+        .set({ detail: null })
+        .where(inArray(providerEvents.deliveryId, dels.map((d) => d.id)))
+        .run();
+    }
+    if (s.email) {
+      tx.update(providerEvents)
+        .set({ detail: null })
+        .where(sql`${providerEvents.detail} like ${likeSubstring(s.email)} escape '\\'`)
+        .run();
+      tx.update(activity)
+        .set({ detail: null })
+        .where(and(isNull(activity.subscriberId), sql`${activity.detail} like ${likeSubstring(s.email)} escape '\\'`))
+        .run();
+    }
+    tx.update(activity).set({ detail: null }).where(eq(activity.subscriberId, id)).run();
+
+    tx.update(subscribers)
+      .set({
+        email: null,
+        // The hash moves to `suppressions` only, so this row no longer links to the address.
+        emailHash: `erased:${id}`,
+        firstName: null,
+        signupIp: null,
+        signupUserAgent: null,
+        consentIp: null,
+        consentUserAgent: null,
+        status: 'erased',
+        erasedAt: now,
+        nextStep: null,
+        nextSendAt: null,
+        updatedAt: now,
+      })
+      .where(eq(subscribers.id, id))
+      .run();
+    recordActivity(tx as unknown as Db, id, 'erased', now);
+    return { id, alreadyErased: false, droppedDeliveries: queued.length };
+  });
+}
+
+/**
+ * A persisted batch payload (JSON: an array of messages, or an object holding
+ * one) without the messages addressed to `email`. Unreadable payloads are
+ * cleared: the worker cannot send them either way.
+ */
+export function withoutRecipient(payload: string | null, email: string | null): string | null {
+  if (payload === null || !email) return payload;
+  const addressedTo = (m: unknown) => {
+    const to = m && typeof m === 'object' ? (m as { to?: unknown }).to : undefined;
+    return to === email || (Array.isArray(to) && to.includes(email));
+  };
+  const filter = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.filter((m) => !addressedTo(m)).map(filter);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, filter(x)]));
+    return v;
+  };
+  try {
+    return JSON.stringify(filter(JSON.parse(payload)));
+  } catch {
+    return null;
+  }
+}
