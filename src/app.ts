@@ -8,6 +8,9 @@ import type { Transport } from './mail/transport.js';
 import { errorBody } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { staffApiRoutes } from './routes/api/index.js';
+import { staffAuth } from './routes/staff/auth.js';
+import { staffRoutes } from './routes/staff/index.js';
 
 /** Everything the app needs from outside; injected so tests control each part. */
 export type AppDeps = {
@@ -28,6 +31,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route('/', healthRoutes(deps));
   app.route('/', webhookRoutes(deps));
+
+  // Staff pages and the staff API: basic auth on every route under them.
+  app.use('/staff/*', staffAuth(deps.config));
+  app.use('/api/*', staffAuth(deps.config));
+  app.route('/staff', staffRoutes(deps));
+  app.route('/api', staffApiRoutes(deps));
 
   app.notFound((c) => c.json(errorBody('not_found', 'No such route.'), 404));
 

@@ -1,0 +1,29 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { AppDeps } from '../../app.js';
+import { errorBody } from '../errors.js';
+import { apiOriginCheck } from '../staff/security.js';
+import { funnelApi } from './funnel.js';
+import { subscribersApi } from './subscribers.js';
+
+/**
+ * The staff JSON API (auth applied in app.ts). Cross-site unsafe requests are
+ * refused, since a browser would attach the staff login to them.
+ */
+export function staffApiRoutes(deps: AppDeps) {
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set('Cache-Control', 'no-store');
+    c.res.headers.set('X-Content-Type-Options', 'nosniff');
+  });
+  app.use('*', apiOriginCheck(deps.config, (c, reason) => c.json(errorBody('forbidden', reason), 403)));
+  app.route('/funnel', funnelApi(deps));
+  app.route('/subscribers', subscribersApi(deps));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException && err.status < 500) return c.json(errorBody('bad_request', err.message || 'Bad request.'), err.status);
+    deps.logger.error({ err, path: c.req.path }, 'staff api failed');
+    return c.json(errorBody('internal', 'Something went wrong on our side.'), 500);
+  });
+  return app;
+}

@@ -1,0 +1,50 @@
+import { Hono, type Context } from 'hono';
+import type { AppDeps } from '../../app.js';
+import { listSubscribers, subscriberRecord } from '../../subscribers/directory.js';
+import { eraseSubscriber } from '../../subscribers/erase.js';
+import { subscriberExport } from '../../subscribers/export.js';
+import { errorBody } from '../errors.js';
+import { parseId, parseListQuery } from '../staff/params.js';
+
+const notFound = (c: Context) => c.json(errorBody('not_found', 'No subscriber with that id.'), 404);
+const badId = (c: Context) => c.json(errorBody('bad_id', 'A subscriber id is a positive whole number.'), 400);
+
+export function subscribersApi(deps: AppDeps) {
+  const app = new Hono();
+
+  app.get('/', (c) => {
+    const query = parseListQuery(c);
+    if ('error' in query) return c.json(errorBody('bad_query', query.error), 400);
+    const r = listSubscribers(deps.db, query);
+    return c.json({ page: r.page, pageSize: r.pageSize, pageCount: r.pageCount, total: r.total, statusCounts: r.statusCounts, all: r.all, items: r.items });
+  });
+
+  app.get('/:id', (c) => {
+    const id = parseId(c.req.param('id'));
+    if (id === null) return badId(c);
+    const record = subscriberRecord(deps.db, id);
+    return record ? c.json(record) : notFound(c);
+  });
+
+  app.get('/:id/export', (c) => {
+    const id = parseId(c.req.param('id'));
+    if (id === null) return badId(c);
+    const data = subscriberExport(deps.db, id, deps.clock.now());
+    if (!data) return notFound(c);
+    c.header('Content-Disposition', `attachment; filename="subscriber-${id}.json"`);
+    return c.json(data);
+  });
+
+  const erase = (c: Context) => {
+    const id = parseId(c.req.param('id'));
+    if (id === null) return badId(c);
+    const outcome = eraseSubscriber(deps.db, id, deps.clock.now());
+    if (!outcome) return notFound(c);
+    deps.logger.info({ subscriberId: id, alreadyErased: outcome.alreadyErased }, 'subscriber erased through the api');
+    return c.json({ id, status: 'erased', alreadyErased: outcome.alreadyErased, droppedDeliveries: outcome.droppedDeliveries });
+  };
+  app.delete('/:id', erase);
+  app.post('/:id/erase', erase);
+
+  return app;
+}

@@ -1,0 +1,97 @@
+/** @jsxImportSource hono/jsx */
+import { Hono } from 'hono';
+import type { AppDeps } from '../../app.js';
+import { FUNNEL_STAGES, funnelByDay, type Funnel } from '../../subscribers/funnel.js';
+import { BarChart } from './chart.js';
+import { page } from './view.js';
+
+export const STAGE_COLORS: Record<string, string> = {
+  signup: '#1f4fb3',
+  confirmed: '#1b7f4c',
+  completed: '#5b3cc4',
+  unsubscribed: '#8a5a00',
+  bounced: '#a4161a',
+  complained: '#c2185b',
+  converted: '#00758f',
+};
+
+export function FunnelView({ funnel }: { funnel: Funnel }) {
+  return (
+    <>
+      <h2 id="totals">Last 30 days</h2>
+      <ul class="totals" aria-labelledby="totals">
+        {FUNNEL_STAGES.map((s) => (
+          <li>
+            <span class="n">{funnel.totals[s.type]}</span>
+            <span class="l">{s.label}</span>
+            <span class="l"> · {funnel.allTime[s.type]} all time</span>
+          </li>
+        ))}
+      </ul>
+      <h2>Per day</h2>
+      <div class="charts">
+        {FUNNEL_STAGES.map((s) => (
+          <figure class="card">
+            <figcaption>{s.label}</figcaption>
+            <BarChart
+              id={`chart-${s.type}`}
+              series={{ label: s.label, color: STAGE_COLORS[s.type]!, points: funnel.days.map((d) => ({ date: d.date, value: d.counts[s.type] })) }}
+            />
+          </figure>
+        ))}
+      </div>
+      <div class="scroll" role="region" aria-labelledby="funnel-caption" tabindex={0}>
+        <table>
+          <caption id="funnel-caption">Funnel per day ({funnel.timeZone})</caption>
+          <thead>
+            <tr>
+              <th scope="col">Day</th>
+              {FUNNEL_STAGES.map((s) => (
+                <th scope="col" class="num">
+                  {s.label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {[...funnel.days].reverse().map((d) => (
+              <tr>
+                <th scope="row">{d.date}</th>
+                {FUNNEL_STAGES.map((s) => (
+                  <td class="num">{d.counts[s.type]}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row">Total</th>
+              {FUNNEL_STAGES.map((s) => (
+                <td class="num">{funnel.totals[s.type]}</td>
+              ))}
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+    </>
+  );
+}
+
+export function dashboardRoutes(deps: AppDeps) {
+  return new Hono().get('/', (c) => {
+    const funnel = funnelByDay(deps.db, { now: deps.clock.now(), timeZone: deps.config.defaultTimezone });
+    return page(
+      c,
+      deps,
+      { title: 'Dashboard', active: 'dashboard' },
+      <>
+        <h1>Dashboard</h1>
+        <p class="muted">
+          The funnel counts what happened each day in {funnel.timeZone}, from the activity log. The same numbers are at{' '}
+          <a href="/api/funnel">/api/funnel</a>.
+        </p>
+        <FunnelView funnel={funnel} />
+      </>,
+    );
+  });
+}

@@ -1,0 +1,32 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { AppDeps } from '../../app.js';
+import { dashboardRoutes } from './dashboard.js';
+import { STAFF_STYLE_HASH } from './layout.js';
+import { outboxRoutes } from './outbox.js';
+import { staffCsrf, staffHeaders, staffPageCsp } from './security.js';
+import { subscriberRoutes } from './subscribers.js';
+import { errorPage } from './view.js';
+
+/**
+ * The staff area's pages. Auth (basic, user `staff`) is applied in app.ts to
+ * /staff and /api alike; this sub-app adds its own strict CSP and framing
+ * rules, no caching, and CSRF checks on every form.
+ */
+export function staffRoutes(deps: AppDeps) {
+  const app = new Hono();
+  app.use('*', staffHeaders(staffPageCsp(STAFF_STYLE_HASH)));
+  app.use('*', staffCsrf(deps.config, deps.clock, (c, reason) => errorPage(c, deps, 403, 'Form refused', reason)));
+
+  app.route('/', dashboardRoutes(deps));
+  app.route('/subscribers', subscriberRoutes(deps));
+  app.route('/outbox', outboxRoutes(deps));
+
+  app.all('*', (c) => errorPage(c, deps, 404, 'Page not found', 'There is no staff page at this address.'));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException && err.status < 500) return errorPage(c, deps, err.status as 400, 'Bad request', err.message || 'The request could not be read.');
+    deps.logger.error({ err, path: c.req.path }, 'staff page failed');
+    return errorPage(c, deps, 500, 'Something went wrong', 'The page could not be built. The error has been logged.');
+  });
+  return app;
+}

@@ -1,0 +1,305 @@
+/** @jsxImportSource hono/jsx */
+import { Readable } from 'node:stream';
+import { Hono, type Context } from 'hono';
+import type { AppDeps } from '../../app.js';
+import { SUBSCRIBER_STATUSES } from '../../../db/schema.js';
+import { listSubscribers, MAX_QUERY_LENGTH, subscriberRecord, type SubscriberPage } from '../../subscribers/directory.js';
+import { eraseSubscriber } from '../../subscribers/erase.js';
+import { subscriberExport, subscribersCsv } from '../../subscribers/export.js';
+import { CsrfInput, formatTime } from './layout.js';
+import { parseId, parseListQuery } from './params.js';
+import { errorPage, newCsrfToken, page } from './view.js';
+
+function listHref(q: string | undefined, status: string | undefined, pageNo: number): string {
+  const p = new URLSearchParams();
+  if (q) p.set('q', q);
+  if (status) p.set('status', status);
+  if (pageNo > 1) p.set('page', String(pageNo));
+  const s = p.toString();
+  return `/staff/subscribers${s ? `?${s}` : ''}`;
+}
+
+function SubscriberList({ result, q, status }: { result: SubscriberPage; q?: string; status?: string }) {
+  return (
+    <>
+      <form class="search" method="get" action="/staff/subscribers" role="search">
+        <div>
+          <label for="q">Address contains</label>
+          <input id="q" name="q" type="search" value={q ?? ''} maxlength={MAX_QUERY_LENGTH} autocomplete="off" />
+        </div>
+        <div>
+          <label for="status">Status</label>
+          <select id="status" name="status">
+            <option value="">Any ({result.all})</option>
+            {SUBSCRIBER_STATUSES.map((s) => (
+              <option value={s} selected={s === status}>
+                {s} ({result.statusCounts[s]})
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit">Search</button>
+        <a class="button" href="/staff/subscribers/export.csv">
+          Export all as CSV
+        </a>
+      </form>
+      <p aria-live="polite">
+        {result.total} {result.total === 1 ? 'subscriber' : 'subscribers'} match
+        {result.total > 0 ? `; page ${result.page} of ${result.pageCount}` : ''}.
+      </p>
+      <div class="scroll" role="region" aria-labelledby="list-caption" tabindex={0}>
+        <table>
+          <caption id="list-caption">Subscribers, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Address</th>
+              <th scope="col">Name</th>
+              <th scope="col">Status</th>
+              <th scope="col">Signed up (UTC)</th>
+              <th scope="col">Next step</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.items.map((s) => (
+              <tr>
+                <td>
+                  <a href={`/staff/subscribers/${s.id}`}>{s.email ?? `#${s.id} (erased)`}</a>
+                </td>
+                <td>{s.firstName ?? ''}</td>
+                <td>
+                  <span class="badge">{s.status}</span>
+                </td>
+                <td>{formatTime(s.createdAt)}</td>
+                <td>{s.nextStep === null ? '—' : `${s.nextStep} at ${formatTime(s.nextSendAt, s.timezone)} (${s.timezone})`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <nav class="pager" aria-label="Pages">
+        {result.page > 1 ? <a href={listHref(q, status, result.page - 1)}>← Newer</a> : null}
+        <span>
+          Page {result.page} of {result.pageCount}
+        </span>
+        {result.page < result.pageCount ? <a href={listHref(q, status, result.page + 1)}>Older →</a> : null}
+      </nav>
+    </>
+  );
+}
+
+export function subscriberListPage(c: Context, deps: AppDeps) {
+  const query = parseListQuery(c);
+  if ('error' in query) return errorPage(c, deps, 400, 'Bad search', query.error);
+  const result = listSubscribers(deps.db, query);
+  return page(
+    c,
+    deps,
+    { title: 'Subscribers', active: 'subscribers' },
+    <>
+      <h1>Subscribers</h1>
+      <SubscriberList result={result} q={query.q} status={query.status} />
+    </>,
+  );
+}
+
+/** The CSV of every subscriber, streamed as it is read. */
+export function csvResponse(deps: AppDeps): Response {
+  const date = new Date(deps.clock.now()).toISOString().slice(0, 10);
+  return new Response(Readable.toWeb(subscribersCsv(deps.db)) as ReadableStream, {
+    headers: {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="subscribers-${date}.csv"`,
+      'Cache-Control': 'no-store',
+    },
+  });
+}
+
+export function gdprExportResponse(deps: AppDeps, id: number): Response | null {
+  const data = subscriberExport(deps.db, id, deps.clock.now());
+  if (!data) return null;
+  return new Response(JSON.stringify(data, null, 2), {
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Disposition': `attachment; filename="subscriber-${id}.json"`,
+      'Cache-Control': 'no-store',
+    },
+  });
+}
+
+function Kv({ items }: { items: [string, unknown][] }) {
+  return (
+    <dl class="kv">
+      {items.map(([k, v]) => (
+        <>
+          <dt>{k}</dt>
+          <dd>{v === null || v === undefined || v === '' ? '—' : String(v)}</dd>
+        </>
+      ))}
+    </dl>
+  );
+}
+
+export function subscriberRoutes(deps: AppDeps) {
+  const app = new Hono();
+
+  app.get('/', (c) => subscriberListPage(c, deps));
+  app.get('/export.csv', () => csvResponse(deps));
+
+  app.get('/:id/export.json', (c) => {
+    const id = parseId(c.req.param('id'));
+    const res = id === null ? null : gdprExportResponse(deps, id);
+    return res ?? errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
+  });
+
+  app.get('/:id', (c) => {
+    const id = parseId(c.req.param('id'));
+    const record = id === null ? null : subscriberRecord(deps.db, id);
+    if (!record) return errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
+    const s = record.subscriber;
+    const tz = s.timezone;
+    const token = newCsrfToken(deps);
+    const notice = c.req.query('done');
+    return page(
+      c,
+      deps,
+      { title: s.email ?? `Subscriber ${s.id}`, active: 'subscribers' },
+      <>
+        <h1>{s.email ?? `Subscriber #${s.id} (erased)`}</h1>
+        {notice === 'erased' ? (
+          <p class="notice" role="status">
+            Erased: the personal data is gone and the address is kept only as a keyed hash so it is never mailed again.
+          </p>
+        ) : notice === 'converted' ? (
+          <p class="notice" role="status">
+            Marked as converted: the sequence has ended for this subscriber.
+          </p>
+        ) : null}
+        <section class="card" aria-labelledby="status-h">
+          <h2 id="status-h">Status</h2>
+          <Kv
+            items={[
+              ['Status', s.status],
+              ['First name', s.firstName],
+              ['Time zone', tz],
+              ['Signed up', `${formatTime(s.createdAt, tz)} (${tz})`],
+              ['Signup IP', s.signupIp],
+              ['Signup user agent', s.signupUserAgent],
+              ['Next step', s.nextStep === null ? null : `${s.nextStep} at ${formatTime(s.nextSendAt, tz)} (${tz})`],
+              ['Unsubscribed', s.unsubscribedAt && formatTime(s.unsubscribedAt, tz)],
+              ['Suppressed', s.suppressedAt && `${formatTime(s.suppressedAt, tz)} (${s.suppressedReason ?? ''})`],
+              ['Converted', s.convertedAt && formatTime(s.convertedAt, tz)],
+              ['Completed', s.completedAt && formatTime(s.completedAt, tz)],
+              ['Erased', s.erasedAt && formatTime(s.erasedAt, tz)],
+            ]}
+          />
+        </section>
+        <section class="card" aria-labelledby="consent-h">
+          <h2 id="consent-h">Consent record</h2>
+          {s.confirmedAt === null ? (
+            <p>Not confirmed yet: no consent recorded.</p>
+          ) : (
+            <Kv
+              items={[
+                ['Confirmed', `${formatTime(s.confirmedAt, tz)} (${tz}) · ${new Date(s.confirmedAt).toISOString()}`],
+                ['Wording', s.consentText],
+                ['Wording version', s.consentVersion],
+                ['IP', s.consentIp],
+                ['User agent', s.consentUserAgent],
+                ['Source', s.consentSource ?? s.source],
+              ]}
+            />
+          )}
+        </section>
+        <section aria-labelledby="deliveries-h">
+          <h2 id="deliveries-h">Deliveries</h2>
+          {record.deliveries.length === 0 ? (
+            <p>No email has been sent to this subscriber.</p>
+          ) : (
+            <div class="scroll" role="region" aria-labelledby="deliveries-h" tabindex={0}>
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Email</th>
+                    <th scope="col">Subject</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Sent ({tz})</th>
+                    <th scope="col">Provider events</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {record.deliveries.map((d) => (
+                    <tr>
+                      <td>{d.kind === 'sequence' ? `Step ${d.step}` : d.kind}</td>
+                      <td>{d.subject}</td>
+                      <td>
+                        {d.status}
+                        {d.error ? ` (${d.error})` : ''}
+                      </td>
+                      <td>{formatTime(d.sentAt, tz)}</td>
+                      <td>
+                        {d.events.length === 0 ? (
+                          '—'
+                        ) : (
+                          <ul>
+                            {d.events.map((e) => (
+                              <li>
+                                {e.type} · {formatTime(e.occurredAt, tz)}
+                              </li>
+                            ))}
+                          </ul>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+        <section aria-labelledby="activity-h">
+          <h2 id="activity-h">History</h2>
+          <ul>
+            {record.activity.map((a) => (
+              <li>
+                {formatTime(a.at, tz)} · {a.type}
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section class="card" aria-labelledby="actions-h">
+          <h2 id="actions-h">Actions</h2>
+          <p>
+            <a href={`/staff/subscribers/${s.id}/export.json`}>Download everything we hold (GDPR export, JSON)</a>
+          </p>
+          {s.status !== 'erased' ? (
+            <form method="post" action={`/staff/subscribers/${s.id}/erase`}>
+              <CsrfInput token={token} />
+              <p>
+                <input type="checkbox" id="erase-confirm" name="confirm" value="yes" required />{' '}
+                <label for="erase-confirm" class="inline-label">
+                  Erase this subscriber's personal data for good (the address is kept only as a hash so it is never mailed again)
+                </label>
+              </p>
+              <button type="submit" class="danger">
+                Erase
+              </button>
+            </form>
+          ) : null}
+        </section>
+      </>,
+    );
+  });
+
+  app.post('/:id/erase', async (c) => {
+    const id = parseId(c.req.param('id'));
+    if (id === null) return errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
+    const body = await c.req.parseBody();
+    if (body.confirm !== 'yes') return errorPage(c, deps, 400, 'Not erased', 'Tick the box to confirm the erasure, then press Erase.');
+    const outcome = eraseSubscriber(deps.db, id, deps.clock.now());
+    if (!outcome) return errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
+    deps.logger.info({ subscriberId: id, alreadyErased: outcome.alreadyErased }, 'subscriber erased by staff');
+    return c.redirect(`/staff/subscribers/${id}?done=erased`, 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,39 @@
+/** @jsxImportSource hono/jsx */
+import type { Context } from 'hono';
+import type { Child } from 'hono/jsx';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppDeps } from '../../app.js';
+import { Page, type NavKey } from './layout.js';
+import { csrfToken } from './security.js';
+
+/** Answers a full staff page. */
+export function page(c: Context, deps: AppDeps, opts: { title: string; active?: NavKey; status?: ContentfulStatusCode }, body: Child): Response {
+  const doc = (
+    <Page title={opts.title} active={opts.active} showOutbox={deps.transport.name === 'outbox'}>
+      {body}
+    </Page>
+  );
+  return c.html(`<!doctype html>${doc}`, opts.status ?? 200);
+}
+
+/** A readable error page (staff pages never answer JSON errors). */
+export function errorPage(c: Context, deps: AppDeps, status: ContentfulStatusCode, title: string, message: string): Response {
+  return page(
+    c,
+    deps,
+    { title, status },
+    <>
+      <h1>{title}</h1>
+      <p class="notice error" role="alert">
+        {message}
+      </p>
+      <p>
+        <a href="/staff">Back to the dashboard</a>
+      </p>
+    </>,
+  );
+}
+
+export function newCsrfToken(deps: AppDeps): string {
+  return csrfToken(deps.config.secretKey, deps.clock.now());
+}

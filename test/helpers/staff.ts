@@ -1,0 +1,67 @@
+import type { Db } from '../../db/client.js';
+import { activity, deliveries, providerEvents, subscribers, type NewSubscriber } from '../../db/schema.js';
+import { emailHash } from '../../src/mail/address.js';
+import { TEST_SECRET, TEST_STAFF_PASSWORD } from './app.js';
+
+export const STAFF_AUTH = `Basic ${Buffer.from(`staff:${TEST_STAFF_PASSWORD}`).toString('base64')}`;
+
+/** Request init with the staff login (and any extra headers). */
+export function asStaff(init: RequestInit = {}): RequestInit {
+  return { ...init, headers: { authorization: STAFF_AUTH, ...(init.headers as Record<string, string> | undefined) } };
+}
+
+let seq = 0;
+
+/** Inserts a subscriber with sensible defaults; the hash is the real keyed hash of the address. */
+export function addSubscriber(db: Db, fields: Partial<NewSubscriber> & { email?: string | null } = {}) {
+  const email = fields.email === undefined ? `person${++seq}@example.org` : fields.email;
+  const now = fields.createdAt ?? Date.parse('2026-03-01T12:00:00Z');
+  return db
+    .insert(subscribers)
+    .values({
+      emailHash: email ? emailHash(TEST_SECRET, email) : `hash-${++seq}`,
+      timezone: 'America/New_York',
+      status: 'active',
+      createdAt: now,
+      updatedAt: now,
+      ...fields,
+      email,
+    })
+    .returning()
+    .get();
+}
+
+export function addDelivery(db: Db, fields: Partial<typeof deliveries.$inferInsert> & { subscriberId: number | null }) {
+  return db
+    .insert(deliveries)
+    .values({ kind: 'sequence', step: 1, templateId: 'step-1', subject: 'Subject', status: 'sent', createdAt: Date.parse('2026-03-01T12:00:00Z'), ...fields })
+    .returning()
+    .get();
+}
+
+export function addEvent(db: Db, fields: Partial<typeof providerEvents.$inferInsert> & { id: string; type: string }) {
+  const at = Date.parse('2026-03-01T13:00:00Z');
+  return db.insert(providerEvents).values({ occurredAt: at, receivedAt: at, ...fields }).returning().get();
+}
+
+export function addActivity(db: Db, subscriberId: number | null, type: typeof activity.$inferInsert.type, at: number | string, detail?: unknown) {
+  db.insert(activity)
+    .values({ subscriberId, type, at: typeof at === 'string' ? Date.parse(at) : at, detail: detail === undefined ? null : JSON.stringify(detail) })
+    .run();
+}
+
+/** The CSRF token printed in a staff page's form. */
+export function csrfFrom(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no CSRF token in page');
+  return m[1]!;
+}
+
+/** A same-origin form POST as a browser on a staff page sends it. */
+export function staffForm(fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit {
+  return asStaff({
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost', 'sec-fetch-site': 'same-origin', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+}

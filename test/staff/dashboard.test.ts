@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { funnelByDay, lastLocalDays, startOfLocalDay } from '../../src/subscribers/funnel.js';
+import { testApp } from '../helpers/app.js';
+import { addActivity, addSubscriber, asStaff } from '../helpers/staff.js';
+
+// The test clock is 2026-03-02T14:00:00Z, 09:00 in New York (the default zone).
+function seed(db: ReturnType<typeof testApp>['db']) {
+  const s = addSubscriber(db);
+  addActivity(db, s.id, 'signup', '2026-03-02T13:00:00Z'); // 08:00 NY, today
+  addActivity(db, s.id, 'signup', '2026-03-02T04:59:00Z'); // 23:59 NY, yesterday (03-01)
+  addActivity(db, s.id, 'signup', '2026-03-02T05:00:00Z'); // 00:00 NY, today
+  addActivity(db, s.id, 'confirmed', '2026-03-01T18:00:00Z');
+  addActivity(db, s.id, 'converted', '2026-02-01T05:00:00Z'); // first day of the window (00:00 NY)
+  addActivity(db, s.id, 'complained', '2026-01-31T12:00:00Z'); // before the window
+  addActivity(db, s.id, 'signup', '2026-03-02T15:00:00Z'); // after now but still today
+  addActivity(db, s.id, 'confirmation_sent', '2026-03-02T13:00:00Z'); // not a funnel stage
+}
+
+describe('funnel', () => {
+  it('counts activity per local day for the last 30 days, with window and all-time totals', () => {
+    const { db, clock, config } = testApp();
+    seed(db);
+    const f = funnelByDay(db, { now: clock.now(), timeZone: config.defaultTimezone });
+    expect(f.days).toHaveLength(30);
+    expect(f.days[0]!.date).toBe('2026-02-01');
+    expect(f.days[29]!.date).toBe('2026-03-02');
+    expect(f.days[29]!.counts.signup).toBe(3);
+    expect(f.days[28]!.counts).toMatchObject({ signup: 1, confirmed: 1 });
+    expect(f.days[0]!.counts.converted).toBe(1);
+    expect(f.totals).toEqual({ signup: 4, confirmed: 1, completed: 0, unsubscribed: 0, bounced: 0, complained: 0, converted: 1 });
+    expect(f.allTime.complained).toBe(1);
+  });
+
+  it('finds local midnights across DST changes', () => {
+    expect(new Date(startOfLocalDay('2026-03-08', 'America/New_York')).toISOString()).toBe('2026-03-08T05:00:00.000Z');
+    expect(new Date(startOfLocalDay('2026-03-09', 'America/New_York')).toISOString()).toBe('2026-03-09T04:00:00.000Z');
+    expect(new Date(startOfLocalDay('2026-10-25', 'Europe/Berlin')).toISOString()).toBe('2026-10-24T22:00:00.000Z');
+    expect(new Date(startOfLocalDay('2026-03-02', 'Asia/Kolkata')).toISOString()).toBe('2026-03-01T18:30:00.000Z');
+    const { days, end } = lastLocalDays(Date.parse('2026-03-10T12:00:00Z'), 'America/New_York', 3);
+    expect(days.map((d) => d.date)).toEqual(['2026-03-08', '2026-03-09', '2026-03-10']);
+    expect(days[1]!.start - days[0]!.start).toBe(23 * 3600_000);
+    expect(new Date(end).toISOString()).toBe('2026-03-11T04:00:00.000Z');
+  });
+
+  it('shows the funnel as accessible SVG charts, totals and a table', async () => {
+    const { app, db } = testApp();
+    seed(db);
+    const res = await app.request('/staff', asStaff());
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<h1>Dashboard</h1>');
+    expect(html.match(/<svg /g)).toHaveLength(7);
+    expect(html).toContain('<title id="chart-signup-title">Signups per day</title>');
+    expect(html).toContain('4 in total from 2026-02-01 to 2026-03-02; the busiest day was 2026-03-02 with 3.');
+    expect(html).toContain('No complained from 2026-02-01 to 2026-03-02.');
+    expect(html).toMatch(/aria-labelledby="chart-signup-title chart-signup-desc"/);
+    expect(html).toMatch(/<th scope="row">2026-03-02<\/th><td class="num">3<\/td><td class="num">0<\/td>/);
+    expect(html).toMatch(/<th scope="row">2026-03-01<\/th><td class="num">1<\/td><td class="num">1<\/td>/);
+    expect(html).toContain('Completed the sequence');
+  });
+
+  it('GET /api/funnel answers the same numbers as JSON', async () => {
+    const { app, db } = testApp();
+    seed(db);
+    const res = await app.request('/api/funnel', asStaff());
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = await res.json();
+    expect(body.timeZone).toBe('America/New_York');
+    expect(body.days).toHaveLength(30);
+    expect(body.days[29]).toEqual({ date: '2026-03-02', signup: 3, confirmed: 0, completed: 0, unsubscribed: 0, bounced: 0, complained: 0, converted: 0 });
+    expect(body.totals.signup).toBe(4);
+    expect(body.stages.map((s: { type: string }) => s.type)).toEqual(['signup', 'confirmed', 'completed', 'unsubscribed', 'bounced', 'complained', 'converted']);
+  });
+});

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import type { Db } from '../../db/client.js';
+import { emailHash } from '../../src/mail/address.js';
+import { withoutRecipient } from '../../src/subscribers/erase.js';
+import { TEST_SECRET, testApp } from '../helpers/app.js';
+import { addDelivery, addEvent, addSubscriber, asStaff, csrfFrom, staffForm } from '../helpers/staff.js';
+
+const EMAIL = 'erase.me@example.org';
+const NAME = 'Zebediah';
+const IP = '203.0.113.77';
+const UA = 'EraseTestAgent/9.9';
+const PERSONAL = [EMAIL, NAME, IP, UA, '198.51.100.23', 'ClickerUA/1.0'];
+
+/** A subscriber with personal data in every table that can hold it, plus an unrelated subscriber. */
+function seed(db: Db) {
+  const s = addSubscriber(db, {
+    email: EMAIL,
+    firstName: NAME,
+    signupIp: IP,
+    signupUserAgent: UA,
+    confirmedAt: Date.parse('2026-03-01T10:00:00Z'),
+    consentText: 'I agree',
+    consentIp: IP,
+    consentUserAgent: UA,
+    consentSource: 'homepage',
+    nextStep: 3,
+    nextSendAt: Date.parse('2026-03-03T14:00:00Z'),
+  });
+  const other = addSubscriber(db, { email: 'stay@example.org', firstName: 'Stay', nextStep: 3, nextSendAt: Date.parse('2026-03-03T14:00:00Z') });
+  const sent = addDelivery(db, { subscriberId: s.id, step: 1, subject: `${NAME}, welcome`, providerId: 'p-1', sentAt: 1 });
+  addDelivery(db, { subscriberId: s.id, step: 2, status: 'failed', subject: 'Step 2', error: `422: invalid address ${EMAIL}` });
+  addEvent(db, { id: 'evt_click', type: 'email.clicked', deliveryId: sent.id, detail: JSON.stringify({ to: [EMAIL], click: { ipAddress: '198.51.100.23', userAgent: 'ClickerUA/1.0' } }) });
+  addEvent(db, { id: 'evt_orphan', type: 'email.bounced', detail: JSON.stringify({ to: [EMAIL] }) });
+  // An unsent batch holding step 3 for both subscribers.
+  const payload = JSON.stringify([
+    { from: 'x@y.z', to: [EMAIL], subject: `${NAME}, step 3`, html: `<p>Hi ${NAME}</p>`, text: `Hi ${NAME}` },
+    { from: 'x@y.z', to: ['stay@example.org'], subject: 'Stay, step 3', html: '<p>Hi Stay</p>', text: 'Hi Stay' },
+  ]);
+  const batchId = Number(
+    db.$client.prepare("insert into batches (status, idempotency_key, payload, created_at) values ('ready', 'k1', ?, 1)").run(payload).lastInsertRowid,
+  );
+  addDelivery(db, { subscriberId: s.id, step: 3, status: 'queued', batchId, subject: `${NAME}, step 3` });
+  addDelivery(db, { subscriberId: other.id, step: 3, status: 'queued', batchId, subject: 'Stay, step 3' });
+  db.$client.prepare("insert into activity (subscriber_id, type, at, detail) values (?, 'signup', 1, ?)").run(s.id, JSON.stringify({ ip: IP, ua: UA }));
+  db.$client.prepare("insert into activity (subscriber_id, type, at, detail) values (null, 'bounced', 1, ?)").run(JSON.stringify({ email: EMAIL }));
+  return { s, other, batchId };
+}
+
+/** Every text cell of every row of the tables that could hold personal data. */
+function dump(db: Db): string {
+  return ['subscribers', 'deliveries', 'batches', 'activity', 'provider_events', 'suppressions']
+    .map((t) => JSON.stringify(db.$client.prepare(`select * from ${t}`).all()))
+    .join('\n');
+}
+
+describe('erase', () => {
+  it('removes the personal data everywhere, keeps deliveries and only the keyed hash', async () => {
+    const { app, db } = testApp();
+    const { s, other, batchId } = seed(db);
+    for (const p of PERSONAL) expect(dump(db)).toContain(p);
+
+    const res = await app.request(`/api/subscribers/${s.id}`, asStaff({ method: 'DELETE' }));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: s.id, status: 'erased', alreadyErased: false, droppedDeliveries: 1 });
+
+    const after = dump(db);
+    for (const p of PERSONAL) expect(after, p).not.toContain(p);
+
+    const row = db.$client.prepare('select * from subscribers where id = ?').get(s.id) as Record<string, unknown>;
+    expect(row).toMatchObject({ status: 'erased', email: null, first_name: null, signup_ip: null, consent_ip: null, consent_user_agent: null, next_step: null, next_send_at: null, erased_at: Date.parse('2026-03-02T14:00:00Z') });
+    expect(row.email_hash).not.toBe(emailHash(TEST_SECRET, EMAIL));
+    expect(db.$client.prepare('select * from suppressions').all()).toEqual([{ email_hash: emailHash(TEST_SECRET, EMAIL), reason: 'erased', created_at: Date.parse('2026-03-02T14:00:00Z') }]);
+
+    const dels = db.$client.prepare('select step, status from deliveries where subscriber_id = ? order by step').all(s.id);
+    expect(dels).toEqual([
+      { step: 1, status: 'sent' },
+      { step: 2, status: 'failed' },
+      { step: 3, status: 'dropped' },
+    ]);
+    // The other subscriber is untouched, in the row and in the batch.
+    const batch = db.$client.prepare('select payload from batches where id = ?').get(batchId) as { payload: string };
+    expect(JSON.parse(batch.payload)).toEqual([expect.objectContaining({ to: ['stay@example.org'], subject: 'Stay, step 3' })]);
+    expect(db.$client.prepare("select status from deliveries where subscriber_id = ? and step = 3").get(other.id)).toEqual({ status: 'queued' });
+    expect(db.$client.prepare('select email, first_name, next_step from subscribers where id = ?').get(other.id)).toEqual({ email: 'stay@example.org', first_name: 'Stay', next_step: 3 });
+    expect(db.$client.prepare("select type from provider_events order by id").all()).toEqual([{ type: 'email.clicked' }, { type: 'email.bounced' }]);
+    expect(db.$client.prepare("select type from activity where subscriber_id = ? order by id").all(s.id)).toEqual([{ type: 'signup' }, { type: 'erased' }]);
+  });
+
+  it('is idempotent and answers 404 for an unknown subscriber', async () => {
+    const { app, db } = testApp();
+    const { s } = seed(db);
+    expect((await app.request(`/api/subscribers/${s.id}/erase`, asStaff({ method: 'POST' }))).status).toBe(200);
+    const again = await app.request(`/api/subscribers/${s.id}/erase`, asStaff({ method: 'POST' }));
+    expect(await again.json()).toMatchObject({ alreadyErased: true });
+    expect(db.$client.prepare("select count(*) as n from activity where type = 'erased'").get()).toEqual({ n: 1 });
+    expect((await app.request('/api/subscribers/999', asStaff({ method: 'DELETE' }))).status).toBe(404);
+    expect((await app.request('/api/subscribers/abc', asStaff({ method: 'DELETE' }))).status).toBe(400);
+  });
+
+  it('from the subscriber page: the form posts with its CSRF token and a confirmation tick', async () => {
+    const { app, db } = testApp();
+    const { s } = seed(db);
+    const html = await (await app.request(`/staff/subscribers/${s.id}`, asStaff())).text();
+    const token = csrfFrom(html);
+    const unticked = await app.request(`/staff/subscribers/${s.id}/erase`, staffForm({ _csrf: token }));
+    expect(unticked.status).toBe(400);
+    expect(db.$client.prepare('select status from subscribers where id = ?').get(s.id)).toEqual({ status: 'active' });
+    const res = await app.request(`/staff/subscribers/${s.id}/erase`, staffForm({ _csrf: token, confirm: 'yes' }));
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`/staff/subscribers/${s.id}?done=erased`);
+    expect(dump(db)).not.toContain(EMAIL);
+    const page = await (await app.request(res.headers.get('location')!, asStaff())).text();
+    expect(page).toContain('Subscriber #1 (erased)');
+    expect(page).toContain('Erased: the personal data is gone');
+  });
+
+  it('rewrites batch payloads by recipient only', () => {
+    const p = JSON.stringify({ emails: [{ to: 'a@x.org', text: 'b@x.org' }, { to: ['b@x.org'] }] });
+    expect(JSON.parse(withoutRecipient(p, 'b@x.org')!)).toEqual({ emails: [{ to: 'a@x.org', text: 'b@x.org' }] });
+    expect(withoutRecipient('not json', 'a@x.org')).toBeNull();
+    expect(withoutRecipient(null, 'a@x.org')).toBeNull();
+  });
+});
+
+describe('CSRF on staff forms', () => {
+  async function setup() {
+    const t = testApp();
+    const { s } = seed(t.db);
+    const token = csrfFrom(await (await t.app.request(`/staff/subscribers/${s.id}`, asStaff())).text());
+    const path = `/staff/subscribers/${s.id}/erase`;
+    const untouched = () => expect(t.db.$client.prepare('select status from subscribers where id = ?').get(s.id)).toEqual({ status: 'active' });
+    return { ...t, token, path, untouched };
+  }
+
+  it('refuses a form without a token, with a forged or expired token', async () => {
+    const { app, clock, token, path, untouched } = await setup();
+    for (const fields of <Record<string, string>[]>[{ confirm: 'yes' }, { confirm: 'yes', _csrf: 'forged' }, { confirm: 'yes', _csrf: `${Date.parse('2026-03-02T14:00:00Z')}.${'A'.repeat(43)}` }]) {
+      const res = await app.request(path, staffForm(fields));
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain('Form refused');
+    }
+    clock.advance(13 * 3600_000);
+    expect((await app.request(path, staffForm({ _csrf: token, confirm: 'yes' }))).status).toBe(403);
+    untouched();
+  });
+
+  it('refuses a form from another origin even with a valid token', async () => {
+    const { app, token, path, untouched } = await setup();
+    const foreign = await app.request(path, staffForm({ _csrf: token, confirm: 'yes' }, { origin: 'https://evil.test', 'sec-fetch-site': 'cross-site' }));
+    expect(foreign.status).toBe(403);
+    const crossSite = await app.request(path, staffForm({ _csrf: token, confirm: 'yes' }, { origin: '', 'sec-fetch-site': 'cross-site' }));
+    expect(crossSite.status).toBe(403);
+    untouched();
+  });
+
+  it('refuses a cross-site request on the JSON API', async () => {
+    const { app, db } = testApp();
+    const { s } = seed(db);
+    const res = await app.request(`/api/subscribers/${s.id}/erase`, asStaff({ method: 'POST', headers: { origin: 'https://evil.test' } }));
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ error: { code: 'forbidden', message: expect.any(String) } });
+    expect(db.$client.prepare('select status from subscribers where id = ?').get(s.id)).toEqual({ status: 'active' });
+  });
+});
