@@ -1,0 +1,66 @@
+import crypto from 'node:crypto';
+import cron, { type ScheduledTask } from 'node-cron';
+import { createPacer, type RateLimitHeaders } from './pacer.js';
+import { createTickQueue, runTick, type TickDeps, type TickSummary } from './tick.js';
+
+export type WorkerDeps = Omit<TickDeps, 'pacer' | 'queue' | 'shouldStop' | 'owner'> & { sendRate: number; pacer?: TickDeps['pacer'] };
+
+/**
+ * The worker: a tick every minute (node-cron), a tick on demand (`kick`, e.g.
+ * right after a confirmation so email 1 goes at once), never two ticks at
+ * once in this process, and a graceful stop that lets the batch in flight
+ * finish or releases it for the next tick.
+ */
+export function createWorker(deps: WorkerDeps) {
+  const owner = `worker-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  const pacer = deps.pacer ?? createPacer({ rate: deps.sendRate, clock: deps.clock, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))) });
+  const queue = createTickQueue(deps);
+  let running: Promise<TickSummary | null> | null = null;
+  let again = false;
+  let stopping = false;
+  let task: ScheduledTask | null = null;
+
+  function tick(): Promise<TickSummary | null> {
+    if (stopping) return Promise.resolve(null);
+    if (running) {
+      // A kick during a tick: run once more afterwards so nothing waits a minute.
+      again = true;
+      return running;
+    }
+    const current = runTick({ ...deps, pacer, queue, owner, shouldStop: () => stopping }).catch((err: unknown) => {
+      deps.logger.error({ err }, 'tick failed');
+      return null;
+    });
+    running = current;
+    void current.finally(() => {
+      running = null;
+      if (again && !stopping) {
+        again = false;
+        void tick();
+      }
+    });
+    return current;
+  }
+
+  return {
+    tick,
+    kick(): void {
+      void tick();
+    },
+    /** Feeds the provider's rate-limit headers to the pacer. */
+    observeRateLimit(info: RateLimitHeaders): void {
+      pacer.observe(info);
+    },
+    start(): void {
+      task = cron.schedule('* * * * *', () => tick(), { name: 'nurture-tick', noOverlap: true });
+    },
+    /** Stops the schedule; the batch in flight finishes or is released. */
+    async stop(): Promise<void> {
+      stopping = true;
+      await task?.stop();
+      if (running) await running;
+    },
+  };
+}
+
+export type Worker = ReturnType<typeof createWorker>;

@@ -1,0 +1,73 @@
+import type { Db } from '../../db/client.js';
+import { fixedClock } from '../../src/clock.js';
+import type { Config } from '../../src/config.js';
+import type { Logger } from '../../src/logger.js';
+import { emailHash } from '../../src/mail/address.js';
+import type { Transport } from '../../src/mail/transport.js';
+import { createPacer } from '../../src/nurture/pacer.js';
+import type { QueueStep } from '../../src/nurture/queue.js';
+import { runTick, type RenderSequence, type TickDeps } from '../../src/nurture/tick.js';
+import { captureLogger, TEST_SECRET, testConfig } from './app.js';
+
+/** The content brief's days, with stand-in templates: the worker tests are about sending, not content. */
+export const STUB_SEQUENCE: QueueStep[] = [0, 2, 4, 7, 10, 14, 18, 21].map((day, i) => ({
+  step: i + 1,
+  day,
+  templateId: `step-${i + 1}`,
+  subject: `Lesson ${i + 1}`,
+}));
+
+export const stubRender: RenderSequence = (step, props) => ({
+  subject: step.subject,
+  html: `<html><body><h1>${step.subject}</h1><p>Hello ${props.firstName ?? 'there'}</p><p>${props.postalAddress}</p><a href="${props.unsubscribeUrl}">Unsubscribe</a></body></html>`,
+  text: `${step.subject}\n\nHello ${props.firstName ?? 'there'}\n\n${props.postalAddress}\nUnsubscribe: ${props.unsubscribeUrl}`,
+  version: 'stub-1',
+});
+
+/** Inserts active subscribers due for `step` at `at`, with one prepared statement in one transaction. */
+export function seedDue(db: Db, count: number, options: { at: number; step?: number; timezone?: string; lastSentAt?: number | null; domain?: string; startId?: number }): number[] {
+  const insert = db.$client.prepare(`
+    INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at, next_step, next_send_at, last_sequence_sent_at)
+    VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?) RETURNING id`);
+  const ids: number[] = [];
+  db.$client.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const email = `person${(options.startId ?? 0) + i}@${options.domain ?? 'example.org'}`;
+      const row = insert.get(email, emailHash(TEST_SECRET, email), `P${i}`, options.timezone ?? 'UTC', options.at, options.at, options.at, options.step ?? 1, options.at, options.lastSentAt ?? null) as { id: number };
+      ids.push(row.id);
+    }
+  })();
+  return ids;
+}
+
+/** Everything runTick needs, on a fixed clock whose sleep advances time (no real waiting). */
+export function tickHarness(db: Db, transport: Transport, options: { now: string; config?: Partial<Config>; logger?: Logger } = { now: '2026-03-02T14:00:00Z' }) {
+  const clock = fixedClock(options.now);
+  const sleeps: number[] = [];
+  const sleep = async (ms: number) => {
+    sleeps.push(ms);
+    clock.advance(Math.max(0, ms));
+  };
+  const captured = captureLogger('debug');
+  const config = testConfig({ sendRate: 1000, ...options.config });
+  const pacer = createPacer({ rate: config.sendRate, clock, sleep });
+  const deps: TickDeps = {
+    db,
+    clock,
+    transport,
+    logger: options.logger ?? captured.logger,
+    config,
+    sequence: STUB_SEQUENCE,
+    render: stubRender,
+    pacer,
+    sleep,
+    random: () => 0.5,
+  };
+  return { deps, clock, sleeps, logs: captured.lines, tick: (extra: Partial<TickDeps> = {}) => runTick({ ...deps, ...extra }) };
+}
+
+export function countBy<T>(items: T[], key: (t: T) => string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
+  return m;
+}
