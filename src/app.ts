@@ -5,6 +5,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Transport } from './mail/transport.js';
+import { conversionRoutes } from './routes/api/conversions.js';
 import { errorBody } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -31,6 +32,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route('/', healthRoutes(deps));
   app.route('/', webhookRoutes(deps));
+  app.route('/api', conversionRoutes(deps));
 
   // Staff pages and the staff API: basic auth on every route under them.
   app.use('/staff/*', staffAuth(deps.config));

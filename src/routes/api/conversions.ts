@@ -1,0 +1,35 @@
+import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { AppDeps } from '../../app.js';
+import { markConverted } from '../../subscribers/convert.js';
+import { errorBody } from '../errors.js';
+import { staffAuth } from '../staff/auth.js';
+
+/**
+ * Browsers may replay cached basic-auth credentials on a cross-site request;
+ * a state change is only taken from scripts (no Sec-Fetch-Site) or our own pages.
+ */
+const sameOriginOnly = createMiddleware(async (c, next) => {
+  const site = c.req.header('sec-fetch-site');
+  if (site && site !== 'same-origin' && site !== 'none') {
+    return c.json(errorBody('cross_site_request', 'This API does not accept cross-site requests.'), 403);
+  }
+  await next();
+});
+
+/** POST /api/subscribers/:id/converted: the subscriber booked a consult; their sequence ends. */
+export function conversionRoutes({ db, config, clock, logger }: Pick<AppDeps, 'db' | 'config' | 'clock' | 'logger'>) {
+  return new Hono().post('/subscribers/:id/converted', staffAuth(config), sameOriginOnly, (c) => {
+    const raw = c.req.param('id');
+    if (!/^[1-9]\d{0,15}$/.test(raw)) return c.json(errorBody('invalid_id', 'The subscriber id must be a positive whole number.'), 400);
+    const result = markConverted(db, Number(raw), clock);
+    if (!result.ok) {
+      return result.reason === 'not_found'
+        ? c.json(errorBody('not_found', 'No subscriber with this id.'), 404)
+        : c.json(errorBody('erased', 'This subscriber was erased; there is nothing to convert.'), 409);
+    }
+    if (result.changed) logger.info({ subscriberId: result.subscriber.id, status: result.subscriber.status }, 'subscriber converted');
+    const { id, status, convertedAt } = result.subscriber;
+    return c.json({ subscriber: { id, status, convertedAt: new Date(convertedAt).toISOString() }, changed: result.changed });
+  });
+}
