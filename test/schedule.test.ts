@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { firstWindowMoment, localWall, MIN_GAP_MS, nextSend, plannedSendTimes, type PlannedSend, type ScheduleOptions, type ScheduleStep } from '../src/nurture/schedule.js';
 
 // The content brief's days after confirmation.
-const SEQUENCE: ScheduleStep[] = [0, 2, 4, 7, 10, 14, 18, 21].map((day, i) => ({ step: i + 1, day }));
+const SEQUENCE: ScheduleStep[] = [0, 2, 4, 7, 10, 14, 18, 21].map((dayOffset, i) => ({ step: i + 1, dayOffset }));
 const MORNING: ScheduleOptions = { window: { startMinute: 9 * 60, endMinute: 11 * 60 } };
 const NIGHT: ScheduleOptions = { window: { startMinute: 2 * 60, endMinute: 4 * 60 } };
 const HOUR = 3_600_000;
@@ -83,8 +83,8 @@ describe('nextSend', () => {
     // A one-day delay after an email that went at 23:00 EST Monday: Tuesday 09:00 is
     // only 10 h later, so the email waits for Wednesday's window.
     const oneDay: ScheduleStep[] = [
-      { step: 1, day: 0 },
-      { step: 2, day: 1 },
+      { step: 1, dayOffset: 0 },
+      { step: 2, dayOffset: 1 },
     ];
     const r = nextSend({ confirmedAt: 0, timezone: 'America/New_York', last: { step: 1, sentAt: t('2026-03-03T04:00:00Z') } }, oneDay, t('2026-03-03T04:00:00Z'), MORNING);
     expect(iso(r!.at)).toBe('2026-03-04T14:00:00.000Z');

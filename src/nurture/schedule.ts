@@ -33,7 +33,7 @@ export type ScheduleOptions = {
 export const MIN_GAP_MS = 20 * 60 * 60 * 1000;
 
 /** The part of a sequence step the schedule needs: its number and its day after confirmation. */
-export type ScheduleStep = { step: number; day: number };
+export type ScheduleStep = { step: number; dayOffset: number };
 
 export type ScheduleSubscriber = {
   confirmedAt: number;
@@ -190,7 +190,7 @@ export function nextSend(
   if (!last) return { step: next.step, at: Math.max(now, subscriber.confirmedAt) };
 
   const previous = sequence[index - 1]!;
-  const delayDays = Math.max(0, next.day - previous.day);
+  const delayDays = Math.max(0, next.dayOffset - previous.dayOffset);
   const dueDay = localDay(timezone, last.sentAt) + delayDays * DAY_MS;
   const dayStart = firstInstantAtOrAfter(timezone, dueDay);
   const earliest = Math.max(now, dayStart, last.sentAt + (options.minGapMs ?? MIN_GAP_MS));

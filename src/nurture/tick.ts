@@ -24,11 +24,9 @@ import { createQueue, type BatchItem, type ItemOutcome, type Queue, type QueueSt
 import type { ScheduleOptions } from './schedule.js';
 
 /** What the worker needs from the templates: subject, html and text for one subscriber. */
-export type SequenceEmailProps = { firstName?: string; unsubscribeUrl: string; postalAddress: string };
-export type RenderSequence = (
-  step: QueueStep,
-  props: SequenceEmailProps,
-) => Promise<{ subject: string; html: string; text: string; version?: string }> | { subject: string; html: string; text: string; version?: string };
+export type SequenceEmailProps = { firstName?: string; publicUrl: string; unsubscribeUrl: string; postalAddress: string };
+export type RenderedSequenceEmail = { subject: string; html: string; text: string; templateVersion?: string };
+export type RenderSequence = (step: QueueStep, props: SequenceEmailProps) => Promise<RenderedSequenceEmail> | RenderedSequenceEmail;
 
 export type TickDeps = {
   db: Db;
@@ -107,8 +105,8 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
       if (!item.email) continue;
       const step = stepByNumber.get(item.step)!;
       const unsubscribeUrl = unsubscribeLink(item);
-      const r = await deps.render(step, { ...(item.firstName ? { firstName: item.firstName } : {}), unsubscribeUrl, postalAddress: config.postalAddress });
-      if (r.version) versions.set(item.deliveryId, r.version);
+      const r = await deps.render(step, { ...(item.firstName ? { firstName: item.firstName } : {}), publicUrl: config.publicUrl, unsubscribeUrl, postalAddress: config.postalAddress });
+      if (r.templateVersion) versions.set(item.deliveryId, r.templateVersion);
       emails.push(sequenceEmail({ deliveryId: item.deliveryId, subscriberId: item.subscriberId, step: item.step, to: item.email, from: config.mailFrom, subject: r.subject, html: r.html, text: r.text, unsubscribeUrl }));
     }
     queue.savePayload(batchId, emails, versions);

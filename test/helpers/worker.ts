@@ -10,9 +10,9 @@ import { runTick, type RenderSequence, type TickDeps } from '../../src/nurture/t
 import { captureLogger, TEST_SECRET, testConfig } from './app.js';
 
 /** The content brief's days, with stand-in templates: the worker tests are about sending, not content. */
-export const STUB_SEQUENCE: QueueStep[] = [0, 2, 4, 7, 10, 14, 18, 21].map((day, i) => ({
+export const STUB_SEQUENCE: QueueStep[] = [0, 2, 4, 7, 10, 14, 18, 21].map((dayOffset, i) => ({
   step: i + 1,
-  day,
+  dayOffset,
   templateId: `step-${i + 1}`,
   subject: `Lesson ${i + 1}`,
 }));
@@ -21,7 +21,7 @@ export const stubRender: RenderSequence = (step, props) => ({
   subject: step.subject,
   html: `<html><body><h1>${step.subject}</h1><p>Hello ${props.firstName ?? 'there'}</p><p>${props.postalAddress}</p><a href="${props.unsubscribeUrl}">Unsubscribe</a></body></html>`,
   text: `${step.subject}\n\nHello ${props.firstName ?? 'there'}\n\n${props.postalAddress}\nUnsubscribe: ${props.unsubscribeUrl}`,
-  version: 'stub-1',
+  templateVersion: 'stub-1',
 });
 
 /** Inserts active subscribers due for `step` at `at`, with one prepared statement in one transaction. */
