@@ -1,10 +1,12 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
+import { createBackground } from './background.js';
 import { boot } from './boot.js';
 
 const runtime = boot();
 const { config, logger, transport } = runtime;
-const app = createApp(runtime);
+const background = createBackground(logger);
+const app = createApp({ ...runtime, background });
 
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   const lines = [
@@ -22,7 +24,9 @@ const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
 
 function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
-  server.close(() => {
+  server.close(async () => {
+    // Let confirmation emails already accepted finish sending.
+    await background.idle();
     runtime.db.$client.close();
     process.exit(0);
   });

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { openDb, type Db } from '../../db/client.js';
 import { createApp, type AppDeps } from '../../src/app.js';
+import { createBackground } from '../../src/background.js';
 import { fixedClock } from '../../src/clock.js';
 import type { Config } from '../../src/config.js';
 import { loadEnv } from '../../src/env.js';
@@ -52,6 +53,7 @@ export function testApp(overrides: Partial<AppDeps> & { now?: string } = {}) {
     clock,
     transport,
     logger,
+    background: createBackground(logger),
     ...deps,
   };
   return { app: createApp(full), ...full, clock, transport, logs: lines };

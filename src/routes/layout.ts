@@ -1,0 +1,96 @@
+import type { Context } from 'hono';
+import { html, raw } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+// Mobile first: one column, 16px+ text (no zoom on focus in iOS), 48px tap
+// targets, colours at WCAG AA contrast or better.
+const CSS = `
+*,*::before,*::after{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;font:1.0625rem/1.6 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1f2328;background:#f6f7f9}
+.wrap{max-width:38rem;margin:0 auto;padding:1.25rem 1rem 2rem}
+header{font-weight:600;color:#334155;padding:.25rem 0 1rem}
+main{background:#fff;border:1px solid #d8dee4;border-radius:12px;padding:1.25rem}
+@media (min-width:40rem){main{padding:2rem 2.25rem}.wrap{padding-top:2.5rem}}
+h1{font-size:1.6rem;line-height:1.25;margin:.25rem 0 .75rem}
+h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
+p{margin:.5rem 0 1rem}
+a{color:#0b57d0}
+a:focus-visible,button:focus-visible,input:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}
+.lead{font-size:1.125rem;color:#334155}
+.plan{padding-left:1.4rem;margin:.5rem 0 1.25rem}
+.plan li{margin:.2rem 0}
+.field{margin:1.1rem 0}
+label{display:block;font-weight:600;margin-bottom:.35rem}
+.optional{font-weight:400;color:#57606a}
+input[type=text],input[type=email]{width:100%;min-height:48px;padding:.65rem .8rem;font:inherit;color:inherit;background:#fff;border:2px solid #6e7781;border-radius:8px}
+input[aria-invalid=true]{border-color:#b42318}
+.check{display:flex;gap:.75rem;align-items:flex-start}
+.check input{flex:none;width:1.6rem;height:1.6rem;margin:.15rem 0 0;accent-color:#0b57d0}
+.check label{font-weight:400;margin:0}
+.error{color:#b42318;font-weight:600;margin:.35rem 0 0}
+.error-summary{border:2px solid #b42318;border-radius:8px;padding:.75rem 1rem;margin:0 0 1rem;background:#fff5f5}
+.error-summary h2{margin:0 0 .25rem;font-size:1.05rem;color:#b42318}
+.error-summary ul{margin:0;padding-left:1.2rem}
+button{display:inline-block;width:100%;min-height:52px;padding:.75rem 1.25rem;font:inherit;font-weight:600;color:#fff;background:#0b57d0;border:0;border-radius:8px;cursor:pointer}
+button:hover{background:#0842a0}
+@media (min-width:40rem){button{width:auto}}
+.note{font-size:.95rem;color:#57606a}
+.quote{border-left:4px solid #d8dee4;padding:.25rem 0 .25rem .9rem;color:#334155}
+footer{font-size:.9rem;color:#57606a;padding:1rem .25rem}
+footer p{margin:.4rem 0}
+`;
+
+const FOOTER = html`<footer>
+  <p>If you are in crisis in the US, call or text <strong>988</strong> (veterans: dial 988, then press 1). In an emergency, call 911.</p>
+  <p>This series is education, not medical advice. Talk to a qualified clinician about your own care.</p>
+</footer>`;
+
+export type PageOptions = {
+  title: string;
+  body: Html;
+  status?: ContentfulStatusCode;
+  /** Pages reached through a personal link: never cached, never indexed. */
+  personal?: boolean;
+  /** Script (a constant, never user input) run by the page; the CSP only allows it through this nonce. */
+  script?: string;
+};
+
+/** A complete HTML page answered with the CSP nonce that secureHeaders set for this response. */
+export function page(c: Context, { title, body, status = 200, personal = false, script }: PageOptions): Response | Promise<Response> {
+  const nonce = (c.get('secureHeadersNonce') as string | undefined) ?? '';
+  if (personal) {
+    c.header('Cache-Control', 'no-store');
+    c.header('X-Robots-Tag', 'noindex');
+  }
+  return c.html(
+    html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Isha Health</title>
+<style nonce="${nonce}">${raw(CSS)}</style>
+</head>
+<body>
+<div class="wrap">
+<header>Isha Health · Education series</header>
+<main>
+${body}
+</main>
+${FOOTER}
+</div>
+${script ? html`<script nonce="${nonce}">${raw(script)}</script>` : ''}
+</body>
+</html>`,
+    status,
+  );
+}
+
+/** A short page with a heading and a few paragraphs: errors, confirmations. */
+export function messagePage(c: Context, status: ContentfulStatusCode, title: string, paragraphs: Html[], personal = true) {
+  return page(c, { title, status, personal, body: html`<h1>${title}</h1>${paragraphs.map((p) => html`<p>${p}</p>`)}` });
+}

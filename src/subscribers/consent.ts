@@ -1,0 +1,13 @@
+/**
+ * The consent a subscriber gives, word for word. The signup page shows this
+ * text next to its checkbox and the confirmation stores it with its version,
+ * so the record says exactly what the person agreed to. Change the wording
+ * only together with a new version id.
+ */
+export const CONSENT = {
+  version: 'signup-2026-03-v1',
+  text: 'Yes, send me the eight-email series on MDMA-assisted therapy from Isha Health (8 emails over 3 weeks). I can unsubscribe at any time with one click.',
+} as const;
+
+/** Where the consent was given; stored with the subscriber and the consent record. */
+export type SignupSource = 'signup-form' | 'api';

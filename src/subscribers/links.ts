@@ -1,0 +1,18 @@
+import type { Config } from '../config.js';
+import { signToken } from '../mail/tokens.js';
+
+/** How long a confirmation link works; after that, signing up again sends a fresh one. */
+export const CONFIRM_LINK_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+type LinkSubject = { id: number; tokenGeneration: number };
+
+export function confirmUrl(config: Pick<Config, 'publicUrl' | 'secretKey'>, s: LinkSubject, now: number): string {
+  const token = signToken(config.secretKey, { purpose: 'confirm', subscriberId: s.id, generation: s.tokenGeneration, expiresAt: now + CONFIRM_LINK_TTL_MS });
+  return `${config.publicUrl}/confirm/${token}`;
+}
+
+/** Unsubscribe links never expire. */
+export function unsubscribeUrl(config: Pick<Config, 'publicUrl' | 'secretKey'>, s: LinkSubject): string {
+  const token = signToken(config.secretKey, { purpose: 'unsubscribe', subscriberId: s.id, generation: s.tokenGeneration });
+  return `${config.publicUrl}/u/${token}`;
+}

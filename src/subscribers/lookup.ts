@@ -1,0 +1,24 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { subscribers, type Subscriber } from '../../db/schema.js';
+import { verifyToken, type TokenPurpose } from '../mail/tokens.js';
+
+/**
+ * The subscriber a link points at, or why it points nowhere:
+ * invalid = tampered, malformed, wrong purpose or expired;
+ * unknown = authentic, but the subscriber is gone or the link was replaced.
+ */
+export type TokenLookup = { kind: 'invalid' } | { kind: 'unknown' } | { kind: 'found'; subscriber: Subscriber };
+
+/**
+ * `acceptOlder`: a link from an earlier round (before a re-subscribe) still
+ * counts. Used for unsubscribe links, which must keep working in old emails.
+ */
+export function findByToken(db: Db, secret: string, token: string, purpose: TokenPurpose, now: number, acceptOlder = false): TokenLookup {
+  const claims = verifyToken(secret, token, purpose, now);
+  if (!claims) return { kind: 'invalid' };
+  const subscriber = db.select().from(subscribers).where(eq(subscribers.id, claims.subscriberId)).get();
+  if (!subscriber || subscriber.status === 'erased') return { kind: 'unknown' };
+  const current = acceptOlder ? claims.generation <= subscriber.tokenGeneration : claims.generation === subscriber.tokenGeneration;
+  return current ? { kind: 'found', subscriber } : { kind: 'unknown' };
+}

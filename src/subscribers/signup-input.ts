@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { isValidTimeZone } from '../env.js';
+import { MAX_EMAIL_LENGTH, normaliseEmail } from '../mail/address.js';
+
+export const MAX_FIRST_NAME_LENGTH = 60;
+
+export type SignupInput = { email: string; firstName: string | null; timezone: string };
+export type SignupField = 'email' | 'firstName' | 'consent';
+export type SignupErrors = Partial<Record<SignupField, string>>;
+export type SignupParse = { ok: true; value: SignupInput } | { ok: false; errors: SignupErrors };
+
+// Control characters (CR/LF included) and line/paragraph separators have no
+// place in a name that goes into an email greeting.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+
+const EMAIL_MESSAGE = 'Enter your email address, like name@example.org.';
+
+const SignupSchema = z.object({
+  email: z
+    .string(EMAIL_MESSAGE)
+    .max(MAX_EMAIL_LENGTH + 20, `An email address has at most ${MAX_EMAIL_LENGTH} characters.`)
+    .transform((v, ctx) => {
+      const email = normaliseEmail(v);
+      if (email === null) {
+        ctx.addIssue({ code: 'custom', message: v.trim() === '' ? EMAIL_MESSAGE : 'That does not look like an email address. Check it for typos.' });
+        return z.NEVER;
+      }
+      return email;
+    }),
+  firstName: z
+    .string('Your first name must be text.')
+    .max(MAX_FIRST_NAME_LENGTH * 2, `Keep your first name to ${MAX_FIRST_NAME_LENGTH} characters or fewer.`)
+    .refine((v) => !CONTROL.test(v), 'Your first name cannot contain line breaks or control characters.')
+    .transform((v) => v.trim())
+    .refine((v) => v.length <= MAX_FIRST_NAME_LENGTH, `Keep your first name to ${MAX_FIRST_NAME_LENGTH} characters or fewer.`)
+    .optional()
+    .nullable(),
+  // The form sends "yes"; a JSON client sends true.
+  consent: z.union([z.literal(true), z.literal('yes'), z.literal('on'), z.literal('true')], 'Tick the box to agree to receive the emails.'),
+  // Never an error: a missing or unknown zone falls back to the default.
+  timezone: z.unknown().optional(),
+});
+
+let zoneSpellings: Map<string, string> | undefined;
+
+/**
+ * A valid IANA zone in its usual spelling ("europe/berlin" -> "Europe/Berlin"),
+ * else the fallback. Aliases the runtime accepts but does not list
+ * ("US/Eastern") are kept as given.
+ */
+export function resolveTimeZone(input: unknown, fallback: string): string {
+  if (typeof input !== 'string') return fallback;
+  const tz = input.trim();
+  if (!isValidTimeZone(tz)) return fallback;
+  zoneSpellings ??= new Map(Intl.supportedValuesOf('timeZone').map((z) => [z.toLowerCase(), z]));
+  return zoneSpellings.get(tz.toLowerCase()) ?? tz;
+}
+
+/** Validates a signup from the form or JSON: one message per field that is wrong. */
+export function parseSignup(body: unknown, defaultTimezone: string): SignupParse {
+  const parsed = SignupSchema.safeParse(typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {});
+  if (!parsed.success) {
+    const errors: SignupErrors = {};
+    for (const issue of parsed.error.issues) {
+      const field = issue.path[0];
+      if ((field === 'email' || field === 'firstName' || field === 'consent') && !errors[field]) errors[field] = issue.message;
+    }
+    return { ok: false, errors };
+  }
+  const { email, firstName, timezone } = parsed.data;
+  return { ok: true, value: { email, firstName: firstName ? firstName : null, timezone: resolveTimeZone(timezone, defaultTimezone) } };
+}

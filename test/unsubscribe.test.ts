@@ -1,0 +1,144 @@
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { activity, subscribers } from '../db/schema.js';
+import { signToken } from '../src/mail/tokens.js';
+import { TEST_SECRET, testApp } from './helpers/app.js';
+import { linkToken, postForm, signupForm } from './helpers/public.js';
+
+async function activeSubscriber() {
+  const t = testApp();
+  await postForm(t.app, '/subscribe', signupForm('leaver@example.org'));
+  await t.background.idle();
+  const mail = t.transport.sent[0]!;
+  await t.app.request(`/confirm/${linkToken(mail, 'confirm')}`, { method: 'POST' });
+  const row = () => t.db.select().from(subscribers).get()!;
+  const unsubscribes = () => t.db.select().from(activity).where(eq(activity.type, 'unsubscribed')).all();
+  return { ...t, token: linkToken(mail, 'u'), confirmToken: linkToken(mail, 'confirm'), row, unsubscribes };
+}
+
+const oneClick = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' };
+
+describe('GET /u/:token', () => {
+  it('shows an Unsubscribe button with the masked address and unsubscribes nobody', async () => {
+    const t = await activeSubscriber();
+    const res = await t.app.request(`/u/${t.token}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = await res.text();
+    expect(body).toMatch(/<form method="post">\s*<button type="submit">Unsubscribe<\/button>/);
+    expect(body).toContain('l***@example.org');
+    expect(body).not.toContain('leaver@example.org');
+    expect(t.row().status).toBe('active');
+  });
+
+  it('says so when already unsubscribed', async () => {
+    const t = await activeSubscriber();
+    await t.app.request(`/u/${t.token}`, { method: 'POST' });
+    const res = await t.app.request(`/u/${t.token}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('You are unsubscribed');
+  });
+});
+
+describe('POST /u/:token', () => {
+  it('unsubscribes from the page button and clears the schedule', async () => {
+    const t = await activeSubscriber();
+    expect(t.row().nextSendAt).not.toBeNull();
+    t.clock.advance(3_600_000);
+    const res = await t.app.request(`/u/${t.token}`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('You are unsubscribed');
+    expect(t.row()).toMatchObject({ status: 'unsubscribed', unsubscribedAt: t.clock.now(), nextStep: null, nextSendAt: null });
+    expect(t.unsubscribes().map((a) => JSON.parse(a.detail!))).toEqual([{ method: 'page', from: 'active' }]);
+  });
+
+  it('honours RFC 8058 one-click: 200, no redirect, no cookie, no auth', async () => {
+    const t = await activeSubscriber();
+    const res = await t.app.request(`/u/${t.token}`, oneClick);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('location')).toBeNull();
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(t.row().status).toBe('unsubscribed');
+    expect(t.unsubscribes().map((a) => JSON.parse(a.detail!).method)).toEqual(['one-click']);
+  });
+
+  it('accepts one-click as multipart form data too', async () => {
+    const t = await activeSubscriber();
+    const fd = new FormData();
+    fd.set('List-Unsubscribe', 'One-Click');
+    expect((await t.app.request(`/u/${t.token}`, { method: 'POST', body: fd })).status).toBe(200);
+    expect(t.row().status).toBe('unsubscribed');
+  });
+
+  it('is idempotent', async () => {
+    const t = await activeSubscriber();
+    await t.app.request(`/u/${t.token}`, oneClick);
+    const first = t.row();
+    t.clock.advance(60_000);
+    const again = await t.app.request(`/u/${t.token}`, oneClick);
+    expect(again.status).toBe(200);
+    expect(t.row()).toEqual(first);
+    expect(t.unsubscribes()).toHaveLength(1);
+  });
+
+  it('unsubscribes a pending subscriber from the confirmation email, so the confirm link stops working', async () => {
+    const t = testApp();
+    await postForm(t.app, '/subscribe', signupForm('p@example.org'));
+    await t.background.idle();
+    const mail = t.transport.sent[0]!;
+    expect((await t.app.request(`/u/${linkToken(mail, 'u')}`, { method: 'POST' })).status).toBe(200);
+    await t.app.request(`/confirm/${linkToken(mail, 'confirm')}`, { method: 'POST' });
+    expect(t.db.select().from(subscribers).get()!.status).toBe('unsubscribed');
+  });
+
+  it('keeps working for links in emails from before a re-subscribe', async () => {
+    const t = await activeSubscriber();
+    await t.app.request(`/u/${t.token}`, { method: 'POST' });
+    t.clock.advance(11 * 60_000);
+    await postForm(t.app, '/subscribe', signupForm('leaver@example.org'));
+    await t.background.idle();
+    const fresh = t.transport.sent[1]!;
+    await t.app.request(`/confirm/${linkToken(fresh, 'confirm')}`, { method: 'POST' });
+    expect(t.row()).toMatchObject({ status: 'active', tokenGeneration: 1 });
+    // The first email's link (generation 0) still unsubscribes.
+    expect((await t.app.request(`/u/${t.token}`, oneClick)).status).toBe(200);
+    expect(t.row().status).toBe('unsubscribed');
+  });
+
+  it('leaves a suppressed subscriber suppressed and answers that no mail goes there', async () => {
+    const t = await activeSubscriber();
+    t.db.update(subscribers).set({ status: 'suppressed', nextStep: null, nextSendAt: null }).run();
+    const res = await t.app.request(`/u/${t.token}`, oneClick);
+    expect(res.status).toBe(200);
+    expect(t.row().status).toBe('suppressed');
+    expect(t.unsubscribes()).toEqual([]);
+  });
+
+  it('accepts a body of up to 16 KB, refuses more with 413', async () => {
+    const t = await activeSubscriber();
+    const big = { ...oneClick, body: `List-Unsubscribe=One-Click&pad=${'x'.repeat(17 * 1024)}` };
+    expect((await t.app.request(`/u/${t.token}`, big)).status).toBe(413);
+    expect(t.row().status).toBe('active');
+  });
+});
+
+describe('unsubscribe links that do not work', () => {
+  const cases: [string, (t: Awaited<ReturnType<typeof activeSubscriber>>) => string, number][] = [
+    ['garbage', () => 'nope', 400],
+    ['a tampered MAC', (t) => t.token.slice(0, -2) + (t.token.endsWith('AA') ? 'BB' : 'AA'), 400],
+    ['a confirm token', (t) => t.confirmToken, 400],
+    ['an unknown subscriber', () => signToken(TEST_SECRET, { purpose: 'unsubscribe', subscriberId: 4242, generation: 0 }), 404],
+    ['a generation not issued yet', (t) => signToken(TEST_SECRET, { purpose: 'unsubscribe', subscriberId: t.row().id, generation: 3 }), 404],
+  ];
+
+  it.each(cases)('%s: GET, POST and one-click answer a readable %i page and change nothing', async (_name, make, status) => {
+    const t = await activeSubscriber();
+    const token = encodeURIComponent(make(t));
+    for (const init of [{ method: 'GET' }, { method: 'POST' }, oneClick]) {
+      const res = await t.app.request(`/u/${token}`, init);
+      expect(res.status).toBe(status);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    }
+    expect(t.row().status).toBe('active');
+  });
+});
