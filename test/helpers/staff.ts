@@ -65,3 +65,30 @@ export function staffForm(fields: Record<string, string>, headers: Record<string
     body: new URLSearchParams(fields).toString(),
   });
 }
+
+/**
+ * A small, deterministic history for pages worth looking at: `n` subscribers
+ * signing up over the 30 days before `now`, most confirming, some leaving.
+ */
+export function seedFunnelHistory(db: Db, now: number, n = 120) {
+  let x = 42;
+  const rand = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const day = 86_400_000;
+  for (let i = 0; i < n; i++) {
+    const at = now - Math.floor(rand() * 29 * day) - Math.floor(rand() * day * 0.5);
+    const s = addSubscriber(db, { email: `reader${i}@example.org`, firstName: i % 4 ? `Reader ${i}` : null, createdAt: at, status: 'pending' });
+    addActivity(db, s.id, 'signup', at);
+    if (rand() < 0.8) {
+      const confirmed = at + Math.floor(rand() * 3600_000);
+      addActivity(db, s.id, 'confirmed', confirmed);
+      db.$client.prepare("update subscribers set status = 'active', confirmed_at = ?, consent_text = 'I agree', consent_version = 'v1' where id = ?").run(confirmed, s.id);
+      const r = rand();
+      const later = Math.min(now - 1, confirmed + Math.floor(rand() * 10 * day));
+      if (r < 0.1) addActivity(db, s.id, 'unsubscribed', later);
+      else if (r < 0.14) addActivity(db, s.id, 'bounced', later);
+      else if (r < 0.16) addActivity(db, s.id, 'complained', later);
+      else if (r < 0.26) addActivity(db, s.id, 'converted', later);
+      else if (r < 0.4 && now - confirmed > 21 * day) addActivity(db, s.id, 'completed', confirmed + 21 * day);
+    }
+  }
+}

@@ -3,8 +3,8 @@
 export type Series = { label: string; color: string; points: { date: string; value: number }[] };
 
 const W = 320;
-const H = 120;
-const PAD = { left: 30, right: 8, top: 10, bottom: 22 };
+const H = 130;
+const PAD = { left: 34, right: 8, top: 12, bottom: 24 };
 
 /** A nice ceiling for the y axis (1, 2, 5 × 10^n), so the top label is a round number. */
 export function niceMax(max: number): number {
@@ -40,8 +40,8 @@ export function BarChart({ id, series }: { id: string; series: Series }) {
     <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${id}-title ${id}-desc`} xmlns="http://www.w3.org/2000/svg">
       <title id={`${id}-title`}>{`${series.label} per day`}</title>
       <desc id={`${id}-desc`}>{desc}</desc>
-      <g font-family="system-ui, sans-serif" font-size="10" fill="#4e5668">
-        <text x={PAD.left - 4} y={PAD.top + 4} text-anchor="end">
+      <g font-family="system-ui, sans-serif" font-size="12" fill="#4e5668">
+        <text x={PAD.left - 4} y={PAD.top + 5} text-anchor="end">
           {String(top)}
         </text>
         <text x={PAD.left - 4} y={PAD.top + plotH} text-anchor="end">

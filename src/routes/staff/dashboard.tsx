@@ -24,7 +24,7 @@ export function FunnelView({ funnel }: { funnel: Funnel }) {
           <li>
             <span class="n">{funnel.totals[s.type]}</span>
             <span class="l">{s.label}</span>
-            <span class="l"> · {funnel.allTime[s.type]} all time</span>
+            <span class="l">{funnel.allTime[s.type]} all time</span>
           </li>
         ))}
       </ul>

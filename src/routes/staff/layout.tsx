@@ -21,7 +21,8 @@ h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
 .totals{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:.75rem;margin:0 0 1rem;padding:0;list-style:none}
 .totals li{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.6rem .8rem}
 .totals .n{display:block;font-size:1.6rem;font-weight:700}
-.totals .l{color:var(--muted);font-size:.85rem}
+.totals .l{color:var(--muted);font-size:.85rem;display:block}
+th[scope=row]{background:none}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;background:var(--card)}
 th,td{border-bottom:1px solid var(--line);padding:.4rem .6rem;text-align:left;vertical-align:top}

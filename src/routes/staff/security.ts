@@ -115,7 +115,8 @@ export function staffHeaders(csp: string) {
     if (!h.has('Content-Security-Policy')) h.set('Content-Security-Policy', csp);
     if (!h.has('X-Frame-Options')) h.set('X-Frame-Options', 'DENY');
     h.set('X-Content-Type-Options', 'nosniff');
-    h.set('Referrer-Policy', 'no-referrer');
+    // Not no-referrer: with it, Chrome sends `Origin: null` on form posts and the origin check would fail.
+    h.set('Referrer-Policy', 'same-origin');
     h.set('Cache-Control', 'no-store');
   });
 }

@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium, listen, seriousAxeViolations } from './helpers/browser.js';
+import { TEST_STAFF_PASSWORD, testApp } from './helpers/app.js';
+import { addDelivery, addEvent, addSubscriber, seedFunnelHistory } from './helpers/staff.js';
+
+describe.skipIf(!hasChromium)('staff area in a real browser', () => {
+  let browser: Browser;
+  let server: { url: string; close(): Promise<void> };
+  let real: BrowserContext; // the page's own CSP in force: what staff see
+  let axeCtx: BrowserContext; // CSP bypassed only so axe's script can be injected
+  let subscriberId: number;
+  const shots = fs.mkdtempSync(path.join(os.tmpdir(), 'staff-shots-'));
+
+  beforeAll(async () => {
+    const t = testApp();
+    seedFunnelHistory(t.db, t.clock.now());
+    const s = addSubscriber(t.db, {
+      email: 'browser.reader@example.org',
+      firstName: 'Robin',
+      confirmedAt: t.clock.now() - 86_400_000,
+      consentText: 'Yes, send me eight emails about MDMA-assisted therapy research.',
+      consentVersion: 'v1',
+      consentIp: '203.0.113.5',
+      consentUserAgent: 'Mozilla/5.0',
+      consentSource: 'homepage',
+    });
+    subscriberId = s.id;
+    const d = addDelivery(t.db, { subscriberId: s.id, step: 1, subject: 'Welcome', sentAt: t.clock.now() - 86_000_000 });
+    addEvent(t.db, { id: 'evt_b1', type: 'email.delivered', deliveryId: d.id });
+    server = await listen(t.app.fetch);
+    browser = await launchChromium();
+    const httpCredentials = { username: 'staff', password: TEST_STAFF_PASSWORD };
+    real = await browser.newContext({ httpCredentials, viewport: { width: 1280, height: 900 } });
+    axeCtx = await browser.newContext({ httpCredentials, bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    console.log(`staff screenshots in ${shots}`);
+  });
+
+  it('without a login the browser gets 401', async () => {
+    const ctx = await browser.newContext();
+    const res = await ctx.request.get(`${server.url}/staff`);
+    expect(res.status()).toBe(401);
+    expect(res.headers()['www-authenticate']).toContain('Basic');
+    await ctx.close();
+  });
+
+  it('the dashboard renders styled under its own CSP, with no CSP violations; screenshot saved', async () => {
+    const page = await real.newPage();
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    const res = await page.goto(`${server.url}/staff`);
+    expect(res!.status()).toBe(200);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Dashboard');
+    expect(await page.locator('svg[role=img]').count()).toBe(7);
+    // The inline stylesheet applied (allowed by its hash): the header is dark.
+    const bg = await page.locator('header.top').evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(bg).toBe('rgb(29, 35, 48)');
+    expect(violations).toEqual([]);
+    await page.screenshot({ path: path.join(shots, 'dashboard.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('the dashboard and the subscriber pages have no serious axe violations', async () => {
+    const page = await axeCtx.newPage();
+    for (const p of ['/staff', '/staff/subscribers', `/staff/subscribers/${subscriberId}`]) {
+      await page.goto(`${server.url}${p}`);
+      expect(await seriousAxeViolations(page), p).toEqual([]);
+    }
+    await page.close();
+  });
+
+  it('fits a phone: no sideways scrolling of the page itself', async () => {
+    const ctx = await browser.newContext({ httpCredentials: { username: 'staff', password: TEST_STAFF_PASSWORD }, viewport: { width: 375, height: 740 }, isMobile: true });
+    const page = await ctx.newPage();
+    for (const p of ['/staff', '/staff/subscribers', `/staff/subscribers/${subscriberId}`]) {
+      await page.goto(`${server.url}${p}`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, p).toBeLessThanOrEqual(0);
+    }
+    await page.screenshot({ path: path.join(shots, 'dashboard-phone.png'), fullPage: false });
+    await ctx.close();
+  });
+
+  it('searches, then erases a subscriber through the real form (CSRF token and confirmation)', async () => {
+    const page = await real.newPage();
+    await page.goto(`${server.url}/staff/subscribers`);
+    await page.fill('#q', 'browser.reader');
+    await page.click('button[type=submit]');
+    await expect(page.locator('p[aria-live]').textContent()).resolves.toContain('1 subscriber match');
+    await page.click('text=browser.reader@example.org');
+    await page.check('#erase-confirm');
+    await page.click('button.danger');
+    await expect(page.locator('h1').textContent()).resolves.toBe(`Subscriber #${subscriberId} (erased)`);
+    await expect(page.locator('[role=status]').textContent()).resolves.toContain('Erased');
+    await page.close();
+  });
+});
