@@ -1,12 +1,15 @@
-import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { activity, batches, deliveries, providerEvents, subscribers, suppressions, type Subscriber } from '../../db/schema.js';
+import type { OutgoingEmail } from '../mail/transport.js';
+import { batchRequest } from '../nurture/decide.js';
 import { likeSubstring } from './directory.js';
 import { recordActivity } from './activity.js';
 
 export const ERASED_MARK = '[erased]';
 
-export type EraseOutcome = { id: number; alreadyErased: boolean; droppedDeliveries: number };
+/** withdrawnFromBatches: unsent batches whose request no longer holds their email. */
+export type EraseOutcome = { id: number; alreadyErased: boolean; withdrawnFromBatches: number };
 
 /** The personal strings of a subscriber worth scrubbing from free text (one-letter names would scrub everything). */
 function personalStrings(s: Subscriber): string[] {
@@ -24,14 +27,14 @@ function scrub(text: string | null, secrets: string[]): string | null {
  * GDPR erasure. Removes the subscriber's personal data everywhere we keep it
  * and keeps only what stops us from mailing them again: the keyed hash of the
  * address in `suppressions` (reason 'erased'). Deliveries stay (for the
- * numbers) without personal data; an unsent batch is rewritten without them
- * and their queued deliveries are dropped. One transaction: all or nothing.
+ * numbers) without personal data; an unsent batch is rewritten without them.
+ * One IMMEDIATE transaction, so it serialises with the worker's claims.
  */
 export function eraseSubscriber(db: Db, id: number, now: number): EraseOutcome | null {
   return db.transaction((tx) => {
     const s = tx.select().from(subscribers).where(eq(subscribers.id, id)).get();
     if (!s) return null;
-    if (s.status === 'erased') return { id, alreadyErased: true, droppedDeliveries: 0 };
+    if (s.status === 'erased') return { id, alreadyErased: true, withdrawnFromBatches: 0 };
     const secrets = personalStrings(s);
 
     tx.insert(suppressions)
@@ -40,25 +43,34 @@ export function eraseSubscriber(db: Db, id: number, now: number): EraseOutcome |
       .run();
 
     const dels = tx.select().from(deliveries).where(eq(deliveries.subscriberId, id)).all();
-    const queued = dels.filter((d) => d.status === 'queued');
-    const batchIds = [...new Set(queued.map((d) => d.batchId).filter((b): b is number => b !== null))];
-    if (batchIds.length) {
+    // Take them out of every batch that was never attempted (no provider has seen
+    // it, so a new body and key are safe). Their deliveries stay queued: the
+    // worker drops them itself before the attempt (the subscriber has no address
+    // any more), including from a request it already holds in memory. A batch
+    // already attempted is repeated byte for byte by the worker (exactly once),
+    // and its payload is cleared as soon as it settles.
+    const batchIds = [...new Set(dels.filter((d) => d.status === 'queued').map((d) => d.batchId).filter((b): b is number => b !== null))];
+    let withdrawn = 0;
+    if (batchIds.length && s.email) {
       const unsent = tx
         .select()
         .from(batches)
-        .where(and(inArray(batches.id, batchIds), ne(batches.status, 'sent')))
+        .where(and(inArray(batches.id, batchIds), eq(batches.status, 'ready'), eq(batches.attempts, 0)))
         .all();
-      for (const b of unsent) tx.update(batches).set({ payload: withoutRecipient(b.payload, s.email) }).where(eq(batches.id, b.id)).run();
-    }
-    if (queued.length) {
-      tx.update(deliveries)
-        .set({ status: 'dropped', error: 'erased before sending' })
-        .where(inArray(deliveries.id, queued.map((d) => d.id)))
-        .run();
+      for (const b of unsent) {
+        const rewritten = withoutRecipient(b.payload, s.email);
+        if (rewritten === b.payload) continue;
+        const request = rewritten === null ? null : batchRequest(JSON.parse(rewritten) as OutgoingEmail[]);
+        tx.update(batches)
+          .set(request ? { payload: request.payload, idempotencyKey: request.idempotencyKey } : { payload: null })
+          .where(eq(batches.id, b.id))
+          .run();
+        withdrawn++;
+      }
     }
     for (const d of dels) {
       const subject = scrub(d.subject, secrets)!;
-      const error = d.status === 'queued' ? 'erased before sending' : scrub(d.error, secrets);
+      const error = scrub(d.error, secrets);
       if (subject !== d.subject || error !== d.error) tx.update(deliveries).set({ subject, error }).where(eq(deliveries.id, d.id)).run();
     }
 
@@ -100,8 +112,8 @@ export function eraseSubscriber(db: Db, id: number, now: number): EraseOutcome |
       .where(eq(subscribers.id, id))
       .run();
     recordActivity(tx as unknown as Db, id, 'erased', now);
-    return { id, alreadyErased: false, droppedDeliveries: queued.length };
-  });
+    return { id, alreadyErased: false, withdrawnFromBatches: withdrawn };
+  }, { behavior: 'immediate' });
 }
 
 /**

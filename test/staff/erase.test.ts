@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../db/client.js';
 import { emailHash } from '../../src/mail/address.js';
-import { withoutRecipient } from '../../src/subscribers/erase.js';
+import { batchRequest } from '../../src/nurture/decide.js';
+import { eraseSubscriber, withoutRecipient } from '../../src/subscribers/erase.js';
+import { memoryTransport } from '../helpers/memory-transport.js';
+import { seedDue, tickHarness } from '../helpers/worker.js';
 import { TEST_SECRET, testApp } from '../helpers/app.js';
 import { addDelivery, addEvent, addSubscriber, asStaff, csrfFrom, staffForm } from '../helpers/staff.js';
 
@@ -61,7 +64,7 @@ describe('erase', () => {
 
     const res = await app.request(`/api/subscribers/${s.id}`, asStaff({ method: 'DELETE' }));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ id: s.id, status: 'erased', alreadyErased: false, droppedDeliveries: 1 });
+    expect(await res.json()).toEqual({ id: s.id, status: 'erased', alreadyErased: false, withdrawnFromBatches: 1 });
 
     const after = dump(db);
     for (const p of PERSONAL) expect(after, p).not.toContain(p);
@@ -75,11 +78,12 @@ describe('erase', () => {
     expect(dels).toEqual([
       { step: 1, status: 'sent' },
       { step: 2, status: 'failed' },
-      { step: 3, status: 'dropped' },
+      { step: 3, status: 'queued' }, // the worker drops it before the attempt (see below)
     ]);
     // The other subscriber is untouched, in the row and in the batch.
-    const batch = db.$client.prepare('select payload from batches where id = ?').get(batchId) as { payload: string };
+    const batch = db.$client.prepare('select payload, idempotency_key as key from batches where id = ?').get(batchId) as { payload: string; key: string };
     expect(JSON.parse(batch.payload)).toEqual([expect.objectContaining({ to: ['stay@example.org'], subject: 'Stay, step 3' })]);
+    expect(batch.key).toBe(batchRequest(JSON.parse(batch.payload)).idempotencyKey);
     expect(db.$client.prepare("select status from deliveries where subscriber_id = ? and step = 3").get(other.id)).toEqual({ status: 'queued' });
     expect(db.$client.prepare('select email, first_name, next_step from subscribers where id = ?').get(other.id)).toEqual({ email: 'stay@example.org', first_name: 'Stay', next_step: 3 });
     expect(db.$client.prepare("select type from provider_events order by id").all()).toEqual([{ type: 'email.clicked' }, { type: 'email.bounced' }]);
@@ -112,6 +116,37 @@ describe('erase', () => {
     const page = await (await app.request(res.headers.get('location')!, asStaff())).text();
     expect(page).toContain('Subscriber #1 (erased)');
     expect(page).toContain('Erased: the personal data is gone');
+  });
+
+  it('an erase between the worker preparing a batch and sending it: their email never goes, the others do', async () => {
+    const { db } = testApp();
+    const transport = memoryTransport();
+    const [a, b, c] = seedDue(db, 3, { at: Date.parse('2026-03-02T14:00:00Z') });
+    const h = tickHarness(db, transport, { now: '2026-03-02T14:00:00Z' });
+    let erased = false;
+    // The pacer is awaited after the batch is persisted and before the attempt.
+    const pacer = {
+      ...h.deps.pacer,
+      acquire: async () => {
+        if (!erased) {
+          const payload = (db.$client.prepare('select payload from batches').get() as { payload: string }).payload;
+          expect(payload).toContain('person1@example.org');
+          eraseSubscriber(db, b!, h.clock.now());
+          expect((db.$client.prepare('select payload from batches').get() as { payload: string }).payload).not.toContain('person1@example.org');
+          erased = true;
+        }
+      },
+    };
+    const summary = await h.tick({ pacer });
+    expect(erased).toBe(true);
+    expect(transport.sent.map((m) => m.to).sort()).toEqual(['person0@example.org', 'person2@example.org']);
+    expect(summary).toMatchObject({ sent: 2, dropped: 1 });
+    expect(db.$client.prepare('select subscriber_id as id, status from deliveries order by subscriber_id').all()).toEqual([
+      { id: a, status: 'sent' },
+      { id: b, status: 'dropped' },
+      { id: c, status: 'sent' },
+    ]);
+    expect(JSON.stringify(db.$client.prepare('select * from batches').all())).not.toContain('person1@example.org');
   });
 
   it('rewrites batch payloads by recipient only', () => {

@@ -41,7 +41,7 @@ export function subscribersApi(deps: AppDeps) {
     const outcome = eraseSubscriber(deps.db, id, deps.clock.now());
     if (!outcome) return notFound(c);
     deps.logger.info({ subscriberId: id, alreadyErased: outcome.alreadyErased }, 'subscriber erased through the api');
-    return c.json({ id, status: 'erased', alreadyErased: outcome.alreadyErased, droppedDeliveries: outcome.droppedDeliveries });
+    return c.json({ id, status: 'erased', alreadyErased: outcome.alreadyErased, withdrawnFromBatches: outcome.withdrawnFromBatches });
   };
   app.delete('/:id', erase);
   app.post('/:id/erase', erase);
