@@ -13,6 +13,8 @@ const ROUTES: [string, string][] = [
   ['GET', '/staff/subscribers/1'],
   ['GET', '/staff/subscribers/1/export.json'],
   ['POST', '/staff/subscribers/1/erase'],
+  ['POST', '/staff/subscribers/1/converted'],
+  ['POST', '/api/subscribers/1/converted'],
   ['GET', '/staff/outbox'],
   ['GET', '/staff/no-such-page'],
   ['GET', '/api/funnel'],

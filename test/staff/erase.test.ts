@@ -157,6 +157,24 @@ describe('erase', () => {
   });
 });
 
+describe('mark converted from the subscriber page', () => {
+  it('posts with the CSRF token, ends the sequence, records the activity', async () => {
+    const { app, db } = testApp();
+    const { s } = seed(db);
+    const html = await (await app.request(`/staff/subscribers/${s.id}`, asStaff())).text();
+    expect(html).toContain(`action="/staff/subscribers/${s.id}/converted"`);
+    expect((await app.request(`/staff/subscribers/${s.id}/converted`, staffForm({}))).status).toBe(403);
+    const res = await app.request(`/staff/subscribers/${s.id}/converted`, staffForm({ _csrf: csrfFrom(html) }));
+    expect(res.status).toBe(303);
+    expect(db.$client.prepare('select status, next_step, next_send_at from subscribers where id = ?').get(s.id)).toEqual({ status: 'converted', next_step: null, next_send_at: null });
+    expect(db.$client.prepare("select count(*) as n from activity where type = 'converted' and subscriber_id = ?").get(s.id)).toEqual({ n: 1 });
+    const page = await (await app.request(res.headers.get('location')!, asStaff())).text();
+    expect(page).toContain('Marked as converted');
+    expect(page).not.toContain(`action="/staff/subscribers/${s.id}/converted"`);
+    expect((await app.request('/staff/subscribers/999/converted', staffForm({ _csrf: csrfFrom(html) }))).status).toBe(404);
+  });
+});
+
 describe('CSRF on staff forms', () => {
   async function setup() {
     const t = testApp();

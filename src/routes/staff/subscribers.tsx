@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../app.js';
 import { SUBSCRIBER_STATUSES } from '../../../db/schema.js';
 import { listSubscribers, MAX_QUERY_LENGTH, subscriberRecord, type SubscriberPage } from '../../subscribers/directory.js';
+import { markConverted } from '../../subscribers/convert.js';
 import { eraseSubscriber } from '../../subscribers/erase.js';
 import { subscriberExport, subscribersCsv } from '../../subscribers/export.js';
 import { CsrfInput, formatTime } from './layout.js';
@@ -271,6 +272,15 @@ export function subscriberRoutes(deps: AppDeps) {
           <p>
             <a href={`/staff/subscribers/${s.id}/export.json`}>Download everything we hold (GDPR export, JSON)</a>
           </p>
+          {s.status !== 'erased' && s.convertedAt === null ? (
+            <form method="post" action={`/staff/subscribers/${s.id}/converted`}>
+              <CsrfInput token={token} />
+              <p>Booked a consult? Marking them converted ends their sequence.</p>
+              <p>
+                <button type="submit">Mark converted</button>
+              </p>
+            </form>
+          ) : null}
           {s.status !== 'erased' ? (
             <form method="post" action={`/staff/subscribers/${s.id}/erase`}>
               <CsrfInput token={token} />
@@ -288,6 +298,15 @@ export function subscriberRoutes(deps: AppDeps) {
         </section>
       </>,
     );
+  });
+
+  app.post('/:id/converted', (c) => {
+    const id = parseId(c.req.param('id'));
+    const result = id === null ? null : markConverted(deps.db, id, deps.clock);
+    if (!result || (!result.ok && result.reason === 'not_found')) return errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
+    if (!result.ok) return errorPage(c, deps, 409, 'Not converted', 'This subscriber was erased; there is nothing to convert.');
+    if (result.changed) deps.logger.info({ subscriberId: id, status: result.subscriber.status }, 'subscriber converted by staff');
+    return c.redirect(`/staff/subscribers/${id}?done=converted`, 303);
   });
 
   app.post('/:id/erase', async (c) => {
