@@ -1,5 +1,5 @@
 import { Resend } from 'resend';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FAKE_API_KEY, startFakeResend, type FakeResend, type FakeResendOptions } from './fake-resend/server.js';
 
 // The fake is exercised through the real SDK, so a change in either shows here.
@@ -141,13 +141,14 @@ describe('fake Resend: idempotency', () => {
   });
 
   it('answers 409 concurrent_idempotent_requests while the first request is in flight', async () => {
-    const { fake, resend } = await setup({ latencyMs: 150 });
-    const [a, b] = await Promise.all([
-      resend.emails.send(mail('a@example.org'), { idempotencyKey: 'same' }),
-      resend.emails.send(mail('a@example.org'), { idempotencyKey: 'same' }),
-    ]);
-    const errors = [a.error, b.error].filter(Boolean);
-    expect(errors).toEqual([expect.objectContaining({ statusCode: 409, name: 'concurrent_idempotent_requests' })]);
+    const { fake, resend } = await setup();
+    const release = fake.hold();
+    const first = resend.emails.send(mail('a@example.org'), { idempotencyKey: 'same' });
+    await vi.waitFor(() => expect(fake.heldCount()).toBe(1));
+    const second = await resend.emails.send(mail('a@example.org'), { idempotencyKey: 'same' });
+    expect(second.error).toMatchObject({ statusCode: 409, name: 'concurrent_idempotent_requests' });
+    release();
+    expect((await first).error).toBeNull();
     expect(fake.emails).toHaveLength(1);
   });
 

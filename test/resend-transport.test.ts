@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fixedClock } from '../src/clock.js';
+import { createTransport } from '../src/mail/index.js';
 import { alignBatchResults, classifyResendError, createResendTransport, rateLimitInfo, retryAfterMs, type ResendTransportOptions } from '../src/mail/resend.js';
 import { SendError, type OutgoingEmail, type RateLimitInfo } from '../src/mail/transport.js';
 import { FAKE_API_KEY, startFakeResend, type FakeResend, type FakeResendOptions } from './fake-resend/server.js';
@@ -122,12 +124,15 @@ describe('resend transport against the fake', () => {
   });
 
   it('times out a hung request as transient; the retry with the same key is in flight (transient), then replayed', async () => {
-    const { fake, transport } = await setup({}, { timeoutMs: 50 });
+    const { fake, transport } = await setup();
+    const impatient = createResendTransport(FAKE_API_KEY, { baseUrl: fake.url, timeoutMs: 500 });
     const release = fake.hold();
     const batch = [email('a@example.org'), email('b@example.org')];
-    const timedOut = await failure(transport.sendBatch(batch, { idempotencyKey: 'slow' }));
+    const timedOut = await failure(impatient.sendBatch(batch, { idempotencyKey: 'slow' }));
     expect(timedOut.kind).toBe('transient');
-    expect(timedOut.message).toMatch(/timed out after 50 ms/);
+    expect(timedOut.message).toMatch(/timed out after 500 ms/);
+    // The provider still holds the first request (its key claimed).
+    await vi.waitFor(() => expect(fake!.heldCount()).toBe(1));
     const concurrent = await failure(transport.sendBatch(batch, { idempotencyKey: 'slow' }));
     expect(concurrent).toMatchObject({ kind: 'transient', details: { statusCode: 409, providerCode: 'concurrent_idempotent_requests' } });
     release();
@@ -150,6 +155,23 @@ describe('resend transport against the fake', () => {
     const wrong = createResendTransport('re_wrong', { baseUrl: fake.url });
     const err = await failure(wrong.send(email('a@example.org')));
     expect(err).toMatchObject({ kind: 'transient', details: { statusCode: 403, providerCode: 'invalid_api_key' } });
+  });
+});
+
+describe('createTransport with RESEND_API_KEY', () => {
+  it('reaches the provider named by RESEND_BASE_URL and reports rate limits', async () => {
+    fake = await startFakeResend({ rateLimit: 5 });
+    vi.stubEnv('RESEND_BASE_URL', fake.url);
+    try {
+      const seen: RateLimitInfo[] = [];
+      const transport = createTransport({ resendApiKey: FAKE_API_KEY, outboxDir: 'unused' }, fixedClock('2026-03-02T12:00:00Z'), { onRateLimit: (i) => seen.push(i) });
+      expect(transport.name).toBe('resend');
+      const [sent] = await transport.sendBatch([email('a@example.org')], { idempotencyKey: 'env-1' });
+      expect(sent).toEqual({ id: fake.emails[0]!.id });
+      expect(seen).toEqual([{ limit: 5, remaining: 4, resetMs: 1000 }]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 

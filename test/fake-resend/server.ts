@@ -9,7 +9,7 @@
  *   permissive`), GET /emails/:id
  * - `Authorization: Bearer <key>`: missing -> 401 missing_api_key, wrong -> 403 invalid_api_key
  * - `Idempotency-Key`: same key + same body replays the stored 200 without
- *   sending again; a different body -> 409 invalid_idempotent_request; the
+ *   sending again; a different body (byte for byte) -> 409 invalid_idempotent_request; the
  *   same key while the first is in flight -> 409 concurrent_idempotent_requests;
  *   keys expire after 24 hours (of `clock`). Only successful responses are
  *   stored, so a request that failed may be retried with its key.
@@ -57,6 +57,8 @@ export type FakeResendOptions = {
   /** Time for idempotency expiry, the daily quota and the rate window (default Date.now). */
   clock?: () => number;
   idempotencyTtlMs?: number;
+  /** Keep html/text of accepted emails (default true); off for big benchmarks. */
+  keepBodies?: boolean;
 };
 
 export type AcceptedEmail = EmailInput & {
@@ -93,6 +95,7 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
   const clock = options.clock ?? Date.now;
   const apiKey = options.apiKey ?? FAKE_API_KEY;
   const ttl = options.idempotencyTtlMs ?? DAY_MS;
+  const keepBodies = options.keepBodies ?? true;
   let rateLimit = options.rateLimit;
   let windowMs = options.rateLimitWindowMs ?? 1000;
   let dailyQuota = options.dailyQuota;
@@ -110,6 +113,7 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
   let quotaUsed = 0;
   const closing = new AbortController();
   let gate: { promise: Promise<void>; open: () => void } | null = null;
+  let waiting = 0;
 
   /** Counts this request against the window; the headers to send and whether it is over. */
   function takeRateLimit(now: number) {
@@ -140,7 +144,8 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
 
   function accept(email: EmailInput, request: number, at: number, idempotencyKey: string | undefined, batchIndex?: number) {
     const id = crypto.randomUUID();
-    emails.push({ ...email, id, request, at, ...(idempotencyKey ? { idempotencyKey } : {}), ...(batchIndex !== undefined ? { batchIndex } : {}) });
+    const kept = keepBodies ? email : { ...email, html: undefined, text: undefined };
+    emails.push({ ...kept, id, request, at, ...(idempotencyKey ? { idempotencyKey } : {}), ...(batchIndex !== undefined ? { batchIndex } : {}) });
     quotaUsed++;
     return { id };
   }
@@ -186,10 +191,12 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
       return;
     }
 
-    let raw: string;
-    try {
-      raw = await readBody(req);
-    } catch {
+    const raw = await readBody(req);
+    if (raw === null) {
+      log.status = 'dropped';
+      return; // the client went away mid-body
+    }
+    if (raw === TOO_LARGE) {
       return send(res, log, {}, errorResult({ statusCode: 413, name: 'validation_error', message: 'The request body is too large.' }));
     }
 
@@ -241,7 +248,9 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
       return send(res, log, rl.headers, errorResult({ statusCode: 400, name: 'invalid_idempotency_key', message: 'The key must be between 1-256 chars.' }));
     }
     const mode = batchValidation ?? 'strict';
-    const fingerprint = idempotencyKey ? `${path}\n${mode}\n${canonicalJson(payload)}` : '';
+    // The exact bytes: a retry must repeat the identical request (stricter than
+    // comparing parsed payloads, and cheap for 100-email bodies).
+    const fingerprint = idempotencyKey ? crypto.createHash('sha256').update(`${path}\n${mode}\n`).update(raw).digest('hex') : '';
     if (idempotencyKey) {
       for (const [k, s] of store) if (s.expiresAt <= now) store.delete(k);
       if (inFlight.has(idempotencyKey)) {
@@ -281,7 +290,11 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
   }
 
   async function pause() {
-    if (gate) await gate.promise;
+    if (gate) {
+      waiting++;
+      await gate.promise;
+      waiting--;
+    }
     const ms = typeof latency === 'number' ? latency : latency.min + Math.random() * (latency.max - latency.min);
     if (ms <= 0) return;
     try {
@@ -346,6 +359,10 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
         held.open();
       };
     },
+    /** How many requests are held in flight by hold() right now. */
+    heldCount(): number {
+      return waiting;
+    },
     setLatency(ms: Latency) {
       latency = ms;
     },
@@ -409,32 +426,19 @@ function toPredicate(pattern: FakeResendOptions['rejectAddresses']): (address: s
   };
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
+const TOO_LARGE = Symbol('too large');
+
+/** The body as text; TOO_LARGE past the limit; null when the client aborted. */
+function readBody(req: http.IncomingMessage): Promise<string | typeof TOO_LARGE | null> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('too large'));
-        req.resume();
-        return;
-      }
-      chunks.push(c);
+      if (size <= MAX_BODY_BYTES) chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? TOO_LARGE : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(null));
+    req.on('aborted', () => resolve(null));
   });
-}
-
-/** JSON with sorted keys, so the same payload compares equal however it was serialised. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
