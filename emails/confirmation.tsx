@@ -1,4 +1,8 @@
-import { Body, Button, Container, Head, Heading, Html, Link, Preview, Text } from '@react-email/components';
+import { Button, Link, Text } from '@react-email/components';
+import { EmailLayout } from './_components/layout';
+import { Greeting, P } from './_components/parts';
+import { sampleProps } from './_components/props';
+import { styles } from './_components/theme';
 
 export type ConfirmationEmailProps = {
   firstName?: string;
@@ -8,30 +12,41 @@ export type ConfirmationEmailProps = {
 };
 
 export const confirmationSubject = 'Please confirm your subscription';
+export const subject = confirmationSubject;
+export const preheader = 'One click to start your eight emails on MDMA-assisted therapy research.';
 
 export default function ConfirmationEmail({ firstName, confirmUrl, unsubscribeUrl, postalAddress }: ConfirmationEmailProps) {
   return (
-    <Html lang="en">
-      <Head />
-      <Preview>One click to start your eight emails on MDMA-assisted therapy research.</Preview>
-      <Body>
-        <Container>
-          <Heading as="h1">{firstName ? `Hi ${firstName}, please confirm` : 'Please confirm'}</Heading>
-          <Text>Confirm your address to start receiving eight short emails about MDMA-assisted therapy over three weeks.</Text>
-          <Button href={confirmUrl}>Confirm my subscription</Button>
-          <Text>If you did not sign up, ignore this email and you will hear nothing more.</Text>
-          <Text>
-            {postalAddress} · <Link href={unsubscribeUrl}>Unsubscribe</Link>
-          </Text>
-        </Container>
-      </Body>
-    </Html>
+    <EmailLayout
+      title={confirmationSubject}
+      heading="Please confirm your email address"
+      preheader={preheader}
+      unsubscribeUrl={unsubscribeUrl}
+      postalAddress={postalAddress}
+    >
+      <Greeting firstName={firstName} />
+      <P>
+        Thank you for signing up. Confirm your address to start receiving eight short emails about MDMA-assisted therapy for
+        PTSD, one every few days over about three weeks.
+      </P>
+      <Button href={confirmUrl} style={styles.button}>
+        Confirm my subscription
+      </Button>
+      <Text style={styles.small}>
+        If the button does not work, copy this link into your browser:
+        <br />
+        <Link href={confirmUrl} style={styles.urlLink}>
+          {confirmUrl}
+        </Link>
+      </Text>
+      <P>If you did not sign up, ignore this email and you will hear nothing more from us.</P>
+    </EmailLayout>
   );
 }
 
 ConfirmationEmail.PreviewProps = {
-  firstName: 'Alex',
+  firstName: sampleProps.firstName,
   confirmUrl: 'http://localhost:3000/confirm/sample-token',
-  unsubscribeUrl: 'http://localhost:3000/u/sample-token',
-  postalAddress: 'Isha Health, 123 Example Street, Anytown, ST 00000, USA',
+  unsubscribeUrl: sampleProps.unsubscribeUrl,
+  postalAddress: sampleProps.postalAddress,
 } satisfies ConfirmationEmailProps;
