@@ -1,11 +1,42 @@
-import { render } from '@react-email/render';
-import ConfirmationEmail, { confirmationSubject, type ConfirmationEmailProps } from '../../emails/confirmation.js';
+import type { ConfirmationEmailProps } from '../../emails/confirmation.js';
+import type { SequenceEmailProps } from '../../emails/_components/props.js';
+import { createRenderCache, type RenderCache } from './render-cache.js';
+import { confirmationTemplate, sequenceTemplate, type SequenceTemplateId, type TemplateDef } from './templates.js';
 
-export type RenderedEmail = { subject: string; html: string; text: string };
+export { allTemplates, confirmationTemplate, sequenceTemplates, sequenceTemplate } from './templates.js';
+export type { ConfirmationEmailProps, SequenceEmailProps, SequenceTemplateId, TemplateDef } from './templates.js';
+export { createRenderCache, renderDirect, type RenderCache } from './render-cache.js';
+
+export type RenderedEmail = {
+  templateId: string;
+  /** Record this on the delivery. */
+  templateVersion: string;
+  subject: string;
+  /** The inbox preview line (already inside the html). */
+  preheader: string;
+  html: string;
+  text: string;
+};
+
+// One cache for the process: templates do not change while it runs.
+const defaultCache = createRenderCache();
+
+/** Any template (the staff previews use this with a template's previewProps or a subscriber's data). */
+export async function renderTemplate<P>(def: TemplateDef<P>, props: P, cache: RenderCache = defaultCache): Promise<RenderedEmail> {
+  const { html, text } = await cache.render(def, props);
+  return { templateId: def.id, templateVersion: def.version, subject: def.subject, preheader: def.preheader, html, text };
+}
+
+/** A sequence email; pass a step of src/nurture/sequence.ts (anything with its templateId). */
+export function renderSequenceEmail(
+  step: { templateId: SequenceTemplateId },
+  props: SequenceEmailProps,
+  cache: RenderCache = defaultCache,
+): Promise<RenderedEmail> {
+  return renderTemplate(sequenceTemplate(step.templateId), props, cache);
+}
 
 /** The confirmation email, rendered as html and plain text. */
-export async function renderConfirmationEmail(props: ConfirmationEmailProps): Promise<RenderedEmail> {
-  const element = ConfirmationEmail(props);
-  const [html, text] = await Promise.all([render(element), render(element, { plainText: true })]);
-  return { subject: confirmationSubject, html, text };
+export function renderConfirmationEmail(props: ConfirmationEmailProps, cache: RenderCache = defaultCache): Promise<RenderedEmail> {
+  return renderTemplate(confirmationTemplate, props, cache);
 }

@@ -1,0 +1,112 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { ReactElement } from 'react';
+import * as welcome from '../../emails/01-welcome.js';
+import * as howItWorks from '../../emails/02-how-the-treatment-works.js';
+import * as trials from '../../emails/03-what-the-trials-found.js';
+import * as whereItStands from '../../emails/04-where-it-stands.js';
+import * as mdmaAndKetamine from '../../emails/05-mdma-and-ketamine.js';
+import * as safety from '../../emails/06-safety.js';
+import * as streetMolly from '../../emails/07-street-molly.js';
+import * as nextSteps from '../../emails/08-next-steps.js';
+import * as confirmation from '../../emails/confirmation.js';
+import type { ConfirmationEmailProps } from '../../emails/confirmation.js';
+import type { SequenceEmailProps } from '../../emails/_components/props.js';
+
+export type { ConfirmationEmailProps, SequenceEmailProps };
+
+/**
+ * Which props change per recipient. The render cache renders a template once
+ * with placeholders in these props and fills them in per message; every other
+ * prop (public URL, postal address) is part of the cache key.
+ */
+export type TemplateSlots<P> = {
+  /** Printed through displayName(); the template shows one text when it is blank and another when not. */
+  name?: keyof P & string;
+  /** Absolute links that differ per recipient (tokens). */
+  urls: (keyof P & string)[];
+};
+
+export type TemplateDef<P> = {
+  /** The file name in emails/ without .tsx, e.g. "03-what-the-trials-found". */
+  id: string;
+  kind: 'sequence' | 'confirmation';
+  component: (props: P) => ReactElement;
+  subject: string;
+  preheader: string;
+  /** Sample data for previews. */
+  previewProps: P;
+  /** Changes whenever the template or the shared parts change; recorded on deliveries. */
+  version: string;
+  slots: TemplateSlots<P>;
+};
+
+type EmailModule<P> = {
+  default: ((props: P) => ReactElement) & { PreviewProps: P };
+  subject: string;
+  preheader: string;
+};
+
+const emailsDir = new URL('../../emails/', import.meta.url);
+
+// The shared parts count towards every template's version.
+const sharedSource = fs
+  .readdirSync(new URL('_components/', emailsDir))
+  .filter((f) => /\.(tsx?|ts)$/.test(f))
+  .sort()
+  .map((f) => fs.readFileSync(new URL(`_components/${f}`, emailsDir), 'utf8'))
+  .join('\0');
+
+/** A short hash of the template's source and the shared parts' source. */
+function sourceVersion(id: string): string {
+  const own = fs.readFileSync(new URL(`${id}.tsx`, emailsDir), 'utf8');
+  return crypto.createHash('sha256').update(own).update('\0').update(sharedSource).digest('hex').slice(0, 12);
+}
+
+function define<P>(id: string, kind: TemplateDef<P>['kind'], mod: EmailModule<P>, slots: TemplateSlots<P>): TemplateDef<P> {
+  return {
+    id,
+    kind,
+    component: mod.default,
+    subject: mod.subject,
+    preheader: mod.preheader,
+    previewProps: mod.default.PreviewProps,
+    version: sourceVersion(id),
+    slots,
+  };
+}
+
+function sequence<const Id extends string>(id: Id, mod: EmailModule<SequenceEmailProps>): TemplateDef<SequenceEmailProps> & { id: Id } {
+  return { ...define<SequenceEmailProps>(id, 'sequence', mod, { name: 'firstName', urls: ['unsubscribeUrl'] }), id };
+}
+
+/** The eight sequence emails, in the order of their file names. */
+export const sequenceTemplates = [
+  sequence('01-welcome', welcome),
+  sequence('02-how-the-treatment-works', howItWorks),
+  sequence('03-what-the-trials-found', trials),
+  sequence('04-where-it-stands', whereItStands),
+  sequence('05-mdma-and-ketamine', mdmaAndKetamine),
+  sequence('06-safety', safety),
+  sequence('07-street-molly', streetMolly),
+  sequence('08-next-steps', nextSteps),
+] as const;
+
+export type SequenceTemplateId = (typeof sequenceTemplates)[number]['id'];
+
+export const confirmationTemplate: TemplateDef<ConfirmationEmailProps> = define<ConfirmationEmailProps>('confirmation', 'confirmation', confirmation, {
+  name: 'firstName',
+  urls: ['confirmUrl', 'unsubscribeUrl'],
+});
+
+/** Every template, for the staff previews: the confirmation email, then the sequence. */
+export const allTemplates: readonly (TemplateDef<SequenceEmailProps> | TemplateDef<ConfirmationEmailProps>)[] = [
+  confirmationTemplate,
+  ...sequenceTemplates,
+];
+
+export function sequenceTemplate(id: SequenceTemplateId): TemplateDef<SequenceEmailProps> {
+  const def = sequenceTemplates.find((t) => t.id === id);
+  if (!def) throw new Error(`unknown sequence template: ${id}`);
+  return def;
+}
