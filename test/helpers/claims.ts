@@ -1,0 +1,82 @@
+/**
+ * Reads rendered emails sentence by sentence and reports the claims the
+ * content brief forbids. Sentence-level on purpose: "MDMA-assisted therapy is
+ * not approved" is right, "MDMA-assisted therapy is approved" is a bug.
+ */
+
+export type Violation = { rule: string; sentence: string };
+
+const MDMA = /\b(mdma|molly|ecstasy)\b/i;
+const KETAMINE = /\bketamine\b/i; // not "esketamine": no word boundary inside it
+const APPROVAL = /\bapprov(e|ed|es|al|ing)\b/i;
+const NEGATION = /\b(not|no|never|cannot|declined|against|without|neither|nor)\b|n't\b/i;
+// Approvals that are real: ketamine as an anesthetic, esketamine (Spravato).
+const REAL_APPROVAL = /\b(esketamine|spravato|anesthetic)\b/i;
+const PSYCHIATRIC_USE = /\b(depress\w*|ptsd|psychiatric|mental|mood|anxiety|by mouth|oral|our|we)\b/i;
+const LEGAL = /\b(legal|legally|lawful|lawfully|available|prescrib\w*)\b/i;
+const TRIALS = /\btrials?\b/i;
+const ELSEWHERE = /\baustralia\w*\b/i;
+const OBTAIN = /\b(buy|buying|purchase|obtain|dealers?|vendors?|dark ?web|darknet|order (it|them|online))\b/i;
+const WORKS = /\b(works?|effective|treats?|helps?|proven)\b/i;
+const DOSE_AMOUNT = /\b\d+(?:[.,]\d+)?\s*(?:mg|milligrams?|mcg|µg|micrograms?|g|grams?|ml|mg\/kg)\b/i;
+const DOSE_WORD = /\bdos(e|es|age|ing)\b/i;
+
+type Rule = { rule: string; test: (s: string) => boolean };
+
+const RULES: Rule[] = [
+  // Anything called approved must be negated, or be one of the real approvals.
+  { rule: 'approval claim', test: (s) => APPROVAL.test(s) && !NEGATION.test(s) && !REAL_APPROVAL.test(s) },
+  { rule: 'MDMA approved', test: (s) => MDMA.test(s) && APPROVAL.test(s) && !NEGATION.test(s) },
+  {
+    rule: 'oral ketamine approved for a psychiatric use',
+    test: (s) => KETAMINE.test(s) && APPROVAL.test(s) && PSYCHIATRIC_USE.test(s) && !NEGATION.test(s),
+  },
+  {
+    rule: 'MDMA legally available outside trials',
+    test: (s) => MDMA.test(s) && LEGAL.test(s) && !NEGATION.test(s) && !TRIALS.test(s) && !ELSEWHERE.test(s),
+  },
+  { rule: 'cure', test: (s) => /\bcur(e|es|ed|ing)\b/i.test(s) },
+  { rule: 'guaranteed', test: (s) => /\bguarantee(s|d)?\b/i.test(s) },
+  { rule: 'completely safe', test: (s) => /\b(completely|totally|perfectly|100%)\s+safe\b/i.test(s) },
+  { rule: '67% called remission', test: (s) => /\b67\s?%/.test(s) && /remission/i.test(s) },
+  { rule: 'mixed 67-88% figure', test: (s) => /\b67\s?%?\s?[-–—]\s?88\s?%/.test(s) },
+  { rule: 'dose amount', test: (s) => DOSE_AMOUNT.test(s) || (DOSE_WORD.test(s) && /\d/.test(s)) },
+  { rule: 'where to obtain MDMA', test: (s) => MDMA.test(s) && OBTAIN.test(s) && !NEGATION.test(s) },
+  {
+    rule: 'MDMA works for depression',
+    test: (s) => MDMA.test(s) && /\bdepress/i.test(s) && WORKS.test(s) && !NEGATION.test(s) && !/explor/i.test(s),
+  },
+];
+
+/** Splits text into sentences: at line breaks and after . ! ? followed by space. */
+export function sentences(text: string): string[] {
+  return text
+    .split(/\n+/)
+    .flatMap((line) => line.split(/(?<=[.!?])\s+/))
+    .map((s) => s.replace(/\s+/g, ' ').trim())
+    .filter((s) => s.length > 0);
+}
+
+const INLINE_TAGS = /^(a|strong|b|em|i|span|sup|sub|small)$/i;
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/** The visible text of an email's html (preheader included), block elements on their own lines. */
+export function htmlToReadableText(html: string): string {
+  return html
+    .replace(/<head[\s\S]*?<\/head>/i, '')
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/?([a-z0-9]+)(\s[^>]*)?\/?>/gi, (_m, tag: string) => (INLINE_TAGS.test(tag) ? '' : '\n'))
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
+      if (e[0] === '#') return String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
+      return ENTITIES[e.toLowerCase()] ?? m;
+    });
+}
+
+export function checkClaims(text: string): Violation[] {
+  const out: Violation[] = [];
+  for (const sentence of sentences(text)) {
+    for (const r of RULES) if (r.test(sentence)) out.push({ rule: r.rule, sentence });
+  }
+  return out;
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { SEQUENCE, SEQUENCE_LENGTH, getStep } from '../../src/nurture/sequence.js';
+import { renderSequenceEmail, sequenceTemplates } from '../../src/mail/render.js';
+
+describe('the sequence as data', () => {
+  it('has the eight steps of the brief, in order, on the brief days', () => {
+    expect(SEQUENCE_LENGTH).toBe(8);
+    expect(SEQUENCE.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(SEQUENCE.map((s) => s.dayOffset)).toEqual([0, 2, 4, 7, 10, 14, 18, 21]);
+    expect(SEQUENCE.map((s) => s.delayDays)).toEqual([0, 2, 2, 3, 3, 4, 4, 3]);
+    expect(SEQUENCE.map((s) => s.templateId)).toEqual(sequenceTemplates.map((t) => t.id));
+  });
+
+  it('delays add up to the days after confirmation', () => {
+    let day = 0;
+    for (const s of SEQUENCE) {
+      day += s.delayDays;
+      expect(day).toBe(s.dayOffset);
+    }
+  });
+
+  it('covers the brief topics in the brief order', () => {
+    expect(SEQUENCE.map((s) => s.subject)).toEqual([
+      "Welcome: what MDMA-assisted therapy is (and isn't)",
+      'How the research treatment works',
+      'What the trials found',
+      'Where MDMA therapy stands: the FDA and the world',
+      'MDMA and ketamine: how they differ',
+      'Safety, side effects and who should not take part',
+      'Why street Molly is not therapy',
+      'Your next steps',
+    ]);
+  });
+
+  it('each step carries its template, preheader and version', () => {
+    for (const [i, s] of SEQUENCE.entries()) {
+      const t = sequenceTemplates[i]!;
+      expect(s).toMatchObject({ subject: t.subject, preheader: t.preheader, templateVersion: t.version });
+      expect(s.component).toBe(t.component);
+    }
+  });
+
+  it('getStep finds steps 1..8 and nothing else', () => {
+    expect(getStep(1)?.templateId).toBe('01-welcome');
+    expect(getStep(8)?.templateId).toBe('08-next-steps');
+    for (const n of [0, 9, -1, 1.5, Number.NaN]) expect(getStep(n)).toBeUndefined();
+  });
+
+  it('a step renders with its own subject and an "Email n of 8" line', async () => {
+    const step = getStep(5)!;
+    const r = await renderSequenceEmail(step, {
+      publicUrl: 'https://learn.example.org',
+      unsubscribeUrl: 'https://learn.example.org/u/t',
+      postalAddress: 'Addr',
+    });
+    expect(r.subject).toBe(step.subject);
+    expect(r.templateVersion).toBe(step.templateVersion);
+    expect(r.text).toContain('Email 5 of 8');
+    expect(r.text).toContain('Hi there,');
+  });
+});
