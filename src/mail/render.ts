@@ -27,9 +27,9 @@ export async function renderTemplate<P>(def: TemplateDef<P>, props: P, cache: Re
   return { templateId: def.id, templateVersion: def.version, subject: def.subject, preheader: def.preheader, html, text };
 }
 
-/** A sequence email; pass a step of src/nurture/sequence.ts (anything with its templateId). */
-export function renderSequenceEmail(
-  step: { templateId: SequenceTemplateId },
+/** A sequence email; pass a step of src/nurture/sequence.ts (anything with its templateId). Throws on an unknown template id. */
+export async function renderSequenceEmail(
+  step: { templateId: SequenceTemplateId | string },
   props: SequenceEmailProps,
   cache: RenderCache = defaultCache,
 ): Promise<RenderedEmail> {

@@ -105,7 +105,7 @@ export const allTemplates: readonly (TemplateDef<SequenceEmailProps> | TemplateD
   ...sequenceTemplates,
 ];
 
-export function sequenceTemplate(id: SequenceTemplateId): TemplateDef<SequenceEmailProps> {
+export function sequenceTemplate(id: SequenceTemplateId | string): TemplateDef<SequenceEmailProps> {
   const def = sequenceTemplates.find((t) => t.id === id);
   if (!def) throw new Error(`unknown sequence template: ${id}`);
   return def;

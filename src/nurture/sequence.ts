@@ -6,9 +6,13 @@ import { sequenceTemplate, type SequenceTemplateId } from '../mail/templates.js'
 export type SequenceStep = {
   /** 1..8 */
   step: number;
-  /** Days after confirmation, as in the content brief (email 1 is day 0). This is the source of truth. */
+  /**
+   * Days after confirmation, as in the content brief's table (email 1 is day
+   * 0). This is what is stored; the schedule (schedule.ts) waits the
+   * difference to the previous step's dayOffset after the previous email went.
+   */
   dayOffset: number;
-  /** Days after the previous step (dayOffset minus the previous step's); 0 for step 1. What the scheduler waits. */
+  /** Days after the previous step (dayOffset minus the previous step's); 0 for step 1. Derived from dayOffset. */
   delayDays: number;
   templateId: SequenceTemplateId;
   subject: string;

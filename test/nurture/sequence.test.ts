@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SEQUENCE, SEQUENCE_LENGTH, getStep } from '../../src/nurture/sequence.js';
 import { renderSequenceEmail, sequenceTemplates } from '../../src/mail/render.js';
+import type { QueueStep } from '../../src/nurture/queue.js';
+import type { RenderSequence } from '../../src/nurture/tick.js';
 
 describe('the sequence as data', () => {
   it('has the eight steps of the brief, in order, on the brief days', () => {
@@ -57,5 +59,24 @@ describe('the sequence as data', () => {
     expect(r.templateVersion).toBe(step.templateVersion);
     expect(r.text).toContain('Email 5 of 8');
     expect(r.text).toContain('Hi there,');
+  });
+});
+
+describe('the sequence fits the worker', () => {
+  it('steps are schedule steps and queue steps (step, dayOffset, templateId, subject)', () => {
+    const steps: readonly QueueStep[] = SEQUENCE;
+    expect(steps[3]).toMatchObject({ step: 4, dayOffset: 7, templateId: '04-where-it-stands' });
+  });
+
+  it('renderSequenceEmail is the render function the worker takes', async () => {
+    const render: RenderSequence = renderSequenceEmail;
+    const r = await render(getStep(8)!, { firstName: 'Kim', publicUrl: 'https://learn.example.org', unsubscribeUrl: 'https://learn.example.org/u/x', postalAddress: 'Addr' });
+    expect(r.templateVersion).toBe(getStep(8)!.templateVersion);
+    expect(r.text).toContain('sign up at https://learn.example.org');
+    expect(r.text).toContain('Hi Kim,');
+  });
+
+  it('an unknown template id is an error, not a blank email', async () => {
+    await expect(renderSequenceEmail({ templateId: '99-nope' }, { publicUrl: 'https://x.org', unsubscribeUrl: 'https://x.org/u/1', postalAddress: 'A' })).rejects.toThrow(/unknown sequence template/);
   });
 });
