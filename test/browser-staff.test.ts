@@ -5,6 +5,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium, listen, seriousAxeViolations } from './helpers/browser.js';
 import { TEST_STAFF_PASSWORD, testApp } from './helpers/app.js';
+import { listTemplates } from '../src/nurture/previews.js';
 import { addDelivery, addEvent, addSubscriber, seedFunnelHistory } from './helpers/staff.js';
 
 describe.skipIf(!hasChromium)('staff area in a real browser', () => {
@@ -27,6 +28,8 @@ describe.skipIf(!hasChromium)('staff area in a real browser', () => {
       consentIp: '203.0.113.5',
       consentUserAgent: 'Mozilla/5.0',
       consentSource: 'homepage',
+      nextStep: 2,
+      nextSendAt: t.clock.now() + 2 * 86_400_000,
     });
     subscriberId = s.id;
     const d = addDelivery(t.db, { subscriberId: s.id, step: 1, subject: 'Welcome', sentAt: t.clock.now() - 86_000_000 });
@@ -70,9 +73,31 @@ describe.skipIf(!hasChromium)('staff area in a real browser', () => {
     await page.close();
   });
 
-  it('the dashboard and the subscriber pages have no serious axe violations', async () => {
+  it('opens every template preview: both frames load the email under the page CSP, nothing violates it', async () => {
+    const page = await real.newPage();
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    for (const t of listTemplates()) {
+      const res = await page.goto(`${server.url}/staff/templates/${t.id}`);
+      expect(res!.status(), t.id).toBe(200);
+      for (const cls of ['desktop', 'phone']) {
+        const frame = await page.locator(`iframe.email.${cls}`).elementHandle().then((h) => h!.contentFrame());
+        await frame!.waitForLoadState();
+        expect((await frame!.locator('body').innerText()).length, `${t.id} ${cls}`).toBeGreaterThan(200);
+      }
+      const widths = await page.locator('iframe.email').evaluateAll((els) => els.map((e) => (e as HTMLElement).getBoundingClientRect().width));
+      expect(widths).toEqual([600, 375]);
+    }
+    await page.screenshot({ path: path.join(shots, 'preview.png'), fullPage: false });
+    expect(violations).toEqual([]);
+    await page.close();
+  });
+
+  it('the dashboard, a preview, the sequence and the subscriber pages have no serious axe violations', async () => {
     const page = await axeCtx.newPage();
-    for (const p of ['/staff', '/staff/subscribers', `/staff/subscribers/${subscriberId}`]) {
+    for (const p of ['/staff', `/staff/templates/${listTemplates()[1]!.id}`, '/staff/templates', '/staff/sequence', '/staff/subscribers', `/staff/subscribers/${subscriberId}`, `/staff/subscribers/${subscriberId}/next`]) {
       await page.goto(`${server.url}${p}`);
       expect(await seriousAxeViolations(page), p).toEqual([]);
     }
@@ -82,7 +107,7 @@ describe.skipIf(!hasChromium)('staff area in a real browser', () => {
   it('fits a phone: no sideways scrolling of the page itself', async () => {
     const ctx = await browser.newContext({ httpCredentials: { username: 'staff', password: TEST_STAFF_PASSWORD }, viewport: { width: 375, height: 740 }, isMobile: true });
     const page = await ctx.newPage();
-    for (const p of ['/staff', '/staff/subscribers', `/staff/subscribers/${subscriberId}`]) {
+    for (const p of ['/staff', '/staff/sequence', `/staff/templates/${listTemplates()[1]!.id}`, '/staff/subscribers', `/staff/subscribers/${subscriberId}`]) {
       await page.goto(`${server.url}${p}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow, p).toBeLessThanOrEqual(0);

@@ -1,6 +1,7 @@
 import { and, count, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { deliveries, subscribers } from '../../db/schema.js';
+import { SEQUENCE, type SequenceStep } from './sequence.js';
 
 export type StepCounts = { waiting: number; sent: number; delivered: number; opened: number; clicked: number };
 
@@ -37,4 +38,19 @@ export function sequenceStepCounts(db: Db): Map<number, StepCounts> {
     .all();
   for (const r of sent) Object.assign(get(r.step), { sent: r.sent, delivered: r.delivered, opened: r.opened, clicked: r.clicked });
   return out;
+}
+
+export type SequenceOverviewRow = Pick<SequenceStep, 'step' | 'dayOffset' | 'templateId' | 'subject' | 'preheader'> & StepCounts;
+
+/** Each step of the sequence with its numbers, in order. */
+export function sequenceOverview(db: Db): SequenceOverviewRow[] {
+  const counts = sequenceStepCounts(db);
+  return SEQUENCE.map((s) => ({
+    step: s.step,
+    dayOffset: s.dayOffset,
+    templateId: s.templateId,
+    subject: s.subject,
+    preheader: s.preheader,
+    ...(counts.get(s.step) ?? { waiting: 0, sent: 0, delivered: 0, opened: 0, clicked: 0 }),
+  }));
 }

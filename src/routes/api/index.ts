@@ -4,7 +4,9 @@ import type { AppDeps } from '../../app.js';
 import { errorBody } from '../errors.js';
 import { apiOriginCheck } from '../staff/security.js';
 import { funnelApi } from './funnel.js';
+import { sequenceApi } from './sequence.js';
 import { subscribersApi } from './subscribers.js';
+import { templatesApi } from './templates.js';
 
 /**
  * The staff JSON API (auth applied in app.ts). Cross-site unsafe requests are
@@ -19,7 +21,9 @@ export function staffApiRoutes(deps: AppDeps) {
   });
   app.use('*', apiOriginCheck(deps.config, (c, reason) => c.json(errorBody('forbidden', reason), 403)));
   app.route('/funnel', funnelApi(deps));
+  app.route('/sequence', sequenceApi(deps));
   app.route('/subscribers', subscribersApi(deps));
+  app.route('/templates', templatesApi(deps));
   app.onError((err, c) => {
     if (err instanceof HTTPException && err.status < 500) return c.json(errorBody('bad_request', err.message || 'Bad request.'), err.status);
     deps.logger.error({ err, path: c.req.path }, 'staff api failed');

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../app.js';
+import { plannedSends } from '../../nurture/previews.js';
 import { listSubscribers, subscriberRecord } from '../../subscribers/directory.js';
 import { eraseSubscriber } from '../../subscribers/erase.js';
 import { subscriberExport } from '../../subscribers/export.js';
@@ -23,7 +24,9 @@ export function subscribersApi(deps: AppDeps) {
     const id = parseId(c.req.param('id'));
     if (id === null) return badId(c);
     const record = subscriberRecord(deps.db, id);
-    return record ? c.json(record) : notFound(c);
+    if (!record) return notFound(c);
+    const planned = plannedSends(deps.db, deps.config, record.subscriber, deps.clock.now()).map((p) => ({ step: p.step, at: new Date(p.at).toISOString() }));
+    return c.json({ ...record, planned });
   });
 
   app.get('/:id/export', (c) => {

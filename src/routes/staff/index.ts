@@ -5,7 +5,10 @@ import { dashboardRoutes } from './dashboard.js';
 import { STAFF_STYLE_HASH } from './layout.js';
 import { outboxRoutes } from './outbox.js';
 import { staffCsrf, staffHeaders, staffPageCsp } from './security.js';
+import { sequenceRoutes } from './sequence.js';
 import { subscriberRoutes } from './subscribers.js';
+import { templateRoutes } from './templates.js';
+import { timelineRoutes } from './timeline.js';
 import { errorPage } from './view.js';
 
 /**
@@ -19,7 +22,10 @@ export function staffRoutes(deps: AppDeps) {
   app.use('*', staffCsrf(deps.config, deps.clock, (c, reason) => errorPage(c, deps, 403, 'Form refused', reason)));
 
   app.route('/', dashboardRoutes(deps));
+  app.route('/sequence', sequenceRoutes(deps));
+  app.route('/templates', templateRoutes(deps));
   app.route('/subscribers', subscriberRoutes(deps));
+  app.route('/subscribers', timelineRoutes(deps));
   app.route('/outbox', outboxRoutes(deps));
 
   app.all('*', (c) => errorPage(c, deps, 404, 'Page not found', 'There is no staff page at this address.'));

@@ -41,7 +41,8 @@ button,.button{background:var(--accent);color:#fff;border-color:var(--accent);cu
 button.danger{background:var(--danger);border-color:var(--danger)}
 .pager{display:flex;gap:1rem;align-items:center;margin:1rem 0}
 .frames{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}
-.frame figure{margin:0}
+figure.frame{margin:0}
+.card h2:first-child{margin-top:0}
 .frame figcaption{font-weight:600;margin:0 0 .25rem}
 iframe.email{border:1px solid var(--line);background:#fff;height:900px;max-width:100%}
 iframe.desktop{width:600px}

@@ -22,3 +22,12 @@ export function parseListQuery(c: Context): ListQuery | { error: string } {
   if (!/^[1-9]\d{0,6}$/.test(pageRaw)) return { error: 'page is a whole number from 1.' };
   return { q: q.trim() || undefined, status: status === '' ? undefined : status, page: Number(pageRaw) };
 }
+
+/**
+ * ?subscriber=ID of a preview: undefined when absent (sample data), null when
+ * not a valid id, else the id.
+ */
+export function parseSubscriberParam(raw: string | undefined): number | null | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  return parseId(raw);
+}

@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../app.js';
 import { SUBSCRIBER_STATUSES } from '../../../db/schema.js';
 import { listSubscribers, MAX_QUERY_LENGTH, subscriberRecord, type SubscriberPage } from '../../subscribers/directory.js';
+import { plannedSends } from '../../nurture/previews.js';
 import { markConverted } from '../../subscribers/convert.js';
 import { eraseSubscriber } from '../../subscribers/erase.js';
 import { subscriberExport, subscribersCsv } from '../../subscribers/export.js';
@@ -159,6 +160,7 @@ export function subscriberRoutes(deps: AppDeps) {
     const s = record.subscriber;
     const tz = s.timezone;
     const token = newCsrfToken(deps);
+    const planned = plannedSends(deps.db, deps.config, s, deps.clock.now());
     const notice = c.req.query('done');
     return page(
       c,
@@ -209,6 +211,25 @@ export function subscriberRoutes(deps: AppDeps) {
                 ['Source', s.consentSource ?? s.source],
               ]}
             />
+          )}
+        </section>
+        <section class="card" aria-labelledby="plan-h">
+          <h2 id="plan-h">Planned emails</h2>
+          {planned.length === 0 ? (
+            <p>Nothing planned: {s.status === 'active' ? 'the sequence is in flight or complete.' : `the subscriber is ${s.status}.`}</p>
+          ) : (
+            <>
+              <ol>
+                {planned.map((p) => (
+                  <li value={p.step}>
+                    Step {p.step}: {formatTime(p.at, tz)} ({tz})
+                  </li>
+                ))}
+              </ol>
+              <p>
+                <a href={`/staff/subscribers/${s.id}/next`}>See the next email as it will look when it goes</a>
+              </p>
+            </>
           )}
         </section>
         <section aria-labelledby="deliveries-h">

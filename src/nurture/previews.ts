@@ -1,0 +1,156 @@
+import { and, desc, eq, isNotNull } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { deliveries, type Subscriber } from '../../db/schema.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { maskEmail, type Logger } from '../logger.js';
+import { allTemplates, renderTemplate, type ConfirmationEmailProps, type RenderedEmail, type SequenceEmailProps, type TemplateDef } from '../mail/render.js';
+import { SendError, type OutgoingEmail, type Transport } from '../mail/transport.js';
+import { confirmUrl, unsubscribeUrl } from '../subscribers/links.js';
+import { sequenceEmail } from './decide.js';
+import { plannedSendTimes, type PlannedSend } from './schedule.js';
+import { SEQUENCE, type SequenceStep } from './sequence.js';
+import { scheduleOptions } from './tick.js';
+
+type AnyTemplate = TemplateDef<SequenceEmailProps> | TemplateDef<ConfirmationEmailProps>;
+
+export type TemplateSummary = { id: string; kind: 'sequence' | 'confirmation'; subject: string; preheader: string; version: string; step: number | null; dayOffset: number | null };
+
+/** Every template staff can preview: the confirmation email, then the sequence in order. */
+export function listTemplates(): TemplateSummary[] {
+  return allTemplates.map((t) => {
+    const step = SEQUENCE.find((s) => s.templateId === t.id);
+    return { id: t.id, kind: t.kind, subject: t.subject, preheader: t.preheader, version: t.version, step: step?.step ?? null, dayOffset: step?.dayOffset ?? null };
+  });
+}
+
+export function findTemplate(id: string): AnyTemplate | undefined {
+  return allTemplates.find((t) => t.id === id);
+}
+
+export const SAMPLE_RECIPIENT = 'alex@example.org';
+
+/** One email as it would leave: the rendered parts and the exact message (headers included). */
+export type Preview = { template: TemplateSummary; rendered: RenderedEmail; message: OutgoingEmail; sample: boolean };
+
+export type PreviewFailure = 'unknown_template' | 'unknown_subscriber' | 'erased';
+
+/**
+ * The message a subscriber would get: their name, their real unsubscribe (and
+ * confirm) links, the configured sender and footer. Sequence emails are built
+ * by the worker's own sequenceEmail(), so the headers are the ones it sends.
+ */
+async function buildMessage(config: Config, def: AnyTemplate, to: string, props: SequenceEmailProps | ConfirmationEmailProps, step: SequenceStep | undefined): Promise<{ rendered: RenderedEmail; message: OutgoingEmail }> {
+  const rendered = await renderTemplate(def as TemplateDef<typeof props>, props);
+  if (def.kind === 'sequence') {
+    const message = sequenceEmail({
+      deliveryId: 0,
+      subscriberId: 0,
+      step: step?.step ?? 0,
+      to,
+      from: config.mailFrom,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      unsubscribeUrl: (props as SequenceEmailProps).unsubscribeUrl,
+    });
+    // Tags only route webhooks back to a delivery; a preview has none.
+    delete message.tags;
+    return { rendered, message };
+  }
+  return { rendered, message: { from: config.mailFrom, to, subject: rendered.subject, html: rendered.html, text: rendered.text } };
+}
+
+/** Props with a subscriber's real data, as the worker and the signup path build them. */
+export function subscriberProps(config: Config, def: AnyTemplate, s: Subscriber, now: number): SequenceEmailProps | ConfirmationEmailProps {
+  const name = s.firstName ? { firstName: s.firstName } : {};
+  if (def.kind === 'confirmation') return { ...name, confirmUrl: confirmUrl(config, s, now), unsubscribeUrl: unsubscribeUrl(config, s), postalAddress: config.postalAddress };
+  return { ...name, publicUrl: config.publicUrl, unsubscribeUrl: unsubscribeUrl(config, s), postalAddress: config.postalAddress };
+}
+
+/** A template rendered with its sample props, or with a subscriber's real data. */
+export async function previewTemplate(
+  deps: { db: Db; config: Config; clock: Clock },
+  id: string,
+  subscriber?: Subscriber | null,
+): Promise<{ ok: true; preview: Preview } | { ok: false; reason: PreviewFailure }> {
+  const def = findTemplate(id);
+  if (!def) return { ok: false, reason: 'unknown_template' };
+  if (subscriber === null) return { ok: false, reason: 'unknown_subscriber' };
+  if (subscriber && !subscriber.email) return { ok: false, reason: 'erased' };
+  const step = SEQUENCE.find((s) => s.templateId === def.id);
+  const props = subscriber ? subscriberProps(deps.config, def, subscriber, deps.clock.now()) : def.previewProps;
+  const { rendered, message } = await buildMessage(deps.config, def, subscriber?.email ?? SAMPLE_RECIPIENT, props, step);
+  return { ok: true, preview: { template: listTemplates().find((t) => t.id === id)!, rendered, message, sample: !subscriber } };
+}
+
+export type TestSendResult = { ok: true; deliveryId: number; providerId: string } | { ok: false; reason: PreviewFailure | 'send_failed'; message?: string };
+
+/**
+ * Sends one template to a staff address through the configured transport,
+ * subject marked [Test], and records it as a 'test' delivery (not linked to
+ * any subscriber, so it never counts in the sequence numbers).
+ */
+export async function sendTestEmail(
+  deps: { db: Db; config: Config; clock: Clock; transport: Transport; logger: Logger },
+  id: string,
+  to: string,
+  subscriber?: Subscriber | null,
+): Promise<TestSendResult> {
+  const built = await previewTemplate(deps, id, subscriber);
+  if (!built.ok) return built;
+  const { preview } = built;
+  const message: OutgoingEmail = { ...preview.message, to, subject: `[Test] ${preview.message.subject}` };
+  const createdAt = deps.clock.now();
+  const delivery = deps.db
+    .insert(deliveries)
+    .values({ subscriberId: null, kind: 'test', step: 0, templateId: preview.template.id, templateVersion: preview.template.version, subject: message.subject, status: 'queued', createdAt })
+    .returning({ id: deliveries.id })
+    .get();
+  try {
+    const sent = await deps.transport.send(message, { idempotencyKey: `test-${delivery.id}` });
+    deps.db.update(deliveries).set({ status: 'sent', providerId: sent.id, sentAt: deps.clock.now() }).where(eq(deliveries.id, delivery.id)).run();
+    deps.logger.info({ templateId: id, to: maskEmail(to), deliveryId: delivery.id }, 'test email sent');
+    return { ok: true, deliveryId: delivery.id, providerId: sent.id };
+  } catch (err) {
+    const message = err instanceof SendError ? `${err.kind}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    deps.db.update(deliveries).set({ status: 'failed', error: message.slice(0, 500) }).where(eq(deliveries.id, delivery.id)).run();
+    deps.logger.warn({ templateId: id, to: maskEmail(to), deliveryId: delivery.id, err: message }, 'test email failed');
+    return { ok: false, reason: 'send_failed', message };
+  }
+}
+
+/**
+ * The planned time of each remaining step for an active subscriber, by the
+ * worker's own schedule function. The next step's stored time is the worker's
+ * decision and is shown as it is; each later step is planned as if the one
+ * before it went on time. While a step is in flight (no stored time), the plan
+ * is measured from the last sequence email that went.
+ */
+export function plannedSends(db: Db, config: Config, s: Subscriber, now: number): PlannedSend[] {
+  if (s.status !== 'active' || s.confirmedAt === null || s.nextStep === null) return [];
+  const options = scheduleOptions(config);
+  const base = { confirmedAt: s.confirmedAt, timezone: s.timezone };
+  if (s.nextSendAt !== null) {
+    const at = Math.max(s.nextSendAt, now);
+    return [{ step: s.nextStep, at: s.nextSendAt }, ...plannedSendTimes({ ...base, last: { step: s.nextStep, sentAt: at } }, SEQUENCE, at, options)];
+  }
+  const last = db
+    .select({ step: deliveries.step, sentAt: deliveries.sentAt })
+    .from(deliveries)
+    .where(and(eq(deliveries.subscriberId, s.id), eq(deliveries.kind, 'sequence'), eq(deliveries.status, 'sent'), isNotNull(deliveries.sentAt)))
+    .orderBy(desc(deliveries.step))
+    .limit(1)
+    .get();
+  const from = last?.sentAt ? { step: last.step, sentAt: last.sentAt } : null;
+  return plannedSendTimes({ ...base, last: from }, SEQUENCE, now, options).filter((p) => p.step >= s.nextStep!);
+}
+
+/** The next email as it will look when it goes: its real props, and its planned time. */
+export async function nextEmail(deps: { db: Db; config: Config; clock: Clock }, s: Subscriber): Promise<{ step: SequenceStep; at: number; preview: Preview } | null> {
+  const plan = plannedSends(deps.db, deps.config, s, deps.clock.now())[0];
+  const step = plan && SEQUENCE.find((x) => x.step === plan.step);
+  if (!plan || !step) return null;
+  const built = await previewTemplate(deps, step.templateId, s);
+  return built.ok ? { step, at: plan.at, preview: built.preview } : null;
+}

@@ -1,0 +1,72 @@
+import { Hono, type Context } from 'hono';
+import type { AppDeps } from '../../app.js';
+import { normaliseEmail } from '../../mail/address.js';
+import { listTemplates, previewTemplate, sendTestEmail, type PreviewFailure } from '../../nurture/previews.js';
+import { getSubscriber } from '../../subscribers/directory.js';
+import { errorBody } from '../errors.js';
+import { parseSubscriberParam } from '../staff/params.js';
+
+const FAILURES: Record<PreviewFailure, [404 | 409, string]> = {
+  unknown_template: [404, 'No template with that id.'],
+  unknown_subscriber: [404, 'No subscriber with that id.'],
+  erased: [409, 'This subscriber was erased; there is no data to render with.'],
+};
+
+function fail(c: Context, reason: PreviewFailure) {
+  const [status, message] = FAILURES[reason];
+  return c.json(errorBody(reason, message), status);
+}
+
+/** The subscriber a preview is rendered for: undefined = sample data, null = unknown id. */
+function subscriberFor(deps: AppDeps, raw: unknown) {
+  const param = parseSubscriberParam(typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : raw === undefined || raw === null ? undefined : '?');
+  if (param === null) return { bad: true as const };
+  return { subscriber: param === undefined ? undefined : (getSubscriber(deps.db, param) ?? null) };
+}
+
+export function templatesApi(deps: AppDeps) {
+  const app = new Hono();
+
+  app.get('/', (c) => c.json({ templates: listTemplates() }));
+
+  app.get('/:id', async (c) => {
+    const who = subscriberFor(deps, c.req.query('subscriber'));
+    if ('bad' in who) return c.json(errorBody('bad_id', 'subscriber is a positive whole number.'), 400);
+    const r = await previewTemplate(deps, c.req.param('id'), who.subscriber);
+    if (!r.ok) return fail(c, r.reason);
+    const { template, rendered, message, sample } = r.preview;
+    return c.json({
+      template,
+      sample,
+      subject: rendered.subject,
+      preheader: rendered.preheader,
+      from: message.from,
+      to: message.to,
+      headers: message.headers ?? {},
+      html: rendered.html,
+      text: rendered.text,
+    });
+  });
+
+  app.post('/:id/test', async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return c.json(errorBody('bad_json', 'Send a JSON body: {"to": "you@example.org", "subscriberId"?: 12}.'), 400);
+    }
+    const b = (body && typeof body === 'object' ? body : {}) as { to?: unknown; subscriberId?: unknown };
+    const to = normaliseEmail(b.to);
+    if (!to) return c.json(errorBody('bad_address', '"to" must be one valid email address.'), 400);
+    const who = subscriberFor(deps, b.subscriberId);
+    if ('bad' in who) return c.json(errorBody('bad_id', 'subscriberId is a positive whole number.'), 400);
+    const r = await sendTestEmail(deps, c.req.param('id'), to, who.subscriber);
+    if (!r.ok) {
+      if (r.reason === 'send_failed') return c.json(errorBody('send_failed', r.message ?? 'The transport refused the message.'), 502);
+      return fail(c, r.reason);
+    }
+    return c.json({ status: 'sent', deliveryId: r.deliveryId, providerId: r.providerId }, 202);
+  });
+
+  return app;
+}

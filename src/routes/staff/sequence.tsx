@@ -1,0 +1,81 @@
+/** @jsxImportSource hono/jsx */
+import { Hono } from 'hono';
+import type { AppDeps } from '../../app.js';
+import { sequenceOverview } from '../../nurture/sequence-stats.js';
+import { page } from './view.js';
+
+const pct = (n: number, of: number) => (of === 0 ? '' : ` (${Math.round((n / of) * 100)}%)`);
+
+export function sequenceRoutes(deps: AppDeps) {
+  return new Hono().get('/', (c) => {
+    const rows = sequenceOverview(deps.db);
+    return page(
+      c,
+      deps,
+      { title: 'Sequence', active: 'sequence' },
+      <>
+        <h1>The sequence at a glance</h1>
+        <p class="muted">
+          Waiting: active subscribers whose next email this is. Sent, delivered, opened and clicked count sequence deliveries (opens and clicks as
+          Resend reports them; percentages are of sent).
+        </p>
+        <div class="scroll" role="region" aria-labelledby="seq-caption" tabindex={0}>
+          <table>
+            <caption id="seq-caption">Sequence steps</caption>
+            <thead>
+              <tr>
+                <th scope="col">Step</th>
+                <th scope="col" class="num">
+                  Day
+                </th>
+                <th scope="col">Subject</th>
+                <th scope="col" class="num">
+                  Waiting
+                </th>
+                <th scope="col" class="num">
+                  Sent
+                </th>
+                <th scope="col" class="num">
+                  Delivered
+                </th>
+                <th scope="col" class="num">
+                  Opened
+                </th>
+                <th scope="col" class="num">
+                  Clicked
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr>
+                  <th scope="row">{r.step}</th>
+                  <td class="num">{r.dayOffset}</td>
+                  <td>
+                    <a href={`/staff/templates/${r.templateId}`}>{r.subject}</a>
+                    <br />
+                    <span class="muted">{r.preheader}</span>
+                  </td>
+                  <td class="num">{r.waiting}</td>
+                  <td class="num">{r.sent}</td>
+                  <td class="num">
+                    {r.delivered}
+                    {pct(r.delivered, r.sent)}
+                  </td>
+                  <td class="num">
+                    {r.opened}
+                    {pct(r.opened, r.sent)}
+                  </td>
+                  <td class="num">
+                    {r.clicked}
+                    {pct(r.clicked, r.sent)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </>,
+    );
+  });
+}

@@ -1,0 +1,53 @@
+/** @jsxImportSource hono/jsx */
+import { Hono, type Context } from 'hono';
+import type { AppDeps } from '../../app.js';
+import { nextEmail } from '../../nurture/previews.js';
+import { getSubscriber } from '../../subscribers/directory.js';
+import { formatTime } from './layout.js';
+import { emailFrameResponse } from './outbox.js';
+import { parseId } from './params.js';
+import { EmailPreview } from './templates.js';
+import { errorPage, page } from './view.js';
+
+/** "Time travel": a subscriber's next email, rendered with their real data, as it will look when it goes. */
+export function timelineRoutes(deps: AppDeps) {
+  const app = new Hono();
+
+  async function load(c: Context) {
+    const id = parseId(c.req.param('id'));
+    const s = id === null ? undefined : getSubscriber(deps.db, id);
+    if (!s) return { error: errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.') };
+    const next = await nextEmail(deps, s);
+    if (!next) return { error: errorPage(c, deps, 404, 'Nothing planned', `Subscriber #${s.id} (${s.status}) has no sequence email planned.`) };
+    return { s, next };
+  }
+
+  app.get('/:id/next', async (c) => {
+    const r = await load(c);
+    if ('error' in r) return r.error!;
+    const { s, next } = r;
+    return page(
+      c,
+      deps,
+      { title: `Next email for ${s.email}`, active: 'subscribers' },
+      <>
+        <p>
+          <a href={`/staff/subscribers/${s.id}`}>← {s.email}</a>
+        </p>
+        <h1>Next email: step {next.step.step}</h1>
+        <p class="notice" role="status">
+          Goes {formatTime(next.at, s.timezone)} ({s.timezone}), {formatTime(next.at)} UTC, with {s.email}'s own name and unsubscribe link.
+        </p>
+        <EmailPreview preview={next.preview} frameSrc={`/staff/subscribers/${s.id}/next/html`} />
+      </>,
+    );
+  });
+
+  app.get('/:id/next/html', async (c) => {
+    const r = await load(c);
+    if ('error' in r) return r.error!;
+    return emailFrameResponse(r.next.preview.rendered.html);
+  });
+
+  return app;
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { verifyToken } from '../../src/mail/tokens.js';
+import { SendError } from '../../src/mail/transport.js';
+import { listTemplates } from '../../src/nurture/previews.js';
+import { SEQUENCE } from '../../src/nurture/sequence.js';
+import { TEST_SECRET, testApp } from '../helpers/app.js';
+import { addSubscriber, asStaff, csrfFrom, staffForm } from '../helpers/staff.js';
+
+const IDS = listTemplates().map((t) => t.id);
+
+/** The page with entities decoded, to compare with plain strings. */
+const text = (html: string) => html.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+
+describe('template previews', () => {
+  it('lists the confirmation email and every sequence step', async () => {
+    expect(IDS).toHaveLength(SEQUENCE.length + 1);
+    expect(IDS[0]).toBe('confirmation');
+    const { app } = testApp();
+    const html = await (await app.request('/staff/templates', asStaff())).text();
+    for (const t of listTemplates()) expect(html).toContain(`href="/staff/templates/${t.id}"`);
+    const api = await (await app.request('/api/templates', asStaff())).json();
+    expect(api.templates.map((t: { id: string }) => t.id)).toEqual(IDS);
+    expect(api.templates[1]).toMatchObject({ kind: 'sequence', step: 1, dayOffset: 0 });
+  });
+
+  it.each(IDS)('%s: headers, sandboxed desktop and phone frames, plain text (sample data)', async (id) => {
+    const { app, config } = testApp();
+    const res = await app.request(`/staff/templates/${id}`, asStaff());
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const t = listTemplates().find((x) => x.id === id)!;
+    expect(text(html)).toContain(`<h1>${t.subject}</h1>`);
+    expect(text(html)).toContain(t.preheader);
+    expect(text(html)).toContain(config.mailFrom);
+    expect(html).toContain('alex@example.org');
+    expect(html).toContain(`src="/staff/templates/${id}/html"`);
+    expect(html).toMatch(/<iframe class="email desktop" title="[^"]*" sandbox="" src=/);
+    expect(html).toMatch(/<iframe class="email phone" title="[^"]*" sandbox="" src=/);
+    expect(html).not.toMatch(/allow-scripts/);
+    expect(html).toContain('<pre class="text">');
+    if (t.kind === 'sequence') expect(html).toContain('List-Unsubscribe=One-Click');
+
+    const frame = await app.request(`/staff/templates/${id}/html`, asStaff());
+    expect(frame.status).toBe(200);
+    expect(frame.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(frame.headers.get('content-security-policy')).toMatch(/sandbox$/);
+    expect(frame.headers.get('content-security-policy')).toContain("frame-ancestors 'self'");
+    expect(frame.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(frame.headers.get('cache-control')).toBe('no-store');
+    expect(await frame.text()).toMatch(/<html[^>]*lang="en"/);
+  });
+
+  it("renders with a subscriber's real data: their address, name and working unsubscribe link", async () => {
+    const { app, db } = testApp();
+    const s = addSubscriber(db, { email: 'real.reader@example.org', firstName: 'Quinn', tokenGeneration: 3 });
+    const id = SEQUENCE[2]!.templateId;
+    const res = await app.request(`/api/templates/${id}?subscriber=${s.id}`, asStaff());
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.sample).toBe(false);
+    expect(body.to).toBe('real.reader@example.org');
+    expect(body.html).toContain('Quinn');
+    expect(body.text).toContain('Quinn');
+    const link = /^<http:\/\/nurture\.test\/u\/([^>]+)>$/.exec(body.headers['List-Unsubscribe'])!;
+    expect(verifyToken(TEST_SECRET, link[1]!, 'unsubscribe', Date.now())).toMatchObject({ subscriberId: s.id, generation: 3 });
+    expect(body.html).toContain(`/u/${link[1]}`);
+    const page = await (await app.request(`/staff/templates/${id}?subscriber=${s.id}`, asStaff())).text();
+    expect(page).toContain('real.reader@example.org');
+    expect(page).toContain(`src="/staff/templates/${id}/html?subscriber=${s.id}"`);
+    expect(await (await app.request(`/staff/templates/${id}/html?subscriber=${s.id}`, asStaff())).text()).toContain('Quinn');
+  });
+
+  it('answers bad template or subscriber ids with 4xx, never 5xx', async () => {
+    const { app, db } = testApp();
+    const erased = addSubscriber(db, { email: null, status: 'erased' });
+    const cases: [string, number][] = [
+      ['/staff/templates/nope', 404],
+      ['/staff/templates/nope/html', 404],
+      ['/staff/templates/confirmation?subscriber=abc', 400],
+      ['/staff/templates/confirmation?subscriber=999', 404],
+      [`/staff/templates/confirmation?subscriber=${erased.id}`, 409],
+      ['/staff/templates/..%2F..%2Fetc', 404],
+      ['/api/templates/nope', 404],
+      ['/api/templates/confirmation?subscriber=-1', 400],
+      ['/api/templates/confirmation?subscriber=999', 404],
+      [`/api/templates/confirmation?subscriber=${erased.id}`, 409],
+    ];
+    for (const [path, status] of cases) {
+      const res = await app.request(path, asStaff());
+      expect(res.status, path).toBe(status);
+      if (path.startsWith('/api')) expect((await res.json()).error.code).toBeTypeOf('string');
+    }
+  });
+});
+
+describe('send a test', () => {
+  it('sends through the configured transport and records a test delivery', async () => {
+    const { app, db, transport } = testApp();
+    const id = SEQUENCE[0]!.templateId;
+    const token = csrfFrom(await (await app.request(`/staff/templates/${id}`, asStaff())).text());
+    const res = await app.request(`/staff/templates/${id}/test`, staffForm({ _csrf: token, to: 'staff.tester@example.org' }));
+    expect(res.status).toBe(303);
+    expect(transport.sent).toHaveLength(1);
+    const m = transport.sent[0]!;
+    expect(m.to).toBe('staff.tester@example.org');
+    expect(m.subject).toBe(`[Test] ${SEQUENCE[0]!.subject}`);
+    expect(m.headers?.['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    expect(db.$client.prepare('select kind, step, subscriber_id as sid, template_id as tid, status, provider_id as pid from deliveries').all()).toEqual([
+      { kind: 'test', step: 0, sid: null, tid: id, status: 'sent', pid: m.id },
+    ]);
+    const page = await (await app.request(res.headers.get('location')!, asStaff())).text();
+    expect(page).toContain('Test email sent');
+  });
+
+  it('refuses a bad address, a missing CSRF token, and reports a transport failure', async () => {
+    const { app, db, transport } = testApp();
+    const token = csrfFrom(await (await app.request('/staff/templates/confirmation', asStaff())).text());
+    for (const to of ['', 'not-an-address', 'a@b.org\r\nBcc: x@y.org', 'a@b.org, c@d.org']) {
+      const res = await app.request('/staff/templates/confirmation/test', staffForm({ _csrf: token, to }));
+      expect(res.status, to).toBe(400);
+    }
+    expect((await app.request('/staff/templates/confirmation/test', staffForm({ to: 'x@example.org' }))).status).toBe(403);
+    expect(transport.sent).toHaveLength(0);
+
+    transport.failNext(new SendError('permanent', 'validation_error: bad'));
+    const failed = await app.request('/staff/templates/confirmation/test', staffForm({ _csrf: token, to: 'x@example.org' }));
+    expect(failed.status).toBe(502);
+    expect(db.$client.prepare('select status, error from deliveries').get()).toEqual({ status: 'failed', error: 'permanent: validation_error: bad' });
+  });
+
+  it('POST /api/templates/:id/test takes JSON', async () => {
+    const { app, transport, db } = testApp();
+    const s = addSubscriber(db, { email: 'who@example.org', firstName: 'Wren' });
+    const json = (body: unknown) => asStaff({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await app.request('/api/templates/confirmation/test', json({ to: 'tester@example.org', subscriberId: s.id }));
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ status: 'sent', deliveryId: expect.any(Number) });
+    expect(transport.sent[0]).toMatchObject({ to: 'tester@example.org' });
+    expect(transport.sent[0]!.html).toContain('Wren');
+    for (const [body, status] of [
+      [{ to: 'nope' }, 400],
+      [{ to: 'ok@example.org', subscriberId: 'x' }, 400],
+      [{ to: 'ok@example.org', subscriberId: 999 }, 404],
+    ] as const) {
+      expect((await app.request('/api/templates/confirmation/test', json(body))).status).toBe(status);
+    }
+    expect((await app.request('/api/templates/nope/test', json({ to: 'ok@example.org' }))).status).toBe(404);
+    expect((await app.request('/api/templates/confirmation/test', asStaff({ method: 'POST', body: '{' }))).status).toBe(400);
+    expect(transport.sent).toHaveLength(1);
+  });
+});
