@@ -1,4 +1,4 @@
-import { and, count, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { activity, type ActivityType } from '../../db/schema.js';
 
@@ -71,32 +71,29 @@ export function lastLocalDays(now: number, timeZone: string, days: number): { da
 
 /**
  * The funnel per local day for the last `days` days (staff's zone), with
- * totals over that window and over all time. One grouped query: the day index
- * of each row is the number of day boundaries at or before it.
+ * totals over that window and over all time. One small grouped query per day
+ * and per all-time stage, each answered from the (type, at) index alone, so
+ * the cost follows the number of days, not of rows scanned in SQL.
  */
 export function funnelByDay(db: Db, opts: { now: number; timeZone: string; days?: number }): Funnel {
   const { days, end } = lastLocalDays(opts.now, opts.timeZone, opts.days ?? 30);
-  const first = days[0]!.start;
-  const dayIndex = sql.join(
-    days.slice(1).map((d) => sql`(${activity.at} >= ${d.start})`),
-    sql` + `,
-  );
-  const rows = db
-    .select({ type: activity.type, day: sql<number>`${days.length > 1 ? dayIndex : sql`0`}`.as('day'), n: count() })
-    .from(activity)
-    .where(and(inArray(activity.type, STAGE_TYPES), gte(activity.at, first), lt(activity.at, end)))
-    .groupBy(activity.type, sql`day`)
-    .all();
-  const out: FunnelDay[] = days.map((d) => ({ ...d, counts: zeroCounts() }));
   const totals = zeroCounts();
-  for (const r of rows) {
-    const stage = r.type as FunnelStage;
-    out[r.day]!.counts[stage] += r.n;
-    totals[stage] += r.n;
-  }
+  const out: FunnelDay[] = days.map((d, i) => {
+    const until = days[i + 1]?.start ?? end;
+    const counts = zeroCounts();
+    const rows = db
+      .select({ type: activity.type, n: count() })
+      .from(activity)
+      .where(and(inArray(activity.type, STAGE_TYPES), gte(activity.at, d.start), lt(activity.at, until)))
+      .groupBy(activity.type)
+      .all();
+    for (const r of rows) {
+      counts[r.type as FunnelStage] = r.n;
+      totals[r.type as FunnelStage] += r.n;
+    }
+    return { ...d, counts };
+  });
   const allTime = zeroCounts();
-  for (const r of db.select({ type: activity.type, n: count() }).from(activity).where(inArray(activity.type, STAGE_TYPES)).groupBy(activity.type).all()) {
-    allTime[r.type as FunnelStage] = r.n;
-  }
+  for (const type of STAGE_TYPES) allTime[type] = db.select({ n: count() }).from(activity).where(eq(activity.type, type)).get()!.n;
   return { timeZone: opts.timeZone, days: out, totals, allTime };
 }
