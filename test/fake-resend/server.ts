@@ -57,6 +57,8 @@ export type FakeResendOptions = {
   /** Time for idempotency expiry, the daily quota and the rate window (default Date.now). */
   clock?: () => number;
   idempotencyTtlMs?: number;
+  /** Port on 127.0.0.1 (default: a free one). */
+  port?: number;
   /** Keep html/text of accepted emails (default true); off for big benchmarks. */
   keepBodies?: boolean;
 };
@@ -313,7 +315,10 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
     });
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
 
   return {
