@@ -28,7 +28,7 @@ describe('GET /', () => {
     const body = await res.text();
     expect(body).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     expect(body).toContain('8 short emails over 3 weeks');
-    expect(body).toMatch(/<form method="post" action="subscribe"/);
+    expect(body).toMatch(/<form method="post" action="subscribe#signup"/);
     expect(body).toMatch(/<input id="firstName" name="firstName"/);
     expect(body).toMatch(/<input id="email" name="email" type="email"/);
     expect(body).toMatch(/<input id="consent" name="consent" type="checkbox" value="yes"/);

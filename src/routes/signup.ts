@@ -49,7 +49,7 @@ function signupPage(c: Context, config: Config, values: FormValues, errors: Sign
 <h2>What you will get</h2>
 <ol class="plan">${TOPICS.map((t) => html`<li>${t}</li>`)}</ol>
 <p class="note">From Isha Health, a mental-health clinic. MDMA-assisted therapy is not approved in the United States; these emails explain the research and where it stands.</p>
-<h2 id="signup-heading">Sign up</h2>
+<h2 id="signup">Sign up</h2>
 ${
   hasErrors
     ? html`<div class="error-summary" role="alert"><h2>Please check the form</h2><ul>${FIELD_ORDER.filter((f) => errors[f]).map(
@@ -57,7 +57,7 @@ ${
       )}</ul></div>`
     : ''
 }
-<form method="post" action="subscribe" novalidate aria-labelledby="signup-heading">
+<form method="post" action="subscribe#signup" novalidate aria-labelledby="signup">
   <div class="field">
     <label for="firstName">First name <span class="optional">(optional)</span></label>
     <input id="firstName" name="firstName" type="text" autocomplete="given-name" maxlength="${MAX_FIRST_NAME_LENGTH}" value="${values.firstName}"${invalid('firstName')}>
