@@ -106,11 +106,14 @@ describe('resend transport against the fake', () => {
     expect(fake.emails).toHaveLength(3);
   });
 
-  it('classifies the daily quota as quota', async () => {
-    const { transport } = await setup({ dailyQuota: 1 });
+  it('classifies the daily quota as quota, not taking the rate window for its reset', async () => {
+    const { transport } = await setup({ dailyQuota: 1, rateLimit: 10 });
     await transport.send(email('a@example.org'));
     const err = await failure(transport.send(email('b@example.org')));
     expect(err).toMatchObject({ kind: 'quota', details: { statusCode: 429, providerCode: 'daily_quota_exceeded' } });
+    expect(err.details.retryAfterMs).toBeUndefined();
+    const quota = { statusCode: 429, name: 'daily_quota_exceeded', message: 'm' };
+    expect(classifyResendError(quota, { 'retry-after': '3600', 'ratelimit-reset': '1' }).details.retryAfterMs).toBe(3_600_000);
   });
 
   it('classifies 500s and dropped connections as transient', async () => {

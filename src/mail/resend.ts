@@ -68,7 +68,12 @@ export function classifyResendError(error: ResendError, headers: Headers, now: (
   const status = error.statusCode ?? undefined;
   const details = { statusCode: status, retryAfterMs: retryAfterMs(headers, now), providerCode: error.name };
   const msg = `${error.name}: ${error.message}`;
-  if (error.name === 'daily_quota_exceeded' || error.name === 'monthly_quota_exceeded') return new SendError('quota', msg, details);
+  if (error.name === 'daily_quota_exceeded' || error.name === 'monthly_quota_exceeded') {
+    // `ratelimit-reset` is about the per-second window, not the quota: only an
+    // explicit `retry-after` says when the quota is back.
+    const quotaRetry = headers?.['retry-after'] !== undefined ? retryAfterMs({ 'retry-after': headers['retry-after'] }, now) : undefined;
+    return new SendError('quota', msg, { ...details, retryAfterMs: quotaRetry });
+  }
   if (status === 429) return new SendError('rate_limited', msg, details);
   if (status === 409 && error.name === 'concurrent_idempotent_requests') return new SendError('transient', msg, details);
   if (status === 409) return new SendError('conflict', msg, details);
