@@ -45,7 +45,7 @@ export function captureLogger(level = 'info') {
 export function testApp(overrides: Partial<AppDeps> & { now?: string } = {}) {
   const { now, ...deps } = overrides;
   const clock = fixedClock(now ?? '2026-03-02T14:00:00Z');
-  const transport = memoryTransport();
+  const transport = memoryTransport(() => clock.now());
   const { logger, lines } = captureLogger();
   const full = {
     db: testDb(),

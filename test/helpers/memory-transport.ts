@@ -1,8 +1,8 @@
 import type { OutgoingEmail, SendOptions, SentEmail, Transport } from '../../src/mail/transport.js';
 
-/** Records every message in memory; optionally fails on demand. */
-export function memoryTransport() {
-  const sent: (OutgoingEmail & { id: string; idempotencyKey?: string })[] = [];
+/** Records every message in memory, with the time it was sent by `now`; optionally fails on demand. */
+export function memoryTransport(now: () => number = Date.now) {
+  const sent: (OutgoingEmail & { id: string; idempotencyKey?: string; at: number })[] = [];
   let seq = 0;
   let failNext: Error | null = null;
   const transport: Transport & { sent: typeof sent; failNext(err: Error): void } = {
@@ -23,7 +23,7 @@ export function memoryTransport() {
       }
       return emails.map((e) => {
         const id = `mem-${++seq}`;
-        sent.push({ ...e, id, idempotencyKey: options?.idempotencyKey });
+        sent.push({ ...e, id, idempotencyKey: options?.idempotencyKey, at: now() });
         return { id };
       });
     },
