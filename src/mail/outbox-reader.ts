@@ -87,3 +87,34 @@ export async function readOutboxMessage(dir: string, id: string): Promise<Outbox
     raw,
   };
 }
+
+/**
+ * Deletes every outbox message addressed to `email` (for an erasure: the
+ * outbox is a copy of mail we hold). Returns how many were removed.
+ */
+export async function removeOutboxMessagesTo(dir: string, email: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return 0;
+  }
+  const target = email.toLowerCase();
+  let removed = 0;
+  for (const name of names) {
+    const id = name.endsWith('.eml') ? name.slice(0, -4) : '';
+    if (!isOutboxId(id)) continue;
+    const file = path.join(dir, name);
+    try {
+      const mail = await PostalMime.parse(headerBlock(await fs.readFile(file)));
+      const to = (mail.to ?? []).flatMap((a) => (a.group ? a.group : [a])).map((m) => m.address?.toLowerCase());
+      if (to.includes(target)) {
+        await fs.unlink(file);
+        removed++;
+      }
+    } catch {
+      // gone or unreadable: nothing to remove
+    }
+  }
+  return removed;
+}

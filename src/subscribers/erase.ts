@@ -1,7 +1,9 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { activity, batches, deliveries, providerEvents, subscribers, suppressions, type Subscriber } from '../../db/schema.js';
-import type { OutgoingEmail } from '../mail/transport.js';
+import type { Config } from '../config.js';
+import { removeOutboxMessagesTo } from '../mail/outbox-reader.js';
+import type { OutgoingEmail, Transport } from '../mail/transport.js';
 import { batchRequest } from '../nurture/decide.js';
 import { likeSubstring } from './directory.js';
 import { recordActivity } from './activity.js';
@@ -137,4 +139,20 @@ export function withoutRecipient(payload: string | null, email: string | null): 
   } catch {
     return null;
   }
+}
+
+/**
+ * Erase, plus the copies outside the database that this service keeps: with
+ * the outbox transport, every .eml written to the subscriber.
+ */
+export async function eraseSubscriberEverywhere(
+  deps: { db: Db; transport: Pick<Transport, 'name'>; config: Pick<Config, 'outboxDir'> },
+  id: number,
+  now: number,
+): Promise<(EraseOutcome & { outboxFilesRemoved: number }) | null> {
+  const email = deps.db.select({ email: subscribers.email }).from(subscribers).where(eq(subscribers.id, id)).get()?.email ?? null;
+  const outcome = eraseSubscriber(deps.db, id, now);
+  if (!outcome) return null;
+  const outboxFilesRemoved = email && deps.transport.name === 'outbox' ? await removeOutboxMessagesTo(deps.config.outboxDir, email) : 0;
+  return { ...outcome, outboxFilesRemoved };
 }

@@ -8,6 +8,15 @@ const ROUTES: [string, string][] = [
   ['GET', '/staff/'],
   ['GET', '/staff/sequence'],
   ['GET', '/staff/templates'],
+  ['GET', '/staff/templates/confirmation'],
+  ['GET', '/staff/templates/confirmation/html'],
+  ['GET', '/staff/templates/01-welcome?subscriber=1'],
+  ['POST', '/staff/templates/confirmation/test'],
+  ['GET', '/staff/subscribers/1/next'],
+  ['GET', '/staff/subscribers/1/next/html'],
+  ['GET', '/staff/outbox/k-0123456789abcdef0123456789abcdef'],
+  ['GET', '/staff/outbox/k-0123456789abcdef0123456789abcdef/html'],
+  ['GET', '/staff/outbox/k-0123456789abcdef0123456789abcdef/raw'],
   ['GET', '/staff/subscribers'],
   ['GET', '/staff/subscribers/export.csv'],
   ['GET', '/staff/subscribers/1'],
@@ -25,6 +34,8 @@ const ROUTES: [string, string][] = [
   ['DELETE', '/api/subscribers/1'],
   ['POST', '/api/subscribers/1/erase'],
   ['GET', '/api/templates'],
+  ['GET', '/api/templates/confirmation'],
+  ['POST', '/api/templates/confirmation/test'],
 ];
 
 describe('staff auth', () => {
@@ -65,6 +76,26 @@ describe('staff auth', () => {
     expect(csp).toContain("frame-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toMatch(/script-src/);
+  });
+
+  it('every staff page carries the strict policy; preview frames may be framed by staff pages only', async () => {
+    const { app, db } = testApp();
+    const s = addSubscriber(db, { confirmedAt: 1, nextStep: 2, nextSendAt: Date.parse('2026-03-03T14:00:00Z') });
+    for (const path of ['/staff', '/staff/sequence', '/staff/templates', '/staff/templates/confirmation', '/staff/subscribers', `/staff/subscribers/${s.id}`, `/staff/subscribers/${s.id}/next`, '/staff/nope']) {
+      const res = await app.request(path, asStaff());
+      expect(res.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(res.headers.get('cache-control'), path).toBe('no-store');
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+    }
+    for (const path of ['/staff/templates/confirmation/html', `/staff/subscribers/${s.id}/next/html`]) {
+      const res = await app.request(path, asStaff());
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-security-policy'), path).toMatch(/^default-src 'none'.*frame-ancestors 'self'.*sandbox$/);
+      expect(res.headers.get('content-security-policy'), path).not.toContain('script');
+      expect(res.headers.get('x-frame-options'), path).toBe('SAMEORIGIN');
+      expect(res.headers.get('cache-control'), path).toBe('no-store');
+    }
   });
 
   it('answers an unknown staff page with a readable 404 page', async () => {

@@ -64,7 +64,7 @@ describe('erase', () => {
 
     const res = await app.request(`/api/subscribers/${s.id}`, asStaff({ method: 'DELETE' }));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ id: s.id, status: 'erased', alreadyErased: false, withdrawnFromBatches: 1 });
+    expect(await res.json()).toEqual({ id: s.id, status: 'erased', alreadyErased: false, withdrawnFromBatches: 1, outboxFilesRemoved: 0 });
 
     const after = dump(db);
     for (const p of PERSONAL) expect(after, p).not.toContain(p);

@@ -6,7 +6,7 @@ import { fixedClock } from '../../src/clock.js';
 import { createOutboxTransport } from '../../src/mail/outbox.js';
 import { isOutboxId, listOutbox } from '../../src/mail/outbox-reader.js';
 import { testApp, testConfig } from '../helpers/app.js';
-import { asStaff } from '../helpers/staff.js';
+import { addSubscriber, asStaff } from '../helpers/staff.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -83,6 +83,16 @@ describe('outbox viewer', () => {
     }
     expect(isOutboxId('../k-0123456789abcdef0123456789abcdef')).toBe(false);
     expect(isOutboxId('k-0123456789abcdef0123456789abcdef')).toBe(true);
+  });
+
+  it('erasing a subscriber deletes the outbox messages addressed to them, and only those', async () => {
+    const { app, db, dir, firstId, secondId } = await outboxApp();
+    const s = addSubscriber(db, { email: 'first@example.org' });
+    const res = await app.request(`/api/subscribers/${s.id}`, asStaff({ method: 'DELETE' }));
+    expect(await res.json()).toMatchObject({ status: 'erased', outboxFilesRemoved: 1 });
+    expect(fs.existsSync(path.join(dir, `${firstId}.eml`))).toBe(false);
+    expect(fs.existsSync(path.join(dir, `${secondId}.eml`))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'notes.eml'))).toBe(true);
   });
 
   it('is absent when mail goes through a provider', async () => {

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../app.js';
 import { plannedSends } from '../../nurture/previews.js';
 import { listSubscribers, subscriberRecord } from '../../subscribers/directory.js';
-import { eraseSubscriber } from '../../subscribers/erase.js';
+import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
 import { subscriberExport } from '../../subscribers/export.js';
 import { errorBody } from '../errors.js';
 import { parseId, parseListQuery } from '../staff/params.js';
@@ -38,13 +38,13 @@ export function subscribersApi(deps: AppDeps) {
     return c.json(data);
   });
 
-  const erase = (c: Context) => {
+  const erase = async (c: Context) => {
     const id = parseId(c.req.param('id'));
     if (id === null) return badId(c);
-    const outcome = eraseSubscriber(deps.db, id, deps.clock.now());
+    const outcome = await eraseSubscriberEverywhere(deps, id, deps.clock.now());
     if (!outcome) return notFound(c);
     deps.logger.info({ subscriberId: id, alreadyErased: outcome.alreadyErased }, 'subscriber erased through the api');
-    return c.json({ id, status: 'erased', alreadyErased: outcome.alreadyErased, withdrawnFromBatches: outcome.withdrawnFromBatches });
+    return c.json({ id, status: 'erased', alreadyErased: outcome.alreadyErased, withdrawnFromBatches: outcome.withdrawnFromBatches, outboxFilesRemoved: outcome.outboxFilesRemoved });
   };
   app.delete('/:id', erase);
   app.post('/:id/erase', erase);

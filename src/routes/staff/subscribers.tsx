@@ -6,7 +6,7 @@ import { SUBSCRIBER_STATUSES } from '../../../db/schema.js';
 import { listSubscribers, MAX_QUERY_LENGTH, subscriberRecord, type SubscriberPage } from '../../subscribers/directory.js';
 import { plannedSends } from '../../nurture/previews.js';
 import { markConverted } from '../../subscribers/convert.js';
-import { eraseSubscriber } from '../../subscribers/erase.js';
+import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
 import { subscriberExport, subscribersCsv } from '../../subscribers/export.js';
 import { CsrfInput, formatTime } from './layout.js';
 import { parseId, parseListQuery } from './params.js';
@@ -335,7 +335,7 @@ export function subscriberRoutes(deps: AppDeps) {
     if (id === null) return errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
     const body = await c.req.parseBody();
     if (body.confirm !== 'yes') return errorPage(c, deps, 400, 'Not erased', 'Tick the box to confirm the erasure, then press Erase.');
-    const outcome = eraseSubscriber(deps.db, id, deps.clock.now());
+    const outcome = await eraseSubscriberEverywhere(deps, id, deps.clock.now());
     if (!outcome) return errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
     deps.logger.info({ subscriberId: id, alreadyErased: outcome.alreadyErased }, 'subscriber erased by staff');
     return c.redirect(`/staff/subscribers/${id}?done=erased`, 303);
