@@ -32,7 +32,8 @@ export default function ConfirmationEmail({ firstName, confirmUrl, unsubscribeUr
       <Button href={confirmUrl} style={styles.button}>
         Confirm my subscription
       </Button>
-      <Text style={styles.small}>
+      {/* Left out of the plain text, which already prints the link after the button. */}
+      <Text style={styles.small} data-skip-in-text="true">
         If the button does not work, copy this link into your browser:
         <br />
         <Link href={confirmUrl} style={styles.urlLink}>

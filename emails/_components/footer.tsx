@@ -24,7 +24,7 @@ export function Footer({ unsubscribeUrl, postalAddress, publicUrl }: FooterProps
       {publicUrl ? (
         <Text style={styles.footerText}>
           You are getting this email because you signed up to learn about MDMA-assisted therapy at{' '}
-          <Link href={publicUrl} style={{ ...styles.footerLink, wordBreak: 'break-all' }}>
+          <Link href={publicUrl} style={{ ...styles.footerLink, overflowWrap: 'anywhere', wordBreak: 'break-word' }}>
             {publicUrl}
           </Link>
           .

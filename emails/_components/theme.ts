@@ -38,7 +38,7 @@ export const styles = {
   list: { margin: '0 0 16px', padding: '0 0 0 22px', fontSize: '16px', lineHeight: '26px', color: colors.text, fontFamily },
   li: { margin: '0 0 8px' },
   link: { color: colors.accent, textDecoration: 'underline' },
-  urlLink: { color: colors.accent, textDecoration: 'underline', wordBreak: 'break-all' },
+  urlLink: { color: colors.accent, textDecoration: 'underline', overflowWrap: 'anywhere', wordBreak: 'break-word' },
   small: { margin: '16px 0 20px', fontSize: '14px', lineHeight: '22px', color: colors.muted, fontFamily },
   button: {
     backgroundColor: colors.accent,
