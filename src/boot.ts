@@ -4,7 +4,8 @@ import { resolveConfig, type Config } from './config.js';
 import { ConfigError, loadEnv, readDotEnv } from './env.js';
 import { createLogger, type Logger } from './logger.js';
 import { createTransport } from './mail/index.js';
-import type { Transport } from './mail/transport.js';
+import type { RateLimitInfo, Transport } from './mail/transport.js';
+import type { DestinationStream } from 'pino';
 
 export type Runtime = { config: Config; db: Db; clock: Clock; logger: Logger; transport: Transport };
 
@@ -12,7 +13,7 @@ export type Runtime = { config: Config; db: Db; clock: Clock; logger: Logger; tr
  * Shared start-up for every entry point: .env, validated config, migrated db,
  * logger and transport. A bad variable exits with one line naming it.
  */
-export function boot(): Runtime {
+export function boot(options: { onRateLimit?: (info: RateLimitInfo) => void; logDestination?: DestinationStream; clock?: Clock } = {}): Runtime {
   let config: Config;
   try {
     readDotEnv();
@@ -24,12 +25,12 @@ export function boot(): Runtime {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logDestination);
   if (config.postalAddressIsPlaceholder) {
     logger.warn('POSTAL_ADDRESS is not set: emails carry a placeholder postal address. Set POSTAL_ADDRESS before sending real mail.');
   }
   const db = openDb(config.databasePath);
-  const clock = systemClock;
-  const transport = createTransport(config, clock);
+  const clock = options.clock ?? systemClock;
+  const transport = createTransport(config, clock, options.onRateLimit ? { onRateLimit: options.onRateLimit } : {});
   return { config, db, clock, logger, transport };
 }

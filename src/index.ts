@@ -2,11 +2,19 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { createBackground } from './background.js';
 import { boot } from './boot.js';
+import type { RateLimitInfo } from './mail/transport.js';
+import { createSequenceWorker } from './nurture/worker.js';
 
-const runtime = boot();
+let observeRateLimit: (info: RateLimitInfo) => void = () => {};
+const runtime = boot({ onRateLimit: (info) => observeRateLimit(info) });
 const { config, logger, transport } = runtime;
 const background = createBackground(logger);
-const app = createApp({ ...runtime, background });
+// The in-process worker: a tick every minute, and one right after a confirmation.
+const worker = createSequenceWorker(runtime);
+observeRateLimit = worker.observeRateLimit;
+const app = createApp({ ...runtime, background, worker: { kick: worker.kick } });
+worker.start();
+worker.kick();
 
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   const lines = [
@@ -22,15 +30,21 @@ const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   console.log(lines.join('\n'));
 });
 
+let stopping = false;
 function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
   logger.info({ signal }, 'shutting down');
+  // The worker finishes or releases the batch in flight; the next start repeats it.
+  const workerStopped = worker.stop();
   server.close(async () => {
+    await workerStopped;
     // Let confirmation emails already accepted finish sending.
     await background.idle();
     runtime.db.$client.close();
     process.exit(0);
   });
-  setTimeout(() => process.exit(0), 10_000).unref();
+  setTimeout(() => process.exit(0), 30_000).unref();
 }
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));

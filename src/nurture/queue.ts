@@ -104,9 +104,11 @@ export function createQueue(db: Db, options: { sequence: readonly QueueStep[]; s
       FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
       WHERE d.batch_id = ? AND d.status = 'queued'
       ORDER BY d.id`),
-    savePayload: sql.prepare<[string, string, number]>('UPDATE batches SET payload = ?, idempotency_key = ? WHERE id = ?'),
     templateVersion: sql.prepare<[string, number]>('UPDATE deliveries SET template_version = ? WHERE id = ?'),
     beginAttempt: sql.prepare<[number, number]>('UPDATE batches SET attempts = attempts + 1, lease_expires_at = ? WHERE id = ?'),
+    persistAttempt: sql.prepare<[string, string, number, number]>(
+      'UPDATE batches SET payload = ?, idempotency_key = ?, attempts = attempts + 1, lease_expires_at = ? WHERE id = ?',
+    ),
     dropDelivery: sql.prepare<[string, number]>("UPDATE deliveries SET status = 'dropped', error = ? WHERE id = ?"),
     sentDelivery: sql.prepare<[string, number, number]>("UPDATE deliveries SET status = 'sent', provider_id = ?, sent_at = ?, error = NULL WHERE id = ?"),
     failDelivery: sql.prepare<[string, number]>("UPDATE deliveries SET status = 'failed', error = ? WHERE id = ?"),
@@ -212,18 +214,15 @@ export function createQueue(db: Db, options: { sequence: readonly QueueStep[]; s
     return q.items.all(batchId).map((r) => ({ ...r, suppressed: r.suppressed === 1 }));
   }
 
-  /** Persists the rendered request before anything is sent. */
-  const savePayload = immediate((batchId: number, emails: OutgoingEmail[], versions: Map<number, string>) => {
-    const request = batchRequest(emails);
-    q.savePayload.run(request.payload, request.idempotencyKey, batchId);
-    for (const [deliveryId, version] of versions) q.templateVersion.run(version, deliveryId);
-    return request;
-  });
-
   type Begun = { kind: 'send'; emails: OutgoingEmail[]; idempotencyKey: string; dropped: number } | { kind: 'lost' } | { kind: 'empty'; dropped: number };
 
   /**
-   * Marks an attempt (before the request leaves) and renews the lease.
+   * Persists the request and marks an attempt, in one write, just before the
+   * request leaves; renews the lease. `fresh` is a request rendered in memory
+   * that was never persisted (so never sent); without it the persisted one is
+   * used. A payload is written once: SQLite rewrites a whole row (every page of
+   * a 1.5 MB payload) on any update, so saving it and counting the attempt
+   * separately would write it twice.
    *
    * Dropping: a batch that was never attempted cannot have reached the
    * provider, so subscribers who unsubscribed, were suppressed, converted or
@@ -233,35 +232,46 @@ export function createQueue(db: Db, options: { sequence: readonly QueueStep[]; s
    * request with the identical key is recognised as a repeat: changing the
    * body then could send the others twice, so it is repeated as it is.
    */
-  const beginAttempt = immediate((batchId: number, owner: string, now: number, leaseMs: number, emailsIn: OutgoingEmail[] | null): Begun => {
+  const beginAttempt = immediate((batchId: number, owner: string, now: number, leaseMs: number, fresh: { emails: OutgoingEmail[]; versions: Map<number, string> } | null): Begun => {
     const batch = q.batch.get(batchId);
-    if (!batch || batch.status !== 'ready' || batch.leaseOwner !== owner || batch.payload === null) return { kind: 'lost' };
-    let emails = emailsIn ?? (JSON.parse(batch.payload) as OutgoingEmail[]);
-    let idempotencyKey = batch.idempotencyKey;
+    if (!batch || batch.status !== 'ready' || batch.leaseOwner !== owner) return { kind: 'lost' };
+    if (!fresh && batch.payload === null) return { kind: 'lost' };
+    let emails = fresh?.emails ?? (JSON.parse(batch.payload!) as OutgoingEmail[]);
+    let changed = fresh !== null;
     let dropped = 0;
     if (batch.attempts === 0) {
       const drop = new Map<number, string>();
+      const queued = new Set<number>();
       for (const item of items(batchId)) {
+        queued.add(item.deliveryId);
         const reason = dropReason(item);
         if (reason) drop.set(item.deliveryId, reason);
         if (reason === 'suppressed' && q.suppress.run(now, now, item.subscriberId).changes > 0) {
           q.activity.run(item.subscriberId, 'suppressed', now, JSON.stringify({ reason: 'suppression list' }));
         }
       }
-      if (drop.size > 0) {
-        for (const [id, reason] of drop) q.dropDelivery.run(`dropped: ${reason}`, id);
-        dropped = drop.size;
-        emails = emails.filter((e) => !drop.has(deliveryIdOf(e)));
-        if (emails.length === 0) {
-          q.batchDone.run('failed', null, 'every delivery dropped', batchId);
-          return { kind: 'empty', dropped };
-        }
-        const request = batchRequest(emails);
-        q.savePayload.run(request.payload, request.idempotencyKey, batchId);
-        idempotencyKey = request.idempotencyKey;
+      for (const [id, reason] of drop) q.dropDelivery.run(`dropped: ${reason}`, id);
+      dropped = drop.size;
+      // Also leave out emails whose delivery is no longer queued in this batch (dropped elsewhere).
+      const kept = emails.filter((e) => queued.has(deliveryIdOf(e)) && !drop.has(deliveryIdOf(e)));
+      if (kept.length !== emails.length) {
+        emails = kept;
+        changed = true;
+      }
+      if (emails.length === 0) {
+        q.batchDone.run('failed', null, 'every delivery dropped', batchId);
+        return { kind: 'empty', dropped };
       }
     }
-    q.beginAttempt.run(now + leaseMs, batchId);
+    let idempotencyKey = batch.idempotencyKey;
+    if (changed) {
+      const request = batchRequest(emails);
+      idempotencyKey = request.idempotencyKey;
+      q.persistAttempt.run(request.payload, idempotencyKey, now + leaseMs, batchId);
+      if (fresh) for (const [deliveryId, version] of fresh.versions) q.templateVersion.run(version, deliveryId);
+    } else {
+      q.beginAttempt.run(now + leaseMs, batchId);
+    }
     return { kind: 'send', emails, idempotencyKey, dropped };
   });
 
@@ -307,7 +317,6 @@ export function createQueue(db: Db, options: { sequence: readonly QueueStep[]; s
     claimDue,
     claimStale,
     items,
-    savePayload,
     beginAttempt,
     settle,
     split,

@@ -67,6 +67,8 @@ export type TickSummary = {
 
 export const DEFAULT_LEASE_MS = 5 * 60_000;
 
+type Prepared = { emails: OutgoingEmail[]; versions: Map<number, string> };
+
 export function scheduleOptions(config: Pick<Config, 'sendWindow'>, skipWeekends = false): ScheduleOptions {
   return { window: { startMinute: config.sendWindow.startMinute, endMinute: config.sendWindow.endMinute }, skipWeekends };
 }
@@ -95,8 +97,8 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
     return { ...summary, pausedUntil: new Date(pausedUntil).toISOString(), durationMs: clock.now() - started };
   }
 
-  /** Renders and persists the request of a freshly claimed (or never prepared) batch. */
-  async function prepare(batchId: number): Promise<OutgoingEmail[]> {
+  /** Renders the request of a freshly claimed (or never persisted) batch; it is persisted with its first attempt. */
+  async function prepare(batchId: number): Promise<Prepared> {
     const list = queue.items(batchId);
     const versions = new Map<number, string>();
     const emails: OutgoingEmail[] = [];
@@ -109,8 +111,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
       if (r.templateVersion) versions.set(item.deliveryId, r.templateVersion);
       emails.push(sequenceEmail({ deliveryId: item.deliveryId, subscriberId: item.subscriberId, step: item.step, to: item.email, from: config.mailFrom, subject: r.subject, html: r.html, text: r.text, unsubscribeUrl }));
     }
-    queue.savePayload(batchId, emails, versions);
-    return emails;
+    return { emails, versions };
   }
 
   function unsubscribeLink(item: BatchItem): string {
@@ -137,8 +138,9 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
   }
 
   /** Sends one batch to the end: sent, failed, split, deferred, or released. */
-  async function processBatch(batchId: number, fresh: OutgoingEmail[] | null): Promise<void> {
-    let emails = fresh;
+  async function processBatch(batchId: number, prepared: Prepared | null): Promise<void> {
+    let fresh = prepared;
+    let emails: OutgoingEmail[] = prepared?.emails ?? [];
     const tries = { transient: 0, rateLimited: 0 };
     for (;;) {
       if (stopping()) {
@@ -150,10 +152,12 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
         queue.release(batchId, owner, null, null);
         return;
       }
-      const begun = queue.beginAttempt(batchId, owner, clock.now(), leaseMs, emails);
+      const begun = queue.beginAttempt(batchId, owner, clock.now(), leaseMs, fresh);
       if (begun.kind === 'lost') return;
       summary.dropped += begun.dropped;
       if (begun.kind === 'empty') return;
+      // Persisted now: a retry repeats exactly this.
+      fresh = null;
       emails = begun.emails;
       let results: SentEmail[];
       try {
@@ -196,7 +200,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
               const mid = Math.ceil(emails.length / 2);
               const halves = [emails.slice(0, mid), emails.slice(mid)];
               const ids = queue.split(batchId, halves, err.message, owner, now, leaseMs);
-              for (const [i, id] of ids.entries()) await processBatch(id, halves[i]!);
+              for (const id of ids) await processBatch(id, null);
             }
             return;
         }

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
+import { renderSequenceEmail } from '../mail/render.js';
 import { createPacer, type RateLimitHeaders } from './pacer.js';
+import { SEQUENCE } from './sequence.js';
 import { createTickQueue, runTick, type TickDeps, type TickSummary } from './tick.js';
 
 export type WorkerDeps = Omit<TickDeps, 'pacer' | 'queue' | 'shouldStop' | 'owner'> & { sendRate: number; pacer?: TickDeps['pacer'] };
@@ -64,3 +66,11 @@ export function createWorker(deps: WorkerDeps) {
 }
 
 export type Worker = ReturnType<typeof createWorker>;
+
+/** The worker for the real sequence and templates, on a booted runtime. */
+export function createSequenceWorker(
+  runtime: Pick<WorkerDeps, 'db' | 'clock' | 'transport' | 'logger'> & { config: WorkerDeps['config'] & { sendRate: number } },
+  options: Partial<Pick<WorkerDeps, 'concurrency' | 'skipWeekends'>> = {},
+): Worker {
+  return createWorker({ ...runtime, ...options, sendRate: runtime.config.sendRate, sequence: SEQUENCE, render: renderSequenceEmail });
+}

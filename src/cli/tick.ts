@@ -1,0 +1,29 @@
+// `npm run tick -- --now <ISO>`: one worker tick as if the time were <ISO>
+// (time runs on from there); prints its summary as one JSON line on stdout.
+// Logs go to stderr so stdout stays valid JSON.
+import type { RateLimitInfo } from '../mail/transport.js';
+import pino from 'pino';
+import { boot } from '../boot.js';
+import type { Clock } from '../clock.js';
+import { parseTickArgs } from './tick-args.js';
+import { createSequenceWorker } from '../nurture/worker.js';
+
+const args = parseTickArgs(process.argv.slice(2));
+if ('error' in args) {
+  console.error(args.error);
+  process.exit(2);
+}
+const offset = args.now === undefined ? 0 : args.now - Date.now();
+const clock: Clock = { now: () => Date.now() + offset };
+let observe: (info: RateLimitInfo) => void = () => {};
+const runtime = boot({ clock, logDestination: pino.destination(2), onRateLimit: (info) => observe(info) });
+const worker = createSequenceWorker(runtime);
+observe = worker.observeRateLimit;
+const summary = await worker.tick();
+runtime.db.$client.close();
+if (!summary) {
+  console.error('The tick failed; see the log above.');
+  process.exit(1);
+}
+// Exit once printed: nothing else is scheduled in this process.
+process.stdout.write(`${JSON.stringify(summary)}\n`, () => process.exit(0));

@@ -1,0 +1,24 @@
+// `npm run worker`: the worker alone (a tick every minute), apart from the server.
+import type { RateLimitInfo } from '../mail/transport.js';
+import { boot } from '../boot.js';
+import { createSequenceWorker } from '../nurture/worker.js';
+
+let observe: (info: RateLimitInfo) => void = () => {};
+const runtime = boot({ onRateLimit: (info) => observe(info) });
+const worker = createSequenceWorker(runtime);
+observe = worker.observeRateLimit;
+worker.start();
+worker.kick();
+runtime.logger.info({ sendWindow: runtime.config.sendWindow.text, sendRate: runtime.config.sendRate }, 'worker started: a tick every minute');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  runtime.logger.info({ signal }, 'worker stopping: finishing or releasing the batch in flight');
+  await worker.stop();
+  runtime.db.$client.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

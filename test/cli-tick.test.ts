@@ -1,0 +1,42 @@
+// `npm run tick -- --now <ISO>` as a process: one JSON line on stdout; a bad --now is one line and exit 2.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { openDb } from '../db/client.js';
+import { seedDue } from './helpers/worker.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-cli-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function tick(args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: path.join(dir, 'n.db'), OUTBOX_DIR: path.join(dir, 'outbox'), SECRET_KEY: 'k'.repeat(40), POSTAL_ADDRESS: '1 Test Street, Testville', LOG_LEVEL: 'warn' };
+  delete env.RESEND_API_KEY;
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/tick.ts', ...args], { env, encoding: 'utf8', timeout: 30_000 });
+}
+
+it('runs one tick at the given time and prints its summary as JSON', () => {
+  const db = openDb(path.join(dir, 'n.db'));
+  seedDue(db, 3, { at: Date.parse('2026-03-02T14:00:00Z') });
+  seedDue(db, 2, { at: Date.parse('2026-03-04T09:00:00Z'), startId: 10 });
+  db.$client.close();
+
+  const r = tick(['--now', '2026-03-02T14:00:30Z']);
+  expect(r.status).toBe(0);
+  const summary = JSON.parse(r.stdout);
+  expect(summary).toMatchObject({ due: 3, sent: 3, failed: 0, retried: 0, dropped: 0 });
+  expect(typeof summary.durationMs).toBe('number');
+  expect(fs.readdirSync(path.join(dir, 'outbox')).filter((f) => f.endsWith('.eml'))).toHaveLength(3);
+});
+
+it('refuses a bad --now with one line and exit code 2', () => {
+  const r = tick(['--now', 'next tuesday']);
+  expect(r.status).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toContain('--now');
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { SendError, type Transport } from '../src/mail/transport.js';
+import { createWorker } from '../src/nurture/worker.js';
+import { parseTickArgs } from '../src/cli/tick-args.js';
+import { testDb } from './helpers/app.js';
+import { memoryTransport } from './helpers/memory-transport.js';
+import { seedDue, tickHarness } from './helpers/worker.js';
+
+const NOW = '2026-03-02T14:00:00Z';
+
+describe('worker', () => {
+  it('never runs two ticks at once; a kick during a tick runs one more afterwards', async () => {
+    const db = testDb();
+    seedDue(db, 3, { at: Date.parse(NOW) });
+    const transport = memoryTransport();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let calls = 0;
+    const slow: Transport = {
+      ...transport,
+      async sendBatch(emails, o) {
+        calls++;
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        await new Promise((r) => setTimeout(r, 20));
+        inFlight--;
+        return transport.sendBatch(emails, o);
+      },
+    };
+    const h = tickHarness(db, slow, { now: NOW });
+    const worker = createWorker({ ...h.deps, sendRate: 1000 });
+    const first = worker.tick();
+    const second = worker.tick();
+    expect(second).toBe(first);
+    // New work arrives and a confirmation kicks the worker while the tick runs.
+    seedDue(db, 2, { at: Date.parse(NOW), startId: 100 });
+    worker.kick();
+    await first;
+    await new Promise((r) => setTimeout(r, 100));
+    await worker.stop();
+    expect(maxInFlight).toBe(1);
+    expect(transport.sent).toHaveLength(5);
+    expect(calls).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a stop while a batch waits to retry releases it; the next tick repeats the identical request', async () => {
+    const db = testDb();
+    seedDue(db, 4, { at: Date.parse(NOW) });
+    const transport = memoryTransport();
+    const keys: string[] = [];
+    let fail = true;
+    const flaky: Transport = {
+      ...transport,
+      async sendBatch(emails, o) {
+        keys.push(o!.idempotencyKey!);
+        if (fail) throw new SendError('transient', 'connection reset');
+        return transport.sendBatch(emails, o);
+      },
+    };
+    const h = tickHarness(db, flaky, { now: NOW });
+    let stopped: Promise<void> | null = null;
+    const worker = createWorker({
+      ...h.deps,
+      sendRate: 1000,
+      // SIGTERM arrives while the worker waits to retry.
+      sleep: async () => {
+        stopped ??= worker.stop();
+      },
+    });
+    await worker.tick();
+    await stopped;
+    const batch = db.$client.prepare('SELECT status, lease_owner AS owner, attempts, payload IS NOT NULL AS kept FROM batches').get();
+    expect(batch).toEqual({ status: 'ready', owner: null, attempts: 1, kept: 1 });
+    expect(transport.sent).toHaveLength(0);
+
+    fail = false;
+    const next = createWorker({ ...h.deps, sendRate: 1000 });
+    expect(await next.tick()).toMatchObject({ sent: 4 });
+    expect(keys.at(-1)).toBe(keys[0]);
+  });
+});
+
+describe('npm run tick arguments', () => {
+  it('accepts --now with an ISO date-time and zone', () => {
+    expect(parseTickArgs(['--now', '2026-03-02T14:00:00Z'])).toEqual({ now: Date.parse('2026-03-02T14:00:00Z') });
+    expect(parseTickArgs(['--now=2026-03-02T09:00:00-05:00'])).toEqual({ now: Date.parse('2026-03-02T14:00:00Z') });
+    expect(parseTickArgs([])).toEqual({});
+  });
+  it('refuses anything else with one line', () => {
+    for (const bad of [['--now'], ['--now', 'tomorrow'], ['--now', '2026-03-02'], ['--now', '2026-02-30T10:00:00Z'], ['--later']]) {
+      const r = parseTickArgs(bad);
+      expect(r).toHaveProperty('error');
+      expect((r as { error: string }).error).not.toContain('\n');
+    }
+  });
+});
