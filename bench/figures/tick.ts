@@ -1,0 +1,193 @@
+// The sending path, against the fake Resend in its own process:
+// - tick throughput: emails/s through one tick (claim, render, persist, send,
+//   record) with 100,000 subscribers due, vs the fake's own rate for the same
+//   request bodies sent straight through the SDK;
+// - pacing: with the fake limiting to 5 requests/s, emails/s as a share of
+//   5 x 100, and nothing lost or sent twice;
+// - scale: one tick of 1,000 due among 10,000 vs among 1,000,000 subscribers,
+//   the database size per subscriber and per delivery, the worker's peak RSS.
+import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { Db } from '../../db/client.js';
+import { systemClock } from '../../src/clock.js';
+import { loadEnv } from '../../src/env.js';
+import { createLogger } from '../../src/logger.js';
+import { renderSequenceEmail } from '../../src/mail/render.js';
+import { createResendTransport } from '../../src/mail/resend.js';
+import type { OutgoingEmail, Transport } from '../../src/mail/transport.js';
+import { createPacer, realSleep } from '../../src/nurture/pacer.js';
+import { SEQUENCE } from '../../src/nurture/sequence.js';
+import { runTick, type TickDeps } from '../../src/nurture/tick.js';
+import type { Figure } from '../report.js';
+import { startFakeProcess } from '../support/fake-client.js';
+import { BENCH_SECRET, rearm, seedSubscribers, tempDb } from '../support/seed.js';
+
+const THROUGHPUT_DUE = Number(process.env.BENCH_TICK_DUE ?? 100_000);
+const PACING_SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 20);
+const PACING_LIMIT = 5;
+const SCALE_DUE = 1_000;
+const SCALE_SMALL = 10_000;
+const SCALE_LARGE = Number(process.env.BENCH_SCALE_LARGE ?? 1_000_000);
+const CONCURRENCY = 4;
+
+const env = loadEnv({ PUBLIC_URL: 'https://learn.example.org', MAIL_FROM: 'Isha Health <education@example.org>', POSTAL_ADDRESS: 'Isha Health, 1 Main Street, Springfield, IL 62701, USA' });
+const config = { ...env, secretKey: BENCH_SECRET };
+const logger = createLogger('warn');
+
+function tickDeps(db: Db, transport: Transport, rate: number, extra: Partial<TickDeps> = {}): TickDeps {
+  return {
+    db,
+    clock: systemClock,
+    transport,
+    logger,
+    config,
+    sequence: SEQUENCE,
+    render: renderSequenceEmail,
+    pacer: createPacer({ rate, clock: systemClock, sleep: realSleep }),
+    concurrency: CONCURRENCY,
+    ...extra,
+  };
+}
+
+const mb = (kb: number) => kb / 1024;
+
+export async function run(): Promise<Figure[]> {
+  const fake = await startFakeProcess();
+  const figures: Figure[] = [];
+  const rssAtStart = process.resourceUsage().maxRSS;
+  try {
+    // ---- throughput -------------------------------------------------------
+    {
+      const t = tempDb('throughput');
+      seedSubscribers(t.db, THROUGHPUT_DUE, THROUGHPUT_DUE, Date.now());
+      const sdk = createResendTransport(fake.apiKey, { baseUrl: fake.url });
+      // Keep the first bodies the tick sends, to replay them raw for the baseline.
+      const captured: OutgoingEmail[][] = [];
+      const transport: Transport = { ...sdk, sendBatch: (emails, o) => (captured.length < 300 && captured.push(emails), sdk.sendBatch(emails, o)) };
+      const start = performance.now();
+      const summary = await runTick(tickDeps(t.db, transport, 1000));
+      const seconds = (performance.now() - start) / 1000;
+      const stats = await fake.stats();
+      const tickRate = summary.sent / seconds;
+      if (summary.sent !== THROUGHPUT_DUE || stats.unique !== THROUGHPUT_DUE || stats.duplicates !== 0) {
+        throw new Error(`throughput tick sent ${summary.sent}, the fake accepted ${stats.accepted} (${stats.duplicates} twice) of ${THROUGHPUT_DUE}`);
+      }
+      const rssAfterTick = process.resourceUsage().maxRSS;
+
+      // Baseline: the same bodies straight through the SDK, same concurrency, no database, no render.
+      await fake.reset();
+      let next = 0;
+      let sentRaw = 0;
+      const rawStart = performance.now();
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < captured.length) {
+            const emails = captured[next++]!;
+            await sdk.sendBatch(emails, { idempotencyKey: `raw-${next}-${Date.now()}` });
+            sentRaw += emails.length;
+          }
+        }),
+      );
+      const rawRate = sentRaw / ((performance.now() - rawStart) / 1000);
+      await fake.reset();
+      figures.push({
+        name: 'tick throughput',
+        value: tickRate,
+        unit: 'emails/s',
+        baseline: rawRate,
+        ratio: tickRate / rawRate,
+        goal: '>= 5000 emails/s',
+        note: `${THROUGHPUT_DUE} due, one tick, fake without latency or limit; baseline: the fake's rate for the same bodies sent raw`,
+      });
+
+      // Database cost of what was sent: bytes per delivery row (all deliveries, payloads cleared).
+      t.db.$client.pragma('wal_checkpoint(TRUNCATE)');
+      const pages = t.db.$client.prepare("SELECT sum(pgsize) AS bytes FROM dbstat WHERE name IN ('deliveries', 'deliveries_batch_idx', 'deliveries_provider_idx', 'deliveries_step_idx', 'deliveries_sequence_once')").get() as { bytes: number } | undefined;
+      if (pages?.bytes) figures.push({ name: 'db bytes per delivery', value: pages.bytes / THROUGHPUT_DUE, unit: 'bytes', baseline: 1, ratio: pages.bytes / THROUGHPUT_DUE, note: 'deliveries table and its indexes' });
+      figures.push({
+        name: 'worker peak RSS',
+        value: mb(rssAfterTick),
+        unit: 'MiB',
+        baseline: mb(rssAtStart),
+        ratio: rssAfterTick / rssAtStart,
+        note: `peak of the bench process through a ${THROUGHPUT_DUE}-email tick; baseline: before seeding`,
+      });
+      t.cleanup();
+    }
+
+    // ---- pacing -----------------------------------------------------------
+    {
+      await fake.setRateLimit(PACING_LIMIT);
+      const t = tempDb('pacing');
+      const due = Math.ceil(PACING_LIMIT * 100 * PACING_SECONDS * 1.3);
+      seedSubscribers(t.db, due, due, Date.now());
+      const transport = createResendTransport(fake.apiKey, { baseUrl: fake.url, onRateLimit: (i) => deps.pacer.observe(i) });
+      let stopAt = Infinity;
+      const deps = tickDeps(t.db, transport, PACING_LIMIT, { concurrency: 2, shouldStop: () => Date.now() >= stopAt });
+      const first = transport.sendBatch.bind(transport);
+      // The window starts with the first request.
+      deps.transport = { ...transport, sendBatch: (e, o) => (stopAt === Infinity && (stopAt = Date.now() + PACING_SECONDS * 1000), first(e, o)) };
+      await runTick(deps);
+      const stats = await fake.stats();
+      const sentInDb = (t.db.$client.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'sent'").get() as { n: number }).n;
+      const span = (stats.lastAt - stats.firstAt) / 1000 + 1 / PACING_LIMIT;
+      const rate = stats.accepted / span;
+      const allowed = PACING_LIMIT * 100;
+      const exact = stats.duplicates === 0 && sentInDb === stats.accepted;
+      figures.push({
+        name: 'pacing share of the allowed rate',
+        value: rate,
+        unit: 'emails/s',
+        baseline: allowed,
+        ratio: rate / allowed,
+        goal: '>= 0.95, none lost or twice',
+        note: `fake limited to ${PACING_LIMIT} req/s over ${PACING_SECONDS} s (${stats.statuses['429'] ?? 0} x 429); ${exact ? 'every accepted email recorded once' : `MISMATCH: ${sentInDb} recorded, ${stats.accepted} accepted, ${stats.duplicates} twice`}`,
+      });
+      if (!exact) throw new Error('pacing run lost or duplicated emails');
+      await fake.setRateLimit(undefined);
+      await fake.reset();
+      t.cleanup();
+    }
+
+    // ---- scale ------------------------------------------------------------
+    {
+      const transport = createResendTransport(fake.apiKey, { baseUrl: fake.url });
+      const timeTick = async (db: Db): Promise<number> => {
+        const runs: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          rearm(db, SCALE_DUE, Date.now());
+          const start = performance.now();
+          const s = await runTick(tickDeps(db, transport, 1000));
+          runs.push(performance.now() - start);
+          if (s.sent !== SCALE_DUE) throw new Error(`scale tick sent ${s.sent} of ${SCALE_DUE}`);
+          await fake.reset();
+        }
+        return runs.sort((a, b) => a - b)[1]!;
+      };
+      const small = tempDb('scale-small');
+      seedSubscribers(small.db, SCALE_SMALL, SCALE_DUE, Date.now());
+      const smallMs = await timeTick(small.db);
+      small.cleanup();
+
+      const large = tempDb('scale-large');
+      seedSubscribers(large.db, SCALE_LARGE, SCALE_DUE, Date.now());
+      large.db.$client.pragma('wal_checkpoint(TRUNCATE)');
+      const bytesPerSubscriber = fs.statSync(large.file).size / SCALE_LARGE;
+      const largeMs = await timeTick(large.db);
+      large.cleanup();
+      figures.push({
+        name: `tick of ${SCALE_DUE} due among ${SCALE_LARGE}`,
+        value: largeMs,
+        unit: 'ms',
+        baseline: smallMs,
+        ratio: largeMs / smallMs,
+        goal: '<= 1.5x',
+        note: `baseline: the same tick among ${SCALE_SMALL} subscribers (median of 3)`,
+      });
+      figures.push({ name: 'db bytes per subscriber', value: bytesPerSubscriber, unit: 'bytes', baseline: 1, ratio: bytesPerSubscriber, note: `file size / ${SCALE_LARGE} subscribers, with indexes` });
+    }
+  } finally {
+    await fake.close();
+  }
+  return figures;
+}

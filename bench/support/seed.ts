@@ -1,0 +1,61 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDb, type Db } from '../../db/client.js';
+import { emailHash } from '../../src/mail/address.js';
+
+export const BENCH_SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
+const ZONES = ['America/New_York', 'America/Los_Angeles', 'Europe/Berlin', 'Asia/Kolkata', 'Australia/Sydney', 'UTC'];
+
+export function tempDb(name: string): { db: Db; file: string; dir: string; cleanup(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `nurture-bench-${name}-`));
+  const file = path.join(dir, `${name}.db`);
+  const db = openDb(file);
+  return {
+    db,
+    file,
+    dir,
+    cleanup() {
+      db.$client.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Inserts `count` subscribers with raw prepared statements in one transaction:
+ * `due` of them active and due for step 1 at `now`, the rest split between
+ * active and scheduled for a later step in the coming weeks, and completed.
+ */
+export function seedSubscribers(db: Db, count: number, due: number, now: number): void {
+  const insert = db.$client.prepare(`
+    INSERT INTO subscribers (email, email_hash, first_name, timezone, status, source, created_at, updated_at, confirmed_at,
+      consent_text, consent_version, next_step, next_send_at, last_sequence_sent_at, completed_at)
+    VALUES (?, ?, ?, ?, ?, 'form', ?, ?, ?, 'I agree to receive eight emails about MDMA-assisted therapy.', '2026-01', ?, ?, ?, ?)`);
+  const salt = crypto.randomBytes(4).toString('hex');
+  db.$client.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const email = `reader${i}.${salt}@example.org`;
+      const zone = ZONES[i % ZONES.length]!;
+      const created = now - 30 * 86_400_000 + (i % 1000) * 1000;
+      if (i < due) {
+        insert.run(email, emailHash(BENCH_SECRET, email), `Reader${i % 97}`, zone, 'active', created, created, created, 1, now - (i % 60) * 1000, null, null);
+      } else if (i % 2 === 0) {
+        // Active, a later step scheduled in the next three weeks.
+        insert.run(email, emailHash(BENCH_SECRET, email), `Reader${i % 97}`, zone, 'active', created, created, created, 2 + (i % 7), now + 3_600_000 + (i % 1_800_000) * 1000, created, null);
+      } else {
+        insert.run(email, emailHash(BENCH_SECRET, email), `Reader${i % 97}`, zone, 'completed', created, created, created, null, null, created, created);
+      }
+    }
+  })();
+}
+
+/** Puts the `due` first subscribers back to "step 1 due now" and forgets what was sent, for a repeat run. */
+export function rearm(db: Db, due: number, now: number): void {
+  db.$client.transaction(() => {
+    db.$client.prepare('DELETE FROM deliveries').run();
+    db.$client.prepare('DELETE FROM batches').run();
+    db.$client.prepare("UPDATE subscribers SET status = 'active', next_step = 1, next_send_at = ?, completed_at = NULL WHERE id <= ?").run(now, due);
+  })();
+}
