@@ -112,6 +112,8 @@ describe.skipIf(!hasChromium)('staff area in a real browser', () => {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow, p).toBeLessThanOrEqual(0);
     }
+    await page.screenshot({ path: path.join(shots, 'subscriber-phone.png'), fullPage: true });
+    await page.goto(`${server.url}/staff`);
     await page.screenshot({ path: path.join(shots, 'dashboard-phone.png'), fullPage: false });
     await ctx.close();
   });

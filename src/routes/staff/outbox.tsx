@@ -8,6 +8,12 @@ import { errorPage, page } from './view.js';
 
 export const OUTBOX_LIST_LIMIT = 100;
 
+/** The message's Date header, or when the file was written if it has none. */
+function messageTime(m: { date: string | null; writtenAt: number }): number {
+  const t = m.date ? Date.parse(m.date) : NaN;
+  return Number.isFinite(t) ? t : m.writtenAt;
+}
+
 /** Raw email html for a sandboxed preview frame: its own strict CSP, framable by staff pages only. */
 export function emailFrameResponse(html: string): Response {
   return new Response(html, {
@@ -52,7 +58,8 @@ export function outboxRoutes(deps: AppDeps) {
               <caption id="outbox-caption">Messages, newest first</caption>
               <thead>
                 <tr>
-                  <th scope="col">Written (UTC)</th>
+                  <th scope="col">Date (UTC)</th>
+                  <th scope="col">From</th>
                   <th scope="col">To</th>
                   <th scope="col">Subject</th>
                   <th scope="col">Raw</th>
@@ -61,7 +68,8 @@ export function outboxRoutes(deps: AppDeps) {
               <tbody>
                 {messages.map((m) => (
                   <tr>
-                    <td>{formatTime(m.writtenAt)}</td>
+                    <td>{formatTime(messageTime(m))}</td>
+                    <td>{m.from}</td>
                     <td>{m.to}</td>
                     <td>
                       <a href={`/staff/outbox/${m.id}`}>{m.subject || '(no subject)'}</a>

@@ -5,6 +5,7 @@ import type { AppDeps } from '../../app.js';
 import { SUBSCRIBER_STATUSES } from '../../../db/schema.js';
 import { listSubscribers, MAX_QUERY_LENGTH, subscriberRecord, type SubscriberPage } from '../../subscribers/directory.js';
 import { plannedSends } from '../../nurture/previews.js';
+import { SEQUENCE } from '../../nurture/sequence.js';
 import { markConverted } from '../../subscribers/convert.js';
 import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
 import { subscriberExport, subscribersCsv } from '../../subscribers/export.js';
@@ -219,13 +220,13 @@ export function subscriberRoutes(deps: AppDeps) {
             <p>Nothing planned: {s.status === 'active' ? 'the sequence is in flight or complete.' : `the subscriber is ${s.status}.`}</p>
           ) : (
             <>
-              <ol>
+              <ul>
                 {planned.map((p) => (
-                  <li value={p.step}>
-                    Step {p.step}: {formatTime(p.at, tz)} ({tz})
+                  <li>
+                    Step {p.step}: {formatTime(p.at, tz)} ({tz}) · <span class="muted">{SEQUENCE.find((x) => x.step === p.step)?.subject ?? ''}</span>
                   </li>
                 ))}
-              </ol>
+              </ul>
               <p>
                 <a href={`/staff/subscribers/${s.id}/next`}>See the next email as it will look when it goes</a>
               </p>
@@ -280,13 +281,17 @@ export function subscriberRoutes(deps: AppDeps) {
         </section>
         <section aria-labelledby="activity-h">
           <h2 id="activity-h">History</h2>
-          <ul>
-            {record.activity.map((a) => (
-              <li>
-                {formatTime(a.at, tz)} · {a.type}
-              </li>
-            ))}
-          </ul>
+          {record.activity.length === 0 ? (
+            <p>No history recorded.</p>
+          ) : (
+            <ul>
+              {record.activity.map((a) => (
+                <li>
+                  {formatTime(a.at, tz)} · {a.type}
+                </li>
+              ))}
+            </ul>
+          )}
         </section>
         <section class="card" aria-labelledby="actions-h">
           <h2 id="actions-h">Actions</h2>
