@@ -240,6 +240,12 @@ describe('POST /webhooks/resend: events', () => {
 });
 
 describe('event effects', () => {
+  it('keeps which page was clicked but no token, query or fragment', () => {
+    const effect = eventEffect({ type: 'email.clicked', data: { click: { link: 'https://nurture.test/u/Y29uZmlybS4xLjAuMTc5NjE3MTM0NjQyMw.co_YgJvyt?utm=x#top' } } });
+    expect(effect!.detail).toEqual({ link: 'https://nurture.test/u/…' });
+    expect(eventEffect({ type: 'email.clicked', data: { click: { link: 'not a url' } } })!.detail).toEqual({ link: undefined });
+  });
+
   it('only a Permanent bounce suppresses', () => {
     const bounce = (type: string) => eventEffect({ type: 'email.bounced', data: { bounce: { type } } })!.suppress;
     expect(bounce('Permanent')).toBe('bounced');

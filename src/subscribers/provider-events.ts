@@ -43,7 +43,7 @@ export function eventEffect(event: ResendEvent): EventEffect | null {
       return { column: 'openedAt', suppress: null, detail: {} };
     case 'email.clicked': {
       const click = (data.click ?? {}) as Record<string, unknown>;
-      return { column: 'clickedAt', suppress: null, detail: { link: str(click.link, 500) } };
+      return { column: 'clickedAt', suppress: null, detail: { link: linkWithoutTokens(click.link) } };
     }
     case 'email.bounced': {
       const bounce = (data.bounce ?? {}) as Record<string, unknown>;
@@ -125,6 +125,24 @@ function addressHashes(db: Db, secretKey: string, subscriberId: number | null, t
     if (email) hashes.add(emailHash(secretKey, email));
   }
   return [...hashes];
+}
+
+/**
+ * Which page was clicked, without what could identify the reader: no query or
+ * fragment, and long path segments (our confirm/unsubscribe tokens) elided.
+ */
+export function linkWithoutTokens(link: unknown): string | undefined {
+  if (typeof link !== 'string') return undefined;
+  try {
+    const url = new URL(link);
+    const path = url.pathname
+      .split('/')
+      .map((seg) => (seg.length > 24 ? '…' : seg))
+      .join('/');
+    return `${url.origin}${path}`.slice(0, 300);
+  } catch {
+    return undefined;
+  }
 }
 
 function parseTime(v: unknown): number | undefined {
