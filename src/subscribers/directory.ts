@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { activity, deliveries, providerEvents, subscribers, SUBSCRIBER_STATUSES, type Subscriber, type SubscriberStatus } from '../../db/schema.js';
 
@@ -113,7 +113,7 @@ export function subscriberRecord(db: Db, id: number): SubscriberRecord | null {
 export function* allSubscribers(db: Db, chunk = 500): Generator<Subscriber> {
   let after = 0;
   for (;;) {
-    const rows = db.select().from(subscribers).where(sql`${subscribers.id} > ${after}`).orderBy(asc(subscribers.id)).limit(chunk).all();
+    const rows = db.select().from(subscribers).where(gt(subscribers.id, after)).orderBy(asc(subscribers.id)).limit(chunk).all();
     yield* rows;
     if (rows.length < chunk) return;
     after = rows[rows.length - 1]!.id;

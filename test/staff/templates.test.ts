@@ -141,6 +141,9 @@ describe('send a test', () => {
       [{ to: 'nope' }, 400],
       [{ to: 'ok@example.org', subscriberId: 'x' }, 400],
       [{ to: 'ok@example.org', subscriberId: 999 }, 404],
+      [{ to: 'ok@example.org', subscriberId: {} }, 400],
+      [{ to: ['ok@example.org'] }, 400],
+      [[], 400],
     ] as const) {
       expect((await app.request('/api/templates/confirmation/test', json(body))).status).toBe(status);
     }

@@ -17,9 +17,10 @@ function fail(c: Context, reason: PreviewFailure) {
   return c.json(errorBody(reason, message), status);
 }
 
-/** The subscriber a preview is rendered for: undefined = sample data, null = unknown id. */
+/** The subscriber a preview is rendered for: undefined = sample data, null = unknown id; bad = not an id. */
 function subscriberFor(deps: AppDeps, raw: unknown) {
-  const param = parseSubscriberParam(typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw : raw === undefined || raw === null ? undefined : '?');
+  if (raw !== undefined && raw !== null && typeof raw !== 'string' && typeof raw !== 'number') return { bad: true as const };
+  const param = parseSubscriberParam(raw === undefined || raw === null ? undefined : String(raw));
   if (param === null) return { bad: true as const };
   return { subscriber: param === undefined ? undefined : (getSubscriber(deps.db, param) ?? null) };
 }

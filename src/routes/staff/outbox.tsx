@@ -3,8 +3,7 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../../app.js';
 import { listOutbox, readOutboxMessage } from '../../mail/outbox-reader.js';
 import { formatTime } from './layout.js';
-import { EMAIL_FRAME_CSP } from './security.js';
-import { errorPage, page } from './view.js';
+import { emailFrameResponse, errorPage, page } from './view.js';
 
 export const OUTBOX_LIST_LIMIT = 100;
 
@@ -12,18 +11,6 @@ export const OUTBOX_LIST_LIMIT = 100;
 function messageTime(m: { date: string | null; writtenAt: number }): number {
   const t = m.date ? Date.parse(m.date) : NaN;
   return Number.isFinite(t) ? t : m.writtenAt;
-}
-
-/** Raw email html for a sandboxed preview frame: its own strict CSP, framable by staff pages only. */
-export function emailFrameResponse(html: string): Response {
-  return new Response(html, {
-    headers: {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Content-Security-Policy': EMAIL_FRAME_CSP,
-      'X-Frame-Options': 'SAMEORIGIN',
-      'Cache-Control': 'no-store',
-    },
-  });
 }
 
 /** The outbox viewer: only when the outbox transport is the one sending. */

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import { HTTPException } from 'hono/http-exception';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 
@@ -62,7 +63,12 @@ export function staffCsrf(config: Pick<Config, 'secretKey' | 'publicUrl'>, clock
     if (!sameOriginRequest(c, config.publicUrl)) return fail(c, 'This form was sent from another site.');
     const type = c.req.header('content-type') ?? '';
     if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) return fail(c, 'Expected a form submission.');
-    const body = await c.req.parseBody();
+    let body: Record<string, unknown>;
+    try {
+      body = await c.req.parseBody();
+    } catch {
+      throw new HTTPException(400, { message: 'The form could not be read.' });
+    }
     if (!verifyCsrfToken(config.secretKey, body[CSRF_FIELD], clock.now())) {
       return fail(c, 'The form has expired or did not come from a staff page. Reload the page and try again.');
     }

@@ -5,9 +5,8 @@ import { normaliseEmail } from '../../mail/address.js';
 import { listTemplates, previewTemplate, sendTestEmail, type Preview, type PreviewFailure } from '../../nurture/previews.js';
 import { getSubscriber } from '../../subscribers/directory.js';
 import { CsrfInput } from './layout.js';
-import { emailFrameResponse } from './outbox.js';
 import { parseSubscriberParam } from './params.js';
-import { errorPage, newCsrfToken, page } from './view.js';
+import { emailFrameResponse, errorPage, newCsrfToken, page } from './view.js';
 
 const FAILURES: Record<PreviewFailure, [404 | 409, string, string]> = {
   unknown_template: [404, 'No such template', 'There is no email template with that name.'],

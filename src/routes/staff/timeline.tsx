@@ -4,10 +4,9 @@ import type { AppDeps } from '../../app.js';
 import { nextEmail } from '../../nurture/previews.js';
 import { getSubscriber } from '../../subscribers/directory.js';
 import { formatTime } from './layout.js';
-import { emailFrameResponse } from './outbox.js';
 import { parseId } from './params.js';
 import { EmailPreview } from './templates.js';
-import { errorPage, page } from './view.js';
+import { emailFrameResponse, errorPage, page } from './view.js';
 
 /** "Time travel": a subscriber's next email, rendered with their real data, as it will look when it goes. */
 export function timelineRoutes(deps: AppDeps) {

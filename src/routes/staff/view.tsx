@@ -4,7 +4,7 @@ import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps } from '../../app.js';
 import { Page, type NavKey } from './layout.js';
-import { csrfToken } from './security.js';
+import { csrfToken, EMAIL_FRAME_CSP } from './security.js';
 
 /** Answers a full staff page. */
 export function page(c: Context, deps: AppDeps, opts: { title: string; active?: NavKey; status?: ContentfulStatusCode }, body: Child): Response {
@@ -36,4 +36,16 @@ export function errorPage(c: Context, deps: AppDeps, status: ContentfulStatusCod
 
 export function newCsrfToken(deps: AppDeps): string {
   return csrfToken(deps.config.secretKey, deps.clock.now());
+}
+
+/** Raw email html for a sandboxed preview frame: its own strict CSP, framable by staff pages only. */
+export function emailFrameResponse(html: string): Response {
+  return new Response(html, {
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': EMAIL_FRAME_CSP,
+      'X-Frame-Options': 'SAMEORIGIN',
+      'Cache-Control': 'no-store',
+    },
+  });
 }
