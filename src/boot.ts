@@ -1,6 +1,6 @@
 import { openDb, type Db } from '../db/client.js';
 import { systemClock, type Clock } from './clock.js';
-import { resolveConfig, type Config } from './config.js';
+import { resolveConfig, startupWarnings, type Config } from './config.js';
 import { ConfigError, loadEnv, readDotEnv } from './env.js';
 import { createLogger, type Logger } from './logger.js';
 import { createTransport } from './mail/index.js';
@@ -26,9 +26,7 @@ export function boot(options: { onRateLimit?: (info: RateLimitInfo) => void; log
     throw err;
   }
   const logger = createLogger(config.logLevel, options.logDestination);
-  if (config.postalAddressIsPlaceholder) {
-    logger.warn('POSTAL_ADDRESS is not set: emails carry a placeholder postal address. Set POSTAL_ADDRESS before sending real mail.');
-  }
+  for (const warning of startupWarnings(config)) logger.warn(warning);
   const db = openDb(config.databasePath);
   const clock = options.clock ?? systemClock;
   const transport = createTransport(config, clock, options.onRateLimit ? { onRateLimit: options.onRateLimit } : {});

@@ -34,3 +34,20 @@ export function resolveConfig(env: Env): Config {
   const staffPassword = env.staffPassword ?? crypto.randomBytes(12).toString('base64url');
   return { ...env, secretKey, staffPassword, staffPasswordGenerated: !env.staffPassword };
 }
+
+/** Settings that work but are probably a mistake; logged at start-up. */
+export function startupWarnings(config: Pick<Config, 'postalAddressIsPlaceholder' | 'resendApiKey' | 'mailFrom' | 'publicUrl'>): string[] {
+  const warnings: string[] = [];
+  if (config.postalAddressIsPlaceholder) {
+    warnings.push('POSTAL_ADDRESS is not set: emails carry a placeholder postal address. Set POSTAL_ADDRESS before sending real mail.');
+  }
+  if (config.resendApiKey) {
+    if (/@localhost>?$/i.test(config.mailFrom)) {
+      warnings.push('MAIL_FROM is at localhost: Resend will refuse it. Set MAIL_FROM to an address on your verified domain.');
+    }
+    if (/^https?:\/\/(localhost|127\.|\[::1\])/i.test(config.publicUrl)) {
+      warnings.push('PUBLIC_URL points at this machine: links in real emails (confirm, unsubscribe) will not work for readers. Set PUBLIC_URL to the public address.');
+    }
+  }
+  return warnings;
+}
