@@ -148,6 +148,35 @@ describe('plannedSendTimes', () => {
 });
 
 describe('schedule properties', () => {
+  it('the memoised local wall time equals a direct Intl reading', () => {
+    const direct = (zone: string, at: number) => {
+      const p = Object.fromEntries(
+        new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' })
+          .formatToParts(at)
+          .map((x) => [x.type, Number(x.value)]),
+      );
+      return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!);
+    };
+    fc.assert(
+      fc.property(fc.constantFrom('America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/Santiago', 'Pacific/Chatham'), fc.integer({ min: t('2024-01-01T00:00:00Z'), max: t('2030-12-31T00:00:00Z') }), (zone, at) => {
+        expect(localWall(zone, at)).toBe(direct(zone, at));
+      }),
+      { numRuns: 2000 },
+    );
+    // Every minute around clock changes (New York, Berlin, Lord Howe's 30-minute shift).
+    for (const [zone, change] of [
+      ['America/New_York', '2026-03-08T07:00:00Z'],
+      ['America/New_York', '2026-11-01T06:00:00Z'],
+      ['Europe/Berlin', '2026-10-25T01:00:00Z'],
+      ['Australia/Lord_Howe', '2026-04-04T15:00:00Z'],
+    ] as const) {
+      for (let m = -40; m <= 40; m++) {
+        const at = t(change) + m * 60_000 + 17_000;
+        expect(localWall(zone, at)).toBe(direct(zone, at));
+      }
+    }
+  });
+
   const ZONES = [
     'America/New_York',
     'Europe/Berlin',

@@ -69,11 +69,35 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+const QUARTER_MS = 15 * MINUTE_MS;
+// UTC offsets per (zone, quarter hour), kept only where the offset is the same
+// at both ends of the quarter: every offset change since the 1970s happens on
+// a quarter hour, so a tick computing thousands of schedules formats each
+// zone's quarter hours once instead of every instant.
+const offsetMemo = new Map<string, number>();
+
 /**
  * The local wall time at instant t, as milliseconds of a fictional UTC clock
  * (so `Date.UTC` arithmetic on dates works), at minute precision.
  */
 export function localWall(timeZone: string, t: number): number {
+  const bucket = Math.floor(t / QUARTER_MS);
+  const key = `${timeZone}|${bucket}`;
+  let offset = offsetMemo.get(key);
+  if (offset === undefined) {
+    const start = bucket * QUARTER_MS;
+    const last = start + QUARTER_MS - MINUTE_MS;
+    const a = formatWall(timeZone, start) - start;
+    const b = formatWall(timeZone, last) - last;
+    if (a !== b || a % MINUTE_MS !== 0) return formatWall(timeZone, t);
+    if (offsetMemo.size > 100_000) offsetMemo.clear();
+    offsetMemo.set(key, a);
+    offset = a;
+  }
+  return t - (((t % MINUTE_MS) + MINUTE_MS) % MINUTE_MS) + offset;
+}
+
+function formatWall(timeZone: string, t: number): number {
   let y = 0;
   let mo = 0;
   let d = 0;

@@ -17,6 +17,8 @@ export function createWorker(deps: WorkerDeps) {
   const owner = `worker-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
   const pacer = deps.pacer ?? createPacer({ rate: deps.sendRate, clock: deps.clock, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))) });
   const queue = createTickQueue(deps);
+  // Enough batches in flight that the provider's latency does not leave request slots unused.
+  const concurrency = deps.concurrency ?? Math.min(8, Math.max(2, Math.ceil(deps.sendRate)));
   let running: Promise<TickSummary | null> | null = null;
   let again = false;
   let stopping = false;
@@ -29,7 +31,7 @@ export function createWorker(deps: WorkerDeps) {
       again = true;
       return running;
     }
-    const current = runTick({ ...deps, pacer, queue, owner, shouldStop: () => stopping }).catch((err: unknown) => {
+    const current = runTick({ ...deps, concurrency, pacer, queue, owner, shouldStop: () => stopping }).catch((err: unknown) => {
       deps.logger.error({ err }, 'tick failed');
       return null;
     });
