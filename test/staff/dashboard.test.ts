@@ -57,6 +57,8 @@ describe('funnel', () => {
     expect(html).toMatch(/<th scope="row">2026-03-02<\/th><td class="num">3<\/td><td class="num">0<\/td>/);
     expect(html).toMatch(/<th scope="row">2026-03-01<\/th><td class="num">1<\/td><td class="num">1<\/td>/);
     expect(html).toContain('Completed the sequence');
+    expect(html).toContain('25% of signups'); // 1 confirmed of 4 signups
+    expect(html).toContain('100% of confirmed'); // 1 converted of 1 confirmed
   });
 
   it('GET /api/funnel answers the same numbers as JSON', async () => {

@@ -90,6 +90,17 @@ describe('erase', () => {
     expect(db.$client.prepare("select type from activity where subscriber_id = ? order by id").all(s.id)).toEqual([{ type: 'signup' }, { type: 'erased' }]);
   });
 
+  it('an erased address signing up again is never mailed, and nothing personal is stored again', async () => {
+    const { app, db, transport, background } = testApp();
+    const { s } = seed(db);
+    expect((await app.request(`/api/subscribers/${s.id}`, asStaff({ method: 'DELETE' }))).status).toBe(200);
+    const res = await app.request('/subscribe', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: EMAIL, firstName: NAME, consent: true }) });
+    expect(res.status).toBe(202);
+    await background.idle();
+    expect(transport.sent).toEqual([]);
+    expect(dump(db)).not.toContain(EMAIL);
+  });
+
   it('is idempotent and answers 404 for an unknown subscriber', async () => {
     const { app, db } = testApp();
     const { s } = seed(db);

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { AppDeps } from '../../app.js';
-import { FUNNEL_STAGES, funnelByDay, type Funnel } from '../../subscribers/funnel.js';
+import { FUNNEL_STAGES, funnelByDay, type Funnel, type FunnelStage } from '../../subscribers/funnel.js';
 import { BarChart } from './chart.js';
 import { page } from './view.js';
 
@@ -15,6 +15,14 @@ export const STAGE_COLORS: Record<string, string> = {
   converted: '#00758f',
 };
 
+/** The stage as a share of the one before it: confirmed of signups, everything after of confirmed (30-day window). */
+export function rateOf(funnel: Funnel, stage: FunnelStage): string {
+  const base = stage === 'confirmed' ? 'signup' : 'confirmed';
+  const of = funnel.totals[base];
+  if (of === 0) return `— of ${base === 'signup' ? 'signups' : 'confirmed'}`;
+  return `${Math.round((funnel.totals[stage] / of) * 100)}% of ${base === 'signup' ? 'signups' : 'confirmed'}`;
+}
+
 export function FunnelView({ funnel }: { funnel: Funnel }) {
   return (
     <>
@@ -24,6 +32,7 @@ export function FunnelView({ funnel }: { funnel: Funnel }) {
           <li>
             <span class="n">{funnel.totals[s.type]}</span>
             <span class="l">{s.label}</span>
+            {s.type !== 'signup' ? <span class="l">{rateOf(funnel, s.type)}</span> : null}
             <span class="l">{funnel.allTime[s.type]} all time</span>
           </li>
         ))}
