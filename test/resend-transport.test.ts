@@ -128,14 +128,16 @@ describe('resend transport against the fake', () => {
 
   it('times out a hung request as transient; the retry with the same key is in flight (transient), then replayed', async () => {
     const { fake, transport } = await setup();
-    const impatient = createResendTransport(FAKE_API_KEY, { baseUrl: fake.url, timeoutMs: 500 });
+    // Generous enough that a loaded machine still delivers the request before it times out.
+    const impatient = createResendTransport(FAKE_API_KEY, { baseUrl: fake.url, timeoutMs: 2000 });
     const release = fake.hold();
     const batch = [email('a@example.org'), email('b@example.org')];
-    const timedOut = await failure(impatient.sendBatch(batch, { idempotencyKey: 'slow' }));
+    const pending = failure(impatient.sendBatch(batch, { idempotencyKey: 'slow' }));
+    // The provider holds the first request (its key claimed) while the client gives up.
+    await vi.waitFor(() => expect(fake!.heldCount()).toBe(1), { timeout: 10_000 });
+    const timedOut = await pending;
     expect(timedOut.kind).toBe('transient');
-    expect(timedOut.message).toMatch(/timed out after 500 ms/);
-    // The provider still holds the first request (its key claimed).
-    await vi.waitFor(() => expect(fake!.heldCount()).toBe(1));
+    expect(timedOut.message).toMatch(/timed out after 2000 ms/);
     const concurrent = await failure(transport.sendBatch(batch, { idempotencyKey: 'slow' }));
     expect(concurrent).toMatchObject({ kind: 'transient', details: { statusCode: 409, providerCode: 'concurrent_idempotent_requests' } });
     release();
