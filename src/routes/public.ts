@@ -1,18 +1,16 @@
-import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono } from 'hono';
 import { html } from 'hono/html';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
+import { createConfirmationQueue } from '../subscribers/confirmation-queue.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { confirmRoutes } from './confirm.js';
 import { errorBody } from './errors.js';
 import { messagePage } from './layout.js';
+import { contentLengthLimit, MAX_BODY_BYTES, payloadTooLarge } from './request-body.js';
 import { clientIp, wantsHtml } from './request-info.js';
 import { clientKey, createRateLimiter, DEFAULT_SUBSCRIBE_RATE_LIMIT, type RateLimit } from './rate-limit.js';
 import { signupRoutes } from './signup.js';
 import { unsubscribeRoutes } from './unsubscribe.js';
-
-/** Public forms are small; anything bigger is refused before it is read. */
-export const MAX_BODY_BYTES = 16 * 1024;
 
 // Every public path, listed: middleware on '*' in a sub-app mounted at '/'
 // would also run for /staff, /api and the webhook.
@@ -21,13 +19,9 @@ const POST_PATHS = ['/subscribe', '/confirm/*', '/u/*'];
 
 export type PublicOptions = { subscribeRateLimit?: RateLimit };
 
-function tooLarge(c: Context) {
-  if (wantsHtml(c)) return messagePage(c, 413, 'That was too much to send', [html`Please shorten what you typed and try again.`], false);
-  return c.json(errorBody('payload_too_large', `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`), 413);
-}
-
 /** The path a subscriber walks: signup, confirmation and unsubscribe, with their protection. */
-export function publicRoutes(deps: SubscriberDeps & PublicOptions) {
+export function publicRoutes(appDeps: Omit<SubscriberDeps, 'confirmations'> & PublicOptions) {
+  const deps: SubscriberDeps & PublicOptions = { ...appDeps, confirmations: createConfirmationQueue(appDeps) };
   const app = new Hono();
   const limiter = createRateLimiter(deps.subscribeRateLimit ?? DEFAULT_SUBSCRIBE_RATE_LIMIT, deps.clock);
 
@@ -47,7 +41,7 @@ export function publicRoutes(deps: SubscriberDeps & PublicOptions) {
   });
   for (const path of PAGE_PATHS) app.use(path, headers);
 
-  const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+  const limitBody = contentLengthLimit(MAX_BODY_BYTES, payloadTooLarge);
   for (const path of POST_PATHS) app.post(path, limitBody);
 
   app.post('/subscribe', async (c, next) => {

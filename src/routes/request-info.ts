@@ -8,6 +8,8 @@ import type { RequestMeta } from '../subscribers/deps.js';
  * where there is no socket (app.request() in tests).
  */
 export function clientIp(c: Context): string | null {
+  // Checked first rather than caught: building an exception per request is costly.
+  if (!(c.env as { incoming?: unknown; server?: unknown } | undefined)?.incoming && !(c.env as { server?: unknown } | undefined)?.server) return null;
   try {
     return getConnInfo(c).remote.address ?? null;
   } catch {

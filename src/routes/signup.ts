@@ -7,6 +7,7 @@ import { MAX_FIRST_NAME_LENGTH, parseSignup, type SignupErrors } from '../subscr
 import { subscribe } from '../subscribers/subscribe.js';
 import { errorBody } from './errors.js';
 import { messagePage, page } from './layout.js';
+import { payloadTooLarge, readBody } from './request-body.js';
 import { bodyKind, requestMeta, type BodyKind } from './request-info.js';
 
 /** What the person typed, echoed back when the form has an error. */
@@ -98,11 +99,14 @@ function checkInboxPage(c: Context, email: string) {
   );
 }
 
-async function readBody(c: Context, kind: BodyKind): Promise<unknown> {
-  if (kind === 'json') return c.req.json();
-  // URLSearchParams is the browser's own encoding and much cheaper than a FormData round trip.
-  if (kind === 'urlencoded') return Object.fromEntries(new URLSearchParams(await c.req.text()));
-  return c.req.parseBody();
+/** The submitted fields: JSON as parsed; a form as an object of its last value per name. Throws on a malformed body. */
+async function decodeBody(raw: Uint8Array, kind: BodyKind, contentType: string): Promise<unknown> {
+  if (kind === 'json') return JSON.parse(Buffer.from(raw).toString('utf8'));
+  if (kind === 'urlencoded') return Object.fromEntries(new URLSearchParams(Buffer.from(raw).toString('utf8')));
+  const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
+  const fields: [string, FormDataEntryValue][] = [];
+  form.forEach((value, name) => fields.push([name, value]));
+  return Object.fromEntries(fields);
 }
 
 /** Strings only, capped: what we echo back into the form. */
@@ -118,13 +122,16 @@ export function signupRoutes(deps: SubscriberDeps) {
   return new Hono()
     .get('/', (c) => signupPage(c, config, EMPTY))
     .post('/subscribe', async (c) => {
-      const kind = bodyKind(c.req.header('content-type'));
+      const contentType = c.req.header('content-type') ?? '';
+      const kind = bodyKind(contentType);
       if (!kind) return c.json(errorBody('unsupported_media_type', 'Send the signup as a form (application/x-www-form-urlencoded) or as JSON (application/json).'), 415);
       const asPage = kind !== 'json';
 
+      const raw = await readBody(c);
+      if (raw === null) return payloadTooLarge(c);
       let body: unknown;
       try {
-        body = await readBody(c, kind);
+        body = await decodeBody(raw, kind, contentType);
       } catch {
         if (asPage) return messagePage(c, 400, 'We could not read that form', [html`Please <a href="./">go back and try again</a>.`], false);
         return c.json(errorBody('invalid_body', 'The request body is not valid JSON.'), 400);
@@ -136,7 +143,7 @@ export function signupRoutes(deps: SubscriberDeps) {
         return c.json(errorBody('invalid_input', Object.values(parsed.errors).join(' ')), 422);
       }
 
-      subscribe(deps, { ...parsed.value, ...requestMeta(c), source: asPage ? 'signup-form' : 'api' });
+      await subscribe(deps, { ...parsed.value, ...requestMeta(c), source: asPage ? 'signup-form' : 'api' });
       // The same answer whatever the address's state: nothing here may depend on the outcome.
       if (asPage) return checkInboxPage(c, parsed.value.email);
       return c.json({ status: 'pending' }, 202);

@@ -4,6 +4,7 @@ import { maskEmail } from '../logger.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { unsubscribe, unsubscribeState, type UnsubscribeState } from '../subscribers/unsubscribe.js';
 import { messagePage, page } from './layout.js';
+import { payloadTooLarge, readBody } from './request-body.js';
 import { bodyKind } from './request-info.js';
 
 // These pages live at /u/:token, so the signup form is one level up.
@@ -26,13 +27,9 @@ function statePage(c: Context, state: Exclude<UnsubscribeState, { kind: 'subscri
 }
 
 /** RFC 8058: a mail client's one-click unsubscribe posts exactly this form field. */
-async function isOneClick(c: Context): Promise<boolean> {
-  if (bodyKind(c.req.header('content-type')) !== 'urlencoded') return false;
-  try {
-    return new URLSearchParams(await c.req.text()).get('List-Unsubscribe') === 'One-Click';
-  } catch {
-    return false;
-  }
+function isOneClick(contentType: string | undefined, raw: Uint8Array): boolean {
+  if (bodyKind(contentType) !== 'urlencoded') return false;
+  return new URLSearchParams(Buffer.from(raw).toString('utf8')).get('List-Unsubscribe') === 'One-Click';
 }
 
 export function unsubscribeRoutes(deps: SubscriberDeps) {
@@ -57,7 +54,9 @@ export function unsubscribeRoutes(deps: SubscriberDeps) {
       // Answers 200 with a page, never a redirect; the token alone is the authority
       // (no cookie, no login), so a mail client's one-click POST works as is.
       .post('/u/:token', async (c) => {
-        const method = (await isOneClick(c)) ? 'one-click' : 'page';
+        const raw = await readBody(c);
+        if (raw === null) return payloadTooLarge(c);
+        const method = isOneClick(c.req.header('content-type'), raw) ? 'one-click' : 'page';
         const state = unsubscribe(deps, c.req.param('token'), method);
         if (state.kind === 'subscribed') return statePage(c, { kind: 'unknown' });
         return statePage(c, state);

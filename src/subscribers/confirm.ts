@@ -1,12 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { deliveries, subscribers, type Subscriber } from '../../db/schema.js';
+import { SEQUENCE_LENGTH } from '../nurture/sequence.js';
 import { CONSENT } from './consent.js';
 import { recordActivity } from './activity.js';
 import type { RequestMeta, SubscriberDeps } from './deps.js';
 import { findByToken } from './lookup.js';
-
-/** The sequence of the content brief has eight steps, numbered from 1. */
-export const SEQUENCE_STEP_COUNT = 8;
 
 /** Where a confirmation link stands, for the page that shows it. */
 export type ConfirmState =
@@ -61,7 +59,7 @@ export function confirmSubscription(deps: SubscriberDeps, token: string, meta: R
       .where(and(eq(deliveries.subscriberId, s.id), eq(deliveries.kind, 'sequence')))
       .all()
       .map((r) => r.step);
-    const nextStep = firstUndeliveredStep(sent, SEQUENCE_STEP_COUNT);
+    const nextStep = firstUndeliveredStep(sent, SEQUENCE_LENGTH);
     const row = tx
       .update(subscribers)
       .set({

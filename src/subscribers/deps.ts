@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Transport } from '../mail/transport.js';
+import type { ConfirmationQueue } from './confirmation-queue.js';
 
 /** What the subscriber services need; the app passes its own deps. */
 export type SubscriberDeps = {
@@ -13,6 +14,7 @@ export type SubscriberDeps = {
   transport: Transport;
   logger: Logger;
   background: Background;
+  confirmations: ConfirmationQueue;
   worker?: { kick(): void };
 };
 

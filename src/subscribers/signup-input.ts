@@ -42,19 +42,29 @@ const SignupSchema = z.object({
   timezone: z.unknown().optional(),
 });
 
+// Lower-cased zone -> its usual spelling, from the runtime's list: a lookup
+// here is far cheaper than building an Intl.DateTimeFormat per signup. Aliases
+// the runtime accepts but does not list ("US/Eastern", "Asia/Kolkata" on some
+// ICU versions) are validated and remembered as typed, up to a bound, since
+// their case variants are endless.
 let zoneSpellings: Map<string, string> | undefined;
+const validAliases = new Set<string>();
+const MAX_REMEMBERED_ALIASES = 1000;
 
 /**
  * A valid IANA zone in its usual spelling ("europe/berlin" -> "Europe/Berlin"),
- * else the fallback. Aliases the runtime accepts but does not list
- * ("US/Eastern") are kept as given.
+ * else the fallback. Aliases are kept as given.
  */
 export function resolveTimeZone(input: unknown, fallback: string): string {
   if (typeof input !== 'string') return fallback;
   const tz = input.trim();
-  if (!isValidTimeZone(tz)) return fallback;
   zoneSpellings ??= new Map(Intl.supportedValuesOf('timeZone').map((z) => [z.toLowerCase(), z]));
-  return zoneSpellings.get(tz.toLowerCase()) ?? tz;
+  const listed = zoneSpellings.get(tz.toLowerCase());
+  if (listed) return listed;
+  if (validAliases.has(tz)) return tz;
+  if (!isValidTimeZone(tz)) return fallback;
+  if (validAliases.size < MAX_REMEMBERED_ALIASES) validAliases.add(tz);
+  return tz;
 }
 
 /** Validates a signup from the form or JSON: one message per field that is wrong. */
