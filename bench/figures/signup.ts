@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import autocannon from 'autocannon';
+import { Hono } from 'hono';
+import { openDb } from '../../db/client.js';
+import { subscribers } from '../../db/schema.js';
+import { createApp } from '../../src/app.js';
+import { createBackground } from '../../src/background.js';
+import { systemClock } from '../../src/clock.js';
+import { resolveConfig } from '../../src/config.js';
+import { loadEnv } from '../../src/env.js';
+import { createLogger } from '../../src/logger.js';
+import type { Transport } from '../../src/mail/transport.js';
+import type { Figure } from '../report.js';
+
+// Requests per second of POST /subscribe (a new address each time: insert,
+// activity, delivery row, confirmation rendered and handed to the transport)
+// against a bare Hono hello route, both served by this process on 127.0.0.1
+// and loaded by autocannon from this process, in the same run.
+const SECONDS = 5;
+const CONNECTIONS = 10;
+
+type Served = { url: string; close(): Promise<void> };
+
+function serveOn(fetch: (req: Request, env?: unknown) => Response | Promise<Response>): Promise<Served> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
+      resolve({ url: `http://127.0.0.1:${info.port}`, close: () => new Promise<void>((r) => server.close(() => r())) }),
+    );
+  });
+}
+
+type Load = { rps: number; cpuUsPerRequest: number };
+
+/** Requests per second, and this process's CPU time per request (server and client together). */
+async function load(opts: autocannon.Options, settle: () => Promise<void> = async () => {}): Promise<Load> {
+  const cpu = process.cpuUsage();
+  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
+  await settle();
+  const used = process.cpuUsage(cpu);
+  if (result.errors > 0 || result.non2xx > 0) throw new Error(`${opts.url}: ${result.errors} errors, ${result.non2xx} non-2xx answers`);
+  return { rps: result.requests.average, cpuUsPerRequest: (used.user + used.system) / result.requests.total };
+}
+
+/** Sends nothing: the figure is about our code, not a provider. */
+function nullTransport(): Transport & { count: number } {
+  let n = 0;
+  return {
+    name: 'memory',
+    get count() {
+      return n;
+    },
+    async send() {
+      return { id: `null-${++n}` };
+    },
+    async sendBatch(emails) {
+      return emails.map(() => ({ id: `null-${++n}` }));
+    },
+  };
+}
+
+export async function run(): Promise<Figure[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-signup-'));
+  const db = openDb(path.join(dir, 'bench.db'));
+  const logger = createLogger('silent');
+  const background = createBackground(logger);
+  const transport = nullTransport();
+  const config = resolveConfig(loadEnv({ DATABASE_PATH: path.join(dir, 'bench.db'), OUTBOX_DIR: path.join(dir, 'outbox'), LOG_LEVEL: 'silent' }));
+  const app = createApp({ db, config, clock: systemClock, transport, logger, background, subscribeRateLimit: { max: Number.MAX_SAFE_INTEGER, windowMs: 60_000 } });
+  const hello = new Hono().get('/', (c) => c.text('Hello'));
+
+  const served = await serveOn((req, env) => app.fetch(req, env));
+  const bare = await serveOn((req, env) => hello.fetch(req, env));
+  try {
+    // Warm-up: JIT, the render cache's skeleton, SQLite's page cache.
+    await load({ url: bare.url, duration: 1 });
+    await load({ url: `${served.url}/subscribe`, duration: 1, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"warm-[<id>]@example.org","consent":true}', idReplacement: true });
+    await background.idle();
+
+    const helloBefore = await load({ url: bare.url });
+    // Each side counts the confirmation emails it caused, sent in the background.
+    const settle = () => background.idle();
+    const json = await load(
+      {
+        url: `${served.url}/subscribe`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"email":"json-[<id>]@example.org","firstName":"Bench","consent":true,"timezone":"Europe/Berlin"}',
+        idReplacement: true,
+      },
+      settle,
+    );
+    const form = await load(
+      {
+        url: `${served.url}/subscribe`,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'email=form-[<id>]%40example.org&firstName=Bench&consent=yes&timezone=Europe%2FBerlin',
+        idReplacement: true,
+      },
+      settle,
+    );
+    const helloAfter = await load({ url: bare.url });
+
+    const created = db.select({ id: subscribers.id }).from(subscribers).all().length;
+    if (transport.count !== created) throw new Error(`${created} signups but ${transport.count} confirmation emails`);
+
+    // The machine is shared: the baseline is the mean of a run before and after.
+    const baseline = (helloBefore.rps + helloAfter.rps) / 2;
+    const helloCpu = (helloBefore.cpuUsPerRequest + helloAfter.cpuUsPerRequest) / 2;
+    const note = (l: Load) =>
+      `${CONNECTIONS} connections, ${SECONDS} s a side, ${created} signups in all; CPU per request ${l.cpuUsPerRequest.toFixed(0)} µs vs ${helloCpu.toFixed(0)} µs for hello`;
+    console.log(`signup (JSON): ${note(json)}\nsignup (form): ${note(form)}`);
+    return [
+      { name: 'signup POST /subscribe (JSON)', value: json.rps, unit: 'req/s', baseline, ratio: json.rps / baseline, goal: '≥ 0.5', note: note(json) },
+      { name: 'signup POST /subscribe (form)', value: form.rps, unit: 'req/s', baseline, ratio: form.rps / baseline, goal: '≥ 0.5', note: note(form) },
+    ];
+  } finally {
+    await served.close();
+    await bare.close();
+    await background.idle();
+    db.$client.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
