@@ -8,21 +8,26 @@ export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(reso
 export type RateLimitHeaders = { limit?: number; remaining?: number; resetMs?: number; retryAfterMs?: number };
 
 /**
- * Spaces provider requests at `rate` per second, measured between the starts
- * of requests (a bucket of one token). A bucket that allows bursts would
- * overrun a provider that counts requests in fixed one-second windows, and
- * every 429 costs a whole second of `retry-after`.
+ * Spaces the starts of provider requests at `rate` per second on a fixed grid
+ * (a bucket of one token: a bucket that allows bursts would overrun a
+ * provider that counts requests in one-second windows, and every 429 costs a
+ * whole second of `retry-after`).
  *
- * The spacing carries a small margin (1 %, at least 2 ms) so the jitter of
- * request arrival never puts rate + 1 requests into one provider window.
+ * The grid carries a 3 % margin (30 ms a second). A request granted up to
+ * 5 ms late (the event loop was busy with another batch) keeps the grid, so
+ * short delays do not cost request slots; a later one moves the grid to it.
+ * Either way any rate + 1 consecutive requests start at least a second plus
+ * 25 ms apart: slack for requests that reach the provider a little later
+ * than they left (a 1.5 MB body), so no one-second window of the provider
+ * sees more than `rate`.
  *
  * Provider headers tighten it: `ratelimit-limit` lower than our rate becomes
- * our rate; `ratelimit-remaining: 0` holds the next request until the window
- * resets (at most one spacing: Resend rounds `ratelimit-reset` up to whole
- * seconds, and its windows are one second long, so a full second of waiting
- * would throw away most of the next window); `retry-after` holds every
- * request for that long.
+ * our rate; a 429's `retry-after` holds every request for that long. (Resend
+ * rounds `ratelimit-reset` up to whole seconds, so waiting it out after every
+ * `ratelimit-remaining: 0` would throw away most of each next window.)
  */
+const CATCH_UP_MS = 5;
+
 export function createPacer(options: { rate: number; clock: Clock; sleep: Sleep }) {
   const { clock, sleep } = options;
   let rate = options.rate;
@@ -30,17 +35,15 @@ export function createPacer(options: { rate: number; clock: Clock; sleep: Sleep 
   let heldUntil = -Infinity;
   let queue: Promise<void> = Promise.resolve();
 
-  const spacing = () => {
-    const base = 1000 / rate;
-    return base + Math.max(2, base * 0.01);
-  };
+  const interval = () => (1000 / rate) * 1.03;
 
   async function waitTurn(): Promise<void> {
     for (;;) {
       const now = clock.now();
       const at = Math.max(nextAt, heldUntil);
       if (now >= at) {
-        nextAt = now + spacing();
+        const step = interval();
+        nextAt = now - nextAt <= CATCH_UP_MS ? nextAt + step : now + step;
         return;
       }
       await sleep(at - now);
@@ -49,10 +52,10 @@ export function createPacer(options: { rate: number; clock: Clock; sleep: Sleep 
 
   return {
     /** Resolves when the next request may start; callers are served in order. */
-    acquire(): Promise<void> {
+    acquire(): Promise<{ started(): void }> {
       const turn = queue.then(waitTurn);
       queue = turn.catch(() => undefined);
-      return turn;
+      return turn.then(() => ({ started() {} }));
     },
     /** Holds every request for `ms` (a 429's retry-after). */
     holdFor(ms: number): void {
@@ -61,7 +64,11 @@ export function createPacer(options: { rate: number; clock: Clock; sleep: Sleep 
     /** Feeds the rate-limit headers of a response. */
     observe(info: RateLimitHeaders): void {
       if (info.limit !== undefined && info.limit > 0 && info.limit < rate) rate = info.limit;
-      if (info.remaining === 0 && info.resetMs !== undefined) heldUntil = Math.max(heldUntil, clock.now() + Math.min(info.resetMs, spacing()));
+      // Remaining 0 with a known limit is what our grid expects after its last
+      // request of a window: the grid already waits the window out. Without a
+      // limit, hold one interval. (Another sender on the same account makes us
+      // meet a 429, whose retry-after holds us.)
+      if (info.remaining === 0 && info.limit === undefined && info.resetMs !== undefined) heldUntil = Math.max(heldUntil, clock.now() + Math.min(info.resetMs, interval()));
       if (info.retryAfterMs !== undefined && info.remaining === 0) heldUntil = Math.max(heldUntil, clock.now() + info.retryAfterMs);
     },
     get rate() {

@@ -147,7 +147,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
         queue.release(batchId, owner, null, null);
         return;
       }
-      await pacer.acquire();
+      const turn = await pacer.acquire();
       if (stopping()) {
         queue.release(batchId, owner, null, null);
         return;
@@ -161,6 +161,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
       emails = begun.emails;
       let results: SentEmail[];
       try {
+        turn.started();
         results = await transport.sendBatch(emails, { idempotencyKey: begun.idempotencyKey });
       } catch (err) {
         if (!(err instanceof SendError)) throw err;

@@ -144,6 +144,7 @@ describe('erase', () => {
           eraseSubscriber(db, b!, h.clock.now());
           erased = true;
         }
+        return { started() {} };
       },
     };
     const summary = await h.tick({ pacer });
