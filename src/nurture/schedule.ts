@@ -132,7 +132,7 @@ function localDay(timeZone: string, t: number): number {
 }
 
 /** The first instant (minute precision) whose local wall time is at or after `wall`. */
-function firstInstantAtOrAfter(timeZone: string, wall: number): number {
+export function firstInstantAtOrAfter(timeZone: string, wall: number): number {
   // The offset is within the offsets found a day either side of the guess.
   const before = localWall(timeZone, wall - DAY_MS) - (wall - DAY_MS);
   const after = localWall(timeZone, wall + DAY_MS) - (wall + DAY_MS);

@@ -1,6 +1,7 @@
 import { and, count, eq, gte, inArray, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { activity, type ActivityType } from '../../db/schema.js';
+import { firstInstantAtOrAfter } from '../nurture/schedule.js';
 
 /** The funnel's stages, in the order staff read them, each counted from one activity type. */
 export const FUNNEL_STAGES = [
@@ -29,31 +30,9 @@ export function localDate(ms: number, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
 }
 
-/** The zone's offset from UTC at an instant, in ms (positive east of Greenwich). */
-function zoneOffset(ms: number, timeZone: string): number {
-  const p = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(ms));
-  const v = (t: string) => Number(p.find((x) => x.type === t)!.value);
-  return Date.UTC(v('year'), v('month') - 1, v('day'), v('hour'), v('minute'), v('second')) - Math.floor(ms / 1000) * 1000;
-}
-
 /** The instant a local calendar date begins in a zone (DST-correct: midnight, or the first moment after a skipped one). */
 export function startOfLocalDay(date: string, timeZone: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const wall = Date.UTC(y, m - 1, d);
-  let t = wall - zoneOffset(wall, timeZone);
-  t = wall - zoneOffset(t, timeZone);
-  // If midnight does not exist that day, the guess lands on the previous day: step forward an hour.
-  if (localDate(t, timeZone) !== date) t += 3600_000;
-  return t;
+  return firstInstantAtOrAfter(timeZone, Date.parse(`${date}T00:00:00Z`));
 }
 
 /** The `days` local dates ending today (in the zone), oldest first, each with the instant it starts, plus the end of today. */
