@@ -10,6 +10,8 @@ export function printFigures(figures: Figure[]): void {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
   console.log('');
+  for (const f of figures) if (f.note) console.log(`${f.name}: ${f.note}`);
+  console.log('');
   for (const f of figures) console.log(JSON.stringify({ name: f.name, value: f.value, unit: f.unit, baseline: f.baseline, ratio: f.ratio }));
 }
 
