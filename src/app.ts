@@ -1,11 +1,6 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { Db } from '../db/client.js';
-import { createBackground, type Background } from './background.js';
-import type { Clock } from './clock.js';
-import type { Config } from './config.js';
-import type { Logger } from './logger.js';
-import type { Transport } from './mail/transport.js';
+import type { AppDeps, AppEnv } from './deps.js';
 import { conversionRoutes } from './routes/api/conversions.js';
 import { errorBody } from './routes/errors.js';
 import { healthRoutes } from './routes/health.js';
@@ -14,24 +9,8 @@ import { staffApiRoutes } from './routes/api/index.js';
 import { staffAuth } from './routes/staff/auth.js';
 import { staffRoutes } from './routes/staff/index.js';
 import { publicRoutes } from './routes/public.js';
-import type { RateLimit } from './routes/rate-limit.js';
 
-/** Everything the app needs from outside; injected so tests control each part. */
-export type AppDeps = {
-  db: Db;
-  config: Config;
-  clock: Clock;
-  transport: Transport;
-  logger: Logger;
-  /** Asks the worker to run a tick soon (e.g. so email 1 goes right after confirmation). */
-  worker?: { kick(): void };
-  /** Work a response does not wait for (confirmation emails); shutdown and tests await its idle(). */
-  background?: Background;
-  /** POST /subscribe per client address; default 10 a minute. */
-  subscribeRateLimit?: RateLimit;
-};
-
-export type AppEnv = { Variables: { requestId: string } };
+export type { AppDeps, AppEnv } from './deps.js';
 
 /** Builds the HTTP app. No side effects: nothing listens, nothing is scheduled. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -40,7 +19,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', healthRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.route('/api', conversionRoutes(deps));
-  app.route('/', publicRoutes({ ...deps, background: deps.background ?? createBackground(deps.logger) }));
+  app.route('/', publicRoutes(deps));
 
   // Staff pages and the staff API: basic auth on every route under them.
   app.use('/staff/*', staffAuth(deps.config));

@@ -1,4 +1,4 @@
-import { openDb, type Db } from '../db/client.js';
+import { openStores, type Stores } from '../db/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { resolveConfig, startupWarnings, type Config } from './config.js';
 import { ConfigError, loadEnv, readDotEnv } from './env.js';
@@ -7,13 +7,13 @@ import { createTransport } from './mail/index.js';
 import type { RateLimitInfo, Transport } from './mail/transport.js';
 import type { DestinationStream } from 'pino';
 
-export type Runtime = { config: Config; db: Db; clock: Clock; logger: Logger; transport: Transport };
+export type Runtime = { config: Config; stores: Stores; clock: Clock; logger: Logger; transport: Transport };
 
 /**
  * Shared start-up for every entry point: .env, validated config, migrated db,
  * logger and transport. A bad variable exits with one line naming it.
  */
-export function boot(options: { onRateLimit?: (info: RateLimitInfo) => void; logDestination?: DestinationStream; clock?: Clock } = {}): Runtime {
+export async function boot(options: { onRateLimit?: (info: RateLimitInfo) => void; logDestination?: DestinationStream; clock?: Clock } = {}): Promise<Runtime> {
   let config: Config;
   try {
     readDotEnv();
@@ -27,8 +27,8 @@ export function boot(options: { onRateLimit?: (info: RateLimitInfo) => void; log
   }
   const logger = createLogger(config.logLevel, options.logDestination);
   for (const warning of startupWarnings(config)) logger.warn(warning);
-  const db = openDb(config.databasePath);
+  const stores = await openStores({ databasePath: config.databasePath });
   const clock = options.clock ?? systemClock;
   const transport = createTransport(config, clock, options.onRateLimit ? { onRateLimit: options.onRateLimit } : {});
-  return { config, db, clock, logger, transport };
+  return { config, stores, clock, logger, transport };
 }

@@ -3,7 +3,9 @@ export type Clock = { now(): number };
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-export function fixedClock(start: number | string | Date): Clock & { set(t: number | string | Date): void; advance(ms: number): void } {
+export type FixedClock = Clock & { set(t: number | string | Date): void; advance(ms: number): void };
+
+export function fixedClock(start: number | string | Date): FixedClock {
   let t = new Date(start).getTime();
   return {
     now: () => t,

@@ -1,18 +1,16 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
-import { createBackground } from './background.js';
 import { boot } from './boot.js';
 import type { RateLimitInfo } from './mail/transport.js';
 import { createSequenceWorker } from './nurture/worker.js';
 
 let observeRateLimit: (info: RateLimitInfo) => void = () => {};
-const runtime = boot({ onRateLimit: (info) => observeRateLimit(info) });
+const runtime = await boot({ onRateLimit: (info) => observeRateLimit(info) });
 const { config, logger, transport } = runtime;
-const background = createBackground(logger);
 // The in-process worker: a tick every minute, and one right after a confirmation.
 const worker = createSequenceWorker(runtime);
 observeRateLimit = worker.observeRateLimit;
-const app = createApp({ ...runtime, background, worker: { kick: worker.kick } });
+const app = createApp({ ...runtime, worker: { kick: worker.kick } });
 worker.start();
 worker.kick();
 
@@ -39,9 +37,7 @@ function shutdown(signal: string) {
   const workerStopped = worker.stop();
   server.close(async () => {
     await workerStopped;
-    // Let confirmation emails already accepted finish sending.
-    await background.idle();
-    runtime.db.$client.close();
+    await runtime.stores.close();
     process.exit(0);
   });
   setTimeout(() => process.exit(0), 30_000).unref();

@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, type Db } from '../db/client.js';
-import { subscribers } from '../db/schema.js';
+import { openSqlite as openDb, type SqliteDb as Db } from '../db/sqlite/client.js';
+import { subscribers } from '../db/sqlite/schema.js';
 import { createApp } from '../src/app.js';
-import { createBackground, type Background } from '../src/background.js';
+import { sqliteStoresFor } from '../db/sqlite/index.js';
+import { createSequenceWorker, type Worker } from '../src/nurture/worker.js';
 import { systemClock } from '../src/clock.js';
 import { createOutboxTransport } from '../src/mail/outbox.js';
 import { captureLogger, testConfig } from './helpers/app.js';
@@ -25,25 +26,26 @@ describe.skipIf(!hasChromium)('signup in a real browser', () => {
   let server: { url: string; close(): Promise<void> };
   let outbox: string;
   let db: Db;
-  let background: Background;
+  let worker: Worker;
 
   beforeAll(async () => {
     outbox = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-outbox-'));
     db = openDb(':memory:');
     const { logger } = captureLogger();
-    background = createBackground(logger);
     let app: ReturnType<typeof createApp> | undefined;
     server = await listen((req: Request, env?: unknown) => app!.fetch(req, env));
     const config = testConfig({ publicUrl: server.url, outboxDir: outbox });
     const transport = createOutboxTransport(outbox, systemClock);
-    app = createApp({ db, config, clock: systemClock, transport, logger, background });
+    const stores = sqliteStoresFor(db);
+    worker = createSequenceWorker({ stores, clock: systemClock, transport, logger, config });
+    app = createApp({ stores, config, clock: systemClock, transport, logger, worker });
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    await background?.idle();
+    await worker?.stop();
     fs.rmSync(outbox, { recursive: true, force: true });
   });
 
@@ -70,7 +72,7 @@ describe.skipIf(!hasChromium)('signup in a real browser', () => {
     await expect.poll(() => page.locator('h1').textContent()).toBe('Check your inbox');
     expect(await page.locator('main').textContent()).toContain('mina@example.org');
 
-    await background.idle();
+    await worker.tick();
     const files = fs.readdirSync(outbox).filter((f) => f.endsWith('.eml'));
     expect(files).toHaveLength(1);
     const eml = fs.readFileSync(path.join(outbox, files[0]!), 'utf8');
@@ -103,7 +105,7 @@ describe.skipIf(!hasChromium)('signup in a real browser', () => {
     await page.getByLabel(/Yes, send me the eight-email series/).check();
     await page.getByRole('button', { name: 'Sign me up' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Check your inbox');
-    await background.idle();
+    await worker.tick();
     expect(db.select().from(subscribers).all().find((s) => s.email === 'no-script@example.org')!.timezone).toBe('America/New_York');
     await context.close();
   });

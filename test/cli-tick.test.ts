@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { openDb } from '../db/client.js';
+import { openSqlite as openDb } from '../db/sqlite/client.js';
 import { seedDue } from './helpers/worker.js';
 
 let dir: string;

@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { activity, subscribers, type SubscriberStatus } from '../db/schema.js';
+import { activity, subscribers, type SubscriberStatus } from '../db/sqlite/schema.js';
 import { emailHash } from '../src/mail/address.js';
-import { markConverted } from '../src/subscribers/convert.js';
+import { markConverted } from '../src/subscribers/directory.js';
+import { storesOf } from './helpers/app.js';
 import { TEST_SECRET, TEST_STAFF_PASSWORD, testApp } from './helpers/app.js';
 
 const NOW = '2026-03-02T14:00:00.000Z';
@@ -98,20 +99,20 @@ describe('POST /api/subscribers/:id/converted', () => {
 });
 
 describe('markConverted', () => {
-  it('converts pending and completed subscribers', () => {
+  it('converts pending and completed subscribers', async () => {
     const { add, db, clock, row } = setup();
     for (const status of ['pending', 'completed'] as const) {
       const sub = add(status);
-      expect(markConverted(db, sub.id, clock)).toMatchObject({ ok: true, changed: true, subscriber: { status: 'converted' } });
+      expect(await markConverted(storesOf(db), sub.id, clock.now())).toMatchObject({ ok: true, changed: true, subscriber: { status: 'converted' } });
       expect(row(sub.id).status).toBe('converted');
     }
   });
 
-  it('keeps an unsubscribed or suppressed status but records the conversion', () => {
+  it('keeps an unsubscribed or suppressed status but records the conversion', async () => {
     const { add, db, clock, row } = setup();
     for (const status of ['unsubscribed', 'suppressed'] as const) {
       const sub = add(status);
-      expect(markConverted(db, sub.id, clock)).toMatchObject({ ok: true, changed: true, subscriber: { status } });
+      expect(await markConverted(storesOf(db), sub.id, clock.now())).toMatchObject({ ok: true, changed: true, subscriber: { status } });
       expect(row(sub.id)).toMatchObject({ status, convertedAt: Date.parse(NOW) });
     }
     expect(db.select().from(activity).all().map((a) => a.type)).toEqual(['converted', 'converted']);

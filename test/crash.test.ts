@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { openDb } from '../db/client.js';
+import { openSqlite as openDb } from '../db/sqlite/client.js';
 import { startFakeResend, type FakeResend } from './fake-resend/server.js';
 import { countBy, seedDue } from './helpers/worker.js';
 

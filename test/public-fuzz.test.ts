@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { subscribers } from '../db/schema.js';
+import { subscribers } from '../db/sqlite/schema.js';
 import { signToken } from '../src/mail/tokens.js';
 import { TEST_SECRET, testApp } from './helpers/app.js';
 import { linkToken, postForm, signupForm } from './helpers/public.js';
@@ -67,7 +67,7 @@ describe('public routes under random input', () => {
     const t = testApp({ subscribeRateLimit: { max: 1_000_000, windowMs: 60_000 } });
     // Subscribers in every state, so real tokens reach every branch.
     for (let i = 0; i < 6; i++) await postForm(t.app, '/subscribe', signupForm(`s${i}@example.org`));
-    await t.background.idle();
+    await t.drain();
     const statuses = ['pending', 'active', 'completed', 'converted', 'unsubscribed', 'suppressed'] as const;
     const rows = t.db.select().from(subscribers).all();
     rows.forEach((r, i) => t.db.update(subscribers).set({ status: statuses[i]! }).where(eq(subscribers.id, r.id)).run());
@@ -117,7 +117,7 @@ describe('public routes under random input', () => {
       { numRuns: 1500 },
     );
 
-    await t.background.idle();
+    await t.drain();
     expect(t.logs.filter((l) => (l.level as number) >= 50)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subscribers } from '../db/schema.js';
+import { subscribers } from '../db/sqlite/schema.js';
 import { testApp } from './helpers/app.js';
 import { listen } from './helpers/browser.js';
 
@@ -14,7 +14,7 @@ describe('public routes over a socket', () => {
   });
   afterAll(async () => {
     await server.close();
-    await t.background.idle();
+    await t.drain();
   });
 
   it('takes a JSON signup and records the socket address', async () => {
@@ -24,7 +24,7 @@ describe('public routes over a socket', () => {
       body: JSON.stringify({ email: 'socket@example.org', consent: true }),
     });
     expect(res.status).toBe(202);
-    await t.background.idle();
+    await t.drain();
     expect(t.db.select().from(subscribers).get()).toMatchObject({ email: 'socket@example.org', signupIp: '127.0.0.1' });
     expect(t.transport.sent.map((m) => m.to)).toEqual(['socket@example.org']);
   });
@@ -57,7 +57,7 @@ describe('public routes over a socket', () => {
   });
 
   it('honours one-click unsubscribe over the socket', async () => {
-    await t.background.idle();
+    await t.drain();
     const token = /\/u\/([^\s]+)/.exec(t.transport.sent[0]!.text)![1]!;
     const res = await fetch(`${server.url}/u/${token}`, {
       method: 'POST',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { subscribers } from '../db/schema.js';
+import { subscribers } from '../db/sqlite/schema.js';
 import { fixedClock } from '../src/clock.js';
 import { clientKey, createRateLimiter } from '../src/routes/rate-limit.js';
 import { testApp } from './helpers/app.js';
@@ -51,7 +51,7 @@ describe('POST /subscribe rate limit', () => {
     expect((await postJson(t.app, '/subscribe', { email: 'other@example.org', consent: true }, { ip: '198.51.100.2' })).status).toBe(202);
     t.clock.advance(40_000);
     expect((await postJson(t.app, '/subscribe', { email: 'r10@example.org', consent: true }, { ip: '203.0.113.1' })).status).toBe(202);
-    await t.background.idle();
+    await t.drain();
   });
 
   it('answers a form post over the limit with a page', async () => {
@@ -61,7 +61,7 @@ describe('POST /subscribe rate limit', () => {
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('60');
     expect(await res.text()).toContain('Please wait 60 seconds');
-    await t.background.idle();
+    await t.drain();
   });
 
   it('counts one IPv6 /64 as one client and ignores X-Forwarded-For', async () => {
@@ -72,7 +72,7 @@ describe('POST /subscribe rate limit', () => {
     expect((await post('2001:db8:1:2::ffff', '10.0.0.1')).status).toBe(202);
     expect((await post('2001:db8:1:2:aaaa::', '10.0.0.2')).status).toBe(429);
     expect((await post('2001:db8:1:3::1')).status).toBe(202);
-    await t.background.idle();
+    await t.drain();
   });
 
   it('does not limit the other public routes', async () => {

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { activity, deliveries, subscribers, suppressions } from '../db/schema.js';
+import { activity, deliveries, subscribers, suppressions } from '../db/sqlite/schema.js';
+import { SendError } from '../src/mail/transport.js';
 import { emailHash } from '../src/mail/address.js';
 import { verifyToken } from '../src/mail/tokens.js';
 import { CONSENT } from '../src/subscribers/consent.js';
@@ -11,7 +12,7 @@ type T = ReturnType<typeof testApp>;
 
 async function signUp(t: T, email: string, extra: Record<string, string> = {}) {
   const res = await postForm(t.app, '/subscribe', signupForm(email, extra));
-  await t.background.idle();
+  await t.drain();
   return res;
 }
 
@@ -68,7 +69,7 @@ describe('POST /subscribe: a new address', () => {
     const page = await res.text();
     expect(page).toContain('Check your inbox');
     expect(page).toContain('Jane.Doe@example.org');
-    await t.background.idle();
+    await t.drain();
 
     const row = rowFor(t, 'Jane.Doe@example.org')!;
     expect(row).toMatchObject({
@@ -107,7 +108,7 @@ describe('POST /subscribe: a new address', () => {
     const res = await postJson(t.app, '/subscribe', { email: 'api@example.org', consent: true });
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ status: 'pending' });
-    await t.background.idle();
+    await t.drain();
     expect(rowFor(t, 'api@example.org')).toMatchObject({ source: 'api', firstName: null, timezone: 'America/New_York' });
     expect(t.transport.sent.map((m) => m.to)).toEqual(['api@example.org']);
   });
@@ -118,7 +119,7 @@ describe('POST /subscribe: a new address', () => {
     for (const [k, v] of Object.entries(signupForm('multi@example.org'))) fd.set(k, v);
     const res = await t.app.request('/subscribe', { method: 'POST', body: fd });
     expect(res.status).toBe(200);
-    await t.background.idle();
+    await t.drain();
     expect(t.transport.sent).toHaveLength(1);
   });
 
@@ -170,7 +171,7 @@ describe('POST /subscribe: bad input', () => {
     expect(res.status).toBe(422);
     const json = await res.json();
     expect(json).toEqual({ error: { code: 'invalid_input', message: expect.stringMatching(message) } });
-    await t.background.idle();
+    await t.drain();
     expect(t.db.select().from(subscribers).all()).toEqual([]);
     expect(t.transport.sent).toEqual([]);
   });
@@ -203,7 +204,7 @@ describe('POST /subscribe: bad input', () => {
     const res = await postForm(t.app, '/subscribe', signupForm('a@example.org\nX-Injected: 1'));
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
-    await t.background.idle();
+    await t.drain();
     expect(t.transport.sent).toEqual([]);
   });
 
@@ -356,17 +357,29 @@ describe('POST /subscribe: the address already known', () => {
     expect(verifyToken(TEST_SECRET, linkToken(t.transport.sent[1]!, 'confirm'), 'confirm', t.clock.now())!.generation).toBe(1);
   });
 
-  it('when the send fails: the delivery is marked failed and the person may ask again at once', async () => {
+  it('when the provider refuses the confirmation: the delivery is marked failed and the person may ask again at once', async () => {
     const t = testApp();
-    t.transport.failNext(new Error('provider down'));
+    t.transport.failNext(new SendError('permanent', 'validation_error: refused'));
     const res = await signUp(t, 'retry@example.org');
     expect(res.status).toBe(200);
-    expect(t.db.select().from(deliveries).get()).toMatchObject({ status: 'failed', error: 'provider down', subject: 'Please confirm your subscription' });
+    await t.drain();
+    expect(t.db.select().from(deliveries).get()).toMatchObject({ status: 'failed', error: 'validation_error: refused' });
     expect(rowFor(t, 'retry@example.org')!.confirmationSentAt).toBeNull();
     expect(t.db.select().from(activity).all().map((a) => a.type)).toEqual(['signup']);
 
     await signUp(t, 'retry@example.org');
+    await t.drain();
     expect(t.transport.sent).toHaveLength(1);
     expect(t.db.select().from(activity).all().map((a) => a.type)).toEqual(['signup', 'confirmation_sent']);
   });
+
+  it('when the provider is down: the confirmation is retried by the worker, not lost', async () => {
+    const t = testApp();
+    t.transport.failNext(new SendError('transient', 'provider down', { statusCode: 503 }));
+    expect((await signUp(t, 'later@example.org')).status).toBe(200);
+    await t.drain();
+    expect(t.transport.sent.map((m) => m.to)).toEqual(['later@example.org']);
+    expect(t.db.select().from(deliveries).get()).toMatchObject({ status: 'sent', subject: 'Please confirm your subscription' });
+  });
+
 });

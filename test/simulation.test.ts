@@ -35,9 +35,9 @@ describe('four simulated weeks across time zones', () => {
   it('sends each person the eight emails once, in order, in their morning, at least 20 hours apart', async () => {
     // Starts a week before the US spring-forward so DST changes fall inside the run.
     const t = testApp({ now: '2026-03-01T13:07:00Z' });
-    const { app, clock, transport, db, config, logger, background } = t;
+    const { app, clock, transport, db, stores, config, logger, drain } = t;
     const worker = createWorker({
-      db,
+      stores,
       clock,
       transport,
       logger,
@@ -59,7 +59,7 @@ describe('four simulated weeks across time zones', () => {
         body: JSON.stringify({ email, firstName: `P${i}`, timezone: zone, consent: true }),
       });
       expect(res.status).toBe(202);
-      await background.idle();
+      await drain();
       const confirmation = transport.sent.findLast((m) => m.to === email);
       const token = linkToken(confirmation!, 'confirm');
       const confirmed = await app.request(`/confirm/${token}`, { method: 'POST' });

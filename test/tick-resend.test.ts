@@ -2,7 +2,7 @@
 // errors, timeouts, lost answers and refused addresses end with every email
 // sent exactly once.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../db/client.js';
+import type { SqliteDb as Db } from '../db/sqlite/client.js';
 import { createResendTransport } from '../src/mail/resend.js';
 import { startFakeResend, type FakeResend } from './fake-resend/server.js';
 import { testDb } from './helpers/app.js';

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { activity, subscribers } from '../db/schema.js';
+import { activity, subscribers } from '../db/sqlite/schema.js';
 import { signToken } from '../src/mail/tokens.js';
 import { TEST_SECRET, testApp } from './helpers/app.js';
 import { linkToken, postForm, signupForm } from './helpers/public.js';
@@ -8,7 +8,7 @@ import { linkToken, postForm, signupForm } from './helpers/public.js';
 async function activeSubscriber() {
   const t = testApp();
   await postForm(t.app, '/subscribe', signupForm('leaver@example.org'));
-  await t.background.idle();
+  await t.drain();
   const mail = t.transport.sent[0]!;
   await t.app.request(`/confirm/${linkToken(mail, 'confirm')}`, { method: 'POST' });
   const row = () => t.db.select().from(subscribers).get()!;
@@ -84,7 +84,7 @@ describe('POST /u/:token', () => {
   it('unsubscribes a pending subscriber from the confirmation email, so the confirm link stops working', async () => {
     const t = testApp();
     await postForm(t.app, '/subscribe', signupForm('p@example.org'));
-    await t.background.idle();
+    await t.drain();
     const mail = t.transport.sent[0]!;
     expect((await t.app.request(`/u/${linkToken(mail, 'u')}`, { method: 'POST' })).status).toBe(200);
     await t.app.request(`/confirm/${linkToken(mail, 'confirm')}`, { method: 'POST' });
@@ -96,7 +96,7 @@ describe('POST /u/:token', () => {
     await t.app.request(`/u/${t.token}`, { method: 'POST' });
     t.clock.advance(11 * 60_000);
     await postForm(t.app, '/subscribe', signupForm('leaver@example.org'));
-    await t.background.idle();
+    await t.drain();
     const fresh = t.transport.sent[1]!;
     await t.app.request(`/confirm/${linkToken(fresh, 'confirm')}`, { method: 'POST' });
     expect(t.row()).toMatchObject({ status: 'active', tokenGeneration: 1 });

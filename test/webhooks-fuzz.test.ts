@@ -3,7 +3,7 @@
 // error shape, never a 5xx, and nothing reaches the error handler.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deliveries, subscribers } from '../db/schema.js';
+import { deliveries, subscribers } from '../db/sqlite/schema.js';
 import { emailHash } from '../src/mail/address.js';
 import { TEST_SECRET, testApp, testConfig } from './helpers/app.js';
 import { newWebhookSecret, svixHeaders } from './helpers/webhook-signing.js';

@@ -5,10 +5,11 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { Hono } from 'hono';
-import { openDb } from '../../db/client.js';
-import { subscribers } from '../../db/schema.js';
+import { openSqlite as openDb } from '../../db/sqlite/client.js';
+import { subscribers } from '../../db/sqlite/schema.js';
 import { createApp } from '../../src/app.js';
-import { createBackground } from '../../src/background.js';
+import { sqliteStoresFor } from '../../db/sqlite/index.js';
+import { createSequenceWorker } from '../../src/nurture/worker.js';
 import { systemClock } from '../../src/clock.js';
 import { resolveConfig } from '../../src/config.js';
 import { loadEnv } from '../../src/env.js';
@@ -66,10 +67,16 @@ export async function run(): Promise<Figure[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-signup-'));
   const db = openDb(path.join(dir, 'bench.db'));
   const logger = createLogger('silent');
-  const background = createBackground(logger);
   const transport = nullTransport();
   const config = resolveConfig(loadEnv({ DATABASE_PATH: path.join(dir, 'bench.db'), OUTBOX_DIR: path.join(dir, 'outbox'), LOG_LEVEL: 'silent' }));
-  const app = createApp({ db, config, clock: systemClock, transport, logger, background, subscribeRateLimit: { max: Number.MAX_SAFE_INTEGER, windowMs: 60_000 } });
+  const stores = sqliteStoresFor(db);
+  // As in `npm start`: each signup queues its confirmation and kicks the in-process worker.
+  const worker = createSequenceWorker({ stores, clock: systemClock, transport, logger, config: { ...config, sendRate: 50 } });
+  const app = createApp({ stores, config, clock: systemClock, transport, logger, worker, subscribeRateLimit: { max: Number.MAX_SAFE_INTEGER, windowMs: 60_000 } });
+  /** Ticks until every queued confirmation went. */
+  const sendAll = async () => {
+    while ((await worker.tick()) && transport.count < db.select({ id: subscribers.id }).from(subscribers).all().length);
+  };
   const hello = new Hono().get('/', (c) => c.text('Hello'));
 
   const served = await serveOn((req, env) => app.fetch(req, env));
@@ -78,11 +85,11 @@ export async function run(): Promise<Figure[]> {
     // Warm-up: JIT, the render cache's skeleton, SQLite's page cache.
     await load({ url: bare.url, duration: 1 });
     await load({ url: `${served.url}/subscribe`, duration: 1, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"warm-[<id>]@example.org","consent":true}', idReplacement: true });
-    await background.idle();
+    await sendAll();
 
     const helloBefore = await load({ url: bare.url });
-    // Each side counts the confirmation emails it caused, sent in the background.
-    const settle = () => background.idle();
+    // Each side's confirmation emails are sent by the worker before the next side starts.
+    const settle = sendAll;
     const json = await load(
       {
         url: `${served.url}/subscribe`,
@@ -121,7 +128,7 @@ export async function run(): Promise<Figure[]> {
   } finally {
     await served.close();
     await bare.close();
-    await background.idle();
+    await worker.stop();
     db.$client.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -8,7 +8,8 @@
 //   the database size per subscriber and per delivery, the worker's peak RSS.
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { Db } from '../../db/client.js';
+import type { SqliteDb as Db } from '../../db/sqlite/client.js';
+import { sqliteStoresFor } from '../../db/sqlite/index.js';
 import { systemClock } from '../../src/clock.js';
 import { loadEnv } from '../../src/env.js';
 import { createLogger } from '../../src/logger.js';
@@ -41,7 +42,7 @@ const logger = createLogger('warn');
 
 function tickDeps(db: Db, transport: Transport, rate: number, extra: Partial<TickDeps> = {}): TickDeps {
   return {
-    db,
+    stores: sqliteStoresFor(db),
     clock: systemClock,
     transport,
     logger,

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDb, type Db } from '../../db/client.js';
+import { openSqlite as openDb, type SqliteDb as Db } from '../../db/sqlite/client.js';
 import { emailHash } from '../../src/mail/address.js';
 
 export const BENCH_SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';

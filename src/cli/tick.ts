@@ -16,11 +16,11 @@ if ('error' in args) {
 const offset = args.now === undefined ? 0 : args.now - Date.now();
 const clock: Clock = { now: () => Date.now() + offset };
 let observe: (info: RateLimitInfo) => void = () => {};
-const runtime = boot({ clock, logDestination: pino.destination(2), onRateLimit: (info) => observe(info) });
+const runtime = await boot({ clock, logDestination: pino.destination(2), onRateLimit: (info) => observe(info) });
 const worker = createSequenceWorker(runtime);
 observe = worker.observeRateLimit;
 const summary = await worker.tick();
-runtime.db.$client.close();
+await runtime.stores.close();
 if (!summary) {
   console.error('The tick failed; see the log above.');
   process.exit(1);

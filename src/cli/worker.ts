@@ -4,7 +4,7 @@ import { boot } from '../boot.js';
 import { createSequenceWorker } from '../nurture/worker.js';
 
 let observe: (info: RateLimitInfo) => void = () => {};
-const runtime = boot({ onRateLimit: (info) => observe(info) });
+const runtime = await boot({ onRateLimit: (info) => observe(info) });
 const worker = createSequenceWorker(runtime);
 observe = worker.observeRateLimit;
 worker.start();
@@ -17,7 +17,7 @@ async function shutdown(signal: string) {
   stopping = true;
   runtime.logger.info({ signal }, 'worker stopping: finishing or releasing the batch in flight');
   await worker.stop();
-  runtime.db.$client.close();
+  await runtime.stores.close();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { Clock } from '../clock.js';
-import type { OutgoingEmail, SendOptions, SentEmail, Transport } from './transport.js';
+import { SendError, type OutgoingEmail, type SendOptions, type SentEmail, type Transport } from './transport.js';
 
 /** Builds the RFC 5322 message (multipart/alternative: text then html). */
 export async function composeEml(email: OutgoingEmail, id: string, date: Date): Promise<Buffer> {
@@ -35,11 +35,16 @@ export function createOutboxTransport(dir: string, clock: Clock): Transport {
     } catch {
       // not written yet
     }
-    const eml = await composeEml(email, id, new Date(clock.now()));
-    await fs.mkdir(dir, { recursive: true });
-    const tmp = path.join(dir, `.${id}.tmp`);
-    await fs.writeFile(tmp, eml);
-    await fs.rename(tmp, file);
+    try {
+      const eml = await composeEml(email, id, new Date(clock.now()));
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      const tmp = path.join(dir, `.${id}.tmp`);
+      await fs.writeFile(tmp, eml, { mode: 0o600 });
+      await fs.rename(tmp, file);
+    } catch (err) {
+      // Nothing left this machine: a known failure, retried like a provider's 5xx.
+      throw new SendError('transient', `outbox write failed: ${(err as Error).message}`, { local: true });
+    }
     return { id };
   }
 

@@ -1,13 +1,7 @@
-/** One message as every transport takes it. */
-export type OutgoingEmail = {
-  from: string;
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-  headers?: Record<string, string>;
-  tags?: { name: string; value: string }[];
-};
+import type { OutgoingEmail } from '../../db/types.js';
+
+/** One message as every transport takes it (and a persisted batch holds). */
+export type { OutgoingEmail } from '../../db/types.js';
 
 export type SendOptions = {
   /** Same key + same request = the provider sends once. */
@@ -43,7 +37,8 @@ export class SendError extends Error {
   constructor(
     readonly kind: SendFailureKind,
     message: string,
-    readonly details: { statusCode?: number; retryAfterMs?: number; providerCode?: string } = {},
+    // local: failed on this machine before anything left (an outbox write), so the outcome is known.
+    readonly details: { statusCode?: number; retryAfterMs?: number; providerCode?: string; local?: boolean } = {},
   ) {
     super(message);
     this.name = 'SendError';

@@ -3,33 +3,15 @@
  * (tick.ts) reads rows, asks these, and writes what they answer.
  */
 import crypto from 'node:crypto';
-import type { SubscriberStatus } from '../../db/schema.js';
-import type { OutgoingEmail, SendError, SendFailureKind } from '../mail/transport.js';
+import type { AfterSend, AttemptPlan, BatchItem, DueAction, DueRow, OutgoingEmail, QueuePolicy } from '../../db/types.js';
+import type { SendError, SendFailureKind } from '../mail/transport.js';
 import { backoffMs } from './pacer.js';
 import { nextSend, type ScheduleOptions, type ScheduleStep } from './schedule.js';
 
-/** A subscriber whose next step is due, as the tick reads it. */
-export type DueRow = {
-  id: number;
-  status: SubscriberStatus;
-  email: string | null;
-  suppressed: boolean;
-  timezone: string;
-  confirmedAt: number | null;
-  nextStep: number;
-  lastSentAt: number | null;
-};
+export type { AfterSend, DueAction, DueRow } from '../../db/types.js';
 
-export type DueAction =
-  | { kind: 'send'; step: number }
-  /** Not yet: outside the window, or too soon after the last email. */
-  | { kind: 'reschedule'; at: number }
-  /** Nothing to send any more (not active, no address): clear the schedule. */
-  | { kind: 'unschedule' }
-  /** The address is on the suppression list: never mail it. */
-  | { kind: 'suppress' }
-  /** The step is past the end of the sequence. */
-  | { kind: 'complete' };
+/** A sequence step as the worker sends it. */
+export type QueueStep = ScheduleStep & { templateId: string; subject: string };
 
 /** The previous email the schedule measures from, for a subscriber about to get `step`. */
 function lastBefore(row: Pick<DueRow, 'confirmedAt' | 'lastSentAt'>, sequence: readonly ScheduleStep[], step: number, now: number) {
@@ -40,16 +22,15 @@ function lastBefore(row: Pick<DueRow, 'confirmedAt' | 'lastSentAt'>, sequence: r
 }
 
 /** What to do with a subscriber whose next send time has come. */
-export function decideDue(row: DueRow, sequence: readonly ScheduleStep[], now: number, options: ScheduleOptions): DueAction {
+export function decideDue(row: DueRow, sequence: readonly QueueStep[], now: number, options: ScheduleOptions): DueAction {
   if (row.status !== 'active' || !row.email) return { kind: 'unschedule' };
   if (row.suppressed) return { kind: 'suppress' };
-  if (!sequence.some((s) => s.step === row.nextStep)) return { kind: 'complete' };
+  const step = sequence.find((s) => s.step === row.nextStep);
+  if (!step) return { kind: 'complete' };
   const planned = nextSend({ confirmedAt: row.confirmedAt ?? now, timezone: row.timezone, last: lastBefore(row, sequence, row.nextStep, now) }, sequence, now, options);
   if (!planned) return { kind: 'complete' };
-  return planned.at > now ? { kind: 'reschedule', at: planned.at } : { kind: 'send', step: row.nextStep };
+  return planned.at > now ? { kind: 'reschedule', at: planned.at } : { kind: 'send', step: step.step, templateId: step.templateId, subject: step.subject };
 }
-
-export type AfterSend = { kind: 'next'; step: number; at: number } | { kind: 'complete' };
 
 /** The subscriber's next step once `step` went (or finally failed) at `at`. */
 export function decideAfterSend(
@@ -63,12 +44,55 @@ export function decideAfterSend(
   return next ? { kind: 'next', step: next.step, at: next.at } : { kind: 'complete' };
 }
 
-/** Why a queued delivery must not go any more, or null when it may. */
-export function dropReason(sub: { status: SubscriberStatus; email: string | null; suppressed: boolean }): string | null {
-  if (sub.suppressed) return 'suppressed';
-  if (!sub.email) return 'erased';
-  if (sub.status !== 'active') return sub.status;
+/**
+ * Why a queued delivery must not go any more, or null when it may. A
+ * confirmation goes only to someone still pending, a sequence email only to
+ * someone active; a staff test goes to staff.
+ */
+export function dropReason(item: Pick<BatchItem, 'kind' | 'status' | 'email' | 'suppressed'>): string | null {
+  if (item.kind === 'test') return null;
+  if (item.suppressed) return 'suppressed';
+  if (!item.email || item.status === null) return 'erased';
+  const mailable = item.kind === 'confirmation' ? 'pending' : 'active';
+  if (item.status !== mailable) return item.status;
   return null;
+}
+
+/**
+ * Resend keeps an idempotency key for 24 hours. A request whose outcome is
+ * unknown is repeated only well inside that, so the provider still
+ * recognises the repeat.
+ */
+export const REPLAY_WINDOW_MS = 23 * 60 * 60 * 1000;
+
+/**
+ * What the next attempt of a batch may be: rebuilt (nobody can hold it: it
+ * was never attempted, or its last attempt failed with an answer), replayed
+ * byte for byte (the last attempt's outcome is unknown), or held for staff
+ * (unknown, and past the window in which a repeat is recognised).
+ */
+export function planAttempt(batch: { attempts: number; inDoubt: boolean; firstAttemptAt: number | null }, now: number): AttemptPlan {
+  if (batch.attempts === 0 || !batch.inDoubt) return 'rebuild';
+  if (batch.firstAttemptAt !== null && now - batch.firstAttemptAt > REPLAY_WINDOW_MS) return 'hold';
+  return 'replay';
+}
+
+/** An attempt whose failure is known: an answer came back, or nothing left this machine. */
+export function isKnownFailure(err: Pick<SendError, 'details'>): boolean {
+  return err.details.statusCode !== undefined || err.details.local === true;
+}
+
+/** The decisions the send queue applies, for one sequence and schedule. */
+export function queuePolicy(sequence: readonly QueueStep[], options: ScheduleOptions): QueuePolicy {
+  return {
+    decideDue: (row, now) => decideDue(row, sequence, now, options),
+    decideAfterSend: (sub, step, at) => decideAfterSend(sub, sequence, step, at, options),
+    dropReason,
+    planAttempt,
+    batchRequest,
+    deliveryIdOf,
+    tagDelivery,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -106,10 +130,16 @@ export function sequenceEmail(m: SequenceMessage): OutgoingEmail {
   };
 }
 
+/** The email with the tag that ties it (and the provider's events) to its delivery. */
+export function tagDelivery(email: OutgoingEmail, deliveryId: number): OutgoingEmail {
+  const tags = (email.tags ?? []).filter((t) => t.name !== 'delivery');
+  return { ...email, tags: [...tags, { name: 'delivery', value: String(deliveryId) }] };
+}
+
 /** The delivery an email of a batch belongs to (from its tag). */
 export function deliveryIdOf(email: OutgoingEmail): number {
   const tag = email.tags?.find((t) => t.name === 'delivery');
-  if (!tag) throw new Error('sequence email without a delivery tag');
+  if (!tag) throw new Error('email without a delivery tag');
   return Number(tag.value);
 }
 

@@ -1,16 +1,16 @@
-import { and, desc, eq, isNotNull } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
-import { deliveries, type Subscriber } from '../../db/schema.js';
+import type { Stores } from '../../db/stores.js';
+import type { Subscriber } from '../../db/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { maskEmail, type Logger } from '../logger.js';
 import { allTemplates, renderTemplate, type ConfirmationEmailProps, type RenderedEmail, type SequenceEmailProps, type TemplateDef } from '../mail/render.js';
-import { SendError, type OutgoingEmail, type Transport } from '../mail/transport.js';
+import type { OutgoingEmail } from '../mail/transport.js';
 import { confirmUrl, unsubscribeUrl } from '../subscribers/links.js';
-import { sequenceEmail } from './decide.js';
+import { queuePolicy, sequenceEmail } from './decide.js';
 import { plannedSendTimes, type PlannedSend } from './schedule.js';
 import { SEQUENCE, type SequenceStep } from './sequence.js';
 import { scheduleOptions } from './tick.js';
+
 
 type AnyTemplate = TemplateDef<SequenceEmailProps> | TemplateDef<ConfirmationEmailProps>;
 
@@ -70,7 +70,7 @@ export function subscriberProps(config: Config, def: AnyTemplate, s: Subscriber,
 
 /** A template rendered with its sample props, or with a subscriber's real data. */
 export async function previewTemplate(
-  deps: { db: Db; config: Config; clock: Clock },
+  deps: { config: Config; clock: Clock },
   id: string,
   subscriber?: Subscriber | null,
 ): Promise<{ ok: true; preview: Preview } | { ok: false; reason: PreviewFailure }> {
@@ -84,15 +84,16 @@ export async function previewTemplate(
   return { ok: true, preview: { template: listTemplates().find((t) => t.id === id)!, rendered, message, sample: !subscriber } };
 }
 
-export type TestSendResult = { ok: true; deliveryId: number; providerId: string } | { ok: false; reason: PreviewFailure | 'send_failed'; message?: string };
+export type TestSendResult = { ok: true; deliveryId: number } | { ok: false; reason: PreviewFailure };
 
 /**
- * Sends one template to a staff address through the configured transport,
- * subject marked [Test], and records it as a 'test' delivery (not linked to
- * any subscriber, so it never counts in the sequence numbers).
+ * Queues one template to a staff address, subject marked [Test], as a 'test'
+ * delivery (linked to no subscriber, so it never counts in the sequence
+ * numbers). It goes through the worker like every email: paced, with its
+ * idempotency key, exactly once.
  */
 export async function sendTestEmail(
-  deps: { db: Db; config: Config; clock: Clock; transport: Transport; logger: Logger },
+  deps: { stores: Stores; config: Config; clock: Clock; logger: Logger; worker?: { kick(): void } },
   id: string,
   to: string,
   subscriber?: Subscriber | null,
@@ -100,24 +101,12 @@ export async function sendTestEmail(
   const built = await previewTemplate(deps, id, subscriber);
   if (!built.ok) return built;
   const { preview } = built;
-  const message: OutgoingEmail = { ...preview.message, to, subject: `[Test] ${preview.message.subject}` };
-  const createdAt = deps.clock.now();
-  const delivery = deps.db
-    .insert(deliveries)
-    .values({ subscriberId: null, kind: 'test', step: 0, templateId: preview.template.id, templateVersion: preview.template.version, subject: message.subject, status: 'queued', createdAt })
-    .returning({ id: deliveries.id })
-    .get();
-  try {
-    const sent = await deps.transport.send(message, { idempotencyKey: `test-${delivery.id}` });
-    deps.db.update(deliveries).set({ status: 'sent', providerId: sent.id, sentAt: deps.clock.now() }).where(eq(deliveries.id, delivery.id)).run();
-    deps.logger.info({ templateId: id, to: maskEmail(to), deliveryId: delivery.id }, 'test email sent');
-    return { ok: true, deliveryId: delivery.id, providerId: sent.id };
-  } catch (err) {
-    const message = err instanceof SendError ? `${err.kind}: ${err.message}` : err instanceof Error ? err.message : String(err);
-    deps.db.update(deliveries).set({ status: 'failed', error: message.slice(0, 500) }).where(eq(deliveries.id, delivery.id)).run();
-    deps.logger.warn({ templateId: id, to: maskEmail(to), deliveryId: delivery.id, err: message }, 'test email failed');
-    return { ok: false, reason: 'send_failed', message };
-  }
+  const email: OutgoingEmail = { ...preview.message, to, subject: `[Test] ${preview.message.subject}`, tags: [{ name: 'category', value: 'test' }] };
+  const policy = queuePolicy(SEQUENCE, scheduleOptions(deps.config));
+  const deliveryId = await deps.stores.sendQueue.enqueueTest({ templateId: preview.template.id, templateVersion: preview.template.version, subject: email.subject, toAddress: to, email }, deps.clock.now(), policy);
+  deps.logger.info({ templateId: id, to: maskEmail(to), deliveryId }, 'test email queued');
+  deps.worker?.kick();
+  return { ok: true, deliveryId };
 }
 
 /**
@@ -127,7 +116,7 @@ export async function sendTestEmail(
  * before it went on time. While a step is in flight (no stored time), the plan
  * is measured from the last sequence email that went.
  */
-export function plannedSends(db: Db, config: Config, s: Subscriber, now: number): PlannedSend[] {
+export async function plannedSends(stores: Stores, config: Config, s: Subscriber, now: number): Promise<PlannedSend[]> {
   if (s.status !== 'active' || s.confirmedAt === null || s.nextStep === null) return [];
   const options = scheduleOptions(config);
   const base = { confirmedAt: s.confirmedAt, timezone: s.timezone };
@@ -135,20 +124,13 @@ export function plannedSends(db: Db, config: Config, s: Subscriber, now: number)
     const at = Math.max(s.nextSendAt, now);
     return [{ step: s.nextStep, at: s.nextSendAt }, ...plannedSendTimes({ ...base, last: { step: s.nextStep, sentAt: at } }, SEQUENCE, at, options)];
   }
-  const last = db
-    .select({ step: deliveries.step, sentAt: deliveries.sentAt })
-    .from(deliveries)
-    .where(and(eq(deliveries.subscriberId, s.id), eq(deliveries.kind, 'sequence'), eq(deliveries.status, 'sent'), isNotNull(deliveries.sentAt)))
-    .orderBy(desc(deliveries.step))
-    .limit(1)
-    .get();
-  const from = last?.sentAt ? { step: last.step, sentAt: last.sentAt } : null;
+  const from = await stores.subscribers.lastSequenceSent(s.id);
   return plannedSendTimes({ ...base, last: from }, SEQUENCE, now, options).filter((p) => p.step >= s.nextStep!);
 }
 
 /** The next email as it will look when it goes: its real props, and its planned time. */
-export async function nextEmail(deps: { db: Db; config: Config; clock: Clock }, s: Subscriber): Promise<{ step: SequenceStep; at: number; preview: Preview } | null> {
-  const plan = plannedSends(deps.db, deps.config, s, deps.clock.now())[0];
+export async function nextEmail(deps: { stores: Stores; config: Config; clock: Clock }, s: Subscriber): Promise<{ step: SequenceStep; at: number; preview: Preview } | null> {
+  const plan = (await plannedSends(deps.stores, deps.config, s, deps.clock.now()))[0];
   const step = plan && SEQUENCE.find((x) => x.step === plan.step);
   if (!plan || !step) return null;
   const built = await previewTemplate(deps, step.templateId, s);

@@ -3,9 +3,9 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { renderSequenceEmail } from '../mail/render.js';
 import { createPacer, type RateLimitHeaders } from './pacer.js';
 import { SEQUENCE } from './sequence.js';
-import { createTickQueue, runTick, type TickDeps, type TickSummary } from './tick.js';
+import { runTick, type TickDeps, type TickSummary } from './tick.js';
 
-export type WorkerDeps = Omit<TickDeps, 'pacer' | 'queue' | 'shouldStop' | 'owner'> & { sendRate: number; pacer?: TickDeps['pacer'] };
+export type WorkerDeps = Omit<TickDeps, 'pacer' | 'shouldStop' | 'owner'> & { sendRate: number; pacer?: TickDeps['pacer'] };
 
 /**
  * The worker: a tick every minute (node-cron), a tick on demand (`kick`, e.g.
@@ -16,7 +16,6 @@ export type WorkerDeps = Omit<TickDeps, 'pacer' | 'queue' | 'shouldStop' | 'owne
 export function createWorker(deps: WorkerDeps) {
   const owner = `worker-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
   const pacer = deps.pacer ?? createPacer({ rate: deps.sendRate, clock: deps.clock, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))) });
-  const queue = createTickQueue(deps);
   // Enough batches in flight that the provider's latency does not leave request slots unused.
   const concurrency = deps.concurrency ?? Math.min(8, Math.max(2, Math.ceil(deps.sendRate)));
   let running: Promise<TickSummary | null> | null = null;
@@ -31,7 +30,7 @@ export function createWorker(deps: WorkerDeps) {
       again = true;
       return running;
     }
-    const current = runTick({ ...deps, concurrency, pacer, queue, owner, shouldStop: () => stopping }).catch((err: unknown) => {
+    const current = runTick({ ...deps, concurrency, pacer, owner, shouldStop: () => stopping }).catch((err: unknown) => {
       deps.logger.error({ err }, 'tick failed');
       return null;
     });
@@ -71,7 +70,7 @@ export type Worker = ReturnType<typeof createWorker>;
 
 /** The worker for the real sequence and templates, on a booted runtime. */
 export function createSequenceWorker(
-  runtime: Pick<WorkerDeps, 'db' | 'clock' | 'transport' | 'logger'> & { config: WorkerDeps['config'] & { sendRate: number } },
+  runtime: Pick<WorkerDeps, 'stores' | 'clock' | 'transport' | 'logger'> & { config: WorkerDeps['config'] & { sendRate: number } },
   options: Partial<Pick<WorkerDeps, 'concurrency' | 'skipWeekends'>> = {},
 ): Worker {
   return createWorker({ ...runtime, ...options, sendRate: runtime.config.sendRate, sequence: SEQUENCE, render: renderSequenceEmail });

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
-import type { Subscriber } from '../../db/schema.js';
+import type { Subscriber } from '../../db/types.js';
 import { confirmState, confirmSubscription, type ConfirmState } from '../subscribers/confirm.js';
 import { CONSENT } from '../subscribers/consent.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
@@ -47,8 +47,8 @@ export function confirmRoutes(deps: SubscriberDeps) {
   return (
     new Hono()
       // Link scanners follow GETs, so GET only shows the button.
-      .get('/confirm/:token', (c) => {
-        const state = confirmState(deps, c.req.param('token'));
+      .get('/confirm/:token', async (c) => {
+        const state = await confirmState(deps, c.req.param('token'));
         if (state.kind !== 'pending') return statePage(c, state, windowText);
         return page(c, {
           title: 'Confirm your subscription',
@@ -65,8 +65,8 @@ export function confirmRoutes(deps: SubscriberDeps) {
 `,
         });
       })
-      .post('/confirm/:token', (c) => {
-        const state = confirmSubscription(deps, c.req.param('token'), requestMeta(c));
+      .post('/confirm/:token', async (c) => {
+        const state = await confirmSubscription(deps, c.req.param('token'), requestMeta(c));
         if (state.kind === 'pending') return statePage(c, { kind: 'unknown' }, windowText);
         return statePage(c, state, windowText);
       })

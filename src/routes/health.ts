@@ -1,12 +1,11 @@
 import { Hono } from 'hono';
-import { checkDb } from '../../db/client.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { errorBody } from './errors.js';
 
-export function healthRoutes({ db, transport }: AppDeps) {
-  return new Hono().get('/healthz', (c) => {
+export function healthRoutes({ stores, transport }: Pick<AppDeps, 'stores' | 'transport'>) {
+  return new Hono().get('/healthz', async (c) => {
     c.header('Cache-Control', 'no-store');
-    if (!checkDb(db)) return c.json(errorBody('db_unavailable', 'The database is not answering.'), 503);
+    if (!(await stores.check())) return c.json(errorBody('db_unavailable', 'The database is not answering.'), 503);
     return c.json({ status: 'ok', db: 'ok', transport: transport.name });
   });
 }

@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import { html } from 'hono/html';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
-import { createConfirmationQueue } from '../subscribers/confirmation-queue.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { confirmRoutes } from './confirm.js';
 import { errorBody } from './errors.js';
@@ -20,8 +19,7 @@ const POST_PATHS = ['/subscribe', '/confirm/*', '/u/*'];
 export type PublicOptions = { subscribeRateLimit?: RateLimit };
 
 /** The path a subscriber walks: signup, confirmation and unsubscribe, with their protection. */
-export function publicRoutes(appDeps: Omit<SubscriberDeps, 'confirmations'> & PublicOptions) {
-  const deps: SubscriberDeps & PublicOptions = { ...appDeps, confirmations: createConfirmationQueue(appDeps) };
+export function publicRoutes(deps: SubscriberDeps & PublicOptions) {
   const app = new Hono();
   const limiter = createRateLimiter(deps.subscribeRateLimit ?? DEFAULT_SUBSCRIBE_RATE_LIMIT, deps.clock);
 

@@ -36,8 +36,8 @@ export function unsubscribeRoutes(deps: SubscriberDeps) {
   return (
     new Hono()
       // Link scanners follow GETs, so GET only shows the button.
-      .get('/u/:token', (c) => {
-        const state = unsubscribeState(deps, c.req.param('token'));
+      .get('/u/:token', async (c) => {
+        const state = await unsubscribeState(deps, c.req.param('token'));
         if (state.kind !== 'subscribed') return statePage(c, state);
         return page(c, {
           title: 'Unsubscribe',
@@ -57,7 +57,7 @@ export function unsubscribeRoutes(deps: SubscriberDeps) {
         const raw = await readBody(c);
         if (raw === null) return payloadTooLarge(c);
         const method = isOneClick(c.req.header('content-type'), raw) ? 'one-click' : 'page';
-        const state = unsubscribe(deps, c.req.param('token'), method);
+        const state = await unsubscribe(deps, c.req.param('token'), method);
         if (state.kind === 'subscribed') return statePage(c, { kind: 'unknown' });
         return statePage(c, state);
       })

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { maskEmail } from '../logger.js';
 import { parseResendEvent, recordResendEvent } from '../subscribers/provider-events.js';
 import { errorBody } from './errors.js';
@@ -15,7 +15,7 @@ export const WEBHOOK_MAX_BYTES = 256 * 1024;
  * is checked before anything is parsed; timestamps more than 5 minutes away
  * from now are refused, and the event id makes a replay a no-op.
  */
-export function webhookRoutes({ db, config, clock, logger }: Pick<AppDeps, 'db' | 'config' | 'clock' | 'logger'>) {
+export function webhookRoutes({ stores, config, clock, logger }: Pick<AppDeps, 'stores' | 'config' | 'clock' | 'logger'>) {
   const verifier = config.resendWebhookSecret ? new Webhook(config.resendWebhookSecret) : null;
   const log = logger.child({ route: 'webhooks/resend' });
 
@@ -58,7 +58,7 @@ export function webhookRoutes({ db, config, clock, logger }: Pick<AppDeps, 'db' 
       const event = parseResendEvent(json);
       if (!event) return c.json(errorBody('invalid_event', 'The webhook body is not a Resend event ({ type, data }).'), 400);
 
-      const result = recordResendEvent(db, config.secretKey, id, event, clock.now());
+      const result = await recordResendEvent(stores, config.secretKey, id, event, clock.now());
       const to = Array.isArray(event.data.to) ? event.data.to[0] : event.data.to;
       const context = { eventId: id, type: event.type, providerId: event.data.email_id, to: maskEmail(typeof to === 'string' ? to : null) };
       if (result.outcome === 'ignored') log.info(context, 'webhook event type not tracked; ignored');

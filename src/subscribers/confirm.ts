@@ -1,8 +1,6 @@
-import { and, eq } from 'drizzle-orm';
-import { deliveries, subscribers, type Subscriber } from '../../db/schema.js';
+import type { Subscriber } from '../../db/types.js';
 import { SEQUENCE_LENGTH } from '../nurture/sequence.js';
 import { CONSENT } from './consent.js';
-import { recordActivity } from './activity.js';
 import type { RequestMeta, SubscriberDeps } from './deps.js';
 import { findByToken } from './lookup.js';
 
@@ -15,8 +13,8 @@ export type ConfirmState =
   | { kind: 'unsubscribed'; subscriber: Subscriber }
   | { kind: 'suppressed'; subscriber: Subscriber };
 
-export function confirmState(deps: Pick<SubscriberDeps, 'db' | 'config' | 'clock'>, token: string): ConfirmState {
-  const found = findByToken(deps.db, deps.config.secretKey, token, 'confirm', deps.clock.now());
+export async function confirmState(deps: Pick<SubscriberDeps, 'stores' | 'config' | 'clock'>, token: string): Promise<ConfirmState> {
+  const found = await findByToken(deps.stores.subscribers, deps.config.secretKey, token, 'confirm', deps.clock.now());
   if (found.kind !== 'found') return found;
   const s = found.subscriber;
   switch (s.status) {
@@ -45,43 +43,16 @@ export function firstUndeliveredStep(deliveredSteps: readonly number[], stepCoun
  * exact wording and its version, source) and schedules the first step not yet
  * delivered for right now. Confirming twice changes nothing.
  */
-export function confirmSubscription(deps: SubscriberDeps, token: string, meta: RequestMeta): ConfirmState {
-  const state = confirmState(deps, token);
+export async function confirmSubscription(deps: SubscriberDeps, token: string, meta: RequestMeta): Promise<ConfirmState> {
+  const state = await confirmState(deps, token);
   if (state.kind !== 'pending') return state;
-  const { db, clock, logger } = deps;
-  const now = clock.now();
+  const { stores, clock, logger } = deps;
   const s = state.subscriber;
-
-  const confirmed = db.transaction((tx) => {
-    const sent = tx
-      .select({ step: deliveries.step })
-      .from(deliveries)
-      .where(and(eq(deliveries.subscriberId, s.id), eq(deliveries.kind, 'sequence')))
-      .all()
-      .map((r) => r.step);
-    const nextStep = firstUndeliveredStep(sent, SEQUENCE_LENGTH);
-    const row = tx
-      .update(subscribers)
-      .set({
-        status: nextStep === null ? 'completed' : 'active',
-        confirmedAt: now,
-        consentText: CONSENT.text,
-        consentVersion: CONSENT.version,
-        consentIp: meta.ip,
-        consentUserAgent: meta.userAgent,
-        consentSource: s.source ?? 'signup-form',
-        nextStep,
-        nextSendAt: nextStep === null ? null : now,
-        updatedAt: now,
-      })
-      // Only a row still pending: two clicks at once confirm once.
-      .where(and(eq(subscribers.id, s.id), eq(subscribers.status, 'pending')))
-      .returning()
-      .get();
-    if (row) recordActivity(tx, s.id, 'confirmed', now, { consentVersion: CONSENT.version, nextStep });
-    return row;
+  const confirmed = await stores.subscribers.confirm(s.id, {
+    now: clock.now(),
+    consent: { text: CONSENT.text, version: CONSENT.version, ip: meta.ip, userAgent: meta.userAgent },
+    firstStep: (delivered) => firstUndeliveredStep(delivered, SEQUENCE_LENGTH),
   });
-
   if (!confirmed) return confirmState(deps, token);
   logger.info({ subscriberId: s.id, nextStep: confirmed.nextStep }, 'subscriber confirmed');
   // Email 1 goes right away rather than at the next cron minute.

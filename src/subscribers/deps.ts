@@ -1,20 +1,15 @@
-import type { Db } from '../../db/client.js';
-import type { Background } from '../background.js';
+import type { Stores } from '../../db/stores.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { Transport } from '../mail/transport.js';
-import type { ConfirmationQueue } from './confirmation-queue.js';
 
 /** What the subscriber services need; the app passes its own deps. */
 export type SubscriberDeps = {
-  db: Db;
+  stores: Stores;
   config: Config;
   clock: Clock;
-  transport: Transport;
   logger: Logger;
-  background: Background;
-  confirmations: ConfirmationQueue;
+  /** Asks the worker to run a tick soon: a confirmation or email 1 is waiting. */
   worker?: { kick(): void };
 };
 

@@ -1,9 +1,7 @@
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import type { Db } from '../../db/client.js';
-import { suppressions, type Subscriber } from '../../db/schema.js';
-import { eq } from 'drizzle-orm';
-import { allSubscribers, subscriberRecord } from './directory.js';
+import type { Stores } from '../../db/stores.js';
+import type { Subscriber } from '../../db/types.js';
 
 const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
 
@@ -47,10 +45,10 @@ export function neutraliseFormula(value: string): string {
  * All subscribers as CSV (RFC 4180 quoting by csv-stringify), streamed: rows
  * are read in chunks and written as the client reads, so memory stays flat.
  */
-export function subscribersCsv(db: Db): Readable {
+export function subscribersCsv(stores: Stores): Readable {
   const rows = Readable.from(
-    (function* () {
-      for (const s of allSubscribers(db)) yield CSV_COLUMNS.map((c) => c.value(s));
+    (async function* () {
+      for await (const s of stores.subscribers.all()) yield CSV_COLUMNS.map((c) => c.value(s));
     })(),
   );
   const csv = stringify({
@@ -63,10 +61,10 @@ export function subscribersCsv(db: Db): Readable {
 }
 
 /** GDPR access export: everything we hold about one subscriber, as plain data. */
-export function subscriberExport(db: Db, id: number, now: number) {
-  const record = subscriberRecord(db, id);
+export async function subscriberExport(stores: Stores, id: number, now: number) {
+  const record = await stores.subscribers.record(id);
   if (!record) return null;
-  const suppression = db.select().from(suppressions).where(eq(suppressions.emailHash, record.subscriber.emailHash)).get() ?? null;
+  const { suppression } = record;
   return {
     exportedAt: new Date(now).toISOString(),
     subscriber: record.subscriber,

@@ -1,6 +1,5 @@
-import { and, count, eq, gte, inArray, lt } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
-import { activity, type ActivityType } from '../../db/schema.js';
+import type { Stores } from '../../db/stores.js';
+import type { ActivityType } from '../../db/types.js';
 import { firstInstantAtOrAfter } from '../nurture/schedule.js';
 
 /** The funnel's stages, in the order staff read them, each counted from one activity type. */
@@ -51,28 +50,22 @@ export function lastLocalDays(now: number, timeZone: string, days: number): { da
 /**
  * The funnel per local day for the last `days` days (staff's zone), with
  * totals over that window and over all time. One small grouped query per day
- * and per all-time stage, each answered from the (type, at) index alone, so
- * the cost follows the number of days, not of rows scanned in SQL.
+ * and per all-time stage, so the cost follows the number of days, not rows.
  */
-export function funnelByDay(db: Db, opts: { now: number; timeZone: string; days?: number }): Funnel {
+export async function funnelByDay(stores: Stores, opts: { now: number; timeZone: string; days?: number }): Promise<Funnel> {
   const { days, end } = lastLocalDays(opts.now, opts.timeZone, opts.days ?? 30);
+  const ranges = days.map((d, i) => ({ start: d.start, end: days[i + 1]?.start ?? end }));
+  const counted = await stores.subscribers.activityCounts(STAGE_TYPES, ranges);
   const totals = zeroCounts();
   const out: FunnelDay[] = days.map((d, i) => {
-    const until = days[i + 1]?.start ?? end;
     const counts = zeroCounts();
-    const rows = db
-      .select({ type: activity.type, n: count() })
-      .from(activity)
-      .where(and(inArray(activity.type, STAGE_TYPES), gte(activity.at, d.start), lt(activity.at, until)))
-      .groupBy(activity.type)
-      .all();
-    for (const r of rows) {
-      counts[r.type as FunnelStage] = r.n;
-      totals[r.type as FunnelStage] += r.n;
+    for (const type of STAGE_TYPES) {
+      counts[type] = counted.ranges[i]?.[type] ?? 0;
+      totals[type] += counts[type];
     }
     return { ...d, counts };
   });
   const allTime = zeroCounts();
-  for (const type of STAGE_TYPES) allTime[type] = db.select({ n: count() }).from(activity).where(eq(activity.type, type)).get()!.n;
+  for (const type of STAGE_TYPES) allTime[type] = counted.allTime[type] ?? 0;
   return { timeZone: opts.timeZone, days: out, totals, allTime };
 }

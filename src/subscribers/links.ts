@@ -7,7 +7,7 @@ export const CONFIRM_LINK_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 type LinkSubject = { id: number; tokenGeneration: number };
 
 export function confirmUrl(config: Pick<Config, 'publicUrl' | 'secretKey'>, s: LinkSubject, now: number): string {
-  const token = signToken(config.secretKey, { purpose: 'confirm', subscriberId: s.id, generation: s.tokenGeneration, expiresAt: now + CONFIRM_LINK_TTL_MS });
+  const token = signToken(config.secretKey, { purpose: 'confirm', subscriberId: s.id, generation: s.tokenGeneration, expiresAt: Math.floor(now + CONFIRM_LINK_TTL_MS) });
   return `${config.publicUrl}/confirm/${token}`;
 }
 

@@ -1,6 +1,5 @@
-import { eq } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
-import { subscribers, type Subscriber } from '../../db/schema.js';
+import type { SubscriberStore } from '../../db/stores.js';
+import type { Subscriber } from '../../db/types.js';
 import { verifyToken, type TokenPurpose } from '../mail/tokens.js';
 
 /**
@@ -14,10 +13,10 @@ export type TokenLookup = { kind: 'invalid' } | { kind: 'unknown' } | { kind: 'f
  * `acceptOlder`: a link from an earlier round (before a re-subscribe) still
  * counts. Used for unsubscribe links, which must keep working in old emails.
  */
-export function findByToken(db: Db, secret: string, token: string, purpose: TokenPurpose, now: number, acceptOlder = false): TokenLookup {
+export async function findByToken(store: SubscriberStore, secret: string, token: string, purpose: TokenPurpose, now: number, acceptOlder = false): Promise<TokenLookup> {
   const claims = verifyToken(secret, token, purpose, now);
   if (!claims) return { kind: 'invalid' };
-  const subscriber = db.select().from(subscribers).where(eq(subscribers.id, claims.subscriberId)).get();
+  const subscriber = await store.byId(claims.subscriberId);
   if (!subscriber || subscriber.status === 'erased') return { kind: 'unknown' };
   const current = acceptOlder ? claims.generation <= subscriber.tokenGeneration : claims.generation === subscriber.tokenGeneration;
   return current ? { kind: 'found', subscriber } : { kind: 'unknown' };

@@ -1,9 +1,7 @@
-import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../../db/client.js';
-import { deliveries, providerEvents, subscribers } from '../../db/schema.js';
+import type { Stores } from '../../db/stores.js';
+import type { DeliveryEventColumn, EventResult as StoredEventResult, SuppressionReason } from '../../db/types.js';
 import { emailHash, normaliseEmail } from '../mail/address.js';
-import { suppressAddress, type SuppressionReason } from './suppress.js';
 
 /** The envelope of every Resend webhook event. */
 const ResendEventSchema = z.object({
@@ -18,10 +16,8 @@ export function parseResendEvent(json: unknown): ResendEvent | null {
   return parsed.success ? parsed.data : null;
 }
 
-type DeliveryColumn = 'deliveredAt' | 'delayedAt' | 'openedAt' | 'clickedAt' | 'bouncedAt' | 'complainedAt';
-
 /** What one event means for us; null for event types we do not track. */
-export type EventEffect = { column: DeliveryColumn | null; suppress: SuppressionReason | null; detail: Record<string, unknown> };
+export type EventEffect = { column: DeliveryEventColumn | null; suppress: SuppressionReason | null; detail: Record<string, unknown> };
 
 function str(v: unknown, max = 200): string | undefined {
   return typeof v === 'string' ? v.slice(0, max) : undefined;
@@ -65,58 +61,31 @@ export function eventEffect(event: ResendEvent): EventEffect | null {
   }
 }
 
-export type EventResult =
-  | { outcome: 'ignored' }
-  | { outcome: 'duplicate' }
-  | { outcome: 'recorded'; deliveryId: number | null; suppressed: SuppressionReason | null; subscriberId: number | null };
+export type EventResult = { outcome: 'ignored' } | StoredEventResult;
 
 /**
  * Records one verified provider event. The event id (svix-id) is the primary
- * key of provider_events, so a replay changes nothing. Timestamps on the
- * delivery are set the first time only.
+ * key, so a replay changes nothing. Timestamps on the delivery are set the
+ * first time only; a suppressing event stops the address everywhere.
  */
-export function recordResendEvent(db: Db, secretKey: string, eventId: string, event: ResendEvent, receivedAt: number): EventResult {
+export async function recordResendEvent(stores: Stores, secretKey: string, eventId: string, event: ResendEvent, receivedAt: number): Promise<EventResult> {
   const effect = eventEffect(event);
   if (!effect) return { outcome: 'ignored' };
-  const providerId = str(event.data.email_id, 100) ?? null;
-  const occurredAt = parseTime(event.created_at) ?? parseTime(event.data.created_at) ?? receivedAt;
-
-  return db.transaction(() => {
-    const delivery = providerId
-      ? db.select({ id: deliveries.id, subscriberId: deliveries.subscriberId }).from(deliveries).where(eq(deliveries.providerId, providerId)).get()
-      : undefined;
-    const inserted = db
-      .insert(providerEvents)
-      .values({ id: eventId, type: event.type, providerId, deliveryId: delivery?.id ?? null, occurredAt, receivedAt, detail: JSON.stringify(effect.detail) })
-      .onConflictDoNothing()
-      .run();
-    if (inserted.changes === 0) return { outcome: 'duplicate' as const };
-
-    if (delivery && effect.column) {
-      const column = deliveries[effect.column];
-      db.update(deliveries)
-        .set({ [effect.column]: occurredAt })
-        .where(and(eq(deliveries.id, delivery.id), isNull(column)))
-        .run();
-    }
-
-    let subscriberId: number | null = null;
-    if (effect.suppress) {
-      for (const hash of addressHashes(db, secretKey, delivery?.subscriberId ?? null, event.data.to)) {
-        const r = suppressAddress(db, { emailHash: hash, reason: effect.suppress, at: occurredAt, detail: { eventId, ...effect.detail } });
-        subscriberId ??= r.subscriberId;
-      }
-    }
-    return { outcome: 'recorded' as const, deliveryId: delivery?.id ?? null, suppressed: effect.suppress, subscriberId };
+  return stores.events.record({
+    eventId,
+    type: event.type,
+    providerId: str(event.data.email_id, 100) ?? null,
+    occurredAt: parseTime(event.created_at) ?? parseTime(event.data.created_at) ?? receivedAt,
+    receivedAt,
+    detail: effect.detail,
+    column: effect.column,
+    suppress: effect.suppress,
+    recipientHashes: effect.suppress ? recipientHashes(secretKey, event.data.to) : [],
   });
 }
 
-/** The address(es) an event is about: the delivery's subscriber, else the event's `to`. */
-function addressHashes(db: Db, secretKey: string, subscriberId: number | null, to: unknown): string[] {
-  if (subscriberId !== null) {
-    const sub = db.select({ emailHash: subscribers.emailHash }).from(subscribers).where(eq(subscribers.id, subscriberId)).get();
-    if (sub) return [sub.emailHash];
-  }
+/** The keyed hashes of an event's `to` (used when the event matches no delivery of ours). */
+function recipientHashes(secretKey: string, to: unknown): string[] {
   const list = Array.isArray(to) ? to : [to];
   const hashes = new Set<string>();
   for (const raw of list.slice(0, 50)) {

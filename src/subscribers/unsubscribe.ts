@@ -1,6 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
-import { subscribers, type Subscriber } from '../../db/schema.js';
-import { recordActivity } from './activity.js';
+import type { Subscriber } from '../../db/types.js';
 import type { SubscriberDeps } from './deps.js';
 import { findByToken } from './lookup.js';
 
@@ -13,29 +11,19 @@ function isMailable(s: Subscriber): boolean {
   return (MAILABLE as readonly string[]).includes(s.status);
 }
 
-export function unsubscribeState(deps: Pick<SubscriberDeps, 'db' | 'config' | 'clock'>, token: string): UnsubscribeState {
+export async function unsubscribeState(deps: Pick<SubscriberDeps, 'stores' | 'config' | 'clock'>, token: string): Promise<UnsubscribeState> {
   // Links in emails from before a re-subscribe keep working: unsubscribing is never harmful.
-  const found = findByToken(deps.db, deps.config.secretKey, token, 'unsubscribe', deps.clock.now(), true);
+  const found = await findByToken(deps.stores.subscribers, deps.config.secretKey, token, 'unsubscribe', deps.clock.now(), true);
   if (found.kind !== 'found') return found;
   return isMailable(found.subscriber) ? { kind: 'subscribed', subscriber: found.subscriber } : { kind: 'unsubscribed', subscriber: found.subscriber };
 }
 
 /** Stops all mail to the subscriber. Idempotent: a second call changes nothing. */
-export function unsubscribe(deps: SubscriberDeps, token: string, method: 'page' | 'one-click'): UnsubscribeState {
-  const state = unsubscribeState(deps, token);
+export async function unsubscribe(deps: SubscriberDeps, token: string, method: 'page' | 'one-click'): Promise<UnsubscribeState> {
+  const state = await unsubscribeState(deps, token);
   if (state.kind !== 'subscribed') return state;
-  const { db, clock, logger } = deps;
-  const now = clock.now();
-  const row = db.transaction((tx) => {
-    const updated = tx
-      .update(subscribers)
-      .set({ status: 'unsubscribed', unsubscribedAt: now, nextStep: null, nextSendAt: null, updatedAt: now })
-      .where(and(eq(subscribers.id, state.subscriber.id), inArray(subscribers.status, [...MAILABLE])))
-      .returning()
-      .get();
-    if (updated) recordActivity(tx, updated.id, 'unsubscribed', now, { method, from: state.subscriber.status });
-    return updated;
-  });
+  const { stores, clock, logger } = deps;
+  const row = await stores.subscribers.unsubscribe(state.subscriber.id, clock.now(), { method, from: state.subscriber.status });
   if (!row) return unsubscribeState(deps, token);
   logger.info({ subscriberId: row.id, method }, 'subscriber unsubscribed');
   return { kind: 'unsubscribed', subscriber: row };

@@ -1,19 +1,33 @@
 import { Writable } from 'node:stream';
-import { openDb, type Db } from '../../db/client.js';
+import { openSqlite, sqliteStoresFor, type SqliteDb, type SqliteStores } from '../../db/sqlite/index.js';
 import { createApp, type AppDeps } from '../../src/app.js';
-import { createBackground } from '../../src/background.js';
-import { fixedClock } from '../../src/clock.js';
+import { fixedClock, type FixedClock } from '../../src/clock.js';
 import type { Config } from '../../src/config.js';
 import { loadEnv } from '../../src/env.js';
 import { createLogger } from '../../src/logger.js';
+import type { Logger as AppLogger } from '../../src/logger.js';
+import { renderSequenceEmail } from '../../src/mail/render.js';
+import type { Transport } from '../../src/mail/transport.js';
+import { createPacer } from '../../src/nurture/pacer.js';
+import { SEQUENCE } from '../../src/nurture/sequence.js';
+import { runTick } from '../../src/nurture/tick.js';
 import { memoryTransport } from './memory-transport.js';
+
+type Logger = AppLogger;
 
 export const TEST_SECRET = 'test-secret-key-0123456789abcdef0123456789abcdef';
 export const TEST_STAFF_PASSWORD = 'staff-password-for-tests';
 
+export type Db = SqliteDb;
+
 /** A fresh in-memory database with the real migrations applied. */
 export function testDb(): Db {
-  return openDb(':memory:');
+  return openSqlite(':memory:');
+}
+
+/** The stores on a test database (one set per connection). */
+export function storesOf(db: Db): SqliteStores {
+  return sqliteStoresFor(db);
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
@@ -41,20 +55,36 @@ export function captureLogger(level = 'info') {
   return { logger: createLogger(level, stream), lines };
 }
 
+/**
+ * What the worker does for the app: `kick` is counted, `drain()` runs one
+ * real tick (the product's sequence and templates) on the app's stores,
+ * clock and transport, so what a request queued is sent as in production.
+ */
+export function testWorker(parts: { stores: SqliteStores; clock: FixedClock; transport: Transport; config: Config; logger: Logger }) {
+  let kicks = 0;
+  const sleep = async (ms: number) => parts.clock.advance(Math.max(0, Math.ceil(ms)));
+  const pacer = createPacer({ rate: 1000, clock: parts.clock, sleep });
+  return {
+    kick() {
+      kicks++;
+    },
+    get kicks() {
+      return kicks;
+    },
+    drain: () => runTick({ ...parts, sequence: SEQUENCE, render: renderSequenceEmail, pacer, sleep, random: () => 0.5, realNow: () => parts.clock.now() }),
+  };
+}
+
 /** The app wired to a :memory: db, a fixed clock, a memory transport and a captured logger. */
-export function testApp(overrides: Partial<AppDeps> & { now?: string } = {}) {
-  const { now, ...deps } = overrides;
+export function testApp(overrides: Partial<Omit<AppDeps, 'stores'>> & { now?: string; db?: Db } = {}) {
+  const { now, db: givenDb, ...deps } = overrides;
   const clock = fixedClock(now ?? '2026-03-02T14:00:00Z');
   const transport = memoryTransport(() => clock.now());
   const { logger, lines } = captureLogger();
-  const full = {
-    db: testDb(),
-    config: testConfig(),
-    clock,
-    transport,
-    logger,
-    background: createBackground(logger),
-    ...deps,
-  };
-  return { app: createApp(full), ...full, clock, transport, logs: lines };
+  const db = givenDb ?? testDb();
+  const stores = storesOf(db);
+  const config = deps.config ?? testConfig();
+  const worker = testWorker({ stores, clock, transport: (deps.transport as Transport | undefined) ?? transport, config, logger: deps.logger ?? logger });
+  const full = { stores, config, clock, transport, logger, worker, ...deps };
+  return { app: createApp(full), ...full, db, stores, clock, transport, logs: lines, worker, drain: worker.drain };
 }

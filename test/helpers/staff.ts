@@ -1,5 +1,5 @@
-import type { Db } from '../../db/client.js';
-import { activity, deliveries, providerEvents, subscribers, type NewSubscriber } from '../../db/schema.js';
+import type { SqliteDb as Db } from '../../db/sqlite/client.js';
+import { activity, deliveries, providerEvents, subscribers, type NewSubscriber } from '../../db/sqlite/schema.js';
 import { emailHash } from '../../src/mail/address.js';
 import { TEST_SECRET, TEST_STAFF_PASSWORD } from './app.js';
 

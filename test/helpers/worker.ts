@@ -1,13 +1,13 @@
-import type { Db } from '../../db/client.js';
+import type { SqliteDb as Db } from '../../db/sqlite/client.js';
 import { fixedClock } from '../../src/clock.js';
 import type { Config } from '../../src/config.js';
 import type { Logger } from '../../src/logger.js';
 import { emailHash } from '../../src/mail/address.js';
 import type { Transport } from '../../src/mail/transport.js';
 import { createPacer } from '../../src/nurture/pacer.js';
-import type { QueueStep } from '../../src/nurture/queue.js';
+import type { QueueStep } from '../../src/nurture/decide.js';
 import { runTick, type RenderSequence, type TickDeps } from '../../src/nurture/tick.js';
-import { captureLogger, TEST_SECRET, testConfig } from './app.js';
+import { captureLogger, storesOf, TEST_SECRET, testConfig } from './app.js';
 
 /** The content brief's days, with stand-in templates: the worker tests are about sending, not content. */
 export const STUB_SEQUENCE: QueueStep[] = [0, 2, 4, 7, 10, 14, 18, 21].map((dayOffset, i) => ({
@@ -52,7 +52,7 @@ export function tickHarness(db: Db, transport: Transport, options: { now: string
   const config = testConfig({ sendRate: 1000, ...options.config });
   const pacer = createPacer({ rate: config.sendRate, clock, sleep });
   const deps: TickDeps = {
-    db,
+    stores: storesOf(db),
     clock,
     transport,
     logger: options.logger ?? captured.logger,
@@ -62,6 +62,7 @@ export function tickHarness(db: Db, transport: Transport, options: { now: string
     pacer,
     sleep,
     random: () => 0.5,
+    realNow: () => clock.now(),
   };
   return { deps, clock, sleeps, logs: captured.lines, tick: (extra: Partial<TickDeps> = {}) => runTick({ ...deps, ...extra }) };
 }

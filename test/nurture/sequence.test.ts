@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SEQUENCE, SEQUENCE_LENGTH, getStep } from '../../src/nurture/sequence.js';
 import { renderSequenceEmail, sequenceTemplates } from '../../src/mail/render.js';
-import type { QueueStep } from '../../src/nurture/queue.js';
+import type { QueueStep } from '../../src/nurture/decide.js';
 import type { RenderSequence } from '../../src/nurture/tick.js';
 
 describe('the sequence as data', () => {

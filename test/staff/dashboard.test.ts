@@ -17,10 +17,10 @@ function seed(db: ReturnType<typeof testApp>['db']) {
 }
 
 describe('funnel', () => {
-  it('counts activity per local day for the last 30 days, with window and all-time totals', () => {
-    const { db, clock, config } = testApp();
+  it('counts activity per local day for the last 30 days, with window and all-time totals', async () => {
+    const { db, stores, clock, config } = testApp();
     seed(db);
-    const f = funnelByDay(db, { now: clock.now(), timeZone: config.defaultTimezone });
+    const f = await funnelByDay(stores, { now: clock.now(), timeZone: config.defaultTimezone });
     expect(f.days).toHaveLength(30);
     expect(f.days[0]!.date).toBe('2026-02-01');
     expect(f.days[29]!.date).toBe('2026-03-02');

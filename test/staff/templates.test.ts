@@ -94,12 +94,14 @@ describe('template previews', () => {
 });
 
 describe('send a test', () => {
-  it('sends through the configured transport and records a test delivery', async () => {
-    const { app, db, transport } = testApp();
+  it('queues the test for the worker, which sends it through the transport and records a test delivery', async () => {
+    const { app, db, transport, drain } = testApp();
     const id = SEQUENCE[0]!.templateId;
     const token = csrfFrom(await (await app.request(`/staff/templates/${id}`, asStaff())).text());
     const res = await app.request(`/staff/templates/${id}/test`, staffForm({ _csrf: token, to: 'staff.tester@example.org' }));
     expect(res.status).toBe(303);
+    expect(transport.sent).toHaveLength(0);
+    await drain();
     expect(transport.sent).toHaveLength(1);
     const m = transport.sent[0]!;
     expect(m.to).toBe('staff.tester@example.org');
@@ -109,11 +111,11 @@ describe('send a test', () => {
       { kind: 'test', step: 0, sid: null, tid: id, status: 'sent', pid: m.id },
     ]);
     const page = await (await app.request(res.headers.get('location')!, asStaff())).text();
-    expect(page).toContain('Test email sent');
+    expect(page).toContain('Test email queued');
   });
 
-  it('refuses a bad address, a missing CSRF token, and reports a transport failure', async () => {
-    const { app, db, transport } = testApp();
+  it('refuses a bad address, a missing CSRF token, and records a transport failure on the delivery', async () => {
+    const { app, db, transport, drain } = testApp();
     const token = csrfFrom(await (await app.request('/staff/templates/confirmation', asStaff())).text());
     for (const to of ['', 'not-an-address', 'a@b.org\r\nBcc: x@y.org', 'a@b.org, c@d.org']) {
       const res = await app.request('/staff/templates/confirmation/test', staffForm({ _csrf: token, to }));
@@ -124,17 +126,19 @@ describe('send a test', () => {
 
     transport.failNext(new SendError('permanent', 'validation_error: bad'));
     const failed = await app.request('/staff/templates/confirmation/test', staffForm({ _csrf: token, to: 'x@example.org' }));
-    expect(failed.status).toBe(502);
-    expect(db.$client.prepare('select status, error from deliveries').get()).toEqual({ status: 'failed', error: 'permanent: validation_error: bad' });
+    expect(failed.status).toBe(303);
+    await drain();
+    expect(db.$client.prepare('select status, error from deliveries').get()).toEqual({ status: 'failed', error: 'validation_error: bad' });
   });
 
   it('POST /api/templates/:id/test takes JSON', async () => {
-    const { app, transport, db } = testApp();
+    const { app, transport, db, drain } = testApp();
     const s = addSubscriber(db, { email: 'who@example.org', firstName: 'Wren' });
     const json = (body: unknown) => asStaff({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const res = await app.request('/api/templates/confirmation/test', json({ to: 'tester@example.org', subscriberId: s.id }));
     expect(res.status).toBe(202);
-    expect(await res.json()).toMatchObject({ status: 'sent', deliveryId: expect.any(Number) });
+    expect(await res.json()).toMatchObject({ status: 'queued', deliveryId: expect.any(Number) });
+    await drain();
     expect(transport.sent[0]).toMatchObject({ to: 'tester@example.org' });
     expect(transport.sent[0]!.html).toContain('Wren');
     for (const [body, status] of [

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { AppDeps } from '../../app.js';
-import { markConverted } from '../../subscribers/convert.js';
+import type { AppDeps } from '../../deps.js';
+import { markConverted } from '../../subscribers/directory.js';
 import { errorBody } from '../errors.js';
 import { staffAuth } from '../staff/auth.js';
 
@@ -18,11 +18,11 @@ const sameOriginOnly = createMiddleware(async (c, next) => {
 });
 
 /** POST /api/subscribers/:id/converted: the subscriber booked a consult; their sequence ends. */
-export function conversionRoutes({ db, config, clock, logger }: Pick<AppDeps, 'db' | 'config' | 'clock' | 'logger'>) {
-  return new Hono().post('/subscribers/:id/converted', staffAuth(config), sameOriginOnly, (c) => {
+export function conversionRoutes({ stores, config, clock, logger }: Pick<AppDeps, 'stores' | 'config' | 'clock' | 'logger'>) {
+  return new Hono().post('/subscribers/:id/converted', staffAuth(config), sameOriginOnly, async (c) => {
     const raw = c.req.param('id');
     if (!/^[1-9]\d{0,15}$/.test(raw)) return c.json(errorBody('invalid_id', 'The subscriber id must be a positive whole number.'), 400);
-    const result = markConverted(db, Number(raw), clock);
+    const result = await markConverted(stores, Number(raw), clock.now());
     if (!result.ok) {
       return result.reason === 'not_found'
         ? c.json(errorBody('not_found', 'No subscriber with this id.'), 404)

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { FUNNEL_STAGES, funnelByDay } from '../../subscribers/funnel.js';
 
 export function funnelApi(deps: AppDeps) {
-  return new Hono().get('/', (c) => {
-    const f = funnelByDay(deps.db, { now: deps.clock.now(), timeZone: deps.config.defaultTimezone });
+  return new Hono().get('/', async (c) => {
+    const f = await funnelByDay(deps.stores, { now: deps.clock.now(), timeZone: deps.config.defaultTimezone });
     return c.json({
       timeZone: f.timeZone,
       stages: FUNNEL_STAGES,

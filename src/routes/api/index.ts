@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { errorBody } from '../errors.js';
 import { apiOriginCheck } from '../staff/security.js';
 import { funnelApi } from './funnel.js';

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { sequenceOverview } from '../../nurture/sequence-stats.js';
 
 export function sequenceApi(deps: AppDeps) {
-  return new Hono().get('/', (c) => c.json({ steps: sequenceOverview(deps.db) }));
+  return new Hono().get('/', async (c) => c.json({ steps: await sequenceOverview(deps.stores) }));
 }

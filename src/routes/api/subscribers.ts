@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { plannedSends } from '../../nurture/previews.js';
 import { listSubscribers, subscriberRecord } from '../../subscribers/directory.js';
 import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
@@ -13,26 +13,26 @@ const badId = (c: Context) => c.json(errorBody('bad_id', 'A subscriber id is a p
 export function subscribersApi(deps: AppDeps) {
   const app = new Hono();
 
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     const query = parseListQuery(c);
     if ('error' in query) return c.json(errorBody('bad_query', query.error), 400);
-    const r = listSubscribers(deps.db, query);
+    const r = await listSubscribers(deps.stores, query);
     return c.json({ page: r.page, pageSize: r.pageSize, pageCount: r.pageCount, total: r.total, statusCounts: r.statusCounts, all: r.all, items: r.items });
   });
 
-  app.get('/:id', (c) => {
+  app.get('/:id', async (c) => {
     const id = parseId(c.req.param('id'));
     if (id === null) return badId(c);
-    const record = subscriberRecord(deps.db, id);
+    const record = await subscriberRecord(deps.stores, id);
     if (!record) return notFound(c);
-    const planned = plannedSends(deps.db, deps.config, record.subscriber, deps.clock.now()).map((p) => ({ step: p.step, at: new Date(p.at).toISOString() }));
+    const planned = (await plannedSends(deps.stores, deps.config, record.subscriber, deps.clock.now())).map((p) => ({ step: p.step, at: new Date(p.at).toISOString() }));
     return c.json({ ...record, planned });
   });
 
-  app.get('/:id/export', (c) => {
+  app.get('/:id/export', async (c) => {
     const id = parseId(c.req.param('id'));
     if (id === null) return badId(c);
-    const data = subscriberExport(deps.db, id, deps.clock.now());
+    const data = await subscriberExport(deps.stores, id, deps.clock.now());
     if (!data) return notFound(c);
     c.header('Content-Disposition', `attachment; filename="subscriber-${id}.json"`);
     return c.json(data);

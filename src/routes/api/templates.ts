@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { normaliseEmail } from '../../mail/address.js';
 import { listTemplates, previewTemplate, sendTestEmail, type PreviewFailure } from '../../nurture/previews.js';
 import { getSubscriber } from '../../subscribers/directory.js';
@@ -18,11 +18,11 @@ function fail(c: Context, reason: PreviewFailure) {
 }
 
 /** The subscriber a preview is rendered for: undefined = sample data, null = unknown id; bad = not an id. */
-function subscriberFor(deps: AppDeps, raw: unknown) {
+async function subscriberFor(deps: AppDeps, raw: unknown) {
   if (raw !== undefined && raw !== null && typeof raw !== 'string' && typeof raw !== 'number') return { bad: true as const };
   const param = parseSubscriberParam(raw === undefined || raw === null ? undefined : String(raw));
   if (param === null) return { bad: true as const };
-  return { subscriber: param === undefined ? undefined : (getSubscriber(deps.db, param) ?? null) };
+  return { subscriber: param === undefined ? undefined : ((await getSubscriber(deps.stores, param)) ?? null) };
 }
 
 export function templatesApi(deps: AppDeps) {
@@ -31,7 +31,7 @@ export function templatesApi(deps: AppDeps) {
   app.get('/', (c) => c.json({ templates: listTemplates() }));
 
   app.get('/:id', async (c) => {
-    const who = subscriberFor(deps, c.req.query('subscriber'));
+    const who = await subscriberFor(deps, c.req.query('subscriber'));
     if ('bad' in who) return c.json(errorBody('bad_id', 'subscriber is a positive whole number.'), 400);
     const r = await previewTemplate(deps, c.req.param('id'), who.subscriber);
     if (!r.ok) return fail(c, r.reason);
@@ -59,14 +59,12 @@ export function templatesApi(deps: AppDeps) {
     const b = (body && typeof body === 'object' ? body : {}) as { to?: unknown; subscriberId?: unknown };
     const to = normaliseEmail(b.to);
     if (!to) return c.json(errorBody('bad_address', '"to" must be one valid email address.'), 400);
-    const who = subscriberFor(deps, b.subscriberId);
+    const who = await subscriberFor(deps, b.subscriberId);
     if ('bad' in who) return c.json(errorBody('bad_id', 'subscriberId is a positive whole number.'), 400);
     const r = await sendTestEmail(deps, c.req.param('id'), to, who.subscriber);
-    if (!r.ok) {
-      if (r.reason === 'send_failed') return c.json(errorBody('send_failed', r.message ?? 'The transport refused the message.'), 502);
-      return fail(c, r.reason);
-    }
-    return c.json({ status: 'sent', deliveryId: r.deliveryId, providerId: r.providerId }, 202);
+    if (!r.ok) return fail(c, r.reason);
+    // Sent by the worker like every email; GET /api/deliveries/:id says how it went.
+    return c.json({ status: 'queued', deliveryId: r.deliveryId }, 202);
   });
 
   return app;

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { FUNNEL_STAGES, funnelByDay, type Funnel, type FunnelStage } from '../../subscribers/funnel.js';
 import { BarChart } from './chart.js';
 import { page } from './view.js';
@@ -87,8 +87,8 @@ export function FunnelView({ funnel }: { funnel: Funnel }) {
 }
 
 export function dashboardRoutes(deps: AppDeps) {
-  return new Hono().get('/', (c) => {
-    const funnel = funnelByDay(deps.db, { now: deps.clock.now(), timeZone: deps.config.defaultTimezone });
+  return new Hono().get('/', async (c) => {
+    const funnel = await funnelByDay(deps.stores, { now: deps.clock.now(), timeZone: deps.config.defaultTimezone });
     return page(
       c,
       deps,

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { dashboardRoutes } from './dashboard.js';
 import { STAFF_STYLE_HASH } from './layout.js';
 import { outboxRoutes } from './outbox.js';

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { listOutbox, readOutboxMessage } from '../../mail/outbox-reader.js';
 import { formatTime } from './layout.js';
 import { emailFrameResponse, errorPage, page } from './view.js';

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../../../db/schema.js';
+import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../../../db/types.js';
 import { isSubscriberStatus, MAX_QUERY_LENGTH } from '../../subscribers/directory.js';
 
 /** Query and path values shared by the staff pages and the staff API, read the same way by both. */

@@ -1,14 +1,14 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { sequenceOverview } from '../../nurture/sequence-stats.js';
 import { page } from './view.js';
 
 const pct = (n: number, of: number) => (of === 0 ? '' : ` (${Math.round((n / of) * 100)}%)`);
 
 export function sequenceRoutes(deps: AppDeps) {
-  return new Hono().get('/', (c) => {
-    const rows = sequenceOverview(deps.db);
+  return new Hono().get('/', async (c) => {
+    const rows = await sequenceOverview(deps.stores);
     return page(
       c,
       deps,

@@ -1,12 +1,11 @@
 /** @jsxImportSource hono/jsx */
 import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
-import type { AppDeps } from '../../app.js';
-import { SUBSCRIBER_STATUSES } from '../../../db/schema.js';
-import { listSubscribers, MAX_QUERY_LENGTH, subscriberRecord, type SubscriberPage } from '../../subscribers/directory.js';
+import type { AppDeps } from '../../deps.js';
+import { SUBSCRIBER_STATUSES } from '../../../db/types.js';
+import { listSubscribers, markConverted, MAX_QUERY_LENGTH, subscriberRecord, type SubscriberPage } from '../../subscribers/directory.js';
 import { plannedSends } from '../../nurture/previews.js';
 import { SEQUENCE } from '../../nurture/sequence.js';
-import { markConverted } from '../../subscribers/convert.js';
 import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
 import { subscriberExport, subscribersCsv } from '../../subscribers/export.js';
 import { CsrfInput, formatTime } from './layout.js';
@@ -90,10 +89,10 @@ function SubscriberList({ result, q, status }: { result: SubscriberPage; q?: str
   );
 }
 
-export function subscriberListPage(c: Context, deps: AppDeps) {
+export async function subscriberListPage(c: Context, deps: AppDeps) {
   const query = parseListQuery(c);
   if ('error' in query) return errorPage(c, deps, 400, 'Bad search', query.error);
-  const result = listSubscribers(deps.db, query);
+  const result = await listSubscribers(deps.stores, query);
   return page(
     c,
     deps,
@@ -108,7 +107,7 @@ export function subscriberListPage(c: Context, deps: AppDeps) {
 /** The CSV of every subscriber, streamed as it is read. */
 export function csvResponse(deps: AppDeps): Response {
   const date = new Date(deps.clock.now()).toISOString().slice(0, 10);
-  return new Response(Readable.toWeb(subscribersCsv(deps.db)) as ReadableStream, {
+  return new Response(Readable.toWeb(subscribersCsv(deps.stores)) as ReadableStream, {
     headers: {
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Disposition': `attachment; filename="subscribers-${date}.csv"`,
@@ -117,8 +116,8 @@ export function csvResponse(deps: AppDeps): Response {
   });
 }
 
-export function gdprExportResponse(deps: AppDeps, id: number): Response | null {
-  const data = subscriberExport(deps.db, id, deps.clock.now());
+export async function gdprExportResponse(deps: AppDeps, id: number): Promise<Response | null> {
+  const data = await subscriberExport(deps.stores, id, deps.clock.now());
   if (!data) return null;
   return new Response(JSON.stringify(data, null, 2), {
     headers: {
@@ -148,20 +147,20 @@ export function subscriberRoutes(deps: AppDeps) {
   app.get('/', (c) => subscriberListPage(c, deps));
   app.get('/export.csv', () => csvResponse(deps));
 
-  app.get('/:id/export.json', (c) => {
+  app.get('/:id/export.json', async (c) => {
     const id = parseId(c.req.param('id'));
-    const res = id === null ? null : gdprExportResponse(deps, id);
+    const res = id === null ? null : await gdprExportResponse(deps, id);
     return res ?? errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
   });
 
-  app.get('/:id', (c) => {
+  app.get('/:id', async (c) => {
     const id = parseId(c.req.param('id'));
-    const record = id === null ? null : subscriberRecord(deps.db, id);
+    const record = id === null ? null : await subscriberRecord(deps.stores, id);
     if (!record) return errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
     const s = record.subscriber;
     const tz = s.timezone;
     const token = newCsrfToken(deps);
-    const planned = plannedSends(deps.db, deps.config, s, deps.clock.now());
+    const planned = await plannedSends(deps.stores, deps.config, s, deps.clock.now());
     const notice = c.req.query('done');
     return page(
       c,
@@ -326,9 +325,9 @@ export function subscriberRoutes(deps: AppDeps) {
     );
   });
 
-  app.post('/:id/converted', (c) => {
+  app.post('/:id/converted', async (c) => {
     const id = parseId(c.req.param('id'));
-    const result = id === null ? null : markConverted(deps.db, id, deps.clock);
+    const result = id === null ? null : await markConverted(deps.stores, id, deps.clock.now());
     if (!result || (!result.ok && result.reason === 'not_found')) return errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
     if (!result.ok) return errorPage(c, deps, 409, 'Not converted', 'This subscriber was erased; there is nothing to convert.');
     if (result.changed) deps.logger.info({ subscriberId: id, status: result.subscriber.status }, 'subscriber converted by staff');

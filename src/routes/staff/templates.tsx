@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { normaliseEmail } from '../../mail/address.js';
 import { listTemplates, previewTemplate, sendTestEmail, type Preview, type PreviewFailure } from '../../nurture/previews.js';
 import { getSubscriber } from '../../subscribers/directory.js';
@@ -18,7 +18,7 @@ const FAILURES: Record<PreviewFailure, [404 | 409, string, string]> = {
 async function loadPreview(c: Context, deps: AppDeps): Promise<{ preview: Preview; subscriberId?: number } | Response> {
   const param = parseSubscriberParam(c.req.query('subscriber'));
   if (param === null) return errorPage(c, deps, 400, 'Bad subscriber id', 'A subscriber id is a positive whole number.');
-  const subscriber = param === undefined ? undefined : (getSubscriber(deps.db, param) ?? null);
+  const subscriber = param === undefined ? undefined : ((await getSubscriber(deps.stores, param)) ?? null);
   const result = await previewTemplate(deps, c.req.param('id')!, subscriber);
   if (!result.ok) {
     const [status, title, message] = FAILURES[result.reason];
@@ -133,7 +133,7 @@ export function templateRoutes(deps: AppDeps) {
         </p>
         {sent ? (
           <p class="notice" role="status">
-            Test email sent (delivery #{sent}).
+            Test email queued (delivery #{sent}): the worker sends it within seconds.
           </p>
         ) : null}
         <form class="search" method="get" action={`/staff/templates/${id}`}>
@@ -174,10 +174,9 @@ export function templateRoutes(deps: AppDeps) {
     if (!to) return errorPage(c, deps, 400, 'Not sent', 'Enter one valid email address to send the test to.');
     const param = parseSubscriberParam(typeof body.subscriber === 'string' ? body.subscriber : undefined);
     if (param === null) return errorPage(c, deps, 400, 'Bad subscriber id', 'A subscriber id is a positive whole number.');
-    const subscriber = param === undefined ? undefined : (getSubscriber(deps.db, param) ?? null);
+    const subscriber = param === undefined ? undefined : ((await getSubscriber(deps.stores, param)) ?? null);
     const result = await sendTestEmail(deps, c.req.param('id'), to, subscriber);
     if (!result.ok) {
-      if (result.reason === 'send_failed') return errorPage(c, deps, 502, 'Not sent', `The transport refused the message: ${result.message ?? 'unknown error'}`);
       const [status, title, message] = FAILURES[result.reason];
       return errorPage(c, deps, status, title, message);
     }

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { nextEmail } from '../../nurture/previews.js';
 import { getSubscriber } from '../../subscribers/directory.js';
 import { formatTime } from './layout.js';
@@ -14,7 +14,7 @@ export function timelineRoutes(deps: AppDeps) {
 
   async function load(c: Context) {
     const id = parseId(c.req.param('id'));
-    const s = id === null ? undefined : getSubscriber(deps.db, id);
+    const s = id === null ? undefined : await getSubscriber(deps.stores, id);
     if (!s) return { error: errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.') };
     const next = await nextEmail(deps, s);
     if (!next) return { error: errorPage(c, deps, 404, 'Nothing planned', `Subscriber #${s.id} (${s.status}) has no sequence email planned.`) };

@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { Page, type NavKey } from './layout.js';
 import { csrfToken, EMAIL_FRAME_CSP } from './security.js';
 

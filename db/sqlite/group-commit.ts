@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.js';
+import type { SqliteDb as Db } from './client.js';
 
 type Item = { work: () => unknown; resolve(v: unknown): void; reject(e: unknown): void };
 

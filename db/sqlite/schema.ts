@@ -63,7 +63,9 @@ export const subscribers = sqliteTable(
   ],
 );
 
-export const BATCH_STATUSES = ['ready', 'sent', 'failed'] as const;
+// held: the outcome of an attempt older than the provider's idempotency
+// window is unknown, so repeating it could send twice; staff decide.
+export const BATCH_STATUSES = ['ready', 'sent', 'failed', 'held'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 // One provider request (up to 100 emails). Its payload is persisted before it
@@ -80,6 +82,11 @@ export const batches = sqliteTable(
     leaseOwner: text('lease_owner'),
     leaseExpiresAt: ms('lease_expires_at'),
     attempts: integer('attempts').notNull().default(0),
+    // When the request first left; the provider keeps its idempotency key 24 h from then.
+    firstAttemptAt: ms('first_attempt_at'),
+    // The last attempt's outcome is unknown (it left and no answer was recorded:
+    // a crash, a timeout). Only then is the request repeated byte for byte.
+    inDoubt: integer('in_doubt', { mode: 'boolean' }).notNull().default(false),
     nextAttemptAt: ms('next_attempt_at'),
     lastError: text('last_error'),
     createdAt: ms('created_at').notNull(),
@@ -102,6 +109,8 @@ export const deliveries = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     subscriberId: integer('subscriber_id').references(() => subscribers.id),
     kind: text('kind', { enum: DELIVERY_KINDS }).notNull(),
+    // A staff test send's address (staff, never a subscriber's).
+    toAddress: text('to_address'),
     // Sequence step (1..8); 0 for the confirmation email and tests.
     step: integer('step').notNull().default(0),
     templateId: text('template_id').notNull(),
@@ -129,6 +138,8 @@ export const deliveries = sqliteTable(
     index('deliveries_batch_idx').on(t.batchId),
     index('deliveries_provider_idx').on(t.providerId),
     index('deliveries_step_idx').on(t.step, t.status),
+    // Confirmation and test emails waiting for the worker to claim them.
+    index('deliveries_unbatched_idx').on(t.id).where(sql`${t.batchId} is null and ${t.status} = 'queued'`),
   ],
 );
 

@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import * as schema from './schema.js';
+
+export type SqliteDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+export const SQLITE_MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'migrations', 'sqlite');
+
+/** How long a statement waits for another process's write lock before failing. */
+const BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * Opens (creating if needed) the SQLite database and applies pending
+ * migrations. The server and `npm run worker` may open one file at the same
+ * moment: the busy timeout is set by the constructor, before the first
+ * statement, so even switching to WAL waits rather than failing.
+ */
+export function openSqlite(file: string): SqliteDb {
+  if (file !== ':memory:') {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+    // Created readable by its owner only (the WAL and shm inherit the mode).
+    if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+  }
+  const sqlite = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  // Deleted rows (an erased person, a sent request body) are overwritten, not left in free pages.
+  sqlite.pragma('secure_delete = ON');
+  sqlite.pragma('foreign_keys = ON');
+  const db = drizzle(sqlite, { schema });
+  migrateSqlite(sqlite);
+  return db;
+}
+
+/**
+ * Applies drizzle-kit's migrations in one EXCLUSIVE transaction, reading what
+ * is applied inside it: two processes starting together serialise here, and
+ * the second finds nothing left to do. (drizzle's own migrator reads outside
+ * its transaction, so both would try to create the tables.) Same bookkeeping
+ * table and rows as drizzle's migrator.
+ */
+export function migrateSqlite(sqlite: Database.Database, folder = SQLITE_MIGRATIONS_DIR): void {
+  const migrations = readMigrationFiles({ migrationsFolder: folder });
+  sqlite.exec('BEGIN EXCLUSIVE');
+  try {
+    sqlite.exec('CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)');
+    const last = sqlite.prepare('SELECT created_at AS createdAt FROM "__drizzle_migrations" ORDER BY created_at DESC LIMIT 1').get() as { createdAt: number } | undefined;
+    const record = sqlite.prepare('INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)');
+    for (const m of migrations) {
+      if (last && Number(last.createdAt) >= m.folderMillis) continue;
+      for (const stmt of m.sql) if (stmt.trim()) sqlite.exec(stmt);
+      record.run(m.hash, m.folderMillis);
+    }
+    sqlite.exec('COMMIT');
+  } catch (err) {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    throw err;
+  }
+}

@@ -1,0 +1,43 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { ProviderEventStore } from '../stores.js';
+import type { EventResult, ProviderEventInput } from '../types.js';
+import type { SqliteDb } from './client.js';
+import { deliveries, providerEvents, subscribers } from './schema.js';
+import { suppressIn } from './subscribers.js';
+
+export function sqliteEventStore(db: SqliteDb): ProviderEventStore {
+  /**
+   * The event id (svix-id) is the primary key of provider_events, so a replay
+   * changes nothing. Timestamps on the delivery are set the first time only.
+   */
+  const record = db.$client.transaction((e: ProviderEventInput): EventResult => {
+    const delivery = e.providerId ? db.select({ id: deliveries.id, subscriberId: deliveries.subscriberId }).from(deliveries).where(eq(deliveries.providerId, e.providerId)).get() : undefined;
+    const inserted = db
+      .insert(providerEvents)
+      .values({ id: e.eventId, type: e.type, providerId: e.providerId, deliveryId: delivery?.id ?? null, occurredAt: e.occurredAt, receivedAt: e.receivedAt, detail: JSON.stringify(e.detail) })
+      .onConflictDoNothing()
+      .run();
+    if (inserted.changes === 0) return { outcome: 'duplicate' };
+    if (delivery && e.column) {
+      db.update(deliveries)
+        .set({ [e.column]: e.occurredAt })
+        .where(and(eq(deliveries.id, delivery.id), isNull(deliveries[e.column])))
+        .run();
+    }
+    let subscriberId: number | null = null;
+    if (e.suppress) {
+      // The delivery's subscriber when the event is about one of ours, else the event's own recipients.
+      const own = delivery?.subscriberId != null ? db.select({ emailHash: subscribers.emailHash }).from(subscribers).where(eq(subscribers.id, delivery.subscriberId)).get() : undefined;
+      for (const hash of own ? [own.emailHash] : e.recipientHashes) {
+        const r = suppressIn(db, { emailHash: hash, reason: e.suppress, at: e.occurredAt, detail: { eventId: e.eventId, ...e.detail } });
+        subscriberId ??= r.subscriberId;
+      }
+    }
+    return { outcome: 'recorded', deliveryId: delivery?.id ?? null, suppressed: e.suppress, subscriberId };
+  });
+  return {
+    async record(event) {
+      return record.immediate(event);
+    },
+  };
+}

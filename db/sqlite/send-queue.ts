@@ -1,0 +1,387 @@
+/**
+ * The send queue on SQLite: the due set, claims with leases, batches and
+ * their outcomes. Every write that must be atomic is one IMMEDIATE
+ * transaction, so two workers (or the server and a worker) serialise their
+ * claims; the unique (subscriber, step) index on sequence deliveries is the
+ * last guard.
+ *
+ * A claimed subscriber keeps `next_step` (the step in flight) with
+ * `next_send_at` null: it is off the due set until its batch is settled,
+ * which schedules the following step.
+ */
+import crypto from 'node:crypto';
+import type { SendQueueStore } from '../stores.js';
+import type { BatchItem, Begun, ClaimedBatch, ClaimResult, FreshRequest, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, StepCounts, SubscriberStatus, TestDelivery } from '../types.js';
+import type { SqliteDb } from './client.js';
+import { batches } from './schema.js';
+
+type RawItem = Omit<BatchItem, 'suppressed'> & { suppressed: 0 | 1 };
+
+export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
+  const sql = db.$client;
+
+  const q = {
+    due: sql.prepare<[number, number], { id: number; status: SubscriberStatus; email: string | null; timezone: string; confirmedAt: number | null; nextStep: number; lastSentAt: number | null; suppressed: 0 | 1 }>(`
+      SELECT s.id, s.status, s.email, s.timezone, s.confirmed_at AS confirmedAt, s.next_step AS nextStep,
+             s.last_sequence_sent_at AS lastSentAt,
+             EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed
+      FROM subscribers s
+      WHERE s.next_send_at IS NOT NULL AND s.next_send_at <= ?
+      ORDER BY s.next_send_at
+      LIMIT ?`),
+    newBatch: sql.prepare<[string, string, number, number], { id: number }>(`
+      INSERT INTO batches (status, idempotency_key, lease_owner, lease_expires_at, attempts, created_at)
+      VALUES ('ready', ?, ?, ?, 0, ?) RETURNING id`),
+    deleteBatch: sql.prepare<[number]>('DELETE FROM batches WHERE id = ?'),
+    // A dropped delivery (never sent) may be queued again after a re-subscribe.
+    queueDelivery: sql.prepare<[number, number, string, string, number, number], { id: number }>(`
+      INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, batch_id, created_at)
+      VALUES (?, 'sequence', ?, ?, ?, 'queued', ?, ?)
+      ON CONFLICT (subscriber_id, step) WHERE kind = 'sequence' DO UPDATE SET
+        status = 'queued', batch_id = excluded.batch_id, template_id = excluded.template_id,
+        subject = excluded.subject, error = NULL, created_at = excluded.created_at
+      WHERE deliveries.status = 'dropped'
+      RETURNING id`),
+    existingDelivery: sql.prepare<[number, number], { status: string; sentAt: number | null; createdAt: number }>(`
+      SELECT status, sent_at AS sentAt, created_at AS createdAt FROM deliveries
+      WHERE subscriber_id = ? AND step = ? AND kind = 'sequence'`),
+    inFlight: sql.prepare<[number, number]>('UPDATE subscribers SET next_send_at = NULL, updated_at = ? WHERE id = ?'),
+    reschedule: sql.prepare<[number, number, number]>('UPDATE subscribers SET next_send_at = ?, updated_at = ? WHERE id = ?'),
+    unschedule: sql.prepare<[number, number]>('UPDATE subscribers SET next_step = NULL, next_send_at = NULL, updated_at = ? WHERE id = ?'),
+    suppress: sql.prepare<[number, number, number]>(`
+      UPDATE subscribers SET status = 'suppressed', suppressed_at = ?, suppressed_reason = 'suppression list',
+        next_step = NULL, next_send_at = NULL, updated_at = ? WHERE id = ? AND status IN ('active', 'pending')`),
+    scheduleNext: sql.prepare<[number, number, number, number, number]>(`
+      UPDATE subscribers SET next_step = ?, next_send_at = ?, updated_at = ?
+      WHERE id = ? AND status = 'active' AND next_step = ? AND next_send_at IS NULL`),
+    scheduleNextFromDue: sql.prepare<[number, number, number, number]>(`
+      UPDATE subscribers SET next_step = ?, next_send_at = ?, updated_at = ? WHERE id = ?`),
+    complete: sql.prepare<[number, number, number, number]>(`
+      UPDATE subscribers SET status = 'completed', completed_at = ?, next_step = NULL, next_send_at = NULL, updated_at = ?
+      WHERE id = ? AND status = 'active' AND next_step = ?`),
+    lastSent: sql.prepare<[number, number]>(`
+      UPDATE subscribers SET last_sequence_sent_at = max(coalesce(last_sequence_sent_at, 0), ?) WHERE id = ?`),
+    // A confirmation that finally failed: the person may ask again at once.
+    confirmationFailed: sql.prepare<[number, number]>(`UPDATE subscribers SET confirmation_sent_at = NULL, updated_at = ? WHERE id = ? AND status = 'pending'`),
+    activity: sql.prepare<[number, string, number, string | null]>('INSERT INTO activity (subscriber_id, type, at, detail) VALUES (?, ?, ?, ?)'),
+
+    queued: sql.prepare<[number], { id: number }>(`
+      SELECT id FROM deliveries WHERE batch_id IS NULL AND status = 'queued' ORDER BY id LIMIT ?`),
+    staleBatch: sql.prepare<[number, number], { id: number }>(`
+      SELECT id FROM batches
+      WHERE status = 'ready' AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
+        AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+      ORDER BY id LIMIT 1`),
+    lease: sql.prepare<[string, number, number]>('UPDATE batches SET lease_owner = ?, lease_expires_at = ? WHERE id = ?'),
+    batch: sql.prepare<[number], ClaimedBatch & { inDoubt: 0 | 1; firstAttemptAt: number | null }>(`
+      SELECT id, status, attempts, payload, idempotency_key AS idempotencyKey, lease_owner AS leaseOwner,
+             in_doubt AS inDoubt, first_attempt_at AS firstAttemptAt
+      FROM batches WHERE id = ?`),
+    items: sql.prepare<[number], RawItem>(`
+      SELECT d.id AS deliveryId, d.kind, d.step, d.template_id AS templateId, d.to_address AS toAddress,
+             s.id AS subscriberId, s.email, s.first_name AS firstName,
+             coalesce(s.token_generation, 0) AS tokenGeneration, s.status, coalesce(s.timezone, 'UTC') AS timezone,
+             s.confirmed_at AS confirmedAt,
+             EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed
+      FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
+      WHERE d.batch_id = ? AND d.status = 'queued'
+      ORDER BY d.id`),
+    rendered: sql.prepare<[string | null, string, number]>('UPDATE deliveries SET template_version = coalesce(?, template_version), subject = ? WHERE id = ?'),
+    attempt: sql.prepare<[number, number, number]>(`
+      UPDATE batches SET attempts = attempts + 1, in_doubt = 1, first_attempt_at = coalesce(first_attempt_at, ?), lease_expires_at = ? WHERE id = ?`),
+    // A new body is a new request with a new key: its idempotency window starts now.
+    persistAttempt: sql.prepare<[string, string, number, number, number]>(`
+      UPDATE batches SET payload = ?, idempotency_key = ?, attempts = attempts + 1, in_doubt = 1, first_attempt_at = ?, lease_expires_at = ? WHERE id = ?`),
+    hold: sql.prepare<[string, number]>(`
+      UPDATE batches SET status = 'held', last_error = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?`),
+    knownFailure: sql.prepare<[string, number, string]>('UPDATE batches SET in_doubt = 0, last_error = ? WHERE id = ? AND lease_owner = ?'),
+    dropDelivery: sql.prepare<[string, number]>("UPDATE deliveries SET status = 'dropped', error = ? WHERE id = ?"),
+    sentDelivery: sql.prepare<[string, number, number]>("UPDATE deliveries SET status = 'sent', provider_id = ?, sent_at = ?, error = NULL WHERE id = ?"),
+    failDelivery: sql.prepare<[string, number]>("UPDATE deliveries SET status = 'failed', error = ? WHERE id = ?"),
+    batchDone: sql.prepare<[string, number | null, string | null, number]>(`
+      UPDATE batches SET status = ?, payload = NULL, sent_at = ?, last_error = ?, lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL, in_doubt = 0
+      WHERE id = ?`),
+    release: sql.prepare<[number | null, string | null, number, number, string]>(`
+      UPDATE batches SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = ?, last_error = coalesce(?, last_error),
+        in_doubt = CASE WHEN ? = 1 THEN 0 ELSE in_doubt END
+      WHERE id = ? AND lease_owner = ?`),
+    moveDelivery: sql.prepare<[number, number]>('UPDATE deliveries SET batch_id = ? WHERE id = ?'),
+    newPreparedBatch: sql.prepare<[string, string, string | null, number | null, number], { id: number }>(`
+      INSERT INTO batches (status, idempotency_key, payload, lease_owner, lease_expires_at, attempts, created_at)
+      VALUES ('ready', ?, ?, ?, ?, 0, ?) RETURNING id`),
+    insertTest: sql.prepare<[string, string | null, string, string, number], { id: number }>(`
+      INSERT INTO deliveries (subscriber_id, kind, step, template_id, template_version, subject, to_address, status, created_at)
+      VALUES (NULL, 'test', 0, ?, ?, ?, ?, 'queued', ?) RETURNING id`),
+    held: sql.prepare<[], HeldBatch>(`
+      SELECT b.id, b.created_at AS createdAt, b.first_attempt_at AS firstAttemptAt, b.attempts, b.last_error AS lastError,
+             count(d.id) AS deliveries, coalesce(group_concat(DISTINCT d.kind), '') AS kinds
+      FROM batches b LEFT JOIN deliveries d ON d.batch_id = b.id AND d.status = 'queued'
+      WHERE b.status = 'held' GROUP BY b.id ORDER BY b.id`),
+    resendHeld: sql.prepare<[number]>(`
+      UPDATE batches SET status = 'ready', in_doubt = 0, first_attempt_at = NULL, next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL
+      WHERE id = ? AND status = 'held'`),
+  };
+
+  const tx = <A extends unknown[], R>(fn: (...args: A) => R) => {
+    const t = sql.transaction(fn);
+    return async (...args: A): Promise<R> => t.immediate(...args);
+  };
+
+  function items(batchId: number): BatchItem[] {
+    return q.items.all(batchId).map((r) => ({ ...r, suppressed: r.suppressed === 1 }));
+  }
+
+  /** Moves a subscriber on after `step` went or finally failed at `at`. */
+  function advance(policy: QueuePolicy, sub: { subscriberId: number; timezone: string; confirmedAt: number | null }, step: number, at: number, now: number, fromDue: boolean): boolean {
+    const next = policy.decideAfterSend(sub, step, at);
+    if (next.kind === 'next') {
+      if (fromDue) q.scheduleNextFromDue.run(next.step, next.at, now, sub.subscriberId);
+      else q.scheduleNext.run(next.step, next.at, now, sub.subscriberId, step);
+      return false;
+    }
+    if (q.complete.run(now, now, sub.subscriberId, step).changes > 0) {
+      q.activity.run(sub.subscriberId, 'completed', now, null);
+      return true;
+    }
+    return false;
+  }
+
+  function suppressSubscriber(id: number, now: number) {
+    if (q.suppress.run(now, now, id).changes > 0) q.activity.run(id, 'suppressed', now, JSON.stringify({ reason: 'suppression list' }));
+  }
+
+  /** Settles each outcome: the delivery sent or failed, and what follows for its subscriber. */
+  function settleItems(policy: QueuePolicy, batchId: number, outcomes: ItemOutcome[], now: number) {
+    const byDelivery = new Map(items(batchId).map((i) => [i.deliveryId, i]));
+    let sent = 0;
+    let failed = 0;
+    let completed = 0;
+    for (const o of outcomes) {
+      const item = byDelivery.get(o.deliveryId);
+      if (!item) continue;
+      const ok = o.error === undefined;
+      if (ok) {
+        q.sentDelivery.run(o.providerId ?? '', now, o.deliveryId);
+        sent++;
+      } else {
+        q.failDelivery.run(o.error!, o.deliveryId);
+        failed++;
+      }
+      if (item.subscriberId === null) continue;
+      if (item.kind === 'sequence') {
+        if (ok) q.lastSent.run(now, item.subscriberId);
+        if (advance(policy, { subscriberId: item.subscriberId, timezone: item.timezone, confirmedAt: item.confirmedAt }, item.step, now, now, false)) completed++;
+      } else if (item.kind === 'confirmation') {
+        if (ok) q.activity.run(item.subscriberId, 'confirmation_sent', now, null);
+        else q.confirmationFailed.run(now, item.subscriberId);
+      }
+    }
+    q.batchDone.run(sent > 0 ? 'sent' : 'failed', sent > 0 ? now : null, failed > 0 ? `${failed} of ${outcomes.length} failed` : null, batchId);
+    return { sent, failed, completed };
+  }
+
+  return {
+    claimDue: tx((now: number, limit: number, owner: string, leaseUntil: number, policy: QueuePolicy): ClaimResult => {
+      const rows = q.due.all(now, limit);
+      const result: ClaimResult = { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 };
+      if (rows.length === 0) return result;
+      const batchId = q.newBatch.get(`unprepared-${crypto.randomUUID()}`, owner, leaseUntil, now)!.id;
+      let queued = 0;
+      for (const raw of rows) {
+        const row = { ...raw, suppressed: raw.suppressed === 1 };
+        const action = policy.decideDue(row, now);
+        switch (action.kind) {
+          case 'send': {
+            const inserted = q.queueDelivery.get(row.id, action.step, action.templateId, action.subject, batchId, now);
+            if (inserted) {
+              q.inFlight.run(now, row.id);
+              queued++;
+              break;
+            }
+            // This step already has a delivery: in flight elsewhere, or settled.
+            const existing = q.existingDelivery.get(row.id, action.step)!;
+            if (existing.status === 'queued') q.inFlight.run(now, row.id);
+            else if (advance(policy, { subscriberId: row.id, timezone: row.timezone, confirmedAt: row.confirmedAt }, action.step, existing.sentAt ?? existing.createdAt, now, true)) result.completed++;
+            break;
+          }
+          case 'reschedule':
+            q.reschedule.run(action.at, now, row.id);
+            result.rescheduled++;
+            break;
+          case 'unschedule':
+            q.unschedule.run(now, row.id);
+            result.stopped++;
+            break;
+          case 'suppress':
+            suppressSubscriber(row.id, now);
+            result.stopped++;
+            break;
+          case 'complete':
+            if (q.complete.run(now, now, row.id, row.nextStep).changes > 0) {
+              q.activity.run(row.id, 'completed', now, null);
+              result.completed++;
+            }
+            break;
+        }
+      }
+      if (queued === 0) q.deleteBatch.run(batchId);
+      else result.batchId = batchId;
+      return result;
+    }),
+
+    claimQueued: tx((now: number, limit: number, owner: string, leaseUntil: number): number | null => {
+      const rows = q.queued.all(limit);
+      if (rows.length === 0) return null;
+      const batchId = q.newBatch.get(`unprepared-${crypto.randomUUID()}`, owner, leaseUntil, now)!.id;
+      for (const r of rows) q.moveDelivery.run(batchId, r.id);
+      return batchId;
+    }),
+
+    claimStale: tx((now: number, owner: string, leaseUntil: number): number | null => {
+      const row = q.staleBatch.get(now, now);
+      if (!row) return null;
+      q.lease.run(owner, leaseUntil, row.id);
+      return row.id;
+    }),
+
+    async batch(id) {
+      const b = q.batch.get(id);
+      return b && { id: b.id, status: b.status, attempts: b.attempts, payload: b.payload, idempotencyKey: b.idempotencyKey, leaseOwner: b.leaseOwner };
+    },
+
+    async items(batchId) {
+      return items(batchId);
+    },
+
+    /**
+     * Persists the request and marks an attempt, in one write, just before
+     * the request leaves; renews the lease. `fresh` is a request rendered in
+     * memory that was never persisted (so never sent); without it the
+     * persisted one is used. A payload is written once: SQLite rewrites a
+     * whole row on any update, so saving it and counting the attempt
+     * separately would write it twice.
+     *
+     * What the earlier attempts allow (policy.planAttempt): when none left
+     * or the last failed with an answer, no provider holds the request, so
+     * people who left, were suppressed or erased since are taken out (a new
+     * body, hence a new key). When the last attempt's outcome is unknown the
+     * provider may have accepted it, and only the identical request with the
+     * identical key is recognised as a repeat, so it goes as it is; past the
+     * provider's idempotency window even that could send twice, so the batch
+     * is held for staff.
+     */
+    beginAttempt: tx((batchId: number, owner: string, now: number, leaseUntil: number, fresh: FreshRequest | null, policy: QueuePolicy): Begun => {
+      const batch = q.batch.get(batchId);
+      if (!batch || batch.status !== 'ready' || batch.leaseOwner !== owner) return { kind: 'lost' };
+      if (!fresh && batch.payload === null) return { kind: 'lost' };
+      const plan = policy.planAttempt({ attempts: batch.attempts, inDoubt: batch.inDoubt === 1, firstAttemptAt: batch.firstAttemptAt }, now);
+      if (plan === 'hold') {
+        q.hold.run('outcome unknown past the idempotency window: staff decide', batchId);
+        return { kind: 'held' };
+      }
+      let emails = fresh?.emails ?? (JSON.parse(batch.payload!) as OutgoingEmail[]);
+      let changed = fresh !== null;
+      let dropped = 0;
+      if (plan === 'rebuild') {
+        const drop = new Map<number, string>();
+        const queued = new Set<number>();
+        for (const item of items(batchId)) {
+          queued.add(item.deliveryId);
+          const reason = policy.dropReason(item);
+          if (reason) drop.set(item.deliveryId, reason);
+          if (reason === 'suppressed' && item.subscriberId !== null) suppressSubscriber(item.subscriberId, now);
+          if (reason && item.kind === 'confirmation' && item.subscriberId !== null) q.confirmationFailed.run(now, item.subscriberId);
+        }
+        for (const [id, reason] of drop) q.dropDelivery.run(`dropped: ${reason}`, id);
+        dropped = drop.size;
+        // Also leave out emails whose delivery is no longer queued in this batch (dropped elsewhere).
+        const kept = emails.filter((e) => queued.has(policy.deliveryIdOf(e)) && !drop.has(policy.deliveryIdOf(e)));
+        if (kept.length !== emails.length) {
+          emails = kept;
+          changed = true;
+        }
+        if (emails.length === 0) {
+          q.batchDone.run('failed', null, 'every delivery dropped', batchId);
+          return { kind: 'empty', dropped };
+        }
+      }
+      let idempotencyKey = batch.idempotencyKey;
+      if (changed) {
+        const request = policy.batchRequest(emails);
+        idempotencyKey = request.idempotencyKey;
+        q.persistAttempt.run(request.payload, idempotencyKey, now, leaseUntil, batchId);
+        if (fresh) for (const e of emails) q.rendered.run(fresh.versions.get(policy.deliveryIdOf(e)) ?? null, e.subject, policy.deliveryIdOf(e));
+      } else {
+        q.attempt.run(now, leaseUntil, batchId);
+      }
+      return { kind: 'send', emails, idempotencyKey, dropped };
+    }),
+
+    settle: tx((batchId: number, outcomes: ItemOutcome[], now: number, policy: QueuePolicy) => settleItems(policy, batchId, outcomes, now)),
+
+    split: tx((batchId: number, parts: OutgoingEmail[][], reason: string, owner: string, now: number, leaseUntil: number, policy: QueuePolicy): number[] => {
+      const ids = parts.map((emails) => {
+        const request = policy.batchRequest(emails);
+        const id = q.newPreparedBatch.get(request.idempotencyKey, request.payload, owner, leaseUntil, now)!.id;
+        for (const e of emails) q.moveDelivery.run(id, policy.deliveryIdOf(e));
+        return id;
+      });
+      q.batchDone.run('failed', null, `split: ${reason}`, batchId);
+      return ids;
+    }),
+
+    async release(batchId, owner, retryAt, error, known) {
+      q.release.run(retryAt, error, known ? 1 : 0, batchId, owner);
+    },
+
+    async markKnownFailure(batchId, owner, error) {
+      q.knownFailure.run(error, batchId, owner);
+    },
+
+    async held() {
+      return q.held.all();
+    },
+
+    resolveHeld: tx((batchId: number, decision: 'resend' | 'sent', now: number, policy: QueuePolicy): boolean => {
+      const batch = q.batch.get(batchId);
+      if (!batch || batch.status !== 'held') return false;
+      if (decision === 'resend') return q.resendHeld.run(batchId).changes > 0;
+      // Staff know it arrived (the provider's log shows it): settle it as sent.
+      settleItems(policy, batchId, items(batchId).map((i) => ({ deliveryId: i.deliveryId, providerId: '' })), now);
+      return true;
+    }),
+
+    enqueueTest: tx((test: TestDelivery, now: number, policy: QueuePolicy): number => {
+      const deliveryId = q.insertTest.get(test.templateId, test.templateVersion, test.subject, test.toAddress, now)!.id;
+      const request = policy.batchRequest([policy.tagDelivery(test.email, deliveryId)]);
+      const batchId = q.newPreparedBatch.get(request.idempotencyKey, request.payload, null, null, now)!.id;
+      q.moveDelivery.run(batchId, deliveryId);
+      return deliveryId;
+    }),
+
+    async delivery(id) {
+      return db.$client.prepare('SELECT id, status, provider_id AS providerId, error, sent_at AS sentAt FROM deliveries WHERE id = ?').get(id) as Awaited<ReturnType<SendQueueStore['delivery']>>;
+    },
+
+    async stepCounts() {
+      const out = new Map<number, StepCounts>();
+      const get = (step: number) => {
+        let c = out.get(step);
+        if (!c) out.set(step, (c = { waiting: 0, sent: 0, delivered: 0, opened: 0, clicked: 0 }));
+        return c;
+      };
+      const waiting = sql.prepare(`SELECT next_step AS step, count(*) AS n FROM subscribers WHERE status = 'active' AND next_step IS NOT NULL GROUP BY next_step`).all() as { step: number; n: number }[];
+      for (const r of waiting) get(r.step).waiting = r.n;
+      const sent = sql
+        .prepare(`SELECT step, count(*) AS sent, count(delivered_at) AS delivered, count(opened_at) AS opened, count(clicked_at) AS clicked
+                  FROM deliveries WHERE kind = 'sequence' AND status = 'sent' GROUP BY step`)
+        .all() as ({ step: number } & Omit<StepCounts, 'waiting'>)[];
+      for (const r of sent) Object.assign(get(r.step), { sent: r.sent, delivered: r.delivered, opened: r.opened, clicked: r.clicked });
+      return out;
+    },
+
+    async batches() {
+      return db.select().from(batches).orderBy(batches.id).all();
+    },
+  };
+}

@@ -1,0 +1,374 @@
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne, sql, type SQL } from 'drizzle-orm';
+import type { SubscriberStore } from '../stores.js';
+import type { ActivityType, ConfirmInput, EraseOutcome, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
+import type { SqliteDb } from './client.js';
+import { groupCommit } from './group-commit.js';
+import { activity, batches, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
+
+export const ERASED_MARK = '[erased]';
+
+// Statuses that may still get mail; everything else is already off the list.
+const MAILABLE = ['pending', 'active', 'completed', 'converted'] as const;
+// Statuses that already stop all mail and say more than "converted" would.
+const KEEP_ON_CONVERT: readonly SubscriberStatus[] = ['unsubscribed', 'suppressed'];
+
+/** A LIKE pattern matching `q` as a literal substring (%, _ and \ escaped). */
+export function likeSubstring(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+}
+
+type Writer = Pick<SqliteDb, 'insert' | 'update' | 'select'>;
+
+export function insertActivity(db: Writer, subscriberId: number | null, type: ActivityType, at: number, detail?: Record<string, unknown> | null): void {
+  db.insert(activity)
+    .values({ subscriberId, type, at, detail: detail ? JSON.stringify(detail) : null })
+    .run();
+}
+
+/** Adds the hash to the suppression list and stops the subscriber who has it. Runs inside the caller's transaction. */
+export function suppressIn(db: Writer, input: SuppressInput): { subscriberId: number | null; newlySuppressed: boolean } {
+  const { emailHash, reason, at, detail } = input;
+  db.insert(suppressions).values({ emailHash, reason, createdAt: at }).onConflictDoNothing().run();
+  const sub = db.select({ id: subscribers.id, status: subscribers.status }).from(subscribers).where(eq(subscribers.emailHash, emailHash)).get();
+  if (!sub) return { subscriberId: null, newlySuppressed: false };
+  const newlySuppressed = sub.status !== 'suppressed' && sub.status !== 'erased';
+  if (newlySuppressed) {
+    db.update(subscribers)
+      .set({ status: 'suppressed', suppressedAt: at, suppressedReason: reason, nextStep: null, nextSendAt: null, updatedAt: at })
+      .where(eq(subscribers.id, sub.id))
+      .run();
+  }
+  insertActivity(db, sub.id, reason, at, detail);
+  return { subscriberId: sub.id, newlySuppressed };
+}
+
+/** The personal strings of a subscriber worth scrubbing from free text (one-letter names would scrub everything). */
+function personalStrings(s: Subscriber): string[] {
+  return [s.email, s.firstName, s.signupIp, s.signupUserAgent, s.consentIp, s.consentUserAgent].filter((v): v is string => typeof v === 'string' && v.length >= 2);
+}
+
+function scrub(text: string | null, secrets: string[]): string | null {
+  if (text === null) return null;
+  let out = text;
+  for (const s of secrets) out = out.split(s).join(ERASED_MARK);
+  return out;
+}
+
+export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
+  const sqlite = db.$client;
+  const p = sql.placeholder;
+  // The statements every signup runs, prepared once: building SQL per request costs more than running it.
+  const q = {
+    byHash: db.select().from(subscribers).where(eq(subscribers.emailHash, p('hash'))).prepare(),
+    suppression: db.select({ reason: suppressions.reason }).from(suppressions).where(eq(suppressions.emailHash, p('hash'))).prepare(),
+    insertPending: db
+      .insert(subscribers)
+      .values({
+        email: p('email'),
+        emailHash: p('hash'),
+        firstName: p('firstName'),
+        timezone: p('timezone'),
+        status: 'pending',
+        source: p('source'),
+        signupIp: p('ip'),
+        signupUserAgent: p('userAgent'),
+        createdAt: p('now'),
+        updatedAt: p('now'),
+        confirmationSentAt: p('now'),
+      })
+      .returning({ id: subscribers.id })
+      .prepare(),
+    insertActivity: db
+      .insert(activity)
+      .values({ subscriberId: p('subscriberId'), type: p('type'), at: p('at'), detail: p('detail') })
+      .prepare(),
+    queueConfirmation: db
+      .insert(deliveries)
+      .values({ subscriberId: p('subscriberId'), kind: 'confirmation', step: 0, templateId: 'confirmation', subject: '(confirmation email)', status: 'queued', createdAt: p('now') })
+      .returning({ id: deliveries.id })
+      .prepare(),
+  };
+
+  /** The signup's writes, synchronous: one unit inside a group commit. */
+  function recordSignup(r: SignupRecord, decide: Parameters<SubscriberStore['signup']>[1]) {
+    const existing = q.byHash.get({ hash: r.emailHash });
+    const suppressed = q.suppression.get({ hash: r.emailHash }) !== undefined;
+    const action = decide(existing, suppressed);
+    const fields = { email: r.email, firstName: r.firstName, timezone: r.timezone, source: r.source, signupIp: r.ip, signupUserAgent: r.userAgent, updatedAt: r.now };
+    let id: number | null = null;
+    let send = false;
+    if (action.kind === 'create') {
+      id = q.insertPending.get({ ...fields, hash: r.emailHash, ip: r.ip, userAgent: r.userAgent, now: r.now })!.id;
+      q.insertActivity.run({ subscriberId: id, type: 'signup', at: r.now, detail: JSON.stringify({ source: r.source }) });
+      send = true;
+    } else if (action.kind === 'resend') {
+      // Same links as before (same generation); the details typed this time win.
+      db.update(subscribers).set({ ...fields, confirmationSentAt: r.now }).where(eq(subscribers.id, existing!.id)).run();
+      id = existing!.id;
+      send = true;
+    } else if (action.kind === 'reopen') {
+      db.update(subscribers)
+        .set({ ...fields, status: 'pending', tokenGeneration: existing!.tokenGeneration + 1, ...(action.send ? { confirmationSentAt: r.now } : {}) })
+        .where(eq(subscribers.id, existing!.id))
+        .run();
+      id = existing!.id;
+      insertActivity(db, id, 'signup', r.now, { source: r.source, resubscribe: true });
+      send = action.send;
+    }
+    if (id === null || !send) return { action, confirmationDeliveryId: null };
+    return { action, confirmationDeliveryId: q.queueConfirmation.get({ subscriberId: id, now: r.now })!.id };
+  }
+
+  const byId = (id: number) => db.select().from(subscribers).where(eq(subscribers.id, id)).get();
+
+  const confirm = sqlite.transaction((id: number, input: ConfirmInput): Subscriber | undefined => {
+    const s = byId(id);
+    if (!s || s.status !== 'pending') return undefined;
+    const sent = db
+      .select({ step: deliveries.step })
+      .from(deliveries)
+      .where(and(eq(deliveries.subscriberId, id), eq(deliveries.kind, 'sequence'), ne(deliveries.status, 'dropped')))
+      .all()
+      .map((r) => r.step);
+    const nextStep = input.firstStep(sent);
+    const { now, consent } = input;
+    const row = db
+      .update(subscribers)
+      .set({
+        status: nextStep === null ? 'completed' : 'active',
+        confirmedAt: now,
+        consentText: consent.text,
+        consentVersion: consent.version,
+        consentIp: consent.ip,
+        consentUserAgent: consent.userAgent,
+        consentSource: s.source ?? 'signup-form',
+        nextStep,
+        nextSendAt: nextStep === null ? null : now,
+        updatedAt: now,
+      })
+      .where(and(eq(subscribers.id, id), eq(subscribers.status, 'pending')))
+      .returning()
+      .get();
+    if (row) insertActivity(db, id, 'confirmed', now, { consentVersion: consent.version, nextStep });
+    return row;
+  });
+
+  const unsubscribe = sqlite.transaction((id: number, now: number, detail: Record<string, unknown>) => {
+    const row = db
+      .update(subscribers)
+      .set({ status: 'unsubscribed', unsubscribedAt: now, nextStep: null, nextSendAt: null, updatedAt: now })
+      .where(and(eq(subscribers.id, id), inArray(subscribers.status, [...MAILABLE])))
+      .returning()
+      .get();
+    if (row) insertActivity(db, id, 'unsubscribed', now, detail);
+    return row;
+  });
+
+  const markConverted = sqlite.transaction((id: number, now: number) => {
+    const sub = db.select({ id: subscribers.id, status: subscribers.status, convertedAt: subscribers.convertedAt }).from(subscribers).where(eq(subscribers.id, id)).get();
+    if (!sub) return { ok: false as const, reason: 'not_found' as const };
+    if (sub.status === 'erased') return { ok: false as const, reason: 'erased' as const };
+    if (sub.convertedAt !== null) return { ok: true as const, changed: false, subscriber: { id: sub.id, status: sub.status, convertedAt: sub.convertedAt } };
+    const status: SubscriberStatus = KEEP_ON_CONVERT.includes(sub.status) ? sub.status : 'converted';
+    db.update(subscribers).set({ status, convertedAt: now, nextStep: null, nextSendAt: null, updatedAt: now }).where(eq(subscribers.id, sub.id)).run();
+    insertActivity(db, sub.id, 'converted', now, { previousStatus: sub.status });
+    return { ok: true as const, changed: true, subscriber: { id: sub.id, status, convertedAt: now } };
+  });
+
+  const suppress = sqlite.transaction((input: SuppressInput) => suppressIn(db, input));
+
+  /**
+   * Removes the subscriber's personal data everywhere the database keeps it
+   * and keeps only what stops us from mailing them again: the keyed hash of
+   * the address in `suppressions` (reason 'erased'). Deliveries stay (for the
+   * numbers) without personal data; a never attempted batch is rewritten
+   * without them. IMMEDIATE, so it serialises with the worker's claims.
+   */
+  const erase = sqlite.transaction((id: number, now: number, without: WithoutRecipient): EraseOutcome | null => {
+    const s = byId(id);
+    if (!s) return null;
+    if (s.status === 'erased') return { id, email: null, alreadyErased: true, withdrawnFromBatches: 0 };
+    const secrets = personalStrings(s);
+    db.insert(suppressions).values({ emailHash: s.emailHash, reason: 'erased', createdAt: now }).onConflictDoUpdate({ target: suppressions.emailHash, set: { reason: 'erased' } }).run();
+
+    const dels = db.select().from(deliveries).where(eq(deliveries.subscriberId, id)).all();
+    // Out of every batch whose request may be rebuilt (never attempted, or
+    // its last attempt failed with an answer): no provider holds it, so a new
+    // body and key are safe. Their deliveries stay queued and the worker drops
+    // them before the next attempt (no address any more). A batch whose last
+    // attempt is in doubt is repeated byte for byte (exactly once) and its
+    // payload is cleared as soon as it settles.
+    const batchIds = [...new Set(dels.filter((d) => d.status === 'queued').map((d) => d.batchId).filter((b): b is number => b !== null))];
+    let withdrawn = 0;
+    if (batchIds.length && s.email) {
+      const open = db
+        .select()
+        .from(batches)
+        .where(and(inArray(batches.id, batchIds), eq(batches.status, 'ready'), eq(batches.inDoubt, false)))
+        .all();
+      for (const b of open) {
+        if (b.payload === null) continue;
+        const rewritten = without(b.payload, s.email);
+        if (rewritten?.payload === b.payload) continue;
+        db.update(batches)
+          .set(rewritten ? { payload: rewritten.payload, idempotencyKey: rewritten.idempotencyKey } : { payload: null })
+          .where(eq(batches.id, b.id))
+          .run();
+        withdrawn++;
+      }
+    }
+    for (const d of dels) {
+      const subject = scrub(d.subject, secrets)!;
+      const error = scrub(d.error, secrets);
+      if (subject !== d.subject || error !== d.error) db.update(deliveries).set({ subject, error }).where(eq(deliveries.id, d.id)).run();
+    }
+    // Webhook payloads carry the address, and click events the reader's IP and user agent.
+    if (dels.length) db.update(providerEvents).set({ detail: null }).where(inArray(providerEvents.deliveryId, dels.map((d) => d.id))).run();
+    if (s.email) {
+      db.update(providerEvents).set({ detail: null }).where(sql`${providerEvents.detail} like ${likeSubstring(s.email)} escape '\\'`).run();
+      db.update(activity)
+        .set({ detail: null })
+        .where(and(isNull(activity.subscriberId), sql`${activity.detail} like ${likeSubstring(s.email)} escape '\\'`))
+        .run();
+    }
+    db.update(activity).set({ detail: null }).where(eq(activity.subscriberId, id)).run();
+    db.update(subscribers)
+      .set({
+        email: null,
+        // The hash moves to `suppressions` only, so this row no longer links to the address.
+        emailHash: `erased:${id}`,
+        firstName: null,
+        signupIp: null,
+        signupUserAgent: null,
+        consentIp: null,
+        consentUserAgent: null,
+        status: 'erased',
+        erasedAt: now,
+        nextStep: null,
+        nextSendAt: null,
+        updatedAt: now,
+      })
+      .where(eq(subscribers.id, id))
+      .run();
+    insertActivity(db, id, 'erased', now);
+    return { id, email: s.email, alreadyErased: false, withdrawnFromBatches: withdrawn };
+  });
+
+  return {
+    async byId(id) {
+      return byId(id);
+    },
+    async signup(record, decide) {
+      return groupCommit(db).run(() => recordSignup(record, decide));
+    },
+    async confirm(id, input) {
+      return confirm.immediate(id, input);
+    },
+    async unsubscribe(id, now, detail) {
+      return unsubscribe.immediate(id, now, detail);
+    },
+    async markConverted(id, now) {
+      return markConverted.immediate(id, now);
+    },
+    async suppress(input) {
+      return suppress.immediate(input);
+    },
+    async erase(id, now, without) {
+      const outcome = erase.immediate(id, now, without);
+      // The old row versions sit in the WAL until a checkpoint copies the
+      // (overwritten) pages back; truncating it leaves no copy to read.
+      if (outcome && !outcome.alreadyErased) sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      return outcome;
+    },
+    async list(query: SubscriberQuery) {
+      const conds: SQL[] = [];
+      // Addresses are stored normalised (domain lower-cased); LIKE is case-insensitive for ASCII.
+      const text = query.q?.trim();
+      if (text) conds.push(sql`${subscribers.email} like ${likeSubstring(text)} escape '\\'`);
+      if (query.status) conds.push(eq(subscribers.status, query.status));
+      const where = conds.length ? and(...conds) : undefined;
+      const total = db.select({ n: count() }).from(subscribers).where(where).get()!.n;
+      const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));
+      const page = Math.min(Math.max(1, Math.floor(query.page ?? 1)), pageCount);
+      const items = db
+        .select({
+          id: subscribers.id,
+          email: subscribers.email,
+          firstName: subscribers.firstName,
+          status: subscribers.status,
+          timezone: subscribers.timezone,
+          createdAt: subscribers.createdAt,
+          confirmedAt: subscribers.confirmedAt,
+          nextStep: subscribers.nextStep,
+          nextSendAt: subscribers.nextSendAt,
+        })
+        .from(subscribers)
+        .where(where)
+        .orderBy(desc(subscribers.createdAt), desc(subscribers.id))
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .all();
+      const statusCounts = Object.fromEntries(SUBSCRIBER_STATUSES.map((s) => [s, 0])) as Record<SubscriberStatus, number>;
+      for (const r of db.select({ status: subscribers.status, n: count() }).from(subscribers).groupBy(subscribers.status).all()) statusCounts[r.status] = r.n;
+      const all = Object.values(statusCounts).reduce((a, b) => a + b, 0);
+      return { items, page, pageSize: PAGE_SIZE, total, pageCount, statusCounts, all };
+    },
+    async record(id) {
+      const subscriber = byId(id);
+      if (!subscriber) return null;
+      const dels = db.select().from(deliveries).where(eq(deliveries.subscriberId, id)).orderBy(asc(deliveries.createdAt), asc(deliveries.id)).all();
+      const events = dels.length
+        ? db.select().from(providerEvents).where(inArray(providerEvents.deliveryId, dels.map((d) => d.id))).orderBy(asc(providerEvents.occurredAt)).all()
+        : [];
+      const byDelivery = new Map<number, typeof events>();
+      for (const e of events) {
+        const list = byDelivery.get(e.deliveryId!) ?? [];
+        list.push(e);
+        byDelivery.set(e.deliveryId!, list);
+      }
+      return {
+        subscriber,
+        deliveries: dels.map((d) => ({ ...d, events: byDelivery.get(d.id) ?? [] })),
+        activity: db.select().from(activity).where(eq(activity.subscriberId, id)).orderBy(asc(activity.at), asc(activity.id)).all(),
+        suppression: db.select().from(suppressions).where(eq(suppressions.emailHash, subscriber.emailHash)).get() ?? null,
+      };
+    },
+    async *all(chunk = 500) {
+      let after = 0;
+      for (;;) {
+        const rows = db.select().from(subscribers).where(gt(subscribers.id, after)).orderBy(asc(subscribers.id)).limit(chunk).all();
+        yield* rows;
+        if (rows.length < chunk) return;
+        after = rows[rows.length - 1]!.id;
+      }
+    },
+    async lastSequenceSent(id) {
+      const last = db
+        .select({ step: deliveries.step, sentAt: deliveries.sentAt })
+        .from(deliveries)
+        .where(and(eq(deliveries.subscriberId, id), eq(deliveries.kind, 'sequence'), eq(deliveries.status, 'sent'), isNotNull(deliveries.sentAt)))
+        .orderBy(desc(deliveries.step))
+        .limit(1)
+        .get();
+      return last?.sentAt ? { step: last.step, sentAt: last.sentAt } : null;
+    },
+    async activityCounts(types, ranges) {
+      // One small grouped query per range and per type, each answered from the (type, at) index alone.
+      const out = ranges.map((r) => {
+        const counts: Record<string, number> = {};
+        const rows = db
+          .select({ type: activity.type, n: count() })
+          .from(activity)
+          .where(and(inArray(activity.type, [...types]), gte(activity.at, r.start), lt(activity.at, r.end)))
+          .groupBy(activity.type)
+          .all();
+        for (const row of rows) counts[row.type] = row.n;
+        return counts;
+      });
+      const allTime: Record<string, number> = {};
+      for (const type of types) allTime[type] = db.select({ n: count() }).from(activity).where(eq(activity.type, type)).get()!.n;
+      return { ranges: out, allTime };
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * The storage boundary: every query the product runs, grouped by what it
+ * keeps, as async interfaces. One implementation per engine (db/sqlite/...);
+ * the same contract tests run against each. Decisions come in as arguments
+ * (see QueuePolicy, DecideSignup): the stores apply them atomically.
+ */
+import type {
+  ActivityCounts,
+  ActivityType,
+  Batch,
+  BatchItem,
+  Begun,
+  ClaimedBatch,
+  ClaimResult,
+  ConfirmInput,
+  ConvertResult,
+  DecideSignup,
+  DeliveryState,
+  EraseOutcome,
+  EventResult,
+  FreshRequest,
+  HeldBatch,
+  ItemOutcome,
+  OutgoingEmail,
+  ProviderEventInput,
+  QueuePolicy,
+  SettleSummary,
+  SignupOutcome,
+  SignupRecord,
+  StepCounts,
+  Subscriber,
+  SubscriberPage,
+  SubscriberQuery,
+  SubscriberRecord,
+  SuppressInput,
+  TestDelivery,
+  WithoutRecipient,
+} from './types.js';
+
+export interface SubscriberStore {
+  byId(id: number): Promise<Subscriber | undefined>;
+  /** Records a signup as `decide` says, queuing the confirmation email in the same transaction. */
+  signup(record: SignupRecord, decide: DecideSignup): Promise<SignupOutcome>;
+  /** Confirms a pending subscriber (consent recorded, first step scheduled now); undefined when no longer pending. */
+  confirm(id: number, input: ConfirmInput): Promise<Subscriber | undefined>;
+  /** Stops all mail; undefined when the subscriber was not mailable. */
+  unsubscribe(id: number, now: number, detail: Record<string, unknown>): Promise<Subscriber | undefined>;
+  markConverted(id: number, now: number): Promise<ConvertResult>;
+  suppress(input: SuppressInput): Promise<{ subscriberId: number | null; newlySuppressed: boolean }>;
+  /** GDPR erasure: nothing personal left readable in the database afterwards. */
+  erase(id: number, now: number, withoutRecipient: WithoutRecipient): Promise<EraseOutcome | null>;
+  list(query: SubscriberQuery): Promise<SubscriberPage>;
+  /** Everything stored about one subscriber. */
+  record(id: number): Promise<SubscriberRecord | null>;
+  /** Every subscriber in id order, read in chunks (never the whole table in memory). */
+  all(chunk?: number): AsyncIterable<Subscriber>;
+  /** The last sequence email that went to a subscriber. */
+  lastSequenceSent(id: number): Promise<{ step: number; sentAt: number } | null>;
+  /** Activity per type, in each range and over all time. */
+  activityCounts(types: readonly ActivityType[], ranges: readonly { start: number; end: number }[]): Promise<ActivityCounts>;
+}
+
+export interface SendQueueStore {
+  /** Claims up to `limit` due subscribers into one new batch, applying the policy to each due row. */
+  claimDue(now: number, limit: number, owner: string, leaseUntil: number, policy: QueuePolicy): Promise<ClaimResult>;
+  /** Claims queued confirmation and test emails (oldest first) into one new batch. */
+  claimQueued(now: number, limit: number, owner: string, leaseUntil: number): Promise<number | null>;
+  /** Takes over one unfinished batch whose lease expired or whose retry time came. */
+  claimStale(now: number, owner: string, leaseUntil: number): Promise<number | null>;
+  batch(id: number): Promise<ClaimedBatch | undefined>;
+  items(batchId: number): Promise<BatchItem[]>;
+  /** Persists the request with its attempt, just before it leaves (see the SQLite implementation). */
+  beginAttempt(batchId: number, owner: string, now: number, leaseUntil: number, fresh: FreshRequest | null, policy: QueuePolicy): Promise<Begun>;
+  settle(batchId: number, outcomes: ItemOutcome[], now: number, policy: QueuePolicy): Promise<SettleSummary>;
+  /** Replaces a batch refused as a whole by new ones (nothing of it was sent). */
+  split(batchId: number, parts: OutgoingEmail[][], reason: string, owner: string, now: number, leaseUntil: number, policy: QueuePolicy): Promise<number[]>;
+  /**
+   * Gives the batch up for a later attempt. `known`: the attempt failed with
+   * an answer (nothing was sent), so the next attempt may rebuild it.
+   */
+  release(batchId: number, owner: string, retryAt: number | null, error: string | null, known: boolean): Promise<void>;
+  /** Marks the last attempt as failed with an answer, keeping the lease. */
+  markKnownFailure(batchId: number, owner: string, error: string): Promise<void>;
+  held(): Promise<HeldBatch[]>;
+  /** Staff's decision on a held batch: send it again as a new request, or count it as sent. */
+  resolveHeld(batchId: number, decision: 'resend' | 'sent', now: number, policy: QueuePolicy): Promise<boolean>;
+  /** Queues a staff test email, rendered already, as a prepared batch. */
+  enqueueTest(test: TestDelivery, now: number, policy: QueuePolicy): Promise<number>;
+  delivery(id: number): Promise<DeliveryState | undefined>;
+  /** Per sequence step: active subscribers waiting for it, and its deliveries by outcome. */
+  stepCounts(): Promise<Map<number, StepCounts>>;
+  /** Batches by status, for tests and health. */
+  batches(): Promise<Batch[]>;
+}
+
+export interface ProviderEventStore {
+  /** Records one verified provider event; a replayed event id changes nothing. */
+  record(event: ProviderEventInput): Promise<EventResult>;
+}
+
+export interface SettingsStore {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, now: number): Promise<void>;
+}
+
+export type Stores = {
+  engine: 'sqlite' | 'postgres';
+  subscribers: SubscriberStore;
+  sendQueue: SendQueueStore;
+  events: ProviderEventStore;
+  settings: SettingsStore;
+  /** True when the database answers. */
+  check(): Promise<boolean>;
+  close(): Promise<void>;
+};

@@ -1,0 +1,222 @@
+/**
+ * The rows and values the stores take and give, the same for every engine.
+ * Services and routes import these; they never see a schema or a driver.
+ */
+import type { activity, batches, deliveries, providerEvents, subscribers, suppressions } from './sqlite/schema.js';
+
+export {
+  ACTIVITY_TYPES,
+  BATCH_STATUSES,
+  DELIVERY_KINDS,
+  DELIVERY_STATUSES,
+  SUBSCRIBER_STATUSES,
+  type ActivityType,
+  type BatchStatus,
+  type DeliveryKind,
+  type DeliveryStatus,
+  type SubscriberStatus,
+} from './sqlite/schema.js';
+import type { ActivityType, DeliveryKind, SubscriberStatus } from './sqlite/schema.js';
+
+export type Subscriber = typeof subscribers.$inferSelect;
+export type Delivery = typeof deliveries.$inferSelect;
+export type Batch = typeof batches.$inferSelect;
+export type ProviderEventRow = typeof providerEvents.$inferSelect;
+export type ActivityRow = typeof activity.$inferSelect;
+export type Suppression = typeof suppressions.$inferSelect;
+
+/** One outgoing message as every transport and the persisted batch payload hold it. */
+export type OutgoingEmail = {
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers?: Record<string, string>;
+  tags?: { name: string; value: string }[];
+};
+
+// ---------------------------------------------------------------------------
+// Subscribers
+
+export type SignupSource = 'signup-form' | 'api' | 'import';
+
+/** What a signup does, by the address's state (decided in src/, applied by the store). */
+export type SignupAction =
+  | { kind: 'create' } // new address: pending, confirmation sent
+  | { kind: 'resend' } // still pending, last confirmation long enough ago
+  | { kind: 'reopen'; send: boolean } // unsubscribed: pending again, new links, fresh double opt-in
+  | { kind: 'none'; reason: 'recently_sent' | 'already_subscribed' | 'suppressed' };
+
+export type SignupRecord = {
+  email: string;
+  emailHash: string;
+  firstName: string | null;
+  timezone: string;
+  source: SignupSource;
+  ip: string | null;
+  userAgent: string | null;
+  now: number;
+};
+
+export type DecideSignup = (existing: Pick<Subscriber, 'status' | 'confirmationSentAt'> | undefined, suppressed: boolean) => SignupAction;
+
+/** The decision, and the confirmation email queued with it (a delivery row the worker sends). */
+export type SignupOutcome = { action: SignupAction; confirmationDeliveryId: number | null };
+
+export type ConsentRecord = { text: string; version: string; ip: string | null; userAgent: string | null };
+
+export type ConfirmInput = {
+  now: number;
+  consent: ConsentRecord;
+  /** The step to send first, given the steps already delivered (null: none left). */
+  firstStep: (deliveredSteps: number[]) => number | null;
+};
+
+export type ConvertResult =
+  | { ok: true; changed: boolean; subscriber: { id: number; status: SubscriberStatus; convertedAt: number } }
+  | { ok: false; reason: 'not_found' | 'erased' };
+
+export type SuppressionReason = 'bounced' | 'complained' | 'suppressed';
+export type SuppressInput = { emailHash: string; reason: SuppressionReason; at: number; detail?: Record<string, unknown> };
+
+/** withdrawnFromBatches: unsent batches whose request no longer holds their email. */
+export type EraseOutcome = { id: number; email: string | null; alreadyErased: boolean; withdrawnFromBatches: number };
+
+/** A persisted, never attempted request rewritten without one address (null: nothing left to send). */
+export type WithoutRecipient = (payload: string, email: string) => { payload: string; idempotencyKey: string } | null;
+
+export const PAGE_SIZE = 50;
+export type SubscriberQuery = { q?: string; status?: SubscriberStatus; page?: number };
+export type SubscriberListItem = Pick<Subscriber, 'id' | 'email' | 'firstName' | 'status' | 'timezone' | 'createdAt' | 'confirmedAt' | 'nextStep' | 'nextSendAt'>;
+export type SubscriberPage = {
+  items: SubscriberListItem[];
+  page: number;
+  pageSize: number;
+  total: number;
+  pageCount: number;
+  statusCounts: Record<SubscriberStatus, number>;
+  all: number;
+};
+
+export type DeliveryWithEvents = Delivery & { events: ProviderEventRow[] };
+export type SubscriberRecord = { subscriber: Subscriber; deliveries: DeliveryWithEvents[]; activity: ActivityRow[]; suppression: Suppression | null };
+
+/** Per activity type, how many in each [start, end) range, and over all time. */
+export type ActivityCounts = { ranges: Record<string, number>[]; allTime: Record<string, number> };
+
+// ---------------------------------------------------------------------------
+// The send queue
+
+/** A subscriber whose next step is due, as the worker reads it. */
+export type DueRow = {
+  id: number;
+  status: SubscriberStatus;
+  email: string | null;
+  suppressed: boolean;
+  timezone: string;
+  confirmedAt: number | null;
+  nextStep: number;
+  lastSentAt: number | null;
+};
+
+export type DueAction =
+  | { kind: 'send'; step: number; templateId: string; subject: string }
+  /** Not yet: outside the window, or too soon after the last email. */
+  | { kind: 'reschedule'; at: number }
+  /** Nothing to send any more (not active, no address): clear the schedule. */
+  | { kind: 'unschedule' }
+  /** The address is on the suppression list: never mail it. */
+  | { kind: 'suppress' }
+  /** The step is past the end of the sequence. */
+  | { kind: 'complete' };
+
+export type AfterSend = { kind: 'next'; step: number; at: number } | { kind: 'complete' };
+
+/** A queued delivery with what is needed to render and address it. */
+export type BatchItem = {
+  deliveryId: number;
+  kind: DeliveryKind;
+  step: number;
+  templateId: string;
+  toAddress: string | null;
+  subscriberId: number | null;
+  email: string | null;
+  firstName: string | null;
+  tokenGeneration: number;
+  status: SubscriberStatus | null;
+  suppressed: boolean;
+  timezone: string;
+  confirmedAt: number | null;
+};
+
+/** What may happen to a batch's next attempt, from what its earlier attempts left. */
+export type AttemptPlan = 'rebuild' | 'replay' | 'hold';
+
+/**
+ * The decisions the queue applies inside its transactions. They live in
+ * src/nurture (pure functions of rows and time); the store knows no schedule.
+ */
+export type QueuePolicy = {
+  decideDue(row: DueRow, now: number): DueAction;
+  decideAfterSend(sub: { confirmedAt: number | null; timezone: string }, step: number, at: number): AfterSend;
+  /** Why a queued delivery must not go any more, or null when it may. */
+  dropReason(item: BatchItem): string | null;
+  planAttempt(batch: { attempts: number; inDoubt: boolean; firstAttemptAt: number | null }, now: number): AttemptPlan;
+  /** The request body and idempotency key of a list of emails. */
+  batchRequest(emails: OutgoingEmail[]): { payload: string; idempotencyKey: string };
+  deliveryIdOf(email: OutgoingEmail): number;
+  /** The email marked with the delivery it belongs to (how a provider's answer and events find it). */
+  tagDelivery(email: OutgoingEmail, deliveryId: number): OutgoingEmail;
+};
+
+export type ClaimedBatch = { id: number; status: string; attempts: number; payload: string | null; idempotencyKey: string; leaseOwner: string | null };
+
+/** Per email of a sent batch: its provider id, or the permanent error that failed it. */
+export type ItemOutcome = { deliveryId: number; providerId?: string; error?: string };
+
+export type ClaimResult = { batchId: number | null; due: number; rescheduled: number; completed: number; stopped: number };
+
+/** A request rendered in memory that was never persisted, and each delivery's template version. */
+export type FreshRequest = { emails: OutgoingEmail[]; versions: Map<number, string> };
+
+export type Begun =
+  | { kind: 'send'; emails: OutgoingEmail[]; idempotencyKey: string; dropped: number }
+  /** Someone else holds the batch now, or it is settled. */
+  | { kind: 'lost' }
+  /** Every delivery was dropped: nothing to send. */
+  | { kind: 'empty'; dropped: number }
+  /** Outcome unknown past the idempotency window: held for staff. */
+  | { kind: 'held' };
+
+export type SettleSummary = { sent: number; failed: number; completed: number };
+
+export type HeldBatch = { id: number; createdAt: number; firstAttemptAt: number | null; attempts: number; lastError: string | null; deliveries: number; kinds: string };
+
+export type StepCounts = { waiting: number; sent: number; delivered: number; opened: number; clicked: number };
+
+export type TestDelivery = { templateId: string; templateVersion: string; subject: string; toAddress: string; email: OutgoingEmail };
+
+export type DeliveryState = Pick<Delivery, 'id' | 'status' | 'providerId' | 'error' | 'sentAt'>;
+
+// ---------------------------------------------------------------------------
+// Provider events
+
+export type DeliveryEventColumn = 'deliveredAt' | 'delayedAt' | 'openedAt' | 'clickedAt' | 'bouncedAt' | 'complainedAt';
+
+export type ProviderEventInput = {
+  eventId: string;
+  type: string;
+  providerId: string | null;
+  occurredAt: number;
+  receivedAt: number;
+  detail: Record<string, unknown>;
+  column: DeliveryEventColumn | null;
+  suppress: SuppressionReason | null;
+  /** The event's own recipients, hashed: used when no delivery of ours matches. */
+  recipientHashes: string[];
+};
+
+export type EventResult =
+  | { outcome: 'duplicate' }
+  | { outcome: 'recorded'; deliveryId: number | null; suppressed: SuppressionReason | null; subscriberId: number | null };

@@ -1,0 +1,25 @@
+import type { Stores } from '../db/stores.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { Transport } from './mail/transport.js';
+import type { RateLimit } from './routes/rate-limit.js';
+
+/**
+ * Everything the app needs from outside; injected so tests control each
+ * part. Its own module, so routes never import the file that mounts them.
+ */
+export type AppDeps = {
+  stores: Stores;
+  config: Config;
+  clock: Clock;
+  /** Read by pages that show what the transport keeps (the outbox) and by erase. */
+  transport: Pick<Transport, 'name'>;
+  logger: Logger;
+  /** Asks the worker to run a tick soon (a confirmation or email 1 is waiting). */
+  worker?: { kick(): void };
+  /** POST /subscribe per client address; default 10 a minute. */
+  subscribeRateLimit?: RateLimit;
+};
+
+export type AppEnv = { Variables: { requestId: string } };
