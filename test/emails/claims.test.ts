@@ -82,6 +82,14 @@ describe('rendered emails make none of the forbidden claims', () => {
   let samples: Sample[];
   beforeAll(async () => {
     samples = [...(await renderAll()), ...(await renderAll({ firstName: undefined }))];
+    // Every paragraph a reader can get: each reader type, every crisis block, the consult and reply lines.
+    for (const reader of ['supporter', 'professional']) {
+      for (const timezone of ['Europe/London', 'Asia/Tokyo']) {
+        samples.push(
+          ...(await renderAll({ reader, timezone, bookingUrl: 'https://clinic.example.org/book', replyTo: 'team@example.org', preferencesUrl: 'http://localhost:3000/p/x', privacyContact: 'privacy@example.org' })),
+        );
+      }
+    }
   });
 
   it('in html, plain text, subject and preheader', () => {
