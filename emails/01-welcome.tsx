@@ -1,29 +1,23 @@
-import { EmailLayout, kickerFor } from './_components/layout';
-import { Greeting, H2, List, Note, P, SignOff } from './_components/parts';
+import { SequenceLayout } from './_components/layout';
+import { ForReader, Greeting, H2, KETAMINE_NOT_FOR_PTSD, KETAMINE_RISKS, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts';
 import { sampleProps, type SequenceEmailProps } from './_components/props';
+import { readerOrDefault } from './_components/types';
 
 export const subject = "Welcome: what MDMA-assisted therapy is (and isn't)";
-export const preheader = 'A medicine given with therapy, in a clinic, with two therapists. Here is what the next three weeks bring.';
+export const preheader = 'How MDMA is given with therapy in research trials, and what the next three weeks of emails bring.';
 
-export default function WelcomeEmail({ firstName, publicUrl, unsubscribeUrl, postalAddress }: SequenceEmailProps) {
+export default function WelcomeEmail(props: SequenceEmailProps) {
+  const reader = readerOrDefault(props.reader);
   return (
-    <EmailLayout
-      title={subject}
-      heading="What MDMA-assisted therapy is, and what it isn't"
-      preheader={preheader}
-      kicker={kickerFor(1)}
-      publicUrl={publicUrl}
-      unsubscribeUrl={unsubscribeUrl}
-      postalAddress={postalAddress}
-    >
-      <Greeting firstName={firstName} />
+    <SequenceLayout step={1} subject={subject} heading="What MDMA-assisted therapy is, and what it isn't" preheader={preheader} props={props}>
+      <Greeting firstName={props.firstName} />
       <P>
         Thank you for signing up. Over the next three weeks we will send you eight short emails about MDMA-assisted therapy
         for PTSD. We will tell you what the research shows, and say plainly where it stops.
       </P>
       <P>
         A word about us: we are a mental-health clinic that offers ketamine-assisted therapy. We do not offer MDMA therapy. We
-        wrote this series because many people ask us about it.
+        wrote this series because many people ask us about it. {KETAMINE_NOT_FOR_PTSD} {KETAMINE_RISKS} Email 5 says more.
       </P>
 
       <H2>What MDMA is</H2>
@@ -55,6 +49,11 @@ export default function WelcomeEmail({ firstName, publicUrl, unsubscribeUrl, pos
         will explain why in email 4.
       </Note>
 
+      <ForReader reader={reader} only="supporter">
+        Thank you for learning about this for someone you care about. You can share what you read, but let them set the pace.
+        Caring for someone with PTSD is hard, so make room for your own rest and support too.
+      </ForReader>
+
       <H2>What this series covers</H2>
       <P>One email every few days, in the morning:</P>
       <List
@@ -71,8 +70,10 @@ export default function WelcomeEmail({ firstName, publicUrl, unsubscribeUrl, pos
         ]}
       />
       <P>You can stop at any time with the unsubscribe link at the bottom of every email.</P>
+      <ReplyInvite replyTo={props.replyTo} />
       <SignOff />
-    </EmailLayout>
+      <Sources ids={['fdaAdvisoryCommittee', 'clinicalTrialsSearch']} />
+    </SequenceLayout>
   );
 }
 

@@ -1,22 +1,16 @@
-import { EmailLayout, kickerFor } from './_components/layout';
-import { Greeting, H2, List, Note, P, SignOff } from './_components/parts';
+import { SequenceLayout } from './_components/layout';
+import { ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts';
 import { sampleProps, type SequenceEmailProps } from './_components/props';
+import { readerOrDefault } from './_components/types';
 
 export const subject = 'How the research treatment works';
-export const preheader = 'Preparation, three long medicine sessions and integration, with two therapists the whole way.';
+export const preheader = 'How the research trials ran: preparation, three long medicine sessions and integration, with two therapists.';
 
-export default function HowTheTreatmentWorksEmail({ firstName, publicUrl, unsubscribeUrl, postalAddress }: SequenceEmailProps) {
+export default function HowTheTreatmentWorksEmail(props: SequenceEmailProps) {
+  const reader = readerOrDefault(props.reader);
   return (
-    <EmailLayout
-      title={subject}
-      heading="How the research treatment works"
-      preheader={preheader}
-      kicker={kickerFor(2)}
-      publicUrl={publicUrl}
-      unsubscribeUrl={unsubscribeUrl}
-      postalAddress={postalAddress}
-    >
-      <Greeting firstName={firstName} />
+    <SequenceLayout step={2} subject={subject} heading="How the research treatment works" preheader={preheader} props={props}>
+      <Greeting firstName={props.firstName} />
       <P>
         Last time we covered what MDMA is. Today we look at what the treatment was like for people in the research trials. The
         trials followed a set plan, called a protocol, from MAPS and Lykos Therapeutics, the groups behind the research.
@@ -44,16 +38,25 @@ export default function HowTheTreatmentWorksEmail({ firstName, publicUrl, unsubs
 
       <H2>Two therapists, and trust</H2>
       <P>
-        Two therapists work with you through the program. The therapy matters as much as the drug. The trust between
-        you and your therapists has a name in research: the therapeutic alliance. It is built in the preparation sessions, and
-        it is part of the method, not an extra.
+        Two therapists work with you through the program. The therapy matters as much as the drug. The trust between you and
+        your therapists has a name in research: the therapeutic alliance. It is built in the preparation sessions, and it is
+        part of the method, not an extra.
       </P>
       <Note>
-        MDMA-assisted therapy is a program of many sessions over a few months. It is not a pill to take on your own.
+        MDMA-assisted therapy is a program of many sessions over a few months. It is not a pill to take on your own. In the
+        United States it is only given inside clinical trials.
       </Note>
+
+      <ForReader reader={reader} only="supporter">
+        If someone you care about joins a trial, ask the study team how you can help, and what the days after a long session
+        may be like. Being there to listen, without pushing them to share, is often the best help. Look after your own rest too.
+      </ForReader>
+
       <P>Next time: what the two large trials found, with the exact numbers and their limits.</P>
+      <ReplyInvite replyTo={props.replyTo} />
       <SignOff />
-    </EmailLayout>
+      <Sources ids={['mapp1']}>The first trial report describes this protocol in full.</Sources>
+    </SequenceLayout>
   );
 }
 

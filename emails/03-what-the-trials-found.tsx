@@ -1,22 +1,16 @@
-import { Figures, Greeting, H2, List, Note, P, SignOff, Sources } from './_components/parts';
-import { EmailLayout, kickerFor } from './_components/layout';
+import { SequenceLayout } from './_components/layout';
+import { Figures, ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts';
 import { sampleProps, type SequenceEmailProps } from './_components/props';
+import { readerOrDefault } from './_components/types';
 
 export const subject = 'What the trials found';
 export const preheader = 'The two large MDMA trials for PTSD in exact numbers, and what they cannot tell us yet.';
 
-export default function WhatTheTrialsFoundEmail({ firstName, publicUrl, unsubscribeUrl, postalAddress }: SequenceEmailProps) {
+export default function WhatTheTrialsFoundEmail(props: SequenceEmailProps) {
+  const reader = readerOrDefault(props.reader);
   return (
-    <EmailLayout
-      title={subject}
-      heading="What the trials found"
-      preheader={preheader}
-      kicker={kickerFor(3)}
-      publicUrl={publicUrl}
-      unsubscribeUrl={unsubscribeUrl}
-      postalAddress={postalAddress}
-    >
-      <Greeting firstName={firstName} />
+    <SequenceLayout step={3} subject={subject} heading="What the trials found" preheader={preheader} props={props}>
+      <Greeting firstName={props.firstName} />
       <P>
         MDMA-assisted therapy for PTSD was tested in two Phase 3 trials. Phase 3 is the last and largest stage of testing of a
         new treatment. Both trials were called MAPP, and both had the same design.
@@ -33,7 +27,7 @@ export default function WhatTheTrialsFoundEmail({ firstName, publicUrl, unsubscr
         32% no longer met PTSD criteria.
       </P>
       <Figures
-        caption="MAPP1 results"
+        caption="MAPP1 results, about 2 months after treatment"
         head={['MAPP1: 90 participants', 'No longer met PTSD criteria']}
         rows={[
           ['MDMA plus therapy', '67%'],
@@ -73,6 +67,8 @@ export default function WhatTheTrialsFoundEmail({ firstName, publicUrl, unsubscr
         items={[
           'They were small: 90 and 104 participants.',
           'They were hard to blind. MDMA has strong effects, so most participants guessed which group they were in. That can shape the results.',
+          'Many participants had taken MDMA before the trials, so some may have known what to expect.',
+          'The way side effects were recorded has been questioned.',
           'Follow-up was short, so we know little about how long the benefits last.',
           'Participants were carefully selected. Many people with PTSD would not have qualified, for example because of some heart conditions or other mental-health conditions.',
         ]}
@@ -81,11 +77,21 @@ export default function WhatTheTrialsFoundEmail({ firstName, publicUrl, unsubscr
         These results are promising, and they are also limited. That is one reason the story with the FDA is not simple. It is
         the topic of our next email.
       </P>
+
+      <ForReader reader={reader} only="supporter">
+        These numbers describe groups, not any one person. If someone you care about feels hopeful, you can help them ask a
+        clinician what the results mean for them. It is normal to feel hope and worry at once; talk to someone you trust about it.
+      </ForReader>
+      <ForReader reader={reader} only="professional">
+        Both papers are open to read at the links below, with their full methods, outcome measures and exclusion criteria.
+        Screening left out people with some heart conditions, high blood pressure that was not under control, pregnancy and
+        some psychiatric histories, so many of your patients would not have been eligible.
+      </ForReader>
+
+      <ReplyInvite replyTo={props.replyTo} />
       <SignOff />
-      <Sources>
-        Sources: Mitchell et al., Nature Medicine, 2021 (MAPP1). Mitchell et al., Nature Medicine, 2023 (MAPP2).
-      </Sources>
-    </EmailLayout>
+      <Sources ids={['mapp1', 'mapp2']} />
+    </SequenceLayout>
   );
 }
 

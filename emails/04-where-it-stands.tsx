@@ -1,22 +1,16 @@
-import { EmailLayout, kickerFor } from './_components/layout';
-import { Greeting, H2, List, Note, P, SignOff, Sources } from './_components/parts';
+import { SequenceLayout } from './_components/layout';
+import { ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts';
 import { sampleProps, type SequenceEmailProps } from './_components/props';
+import { readerOrDefault } from './_components/types';
 
 export const subject = 'Where MDMA therapy stands: the FDA and the world';
 export const preheader = 'In the US it is available only in clinical trials. Here are the dates that explain why.';
 
-export default function WhereItStandsEmail({ firstName, publicUrl, unsubscribeUrl, postalAddress }: SequenceEmailProps) {
+export default function WhereItStandsEmail(props: SequenceEmailProps) {
+  const reader = readerOrDefault(props.reader);
   return (
-    <EmailLayout
-      title={subject}
-      heading="Where it stands: the FDA and the world"
-      preheader={preheader}
-      kicker={kickerFor(4)}
-      publicUrl={publicUrl}
-      unsubscribeUrl={unsubscribeUrl}
-      postalAddress={postalAddress}
-    >
-      <Greeting firstName={firstName} />
+    <SequenceLayout step={4} subject={subject} heading="Where it stands: the FDA and the world" preheader={preheader} props={props}>
+      <Greeting firstName={props.firstName} />
       <P>
         News stories about MDMA therapy can be confusing, and some are out of date. Here is the short answer, then the record
         with its dates.
@@ -38,14 +32,36 @@ export default function WhereItStandsEmail({ firstName, publicUrl, unsubscribeUr
           </>,
           <>
             <strong>August 9, 2024:</strong> the FDA declined to approve it. It sent a "complete response letter" and asked for
-            another Phase 3 trial. In the same month, a journal retracted three earlier Phase 2 papers over concerns about how
-            the protocol was followed at one study site.
+            another Phase 3 trial.
+          </>,
+          <>
+            <strong>August 10, 2024:</strong> the journal Psychopharmacology retracted three earlier Phase 2 papers on MDMA-assisted
+            therapy. It cited protocol violations amounting to unethical conduct at one study site, and competing interests that
+            the authors had not disclosed.
           </>,
           <>
             <strong>September 2025:</strong> the FDA published that letter.
           </>,
         ]}
       />
+
+      <H2>What the advisory committee was worried about</H2>
+      <P>At the June 4, 2024 meeting, the concerns raised were:</P>
+      <List
+        items={[
+          'Most participants could tell which group they were in, so their expectations may have shaped the results.',
+          'Many participants had used MDMA before.',
+          'Effects such as euphoria were not fully recorded. That matters for judging the risk of misuse.',
+          'Effects on the heart, such as higher blood pressure and heart rate, needed more study.',
+          'Nobody knows yet how long the benefit lasts.',
+        ]}
+      />
+
+      <H2>No other way in, for now</H2>
+      <P>
+        The US also had a small expanded-access program for MDMA therapy, authorised in 2019. It is now closed. Clinical trials
+        remain the only route in the United States.
+      </P>
 
       <H2>Around the world</H2>
       <P>
@@ -59,13 +75,25 @@ export default function WhereItStandsEmail({ firstName, publicUrl, unsubscribeUr
         explains how to look for one. If anyone offers you MDMA therapy outside a trial, it is not the treatment that was
         studied.
       </P>
-      <P>Next time: how MDMA and ketamine differ, including where each stands with the FDA.</P>
+
+      <ForReader reader={reader} only="supporter">
+        If someone you care about is hoping for MDMA therapy, the plain facts can help: in the US, it is only given in trials.
+        You can help them ask a clinician about the treatments with good evidence today. Hope that has to wait is hard; be
+        gentle with them and with yourself.
+      </ForReader>
+      <ForReader reader={reader} only="professional">
+        The FDA's briefing documents, the questions put to the committee and the votes are on the meeting page linked below.
+        The FDA's letter, published in September 2025, sets out what it asked the sponsor to study next.
+      </ForReader>
+
+      <P>Next time: how MDMA and ketamine differ, including the risks of each and where each stands with the FDA.</P>
+      <ReplyInvite replyTo={props.replyTo} />
       <SignOff />
-      <Sources>
-        Sources: announcements and letters of the US Food and Drug Administration (FDA); Australia's Therapeutic Goods
-        Administration (TGA).
+      <Sources ids={['fdaAdvisoryCommittee', 'tgaDecision']}>
+        Also: the FDA's complete response letter (published September 2025) and the retraction notices in Psychopharmacology
+        (August 2024).
       </Sources>
-    </EmailLayout>
+    </SequenceLayout>
   );
 }
 

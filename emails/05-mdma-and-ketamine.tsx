@@ -1,58 +1,107 @@
-import { EmailLayout, kickerFor } from './_components/layout';
-import { Figures, Greeting, H2, Note, P, SignOff, Sources } from './_components/parts';
+import { SequenceLayout } from './_components/layout';
+import {
+  A,
+  CLINIC_SUPERVISION,
+  ConsultButton,
+  Figures,
+  ForReader,
+  Greeting,
+  H2,
+  KETAMINE_NOT_FOR_PTSD,
+  KETAMINE_RISKS,
+  List,
+  Note,
+  P,
+  ReplyInvite,
+  SignOff,
+  Sources,
+} from './_components/parts';
 import { sampleProps, type SequenceEmailProps } from './_components/props';
+import { SOURCES } from './_components/sources';
+import { readerOrDefault } from './_components/types';
 
 export const subject = 'MDMA and ketamine: how they differ';
-export const preheader = 'How each one works, how long a session takes, where each stands with the FDA, and what "off-label" means.';
+export const preheader = 'How MDMA, tested in research trials, and ketamine differ: how each feels, session length, risks and FDA status.';
 
-export default function MdmaAndKetamineEmail({ firstName, publicUrl, unsubscribeUrl, postalAddress }: SequenceEmailProps) {
+export default function MdmaAndKetamineEmail(props: SequenceEmailProps) {
+  const reader = readerOrDefault(props.reader);
   return (
-    <EmailLayout
-      title={subject}
-      heading="MDMA and ketamine: how they differ"
-      preheader={preheader}
-      kicker={kickerFor(5)}
-      publicUrl={publicUrl}
-      unsubscribeUrl={unsubscribeUrl}
-      postalAddress={postalAddress}
-    >
-      <Greeting firstName={firstName} />
+    <SequenceLayout step={5} subject={subject} heading="MDMA and ketamine: how they differ" preheader={preheader} props={props}>
+      <Greeting firstName={props.firstName} />
       <P>
         Our clinic offers ketamine-assisted therapy, so people often ask us how it compares with MDMA-assisted therapy. Here is
-        a plain comparison.
+        a plain comparison, risks included.
       </P>
 
-      <H2>How they work</H2>
+      <H2>How they work, and how they feel</H2>
       <P>
         MDMA makes the brain release more serotonin, dopamine and norepinephrine, and it raises oxytocin. Ketamine works in a
         different way: it acts quickly on glutamate, through what are called NMDA receptors.
       </P>
+      <P>
+        They also feel different. Ketamine tends to make people feel detached from their body or their surroundings. This is
+        called dissociation. MDMA tends to bring a sense of emotional closeness and openness, which is why it is called an
+        empathogen. That is one reason the MDMA research method leans on trust with the therapists.
+      </P>
 
       <H2>How long a session takes</H2>
-      <P>
-        In the MDMA trials, each medicine session lasted about 8 hours. Ketamine sessions are shorter, about 1 to 2 hours.
-      </P>
+      <P>In the MDMA trials, each medicine session lasted about 8 hours. Ketamine sessions are shorter, about 1 to 2 hours.</P>
       <Figures
-        caption="MDMA and ketamine compared"
-        head={['', 'Session length']}
+        caption="Session length: MDMA and ketamine compared"
+        head={['Medicine', 'Session length']}
         rows={[
           ['MDMA (in trials)', 'about 8 hours'],
-          ['Ketamine', 'about 1-2 hours'],
+          ['Ketamine', 'about 1 to 2 hours'],
         ]}
       />
 
-      <H2>Where each stands with the FDA</H2>
+      <H2>Where ketamine stands with the FDA</H2>
       <P>
-        Ketamine has been FDA-approved as an anesthetic since 1970. Esketamine, a nasal spray sold as Spravato, was approved in
-        2019 for treatment-resistant depression. In 2020 its use was extended to depressive symptoms in adults with suicidal
-        thoughts, and in 2025 to use on its own, as monotherapy. Spravato is given only in certified settings, under a safety
-        program called REMS.
+        Ketamine given by injection, into a vein or a muscle, has been FDA-approved as an anesthetic since 1970. No ketamine
+        taken by mouth is FDA-approved for any use. Ketamine taken by mouth is usually made by a compounding pharmacy.
       </P>
+      <P>Esketamine is one form of ketamine. It is sold as a nasal spray called Spravato. Its FDA approvals are:</P>
+      <List
+        items={[
+          <>
+            <strong>2019:</strong> Spravato was approved for treatment-resistant depression in adults, together with an oral
+            antidepressant.
+          </>,
+          <>
+            <strong>2020:</strong> Spravato was approved for depressive symptoms in adults with major depressive disorder with
+            acute suicidal thoughts or behaviour, also together with an oral antidepressant.
+          </>,
+          <>
+            <strong>2025:</strong> Spravato was approved on its own, as monotherapy, for treatment-resistant depression.
+          </>,
+        ]}
+      />
+      <P>Spravato is given only in certified settings, under a safety program called REMS.</P>
       <Note>
         <strong>Our ketamine is used off-label.</strong> Racemic ketamine, the kind our clinic offers by mouth, is not
         FDA-approved for any psychiatric condition. "Off-label" means a doctor prescribes a medicine for a use that the FDA has
-        not approved. Ask us about what this means before you decide on any treatment.
+        not approved. {KETAMINE_NOT_FOR_PTSD}
       </Note>
+
+      <H2>The FDA's warning about compounded ketamine</H2>
+      <P>
+        On October 10, 2023, the FDA{' '}
+        <A href={SOURCES.fdaKetamineWarning.url}>warned patients and clinicians about compounded ketamine</A>, including forms
+        taken by mouth, for mental-health conditions. It said:
+      </P>
+      <List
+        items={[
+          'Ketamine is not FDA-approved for any psychiatric disorder.',
+          'The FDA does not check compounded products for safety, effectiveness or quality.',
+          'Using ketamine at home, with no one monitoring you, adds risk.',
+        ]}
+      />
+      <P>{CLINIC_SUPERVISION}</P>
+
+      <H2>The risks of ketamine</H2>
+      <P>{KETAMINE_RISKS}</P>
+
+      <H2>Where MDMA stands</H2>
       <P>
         MDMA-assisted therapy is not approved by the FDA for any use. In the United States, it is available only inside
         clinical trials.
@@ -63,12 +112,19 @@ export default function MdmaAndKetamineEmail({ firstName, publicUrl, unsubscribe
         Ketamine can be an option today for some people with depression. MDMA is not an option today outside a clinical trial
         in the United States. Whether either one fits you is a question for a qualified clinician who knows your history.
       </P>
+      <ConsultButton bookingUrl={props.bookingUrl} />
+
+      <ForReader reader={reader} only="supporter">
+        If you are helping someone think about ketamine, you could ask the clinician together: what are the risks for this
+        person, how will they be watched during sessions, and what else could help? You can offer to go with them, if they want
+        you there.
+      </ForReader>
+
       <P>Next time: the side effects of MDMA, and who should not take part in a trial.</P>
+      <ReplyInvite replyTo={props.replyTo} />
       <SignOff />
-      <Sources>
-        Sources: US Food and Drug Administration (FDA) records for ketamine and for esketamine (Spravato).
-      </Sources>
-    </EmailLayout>
+      <Sources ids={['fdaKetamineWarning']}>Also: the FDA prescribing information for ketamine and for Spravato.</Sources>
+    </SequenceLayout>
   );
 }
 

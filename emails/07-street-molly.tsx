@@ -1,22 +1,16 @@
-import { EmailLayout, kickerFor } from './_components/layout';
-import { Greeting, H2, List, Note, P, SignOff } from './_components/parts';
+import { SequenceLayout } from './_components/layout';
+import { ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff } from './_components/parts';
 import { sampleProps, type SequenceEmailProps } from './_components/props';
+import { readerOrDefault } from './_components/types';
 
 export const subject = 'Why street Molly is not therapy';
 export const preheader = 'What is sold as Molly or ecstasy is often something else, and the care around it is missing.';
 
-export default function StreetMollyEmail({ firstName, publicUrl, unsubscribeUrl, postalAddress }: SequenceEmailProps) {
+export default function StreetMollyEmail(props: SequenceEmailProps) {
+  const reader = readerOrDefault(props.reader);
   return (
-    <EmailLayout
-      title={subject}
-      heading="Why street Molly is not therapy"
-      preheader={preheader}
-      kicker={kickerFor(7)}
-      publicUrl={publicUrl}
-      unsubscribeUrl={unsubscribeUrl}
-      postalAddress={postalAddress}
-    >
-      <Greeting firstName={firstName} />
+    <SequenceLayout step={7} subject={subject} heading="Why street Molly is not therapy" preheader={preheader} props={props} substanceUse>
+      <Greeting firstName={props.firstName} />
       <P>
         After reading about the trials, some people wonder about trying MDMA on their own. That is an understandable thought
         when you are hurting. Here is why it is not the same thing, and why it can be dangerous.
@@ -42,12 +36,19 @@ export default function StreetMollyEmail({ firstName, publicUrl, unsubscribeUrl,
 
       <H2>If you already use drugs</H2>
       <P>
-        You can talk to a clinician about it without being judged. Honest information helps them keep you safe. If you ever feel
-        unsafe, the crisis line at the bottom of this email is open all day and night.
+        You can talk to a clinician about it without being judged. Honest information helps them care for you well. If you
+        ever feel unsafe, use the help lines at the bottom of this email.
       </P>
-      <P>Next time, in our last email: practical next steps, including treatments that work for PTSD today.</P>
+
+      <ForReader reader={reader} only="supporter">
+        If someone you love is thinking about street MDMA, listen first and try not to shame them. Share what you have learned,
+        and suggest they talk with a clinician. Worry for someone is heavy, so find support for yourself too.
+      </ForReader>
+
+      <P>Next time, in our last email: practical next steps, including treatments with strong evidence for PTSD today.</P>
+      <ReplyInvite replyTo={props.replyTo} />
       <SignOff />
-    </EmailLayout>
+    </SequenceLayout>
   );
 }
 

@@ -1,31 +1,41 @@
-import { EmailLayout, kickerFor } from './_components/layout';
-import { A, Greeting, H2, List, Note, P, SignOff } from './_components/parts';
+import { SequenceLayout } from './_components/layout';
+import {
+  A,
+  CLINIC_SUPERVISION,
+  ConsultButton,
+  ForReader,
+  Greeting,
+  H2,
+  KETAMINE_NOT_FOR_PTSD,
+  KETAMINE_RISKS,
+  List,
+  P,
+  ReplyInvite,
+  SignOff,
+  Sources,
+} from './_components/parts';
 import { sampleProps, type SequenceEmailProps } from './_components/props';
+import { SOURCES } from './_components/sources';
+import { readerOrDefault } from './_components/types';
 
 export const subject = 'Your next steps';
-export const preheader = 'How to look for a trial, treatments for PTSD you can get today, and where to find help.';
+export const preheader = 'How to search for a trial, the PTSD treatments with strong evidence today, and where to find help.';
 
-export const CLINICAL_TRIALS_URL = 'https://clinicaltrials.gov/';
-
-export default function NextStepsEmail({ firstName, publicUrl, unsubscribeUrl, postalAddress }: SequenceEmailProps) {
+export default function NextStepsEmail(props: SequenceEmailProps) {
+  const reader = readerOrDefault(props.reader);
   return (
-    <EmailLayout
-      title={subject}
-      heading="Your next steps"
-      preheader={preheader}
-      kicker={kickerFor(8)}
-      publicUrl={publicUrl}
-      unsubscribeUrl={unsubscribeUrl}
-      postalAddress={postalAddress}
-    >
-      <Greeting firstName={firstName} />
+    <SequenceLayout step={8} subject={subject} heading="Your next steps" preheader={preheader} props={props}>
+      <Greeting firstName={props.firstName} />
       <P>This is the last email in the series. Thank you for reading. Here are some practical next steps.</P>
 
       <H2>If you want to join a clinical trial</H2>
       <P>
-        Search <A href={CLINICAL_TRIALS_URL}>ClinicalTrials.gov</A>, the US public list of clinical studies. Search for "MDMA"
-        and "PTSD" and choose studies that are recruiting. Each listing says who can take part and who to contact. Talk with
-        your own clinician before you apply.
+        ClinicalTrials.gov is the US public list of clinical studies. This link opens its{' '}
+        <A href={SOURCES.clinicalTrialsSearch.url}>list of MDMA trials for PTSD that are recruiting</A>. Each listing says who
+        can take part and who to contact. Talk with your own clinician before you apply.
+      </P>
+      <P>
+        The small US expanded-access program for MDMA therapy is closed, so in the United States trials are the only route.
       </P>
 
       <H2>Treatments with strong evidence for PTSD today</H2>
@@ -46,26 +56,37 @@ export default function NextStepsEmail({ firstName, publicUrl, unsubscribeUrl, p
           </>,
         ]}
       />
-      <P>Ask a qualified clinician which one fits you.</P>
+      <P>
+        Two medicines have FDA approval for PTSD: sertraline and paroxetine. Both are antidepressants of the SSRI type. Ask a
+        qualified clinician which treatment fits you.
+      </P>
 
       <H2>If you need help now</H2>
-      <P>
-        In the US, call or text 988 at any time. Veterans can dial 988 then press 1, or text 838255. In an emergency, call 911.
-      </P>
+      <P>The crisis lines at the bottom of this email are there for you.</P>
 
-      <H2>Talk with us</H2>
+      <H2>About our clinic</H2>
       <P>
-        Our clinic offers ketamine-assisted therapy. It can be an option today for some people with depression. The ketamine we
-        offer by mouth is used off-label: it is not FDA-approved for any psychiatric condition.
+        Our clinic offers ketamine-assisted therapy. It can be an option today for some people with depression.{' '}
+        {KETAMINE_NOT_FOR_PTSD} The ketamine we offer by mouth is used off-label: it is not FDA-approved for any psychiatric
+        condition. In October 2023 the FDA{' '}
+        <A href={SOURCES.fdaKetamineWarning.url}>warned about compounded ketamine</A>, including forms taken by mouth.
       </P>
-      <Note>
-        If you would like a consult with our ketamine program, reply to this email and our team will get in touch.
-      </Note>
+      <P>{KETAMINE_RISKS}</P>
+      <P>{CLINIC_SUPERVISION}</P>
+      <ConsultButton bookingUrl={props.bookingUrl} />
+
+      <ForReader reader={reader} only="supporter">
+        You can help someone look for a trial or a trauma-focused therapist, and go with them to appointments if they want.
+        Caring for someone with PTSD is hard work, and support for you matters too.
+      </ForReader>
+
       <P>
-        If someone you know might find this series useful, they can sign up at <A href={publicUrl}>{publicUrl}</A>.
+        If someone you know might find this series useful, they can sign up at <A href={props.publicUrl}>{props.publicUrl}</A>.
       </P>
+      <ReplyInvite replyTo={props.replyTo} />
       <SignOff />
-    </EmailLayout>
+      <Sources ids={['clinicalTrialsSearch', 'fdaKetamineWarning']} />
+    </SequenceLayout>
   );
 }
 

@@ -1,21 +1,24 @@
 import { Button, Link, Text } from '@react-email/components';
+import { crisisRegion } from './_components/crisis-lines';
 import { EmailLayout } from './_components/layout';
 import { Greeting, P } from './_components/parts';
-import { sampleProps } from './_components/props';
-import { styles } from './_components/theme';
+import { sampleProps, type ReaderPlace } from './_components/props';
+import { dm, styles } from './_components/theme';
 
-export type ConfirmationEmailProps = {
+export type ConfirmationEmailProps = ReaderPlace & {
   firstName?: string;
   confirmUrl: string;
   unsubscribeUrl: string;
   postalAddress: string;
+  /** PRIVACY_CONTACT, printed in the footer when set. */
+  privacyContact?: string;
 };
 
 export const confirmationSubject = 'Please confirm your subscription';
 export const subject = confirmationSubject;
-export const preheader = 'One click to start your eight emails on MDMA-assisted therapy research.';
+export const preheader = 'Confirm your address to start eight short emails about MDMA-assisted therapy research.';
 
-export default function ConfirmationEmail({ firstName, confirmUrl, unsubscribeUrl, postalAddress }: ConfirmationEmailProps) {
+export default function ConfirmationEmail({ firstName, confirmUrl, unsubscribeUrl, postalAddress, privacyContact, ...place }: ConfirmationEmailProps) {
   return (
     <EmailLayout
       title={confirmationSubject}
@@ -23,20 +26,22 @@ export default function ConfirmationEmail({ firstName, confirmUrl, unsubscribeUr
       preheader={preheader}
       unsubscribeUrl={unsubscribeUrl}
       postalAddress={postalAddress}
+      privacyContact={privacyContact}
+      crisis={crisisRegion(place)}
     >
       <Greeting firstName={firstName} />
       <P>
         Thank you for signing up. Confirm your address to start receiving eight short emails about MDMA-assisted therapy for
-        PTSD, one every few days over about three weeks.
+        PTSD, one every few days over about three weeks. The button opens a page where you confirm.
       </P>
-      <Button href={confirmUrl} style={styles.button}>
+      <Button href={confirmUrl} style={styles.button} className={dm.button}>
         Confirm my subscription
       </Button>
       {/* Left out of the plain text, which already prints the link after the button. */}
-      <Text style={styles.small} data-skip-in-text="true">
+      <Text style={styles.small} className={dm.muted} data-skip-in-text="true">
         If the button does not work, copy this link into your browser:
         <br />
-        <Link href={confirmUrl} style={styles.urlLink}>
+        <Link href={confirmUrl} style={styles.urlLink} className={dm.link}>
           {confirmUrl}
         </Link>
       </Text>
@@ -50,4 +55,5 @@ ConfirmationEmail.PreviewProps = {
   confirmUrl: 'http://localhost:3000/confirm/sample-token',
   unsubscribeUrl: sampleProps.unsubscribeUrl,
   postalAddress: sampleProps.postalAddress,
+  timezone: sampleProps.timezone,
 } satisfies ConfirmationEmailProps;

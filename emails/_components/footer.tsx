@@ -1,42 +1,109 @@
 import { Hr, Link, Text } from '@react-email/components';
-import { Box } from './parts';
-import { styles } from './theme';
+import { CRISIS_LINES, SAMHSA_HELPLINE, type CrisisRegion } from './crisis-lines';
+import { A, Box } from './parts';
+import type { FooterSettings } from './props';
+import { FIND_A_HELPLINE_URL } from './sources';
+import { dm, styles } from './theme';
 
 export const NOT_MEDICAL_ADVICE = 'This email is for education and is not medical advice. Talk to a qualified clinician about your own care.';
 
-export type FooterProps = {
+export type FooterProps = FooterSettings & {
   unsubscribeUrl: string;
   postalAddress: string;
   /** Where the reader signed up; omitted when unknown. */
   publicUrl?: string;
+  /** Which crisis lines to print (see crisisRegion()). */
+  crisis: CrisisRegion;
+  /** Adds the US drug and alcohol helpline (the email on street drugs). */
+  substanceUse?: boolean;
+  /** The message carries List-Unsubscribe headers, so the mail program's own button unsubscribes in one click. */
+  oneClickHeader?: boolean;
 };
 
-/** Printed in every email: crisis line, not-medical-advice line, postal address, unsubscribe link. */
-export function Footer({ unsubscribeUrl, postalAddress, publicUrl }: FooterProps) {
+/** The crisis block: the lines of the reader's country, or the international directory. */
+export function CrisisBlock({ region, substanceUse = false }: { region: CrisisRegion; substanceUse?: boolean }) {
+  const lead = <strong>If you are in crisis or thinking about suicide:</strong>;
+  if (region === 'INTL') {
+    return (
+      <Text style={styles.footerStrong} className={dm.text}>
+        {lead} find a free helpline in your country at <A href={FIND_A_HELPLINE_URL}>findahelpline.com</A>. In an emergency, call
+        your local emergency number.
+      </Text>
+    );
+  }
+  const l = CRISIS_LINES[region];
+  return (
+    <>
+      <Text style={styles.footerStrong} className={dm.text}>
+        {lead} {`${l.where}, ${l.call}. In an emergency, call ${l.emergency}.`}
+      </Text>
+      {substanceUse && region === 'US' ? (
+        <Text style={styles.footerStrong} className={dm.text}>
+          <strong>For help with drug or alcohol use:</strong> in the US, call the SAMHSA National Helpline on {SAMHSA_HELPLINE}. It
+          is free and confidential.
+        </Text>
+      ) : null}
+    </>
+  );
+}
+
+const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+$/;
+
+/** PRIVACY_CONTACT as the reader can use it: a link for a URL or an address, plain text otherwise. */
+function PrivacyContact({ contact }: { contact: string }) {
+  const href = /^https?:\/\//i.test(contact) ? contact : EMAIL_ADDRESS.test(contact) ? `mailto:${contact}` : undefined;
+  return (
+    <Text style={styles.footerText} className={dm.muted}>
+      To ask for a copy of your data or for its deletion, contact{' '}
+      {href ? (
+        <Link href={href} style={{ ...styles.footerLink, overflowWrap: 'anywhere', wordBreak: 'break-word' }} className={dm.link}>
+          {contact}
+        </Link>
+      ) : (
+        contact
+      )}
+      .
+    </Text>
+  );
+}
+
+/** Printed in every email: crisis lines, not-medical-advice line, postal address, unsubscribe and preference links. */
+export function Footer({ unsubscribeUrl, postalAddress, publicUrl, crisis, substanceUse, oneClickHeader = false, preferencesUrl, privacyContact }: FooterProps) {
   return (
     <Box style={styles.footer}>
-      <Text style={styles.footerStrong}>
-        <strong>If you are in crisis or thinking about suicide:</strong> in the US, call or text 988 (Veterans: dial 988 then press
-        1, or text 838255). In an emergency, call 911.
+      <CrisisBlock region={crisis} substanceUse={substanceUse} />
+      <Text style={styles.footerText} className={dm.muted}>
+        {NOT_MEDICAL_ADVICE}
       </Text>
-      <Text style={styles.footerText}>{NOT_MEDICAL_ADVICE}</Text>
-      <Hr style={styles.hr} />
+      <Hr style={styles.hr} className={dm.hr} />
       {publicUrl ? (
-        <Text style={styles.footerText}>
+        <Text style={styles.footerText} className={dm.muted}>
           You are getting this email because you signed up to learn about MDMA-assisted therapy at{' '}
-          <Link href={publicUrl} style={{ ...styles.footerLink, overflowWrap: 'anywhere', wordBreak: 'break-word' }}>
+          <Link href={publicUrl} style={{ ...styles.footerLink, overflowWrap: 'anywhere', wordBreak: 'break-word' }} className={dm.link}>
             {publicUrl}
           </Link>
           .
         </Text>
       ) : null}
-      <Text style={styles.footerText}>{postalAddress}</Text>
-      <Text style={styles.footerText}>
-        <Link href={unsubscribeUrl} style={styles.footerLink}>
-          Unsubscribe
-        </Link>{' '}
-        with one click. You will get no more emails from us.
+      <Text style={styles.footerText} className={dm.muted}>
+        {postalAddress}
       </Text>
+      {privacyContact ? <PrivacyContact contact={privacyContact} /> : null}
+      <Text style={styles.footerText} className={dm.muted}>
+        <Link href={unsubscribeUrl} style={styles.footerLink} className={dm.link}>
+          Unsubscribe
+        </Link>
+        : this link opens a page with a button that stops all our emails.
+        {oneClickHeader ? " If your mail program shows its own Unsubscribe button, that one works in one click." : ''}
+      </Text>
+      {preferencesUrl ? (
+        <Text style={styles.footerText} className={dm.muted}>
+          <Link href={preferencesUrl} style={styles.footerLink} className={dm.link}>
+            Manage your email preferences
+          </Link>
+          : pause the emails, change who you read for, or download or delete your data.
+        </Text>
+      ) : null}
     </Box>
   );
 }

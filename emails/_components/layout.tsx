@@ -1,8 +1,10 @@
 import { Body, Container, Head, Heading, Html, Preview, Text } from '@react-email/components';
 import type { ReactNode } from 'react';
+import { crisisRegion } from './crisis-lines';
 import { Footer, type FooterProps } from './footer';
 import { Box } from './parts';
-import { brand, styles } from './theme';
+import type { SequenceEmailProps } from './props';
+import { brand, darkModeCss, dm, styles } from './theme';
 
 export type EmailLayoutProps = FooterProps & {
   /** The subject line, also the document title. */
@@ -17,27 +19,37 @@ export type EmailLayoutProps = FooterProps & {
 
 /**
  * One column, at most 600px wide and fluid below that, built from tables so
- * Outlook lays it out too. Inline styles only, system fonts, no images.
+ * Outlook lays it out too. Inline styles for the light scheme, one style
+ * block for the dark one, system fonts, no images.
  */
 export function EmailLayout({ title, heading, preheader, kicker, children, ...footer }: EmailLayoutProps) {
   return (
     <Html lang="en" dir="ltr">
       <Head>
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light" />
-        <meta name="supported-color-schemes" content="light" />
+        <meta name="color-scheme" content="light dark" />
+        <meta name="supported-color-schemes" content="light dark" />
         <title>{title}</title>
+        <style dangerouslySetInnerHTML={{ __html: darkModeCss() }} />
       </Head>
       <Preview>{preheader}</Preview>
-      <Body style={styles.body}>
+      <Body style={styles.body} className={dm.page}>
         <Container style={styles.container}>
           <Box style={styles.masthead}>
-            <Text style={styles.brand}>{brand.name}</Text>
-            <Text style={styles.series}>{brand.series}</Text>
+            <Text style={styles.brand} className={dm.link}>
+              {brand.name}
+            </Text>
+            <Text style={styles.series} className={dm.muted}>
+              {brand.series}
+            </Text>
           </Box>
-          <Box style={styles.card}>
-            {kicker ? <Text style={styles.kicker}>{kicker}</Text> : null}
-            <Heading as="h1" style={styles.h1}>
+          <Box style={styles.card} className={dm.card}>
+            {kicker ? (
+              <Text style={styles.kicker} className={dm.link}>
+                {kicker}
+              </Text>
+            ) : null}
+            <Heading as="h1" style={styles.h1} className={dm.text}>
               {heading}
             </Heading>
             {children}
@@ -51,3 +63,45 @@ export function EmailLayout({ title, heading, preheader, kicker, children, ...fo
 
 export const SEQUENCE_LENGTH = 8;
 export const kickerFor = (step: number) => `Email ${step} of ${SEQUENCE_LENGTH}`;
+
+/**
+ * The frame of a sequence email: kicker, footer with the reader's crisis
+ * lines, the preference and privacy links, and the one-click note (sequence
+ * emails carry List-Unsubscribe headers).
+ */
+export function SequenceLayout({
+  step,
+  subject,
+  heading,
+  preheader,
+  props,
+  substanceUse,
+  children,
+}: {
+  step: number;
+  subject: string;
+  heading: string;
+  preheader: string;
+  props: SequenceEmailProps;
+  substanceUse?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <EmailLayout
+      title={subject}
+      heading={heading}
+      preheader={preheader}
+      kicker={kickerFor(step)}
+      publicUrl={props.publicUrl}
+      unsubscribeUrl={props.unsubscribeUrl}
+      postalAddress={props.postalAddress}
+      preferencesUrl={props.preferencesUrl}
+      privacyContact={props.privacyContact}
+      crisis={crisisRegion(props)}
+      substanceUse={substanceUse}
+      oneClickHeader
+    >
+      {children}
+    </EmailLayout>
+  );
+}

@@ -1,21 +1,31 @@
-import { Heading, Link, Text } from '@react-email/components';
+import { Button, Heading, Link, Text } from '@react-email/components';
 import type { CSSProperties, ReactNode } from 'react';
 import { displayName } from './props';
-import { styles } from './theme';
+import { SOURCES, type SourceId } from './sources';
+import type { Reader } from './types';
+import { dm, styles } from './theme';
 
 /** "Hi Alex," or "Hi there,": one text node, so the name sits in a single run of text. */
 export function Greeting({ firstName }: { firstName?: string }) {
   const name = displayName(firstName);
-  return <Text style={styles.p}>{name ? `Hi ${name},` : 'Hi there,'}</Text>;
+  return (
+    <Text style={styles.p} className={dm.text}>
+      {name ? `Hi ${name},` : 'Hi there,'}
+    </Text>
+  );
 }
 
 export function P({ children }: { children: ReactNode }) {
-  return <Text style={styles.p}>{children}</Text>;
+  return (
+    <Text style={styles.p} className={dm.text}>
+      {children}
+    </Text>
+  );
 }
 
 export function H2({ children }: { children: ReactNode }) {
   return (
-    <Heading as="h2" style={styles.h2}>
+    <Heading as="h2" style={styles.h2} className={dm.text}>
       {children}
     </Heading>
   );
@@ -24,7 +34,7 @@ export function H2({ children }: { children: ReactNode }) {
 export function List({ items, ordered = false }: { items: ReactNode[]; ordered?: boolean }) {
   const Tag = ordered ? 'ol' : 'ul';
   return (
-    <Tag style={styles.list}>
+    <Tag style={styles.list} className={dm.text}>
       {items.map((item, i) => (
         <li key={i} style={styles.li}>
           {item}
@@ -38,12 +48,14 @@ export function List({ items, ordered = false }: { items: ReactNode[]; ordered?:
  * A full-width one-cell table with its style on the cell: Outlook ignores
  * padding and backgrounds on <table>, so padded areas are built this way.
  */
-export function Box({ style, outerStyle, children }: { style: CSSProperties; outerStyle?: CSSProperties; children: ReactNode }) {
+export function Box({ style, outerStyle, className, children }: { style: CSSProperties; outerStyle?: CSSProperties; className?: string; children: ReactNode }) {
   return (
     <table role="presentation" width="100%" border={0} cellPadding={0} cellSpacing={0} style={outerStyle}>
       <tbody>
         <tr>
-          <td style={style}>{children}</td>
+          <td style={style} className={className}>
+            {children}
+          </td>
         </tr>
       </tbody>
     </table>
@@ -53,36 +65,53 @@ export function Box({ style, outerStyle, children }: { style: CSSProperties; out
 /** A highlighted paragraph for the one thing the reader must not miss. */
 export function Note({ children }: { children: ReactNode }) {
   return (
-    <Box style={styles.note} outerStyle={styles.noteOuter}>
-      <Text style={styles.noteText}>{children}</Text>
+    <Box style={styles.note} outerStyle={styles.noteOuter} className={dm.note}>
+      <Text style={styles.noteText} className={dm.text}>
+        {children}
+      </Text>
     </Box>
   );
 }
 
+/** A link in running text. The plain text prints its address after the words, so nothing is lost there. */
 export function A({ href, children }: { href: string; children: ReactNode }) {
   return (
-    <Link href={href} style={styles.link}>
+    <Link href={href} style={styles.link} className={dm.link}>
       {children}
     </Link>
   );
 }
 
 /**
- * A two-column table of results: label, then figure. Left out of the plain
- * text, where the paragraph next to it states the same figures in words.
+ * A small data table: a caption, a header row with column scope and a row
+ * header per row. Left out of the plain text, where the paragraph next to it
+ * states the same figures in words (a test checks every figure is there).
  */
 export function Figures({ caption, head, rows }: { caption: string; head: [string, string]; rows: [string, string][] }) {
   return (
-    <table cellPadding={0} cellSpacing={0} border={0} width="100%" style={styles.figureTable} summary={caption} data-skip-in-text="true">
-      <tbody>
+    <table cellPadding={0} cellSpacing={0} border={0} width="100%" style={styles.figureTable} data-skip-in-text="true">
+      <caption style={styles.figureCaption} className={dm.muted}>
+        {caption}
+      </caption>
+      <thead>
         <tr>
-          <th style={styles.figureHead}>{head[0]}</th>
-          <th style={styles.figureHead}>{head[1]}</th>
+          <th scope="col" style={styles.figureHead} className={dm.th}>
+            {head[0]}
+          </th>
+          <th scope="col" style={styles.figureHead} className={dm.th}>
+            {head[1]}
+          </th>
         </tr>
+      </thead>
+      <tbody>
         {rows.map(([label, value], i) => (
           <tr key={i}>
-            <td style={styles.figureCell}>{label}</td>
-            <td style={{ ...styles.figureCell, fontWeight: 700, whiteSpace: 'nowrap' }}>{value}</td>
+            <th scope="row" style={{ ...styles.figureCell, fontWeight: 400, textAlign: 'left' }} className={dm.td}>
+              {label}
+            </th>
+            <td style={{ ...styles.figureCell, fontWeight: 700, whiteSpace: 'nowrap' }} className={dm.td}>
+              {value}
+            </td>
           </tr>
         ))}
       </tbody>
@@ -90,16 +119,80 @@ export function Figures({ caption, head, rows }: { caption: string; head: [strin
   );
 }
 
-export function Sources({ children }: { children: ReactNode }) {
-  return <Text style={styles.sources}>{children}</Text>;
+/** The sources of the figures and dates in an email, each a link readers can open (the plain text shows each address). */
+export function Sources({ ids, children }: { ids: SourceId[]; children?: ReactNode }) {
+  return (
+    <Text style={styles.sources} className={dm.muted}>
+      Sources:{' '}
+      {ids.map((id, i) => (
+        <span key={id}>
+          {i > 0 ? '; ' : ''}
+          <A href={SOURCES[id].url}>{SOURCES[id].label}</A>
+        </span>
+      ))}
+      .{children ? <> {children}</> : null}
+    </Text>
+  );
+}
+
+/** A paragraph only one kind of reader sees: a heading that says who it is for, then the text. */
+export function ForReader({ reader, only, children }: { reader: Reader; only: Exclude<Reader, 'self'>; children: ReactNode }) {
+  if (reader !== only) return null;
+  return (
+    <>
+      <H2>{only === 'supporter' ? 'If you support someone with PTSD' : 'For professionals'}</H2>
+      <P>{children}</P>
+    </>
+  );
+}
+
+/**
+ * The invitation to the clinic (emails 5 and 8 only, and only when the
+ * booking link is set): one button, and the line that keeps it honest.
+ */
+export function ConsultButton({ bookingUrl }: { bookingUrl?: string }) {
+  if (!bookingUrl) return null;
+  return (
+    <>
+      <Button href={bookingUrl} style={styles.button} className={dm.button}>
+        Book a consult with our ketamine program
+      </Button>
+      <Text style={styles.small} className={dm.muted}>
+        A consult is an assessment, not a promise of treatment. A clinician talks with you about your health and history, and
+        you decide together whether any treatment fits.
+      </Text>
+    </>
+  );
+}
+
+/** Shown only when replies reach someone (REPLY_TO is set). */
+export function ReplyInvite({ replyTo }: { replyTo?: string }) {
+  if (!replyTo) return null;
+  return (
+    <P>
+      You can reply to this email with questions about the series. Please do not send health details by email: email is not a
+      private place for them.
+    </P>
+  );
 }
 
 export function SignOff() {
   return (
-    <Text style={styles.p}>
+    <Text style={styles.p} className={dm.text}>
       Warmly,
       <br />
       The education team at Isha Health
     </Text>
   );
 }
+
+/** Said wherever the clinic's ketamine program comes up in this PTSD series. */
+export const KETAMINE_NOT_FOR_PTSD = 'Ketamine is not an established treatment for PTSD.';
+
+/** Ketamine's known risks, named wherever ketamine is offered or compared. */
+export const KETAMINE_RISKS =
+  'Ketamine has known risks: feeling detached or unreal (dissociation), sedation, raised blood pressure, slowed breathing, misuse and dependence, and bladder and urinary problems with heavy use.';
+
+/** How the clinic's program is supervised, in general terms and without promising safety. */
+export const CLINIC_SUPERVISION =
+  'In our program, a clinician assesses your health, history and medicines before any treatment, and staff monitor you during each session. This lowers some risks. It cannot remove them.';

@@ -1,14 +1,40 @@
-/** What every sequence email needs to render; nothing here knows about the database. */
-export type SequenceEmailProps = {
-  /** Printed as "Hi Alex,"; absent or blank prints "Hi there,". */
-  firstName?: string;
-  /** Base of links to our own site (PUBLIC_URL), absolute, e.g. https://learn.example.org */
-  publicUrl: string;
-  /** Absolute one-click unsubscribe link for this subscriber. */
-  unsubscribeUrl: string;
-  /** The sender's postal address, printed in the footer. */
-  postalAddress: string;
+import { crisisRegion } from './crisis-lines';
+import { readerOrDefault, type Reader } from './types';
+
+/** Where the reader lives, for the crisis block: a country code wins over a time zone; neither gives the US lines. */
+export type ReaderPlace = {
+  /** The subscriber's IANA time zone, e.g. Europe/Dublin. */
+  timezone?: string;
+  /** ISO 3166 country code, when known; overrides the time zone. */
+  country?: string;
 };
+
+/** Footer settings that come from configuration; each is left out when unset. */
+export type FooterSettings = {
+  /** This subscriber's preference page (PUBLIC_URL/p/TOKEN). */
+  preferencesUrl?: string;
+  /** PRIVACY_CONTACT: an email address or a URL for data requests. */
+  privacyContact?: string;
+};
+
+/** What every sequence email needs to render; nothing here knows about the database. */
+export type SequenceEmailProps = ReaderPlace &
+  FooterSettings & {
+    /** Printed as "Hi Alex,"; absent or blank prints "Hi there,". */
+    firstName?: string;
+    /** Base of links to our own site (PUBLIC_URL), absolute, e.g. https://learn.example.org */
+    publicUrl: string;
+    /** Absolute unsubscribe page link for this subscriber (the List-Unsubscribe header is the one-click path). */
+    unsubscribeUrl: string;
+    /** The sender's postal address, printed in the footer. */
+    postalAddress: string;
+    /** Who they read for; absent reads the `self` version. */
+    reader?: Reader;
+    /** BOOKING_URL: emails 5 and 8 show a consult button when set. */
+    bookingUrl?: string;
+    /** REPLY_TO: when set, the emails invite replies (and say not to send health details). */
+    replyTo?: string;
+  };
 
 /** Sample data for previews: the preview server, the staff pages and the tests. */
 export const sampleProps = {
@@ -16,7 +42,25 @@ export const sampleProps = {
   publicUrl: 'http://localhost:3000',
   unsubscribeUrl: 'http://localhost:3000/u/sample-token',
   postalAddress: 'Isha Health, 123 Example Street, Anytown, ST 00000, USA',
+  timezone: 'America/New_York',
 } satisfies SequenceEmailProps;
+
+/**
+ * The same props as a template sees them: reader defaulted, the place reduced
+ * to the crisis block it selects, REPLY_TO reduced to whether it is set (the
+ * templates never print it). Rendering these gives the same email as the
+ * original props, and equal results here mean the same structure, so the
+ * render cache keys on them.
+ */
+export function structuralProps<P>(props: P): P {
+  const given = props as ReaderPlace & { reader?: unknown; replyTo?: unknown };
+  const out: Record<string, unknown> = { ...given };
+  out.reader = readerOrDefault(given.reader);
+  delete out.timezone;
+  out.country = crisisRegion(given);
+  if (given.replyTo !== undefined) out.replyTo = given.replyTo ? 'set' : '';
+  return out as P;
+}
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // Control characters, and every space the plain-text converter would collapse

@@ -69,8 +69,8 @@ export type RenderCache = {
 };
 
 /**
- * Renders each template once per (id, version, name shown or not, fixed
- * props) with unique placeholders in the per-recipient props, then
+ * Renders each template once per (id, version, name shown or not, links set,
+ * structural props) with unique placeholders in the per-recipient props, then
  * personalises by substituting escaped values into the cut-up result.
  *
  * Why it is exact: a name is printed through displayName(), which leaves only
@@ -79,14 +79,17 @@ export type RenderCache = {
  * never in a heading (which the converter upper-cases; compile() would notice).
  * Whether the name is blank picks the skeleton, so "Hi there," and "Hi Alex,"
  * each come from their own render. Links are substituted only when safe (see
- * substitutableUrl); otherwise that message is rendered directly.
+ * substitutableUrl); otherwise that message is rendered directly. The reader
+ * type, crisis country and REPLY_TO's presence pick the skeleton through
+ * def.structure(), so a time zone costs no skeleton of its own.
  */
 export function createRenderCache(options: { maxEntries?: number } = {}): RenderCache {
-  const maxEntries = options.maxEntries ?? 64;
+  // Templates x greeting x reader x crisis country x links set: a few hundred at most in practice.
+  const maxEntries = options.maxEntries ?? 512;
   const entries = new Map<string, Promise<Skeleton>>();
   const stats = { built: 0, substituted: 0, direct: 0 };
 
-  async function build<P>(def: TemplateDef<P>, props: P, named: boolean): Promise<Skeleton> {
+  async function build<P>(def: TemplateDef<P>, props: P, named: boolean, urls: string[]): Promise<Skeleton> {
     const nonce = crypto.randomBytes(8).toString('hex');
     const sentinels = new Map<string, string>();
     const placeholderProps: Record<string, unknown> = { ...(props as Record<string, unknown>) };
@@ -95,7 +98,7 @@ export function createRenderCache(options: { maxEntries?: number } = {}): Render
       placeholderProps[def.slots.name] = named ? sentinel : undefined;
       if (named) sentinels.set(sentinel, def.slots.name);
     }
-    def.slots.urls.forEach((key, i) => {
+    urls.forEach((key, i) => {
       const sentinel = `https://u${i}-${nonce}.invalid/p`;
       placeholderProps[key] = sentinel;
       sentinels.set(sentinel, key);
@@ -104,29 +107,33 @@ export function createRenderCache(options: { maxEntries?: number } = {}): Render
     return { html: compile(rendered.html, sentinels, nonce), text: compile(rendered.text, sentinels, nonce) };
   }
 
-  function keyFor<P>(def: TemplateDef<P>, props: P, named: boolean): string {
+  // Keyed on the structural props: which link slots are set (a missing
+  // booking or preference link is another layout), the rest by value.
+  function keyFor<P>(def: TemplateDef<P>, props: P, named: boolean, urls: string[]): string {
     const slotKeys = new Set<string>([...(def.slots.name ? [def.slots.name] : []), ...def.slots.urls]);
     const fixed = Object.entries(props as Record<string, unknown>)
       .filter(([k, v]) => !slotKeys.has(k) && v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return JSON.stringify([def.id, def.version, named, fixed]);
+    return JSON.stringify([def.id, def.version, named, urls, fixed]);
   }
 
   return {
     async render<P>(def: TemplateDef<P>, props: P): Promise<RenderedBody> {
       const record = props as Record<string, unknown>;
-      if (!def.slots.urls.every((k) => substitutableUrl(record[k]))) {
+      const urls = def.slots.urls.filter((k) => record[k] !== undefined);
+      if (!urls.every((k) => substitutableUrl(record[k]))) {
         stats.direct++;
         return renderDirect(def, props);
       }
       const name = def.slots.name ? displayName(record[def.slots.name] as string | undefined) : '';
       const named = name !== '';
-      const key = keyFor(def, props, named);
+      const shaped = def.structure ? def.structure(props) : props;
+      const key = keyFor(def, shaped, named, urls);
       let entry = entries.get(key);
       if (!entry) {
         if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
         stats.built++;
-        entry = build(def, props, named);
+        entry = build(def, shaped, named, urls);
         entries.set(key, entry);
         // A failed render is not cached, so the next call tries again.
         entry.catch(() => entries.delete(key));
@@ -139,7 +146,7 @@ export function createRenderCache(options: { maxEntries?: number } = {}): Render
         text[def.slots.name] = name;
         html[def.slots.name] = escapeHtml(name);
       }
-      for (const k of def.slots.urls) {
+      for (const k of urls) {
         text[k] = record[k] as string;
         html[k] = escapeHtml(record[k] as string);
       }

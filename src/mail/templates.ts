@@ -11,19 +11,21 @@ import * as streetMolly from '../../emails/07-street-molly.js';
 import * as nextSteps from '../../emails/08-next-steps.js';
 import * as confirmation from '../../emails/confirmation.js';
 import type { ConfirmationEmailProps } from '../../emails/confirmation.js';
-import type { SequenceEmailProps } from '../../emails/_components/props.js';
+import { structuralProps, type SequenceEmailProps } from '../../emails/_components/props.js';
 
 export type { ConfirmationEmailProps, SequenceEmailProps };
+export type { Reader } from '../../emails/_components/types.js';
 
 /**
  * Which props change per recipient. The render cache renders a template once
  * with placeholders in these props and fills them in per message; every other
- * prop (public URL, postal address) is part of the cache key.
+ * prop (public URL, postal address, reader, crisis country) is part of the
+ * cache key, after structure() has reduced it to what the template uses.
  */
 export type TemplateSlots<P> = {
   /** Printed through displayName(); the template shows one text when it is blank and another when not. */
   name?: keyof P & string;
-  /** Absolute links that differ per recipient (tokens). */
+  /** Absolute links that differ per recipient (tokens), or that may be absent: whether each is set is part of the key. */
   urls: (keyof P & string)[];
 };
 
@@ -39,6 +41,12 @@ export type TemplateDef<P> = {
   /** Changes whenever the template or the shared parts change; recorded on deliveries. */
   version: string;
   slots: TemplateSlots<P>;
+  /**
+   * The props reduced to what shapes the email (defaults filled in, a time
+   * zone turned into its crisis country). Rendering the result must give the
+   * same email; the render cache keys on it. Identity when absent.
+   */
+  structure?: (props: P) => P;
 };
 
 type EmailModule<P> = {
@@ -73,11 +81,12 @@ function define<P>(id: string, kind: TemplateDef<P>['kind'], mod: EmailModule<P>
     previewProps: mod.default.PreviewProps,
     version: sourceVersion(id),
     slots,
+    structure: structuralProps,
   };
 }
 
 function sequence<const Id extends string>(id: Id, mod: EmailModule<SequenceEmailProps>): TemplateDef<SequenceEmailProps> & { id: Id } {
-  return { ...define<SequenceEmailProps>(id, 'sequence', mod, { name: 'firstName', urls: ['unsubscribeUrl'] }), id };
+  return { ...define<SequenceEmailProps>(id, 'sequence', mod, { name: 'firstName', urls: ['unsubscribeUrl', 'preferencesUrl', 'bookingUrl'] }), id };
 }
 
 /** The eight sequence emails, in the order of their file names. */

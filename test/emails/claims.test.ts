@@ -21,6 +21,21 @@ describe('claims checker', () => {
     ['The usual dose is 1.5 per kilo.', 'dose amount'],
     ['You can buy Molly online.', 'where to obtain MDMA'],
     ['MDMA works for depression.', 'MDMA works for depression'],
+    // Round 2 of the brief.
+    ['Our oral ketamine is FDA-approved.', 'oral or compounded ketamine approved'],
+    ['Compounded ketamine is approved by the FDA.', 'oral or compounded ketamine approved'],
+    ['Ketamine lozenges were approved in 1970.', 'oral or compounded ketamine approved'],
+    ['Ketamine taken by mouth has been FDA-approved as an anesthetic since 1970.', 'oral or compounded ketamine approved'],
+    ['Ketamine treats PTSD.', 'ketamine treats PTSD'],
+    ['Ketamine is an effective treatment for post-traumatic stress.', 'ketamine treats PTSD'],
+    ['Our ketamine program helps people with PTSD.', 'ketamine treats PTSD'],
+    ['Our ketamine treatment is safe.', "the clinic's treatment is safe"],
+    ["The clinic's program is safe and supervised.", "the clinic's treatment is safe"],
+    ['We offer a risk-free treatment.', "the clinic's treatment is safe"],
+    ['Book a consult and you will feel better.', 'a consult promises results'],
+    ["After a consult, you'll start treatment within a week.", 'a consult promises results'],
+    ['A consultation ensures you get the right treatment.', 'a consult promises results'],
+    ['Two medicines have FDA approval for PTSD: MDMA and sertraline.', 'MDMA approved'],
   ])('trips on %j (%s)', (bad, rule) => {
     expect(checkClaims(bad).map((v) => v.rule)).toContain(rule);
   });
@@ -38,6 +53,20 @@ describe('claims checker', () => {
     'In MAPP2, remission was 46% vs 21%.',
     'About 2 months after treatment, 67% no longer met PTSD criteria.',
     'Its use for depression with MDMA is being explored.',
+    // Round 2: the correct negations and the real approvals.
+    'No ketamine taken by mouth is FDA-approved for any use.',
+    'Racemic ketamine, the kind our clinic offers by mouth, is not FDA-approved for any psychiatric condition.',
+    'Ketamine given by injection, into a vein or a muscle, has been FDA-approved as an anesthetic since 1970.',
+    'The FDA does not check compounded products for safety, effectiveness or quality.',
+    'Ketamine is not an established treatment for PTSD.',
+    "Ketamine isn't a proven treatment for PTSD.",
+    'Two medicines have FDA approval for PTSD: sertraline and paroxetine.',
+    '2019: Spravato was approved for treatment-resistant depression in adults, together with an oral antidepressant.',
+    'We cannot promise that any treatment is safe.',
+    'Our program is not risk-free.',
+    'This lowers some risks. It cannot remove them.',
+    'A consult is an assessment, not a promise of treatment.',
+    'A consult does not promise that you will feel better.',
   ])('accepts the correct sentence %j', (good) => {
     expect(checkClaims(good)).toEqual([]);
   });
@@ -53,6 +82,14 @@ describe('rendered emails make none of the forbidden claims', () => {
   let samples: Sample[];
   beforeAll(async () => {
     samples = [...(await renderAll()), ...(await renderAll({ firstName: undefined }))];
+    // Every paragraph a reader can get: each reader type, every crisis block, the consult and reply lines.
+    for (const reader of ['supporter', 'professional']) {
+      for (const timezone of ['Europe/London', 'Asia/Tokyo']) {
+        samples.push(
+          ...(await renderAll({ reader, timezone, bookingUrl: 'https://clinic.example.org/book', replyTo: 'team@example.org', preferencesUrl: 'http://localhost:3000/p/x', privacyContact: 'privacy@example.org' })),
+        );
+      }
+    }
   });
 
   it('in html, plain text, subject and preheader', () => {

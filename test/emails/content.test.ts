@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NOT_MEDICAL_ADVICE } from '../../emails/_components/footer.js';
+import { CLINIC_SUPERVISION, KETAMINE_NOT_FOR_PTSD, KETAMINE_RISKS } from '../../emails/_components/parts.js';
+import { SOURCES } from '../../emails/_components/sources.js';
 import { allTemplates, sequenceTemplates } from '../../src/mail/render.js';
 import { sentences } from '../helpers/claims.js';
 import { renderAll, type Sample } from './rendered.js';
@@ -80,23 +82,105 @@ describe('the brief facts appear where the brief puts them', () => {
     expect(t).toMatch(/August 9, 2024: the FDA declined to approve it/);
     expect(t).toContain('complete response letter');
     expect(t).toContain('another Phase 3 trial');
-    expect(t).toContain('retracted three earlier Phase 2 papers');
     expect(t).toMatch(/September 2025: the FDA published that letter/);
     expect(t).toMatch(/Australia: since July 1, 2023, specially authorised psychiatrists may prescribe MDMA for PTSD/);
     expect(t).toContain('It is available only inside clinical trials.');
   });
 
-  it('email 5: ketamine record and the off-label disclosure', () => {
+  it("email 4: the advisory committee's concerns, each of them", () => {
+    const t = byId('04-where-it-stands').text;
+    expect(t).toContain('At the June 4, 2024 meeting, the concerns raised were:');
+    expect(t).toContain('Most participants could tell which group they were in, so their expectations may have shaped the results.');
+    expect(t).toContain('Many participants had used MDMA before.');
+    expect(t).toContain('Effects such as euphoria were not fully recorded. That matters for judging the risk of misuse.');
+    expect(t).toContain('Effects on the heart, such as higher blood pressure and heart rate, needed more study.');
+    expect(t).toContain('Nobody knows yet how long the benefit lasts.');
+  });
+
+  it('email 4: the retraction said plainly (journal, date, reasons), not softened', () => {
+    const t = byId('04-where-it-stands').text;
+    expect(t).toContain('August 10, 2024: the journal Psychopharmacology retracted three earlier Phase 2 papers');
+    expect(t).toContain('It cited protocol violations amounting to unethical conduct at one study site, and competing interests that the authors had not disclosed.');
+    expect(t).not.toMatch(/concerns about how the protocol was followed/);
+  });
+
+  it('emails 4 and 8: the US expanded-access program is closed; trials are the only route', () => {
+    expect(byId('04-where-it-stands').text).toMatch(
+      /expanded-access program for MDMA therapy, authorised in 2019\. It is now closed\. Clinical trials remain the only route in the United States\./,
+    );
+    expect(byId('08-next-steps').text).toMatch(/expanded-access program for MDMA therapy is closed, so in the United States trials are the only route/);
+  });
+
+  it('email 3: the added limits (prior MDMA use, questioned side-effect recording)', () => {
+    const t = byId('03-what-the-trials-found').text;
+    expect(t).toContain('Many participants had taken MDMA before the trials');
+    expect(t).toContain('The way side effects were recorded has been questioned.');
+  });
+
+  it('email 5: ketamine exactly: injection approval, nothing by mouth approved, compounding', () => {
     const t = byId('05-mdma-and-ketamine').text;
-    expect(t).toContain('Ketamine has been FDA-approved as an anesthetic since 1970.');
-    expect(t).toMatch(/Spravato, was approved in 2019 for treatment-resistant depression/);
-    expect(t).toMatch(/In 2020 .* suicidal thoughts, and in 2025 to use on its own, as monotherapy/);
-    expect(t).toContain('REMS');
+    expect(t).toContain('Ketamine given by injection, into a vein or a muscle, has been FDA-approved as an anesthetic since 1970.');
+    expect(t).toContain('No ketamine taken by mouth is FDA-approved for any use.');
+    expect(t).toContain('Ketamine taken by mouth is usually made by a compounding pharmacy.');
     expect(t).toContain('Racemic ketamine, the kind our clinic offers by mouth, is not FDA-approved for any psychiatric condition.');
     expect(t).toMatch(/off-label/);
+    // The bare "approved as an anesthetic" without the route is what the review flagged.
+    expect(t).not.toContain('Ketamine has been FDA-approved as an anesthetic since 1970.');
+  });
+
+  it("email 5: Spravato's three labels as the brief words them, and REMS", () => {
+    const t = byId('05-mdma-and-ketamine').text;
+    expect(t).toContain('2019: Spravato was approved for treatment-resistant depression in adults, together with an oral antidepressant.');
+    expect(t).toContain(
+      '2020: Spravato was approved for depressive symptoms in adults with major depressive disorder with acute suicidal thoughts or behaviour, also together with an oral antidepressant.',
+    );
+    expect(t).toContain('2025: Spravato was approved on its own, as monotherapy, for treatment-resistant depression.');
+    expect(t).toContain('Spravato is given only in certified settings, under a safety program called REMS.');
+  });
+
+  it('email 5: the FDA warning of October 10, 2023, its three points, and how the clinic supervises', () => {
+    const t = byId('05-mdma-and-ketamine').text;
+    expect(t).toMatch(/On October 10, 2023, the FDA warned patients and clinicians about compounded ketamine \S+, including forms taken by mouth/);
+    expect(t).toContain('Ketamine is not FDA-approved for any psychiatric disorder.');
+    expect(t).toContain('The FDA does not check compounded products for safety, effectiveness or quality.');
+    expect(t).toContain('Using ketamine at home, with no one monitoring you, adds risk.');
+    expect(t).toContain(CLINIC_SUPERVISION);
+  });
+
+  it('email 5: mechanism, session length and the felt difference', () => {
+    const t = byId('05-mdma-and-ketamine').text;
     expect(t).toMatch(/about 8 hours/);
     expect(t).toMatch(/about 1 to 2 hours/);
     expect(t).toMatch(/glutamate, through what are called NMDA receptors/);
+    expect(t).toMatch(
+      /Ketamine tends to make people feel detached[\s\S]*dissociation[\s\S]*MDMA tends to bring a sense of emotional closeness and openness[\s\S]*empathogen[\s\S]*trust with the therapists/,
+    );
+  });
+
+  it("ketamine's risks wherever ketamine is offered or compared; 'not an established PTSD treatment' wherever the clinic's program is", () => {
+    for (const s of samples) {
+      const body = s.text.split('If you are in crisis')[0]!;
+      const mentions = sentences(body).filter((x) => /ketamine/i.test(x) && !x.startsWith('Next time:'));
+      if (mentions.length === 0) continue;
+      expect(body, s.def.id).toContain(KETAMINE_RISKS);
+      if (/our clinic|we offer|our ketamine/i.test(body)) expect(body, s.def.id).toContain(KETAMINE_NOT_FOR_PTSD);
+    }
+    // The clinic's program comes up in emails 1, 5 and 8.
+    for (const id of ['01-welcome', '05-mdma-and-ketamine', '08-next-steps']) {
+      expect(byId(id).text).toContain(KETAMINE_RISKS);
+      expect(byId(id).text).toContain(KETAMINE_NOT_FOR_PTSD);
+    }
+    expect(KETAMINE_RISKS).toMatch(
+      /dissociation[\s\S]*sedation[\s\S]*raised blood pressure[\s\S]*slowed breathing[\s\S]*misuse and dependence[\s\S]*bladder and urinary problems with heavy use/,
+    );
+  });
+
+  it('email 8: trials search, trauma-focused therapies beside sertraline and paroxetine, the clinic with its caveats', () => {
+    const t = byId('08-next-steps').text;
+    expect(t).toContain(SOURCES.clinicalTrialsSearch.url);
+    expect(t).toMatch(/Prolonged exposure[\s\S]*Cognitive processing therapy[\s\S]*EMDR[\s\S]*Two medicines have FDA approval for PTSD: sertraline and paroxetine\./);
+    expect(t).toContain('not FDA-approved for any psychiatric condition');
+    expect(t).toContain(SOURCES.fdaKetamineWarning.url);
   });
 
   it('the other emails cover their topics', () => {
@@ -111,10 +195,6 @@ describe('the brief facts appear where the brief puts them', () => {
     expect(t('06-safety')).toMatch(/pregnancy/);
     expect(t('07-street-molly')).toMatch(/synthetic cathinones, methamphetamine or fentanyl/);
     expect(t('07-street-molly')).toContain('Taking MDMA alone is not therapy.');
-    expect(t('08-next-steps')).toContain('ClinicalTrials.gov https://clinicaltrials.gov/');
-    expect(t('08-next-steps')).toMatch(/Prolonged exposure[\s\S]*Cognitive processing therapy[\s\S]*EMDR/);
-    expect(t('08-next-steps')).toMatch(/consult with our ketamine program/);
-    expect(t('08-next-steps')).toContain('not FDA-approved for any psychiatric condition');
   });
 });
 
@@ -129,8 +209,11 @@ describe('html that mail clients render well', () => {
     // The preheader is the first text in the body, hidden.
     expect(html).toMatch(new RegExp(`data-skip-in-text="true">${escapeRe(def.preheader.replaceAll("'", '&#x27;').replaceAll('"', '&quot;'))}`));
     expect(text).not.toContain(def.preheader);
-    // No images, remote fonts, stylesheets, scripts or tracking pixels.
-    expect(html).not.toMatch(/<img|<link|<script|@import|@font-face|url\(|<style/i);
+    // No images, remote fonts, stylesheets, scripts or tracking pixels; one
+    // style block, the dark scheme, in the head.
+    expect(html).not.toMatch(/<img|<link|<script|@import|@font-face|url\(/i);
+    expect(html.match(/<style/g)).toHaveLength(1);
+    expect(html).toMatch(/<head>[\s\S]*<style>@media \(prefers-color-scheme: dark\) \{[^<]*\}<\/style><\/head>/);
     // Every link absolute: our own under PUBLIC_URL, or https elsewhere.
     const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!);
     expect(hrefs.length).toBeGreaterThan(0);
@@ -163,6 +246,19 @@ describe('subjects and preheaders are written for a person', () => {
       for (const word of s.match(/\b[A-Z]{2,}\b/g) ?? []) expect(['MDMA', 'FDA', 'PTSD', 'US']).toContain(word);
     }
     expect(preheader).not.toBe(subject);
+  });
+
+  it('email 1\'s preheader says "in research trials"', () => {
+    expect(sequenceTemplates[0].preheader).toContain('in research trials');
+  });
+
+  // A preheader is read alone in the inbox list, so one that talks about the
+  // treatment must place it in trials (or say it is not available).
+  it.each(allTemplates.map((t) => [t.id, t.preheader]))('%s: the preheader does not read as if MDMA therapy were available', (_id, preheader) => {
+    expect(preheader).not.toMatch(/\b(book|offer|get (it|MDMA)|start (your )?treatment|now available|available (now|today))\b/i);
+    if (/\b(MDMA|treatment|therapy|sessions?)\b/i.test(preheader) && !/\bPTSD treatments\b/.test(preheader)) {
+      expect(preheader).toMatch(/\b(trials?|research)\b/i);
+    }
   });
 
   it('subjects are all different', () => {

@@ -39,12 +39,27 @@ const tokenArb = fc.oneof(
 // By id, so a counterexample names the template.
 const templateArb = fc.constantFrom(...allTemplates.map((t) => t.id)).map((id) => allTemplates.find((t) => t.id === id) as TemplateDef<any>);
 
-function propsFor(def: TemplateDef<any>, firstName: string | undefined, token: string, token2: string) {
-  const props: Record<string, unknown> = { ...def.previewProps, firstName, unsubscribeUrl: `${PUBLIC_URL}/u/${token}` };
+function propsFor(def: TemplateDef<any>, firstName: string | undefined, token: string, token2: string, extra: Record<string, unknown> = {}) {
+  const props: Record<string, unknown> = { ...def.previewProps, firstName, unsubscribeUrl: `${PUBLIC_URL}/u/${token}`, ...extra };
   if ('publicUrl' in def.previewProps) props.publicUrl = PUBLIC_URL;
   if ('confirmUrl' in def.previewProps) props.confirmUrl = `${PUBLIC_URL}/confirm/${token2}`;
   return props;
 }
+
+// The props that change an email's structure: who reads, where they live
+// (crisis lines), and which optional links and lines are set.
+const structureArb = fc.record(
+  {
+    reader: fc.constantFrom('self', 'supporter', 'professional', 'unknown'),
+    timezone: fc.constantFrom('America/New_York', 'America/Toronto', 'Europe/London', 'Europe/Dublin', 'Australia/Sydney', 'Pacific/Auckland', 'Europe/Berlin', 'Asia/Tokyo', 'UTC', 'Bad/Zone'),
+    country: fc.constantFrom('US', 'gb', 'FR', ''),
+    replyTo: fc.constantFrom('team@example.org', 'other@example.org', ''),
+    privacyContact: fc.constantFrom('privacy@example.org', 'https://clinic.example.org/privacy', 'Call us'),
+    bookingUrl: fc.oneof(fc.constantFrom('https://clinic.example.org/book', 'https://other.example.org/b?x=1&y=<2>', ''), tokenArb.map((t) => `https://clinic.example.org/book/${t}`)),
+    preferencesUrl: tokenArb.map((t) => `${PUBLIC_URL}/p/${t}`),
+  },
+  { requiredKeys: [] },
+);
 
 describe('render cache', () => {
   it('equals a direct render byte for byte, html and text, for any name and token', async () => {
@@ -61,6 +76,39 @@ describe('render cache', () => {
     // Skeletons are per (template, name shown or not): the cache did its job.
     expect(cache.size).toBeLessThanOrEqual(allTemplates.length * 2);
     expect(cache.stats.substituted).toBeGreaterThan(cache.stats.direct);
+  });
+
+  it('equals a direct render for any reader, place, and set or missing booking, reply, preference and privacy values', async () => {
+    const cache = createRenderCache();
+    await fc.assert(
+      fc.asyncProperty(templateArb, nameArb, tokenArb, structureArb, async (def, firstName, token, extra) => {
+        const props = propsFor(def, firstName, token, token, extra);
+        const [cached, direct] = await Promise.all([cache.render(def, props), renderDirect(def, props)]);
+        expect(cached.html).toBe(direct.html);
+        expect(cached.text).toBe(direct.text);
+      }),
+      { numRuns: 200 },
+    );
+    expect(cache.stats.substituted).toBeGreaterThan(cache.stats.direct);
+  });
+
+  it('keys on the crisis country, not the time zone, and on the reader type', async () => {
+    const cache = createRenderCache();
+    const def = sequenceTemplates[2] as TemplateDef<any>;
+    for (const timezone of ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'US/Hawaii']) await cache.render(def, propsFor(def, 'Alex', 't', 't', { timezone }));
+    expect(cache.size).toBe(1);
+    await cache.render(def, propsFor(def, 'Alex', 't', 't', { timezone: 'Europe/Dublin' }));
+    await cache.render(def, propsFor(def, 'Alex', 't', 't', { timezone: 'America/New_York', reader: 'professional' }));
+    await cache.render(def, propsFor(def, 'Alex', 't', 't', { timezone: 'America/New_York', reader: 'self' }));
+    expect(cache.size).toBe(3);
+    const booked = sequenceTemplates[4] as TemplateDef<any>;
+    const a = await cache.render(booked, propsFor(booked, 'Alex', 't', 't', { bookingUrl: 'https://clinic.example.org/book/1' }));
+    const b = await cache.render(booked, propsFor(booked, 'Alex', 't', 't', { bookingUrl: 'https://clinic.example.org/book/2' }));
+    const none = await cache.render(booked, propsFor(booked, 'Alex', 't', 't'));
+    expect(cache.size).toBe(5);
+    expect(a.text).toContain('https://clinic.example.org/book/1');
+    expect(b.text).toContain('https://clinic.example.org/book/2');
+    expect(none.text).not.toContain('Book a consult');
   });
 
   it.each(allTemplates.map((t) => [t.id, t] as const))('%s: exact on the hard cases, both greeting branches', async (_id, def) => {

@@ -10,8 +10,9 @@ const MDMA = /\b(mdma|molly|ecstasy)\b/i;
 const KETAMINE = /\bketamine\b/i; // not "esketamine": no word boundary inside it
 const APPROVAL = /\bapprov(e|ed|es|al|ing)\b/i;
 const NEGATION = /\b(not|no|never|cannot|declined|against|without|neither|nor)\b|n't\b/i;
-// Approvals that are real: ketamine as an anesthetic, esketamine (Spravato).
-const REAL_APPROVAL = /\b(esketamine|spravato|anesthetic)\b/i;
+// Approvals that are real: ketamine as an anesthetic, esketamine (Spravato),
+// sertraline and paroxetine for PTSD.
+const REAL_APPROVAL = /\b(esketamine|spravato|anesthetic|sertraline|paroxetine)\b/i;
 const PSYCHIATRIC_USE = /\b(depress\w*|ptsd|psychiatric|mental|mood|anxiety|by mouth|oral|our|we)\b/i;
 const LEGAL = /\b(legal|legally|lawful|lawfully|available|prescrib\w*)\b/i;
 const TRIALS = /\btrials?\b/i;
@@ -20,6 +21,15 @@ const OBTAIN = /\b(buy|buying|purchase|obtain|dealers?|vendors?|dark ?web|darkne
 const WORKS = /\b(works?|effective|treats?|helps?|proven)\b/i;
 const DOSE_AMOUNT = /\b\d+(?:[.,]\d+)?\s*(?:mg|milligrams?|mcg|µg|micrograms?|g|grams?|ml|mg\/kg)\b/i;
 const DOSE_WORD = /\bdos(e|es|age|ing)\b/i;
+const ORAL_OR_COMPOUNDED = /\b(oral|orally|by mouth|lozenges?|troches?|tablets?|compounded|compounding)\b/i;
+const PTSD = /\b(ptsd|post-?traumatic)\b/i;
+const TREATS = /\b(treats?|treating|treatment|therapy for|works?|effective|helps?|proven|relieves?|heals?)\b/i;
+// Our clinic or program, as the subject of a sentence about its treatment.
+const OUR_CARE = /\b(our|we|clinic'?s?|program)\b/i;
+const SAFE = /\b(safe|safely|risk-free|harmless)\b/i;
+const CONSULT = /\bconsult(ation)?s?\b/i;
+const PROMISE = /\b(will|you'll|guarantee\w*|promis\w*|ensures?|sure to|certain to|always)\b/i;
+const RESULT = /\b(feel better|get better|better|results?|relief|improve\w*|heal\w*|recover\w*|start (your )?treatment|get (the )?treatment|be treated|right treatment|qualify|eligible|works?)\b/i;
 
 type Rule = { rule: string; test: (s: string) => boolean };
 
@@ -35,6 +45,13 @@ const RULES: Rule[] = [
     rule: 'MDMA legally available outside trials',
     test: (s) => MDMA.test(s) && LEGAL.test(s) && !NEGATION.test(s) && !TRIALS.test(s) && !ELSEWHERE.test(s),
   },
+  {
+    rule: 'oral or compounded ketamine approved',
+    test: (s) => KETAMINE.test(s) && ORAL_OR_COMPOUNDED.test(s) && APPROVAL.test(s) && !NEGATION.test(s),
+  },
+  { rule: 'ketamine treats PTSD', test: (s) => KETAMINE.test(s) && PTSD.test(s) && TREATS.test(s) && !NEGATION.test(s) },
+  { rule: "the clinic's treatment is safe", test: (s) => OUR_CARE.test(s) && SAFE.test(s) && !NEGATION.test(s) },
+  { rule: 'a consult promises results', test: (s) => CONSULT.test(s) && PROMISE.test(s) && RESULT.test(s) && !NEGATION.test(s) },
   { rule: 'cure', test: (s) => /\bcur(e|es|ed|ing)\b/i.test(s) },
   { rule: 'guaranteed', test: (s) => /\bguarantee(s|d)?\b/i.test(s) },
   { rule: 'completely safe', test: (s) => /\b(completely|totally|perfectly|100%)\s+safe\b/i.test(s) },
