@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { AppDeps } from '../../deps.js';
 import { errorBody } from '../errors.js';
 import { apiOriginCheck } from '../staff/security.js';
+import { batchesApi } from './batches.js';
 import { funnelApi } from './funnel.js';
 import { sequenceApi } from './sequence.js';
 import { subscribersApi } from './subscribers.js';
@@ -20,6 +21,7 @@ export function staffApiRoutes(deps: AppDeps) {
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
   });
   app.use('*', apiOriginCheck(deps.config, (c, reason) => c.json(errorBody('forbidden', reason), 403)));
+  app.route('/batches', batchesApi(deps));
   app.route('/funnel', funnelApi(deps));
   app.route('/sequence', sequenceApi(deps));
   app.route('/subscribers', subscribersApi(deps));

@@ -2,8 +2,10 @@
 import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.js';
 import { FUNNEL_STAGES, funnelByDay, type Funnel, type FunnelStage } from '../../subscribers/funnel.js';
+import { heldBatches } from '../../nurture/held.js';
+import { HeldBatches } from './batches.js';
 import { BarChart } from './chart.js';
-import { page } from './view.js';
+import { newCsrfToken, page } from './view.js';
 
 export const STAGE_COLORS: Record<string, string> = {
   signup: '#1f4fb3',
@@ -89,12 +91,19 @@ export function FunnelView({ funnel }: { funnel: Funnel }) {
 export function dashboardRoutes(deps: AppDeps) {
   return new Hono().get('/', async (c) => {
     const funnel = await funnelByDay(deps.stores, { now: deps.clock.now(), timeZone: deps.config.defaultTimezone });
+    const held = await heldBatches(deps.stores);
     return page(
       c,
       deps,
       { title: 'Dashboard', active: 'dashboard' },
       <>
         <h1>Dashboard</h1>
+        {c.req.query('done') === 'batch' ? (
+          <p class="notice" role="status">
+            Decision recorded.
+          </p>
+        ) : null}
+        <HeldBatches held={held} token={newCsrfToken(deps)} />
         <p class="muted">
           The funnel counts what happened each day in {funnel.timeZone}, from the activity log. The same numbers are at{' '}
           <a href="/api/funnel">/api/funnel</a>.

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps } from '../../deps.js';
+import { batchRoutes } from './batches.js';
 import { dashboardRoutes } from './dashboard.js';
 import { STAFF_STYLE_HASH } from './layout.js';
 import { outboxRoutes } from './outbox.js';
@@ -22,6 +23,7 @@ export function staffRoutes(deps: AppDeps) {
   app.use('*', staffCsrf(deps.config, deps.clock, (c, reason) => errorPage(c, deps, 403, 'Form refused', reason)));
 
   app.route('/', dashboardRoutes(deps));
+  app.route('/batches', batchRoutes(deps));
   app.route('/sequence', sequenceRoutes(deps));
   app.route('/templates', templateRoutes(deps));
   app.route('/subscribers', subscriberRoutes(deps));

@@ -1,0 +1,108 @@
+// The confirmation email goes through the same durable pipeline as the
+// sequence: the server is killed with SIGKILL right after POST /subscribe
+// answered, while the provider is failing; once the provider recovers and the
+// worker recovers the batch (here `npm run tick -- --now` past the dead
+// process's lease, then the server again), exactly one confirmation arrives.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { FAKE_API_KEY, startFakeResend, type FakeResend } from './fake-resend/server.js';
+
+let dir: string;
+let fake: FakeResend;
+const children: ChildProcess[] = [];
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-crash-confirm-'));
+  fake = await startFakeResend();
+});
+afterEach(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await fake.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000) {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function env(port: number) {
+  return {
+    ...process.env,
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATABASE_PATH: path.join(dir, 'nurture.db'),
+    RESEND_API_KEY: FAKE_API_KEY,
+    RESEND_BASE_URL: fake.url,
+    MAIL_FROM: 'Isha Health <education@example.org>',
+    POSTAL_ADDRESS: 'Isha Health, 1 Main Street, Springfield, IL 62701, USA',
+    STAFF_PASSWORD: 'a-password-for-the-crash-test',
+    SEND_RATE: '5',
+    LOG_LEVEL: 'warn',
+  };
+}
+
+function startServer(port: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], { env: env(port), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  child.stdout.resume();
+  child.stderr.resume();
+  return { child, exited: new Promise((r) => child.on('exit', r)) };
+}
+
+async function up(port: number) {
+  await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200, 'the server');
+}
+
+it('SIGKILL right after the signup answered, provider failing: after restart exactly one confirmation arrives', async () => {
+  const port = await freePort();
+  const first = startServer(port);
+  await up(port);
+  // The provider answers 500 for now.
+  fake.failNext(3);
+  const res = await fetch(`http://127.0.0.1:${port}/subscribe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'crash@example.org', consent: true }),
+  });
+  expect(res.status).toBe(202);
+  // Killed once the worker has tried (and failed) at least once.
+  await until(() => fake.requests.some((r) => r.path.includes('emails')), 'a first attempt');
+  first.child.kill('SIGKILL');
+  await first.exited;
+  expect(fake.emails).toHaveLength(0);
+
+  // Recovery: a tick as if the dead process's lease had run out (it may meet the provider's last 500).
+  const later = new Date(Date.now() + 6 * 60_000).toISOString();
+  const tick = spawn(process.execPath, ['--import', 'tsx', 'src/cli/tick.ts', '--now', later], { env: env(port), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  tick.stdout.on('data', (d) => (out += d));
+  tick.stderr.resume();
+  expect(await new Promise((r) => tick.on('exit', r))).toBe(0);
+  expect(JSON.parse(out)).toMatchObject({ sent: 1 });
+  expect(fake.emails).toHaveLength(1);
+
+  // The server again: nothing is sent twice.
+  const second = startServer(port);
+  await up(port);
+  // Give a duplicate every chance to arrive.
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(fake.emails.map((e) => e.to[0])).toEqual(['crash@example.org']);
+  expect(fake.emails[0]!.subject).toBe('Please confirm your subscription');
+  second.child.kill('SIGTERM');
+  await second.exited;
+}, 60_000);
