@@ -101,6 +101,15 @@ export interface ProviderEventStore {
 export interface SettingsStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, now: number): Promise<void>;
+  /**
+   * The provider's request budget, shared by every process: reserves the next
+   * start time on a grid of `intervalMs` and returns it: the grid's next slot
+   * when it is at most `catchUpMs` past and at most `maxAheadMs` ahead
+   * (further is a grid left by a tick run as if at a later time), else `now`. Atomic, so concurrent callers get distinct slots.
+   */
+  reserveSlot(key: string, now: number, intervalMs: number, catchUpMs: number, maxAheadMs: number): Promise<number>;
+  /** No slot before `until` (a 429's retry-after, for every process). */
+  holdSlots(key: string, until: number, now: number): Promise<void>;
 }
 
 export type Stores = {

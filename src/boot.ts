@@ -27,7 +27,7 @@ export async function boot(options: { onRateLimit?: (info: RateLimitInfo) => voi
   }
   const logger = createLogger(config.logLevel, options.logDestination);
   for (const warning of startupWarnings(config)) logger.warn(warning);
-  const stores = await openStores({ databasePath: config.databasePath });
+  const stores = await openStores({ databaseUrl: config.databaseUrl, databasePath: config.databasePath });
   const clock = options.clock ?? systemClock;
   const transport = createTransport(config, clock, options.onRateLimit ? { onRateLimit: options.onRateLimit } : {});
   return { config, stores, clock, logger, transport };

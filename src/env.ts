@@ -33,6 +33,9 @@ const EnvSchema = z.object({
       .optional(),
   ),
   DATABASE_PATH: optionalString.pipe(z.string().default('data/nurture.db')),
+  DATABASE_URL: optionalString.pipe(
+    z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'a PostgreSQL URL, e.g. DATABASE_URL=postgres://nurture:secret@db.internal:5432/nurture').optional(),
+  ),
   RESEND_API_KEY: optionalString.pipe(z.string().regex(/^\S+$/, 'the API key from Resend, e.g. re_123...').optional()),
   RESEND_WEBHOOK_SECRET: optionalString.pipe(
     z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, "the signing secret from Resend's webhook page, starting with whsec_").optional(),
@@ -78,6 +81,7 @@ export type Env = {
   port: number;
   publicUrl: string;
   databasePath: string;
+  databaseUrl: string | undefined;
   resendApiKey: string | undefined;
   resendWebhookSecret: string | undefined;
   mailFrom: string;
@@ -106,10 +110,14 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid ${name}=${JSON.stringify(source[name] ?? '')}: expected ${issue.message}`);
   }
   const e = parsed.data;
+  // Several servers share one database: each must sign links and accept staff with the same secrets.
+  if (e.DATABASE_URL && !e.SECRET_KEY) throw new ConfigError('SECRET_KEY is required with DATABASE_URL: every server and worker must sign links with the same key, e.g. SECRET_KEY=$(openssl rand -hex 32)');
+  if (e.DATABASE_URL && !e.STAFF_PASSWORD) throw new ConfigError('STAFF_PASSWORD is required with DATABASE_URL: every server must accept the same staff login');
   return {
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     databasePath: e.DATABASE_PATH,
+    databaseUrl: e.DATABASE_URL,
     resendApiKey: e.RESEND_API_KEY,
     resendWebhookSecret: e.RESEND_WEBHOOK_SECRET,
     mailFrom: e.MAIL_FROM,

@@ -22,7 +22,7 @@ const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     transport.name === 'outbox'
       ? `  Mail: no RESEND_API_KEY, so messages are written to ${config.outboxDir}/ as .eml files`
       : '  Mail: sending through Resend',
-    `  Database: ${config.databasePath}`,
+    `  Database: ${config.databaseUrl ? `PostgreSQL at ${new URL(config.databaseUrl).host}` : config.databasePath}`,
     '',
   ];
   console.log(lines.join('\n'));

@@ -96,7 +96,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       UPDATE batches SET status = 'held', last_error = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?`),
     knownFailure: sql.prepare<[string, number, string]>('UPDATE batches SET in_doubt = 0, last_error = ? WHERE id = ? AND lease_owner = ?'),
     dropDelivery: sql.prepare<[string, number]>("UPDATE deliveries SET status = 'dropped', error = ? WHERE id = ?"),
-    sentDelivery: sql.prepare<[string, number, number]>("UPDATE deliveries SET status = 'sent', provider_id = ?, sent_at = ?, error = NULL WHERE id = ?"),
+    sentDelivery: sql.prepare<[string | null, number, number]>("UPDATE deliveries SET status = 'sent', provider_id = ?, sent_at = ?, error = NULL WHERE id = ?"),
     failDelivery: sql.prepare<[string, number]>("UPDATE deliveries SET status = 'failed', error = ? WHERE id = ?"),
     batchDone: sql.prepare<[string, number | null, string | null, number]>(`
       UPDATE batches SET status = ?, payload = NULL, sent_at = ?, last_error = ?, lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL, in_doubt = 0
@@ -161,7 +161,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       if (!item) continue;
       const ok = o.error === undefined;
       if (ok) {
-        q.sentDelivery.run(o.providerId ?? '', now, o.deliveryId);
+        q.sentDelivery.run(o.providerId ?? null, now, o.deliveryId);
         sent++;
       } else {
         q.failDelivery.run(o.error!, o.deliveryId);
@@ -317,7 +317,10 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       return { kind: 'send', emails, idempotencyKey, dropped };
     }),
 
-    settle: tx((batchId: number, outcomes: ItemOutcome[], now: number, policy: QueuePolicy) => settleItems(policy, batchId, outcomes, now)),
+    // Only a batch still in flight: a former owner's late answer after a takeover changes nothing.
+    settle: tx((batchId: number, outcomes: ItemOutcome[], now: number, policy: QueuePolicy) =>
+      q.batch.get(batchId)?.status === 'ready' ? settleItems(policy, batchId, outcomes, now) : { sent: 0, failed: 0, completed: 0 },
+    ),
 
     split: tx((batchId: number, parts: OutgoingEmail[][], reason: string, owner: string, now: number, leaseUntil: number, policy: QueuePolicy): number[] => {
       const ids = parts.map((emails) => {
@@ -347,7 +350,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       if (!batch || batch.status !== 'held') return false;
       if (decision === 'resend') return q.resendHeld.run(batchId).changes > 0;
       // Staff know it arrived (the provider's log shows it): settle it as sent.
-      settleItems(policy, batchId, items(batchId).map((i) => ({ deliveryId: i.deliveryId, providerId: '' })), now);
+      settleItems(policy, batchId, items(batchId).map((i) => ({ deliveryId: i.deliveryId })), now);
       return true;
     }),
 

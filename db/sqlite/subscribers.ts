@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { SubscriberStore } from '../stores.js';
 import type { ActivityType, ConfirmInput, EraseOutcome, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
@@ -193,9 +193,9 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     db.insert(suppressions).values({ emailHash: s.emailHash, reason: 'erased', createdAt: now }).onConflictDoUpdate({ target: suppressions.emailHash, set: { reason: 'erased' } }).run();
 
     const dels = db.select().from(deliveries).where(eq(deliveries.subscriberId, id)).all();
-    // Out of every batch whose request may be rebuilt (never attempted, or
-    // its last attempt failed with an answer): no provider holds it, so a new
-    // body and key are safe. Their deliveries stay queued and the worker drops
+    // Out of every batch whose request may be rebuilt (never attempted, its
+    // last attempt failed with an answer, or held for staff, whose resend
+    // rebuilds it): a new body and key are safe. Their deliveries stay queued and the worker drops
     // them before the next attempt (no address any more). A batch whose last
     // attempt is in doubt is repeated byte for byte (exactly once) and its
     // payload is cleared as soon as it settles.
@@ -205,7 +205,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       const open = db
         .select()
         .from(batches)
-        .where(and(inArray(batches.id, batchIds), eq(batches.status, 'ready'), eq(batches.inDoubt, false)))
+        .where(and(inArray(batches.id, batchIds), or(and(eq(batches.status, 'ready'), eq(batches.inDoubt, false)), eq(batches.status, 'held'))))
         .all();
       for (const b of open) {
         if (b.payload === null) continue;

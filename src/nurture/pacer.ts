@@ -28,25 +28,62 @@ export type RateLimitHeaders = { limit?: number; remaining?: number; resetMs?: n
  */
 const CATCH_UP_MS = 5;
 
-export function createPacer(options: { rate: number; clock: Clock; sleep: Sleep }) {
+/**
+ * Where the grid lives. The worker keeps it in the database (every process
+ * on the account shares one budget); `memorySlots` keeps it in this process.
+ */
+export type PacerSlots = {
+  /** Reserves the next start: the grid's next slot when at most `catchUpMs` past, else `now`; moves the grid on by `intervalMs`. */
+  reserve(now: number, intervalMs: number, catchUpMs: number, maxAheadMs: number): Promise<number>;
+  /** No slot before `until`. */
+  hold(until: number, now: number): Promise<void>;
+};
+
+export function memorySlots(): PacerSlots {
+  let next = -Infinity;
+  return {
+    async reserve(now, intervalMs, catchUpMs, maxAheadMs) {
+      const slot = next >= now - catchUpMs && next <= now + maxAheadMs ? next : now;
+      next = slot + Math.ceil(intervalMs);
+      return slot;
+    },
+    async hold(until) {
+      next = Math.max(next, Math.ceil(until));
+    },
+  };
+}
+
+/** The grid in the database, shared by every worker and server on the account. */
+export function sharedSlots(settings: { reserveSlot(key: string, now: number, intervalMs: number, catchUpMs: number, maxAheadMs: number): Promise<number>; holdSlots(key: string, until: number, now: number): Promise<void> }, key = 'pacer_next_slot'): PacerSlots {
+  return {
+    reserve: (now, intervalMs, catchUpMs, maxAheadMs) => settings.reserveSlot(key, now, intervalMs, catchUpMs, maxAheadMs),
+    hold: (until, now) => settings.holdSlots(key, until, now),
+  };
+}
+
+export function createPacer(options: { rate: number; clock: Clock; sleep: Sleep; slots?: PacerSlots }) {
   const { clock, sleep } = options;
+  const slots = options.slots ?? memorySlots();
   let rate = options.rate;
-  let nextAt = -Infinity;
   let heldUntil = -Infinity;
   let queue: Promise<void> = Promise.resolve();
 
   const interval = () => (1000 / rate) * 1.03;
+  // Further ahead than any honest queue of reservations or retry-after: a grid left by a tick run as if later.
+  const maxAhead = () => Math.max(120_000, 200 * interval());
 
   async function waitTurn(): Promise<void> {
     for (;;) {
       const now = clock.now();
-      const at = Math.max(nextAt, heldUntil);
-      if (now >= at) {
-        const step = interval();
-        nextAt = now - nextAt <= CATCH_UP_MS ? nextAt + step : now + step;
-        return;
+      if (heldUntil > now) {
+        await sleep(heldUntil - now);
+        continue;
       }
-      await sleep(at - now);
+      const slot = await slots.reserve(now, interval(), CATCH_UP_MS, maxAhead());
+      const wait = slot - clock.now();
+      if (wait > 0) await sleep(wait);
+      // A 429 seen by this process while waiting: its slot is spent, take a later one.
+      if (heldUntil <= clock.now()) return;
     }
   }
 
@@ -57,9 +94,11 @@ export function createPacer(options: { rate: number; clock: Clock; sleep: Sleep 
       queue = turn.catch(() => undefined);
       return turn.then(() => ({ started() {} }));
     },
-    /** Holds every request for `ms` (a 429's retry-after). */
+    /** Holds every request for `ms` (a 429's retry-after), in every process sharing the slots. */
     holdFor(ms: number): void {
-      heldUntil = Math.max(heldUntil, clock.now() + ms);
+      const now = clock.now();
+      heldUntil = Math.max(heldUntil, now + ms);
+      void slots.hold(now + ms, now).catch(() => undefined);
     },
     /** Feeds the rate-limit headers of a response. */
     observe(info: RateLimitHeaders): void {

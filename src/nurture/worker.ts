@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import { renderSequenceEmail } from '../mail/render.js';
-import { createPacer, type RateLimitHeaders } from './pacer.js';
+import { createPacer, sharedSlots, type RateLimitHeaders } from './pacer.js';
 import { SEQUENCE } from './sequence.js';
 import { runTick, type TickDeps, type TickSummary } from './tick.js';
 
@@ -15,7 +15,8 @@ export type WorkerDeps = Omit<TickDeps, 'pacer' | 'shouldStop' | 'owner'> & { se
  */
 export function createWorker(deps: WorkerDeps) {
   const owner = `worker-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  const pacer = deps.pacer ?? createPacer({ rate: deps.sendRate, clock: deps.clock, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))) });
+  // SEND_RATE is the whole account's budget: the grid lives in the database, shared by every process.
+  const pacer = deps.pacer ?? createPacer({ rate: deps.sendRate, clock: deps.clock, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), slots: sharedSlots(deps.stores.settings) });
   // Enough batches in flight that the provider's latency does not leave request slots unused.
   const concurrency = deps.concurrency ?? Math.min(8, Math.max(2, Math.ceil(deps.sendRate)));
   let running: Promise<TickSummary | null> | null = null;

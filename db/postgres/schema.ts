@@ -1,0 +1,147 @@
+// The PostgreSQL schema: the same tables, columns and indexes as the SQLite
+// one (db/sqlite/schema.ts), so the stores keep one contract. Times are
+// integer milliseconds since the epoch (bigint); ids are bigint identities.
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, SUBSCRIBER_STATUSES } from '../sqlite/schema.js';
+
+const ms = (name: string) => bigint(name, { mode: 'number' });
+const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();
+const ref = (name: string) => bigint(name, { mode: 'number' });
+
+export const subscribers = pgTable(
+  'subscribers',
+  {
+    id: id(),
+    email: text('email'),
+    emailHash: text('email_hash').notNull(),
+    firstName: text('first_name'),
+    timezone: text('timezone').notNull(),
+    status: text('status', { enum: SUBSCRIBER_STATUSES }).notNull().default('pending'),
+    tokenGeneration: integer('token_generation').notNull().default(0),
+    source: text('source'),
+    signupIp: text('signup_ip'),
+    signupUserAgent: text('signup_user_agent'),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+    confirmationSentAt: ms('confirmation_sent_at'),
+    confirmedAt: ms('confirmed_at'),
+    consentText: text('consent_text'),
+    consentVersion: text('consent_version'),
+    consentIp: text('consent_ip'),
+    consentUserAgent: text('consent_user_agent'),
+    consentSource: text('consent_source'),
+    unsubscribedAt: ms('unsubscribed_at'),
+    suppressedAt: ms('suppressed_at'),
+    suppressedReason: text('suppressed_reason'),
+    convertedAt: ms('converted_at'),
+    completedAt: ms('completed_at'),
+    erasedAt: ms('erased_at'),
+    nextStep: integer('next_step'),
+    nextSendAt: ms('next_send_at'),
+    lastSequenceSentAt: ms('last_sequence_sent_at'),
+  },
+  (t) => [
+    uniqueIndex('subscribers_email_hash_unique').on(t.emailHash),
+    index('subscribers_due_idx').on(t.nextSendAt).where(sql`${t.nextSendAt} is not null`),
+    index('subscribers_status_idx').on(t.status),
+    index('subscribers_created_idx').on(t.createdAt),
+  ],
+);
+
+export const batches = pgTable(
+  'batches',
+  {
+    id: id(),
+    status: text('status', { enum: BATCH_STATUSES }).notNull().default('ready'),
+    idempotencyKey: text('idempotency_key').notNull(),
+    payload: text('payload'),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: ms('lease_expires_at'),
+    attempts: integer('attempts').notNull().default(0),
+    firstAttemptAt: ms('first_attempt_at'),
+    inDoubt: boolean('in_doubt').notNull().default(false),
+    nextAttemptAt: ms('next_attempt_at'),
+    lastError: text('last_error'),
+    createdAt: ms('created_at').notNull(),
+    sentAt: ms('sent_at'),
+  },
+  (t) => [
+    uniqueIndex('batches_idempotency_key_unique').on(t.idempotencyKey),
+    index('batches_status_idx').on(t.status),
+    // The stale-batch claim reads only unfinished batches.
+    index('batches_ready_idx').on(t.leaseExpiresAt).where(sql`${t.status} = 'ready'`),
+  ],
+);
+
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: id(),
+    subscriberId: ref('subscriber_id').references(() => subscribers.id),
+    kind: text('kind', { enum: DELIVERY_KINDS }).notNull(),
+    toAddress: text('to_address'),
+    step: integer('step').notNull().default(0),
+    templateId: text('template_id').notNull(),
+    templateVersion: text('template_version'),
+    subject: text('subject').notNull(),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('queued'),
+    batchId: ref('batch_id').references(() => batches.id),
+    providerId: text('provider_id'),
+    error: text('error'),
+    createdAt: ms('created_at').notNull(),
+    sentAt: ms('sent_at'),
+    deliveredAt: ms('delivered_at'),
+    delayedAt: ms('delayed_at'),
+    openedAt: ms('opened_at'),
+    clickedAt: ms('clicked_at'),
+    bouncedAt: ms('bounced_at'),
+    complainedAt: ms('complained_at'),
+  },
+  (t) => [
+    uniqueIndex('deliveries_sequence_once').on(t.subscriberId, t.step).where(sql`${t.kind} = 'sequence'`),
+    index('deliveries_batch_idx').on(t.batchId),
+    index('deliveries_provider_idx').on(t.providerId),
+    index('deliveries_step_idx').on(t.step, t.status),
+    index('deliveries_subscriber_idx').on(t.subscriberId),
+    index('deliveries_unbatched_idx').on(t.id).where(sql`${t.batchId} is null and ${t.status} = 'queued'`),
+  ],
+);
+
+export const providerEvents = pgTable(
+  'provider_events',
+  {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    providerId: text('provider_id'),
+    deliveryId: ref('delivery_id').references(() => deliveries.id),
+    occurredAt: ms('occurred_at').notNull(),
+    receivedAt: ms('received_at').notNull(),
+    detail: text('detail'),
+  },
+  (t) => [index('provider_events_delivery_idx').on(t.deliveryId)],
+);
+
+export const suppressions = pgTable('suppressions', {
+  emailHash: text('email_hash').primaryKey(),
+  reason: text('reason').notNull(),
+  createdAt: ms('created_at').notNull(),
+});
+
+export const activity = pgTable(
+  'activity',
+  {
+    id: id(),
+    subscriberId: ref('subscriber_id').references(() => subscribers.id),
+    type: text('type', { enum: ACTIVITY_TYPES }).notNull(),
+    at: ms('at').notNull(),
+    detail: text('detail'),
+  },
+  (t) => [index('activity_type_at_idx').on(t.type, t.at), index('activity_subscriber_idx').on(t.subscriberId)],
+);
+
+export const workerState = pgTable('worker_state', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+});

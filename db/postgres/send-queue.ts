@@ -1,0 +1,399 @@
+/**
+ * The send queue on PostgreSQL, for any number of workers on any machines.
+ * Claims take rows with FOR UPDATE SKIP LOCKED, so concurrent workers share
+ * the due work without waiting on each other; the unique (subscriber, step)
+ * index on sequence deliveries is the last guard. The row-by-row decisions
+ * come from the policy (pure, in src/); the writes they lead to are applied
+ * in bulk (unnest), so a claim or a settle costs a few round trips, not one
+ * per email.
+ */
+import crypto from 'node:crypto';
+import type pg from 'pg';
+import type { SendQueueStore } from '../stores.js';
+import type { Batch, BatchItem, ClaimResult, DueRow, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, StepCounts } from '../types.js';
+import { selectList, transaction, type Queryable } from './client.js';
+import { batches } from './schema.js';
+
+const BATCH = selectList(batches);
+
+const ITEMS = `
+  SELECT d.id AS "deliveryId", d.kind, d.step, d.template_id AS "templateId", d.to_address AS "toAddress",
+         s.id AS "subscriberId", s.email, s.first_name AS "firstName", coalesce(s.token_generation, 0) AS "tokenGeneration",
+         s.status, coalesce(s.timezone, 'UTC') AS timezone, s.confirmed_at AS "confirmedAt",
+         coalesce(EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash), false) AS suppressed
+  FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
+  WHERE d.batch_id = $1 AND d.status = 'queued'
+  ORDER BY d.id`;
+
+type Advance = { subscriberId: number; timezone: string; confirmedAt: number | null; step: number; at: number };
+
+export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
+  const items = async (c: Queryable, batchId: number) => (await c.query<BatchItem>(ITEMS, [batchId])).rows;
+  const newBatch = async (c: Queryable, owner: string | null, leaseUntil: number | null, now: number, key = `unprepared-${crypto.randomUUID()}`, payload: string | null = null) =>
+    (
+      await c.query<{ id: number }>(
+        "INSERT INTO batches (status, idempotency_key, payload, lease_owner, lease_expires_at, attempts, created_at) VALUES ('ready', $1, $2, $3, $4, 0, $5) RETURNING id",
+        [key, payload, owner, leaseUntil, now],
+      )
+    ).rows[0]!.id;
+
+  async function complete(c: Queryable, done: { id: number; step: number }[], now: number): Promise<number> {
+    if (done.length === 0) return 0;
+    const completed = (
+      await c.query<{ id: number }>(
+        `UPDATE subscribers s SET status = 'completed', completed_at = $3, next_step = NULL, next_send_at = NULL, updated_at = $3
+         FROM unnest($1::bigint[], $2::int[]) AS u(id, step)
+         WHERE s.id = u.id AND s.status = 'active' AND s.next_step = u.step RETURNING s.id`,
+        [done.map((d) => d.id), done.map((d) => d.step), now],
+      )
+    ).rows.map((r) => r.id);
+    if (completed.length) await c.query("INSERT INTO activity (subscriber_id, type, at) SELECT id, 'completed', $2 FROM unnest($1::bigint[]) AS id", [completed, now]);
+    return completed.length;
+  }
+
+  /** Moves subscribers on after their step went or finally failed. `fromDue`: their row is still on the due set. */
+  async function advance(c: Queryable, policy: QueuePolicy, list: Advance[], now: number, fromDue: boolean): Promise<number> {
+    const next: { id: number; step: number; at: number; prev: number }[] = [];
+    const done: { id: number; step: number }[] = [];
+    for (const a of list) {
+      const r = policy.decideAfterSend(a, a.step, a.at);
+      if (r.kind === 'next') next.push({ id: a.subscriberId, step: r.step, at: r.at, prev: a.step });
+      else done.push({ id: a.subscriberId, step: a.step });
+    }
+    if (next.length) {
+      const guard = fromDue ? '' : " AND s.status = 'active' AND s.next_step = u.prev AND s.next_send_at IS NULL";
+      await c.query(
+        `UPDATE subscribers s SET next_step = u.step, next_send_at = u.at, updated_at = $5
+         FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::int[]) AS u(id, step, at, prev) WHERE s.id = u.id${guard}`,
+        [next.map((n) => n.id), next.map((n) => n.step), next.map((n) => n.at), next.map((n) => n.prev), now],
+      );
+    }
+    return complete(c, done, now);
+  }
+
+  async function suppressSubscriber(c: Queryable, id: number, now: number) {
+    const r = await c.query(
+      "UPDATE subscribers SET status = 'suppressed', suppressed_at = $2, suppressed_reason = 'suppression list', next_step = NULL, next_send_at = NULL, updated_at = $2 WHERE id = $1 AND status IN ('active', 'pending')",
+      [id, now],
+    );
+    if (r.rowCount) await c.query("INSERT INTO activity (subscriber_id, type, at, detail) VALUES ($1, 'suppressed', $2, $3)", [id, now, JSON.stringify({ reason: 'suppression list' })]);
+  }
+
+  async function settleItems(c: Queryable, policy: QueuePolicy, batchId: number, outcomes: ItemOutcome[], now: number) {
+    const byDelivery = new Map((await items(c, batchId)).map((i) => [i.deliveryId, i]));
+    const sent: ItemOutcome[] = [];
+    const failed: ItemOutcome[] = [];
+    const moveOn: Advance[] = [];
+    const sentSequence: number[] = [];
+    const confirmed: number[] = [];
+    const confirmationFailed: number[] = [];
+    for (const o of outcomes) {
+      const item = byDelivery.get(o.deliveryId);
+      if (!item) continue;
+      const ok = o.error === undefined;
+      (ok ? sent : failed).push(o);
+      if (item.subscriberId === null) continue;
+      if (item.kind === 'sequence') {
+        if (ok) sentSequence.push(item.subscriberId);
+        moveOn.push({ subscriberId: item.subscriberId, timezone: item.timezone, confirmedAt: item.confirmedAt, step: item.step, at: now });
+      } else if (item.kind === 'confirmation') {
+        (ok ? confirmed : confirmationFailed).push(item.subscriberId);
+      }
+    }
+    if (sent.length) {
+      await c.query(
+        "UPDATE deliveries d SET status = 'sent', provider_id = u.pid, sent_at = $3, error = NULL FROM unnest($1::bigint[], $2::text[]) AS u(id, pid) WHERE d.id = u.id",
+        [sent.map((o) => o.deliveryId), sent.map((o) => o.providerId ?? null), now],
+      );
+    }
+    if (failed.length) {
+      await c.query("UPDATE deliveries d SET status = 'failed', error = u.err FROM unnest($1::bigint[], $2::text[]) AS u(id, err) WHERE d.id = u.id", [failed.map((o) => o.deliveryId), failed.map((o) => o.error!)]);
+    }
+    if (sentSequence.length) await c.query('UPDATE subscribers SET last_sequence_sent_at = greatest(coalesce(last_sequence_sent_at, 0), $2) WHERE id = ANY($1)', [sentSequence, now]);
+    if (confirmed.length) await c.query("INSERT INTO activity (subscriber_id, type, at) SELECT id, 'confirmation_sent', $2 FROM unnest($1::bigint[]) AS id", [confirmed, now]);
+    if (confirmationFailed.length) await c.query("UPDATE subscribers SET confirmation_sent_at = NULL, updated_at = $2 WHERE id = ANY($1) AND status = 'pending'", [confirmationFailed, now]);
+    const completed = await advance(c, policy, moveOn, now, false);
+    await batchDone(c, batchId, sent.length > 0 ? 'sent' : 'failed', sent.length > 0 ? now : null, failed.length > 0 ? `${failed.length} of ${outcomes.length} failed` : null);
+    return { sent: sent.length, failed: failed.length, completed };
+  }
+
+  async function batchDone(c: Queryable, id: number, status: string, sentAt: number | null, error: string | null) {
+    await c.query(
+      'UPDATE batches SET status = $2, payload = NULL, sent_at = $3, last_error = $4, lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL, in_doubt = false WHERE id = $1',
+      [id, status, sentAt, error],
+    );
+  }
+
+  async function lockBatch(c: Queryable, id: number) {
+    return (await c.query<Batch>(`SELECT ${BATCH} FROM batches WHERE id = $1 FOR UPDATE`, [id])).rows[0];
+  }
+
+  return {
+    claimDue(now, limit, owner, leaseUntil, policy) {
+      return transaction(pool, async (c) => {
+        const rows = (
+          await c.query<DueRow>(
+            `SELECT s.id, s.status, s.email, s.timezone, s.confirmed_at AS "confirmedAt", s.next_step AS "nextStep", s.last_sequence_sent_at AS "lastSentAt",
+                    EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed
+             FROM subscribers s
+             WHERE s.next_send_at IS NOT NULL AND s.next_send_at <= $1
+             ORDER BY s.next_send_at LIMIT $2
+             FOR UPDATE OF s SKIP LOCKED`,
+            [now, limit],
+          )
+        ).rows;
+        const result: ClaimResult = { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 };
+        if (rows.length === 0) return result;
+        const sends: { row: DueRow; step: number; templateId: string; subject: string }[] = [];
+        const reschedule: { id: number; at: number }[] = [];
+        const unschedule: number[] = [];
+        const done: { id: number; step: number }[] = [];
+        for (const row of rows) {
+          const action = policy.decideDue(row, now);
+          if (action.kind === 'send') sends.push({ row, step: action.step, templateId: action.templateId, subject: action.subject });
+          else if (action.kind === 'reschedule') reschedule.push({ id: row.id, at: action.at });
+          else if (action.kind === 'unschedule') unschedule.push(row.id);
+          else if (action.kind === 'suppress') {
+            await suppressSubscriber(c, row.id, now);
+            result.stopped++;
+          } else done.push({ id: row.id, step: row.nextStep });
+        }
+        if (reschedule.length) {
+          await c.query('UPDATE subscribers s SET next_send_at = u.at, updated_at = $3 FROM unnest($1::bigint[], $2::bigint[]) AS u(id, at) WHERE s.id = u.id', [reschedule.map((r) => r.id), reschedule.map((r) => r.at), now]);
+          result.rescheduled = reschedule.length;
+        }
+        if (unschedule.length) {
+          await c.query('UPDATE subscribers SET next_step = NULL, next_send_at = NULL, updated_at = $2 WHERE id = ANY($1)', [unschedule, now]);
+          result.stopped += unschedule.length;
+        }
+        result.completed += await complete(c, done, now);
+        if (sends.length === 0) return result;
+
+        const batchId = await newBatch(c, owner, leaseUntil, now);
+        // A dropped delivery (never sent) may be queued again after a re-subscribe.
+        const inserted = new Set(
+          (
+            await c.query<{ subscriberId: number }>(
+              `INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, batch_id, created_at)
+               SELECT u.id, 'sequence', u.step, u.tid, u.subj, 'queued', $5, $6 FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[]) AS u(id, step, tid, subj)
+               ON CONFLICT (subscriber_id, step) WHERE kind = 'sequence' DO UPDATE SET
+                 status = 'queued', batch_id = excluded.batch_id, template_id = excluded.template_id, subject = excluded.subject, error = NULL, created_at = excluded.created_at
+               WHERE deliveries.status = 'dropped'
+               RETURNING subscriber_id AS "subscriberId"`,
+              [sends.map((s) => s.row.id), sends.map((s) => s.step), sends.map((s) => s.templateId), sends.map((s) => s.subject), batchId, now],
+            )
+          ).rows.map((r) => r.subscriberId),
+        );
+        const inFlight = [...inserted];
+        const settled: Advance[] = [];
+        for (const s of sends) {
+          if (inserted.has(s.row.id)) continue;
+          // This step already has a delivery: in flight elsewhere, or settled.
+          const existing = (await c.query<{ status: string; sentAt: number | null; createdAt: number }>(
+            `SELECT status, sent_at AS "sentAt", created_at AS "createdAt" FROM deliveries WHERE subscriber_id = $1 AND step = $2 AND kind = 'sequence'`,
+            [s.row.id, s.step],
+          )).rows[0]!;
+          if (existing.status === 'queued') inFlight.push(s.row.id);
+          else settled.push({ subscriberId: s.row.id, timezone: s.row.timezone, confirmedAt: s.row.confirmedAt, step: s.step, at: existing.sentAt ?? existing.createdAt });
+        }
+        if (inFlight.length) await c.query('UPDATE subscribers SET next_send_at = NULL, updated_at = $2 WHERE id = ANY($1)', [inFlight, now]);
+        result.completed += await advance(c, policy, settled, now, true);
+        if (inserted.size === 0) await c.query('DELETE FROM batches WHERE id = $1', [batchId]);
+        else result.batchId = batchId;
+        return result;
+      });
+    },
+
+    claimQueued(now, limit, owner, leaseUntil) {
+      return transaction(pool, async (c) => {
+        const ids = (await c.query<{ id: number }>("SELECT id FROM deliveries WHERE batch_id IS NULL AND status = 'queued' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", [limit])).rows.map((r) => r.id);
+        if (ids.length === 0) return null;
+        const batchId = await newBatch(c, owner, leaseUntil, now);
+        await c.query('UPDATE deliveries SET batch_id = $2 WHERE id = ANY($1)', [ids, batchId]);
+        return batchId;
+      });
+    },
+
+    async claimStale(now, owner, leaseUntil) {
+      const row = (
+        await pool.query<{ id: number }>(
+          `UPDATE batches SET lease_owner = $2, lease_expires_at = $3
+           WHERE id = (SELECT id FROM batches WHERE status = 'ready' AND (lease_expires_at IS NULL OR lease_expires_at <= $1)
+                         AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+           RETURNING id`,
+          [now, owner, leaseUntil],
+        )
+      ).rows[0];
+      return row?.id ?? null;
+    },
+
+    async batch(id) {
+      const b = (await pool.query<Batch>(`SELECT ${BATCH} FROM batches WHERE id = $1`, [id])).rows[0];
+      return b && { id: b.id, status: b.status, attempts: b.attempts, payload: b.payload, idempotencyKey: b.idempotencyKey, leaseOwner: b.leaseOwner };
+    },
+
+    async items(batchId) {
+      return items(pool, batchId);
+    },
+
+    beginAttempt(batchId, owner, now, leaseUntil, fresh, policy) {
+      return transaction(pool, async (c) => {
+        const batch = await lockBatch(c, batchId);
+        if (!batch || batch.status !== 'ready' || batch.leaseOwner !== owner) return { kind: 'lost' as const };
+        if (!fresh && batch.payload === null) return { kind: 'lost' as const };
+        const plan = policy.planAttempt({ attempts: batch.attempts, inDoubt: batch.inDoubt, firstAttemptAt: batch.firstAttemptAt }, now);
+        if (plan === 'hold') {
+          await c.query("UPDATE batches SET status = 'held', last_error = $2, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1", [batchId, 'outcome unknown past the idempotency window: staff decide']);
+          return { kind: 'held' as const };
+        }
+        let emails = fresh?.emails ?? (JSON.parse(batch.payload!) as OutgoingEmail[]);
+        let changed = fresh !== null;
+        let dropped = 0;
+        if (plan === 'rebuild') {
+          const drop = new Map<number, string>();
+          const queued = new Set<number>();
+          for (const item of await items(c, batchId)) {
+            queued.add(item.deliveryId);
+            const reason = policy.dropReason(item);
+            if (!reason) continue;
+            drop.set(item.deliveryId, reason);
+            if (reason === 'suppressed' && item.subscriberId !== null) await suppressSubscriber(c, item.subscriberId, now);
+            if (item.kind === 'confirmation' && item.subscriberId !== null) {
+              await c.query("UPDATE subscribers SET confirmation_sent_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'pending'", [item.subscriberId, now]);
+            }
+          }
+          if (drop.size) {
+            await c.query("UPDATE deliveries d SET status = 'dropped', error = 'dropped: ' || u.reason FROM unnest($1::bigint[], $2::text[]) AS u(id, reason) WHERE d.id = u.id", [[...drop.keys()], [...drop.values()]]);
+          }
+          dropped = drop.size;
+          const kept = emails.filter((e) => queued.has(policy.deliveryIdOf(e)) && !drop.has(policy.deliveryIdOf(e)));
+          if (kept.length !== emails.length) {
+            emails = kept;
+            changed = true;
+          }
+          if (emails.length === 0) {
+            await batchDone(c, batchId, 'failed', null, 'every delivery dropped');
+            return { kind: 'empty' as const, dropped };
+          }
+        }
+        let idempotencyKey = batch.idempotencyKey;
+        if (changed) {
+          const request = policy.batchRequest(emails);
+          idempotencyKey = request.idempotencyKey;
+          await c.query(
+            'UPDATE batches SET payload = $2, idempotency_key = $3, attempts = attempts + 1, in_doubt = true, first_attempt_at = $4, lease_expires_at = $5 WHERE id = $1',
+            [batchId, request.payload, idempotencyKey, now, leaseUntil],
+          );
+          if (fresh) {
+            const ids = emails.map((e) => policy.deliveryIdOf(e));
+            await c.query(
+              'UPDATE deliveries d SET template_version = coalesce(u.version, d.template_version), subject = u.subject FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, version, subject) WHERE d.id = u.id',
+              [ids, ids.map((id) => fresh.versions.get(id) ?? null), emails.map((e) => e.subject)],
+            );
+          }
+        } else {
+          await c.query('UPDATE batches SET attempts = attempts + 1, in_doubt = true, first_attempt_at = coalesce(first_attempt_at, $2), lease_expires_at = $3 WHERE id = $1', [batchId, now, leaseUntil]);
+        }
+        return { kind: 'send' as const, emails, idempotencyKey, dropped };
+      });
+    },
+
+    settle(batchId, outcomes, now, policy) {
+      return transaction(pool, async (c) => {
+        // Only a batch still in flight: a former owner's late answer after a takeover changes nothing.
+        if ((await lockBatch(c, batchId))?.status !== 'ready') return { sent: 0, failed: 0, completed: 0 };
+        return settleItems(c, policy, batchId, outcomes, now);
+      });
+    },
+
+    split(batchId, parts, reason, owner, now, leaseUntil, policy) {
+      return transaction(pool, async (c) => {
+        const ids: number[] = [];
+        for (const emails of parts) {
+          const request = policy.batchRequest(emails);
+          const id = await newBatch(c, owner, leaseUntil, now, request.idempotencyKey, request.payload);
+          await c.query('UPDATE deliveries SET batch_id = $2 WHERE id = ANY($1)', [emails.map((e) => policy.deliveryIdOf(e)), id]);
+          ids.push(id);
+        }
+        await batchDone(c, batchId, 'failed', null, `split: ${reason}`);
+        return ids;
+      });
+    },
+
+    async release(batchId, owner, retryAt, error, known) {
+      await pool.query(
+        `UPDATE batches SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = $3, last_error = coalesce($4, last_error),
+           in_doubt = CASE WHEN $5 THEN false ELSE in_doubt END
+         WHERE id = $1 AND lease_owner = $2`,
+        [batchId, owner, retryAt, error, known],
+      );
+    },
+
+    async markKnownFailure(batchId, owner, error) {
+      await pool.query('UPDATE batches SET in_doubt = false, last_error = $3 WHERE id = $1 AND lease_owner = $2', [batchId, owner, error]);
+    },
+
+    async held() {
+      return (
+        await pool.query<HeldBatch>(
+          `SELECT b.id, b.created_at AS "createdAt", b.first_attempt_at AS "firstAttemptAt", b.attempts, b.last_error AS "lastError",
+                  count(d.id)::int AS deliveries, coalesce(string_agg(DISTINCT d.kind, ','), '') AS kinds
+           FROM batches b LEFT JOIN deliveries d ON d.batch_id = b.id AND d.status = 'queued'
+           WHERE b.status = 'held' GROUP BY b.id ORDER BY b.id`,
+        )
+      ).rows;
+    },
+
+    resolveHeld(batchId, decision, now, policy) {
+      return transaction(pool, async (c) => {
+        const batch = await lockBatch(c, batchId);
+        if (!batch || batch.status !== 'held') return false;
+        if (decision === 'resend') {
+          await c.query("UPDATE batches SET status = 'ready', in_doubt = false, first_attempt_at = NULL, next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1", [batchId]);
+          return true;
+        }
+        // Staff know it arrived (the provider's log shows it): settle it as sent.
+        await settleItems(c, policy, batchId, (await items(c, batchId)).map((i) => ({ deliveryId: i.deliveryId })), now);
+        return true;
+      });
+    },
+
+    enqueueTest(test, now, policy) {
+      return transaction(pool, async (c) => {
+        const deliveryId = (
+          await c.query<{ id: number }>(
+            "INSERT INTO deliveries (subscriber_id, kind, step, template_id, template_version, subject, to_address, status, created_at) VALUES (NULL, 'test', 0, $1, $2, $3, $4, 'queued', $5) RETURNING id",
+            [test.templateId, test.templateVersion, test.subject, test.toAddress, now],
+          )
+        ).rows[0]!.id;
+        const request = policy.batchRequest([policy.tagDelivery(test.email, deliveryId)]);
+        const batchId = await newBatch(c, null, null, now, request.idempotencyKey, request.payload);
+        await c.query('UPDATE deliveries SET batch_id = $2 WHERE id = $1', [deliveryId, batchId]);
+        return deliveryId;
+      });
+    },
+
+    async delivery(id) {
+      return (await pool.query('SELECT id, status, provider_id AS "providerId", error, sent_at AS "sentAt" FROM deliveries WHERE id = $1', [id])).rows[0];
+    },
+
+    async stepCounts() {
+      const out = new Map<number, StepCounts>();
+      const get = (step: number) => {
+        let c = out.get(step);
+        if (!c) out.set(step, (c = { waiting: 0, sent: 0, delivered: 0, opened: 0, clicked: 0 }));
+        return c;
+      };
+      for (const r of (await pool.query<{ step: number; n: number }>("SELECT next_step AS step, count(*) AS n FROM subscribers WHERE status = 'active' AND next_step IS NOT NULL GROUP BY next_step")).rows) get(r.step).waiting = r.n;
+      const sent = await pool.query<{ step: number } & Omit<StepCounts, 'waiting'>>(
+        "SELECT step, count(*) AS sent, count(delivered_at) AS delivered, count(opened_at) AS opened, count(clicked_at) AS clicked FROM deliveries WHERE kind = 'sequence' AND status = 'sent' GROUP BY step",
+      );
+      for (const r of sent.rows) Object.assign(get(r.step), { sent: r.sent, delivered: r.delivered, opened: r.opened, clicked: r.clicked });
+      return out;
+    },
+
+    async batches() {
+      return (await pool.query<Batch>(`SELECT ${BATCH} FROM batches ORDER BY id`)).rows;
+    },
+  };
+}

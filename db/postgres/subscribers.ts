@@ -1,0 +1,282 @@
+import type pg from 'pg';
+import type { SubscriberStore } from '../stores.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
+import { selectList, transaction, type Queryable } from './client.js';
+import { activity, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
+
+const SUBSCRIBER = selectList(subscribers);
+const DELIVERY = selectList(deliveries);
+const EVENT = selectList(providerEvents);
+const ACTIVITY = selectList(activity);
+const SUPPRESSION = selectList(suppressions);
+
+export const ERASED_MARK = '[erased]';
+const MAILABLE = ['pending', 'active', 'completed', 'converted'];
+const KEEP_ON_CONVERT: readonly SubscriberStatus[] = ['unsubscribed', 'suppressed'];
+
+/** An ILIKE pattern matching `q` as a literal substring (%, _ and \ escaped). */
+export function likeSubstring(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+}
+
+export async function insertActivity(c: Queryable, subscriberId: number | null, type: ActivityType, at: number, detail?: Record<string, unknown> | null) {
+  await c.query('INSERT INTO activity (subscriber_id, type, at, detail) VALUES ($1, $2, $3, $4)', [subscriberId, type, at, detail ? JSON.stringify(detail) : null]);
+}
+
+/** Adds the hash to the suppression list and stops the subscriber who has it, inside the caller's transaction. */
+export async function suppressIn(c: Queryable, input: SuppressInput) {
+  const { emailHash, reason, at, detail } = input;
+  await c.query('INSERT INTO suppressions (email_hash, reason, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [emailHash, reason, at]);
+  const sub = (await c.query<{ id: number; status: SubscriberStatus }>('SELECT id, status FROM subscribers WHERE email_hash = $1 FOR UPDATE', [emailHash])).rows[0];
+  if (!sub) return { subscriberId: null, newlySuppressed: false };
+  const newlySuppressed = sub.status !== 'suppressed' && sub.status !== 'erased';
+  if (newlySuppressed) {
+    await c.query(
+      "UPDATE subscribers SET status = 'suppressed', suppressed_at = $1, suppressed_reason = $2, next_step = NULL, next_send_at = NULL, updated_at = $1 WHERE id = $3",
+      [at, reason, sub.id],
+    );
+  }
+  await insertActivity(c, sub.id, reason, at, detail);
+  return { subscriberId: sub.id, newlySuppressed };
+}
+
+function personalStrings(s: Subscriber): string[] {
+  return [s.email, s.firstName, s.signupIp, s.signupUserAgent, s.consentIp, s.consentUserAgent].filter((v): v is string => typeof v === 'string' && v.length >= 2);
+}
+
+function scrub(text: string | null, secrets: string[]): string | null {
+  if (text === null) return null;
+  let out = text;
+  for (const s of secrets) out = out.split(s).join(ERASED_MARK);
+  return out;
+}
+
+export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
+  const byId = async (c: Queryable, id: number, lock = false) =>
+    (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id])).rows[0];
+
+  return {
+    async byId(id) {
+      return byId(pool, id);
+    },
+
+    signup(r, decide) {
+      return transaction(pool, async (c) => {
+        // One signup per address at a time, across every server: the decision reads, then writes.
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [r.emailHash]);
+        const existing = (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE email_hash = $1`, [r.emailHash])).rows[0];
+        const suppressed = (await c.query('SELECT 1 FROM suppressions WHERE email_hash = $1', [r.emailHash])).rowCount! > 0;
+        const action = decide(existing, suppressed);
+        const fields = [r.email, r.firstName, r.timezone, r.source, r.ip, r.userAgent, r.now];
+        const SET = 'email = $1, first_name = $2, timezone = $3, source = $4, signup_ip = $5, signup_user_agent = $6, updated_at = $7';
+        let id: number | null = null;
+        let send = false;
+        if (action.kind === 'create') {
+          id = (
+            await c.query<{ id: number }>(
+              `INSERT INTO subscribers (email, first_name, timezone, source, signup_ip, signup_user_agent, updated_at, created_at, confirmation_sent_at, email_hash, status)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, $8, 'pending') RETURNING id`,
+              [...fields, r.emailHash],
+            )
+          ).rows[0]!.id;
+          await insertActivity(c, id, 'signup', r.now, { source: r.source });
+          send = true;
+        } else if (action.kind === 'resend') {
+          id = existing!.id;
+          await c.query(`UPDATE subscribers SET ${SET}, confirmation_sent_at = $7 WHERE id = $8`, [...fields, id]);
+          send = true;
+        } else if (action.kind === 'reopen') {
+          id = existing!.id;
+          await c.query(
+            `UPDATE subscribers SET ${SET}, status = 'pending', token_generation = token_generation + 1${action.send ? ', confirmation_sent_at = $7' : ''} WHERE id = $8`,
+            [...fields, id],
+          );
+          await insertActivity(c, id, 'signup', r.now, { source: r.source, resubscribe: true });
+          send = action.send;
+        }
+        if (id === null || !send) return { action, confirmationDeliveryId: null };
+        const delivery = await c.query<{ id: number }>(
+          `INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, created_at)
+           VALUES ($1, 'confirmation', 0, 'confirmation', '(confirmation email)', 'queued', $2) RETURNING id`,
+          [id, r.now],
+        );
+        return { action, confirmationDeliveryId: delivery.rows[0]!.id };
+      });
+    },
+
+    confirm(id, input) {
+      return transaction(pool, async (c) => {
+        const s = await byId(c, id, true);
+        if (!s || s.status !== 'pending') return undefined;
+        const sent = (await c.query<{ step: number }>("SELECT step FROM deliveries WHERE subscriber_id = $1 AND kind = 'sequence' AND status <> 'dropped'", [id])).rows.map((r) => r.step);
+        const nextStep = input.firstStep(sent);
+        const { now, consent } = input;
+        const row = (
+          await c.query<Subscriber>(
+            `UPDATE subscribers SET status = $2, confirmed_at = $3, consent_text = $4, consent_version = $5, consent_ip = $6, consent_user_agent = $7,
+               consent_source = $8, next_step = $9, next_send_at = $10, updated_at = $3
+             WHERE id = $1 AND status = 'pending' RETURNING ${SUBSCRIBER}`,
+            [id, nextStep === null ? 'completed' : 'active', now, consent.text, consent.version, consent.ip, consent.userAgent, s.source ?? 'signup-form', nextStep, nextStep === null ? null : now],
+          )
+        ).rows[0];
+        if (row) await insertActivity(c, id, 'confirmed', now, { consentVersion: consent.version, nextStep });
+        return row;
+      });
+    },
+
+    unsubscribe(id, now, detail) {
+      return transaction(pool, async (c) => {
+        const row = (
+          await c.query<Subscriber>(
+            `UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = $2, next_step = NULL, next_send_at = NULL, updated_at = $2
+             WHERE id = $1 AND status = ANY($3) RETURNING ${SUBSCRIBER}`,
+            [id, now, MAILABLE],
+          )
+        ).rows[0];
+        if (row) await insertActivity(c, id, 'unsubscribed', now, detail);
+        return row;
+      });
+    },
+
+    markConverted(id, now) {
+      return transaction(pool, async (c) => {
+        const sub = (await c.query<{ id: number; status: SubscriberStatus; convertedAt: number | null }>('SELECT id, status, converted_at AS "convertedAt" FROM subscribers WHERE id = $1 FOR UPDATE', [id])).rows[0];
+        if (!sub) return { ok: false as const, reason: 'not_found' as const };
+        if (sub.status === 'erased') return { ok: false as const, reason: 'erased' as const };
+        if (sub.convertedAt !== null) return { ok: true as const, changed: false, subscriber: { id: sub.id, status: sub.status, convertedAt: sub.convertedAt } };
+        const status: SubscriberStatus = KEEP_ON_CONVERT.includes(sub.status) ? sub.status : 'converted';
+        await c.query('UPDATE subscribers SET status = $2, converted_at = $3, next_step = NULL, next_send_at = NULL, updated_at = $3 WHERE id = $1', [id, status, now]);
+        await insertActivity(c, id, 'converted', now, { previousStatus: sub.status });
+        return { ok: true as const, changed: true, subscriber: { id, status, convertedAt: now } };
+      });
+    },
+
+    suppress(input) {
+      return transaction(pool, (c) => suppressIn(c, input));
+    },
+
+    erase(id, now, without) {
+      return transaction(pool, async (c) => {
+        const s = await byId(c, id, true);
+        if (!s) return null;
+        if (s.status === 'erased') return { id, email: null, alreadyErased: true, withdrawnFromBatches: 0 };
+        const secrets = personalStrings(s);
+        await c.query("INSERT INTO suppressions (email_hash, reason, created_at) VALUES ($1, 'erased', $2) ON CONFLICT (email_hash) DO UPDATE SET reason = 'erased'", [s.emailHash, now]);
+        const dels = (await c.query<{ id: number; status: string; batchId: number | null; subject: string; error: string | null }>('SELECT id, status, batch_id AS "batchId", subject, error FROM deliveries WHERE subscriber_id = $1', [id])).rows;
+        // As on SQLite: out of every batch that may be rebuilt (held ones too); an in-doubt one is repeated as it is.
+        const batchIds = [...new Set(dels.filter((d) => d.status === 'queued').map((d) => d.batchId).filter((b): b is number => b !== null))];
+        let withdrawn = 0;
+        if (batchIds.length && s.email) {
+          const open = (await c.query<{ id: number; payload: string | null }>("SELECT id, payload FROM batches WHERE id = ANY($1) AND ((status = 'ready' AND NOT in_doubt) OR status = 'held') FOR UPDATE", [batchIds])).rows;
+          for (const b of open) {
+            if (b.payload === null) continue;
+            const rewritten = without(b.payload, s.email);
+            if (rewritten?.payload === b.payload) continue;
+            if (rewritten) await c.query('UPDATE batches SET payload = $2, idempotency_key = $3 WHERE id = $1', [b.id, rewritten.payload, rewritten.idempotencyKey]);
+            else await c.query('UPDATE batches SET payload = NULL WHERE id = $1', [b.id]);
+            withdrawn++;
+          }
+        }
+        for (const d of dels) {
+          const subject = scrub(d.subject, secrets)!;
+          const error = scrub(d.error, secrets);
+          if (subject !== d.subject || error !== d.error) await c.query('UPDATE deliveries SET subject = $2, error = $3 WHERE id = $1', [d.id, subject, error]);
+        }
+        if (dels.length) await c.query('UPDATE provider_events SET detail = NULL WHERE delivery_id = ANY($1)', [dels.map((d) => d.id)]);
+        if (s.email) {
+          await c.query("UPDATE provider_events SET detail = NULL WHERE detail ILIKE $1 ESCAPE '\\'", [likeSubstring(s.email)]);
+          await c.query("UPDATE activity SET detail = NULL WHERE subscriber_id IS NULL AND detail ILIKE $1 ESCAPE '\\'", [likeSubstring(s.email)]);
+        }
+        await c.query('UPDATE activity SET detail = NULL WHERE subscriber_id = $1', [id]);
+        await c.query(
+          `UPDATE subscribers SET email = NULL, email_hash = $2, first_name = NULL, signup_ip = NULL, signup_user_agent = NULL, consent_ip = NULL,
+             consent_user_agent = NULL, status = 'erased', erased_at = $3, next_step = NULL, next_send_at = NULL, updated_at = $3 WHERE id = $1`,
+          [id, `erased:${id}`, now],
+        );
+        await insertActivity(c, id, 'erased', now);
+        return { id, email: s.email, alreadyErased: false, withdrawnFromBatches: withdrawn };
+      });
+    },
+
+    async list(query) {
+      const conds: string[] = [];
+      const params: unknown[] = [];
+      const text = query.q?.trim();
+      if (text) {
+        params.push(likeSubstring(text));
+        conds.push(`email ILIKE $${params.length} ESCAPE '\\'`);
+      }
+      if (query.status) {
+        params.push(query.status);
+        conds.push(`status = $${params.length}`);
+      }
+      const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
+      const total = (await pool.query<{ n: number }>(`SELECT count(*) AS n FROM subscribers ${where}`, params)).rows[0]!.n;
+      const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));
+      const page = Math.min(Math.max(1, Math.floor(query.page ?? 1)), pageCount);
+      const items = (
+        await pool.query(
+          `SELECT id, email, first_name AS "firstName", status, timezone, created_at AS "createdAt", confirmed_at AS "confirmedAt", next_step AS "nextStep", next_send_at AS "nextSendAt"
+           FROM subscribers ${where} ORDER BY created_at DESC, id DESC LIMIT ${PAGE_SIZE} OFFSET ${(page - 1) * PAGE_SIZE}`,
+          params,
+        )
+      ).rows;
+      const statusCounts = Object.fromEntries(SUBSCRIBER_STATUSES.map((s) => [s, 0])) as Record<SubscriberStatus, number>;
+      for (const r of (await pool.query<{ status: SubscriberStatus; n: number }>('SELECT status, count(*) AS n FROM subscribers GROUP BY status')).rows) statusCounts[r.status] = r.n;
+      const all = Object.values(statusCounts).reduce((a, b) => a + b, 0);
+      return { items, page, pageSize: PAGE_SIZE, total, pageCount, statusCounts, all };
+    },
+
+    async record(id) {
+      const subscriber = await byId(pool, id);
+      if (!subscriber) return null;
+      const dels = (await pool.query(`SELECT ${DELIVERY} FROM deliveries WHERE subscriber_id = $1 ORDER BY created_at, id`, [id])).rows;
+      const events = dels.length ? (await pool.query(`SELECT ${EVENT} FROM provider_events WHERE delivery_id = ANY($1) ORDER BY occurred_at`, [dels.map((d) => d.id)])).rows : [];
+      const byDelivery = new Map<number, typeof events>();
+      for (const e of events) byDelivery.set(e.deliveryId, [...(byDelivery.get(e.deliveryId) ?? []), e]);
+      return {
+        subscriber,
+        deliveries: dels.map((d) => ({ ...d, events: byDelivery.get(d.id) ?? [] })),
+        activity: (await pool.query(`SELECT ${ACTIVITY} FROM activity WHERE subscriber_id = $1 ORDER BY at, id`, [id])).rows,
+        suppression: (await pool.query(`SELECT ${SUPPRESSION} FROM suppressions WHERE email_hash = $1`, [subscriber.emailHash])).rows[0] ?? null,
+      };
+    },
+
+    async *all(chunk = 500) {
+      let after = 0;
+      for (;;) {
+        const rows = (await pool.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE id > $1 ORDER BY id LIMIT $2`, [after, chunk])).rows;
+        yield* rows;
+        if (rows.length < chunk) return;
+        after = rows[rows.length - 1]!.id;
+      }
+    },
+
+    async lastSequenceSent(id) {
+      const row = (
+        await pool.query<{ step: number; sentAt: number }>(
+          `SELECT step, sent_at AS "sentAt" FROM deliveries WHERE subscriber_id = $1 AND kind = 'sequence' AND status = 'sent' AND sent_at IS NOT NULL ORDER BY step DESC LIMIT 1`,
+          [id],
+        )
+      ).rows[0];
+      return row ?? null;
+    },
+
+    async activityCounts(types, ranges) {
+      const rows = (
+        await pool.query<{ i: number; type: string; n: number }>(
+          `SELECT r.i::int AS i, a.type, count(*) AS n
+           FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS r(s, e, i)
+           JOIN activity a ON a.type = ANY($3) AND a.at >= r.s AND a.at < r.e
+           GROUP BY r.i, a.type`,
+          [ranges.map((r) => r.start), ranges.map((r) => r.end), [...types]],
+        )
+      ).rows;
+      const out = ranges.map(() => ({}) as Record<string, number>);
+      for (const r of rows) out[r.i - 1]![r.type] = r.n;
+      const allTime: Record<string, number> = Object.fromEntries(types.map((t) => [t, 0]));
+      for (const r of (await pool.query<{ type: string; n: number }>('SELECT type, count(*) AS n FROM activity WHERE type = ANY($1) GROUP BY type', [[...types]])).rows) allTime[r.type] = r.n;
+      return { ranges: out, allTime };
+    },
+  };
+}
