@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Env } from './env.js';
+import { ConfigError, SECRET_KEY_HINT, SECRET_KEY_MIN_LENGTH, type Env } from './env.js';
 
 /** The environment with its secrets resolved: what the app and worker run on. */
 export type Config = Omit<Env, 'secretKey' | 'staffPassword'> & {
@@ -19,20 +19,93 @@ export function dataDir(env: Pick<Env, 'databasePath'>): string {
  * stay valid across restarts. STAFF_PASSWORD, when unset, is generated per start.
  */
 export function resolveConfig(env: Env): Config {
-  let secretKey = env.secretKey;
-  if (!secretKey) {
-    const file = path.join(dataDir(env), 'secret.key');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+  const secretKey = env.secretKey ? checkedEnvSecret(env.secretKey) : fileSecretKey(path.join(dataDir(env), 'secret.key'));
+  const staffPassword = env.staffPassword ?? crypto.randomBytes(12).toString('base64url');
+  return { ...env, secretKey, staffPassword, staffPasswordGenerated: !env.staffPassword };
+}
+
+// loadEnv checks this too; an Env can also be built in code, so check again.
+function checkedEnvSecret(secret: string): string {
+  if (secret.length < SECRET_KEY_MIN_LENGTH) throw new ConfigError(`Invalid SECRET_KEY: expected ${SECRET_KEY_HINT}`);
+  return secret;
+}
+
+// The generated key is 32 random bytes as hex; anything shorter is guessable.
+const KEY_HEX_LENGTH = SECRET_KEY_MIN_LENGTH * 2;
+
+/** Reads the key file, creating it first if missing; a bad file stops start-up rather than sign with it. */
+function fileSecretKey(file: string): string {
+  let text = readKeyFile(file);
+  if (text === undefined) {
+    createKeyFile(file);
+    text = readKeyFile(file)!;
+  }
+  const key = text.trim();
+  const problem =
+    key === ''
+      ? 'is empty'
+      : !/^[0-9a-f]+$/i.test(key)
+        ? 'holds characters other than hex digits'
+        : key.length < KEY_HEX_LENGTH
+          ? `is shorter than ${KEY_HEX_LENGTH} hex characters`
+          : undefined;
+  if (problem) {
+    throw new ConfigError(
+      `${file} ${problem}; delete it to generate a new one (every link already sent stops working) or restore it from a backup`,
+    );
+  }
+  return key;
+}
+
+function readKeyFile(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new ConfigError(`cannot read ${file} (${code ?? (err as Error).message}); check its permissions, or delete it to generate a new one`);
+  }
+}
+
+/**
+ * Writes the whole key to a private temp file, then links it into place: the
+ * link either appears complete or fails with EEXIST because another process
+ * (server and worker starting together) won, whose key is then the one read.
+ */
+function createKeyFile(file: string): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`);
+  const fd = fs.openSync(temp, 'wx', 0o600);
+  try {
     try {
-      // 'wx' fails if the file exists, so two processes starting at once agree on one key.
-      fs.writeFileSync(file, crypto.randomBytes(32).toString('hex') + '\n', { flag: 'wx', mode: 0o600 });
+      fs.writeSync(fd, crypto.randomBytes(SECRET_KEY_MIN_LENGTH).toString('hex') + '\n');
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    try {
+      fs.linkSync(temp, file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    secretKey = fs.readFileSync(file, 'utf8').trim();
+  } finally {
+    fs.rmSync(temp, { force: true });
   }
-  const staffPassword = env.staffPassword ?? crypto.randomBytes(12).toString('base64url');
-  return { ...env, secretKey, staffPassword, staffPasswordGenerated: !env.staffPassword };
+  syncDir(dir);
+}
+
+// Makes the new name survive a power cut; not every platform can open a directory.
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Best effort: the key file itself is already complete on disk.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /** Settings that work but are probably a mistake; logged at start-up. */

@@ -14,6 +14,10 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
+/** SECRET_KEY signs every subscriber's link: 32 characters at least, so it cannot be guessed. */
+export const SECRET_KEY_MIN_LENGTH = 32;
+export const SECRET_KEY_HINT = `at least ${SECRET_KEY_MIN_LENGTH} characters, e.g. from \`openssl rand -hex 32\``;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const POSTAL_ADDRESS_PLACEHOLDER = 'Isha Health, 123 Example Street, Anytown, ST 00000, USA';
@@ -47,7 +51,7 @@ const EnvSchema = z.object({
       .default('Isha Health <education@localhost>'),
   ),
   POSTAL_ADDRESS: optionalString.pipe(z.string().max(300, 'at most 300 characters').regex(/^[^\r\n<>]*$/, 'one line without < or >').optional()),
-  SECRET_KEY: optionalString.pipe(z.string().min(32, 'at least 32 characters, e.g. from `openssl rand -hex 32`').optional()),
+  SECRET_KEY: optionalString.pipe(z.string().min(SECRET_KEY_MIN_LENGTH, SECRET_KEY_HINT).optional()),
   STAFF_PASSWORD: optionalString.pipe(z.string().min(8, 'at least 8 characters').optional()),
   DEFAULT_TIMEZONE: optionalString.pipe(
     z.string().default('America/New_York').refine(isValidTimeZone, 'an IANA time zone, e.g. DEFAULT_TIMEZONE=America/New_York'),

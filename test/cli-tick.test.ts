@@ -2,7 +2,9 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openSqlite as openDb } from '../db/sqlite/client.js';
 import { seedDue } from './helpers/worker.js';
@@ -39,4 +41,21 @@ it('refuses a bad --now with one line and exit code 2', () => {
   expect(r.stdout).toBe('');
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stderr).toContain('--now');
+});
+
+it('stops with exit code 1 and one line naming secret.key when secret.key is empty', () => {
+  fs.writeFileSync(path.join(dir, 'secret.key'), '');
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: path.join(dir, 'n.db'), OUTBOX_DIR: path.join(dir, 'outbox'), LOG_LEVEL: 'warn' };
+  delete env.SECRET_KEY;
+  delete env.RESEND_API_KEY;
+  // Run from the temp dir so a developer's .env (which may set SECRET_KEY) is not read.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const script = path.resolve('src/cli/tick.ts');
+  const r = spawnSync(process.execPath, ['--import', tsx, script, '--now', '2026-03-02T14:00:30Z'], { cwd: dir, env, encoding: 'utf8', timeout: 30_000 });
+  expect(r.status).toBe(1);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^Configuration error: .*secret\.key is empty; delete it/);
+  expect(fs.existsSync(path.join(dir, 'n.db'))).toBe(false);
 });
