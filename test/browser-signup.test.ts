@@ -85,7 +85,10 @@ describe.skipIf(!hasChromium)('signup in a real browser', () => {
     expect(db.select().from(subscribers).get()!.status).toBe('pending');
     await page.getByRole('button', { name: 'Confirm my subscription' }).tap();
     await expect.poll(() => page.locator('h1').textContent()).toBe('You are confirmed. Thank you!');
-    expect(db.select().from(subscribers).get()).toMatchObject({ status: 'active', timezone: 'Asia/Tokyo', firstName: 'Mina', nextStep: 1 });
+    // The confirmation kicked the worker: email 1 lands within seconds, and step 2 is next.
+    await expect.poll(() => fs.readdirSync(outbox).filter((f) => f.endsWith('.eml')).length, { timeout: 10_000 }).toBe(2);
+    await worker.tick();
+    expect(db.select().from(subscribers).get()).toMatchObject({ status: 'active', timezone: 'Asia/Tokyo', firstName: 'Mina', nextStep: 2 });
     expect(cspViolations).toEqual([]);
     await context.close();
   });
