@@ -151,6 +151,40 @@ describe('POST /subscribe: a new address', () => {
   });
 });
 
+describe('POST /subscribe: who they read for', () => {
+  it.each([
+    ['form', 'supporter', 'supporter'],
+    ['form', 'professional', 'professional'],
+    ['form', 'self', 'self'],
+    ['form', '', null],
+    ['form', undefined, null],
+    ['json', 'professional', 'professional'],
+    ['json', null, null],
+    ['json', undefined, null],
+  ])('%s with reader %j stores %j', async (kind, reader, stored) => {
+    const t = testApp();
+    const res =
+      kind === 'form'
+        ? await postForm(t.app, '/subscribe', signupForm('who@example.org', reader === undefined ? {} : { reader: reader! }))
+        : await postJson(t.app, '/subscribe', { email: 'who@example.org', consent: true, ...(reader === undefined ? {} : { reader }) });
+    expect(res.status).toBeLessThan(300);
+    await t.drain();
+    expect(rowFor(t, 'who@example.org')!.reader).toBe(stored);
+  });
+
+  it('answers an unknown reader from the form with the form again, its error and what was typed', async () => {
+    const t = testApp();
+    const res = await postForm(t.app, '/subscribe', signupForm('who@example.org', { reader: 'doctor', firstName: 'Wen' }));
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const body = await res.text();
+    expect(body).toContain('Who you read for must be one of');
+    expect(body).toContain('value="who@example.org"');
+    expect(body).toContain('value="Wen"');
+    expect(t.db.select().from(subscribers).all()).toEqual([]);
+  });
+});
+
 describe('POST /subscribe: bad input', () => {
   it.each([
     ['no email', { consent: true }, /email address/],
@@ -163,6 +197,8 @@ describe('POST /subscribe: bad input', () => {
     ['a control character in the name', { email: 'a@example.org', consent: true, firstName: 'Jo\u0007' }, /control/],
     ['a name too long', { email: 'a@example.org', consent: true, firstName: 'J'.repeat(61) }, /60 characters/],
     ['a name that is not text', { email: 'a@example.org', consent: true, firstName: { a: 1 } }, /must be text/],
+    ['an unknown reader', { email: 'a@example.org', consent: true, reader: 'doctor' }, /Who you read for must be one of: self, supporter, professional/],
+    ['a reader that is not text', { email: 'a@example.org', consent: true, reader: ['self'] }, /Who you read for/],
     ['an array body', [1, 2], /email/],
     ['a null body', null, /email/],
   ])('JSON with %s: 422 in the error shape, nothing stored or sent', async (_name, body, message) => {

@@ -14,7 +14,7 @@ import { bodyKind, requestMeta, type BodyKind } from './request-info.js';
 type FormValues = { email: string; firstName: string; consent: boolean; timezone: string };
 const EMPTY: FormValues = { email: '', firstName: '', consent: false, timezone: '' };
 
-const FIELD_ORDER = ['firstName', 'email', 'consent'] as const;
+const FIELD_ORDER = ['firstName', 'email', 'reader', 'consent'] as const;
 
 // Fills the hidden time zone so emails arrive in the reader's morning; without
 // script the form still works and DEFAULT_TIMEZONE is used.
