@@ -32,6 +32,8 @@ export type Suppression = typeof suppressions.$inferSelect;
 export type OutgoingEmail = {
   from: string;
   to: string;
+  /** The Reply-To address (REPLY_TO), when set. */
+  replyTo?: string;
   subject: string;
   html: string;
   text: string;
