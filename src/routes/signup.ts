@@ -80,7 +80,7 @@ ${
 <noscript><p class="note">Your browser is not running scripts, so we cannot see your time zone: the emails will arrive in the morning ${config.defaultTimezone} time.</p></noscript>
 <p class="note">We will first send you an email to confirm your address; nothing else arrives until you confirm.</p>
 <h2>Your privacy</h2>
-<p class="note">We use your email address and first name only to send this series. We never sell or share them. Every email has a one-click unsubscribe link, and you can ask us to delete your data at any time.</p>
+<p class="note">We use your email address and first name only to send this series. We never sell or share them. Every email has an unsubscribe link, and you can ask us to delete your data at any time.</p>
 `,
   });
 }
