@@ -29,8 +29,11 @@ const UI = `
     b.addEventListener('click',function(){input.value=s;box.textContent='';input.focus();});
     box.append('Did you mean ',b,'? ');
   }
-  input.addEventListener('change',show);
-  input.addEventListener('blur',show);
+  // After the tap that left the field has landed: a longer suggestion may take
+  // two lines, and the form must not move under a finger mid-tap.
+  function later(){setTimeout(show,250);}
+  input.addEventListener('change',later);
+  input.addEventListener('blur',later);
 })();`;
 
 let script: string | undefined;

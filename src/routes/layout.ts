@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
+// The typo suggestion's line is reserved, so it appearing never moves what is below it under a finger.
 // Mobile first: one column, 16px+ text (no zoom on focus in iOS), 48px tap
 // targets, colours at WCAG AA contrast or better.
 const CSS = `
@@ -33,9 +34,8 @@ legend{font-weight:600;padding:0;margin-bottom:.35rem}
 .choice{display:flex;gap:.6rem;align-items:center;min-height:44px}
 .choice input{flex:none;width:1.35rem;height:1.35rem;margin:0;accent-color:#0b57d0}
 .choice label{font-weight:400;margin:0}
-.suggestion{margin:.35rem 0 0;min-height:0}
-.suggestion:empty{display:none}
-button.suggest{display:inline;width:auto;min-height:44px;padding:0 .25rem;color:#0b57d0;background:none;text-decoration:underline;font-weight:600}
+.suggestion{margin:.25rem 0 0;min-height:1.7rem;line-height:1.7rem}
+button.suggest{display:inline;width:auto;min-height:0;padding:0 .2rem;line-height:inherit;color:#0b57d0;background:none;text-decoration:underline;font-weight:600}
 button.suggest:hover{background:#eef3fc}
 .check{display:flex;gap:.75rem;align-items:flex-start}
 .check input{flex:none;width:1.6rem;height:1.6rem;margin:.15rem 0 0;accent-color:#0b57d0}
