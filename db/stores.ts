@@ -96,6 +96,11 @@ export interface SendQueueStore {
 export interface ProviderEventStore {
   /** Records one verified provider event; a replayed event id changes nothing. */
   record(event: ProviderEventInput): Promise<EventResult>;
+  /**
+   * Per sequence step, the recorded click events whose link is `page` or
+   * under it (`page` as the events record links: origin and path).
+   */
+  clicksOnPageByStep(page: string): Promise<Map<number, number>>;
 }
 
 export interface SettingsStore {

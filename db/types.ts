@@ -17,6 +17,9 @@ export {
   type SubscriberStatus,
 } from './sqlite/schema.js';
 import type { ActivityType, DeliveryKind, SubscriberStatus } from './sqlite/schema.js';
+import type { Reader } from '../emails/_components/types.js';
+
+export type { Reader } from '../emails/_components/types.js';
 
 export type Subscriber = typeof subscribers.$inferSelect;
 export type Delivery = typeof deliveries.$inferSelect;
@@ -29,6 +32,8 @@ export type Suppression = typeof suppressions.$inferSelect;
 export type OutgoingEmail = {
   from: string;
   to: string;
+  /** The Reply-To address (REPLY_TO), when set. */
+  replyTo?: string;
   subject: string;
   html: string;
   text: string;
@@ -53,6 +58,8 @@ export type SignupRecord = {
   emailHash: string;
   firstName: string | null;
   timezone: string;
+  /** Who they read for; null when they picked nothing. */
+  reader: Reader | null;
   source: SignupSource;
   ip: string | null;
   userAgent: string | null;
@@ -147,6 +154,7 @@ export type BatchItem = {
   status: SubscriberStatus | null;
   suppressed: boolean;
   timezone: string;
+  reader: Reader | null;
   confirmedAt: number | null;
 };
 

@@ -2,7 +2,10 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv } from './deps.js';
 import { conversionRoutes } from './routes/api/conversions.js';
+import { html } from 'hono/html';
 import { errorBody } from './routes/errors.js';
+import { messagePage } from './routes/layout.js';
+import { prefersHtml } from './routes/request-info.js';
 import { healthRoutes } from './routes/health.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { staffApiRoutes } from './routes/api/index.js';
@@ -27,7 +30,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/staff', staffRoutes(deps));
   app.route('/api', staffApiRoutes(deps));
 
-  app.notFound((c) => c.json(errorBody('not_found', 'No such route.'), 404));
+  // A browser gets a page it can read and a way back; a script gets the one error shape.
+  app.notFound((c) => {
+    if (prefersHtml(c.req.header('accept'))) {
+      return messagePage(c, 404, 'Page not found', [html`There is no page at this address. Check the link, or <a href="/">go to the email series signup</a>.`], false);
+    }
+    return c.json(errorBody('not_found', 'No such route.'), 404);
+  });
 
   // Bad input is a 4xx; anything else is logged and answered without details.
   app.onError((err, c) => {

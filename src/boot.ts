@@ -1,6 +1,6 @@
 import { openStores, type Stores } from '../db/index.js';
 import { systemClock, type Clock } from './clock.js';
-import { resolveConfig, startupWarnings, type Config } from './config.js';
+import { resolveConfig, startupRefusal, startupWarnings, type Config } from './config.js';
 import { ConfigError, loadEnv, readDotEnv } from './env.js';
 import { createLogger, type Logger } from './logger.js';
 import { createTransport } from './mail/index.js';
@@ -17,7 +17,10 @@ export async function boot(options: { onRateLimit?: (info: RateLimitInfo) => voi
   let config: Config;
   try {
     readDotEnv();
-    config = resolveConfig(loadEnv());
+    const env = loadEnv();
+    const refusal = startupRefusal(env);
+    if (refusal) throw new ConfigError(refusal);
+    config = resolveConfig(env);
   } catch (err) {
     if (err instanceof ConfigError || (err as Error).message?.includes('.env')) {
       console.error(`Configuration error: ${(err as Error).message}`);

@@ -108,10 +108,22 @@ function syncDir(dir: string): void {
   }
 }
 
+/**
+ * A setting that must not go out in real mail: one line naming the variable,
+ * or null. Only Resend mode refuses; the outbox mode sends nothing to anyone.
+ */
+export function startupRefusal(config: Pick<Config, 'postalAddressIsPlaceholder' | 'resendApiKey'>): string | null {
+  if (config.resendApiKey && config.postalAddressIsPlaceholder) {
+    return 'POSTAL_ADDRESS is not set: real mail must carry the sender\'s postal address. Set POSTAL_ADDRESS="Your Clinic, street, city, postcode, country" or unset RESEND_API_KEY to use the outbox.';
+  }
+  return null;
+}
+
 /** Settings that work but are probably a mistake; logged at start-up. */
 export function startupWarnings(config: Pick<Config, 'postalAddressIsPlaceholder' | 'resendApiKey' | 'mailFrom' | 'publicUrl'>): string[] {
   const warnings: string[] = [];
-  if (config.postalAddressIsPlaceholder) {
+  // In Resend mode the placeholder is refused (startupRefusal), not warned about.
+  if (config.postalAddressIsPlaceholder && !config.resendApiKey) {
     warnings.push('POSTAL_ADDRESS is not set: emails carry a placeholder postal address. Set POSTAL_ADDRESS before sending real mail.');
   }
   if (config.resendApiKey) {

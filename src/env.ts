@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { normaliseEmail } from './mail/address.js';
 
 /** A configuration error: one line naming the variable and the fix. */
 export class ConfigError extends Error {}
@@ -24,6 +25,17 @@ export const POSTAL_ADDRESS_PLACEHOLDER = 'Isha Health, 123 Example Street, Anyt
 
 // Empty strings in .env files mean "unset".
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+/** An absolute https URL (no credentials), as links in emails must be. */
+function isHttpsUrl(v: string): boolean {
+  if (/\s/.test(v)) return false;
+  try {
+    const url = new URL(v);
+    return url.protocol === 'https:' && url.hostname !== '' && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}
 
 const EnvSchema = z.object({
   PORT: z.preprocess(
@@ -75,6 +87,22 @@ const EnvSchema = z.object({
     (v) => (v === '' || v === undefined ? '2' : v),
     z.coerce.number('a number of requests per second, e.g. SEND_RATE=2').positive('greater than 0, e.g. SEND_RATE=2').max(1000, 'at most 1000'),
   ),
+  BOOKING_URL: optionalString.pipe(z.string().refine(isHttpsUrl, 'an https URL of the consult booking page, e.g. BOOKING_URL=https://clinic.example/book').optional()),
+  // One bare address: it becomes the Reply-To header and is printed in no email.
+  REPLY_TO: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => normaliseEmail(v) !== null, 'one email address, e.g. REPLY_TO=care@clinic.example')
+      .transform((v) => normaliseEmail(v)!)
+      .optional(),
+  ),
+  PRIVACY_CONTACT: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => normaliseEmail(v) !== null || isHttpsUrl(v), 'an email address or an https URL, e.g. PRIVACY_CONTACT=privacy@clinic.example')
+      .transform((v) => normaliseEmail(v) ?? v)
+      .optional(),
+  ),
   OUTBOX_DIR: optionalString.pipe(z.string().default('data/outbox')),
   LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`).default('info')),
 });
@@ -97,6 +125,9 @@ export type Env = {
   sendWindow: SendWindow;
   sendRate: number;
   outboxDir: string;
+  bookingUrl: string | undefined;
+  replyTo: string | undefined;
+  privacyContact: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
 };
 
@@ -133,6 +164,9 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     sendWindow: e.SEND_WINDOW,
     sendRate: e.SEND_RATE,
     outboxDir: e.OUTBOX_DIR,
+    bookingUrl: e.BOOKING_URL,
+    replyTo: e.REPLY_TO,
+    privacyContact: e.PRIVACY_CONTACT,
     logLevel: e.LOG_LEVEL,
   };
 }

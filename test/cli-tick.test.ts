@@ -15,9 +15,11 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function tick(args: string[]) {
+function tick(args: string[], extra: NodeJS.ProcessEnv = {}) {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: path.join(dir, 'n.db'), OUTBOX_DIR: path.join(dir, 'outbox'), SECRET_KEY: 'k'.repeat(40), POSTAL_ADDRESS: '1 Test Street, Testville', LOG_LEVEL: 'warn' };
   delete env.RESEND_API_KEY;
+  Object.assign(env, extra);
+  for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/tick.ts', ...args], { env, encoding: 'utf8', timeout: 30_000 });
 }
 
@@ -57,5 +59,14 @@ it('stops with exit code 1 and one line naming secret.key when secret.key is emp
   const lines = r.stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(/^Configuration error: .*secret\.key is empty; delete it/);
+  expect(fs.existsSync(path.join(dir, 'n.db'))).toBe(false);
+});
+
+it('refuses to start in Resend mode with the placeholder postal address: one line, exit 1', () => {
+  const r = tick(['--now', '2026-03-02T14:00:30Z'], { RESEND_API_KEY: 're_test', POSTAL_ADDRESS: undefined, RESEND_BASE_URL: 'http://127.0.0.1:9' });
+  expect(r.status).toBe(1);
+  expect(r.stdout).toBe('');
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toContain('POSTAL_ADDRESS');
   expect(fs.existsSync(path.join(dir, 'n.db'))).toBe(false);
 });

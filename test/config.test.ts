@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resolveConfig, startupWarnings } from '../src/config.js';
+import { resolveConfig, startupRefusal, startupWarnings } from '../src/config.js';
 import { ConfigError, loadEnv } from '../src/env.js';
 import { testConfig } from './helpers/app.js';
 
@@ -14,7 +14,7 @@ describe('startupWarnings', () => {
     expect(startupWarnings(testConfig({ resendApiKey: 're_x', mailFrom: 'Clinic <edu@clinic.example>', publicUrl: 'https://clinic.example' }))).toEqual([]);
   });
 
-  it('warns about the placeholder postal address', () => {
+  it('warns about the placeholder postal address in outbox mode', () => {
     expect(startupWarnings(testConfig({ postalAddressIsPlaceholder: true })).join()).toContain('POSTAL_ADDRESS');
   });
 
@@ -134,4 +134,19 @@ describe('resolveConfig: the secret key', () => {
       for (const c of children) c.child.kill();
     }
   }, 60_000);
+});
+
+describe('startupRefusal', () => {
+  it('refuses the placeholder postal address in Resend mode, in one line naming the variable', () => {
+    const refusal = startupRefusal(testConfig({ resendApiKey: 're_x', postalAddressIsPlaceholder: true }));
+    expect(refusal).toContain('POSTAL_ADDRESS');
+    expect(refusal).not.toContain('\n');
+    // Refused, so not also warned about.
+    expect(startupWarnings(testConfig({ resendApiKey: 're_x', postalAddressIsPlaceholder: true, mailFrom: 'C <e@clinic.example>', publicUrl: 'https://clinic.example' }))).toEqual([]);
+  });
+
+  it('only warns in outbox mode, and accepts a real address in Resend mode', () => {
+    expect(startupRefusal(testConfig({ resendApiKey: undefined, postalAddressIsPlaceholder: true }))).toBeNull();
+    expect(startupRefusal(testConfig({ resendApiKey: 're_x', postalAddressIsPlaceholder: false }))).toBeNull();
+  });
 });

@@ -41,6 +41,14 @@ describe('loadEnv', () => {
     ['SECRET_KEY', 'short'],
     ['LOG_LEVEL', 'loud'],
     ['MAIL_FROM', 'no address here'],
+    ['BOOKING_URL', 'http://clinic.example/book'],
+    ['BOOKING_URL', 'clinic.example/book'],
+    ['BOOKING_URL', 'https://user:pw@clinic.example/book'],
+    ['REPLY_TO', 'care@clinic.example, other@clinic.example'],
+    ['REPLY_TO', 'Care <care@clinic.example>'],
+    ['REPLY_TO', 'nobody'],
+    ['PRIVACY_CONTACT', 'write to us'],
+    ['PRIVACY_CONTACT', 'javascript:alert(1)'],
   ])('rejects %s=%s with one line naming the variable', (name, value) => {
     let error: unknown;
     try {
@@ -52,5 +60,13 @@ describe('loadEnv', () => {
     const message = (error as Error).message;
     expect(message).toContain(name);
     expect(message).not.toContain('\n');
+  });
+
+  it('reads the booking page, reply address and privacy contact, all unset by default', () => {
+    expect(loadEnv({})).toMatchObject({ bookingUrl: undefined, replyTo: undefined, privacyContact: undefined });
+    expect(
+      loadEnv({ BOOKING_URL: 'https://clinic.example/book?from=email', REPLY_TO: ' Care@Clinic.Example ', PRIVACY_CONTACT: 'Privacy@Clinic.Example' }),
+    ).toMatchObject({ bookingUrl: 'https://clinic.example/book?from=email', replyTo: 'Care@clinic.example', privacyContact: 'Privacy@clinic.example' });
+    expect(loadEnv({ PRIVACY_CONTACT: 'https://clinic.example/privacy' }).privacyContact).toBe('https://clinic.example/privacy');
   });
 });

@@ -40,6 +40,14 @@ describe('outbox transport', () => {
     expect(eml).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
     expect(eml).toMatch(/^Date: Thu, 01 Jan 2026 00:00:00 \+0000$/m);
     expect(eml).toMatch(/^Subject: =\?UTF-8\?/m);
+    expect(eml).not.toMatch(/^Reply-To:/m);
+  });
+
+  it('writes the Reply-To header when the email has one', async () => {
+    const dir = tmpDir();
+    const t = createOutboxTransport(dir, fixedClock('2026-01-01T00:00:00Z'));
+    const { id } = await t.send({ ...email, replyTo: 'care@clinic.example' });
+    expect(fs.readFileSync(path.join(dir, `${id}.eml`), 'utf8')).toMatch(/^Reply-To: care@clinic\.example\r?$/m);
   });
 
   it('writes a repeated idempotent batch only once', async () => {

@@ -46,6 +46,13 @@ describe('resend transport against the fake', () => {
     ]);
   });
 
+  it('sends the Reply-To as reply_to, singly and in a batch, and none when unset', async () => {
+    const { fake, transport } = await setup();
+    await transport.send({ ...email('a@example.org'), replyTo: 'care@clinic.example' });
+    await transport.sendBatch([{ ...email('b@example.org'), replyTo: 'care@clinic.example' }, email('c@example.org')]);
+    expect(fake.emails.map((e) => e.replyTo)).toEqual([['care@clinic.example'], ['care@clinic.example'], undefined]);
+  });
+
   it('sends a batch with its key and returns the ids in order', async () => {
     const { fake, transport } = await setup();
     const sent = await transport.sendBatch([email('a@example.org', 1), email('b@example.org', 2)], { idempotencyKey: 'batch-1' });

@@ -62,13 +62,12 @@ describe('GET /', () => {
 });
 
 describe('POST /subscribe: a new address', () => {
-  it('creates a pending subscriber, answers the form with a page and sends one confirmation email', async () => {
+  it('creates a pending subscriber, redirects the form to the sent page and sends one confirmation email', async () => {
     const t = testApp();
     const res = await postForm(t.app, '/subscribe', signupForm('  Jane.Doe@Example.ORG ', { firstName: '  Jane ' }), { ip: '203.0.113.9', headers: { 'user-agent': 'TestBrowser/1' } });
-    expect(res.status).toBe(200);
-    const page = await res.text();
-    expect(page).toContain('Check your inbox');
-    expect(page).toContain('Jane.Doe@example.org');
+    // POST-redirect-GET, with nothing personal in the address it redirects to.
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('subscribe/sent');
     await t.drain();
 
     const row = rowFor(t, 'Jane.Doe@example.org')!;
@@ -118,7 +117,7 @@ describe('POST /subscribe: a new address', () => {
     const fd = new FormData();
     for (const [k, v] of Object.entries(signupForm('multi@example.org'))) fd.set(k, v);
     const res = await t.app.request('/subscribe', { method: 'POST', body: fd });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(303);
     await t.drain();
     expect(t.transport.sent).toHaveLength(1);
   });
@@ -151,6 +150,40 @@ describe('POST /subscribe: a new address', () => {
   });
 });
 
+describe('POST /subscribe: who they read for', () => {
+  it.each([
+    ['form', 'supporter', 'supporter'],
+    ['form', 'professional', 'professional'],
+    ['form', 'self', 'self'],
+    ['form', '', null],
+    ['form', undefined, null],
+    ['json', 'professional', 'professional'],
+    ['json', null, null],
+    ['json', undefined, null],
+  ])('%s with reader %j stores %j', async (kind, reader, stored) => {
+    const t = testApp();
+    const res =
+      kind === 'form'
+        ? await postForm(t.app, '/subscribe', signupForm('who@example.org', reader === undefined ? {} : { reader: reader! }))
+        : await postJson(t.app, '/subscribe', { email: 'who@example.org', consent: true, ...(reader === undefined ? {} : { reader }) });
+    expect(res.status).toBe(kind === 'form' ? 303 : 202);
+    await t.drain();
+    expect(rowFor(t, 'who@example.org')!.reader).toBe(stored);
+  });
+
+  it('answers an unknown reader from the form with the form again, its error and what was typed', async () => {
+    const t = testApp();
+    const res = await postForm(t.app, '/subscribe', signupForm('who@example.org', { reader: 'doctor', firstName: 'Wen' }));
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const body = await res.text();
+    expect(body).toContain('Who you read for must be one of');
+    expect(body).toContain('value="who@example.org"');
+    expect(body).toContain('value="Wen"');
+    expect(t.db.select().from(subscribers).all()).toEqual([]);
+  });
+});
+
 describe('POST /subscribe: bad input', () => {
   it.each([
     ['no email', { consent: true }, /email address/],
@@ -163,6 +196,8 @@ describe('POST /subscribe: bad input', () => {
     ['a control character in the name', { email: 'a@example.org', consent: true, firstName: 'Jo\u0007' }, /control/],
     ['a name too long', { email: 'a@example.org', consent: true, firstName: 'J'.repeat(61) }, /60 characters/],
     ['a name that is not text', { email: 'a@example.org', consent: true, firstName: { a: 1 } }, /must be text/],
+    ['an unknown reader', { email: 'a@example.org', consent: true, reader: 'doctor' }, /Who you read for must be one of: self, supporter, professional/],
+    ['a reader that is not text', { email: 'a@example.org', consent: true, reader: ['self'] }, /Who you read for/],
     ['an array body', [1, 2], /email/],
     ['a null body', null, /email/],
   ])('JSON with %s: 422 in the error shape, nothing stored or sent', async (_name, body, message) => {
@@ -277,7 +312,7 @@ describe('POST /subscribe: the address already known', () => {
     const t = testApp();
     t.db.insert(suppressions).values({ emailHash: emailHash(TEST_SECRET, 'bounced@example.org'), reason: 'bounced', createdAt: 0 }).run();
     const res = await signUp(t, 'Bounced@EXAMPLE.org'.replace('Bounced', 'bounced'));
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(303);
     expect(t.transport.sent).toEqual([]);
     expect(t.db.select().from(subscribers).all()).toEqual([]);
   });
@@ -326,7 +361,7 @@ describe('POST /subscribe: the address already known', () => {
 
     t.clock.advance(11 * 60_000);
     const res = await signUp(t, 'back@example.org', { timezone: 'Asia/Tokyo' });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(303);
     const row = rowFor(t, 'back@example.org')!;
     expect(row).toMatchObject({ status: 'pending', tokenGeneration: 1, timezone: 'Asia/Tokyo', confirmationSentAt: t.clock.now(), nextStep: null });
     expect(t.transport.sent).toHaveLength(2);
@@ -361,7 +396,7 @@ describe('POST /subscribe: the address already known', () => {
     const t = testApp();
     t.transport.failNext(new SendError('permanent', 'validation_error: refused'));
     const res = await signUp(t, 'retry@example.org');
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(303);
     await t.drain();
     expect(t.db.select().from(deliveries).get()).toMatchObject({ status: 'failed', error: 'validation_error: refused' });
     expect(rowFor(t, 'retry@example.org')!.confirmationSentAt).toBeNull();
@@ -376,7 +411,7 @@ describe('POST /subscribe: the address already known', () => {
   it('when the provider is down: the confirmation is retried by the worker, not lost', async () => {
     const t = testApp();
     t.transport.failNext(new SendError('transient', 'provider down', { statusCode: 503 }));
-    expect((await signUp(t, 'later@example.org')).status).toBe(200);
+    expect((await signUp(t, 'later@example.org')).status).toBe(303);
     await t.drain();
     expect(t.transport.sent.map((m) => m.to)).toEqual(['later@example.org']);
     expect(t.db.select().from(deliveries).get()).toMatchObject({ status: 'sent', subject: 'Please confirm your subscription' });

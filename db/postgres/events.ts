@@ -33,5 +33,16 @@ export function postgresEventStore(pool: pg.Pool): ProviderEventStore {
         return { outcome: 'recorded', deliveryId: delivery?.id ?? null, suppressed: e.suppress, subscriberId };
       });
     },
+    async clicksOnPageByStep(page) {
+      const base = page.replace(/\/+$/, '');
+      const rows = await pool.query<{ step: number; n: number }>(
+        `SELECT d.step, count(*) AS n FROM provider_events e JOIN deliveries d ON d.id = e.delivery_id
+         WHERE e.type = 'email.clicked' AND d.kind = 'sequence' AND e.detail IS NOT NULL
+           AND ((e.detail::json ->> 'link') = $1 OR left(e.detail::json ->> 'link', length($2)) = $2)
+         GROUP BY d.step`,
+        [base, `${base}/`],
+      );
+      return new Map(rows.rows.map((r) => [r.step, r.n]));
+    },
   };
 }

@@ -3,6 +3,7 @@
 // integer milliseconds since the epoch (bigint); ids are bigint identities.
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { READERS } from '../../emails/_components/types.js';
 import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, SUBSCRIBER_STATUSES } from '../sqlite/schema.js';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
@@ -17,6 +18,7 @@ export const subscribers = pgTable(
     emailHash: text('email_hash').notNull(),
     firstName: text('first_name'),
     timezone: text('timezone').notNull(),
+    reader: text('reader', { enum: READERS }),
     status: text('status', { enum: SUBSCRIBER_STATUSES }).notNull().default('pending'),
     tokenGeneration: integer('token_generation').notNull().default(0),
     source: text('source'),

@@ -67,15 +67,15 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         const existing = (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE email_hash = $1`, [r.emailHash])).rows[0];
         const suppressed = (await c.query('SELECT 1 FROM suppressions WHERE email_hash = $1', [r.emailHash])).rowCount! > 0;
         const action = decide(existing, suppressed);
-        const fields = [r.email, r.firstName, r.timezone, r.source, r.ip, r.userAgent, r.now];
-        const SET = 'email = $1, first_name = $2, timezone = $3, source = $4, signup_ip = $5, signup_user_agent = $6, updated_at = $7';
+        const fields = [r.email, r.firstName, r.timezone, r.source, r.ip, r.userAgent, r.now, r.reader];
+        const SET = 'email = $1, first_name = $2, timezone = $3, source = $4, signup_ip = $5, signup_user_agent = $6, updated_at = $7, reader = $8';
         let id: number | null = null;
         let send = false;
         if (action.kind === 'create') {
           id = (
             await c.query<{ id: number }>(
-              `INSERT INTO subscribers (email, first_name, timezone, source, signup_ip, signup_user_agent, updated_at, created_at, confirmation_sent_at, email_hash, status)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, $8, 'pending') RETURNING id`,
+              `INSERT INTO subscribers (email, first_name, timezone, source, signup_ip, signup_user_agent, updated_at, reader, created_at, confirmation_sent_at, email_hash, status)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $7, $9, 'pending') RETURNING id`,
               [...fields, r.emailHash],
             )
           ).rows[0]!.id;
@@ -83,12 +83,12 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
           send = true;
         } else if (action.kind === 'resend') {
           id = existing!.id;
-          await c.query(`UPDATE subscribers SET ${SET}, confirmation_sent_at = $7 WHERE id = $8`, [...fields, id]);
+          await c.query(`UPDATE subscribers SET ${SET}, confirmation_sent_at = $7 WHERE id = $9`, [...fields, id]);
           send = true;
         } else if (action.kind === 'reopen') {
           id = existing!.id;
           await c.query(
-            `UPDATE subscribers SET ${SET}, status = 'pending', token_generation = token_generation + 1${action.send ? ', confirmation_sent_at = $7' : ''} WHERE id = $8`,
+            `UPDATE subscribers SET ${SET}, status = 'pending', token_generation = token_generation + 1${action.send ? ', confirmation_sent_at = $7' : ''} WHERE id = $9`,
             [...fields, id],
           );
           await insertActivity(c, id, 'signup', r.now, { source: r.source, resubscribe: true });
@@ -189,7 +189,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         }
         await c.query('UPDATE activity SET detail = NULL WHERE subscriber_id = $1', [id]);
         await c.query(
-          `UPDATE subscribers SET email = NULL, email_hash = $2, first_name = NULL, signup_ip = NULL, signup_user_agent = NULL, consent_ip = NULL,
+          `UPDATE subscribers SET email = NULL, email_hash = $2, first_name = NULL, reader = NULL, signup_ip = NULL, signup_user_agent = NULL, consent_ip = NULL,
              consent_user_agent = NULL, status = 'erased', erased_at = $3, next_step = NULL, next_send_at = NULL, updated_at = $3 WHERE id = $1`,
           [id, `erased:${id}`, now],
         );

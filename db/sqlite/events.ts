@@ -35,9 +35,22 @@ export function sqliteEventStore(db: SqliteDb): ProviderEventStore {
     }
     return { outcome: 'recorded', deliveryId: delivery?.id ?? null, suppressed: e.suppress, subscriberId };
   });
+  // A page and what lies under it ('/book', '/book/', '/book/x'), never a
+  // neighbour that only shares its start ('/bookshop').
+  const clicks = db.$client.prepare<[string, string, string], { step: number; n: number }>(`
+    SELECT d.step AS step, count(*) AS n
+    FROM provider_events e JOIN deliveries d ON d.id = e.delivery_id
+    WHERE e.type = 'email.clicked' AND d.kind = 'sequence'
+      AND (json_extract(e.detail, '$.link') = ? OR substr(json_extract(e.detail, '$.link'), 1, length(?)) = ?)
+    GROUP BY d.step`);
   return {
     async record(event) {
       return record.immediate(event);
+    },
+    async clicksOnPageByStep(page) {
+      const base = page.replace(/\/+$/, '');
+      const rows = clicks.all(base, `${base}/`, `${base}/`);
+      return new Map(rows.map((r) => [r.step, r.n]));
     },
   };
 }

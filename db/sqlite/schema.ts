@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { READERS } from '../../emails/_components/types.js';
 
 // All times are integer milliseconds since the epoch (UTC).
 const ms = (name: string) => integer(name, { mode: 'number' });
@@ -26,6 +27,8 @@ export const subscribers = sqliteTable(
     emailHash: text('email_hash').notNull(),
     firstName: text('first_name'),
     timezone: text('timezone').notNull(),
+    // Who they read for, picked optionally at signup; null reads the 'self' version.
+    reader: text('reader', { enum: READERS }),
     status: text('status', { enum: SUBSCRIBER_STATUSES }).notNull().default('pending'),
     // Bumped on every re-subscribe so links from an earlier round stop working.
     tokenGeneration: integer('token_generation').notNull().default(0),

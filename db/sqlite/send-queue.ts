@@ -81,7 +81,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       SELECT d.id AS deliveryId, d.kind, d.step, d.template_id AS templateId, d.to_address AS toAddress,
              s.id AS subscriberId, s.email, s.first_name AS firstName,
              coalesce(s.token_generation, 0) AS tokenGeneration, s.status, coalesce(s.timezone, 'UTC') AS timezone,
-             s.confirmed_at AS confirmedAt,
+             s.reader, s.confirmed_at AS confirmedAt,
              EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed
       FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
       WHERE d.batch_id = ? AND d.status = 'queued'

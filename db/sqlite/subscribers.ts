@@ -69,6 +69,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         emailHash: p('hash'),
         firstName: p('firstName'),
         timezone: p('timezone'),
+        reader: p('reader'),
         status: 'pending',
         source: p('source'),
         signupIp: p('ip'),
@@ -95,7 +96,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     const existing = q.byHash.get({ hash: r.emailHash });
     const suppressed = q.suppression.get({ hash: r.emailHash }) !== undefined;
     const action = decide(existing, suppressed);
-    const fields = { email: r.email, firstName: r.firstName, timezone: r.timezone, source: r.source, signupIp: r.ip, signupUserAgent: r.userAgent, updatedAt: r.now };
+    const fields = { email: r.email, firstName: r.firstName, timezone: r.timezone, reader: r.reader, source: r.source, signupIp: r.ip, signupUserAgent: r.userAgent, updatedAt: r.now };
     let id: number | null = null;
     let send = false;
     if (action.kind === 'create') {
@@ -239,6 +240,8 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         // The hash moves to `suppressions` only, so this row no longer links to the address.
         emailHash: `erased:${id}`,
         firstName: null,
+        // Who they read for says something about their health or a relative's.
+        reader: null,
         signupIp: null,
         signupUserAgent: null,
         consentIp: null,

@@ -78,6 +78,8 @@ export function darkModeCss(c: Palette = darkColors): string {
   return [
     '@media (prefers-color-scheme: dark) {',
     `.${dm.page} { background-color: ${c.page} !important; }`,
+    // React Email's Body repeats the page colour inline on a cell of its own table, which the class alone does not reach.
+    `.${dm.page} > table > tbody > tr > td { background-color: ${c.page} !important; }`,
     `.${dm.card} { background-color: ${c.card} !important; border-color: ${c.border} !important; }`,
     `.${dm.text} { color: ${c.text} !important; }`,
     `.${dm.muted} { color: ${c.muted} !important; }`,

@@ -10,6 +10,7 @@ export async function composeEml(email: OutgoingEmail, id: string, date: Date): 
   const composer = new MailComposer({
     from: email.from,
     to: email.to,
+    ...(email.replyTo ? { replyTo: email.replyTo } : {}),
     subject: email.subject,
     text: email.text,
     html: email.html,

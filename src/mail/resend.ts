@@ -85,6 +85,7 @@ function toApi(email: OutgoingEmail) {
   return {
     from: email.from,
     to: [email.to],
+    ...(email.replyTo ? { replyTo: email.replyTo } : {}),
     subject: email.subject,
     html: email.html,
     text: email.text,

@@ -104,6 +104,8 @@ export type SequenceMessage = {
   step: number;
   to: string;
   from: string;
+  /** REPLY_TO, when set. */
+  replyTo?: string;
   subject: string;
   html: string;
   text: string;
@@ -115,6 +117,7 @@ export function sequenceEmail(m: SequenceMessage): OutgoingEmail {
   return {
     from: m.from,
     to: m.to,
+    ...(m.replyTo ? { replyTo: m.replyTo } : {}),
     subject: m.subject,
     html: m.html,
     text: m.text,

@@ -7,6 +7,7 @@ import { allTemplates, renderTemplate, type ConfirmationEmailProps, type Rendere
 import type { OutgoingEmail } from '../mail/transport.js';
 import { confirmUrl, unsubscribeUrl } from '../subscribers/links.js';
 import { queuePolicy, sequenceEmail } from './decide.js';
+import { confirmationProps, sequenceProps, withSettings } from './email-props.js';
 import { plannedSendTimes, type PlannedSend } from './schedule.js';
 import { SEQUENCE, type SequenceStep } from './sequence.js';
 import { scheduleOptions } from './tick.js';
@@ -49,6 +50,7 @@ async function buildMessage(config: Config, def: AnyTemplate, to: string, props:
       step: step?.step ?? 0,
       to,
       from: config.mailFrom,
+      ...(config.replyTo ? { replyTo: config.replyTo } : {}),
       subject: rendered.subject,
       html: rendered.html,
       text: rendered.text,
@@ -58,14 +60,13 @@ async function buildMessage(config: Config, def: AnyTemplate, to: string, props:
     delete message.tags;
     return { rendered, message };
   }
-  return { rendered, message: { from: config.mailFrom, to, subject: rendered.subject, html: rendered.html, text: rendered.text } };
+  return { rendered, message: { from: config.mailFrom, to, ...(config.replyTo ? { replyTo: config.replyTo } : {}), subject: rendered.subject, html: rendered.html, text: rendered.text } };
 }
 
 /** Props with a subscriber's real data, as the worker and the signup path build them. */
 export function subscriberProps(config: Config, def: AnyTemplate, s: Subscriber, now: number): SequenceEmailProps | ConfirmationEmailProps {
-  const name = s.firstName ? { firstName: s.firstName } : {};
-  if (def.kind === 'confirmation') return { ...name, confirmUrl: confirmUrl(config, s, now), unsubscribeUrl: unsubscribeUrl(config, s), postalAddress: config.postalAddress };
-  return { ...name, publicUrl: config.publicUrl, unsubscribeUrl: unsubscribeUrl(config, s), postalAddress: config.postalAddress };
+  if (def.kind === 'confirmation') return confirmationProps(config, s, { confirmUrl: confirmUrl(config, s, now), unsubscribeUrl: unsubscribeUrl(config, s) });
+  return sequenceProps(config, s, unsubscribeUrl(config, s));
 }
 
 /** A template rendered with its sample props, or with a subscriber's real data. */
@@ -79,7 +80,7 @@ export async function previewTemplate(
   if (subscriber === null) return { ok: false, reason: 'unknown_subscriber' };
   if (subscriber && !subscriber.email) return { ok: false, reason: 'erased' };
   const step = SEQUENCE.find((s) => s.templateId === def.id);
-  const props = subscriber ? subscriberProps(deps.config, def, subscriber, deps.clock.now()) : def.previewProps;
+  const props = subscriber ? subscriberProps(deps.config, def, subscriber, deps.clock.now()) : withSettings(deps.config, def.previewProps, def.kind);
   const { rendered, message } = await buildMessage(deps.config, def, subscriber?.email ?? SAMPLE_RECIPIENT, props, step);
   return { ok: true, preview: { template: listTemplates().find((t) => t.id === id)!, rendered, message, sample: !subscriber } };
 }

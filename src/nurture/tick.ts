@@ -20,15 +20,15 @@ import type { BatchItem, FreshRequest, ItemOutcome, QueuePolicy } from '../../db
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { renderConfirmationEmail, type ConfirmationEmailProps, type RenderedEmail } from '../mail/render.js';
+import { renderConfirmationEmail, type ConfirmationEmailProps, type RenderedEmail, type SequenceEmailProps } from '../mail/render.js';
 import { SendError, MAX_BATCH_SIZE, type OutgoingEmail, type SentEmail, type Transport } from '../mail/transport.js';
 import { confirmUrl, unsubscribeUrl } from '../subscribers/links.js';
+import { confirmationProps, sequenceProps, type EmailSettings } from './email-props.js';
 import { deliveryIdOf, isKnownFailure, planFailure, queuePolicy, sequenceEmail, tagDelivery, type QueueStep } from './decide.js';
 import { realSleep, type Pacer, type Sleep } from './pacer.js';
 import type { ScheduleOptions } from './schedule.js';
 
 /** What the worker needs from the templates: subject, html and text for one subscriber. */
-export type SequenceEmailProps = { firstName?: string; publicUrl: string; unsubscribeUrl: string; postalAddress: string };
 export type RenderedSequenceEmail = { subject: string; html: string; text: string; templateVersion?: string };
 export type RenderSequence = (step: QueueStep, props: SequenceEmailProps) => Promise<RenderedSequenceEmail> | RenderedSequenceEmail;
 export type RenderConfirmation = (props: ConfirmationEmailProps) => Promise<RenderedEmail>;
@@ -38,7 +38,7 @@ export type TickDeps = {
   clock: Clock;
   transport: Transport;
   logger: Logger;
-  config: Pick<Config, 'publicUrl' | 'secretKey' | 'mailFrom' | 'postalAddress' | 'sendWindow'>;
+  config: Pick<Config, 'secretKey' | 'mailFrom' | 'sendWindow'> & EmailSettings;
   sequence: readonly QueueStep[];
   render: RenderSequence;
   renderConfirmation?: RenderConfirmation;
@@ -114,17 +114,17 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
   async function render(item: BatchItem, now: number): Promise<{ email: OutgoingEmail; version?: string } | null> {
     if (item.kind === 'test' || !item.email || item.subscriberId === null) return null;
     const links = { id: item.subscriberId, tokenGeneration: item.tokenGeneration };
-    const name = item.firstName ? { firstName: item.firstName } : {};
+    const replyTo = config.replyTo ? { replyTo: config.replyTo } : {};
     if (item.kind === 'confirmation') {
-      const r = await renderConfirmation({ ...name, confirmUrl: confirmUrl(config, links, now), unsubscribeUrl: unsubscribeUrl(config, links), postalAddress: config.postalAddress });
-      const email: OutgoingEmail = { from: config.mailFrom, to: item.email, subject: r.subject, html: r.html, text: r.text, tags: [{ name: 'category', value: 'confirmation' }] };
+      const r = await renderConfirmation(confirmationProps(config, item, { confirmUrl: confirmUrl(config, links, now), unsubscribeUrl: unsubscribeUrl(config, links) }));
+      const email: OutgoingEmail = { from: config.mailFrom, to: item.email, ...replyTo, subject: r.subject, html: r.html, text: r.text, tags: [{ name: 'category', value: 'confirmation' }] };
       return { email: tagDelivery(email, item.deliveryId), version: r.templateVersion };
     }
     const step = stepByNumber.get(item.step);
     if (!step) return null;
     const unsubscribe = unsubscribeUrl(config, links);
-    const r = await deps.render(step, { ...name, publicUrl: config.publicUrl, unsubscribeUrl: unsubscribe, postalAddress: config.postalAddress });
-    const email = sequenceEmail({ deliveryId: item.deliveryId, subscriberId: item.subscriberId, step: item.step, to: item.email, from: config.mailFrom, subject: r.subject, html: r.html, text: r.text, unsubscribeUrl: unsubscribe });
+    const r = await deps.render(step, sequenceProps(config, item, unsubscribe));
+    const email = sequenceEmail({ deliveryId: item.deliveryId, subscriberId: item.subscriberId, step: item.step, to: item.email, from: config.mailFrom, ...replyTo, subject: r.subject, html: r.html, text: r.text, unsubscribeUrl: unsubscribe });
     return { email, ...(r.templateVersion ? { version: r.templateVersion } : {}) };
   }
 

@@ -16,7 +16,7 @@ function confirmedPage(c: Context, s: Subscriber, windowText: string) {
   }
   return messagePage(c, 200, 'You are confirmed. Thank you!', [
     html`Your first email is on its way now. The other seven follow over the next three weeks, one every few days, each arriving in your morning (${windowText}, ${s.timezone} time).`,
-    html`Every email has a one-click unsubscribe link at the bottom, so you can stop whenever you like.`,
+    html`Every email has an unsubscribe link at the bottom: it opens a page with one button that stops all our emails, so you can stop whenever you like.`,
   ]);
 }
 

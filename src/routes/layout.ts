@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
+// The typo suggestion's line is reserved, so it appearing never moves what is below it under a finger.
 // Mobile first: one column, 16px+ text (no zoom on focus in iOS), 48px tap
 // targets, colours at WCAG AA contrast or better.
 const CSS = `
@@ -28,6 +29,14 @@ label{display:block;font-weight:600;margin-bottom:.35rem}
 .optional{font-weight:400;color:#57606a}
 input[type=text],input[type=email]{width:100%;min-height:48px;padding:.65rem .8rem;font:inherit;color:inherit;background:#fff;border:2px solid #6e7781;border-radius:8px}
 input[aria-invalid=true]{border-color:#b42318}
+fieldset{border:0;padding:0;margin:1.1rem 0;min-width:0}
+legend{font-weight:600;padding:0;margin-bottom:.35rem}
+.choice{display:flex;gap:.6rem;align-items:center;min-height:44px}
+.choice input{flex:none;width:1.35rem;height:1.35rem;margin:0;accent-color:#0b57d0}
+.choice label{font-weight:400;margin:0}
+.suggestion{margin:.25rem 0 0;min-height:1.7rem;line-height:1.7rem}
+button.suggest{display:inline;width:auto;min-height:0;padding:0 .2rem;line-height:inherit;color:#0b57d0;background:none;text-decoration:underline;font-weight:600}
+button.suggest:hover{background:#eef3fc}
 .check{display:flex;gap:.75rem;align-items:flex-start}
 .check input{flex:none;width:1.6rem;height:1.6rem;margin:.15rem 0 0;accent-color:#0b57d0}
 .check label{font-weight:400;margin:0}

@@ -38,3 +38,16 @@ export function wantsHtml(c: Context): boolean {
   const kind = bodyKind(c.req.header('content-type'));
   return kind === 'urlencoded' || kind === 'multipart';
 }
+
+/** True when an Accept header asks for HTML before JSON (a browser's navigation does; fetch() and curl do not). */
+export function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((part) => {
+    const [type = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find((v) => v !== undefined);
+    return { type: type.trim(), q: q === undefined ? 1 : Number(q) };
+  });
+  const weight = (match: (t: string) => boolean) => Math.max(0, ...types.filter((t) => match(t.type)).map((t) => t.q));
+  const htmlQ = weight((t) => t === 'text/html' || t === 'application/xhtml+xml');
+  return htmlQ > 0 && htmlQ >= weight((t) => t === 'application/json');
+}

@@ -1,6 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
+import type { Reader } from '../../db/types.js';
 import type { Config } from '../config.js';
+import { confirmationTemplate } from '../mail/render.js';
 import { CONSENT } from '../subscribers/consent.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { MAX_FIRST_NAME_LENGTH, parseSignup, type SignupErrors } from '../subscribers/signup-input.js';
@@ -8,17 +10,26 @@ import { subscribe } from '../subscribers/subscribe.js';
 import { errorBody } from './errors.js';
 import { messagePage, page } from './layout.js';
 import { payloadTooLarge, readBody } from './request-body.js';
-import { bodyKind, requestMeta, type BodyKind } from './request-info.js';
+import { clientKey } from './rate-limit.js';
+import { bodyKind, clientIp, requestMeta, type BodyKind } from './request-info.js';
+import { emailTypoScript } from './email-typo.js';
 
-/** What the person typed, echoed back when the form has an error. */
-type FormValues = { email: string; firstName: string; consent: boolean; timezone: string };
-const EMPTY: FormValues = { email: '', firstName: '', consent: false, timezone: '' };
+/** What the person typed, echoed back when the form has an error or the visitor was limited. */
+type FormValues = { email: string; firstName: string; consent: boolean; timezone: string; reader: string };
+const EMPTY: FormValues = { email: '', firstName: '', consent: false, timezone: '', reader: '' };
 
-const FIELD_ORDER = ['firstName', 'email', 'consent'] as const;
+const FIELD_ORDER = ['firstName', 'email', 'reader', 'consent'] as const;
 
 // Fills the hidden time zone so emails arrive in the reader's morning; without
 // script the form still works and DEFAULT_TIMEZONE is used.
 const TIMEZONE_SCRIPT = `try{var z=Intl.DateTimeFormat().resolvedOptions().timeZone;if(z)document.getElementById('timezone').value=z}catch(e){}`;
+
+const READER_CHOICES: { value: Reader | ''; label: string }[] = [
+  { value: 'self', label: 'Myself' },
+  { value: 'supporter', label: 'Someone close to me who lives with PTSD or trauma' },
+  { value: 'professional', label: 'My work as a clinician or other professional' },
+  { value: '', label: 'I would rather not say' },
+];
 
 const TOPICS = [
   'What MDMA-assisted therapy is, and what it is not',
@@ -36,39 +47,72 @@ function windowText(config: Pick<Config, 'sendWindow'>): string {
   return `between ${start} and ${end}`;
 }
 
-function signupPage(c: Context, config: Config, values: FormValues, errors: SignupErrors = {}) {
+/** MAIL_FROM as its display name and bare address. */
+export function sender(config: Pick<Config, 'mailFrom'>): { name: string | null; address: string } {
+  const named = /^(.*?)\s*<([^<>]+)>$/.exec(config.mailFrom);
+  return named ? { name: named[1]!.replace(/^"|"$/g, '') || null, address: named[2]! } : { name: null, address: config.mailFrom };
+}
+
+/** The clinic's own site: the domain it sends from, unless that is this machine. */
+function clinicSite(config: Pick<Config, 'mailFrom'>): string | null {
+  const domain = sender(config).address.split('@')[1] ?? '';
+  return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(domain) && !/^localhost$/i.test(domain) ? `https://${domain}` : null;
+}
+
+function privacyContactHtml(contact: string | undefined) {
+  if (!contact) return html`write to us at the postal address above`;
+  return contact.includes('@') ? html`write to <a href="mailto:${contact}">${contact}</a>` : html`use <a href="${contact}">our data request page</a>`;
+}
+
+/** Why the form comes back: field errors, or the visitor's limit (what they typed is kept either way). */
+type FormProblem = { errors?: SignupErrors; limitedSeconds?: number };
+
+function signupPage(c: Context, config: Config, values: FormValues, problem: FormProblem = {}) {
+  const errors = problem.errors ?? {};
   const hasErrors = Object.keys(errors).length > 0;
+  const limited = problem.limitedSeconds !== undefined;
   const invalid = (f: keyof SignupErrors) => (errors[f] ? html` aria-invalid="true" aria-describedby="${f}-error"` : '');
   const errorLine = (f: keyof SignupErrors) => (errors[f] ? html`<p class="error" id="${f}-error">${errors[f]}</p>` : '');
+  const site = clinicSite(config);
   return page(c, {
-    title: hasErrors ? 'Check the form: MDMA-assisted therapy email series' : 'MDMA-assisted therapy: a free email series',
-    status: hasErrors ? 422 : 200,
-    script: TIMEZONE_SCRIPT,
+    title: hasErrors ? 'Check the form: MDMA-assisted therapy email series' : limited ? 'Please wait a moment: MDMA-assisted therapy email series' : 'MDMA-assisted therapy: a free email series',
+    status: hasErrors ? 422 : limited ? 429 : 200,
+    script: `${TIMEZONE_SCRIPT}\n${emailTypoScript()}`,
     body: html`
 <h1>MDMA-assisted therapy for PTSD: what the research says</h1>
-<p class="lead">A free series of <strong>8 short emails over 3 weeks</strong>, one every few days, each arriving in your morning (${windowText(config)} your local time). Plain language, sources named, no hype.</p>
-<h2>What you will get</h2>
-<ol class="plan">${TOPICS.map((t) => html`<li>${t}</li>`)}</ol>
-<p class="note">From Isha Health, a mental-health clinic. MDMA-assisted therapy is not approved in the United States; these emails explain the research and where it stands.</p>
+<p class="lead">A free series of <strong>8 short emails over 3 weeks</strong>, each arriving in your morning. Plain language, sources named, no hype.</p>
 <h2 id="signup">Sign up</h2>
 ${
   hasErrors
     ? html`<div class="error-summary" role="alert"><h2>Please check the form</h2><ul>${FIELD_ORDER.filter((f) => errors[f]).map(
-        (f) => html`<li><a href="#${f}">${errors[f]}</a></li>`,
+        (f) => html`<li><a href="#${f === 'reader' ? 'reader-self' : f}">${errors[f]}</a></li>`,
       )}</ul></div>`
     : ''
 }
+${
+  limited
+    ? html`<div class="error-summary" role="alert"><h2>Too many signups at once</h2><p>Too many signups came from your connection just now. Please wait ${problem.limitedSeconds} seconds, then press <strong>Sign me up</strong> again. What you typed is still here.</p></div>`
+    : ''
+}
 <form method="post" action="subscribe#signup" novalidate aria-labelledby="signup">
+  <div class="field">
+    <label for="email">Email address</label>
+    <input id="email" name="email" type="email" autocomplete="email" inputmode="email" spellcheck="false" required maxlength="254" value="${values.email}"${invalid('email')}>
+    ${errorLine('email')}
+    <p class="suggestion" id="email-suggestion" aria-live="polite"></p>
+  </div>
   <div class="field">
     <label for="firstName">First name <span class="optional">(optional)</span></label>
     <input id="firstName" name="firstName" type="text" autocomplete="given-name" maxlength="${MAX_FIRST_NAME_LENGTH}" value="${values.firstName}"${invalid('firstName')}>
     ${errorLine('firstName')}
   </div>
-  <div class="field">
-    <label for="email">Email address</label>
-    <input id="email" name="email" type="email" autocomplete="email" inputmode="email" spellcheck="false" required maxlength="254" value="${values.email}"${invalid('email')}>
-    ${errorLine('email')}
-  </div>
+  <fieldset class="field choices"${errors.reader ? html` aria-describedby="reader-error"` : ''}>
+    <legend>I am reading for <span class="optional">(optional)</span></legend>
+    ${READER_CHOICES.map(
+      (r) => html`<div class="choice"><input type="radio" name="reader" id="reader-${r.value || 'none'}" value="${r.value}"${values.reader === r.value ? html` checked` : ''}><label for="reader-${r.value || 'none'}">${r.label}</label></div>`,
+    )}
+    ${errorLine('reader')}
+  </fieldset>
   <div class="field check">
     <input id="consent" name="consent" type="checkbox" value="yes" required${values.consent ? html` checked` : ''}${invalid('consent')}>
     <label for="consent">${CONSENT.text}</label>
@@ -78,22 +122,29 @@ ${
   <button type="submit">Sign me up</button>
 </form>
 <noscript><p class="note">Your browser is not running scripts, so we cannot see your time zone: the emails will arrive in the morning ${config.defaultTimezone} time.</p></noscript>
-<p class="note">We will first send you an email to confirm your address; nothing else arrives until you confirm.</p>
+<p class="note">We will first send you an email to confirm your address; nothing else arrives until you confirm. The emails arrive ${windowText(config)} your local time.</p>
+<h2>Who we are</h2>
+<p class="note">These emails come from <strong>Isha Health</strong>${site ? html` (<a href="${site}">${site.replace('https://', '')}</a>)` : ''}, a mental-health clinic. We offer ketamine-assisted therapy, not MDMA therapy: MDMA-assisted therapy is not approved in the United States, and these emails explain the research and where it stands.</p>
+<p class="note">Postal address: ${config.postalAddress}</p>
+<h2>What you will get</h2>
+<ol class="plan">${TOPICS.map((t) => html`<li>${t}</li>`)}</ol>
 <h2>Your privacy</h2>
-<p class="note">We use your email address and first name only to send this series. We never sell or share them. Every email has a one-click unsubscribe link, and you can ask us to delete your data at any time.</p>
+<p class="note">Isha Health and the email service that delivers our emails process your email address, first name and the choices on this form, only to send this series. We never sell them. We record when an email is opened and which links in it are clicked, to improve the series. We keep your details while you receive the series and afterwards until you ask us to delete them; after deletion we keep only a one-way coded form of your address so that we never email it again. Every email has an unsubscribe link. To get a copy of your data or have it deleted, ${privacyContactHtml(config.privacyContact)}.</p>
 `,
   });
 }
 
-function checkInboxPage(c: Context, email: string) {
+/** After a signup: the same page whatever happened, with nothing personal in it, so a reload is harmless. */
+function checkInboxPage(c: Context, config: Config) {
+  const from = sender(config);
   return messagePage(
     c,
     200,
     'Check your inbox',
     [
-      html`If <strong>${email}</strong> can receive our emails, a message with a confirmation link is on its way to it. Open it and press <strong>Confirm</strong> to start the series. Nothing else is sent until you confirm.`,
-      html`Not there in a few minutes? Check your spam or promotions folder. You can ask for a new link 10 minutes from now by signing up again.`,
-      html`Typed the wrong address? <a href="./">Go back to the form</a>.`,
+      html`If the address you typed can receive our emails, a message is on its way to it from <strong>${from.name ? `${from.name} <${from.address}>` : from.address}</strong> with the subject <strong>“${confirmationTemplate.subject}”</strong>. Open it and press <strong>Confirm</strong> to start the series. Nothing else is sent until you confirm.`,
+      html`Not there in a few minutes? Check your spam or promotions folder, and add ${from.address} to your contacts. You can ask for a new link 10 minutes from now by signing up again.`,
+      html`Typed the wrong address? <a href="../">Go back to the form</a>.`,
     ],
     false,
   );
@@ -114,13 +165,23 @@ function formValues(body: unknown): FormValues {
   if (typeof body !== 'object' || body === null) return EMPTY;
   const b = body as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 300) : '');
-  return { email: str(b.email), firstName: str(b.firstName), consent: b.consent === 'yes' || b.consent === 'on' || b.consent === true, timezone: str(b.timezone).slice(0, 64) };
+  return {
+    email: str(b.email),
+    firstName: str(b.firstName),
+    consent: b.consent === 'yes' || b.consent === 'on' || b.consent === true,
+    timezone: str(b.timezone).slice(0, 64),
+    reader: str(b.reader).slice(0, 20),
+  };
 }
 
-export function signupRoutes(deps: SubscriberDeps) {
+/** Counts accepted signups per client: a mistyped form or a refused one costs nothing. */
+export type SignupLimiter = { hit(key: string): number };
+
+export function signupRoutes(deps: SubscriberDeps, limiter: SignupLimiter) {
   const { config } = deps;
   return new Hono()
     .get('/', (c) => signupPage(c, config, EMPTY))
+    .get('/subscribe/sent', (c) => checkInboxPage(c, config))
     .post('/subscribe', async (c) => {
       const contentType = c.req.header('content-type') ?? '';
       const kind = bodyKind(contentType);
@@ -139,13 +200,23 @@ export function signupRoutes(deps: SubscriberDeps) {
 
       const parsed = parseSignup(body, config.defaultTimezone);
       if (!parsed.ok) {
-        if (asPage) return signupPage(c, config, formValues(body), parsed.errors);
+        if (asPage) return signupPage(c, config, formValues(body), { errors: parsed.errors });
         return c.json(errorBody('invalid_input', Object.values(parsed.errors).join(' ')), 422);
+      }
+
+      // Counted only now, so only a valid signup uses up the client's allowance.
+      const waitMs = limiter.hit(clientKey(clientIp(c)));
+      if (waitMs > 0) {
+        const seconds = Math.ceil(waitMs / 1000);
+        c.header('Retry-After', String(seconds));
+        if (asPage) return signupPage(c, config, formValues(body), { limitedSeconds: seconds });
+        return c.json(errorBody('rate_limited', `Too many signups from this address. Try again in ${seconds} seconds.`), 429);
       }
 
       await subscribe(deps, { ...parsed.value, ...requestMeta(c), source: asPage ? 'signup-form' : 'api' });
       // The same answer whatever the address's state: nothing here may depend on the outcome.
-      if (asPage) return checkInboxPage(c, parsed.value.email);
+      // A form gets a redirect, so reloading the page it lands on never posts again.
+      if (asPage) return c.redirect('subscribe/sent', 303);
       return c.json({ status: 'pending' }, 202);
     });
 }

@@ -5,8 +5,9 @@
  * only together with a new version id.
  */
 export const CONSENT = {
-  version: 'signup-2026-03-v1',
-  text: 'Yes, send me the eight-email series on MDMA-assisted therapy from Isha Health (8 emails over 3 weeks). I can unsubscribe at any time with one click.',
+  // v2: "one click" was not true of our own link, which opens a page with a button.
+  version: 'signup-2026-03-v2',
+  text: 'Yes, send me the eight-email series on MDMA-assisted therapy from Isha Health (8 emails over 3 weeks). I can stop them at any time: every email has an unsubscribe link.',
 } as const;
 
 /** Where the consent was given; stored with the subscriber and the consent record. */

@@ -12,6 +12,7 @@ export const CSV_COLUMNS: { header: string; value: (s: Subscriber) => string | n
   { header: 'first_name', value: (s) => s.firstName },
   { header: 'status', value: (s) => s.status },
   { header: 'timezone', value: (s) => s.timezone },
+  { header: 'reader', value: (s) => s.reader },
   { header: 'source', value: (s) => s.source },
   { header: 'created_at', value: (s) => iso(s.createdAt) },
   { header: 'signup_ip', value: (s) => s.signupIp },

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { READERS, type Reader } from '../../emails/_components/types.js';
 import { isValidTimeZone } from '../env.js';
 import { MAX_EMAIL_LENGTH, normaliseEmail } from '../mail/address.js';
 
 export const MAX_FIRST_NAME_LENGTH = 60;
 
-export type SignupInput = { email: string; firstName: string | null; timezone: string };
-export type SignupField = 'email' | 'firstName' | 'consent';
+export type SignupInput = { email: string; firstName: string | null; timezone: string; reader: Reader | null };
+export type SignupField = 'email' | 'firstName' | 'reader' | 'consent';
+const FIELDS: readonly SignupField[] = ['email', 'firstName', 'reader', 'consent'];
 export type SignupErrors = Partial<Record<SignupField, string>>;
 export type SignupParse = { ok: true; value: SignupInput } | { ok: false; errors: SignupErrors };
 
@@ -36,6 +38,8 @@ const SignupSchema = z.object({
     .refine((v) => v.length <= MAX_FIRST_NAME_LENGTH, `Keep your first name to ${MAX_FIRST_NAME_LENGTH} characters or fewer.`)
     .optional()
     .nullable(),
+  // Optional: no choice (absent, null, or the form's empty value) reads the 'self' version.
+  reader: z.preprocess((v) => (v === '' ? null : v), z.enum(READERS, `Who you read for must be one of: ${READERS.join(', ')}.`).nullable().optional()),
   // The form sends "yes"; a JSON client sends true.
   consent: z.union([z.literal(true), z.literal('yes'), z.literal('on'), z.literal('true')], 'Tick the box to agree to receive the emails.'),
   // Never an error: a missing or unknown zone falls back to the default.
@@ -74,10 +78,10 @@ export function parseSignup(body: unknown, defaultTimezone: string): SignupParse
     const errors: SignupErrors = {};
     for (const issue of parsed.error.issues) {
       const field = issue.path[0];
-      if ((field === 'email' || field === 'firstName' || field === 'consent') && !errors[field]) errors[field] = issue.message;
+      if (FIELDS.includes(field as SignupField) && !errors[field as SignupField]) errors[field as SignupField] = issue.message;
     }
     return { ok: false, errors };
   }
-  const { email, firstName, timezone } = parsed.data;
-  return { ok: true, value: { email, firstName: firstName ? firstName : null, timezone: resolveTimeZone(timezone, defaultTimezone) } };
+  const { email, firstName, timezone, reader } = parsed.data;
+  return { ok: true, value: { email, firstName: firstName ? firstName : null, timezone: resolveTimeZone(timezone, defaultTimezone), reader: reader ?? null } };
 }

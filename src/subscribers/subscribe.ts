@@ -44,7 +44,7 @@ export async function subscribe(deps: SubscriberDeps, req: SignupRequest): Promi
   const { stores, config, clock, logger } = deps;
   const now = clock.now();
   const outcome = await stores.subscribers.signup(
-    { email: req.email, emailHash: emailHash(config.secretKey, req.email), firstName: req.firstName, timezone: req.timezone, source: req.source, ip: req.ip, userAgent: req.userAgent, now },
+    { email: req.email, emailHash: emailHash(config.secretKey, req.email), firstName: req.firstName, timezone: req.timezone, reader: req.reader, source: req.source, ip: req.ip, userAgent: req.userAgent, now },
     (existing, suppressed) => decideSignup(existing, suppressed, now),
   );
   const { action } = outcome;

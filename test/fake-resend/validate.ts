@@ -37,6 +37,8 @@ export type EmailInput = {
   text?: string;
   headers?: Record<string, string>;
   tags?: { name: string; value: string }[];
+  /** `reply_to` as the API takes it: one address or a list. */
+  replyTo?: string[];
 };
 
 /**
@@ -69,6 +71,10 @@ export function validateEmail(
   if (!hasHtml && !hasText && b.template === undefined) return { error: missing('html` or `text') };
   if (batch && b.attachments !== undefined) return { error: invalid('Attachments are not supported in batch emails.') };
   if (batch && b.scheduled_at !== undefined) return { error: invalid('`scheduled_at` is not supported in batch emails.') };
+  const replyTo = b.reply_to === undefined ? undefined : Array.isArray(b.reply_to) ? b.reply_to : [b.reply_to];
+  if (replyTo && (replyTo.length === 0 || replyTo.length > MAX_RECIPIENTS || replyTo.some((a) => !addressOf(a)))) {
+    return { error: invalid('Invalid `reply_to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.') };
+  }
   if (b.headers !== undefined && (typeof b.headers !== 'object' || b.headers === null || Array.isArray(b.headers))) {
     return { error: invalid('The `headers` field must be an object of strings.') };
   }
@@ -81,6 +87,7 @@ export function validateEmail(
       ...(hasText ? { text: b.text as string } : {}),
       ...(b.headers ? { headers: b.headers as Record<string, string> } : {}),
       ...(Array.isArray(b.tags) ? { tags: b.tags as EmailInput['tags'] } : {}),
+      ...(replyTo ? { replyTo: replyTo.map(String) } : {}),
     },
   };
 }

@@ -19,6 +19,7 @@ function seed(db: Db) {
   const s = addSubscriber(db, {
     email: EMAIL,
     firstName: NAME,
+    reader: 'supporter',
     signupIp: IP,
     signupUserAgent: UA,
     confirmedAt: Date.parse('2026-03-01T10:00:00Z'),
@@ -70,7 +71,7 @@ describe('erase', () => {
     for (const p of PERSONAL) expect(after, p).not.toContain(p);
 
     const row = db.$client.prepare('select * from subscribers where id = ?').get(s.id) as Record<string, unknown>;
-    expect(row).toMatchObject({ status: 'erased', email: null, first_name: null, signup_ip: null, consent_ip: null, consent_user_agent: null, next_step: null, next_send_at: null, erased_at: Date.parse('2026-03-02T14:00:00Z') });
+    expect(row).toMatchObject({ status: 'erased', email: null, first_name: null, reader: null, signup_ip: null, consent_ip: null, consent_user_agent: null, next_step: null, next_send_at: null, erased_at: Date.parse('2026-03-02T14:00:00Z') });
     expect(row.email_hash).not.toBe(emailHash(TEST_SECRET, EMAIL));
     expect(db.$client.prepare('select * from suppressions').all()).toEqual([{ email_hash: emailHash(TEST_SECRET, EMAIL), reason: 'erased', created_at: Date.parse('2026-03-02T14:00:00Z') }]);
 

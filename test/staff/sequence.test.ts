@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { plannedSendTimes } from '../../src/nurture/schedule.js';
 import { SEQUENCE } from '../../src/nurture/sequence.js';
 import { scheduleOptions } from '../../src/nurture/tick.js';
-import { testApp } from '../helpers/app.js';
-import { addDelivery, addSubscriber, asStaff } from '../helpers/staff.js';
+import { linkWithoutTokens } from '../../src/subscribers/provider-events.js';
+import { testApp, testConfig } from '../helpers/app.js';
+import { addDelivery, addEvent, addSubscriber, asStaff } from '../helpers/staff.js';
 
 describe('sequence at a glance', () => {
   it('counts per step: waiting (active only), sent, delivered, opened, clicked', async () => {
@@ -23,6 +24,56 @@ describe('sequence at a glance', () => {
     expect(html).toContain('<h1>The sequence at a glance</h1>');
     expect(html).toContain(`href="/staff/templates/${SEQUENCE[0]!.templateId}"`);
     expect(html).toMatch(/<td class="num">2 \(100%\)<\/td><td class="num">2 \(100%\)<\/td><td class="num">1 \(50%\)<\/td>/);
+  });
+});
+
+describe('consult clicks per step', () => {
+  function seedClicks(db: ReturnType<typeof testApp>['db']) {
+    let n = 0;
+    const click = (deliveryId: number, link: string, type = 'email.clicked') =>
+      addEvent(db, { id: `evt_${++n}`, type, deliveryId, detail: JSON.stringify({ link: linkWithoutTokens(link) }) });
+    const [a, b] = [addSubscriber(db), addSubscriber(db)];
+    const a5 = addDelivery(db, { subscriberId: a.id, step: 5 }).id;
+    const b5 = addDelivery(db, { subscriberId: b.id, step: 5 }).id;
+    const a8 = addDelivery(db, { subscriberId: a.id, step: 8 }).id;
+    const test = addDelivery(db, { subscriberId: null, kind: 'test', step: 0 }).id;
+    click(a5, 'https://clinic.example/book?utm_source=email');
+    click(b5, 'https://clinic.example/book');
+    click(a8, 'https://clinic.example/book/slot/tuesday');
+    // Not the booking page: another page, a neighbour sharing its start, an open, a staff test.
+    click(a5, 'https://doi.org/10.1038/s41591-021-01336-3');
+    click(b5, 'https://clinic.example/bookshop');
+    click(a8, 'https://clinic.example/book', 'email.opened');
+    click(test, 'https://clinic.example/book');
+  }
+
+  it('counts clicks on BOOKING_URL (its origin and path) per step, on the page and in the API', async () => {
+    const { app, db } = testApp({ config: testConfig({ bookingUrl: 'https://clinic.example/book?from=series' }) });
+    seedClicks(db);
+    const { steps } = await (await app.request('/api/sequence', asStaff())).json();
+    expect(steps.map((s: { step: number; consultClicks: number | null }) => [s.step, s.consultClicks])).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 0],
+      [4, 0],
+      [5, 2],
+      [6, 0],
+      [7, 0],
+      [8, 1],
+    ]);
+    const html = await (await app.request('/staff/sequence', asStaff())).text();
+    expect(html).toContain('<th scope="col" class="num">Consult clicks</th>');
+    expect(html).toMatch(/<td class="num">2<\/td><\/tr>/);
+    expect(html).not.toContain('not tracked');
+  });
+
+  it('says "not tracked" when BOOKING_URL is unset', async () => {
+    const { app, db } = testApp();
+    seedClicks(db);
+    const { steps } = await (await app.request('/api/sequence', asStaff())).json();
+    expect(steps.every((s: { consultClicks: number | null }) => s.consultClicks === null)).toBe(true);
+    const html = await (await app.request('/staff/sequence', asStaff())).text();
+    expect(html.match(/<td class="num">not tracked<\/td>/g)).toHaveLength(SEQUENCE.length);
   });
 });
 

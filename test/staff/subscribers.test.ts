@@ -98,6 +98,7 @@ describe('subscriber page and record', () => {
     const s = addSubscriber(db, {
       email: 'reader@example.org',
       firstName: 'Rea <b>',
+      reader: 'professional',
       confirmedAt: Date.parse('2026-03-01T14:00:00Z'),
       consentText: 'Yes, send me eight emails',
       consentVersion: 'v1',
@@ -111,6 +112,7 @@ describe('subscriber page and record', () => {
     const html = await (await app.request(`/staff/subscribers/${s.id}`, asStaff())).text();
     expect(html).toContain('<h1>reader@example.org</h1>');
     expect(html).toContain('Rea &lt;b&gt;');
+    expect(html).toMatch(/Reads for<\/dt>\s*<dd>professional<\/dd>/);
     expect(html).toContain('Yes, send me eight emails');
     expect(html).toContain('203.0.113.9');
     expect(html).toContain('TestBrowser/1.0');
@@ -149,7 +151,7 @@ describe('subscriber page and record', () => {
 
   it('GDPR export holds the row, deliveries with events, and the history', async () => {
     const { app, db } = testApp();
-    const s = addSubscriber(db, { email: 'me@example.org', firstName: 'Me' });
+    const s = addSubscriber(db, { email: 'me@example.org', firstName: 'Me', reader: 'supporter' });
     const d = addDelivery(db, { subscriberId: s.id });
     addEvent(db, { id: 'evt_9', type: 'email.clicked', deliveryId: d.id, detail: JSON.stringify({ link: 'https://x.test' }) });
     db.$client.prepare("insert into activity (subscriber_id, type, at) values (?, 'signup', 1)").run(s.id);
@@ -159,7 +161,7 @@ describe('subscriber page and record', () => {
       expect(res.headers.get('content-disposition')).toBe(`attachment; filename="subscriber-${s.id}.json"`);
       const body = await res.json();
       expect(body.exportedAt).toBe('2026-03-02T14:00:00.000Z');
-      expect(body.subscriber).toMatchObject({ id: s.id, email: 'me@example.org', firstName: 'Me' });
+      expect(body.subscriber).toMatchObject({ id: s.id, email: 'me@example.org', firstName: 'Me', reader: 'supporter' });
       expect(body.deliveries[0].events[0]).toMatchObject({ id: 'evt_9', type: 'email.clicked', detail: { link: 'https://x.test' } });
       expect(body.activity.map((a: { type: string }) => a.type)).toEqual(['signup']);
     }
@@ -171,7 +173,7 @@ describe('CSV export', () => {
     const { app, db } = testApp();
     const names = ['Smith, Jane', 'Say "hi"', 'two\nlines', '=HYPERLINK("http://evil.test","x")', '+1', '-2', '@SUM(A1)', 'plain', 'Zoë 😀'];
     for (const [i, firstName] of names.entries()) {
-      addSubscriber(db, { email: `csv${i}@example.org`, firstName, consentText: 'I agree, "really"', consentIp: '198.51.100.7', confirmedAt: Date.parse('2026-03-01T10:00:00Z') });
+      addSubscriber(db, { email: `csv${i}@example.org`, firstName, reader: i === 0 ? 'supporter' : null, consentText: 'I agree, "really"', consentIp: '198.51.100.7', confirmedAt: Date.parse('2026-03-01T10:00:00Z') });
     }
     const res = await app.request('/staff/subscribers/export.csv', asStaff());
     expect(res.status).toBe(200);
@@ -185,6 +187,7 @@ describe('CSV export', () => {
     const rows: Record<string, string>[] = parse(text, { columns: true });
     expect(rows).toHaveLength(names.length);
     expect(rows.map((r) => r.first_name)).toEqual(['Smith, Jane', 'Say "hi"', 'two\nlines', `'=HYPERLINK("http://evil.test","x")`, "'+1", "'-2", "'@SUM(A1)", 'plain', 'Zoë 😀']);
+    expect(rows.map((r) => r.reader)).toEqual(['supporter', '', '', '', '', '', '', '', '']);
     expect(rows[0]).toMatchObject({ email: 'csv0@example.org', consent_text: 'I agree, "really"', consent_ip: '198.51.100.7', confirmed_at: '2026-03-01T10:00:00.000Z', status: 'active' });
     expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['consent_text', 'consent_version', 'consent_ip', 'consent_user_agent', 'consent_source', 'confirmed_at']));
   });

@@ -41,7 +41,7 @@ const ALL_STATUSES: SubscriberStatus[] = ['pending', 'active', 'completed', 'con
 const hashOf = (email: string) => crypto.createHash('sha256').update(`contract:${email}`).digest('hex');
 
 function signupOf(email: string, over: Partial<SignupRecord> = {}): SignupRecord {
-  return { email, emailHash: hashOf(email), firstName: 'Annabel', timezone: 'UTC', source: 'signup-form', ip: '203.0.113.7', userAgent: 'ContractAgent/1.0', now: NOW, ...over };
+  return { email, emailHash: hashOf(email), firstName: 'Annabel', timezone: 'UTC', reader: null, source: 'signup-form', ip: '203.0.113.7', userAgent: 'ContractAgent/1.0', now: NOW, ...over };
 }
 
 /** The product's own signup decision, at `now`. */

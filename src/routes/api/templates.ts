@@ -43,6 +43,7 @@ export function templatesApi(deps: AppDeps) {
       preheader: rendered.preheader,
       from: message.from,
       to: message.to,
+      replyTo: message.replyTo ?? null,
       headers: message.headers ?? {},
       html: rendered.html,
       text: rendered.text,

@@ -8,7 +8,7 @@ const pct = (n: number, of: number) => (of === 0 ? '' : ` (${Math.round((n / of)
 
 export function sequenceRoutes(deps: AppDeps) {
   return new Hono().get('/', async (c) => {
-    const rows = await sequenceOverview(deps.stores);
+    const rows = await sequenceOverview(deps.stores, deps.config.bookingUrl);
     return page(
       c,
       deps,
@@ -17,7 +17,8 @@ export function sequenceRoutes(deps: AppDeps) {
         <h1>The sequence at a glance</h1>
         <p class="muted">
           Waiting: active subscribers whose next email this is. Sent, delivered, opened and clicked count sequence deliveries (opens and clicks as
-          Resend reports them; percentages are of sent).
+          Resend reports them; percentages are of sent). Consult clicks count clicks on the booking page (BOOKING_URL) from each step
+          {deps.config.bookingUrl ? '' : '; BOOKING_URL is not set, so they are not tracked'}.
         </p>
         <div class="scroll" role="region" aria-labelledby="seq-caption" tabindex={0}>
           <table>
@@ -43,6 +44,9 @@ export function sequenceRoutes(deps: AppDeps) {
                 </th>
                 <th scope="col" class="num">
                   Clicked
+                </th>
+                <th scope="col" class="num">
+                  Consult clicks
                 </th>
               </tr>
             </thead>
@@ -70,6 +74,7 @@ export function sequenceRoutes(deps: AppDeps) {
                     {r.clicked}
                     {pct(r.clicked, r.sent)}
                   </td>
+                  <td class="num">{r.consultClicks === null ? 'not tracked' : r.consultClicks}</td>
                 </tr>
               ))}
             </tbody>

@@ -184,6 +184,7 @@ export function subscriberRoutes(deps: AppDeps) {
               ['Status', s.status],
               ['First name', s.firstName],
               ['Time zone', tz],
+              ['Reads for', s.reader ?? 'not given (reads the self version)'],
               ['Signed up', `${formatTime(s.createdAt, tz)} (${tz})`],
               ['Signup IP', s.signupIp],
               ['Signup user agent', s.signupUserAgent],

@@ -40,6 +40,8 @@ export function EmailPreview({ preview, frameSrc }: { preview: Preview; frameSrc
           <dd>{m.from}</dd>
           <dt>To</dt>
           <dd>{m.to}</dd>
+          <dt>Reply-To</dt>
+          <dd>{m.replyTo ?? '(not set: REPLY_TO is unset)'}</dd>
           <dt>Subject</dt>
           <dd>{m.subject}</dd>
           <dt>Preheader</dt>

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { subscribers } from '../db/sqlite/schema.js';
+import { prefersHtml } from '../src/routes/request-info.js';
+import { testApp, testConfig } from './helpers/app.js';
+import { postForm, postJson, signupForm } from './helpers/public.js';
+
+describe('the signup page', () => {
+  it('says who the clinic is: name, its site (from the sending domain) and the postal address from the config', async () => {
+    const t = testApp({ config: testConfig({ mailFrom: 'Isha Health <education@ishahealth.example>', postalAddress: 'Isha Health, 9 Real Road, Austin, TX 78701, USA' }) });
+    const body = await (await t.app.request('/')).text();
+    expect(body).toContain('<h2>Who we are</h2>');
+    expect(body).toContain('<a href="https://ishahealth.example">ishahealth.example</a>');
+    expect(body).toContain('Isha Health, 9 Real Road, Austin, TX 78701, USA');
+    // No link to a site that is this machine.
+    expect(await (await testApp().app.request('/')).text()).not.toContain('href="https://localhost');
+  });
+
+  it('has the optional reader field as a labelled radio group, "rather not say" chosen by default', async () => {
+    const body = await (await testApp().app.request('/')).text();
+    expect(body).toMatch(/<fieldset class="field choices">\s*<legend>I am reading for <span class="optional">\(optional\)<\/span><\/legend>/);
+    for (const value of ['self', 'supporter', 'professional']) {
+      expect(body).toContain(`<input type="radio" name="reader" id="reader-${value}" value="${value}"><label for="reader-${value}">`);
+    }
+    expect(body).toContain('<input type="radio" name="reader" id="reader-none" value="" checked><label for="reader-none">I would rather not say</label>');
+    expect(body.match(/name="reader"[^>]*checked/g)).toHaveLength(1);
+  });
+
+  it('carries the typo suggestion (a live region and its script) without making it a field', async () => {
+    const body = await (await testApp().app.request('/')).text();
+    expect(body).toContain('<p class="suggestion" id="email-suggestion" aria-live="polite"></p>');
+    expect(body).toContain('globalThis.suggestEmail');
+    expect(body).toContain('Did you mean ');
+  });
+
+  it.each([
+    [{ privacyContact: 'privacy@clinic.example' }, 'write to <a href="mailto:privacy@clinic.example">privacy@clinic.example</a>'],
+    [{ privacyContact: 'https://clinic.example/privacy' }, 'use <a href="https://clinic.example/privacy">our data request page</a>'],
+    [{}, 'write to us at the postal address above'],
+  ])('has the privacy text of the brief with PRIVACY_CONTACT %j', async (settings, contact) => {
+    const body = await (await testApp({ config: testConfig(settings) }).app.request('/')).text();
+    const privacy = body.slice(body.indexOf('<h2>Your privacy</h2>'));
+    expect(privacy).toContain('Isha Health and the email service that delivers our emails process');
+    expect(privacy).toContain('We record when an email is opened and which links in it are clicked, to improve the series.');
+    expect(privacy).toContain('We keep your details while you receive the series and afterwards until you ask us to delete them');
+    expect(privacy).toContain(`To get a copy of your data or have it deleted, ${contact}.`);
+  });
+});
+
+describe('after a signup', () => {
+  it('lands on a page that names the sender and the subject, holds nothing personal, and reloads without posting', async () => {
+    const t = testApp({ config: testConfig({ mailFrom: 'Isha Health <education@ishahealth.example>' }) });
+    const posted = await postForm(t.app, '/subscribe', signupForm('reload@example.org', { firstName: 'Rae' }));
+    expect(posted.status).toBe(303);
+    const location = posted.headers.get('location')!;
+    expect(location).not.toMatch(/reload|example|Rae/);
+    const path = new URL(location, 'http://nurture.test/subscribe').pathname;
+    expect(path).toBe('/subscribe/sent');
+    await t.drain();
+    for (let i = 0; i < 3; i++) {
+      const res = await t.app.request(path);
+      expect(res.status).toBe(200);
+      const body = await res.text();
+      expect(body).toContain('<h1>Check your inbox</h1>');
+      expect(body).toContain('Isha Health &lt;education@ishahealth.example&gt;');
+      expect(body).toContain('“Please confirm your subscription”');
+      expect(body).not.toContain('reload@example.org');
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    }
+    await t.drain();
+    expect(t.db.select().from(subscribers).all()).toHaveLength(1);
+    expect(t.transport.sent).toHaveLength(1);
+  });
+});
+
+describe('the per-client signup limit', () => {
+  it('counts only accepted signups: mistyped forms cost nothing', async () => {
+    const t = testApp({ subscribeRateLimit: { max: 1, windowMs: 60_000 } });
+    for (let i = 0; i < 5; i++) expect((await postForm(t.app, '/subscribe', { email: 'typo@', consent: 'yes' }, { ip: '203.0.113.7' })).status).toBe(422);
+    expect((await postJson(t.app, '/subscribe', { email: 'bad', consent: true }, { ip: '203.0.113.7' })).status).toBe(422);
+    expect((await postForm(t.app, '/subscribe', signupForm('first@example.org'), { ip: '203.0.113.7' })).status).toBe(303);
+    expect((await postForm(t.app, '/subscribe', signupForm('second@example.org'), { ip: '203.0.113.7' })).status).toBe(429);
+    await t.drain();
+  });
+
+  it('gives a limited visitor the form back with everything they typed', async () => {
+    const t = testApp({ subscribeRateLimit: { max: 1, windowMs: 60_000 } });
+    await postForm(t.app, '/subscribe', signupForm('one@example.org'), { ip: '203.0.113.8' });
+    const res = await postForm(t.app, '/subscribe', signupForm('two@example.org', { firstName: 'Tomas', reader: 'professional', timezone: 'Europe/Dublin' }), { ip: '203.0.113.8' });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('60');
+    const body = await res.text();
+    expect(body).toContain('role="alert"');
+    expect(body).toContain('Please wait 60 seconds');
+    expect(body).toMatch(/<input id="email"[^>]*value="two@example.org"/);
+    expect(body).toMatch(/<input id="firstName"[^>]*value="Tomas"/);
+    expect(body).toMatch(/id="reader-professional" value="professional" checked/);
+    expect(body).toMatch(/id="consent"[^>]*checked/);
+    expect(body).toContain('name="timezone" id="timezone" value="Europe/Dublin"');
+    await t.drain();
+    expect(t.transport.sent.map((m) => m.to)).toEqual(['one@example.org']);
+  });
+});
+
+describe('unknown URLs', () => {
+  it('answer a browser with a readable page', async () => {
+    const res = await testApp().app.request('/no/such/page', { headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const body = await res.text();
+    expect(body).toContain('<h1>Page not found</h1>');
+    expect(body).toContain('<a href="/">');
+  });
+
+  it.each([[undefined], ['application/json'], ['*/*'], ['application/json, text/html;q=0.5']])('answer a script (Accept %j) with the JSON error', async (accept) => {
+    const res = await testApp().app.request('/nope', accept ? { headers: { accept } } : {});
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'No such route.' } });
+  });
+});
+
+describe('prefersHtml', () => {
+  it.each([
+    ['text/html', true],
+    ['text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', true],
+    ['application/json', false],
+    ['*/*', false],
+    ['application/json;q=0.9, text/html', true],
+    ['text/html;q=0', false],
+    ['', false],
+  ])('%j -> %s', (accept, expected) => {
+    expect(prefersHtml(accept)).toBe(expected);
+  });
+});
