@@ -1,7 +1,7 @@
-import { SequenceLayout } from './_components/layout';
-import { ForReader, Greeting, H2, KETAMINE_NOT_FOR_PTSD, KETAMINE_RISKS, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts';
-import { sampleProps, type SequenceEmailProps } from './_components/props';
-import { readerOrDefault } from './_components/types';
+import { SequenceLayout } from './_components/layout.js';
+import { ForReader, Greeting, H2, KETAMINE_NOT_FOR_PTSD, KETAMINE_RISKS, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts.js';
+import { sampleProps, type SequenceEmailProps } from './_components/props.js';
+import { readerOrDefault } from './_components/types.js';
 
 export const subject = "Welcome: what MDMA-assisted therapy is (and isn't)";
 export const preheader = 'How MDMA is given with therapy in research trials, and what the next three weeks of emails bring.';

@@ -1,7 +1,7 @@
-import { SequenceLayout } from './_components/layout';
-import { Figures, ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts';
-import { sampleProps, type SequenceEmailProps } from './_components/props';
-import { readerOrDefault } from './_components/types';
+import { SequenceLayout } from './_components/layout.js';
+import { Figures, ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts.js';
+import { sampleProps, type SequenceEmailProps } from './_components/props.js';
+import { readerOrDefault } from './_components/types.js';
 
 export const subject = 'What the trials found';
 export const preheader = 'The two large MDMA trials for PTSD in exact numbers, and what they cannot tell us yet.';

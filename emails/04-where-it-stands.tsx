@@ -1,7 +1,7 @@
-import { SequenceLayout } from './_components/layout';
-import { ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts';
-import { sampleProps, type SequenceEmailProps } from './_components/props';
-import { readerOrDefault } from './_components/types';
+import { SequenceLayout } from './_components/layout.js';
+import { ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts.js';
+import { sampleProps, type SequenceEmailProps } from './_components/props.js';
+import { readerOrDefault } from './_components/types.js';
 
 export const subject = 'Where MDMA therapy stands: the FDA and the world';
 export const preheader = 'In the US it is available only in clinical trials. Here are the dates that explain why.';

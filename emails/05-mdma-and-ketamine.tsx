@@ -1,4 +1,4 @@
-import { SequenceLayout } from './_components/layout';
+import { SequenceLayout } from './_components/layout.js';
 import {
   A,
   CLINIC_SUPERVISION,
@@ -15,10 +15,10 @@ import {
   ReplyInvite,
   SignOff,
   Sources,
-} from './_components/parts';
-import { sampleProps, type SequenceEmailProps } from './_components/props';
-import { SOURCES } from './_components/sources';
-import { readerOrDefault } from './_components/types';
+} from './_components/parts.js';
+import { sampleProps, type SequenceEmailProps } from './_components/props.js';
+import { SOURCES } from './_components/sources.js';
+import { readerOrDefault } from './_components/types.js';
 
 export const subject = 'MDMA and ketamine: how they differ';
 export const preheader = 'How MDMA, tested in research trials, and ketamine differ: how each feels, session length, risks and FDA status.';

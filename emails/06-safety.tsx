@@ -1,7 +1,7 @@
-import { SequenceLayout } from './_components/layout';
-import { ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts';
-import { sampleProps, type SequenceEmailProps } from './_components/props';
-import { readerOrDefault } from './_components/types';
+import { SequenceLayout } from './_components/layout.js';
+import { ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts.js';
+import { sampleProps, type SequenceEmailProps } from './_components/props.js';
+import { readerOrDefault } from './_components/types.js';
 
 export const subject = 'Safety, side effects and who should not take part';
 export const preheader = 'What people in the trials felt during and after sessions, which medicines matter, and who is screened out.';

@@ -1,7 +1,7 @@
-import { SequenceLayout } from './_components/layout';
-import { ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff } from './_components/parts';
-import { sampleProps, type SequenceEmailProps } from './_components/props';
-import { readerOrDefault } from './_components/types';
+import { SequenceLayout } from './_components/layout.js';
+import { ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff } from './_components/parts.js';
+import { sampleProps, type SequenceEmailProps } from './_components/props.js';
+import { readerOrDefault } from './_components/types.js';
 
 export const subject = 'Why street Molly is not therapy';
 export const preheader = 'What is sold as Molly or ecstasy is often something else, and the care around it is missing.';

@@ -1,4 +1,4 @@
-import { SequenceLayout } from './_components/layout';
+import { SequenceLayout } from './_components/layout.js';
 import {
   A,
   CLINIC_SUPERVISION,
@@ -13,10 +13,10 @@ import {
   ReplyInvite,
   SignOff,
   Sources,
-} from './_components/parts';
-import { sampleProps, type SequenceEmailProps } from './_components/props';
-import { SOURCES } from './_components/sources';
-import { readerOrDefault } from './_components/types';
+} from './_components/parts.js';
+import { sampleProps, type SequenceEmailProps } from './_components/props.js';
+import { SOURCES } from './_components/sources.js';
+import { readerOrDefault } from './_components/types.js';
 
 export const subject = 'Your next steps';
 export const preheader = 'How to search for a trial, the PTSD treatments with strong evidence today, and where to find help.';

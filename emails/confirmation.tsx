@@ -1,9 +1,11 @@
-import { Button, Link, Text } from '@react-email/components';
-import { crisisRegion } from './_components/crisis-lines';
-import { EmailLayout } from './_components/layout';
-import { Greeting, P } from './_components/parts';
-import { sampleProps, type ReaderPlace } from './_components/props';
-import { dm, styles } from './_components/theme';
+import { Button } from '@react-email/button';
+import { Link } from '@react-email/link';
+import { Text } from '@react-email/text';
+import { crisisRegion } from './_components/crisis-lines.js';
+import { EmailLayout } from './_components/layout.js';
+import { Greeting, P } from './_components/parts.js';
+import { sampleProps, type ReaderPlace } from './_components/props.js';
+import { dm, styles } from './_components/theme.js';
 
 export type ConfirmationEmailProps = ReaderPlace & {
   firstName?: string;

@@ -32,6 +32,6 @@ export async function boot(options: { onRateLimit?: (info: RateLimitInfo) => voi
   for (const warning of startupWarnings(config)) logger.warn(warning);
   const stores = await openStores({ databaseUrl: config.databaseUrl, databasePath: config.databasePath });
   const clock = options.clock ?? systemClock;
-  const transport = createTransport(config, clock, options.onRateLimit ? { onRateLimit: options.onRateLimit } : {});
+  const transport = await createTransport(config, clock, options.onRateLimit ? { onRateLimit: options.onRateLimit } : {});
   return { config, stores, clock, logger, transport };
 }

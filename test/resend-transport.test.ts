@@ -176,7 +176,7 @@ describe('createTransport with RESEND_API_KEY', () => {
     vi.stubEnv('RESEND_BASE_URL', fake.url);
     try {
       const seen: RateLimitInfo[] = [];
-      const transport = createTransport({ resendApiKey: FAKE_API_KEY, outboxDir: 'unused' }, fixedClock('2026-03-02T12:00:00Z'), { onRateLimit: (i) => seen.push(i) });
+      const transport = await createTransport({ resendApiKey: FAKE_API_KEY, outboxDir: 'unused' }, fixedClock('2026-03-02T12:00:00Z'), { onRateLimit: (i) => seen.push(i) });
       expect(transport.name).toBe('resend');
       const [sent] = await transport.sendBatch([email('a@example.org')], { idempotencyKey: 'env-1' });
       expect(sent).toEqual({ id: fake.emails[0]!.id });

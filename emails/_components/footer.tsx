@@ -1,9 +1,11 @@
-import { Hr, Link, Text } from '@react-email/components';
-import { CRISIS_LINES, SAMHSA_HELPLINE, type CrisisRegion } from './crisis-lines';
-import { A, Box } from './parts';
-import type { FooterSettings } from './props';
-import { FIND_A_HELPLINE_URL } from './sources';
-import { dm, styles } from './theme';
+import { Hr } from '@react-email/hr';
+import { Link } from '@react-email/link';
+import { Text } from '@react-email/text';
+import { CRISIS_LINES, SAMHSA_HELPLINE, type CrisisRegion } from './crisis-lines.js';
+import { A, Box } from './parts.js';
+import type { FooterSettings } from './props.js';
+import { FIND_A_HELPLINE_URL } from './sources.js';
+import { dm, styles } from './theme.js';
 
 export const NOT_MEDICAL_ADVICE = 'This email is for education and is not medical advice. Talk to a qualified clinician about your own care.';
 

@@ -1,9 +1,12 @@
-import { Button, Heading, Link, Text } from '@react-email/components';
+import { Button } from '@react-email/button';
+import { Heading } from '@react-email/heading';
+import { Link } from '@react-email/link';
+import { Text } from '@react-email/text';
 import type { CSSProperties, ReactNode } from 'react';
-import { displayName } from './props';
-import { SOURCES, type SourceId } from './sources';
-import type { Reader } from './types';
-import { dm, styles } from './theme';
+import { displayName } from './props.js';
+import { SOURCES, type SourceId } from './sources.js';
+import type { Reader } from './types.js';
+import { dm, styles } from './theme.js';
 
 /** "Hi Alex," or "Hi there,": one text node, so the name sits in a single run of text. */
 export function Greeting({ firstName }: { firstName?: string }) {

@@ -1,5 +1,5 @@
-import { crisisRegion } from './crisis-lines';
-import { readerOrDefault, type Reader } from './types';
+import { crisisRegion } from './crisis-lines.js';
+import { readerOrDefault, type Reader } from './types.js';
 
 /** Where the reader lives, for the crisis block: a country code wins over a time zone; neither gives the US lines. */
 export type ReaderPlace = {

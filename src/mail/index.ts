@@ -1,16 +1,19 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { createOutboxTransport } from './outbox.js';
-import { createResendTransport, type ResendTransportOptions } from './resend.js';
+import type { ResendTransportOptions } from './resend.js';
 import type { Transport } from './transport.js';
 
 /** Resend when RESEND_API_KEY is set, else the outbox directory. */
-export function createTransport(
+export async function createTransport(
   config: Pick<Config, 'resendApiKey' | 'outboxDir'>,
   clock: Clock,
   resendOptions: Pick<ResendTransportOptions, 'onRateLimit' | 'timeoutMs'> = {},
-): Transport {
-  return config.resendApiKey
-    ? createResendTransport(config.resendApiKey, { ...resendOptions, now: () => clock.now() })
-    : createOutboxTransport(config.outboxDir, clock);
+): Promise<Transport> {
+  // Only the transport in use is loaded (the resend SDK or nodemailer), to keep start-up short.
+  if (config.resendApiKey) {
+    const { createResendTransport } = await import('./resend.js');
+    return createResendTransport(config.resendApiKey, { ...resendOptions, now: () => clock.now() });
+  }
+  const { createOutboxTransport } = await import('./outbox.js');
+  return createOutboxTransport(config.outboxDir, clock);
 }

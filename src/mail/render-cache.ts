@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import { render } from '@react-email/render';
 import { createElement, type FunctionComponent } from 'react';
 import { displayName } from '../../emails/_components/props.js';
 import type { TemplateDef } from './templates.js';
@@ -8,6 +7,8 @@ export type RenderedBody = { html: string; text: string };
 
 /** Renders a template the slow, certain way: React, then html-to-text for the plain text. */
 export async function renderDirect<P>(def: TemplateDef<P>, props: P): Promise<RenderedBody> {
+  // Loaded on the first render, not at start-up: a tick with nothing to send never needs it.
+  const { render } = await import('@react-email/render');
   const element = createElement(def.component as unknown as FunctionComponent<object>, props as object);
   const [html, text] = await Promise.all([render(element), render(element, { plainText: true })]);
   return { html, text };

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { ReactElement } from 'react';
 import * as welcome from '../../emails/01-welcome.js';
 import * as howItWorks from '../../emails/02-how-the-treatment-works.js';
@@ -12,6 +13,7 @@ import * as nextSteps from '../../emails/08-next-steps.js';
 import * as confirmation from '../../emails/confirmation.js';
 import type { ConfirmationEmailProps } from '../../emails/confirmation.js';
 import { structuralProps, type SequenceEmailProps } from '../../emails/_components/props.js';
+import { packageRoot } from '../../db/package-root.js';
 
 export type { ConfirmationEmailProps, SequenceEmailProps };
 export type { Reader } from '../../emails/_components/types.js';
@@ -55,19 +57,21 @@ type EmailModule<P> = {
   preheader: string;
 };
 
-const emailsDir = new URL('../../emails/', import.meta.url);
+// Versions hash the .tsx sources, not the compiled dist/emails/*.js, so a
+// template keeps its version whether the code runs compiled or from source.
+const emailsDir = path.join(packageRoot(import.meta.url), 'emails');
 
 // The shared parts count towards every template's version.
 const sharedSource = fs
-  .readdirSync(new URL('_components/', emailsDir))
+  .readdirSync(path.join(emailsDir, '_components'))
   .filter((f) => /\.(tsx?|ts)$/.test(f))
   .sort()
-  .map((f) => fs.readFileSync(new URL(`_components/${f}`, emailsDir), 'utf8'))
+  .map((f) => fs.readFileSync(path.join(emailsDir, '_components', f), 'utf8'))
   .join('\0');
 
 /** A short hash of the template's source and the shared parts' source. */
 function sourceVersion(id: string): string {
-  const own = fs.readFileSync(new URL(`${id}.tsx`, emailsDir), 'utf8');
+  const own = fs.readFileSync(path.join(emailsDir, `${id}.tsx`), 'utf8');
   return crypto.createHash('sha256').update(own).update('\0').update(sharedSource).digest('hex').slice(0, 12);
 }
 
