@@ -115,6 +115,16 @@ export interface SettingsStore {
   reserveSlot(key: string, now: number, intervalMs: number, catchUpMs: number, maxAheadMs: number): Promise<number>;
   /** No slot before `until` (a 429's retry-after, for every process). */
   holdSlots(key: string, until: number, now: number): Promise<void>;
+  /**
+   * Counts one event under `key` in a fixed window of `windowMs` (a new window
+   * starts with the first event after the last one ended) and answers the
+   * count so far and when the window started. Atomic, shared by every server.
+   */
+  countHit(key: string, now: number, windowMs: number): Promise<{ count: number; windowStart: number }>;
+  /** The count under `key` in its current window (0 when it ended), without counting. */
+  peekHits(key: string, now: number, windowMs: number): Promise<number>;
+  /** Forgets counters under `prefix` untouched since `before`. */
+  sweepHits(prefix: string, before: number): Promise<void>;
 }
 
 export type Stores = {

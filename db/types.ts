@@ -51,7 +51,7 @@ export type SignupAction =
   | { kind: 'create' } // new address: pending, confirmation sent
   | { kind: 'resend' } // still pending, last confirmation long enough ago
   | { kind: 'reopen'; send: boolean } // unsubscribed: pending again, new links, fresh double opt-in
-  | { kind: 'none'; reason: 'recently_sent' | 'already_subscribed' | 'suppressed' };
+  | { kind: 'none'; reason: 'recently_sent' | 'already_subscribed' | 'suppressed' | 'daily_cap' };
 
 export type SignupRecord = {
   email: string;

@@ -4,6 +4,7 @@ import type { AppDeps, AppEnv } from './deps.js';
 import { conversionRoutes } from './routes/api/conversions.js';
 import { html } from 'hono/html';
 import { errorBody } from './routes/errors.js';
+import { clientAddress, trustedProxyList } from './routes/request-info.js';
 import { messagePage } from './routes/layout.js';
 import { prefersHtml } from './routes/request-info.js';
 import { healthRoutes } from './routes/health.js';
@@ -19,6 +20,7 @@ export type { AppDeps, AppEnv } from './deps.js';
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
+  app.use('*', clientAddress(trustedProxyList(deps.config.trustedProxies)));
   app.route('/', healthRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.route('/api', conversionRoutes(deps));

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import fs from 'node:fs';
 import { z } from 'zod';
 import { normaliseEmail } from './mail/address.js';
@@ -87,6 +88,24 @@ const EnvSchema = z.object({
     (v) => (v === '' || v === undefined ? '2' : v),
     z.coerce.number('a number of requests per second, e.g. SEND_RATE=2').positive('greater than 0, e.g. SEND_RATE=2').max(1000, 'at most 1000'),
   ),
+  TRUSTED_PROXIES: optionalString.pipe(
+    z
+      .string()
+      .transform((v, ctx) => {
+        const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+        for (const entry of list) {
+          const [addr, bits, extra] = entry.split('/');
+          const family = net.isIP(addr ?? '');
+          const max = family === 6 ? 128 : 32;
+          if (!family || extra !== undefined || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max))) {
+            ctx.addIssue({ code: 'custom', message: `addresses or CIDRs separated by commas, e.g. TRUSTED_PROXIES=10.0.0.5,10.1.0.0/16 (bad: ${entry})` });
+            return z.NEVER;
+          }
+        }
+        return list;
+      })
+      .optional(),
+  ),
   BOOKING_URL: optionalString.pipe(z.string().refine(isHttpsUrl, 'an https URL of the consult booking page, e.g. BOOKING_URL=https://clinic.example/book').optional()),
   // One bare address: it becomes the Reply-To header and is printed in no email.
   REPLY_TO: optionalString.pipe(
@@ -126,6 +145,8 @@ export type Env = {
   sendRate: number;
   outboxDir: string;
   bookingUrl: string | undefined;
+  /** Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs). */
+  trustedProxies: string[];
   replyTo: string | undefined;
   privacyContact: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -165,6 +186,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     sendRate: e.SEND_RATE,
     outboxDir: e.OUTBOX_DIR,
     bookingUrl: e.BOOKING_URL,
+    trustedProxies: e.TRUSTED_PROXIES ?? [],
     replyTo: e.REPLY_TO,
     privacyContact: e.PRIVACY_CONTACT,
     logLevel: e.LOG_LEVEL,

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { subscribers } from '../db/sqlite/schema.js';
 import { fixedClock } from '../src/clock.js';
 import { clientKey, createRateLimiter } from '../src/routes/rate-limit.js';
-import { testApp } from './helpers/app.js';
+import { storesOf, testApp, testDb } from './helpers/app.js';
 import { postForm, postJson, signupForm } from './helpers/public.js';
 
 describe('clientKey', () => {
@@ -22,15 +22,24 @@ describe('clientKey', () => {
 });
 
 describe('createRateLimiter', () => {
-  it('allows max hits per window, then says how long to wait', () => {
+  it('allows max hits per window, then says how long to wait', async () => {
     const clock = fixedClock(0);
-    const limiter = createRateLimiter({ max: 3, windowMs: 60_000 }, clock);
-    expect([limiter.hit('a'), limiter.hit('a'), limiter.hit('a')]).toEqual([0, 0, 0]);
+    const limiter = createRateLimiter({ max: 3, windowMs: 60_000 }, clock, storesOf(testDb()).settings);
+    expect([await limiter.hit('a'), await limiter.hit('a'), await limiter.hit('a')]).toEqual([0, 0, 0]);
     clock.advance(15_000);
-    expect(limiter.hit('a')).toBe(45_000);
-    expect(limiter.hit('b')).toBe(0);
+    expect(await limiter.hit('a')).toBe(45_000);
+    expect(await limiter.hit('b')).toBe(0);
     clock.advance(45_000);
-    expect(limiter.hit('a')).toBe(0);
+    expect(await limiter.hit('a')).toBe(0);
+  });
+
+  it('is shared by every server on the database: two app instances count one client together', async () => {
+    const db = testDb();
+    const a = testApp({ db, subscribeRateLimit: { max: 3, windowMs: 60_000 } });
+    const b = testApp({ db, subscribeRateLimit: { max: 3, windowMs: 60_000 } });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await postJson(i % 2 ? b.app : a.app, '/subscribe', { email: `s${i}@example.org`, consent: true }, { ip: '203.0.113.9' })).status);
+    expect(statuses).toEqual([202, 202, 202, 429]);
   });
 });
 

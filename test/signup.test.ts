@@ -5,7 +5,7 @@ import { SendError } from '../src/mail/transport.js';
 import { emailHash } from '../src/mail/address.js';
 import { verifyToken } from '../src/mail/tokens.js';
 import { CONSENT } from '../src/subscribers/consent.js';
-import { TEST_SECRET, testApp } from './helpers/app.js';
+import { TEST_SECRET, testApp, testDb } from './helpers/app.js';
 import { headerLines, linkToken, pageWithoutNonce, postForm, postJson, signupForm } from './helpers/public.js';
 
 type T = ReturnType<typeof testApp>;
@@ -417,4 +417,33 @@ describe('POST /subscribe: the address already known', () => {
     expect(t.db.select().from(deliveries).get()).toMatchObject({ status: 'sent', subject: 'Please confirm your subscription' });
   });
 
+});
+
+describe('the daily cap on confirmation emails per address', () => {
+  it('sends at most three confirmations a day to one address, whatever the interval, and again the next day', async () => {
+    const t = testApp();
+    for (let i = 0; i < 5; i++) {
+      expect((await postJson(t.app, '/subscribe', { email: 'target@example.org', consent: true })).status).toBe(202);
+      t.clock.advance(11 * 60_000);
+    }
+    await t.drain();
+    expect(t.transport.sent.filter((m) => m.to === 'target@example.org')).toHaveLength(3);
+    t.clock.advance(24 * 60 * 60_000);
+    await postJson(t.app, '/subscribe', { email: 'target@example.org', consent: true });
+    await t.drain();
+    expect(t.transport.sent.filter((m) => m.to === 'target@example.org')).toHaveLength(4);
+  });
+
+  it('is counted in the database, so two servers share it', async () => {
+    const db = testDb();
+    const a = testApp({ db });
+    const b = testApp({ db });
+    for (let i = 0; i < 4; i++) {
+      const t = i % 2 ? b : a;
+      t.clock.set(Date.parse('2026-03-02T14:00:00Z') + i * 11 * 60_000);
+      await postJson(t.app, '/subscribe', { email: 'shared@example.org', consent: true });
+    }
+    await a.drain();
+    expect(a.transport.sent.filter((m) => m.to === 'shared@example.org')).toHaveLength(3);
+  });
 });

@@ -2,7 +2,34 @@ import type pg from 'pg';
 import type { SettingsStore } from '../stores.js';
 
 export function postgresSettingsStore(pool: pg.Pool): SettingsStore {
+  const parse = (value: string | undefined) => {
+    const [start = '0', count = '0'] = (value ?? '').split(':');
+    return { windowStart: Number(start), count: Number(count) };
+  };
   return {
+    // A counter is the row's value as "windowStart:count".
+    async countHit(key, now, windowMs) {
+      const r = await pool.query<{ value: string }>(
+        `INSERT INTO worker_state (key, value, updated_at) VALUES ($1, $2::bigint || ':1', $2)
+         ON CONFLICT (key) DO UPDATE SET
+           value = CASE WHEN split_part(worker_state.value, ':', 1)::bigint + $3::bigint > $2::bigint
+                        THEN split_part(worker_state.value, ':', 1) || ':' || (split_part(worker_state.value, ':', 2)::int + 1)
+                        ELSE $2::bigint || ':1' END,
+           updated_at = $2
+         RETURNING value`,
+        [key, Math.floor(now), windowMs],
+      );
+      return parse(r.rows[0]!.value);
+    },
+    async peekHits(key, now, windowMs) {
+      const value = (await pool.query<{ value: string }>('SELECT value FROM worker_state WHERE key = $1', [key])).rows[0]?.value;
+      if (value === undefined) return 0;
+      const w = parse(value);
+      return w.windowStart + windowMs > now ? w.count : 0;
+    },
+    async sweepHits(prefix, before) {
+      await pool.query('DELETE FROM worker_state WHERE left(key, length($1)) = $1 AND updated_at < $2', [prefix, before]);
+    },
     // The next free slot is kept as the row's value (ms); the statement reserves one and moves it on.
     async reserveSlot(key, now, intervalMs, catchUpMs, maxAheadMs) {
       const r = await pool.query<{ slot: number }>(

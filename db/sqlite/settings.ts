@@ -16,7 +16,33 @@ export function sqliteSettingsStore(db: SqliteDb): SettingsStore {
   const hold = db.$client.prepare<[{ key: string; until: number; now: number }]>(`
     INSERT INTO worker_state (key, value, updated_at) VALUES (@key, @until, @now)
     ON CONFLICT (key) DO UPDATE SET value = max(CAST(worker_state.value AS INTEGER), @until), updated_at = @now`);
+  // A counter is the row's value as "windowStart:count".
+  const hit = db.$client.prepare<[{ key: string; now: number; window: number }], { value: string }>(`
+    INSERT INTO worker_state (key, value, updated_at) VALUES (@key, @now || ':1', @now)
+    ON CONFLICT (key) DO UPDATE SET
+      value = CASE WHEN CAST(substr(worker_state.value, 1, instr(worker_state.value, ':') - 1) AS INTEGER) + @window > @now
+                   THEN substr(worker_state.value, 1, instr(worker_state.value, ':')) || (CAST(substr(worker_state.value, instr(worker_state.value, ':') + 1) AS INTEGER) + 1)
+                   ELSE @now || ':1' END,
+      updated_at = @now
+    RETURNING value`);
+  const sweep = db.$client.prepare<[{ prefix: string; before: number }]>('DELETE FROM worker_state WHERE substr(key, 1, length(@prefix)) = @prefix AND updated_at < @before');
+  const parse = (value: string | undefined) => {
+    const [start = '0', count = '0'] = (value ?? '').split(':');
+    return { windowStart: Number(start), count: Number(count) };
+  };
   return {
+    async countHit(key, now, windowMs) {
+      return parse(hit.get({ key, now: Math.floor(now), window: windowMs })!.value);
+    },
+    async peekHits(key, now, windowMs) {
+      const row = get.get(key);
+      if (!row) return 0;
+      const w = parse(row.value);
+      return w.windowStart + windowMs > now ? w.count : 0;
+    },
+    async sweepHits(prefix, before) {
+      sweep.run({ prefix, before });
+    },
     async reserveSlot(key, now, intervalMs, catchUpMs, maxAheadMs) {
       return reserve.get({ key, now: Math.floor(now), step: Math.ceil(intervalMs), catchUp: catchUpMs, ahead: Math.ceil(maxAheadMs) })!.slot;
     },

@@ -17,7 +17,7 @@ export type PublicOptions = { subscribeRateLimit?: RateLimit };
 /** The path a subscriber walks: signup, confirmation and unsubscribe, with their protection. */
 export function publicRoutes(deps: SubscriberDeps & PublicOptions) {
   const app = new Hono();
-  const limiter = createRateLimiter(deps.subscribeRateLimit ?? DEFAULT_SUBSCRIBE_RATE_LIMIT, deps.clock);
+  const limiter = createRateLimiter(deps.subscribeRateLimit ?? DEFAULT_SUBSCRIBE_RATE_LIMIT, deps.clock, deps.stores.settings);
 
   // A strict CSP: nothing loads from anywhere; the page's own style and the
   // time-zone script run only through a per-response nonce.

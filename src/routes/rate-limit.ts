@@ -5,11 +5,6 @@ export type RateLimit = { max: number; windowMs: number };
 
 export const DEFAULT_SUBSCRIBE_RATE_LIMIT: RateLimit = { max: 10, windowMs: 60_000 };
 
-// Beyond this many tracked clients, expired windows are swept; if that frees
-// nothing (a flood from very many addresses) the table starts over, so memory
-// stays bounded.
-const MAX_TRACKED = 50_000;
-
 /**
  * The key a client is counted under: IPv4 as is (IPv4-mapped IPv6 unwrapped),
  * IPv6 by its /64, since one host usually holds a whole /64.
@@ -26,30 +21,27 @@ export function clientKey(ip: string | null): string {
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
-/** Fixed-window counter per client, on the injected clock. */
-export function createRateLimiter(limit: RateLimit, clock: Clock) {
-  const windows = new Map<string, { start: number; count: number }>();
+export type HitCounters = {
+  countHit(key: string, now: number, windowMs: number): Promise<{ count: number; windowStart: number }>;
+  sweepHits(prefix: string, before: number): Promise<void>;
+};
 
-  function sweep(now: number) {
-    for (const [k, w] of windows) if (now - w.start >= limit.windowMs) windows.delete(k);
-    if (windows.size >= MAX_TRACKED) windows.clear();
-  }
+// Expired counters are swept every so many hits, so the table stays the size of the recent clients.
+const SWEEP_EVERY = 1000;
 
+/**
+ * Fixed-window counter per client, kept in the database (the settings
+ * store), so every server behind a proxy counts the same client alike.
+ */
+export function createRateLimiter(limit: RateLimit, clock: Clock, counters: HitCounters, prefix = 'limit:signup:') {
+  let hits = 0;
   return {
-    /** Counts one request; returns how many ms to wait when over the limit, else 0. */
-    hit(key: string): number {
+    /** Counts one request; resolves to how many ms to wait when over the limit, else 0. */
+    async hit(key: string): Promise<number> {
       const now = clock.now();
-      let w = windows.get(key);
-      if (!w || now - w.start >= limit.windowMs) {
-        if (!w && windows.size >= MAX_TRACKED) sweep(now);
-        w = { start: now, count: 0 };
-        windows.set(key, w);
-      }
-      w.count++;
-      return w.count > limit.max ? Math.max(1, w.start + limit.windowMs - now) : 0;
-    },
-    get size() {
-      return windows.size;
+      const w = await counters.countHit(prefix + key, now, limit.windowMs);
+      if (++hits % SWEEP_EVERY === 0) void counters.sweepHits(prefix, now - limit.windowMs).catch(() => undefined);
+      return w.count > limit.max ? Math.max(1, w.windowStart + limit.windowMs - now) : 0;
     },
   };
 }

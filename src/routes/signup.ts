@@ -175,7 +175,7 @@ function formValues(body: unknown): FormValues {
 }
 
 /** Counts accepted signups per client: a mistyped form or a refused one costs nothing. */
-export type SignupLimiter = { hit(key: string): number };
+export type SignupLimiter = { hit(key: string): Promise<number> };
 
 export function signupRoutes(deps: SubscriberDeps, limiter: SignupLimiter) {
   const { config } = deps;
@@ -205,7 +205,7 @@ export function signupRoutes(deps: SubscriberDeps, limiter: SignupLimiter) {
       }
 
       // Counted only now, so only a valid signup uses up the client's allowance.
-      const waitMs = limiter.hit(clientKey(clientIp(c)));
+      const waitMs = await limiter.hit(clientKey(clientIp(c)));
       if (waitMs > 0) {
         const seconds = Math.ceil(waitMs / 1000);
         c.header('Retry-After', String(seconds));

@@ -10,17 +10,25 @@ export type { SignupAction } from '../../db/types.js';
 /** At most one confirmation email per address in this interval. */
 export const CONFIRMATION_INTERVAL_MS = 10 * 60 * 1000;
 
+/** And at most this many a day, so nobody can fill a stranger's inbox by signing them up again and again. */
+export const DAILY_CONFIRMATION_CAP = 3;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const CAP_PREFIX = 'limit:confirmations:';
+// Expired daily counters are swept every so many signups (per process).
+const SWEEP_EVERY = 1000;
+let signupsSinceSweep = 0;
+
 /**
  * What a signup does, by the address's state. The caller answers the same
  * whatever this is, so nobody learns whether an address is on the list.
  */
-export function decideSignup(existing: Pick<Subscriber, 'status' | 'confirmationSentAt'> | undefined, suppressed: boolean, now: number): SignupAction {
+export function decideSignup(existing: Pick<Subscriber, 'status' | 'confirmationSentAt'> | undefined, suppressed: boolean, now: number, capped = false): SignupAction {
   if (suppressed) return { kind: 'none', reason: 'suppressed' };
-  if (!existing) return { kind: 'create' };
-  const canSend = existing.confirmationSentAt === null || now - existing.confirmationSentAt >= CONFIRMATION_INTERVAL_MS;
+  if (!existing) return capped ? { kind: 'none', reason: 'daily_cap' } : { kind: 'create' };
+  const canSend = !capped && (existing.confirmationSentAt === null || now - existing.confirmationSentAt >= CONFIRMATION_INTERVAL_MS);
   switch (existing.status) {
     case 'pending':
-      return canSend ? { kind: 'resend' } : { kind: 'none', reason: 'recently_sent' };
+      return canSend ? { kind: 'resend' } : { kind: 'none', reason: capped ? 'daily_cap' : 'recently_sent' };
     case 'unsubscribed':
       return { kind: 'reopen', send: canSend };
     case 'active':
@@ -43,12 +51,23 @@ export type SignupRequest = SignupInput & RequestMeta & { source: SignupSource }
 export async function subscribe(deps: SubscriberDeps, req: SignupRequest): Promise<SignupAction> {
   const { stores, config, clock, logger } = deps;
   const now = clock.now();
+  const hash = emailHash(config.secretKey, req.email);
+  const capKey = CAP_PREFIX + hash;
+  const capped = (await stores.settings.peekHits(capKey, now, DAY_MS)) >= DAILY_CONFIRMATION_CAP;
   const outcome = await stores.subscribers.signup(
-    { email: req.email, emailHash: emailHash(config.secretKey, req.email), firstName: req.firstName, timezone: req.timezone, reader: req.reader, source: req.source, ip: req.ip, userAgent: req.userAgent, now },
-    (existing, suppressed) => decideSignup(existing, suppressed, now),
+    { email: req.email, emailHash: hash, firstName: req.firstName, timezone: req.timezone, reader: req.reader, source: req.source, ip: req.ip, userAgent: req.userAgent, now },
+    (existing, suppressed) => decideSignup(existing, suppressed, now, capped),
   );
   const { action } = outcome;
   logger.info({ to: maskEmail(req.email), action: action.kind, reason: 'reason' in action ? action.reason : undefined }, 'signup');
-  if (outcome.confirmationDeliveryId !== null) deps.worker?.kick();
+  if (outcome.confirmationDeliveryId !== null) {
+    // Counted once queued, in the database, so every server sees the same count.
+    await stores.settings.countHit(capKey, now, DAY_MS);
+    deps.worker?.kick();
+  }
+  if (++signupsSinceSweep >= SWEEP_EVERY) {
+    signupsSinceSweep = 0;
+    void stores.settings.sweepHits(CAP_PREFIX, now - DAY_MS).catch(() => undefined);
+  }
   return action;
 }
