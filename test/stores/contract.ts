@@ -1327,6 +1327,22 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await slot(NOW)).toBe(NOW);
       });
 
+      it('countHit counts in a fixed window that restarts after it ends; peekHits reads without counting; sweepHits forgets old ones', async () => {
+        expect(await s.settings.countHit('limit:x:a', NOW, 60_000)).toEqual({ count: 1, windowStart: NOW });
+        expect(await s.settings.countHit('limit:x:a', NOW + 10_000, 60_000)).toEqual({ count: 2, windowStart: NOW });
+        expect(await s.settings.countHit('limit:x:b', NOW + 10_000, 60_000)).toEqual({ count: 1, windowStart: NOW + 10_000 });
+        expect(await s.settings.peekHits('limit:x:a', NOW + 20_000, 60_000)).toBe(2);
+        expect(await s.settings.peekHits('limit:x:a', NOW + 60_000, 60_000)).toBe(0);
+        expect(await s.settings.peekHits('limit:x:none', NOW, 60_000)).toBe(0);
+        expect(await s.settings.countHit('limit:x:a', NOW + 60_000, 60_000)).toEqual({ count: 1, windowStart: NOW + 60_000 });
+        const many = await Promise.all(Array.from({ length: 10 }, () => s.settings.countHit('limit:x:c', NOW, 60_000)));
+        expect(many.map((m) => m.count).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        await s.settings.sweepHits('limit:x:', NOW + 30_000);
+        expect(await s.settings.peekHits('limit:x:b', NOW + 20_000, 60_000)).toBe(0);
+        expect(await s.settings.peekHits('limit:x:a', NOW + 61_000, 60_000)).toBe(1);
+        expect(await s.settings.get('other')).toBeNull();
+      });
+
       it('holdSlots moves the next slot to the hold, for every caller, and never back', async () => {
         expect(await slot(NOW)).toBe(NOW);
         await s.settings.holdSlots('pacer', NOW + 1500, NOW);
