@@ -41,6 +41,20 @@ it('a turn taken a little late does not push the later ones back; any delay stay
   expect(maxInAnySecond(t2)).toBeLessThanOrEqual(5);
 });
 
+it('a request that leaves late (the event loop was busy after its turn) pushes the next one: never six in a second', async () => {
+  const { clock, pacer } = pacerAt(5);
+  const times: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const turn = await pacer.acquire();
+    // Busy between the turn and the request leaving, on every other request.
+    clock.advance(i % 2 === 0 ? 180 : 0);
+    turn.started();
+    times.push(clock.now());
+  }
+  expect(maxInAnySecond(times)).toBeLessThanOrEqual(5);
+  for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(200 - 5);
+});
+
 it('follows the provider: a lower ratelimit-limit, remaining 0, retry-after', async () => {
   const { clock, pacer } = pacerAt(10);
   pacer.observe({ limit: 2, remaining: 1, resetMs: 1000 });

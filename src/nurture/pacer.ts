@@ -66,6 +66,8 @@ export function createPacer(options: { rate: number; clock: Clock; sleep: Sleep;
   const slots = options.slots ?? memorySlots();
   let rate = options.rate;
   let heldUntil = -Infinity;
+  // When the last request of this process actually left (its turn can be taken late: a busy event loop).
+  let lastStart = -Infinity;
   let queue: Promise<void> = Promise.resolve();
 
   const interval = () => (1000 / rate) * 1.03;
@@ -80,7 +82,8 @@ export function createPacer(options: { rate: number; clock: Clock; sleep: Sleep;
         continue;
       }
       const slot = await slots.reserve(now, interval(), CATCH_UP_MS, maxAhead());
-      const wait = slot - clock.now();
+      // Never closer than an interval to the last request that really left, however late it left.
+      const wait = Math.max(slot, lastStart + interval() - CATCH_UP_MS) - clock.now();
       if (wait > 0) await sleep(wait);
       // A 429 seen by this process while waiting: its slot is spent, take a later one.
       if (heldUntil <= clock.now()) return;
@@ -92,7 +95,14 @@ export function createPacer(options: { rate: number; clock: Clock; sleep: Sleep;
     acquire(): Promise<{ started(): void }> {
       const turn = queue.then(waitTurn);
       queue = turn.catch(() => undefined);
-      return turn.then(() => ({ started() {} }));
+      return turn.then(() => ({
+        /** Call as the request leaves: a late start moves the grid on, in every process sharing it. */
+        started() {
+          const at = clock.now();
+          lastStart = Math.max(lastStart, at);
+          void slots.hold(at + interval() - CATCH_UP_MS, at).catch(() => undefined);
+        },
+      }));
     },
     /** Holds every request for `ms` (a 429's retry-after), in every process sharing the slots. */
     holdFor(ms: number): void {
