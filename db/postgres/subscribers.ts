@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { SubscriberStore } from '../stores.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
+import { likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { activity, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
 
@@ -10,14 +11,8 @@ const EVENT = selectList(providerEvents);
 const ACTIVITY = selectList(activity);
 const SUPPRESSION = selectList(suppressions);
 
-export const ERASED_MARK = '[erased]';
 const MAILABLE = ['pending', 'active', 'completed', 'converted'];
 const KEEP_ON_CONVERT: readonly SubscriberStatus[] = ['unsubscribed', 'suppressed'];
-
-/** An ILIKE pattern matching `q` as a literal substring (%, _ and \ escaped). */
-export function likeSubstring(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-}
 
 export async function insertActivity(c: Queryable, subscriberId: number | null, type: ActivityType, at: number, detail?: Record<string, unknown> | null) {
   await c.query('INSERT INTO activity (subscriber_id, type, at, detail) VALUES ($1, $2, $3, $4)', [subscriberId, type, at, detail ? JSON.stringify(detail) : null]);
@@ -38,17 +33,6 @@ export async function suppressIn(c: Queryable, input: SuppressInput) {
   }
   await insertActivity(c, sub.id, reason, at, detail);
   return { subscriberId: sub.id, newlySuppressed };
-}
-
-function personalStrings(s: Subscriber): string[] {
-  return [s.email, s.firstName, s.signupIp, s.signupUserAgent, s.consentIp, s.consentUserAgent].filter((v): v is string => typeof v === 'string' && v.length >= 2);
-}
-
-function scrub(text: string | null, secrets: string[]): string | null {
-  if (text === null) return null;
-  let out = text;
-  for (const s of secrets) out = out.split(s).join(ERASED_MARK);
-  return out;
 }
 
 export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {

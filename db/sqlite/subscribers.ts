@@ -2,21 +2,16 @@ import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne,
 import type { SubscriberStore } from '../stores.js';
 import type { ActivityType, ConfirmInput, EraseOutcome, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
+import { likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
 import { groupCommit } from './group-commit.js';
 import { activity, batches, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
 
-export const ERASED_MARK = '[erased]';
 
 // Statuses that may still get mail; everything else is already off the list.
 const MAILABLE = ['pending', 'active', 'completed', 'converted'] as const;
 // Statuses that already stop all mail and say more than "converted" would.
 const KEEP_ON_CONVERT: readonly SubscriberStatus[] = ['unsubscribed', 'suppressed'];
-
-/** A LIKE pattern matching `q` as a literal substring (%, _ and \ escaped). */
-export function likeSubstring(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-}
 
 type Writer = Pick<SqliteDb, 'insert' | 'update' | 'select'>;
 
@@ -41,18 +36,6 @@ export function suppressIn(db: Writer, input: SuppressInput): { subscriberId: nu
   }
   insertActivity(db, sub.id, reason, at, detail);
   return { subscriberId: sub.id, newlySuppressed };
-}
-
-/** The personal strings of a subscriber worth scrubbing from free text (one-letter names would scrub everything). */
-function personalStrings(s: Subscriber): string[] {
-  return [s.email, s.firstName, s.signupIp, s.signupUserAgent, s.consentIp, s.consentUserAgent].filter((v): v is string => typeof v === 'string' && v.length >= 2);
-}
-
-function scrub(text: string | null, secrets: string[]): string | null {
-  if (text === null) return null;
-  let out = text;
-  for (const s of secrets) out = out.split(s).join(ERASED_MARK);
-  return out;
 }
 
 export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {

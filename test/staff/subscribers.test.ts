@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { neutraliseFormula } from '../../src/subscribers/export.js';
-import { likeSubstring } from '../../db/sqlite/subscribers.js';
+import { likeSubstring } from '../../db/text.js';
 import { testApp } from '../helpers/app.js';
 import { addDelivery, addEvent, addSubscriber, asStaff } from '../helpers/staff.js';
 
