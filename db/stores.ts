@@ -22,8 +22,10 @@ import type {
   HeldBatch,
   ItemOutcome,
   OutgoingEmail,
+  PauseInput,
   ProviderEventInput,
   QueuePolicy,
+  Reader,
   SettleSummary,
   SignupOutcome,
   SignupRecord,
@@ -46,6 +48,10 @@ export interface SubscriberStore {
   /** Stops all mail; undefined when the subscriber was not mailable. */
   unsubscribe(id: number, now: number, detail: Record<string, unknown>): Promise<Subscriber | undefined>;
   markConverted(id: number, now: number): Promise<ConvertResult>;
+  /** Pauses or resumes an active subscriber's sequence (activity recorded); undefined when not active. */
+  setPause(id: number, input: PauseInput): Promise<Subscriber | undefined>;
+  /** Changes who they read for (activity recorded); undefined when unknown or erased. */
+  setReader(id: number, reader: Reader | null, now: number): Promise<Subscriber | undefined>;
   suppress(input: SuppressInput): Promise<{ subscriberId: number | null; newlySuppressed: boolean }>;
   /** GDPR erasure: nothing personal left readable in the database afterwards. */
   erase(id: number, now: number, withoutRecipient: WithoutRecipient): Promise<EraseOutcome | null>;

@@ -109,6 +109,13 @@ export type SubscriberPage = {
 export type DeliveryWithEvents = Delivery & { events: ProviderEventRow[] };
 export type SubscriberRecord = { subscriber: Subscriber; deliveries: DeliveryWithEvents[]; activity: ActivityRow[]; suppression: Suppression | null };
 
+/**
+ * A pause (until a time) or its end (null). `nextSendAt` decides (in src/)
+ * when the scheduled email goes instead, seeing the row with the new pause;
+ * an email already in flight is not moved (the due decision holds the next one).
+ */
+export type PauseInput = { pausedUntil: number | null; now: number; nextSendAt: (row: DueRow) => number | null; detail?: Record<string, unknown> };
+
 /** Per activity type, how many in each [start, end) range, and over all time. */
 export type ActivityCounts = { ranges: Record<string, number>[]; allTime: Record<string, number> };
 
@@ -125,6 +132,8 @@ export type DueRow = {
   confirmedAt: number | null;
   nextStep: number;
   lastSentAt: number | null;
+  /** The end of a pause the reader asked for (past or null: not paused). */
+  pausedUntil: number | null;
 };
 
 export type DueAction =

@@ -4,29 +4,29 @@ import { Text } from '@react-email/text';
 import { crisisRegion } from './_components/crisis-lines.js';
 import { EmailLayout } from './_components/layout.js';
 import { Greeting, P } from './_components/parts.js';
-import { sampleProps, type ReaderPlace } from './_components/props.js';
+import { sampleProps, type FooterSettings, type ReaderPlace } from './_components/props.js';
 import { dm, styles } from './_components/theme.js';
 
-export type ConfirmationEmailProps = ReaderPlace & {
-  firstName?: string;
-  confirmUrl: string;
-  unsubscribeUrl: string;
-  postalAddress: string;
-  /** PRIVACY_CONTACT, printed in the footer when set. */
-  privacyContact?: string;
-};
+export type ConfirmationEmailProps = ReaderPlace &
+  FooterSettings & {
+    firstName?: string;
+    confirmUrl: string;
+    unsubscribeUrl: string;
+    postalAddress: string;
+  };
 
 export const confirmationSubject = 'Please confirm your subscription';
 export const subject = confirmationSubject;
 export const preheader = 'Confirm your address to start eight short emails about MDMA-assisted therapy research.';
 
-export default function ConfirmationEmail({ firstName, confirmUrl, unsubscribeUrl, postalAddress, privacyContact, ...place }: ConfirmationEmailProps) {
+export default function ConfirmationEmail({ firstName, confirmUrl, unsubscribeUrl, preferencesUrl, postalAddress, privacyContact, ...place }: ConfirmationEmailProps) {
   return (
     <EmailLayout
       title={confirmationSubject}
       heading="Please confirm your email address"
       preheader={preheader}
       unsubscribeUrl={unsubscribeUrl}
+      preferencesUrl={preferencesUrl}
       postalAddress={postalAddress}
       privacyContact={privacyContact}
       crisis={crisisRegion(place)}
@@ -56,6 +56,7 @@ ConfirmationEmail.PreviewProps = {
   firstName: sampleProps.firstName,
   confirmUrl: 'http://localhost:3000/confirm/sample-token',
   unsubscribeUrl: sampleProps.unsubscribeUrl,
+  preferencesUrl: sampleProps.preferencesUrl,
   postalAddress: sampleProps.postalAddress,
   timezone: sampleProps.timezone,
 } satisfies ConfirmationEmailProps;

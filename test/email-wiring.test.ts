@@ -3,6 +3,7 @@
 // privacy contact, each from the subscriber or the configuration.
 import { describe, expect, it } from 'vitest';
 import { SEQUENCE } from '../src/nurture/sequence.js';
+import { preferencesUrl } from '../src/subscribers/links.js';
 import { testApp, testConfig } from './helpers/app.js';
 import { postJson } from './helpers/public.js';
 import { addSubscriber, asStaff } from './helpers/staff.js';
@@ -57,6 +58,24 @@ describe('the worker', () => {
     expect(mail!.text).not.toContain('clinic.example');
     expect(mail!.text).not.toContain('health details');
     expect(mail!.text).toContain('988');
+  });
+});
+
+describe('the footer', () => {
+  it('of every sequence email links the subscriber\u2019s own preference page beside unsubscribe, in html and text', async () => {
+    const t = testApp({ now: MORNING_IN_LONDON });
+    const at = Date.parse(MORNING_IN_LONDON);
+    const ids = SEQUENCE.map((step) => addSubscriber(t.db, { email: `step${step.step}@example.org`, timezone: 'Europe/London', confirmedAt: at - 30 * 86_400_000, nextStep: step.step, nextSendAt: at - 60_000 }).id);
+    await t.drain();
+    expect(t.transport.sent).toHaveLength(SEQUENCE.length);
+    for (const [i, step] of SEQUENCE.entries()) {
+      const mail = t.transport.sent.find((m) => m.to === `step${step.step}@example.org`)!;
+      const url = preferencesUrl(t.config, { id: ids[i]!, tokenGeneration: 0 });
+      expect(mail.html).toContain(`href="${url}"`);
+      expect(mail.text).toContain(url);
+      const footer = mail.text.slice(mail.text.indexOf('Unsubscribe'));
+      expect(footer).toContain('Manage your email preferences');
+    }
   });
 });
 

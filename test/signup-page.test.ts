@@ -42,6 +42,7 @@ describe('the signup page', () => {
     expect(privacy).toContain('Isha Health and the email service that delivers our emails process');
     expect(privacy).toContain('We record when an email is opened and which links in it are clicked, to improve the series.');
     expect(privacy).toContain('We keep your details while you receive the series and afterwards until you ask us to delete them');
+    expect(privacy).toContain('a link to your preference page, where you can pause the emails, change who you read for, and download or delete your data yourself.');
     expect(privacy).toContain(`To get a copy of your data or have it deleted, ${contact}.`);
   });
 });

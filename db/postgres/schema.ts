@@ -42,6 +42,7 @@ export const subscribers = pgTable(
     nextStep: integer('next_step'),
     nextSendAt: ms('next_send_at'),
     lastSequenceSentAt: ms('last_sequence_sent_at'),
+    pausedUntil: ms('paused_until'),
   },
   (t) => [
     uniqueIndex('subscribers_email_hash_unique').on(t.emailHash),

@@ -134,7 +134,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
         const rows = (
           await c.query<DueRow>(
             `SELECT s.id, s.status, s.email, s.timezone, s.confirmed_at AS "confirmedAt", s.next_step AS "nextStep", s.last_sequence_sent_at AS "lastSentAt",
-                    EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed
+                    s.paused_until AS "pausedUntil", EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed
              FROM subscribers s
              WHERE s.next_send_at IS NOT NULL AND s.next_send_at <= $1
              ORDER BY s.next_send_at LIMIT $2

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type DueRow, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
 import { likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { activity, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
@@ -137,6 +137,36 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
 
     suppress(input) {
       return transaction(pool, (c) => suppressIn(c, input));
+    },
+
+    setPause(id, input) {
+      return transaction(pool, async (c) => {
+        const s = await byId(c, id, true);
+        if (!s || s.status !== 'active') return undefined;
+        const { now, pausedUntil } = input;
+        let nextSendAt = s.nextSendAt;
+        // Null while in flight: that email is already going; the due decision places the next one.
+        if (s.nextSendAt !== null && s.nextStep !== null) {
+          const suppressed = (await c.query('SELECT 1 FROM suppressions WHERE email_hash = $1', [s.emailHash])).rowCount! > 0;
+          const row: DueRow = { id, status: s.status, email: s.email, suppressed, timezone: s.timezone, confirmedAt: s.confirmedAt, nextStep: s.nextStep, lastSentAt: s.lastSequenceSentAt, pausedUntil };
+          nextSendAt = input.nextSendAt(row) ?? s.nextSendAt;
+        }
+        const updated = (
+          await c.query<Subscriber>(`UPDATE subscribers SET paused_until = $2, next_send_at = $3, updated_at = $4 WHERE id = $1 RETURNING ${SUBSCRIBER}`, [id, pausedUntil, nextSendAt, now])
+        ).rows[0];
+        await insertActivity(c, id, pausedUntil === null ? 'resumed' : 'paused', now, { ...input.detail, ...(pausedUntil === null ? {} : { until: pausedUntil }) });
+        return updated;
+      });
+    },
+
+    setReader(id, reader, now) {
+      return transaction(pool, async (c) => {
+        const s = await byId(c, id, true);
+        if (!s || s.status === 'erased') return undefined;
+        const updated = (await c.query<Subscriber>(`UPDATE subscribers SET reader = $2, updated_at = $3 WHERE id = $1 RETURNING ${SUBSCRIBER}`, [id, reader, now])).rows[0];
+        await insertActivity(c, id, 'reader_changed', now, { from: s.reader, to: reader });
+        return updated;
+      });
     },
 
     erase(id, now, without) {

@@ -57,6 +57,9 @@ export const subscribers = sqliteTable(
     nextStep: integer('next_step'),
     nextSendAt: ms('next_send_at'),
     lastSequenceSentAt: ms('last_sequence_sent_at'),
+    // The reader paused the series until then: nothing goes before it. Kept
+    // after it passes (a time in the past pauses nothing).
+    pausedUntil: ms('paused_until'),
   },
   (t) => [
     uniqueIndex('subscribers_email_hash_unique').on(t.emailHash),
@@ -180,6 +183,9 @@ export const ACTIVITY_TYPES = [
   'converted',
   'completed',
   'erased',
+  'paused',
+  'resumed',
+  'reader_changed',
 ] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 

@@ -21,9 +21,9 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
   const sql = db.$client;
 
   const q = {
-    due: sql.prepare<[number, number], { id: number; status: SubscriberStatus; email: string | null; timezone: string; confirmedAt: number | null; nextStep: number; lastSentAt: number | null; suppressed: 0 | 1 }>(`
+    due: sql.prepare<[number, number], { id: number; status: SubscriberStatus; email: string | null; timezone: string; confirmedAt: number | null; nextStep: number; lastSentAt: number | null; pausedUntil: number | null; suppressed: 0 | 1 }>(`
       SELECT s.id, s.status, s.email, s.timezone, s.confirmed_at AS confirmedAt, s.next_step AS nextStep,
-             s.last_sequence_sent_at AS lastSentAt,
+             s.last_sequence_sent_at AS lastSentAt, s.paused_until AS pausedUntil,
              EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed
       FROM subscribers s
       WHERE s.next_send_at IS NOT NULL AND s.next_send_at <= ?

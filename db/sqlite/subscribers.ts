@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { SubscriberStore } from '../stores.js';
-import type { ActivityType, ConfirmInput, EraseOutcome, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
+import type { ActivityType, ConfirmInput, DueRow, EraseOutcome, PauseInput, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
 import { likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
@@ -162,6 +162,30 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
 
   const suppress = sqlite.transaction((input: SuppressInput) => suppressIn(db, input));
 
+  const setPause = sqlite.transaction((id: number, input: PauseInput): Subscriber | undefined => {
+    const s = byId(id);
+    if (!s || s.status !== 'active') return undefined;
+    const { now, pausedUntil } = input;
+    let nextSendAt = s.nextSendAt;
+    // Null while in flight: that email is already going; the due decision places the next one.
+    if (s.nextSendAt !== null && s.nextStep !== null) {
+      const suppressed = db.select({ h: suppressions.emailHash }).from(suppressions).where(eq(suppressions.emailHash, s.emailHash)).get() !== undefined;
+      const row: DueRow = { id, status: s.status, email: s.email, suppressed, timezone: s.timezone, confirmedAt: s.confirmedAt, nextStep: s.nextStep, lastSentAt: s.lastSequenceSentAt, pausedUntil };
+      nextSendAt = input.nextSendAt(row) ?? s.nextSendAt;
+    }
+    const updated = db.update(subscribers).set({ pausedUntil, nextSendAt, updatedAt: now }).where(eq(subscribers.id, id)).returning().get();
+    insertActivity(db, id, pausedUntil === null ? 'resumed' : 'paused', now, { ...input.detail, ...(pausedUntil === null ? {} : { until: pausedUntil }) });
+    return updated;
+  });
+
+  const setReader = sqlite.transaction((id: number, reader: Reader | null, now: number): Subscriber | undefined => {
+    const s = byId(id);
+    if (!s || s.status === 'erased') return undefined;
+    const updated = db.update(subscribers).set({ reader, updatedAt: now }).where(eq(subscribers.id, id)).returning().get();
+    insertActivity(db, id, 'reader_changed', now, { from: s.reader, to: reader });
+    return updated;
+  });
+
   /**
    * Removes the subscriber's personal data everywhere the database keeps it
    * and keeps only what stops us from mailing them again: the keyed hash of
@@ -259,6 +283,12 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     },
     async suppress(input) {
       return suppress.immediate(input);
+    },
+    async setPause(id, input) {
+      return setPause.immediate(id, input);
+    },
+    async setReader(id, reader, now) {
+      return setReader.immediate(id, reader, now);
     },
     async erase(id, now, without) {
       const outcome = erase.immediate(id, now, without);

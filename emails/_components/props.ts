@@ -41,6 +41,7 @@ export const sampleProps = {
   firstName: 'Alex',
   publicUrl: 'http://localhost:3000',
   unsubscribeUrl: 'http://localhost:3000/u/sample-token',
+  preferencesUrl: 'http://localhost:3000/p/sample-token',
   postalAddress: 'Isha Health, 123 Example Street, Anytown, ST 00000, USA',
   timezone: 'America/New_York',
 } satisfies SequenceEmailProps;

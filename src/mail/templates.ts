@@ -109,7 +109,7 @@ export type SequenceTemplateId = (typeof sequenceTemplates)[number]['id'];
 
 export const confirmationTemplate: TemplateDef<ConfirmationEmailProps> = define<ConfirmationEmailProps>('confirmation', 'confirmation', confirmation, {
   name: 'firstName',
-  urls: ['confirmUrl', 'unsubscribeUrl'],
+  urls: ['confirmUrl', 'unsubscribeUrl', 'preferencesUrl'],
 });
 
 /** Every template, for the staff previews: the confirmation email, then the sequence. */

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
  * HMAC-SHA256 under SECRET_KEY, so it survives restarts and needs no storage.
  * Format: base64url(purpose.id.generation[.expiresAt]).base64url(mac[0..20])
  */
-export type TokenPurpose = 'confirm' | 'unsubscribe';
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences';
 export type TokenClaims = { purpose: TokenPurpose; subscriberId: number; generation: number; expiresAt?: number };
 
 const MAC_BYTES = 20;

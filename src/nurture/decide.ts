@@ -21,15 +21,27 @@ function lastBefore(row: Pick<DueRow, 'confirmedAt' | 'lastSentAt'>, sequence: r
   return previous ? { step: previous.step, sentAt: row.lastSentAt ?? row.confirmedAt ?? now } : null;
 }
 
+/**
+ * When the row's next step may go, or null when none is left: its usual
+ * schedule from the last email (never before `now`), and while paused the
+ * first window moment on or after the pause ends, still at least the minimum
+ * gap after the last email.
+ */
+export function plannedAt(row: Pick<DueRow, 'confirmedAt' | 'lastSentAt' | 'timezone' | 'nextStep' | 'pausedUntil'>, sequence: readonly ScheduleStep[], now: number, options: ScheduleOptions): number | null {
+  const from = Math.max(now, row.pausedUntil ?? now);
+  const planned = nextSend({ confirmedAt: row.confirmedAt ?? now, timezone: row.timezone, last: lastBefore(row, sequence, row.nextStep, now) }, sequence, from, options);
+  return planned ? planned.at : null;
+}
+
 /** What to do with a subscriber whose next send time has come. */
 export function decideDue(row: DueRow, sequence: readonly QueueStep[], now: number, options: ScheduleOptions): DueAction {
   if (row.status !== 'active' || !row.email) return { kind: 'unschedule' };
   if (row.suppressed) return { kind: 'suppress' };
   const step = sequence.find((s) => s.step === row.nextStep);
   if (!step) return { kind: 'complete' };
-  const planned = nextSend({ confirmedAt: row.confirmedAt ?? now, timezone: row.timezone, last: lastBefore(row, sequence, row.nextStep, now) }, sequence, now, options);
-  if (!planned) return { kind: 'complete' };
-  return planned.at > now ? { kind: 'reschedule', at: planned.at } : { kind: 'send', step: step.step, templateId: step.templateId, subject: step.subject };
+  const at = plannedAt(row, sequence, now, options);
+  if (at === null) return { kind: 'complete' };
+  return at > now ? { kind: 'reschedule', at } : { kind: 'send', step: step.step, templateId: step.templateId, subject: step.subject };
 }
 
 /** The subscriber's next step once `step` went (or finally failed) at `at`. */

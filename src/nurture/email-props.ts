@@ -16,17 +16,19 @@ function personal(r: Recipient) {
   };
 }
 
+/** The links personal to one subscriber that every email's footer carries. */
+export type FooterLinks = { unsubscribeUrl: string; preferencesUrl: string };
+
 /**
  * A sequence email's props for one subscriber: the one place the worker and
  * the staff previews build them, so a preview is what the worker sends.
- * preferencesUrl stays unset until the preference page exists.
  */
-export function sequenceProps(config: EmailSettings, r: Recipient, unsubscribeUrl: string): SequenceEmailProps {
+export function sequenceProps(config: EmailSettings, r: Recipient, links: FooterLinks): SequenceEmailProps {
   return {
     ...personal(r),
     ...(r.reader ? { reader: r.reader } : {}),
     publicUrl: config.publicUrl,
-    unsubscribeUrl,
+    ...links,
     postalAddress: config.postalAddress,
     ...(config.bookingUrl ? { bookingUrl: config.bookingUrl } : {}),
     ...(config.replyTo ? { replyTo: config.replyTo } : {}),
@@ -35,7 +37,7 @@ export function sequenceProps(config: EmailSettings, r: Recipient, unsubscribeUr
 }
 
 /** The confirmation email's props for one subscriber. */
-export function confirmationProps(config: EmailSettings, r: Recipient, links: { confirmUrl: string; unsubscribeUrl: string }): ConfirmationEmailProps {
+export function confirmationProps(config: EmailSettings, r: Recipient, links: FooterLinks & { confirmUrl: string }): ConfirmationEmailProps {
   return {
     ...personal(r),
     ...links,

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { maskEmail, type Logger } from '../logger.js';
 import { allTemplates, renderTemplate, type ConfirmationEmailProps, type RenderedEmail, type SequenceEmailProps, type TemplateDef } from '../mail/render.js';
 import type { OutgoingEmail } from '../mail/transport.js';
-import { confirmUrl, unsubscribeUrl } from '../subscribers/links.js';
+import { confirmUrl, preferencesUrl, unsubscribeUrl } from '../subscribers/links.js';
 import { queuePolicy, sequenceEmail } from './decide.js';
 import { confirmationProps, sequenceProps, withSettings } from './email-props.js';
 import { plannedSendTimes, type PlannedSend } from './schedule.js';
@@ -65,8 +65,9 @@ async function buildMessage(config: Config, def: AnyTemplate, to: string, props:
 
 /** Props with a subscriber's real data, as the worker and the signup path build them. */
 export function subscriberProps(config: Config, def: AnyTemplate, s: Subscriber, now: number): SequenceEmailProps | ConfirmationEmailProps {
-  if (def.kind === 'confirmation') return confirmationProps(config, s, { confirmUrl: confirmUrl(config, s, now), unsubscribeUrl: unsubscribeUrl(config, s) });
-  return sequenceProps(config, s, unsubscribeUrl(config, s));
+  const links = { unsubscribeUrl: unsubscribeUrl(config, s), preferencesUrl: preferencesUrl(config, s) };
+  if (def.kind === 'confirmation') return confirmationProps(config, s, { confirmUrl: confirmUrl(config, s, now), ...links });
+  return sequenceProps(config, s, links);
 }
 
 /** A template rendered with its sample props, or with a subscriber's real data. */

@@ -22,7 +22,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { renderConfirmationEmail, type ConfirmationEmailProps, type RenderedEmail, type SequenceEmailProps } from '../mail/render.js';
 import { SendError, MAX_BATCH_SIZE, type OutgoingEmail, type SentEmail, type Transport } from '../mail/transport.js';
-import { confirmUrl, unsubscribeUrl } from '../subscribers/links.js';
+import { confirmUrl, preferencesUrl, unsubscribeUrl } from '../subscribers/links.js';
 import { confirmationProps, sequenceProps, type EmailSettings } from './email-props.js';
 import { deliveryIdOf, isKnownFailure, planFailure, queuePolicy, sequenceEmail, tagDelivery, type QueueStep } from './decide.js';
 import { realSleep, type Pacer, type Sleep } from './pacer.js';
@@ -116,14 +116,16 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
     const links = { id: item.subscriberId, tokenGeneration: item.tokenGeneration };
     const replyTo = config.replyTo ? { replyTo: config.replyTo } : {};
     if (item.kind === 'confirmation') {
-      const r = await renderConfirmation(confirmationProps(config, item, { confirmUrl: confirmUrl(config, links, now), unsubscribeUrl: unsubscribeUrl(config, links) }));
+      const r = await renderConfirmation(
+        confirmationProps(config, item, { confirmUrl: confirmUrl(config, links, now), unsubscribeUrl: unsubscribeUrl(config, links), preferencesUrl: preferencesUrl(config, links) }),
+      );
       const email: OutgoingEmail = { from: config.mailFrom, to: item.email, ...replyTo, subject: r.subject, html: r.html, text: r.text, tags: [{ name: 'category', value: 'confirmation' }] };
       return { email: tagDelivery(email, item.deliveryId), version: r.templateVersion };
     }
     const step = stepByNumber.get(item.step);
     if (!step) return null;
     const unsubscribe = unsubscribeUrl(config, links);
-    const r = await deps.render(step, sequenceProps(config, item, unsubscribe));
+    const r = await deps.render(step, sequenceProps(config, item, { unsubscribeUrl: unsubscribe, preferencesUrl: preferencesUrl(config, links) }));
     const email = sequenceEmail({ deliveryId: item.deliveryId, subscriberId: item.subscriberId, step: item.step, to: item.email, from: config.mailFrom, ...replyTo, subject: r.subject, html: r.html, text: r.text, unsubscribeUrl: unsubscribe });
     return { email, ...(r.templateVersion ? { version: r.templateVersion } : {}) };
   }

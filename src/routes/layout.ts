@@ -46,6 +46,12 @@ button.suggest:hover{background:#eef3fc}
 .error-summary ul{margin:0;padding-left:1.2rem}
 button{display:inline-block;width:100%;min-height:52px;padding:.75rem 1.25rem;font:inherit;font-weight:600;color:#fff;background:#0b57d0;border:0;border-radius:8px;cursor:pointer}
 button:hover{background:#0842a0}
+button.secondary{color:#0b57d0;background:#fff;border:2px solid #0b57d0}
+button.secondary:hover{background:#eef3fc}
+button.danger{background:#b42318}
+button.danger:hover{background:#8f1c13}
+form+form{margin-top:.75rem}
+.notice{border:2px solid #1a7f37;border-radius:8px;padding:.75rem 1rem;background:#effaf3}
 @media (min-width:40rem){button{width:auto}}
 .note{font-size:.95rem;color:#57606a}
 .quote{border-left:4px solid #d8dee4;padding:.25rem 0 .25rem .9rem;color:#334155}

@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
+import type { Transport } from '../mail/transport.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { confirmRoutes } from './confirm.js';
+import { preferencesRoutes } from './preferences.js';
 import { contentLengthLimit, MAX_BODY_BYTES, payloadTooLarge } from './request-body.js';
 import { createRateLimiter, DEFAULT_SUBSCRIBE_RATE_LIMIT, type RateLimit } from './rate-limit.js';
 import { signupRoutes } from './signup.js';
@@ -9,13 +11,13 @@ import { unsubscribeRoutes } from './unsubscribe.js';
 
 // Every public path, listed: middleware on '*' in a sub-app mounted at '/'
 // would also run for /staff, /api and the webhook.
-const PAGE_PATHS = ['/', '/subscribe', '/subscribe/sent', '/confirm/*', '/u/*'];
-const POST_PATHS = ['/subscribe', '/confirm/*', '/u/*'];
+const PAGE_PATHS = ['/', '/subscribe', '/subscribe/sent', '/confirm/*', '/u/*', '/p/*'];
+const POST_PATHS = ['/subscribe', '/confirm/*', '/u/*', '/p/*'];
 
 export type PublicOptions = { subscribeRateLimit?: RateLimit };
 
-/** The path a subscriber walks: signup, confirmation and unsubscribe, with their protection. */
-export function publicRoutes(deps: SubscriberDeps & PublicOptions) {
+/** The path a subscriber walks: signup, confirmation, preferences and unsubscribe, with their protection. */
+export function publicRoutes(deps: SubscriberDeps & PublicOptions & { transport: Pick<Transport, 'name'> }) {
   const app = new Hono();
   const limiter = createRateLimiter(deps.subscribeRateLimit ?? DEFAULT_SUBSCRIBE_RATE_LIMIT, deps.clock, deps.stores.settings);
 
@@ -41,5 +43,6 @@ export function publicRoutes(deps: SubscriberDeps & PublicOptions) {
   app.route('/', signupRoutes(deps, limiter));
   app.route('/', confirmRoutes(deps));
   app.route('/', unsubscribeRoutes(deps));
+  app.route('/', preferencesRoutes(deps));
   return app;
 }

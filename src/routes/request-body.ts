@@ -4,7 +4,7 @@ import { createMiddleware } from 'hono/factory';
 import { html } from 'hono/html';
 import { errorBody } from './errors.js';
 import { messagePage } from './layout.js';
-import { wantsHtml } from './request-info.js';
+import { wantsHtml, type BodyKind } from './request-info.js';
 
 /** Public forms are small; anything bigger is refused before it is read. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -72,4 +72,14 @@ export function contentLengthLimit(max: number, onError: (c: Context) => Respons
 export function payloadTooLarge(c: Context) {
   if (wantsHtml(c)) return messagePage(c, 413, 'That was too much to send', [html`Please shorten what you typed and try again.`], false);
   return c.json(errorBody('payload_too_large', `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`), 413);
+}
+
+/** The submitted fields: JSON as parsed; a form as an object of its last value per name. Throws on a malformed body. */
+export async function decodeBody(raw: Uint8Array, kind: BodyKind, contentType: string): Promise<unknown> {
+  if (kind === 'json') return JSON.parse(Buffer.from(raw).toString('utf8'));
+  if (kind === 'urlencoded') return Object.fromEntries(new URLSearchParams(Buffer.from(raw).toString('utf8')));
+  const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
+  const fields: [string, FormDataEntryValue][] = [];
+  form.forEach((value, name) => fields.push([name, value]));
+  return Object.fromEntries(fields);
 }

@@ -9,9 +9,9 @@ import { MAX_FIRST_NAME_LENGTH, parseSignup, type SignupErrors } from '../subscr
 import { subscribe } from '../subscribers/subscribe.js';
 import { errorBody } from './errors.js';
 import { messagePage, page } from './layout.js';
-import { payloadTooLarge, readBody } from './request-body.js';
+import { decodeBody, payloadTooLarge, readBody } from './request-body.js';
 import { clientKey } from './rate-limit.js';
-import { bodyKind, clientIp, requestMeta, type BodyKind } from './request-info.js';
+import { bodyKind, clientIp, requestMeta } from './request-info.js';
 import { emailTypoScript } from './email-typo.js';
 
 /** What the person typed, echoed back when the form has an error or the visitor was limited. */
@@ -24,7 +24,8 @@ const FIELD_ORDER = ['firstName', 'email', 'reader', 'consent'] as const;
 // script the form still works and DEFAULT_TIMEZONE is used.
 const TIMEZONE_SCRIPT = `try{var z=Intl.DateTimeFormat().resolvedOptions().timeZone;if(z)document.getElementById('timezone').value=z}catch(e){}`;
 
-const READER_CHOICES: { value: Reader | ''; label: string }[] = [
+/** The reader choices as the signup form and the preference page word them ('' = not said). */
+export const READER_CHOICES: { value: Reader | ''; label: string }[] = [
   { value: 'self', label: 'Myself' },
   { value: 'supporter', label: 'Someone close to me who lives with PTSD or trauma' },
   { value: 'professional', label: 'My work as a clinician or other professional' },
@@ -129,7 +130,7 @@ ${
 <h2>What you will get</h2>
 <ol class="plan">${TOPICS.map((t) => html`<li>${t}</li>`)}</ol>
 <h2>Your privacy</h2>
-<p class="note">Isha Health and the email service that delivers our emails process your email address, first name and the choices on this form, only to send this series. We never sell them. We record when an email is opened and which links in it are clicked, to improve the series. We keep your details while you receive the series and afterwards until you ask us to delete them; after deletion we keep only a one-way coded form of your address so that we never email it again. Every email has an unsubscribe link. To get a copy of your data or have it deleted, ${privacyContactHtml(config.privacyContact)}.</p>
+<p class="note">Isha Health and the email service that delivers our emails process your email address, first name and the choices on this form, only to send this series. We never sell them. We record when an email is opened and which links in it are clicked, to improve the series. We keep your details while you receive the series and afterwards until you ask us to delete them; after deletion we keep only a one-way coded form of your address so that we never email it again. Every email has an unsubscribe link and a link to your preference page, where you can pause the emails, change who you read for, and download or delete your data yourself. To get a copy of your data or have it deleted, ${privacyContactHtml(config.privacyContact)}.</p>
 `,
   });
 }
@@ -148,16 +149,6 @@ function checkInboxPage(c: Context, config: Config) {
     ],
     false,
   );
-}
-
-/** The submitted fields: JSON as parsed; a form as an object of its last value per name. Throws on a malformed body. */
-async function decodeBody(raw: Uint8Array, kind: BodyKind, contentType: string): Promise<unknown> {
-  if (kind === 'json') return JSON.parse(Buffer.from(raw).toString('utf8'));
-  if (kind === 'urlencoded') return Object.fromEntries(new URLSearchParams(Buffer.from(raw).toString('utf8')));
-  const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
-  const fields: [string, FormDataEntryValue][] = [];
-  form.forEach((value, name) => fields.push([name, value]));
-  return Object.fromEntries(fields);
 }
 
 /** Strings only, capped: what we echo back into the form. */

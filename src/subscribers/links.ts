@@ -16,3 +16,9 @@ export function unsubscribeUrl(config: Pick<Config, 'publicUrl' | 'secretKey'>, 
   const token = signToken(config.secretKey, { purpose: 'unsubscribe', subscriberId: s.id, generation: s.tokenGeneration });
   return `${config.publicUrl}/u/${token}`;
 }
+
+/** Preference page links never expire either; they are bound to the token generation (see preferences.ts). */
+export function preferencesUrl(config: Pick<Config, 'publicUrl' | 'secretKey'>, s: LinkSubject): string {
+  const token = signToken(config.secretKey, { purpose: 'preferences', subscriberId: s.id, generation: s.tokenGeneration });
+  return `${config.publicUrl}/p/${token}`;
+}

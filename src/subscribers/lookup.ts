@@ -7,17 +7,18 @@ import { verifyToken, type TokenPurpose } from '../mail/tokens.js';
  * invalid = tampered, malformed, wrong purpose or expired;
  * unknown = authentic, but the subscriber is gone or the link was replaced.
  */
-export type TokenLookup = { kind: 'invalid' } | { kind: 'unknown' } | { kind: 'found'; subscriber: Subscriber };
+export type TokenLookup = { kind: 'invalid' } | { kind: 'unknown' } | { kind: 'found'; subscriber: Subscriber; current: boolean };
 
 /**
  * `acceptOlder`: a link from an earlier round (before a re-subscribe) still
- * counts. Used for unsubscribe links, which must keep working in old emails.
+ * counts, found with `current` false. Used for unsubscribe links, which must
+ * keep working in old emails.
  */
 export async function findByToken(store: SubscriberStore, secret: string, token: string, purpose: TokenPurpose, now: number, acceptOlder = false): Promise<TokenLookup> {
   const claims = verifyToken(secret, token, purpose, now);
   if (!claims) return { kind: 'invalid' };
   const subscriber = await store.byId(claims.subscriberId);
   if (!subscriber || subscriber.status === 'erased') return { kind: 'unknown' };
-  const current = acceptOlder ? claims.generation <= subscriber.tokenGeneration : claims.generation === subscriber.tokenGeneration;
-  return current ? { kind: 'found', subscriber } : { kind: 'unknown' };
+  const current = claims.generation === subscriber.tokenGeneration;
+  return current || (acceptOlder && claims.generation < subscriber.tokenGeneration) ? { kind: 'found', subscriber, current } : { kind: 'unknown' };
 }

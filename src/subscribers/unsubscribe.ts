@@ -7,7 +7,7 @@ export type UnsubscribeState = { kind: 'invalid' } | { kind: 'unknown' } | { kin
 // Statuses that may still get mail; everything else is already off the list.
 const MAILABLE = ['pending', 'active', 'completed', 'converted'] as const;
 
-function isMailable(s: Subscriber): boolean {
+export function isMailable(s: Subscriber): boolean {
   return (MAILABLE as readonly string[]).includes(s.status);
 }
 
@@ -22,9 +22,13 @@ export async function unsubscribeState(deps: Pick<SubscriberDeps, 'stores' | 'co
 export async function unsubscribe(deps: SubscriberDeps, token: string, method: 'page' | 'one-click'): Promise<UnsubscribeState> {
   const state = await unsubscribeState(deps, token);
   if (state.kind !== 'subscribed') return state;
-  const { stores, clock, logger } = deps;
-  const row = await stores.subscribers.unsubscribe(state.subscriber.id, clock.now(), { method, from: state.subscriber.status });
-  if (!row) return unsubscribeState(deps, token);
-  logger.info({ subscriberId: row.id, method }, 'subscriber unsubscribed');
-  return { kind: 'unsubscribed', subscriber: row };
+  const row = await unsubscribeSubscriber(deps, state.subscriber, method);
+  return row ? { kind: 'unsubscribed', subscriber: row } : unsubscribeState(deps, token);
+}
+
+/** Stops all mail to a subscriber found by a link; undefined when they were no longer mailable. */
+export async function unsubscribeSubscriber(deps: Pick<SubscriberDeps, 'stores' | 'clock' | 'logger'>, subscriber: Subscriber, method: 'page' | 'one-click' | 'preferences'): Promise<Subscriber | undefined> {
+  const row = await deps.stores.subscribers.unsubscribe(subscriber.id, deps.clock.now(), { method, from: subscriber.status });
+  if (row) deps.logger.info({ subscriberId: row.id, method }, 'subscriber unsubscribed');
+  return row;
 }

@@ -31,7 +31,8 @@ beforeAll(async () => {
       variants.push({ name: `${reader} ${timezone} all set`, samples: await renderAll({ ...full, reader, timezone }) });
     }
   }
-  variants.push({ name: 'defaults', samples: await renderAll({ publicUrl: PUBLIC_URL, unsubscribeUrl: `${PUBLIC_URL}/u/tok-1` }) });
+  // The samples carry a preference link; without one the footer leaves the line out.
+  variants.push({ name: 'defaults', samples: await renderAll({ publicUrl: PUBLIC_URL, unsubscribeUrl: `${PUBLIC_URL}/u/tok-1`, preferencesUrl: undefined }) });
 });
 
 describe('links', () => {

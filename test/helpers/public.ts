@@ -29,8 +29,8 @@ export function signupForm(email: string, extra: Record<string, string> = {}) {
   return { email, firstName: '', consent: 'yes', timezone: 'Europe/Berlin', ...extra };
 }
 
-/** The token of the first /confirm/ or /u/ link in an email's text part. */
-export function linkToken(email: OutgoingEmail, kind: 'confirm' | 'u'): string {
+/** The token of the first /confirm/, /u/ or /p/ (preferences) link in an email's text part. */
+export function linkToken(email: OutgoingEmail, kind: 'confirm' | 'u' | 'p'): string {
   const m = new RegExp(`/${kind}/([A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)`).exec(email.text);
   if (!m) throw new Error(`no /${kind}/ link in: ${email.text}`);
   return m[1]!;

@@ -451,6 +451,87 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       });
     });
 
+    describe('subscribers.setPause', () => {
+      it('pauses an active subscriber: their scheduled email moves where the decision says, seen with the new pause', async () => {
+        const id = await active('p@example.org');
+        await sendDue(NOW);
+        const before = (await s.subscribers.byId(id))!;
+        expect(before.nextSendAt).not.toBeNull();
+        const until = NOW + 14 * 24 * HOUR;
+        const moved = until + 9 * HOUR;
+        const seen: DueRow[] = [];
+        const row = await s.subscribers.setPause(id, { pausedUntil: until, now: NOW + HOUR, nextSendAt: (r) => (seen.push(r), moved), detail: { via: 'test' } });
+        expect(row).toMatchObject({ id, status: 'active', pausedUntil: until, nextStep: 2, nextSendAt: moved, updatedAt: NOW + HOUR });
+        expect(seen).toEqual([{ id, status: 'active', email: 'p@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 2, lastSentAt: NOW, pausedUntil: until }]);
+        const record = (await s.subscribers.record(id))!;
+        const paused = record.activity.filter((a) => a.type === 'paused');
+        expect(paused.map((a) => [a.at, JSON.parse(a.detail!)])).toEqual([[NOW + HOUR, { via: 'test', until }]]);
+
+        // Off the due set until then; the due row then carries the pause.
+        expect((await s.sendQueue.claimDue(moved - 1, 10, 'w1', moved + LEASE, policy)).due).toBe(0);
+        const rows: DueRow[] = [];
+        await s.sendQueue.claimDue(moved, 10, 'w1', moved + LEASE, withDue((r, now) => (rows.push(r), policy.decideDue(r, now))));
+        expect(rows.map((r) => r.pausedUntil)).toEqual([until]);
+      });
+
+      it('resumes (null): the pause is cleared, the email moves again and "resumed" is recorded', async () => {
+        const id = await active('r@example.org');
+        await sendDue(NOW);
+        await s.subscribers.setPause(id, { pausedUntil: NOW + 28 * 24 * HOUR, now: NOW, nextSendAt: () => NOW + 28 * 24 * HOUR });
+        const seen: DueRow[] = [];
+        const row = await s.subscribers.setPause(id, { pausedUntil: null, now: NOW + 2 * HOUR, nextSendAt: (r) => (seen.push(r), NOW + 30 * HOUR) });
+        expect(row).toMatchObject({ pausedUntil: null, nextSendAt: NOW + 30 * HOUR });
+        expect(seen[0]!.pausedUntil).toBeNull();
+        expect(await activityOf(id)).toEqual(expect.arrayContaining(['paused', 'resumed']));
+      });
+
+      it('an email in flight is not moved (no time to move), but the pause is kept', async () => {
+        const id = await active('f@example.org');
+        await claimAndBegin(NOW);
+        let asked = false;
+        const row = await s.subscribers.setPause(id, { pausedUntil: NOW + 14 * 24 * HOUR, now: NOW, nextSendAt: () => ((asked = true), NOW) });
+        expect(asked).toBe(false);
+        expect(row).toMatchObject({ pausedUntil: NOW + 14 * 24 * HOUR, nextStep: 1, nextSendAt: null });
+      });
+
+      it('refuses anyone not active: nothing changes, nothing is recorded', async () => {
+        const p = await pending('p@example.org');
+        const c = await pending('c@example.org');
+        await s.subscribers.confirm(c, { now: NOW, consent, firstStep: () => null });
+        const u = await active('u@example.org');
+        await s.subscribers.unsubscribe(u, NOW, {});
+        const e = await active('e@example.org');
+        await s.subscribers.erase(e, NOW, () => null);
+        for (const id of [p, c, u, e, 999_999]) {
+          expect(await s.subscribers.setPause(id, { pausedUntil: NOW + HOUR, now: NOW, nextSendAt: () => NOW + HOUR })).toBeUndefined();
+          const row = await s.subscribers.byId(id);
+          if (row) {
+            expect(row.pausedUntil).toBeNull();
+            expect(await activityOf(id)).not.toContain('paused');
+          }
+        }
+      });
+    });
+
+    describe('subscribers.setReader', () => {
+      it('changes who they read for, recording from and to; for anyone but the erased', async () => {
+        const a = await active('a@example.org');
+        const row = await s.subscribers.setReader(a, 'supporter', NOW + MINUTE);
+        expect(row).toMatchObject({ id: a, reader: 'supporter', updatedAt: NOW + MINUTE });
+        expect((await s.subscribers.setReader(a, null, NOW + 2 * MINUTE))!.reader).toBeNull();
+        const changes = (await s.subscribers.record(a))!.activity.filter((x) => x.type === 'reader_changed').map((x) => JSON.parse(x.detail!));
+        expect(changes).toEqual([{ from: null, to: 'supporter' }, { from: 'supporter', to: null }]);
+
+        const p = await pending('p@example.org');
+        expect((await s.subscribers.setReader(p, 'professional', NOW))!.reader).toBe('professional');
+        const e = await active('e@example.org');
+        await s.subscribers.erase(e, NOW, () => null);
+        expect(await s.subscribers.setReader(e, 'self', NOW)).toBeUndefined();
+        expect((await s.subscribers.byId(e))!.reader).toBeNull();
+        expect(await s.subscribers.setReader(999_999, 'self', NOW)).toBeUndefined();
+      });
+    });
+
     describe('subscribers.suppress', () => {
       it('stops the subscriber who has the hash, once, with the reason and an activity', async () => {
         const id = await active('b@example.org');
@@ -715,7 +796,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const spy = withDue((row, now) => (rows.push(row), policy.decideDue(row, now)));
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, spy);
         expect(claim).toEqual({ batchId: expect.any(Number), due: 2, rescheduled: 0, completed: 0, stopped: 0 });
-        expect(rows.find((r) => r.id === a)).toEqual({ id: a, status: 'active', email: 'a@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 1, lastSentAt: null });
+        expect(rows.find((r) => r.id === a)).toEqual({ id: a, status: 'active', email: 'a@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 1, lastSentAt: null, pausedUntil: null });
 
         expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ id: claim.batchId, status: 'ready', attempts: 0, payload: null, leaseOwner: 'w1' });
         const items = await s.sendQueue.items(claim.batchId!);

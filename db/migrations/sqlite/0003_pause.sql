@@ -1,0 +1,1 @@
+ALTER TABLE `subscribers` ADD `paused_until` integer;
