@@ -26,7 +26,7 @@ it('never starts more than the rate in any one-second window, and uses nearly al
   const { clock, pacer } = pacerAt(5);
   const times = await starts(pacer, clock, 50);
   expect(maxInAnySecond(times)).toBe(5);
-  expect(perSecond(times)).toBeGreaterThan(0.97 * 5);
+  expect(perSecond(times)).toBeGreaterThan(0.94 * 5);
 });
 
 it('a turn taken a little late does not push the later ones back; any delay stays within the limit', async () => {
@@ -34,7 +34,7 @@ it('a turn taken a little late does not push the later ones back; any delay stay
   const { clock, pacer } = pacerAt(5);
   const times = await starts(pacer, clock, 50, () => 200);
   expect(maxInAnySecond(times)).toBeLessThanOrEqual(5);
-  expect(perSecond(times)).toBeGreaterThan(0.97 * 5);
+  expect(perSecond(times)).toBeGreaterThan(0.94 * 5);
   // Long and short delays mixed never put six requests into one second.
   const mixed = pacerAt(5);
   const t2 = await starts(mixed.pacer, mixed.clock, 60, (i) => [0, 205, 9, 250, 40, 1, 199][i % 7]!);
@@ -52,7 +52,7 @@ it('a request that leaves late (the event loop was busy after its turn) pushes t
     times.push(clock.now());
   }
   expect(maxInAnySecond(times)).toBeLessThanOrEqual(5);
-  for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(200 - 5);
+  for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(200);
 });
 
 it('follows the provider: a lower ratelimit-limit, remaining 0, retry-after', async () => {

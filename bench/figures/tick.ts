@@ -163,7 +163,7 @@ export async function run(): Promise<Figure[]> {
         unit: 'emails/s',
         baseline: allowed,
         ratio: rate / allowed,
-        goal: '>= 0.95, none lost or twice',
+        goal: '>= 0.9, no 429, none lost or twice',
         note: `fake limited to ${PACING_LIMIT} req/s, measured over ${PACING_SECONDS} s (BENCH_PACING_SECONDS shortens it; ${stats.statuses['429'] ?? 0} x 429); ${exact ? 'every accepted email recorded once' : `MISMATCH: ${sentInDb} recorded, ${stats.accepted} accepted, ${stats.duplicates} twice`}`,
       });
       if (!exact) throw new Error('pacing run lost or duplicated emails');
