@@ -91,7 +91,13 @@ export function postgresStaffStore(pool: pg.Pool): StaffStore {
       if (keys.length) await pool.query('DELETE FROM login_failures WHERE key = ANY($1)', [keys]);
     },
     async audit({ at, actor, action, subscriberId, detail }) {
-      await pool.query('INSERT INTO audit_log (at, actor, action, subscriber_id, detail) VALUES ($1, $2, $3, $4, $5)', [at, actor, action, subscriberId, detail === null ? null : JSON.stringify(detail)]);
+      await pool.query('INSERT INTO audit_log (at, actor, action, subscriber_id, detail) VALUES ($1, $2, $3, $4, $5)', [
+        at,
+        actor,
+        action,
+        subscriberId,
+        detail === null ? null : JSON.stringify(detail),
+      ]);
     },
     async auditLog({ subscriberId, page, pageSize }) {
       const where = subscriberId === undefined ? '' : 'WHERE subscriber_id = $1';

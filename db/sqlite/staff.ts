@@ -6,7 +6,13 @@ import { auditLog, loginFailures, staffAccounts, staffSessions } from './schema.
 
 export function sqliteStaffStore(db: SqliteDb): StaffStore {
   const openFailures = (keys: string[], now: number, windowMs: number): LoginFailure[] =>
-    keys.length === 0 ? [] : db.select().from(loginFailures).where(and(inArray(loginFailures.key, keys), gt(loginFailures.windowStart, now - windowMs))).all();
+    keys.length === 0
+      ? []
+      : db
+          .select()
+          .from(loginFailures)
+          .where(and(inArray(loginFailures.key, keys), gt(loginFailures.windowStart, now - windowMs)))
+          .all();
 
   // One transaction, so concurrent failures on one key all count.
   const recordFailure = db.$client.transaction((keys: string[], now: number, windowMs: number) => {
@@ -29,7 +35,10 @@ export function sqliteStaffStore(db: SqliteDb): StaffStore {
   const disable = db.$client.transaction((name: string, disabled: boolean, now: number) => {
     const account = db.select({ id: staffAccounts.id }).from(staffAccounts).where(eq(staffAccounts.name, name)).get();
     if (!account) return false;
-    db.update(staffAccounts).set({ disabledAt: disabled ? now : null, updatedAt: now }).where(eq(staffAccounts.id, account.id)).run();
+    db.update(staffAccounts)
+      .set({ disabledAt: disabled ? now : null, updatedAt: now })
+      .where(eq(staffAccounts.id, account.id))
+      .run();
     if (disabled) db.delete(staffSessions).where(eq(staffSessions.accountId, account.id)).run();
     return true;
   });
@@ -89,7 +98,9 @@ export function sqliteStaffStore(db: SqliteDb): StaffStore {
       if (keys.length) db.delete(loginFailures).where(inArray(loginFailures.key, keys)).run();
     },
     async audit({ at, actor, action, subscriberId, detail }) {
-      db.insert(auditLog).values({ at, actor, action, subscriberId, detail: detail === null ? null : JSON.stringify(detail) }).run();
+      db.insert(auditLog)
+        .values({ at, actor, action, subscriberId, detail: detail === null ? null : JSON.stringify(detail) })
+        .run();
     },
     async auditLog({ subscriberId, page, pageSize }) {
       const where = subscriberId === undefined ? undefined : eq(auditLog.subscriberId, subscriberId);
