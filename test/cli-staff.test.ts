@@ -17,7 +17,14 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function staff(args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: path.join(dir, 'n.db'), OUTBOX_DIR: path.join(dir, 'outbox'), SECRET_KEY: 'k'.repeat(40), POSTAL_ADDRESS: '1 Test Street, Testville', LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_PATH: path.join(dir, 'n.db'),
+    OUTBOX_DIR: path.join(dir, 'outbox'),
+    SECRET_KEY: 'k'.repeat(40),
+    POSTAL_ADDRESS: '1 Test Street, Testville',
+    LOG_LEVEL: 'warn',
+  };
   delete env.RESEND_API_KEY;
   delete env.DATABASE_URL;
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/staff.ts', ...args], { env, encoding: 'utf8', timeout: 30_000 });
@@ -40,7 +47,11 @@ describe('npm run staff', () => {
     expect(db.$client.prepare('SELECT actor, action, detail FROM audit_log').all()).toEqual([{ actor: '(command line)', action: 'account.added', detail: '{"account":"robin","role":"editor"}' }]);
 
     const t = testApp({ db });
-    const login = await t.app.request('/staff/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ name: 'robin', password, _csrf: csrfToken(t.config.secretKey, t.clock.now()) }).toString() });
+    const login = await t.app.request('/staff/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ name: 'robin', password, _csrf: csrfToken(t.config.secretKey, t.clock.now()) }).toString(),
+    });
     expect(login.status).toBe(303);
     expect(login.headers.get('set-cookie')).toMatch(/^nurture_staff=/);
     db.$client.close();
