@@ -125,13 +125,18 @@ describe.skipIf(!hasChromium)('staff area in a real browser', () => {
     await page.close();
   });
 
-  it('the dashboard, a preview, the sequence and the subscriber pages have no serious axe violations', async () => {
+  it('the dashboard, a preview, the sequence, the subscriber, audit and login pages have no serious axe violations', async () => {
     const page = await axeCtx.newPage();
-    for (const p of ['/staff', `/staff/templates/${listTemplates()[1]!.id}`, '/staff/templates', '/staff/sequence', '/staff/subscribers', `/staff/subscribers/${subscriberId}`, `/staff/subscribers/${subscriberId}/next`]) {
+    for (const p of ['/staff', `/staff/templates/${listTemplates()[1]!.id}`, '/staff/templates', '/staff/sequence', '/staff/subscribers', `/staff/subscribers/${subscriberId}`, `/staff/subscribers/${subscriberId}/next`, '/staff/audit']) {
       await page.goto(`${server.url}${p}`);
       expect(await seriousAxeViolations(page), p).toEqual([]);
     }
     await page.close();
+    const anonymous = await browser.newContext({ bypassCSP: true });
+    const login = await anonymous.newPage();
+    await login.goto(`${server.url}/staff/login`);
+    expect(await seriousAxeViolations(login), '/staff/login').toEqual([]);
+    await anonymous.close();
   });
 
   it('fits a phone: no sideways scrolling of the page itself', async () => {
