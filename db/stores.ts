@@ -144,7 +144,7 @@ export interface StaffStore {
   deleteSession(tokenHash: string): Promise<void>;
   /** The failures under each key whose window (of `windowMs` from its first failure) is still open. */
   loginFailures(keys: string[], now: number, windowMs: number): Promise<LoginFailure[]>;
-  /** Counts one failure under each key (a closed window starts again at 1); answers the new counts. */
+  /** Counts one failure under each key (a closed window starts again at 1), dropping closed windows; answers the new counts. */
   recordLoginFailure(keys: string[], now: number, windowMs: number): Promise<LoginFailure[]>;
   clearLoginFailures(keys: string[]): Promise<void>;
   audit(entry: AuditInput): Promise<void>;

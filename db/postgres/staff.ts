@@ -73,6 +73,8 @@ export function postgresStaffStore(pool: pg.Pool): StaffStore {
     },
     recordLoginFailure(keys, now, windowMs) {
       return transaction(pool, async (c) => {
+        // Closed windows are never read again: dropped here, so guessed names do not pile up.
+        await c.query('DELETE FROM login_failures WHERE window_start <= $1', [now - windowMs]);
         // Sorted, so two servers counting the same keys lock them in one order.
         for (const key of [...keys].sort()) {
           await c.query(

@@ -16,6 +16,8 @@ export function sqliteStaffStore(db: SqliteDb): StaffStore {
 
   // One transaction, so concurrent failures on one key all count.
   const recordFailure = db.$client.transaction((keys: string[], now: number, windowMs: number) => {
+    // Closed windows are never read again: dropped here, so guessed names do not pile up.
+    db.delete(loginFailures).where(lte(loginFailures.windowStart, now - windowMs)).run();
     for (const key of keys) {
       db.insert(loginFailures)
         .values({ key, failures: 1, windowStart: now, lastAt: now })

@@ -1418,6 +1418,13 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.staff.loginFailures(['ip:a', 'name:x', 'name:y'], NOW + WINDOW, 10 * WINDOW)).toEqual([{ key: 'name:y', failures: 1, windowStart: NOW + MINUTE, lastAt: NOW + MINUTE }]);
       });
 
+      it('a failure drops the windows that have closed, under any key', async () => {
+        await s.staff.recordLoginFailure(['name:old'], NOW, WINDOW);
+        await s.staff.recordLoginFailure(['name:new'], NOW + WINDOW, WINDOW);
+        // Read with a longer window, the old count would still show had it been kept.
+        expect((await s.staff.loginFailures(['name:old', 'name:new'], NOW + WINDOW, 10 * WINDOW)).map((f) => f.key)).toEqual(['name:new']);
+      });
+
       it('concurrent failures on one key all count', async () => {
         await Promise.all(Array.from({ length: 10 }, () => s.staff.recordLoginFailure(['name:z'], NOW, WINDOW)));
         expect((await s.staff.loginFailures(['name:z'], NOW, WINDOW))[0]!.failures).toBe(10);
