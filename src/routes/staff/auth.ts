@@ -19,7 +19,7 @@ export function staffOf(c: Context): StaffActor {
 }
 
 export function setSessionCookie(c: Context, deps: AppDeps, token: string): void {
-  // No Max-Age: the browser forgets it when it closes; the server ends it sooner (sessions.ts).
+  // No Max-Age: the browser forgets it when it closes; the server ends it after 12 hours unused (sessions.ts).
   setCookie(c, SESSION_COOKIE, token, { httpOnly: true, sameSite: 'Strict', secure: deps.config.publicUrl.startsWith('https:'), path: '/' });
 }
 
