@@ -5,7 +5,11 @@
  * (see QueuePolicy, DecideSignup): the stores apply them atomically.
  */
 import type {
+  ActiveSession,
   ActivityCounts,
+  AuditInput,
+  AuditPage,
+  AuditQuery,
   ActivityType,
   Batch,
   BatchItem,
@@ -21,6 +25,7 @@ import type {
   FreshRequest,
   HeldBatch,
   ItemOutcome,
+  LoginFailure,
   OutgoingEmail,
   PauseInput,
   ProviderEventInput,
@@ -29,6 +34,9 @@ import type {
   SettleSummary,
   SignupOutcome,
   SignupRecord,
+  StaffAccount,
+  StaffAccountInput,
+  StaffSessionInput,
   StepCounts,
   Subscriber,
   SubscriberPage,
@@ -133,12 +141,40 @@ export interface SettingsStore {
   sweepHits(prefix: string, before: number): Promise<void>;
 }
 
+export interface StaffStore {
+  account(name: string): Promise<StaffAccount | undefined>;
+  /** Every account, by name. */
+  accounts(): Promise<StaffAccount[]>;
+  /** Adds an account; null when the name is taken. */
+  addAccount(input: StaffAccountInput): Promise<StaffAccount | null>;
+  /** Sets an account's role and password, creating it when missing; leaves it disabled if it was. */
+  putAccount(input: StaffAccountInput): Promise<StaffAccount>;
+  /** Disables an account (ending its sessions) or enables it again; false when there is no such account. */
+  setDisabled(name: string, disabled: boolean, now: number): Promise<boolean>;
+  /** Stores a new session, and drops sessions that have expired. */
+  createSession(input: StaffSessionInput): Promise<void>;
+  /** The session with this token hash when it is live and its account enabled. */
+  session(tokenHash: string, now: number): Promise<ActiveSession | undefined>;
+  /** Records a use: last seen now, and the expiry moved to `expiresAt` if that is later. */
+  touchSession(tokenHash: string, now: number, expiresAt: number): Promise<void>;
+  deleteSession(tokenHash: string): Promise<void>;
+  /** The failures under each key whose window (of `windowMs` from its first failure) is still open. */
+  loginFailures(keys: string[], now: number, windowMs: number): Promise<LoginFailure[]>;
+  /** Counts one failure under each key (a closed window starts again at 1), dropping closed windows; answers the new counts. */
+  recordLoginFailure(keys: string[], now: number, windowMs: number): Promise<LoginFailure[]>;
+  clearLoginFailures(keys: string[]): Promise<void>;
+  audit(entry: AuditInput): Promise<void>;
+  /** Audit entries, newest first, optionally of one subscriber. */
+  auditLog(query: AuditQuery): Promise<AuditPage>;
+}
+
 export type Stores = {
   engine: 'sqlite' | 'postgres';
   subscribers: SubscriberStore;
   sendQueue: SendQueueStore;
   events: ProviderEventStore;
   settings: SettingsStore;
+  staff: StaffStore;
   /** True when the database answers. */
   check(): Promise<boolean>;
   close(): Promise<void>;

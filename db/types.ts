@@ -2,21 +2,23 @@
  * The rows and values the stores take and give, the same for every engine.
  * Services and routes import these; they never see a schema or a driver.
  */
-import type { activity, batches, deliveries, providerEvents, subscribers, suppressions } from './sqlite/schema.js';
+import type { activity, batches, deliveries, providerEvents, staffAccounts, subscribers, suppressions } from './sqlite/schema.js';
 
 export {
   ACTIVITY_TYPES,
   BATCH_STATUSES,
   DELIVERY_KINDS,
   DELIVERY_STATUSES,
+  STAFF_ROLES,
   SUBSCRIBER_STATUSES,
   type ActivityType,
   type BatchStatus,
   type DeliveryKind,
   type DeliveryStatus,
+  type StaffRole,
   type SubscriberStatus,
 } from './sqlite/schema.js';
-import type { ActivityType, DeliveryKind, SubscriberStatus } from './sqlite/schema.js';
+import type { ActivityType, DeliveryKind, StaffRole, SubscriberStatus } from './sqlite/schema.js';
 import type { Reader } from '../emails/_components/types.js';
 
 export type { Reader } from '../emails/_components/types.js';
@@ -237,3 +239,23 @@ export type ProviderEventInput = {
 export type EventResult =
   | { outcome: 'duplicate' }
   | { outcome: 'recorded'; deliveryId: number | null; suppressed: SuppressionReason | null; subscriberId: number | null };
+
+// ---------------------------------------------------------------------------
+// Staff accounts, sessions, login failures and the audit log
+
+export type StaffAccount = typeof staffAccounts.$inferSelect;
+
+export type StaffAccountInput = { name: string; role: StaffRole; passwordHash: string; now: number };
+
+export type StaffSessionInput = { tokenHash: string; accountId: number; createdAt: number; expiresAt: number };
+
+/** A live session of an enabled account. */
+export type ActiveSession = { tokenHash: string; createdAt: number; expiresAt: number; lastSeenAt: number; account: StaffAccount };
+
+/** Failed logins under one key ('ip:...', 'name:...') in the current window. */
+export type LoginFailure = { key: string; failures: number; windowStart: number; lastAt: number };
+
+export type AuditInput = { at: number; actor: string; action: string; subscriberId: number | null; detail: Record<string, unknown> | null };
+export type AuditEntry = AuditInput & { id: number };
+export type AuditQuery = { subscriberId?: number; page: number; pageSize: number };
+export type AuditPage = { items: AuditEntry[]; page: number; pageSize: number; total: number; pageCount: number };

@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv } from './deps.js';
-import { conversionRoutes } from './routes/api/conversions.js';
 import { html } from 'hono/html';
 import { errorBody } from './routes/errors.js';
 import { clientAddress, trustedProxyList } from './routes/request-info.js';
@@ -10,7 +9,6 @@ import { prefersHtml } from './routes/request-info.js';
 import { healthRoutes } from './routes/health.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { staffApiRoutes } from './routes/api/index.js';
-import { staffAuth } from './routes/staff/auth.js';
 import { staffRoutes } from './routes/staff/index.js';
 import { publicRoutes } from './routes/public.js';
 
@@ -23,12 +21,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('*', clientAddress(trustedProxyList(deps.config.trustedProxies)));
   app.route('/', healthRoutes(deps));
   app.route('/', webhookRoutes(deps));
-  app.route('/api', conversionRoutes(deps));
   app.route('/', publicRoutes(deps));
 
-  // Staff pages and the staff API: basic auth on every route under them.
-  app.use('/staff/*', staffAuth(deps.config));
-  app.use('/api/*', staffAuth(deps.config));
+  // Staff pages (session login) and the staff API (session or basic auth); each checks its own.
   app.route('/staff', staffRoutes(deps));
   app.route('/api', staffApiRoutes(deps));
 

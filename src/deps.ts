@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Transport } from './mail/transport.js';
 import type { RateLimit } from './routes/rate-limit.js';
+import type { StaffActor } from './staff/roles.js';
 
 /**
  * Everything the app needs from outside; injected so tests control each
@@ -23,3 +24,10 @@ export type AppDeps = {
 };
 
 export type AppEnv = { Variables: { requestId: string } };
+
+// The signed-in staff account, set by the staff auth middleware (src/routes/staff/auth.ts).
+declare module 'hono' {
+  interface ContextVariableMap {
+    staff: StaffActor;
+  }
+}

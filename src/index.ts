@@ -3,10 +3,13 @@ import { createApp } from './app.js';
 import { boot } from './boot.js';
 import type { RateLimitInfo } from './mail/transport.js';
 import { createSequenceWorker } from './nurture/worker.js';
+import { ensureFirstAdmin, FIRST_ADMIN } from './staff/accounts.js';
 
 let observeRateLimit: (info: RateLimitInfo) => void = () => {};
 const runtime = await boot({ onRateLimit: (info) => observeRateLimit(info) });
 const { config, logger, transport } = runtime;
+// Only the server sets it: a worker or tick process has no say over the staff login.
+await ensureFirstAdmin(runtime, config.staffPassword);
 // The in-process worker: a tick every minute, and one right after a confirmation.
 const worker = createSequenceWorker(runtime);
 observeRateLimit = worker.observeRateLimit;
@@ -18,7 +21,10 @@ const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   const lines = [
     '',
     `  Nurture service running at ${config.publicUrl} (port ${info.port})`,
-    `  Staff area: ${config.publicUrl}/staff  user: staff  password: ${config.staffPassword}${config.staffPasswordGenerated ? '  (generated; set STAFF_PASSWORD to choose one)' : ''}`,
+    // A password from STAFF_PASSWORD is never printed: the operator has it, and logs are kept.
+    config.staffPasswordGenerated
+      ? `  Staff area: ${config.publicUrl}/staff/login  user: ${FIRST_ADMIN}  password: ${config.staffPassword}  (generated for this start; set STAFF_PASSWORD to choose one)`
+      : `  Staff area: ${config.publicUrl}/staff/login  user: ${FIRST_ADMIN}  password: the one in STAFF_PASSWORD`,
     transport.name === 'outbox'
       ? `  Mail: no RESEND_API_KEY, so messages are written to ${config.outboxDir}/ as .eml files`
       : '  Mail: sending through Resend',

@@ -4,9 +4,10 @@ import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium, listen, seriousAxeViolations } from './helpers/browser.js';
-import { TEST_STAFF_PASSWORD, testApp } from './helpers/app.js';
+import { testApp } from './helpers/app.js';
 import { listTemplates } from '../src/nurture/previews.js';
-import { addDelivery, addEvent, addSubscriber, seedFunnelHistory } from './helpers/staff.js';
+import { addDelivery, addEvent, addSubscriber, seedFunnelHistory, TEST_ACCOUNTS } from './helpers/staff.js';
+import { SESSION_COOKIE } from '../src/routes/staff/auth.js';
 
 describe.skipIf(!hasChromium)('staff area in a real browser', () => {
   let browser: Browser;
@@ -36,10 +37,15 @@ describe.skipIf(!hasChromium)('staff area in a real browser', () => {
     addEvent(t.db, { id: 'evt_b1', type: 'email.delivered', deliveryId: d.id });
     server = await listen(t.app.fetch);
     browser = await launchChromium();
-    const httpCredentials = { username: 'staff', password: TEST_STAFF_PASSWORD };
-    real = await browser.newContext({ httpCredentials, viewport: { width: 1280, height: 900 } });
-    axeCtx = await browser.newContext({ httpCredentials, bypassCSP: true, viewport: { width: 1280, height: 900 } });
+    real = await signedIn(await browser.newContext({ viewport: { width: 1280, height: 900 } }));
+    axeCtx = await signedIn(await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } }));
   });
+
+  /** The admin's seeded session, as a login would have left it. */
+  async function signedIn(ctx: BrowserContext): Promise<BrowserContext> {
+    await ctx.addCookies([{ name: SESSION_COOKIE, value: TEST_ACCOUNTS.admin.session, url: server.url, httpOnly: true, sameSite: 'Strict' }]);
+    return ctx;
+  }
 
   afterAll(async () => {
     await browser?.close();
@@ -47,11 +53,35 @@ describe.skipIf(!hasChromium)('staff area in a real browser', () => {
     console.log(`staff screenshots in ${shots}`);
   });
 
-  it('without a login the browser gets 401', async () => {
-    const ctx = await browser.newContext();
-    const res = await ctx.request.get(`${server.url}/staff`);
-    expect(res.status()).toBe(401);
-    expect(res.headers()['www-authenticate']).toContain('Basic');
+  it('without a login the browser is sent to the login page; logging in there opens the dashboard, logging out ends it', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    await page.goto(`${server.url}/staff/sequence`);
+    expect(new URL(page.url()).pathname).toBe('/staff/login');
+    await expect(page.locator('h1').textContent()).resolves.toBe('Log in');
+    await page.fill('#name', 'staff');
+    await page.fill('#password', 'not the password');
+    await page.click('button[type=submit]');
+    await expect(page.locator('[role=alert]').textContent()).resolves.toContain('do not match');
+    await page.fill('#password', TEST_ACCOUNTS.admin.password);
+    await page.click('form.login button[type=submit]');
+    // Back where the login was asked for, then the dashboard through the menu.
+    expect(new URL(page.url()).pathname).toBe('/staff/sequence');
+    await page.click('header.top a[href="/staff"]');
+    await expect(page.locator('h1').textContent()).resolves.toBe('Dashboard');
+    await expect(page.locator('header.top form.account').textContent()).resolves.toContain('staff (admin)');
+    const cookie = (await ctx.cookies()).find((c) => c.name === SESSION_COOKIE)!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/', expires: -1 });
+    await page.click('header.top form.account button');
+    expect(new URL(page.url()).pathname).toBe('/staff/login');
+    await expect(page.locator('[role=status]').textContent()).resolves.toContain('logged out');
+    await page.goto(`${server.url}/staff`);
+    expect(new URL(page.url()).pathname).toBe('/staff/login');
+    expect(violations).toEqual([]);
     await ctx.close();
   });
 
@@ -95,17 +125,22 @@ describe.skipIf(!hasChromium)('staff area in a real browser', () => {
     await page.close();
   });
 
-  it('the dashboard, a preview, the sequence and the subscriber pages have no serious axe violations', async () => {
+  it('the dashboard, a preview, the sequence, the subscriber, audit and login pages have no serious axe violations', async () => {
     const page = await axeCtx.newPage();
-    for (const p of ['/staff', `/staff/templates/${listTemplates()[1]!.id}`, '/staff/templates', '/staff/sequence', '/staff/subscribers', `/staff/subscribers/${subscriberId}`, `/staff/subscribers/${subscriberId}/next`]) {
+    for (const p of ['/staff', `/staff/templates/${listTemplates()[1]!.id}`, '/staff/templates', '/staff/sequence', '/staff/subscribers', `/staff/subscribers/${subscriberId}`, `/staff/subscribers/${subscriberId}/next`, '/staff/audit']) {
       await page.goto(`${server.url}${p}`);
       expect(await seriousAxeViolations(page), p).toEqual([]);
     }
     await page.close();
+    const anonymous = await browser.newContext({ bypassCSP: true });
+    const login = await anonymous.newPage();
+    await login.goto(`${server.url}/staff/login`);
+    expect(await seriousAxeViolations(login), '/staff/login').toEqual([]);
+    await anonymous.close();
   });
 
   it('fits a phone: no sideways scrolling of the page itself', async () => {
-    const ctx = await browser.newContext({ httpCredentials: { username: 'staff', password: TEST_STAFF_PASSWORD }, viewport: { width: 375, height: 740 }, isMobile: true });
+    const ctx = await signedIn(await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true }));
     const page = await ctx.newPage();
     for (const p of ['/staff', '/staff/sequence', `/staff/templates/${listTemplates()[1]!.id}`, '/staff/subscribers', `/staff/subscribers/${subscriberId}`]) {
       await page.goto(`${server.url}${p}`);
@@ -122,7 +157,7 @@ describe.skipIf(!hasChromium)('staff area in a real browser', () => {
     const page = await real.newPage();
     await page.goto(`${server.url}/staff/subscribers`);
     await page.fill('#q', 'browser.reader');
-    await page.click('button[type=submit]');
+    await page.click('form.search button[type=submit]');
     await expect(page.locator('p[aria-live]').textContent()).resolves.toContain('1 subscriber match');
     await page.click('text=browser.reader@example.org');
     await page.check('#erase-confirm');

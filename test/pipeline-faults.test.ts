@@ -187,6 +187,7 @@ describe('held batches on the dashboard', () => {
     const res = await t.app.request(`/staff/batches/${id}/sent`, staffForm({ _csrf: csrfFrom(page) }));
     expect(res.status).toBe(303);
     expect(batchRow(id, t.db)).toMatchObject({ status: 'sent' });
+    expect(t.db.$client.prepare('SELECT actor, action, detail FROM audit_log').all()).toEqual([{ actor: 'staff', action: 'batch.resolved', detail: JSON.stringify({ batchId: id, decision: 'sent' }) }]);
     expect(t.db.$client.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'sent'").get()).toEqual({ n: 2 });
     // Each subscriber moved on to step 2.
     expect(t.db.$client.prepare('SELECT next_step AS step FROM subscribers').all()).toEqual([{ step: 2 }, { step: 2 }]);
@@ -200,6 +201,7 @@ describe('held batches on the dashboard', () => {
     expect(list.batches).toEqual([expect.objectContaining({ id, deliveries: 2 })]);
     expect((await t.app.request(`/api/batches/${id}/resend`, asStaff({ method: 'POST' }))).status).toBe(200);
     expect((await t.app.request(`/api/batches/${id}/resend`, asStaff({ method: 'POST' }))).status).toBe(404);
+    expect(t.db.$client.prepare('SELECT actor, action, detail FROM audit_log').all()).toEqual([{ actor: 'staff', action: 'batch.resolved', detail: JSON.stringify({ batchId: id, decision: 'resend' }) }]);
     await t.drain();
     expect(t.transport.sent.map((m) => m.to).sort()).toEqual(['person0@example.org', 'person1@example.org']);
   });

@@ -4,6 +4,7 @@ import { openPostgres } from './client.js';
 import { postgresEventStore } from './events.js';
 import { postgresSendQueueStore } from './send-queue.js';
 import { postgresSettingsStore } from './settings.js';
+import { postgresStaffStore } from './staff.js';
 import { postgresSubscriberStore } from './subscribers.js';
 
 export type PostgresStores = Stores & { engine: 'postgres'; /** The pool, for tests and tools that inspect rows. */ pool: pg.Pool };
@@ -18,6 +19,7 @@ export async function postgresStores(url: string, options: { max?: number } = {}
     sendQueue: postgresSendQueueStore(pool),
     events: postgresEventStore(pool),
     settings: postgresSettingsStore(pool),
+    staff: postgresStaffStore(pool),
     async check() {
       try {
         await pool.query('SELECT 1');

@@ -4,7 +4,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { READERS } from '../../emails/_components/types.js';
-import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, SUBSCRIBER_STATUSES } from '../sqlite/schema.js';
+import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../sqlite/schema.js';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();
@@ -148,3 +148,47 @@ export const workerState = pgTable('worker_state', {
   value: text('value').notNull(),
   updatedAt: ms('updated_at').notNull(),
 });
+
+export const staffAccounts = pgTable('staff_accounts', {
+  id: id(),
+  name: text('name').notNull().unique(),
+  role: text('role', { enum: STAFF_ROLES }).notNull(),
+  passwordHash: text('password_hash').notNull(),
+  createdAt: ms('created_at').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+  disabledAt: ms('disabled_at'),
+});
+
+export const staffSessions = pgTable(
+  'staff_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    accountId: ref('account_id')
+      .notNull()
+      .references(() => staffAccounts.id),
+    createdAt: ms('created_at').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+    lastSeenAt: ms('last_seen_at').notNull(),
+  },
+  (t) => [index('staff_sessions_account_idx').on(t.accountId), index('staff_sessions_expires_idx').on(t.expiresAt)],
+);
+
+export const loginFailures = pgTable('login_failures', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull(),
+  windowStart: ms('window_start').notNull(),
+  lastAt: ms('last_at').notNull(),
+});
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: id(),
+    at: ms('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    subscriberId: ref('subscriber_id').references(() => subscribers.id),
+    detail: text('detail'),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_subscriber_idx').on(t.subscriberId, t.at)],
+);

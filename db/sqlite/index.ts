@@ -3,6 +3,7 @@ import { openSqlite, type SqliteDb } from './client.js';
 import { sqliteEventStore } from './events.js';
 import { sqliteSendQueueStore } from './send-queue.js';
 import { sqliteSettingsStore } from './settings.js';
+import { sqliteStaffStore } from './staff.js';
 import { sqliteSubscriberStore } from './subscribers.js';
 
 export { openSqlite, type SqliteDb } from './client.js';
@@ -23,6 +24,7 @@ export function sqliteStoresFor(db: SqliteDb): SqliteStores {
     sendQueue: sqliteSendQueueStore(db),
     events: sqliteEventStore(db),
     settings: sqliteSettingsStore(db),
+    staff: sqliteStaffStore(db),
     async check() {
       try {
         return ping.get() !== undefined;

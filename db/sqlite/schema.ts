@@ -213,6 +213,61 @@ export const workerState = sqliteTable('worker_state', {
   updatedAt: ms('updated_at').notNull(),
 });
 
+export const STAFF_ROLES = ['viewer', 'editor', 'admin'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+// Named staff logins. The password is kept as a salted scrypt hash with its
+// parameters (src/staff/password.ts); a disabled account keeps its history.
+export const staffAccounts = sqliteTable('staff_accounts', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  role: text('role', { enum: STAFF_ROLES }).notNull(),
+  passwordHash: text('password_hash').notNull(),
+  createdAt: ms('created_at').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+  disabledAt: ms('disabled_at'),
+});
+
+// Login sessions. Only a hash of the cookie's token is stored, so a copy of
+// the database opens no session.
+export const staffSessions = sqliteTable(
+  'staff_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => staffAccounts.id),
+    createdAt: ms('created_at').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+    lastSeenAt: ms('last_seen_at').notNull(),
+  },
+  (t) => [index('staff_sessions_account_idx').on(t.accountId), index('staff_sessions_expires_idx').on(t.expiresAt)],
+);
+
+// Failed logins per key ('ip:...' or 'name:...') in the current window, in
+// the database so that every server slows the same guesser down.
+export const loginFailures = sqliteTable('login_failures', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull(),
+  windowStart: ms('window_start').notNull(),
+  lastAt: ms('last_at').notNull(),
+});
+
+// Who did what to which subscriber, when. Append-only; details never hold
+// personal data, so an erasure leaves them as they are.
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: ms('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    subscriberId: integer('subscriber_id').references(() => subscribers.id),
+    detail: text('detail'),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_subscriber_idx').on(t.subscriberId, t.at)],
+);
+
 export type Subscriber = typeof subscribers.$inferSelect;
 export type NewSubscriber = typeof subscribers.$inferInsert;
 export type Delivery = typeof deliveries.$inferSelect;

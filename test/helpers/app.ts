@@ -12,11 +12,12 @@ import { createPacer } from '../../src/nurture/pacer.js';
 import { SEQUENCE } from '../../src/nurture/sequence.js';
 import { runTick } from '../../src/nurture/tick.js';
 import { memoryTransport } from './memory-transport.js';
+import { seedStaffAccounts, TEST_STAFF_PASSWORD } from './staff-accounts.js';
 
 type Logger = AppLogger;
 
 export const TEST_SECRET = 'test-secret-key-0123456789abcdef0123456789abcdef';
-export const TEST_STAFF_PASSWORD = 'staff-password-for-tests';
+export { TEST_STAFF_PASSWORD } from './staff-accounts.js';
 
 export type Db = SqliteDb;
 
@@ -82,6 +83,8 @@ export function testApp(overrides: Partial<Omit<AppDeps, 'stores'>> & { now?: st
   const transport = memoryTransport(() => clock.now());
   const { logger, lines } = captureLogger();
   const db = givenDb ?? testDb();
+  // What boot does for `staff`, plus an editor and a viewer, each signed in (see asStaff).
+  seedStaffAccounts(db);
   const stores = storesOf(db);
   const config = deps.config ?? testConfig();
   const worker = testWorker({ stores, clock, transport: (deps.transport as Transport | undefined) ?? transport, config, logger: deps.logger ?? logger });

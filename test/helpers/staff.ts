@@ -1,13 +1,26 @@
 import type { SqliteDb as Db } from '../../db/sqlite/client.js';
 import { activity, deliveries, providerEvents, subscribers, type NewSubscriber } from '../../db/sqlite/schema.js';
 import { emailHash } from '../../src/mail/address.js';
-import { TEST_SECRET, TEST_STAFF_PASSWORD } from './app.js';
+import type { StaffRole } from '../../db/types.js';
+import { SESSION_COOKIE } from '../../src/routes/staff/auth.js';
+import { TEST_SECRET } from './app.js';
+import { TEST_ACCOUNTS } from './staff-accounts.js';
 
-export const STAFF_AUTH = `Basic ${Buffer.from(`staff:${TEST_STAFF_PASSWORD}`).toString('base64')}`;
+export { TEST_ACCOUNTS } from './staff-accounts.js';
 
-/** Request init with the staff login (and any extra headers). */
-export function asStaff(init: RequestInit = {}): RequestInit {
-  return { ...init, headers: { authorization: STAFF_AUTH, ...(init.headers as Record<string, string> | undefined) } };
+/** HTTP basic auth of a test account, as a script sends it to /api. */
+export function basicAuthOf(role: StaffRole = 'admin', password = TEST_ACCOUNTS[role].password): string {
+  return `Basic ${Buffer.from(`${TEST_ACCOUNTS[role].name}:${password}`).toString('base64')}`;
+}
+
+/** The session cookie of a test account (seeded by testApp). */
+export function sessionCookie(role: StaffRole = 'admin'): string {
+  return `${SESSION_COOKIE}=${TEST_ACCOUNTS[role].session}`;
+}
+
+/** Request init signed in as a test account (the admin `staff` unless told), with any extra headers. */
+export function asStaff(init: RequestInit = {}, role: StaffRole = 'admin'): RequestInit {
+  return { ...init, headers: { cookie: sessionCookie(role), ...(init.headers as Record<string, string> | undefined) } };
 }
 
 let seq = 0;
@@ -58,12 +71,15 @@ export function csrfFrom(html: string): string {
 }
 
 /** A same-origin form POST as a browser on a staff page sends it. */
-export function staffForm(fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit {
-  return asStaff({
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost', 'sec-fetch-site': 'same-origin', ...headers },
-    body: new URLSearchParams(fields).toString(),
-  });
+export function staffForm(fields: Record<string, string>, headers: Record<string, string> = {}, role: StaffRole = 'admin'): RequestInit {
+  return asStaff(
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost', 'sec-fetch-site': 'same-origin', ...headers },
+      body: new URLSearchParams(fields).toString(),
+    },
+    role,
+  );
 }
 
 /**

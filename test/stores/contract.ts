@@ -20,6 +20,7 @@ import {
   type QueuePolicy,
   type SignupAction,
   type SignupRecord,
+  type StaffRole,
   type SubscriberStatus,
 } from '../../db/types.js';
 import { batchRequest, deliveryIdOf, queuePolicy, REPLAY_WINDOW_MS, tagDelivery, type QueueStep } from '../../src/nurture/decide.js';
@@ -1430,6 +1431,129 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.settings.holdSlots('pacer', NOW + 700, NOW);
         expect(await slot(NOW + 100)).toBe(NOW + 1500);
         expect(await slot(NOW + 100)).toBe(NOW + 1700);
+      });
+    });
+
+    describe('staff accounts', () => {
+      const account = (name: string, role: StaffRole = 'viewer', passwordHash = `hash-of-${name}`) => ({ name, role, passwordHash, now: NOW });
+
+      it('addAccount adds once per name; account and accounts read them back', async () => {
+        const a = await s.staff.addAccount(account('robin', 'editor'));
+        expect(a).toMatchObject({ name: 'robin', role: 'editor', passwordHash: 'hash-of-robin', createdAt: NOW, updatedAt: NOW, disabledAt: null });
+        expect(await s.staff.addAccount(account('robin', 'admin', 'other'))).toBeNull();
+        await s.staff.addAccount(account('ada'));
+        expect(await s.staff.account('robin')).toEqual(a);
+        expect(await s.staff.account('nobody')).toBeUndefined();
+        expect((await s.staff.accounts()).map((x) => [x.name, x.role])).toEqual([
+          ['ada', 'viewer'],
+          ['robin', 'editor'],
+        ]);
+      });
+
+      it('putAccount creates, then replaces role and password without enabling a disabled account', async () => {
+        const created = await s.staff.putAccount(account('staff', 'admin', 'h1'));
+        expect(created).toMatchObject({ name: 'staff', role: 'admin', passwordHash: 'h1' });
+        await s.staff.setDisabled('staff', true, NOW + 1);
+        const updated = await s.staff.putAccount({ name: 'staff', role: 'admin', passwordHash: 'h2', now: NOW + 2 });
+        expect(updated).toMatchObject({ id: created.id, passwordHash: 'h2', createdAt: NOW, updatedAt: NOW + 2, disabledAt: NOW + 1 });
+      });
+
+      it('sessions: live until they expire; a touch never shortens one; logout and disabling end them', async () => {
+        const a = (await s.staff.addAccount(account('robin', 'editor')))!;
+        const b = (await s.staff.addAccount(account('ada')))!;
+        await s.staff.createSession({ tokenHash: 't1', accountId: a.id, createdAt: NOW, expiresAt: NOW + HOUR });
+        await s.staff.createSession({ tokenHash: 't2', accountId: a.id, createdAt: NOW, expiresAt: NOW + HOUR });
+        await s.staff.createSession({ tokenHash: 't3', accountId: b.id, createdAt: NOW, expiresAt: NOW + HOUR });
+        expect(await s.staff.session('t1', NOW)).toEqual({ tokenHash: 't1', createdAt: NOW, expiresAt: NOW + HOUR, lastSeenAt: NOW, account: a });
+        expect(await s.staff.session('t1', NOW + HOUR)).toBeUndefined();
+        expect(await s.staff.session('nope', NOW)).toBeUndefined();
+
+        await s.staff.touchSession('t1', NOW + MINUTE, NOW + 2 * HOUR);
+        await s.staff.touchSession('t1', NOW + 2 * MINUTE, NOW + HOUR);
+        expect(await s.staff.session('t1', NOW + HOUR)).toMatchObject({ lastSeenAt: NOW + 2 * MINUTE, expiresAt: NOW + 2 * HOUR });
+
+        await s.staff.deleteSession('t2');
+        expect(await s.staff.session('t2', NOW)).toBeUndefined();
+
+        expect(await s.staff.setDisabled('robin', true, NOW + 5)).toBe(true);
+        expect(await s.staff.session('t1', NOW + 6)).toBeUndefined();
+        expect(await s.staff.session('t3', NOW + 6)).toBeDefined();
+        expect((await s.staff.account('robin'))!.disabledAt).toBe(NOW + 5);
+        // Enabled again: the old sessions stay gone.
+        expect(await s.staff.setDisabled('robin', false, NOW + 7)).toBe(true);
+        expect((await s.staff.account('robin'))!.disabledAt).toBeNull();
+        expect(await s.staff.session('t1', NOW + 8)).toBeUndefined();
+        expect(await s.staff.setDisabled('nobody', true, NOW)).toBe(false);
+      });
+
+      it('a new session clears expired ones', async () => {
+        const a = (await s.staff.addAccount(account('robin')))!;
+        await s.staff.createSession({ tokenHash: 'old', accountId: a.id, createdAt: NOW, expiresAt: NOW + MINUTE });
+        await s.staff.createSession({ tokenHash: 'new', accountId: a.id, createdAt: NOW + HOUR, expiresAt: NOW + 2 * HOUR });
+        // Expired sessions are gone, even to a reader who looks "before" their expiry.
+        expect(await s.staff.session('old', NOW)).toBeUndefined();
+        expect(await s.staff.session('new', NOW + HOUR)).toBeDefined();
+      });
+    });
+
+    describe('login failures', () => {
+      const WINDOW = 15 * MINUTE;
+
+      it('counts per key within a window, restarts after it, and clears', async () => {
+        expect(await s.staff.loginFailures(['ip:a', 'name:x'], NOW, WINDOW)).toEqual([]);
+        await s.staff.recordLoginFailure(['ip:a', 'name:x'], NOW, WINDOW);
+        const second = await s.staff.recordLoginFailure(['ip:a', 'name:y'], NOW + MINUTE, WINDOW);
+        expect(second.sort((p, q) => p.key.localeCompare(q.key))).toEqual([
+          { key: 'ip:a', failures: 2, windowStart: NOW, lastAt: NOW + MINUTE },
+          { key: 'name:y', failures: 1, windowStart: NOW + MINUTE, lastAt: NOW + MINUTE },
+        ]);
+        expect(await s.staff.loginFailures(['name:x'], NOW + MINUTE, WINDOW)).toEqual([{ key: 'name:x', failures: 1, windowStart: NOW, lastAt: NOW }]);
+        // Past the window the old count no longer reads, and the next failure starts again.
+        expect(await s.staff.loginFailures(['ip:a'], NOW + WINDOW, WINDOW)).toEqual([]);
+        expect(await s.staff.recordLoginFailure(['ip:a'], NOW + WINDOW, WINDOW)).toEqual([{ key: 'ip:a', failures: 1, windowStart: NOW + WINDOW, lastAt: NOW + WINDOW }]);
+        await s.staff.clearLoginFailures(['ip:a', 'name:x']);
+        expect(await s.staff.loginFailures(['ip:a', 'name:x', 'name:y'], NOW + WINDOW, 10 * WINDOW)).toEqual([{ key: 'name:y', failures: 1, windowStart: NOW + MINUTE, lastAt: NOW + MINUTE }]);
+      });
+
+      it('a failure drops the windows that have closed, under any key', async () => {
+        await s.staff.recordLoginFailure(['name:old'], NOW, WINDOW);
+        await s.staff.recordLoginFailure(['name:new'], NOW + WINDOW, WINDOW);
+        // Read with a longer window, the old count would still show had it been kept.
+        expect((await s.staff.loginFailures(['name:old', 'name:new'], NOW + WINDOW, 10 * WINDOW)).map((f) => f.key)).toEqual(['name:new']);
+      });
+
+      it('concurrent failures on one key all count', async () => {
+        await Promise.all(Array.from({ length: 10 }, () => s.staff.recordLoginFailure(['name:z'], NOW, WINDOW)));
+        expect((await s.staff.loginFailures(['name:z'], NOW, WINDOW))[0]!.failures).toBe(10);
+      });
+    });
+
+    describe('audit log', () => {
+      it('keeps entries with their detail, newest first, paged, and per subscriber', async () => {
+        const sub = await pending('audited@example.org');
+        for (let i = 0; i < 5; i++) {
+          await s.staff.audit({ at: NOW + i * MINUTE, actor: i % 2 ? 'robin' : 'ada', action: `action.${i}`, subscriberId: i < 3 ? sub : null, detail: i === 0 ? null : { n: i, note: 'ok' } });
+        }
+        const first = await s.staff.auditLog({ page: 1, pageSize: 2 });
+        expect(first).toMatchObject({ page: 1, pageSize: 2, total: 5, pageCount: 3 });
+        expect(first.items.map((e) => e.action)).toEqual(['action.4', 'action.3']);
+        expect(first.items[0]).toEqual({ id: expect.any(Number), at: NOW + 4 * MINUTE, actor: 'ada', action: 'action.4', subscriberId: null, detail: { n: 4, note: 'ok' } });
+        expect((await s.staff.auditLog({ page: 3, pageSize: 2 })).items.map((e) => e.action)).toEqual(['action.0']);
+        expect((await s.staff.auditLog({ page: 4, pageSize: 2 })).items).toEqual([]);
+        const mine = await s.staff.auditLog({ subscriberId: sub, page: 1, pageSize: 50 });
+        expect(mine.total).toBe(3);
+        expect(mine.items.map((e) => [e.action, e.subscriberId, e.detail])).toEqual([
+          ['action.2', sub, { n: 2, note: 'ok' }],
+          ['action.1', sub, { n: 1, note: 'ok' }],
+          ['action.0', sub, null],
+        ]);
+        expect((await s.staff.auditLog({ subscriberId: sub + 1000, page: 1, pageSize: 50 })).total).toBe(0);
+      });
+
+      it('entries at the same moment come back newest written first', async () => {
+        await s.staff.audit({ at: NOW, actor: 'ada', action: 'first', subscriberId: null, detail: null });
+        await s.staff.audit({ at: NOW, actor: 'ada', action: 'second', subscriberId: null, detail: null });
+        expect((await s.staff.auditLog({ page: 1, pageSize: 10 })).items.map((e) => e.action)).toEqual(['second', 'first']);
       });
     });
   });

@@ -2,6 +2,8 @@ import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../deps.js';
 import { heldBatches, resolveHeldBatch, type HeldDecision } from '../../nurture/held.js';
 import { errorBody } from '../errors.js';
+import { recordAudit } from '../../staff/audit.js';
+import { apiRole, staffOf } from '../staff/auth.js';
 import { parseId } from '../staff/params.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -17,9 +19,10 @@ export function batchesApi(deps: AppDeps) {
     const id = parseId(c.req.param('id'));
     if (id === null) return c.json(errorBody('bad_id', 'A batch id is a positive whole number.'), 400);
     if (!(await resolveHeldBatch(deps, id, decision))) return c.json(errorBody('not_held', 'No held batch with that id.'), 404);
+    await recordAudit(deps, staffOf(c).name, 'batch.resolved', null, { batchId: id, decision });
     return c.json({ id, decision });
   };
-  app.post('/:id/resend', decide('resend'));
-  app.post('/:id/mark-sent', decide('sent'));
+  app.post('/:id/resend', apiRole('editor'), decide('resend'));
+  app.post('/:id/mark-sent', apiRole('editor'), decide('sent'));
   return app;
 }

@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppDeps } from '../../deps.js';
+import { recordAudit } from '../../staff/audit.js';
 import { markConverted } from '../../subscribers/directory.js';
 import { errorBody } from '../errors.js';
-import { staffAuth } from '../staff/auth.js';
+import { apiRole, staffOf } from '../staff/auth.js';
 
 /**
  * Browsers may replay cached basic-auth credentials on a cross-site request;
@@ -18,8 +19,8 @@ const sameOriginOnly = createMiddleware(async (c, next) => {
 });
 
 /** POST /api/subscribers/:id/converted: the subscriber booked a consult; their sequence ends. */
-export function conversionRoutes({ stores, config, clock, logger }: Pick<AppDeps, 'stores' | 'config' | 'clock' | 'logger'>) {
-  return new Hono().post('/subscribers/:id/converted', staffAuth(config), sameOriginOnly, async (c) => {
+export function conversionRoutes({ stores, clock, logger }: Pick<AppDeps, 'stores' | 'clock' | 'logger'>) {
+  return new Hono().post('/subscribers/:id/converted', sameOriginOnly, apiRole('editor'), async (c) => {
     const raw = c.req.param('id');
     if (!/^[1-9]\d{0,15}$/.test(raw)) return c.json(errorBody('invalid_id', 'The subscriber id must be a positive whole number.'), 400);
     const result = await markConverted(stores, Number(raw), clock.now());
@@ -28,7 +29,10 @@ export function conversionRoutes({ stores, config, clock, logger }: Pick<AppDeps
         ? c.json(errorBody('not_found', 'No subscriber with this id.'), 404)
         : c.json(errorBody('erased', 'This subscriber was erased; there is nothing to convert.'), 409);
     }
-    if (result.changed) logger.info({ subscriberId: result.subscriber.id, status: result.subscriber.status }, 'subscriber converted');
+    if (result.changed) {
+      logger.info({ subscriberId: result.subscriber.id, status: result.subscriber.status, staff: staffOf(c).name }, 'subscriber converted');
+      await recordAudit({ stores, clock }, staffOf(c).name, 'subscriber.converted', result.subscriber.id);
+    }
     const { id, status, convertedAt } = result.subscriber;
     return c.json({ subscriber: { id, status, convertedAt: new Date(convertedAt).toISOString() }, changed: result.changed });
   });

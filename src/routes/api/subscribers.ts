@@ -5,6 +5,8 @@ import { listSubscribers, subscriberRecord } from '../../subscribers/directory.j
 import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
 import { subscriberExport } from '../../subscribers/export.js';
 import { errorBody } from '../errors.js';
+import { recordAudit } from '../../staff/audit.js';
+import { apiRole, staffOf } from '../staff/auth.js';
 import { parseId, parseListQuery } from '../staff/params.js';
 
 const notFound = (c: Context) => c.json(errorBody('not_found', 'No subscriber with that id.'), 404);
@@ -29,11 +31,12 @@ export function subscribersApi(deps: AppDeps) {
     return c.json({ ...record, planned });
   });
 
-  app.get('/:id/export', async (c) => {
+  app.get('/:id/export', apiRole('admin'), async (c) => {
     const id = parseId(c.req.param('id'));
     if (id === null) return badId(c);
     const data = await subscriberExport(deps.stores, id, deps.clock.now());
     if (!data) return notFound(c);
+    await recordAudit(deps, staffOf(c).name, 'subscriber.exported', id, { format: 'json' });
     c.header('Content-Disposition', `attachment; filename="subscriber-${id}.json"`);
     return c.json(data);
   });
@@ -43,11 +46,12 @@ export function subscribersApi(deps: AppDeps) {
     if (id === null) return badId(c);
     const outcome = await eraseSubscriberEverywhere(deps, id, deps.clock.now());
     if (!outcome) return notFound(c);
-    deps.logger.info({ subscriberId: id, alreadyErased: outcome.alreadyErased }, 'subscriber erased through the api');
+    deps.logger.info({ subscriberId: id, alreadyErased: outcome.alreadyErased, staff: staffOf(c).name }, 'subscriber erased through the api');
+    await recordAudit(deps, staffOf(c).name, 'subscriber.erased', id, { alreadyErased: outcome.alreadyErased, withdrawnFromBatches: outcome.withdrawnFromBatches });
     return c.json({ id, status: 'erased', alreadyErased: outcome.alreadyErased, withdrawnFromBatches: outcome.withdrawnFromBatches, outboxFilesRemoved: outcome.outboxFilesRemoved });
   };
-  app.delete('/:id', erase);
-  app.post('/:id/erase', erase);
+  app.delete('/:id', apiRole('admin'), erase);
+  app.post('/:id/erase', apiRole('admin'), erase);
 
   return app;
 }

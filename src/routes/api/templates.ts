@@ -4,6 +4,8 @@ import { normaliseEmail } from '../../mail/address.js';
 import { listTemplates, previewTemplate, sendTestEmail, type PreviewFailure } from '../../nurture/previews.js';
 import { getSubscriber } from '../../subscribers/directory.js';
 import { errorBody } from '../errors.js';
+import { recordAudit } from '../../staff/audit.js';
+import { apiRole, staffOf } from '../staff/auth.js';
 import { parseSubscriberParam } from '../staff/params.js';
 
 const FAILURES: Record<PreviewFailure, [404 | 409, string]> = {
@@ -50,7 +52,7 @@ export function templatesApi(deps: AppDeps) {
     });
   });
 
-  app.post('/:id/test', async (c) => {
+  app.post('/:id/test', apiRole('editor'), async (c) => {
     let body: unknown;
     try {
       body = await c.req.json();
@@ -64,6 +66,7 @@ export function templatesApi(deps: AppDeps) {
     if ('bad' in who) return c.json(errorBody('bad_id', 'subscriberId is a positive whole number.'), 400);
     const r = await sendTestEmail(deps, c.req.param('id'), to, who.subscriber);
     if (!r.ok) return fail(c, r.reason);
+    await recordAudit(deps, staffOf(c).name, 'template.test_sent', who.subscriber?.id ?? null, { template: c.req.param('id'), to, deliveryId: r.deliveryId });
     // Sent by the worker like every email; GET /api/deliveries/:id says how it went.
     return c.json({ status: 'queued', deliveryId: r.deliveryId }, 202);
   });

@@ -1,6 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../deps.js';
+import { recordAudit } from '../../staff/audit.js';
+import { pageRole, staffOf } from './auth.js';
 import { resolveHeldBatch, type HeldBatch, type HeldDecision } from '../../nurture/held.js';
 import { parseId } from './params.js';
 import { CsrfInput } from './layout.js';
@@ -9,7 +11,8 @@ import { errorPage } from './view.js';
 const when = (ms: number | null) => (ms === null ? 'unknown' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC');
 
 /** The dashboard's notice of held batches, with the two decisions staff can take. */
-export function HeldBatches({ held, token }: { held: HeldBatch[]; token: string }) {
+/** `token` is null for a viewer, who sees the batches but no decisions. */
+export function HeldBatches({ held, token }: { held: HeldBatch[]; token: string | null }) {
   if (held.length === 0) return null;
   return (
     <section class="card" aria-labelledby="held">
@@ -39,14 +42,20 @@ export function HeldBatches({ held, token }: { held: HeldBatch[]; token: string 
               <td>{when(b.firstAttemptAt)}</td>
               <td>{b.lastError ?? ''}</td>
               <td>
-                <form method="post" action={`/staff/batches/${b.id}/sent`}>
-                  <CsrfInput token={token} />
-                  <button type="submit">It arrived: count as sent</button>
-                </form>
-                <form method="post" action={`/staff/batches/${b.id}/resend`}>
-                  <CsrfInput token={token} />
-                  <button type="submit">It did not arrive: send again</button>
-                </form>
+                {token === null ? (
+                  'An editor decides.'
+                ) : (
+                  <>
+                    <form method="post" action={`/staff/batches/${b.id}/sent`}>
+                      <CsrfInput token={token} />
+                      <button type="submit">It arrived: count as sent</button>
+                    </form>
+                    <form method="post" action={`/staff/batches/${b.id}/resend`}>
+                      <CsrfInput token={token} />
+                      <button type="submit">It did not arrive: send again</button>
+                    </form>
+                  </>
+                )}
               </td>
             </tr>
           ))}
@@ -61,9 +70,10 @@ export function batchRoutes(deps: AppDeps) {
   const decide = (decision: HeldDecision) => async (c: Context) => {
     const id = parseId(c.req.param('id'));
     if (id === null || !(await resolveHeldBatch(deps, id, decision))) return errorPage(c, deps, 404, 'No such held batch', 'That batch is not held (it may have been decided already).');
+    await recordAudit(deps, staffOf(c).name, 'batch.resolved', null, { batchId: id, decision });
     return c.redirect('/staff?done=batch', 303);
   };
-  app.post('/:id/resend', decide('resend'));
-  app.post('/:id/sent', decide('sent'));
+  app.post('/:id/resend', pageRole(deps, 'editor'), decide('resend'));
+  app.post('/:id/sent', pageRole(deps, 'editor'), decide('sent'));
   return app;
 }

@@ -1,6 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.js';
+import { hasRole } from '../../staff/roles.js';
+import { staffOf } from './auth.js';
 import { FUNNEL_STAGES, funnelByDay, type Funnel, type FunnelStage } from '../../subscribers/funnel.js';
 import { heldBatches } from '../../nurture/held.js';
 import { HeldBatches } from './batches.js';
@@ -103,7 +105,7 @@ export function dashboardRoutes(deps: AppDeps) {
             Decision recorded.
           </p>
         ) : null}
-        <HeldBatches held={held} token={newCsrfToken(deps)} />
+        <HeldBatches held={held} token={hasRole(staffOf(c).role, 'editor') ? newCsrfToken(deps) : null} />
         <p class="muted">
           The funnel counts what happened each day in {funnel.timeZone}, from the activity log. The same numbers are at{' '}
           <a href="/api/funnel">/api/funnel</a>.

@@ -1,9 +1,12 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps } from '../../deps.js';
+import { auditRoutes } from './audit.js';
+import { staffPageAuth } from './auth.js';
 import { batchRoutes } from './batches.js';
 import { dashboardRoutes } from './dashboard.js';
 import { STAFF_STYLE_HASH } from './layout.js';
+import { loginRoutes } from './login.js';
 import { outboxRoutes } from './outbox.js';
 import { staffCsrf, staffHeaders, staffPageCsp } from './security.js';
 import { sequenceRoutes } from './sequence.js';
@@ -13,16 +16,23 @@ import { timelineRoutes } from './timeline.js';
 import { errorPage } from './view.js';
 
 /**
- * The staff area's pages. Auth (basic, user `staff`) is applied in app.ts to
- * /staff and /api alike; this sub-app adds its own strict CSP and framing
- * rules, no caching, and CSRF checks on every form.
+ * The staff area's pages: a strict CSP and framing rules, no caching, CSRF
+ * checks on every form, then the login routes, then a session for the rest.
+ * Each route states the role it needs (pageRole).
  */
 export function staffRoutes(deps: AppDeps) {
   const app = new Hono();
   app.use('*', staffHeaders(staffPageCsp(STAFF_STYLE_HASH)));
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set('X-Robots-Tag', 'noindex');
+  });
   app.use('*', staffCsrf(deps.config, deps.clock, (c, reason) => errorPage(c, deps, 403, 'Form refused', reason)));
+  app.route('/', loginRoutes(deps));
+  app.use('*', staffPageAuth(deps));
 
   app.route('/', dashboardRoutes(deps));
+  app.route('/audit', auditRoutes(deps));
   app.route('/batches', batchRoutes(deps));
   app.route('/sequence', sequenceRoutes(deps));
   app.route('/templates', templateRoutes(deps));

@@ -55,12 +55,17 @@ label.inline-label{display:inline;font-weight:400}
 .notice{border-left:4px solid var(--accent);background:#e8eefc;padding:.6rem .9rem;margin:0 0 1rem}
 .notice.error{border-color:var(--danger);background:#fbe9ea}
 .badge{display:inline-block;padding:0 .45rem;border-radius:999px;background:#e5e8ef;font-size:.85rem}
+header.top form.account{margin-left:auto;display:flex;gap:.5rem;align-items:center}
+header.top button.link{background:none;border:1px solid #9db8ff;color:#fff;padding:.15rem .6rem}
+form.login{max-width:22rem}
+form.login p{margin:0 0 .8rem}
+form.login input{width:100%}
 @media (max-width:640px){main{padding:.6rem}iframe.desktop{width:100%}h1{font-size:1.25rem}}
 `;
 
 export const STAFF_STYLE_HASH = `sha256-${crypto.createHash('sha256').update(STAFF_CSS).digest('base64')}`;
 
-export type NavKey = 'dashboard' | 'sequence' | 'templates' | 'subscribers' | 'outbox';
+export type NavKey = 'dashboard' | 'sequence' | 'templates' | 'subscribers' | 'outbox' | 'audit';
 
 const NAV: { key: NavKey; href: string; label: string }[] = [
   { key: 'dashboard', href: '/staff', label: 'Dashboard' },
@@ -68,11 +73,15 @@ const NAV: { key: NavKey; href: string; label: string }[] = [
   { key: 'templates', href: '/staff/templates', label: 'Templates' },
   { key: 'subscribers', href: '/staff/subscribers', label: 'Subscribers' },
   { key: 'outbox', href: '/staff/outbox', label: 'Outbox' },
+  { key: 'audit', href: '/staff/audit', label: 'Audit log' },
 ];
 
-export type PageOptions = { title: string; active?: NavKey; showOutbox: boolean; children?: Child };
+/** The signed-in account and a form token for its logout button; none on the login page. */
+export type PageUser = { name: string; role: string; csrf: string };
 
-export function Page({ title, active, showOutbox, children }: PageOptions) {
+export type PageOptions = { title: string; active?: NavKey; showOutbox: boolean; user: PageUser | null; children?: Child };
+
+export function Page({ title, active, showOutbox, user, children }: PageOptions) {
   return (
     <html lang="en">
       <head>
@@ -85,17 +94,30 @@ export function Page({ title, active, showOutbox, children }: PageOptions) {
       <body>
         <header class="top">
           <span class="brand">Nurture staff</span>
-          <nav aria-label="Staff sections">
-            <ul>
-              {NAV.filter((n) => n.key !== 'outbox' || showOutbox).map((n) => (
-                <li>
-                  <a href={n.href} aria-current={n.key === active ? 'page' : undefined}>
-                    {n.label}
-                  </a>
-                </li>
-              ))}
-            </ul>
-          </nav>
+          {user ? (
+            <>
+              <nav aria-label="Staff sections">
+                <ul>
+                  {NAV.filter((n) => (n.key !== 'outbox' || showOutbox) && (n.key !== 'audit' || user.role === 'admin')).map((n) => (
+                    <li>
+                      <a href={n.href} aria-current={n.key === active ? 'page' : undefined}>
+                        {n.label}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              </nav>
+              <form class="account" method="post" action="/staff/logout">
+                <CsrfInput token={user.csrf} />
+                <span>
+                  {user.name} ({user.role})
+                </span>{' '}
+                <button type="submit" class="link">
+                  Log out
+                </button>
+              </form>
+            </>
+          ) : null}
         </header>
         <main>{children}</main>
       </body>

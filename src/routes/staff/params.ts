@@ -31,3 +31,14 @@ export function parseSubscriberParam(raw: string | undefined): number | null | u
   if (raw === undefined || raw === '') return undefined;
   return parseId(raw);
 }
+
+export type AuditQueryParams = { page: number; subscriberId?: number };
+
+/** ?page=&subscriber= of the audit log, or the reason it is bad. */
+export function parseAuditQuery(c: Context): AuditQueryParams | { error: string } {
+  const pageRaw = c.req.query('page') ?? '1';
+  if (!/^[1-9]\d{0,6}$/.test(pageRaw)) return { error: 'page is a whole number from 1.' };
+  const subscriber = parseSubscriberParam(c.req.query('subscriber'));
+  if (subscriber === null) return { error: 'subscriber is a positive whole number.' };
+  return { page: Number(pageRaw), ...(subscriber === undefined ? {} : { subscriberId: subscriber }) };
+}

@@ -2,6 +2,9 @@
 import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../deps.js';
+import { auditLog, describeAction, recordAudit } from '../../staff/audit.js';
+import { hasRole } from '../../staff/roles.js';
+import { pageRole, staffOf } from './auth.js';
 import { SUBSCRIBER_STATUSES } from '../../../db/types.js';
 import { listSubscribers, markConverted, MAX_QUERY_LENGTH, subscriberRecord, type SubscriberPage } from '../../subscribers/directory.js';
 import { plannedSends } from '../../nurture/previews.js';
@@ -21,7 +24,7 @@ function listHref(q: string | undefined, status: string | undefined, pageNo: num
   return `/staff/subscribers${s ? `?${s}` : ''}`;
 }
 
-function SubscriberList({ result, q, status }: { result: SubscriberPage; q?: string; status?: string }) {
+function SubscriberList({ result, q, status, canExport }: { result: SubscriberPage; q?: string; status?: string; canExport: boolean }) {
   return (
     <>
       <form class="search" method="get" action="/staff/subscribers" role="search">
@@ -41,9 +44,11 @@ function SubscriberList({ result, q, status }: { result: SubscriberPage; q?: str
           </select>
         </div>
         <button type="submit">Search</button>
-        <a class="button" href="/staff/subscribers/export.csv">
-          Export all as CSV
-        </a>
+        {canExport ? (
+          <a class="button" href="/staff/subscribers/export.csv">
+            Export all as CSV
+          </a>
+        ) : null}
       </form>
       <p aria-live="polite">
         {result.total} {result.total === 1 ? 'subscriber' : 'subscribers'} match
@@ -99,7 +104,7 @@ export async function subscriberListPage(c: Context, deps: AppDeps) {
     { title: 'Subscribers', active: 'subscribers' },
     <>
       <h1>Subscribers</h1>
-      <SubscriberList result={result} q={query.q} status={query.status} />
+      <SubscriberList result={result} q={query.q} status={query.status} canExport={hasRole(staffOf(c).role, 'admin')} />
     </>,
   );
 }
@@ -145,12 +150,17 @@ export function subscriberRoutes(deps: AppDeps) {
   const app = new Hono();
 
   app.get('/', (c) => subscriberListPage(c, deps));
-  app.get('/export.csv', () => csvResponse(deps));
+  app.get('/export.csv', pageRole(deps, 'admin'), async (c) => {
+    await recordAudit(deps, staffOf(c).name, 'subscribers.exported', null, { format: 'csv' });
+    return csvResponse(deps);
+  });
 
-  app.get('/:id/export.json', async (c) => {
+  app.get('/:id/export.json', pageRole(deps, 'admin'), async (c) => {
     const id = parseId(c.req.param('id'));
     const res = id === null ? null : await gdprExportResponse(deps, id);
-    return res ?? errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
+    if (!res) return errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
+    await recordAudit(deps, staffOf(c).name, 'subscriber.exported', id, { format: 'json' });
+    return res;
   });
 
   app.get('/:id', async (c) => {
@@ -160,6 +170,8 @@ export function subscriberRoutes(deps: AppDeps) {
     const s = record.subscriber;
     const tz = s.timezone;
     const token = newCsrfToken(deps);
+    const role = staffOf(c).role;
+    const audit = await auditLog(deps.stores, { subscriberId: s.id });
     const planned = await plannedSends(deps.stores, deps.config, s, deps.clock.now());
     const notice = c.req.query('done');
     return page(
@@ -293,56 +305,79 @@ export function subscriberRoutes(deps: AppDeps) {
             </ul>
           )}
         </section>
-        <section class="card" aria-labelledby="actions-h">
-          <h2 id="actions-h">Actions</h2>
-          <p>
-            <a href={`/staff/subscribers/${s.id}/export.json`}>Download everything we hold (GDPR export, JSON)</a>
-          </p>
-          {s.status !== 'erased' && s.convertedAt === null ? (
-            <form method="post" action={`/staff/subscribers/${s.id}/converted`}>
-              <CsrfInput token={token} />
-              <p>Booked a consult? Marking them converted ends their sequence.</p>
-              <p>
-                <button type="submit">Mark converted</button>
-              </p>
-            </form>
-          ) : null}
-          {s.status !== 'erased' ? (
-            <form method="post" action={`/staff/subscribers/${s.id}/erase`}>
-              <CsrfInput token={token} />
-              <p>
-                <input type="checkbox" id="erase-confirm" name="confirm" value="yes" required />{' '}
-                <label for="erase-confirm" class="inline-label">
-                  Erase this subscriber's personal data for good (the address is kept only as a hash so it is never mailed again)
-                </label>
-              </p>
-              <button type="submit" class="danger">
-                Erase
-              </button>
-            </form>
-          ) : null}
+        <section aria-labelledby="audit-h">
+          <h2 id="audit-h">Staff actions</h2>
+          {audit.total === 0 ? (
+            <p>No staff action recorded for this subscriber.</p>
+          ) : (
+            <ul>
+              {audit.items.map((e) => (
+                <li>
+                  {formatTime(e.at)} UTC · {e.actor} · {describeAction(e.action)}
+                </li>
+              ))}
+              {audit.total > audit.items.length ? <li class="muted">and {audit.total - audit.items.length} earlier (see the audit log)</li> : null}
+            </ul>
+          )}
         </section>
+        {hasRole(role, 'editor') ? (
+          <section class="card" aria-labelledby="actions-h">
+            <h2 id="actions-h">Actions</h2>
+            {hasRole(role, 'admin') ? (
+              <p>
+                <a href={`/staff/subscribers/${s.id}/export.json`}>Download everything we hold (GDPR export, JSON)</a>
+              </p>
+            ) : null}
+            {s.status !== 'erased' && s.convertedAt === null ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/converted`}>
+                <CsrfInput token={token} />
+                <p>Booked a consult? Marking them converted ends their sequence.</p>
+                <p>
+                  <button type="submit">Mark converted</button>
+                </p>
+              </form>
+            ) : null}
+            {s.status !== 'erased' && hasRole(role, 'admin') ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/erase`}>
+                <CsrfInput token={token} />
+                <p>
+                  <input type="checkbox" id="erase-confirm" name="confirm" value="yes" required />{' '}
+                  <label for="erase-confirm" class="inline-label">
+                    Erase this subscriber's personal data for good (the address is kept only as a hash so it is never mailed again)
+                  </label>
+                </p>
+                <button type="submit" class="danger">
+                  Erase
+                </button>
+              </form>
+            ) : null}
+          </section>
+        ) : null}
       </>,
     );
   });
 
-  app.post('/:id/converted', async (c) => {
+  app.post('/:id/converted', pageRole(deps, 'editor'), async (c) => {
     const id = parseId(c.req.param('id'));
     const result = id === null ? null : await markConverted(deps.stores, id, deps.clock.now());
     if (!result || (!result.ok && result.reason === 'not_found')) return errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
     if (!result.ok) return errorPage(c, deps, 409, 'Not converted', 'This subscriber was erased; there is nothing to convert.');
-    if (result.changed) deps.logger.info({ subscriberId: id, status: result.subscriber.status }, 'subscriber converted by staff');
+    if (result.changed) {
+      deps.logger.info({ subscriberId: id, status: result.subscriber.status, staff: staffOf(c).name }, 'subscriber converted by staff');
+      await recordAudit(deps, staffOf(c).name, 'subscriber.converted', id);
+    }
     return c.redirect(`/staff/subscribers/${id}?done=converted`, 303);
   });
 
-  app.post('/:id/erase', async (c) => {
+  app.post('/:id/erase', pageRole(deps, 'admin'), async (c) => {
     const id = parseId(c.req.param('id'));
     if (id === null) return errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
     const body = await c.req.parseBody();
     if (body.confirm !== 'yes') return errorPage(c, deps, 400, 'Not erased', 'Tick the box to confirm the erasure, then press Erase.');
     const outcome = await eraseSubscriberEverywhere(deps, id, deps.clock.now());
     if (!outcome) return errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
-    deps.logger.info({ subscriberId: id, alreadyErased: outcome.alreadyErased }, 'subscriber erased by staff');
+    deps.logger.info({ subscriberId: id, alreadyErased: outcome.alreadyErased, staff: staffOf(c).name }, 'subscriber erased by staff');
+    await recordAudit(deps, staffOf(c).name, 'subscriber.erased', id, { alreadyErased: outcome.alreadyErased, withdrawnFromBatches: outcome.withdrawnFromBatches });
     return c.redirect(`/staff/subscribers/${id}?done=erased`, 303);
   });
 

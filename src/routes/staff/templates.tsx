@@ -1,6 +1,9 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../deps.js';
+import { recordAudit } from '../../staff/audit.js';
+import { hasRole } from '../../staff/roles.js';
+import { pageRole, staffOf } from './auth.js';
 import { normaliseEmail } from '../../mail/address.js';
 import { listTemplates, previewTemplate, sendTestEmail, type Preview, type PreviewFailure } from '../../nurture/previews.js';
 import { getSubscriber } from '../../subscribers/directory.js';
@@ -147,19 +150,21 @@ export function templateRoutes(deps: AppDeps) {
           {subscriberId ? <a href={`/staff/templates/${id}`}>Back to sample data</a> : null}
         </form>
         <EmailPreview preview={preview} frameSrc={`/staff/templates/${id}/html${query}`} />
-        <section class="card" aria-labelledby="test-h">
-          <h2 id="test-h">Send a test</h2>
-          <form method="post" action={`/staff/templates/${id}/test`} class="search">
-            <CsrfInput token={newCsrfToken(deps)} />
-            {subscriberId ? <input type="hidden" name="subscriber" value={String(subscriberId)} /> : null}
-            <div>
-              <label for="test-to">Send to</label>
-              <input id="test-to" name="to" type="email" required maxlength={254} autocomplete="email" />
-            </div>
-            <button type="submit">Send test</button>
-          </form>
-          <p class="muted">Goes through the configured transport ({deps.transport.name}) with “[Test]” before the subject.</p>
-        </section>
+        {hasRole(staffOf(c).role, 'editor') ? (
+          <section class="card" aria-labelledby="test-h">
+            <h2 id="test-h">Send a test</h2>
+            <form method="post" action={`/staff/templates/${id}/test`} class="search">
+              <CsrfInput token={newCsrfToken(deps)} />
+              {subscriberId ? <input type="hidden" name="subscriber" value={String(subscriberId)} /> : null}
+              <div>
+                <label for="test-to">Send to</label>
+                <input id="test-to" name="to" type="email" required maxlength={254} autocomplete="email" />
+              </div>
+              <button type="submit">Send test</button>
+            </form>
+            <p class="muted">Goes through the configured transport ({deps.transport.name}) with “[Test]” before the subject.</p>
+          </section>
+        ) : null}
       </>,
     );
   });
@@ -170,7 +175,7 @@ export function templateRoutes(deps: AppDeps) {
     return emailFrameResponse(loaded.preview.rendered.html);
   });
 
-  app.post('/:id/test', async (c) => {
+  app.post('/:id/test', pageRole(deps, 'editor'), async (c) => {
     const body = await c.req.parseBody();
     const to = normaliseEmail(body.to);
     if (!to) return errorPage(c, deps, 400, 'Not sent', 'Enter one valid email address to send the test to.');
@@ -182,6 +187,7 @@ export function templateRoutes(deps: AppDeps) {
       const [status, title, message] = FAILURES[result.reason];
       return errorPage(c, deps, status, title, message);
     }
+    await recordAudit(deps, staffOf(c).name, 'template.test_sent', subscriber?.id ?? null, { template: c.req.param('id'), to, deliveryId: result.deliveryId });
     const q = new URLSearchParams({ ...(param ? { subscriber: String(param) } : {}), sent: String(result.deliveryId) });
     return c.redirect(`/staff/templates/${c.req.param('id')}?${q}`, 303);
   });

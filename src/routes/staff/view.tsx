@@ -8,8 +8,10 @@ import { csrfToken, EMAIL_FRAME_CSP } from './security.js';
 
 /** Answers a full staff page. */
 export function page(c: Context, deps: AppDeps, opts: { title: string; active?: NavKey; status?: ContentfulStatusCode }, body: Child): Response {
+  const actor = c.get('staff');
+  const user = actor ? { name: actor.name, role: actor.role, csrf: newCsrfToken(deps) } : null;
   const doc = (
-    <Page title={opts.title} active={opts.active} showOutbox={deps.transport.name === 'outbox'}>
+    <Page title={opts.title} active={opts.active} showOutbox={deps.transport.name === 'outbox'} user={user}>
       {body}
     </Page>
   );
@@ -28,7 +30,7 @@ export function errorPage(c: Context, deps: AppDeps, status: ContentfulStatusCod
         {message}
       </p>
       <p>
-        <a href="/staff">Back to the dashboard</a>
+        <a href={c.get('staff') ? '/staff' : '/staff/login'}>{c.get('staff') ? 'Back to the dashboard' : 'Go to the login page'}</a>
       </p>
     </>,
   );

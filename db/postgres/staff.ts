@@ -1,0 +1,118 @@
+import type pg from 'pg';
+import type { StaffStore } from '../stores.js';
+import type { AuditEntry, LoginFailure, StaffAccount } from '../types.js';
+import { selectList, transaction, type Queryable } from './client.js';
+import { staffAccounts } from './schema.js';
+
+const ACCOUNT = selectList(staffAccounts);
+const ACCOUNT_A = selectList(staffAccounts, 'a');
+const FAILURE = 'key, failures, window_start AS "windowStart", last_at AS "lastAt"';
+
+function openFailures(q: Queryable, keys: string[], now: number, windowMs: number): Promise<LoginFailure[]> {
+  return q.query<LoginFailure>(`SELECT ${FAILURE} FROM login_failures WHERE key = ANY($1) AND window_start > $2`, [keys, now - windowMs]).then((r) => r.rows);
+}
+
+export function postgresStaffStore(pool: pg.Pool): StaffStore {
+  return {
+    async account(name) {
+      return (await pool.query<StaffAccount>(`SELECT ${ACCOUNT} FROM staff_accounts WHERE name = $1`, [name])).rows[0];
+    },
+    async accounts() {
+      return (await pool.query<StaffAccount>(`SELECT ${ACCOUNT} FROM staff_accounts ORDER BY name`)).rows;
+    },
+    async addAccount({ name, role, passwordHash, now }) {
+      const r = await pool.query<StaffAccount>(
+        `INSERT INTO staff_accounts (name, role, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+         ON CONFLICT (name) DO NOTHING RETURNING ${ACCOUNT}`,
+        [name, role, passwordHash, now],
+      );
+      return r.rows[0] ?? null;
+    },
+    async putAccount({ name, role, passwordHash, now }) {
+      const r = await pool.query<StaffAccount>(
+        `INSERT INTO staff_accounts (name, role, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+         ON CONFLICT (name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash, updated_at = excluded.updated_at
+         RETURNING ${ACCOUNT}`,
+        [name, role, passwordHash, now],
+      );
+      return r.rows[0]!;
+    },
+    setDisabled(name, disabled, now) {
+      return transaction(pool, async (c) => {
+        const r = await c.query<{ id: number }>('UPDATE staff_accounts SET disabled_at = $2, updated_at = $3 WHERE name = $1 RETURNING id', [name, disabled ? now : null, now]);
+        const account = r.rows[0];
+        if (!account) return false;
+        if (disabled) await c.query('DELETE FROM staff_sessions WHERE account_id = $1', [account.id]);
+        return true;
+      });
+    },
+    async createSession({ tokenHash, accountId, createdAt, expiresAt }) {
+      await pool.query('DELETE FROM staff_sessions WHERE expires_at <= $1', [createdAt]);
+      await pool.query('INSERT INTO staff_sessions (token_hash, account_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)', [tokenHash, accountId, createdAt, expiresAt]);
+    },
+    async session(tokenHash, now) {
+      const r = await pool.query<StaffAccount & { sCreatedAt: number; sExpiresAt: number; sLastSeenAt: number }>(
+        `SELECT ${ACCOUNT_A}, s.created_at AS "sCreatedAt", s.expires_at AS "sExpiresAt", s.last_seen_at AS "sLastSeenAt"
+         FROM staff_sessions s JOIN staff_accounts a ON a.id = s.account_id
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL`,
+        [tokenHash, now],
+      );
+      const row = r.rows[0];
+      if (!row) return undefined;
+      const { sCreatedAt, sExpiresAt, sLastSeenAt, ...account } = row;
+      return { tokenHash, createdAt: sCreatedAt, expiresAt: sExpiresAt, lastSeenAt: sLastSeenAt, account };
+    },
+    async touchSession(tokenHash, now, expiresAt) {
+      await pool.query('UPDATE staff_sessions SET last_seen_at = $2, expires_at = greatest(expires_at, $3) WHERE token_hash = $1', [tokenHash, now, expiresAt]);
+    },
+    async deleteSession(tokenHash) {
+      await pool.query('DELETE FROM staff_sessions WHERE token_hash = $1', [tokenHash]);
+    },
+    async loginFailures(keys, now, windowMs) {
+      return keys.length === 0 ? [] : openFailures(pool, keys, now, windowMs);
+    },
+    recordLoginFailure(keys, now, windowMs) {
+      return transaction(pool, async (c) => {
+        // Closed windows are never read again: dropped here, so guessed names do not pile up.
+        await c.query('DELETE FROM login_failures WHERE window_start <= $1', [now - windowMs]);
+        // Sorted, so two servers counting the same keys lock them in one order.
+        for (const key of [...keys].sort()) {
+          await c.query(
+            `INSERT INTO login_failures (key, failures, window_start, last_at) VALUES ($1, 1, $2, $2)
+             ON CONFLICT (key) DO UPDATE SET
+               failures = CASE WHEN login_failures.window_start > $3 THEN login_failures.failures + 1 ELSE 1 END,
+               window_start = CASE WHEN login_failures.window_start > $3 THEN login_failures.window_start ELSE $2 END,
+               last_at = $2`,
+            [key, now, now - windowMs],
+          );
+        }
+        return openFailures(c, keys, now, windowMs);
+      });
+    },
+    async clearLoginFailures(keys) {
+      if (keys.length) await pool.query('DELETE FROM login_failures WHERE key = ANY($1)', [keys]);
+    },
+    async audit({ at, actor, action, subscriberId, detail }) {
+      await pool.query('INSERT INTO audit_log (at, actor, action, subscriber_id, detail) VALUES ($1, $2, $3, $4, $5)', [
+        at,
+        actor,
+        action,
+        subscriberId,
+        detail === null ? null : JSON.stringify(detail),
+      ]);
+    },
+    async auditLog({ subscriberId, page, pageSize }) {
+      const where = subscriberId === undefined ? '' : 'WHERE subscriber_id = $1';
+      const params = subscriberId === undefined ? [] : [subscriberId];
+      const total = Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM audit_log ${where}`, params)).rows[0]!.n);
+      const pageCount = Math.max(1, Math.ceil(total / pageSize));
+      const rows = await pool.query<Omit<AuditEntry, 'detail'> & { detail: string | null }>(
+        `SELECT id, at, actor, action, subscriber_id AS "subscriberId", detail FROM audit_log ${where}
+         ORDER BY at DESC, id DESC LIMIT ${Number(pageSize)} OFFSET ${Number((page - 1) * pageSize)}`,
+        params,
+      );
+      const items: AuditEntry[] = rows.rows.map((r) => ({ ...r, detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>) }));
+      return { items, page, pageSize, total, pageCount };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Stores } from '../../db/stores.js';
+import type { AuditEntry, AuditPage } from '../../db/types.js';
+import type { Clock } from '../clock.js';
+
+/** Every action the audit log records, with how pages name it. */
+export const AUDIT_ACTIONS = {
+  login: 'Logged in',
+  logout: 'Logged out',
+  'subscriber.converted': 'Marked converted',
+  'subscriber.erased': 'Erased personal data',
+  'subscriber.exported': 'Downloaded the GDPR export',
+  'subscribers.exported': 'Downloaded the CSV of all subscribers',
+  'template.test_sent': 'Sent a test email',
+  'batch.resolved': 'Decided a held batch',
+  'account.added': 'Added a staff account',
+  'account.disabled': 'Disabled a staff account',
+  'account.enabled': 'Enabled a staff account',
+} as const;
+export type AuditAction = keyof typeof AUDIT_ACTIONS;
+
+export const AUDIT_PAGE_SIZE = 50;
+
+/**
+ * Records who did what (to which subscriber). Details name templates,
+ * decisions and counts, never a subscriber's personal data, so an erasure
+ * need not touch the log.
+ */
+export async function recordAudit(
+  deps: { stores: Stores; clock: Clock },
+  actor: string,
+  action: AuditAction,
+  subscriberId: number | null = null,
+  detail: Record<string, unknown> | null = null,
+): Promise<void> {
+  await deps.stores.staff.audit({ at: deps.clock.now(), actor, action, subscriberId, detail });
+}
+
+export function auditLog(stores: Stores, query: { subscriberId?: number; page?: number }): Promise<AuditPage> {
+  return stores.staff.auditLog({ ...query, page: query.page ?? 1, pageSize: AUDIT_PAGE_SIZE });
+}
+
+export function describeAction(action: string): string {
+  return (AUDIT_ACTIONS as Record<string, string>)[action] ?? action;
+}
+
+export type { AuditEntry, AuditPage };

@@ -1,0 +1,110 @@
+// `npm run staff -- ...` as a process: accounts in the configured database; bad arguments are one line and exit 2.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqlite } from '../db/sqlite/client.js';
+import { parseStaffArgs } from '../src/cli/staff-args.js';
+import { csrfToken } from '../src/routes/staff/security.js';
+import { verifyPassword } from '../src/staff/password.js';
+import { testApp } from './helpers/app.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-staff-cli-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function staff(args: string[]) {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_PATH: path.join(dir, 'n.db'),
+    OUTBOX_DIR: path.join(dir, 'outbox'),
+    SECRET_KEY: 'k'.repeat(40),
+    POSTAL_ADDRESS: '1 Test Street, Testville',
+    LOG_LEVEL: 'warn',
+  };
+  delete env.RESEND_API_KEY;
+  delete env.DATABASE_URL;
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/staff.ts', ...args], { env, encoding: 'utf8', timeout: 30_000 });
+}
+
+describe('npm run staff', () => {
+  it('adds an account, prints its password once, and that password logs in on the login page', async () => {
+    const r = staff(['add', 'robin', '--role', 'editor']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const m = /^Added robin \(editor\)\. Password, shown only now: ([A-Za-z0-9_-]{20})\n$/.exec(r.stdout);
+    expect(m).not.toBeNull();
+    const password = m![1]!;
+
+    const db = openSqlite(path.join(dir, 'n.db'));
+    const row = db.$client.prepare("SELECT role, password_hash AS hash FROM staff_accounts WHERE name = 'robin'").get() as { role: string; hash: string };
+    expect(row.role).toBe('editor');
+    expect(row.hash).not.toContain(password);
+    expect(await verifyPassword(password, row.hash)).toBe(true);
+    expect(db.$client.prepare('SELECT actor, action, detail FROM audit_log').all()).toEqual([{ actor: '(command line)', action: 'account.added', detail: '{"account":"robin","role":"editor"}' }]);
+
+    const t = testApp({ db });
+    const login = await t.app.request('/staff/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ name: 'robin', password, _csrf: csrfToken(t.config.secretKey, t.clock.now()) }).toString(),
+    });
+    expect(login.status).toBe(303);
+    expect(login.headers.get('set-cookie')).toMatch(/^nurture_staff=/);
+    db.$client.close();
+
+    const again = staff(['add', 'robin', '--role', 'viewer']);
+    expect(again.status).toBe(1);
+    expect(again.stdout).toBe('');
+    expect(again.stderr.trim().split('\n')).toEqual(['An account named robin exists already; choose another name.']);
+  });
+
+  it('lists accounts, disables and enables one', () => {
+    expect(staff(['add', 'ada', '--role=admin']).status).toBe(0);
+    expect(staff(['add', 'vic', '--role', 'viewer']).status).toBe(0);
+    const disabled = staff(['disable', 'vic']);
+    expect(disabled.status).toBe(0);
+    expect(disabled.stdout).toBe('Disabled vic; its sessions have ended.\n');
+    const list = staff(['list']).stdout.trim().split('\n');
+    expect(list).toHaveLength(2);
+    expect(list[0]).toMatch(/^ada\s+admin\s+enabled$/);
+    expect(list[1]).toMatch(/^vic\s+viewer\s+disabled \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    expect(staff(['enable', 'vic']).stdout).toBe('Enabled vic.\n');
+    expect(staff(['list']).stdout).toMatch(/vic\s+viewer\s+enabled\n$/);
+    const missing = staff(['disable', 'nobody']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim()).toBe('There is no account named nobody.');
+  });
+
+  it.each([
+    [[]],
+    [['remove', 'x']],
+    [['add', 'robin']],
+    [['add', 'robin', '--role', 'owner']],
+    [['add', 'Robin!', '--role', 'viewer']],
+    [['add', '--role', 'viewer']],
+    [['add', 'a', 'b', '--role', 'viewer']],
+    [['disable']],
+    [['list', 'extra']],
+  ])('refuses %j with one line and exit code 2, touching no database', (args) => {
+    const r = staff(args);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(fs.existsSync(path.join(dir, 'n.db'))).toBe(false);
+  });
+});
+
+describe('parseStaffArgs', () => {
+  it('reads each command', () => {
+    expect(parseStaffArgs(['add', 'robin', '--role', 'editor'])).toEqual({ command: 'add', name: 'robin', role: 'editor' });
+    expect(parseStaffArgs(['add', '--role=viewer', 'a.b-c_d'])).toEqual({ command: 'add', name: 'a.b-c_d', role: 'viewer' });
+    expect(parseStaffArgs(['list'])).toEqual({ command: 'list' });
+    expect(parseStaffArgs(['disable', 'robin'])).toEqual({ command: 'disable', name: 'robin' });
+    expect(parseStaffArgs(['add', 'robin', '--role', 'owner'])).toEqual({ error: expect.stringContaining('viewer, editor, admin') });
+    expect(parseStaffArgs(['add', 'has:colon', '--role', 'viewer'])).toEqual({ error: expect.stringContaining('Invalid account name') });
+  });
+});
