@@ -68,11 +68,11 @@ async function seed(stores: PostgresStores, count: number, due: number, now: num
   await stores.pool.query(
     `INSERT INTO subscribers (email, email_hash, first_name, timezone, status, source, created_at, updated_at, confirmed_at, next_step, next_send_at, last_sequence_sent_at, completed_at)
      SELECT 'reader' || i || '@example.org', md5('reader' || i), 'Reader' || (i % 97), 'UTC',
-            CASE WHEN i <= $2 OR i % 2 = 0 THEN 'active' ELSE 'completed' END, 'form', $3, $3, $3,
-            CASE WHEN i <= $2 THEN 1 WHEN i % 2 = 0 THEN 2 + i % 7 END,
-            CASE WHEN i <= $2 THEN $3 WHEN i % 2 = 0 THEN $3 + 3600000 + (i % 1800000) * 1000 END,
-            CASE WHEN i > $2 THEN $3 END, CASE WHEN i > $2 AND i % 2 = 1 THEN $3 END
-     FROM generate_series(1, $1) AS i`,
+            CASE WHEN i <= $2::int OR i % 2 = 0 THEN 'active' ELSE 'completed' END, 'form', $3::bigint, $3::bigint, $3::bigint,
+            CASE WHEN i <= $2::int THEN 1 WHEN i % 2 = 0 THEN 2 + i % 7 END,
+            CASE WHEN i <= $2::int THEN $3::bigint WHEN i % 2 = 0 THEN $3::bigint + 3600000 + (i % 1800000)::bigint * 1000 END,
+            CASE WHEN i > $2::int THEN $3::bigint END, CASE WHEN i > $2::int AND i % 2 = 1 THEN $3::bigint END
+     FROM generate_series(1, $1::int) AS i`,
     [count, due, now],
   );
   await stores.pool.query('ANALYZE');

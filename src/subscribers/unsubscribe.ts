@@ -26,6 +26,19 @@ export async function unsubscribe(deps: SubscriberDeps, token: string, method: '
   return row ? { kind: 'unsubscribed', subscriber: row } : unsubscribeState(deps, token);
 }
 
+/**
+ * Stops all mail on the subscriber's behalf (they asked staff, e.g. by
+ * phone), with staff's reason on the activity; undefined when they were not
+ * mailable any more (or are gone).
+ */
+export async function unsubscribeOnBehalf(deps: Pick<SubscriberDeps, 'stores' | 'clock' | 'logger'>, id: number, reason: string, staff: string): Promise<Subscriber | undefined> {
+  const s = await deps.stores.subscribers.byId(id);
+  if (!s || !isMailable(s)) return undefined;
+  const row = await deps.stores.subscribers.unsubscribe(id, deps.clock.now(), { method: 'staff', staff, reason, from: s.status });
+  if (row) deps.logger.info({ subscriberId: id, staff }, 'subscriber unsubscribed by staff');
+  return row;
+}
+
 /** Stops all mail to a subscriber found by a link; undefined when they were no longer mailable. */
 export async function unsubscribeSubscriber(deps: Pick<SubscriberDeps, 'stores' | 'clock' | 'logger'>, subscriber: Subscriber, method: 'page' | 'one-click' | 'preferences'): Promise<Subscriber | undefined> {
   const row = await deps.stores.subscribers.unsubscribe(subscriber.id, deps.clock.now(), { method, from: subscriber.status });

@@ -89,7 +89,13 @@ describe('render cache', () => {
       }),
       { numRuns: 200 },
     );
-    expect(cache.stats.substituted).toBeGreaterThan(cache.stats.direct);
+    // Random cases rarely share a shape; a repeat of one does: built once, then only substituted.
+    const def = sequenceTemplates[4] as TemplateDef<any>;
+    const before = { ...cache.stats };
+    await cache.render(def, propsFor(def, 'Alex', 'first-token', 'first-token'));
+    await cache.render(def, propsFor(def, 'Alex', 'other-token', 'other-token'));
+    expect(cache.stats.built - before.built).toBeLessThanOrEqual(1);
+    expect(cache.stats.substituted - before.substituted).toBe(2);
   });
 
   it('keys on the crisis country, not the time zone, and on the reader type', async () => {
