@@ -42,7 +42,9 @@ async function load(opts: autocannon.Options, settle: () => Promise<void> = asyn
   const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
   await settle();
   const used = process.cpuUsage(cpu);
-  if (result.errors > 0 || result.non2xx > 0) throw new Error(`${opts.url}: ${result.errors} errors, ${result.non2xx} non-2xx answers`);
+  // A form signup answers 303 to the sent page (post, redirect, get); anything 4xx or 5xx is a failure.
+  const failed = result['4xx'] + result['5xx'];
+  if (result.errors > 0 || failed > 0) throw new Error(`${opts.url}: ${result.errors} errors, ${failed} 4xx/5xx answers`);
   return { rps: result.requests.average, cpuUsPerRequest: (used.user + used.system) / result.requests.total };
 }
 
