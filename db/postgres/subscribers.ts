@@ -218,7 +218,8 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       const text = query.q?.trim();
       if (text) {
         params.push(likeSubstring(text));
-        conds.push(`email ILIKE $${params.length} ESCAPE '\\'`);
+        // By address or by first name (what a caller gives on the phone).
+        conds.push(`(email ILIKE $${params.length} ESCAPE '\\' OR first_name ILIKE $${params.length} ESCAPE '\\')`);
       }
       if (query.status) {
         params.push(query.status);

@@ -301,7 +301,8 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       const conds: SQL[] = [];
       // Addresses are stored normalised (domain lower-cased); LIKE is case-insensitive for ASCII.
       const text = query.q?.trim();
-      if (text) conds.push(sql`${subscribers.email} like ${likeSubstring(text)} escape '\\'`);
+      // By address or by first name (what a caller gives on the phone).
+      if (text) conds.push(sql`(${subscribers.email} like ${likeSubstring(text)} escape '\\' or ${subscribers.firstName} like ${likeSubstring(text)} escape '\\')`);
       if (query.status) conds.push(eq(subscribers.status, query.status));
       const where = conds.length ? and(...conds) : undefined;
       const total = db.select({ n: count() }).from(subscribers).where(where).get()!.n;

@@ -56,6 +56,9 @@ describe('subscribers list', () => {
     expect(await emails('mixed.case')).toEqual(['Mixed.Case@example.org']);
     expect(await emails('  axb@ ')).toEqual(['axb@example.org']);
     expect(await emails('nobody')).toEqual([]);
+    // A caller gives their name: found by first name too, case-insensitive.
+    addSubscriber(db, { email: 'r.w@example.org', firstName: 'Rosalind' });
+    expect(await emails('rosa')).toEqual(['r.w@example.org']);
     expect(likeSubstring('a\\b%_')).toBe('%a\\\\b\\%\\_%');
   });
 

@@ -695,6 +695,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
         const first = await s.subscribers.list({});
         expect(first).toMatchObject({ page: 1, pageSize: PAGE_SIZE, total: all, pageCount: 2, all });
+        // The first name is searched too (every signup here is an Annabel).
+        expect((await s.subscribers.list({ q: 'ANNAB' })).total).toBe(all);
         expect(first.items).toHaveLength(PAGE_SIZE);
         expect(first.items[0]).toMatchObject({ email: `p${total - 1}@example.org`, status: 'pending', timezone: 'UTC', firstName: 'Annabel', createdAt: NOW + (total - 1) * MINUTE });
         const second = await s.subscribers.list({ page: 2 });

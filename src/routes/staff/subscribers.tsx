@@ -29,7 +29,7 @@ function SubscriberList({ result, q, status, canExport }: { result: SubscriberPa
     <>
       <form class="search" method="get" action="/staff/subscribers" role="search">
         <div>
-          <label for="q">Address contains</label>
+          <label for="q">Address or name contains</label>
           <input id="q" name="q" type="search" value={q ?? ''} maxlength={MAX_QUERY_LENGTH} autocomplete="off" />
         </div>
         <div>
