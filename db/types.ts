@@ -179,8 +179,11 @@ export type AttemptPlan = 'rebuild' | 'replay' | 'hold';
 export type QueuePolicy = {
   decideDue(row: DueRow, now: number): DueAction;
   decideAfterSend(sub: { confirmedAt: number | null; timezone: string }, step: number, at: number): AfterSend;
-  /** Why a queued delivery must not go any more, or null when it may. */
-  dropReason(item: BatchItem): string | null;
+  /**
+   * A rebuilt request: the deliveries to drop (with why) and the emails kept,
+   * leaving out those dropped and those no longer queued in the batch.
+   */
+  rebuild(items: BatchItem[], emails: OutgoingEmail[]): { drop: Map<number, string>; kept: OutgoingEmail[] };
   planAttempt(batch: { attempts: number; inDoubt: boolean; firstAttemptAt: number | null }, now: number): AttemptPlan;
   /** The request body and idempotency key of a list of emails. */
   batchRequest(emails: OutgoingEmail[]): { payload: string; idempotencyKey: string };

@@ -250,15 +250,13 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
         let changed = fresh !== null;
         let dropped = 0;
         if (plan === 'rebuild') {
-          const drop = new Map<number, string>();
-          const queued = new Set<number>();
-          for (const item of await items(c, batchId)) {
-            queued.add(item.deliveryId);
-            const reason = policy.dropReason(item);
-            if (!reason) continue;
-            drop.set(item.deliveryId, reason);
-            if (reason === 'suppressed' && item.subscriberId !== null) await suppressSubscriber(c, item.subscriberId, now);
-            if (item.kind === 'confirmation' && item.subscriberId !== null) {
+          const list = await items(c, batchId);
+          const { drop, kept } = policy.rebuild(list, emails);
+          for (const item of list) {
+            const reason = drop.get(item.deliveryId);
+            if (!reason || item.subscriberId === null) continue;
+            if (reason === 'suppressed') await suppressSubscriber(c, item.subscriberId, now);
+            if (item.kind === 'confirmation') {
               await c.query("UPDATE subscribers SET confirmation_sent_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'pending'", [item.subscriberId, now]);
             }
           }
@@ -266,7 +264,6 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
             await c.query("UPDATE deliveries d SET status = 'dropped', error = 'dropped: ' || u.reason FROM unnest($1::bigint[], $2::text[]) AS u(id, reason) WHERE d.id = u.id", [[...drop.keys()], [...drop.values()]]);
           }
           dropped = drop.size;
-          const kept = emails.filter((e) => queued.has(policy.deliveryIdOf(e)) && !drop.has(policy.deliveryIdOf(e)));
           if (kept.length !== emails.length) {
             emails = kept;
             changed = true;

@@ -283,19 +283,16 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       let changed = fresh !== null;
       let dropped = 0;
       if (plan === 'rebuild') {
-        const drop = new Map<number, string>();
-        const queued = new Set<number>();
-        for (const item of items(batchId)) {
-          queued.add(item.deliveryId);
-          const reason = policy.dropReason(item);
-          if (reason) drop.set(item.deliveryId, reason);
-          if (reason === 'suppressed' && item.subscriberId !== null) suppressSubscriber(item.subscriberId, now);
-          if (reason && item.kind === 'confirmation' && item.subscriberId !== null) q.confirmationFailed.run(now, item.subscriberId);
+        const list = items(batchId);
+        const { drop, kept } = policy.rebuild(list, emails);
+        for (const item of list) {
+          const reason = drop.get(item.deliveryId);
+          if (!reason || item.subscriberId === null) continue;
+          if (reason === 'suppressed') suppressSubscriber(item.subscriberId, now);
+          if (item.kind === 'confirmation') q.confirmationFailed.run(now, item.subscriberId);
         }
         for (const [id, reason] of drop) q.dropDelivery.run(`dropped: ${reason}`, id);
         dropped = drop.size;
-        // Also leave out emails whose delivery is no longer queued in this batch (dropped elsewhere).
-        const kept = emails.filter((e) => queued.has(policy.deliveryIdOf(e)) && !drop.has(policy.deliveryIdOf(e)));
         if (kept.length !== emails.length) {
           emails = kept;
           changed = true;

@@ -71,6 +71,24 @@ export function dropReason(item: Pick<BatchItem, 'kind' | 'status' | 'email' | '
 }
 
 /**
+ * What a request rebuilt from the rows keeps: every email whose delivery is
+ * still queued in the batch and may still go. Dropped deliveries come back
+ * with their reason.
+ */
+export function rebuildRequest(items: BatchItem[], emails: OutgoingEmail[]): { drop: Map<number, string>; kept: OutgoingEmail[] } {
+  const drop = new Map<number, string>();
+  const queued = new Set<number>();
+  for (const item of items) {
+    queued.add(item.deliveryId);
+    const reason = dropReason(item);
+    if (reason) drop.set(item.deliveryId, reason);
+  }
+  // Also leaves out emails whose delivery is no longer queued in this batch (dropped elsewhere).
+  const kept = emails.filter((e) => queued.has(deliveryIdOf(e)) && !drop.has(deliveryIdOf(e)));
+  return { drop, kept };
+}
+
+/**
  * Resend keeps an idempotency key for 24 hours. A request whose outcome is
  * unknown is repeated only well inside that, so the provider still
  * recognises the repeat.
@@ -99,7 +117,7 @@ export function queuePolicy(sequence: readonly QueueStep[], options: ScheduleOpt
   return {
     decideDue: (row, now) => decideDue(row, sequence, now, options),
     decideAfterSend: (sub, step, at) => decideAfterSend(sub, sequence, step, at, options),
-    dropReason,
+    rebuild: rebuildRequest,
     planAttempt,
     batchRequest,
     deliveryIdOf,
