@@ -5,11 +5,11 @@
 // process's lease, then the server again), exactly one confirmation arrives.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { FAKE_API_KEY, startFakeResend, type FakeResend } from './fake-resend/server.js';
+import { freePort, until } from './helpers/process.js';
 
 let dir: string;
 let fake: FakeResend;
@@ -24,21 +24,7 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function env(port: number) {
   return {
@@ -65,7 +51,7 @@ function startServer(port: number) {
 }
 
 async function up(port: number) {
-  await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200, 'the server');
+  await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200, 'the server', 30_000, 20);
 }
 
 it('SIGKILL right after the signup answered, provider failing: after restart exactly one confirmation arrives', async () => {
@@ -81,7 +67,7 @@ it('SIGKILL right after the signup answered, provider failing: after restart exa
   });
   expect(res.status).toBe(202);
   // Killed once the worker has tried (and failed) at least once.
-  await until(() => fake.requests.some((r) => r.path.includes('emails')), 'a first attempt');
+  await until(() => fake.requests.some((r) => r.path.includes('emails')), 'a first attempt', 30_000, 20);
   first.child.kill('SIGKILL');
   await first.exited;
   expect(fake.emails).toHaveLength(0);

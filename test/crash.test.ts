@@ -12,6 +12,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openSqlite as openDb } from '../db/sqlite/client.js';
 import { startFakeResend, type FakeResend } from './fake-resend/server.js';
 import { countBy, seedDue } from './helpers/worker.js';
+import { until } from './helpers/process.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tick-child.ts');
 const SUBSCRIBERS = 1000;
@@ -38,13 +39,6 @@ function startWorker(file: string): { child: ChildProcess; exited: Promise<numbe
   return { child, exited };
 }
 
-async function until(check: () => boolean, what: string, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 it('a worker killed with SIGKILL mid-batch and restarted delivers every (subscriber, step) exactly once', async () => {
   const file = path.join(dir, 'crash.db');

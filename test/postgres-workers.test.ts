@@ -13,6 +13,7 @@ import { TEST_SECRET } from './helpers/app.js';
 import { createTestDatabase, POSTGRES_SKIP_MESSAGE, TEST_DATABASE_URL } from './helpers/postgres.js';
 import { countBy } from './helpers/worker.js';
 import { emailHash } from '../src/mail/address.js';
+import { until } from './helpers/process.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tick-child.ts');
 const SUBSCRIBERS = 240;
@@ -20,13 +21,6 @@ const BATCH = 10;
 const RATE = 5;
 const LEASE_MS = 2000;
 
-async function until(check: () => boolean, what: string, ms = 60_000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe.skipIf(!TEST_DATABASE_URL)('three workers on PostgreSQL', () => {
   let db: { url: string; drop(): Promise<void> };
@@ -63,11 +57,11 @@ describe.skipIf(!TEST_DATABASE_URL)('three workers on PostgreSQL', () => {
     );
 
     const workers = [startWorker(), startWorker(), startWorker()];
-    await until(() => fake.emails.length >= 60, 'the first batches');
+    await until(() => fake.emails.length >= 60, 'the first batches', 60_000);
     // Hold the next requests in flight and kill the worker whose request that is.
     const open = fake.hold();
     const heldAt = fake.requests.length;
-    await until(() => fake.requests.length > heldAt, 'a request in flight');
+    await until(() => fake.requests.length > heldAt, 'a request in flight', 60_000);
     const key = fake.requests[heldAt]!.idempotencyKey;
     const owner = (await stores.pool.query<{ owner: string }>('SELECT lease_owner AS owner FROM batches WHERE idempotency_key = $1', [key])).rows[0]!.owner;
     const victim = workers.find((w) => owner === `worker-${w.child.pid}`)!;

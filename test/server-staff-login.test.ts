@@ -1,10 +1,10 @@
 // The real server process: the first admin `staff` gets STAFF_PASSWORD (never printed) or a generated password (printed once).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { freePort } from './helpers/process.js';
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -16,13 +16,6 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** Starts the server and resolves with everything it printed once it says where the staff area is. */
 async function start(extra: Record<string, string>): Promise<{ port: number; output: () => string }> {
