@@ -13,8 +13,7 @@ import { changeReader, isPaused, PAUSE_WEEKS, pauseSubscriber, preferencesState,
 import { isMailable, unsubscribeSubscriber } from '../subscribers/unsubscribe.js';
 import { errorBody } from './errors.js';
 import { messagePage, page } from './layout.js';
-import { decodeBody, payloadTooLarge, readBody } from './request-body.js';
-import { bodyKind } from './request-info.js';
+import { payloadTooLarge, readSubmission } from './request-body.js';
 import { READER_CHOICES } from './signup.js';
 
 type Deps = SubscriberDeps & { transport: Pick<Transport, 'name'> };
@@ -246,18 +245,13 @@ export function preferencesRoutes(deps: Deps) {
       // The token alone is the authority, as for unsubscribe links: no cookie, no login.
       .post('/p/:token', async (c) => {
         const token = c.req.param('token');
-        const contentType = c.req.header('content-type') ?? '';
-        const kind = bodyKind(contentType);
-        if (!kind) return c.json(errorBody('unsupported_media_type', 'Send the change as a form (application/x-www-form-urlencoded) or as JSON (application/json).'), 415);
-        const asPage = kind !== 'json';
-        const raw = await readBody(c);
-        if (raw === null) return payloadTooLarge(c);
-        let body: unknown;
-        try {
-          body = await decodeBody(raw, kind, contentType);
-        } catch {
-          return refuse(c, asPage, 400, 'invalid_body', 'We could not read that form', 'The request body could not be read. Go back and try again.');
+        const submission = await readSubmission(c);
+        if (!submission.ok) {
+          if (submission.reason === 'unsupported_media_type') return c.json(errorBody('unsupported_media_type', 'Send the change as a form (application/x-www-form-urlencoded) or as JSON (application/json).'), 415);
+          if (submission.reason === 'too_large') return payloadTooLarge(c);
+          return refuse(c, submission.asPage, 400, 'invalid_body', 'We could not read that form', 'The request body could not be read. Go back and try again.');
         }
+        const { body, asPage } = submission;
         const parsed = parseAction(body);
         if (!parsed.ok) return refuse(c, asPage, 400, 'invalid_input', 'We could not read that change', parsed.message);
         const { action } = parsed;

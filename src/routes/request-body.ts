@@ -4,7 +4,7 @@ import { createMiddleware } from 'hono/factory';
 import { html } from 'hono/html';
 import { errorBody } from './errors.js';
 import { messagePage } from './layout.js';
-import { wantsHtml, type BodyKind } from './request-info.js';
+import { bodyKind, wantsHtml, type BodyKind } from './request-info.js';
 
 /** Public forms are small; anything bigger is refused before it is read. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -72,6 +72,30 @@ export function contentLengthLimit(max: number, onError: (c: Context) => Respons
 export function payloadTooLarge(c: Context) {
   if (wantsHtml(c)) return messagePage(c, 413, 'That was too much to send', [html`Please shorten what you typed and try again.`], false);
   return c.json(errorBody('payload_too_large', `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`), 413);
+}
+
+/**
+ * A public form or JSON post: its fields and whether to answer with a page
+ * (a form) or JSON, or why it could not be read; each route words the refusal.
+ */
+export type Submission =
+  | { ok: true; body: unknown; asPage: boolean }
+  | { ok: false; reason: 'unsupported_media_type' }
+  | { ok: false; reason: 'too_large' }
+  | { ok: false; reason: 'unreadable'; asPage: boolean };
+
+export async function readSubmission(c: Context): Promise<Submission> {
+  const contentType = c.req.header('content-type') ?? '';
+  const kind = bodyKind(contentType);
+  if (!kind) return { ok: false, reason: 'unsupported_media_type' };
+  const asPage = kind !== 'json';
+  const raw = await readBody(c);
+  if (raw === null) return { ok: false, reason: 'too_large' };
+  try {
+    return { ok: true, body: await decodeBody(raw, kind, contentType), asPage };
+  } catch {
+    return { ok: false, reason: 'unreadable', asPage };
+  }
 }
 
 /** The submitted fields: JSON as parsed; a form as an object of its last value per name. Throws on a malformed body. */

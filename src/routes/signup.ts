@@ -9,9 +9,9 @@ import { MAX_FIRST_NAME_LENGTH, parseSignup, type SignupErrors } from '../subscr
 import { subscribe } from '../subscribers/subscribe.js';
 import { errorBody } from './errors.js';
 import { messagePage, page } from './layout.js';
-import { decodeBody, payloadTooLarge, readBody } from './request-body.js';
+import { payloadTooLarge, readSubmission } from './request-body.js';
 import { clientKey } from './rate-limit.js';
-import { bodyKind, clientIp, requestMeta } from './request-info.js';
+import { clientIp, requestMeta } from './request-info.js';
 import { emailTypoScript } from './email-typo.js';
 
 /** What the person typed, echoed back when the form has an error or the visitor was limited. */
@@ -174,20 +174,14 @@ export function signupRoutes(deps: SubscriberDeps, limiter: SignupLimiter) {
     .get('/', (c) => signupPage(c, config, EMPTY))
     .get('/subscribe/sent', (c) => checkInboxPage(c, config))
     .post('/subscribe', async (c) => {
-      const contentType = c.req.header('content-type') ?? '';
-      const kind = bodyKind(contentType);
-      if (!kind) return c.json(errorBody('unsupported_media_type', 'Send the signup as a form (application/x-www-form-urlencoded) or as JSON (application/json).'), 415);
-      const asPage = kind !== 'json';
-
-      const raw = await readBody(c);
-      if (raw === null) return payloadTooLarge(c);
-      let body: unknown;
-      try {
-        body = await decodeBody(raw, kind, contentType);
-      } catch {
-        if (asPage) return messagePage(c, 400, 'We could not read that form', [html`Please <a href="./">go back and try again</a>.`], false);
+      const submission = await readSubmission(c);
+      if (!submission.ok) {
+        if (submission.reason === 'unsupported_media_type') return c.json(errorBody('unsupported_media_type', 'Send the signup as a form (application/x-www-form-urlencoded) or as JSON (application/json).'), 415);
+        if (submission.reason === 'too_large') return payloadTooLarge(c);
+        if (submission.asPage) return messagePage(c, 400, 'We could not read that form', [html`Please <a href="./">go back and try again</a>.`], false);
         return c.json(errorBody('invalid_body', 'The request body is not valid JSON.'), 400);
       }
+      const { body, asPage } = submission;
 
       const parsed = parseSignup(body, config.defaultTimezone);
       if (!parsed.ok) {
