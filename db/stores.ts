@@ -20,6 +20,7 @@ import type {
   ConvertResult,
   DecideSignup,
   DeliveryState,
+  DueRow,
   EraseOutcome,
   EventResult,
   FreshRequest,
@@ -29,6 +30,7 @@ import type {
   OutgoingEmail,
   PauseInput,
   ProviderEventInput,
+  PublishedVersion,
   QueuePolicy,
   Reader,
   SettleSummary,
@@ -44,6 +46,7 @@ import type {
   SubscriberRecord,
   SuppressInput,
   TestDelivery,
+  VersionHeadcount,
   WithoutRecipient,
 } from './types.js';
 
@@ -68,6 +71,8 @@ export interface SubscriberStore {
   record(id: number): Promise<SubscriberRecord | null>;
   /** Every subscriber in id order, read in chunks (never the whole table in memory). */
   all(chunk?: number): AsyncIterable<Subscriber>;
+  /** The step ids of a subscriber's sequence deliveries (any but dropped): what they have had. */
+  received(id: number): Promise<number[]>;
   /** The last sequence email that went to a subscriber. */
   lastSequenceSent(id: number): Promise<{ step: number; sentAt: number } | null>;
   /** Activity per type, in each range and over all time. */
@@ -77,6 +82,13 @@ export interface SubscriberStore {
 export interface SendQueueStore {
   /** Claims up to `limit` due subscribers into one new batch, applying the policy to each due row. */
   claimDue(now: number, limit: number, owner: string, leaseUntil: number, policy: QueuePolicy): Promise<ClaimResult>;
+  /**
+   * Moves up to `limit` scheduled subscribers who follow an older version
+   * onto the policy's, from where they are; returns how many it moved.
+   */
+  moveToVersion(now: number, limit: number, policy: QueuePolicy): Promise<number>;
+  /** Active subscribers with a next step, in id order after `afterId` (for what a new version would do to them). */
+  scheduled(afterId: number, limit: number): Promise<DueRow[]>;
   /** Claims queued confirmation and test emails (oldest first) into one new batch. */
   claimQueued(now: number, limit: number, owner: string, leaseUntil: number): Promise<number | null>;
   /** Takes over one unfinished batch whose lease expired or whose retry time came. */
@@ -105,6 +117,16 @@ export interface SendQueueStore {
   stepCounts(): Promise<Map<number, StepCounts>>;
   /** Batches by status, for tests and health. */
   batches(): Promise<Batch[]>;
+}
+
+/** Which versions of the sequence were published, and who follows which. */
+export interface SequenceStore {
+  /** Every published version, oldest first; the last one is running. */
+  published(): Promise<PublishedVersion[]>;
+  /** Publishes `version` when it is newer than every published one; false otherwise. */
+  publish(version: number, by: string, now: number): Promise<boolean>;
+  /** Active subscribers per version and next step. */
+  headcount(): Promise<VersionHeadcount[]>;
 }
 
 export interface ProviderEventStore {
@@ -172,6 +194,7 @@ export type Stores = {
   engine: 'sqlite' | 'postgres';
   subscribers: SubscriberStore;
   sendQueue: SendQueueStore;
+  sequence: SequenceStore;
   events: ProviderEventStore;
   settings: SettingsStore;
   staff: StaffStore;

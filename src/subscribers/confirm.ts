@@ -1,5 +1,7 @@
 import type { Subscriber } from '../../db/types.js';
-import { SEQUENCE_LENGTH } from '../nurture/sequence.js';
+import { firstNotReceived } from '../nurture/schedule.js';
+import { SEQUENCE_VERSIONS } from '../nurture/sequence.js';
+import { runningSequence } from '../nurture/versions.js';
 import { CONSENT } from './consent.js';
 import type { RequestMeta, SubscriberDeps } from './deps.js';
 import { findByToken } from './lookup.js';
@@ -31,27 +33,23 @@ export async function confirmState(deps: Pick<SubscriberDeps, 'stores' | 'config
   }
 }
 
-/** The first step (1-based) with no sequence delivery yet, or null when all went out. */
-export function firstUndeliveredStep(deliveredSteps: readonly number[], stepCount: number): number | null {
-  const done = new Set(deliveredSteps);
-  for (let step = 1; step <= stepCount; step++) if (!done.has(step)) return step;
-  return null;
-}
-
 /**
  * Confirms a pending subscriber: records the consent (time, IP, user agent,
  * exact wording and its version, source) and schedules the first step not yet
- * delivered for right now. Confirming twice changes nothing.
+ * received for right now. Confirming twice changes nothing.
  */
 export async function confirmSubscription(deps: SubscriberDeps, token: string, meta: RequestMeta): Promise<ConfirmState> {
   const state = await confirmState(deps, token);
   if (state.kind !== 'pending') return state;
   const { stores, clock, logger } = deps;
   const s = state.subscriber;
+  // Enrolled in the version running now; someone coming back continues from the first step they have not had.
+  const running = await runningSequence(stores, deps.sequences ?? SEQUENCE_VERSIONS);
   const confirmed = await stores.subscribers.confirm(s.id, {
     now: clock.now(),
     consent: { text: CONSENT.text, version: CONSENT.version, ip: meta.ip, userAgent: meta.userAgent },
-    firstStep: (delivered) => firstUndeliveredStep(delivered, SEQUENCE_LENGTH),
+    sequenceVersion: running.version,
+    firstStep: (received) => firstNotReceived(running.sequence.steps, new Set(received))?.step ?? null,
   });
   if (!confirmed) return confirmState(deps, token);
   logger.info({ subscriberId: s.id, nextStep: confirmed.nextStep }, 'subscriber confirmed');

@@ -24,7 +24,7 @@ import {
   type SubscriberStatus,
 } from '../../db/types.js';
 import { batchRequest, deliveryIdOf, queuePolicy, REPLAY_WINDOW_MS, tagDelivery, type QueueStep } from '../../src/nurture/decide.js';
-import { scheduleOptions } from '../../src/nurture/tick.js';
+import { scheduleOptions } from '../../src/nurture/schedule.js';
 import { CONFIRMATION_INTERVAL_MS, decideSignup } from '../../src/subscribers/subscribe.js';
 
 // A Monday afternoon (UTC), inside the send window: step 1 may go at once.
@@ -35,7 +35,7 @@ const LEASE = 5 * MINUTE;
 
 // A short stub sequence (like test/helpers/worker.ts's STUB_SEQUENCE): three steps reach the end quickly.
 const SEQUENCE: QueueStep[] = [0, 2, 4].map((dayOffset, i) => ({ step: i + 1, dayOffset, templateId: `step-${i + 1}`, subject: `Lesson ${i + 1}` }));
-const policy = queuePolicy(SEQUENCE, scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60, text: '09:00-17:00' } }));
+const policy = queuePolicy({ version: 1, steps: SEQUENCE }, scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } }));
 
 const ALL_STATUSES: SubscriberStatus[] = ['pending', 'active', 'completed', 'converted', 'unsubscribed', 'suppressed', 'erased'];
 
@@ -62,6 +62,7 @@ function fixedDecide(action: SignupAction) {
 }
 
 const consent = { text: 'Yes, send me the eight emails.', version: 'consent-v1', ip: '198.51.100.4', userAgent: 'ConfirmAgent/2.0' };
+const sequenceVersion = 1;
 const firstUndelivered = (delivered: number[]) => SEQUENCE.find((s) => !delivered.includes(s.step))?.step ?? null;
 
 /** The policy with its due decision replaced (the store must apply whatever it answers). */
@@ -97,7 +98,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
     /** Signed up and confirmed at `at`: step 1 due at `at`. */
     async function active(email: string, at = NOW, over: Partial<SignupRecord> = {}): Promise<number> {
       const id = await pending(email, { now: at, ...over });
-      const sub = await s.subscribers.confirm(id, { now: at, consent, firstStep: firstUndelivered });
+      const sub = await s.subscribers.confirm(id, { now: at, consent, sequenceVersion, firstStep: firstUndelivered });
       expect(sub?.status).toBe('active');
       return id;
     }
@@ -302,6 +303,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const sub = await s.subscribers.confirm(id, {
           now: at,
           consent,
+          sequenceVersion,
           firstStep: (delivered) => {
             seen.push(delivered);
             return 1;
@@ -321,20 +323,20 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
           nextSendAt: at,
         });
         expect(await s.subscribers.byId(id)).toEqual(sub);
-        expect(await s.subscribers.confirm(id, { now: at + MINUTE, consent, firstStep: () => 1 })).toBeUndefined();
+        expect(await s.subscribers.confirm(id, { now: at + MINUTE, consent, sequenceVersion, firstStep: () => 1 })).toBeUndefined();
         expect((await s.subscribers.byId(id))!.confirmedAt).toBe(at);
         expect((await activityOf(id)).filter((t) => t === 'confirmed')).toHaveLength(1);
       });
 
       it('two confirmations at the same moment confirm once', async () => {
         const id = await pending('c@example.org');
-        const results = await Promise.all([1, 2].map(() => s.subscribers.confirm(id, { now: NOW + MINUTE, consent, firstStep: firstUndelivered })));
+        const results = await Promise.all([1, 2].map(() => s.subscribers.confirm(id, { now: NOW + MINUTE, consent, sequenceVersion, firstStep: firstUndelivered })));
         expect(results.filter((r) => r !== undefined)).toHaveLength(1);
         expect((await activityOf(id)).filter((t) => t === 'confirmed')).toHaveLength(1);
       });
 
       it('only from pending: not for an unknown, active, unsubscribed or erased subscriber', async () => {
-        const input = { now: NOW + HOUR, consent, firstStep: firstUndelivered };
+        const input = { now: NOW + HOUR, consent, sequenceVersion, firstStep: firstUndelivered };
         expect(await s.subscribers.confirm(999_999, input)).toBeUndefined();
         const act = await active('a@example.org');
         expect(await s.subscribers.confirm(act, input)).toBeUndefined();
@@ -357,6 +359,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const sub = await s.subscribers.confirm(id, {
           now: NOW + 3 * HOUR,
           consent,
+          sequenceVersion,
           firstStep: (delivered) => {
             seen.push([...delivered].sort());
             return firstUndelivered(delivered);
@@ -366,7 +369,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(sub).toMatchObject({ status: 'active', nextStep: 2, nextSendAt: NOW + 3 * HOUR });
 
         const done = await pending('done@example.org');
-        expect(await s.subscribers.confirm(done, { now: NOW + HOUR, consent, firstStep: () => null })).toMatchObject({ status: 'completed', confirmedAt: NOW + HOUR, nextStep: null, nextSendAt: null });
+        expect(await s.subscribers.confirm(done, { now: NOW + HOUR, consent, sequenceVersion, firstStep: () => null })).toMatchObject({ status: 'completed', confirmedAt: NOW + HOUR, nextStep: null, nextSendAt: null });
       });
 
       it('a step dropped before it went is not counted as delivered, and is queued again after re-subscribing', async () => {
@@ -380,7 +383,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
         await s.subscribers.signup(signupOf('d@example.org', { now: NOW + HOUR }), decideAt(NOW + HOUR));
         const seen: number[][] = [];
-        await s.subscribers.confirm(id, { now: NOW + 2 * HOUR, consent, firstStep: (d) => (seen.push(d), firstUndelivered(d)) });
+        await s.subscribers.confirm(id, { now: NOW + 2 * HOUR, consent, sequenceVersion, firstStep: (d) => (seen.push(d), firstUndelivered(d)) });
         expect(seen).toEqual([[]]);
         const again = await s.sendQueue.claimDue(NOW + 2 * HOUR, 10, 'w1', NOW + 2 * HOUR + LEASE, policy);
         const items = await s.sendQueue.items(again.batchId!);
@@ -408,7 +411,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const p = await pending('p@example.org');
         expect((await s.subscribers.unsubscribe(p, NOW + MINUTE, {}))?.status).toBe('unsubscribed');
         const c = await pending('c@example.org');
-        await s.subscribers.confirm(c, { now: NOW, consent, firstStep: () => null });
+        await s.subscribers.confirm(c, { now: NOW, consent, sequenceVersion, firstStep: () => null });
         expect((await s.subscribers.unsubscribe(c, NOW + MINUTE, {}))?.status).toBe('unsubscribed');
         const v = await active('v@example.org');
         await s.subscribers.markConverted(v, NOW + MINUTE);
@@ -463,7 +466,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const seen: DueRow[] = [];
         const row = await s.subscribers.setPause(id, { pausedUntil: until, now: NOW + HOUR, nextSendAt: (r) => (seen.push(r), moved), detail: { via: 'test' } });
         expect(row).toMatchObject({ id, status: 'active', pausedUntil: until, nextStep: 2, nextSendAt: moved, updatedAt: NOW + HOUR });
-        expect(seen).toEqual([{ id, status: 'active', email: 'p@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 2, lastSentAt: NOW, pausedUntil: until }]);
+        expect(seen).toEqual([{ id, status: 'active', email: 'p@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 2, lastSentAt: NOW, pausedUntil: until, received: [1], sequenceVersion: 1 }]);
         const record = (await s.subscribers.record(id))!;
         const paused = record.activity.filter((a) => a.type === 'paused');
         expect(paused.map((a) => [a.at, JSON.parse(a.detail!)])).toEqual([[NOW + HOUR, { via: 'test', until }]]);
@@ -498,7 +501,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('refuses anyone not active: nothing changes, nothing is recorded', async () => {
         const p = await pending('p@example.org');
         const c = await pending('c@example.org');
-        await s.subscribers.confirm(c, { now: NOW, consent, firstStep: () => null });
+        await s.subscribers.confirm(c, { now: NOW, consent, sequenceVersion, firstStep: () => null });
         const u = await active('u@example.org');
         await s.subscribers.unsubscribe(u, NOW, {});
         const e = await active('e@example.org');
@@ -562,7 +565,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const confBegun = await s.sendQueue.beginAttempt(conf!, 'w1', NOW, NOW + LEASE, await render(conf!), policy);
         if (confBegun.kind !== 'send') throw new Error(confBegun.kind);
         await s.sendQueue.settle(conf!, confBegun.emails.map((e) => ({ deliveryId: deliveryIdOf(e), error: `550 ${email} (Annabel) rejected` })), NOW, policy);
-        await s.subscribers.confirm(id, { now: NOW, consent, firstStep: firstUndelivered });
+        await s.subscribers.confirm(id, { now: NOW, consent, sequenceVersion, firstStep: firstUndelivered });
         const run = await sendDue(NOW);
         const [sequenceDelivery] = run.emails.map(deliveryIdOf);
         await s.events.record(event({ eventId: 'evt-open', providerId: `prov-${sequenceDelivery}`, column: 'openedAt', detail: { to: [email], ip: '192.0.2.55', userAgent: 'MailReader/9' } }));
@@ -689,7 +692,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         // `_` and `%` are literal in a search, not wildcards; case does not matter.
         await s.subscribers.signup(signupOf('a_b@Example.org', { now: NOW - HOUR }), decideAt(NOW - HOUR));
         await s.subscribers.signup(signupOf('axb@example.org', { now: NOW - HOUR }), decideAt(NOW - HOUR));
-        for (const e of ['p0@example.org', 'p1@example.org', 'p2@example.org']) await s.subscribers.confirm(await idOf(e), { now: NOW + 2 * HOUR, consent, firstStep: firstUndelivered });
+        for (const e of ['p0@example.org', 'p1@example.org', 'p2@example.org']) await s.subscribers.confirm(await idOf(e), { now: NOW + 2 * HOUR, consent, sequenceVersion, firstStep: firstUndelivered });
         await s.subscribers.unsubscribe(await idOf('p3@example.org'), NOW + 2 * HOUR, {});
         const all = total + 2;
 
@@ -767,7 +770,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await pending('a@example.org', { now: NOW });
         const b = await pending('b@example.org', { now: NOW + HOUR });
         await pending('c@example.org', { now: NOW + 2 * HOUR });
-        await s.subscribers.confirm(b, { now: NOW + HOUR, consent, firstStep: firstUndelivered });
+        await s.subscribers.confirm(b, { now: NOW + HOUR, consent, sequenceVersion, firstStep: firstUndelivered });
         await s.subscribers.unsubscribe(b, NOW + 2 * HOUR, {});
         const ranges = [
           { start: NOW, end: NOW + HOUR },
@@ -799,7 +802,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const spy = withDue((row, now) => (rows.push(row), policy.decideDue(row, now)));
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, spy);
         expect(claim).toEqual({ batchId: expect.any(Number), due: 2, rescheduled: 0, completed: 0, stopped: 0 });
-        expect(rows.find((r) => r.id === a)).toEqual({ id: a, status: 'active', email: 'a@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 1, lastSentAt: null, pausedUntil: null });
+        expect(rows.find((r) => r.id === a)).toEqual({ id: a, status: 'active', email: 'a@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 1, lastSentAt: null, pausedUntil: null, received: [], sequenceVersion: 1 });
 
         expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ id: claim.batchId, status: 'ready', attempts: 0, payload: null, leaseOwner: 'w1' });
         const items = await s.sendQueue.items(claim.batchId!);
@@ -833,7 +836,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const c = await active('c@example.org');
         const later = NOW + 5 * HOUR;
         const actions = new Map<number, DueAction>([
-          [r, { kind: 'reschedule', at: later }],
+          [r, { kind: 'reschedule', step: 1, at: later }],
           [u, { kind: 'unschedule' }],
           [x, { kind: 'suppress' }],
           [c, { kind: 'complete' }],
@@ -865,7 +868,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const claim = await s.sendQueue.claimDue(at, 10, 'w1', at + LEASE, withDue(() => ({ kind: 'send', step: 1, templateId: 'step-1', subject: 'Lesson 1' })));
         expect(claim.batchId).toBeNull();
         expect((await s.subscribers.record(id))!.deliveries.filter((d) => d.kind === 'sequence').map((d) => [d.step, d.status])).toEqual([[1, 'sent']]);
-        const next = policy.decideAfterSend({ confirmedAt: NOW, timezone: 'UTC' }, 1, NOW);
+        const next = policy.decideAfterSend({ confirmedAt: NOW, timezone: 'UTC', received: [1] }, 1, NOW);
         expect(next.kind).toBe('next');
         expect(await s.subscribers.byId(id)).toMatchObject({ status: 'active', nextStep: 2, nextSendAt: next.kind === 'next' ? next.at : -1 });
         expect(await s.sendQueue.batches()).toHaveLength(1);
@@ -1088,7 +1091,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.delivery(eb)).toEqual({ id: eb, status: 'failed', providerId: null, error: '550 mailbox full', sentAt: null });
         expect(await s.sendQueue.delivery(999_999)).toBeUndefined();
 
-        const next = policy.decideAfterSend({ confirmedAt: NOW, timezone: 'UTC' }, 1, at);
+        const next = policy.decideAfterSend({ confirmedAt: NOW, timezone: 'UTC', received: [1] }, 1, at);
         if (next.kind !== 'next') throw new Error('expected a next step');
         expect(next.at).toBeGreaterThan(at);
         // A failed email moves the subscriber on too: it is not retried forever.

@@ -8,7 +8,7 @@ const pct = (n: number, of: number) => (of === 0 ? '' : ` (${Math.round((n / of)
 
 export function sequenceRoutes(deps: AppDeps) {
   return new Hono().get('/', async (c) => {
-    const rows = await sequenceOverview(deps.stores, deps.config.bookingUrl);
+    const rows = await sequenceOverview(deps.stores, deps.config.bookingUrl, deps.sequences);
     return page(
       c,
       deps,
