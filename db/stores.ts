@@ -87,7 +87,7 @@ export interface SendQueueStore {
    * onto the policy's, from where they are; returns how many it moved.
    */
   moveToVersion(now: number, limit: number, policy: QueuePolicy): Promise<number>;
-  /** Active subscribers with a next step, in id order after `afterId` (for what a new version would do to them). */
+  /** Active subscribers with a next email scheduled (not in flight), in id order after `afterId` (for what a new version would do to them). */
   scheduled(afterId: number, limit: number): Promise<DueRow[]>;
   /** Claims queued confirmation and test emails (oldest first) into one new batch. */
   claimQueued(now: number, limit: number, owner: string, leaseUntil: number): Promise<number | null>;

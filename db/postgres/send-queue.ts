@@ -262,7 +262,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       return (
         await pool.query<DueRow>(
           `SELECT ${DUE_COLUMNS} FROM subscribers s
-           WHERE s.id > $1 AND s.status = 'active' AND s.next_step IS NOT NULL ORDER BY s.id LIMIT $2`,
+           WHERE s.id > $1 AND s.status = 'active' AND s.next_send_at IS NOT NULL ORDER BY s.id LIMIT $2`,
           [afterId, limit],
         )
       ).rows;

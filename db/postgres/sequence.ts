@@ -25,7 +25,7 @@ export function postgresSequenceStore(pool: pg.Pool): SequenceStore {
         await pool.query<VersionHeadcount>(
           `SELECT sequence_version AS version, CASE WHEN next_send_at IS NULL THEN NULL ELSE next_step END AS step, count(*)::int AS count
            FROM subscribers WHERE status = 'active' AND next_step IS NOT NULL
-           GROUP BY 1, 2 ORDER BY 1, 2`,
+           GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST`,
         )
       ).rows;
     },

@@ -49,7 +49,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     scheduled: sql.prepare<{ afterId: number; limit: number }, RawDue>(`
       SELECT ${DUE_COLUMNS}
       FROM subscribers s
-      WHERE s.id > @afterId AND s.status = 'active' AND s.next_step IS NOT NULL
+      WHERE s.id > @afterId AND s.status = 'active' AND s.next_send_at IS NOT NULL
       ORDER BY s.id
       LIMIT @limit`),
     received: sql.prepare<{ id: number }, { step: number }>(`

@@ -13,7 +13,7 @@ export function sqliteSequenceStore(db: SqliteDb): SequenceStore {
   const headcount = sql.prepare<[], VersionHeadcount>(`
     SELECT sequence_version AS version, CASE WHEN next_send_at IS NULL THEN NULL ELSE next_step END AS step, count(*) AS count
     FROM subscribers WHERE status = 'active' AND next_step IS NOT NULL
-    GROUP BY 1, 2 ORDER BY 1, 2`);
+    GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST`);
   return {
     async published() {
       return published.all();

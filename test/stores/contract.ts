@@ -1274,6 +1274,77 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       });
     });
 
+    describe('sequence versions', () => {
+      // Version 2 of the stub: a new step 9 after step 1, step 3 removed.
+      const v2 = queuePolicy(
+        { version: 2, steps: [SEQUENCE[0]!, { step: 9, dayOffset: 1, templateId: 'step-9', subject: 'Lesson 9' }, SEQUENCE[1]!] },
+        scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } }),
+      );
+
+      it('version 1 is published from the start; only a newer version can follow', async () => {
+        expect((await s.sequence.published()).map((p) => [p.version, p.publishedBy])).toEqual([[1, 'migration']]);
+        expect(await s.sequence.publish(1, 'staff', NOW)).toBe(false);
+        expect(await s.sequence.publish(3, 'staff', NOW)).toBe(true);
+        expect(await s.sequence.publish(2, 'staff', NOW + 1)).toBe(false);
+        expect(await s.sequence.published()).toEqual([expect.objectContaining({ version: 1 }), { version: 3, publishedAt: NOW, publishedBy: 'staff' }]);
+      });
+
+      it('confirming enrols in the given version; headcount is per version and next step (null while in flight)', async () => {
+        await active('a@example.org');
+        await active('b@example.org');
+        const c = await pending('c@example.org');
+        await s.subscribers.confirm(c, { now: NOW, consent, sequenceVersion: 2, firstStep: firstUndelivered });
+        expect(await s.sequence.headcount()).toEqual([
+          { version: 1, step: 1, count: 2 },
+          { version: 2, step: 1, count: 1 },
+        ]);
+        await s.sendQueue.claimDue(NOW, 1, 'w1', NOW + LEASE, policy);
+        expect(await s.sequence.headcount()).toEqual([
+          { version: 1, step: null, count: 1 },
+          { version: 1, step: 1, count: 1 },
+          { version: 2, step: 1, count: 1 },
+        ]);
+      });
+
+      it('moveToVersion moves scheduled people on an older version on from where they are, once each', async () => {
+        // a has steps 1 and 2 (step 3, now removed, was next); b has step 1 (step 9 is added after it).
+        const a = await active('a@example.org');
+        await sendDue(NOW);
+        const second = (await s.subscribers.byId(a))!.nextSendAt!;
+        await sendDue(second);
+        const b = await active('b@example.org', second + MINUTE);
+        await sendDue(second + MINUTE);
+        expect(await s.subscribers.received(a)).toEqual(expect.arrayContaining([1, 2]));
+        expect(await s.subscribers.byId(b)).toMatchObject({ nextStep: 2, sequenceVersion: 1 });
+
+        const at = second + HOUR;
+        expect(await s.sendQueue.moveToVersion(at, 10, v2)).toBe(2);
+        expect(await s.sendQueue.moveToVersion(at, 10, v2)).toBe(0);
+        expect(await s.subscribers.byId(a)).toMatchObject({ status: 'completed', nextStep: null, nextSendAt: null });
+        const moved = (await s.subscribers.byId(b))!;
+        expect(moved).toMatchObject({ status: 'active', nextStep: 9, sequenceVersion: 2 });
+        expect(moved.nextSendAt).toBeGreaterThanOrEqual(second + MINUTE + 20 * HOUR);
+        expect(await s.sendQueue.scheduled(0, 10)).toEqual([expect.objectContaining({ id: b, nextStep: 9, received: [1], sequenceVersion: 2 })]);
+
+        // The next claim sends step 9, and after it step 2.
+        const claim = await s.sendQueue.claimDue(moved.nextSendAt!, 10, 'w1', moved.nextSendAt! + LEASE, v2);
+        const items = await s.sendQueue.items(claim.batchId!);
+        expect(items.map((i) => [i.subscriberId, i.step])).toEqual([[b, 9]]);
+        await s.sendQueue.settle(claim.batchId!, items.map((i) => ({ deliveryId: i.deliveryId, providerId: 'p' })), moved.nextSendAt!, v2);
+        expect(await s.subscribers.byId(b)).toMatchObject({ nextStep: 2, sequenceVersion: 2 });
+      });
+
+      it('scheduled pages through active people with a next email scheduled, in id order', async () => {
+        const ids = [];
+        for (const e of ['p1@example.org', 'p2@example.org', 'p3@example.org']) ids.push(await active(e));
+        await pending('q@example.org');
+        expect((await s.sendQueue.scheduled(0, 2)).map((r) => r.id)).toEqual(ids.slice(0, 2));
+        expect((await s.sendQueue.scheduled(ids[1]!, 2)).map((r) => r.id)).toEqual([ids[2]]);
+        await s.sendQueue.claimDue(NOW, 1, 'w1', NOW + LEASE, policy);
+        expect((await s.sendQueue.scheduled(0, 10)).map((r) => r.id)).toEqual(ids.slice(1));
+      });
+    });
+
     describe('sendQueue.stepCounts and batches', () => {
       it('per step: active subscribers waiting for it, and its sent deliveries by what the provider reported', async () => {
         const a = await active('a@example.org');
