@@ -48,8 +48,8 @@ async function notChanged(deps: Deps, id: number): Promise<PauseOutcome> {
   return { ok: false, reason: 'not_active', status: s.status };
 }
 
-/** When the scheduled email goes, given the row with its new pause (or none). */
-function reschedule(deps: Deps, now: number) {
+/** When the scheduled email goes, given the row with its change (a new pause or none, a new time zone), by the worker's own schedule. */
+export function reschedule(deps: Pick<Deps, 'config'>, now: number) {
   const options = scheduleOptions(deps.config);
   return (row: Parameters<typeof plannedAt>[0]) => plannedAt(row, SEQUENCE, now, options);
 }
