@@ -4,6 +4,7 @@
  * details. The one way the staff pages and the API do each of these: the
  * subscriber service acts, and what it did is recorded in the audit log.
  */
+import { z } from 'zod';
 import type { ResendRefusal, Subscriber, SubscriberStatus } from '../../db/types.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { pauseSubscriber, resumeSubscriber, type PauseOutcome } from '../subscribers/preferences.js';
@@ -13,6 +14,9 @@ import { unsubscribeOnBehalf } from '../subscribers/unsubscribe.js';
 import { recordAudit } from './audit.js';
 
 type Deps = Pick<SubscriberDeps, 'stores' | 'config' | 'clock' | 'logger' | 'worker'>;
+
+/** What the person asked, in staff's words: required, kept on their history and in the audit entry. */
+export const UnsubscribeReasonSchema = z.string('say why (what the person asked)').trim().min(1, 'say why (what the person asked)').max(500, 'at most 500 characters');
 
 export type UnsubscribeForOutcome = { ok: true; subscriber: Subscriber } | { ok: false; reason: 'not_found' } | { ok: false; reason: 'not_mailable'; status: SubscriberStatus };
 

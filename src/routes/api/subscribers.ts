@@ -7,7 +7,7 @@ import { subscriberExport } from '../../subscribers/export.js';
 import { SEQUENCE } from '../../nurture/sequence.js';
 import type { PauseOutcome } from '../../subscribers/preferences.js';
 import { ProfileChangesSchema } from '../../subscribers/profile.js';
-import { changeProfileFor, pauseFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor } from '../../staff/act-for-person.js';
+import { changeProfileFor, pauseFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
 import { z } from 'zod';
 import { errorBody } from '../errors.js';
 import { recordAudit } from '../../staff/audit.js';
@@ -78,7 +78,7 @@ export function subscribersApi(deps: AppDeps) {
   app.post('/:id/unsubscribe', apiRole('editor'), async (c) => {
     const id = parseId(c.req.param('id'));
     if (id === null) return badId(c);
-    const input = await body(c, z.object({ reason: z.string().trim().min(1, 'say why (what the person asked)').max(500) }));
+    const input = await body(c, z.object({ reason: UnsubscribeReasonSchema }));
     if (input instanceof Response) return input;
     const r = await unsubscribeFor(deps, staffOf(c).name, id, input.reason);
     if (r.ok) return c.json({ id, status: r.subscriber.status });
