@@ -20,6 +20,8 @@ export function isValidTimeZone(tz: string): boolean {
 export const SECRET_KEY_MIN_LENGTH = 32;
 export const SECRET_KEY_HINT = `at least ${SECRET_KEY_MIN_LENGTH} characters, e.g. from \`openssl rand -hex 32\``;
 
+const COMPLAINT_PAUSE_HINT = 'a fraction from 0 to 1 of delivered emails, e.g. COMPLAINT_PAUSE=0.003 (0.3 %)';
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const POSTAL_ADDRESS_PLACEHOLDER = 'Isha Health, 123 Example Street, Anytown, ST 00000, USA';
@@ -122,6 +124,11 @@ const EnvSchema = z.object({
       .transform((v) => normaliseEmail(v) ?? v)
       .optional(),
   ),
+  // A share of delivered emails, written as a decimal fraction (0.003 is 0.3 %).
+  COMPLAINT_PAUSE: z.preprocess(
+    (v) => (v === '' || v === undefined ? '0.003' : v),
+    z.string().regex(/^(0|1|0?\.\d+|1\.0+)$/, COMPLAINT_PAUSE_HINT).transform(Number),
+  ),
   OUTBOX_DIR: optionalString.pipe(z.string().default('data/outbox')),
   LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`).default('info')),
 });
@@ -143,6 +150,8 @@ export type Env = {
   defaultTimezone: string;
   sendWindow: SendWindow;
   sendRate: number;
+  /** Complaint rate (of delivered, 7 days) above which sequence sending pauses until an admin resumes it. */
+  complaintPause: number;
   outboxDir: string;
   bookingUrl: string | undefined;
   /** Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs). */
@@ -184,6 +193,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     defaultTimezone: e.DEFAULT_TIMEZONE,
     sendWindow: e.SEND_WINDOW,
     sendRate: e.SEND_RATE,
+    complaintPause: e.COMPLAINT_PAUSE,
     outboxDir: e.OUTBOX_DIR,
     bookingUrl: e.BOOKING_URL,
     trustedProxies: e.TRUSTED_PROXIES ?? [],

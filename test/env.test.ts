@@ -14,6 +14,7 @@ describe('loadEnv', () => {
       defaultTimezone: 'America/New_York',
       sendWindow: { startMinute: 540, endMinute: 660 },
       sendRate: 2,
+      complaintPause: 0.003,
       outboxDir: 'data/outbox',
       logLevel: 'info',
     });
@@ -49,6 +50,10 @@ describe('loadEnv', () => {
     ['REPLY_TO', 'nobody'],
     ['PRIVACY_CONTACT', 'write to us'],
     ['PRIVACY_CONTACT', 'javascript:alert(1)'],
+    ['COMPLAINT_PAUSE', '1.5'],
+    ['COMPLAINT_PAUSE', '-0.1'],
+    ['COMPLAINT_PAUSE', '0.3%'],
+    ['COMPLAINT_PAUSE', 'high'],
   ])('rejects %s=%s with one line naming the variable', (name, value) => {
     let error: unknown;
     try {
@@ -60,6 +65,14 @@ describe('loadEnv', () => {
     const message = (error as Error).message;
     expect(message).toContain(name);
     expect(message).not.toContain('\n');
+  });
+
+  it('reads COMPLAINT_PAUSE as a fraction from 0 to 1', () => {
+    expect(loadEnv({ COMPLAINT_PAUSE: '0.001' }).complaintPause).toBe(0.001);
+    expect(loadEnv({ COMPLAINT_PAUSE: '.01' }).complaintPause).toBe(0.01);
+    expect(loadEnv({ COMPLAINT_PAUSE: '0' }).complaintPause).toBe(0);
+    expect(loadEnv({ COMPLAINT_PAUSE: '1' }).complaintPause).toBe(1);
+    expect(loadEnv({ COMPLAINT_PAUSE: '' }).complaintPause).toBe(0.003);
   });
 
   it('reads the booking page, reply address and privacy contact, all unset by default', () => {
