@@ -16,6 +16,7 @@ import type {
   Begun,
   ClaimedBatch,
   ClaimResult,
+  ComplaintFigures,
   ConfirmInput,
   ConvertResult,
   DecideResend,
@@ -153,6 +154,11 @@ export interface ProviderEventStore {
    * under it (`page` as the events record links: origin and path).
    */
   clicksOnPageByStep(page: string): Promise<Map<number, number>>;
+  /**
+   * Deliveries reported delivered at or after `deliveredSince`, and complaints
+   * about our deliveries reported at or after `complainedSince` (the complaint rate's figures).
+   */
+  complaintFigures(deliveredSince: number, complainedSince: number): Promise<ComplaintFigures>;
 }
 
 export interface SettingsStore {

@@ -292,6 +292,9 @@ export type ProviderEventInput = {
   recipientHashes: string[];
 };
 
+/** Deliveries reported delivered, and complaints about them, in a window. */
+export type ComplaintFigures = { delivered: number; complained: number };
+
 export type EventResult =
   | { outcome: 'duplicate' }
   | { outcome: 'recorded'; deliveryId: number | null; suppressed: SuppressionReason | null; subscriberId: number | null };

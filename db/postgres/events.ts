@@ -33,6 +33,14 @@ export function postgresEventStore(pool: pg.Pool): ProviderEventStore {
         return { outcome: 'recorded', deliveryId: delivery?.id ?? null, suppressed: e.suppress, subscriberId };
       });
     },
+    async complaintFigures(deliveredSince, complainedSince) {
+      const r = await pool.query<{ delivered: string; complained: string }>(
+        `SELECT (SELECT count(*) FROM deliveries WHERE delivered_at >= $1) AS delivered,
+                (SELECT count(*) FROM deliveries WHERE complained_at >= $2) AS complained`,
+        [Math.floor(deliveredSince), Math.floor(complainedSince)],
+      );
+      return { delivered: Number(r.rows[0]!.delivered), complained: Number(r.rows[0]!.complained) };
+    },
     async clicksOnPageByStep(page) {
       const base = page.replace(/\/+$/, '');
       const rows = await pool.query<{ step: number; n: number }>(

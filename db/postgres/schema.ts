@@ -116,6 +116,8 @@ export const deliveries = pgTable(
     index('deliveries_step_idx').on(t.step, t.status),
     index('deliveries_subscriber_idx').on(t.subscriberId),
     index('deliveries_unbatched_idx').on(t.id).where(sql`${t.batchId} is null and ${t.status} = 'queued'`),
+    index('deliveries_delivered_idx').on(t.deliveredAt).where(sql`${t.deliveredAt} is not null`),
+    index('deliveries_complained_idx').on(t.complainedAt).where(sql`${t.complainedAt} is not null`),
   ],
 );
 

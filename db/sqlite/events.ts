@@ -1,6 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { ProviderEventStore } from '../stores.js';
-import type { EventResult, ProviderEventInput } from '../types.js';
+import type { ComplaintFigures, EventResult, ProviderEventInput } from '../types.js';
 import type { SqliteDb } from './client.js';
 import { deliveries, providerEvents, subscribers } from './schema.js';
 import { suppressIn } from './subscribers.js';
@@ -43,7 +43,13 @@ export function sqliteEventStore(db: SqliteDb): ProviderEventStore {
     WHERE e.type = 'email.clicked' AND d.kind = 'sequence'
       AND (json_extract(e.detail, '$.link') = ? OR substr(json_extract(e.detail, '$.link'), 1, length(?)) = ?)
     GROUP BY d.step`);
+  const figures = db.$client.prepare<[{ deliveredSince: number; complainedSince: number }], ComplaintFigures>(`
+    SELECT (SELECT count(*) FROM deliveries WHERE delivered_at >= @deliveredSince) AS delivered,
+           (SELECT count(*) FROM deliveries WHERE complained_at >= @complainedSince) AS complained`);
   return {
+    async complaintFigures(deliveredSince, complainedSince) {
+      return figures.get({ deliveredSince: Math.floor(deliveredSince), complainedSince: Math.floor(complainedSince) })!;
+    },
     async record(event) {
       return record.immediate(event);
     },

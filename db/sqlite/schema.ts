@@ -162,6 +162,9 @@ export const deliveries = sqliteTable(
     index('deliveries_step_idx').on(t.step, t.status),
     // Confirmation and test emails waiting for the worker to claim them.
     index('deliveries_unbatched_idx').on(t.id).where(sql`${t.batchId} is null and ${t.status} = 'queued'`),
+    // The complaint guard counts both over the last 7 days on every tick; only reported rows are indexed.
+    index('deliveries_delivered_idx').on(t.deliveredAt).where(sql`${t.deliveredAt} is not null`),
+    index('deliveries_complained_idx').on(t.complainedAt).where(sql`${t.complainedAt} is not null`),
   ],
 );
 

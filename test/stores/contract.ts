@@ -1599,6 +1599,30 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       });
     });
 
+    describe('events.complaintFigures', () => {
+      it('counts deliveries reported delivered and complaints reported, each from its own start', async () => {
+        for (const email of ['a@example.org', 'b@example.org', 'c@example.org', 'd@example.org']) await active(email);
+        const run = await sendDue(NOW);
+        const providerIds = run.emails.map((e) => `prov-${deliveryIdOf(e)}`);
+        expect(providerIds).toHaveLength(4);
+        const report = (n: number, type: 'delivered' | 'complained', providerId: string, at: number) =>
+          s.events.record(event({ eventId: `evt-${type}-${n}`, type: `email.${type}`, providerId, occurredAt: at, column: type === 'delivered' ? 'deliveredAt' : 'complainedAt', suppress: type === 'complained' ? 'complained' : null }));
+        await report(1, 'delivered', providerIds[0]!, NOW + 1 * HOUR);
+        await report(2, 'delivered', providerIds[1]!, NOW + 2 * HOUR);
+        await report(3, 'delivered', providerIds[2]!, NOW + 3 * HOUR);
+        await report(4, 'complained', providerIds[0]!, NOW + 4 * HOUR);
+        await report(5, 'complained', providerIds[1]!, NOW + 6 * HOUR);
+        // A complaint about no delivery of ours is not in the rate (there is nothing it is a share of).
+        await s.events.record(event({ eventId: 'evt-stranger', type: 'email.complained', providerId: 'not-ours', column: 'complainedAt', suppress: 'complained', recipientHashes: [hashOf('x@example.org')] }));
+
+        expect(await s.events.complaintFigures(0, 0)).toEqual({ delivered: 3, complained: 2 });
+        // Each start is inclusive.
+        expect(await s.events.complaintFigures(NOW + 2 * HOUR, NOW + 4 * HOUR)).toEqual({ delivered: 2, complained: 2 });
+        expect(await s.events.complaintFigures(NOW + 2 * HOUR + 1, NOW + 4 * HOUR + 1)).toEqual({ delivered: 1, complained: 1 });
+        expect(await s.events.complaintFigures(NOW + 10 * HOUR, NOW + 10 * HOUR)).toEqual({ delivered: 0, complained: 0 });
+      });
+    });
+
     describe('settings', () => {
       it('get answers null until set; set overwrites; keys are independent', async () => {
         expect(await s.settings.get('quota_paused_until')).toBeNull();

@@ -1,0 +1,2 @@
+CREATE INDEX "deliveries_delivered_idx" ON "deliveries" USING btree ("delivered_at") WHERE "deliveries"."delivered_at" is not null;--> statement-breakpoint
+CREATE INDEX "deliveries_complained_idx" ON "deliveries" USING btree ("complained_at") WHERE "deliveries"."complained_at" is not null;
