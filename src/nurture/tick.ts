@@ -15,7 +15,7 @@
  * so two workers never claim the same step.
  */
 import crypto from 'node:crypto';
-import type { SendQueueStore, SequenceStore, SettingsStore } from '../../db/stores.js';
+import type { ProviderEventStore, SendQueueStore, SequenceStore, SettingsStore } from '../../db/stores.js';
 import type { BatchItem, FreshRequest, ItemOutcome, QueuePolicy } from '../../db/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -25,6 +25,7 @@ import { SendError, MAX_BATCH_SIZE, type OutgoingEmail, type SentEmail, type Tra
 import { confirmUrl, preferencesUrl, unsubscribeUrl } from '../subscribers/links.js';
 import { confirmationProps, sequenceProps, type EmailSettings } from './email-props.js';
 import { deliveryIdOf, isKnownFailure, planFailure, queuePolicy, sequenceEmail, tagDelivery, type QueueSequence, type QueueStep } from './decide.js';
+import { complaintPauseAt } from './complaint-guard.js';
 import { realSleep, type Pacer, type Sleep } from './pacer.js';
 import { asResend } from './resend.js';
 import { scheduleOptions } from './schedule.js';
@@ -36,11 +37,11 @@ export type RenderSequence = (step: QueueStep, props: SequenceEmailProps) => Pro
 export type RenderConfirmation = (props: ConfirmationEmailProps) => Promise<RenderedEmail>;
 
 export type TickDeps = {
-  stores: { sendQueue: SendQueueStore; settings: SettingsStore; sequence: SequenceStore };
+  stores: { sendQueue: SendQueueStore; settings: SettingsStore; sequence: SequenceStore; events: Pick<ProviderEventStore, 'complaintFigures'> };
   clock: Clock;
   transport: Transport;
   logger: Logger;
-  config: Pick<Config, 'secretKey' | 'mailFrom' | 'sendWindow'> & EmailSettings;
+  config: Pick<Config, 'secretKey' | 'mailFrom' | 'sendWindow' | 'complaintPause'> & EmailSettings;
   /** Every version of the sequence this code knows; the one published runs. */
   sequences: readonly QueueSequence[];
   render: RenderSequence;
@@ -72,11 +73,13 @@ export type TickSummary = {
   batches: number;
   held: number;
   pausedUntil?: string;
+  /** Sequence emails were not claimed: the complaint guard paused them (confirmations and tests still went). */
+  sequencePaused?: 'complaints';
   durationMs: number;
 };
 
 export const DEFAULT_LEASE_MS = 5 * 60_000;
-const QUOTA_KEY = 'quota_paused_until';
+export const QUOTA_KEY = 'quota_paused_until';
 
 export async function runTick(deps: TickDeps): Promise<TickSummary> {
   const { clock, transport, logger, config, pacer } = deps;
@@ -107,6 +110,9 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
     logger.info({ until: new Date(pausedUntil).toISOString() }, `daily quota reached, sending paused until ${new Date(pausedUntil).toISOString()}`);
     return { ...summary, pausedUntil: new Date(pausedUntil).toISOString(), durationMs: clock.now() - started };
   }
+  // Holds back sequence emails only; queued confirmations and tests, and batches already claimed, still go.
+  const complaintPause = await complaintPauseAt({ stores: deps.stores, threshold: config.complaintPause, logger }, started);
+  if (complaintPause) summary.sequencePaused = 'complaints';
 
   /** One email of a batch as it will leave, or null for someone gone since the claim (dropped before sending). */
   async function render(item: BatchItem, now: number): Promise<{ email: OutgoingEmail; version?: string } | null> {
@@ -259,7 +265,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
         await processBatch(queued, await prepare(queued));
         continue;
       }
-      if (!running.known) return;
+      if (!running.known || complaintPause) return;
       const claim = await queue.claimDue(now, batchSize, owner, leaseUntil(), policy);
       summary.due += claim.due;
       summary.rescheduled += claim.rescheduled;

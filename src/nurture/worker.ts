@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import { renderSequenceEmail } from '../mail/render.js';
+import { recordLastTick } from './last-tick.js';
 import { createPacer, sharedSlots, type RateLimitHeaders } from './pacer.js';
 import { SEQUENCE_VERSIONS } from './sequence.js';
 import { runTick, type TickDeps, type TickSummary } from './tick.js';
@@ -31,10 +32,17 @@ export function createWorker(deps: WorkerDeps) {
       again = true;
       return running;
     }
-    const current = runTick({ ...deps, concurrency, pacer, owner, shouldStop: () => stopping }).catch((err: unknown) => {
-      deps.logger.error({ err }, 'tick failed');
-      return null;
-    });
+    const current = runTick({ ...deps, concurrency, pacer, owner, shouldStop: () => stopping }).then(
+      async (summary) => {
+        await recordLastTick(deps, deps.clock.now(), { summary });
+        return summary;
+      },
+      async (err: unknown) => {
+        deps.logger.error({ err }, 'tick failed');
+        await recordLastTick(deps, deps.clock.now(), { error: err });
+        return null;
+      },
+    );
     running = current;
     void current.finally(() => {
       running = null;

@@ -50,6 +50,19 @@ export function seedDue(db: Db, count: number, options: { at: number; step?: num
   return ids;
 }
 
+/**
+ * Deliveries the provider reported: `delivered` of them delivered at
+ * `deliveredAt`, the first `complained` of those complained about at `complainedAt`.
+ */
+export function seedReported(db: Db, o: { delivered: number; deliveredAt: number; complained?: number; complainedAt?: number }) {
+  const insert = db.$client.prepare(`
+    INSERT INTO deliveries (kind, step, template_id, subject, status, created_at, sent_at, delivered_at, complained_at)
+    VALUES ('confirmation', 0, 'confirmation', 'Confirm', 'sent', @at, @at, @at, @complainedAt)`);
+  db.$client.transaction(() => {
+    for (let i = 0; i < o.delivered; i++) insert.run({ at: o.deliveredAt, complainedAt: i < (o.complained ?? 0) ? (o.complainedAt ?? o.deliveredAt) : null });
+  })();
+}
+
 /** Everything runTick needs, on a fixed clock whose sleep advances time (no real waiting). */
 export function tickHarness(db: Db, transport: Transport, options: { now: string; config?: Partial<Config>; logger?: Logger } = { now: '2026-03-02T14:00:00Z' }) {
   const clock = fixedClock(options.now);
