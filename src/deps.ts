@@ -2,6 +2,7 @@ import type { Stores } from '../db/stores.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import type { DnsResolver } from './mail/sender-dns.js';
 import type { Transport } from './mail/transport.js';
 import type { SequenceCatalog } from './nurture/sequence.js';
 import type { RateLimit } from './routes/rate-limit.js';
@@ -22,6 +23,8 @@ export type AppDeps = {
   worker?: { kick(): void };
   /** The versions of the sequence the code knows (default: src/nurture/sequence.ts); tests bring their own. */
   sequences?: SequenceCatalog;
+  /** DNS for the sender domain's health checks; default the system's (node:dns). */
+  dns?: DnsResolver;
   /** POST /subscribe per client address; default 10 a minute. */
   subscribeRateLimit?: RateLimit;
 };

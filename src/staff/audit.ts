@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS = {
   'template.test_sent': 'Sent a test email',
   'batch.resolved': 'Decided a held batch',
   'sequence.published': 'Published a sequence version',
+  'sending.resumed': 'Resumed sequence emails after a complaint pause',
   'account.added': 'Added a staff account',
   'account.disabled': 'Disabled a staff account',
   'account.enabled': 'Enabled a staff account',

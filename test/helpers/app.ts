@@ -7,6 +7,7 @@ import { loadEnv } from '../../src/env.js';
 import { createLogger } from '../../src/logger.js';
 import type { Logger as AppLogger } from '../../src/logger.js';
 import { renderSequenceEmail } from '../../src/mail/render.js';
+import type { DnsResolver } from '../../src/mail/sender-dns.js';
 import type { Transport } from '../../src/mail/transport.js';
 import { createPacer } from '../../src/nurture/pacer.js';
 import { SEQUENCE_VERSIONS, type SequenceCatalog } from '../../src/nurture/sequence.js';
@@ -76,6 +77,13 @@ export function testWorker(parts: { stores: SqliteStores; clock: FixedClock; tra
   };
 }
 
+/** No DNS in tests: every name is unknown (the DNS checks' own tests inject the answers they need). */
+export const NO_DNS: DnsResolver = {
+  async resolveTxt(name) {
+    throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+  },
+};
+
 /** The app wired to a :memory: db, a fixed clock, a memory transport and a captured logger. */
 export function testApp(overrides: Partial<Omit<AppDeps, 'stores'>> & { now?: string; db?: Db } = {}) {
   const { now, db: givenDb, ...deps } = overrides;
@@ -88,6 +96,6 @@ export function testApp(overrides: Partial<Omit<AppDeps, 'stores'>> & { now?: st
   const stores = storesOf(db);
   const config = deps.config ?? testConfig();
   const worker = testWorker({ stores, clock, transport: (deps.transport as Transport | undefined) ?? transport, config, logger: deps.logger ?? logger, ...(deps.sequences ? { sequences: deps.sequences } : {}) });
-  const full = { stores, config, clock, transport, logger, worker, ...deps };
+  const full = { stores, config, clock, transport, logger, worker, dns: NO_DNS, ...deps };
   return { app: createApp(full), ...full, db, stores, clock, transport, logs: lines, worker, drain: worker.drain };
 }

@@ -32,6 +32,7 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/staff/subscribers/1/export.json', role: 'admin' },
   { method: 'POST', path: '/staff/subscribers/1/erase', role: 'admin', form: { confirm: 'yes' } },
   { method: 'GET', path: '/staff/audit', role: 'admin' },
+  { method: 'POST', path: '/staff/sending/resume', role: 'admin', form: {} },
   { method: 'GET', path: '/api/funnel', role: 'viewer' },
   { method: 'GET', path: '/api/sequence', role: 'viewer' },
   { method: 'GET', path: '/api/subscribers', role: 'viewer' },
@@ -39,6 +40,7 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/api/templates', role: 'viewer' },
   { method: 'GET', path: '/api/templates/confirmation', role: 'viewer' },
   { method: 'GET', path: '/api/batches/held', role: 'viewer' },
+  { method: 'GET', path: '/api/health', role: 'viewer' },
   { method: 'POST', path: '/api/subscribers/1/converted', role: 'editor' },
   { method: 'POST', path: '/api/templates/confirmation/test', role: 'editor', json: { to: 'me@example.org' } },
   { method: 'POST', path: '/api/batches/1/resend', role: 'editor' },
@@ -47,6 +49,7 @@ const ROUTES: Route[] = [
   { method: 'DELETE', path: '/api/subscribers/1', role: 'admin' },
   { method: 'POST', path: '/api/subscribers/1/erase', role: 'admin' },
   { method: 'GET', path: '/api/audit', role: 'admin' },
+  { method: 'POST', path: '/api/sending/resume', role: 'admin' },
 ];
 
 const ROLES: StaffRole[] = ['viewer', 'editor', 'admin'];

@@ -1,13 +1,15 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.js';
+import { healthReport, resumeSending, type HealthReport } from '../../staff/health.js';
 import { hasRole } from '../../staff/roles.js';
-import { staffOf } from './auth.js';
+import { pageRole, staffOf } from './auth.js';
 import { FUNNEL_STAGES, funnelByDay, type Funnel, type FunnelStage } from '../../subscribers/funnel.js';
 import { heldBatches } from '../../nurture/held.js';
 import { HeldBatches } from './batches.js';
 import { BarChart } from './chart.js';
-import { newCsrfToken, page } from './view.js';
+import { CsrfInput } from './layout.js';
+import { errorPage, newCsrfToken, page } from './view.js';
 
 export const STAGE_COLORS: Record<string, string> = {
   signup: '#1f4fb3',
@@ -90,10 +92,57 @@ export function FunnelView({ funnel }: { funnel: Funnel }) {
   );
 }
 
+const STATUS_TEXT = { ok: 'OK', warn: 'Check', fail: 'Fix' } as const;
+
+/** The health checks in the design's order; `resumeToken` (admins) offers the resume button during a complaint pause. */
+export function HealthPanel({ report, resumeToken }: { report: HealthReport; resumeToken: string | null }) {
+  const fix = report.checks.filter((c) => c.status === 'fail').length;
+  const check = report.checks.filter((c) => c.status === 'warn').length;
+  const summary = fix + check === 0 ? 'all checks pass' : [fix ? `${fix} to fix` : null, check ? `${check} to check` : null].filter(Boolean).join(', ');
+  return (
+    <section class="card" aria-labelledby="health">
+      <h2 id="health">Health: {summary}</h2>
+      <p class="muted">
+        What matters before real mail goes out. The same as JSON at <a href="/api/health">/api/health</a>.
+      </p>
+      <ul class="health">
+        {report.checks.map((c) => (
+          <li id={`health-${c.id}`}>
+            <span class={`badge ${c.status}`}>{STATUS_TEXT[c.status]}</span> <strong>{c.label}</strong>
+            <p>{c.message}</p>
+            {c.action ? (
+              <p>
+                <strong>What to do:</strong> {c.action}
+              </p>
+            ) : null}
+            {c.id === 'sending' && c.detail?.paused === 'complaints' ? (
+              resumeToken === null ? (
+                <p>An admin resumes sending.</p>
+              ) : (
+                <form method="post" action="/staff/sending/resume">
+                  <CsrfInput token={resumeToken} />
+                  <button type="submit">Resume sequence emails</button>
+                </form>
+              )
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function dashboardRoutes(deps: AppDeps) {
-  return new Hono().get('/', async (c) => {
+  const app = new Hono();
+  app.post('/sending/resume', pageRole(deps, 'admin'), async (c) => {
+    if (!(await resumeSending(deps, staffOf(c).name))) return errorPage(c, deps, 409, 'Sending is not paused', 'Sequence emails are not paused (an admin may have resumed them already).');
+    return c.redirect('/staff?done=resumed', 303);
+  });
+  return app.get('/', async (c) => {
     const funnel = await funnelByDay(deps.stores, { now: deps.clock.now(), timeZone: deps.config.defaultTimezone });
     const held = await heldBatches(deps.stores);
+    const health = await healthReport(deps);
+    const role = staffOf(c).role;
     return page(
       c,
       deps,
@@ -105,7 +154,13 @@ export function dashboardRoutes(deps: AppDeps) {
             Decision recorded.
           </p>
         ) : null}
-        <HeldBatches held={held} token={hasRole(staffOf(c).role, 'editor') ? newCsrfToken(deps) : null} />
+        {c.req.query('done') === 'resumed' ? (
+          <p class="notice" role="status">
+            Sequence emails resumed. Only complaints from now on count toward a new pause.
+          </p>
+        ) : null}
+        <HeldBatches held={held} token={hasRole(role, 'editor') ? newCsrfToken(deps) : null} />
+        <HealthPanel report={health} resumeToken={hasRole(role, 'admin') ? newCsrfToken(deps) : null} />
         <p class="muted">
           The funnel counts what happened each day in {funnel.timeZone}, from the activity log. The same numbers are at{' '}
           <a href="/api/funnel">/api/funnel</a>.

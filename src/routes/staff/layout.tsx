@@ -59,6 +59,8 @@ form.act input[type=text],form.act select{width:100%;max-width:32rem}
 .notice{border-left:4px solid var(--accent);background:#e8eefc;padding:.6rem .9rem;margin:0 0 1rem}
 .notice.error{border-color:var(--danger);background:#fbe9ea}
 .badge{display:inline-block;padding:0 .45rem;border-radius:999px;background:#e5e8ef;font-size:.85rem}
+.badge.ok{background:#dcf2e4}.badge.warn{background:#fdf0d5}.badge.fail{background:#fbe9ea;border:1px solid var(--danger)}
+ul.health{list-style:none;margin:0;padding:0}ul.health>li{border-top:1px solid var(--line);padding:.5rem 0}ul.health p{margin:.25rem 0;max-width:80ch}
 header.top form.account{margin-left:auto;display:flex;gap:.5rem;align-items:center}
 header.top button.link{background:none;border:1px solid #9db8ff;color:#fff;padding:.15rem .6rem}
 form.login{max-width:22rem}
