@@ -77,7 +77,7 @@ describe('npm run staff', () => {
     const missing = staff(['disable', 'nobody']);
     expect(missing.status).toBe(1);
     expect(missing.stderr.trim()).toBe('There is no account named nobody.');
-  });
+  }, 90_000); // a dozen CLI processes, each loading TypeScript
 
   it.each([
     [[]],
