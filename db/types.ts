@@ -73,7 +73,16 @@ export type DecideSignup = (existing: Pick<Subscriber, 'status' | 'confirmationS
 /** The decision, and the confirmation email queued with it (a delivery row the worker sends). */
 export type SignupOutcome = { action: SignupAction; confirmationDeliveryId: number | null };
 
-export type ConsentRecord = { text: string; version: string; ip: string | null; userAgent: string | null };
+export type ConsentRecord = {
+  text: string;
+  version: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** Where it was given, when not where they signed up (an import's consent source); default: the signup's source. */
+  source?: string;
+  /** When it was given, when before the confirmation (an import's consent date); default: the confirmation's time. */
+  givenAt?: number;
+};
 
 export type ConfirmInput = {
   now: number;

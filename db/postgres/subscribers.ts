@@ -98,9 +98,9 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         const row = (
           await c.query<Subscriber>(
             `UPDATE subscribers SET status = $2, confirmed_at = $3, consent_text = $4, consent_version = $5, consent_ip = $6, consent_user_agent = $7,
-               consent_source = $8, next_step = $9, next_send_at = $10, updated_at = $3
+               consent_source = $8, next_step = $9, next_send_at = $10, updated_at = $3, consent_given_at = $11
              WHERE id = $1 AND status = 'pending' RETURNING ${SUBSCRIBER}`,
-            [id, nextStep === null ? 'completed' : 'active', now, consent.text, consent.version, consent.ip, consent.userAgent, s.source ?? 'signup-form', nextStep, nextStep === null ? null : now],
+            [id, nextStep === null ? 'completed' : 'active', now, consent.text, consent.version, consent.ip, consent.userAgent, consent.source ?? s.source ?? 'signup-form', nextStep, nextStep === null ? null : now, consent.givenAt ?? now],
           )
         ).rows[0];
         if (row) await insertActivity(c, id, 'confirmed', now, { consentVersion: consent.version, nextStep });

@@ -1,4 +1,4 @@
-import type { Subscriber } from '../../db/types.js';
+import type { ConfirmInput, ConsentRecord, Subscriber } from '../../db/types.js';
 import { SEQUENCE_LENGTH } from '../nurture/sequence.js';
 import { CONSENT } from './consent.js';
 import type { RequestMeta, SubscriberDeps } from './deps.js';
@@ -39,6 +39,15 @@ export function firstUndeliveredStep(deliveredSteps: readonly number[], stepCoun
 }
 
 /**
+ * What confirming records and schedules: the consent, and the first step not
+ * yet delivered. Every way into the sequence (a confirmation link, an import
+ * with a recorded consent) confirms through this, so they enrol alike.
+ */
+export function confirmInput(now: number, consent: ConsentRecord): ConfirmInput {
+  return { now, consent, firstStep: (delivered) => firstUndeliveredStep(delivered, SEQUENCE_LENGTH) };
+}
+
+/**
  * Confirms a pending subscriber: records the consent (time, IP, user agent,
  * exact wording and its version, source) and schedules the first step not yet
  * delivered for right now. Confirming twice changes nothing.
@@ -48,11 +57,7 @@ export async function confirmSubscription(deps: SubscriberDeps, token: string, m
   if (state.kind !== 'pending') return state;
   const { stores, clock, logger } = deps;
   const s = state.subscriber;
-  const confirmed = await stores.subscribers.confirm(s.id, {
-    now: clock.now(),
-    consent: { text: CONSENT.text, version: CONSENT.version, ip: meta.ip, userAgent: meta.userAgent },
-    firstStep: (delivered) => firstUndeliveredStep(delivered, SEQUENCE_LENGTH),
-  });
+  const confirmed = await stores.subscribers.confirm(s.id, confirmInput(clock.now(), { text: CONSENT.text, version: CONSENT.version, ip: meta.ip, userAgent: meta.userAgent }));
   if (!confirmed) return confirmState(deps, token);
   logger.info({ subscriberId: s.id, nextStep: confirmed.nextStep }, 'subscriber confirmed');
   // Email 1 goes right away rather than at the next cron minute.

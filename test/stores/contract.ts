@@ -317,6 +317,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
           consentIp: consent.ip,
           consentUserAgent: consent.userAgent,
           consentSource: 'import',
+          consentGivenAt: at,
           nextStep: 1,
           nextSendAt: at,
         });
@@ -324,6 +325,27 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.subscribers.confirm(id, { now: at + MINUTE, consent, firstStep: () => 1 })).toBeUndefined();
         expect((await s.subscribers.byId(id))!.confirmedAt).toBe(at);
         expect((await activityOf(id)).filter((t) => t === 'confirmed')).toHaveLength(1);
+      });
+
+      it('a consent given elsewhere and earlier keeps its own source and date; the sequence starts from the confirmation', async () => {
+        const id = await pending('paper@example.org', { source: 'import', ip: null, userAgent: null });
+        const givenAt = Date.parse('2025-11-20T00:00:00Z');
+        const sub = await s.subscribers.confirm(id, {
+          now: NOW,
+          consent: { text: 'I agree to the emails (clinic form).', version: 'import-abc', ip: null, userAgent: null, source: 'Clinic intake form', givenAt },
+          firstStep: firstUndelivered,
+        });
+        expect(sub).toMatchObject({
+          status: 'active',
+          confirmedAt: NOW,
+          consentGivenAt: givenAt,
+          consentSource: 'Clinic intake form',
+          consentText: 'I agree to the emails (clinic form).',
+          consentVersion: 'import-abc',
+          consentIp: null,
+          nextStep: 1,
+          nextSendAt: NOW,
+        });
       });
 
       it('two confirmations at the same moment confirm once', async () => {
