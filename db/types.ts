@@ -91,6 +91,27 @@ export type ConfirmInput = {
   firstStep: (deliveredSteps: number[]) => number | null;
 };
 
+// ---------------------------------------------------------------------------
+// Imports
+
+/** One row of an import: a new address's details, and how to confirm it when it carries a recorded consent. */
+export type ImportRecord = SignupRecord & { confirm: ConfirmInput | null };
+
+/** What an import does with one row, by the address's state (decided in src/, applied by the store). */
+export type ImportAction =
+  | { kind: 'enrol' } // new, with a recorded consent: created and confirmed with it
+  | { kind: 'invite' } // new, without one: created pending, its confirmation email queued
+  | { kind: 'none'; reason: 'exists' | 'suppressed' | 'erased' };
+
+/** `suppression`: the reason the address is on the suppression list ('erased' included), or null. */
+export type DecideImport = (existing: Pick<Subscriber, 'id' | 'status'> | undefined, suppression: string | null, record: ImportRecord) => ImportAction;
+
+/** Per row: what was done, the subscriber created or found (null when none), and the status it had before (null when new). */
+export type ImportResult = { action: ImportAction; subscriberId: number | null; status: SubscriberStatus | null };
+
+/** The audit entry of a subscriber an import created. */
+export type ImportAudit = (subscriberId: number, action: ImportAction) => AuditInput;
+
 export type ConvertResult =
   | { ok: true; changed: boolean; subscriber: { id: number; status: SubscriberStatus; convertedAt: number } }
   | { ok: false; reason: 'not_found' | 'erased' };
