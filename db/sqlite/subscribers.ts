@@ -72,6 +72,10 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       .values({ subscriberId: p('subscriberId'), kind: 'confirmation', step: 0, templateId: 'confirmation', subject: '(confirmation email)', status: 'queued', createdAt: p('now') })
       .returning({ id: deliveries.id })
       .prepare(),
+    insertAudit: db
+      .insert(auditLog)
+      .values({ at: p('at'), actor: p('actor'), action: p('action'), subscriberId: p('subscriberId'), detail: p('detail') })
+      .prepare(),
   };
 
   /** The signup's writes, synchronous: one unit inside a group commit. */
@@ -167,9 +171,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       // The same confirmation as a link's (nested: a savepoint of this transaction).
       else confirm(id, r.confirm!);
       const entry = audit(id, action);
-      db.insert(auditLog)
-        .values({ ...entry, detail: entry.detail === null ? null : JSON.stringify(entry.detail) })
-        .run();
+      q.insertAudit.run({ ...entry, detail: entry.detail === null ? null : JSON.stringify(entry.detail) });
       return { action, subscriberId: id, status: null };
     });
   });

@@ -8,6 +8,7 @@ import { auditApi } from './audit.js';
 import { batchesApi } from './batches.js';
 import { conversionRoutes } from './conversions.js';
 import { funnelApi } from './funnel.js';
+import { importsApi } from './imports.js';
 import { sequenceApi } from './sequence.js';
 import { subscribersApi } from './subscribers.js';
 import { templatesApi } from './templates.js';
@@ -31,6 +32,7 @@ export function staffApiRoutes(deps: AppDeps) {
   app.route('/batches', batchesApi(deps));
   app.route('/', conversionRoutes(deps));
   app.route('/funnel', funnelApi(deps));
+  app.route('/imports', importsApi(deps));
   app.route('/sequence', sequenceApi(deps));
   app.route('/subscribers', subscribersApi(deps));
   app.route('/templates', templatesApi(deps));
