@@ -39,7 +39,13 @@ describe('readImportCsv', () => {
     expect(outcomes(f)).toEqual([
       {
         row: 2,
-        write: { email: 'Zoë@example.org', firstName: 'Zoë', timezone: 'Europe/Berlin', reader: 'supporter', consent: { source: 'Clinic form', givenAt: Date.parse('2025-11-20T00:00:00+01:00'), text: 'I agree, by paper' } },
+        write: {
+          email: 'Zoë@example.org',
+          firstName: 'Zoë',
+          timezone: 'Europe/Berlin',
+          reader: 'supporter',
+          consent: { source: 'Clinic form', givenAt: Date.parse('2025-11-20T00:00:00+01:00'), text: 'I agree, by paper' },
+        },
       },
       // A blank line (3) and a cell over two lines (4-5); the row of empty cells (6) is skipped.
       { row: 2 + 2, email: 'ann@example.org', outcome: 'invalid', reason: expect.stringMatching(/^first_name: .*line breaks/) },
@@ -119,10 +125,20 @@ describe('readImportCsv', () => {
       const r = await read(text, { maxBytes: 1000 });
       expect(r, String(text).slice(0, 40)).toEqual({ ok: false, status, code, message: expect.stringMatching(message) });
     }
-    expect(await read('email\n' + 'a@example.org\n'.repeat(11), { maxRows: 10 })).toEqual({ ok: false, status: 413, code: 'too_many_rows', message: 'The file has more than 10 rows. Split it into smaller files.' });
+    expect(await read('email\n' + 'a@example.org\n'.repeat(11), { maxRows: 10 })).toEqual({
+      ok: false,
+      status: 413,
+      code: 'too_many_rows',
+      message: 'The file has more than 10 rows. Split it into smaller files.',
+    });
     expect((await read('email\n' + 'a@example.org\n'.repeat(10), { maxRows: 10 })).ok).toBe(true);
     // A header and nothing else is an empty import, not an error.
     expect(await read('email,first_name\r\n')).toEqual({ ok: true, file: { notes: [], rows: [] } });
+  });
+
+  it('a refusal early in a long body is that refusal, not the abort of the rest', async () => {
+    const r = await readImportCsv(pieces(`name,phone\n${'Ann,555\n'.repeat(20_000)}`, 512), OPTIONS);
+    expect(r).toMatchObject({ ok: false, status: 400, code: 'no_email_column' });
   });
 
   it('a body that breaks off is refused, not half read', async () => {
@@ -139,7 +155,7 @@ describe('the pieces', () => {
     expect(['Email', ' FIRST NAME ', 'first-name', 'Consent_Date'].map(columnName)).toEqual(['email', 'first_name', 'first_name', 'consent_date']);
   });
 
-  it('a consent date is a real calendar date (its midnight in the row\'s zone) or a date-time with its offset', () => {
+  it("a consent date is a real calendar date (its midnight in the row's zone) or a date-time with its offset", () => {
     expect(parseConsentDate('2024-02-29', 'UTC')).toBe(Date.parse('2024-02-29T00:00:00Z'));
     expect(parseConsentDate('2025-07-01', 'America/New_York')).toBe(Date.parse('2025-07-01T00:00:00-04:00'));
     expect(parseConsentDate('2025-11-20T14:30:00+02:00', 'UTC')).toBe(Date.parse('2025-11-20T12:30:00Z'));

@@ -11,6 +11,7 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setImmediate } from 'node:timers/promises';
 import { CsvError, parse } from 'csv-parse';
 import type { DecideImport, ImportAction, ImportRecord, Subscriber, SubscriberStatus } from '../../db/types.js';
 import type { Reader } from '../../emails/_components/types.js';
@@ -98,7 +99,10 @@ export function decideImport(existing: Pick<Subscriber, 'status'> | undefined, s
 
 /** A header cell as a column name: case, spaces and hyphens do not matter ("First Name" is first_name). */
 export function columnName(header: string): string {
-  return header.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  return header
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 }
 
 /** A consent date: a calendar date (its midnight in `timeZone`) or an ISO date-time with its offset. */
@@ -123,10 +127,7 @@ const FIELD_COLUMNS: Record<string, Column> = { email: 'email', firstName: 'firs
  */
 export function checkImportRow(cells: Partial<Record<Column, string>>, defaultTimezone: string, now: number): { ok: true; value: CheckedRow } | { ok: false; reason: string } {
   const reasons: string[] = [];
-  const signup = parseSignup(
-    { email: cells.email ?? '', firstName: cells.first_name ?? '', reader: (cells.reader ?? '').trim().toLowerCase(), consent: true },
-    defaultTimezone,
-  );
+  const signup = parseSignup({ email: cells.email ?? '', firstName: cells.first_name ?? '', reader: (cells.reader ?? '').trim().toLowerCase(), consent: true }, defaultTimezone);
   if (!signup.ok) {
     for (const [field, message] of Object.entries(signup.errors)) reasons.push(`${FIELD_COLUMNS[field] ?? field}: ${field === 'email' && !cells.email?.trim() ? 'empty.' : message}`);
   }
@@ -168,7 +169,11 @@ function csvProblem(err: CsvError & { lines?: number }): ImportFileError {
   const line = err.lines ?? 0;
   switch (err.code) {
     case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
-      return new ImportFileError(400, 'malformed_csv', `Line ${line} has a different number of values than the header (${err.message.replace(/^.*?: /, '')}). A value that holds a comma must be in double quotes.`);
+      return new ImportFileError(
+        400,
+        'malformed_csv',
+        `Line ${line} has a different number of values than the header (${err.message.replace(/^.*?: /, '')}). A value that holds a comma must be in double quotes.`,
+      );
     case 'CSV_QUOTE_NOT_CLOSED':
       return new ImportFileError(400, 'malformed_csv', `The file ends inside a quoted value: a double quote is never closed (look above line ${line}).`);
     case 'CSV_INVALID_CLOSING_QUOTE':
@@ -225,43 +230,64 @@ export async function readImportCsv(source: AsyncIterable<Uint8Array>, options: 
   let lastLine = 0;
   let emptyLines = 0;
 
+  /** Checks each row as csv-parse reads it. */
+  async function readRecords(records: AsyncIterable<{ record: string[]; info: { empty_lines: number } }>) {
+    for await (const { record, info } of records) {
+      // The line it starts on: after the last row and the blank lines since. Counted
+      // here, since csv-parse counts a CRLF inside quotes as two lines.
+      const row = lastLine + 1 + (info.empty_lines - emptyLines);
+      lastLine = row + record.reduce((n, cell) => n + (cell.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
+      emptyLines = info.empty_lines;
+      if (columns === null) {
+        columns = headerColumns(record, file.notes);
+        continue;
+      }
+      // A row of empty cells (",,,") is what spreadsheets save for a blank line.
+      if (record.every((cell) => cell.trim() === '')) continue;
+      if (file.rows.length >= maxRows) throw new ImportFileError(413, 'too_many_rows', `The file has more than ${maxRows.toLocaleString('en-US')} rows. Split it into smaller files.`);
+      const cells: Partial<Record<Column, string>> = {};
+      for (const [name, index] of Object.entries(columns) as [Column, number][]) cells[name] = record[index] ?? '';
+      const email = (cells.email ?? '').trim().slice(0, MAX_REPORTED_EMAIL);
+      const checked = checkImportRow(cells, options.defaultTimezone, options.now);
+      if (!checked.ok) {
+        file.rows.push({ row, email, kind: 'done', report: { row, email, outcome: 'invalid', reason: checked.reason } });
+        continue;
+      }
+      const first = firstOf.get(checked.value.email);
+      if (first) {
+        const differ = differences(first.value, checked.value);
+        const report: ImportRowReport = { row, email, outcome: 'duplicate', of: first.row };
+        if (differ.length) report.note = `Differs from row ${first.row} in ${differ.join(', ')}; row ${first.row} was used.`;
+        file.rows.push({ row, email, kind: 'done', report });
+        continue;
+      }
+      firstOf.set(checked.value.email, { row, value: checked.value });
+      file.rows.push({ row, email, kind: 'write', value: checked.value });
+    }
+  }
+
   const parser = parse({ info: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n', '\r'], max_record_size: MAX_ROW_CHARS });
+  // The error that stopped the file: the pipeline may reject with the AbortError of a stream it tore down instead.
+  let cause: unknown = null;
+  const text = async function* () {
+    try {
+      yield* utf8Text(source, options.maxBytes ?? MAX_IMPORT_BYTES);
+    } catch (err) {
+      cause ??= err;
+      throw err;
+    }
+  };
   try {
-    await pipeline(Readable.from(utf8Text(source, options.maxBytes ?? MAX_IMPORT_BYTES)), parser, async (records: AsyncIterable<{ record: string[]; info: { empty_lines: number } }>) => {
-      for await (const { record, info } of records) {
-        // The line it starts on: after the last row and the blank lines since. Counted
-        // here, since csv-parse counts a CRLF inside quotes as two lines.
-        const row = lastLine + 1 + (info.empty_lines - emptyLines);
-        lastLine = row + record.reduce((n, cell) => n + (cell.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
-        emptyLines = info.empty_lines;
-        if (columns === null) {
-          columns = headerColumns(record, file.notes);
-          continue;
-        }
-        // A row of empty cells (",,,") is what spreadsheets save for a blank line.
-        if (record.every((cell) => cell.trim() === '')) continue;
-        if (file.rows.length >= maxRows) throw new ImportFileError(413, 'too_many_rows', `The file has more than ${maxRows.toLocaleString('en-US')} rows. Split it into smaller files.`);
-        const cells: Partial<Record<Column, string>> = {};
-        for (const [name, index] of Object.entries(columns) as [Column, number][]) cells[name] = record[index] ?? '';
-        const email = (cells.email ?? '').trim().slice(0, MAX_REPORTED_EMAIL);
-        const checked = checkImportRow(cells, options.defaultTimezone, options.now);
-        if (!checked.ok) {
-          file.rows.push({ row, email, kind: 'done', report: { row, email, outcome: 'invalid', reason: checked.reason } });
-          continue;
-        }
-        const first = firstOf.get(checked.value.email);
-        if (first) {
-          const differ = differences(first.value, checked.value);
-          const report: ImportRowReport = { row, email, outcome: 'duplicate', of: first.row };
-          if (differ.length) report.note = `Differs from row ${first.row} in ${differ.join(', ')}; row ${first.row} was used.`;
-          file.rows.push({ row, email, kind: 'done', report });
-          continue;
-        }
-        firstOf.set(checked.value.email, { row, value: checked.value });
-        file.rows.push({ row, email, kind: 'write', value: checked.value });
+    await pipeline(Readable.from(text()), parser, async (records: AsyncIterable<{ record: string[]; info: { empty_lines: number } }>) => {
+      try {
+        await readRecords(records);
+      } catch (err) {
+        cause ??= err;
+        throw err;
       }
     });
-  } catch (err) {
+  } catch (thrown) {
+    const err = cause ?? thrown;
     if (err instanceof ImportFileError) return { ok: false, status: err.status, code: err.code, message: err.message };
     if (err instanceof CsvError) {
       const problem = csvProblem(err);
@@ -269,7 +295,13 @@ export async function readImportCsv(source: AsyncIterable<Uint8Array>, options: 
     }
     throw err;
   }
-  if (columns === null) return { ok: false, status: 400, code: 'empty_file', message: 'The file is empty. Its first line names the columns: email, and optionally first_name, timezone, reader, consent_source, consent_date, consent_text.' };
+  if (columns === null)
+    return {
+      ok: false,
+      status: 400,
+      code: 'empty_file',
+      message: 'The file is empty. Its first line names the columns: email, and optionally first_name, timezone, reader, consent_source, consent_date, consent_text.',
+    };
   return { ok: true, file };
 }
 
@@ -292,7 +324,9 @@ function headerColumns(header: string[], notes: string[]): Partial<Record<Column
   if (ignored.length) notes.push(`Ignored ${ignored.length === 1 ? 'a column' : 'columns'} the import does not read: ${ignored.join(', ')}.`);
   const consent = CONSENT_COLUMNS.filter((c) => columns[c] !== undefined);
   if (consent.length > 0 && consent.length < CONSENT_COLUMNS.length) {
-    notes.push(`A recorded consent needs consent_source, consent_date and consent_text; without ${CONSENT_COLUMNS.filter((c) => columns[c] === undefined).join(' and ')}, rows that fill the others are invalid.`);
+    notes.push(
+      `A recorded consent needs consent_source, consent_date and consent_text; without ${CONSENT_COLUMNS.filter((c) => columns[c] === undefined).join(' and ')}, rows that fill the others are invalid.`,
+    );
   }
   return columns;
 }
@@ -339,7 +373,8 @@ export async function runImport(deps: SubscriberDeps, file: CheckedImport, actor
         ip: null,
         userAgent: null,
         now,
-        confirm: v.consent && confirmInput(now, { text: v.consent.text, version: importedConsentVersion(v.consent.text), ip: null, userAgent: null, source: v.consent.source, givenAt: v.consent.givenAt }),
+        confirm:
+          v.consent && confirmInput(now, { text: v.consent.text, version: importedConsentVersion(v.consent.text), ip: null, userAgent: null, source: v.consent.source, givenAt: v.consent.givenAt }),
       }));
       const results = await stores.subscribers.importRows(records, decide, (subscriberId, action) => ({
         at: now,
@@ -363,6 +398,9 @@ export async function runImport(deps: SubscriberDeps, file: CheckedImport, actor
       if (results.some((r) => r.action.kind !== 'none')) deps.worker?.kick();
       done += chunk.length;
       await onProgress?.(done, total);
+      // A turn of the event loop between chunks: SQLite's writes are synchronous, so without it
+      // other requests would wait for the whole file, and progress would not leave until the end.
+      await setImmediate();
     }
   } catch (err) {
     failed = true;

@@ -211,7 +211,11 @@ describe('POST /api/imports', () => {
     const json = await post(t, '{"email":"a@example.org"}', { type: 'application/json' });
     expect(json.status).toBe(415);
     expect(await json.json()).toEqual({ error: { code: 'unsupported_media_type', message: expect.stringContaining('text/csv') } });
-    const big = await t.app.request('/api/imports', { method: 'POST', headers: { authorization: basicAuthOf('admin'), 'content-type': 'text/csv', 'content-length': String(11 * 1024 * 1024) }, body: 'email\n' });
+    const big = await t.app.request('/api/imports', {
+      method: 'POST',
+      headers: { authorization: basicAuthOf('admin'), 'content-type': 'text/csv', 'content-length': String(11 * 1024 * 1024) },
+      body: 'email\n',
+    });
     expect(big.status).toBe(413);
     expect(await big.json()).toEqual({ error: { code: 'payload_too_large', message: expect.stringContaining('10 MB') } });
     expect(table(t).subscribers().n).toBe(0);
@@ -244,7 +248,10 @@ describe('POST /api/imports', () => {
     const res = await post(t, `${HEADER}\nbad,,,,,,\n${rows.join('\n')}\n`, { accept: 'application/x-ndjson' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
-    const lines = (await res.text()).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = (await res.text())
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.slice(0, -1)).toEqual([1, 501, 1001, 1235].map((done) => ({ type: 'progress', done, total: 1235 })));
     const last = lines.at(-1);
     expect(last.type).toBe('report');
@@ -261,7 +268,7 @@ describe('POST /api/imports', () => {
     expect(mailByAddress(t).get('carol@example.org')).toEqual(['confirmation']);
   });
 
-  it('an enrolled person\'s page shows the consent as recorded: wording, source and the date it was given', async () => {
+  it("an enrolled person's page shows the consent as recorded: wording, source and the date it was given", async () => {
     const t = testApp({ now: NOW });
     const report = (await (await post(t, small)).json()) as ImportReport;
     const ann = report.rows[0] as { subscriberId: number };

@@ -43,7 +43,13 @@ export function importsApi(deps: AppDeps) {
           await line({ type: 'report', report });
         } catch (err) {
           deps.logger.error({ err }, 'import failed part way');
-          await line({ type: 'error', error: errorBody('internal', 'The import stopped part way: the rows written so far stay (the audit log has the counts). Upload the file again to finish: rows already imported are reported as exists and not mailed again.').error });
+          await line({
+            type: 'error',
+            error: errorBody(
+              'internal',
+              'The import stopped part way: the rows written so far stay (the audit log has the counts). Upload the file again to finish: rows already imported are reported as exists and not mailed again.',
+            ).error,
+          });
         }
       });
     },
