@@ -20,6 +20,7 @@ import type {
   ConvertResult,
   DecideSignup,
   DeliveryState,
+  DueRow,
   EraseOutcome,
   EventResult,
   FreshRequest,
@@ -33,6 +34,7 @@ import type {
   OutgoingEmail,
   PauseInput,
   ProviderEventInput,
+  PublishedVersion,
   QueuePolicy,
   Reader,
   SettleSummary,
@@ -48,6 +50,7 @@ import type {
   SubscriberRecord,
   SuppressInput,
   TestDelivery,
+  VersionHeadcount,
   WithoutRecipient,
 } from './types.js';
 
@@ -80,6 +83,8 @@ export interface SubscriberStore {
   record(id: number): Promise<SubscriberRecord | null>;
   /** Every subscriber in id order, read in chunks (never the whole table in memory). */
   all(chunk?: number): AsyncIterable<Subscriber>;
+  /** The step ids of a subscriber's sequence deliveries (any but dropped): what they have had. */
+  received(id: number): Promise<number[]>;
   /** The last sequence email that went to a subscriber. */
   lastSequenceSent(id: number): Promise<{ step: number; sentAt: number } | null>;
   /** Activity per type, in each range and over all time. */
@@ -89,6 +94,13 @@ export interface SubscriberStore {
 export interface SendQueueStore {
   /** Claims up to `limit` due subscribers into one new batch, applying the policy to each due row. */
   claimDue(now: number, limit: number, owner: string, leaseUntil: number, policy: QueuePolicy): Promise<ClaimResult>;
+  /**
+   * Moves up to `limit` scheduled subscribers who follow an older version
+   * onto the policy's, from where they are; returns how many it moved.
+   */
+  moveToVersion(now: number, limit: number, policy: QueuePolicy): Promise<number>;
+  /** Active subscribers with a next email scheduled (not in flight), in id order after `afterId` (for what a new version would do to them). */
+  scheduled(afterId: number, limit: number): Promise<DueRow[]>;
   /** Claims queued confirmation and test emails (oldest first) into one new batch. */
   claimQueued(now: number, limit: number, owner: string, leaseUntil: number): Promise<number | null>;
   /** Takes over one unfinished batch whose lease expired or whose retry time came. */
@@ -117,6 +129,16 @@ export interface SendQueueStore {
   stepCounts(): Promise<Map<number, StepCounts>>;
   /** Batches by status, for tests and health. */
   batches(): Promise<Batch[]>;
+}
+
+/** Which versions of the sequence were published, and who follows which. */
+export interface SequenceStore {
+  /** Every published version, oldest first; the last one is running. */
+  published(): Promise<PublishedVersion[]>;
+  /** Publishes `version` when it is newer than every published one; false otherwise. */
+  publish(version: number, by: string, now: number): Promise<boolean>;
+  /** Active subscribers per version and next step. */
+  headcount(): Promise<VersionHeadcount[]>;
 }
 
 export interface ProviderEventStore {
@@ -184,6 +206,7 @@ export type Stores = {
   engine: 'sqlite' | 'postgres';
   subscribers: SubscriberStore;
   sendQueue: SendQueueStore;
+  sequence: SequenceStore;
   events: ProviderEventStore;
   settings: SettingsStore;
   staff: StaffStore;

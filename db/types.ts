@@ -87,6 +87,8 @@ export type ConsentRecord = {
 export type ConfirmInput = {
   now: number;
   consent: ConsentRecord;
+  /** The sequence version they are enrolled in (the one running now). */
+  sequenceVersion: number;
   /** The step to send first, given the steps already delivered (null: none left). */
   firstStep: (deliveredSteps: number[]) => number | null;
 };
@@ -166,12 +168,16 @@ export type DueRow = {
   lastSentAt: number | null;
   /** The end of a pause the reader asked for (past or null: not paused). */
   pausedUntil: number | null;
+  /** Step ids of their sequence deliveries (any but dropped): what they have had. */
+  received: number[];
+  /** The sequence version they follow; null for rows from before versions (taken as the current one). */
+  sequenceVersion: number | null;
 };
 
 export type DueAction =
   | { kind: 'send'; step: number; templateId: string; subject: string }
-  /** Not yet: outside the window, or too soon after the last email. */
-  | { kind: 'reschedule'; at: number }
+  /** Not yet: outside the window, or too soon after the last email (the step may change with the version). */
+  | { kind: 'reschedule'; step: number; at: number }
   /** Nothing to send any more (not active, no address): clear the schedule. */
   | { kind: 'unschedule' }
   /** The address is on the suppression list: never mail it. */
@@ -207,8 +213,11 @@ export type AttemptPlan = 'rebuild' | 'replay' | 'hold';
  * src/nurture (pure functions of rows and time); the store knows no schedule.
  */
 export type QueuePolicy = {
+  /** The sequence version these decisions follow; the rows they schedule are recorded on it. */
+  version: number;
   decideDue(row: DueRow, now: number): DueAction;
-  decideAfterSend(sub: { confirmedAt: number | null; timezone: string }, step: number, at: number): AfterSend;
+  /** `received`: the subscriber's step ids so far, including `step`. */
+  decideAfterSend(sub: { confirmedAt: number | null; timezone: string; received: number[] }, step: number, at: number): AfterSend;
   /**
    * A rebuilt request: the deliveries to drop (with why) and the emails kept,
    * leaving out those dropped and those no longer queued in the batch.
@@ -244,6 +253,12 @@ export type Begun =
 export type SettleSummary = { sent: number; failed: number; completed: number };
 
 export type HeldBatch = { id: number; createdAt: number; firstAttemptAt: number | null; attempts: number; lastError: string | null; deliveries: number; kinds: string };
+
+/** A version of the sequence as published: from then on it is the one running. */
+export type PublishedVersion = { version: number; publishedAt: number; publishedBy: string };
+
+/** Active subscribers on a version, by the step they get next (null: that email is in flight). */
+export type VersionHeadcount = { version: number | null; step: number | null; count: number };
 
 export type StepCounts = { waiting: number; sent: number; delivered: number; opened: number; clicked: number };
 

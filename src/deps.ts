@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Transport } from './mail/transport.js';
+import type { SequenceCatalog } from './nurture/sequence.js';
 import type { RateLimit } from './routes/rate-limit.js';
 import type { StaffActor } from './staff/roles.js';
 
@@ -19,6 +20,8 @@ export type AppDeps = {
   logger: Logger;
   /** Asks the worker to run a tick soon (a confirmation or email 1 is waiting). */
   worker?: { kick(): void };
+  /** The versions of the sequence the code knows (default: src/nurture/sequence.ts); tests bring their own. */
+  sequences?: SequenceCatalog;
   /** POST /subscribe per client address; default 10 a minute. */
   subscribeRateLimit?: RateLimit;
 };

@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subscribers } from '../db/sqlite/schema.js';
 import { createApp } from '../src/app.js';
 import { renderSequenceEmail } from '../src/mail/render.js';
-import { SEQUENCE } from '../src/nurture/sequence.js';
+import { FIRST_VERSION } from '../src/nurture/sequence.js';
 import { sampleProps } from '../emails/_components/props.js';
 import { storesOf, testConfig, testDb, captureLogger, testWorker } from './helpers/app.js';
 import { fixedClock } from '../src/clock.js';
 import { memoryTransport } from './helpers/memory-transport.js';
 import { hasChromium, launchChromium, listen, seriousAxeViolations } from './helpers/browser.js';
+
+const SEQUENCE = FIRST_VERSION.steps;
 
 const SIZES: [string, BrowserContextOptions][] = [
   ['phone 390x844', { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }],

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { activity, deliveries, subscribers } from '../db/sqlite/schema.js';
 import { signToken } from '../src/mail/tokens.js';
 import { CONSENT } from '../src/subscribers/consent.js';
-import { firstUndeliveredStep } from '../src/subscribers/confirm.js';
+import { firstNotReceived } from '../src/nurture/schedule.js';
+import { FIRST_VERSION } from '../src/nurture/sequence.js';
 import { TEST_SECRET, testApp } from './helpers/app.js';
 import { fromIp, linkToken, postForm, signupForm } from './helpers/public.js';
 
@@ -187,7 +188,7 @@ describe('confirmation links that do not work', () => {
   });
 });
 
-describe('firstUndeliveredStep', () => {
+describe('where someone confirming starts: the first step of the running version not received', () => {
   it.each([
     [[], 1],
     [[1], 2],
@@ -197,6 +198,6 @@ describe('firstUndeliveredStep', () => {
     [[1, 2, 3, 4, 5, 6, 7, 8], null],
     [[8, 7, 6, 5, 4, 3, 2, 1, 1], null],
   ] as [number[], number | null][])('%j -> %j', (sent, next) => {
-    expect(firstUndeliveredStep(sent, 8)).toBe(next);
+    expect(firstNotReceived(FIRST_VERSION.steps, new Set(sent))?.step ?? null).toBe(next);
   });
 });

@@ -2,11 +2,13 @@
 // type, crisis lines by their time zone, the consult link, Reply-To and the
 // privacy contact, each from the subscriber or the configuration.
 import { describe, expect, it } from 'vitest';
-import { SEQUENCE } from '../src/nurture/sequence.js';
+import { FIRST_VERSION } from '../src/nurture/sequence.js';
 import { preferencesUrl } from '../src/subscribers/links.js';
 import { testApp, testConfig } from './helpers/app.js';
 import { postJson } from './helpers/public.js';
 import { addSubscriber, asStaff } from './helpers/staff.js';
+
+const SEQUENCE = FIRST_VERSION.steps;
 
 const SETTINGS = { bookingUrl: 'https://clinic.example/book', replyTo: 'care@clinic.example', privacyContact: 'privacy@clinic.example' };
 const SUPPORTER = 'If you are helping someone think about ketamine';

@@ -2,15 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { DueRow } from '../db/types.js';
 import { decideDue, plannedAt } from '../src/nurture/decide.js';
 import { localWall, MIN_GAP_MS } from '../src/nurture/schedule.js';
-import { scheduleOptions } from '../src/nurture/tick.js';
+import { scheduleOptions } from '../src/nurture/schedule.js';
 import { pauseSubscriber, resumeSubscriber } from '../src/subscribers/preferences.js';
 import { testApp } from './helpers/app.js';
 import { linkToken, postForm, postJson, signupForm } from './helpers/public.js';
-import { STUB_SEQUENCE } from './helpers/worker.js';
+import { STUB_SEQUENCE, STUB_VERSIONS, stubPolicy } from './helpers/worker.js';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
-const options = scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 11 * 60, text: '09:00-11:00' } });
+const options = scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 11 * 60 } });
 
 describe('the due decision for a paused subscriber (pure)', () => {
   // Email 1 went on Monday 2 March 14:00 UTC (15:00 in Berlin); email 2 is due Wednesday 09:00 Berlin.
@@ -24,22 +24,25 @@ describe('the due decision for a paused subscriber (pure)', () => {
     nextStep: 2,
     lastSentAt: Date.parse('2026-03-02T14:00:00Z'),
     pausedUntil: null,
+    received: [1],
+    sequenceVersion: 1,
   };
+  const STUB = STUB_VERSIONS[0]!;
   const due = Date.parse('2026-03-04T08:00:00Z');
 
   it('not paused (or a pause in the past): the usual schedule', () => {
-    expect(plannedAt(row, STUB_SEQUENCE, row.lastSentAt!, options)).toBe(due);
-    expect(decideDue({ ...row, pausedUntil: due - DAY }, STUB_SEQUENCE, due, options)).toMatchObject({ kind: 'send', step: 2 });
+    expect(plannedAt(row, STUB_SEQUENCE, 2, row.lastSentAt!, options)).toBe(due);
+    expect(decideDue({ ...row, pausedUntil: due - DAY }, STUB, due, options)).toMatchObject({ kind: 'send', step: 2 });
   });
 
   it('paused: never sent before the end; rescheduled to the first window moment on or after it', () => {
     const until = Date.parse('2026-03-16T14:00:00Z'); // 15:00 Berlin: the window is over that day
-    expect(decideDue({ ...row, pausedUntil: until }, STUB_SEQUENCE, due, options)).toEqual({ kind: 'reschedule', at: Date.parse('2026-03-17T08:00:00Z') });
+    expect(decideDue({ ...row, pausedUntil: until }, STUB, due, options)).toEqual({ kind: 'reschedule', step: 2, at: Date.parse('2026-03-17T08:00:00Z') });
     const morning = Date.parse('2026-03-16T07:30:00Z'); // 08:30 Berlin: the window opens at 09:00
-    expect(decideDue({ ...row, pausedUntil: morning }, STUB_SEQUENCE, due, options)).toEqual({ kind: 'reschedule', at: Date.parse('2026-03-16T08:00:00Z') });
+    expect(decideDue({ ...row, pausedUntil: morning }, STUB, due, options)).toEqual({ kind: 'reschedule', step: 2, at: Date.parse('2026-03-16T08:00:00Z') });
     const inside = Date.parse('2026-03-16T08:30:00Z');
-    expect(decideDue({ ...row, pausedUntil: inside }, STUB_SEQUENCE, due, options)).toEqual({ kind: 'reschedule', at: inside });
-    expect(decideDue({ ...row, pausedUntil: inside }, STUB_SEQUENCE, inside, options)).toMatchObject({ kind: 'send', step: 2 });
+    expect(decideDue({ ...row, pausedUntil: inside }, STUB, due, options)).toEqual({ kind: 'reschedule', step: 2, at: inside });
+    expect(decideDue({ ...row, pausedUntil: inside }, STUB, inside, options)).toMatchObject({ kind: 'send', step: 2 });
   });
 
   it('a pause that ends soon after the last email still keeps the 20-hour gap', () => {
@@ -50,7 +53,7 @@ describe('the due decision for a paused subscriber (pure)', () => {
     ];
     const last = Date.parse('2026-03-02T13:00:00Z'); // 14:00 Berlin
     const r = { ...row, lastSentAt: last, confirmedAt: last, pausedUntil: last + HOUR };
-    const at = plannedAt(r, daily, last + HOUR, options)!;
+    const at = plannedAt(r, daily, 2, last + HOUR, options);
     expect(at).toBe(last + MIN_GAP_MS); // Tuesday 10:00 Berlin, inside the window
   });
 });
@@ -148,7 +151,7 @@ describe('a paused reader across a simulated pause', () => {
     // Email 2 is claimed at its time but not yet settled: the pause cannot move it.
     const due = Date.parse('2026-03-04T08:00:00Z');
     t.clock.set(due);
-    const claim = await t.stores.sendQueue.claimDue(due, 10, 'w1', due + 60_000, (await import('../src/nurture/tick.js')).tickPolicy({ sequence: STUB_SEQUENCE, config: t.config }));
+    const claim = await t.stores.sendQueue.claimDue(due, 10, 'w1', due + 60_000, stubPolicy(t.config));
     expect(claim.batchId).not.toBeNull();
     const outcome = await pauseSubscriber(t, 1, due + 14 * DAY);
     expect(outcome).toMatchObject({ ok: true, subscriber: { nextSendAt: null } });

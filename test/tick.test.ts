@@ -6,11 +6,10 @@ import { openSqlite as openDb, type SqliteDb as Db } from '../db/sqlite/client.j
 import { emailHash } from '../src/mail/address.js';
 import { verifyToken } from '../src/mail/tokens.js';
 import { SendError, type Transport } from '../src/mail/transport.js';
-import { tickPolicy } from '../src/nurture/tick.js';
 import { storesOf } from './helpers/app.js';
 import { TEST_SECRET, testDb } from './helpers/app.js';
 import { memoryTransport } from './helpers/memory-transport.js';
-import { countBy, seedDue, STUB_SEQUENCE, stubRender, tickHarness } from './helpers/worker.js';
+import { countBy, seedDue, STUB_SEQUENCE, stubPolicy, stubRender, tickHarness } from './helpers/worker.js';
 
 const NOW = '2026-03-02T14:00:00Z'; // 09:00 in New York, 14:00 UTC
 const at = (iso: string) => Date.parse(iso);
@@ -185,7 +184,7 @@ describe('tick', () => {
     const transport = memoryTransport();
     const h = tickHarness(db, transport, { now: NOW });
     const queue = storesOf(db).sendQueue;
-    const claim = await queue.claimDue(at(NOW), 100, 'dead-worker', at(NOW) + 60_000, tickPolicy(h.deps));
+    const claim = await queue.claimDue(at(NOW), 100, 'dead-worker', at(NOW) + 60_000, stubPolicy(h.deps.config));
     expect(claim.batchId).not.toBeNull();
     h.clock.advance(2 * 60_000);
     expect(await h.tick()).toMatchObject({ sent: 2 });

@@ -24,11 +24,13 @@ import { emailHash } from '../../src/mail/address.js';
 import { renderSequenceEmail } from '../../src/mail/render.js';
 import type { Transport } from '../../src/mail/transport.js';
 import { createPacer, realSleep } from '../../src/nurture/pacer.js';
-import { SEQUENCE } from '../../src/nurture/sequence.js';
+import { FIRST_VERSION, SEQUENCE_VERSIONS } from '../../src/nurture/sequence.js';
 import { runTick } from '../../src/nurture/tick.js';
 import type { Figure } from '../report.js';
 import { startFakeProcess } from '../support/fake-client.js';
 import { BENCH_SECRET } from '../support/seed.js';
+
+const SEQUENCE = FIRST_VERSION.steps;
 
 const URL_ = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 const CHILD = path.resolve('test/fixtures/tick-child.ts');
@@ -177,7 +179,7 @@ export async function run(): Promise<Figure[]> {
     const tickMs = async (stores: PostgresStores) => {
       await rearm(stores, SCALE_DUE, Date.now());
       const start = performance.now();
-      const s = await runTick({ stores, clock: systemClock, transport: nullTransport(), logger: createLogger('warn'), config, sequence: SEQUENCE, render: renderSequenceEmail, pacer: createPacer({ rate: 1000, clock: systemClock, sleep: realSleep }), concurrency: 4 });
+      const s = await runTick({ stores, clock: systemClock, transport: nullTransport(), logger: createLogger('warn'), config, sequences: SEQUENCE_VERSIONS, render: renderSequenceEmail, pacer: createPacer({ rate: 1000, clock: systemClock, sleep: realSleep }), concurrency: 4 });
       if (s.sent !== SCALE_DUE) throw new Error(`pg scale tick sent ${s.sent} of ${SCALE_DUE}`);
       return performance.now() - start;
     };

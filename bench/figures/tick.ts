@@ -19,11 +19,13 @@ import { signToken } from '../../src/mail/tokens.js';
 import type { OutgoingEmail, Transport } from '../../src/mail/transport.js';
 import { sequenceEmail } from '../../src/nurture/decide.js';
 import { createPacer, realSleep } from '../../src/nurture/pacer.js';
-import { SEQUENCE } from '../../src/nurture/sequence.js';
+import { FIRST_VERSION, SEQUENCE_VERSIONS } from '../../src/nurture/sequence.js';
 import { runTick, type TickDeps } from '../../src/nurture/tick.js';
 import type { Figure } from '../report.js';
 import { startFakeProcess } from '../support/fake-client.js';
 import { BENCH_SECRET, rearm, seedSubscribers, tempDb } from '../support/seed.js';
+
+const SEQUENCE = FIRST_VERSION.steps;
 
 const THROUGHPUT_DUE = Number(process.env.BENCH_TICK_DUE ?? 100_000);
 const PACING_SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 60);
@@ -47,7 +49,7 @@ function tickDeps(db: Db, transport: Transport, rate: number, extra: Partial<Tic
     transport,
     logger,
     config,
-    sequence: SEQUENCE,
+    sequences: SEQUENCE_VERSIONS,
     render: renderSequenceEmail,
     pacer: createPacer({ rate, clock: systemClock, sleep: realSleep }),
     concurrency: CONCURRENCY,

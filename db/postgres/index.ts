@@ -3,6 +3,7 @@ import type { Stores } from '../stores.js';
 import { openPostgres } from './client.js';
 import { postgresEventStore } from './events.js';
 import { postgresSendQueueStore } from './send-queue.js';
+import { postgresSequenceStore } from './sequence.js';
 import { postgresSettingsStore } from './settings.js';
 import { postgresStaffStore } from './staff.js';
 import { postgresSubscriberStore } from './subscribers.js';
@@ -17,6 +18,7 @@ export async function postgresStores(url: string, options: { max?: number } = {}
     pool,
     subscribers: postgresSubscriberStore(pool),
     sendQueue: postgresSendQueueStore(pool),
+    sequence: postgresSequenceStore(pool),
     events: postgresEventStore(pool),
     settings: postgresSettingsStore(pool),
     staff: postgresStaffStore(pool),

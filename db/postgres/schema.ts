@@ -44,14 +44,22 @@ export const subscribers = pgTable(
     nextSendAt: ms('next_send_at'),
     lastSequenceSentAt: ms('last_sequence_sent_at'),
     pausedUntil: ms('paused_until'),
+    sequenceVersion: integer('sequence_version'),
   },
   (t) => [
     uniqueIndex('subscribers_email_hash_unique').on(t.emailHash),
     index('subscribers_due_idx').on(t.nextSendAt).where(sql`${t.nextSendAt} is not null`),
     index('subscribers_status_idx').on(t.status),
     index('subscribers_created_idx').on(t.createdAt),
+    index('subscribers_version_idx').on(t.sequenceVersion).where(sql`${t.nextSendAt} is not null`),
   ],
 );
+
+export const sequenceVersions = pgTable('sequence_versions', {
+  version: integer('version').primaryKey(),
+  publishedAt: ms('published_at').notNull(),
+  publishedBy: text('published_by').notNull(),
+});
 
 export const batches = pgTable(
   'batches',

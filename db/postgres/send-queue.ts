@@ -25,6 +25,12 @@ const ITEMS = `
   WHERE d.batch_id = $1 AND d.status = 'queued'
   ORDER BY d.id`;
 
+// A due row with what the decision needs: suppression and the step ids received.
+const DUE_COLUMNS = `s.id, s.status, s.email, s.timezone, s.confirmed_at AS "confirmedAt", s.next_step AS "nextStep", s.last_sequence_sent_at AS "lastSentAt",
+  s.paused_until AS "pausedUntil", s.sequence_version AS "sequenceVersion",
+  EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
+  array(SELECT d.step FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.status <> 'dropped') AS received`;
+
 type Advance = { subscriberId: number; timezone: string; confirmedAt: number | null; step: number; at: number };
 
 export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
@@ -55,20 +61,108 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
   async function advance(c: Queryable, policy: QueuePolicy, list: Advance[], now: number, fromDue: boolean): Promise<number> {
     const next: { id: number; step: number; at: number; prev: number }[] = [];
     const done: { id: number; step: number }[] = [];
+    const received = new Map<number, number[]>();
+    if (list.length) {
+      const rows = await c.query<{ id: number; steps: number[] }>(
+        "SELECT subscriber_id AS id, array_agg(step) AS steps FROM deliveries WHERE subscriber_id = ANY($1) AND kind = 'sequence' AND status <> 'dropped' GROUP BY subscriber_id",
+        [list.map((a) => a.subscriberId)],
+      );
+      for (const r of rows.rows) received.set(r.id, r.steps);
+    }
     for (const a of list) {
-      const r = policy.decideAfterSend(a, a.step, a.at);
+      const r = policy.decideAfterSend({ ...a, received: received.get(a.subscriberId) ?? [] }, a.step, a.at);
       if (r.kind === 'next') next.push({ id: a.subscriberId, step: r.step, at: r.at, prev: a.step });
       else done.push({ id: a.subscriberId, step: a.step });
     }
     if (next.length) {
       const guard = fromDue ? '' : " AND s.status = 'active' AND s.next_step = u.prev AND s.next_send_at IS NULL";
       await c.query(
-        `UPDATE subscribers s SET next_step = u.step, next_send_at = u.at, updated_at = $5
+        `UPDATE subscribers s SET next_step = u.step, next_send_at = u.at, sequence_version = $6, updated_at = $5
          FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::int[]) AS u(id, step, at, prev) WHERE s.id = u.id${guard}`,
-        [next.map((n) => n.id), next.map((n) => n.step), next.map((n) => n.at), next.map((n) => n.prev), now],
+        [next.map((n) => n.id), next.map((n) => n.step), next.map((n) => n.at), next.map((n) => n.prev), now, policy.version],
       );
     }
     return complete(c, done, now);
+  }
+
+  /**
+   * Applies the due decisions to locked rows. With a claim, the steps to send
+   * are queued in one new batch (result.batchId); without one (a version
+   * move), the rows are only placed: due now for the next claim.
+   */
+  async function applyDue(c: Queryable, policy: QueuePolicy, rows: DueRow[], now: number, claim: { owner: string; leaseUntil: number } | null, result: ClaimResult): Promise<void> {
+    if (rows.length === 0) return;
+    const sends: { row: DueRow; step: number; templateId: string; subject: string }[] = [];
+    const reschedule: { id: number; step: number; at: number }[] = [];
+    const unschedule: number[] = [];
+    const done: { id: number; step: number }[] = [];
+    for (const row of rows) {
+      const action = policy.decideDue(row, now);
+      if (action.kind === 'send') {
+        if (claim) sends.push({ row, step: action.step, templateId: action.templateId, subject: action.subject });
+        else reschedule.push({ id: row.id, step: action.step, at: now });
+      } else if (action.kind === 'reschedule') {
+        reschedule.push({ id: row.id, step: action.step, at: action.at });
+        result.rescheduled++;
+      } else if (action.kind === 'unschedule') unschedule.push(row.id);
+      else if (action.kind === 'suppress') {
+        await suppressSubscriber(c, row.id, now);
+        result.stopped++;
+      } else done.push({ id: row.id, step: row.nextStep });
+    }
+    if (reschedule.length) {
+      await c.query(
+        `UPDATE subscribers s SET next_step = u.step, next_send_at = u.at, sequence_version = $4, updated_at = $5
+         FROM unnest($1::bigint[], $2::int[], $3::bigint[]) AS u(id, step, at) WHERE s.id = u.id`,
+        [reschedule.map((r) => r.id), reschedule.map((r) => r.step), reschedule.map((r) => r.at), policy.version, now],
+      );
+    }
+    if (unschedule.length) {
+      await c.query('UPDATE subscribers SET next_step = NULL, next_send_at = NULL, updated_at = $2 WHERE id = ANY($1)', [unschedule, now]);
+      result.stopped += unschedule.length;
+    }
+    result.completed += await complete(c, done, now);
+    if (!claim || sends.length === 0) return;
+
+    const batchId = await newBatch(c, claim.owner, claim.leaseUntil, now);
+    // A dropped delivery (never sent) may be queued again after a re-subscribe.
+    const inserted = new Set(
+      (
+        await c.query<{ subscriberId: number }>(
+          `INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, batch_id, created_at)
+           SELECT u.id, 'sequence', u.step, u.tid, u.subj, 'queued', $5, $6 FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[]) AS u(id, step, tid, subj)
+           ON CONFLICT (subscriber_id, step) WHERE kind = 'sequence' DO UPDATE SET
+             status = 'queued', batch_id = excluded.batch_id, template_id = excluded.template_id, subject = excluded.subject, error = NULL, created_at = excluded.created_at
+           WHERE deliveries.status = 'dropped'
+           RETURNING subscriber_id AS "subscriberId"`,
+          [sends.map((s) => s.row.id), sends.map((s) => s.step), sends.map((s) => s.templateId), sends.map((s) => s.subject), batchId, now],
+        )
+      ).rows.map((r) => r.subscriberId),
+    );
+    const inFlight = sends.filter((s) => inserted.has(s.row.id));
+    const settled: Advance[] = [];
+    for (const s of sends) {
+      if (inserted.has(s.row.id)) continue;
+      // This step already has a delivery: in flight elsewhere, or settled.
+      const existing = (
+        await c.query<{ status: string; sentAt: number | null; createdAt: number }>(
+          `SELECT status, sent_at AS "sentAt", created_at AS "createdAt" FROM deliveries WHERE subscriber_id = $1 AND step = $2 AND kind = 'sequence'`,
+          [s.row.id, s.step],
+        )
+      ).rows[0]!;
+      if (existing.status === 'queued') inFlight.push(s);
+      else settled.push({ subscriberId: s.row.id, timezone: s.row.timezone, confirmedAt: s.row.confirmedAt, step: s.step, at: existing.sentAt ?? existing.createdAt });
+    }
+    if (inFlight.length) {
+      await c.query(
+        `UPDATE subscribers s SET next_step = u.step, next_send_at = NULL, sequence_version = $3, updated_at = $4
+         FROM unnest($1::bigint[], $2::int[]) AS u(id, step) WHERE s.id = u.id`,
+        [inFlight.map((s) => s.row.id), inFlight.map((s) => s.step), policy.version, now],
+      );
+    }
+    result.completed += await advance(c, policy, settled, now, true);
+    if (inserted.size === 0) await c.query('DELETE FROM batches WHERE id = $1', [batchId]);
+    else result.batchId = batchId;
   }
 
   async function suppressSubscriber(c: Queryable, id: number, now: number) {
@@ -133,8 +227,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       return transaction(pool, async (c) => {
         const rows = (
           await c.query<DueRow>(
-            `SELECT s.id, s.status, s.email, s.timezone, s.confirmed_at AS "confirmedAt", s.next_step AS "nextStep", s.last_sequence_sent_at AS "lastSentAt",
-                    s.paused_until AS "pausedUntil", EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed
+            `SELECT ${DUE_COLUMNS}
              FROM subscribers s
              WHERE s.next_send_at IS NOT NULL AND s.next_send_at <= $1
              ORDER BY s.next_send_at LIMIT $2
@@ -143,65 +236,36 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
           )
         ).rows;
         const result: ClaimResult = { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 };
-        if (rows.length === 0) return result;
-        const sends: { row: DueRow; step: number; templateId: string; subject: string }[] = [];
-        const reschedule: { id: number; at: number }[] = [];
-        const unschedule: number[] = [];
-        const done: { id: number; step: number }[] = [];
-        for (const row of rows) {
-          const action = policy.decideDue(row, now);
-          if (action.kind === 'send') sends.push({ row, step: action.step, templateId: action.templateId, subject: action.subject });
-          else if (action.kind === 'reschedule') reschedule.push({ id: row.id, at: action.at });
-          else if (action.kind === 'unschedule') unschedule.push(row.id);
-          else if (action.kind === 'suppress') {
-            await suppressSubscriber(c, row.id, now);
-            result.stopped++;
-          } else done.push({ id: row.id, step: row.nextStep });
-        }
-        if (reschedule.length) {
-          await c.query('UPDATE subscribers s SET next_send_at = u.at, updated_at = $3 FROM unnest($1::bigint[], $2::bigint[]) AS u(id, at) WHERE s.id = u.id', [reschedule.map((r) => r.id), reschedule.map((r) => r.at), now]);
-          result.rescheduled = reschedule.length;
-        }
-        if (unschedule.length) {
-          await c.query('UPDATE subscribers SET next_step = NULL, next_send_at = NULL, updated_at = $2 WHERE id = ANY($1)', [unschedule, now]);
-          result.stopped += unschedule.length;
-        }
-        result.completed += await complete(c, done, now);
-        if (sends.length === 0) return result;
-
-        const batchId = await newBatch(c, owner, leaseUntil, now);
-        // A dropped delivery (never sent) may be queued again after a re-subscribe.
-        const inserted = new Set(
-          (
-            await c.query<{ subscriberId: number }>(
-              `INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, batch_id, created_at)
-               SELECT u.id, 'sequence', u.step, u.tid, u.subj, 'queued', $5, $6 FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[]) AS u(id, step, tid, subj)
-               ON CONFLICT (subscriber_id, step) WHERE kind = 'sequence' DO UPDATE SET
-                 status = 'queued', batch_id = excluded.batch_id, template_id = excluded.template_id, subject = excluded.subject, error = NULL, created_at = excluded.created_at
-               WHERE deliveries.status = 'dropped'
-               RETURNING subscriber_id AS "subscriberId"`,
-              [sends.map((s) => s.row.id), sends.map((s) => s.step), sends.map((s) => s.templateId), sends.map((s) => s.subject), batchId, now],
-            )
-          ).rows.map((r) => r.subscriberId),
-        );
-        const inFlight = [...inserted];
-        const settled: Advance[] = [];
-        for (const s of sends) {
-          if (inserted.has(s.row.id)) continue;
-          // This step already has a delivery: in flight elsewhere, or settled.
-          const existing = (await c.query<{ status: string; sentAt: number | null; createdAt: number }>(
-            `SELECT status, sent_at AS "sentAt", created_at AS "createdAt" FROM deliveries WHERE subscriber_id = $1 AND step = $2 AND kind = 'sequence'`,
-            [s.row.id, s.step],
-          )).rows[0]!;
-          if (existing.status === 'queued') inFlight.push(s.row.id);
-          else settled.push({ subscriberId: s.row.id, timezone: s.row.timezone, confirmedAt: s.row.confirmedAt, step: s.step, at: existing.sentAt ?? existing.createdAt });
-        }
-        if (inFlight.length) await c.query('UPDATE subscribers SET next_send_at = NULL, updated_at = $2 WHERE id = ANY($1)', [inFlight, now]);
-        result.completed += await advance(c, policy, settled, now, true);
-        if (inserted.size === 0) await c.query('DELETE FROM batches WHERE id = $1', [batchId]);
-        else result.batchId = batchId;
+        await applyDue(c, policy, rows, now, { owner, leaseUntil }, result);
         return result;
       });
+    },
+
+    moveToVersion(now, limit, policy) {
+      return transaction(pool, async (c) => {
+        const rows = (
+          await c.query<DueRow>(
+            `SELECT ${DUE_COLUMNS}
+             FROM subscribers s
+             WHERE s.next_send_at IS NOT NULL AND s.sequence_version < $1
+             ORDER BY s.sequence_version, s.id LIMIT $2
+             FOR UPDATE OF s SKIP LOCKED`,
+            [policy.version, limit],
+          )
+        ).rows;
+        await applyDue(c, policy, rows, now, null, { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 });
+        return rows.length;
+      });
+    },
+
+    async scheduled(afterId, limit) {
+      return (
+        await pool.query<DueRow>(
+          `SELECT ${DUE_COLUMNS} FROM subscribers s
+           WHERE s.id > $1 AND s.status = 'active' AND s.next_send_at IS NOT NULL ORDER BY s.id LIMIT $2`,
+          [afterId, limit],
+        )
+      ).rows;
     },
 
     claimQueued(now, limit, owner, leaseUntil) {

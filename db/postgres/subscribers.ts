@@ -35,6 +35,11 @@ export async function suppressIn(c: Queryable, input: SuppressInput) {
   return { subscriberId: sub.id, newlySuppressed };
 }
 
+/** The step ids of a subscriber's sequence deliveries: what they have had (a dropped one never went). */
+async function receivedSteps(c: Queryable, id: number): Promise<number[]> {
+  return (await c.query<{ step: number }>("SELECT step FROM deliveries WHERE subscriber_id = $1 AND kind = 'sequence' AND status <> 'dropped'", [id])).rows.map((r) => r.step);
+}
+
 export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
   const byId = async (c: Queryable, id: number, lock = false) =>
     (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id])).rows[0];
@@ -43,15 +48,27 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
   async function confirmIn(c: Queryable, id: number, input: ConfirmInput): Promise<Subscriber | undefined> {
     const s = await byId(c, id, true);
     if (!s || s.status !== 'pending') return undefined;
-    const sent = (await c.query<{ step: number }>("SELECT step FROM deliveries WHERE subscriber_id = $1 AND kind = 'sequence' AND status <> 'dropped'", [id])).rows.map((r) => r.step);
-    const nextStep = input.firstStep(sent);
+    const nextStep = input.firstStep(await receivedSteps(c, id));
     const { now, consent } = input;
     const row = (
       await c.query<Subscriber>(
         `UPDATE subscribers SET status = $2, confirmed_at = $3, consent_text = $4, consent_version = $5, consent_ip = $6, consent_user_agent = $7,
-           consent_source = $8, next_step = $9, next_send_at = $10, updated_at = $3, consent_given_at = $11
+           consent_source = $8, next_step = $9, next_send_at = $10, sequence_version = $11, updated_at = $3, consent_given_at = $12
          WHERE id = $1 AND status = 'pending' RETURNING ${SUBSCRIBER}`,
-        [id, nextStep === null ? 'completed' : 'active', now, consent.text, consent.version, consent.ip, consent.userAgent, consent.source ?? s.source ?? 'signup-form', nextStep, nextStep === null ? null : now, consent.givenAt ?? now],
+        [
+          id,
+          nextStep === null ? 'completed' : 'active',
+          now,
+          consent.text,
+          consent.version,
+          consent.ip,
+          consent.userAgent,
+          consent.source ?? s.source ?? 'signup-form',
+          nextStep,
+          nextStep === null ? null : now,
+          input.sequenceVersion,
+          consent.givenAt ?? now,
+        ],
       )
     ).rows[0];
     if (row) await insertActivity(c, id, 'confirmed', now, { consentVersion: consent.version, nextStep });
@@ -220,7 +237,19 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         // Null while in flight: that email is already going; the due decision places the next one.
         if (s.nextSendAt !== null && s.nextStep !== null) {
           const suppressed = (await c.query('SELECT 1 FROM suppressions WHERE email_hash = $1', [s.emailHash])).rowCount! > 0;
-          const row: DueRow = { id, status: s.status, email: s.email, suppressed, timezone: s.timezone, confirmedAt: s.confirmedAt, nextStep: s.nextStep, lastSentAt: s.lastSequenceSentAt, pausedUntil };
+          const row: DueRow = {
+            id,
+            status: s.status,
+            email: s.email,
+            suppressed,
+            timezone: s.timezone,
+            confirmedAt: s.confirmedAt,
+            nextStep: s.nextStep,
+            lastSentAt: s.lastSequenceSentAt,
+            pausedUntil,
+            received: await receivedSteps(c, id),
+            sequenceVersion: s.sequenceVersion,
+          };
           nextSendAt = input.nextSendAt(row) ?? s.nextSendAt;
         }
         const updated = (
@@ -339,10 +368,14 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       }
     },
 
+    async received(id) {
+      return receivedSteps(pool, id);
+    },
+
     async lastSequenceSent(id) {
       const row = (
         await pool.query<{ step: number; sentAt: number }>(
-          `SELECT step, sent_at AS "sentAt" FROM deliveries WHERE subscriber_id = $1 AND kind = 'sequence' AND status = 'sent' AND sent_at IS NOT NULL ORDER BY step DESC LIMIT 1`,
+          `SELECT step, sent_at AS "sentAt" FROM deliveries WHERE subscriber_id = $1 AND kind = 'sequence' AND status = 'sent' AND sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT 1`,
           [id],
         )
       ).rows[0];

@@ -2,6 +2,7 @@ import type { Stores } from '../stores.js';
 import { openSqlite, type SqliteDb } from './client.js';
 import { sqliteEventStore } from './events.js';
 import { sqliteSendQueueStore } from './send-queue.js';
+import { sqliteSequenceStore } from './sequence.js';
 import { sqliteSettingsStore } from './settings.js';
 import { sqliteStaffStore } from './staff.js';
 import { sqliteSubscriberStore } from './subscribers.js';
@@ -22,6 +23,7 @@ export function sqliteStoresFor(db: SqliteDb): SqliteStores {
     db,
     subscribers: sqliteSubscriberStore(db),
     sendQueue: sqliteSendQueueStore(db),
+    sequence: sqliteSequenceStore(db),
     events: sqliteEventStore(db),
     settings: sqliteSettingsStore(db),
     staff: sqliteStaffStore(db),

@@ -63,14 +63,27 @@ export const subscribers = sqliteTable(
     // The reader paused the series until then: nothing goes before it. Kept
     // after it passes (a time in the past pauses nothing).
     pausedUntil: ms('paused_until'),
+    // The sequence version they follow: the one running when they confirmed,
+    // moved on when a newer one is published (sequence_versions).
+    sequenceVersion: integer('sequence_version'),
   },
   (t) => [
     uniqueIndex('subscribers_email_hash_unique').on(t.emailHash),
     index('subscribers_due_idx').on(t.nextSendAt).where(sql`${t.nextSendAt} is not null`),
     index('subscribers_status_idx').on(t.status),
     index('subscribers_created_idx').on(t.createdAt),
+    index('subscribers_version_idx').on(t.sequenceVersion).where(sql`${t.nextSendAt} is not null`),
   ],
 );
+
+// The versions of the sequence staff published (the plans are in the code:
+// src/nurture/sequence.ts). The newest is the one running. The first
+// migration that made this table published version 1.
+export const sequenceVersions = sqliteTable('sequence_versions', {
+  version: integer('version').primaryKey(),
+  publishedAt: ms('published_at').notNull(),
+  publishedBy: text('published_by').notNull(),
+});
 
 // held: the outcome of an attempt older than the provider's idempotency
 // window is unknown, so repeating it could send twice; staff decide.

@@ -11,24 +11,49 @@
  */
 import crypto from 'node:crypto';
 import type { SendQueueStore } from '../stores.js';
-import type { BatchItem, Begun, ClaimedBatch, ClaimResult, FreshRequest, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, StepCounts, SubscriberStatus, TestDelivery } from '../types.js';
+import type { BatchItem, Begun, DueRow, ClaimedBatch, ClaimResult, FreshRequest, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, StepCounts, SubscriberStatus, TestDelivery } from '../types.js';
 import type { SqliteDb } from './client.js';
 import { batches } from './schema.js';
 
 type RawItem = Omit<BatchItem, 'suppressed'> & { suppressed: 0 | 1 };
+type RawDue = Omit<DueRow, 'suppressed' | 'received'> & { suppressed: 0 | 1; received: string | null };
+
+// A due row with what the decision needs: suppression and the step ids received.
+const DUE_COLUMNS = `s.id, s.status, s.email, s.timezone, s.confirmed_at AS confirmedAt, s.next_step AS nextStep,
+             s.last_sequence_sent_at AS lastSentAt, s.paused_until AS pausedUntil, s.sequence_version AS sequenceVersion,
+             EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
+             (SELECT group_concat(d.step) FROM deliveries d
+              WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.status <> 'dropped') AS received`;
+
+function dueRow(raw: RawDue): DueRow {
+  return { ...raw, suppressed: raw.suppressed === 1, received: raw.received ? raw.received.split(',').map(Number) : [] };
+}
 
 export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
   const sql = db.$client;
 
   const q = {
-    due: sql.prepare<[number, number], { id: number; status: SubscriberStatus; email: string | null; timezone: string; confirmedAt: number | null; nextStep: number; lastSentAt: number | null; pausedUntil: number | null; suppressed: 0 | 1 }>(`
-      SELECT s.id, s.status, s.email, s.timezone, s.confirmed_at AS confirmedAt, s.next_step AS nextStep,
-             s.last_sequence_sent_at AS lastSentAt, s.paused_until AS pausedUntil,
-             EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed
+    due: sql.prepare<[number, number], RawDue>(`
+      SELECT ${DUE_COLUMNS}
       FROM subscribers s
       WHERE s.next_send_at IS NOT NULL AND s.next_send_at <= ?
       ORDER BY s.next_send_at
       LIMIT ?`),
+    // Scheduled rows on an older version than the one running, to move on (see moveToVersion).
+    behind: sql.prepare<{ version: number; limit: number }, RawDue>(`
+      SELECT ${DUE_COLUMNS}
+      FROM subscribers s
+      WHERE s.next_send_at IS NOT NULL AND s.sequence_version < @version
+      ORDER BY s.sequence_version, s.id
+      LIMIT @limit`),
+    scheduled: sql.prepare<{ afterId: number; limit: number }, RawDue>(`
+      SELECT ${DUE_COLUMNS}
+      FROM subscribers s
+      WHERE s.id > @afterId AND s.status = 'active' AND s.next_send_at IS NOT NULL
+      ORDER BY s.id
+      LIMIT @limit`),
+    received: sql.prepare<{ id: number }, { step: number }>(`
+      SELECT step FROM deliveries WHERE subscriber_id = @id AND kind = 'sequence' AND status <> 'dropped'`),
     newBatch: sql.prepare<[string, string, number, number], { id: number }>(`
       INSERT INTO batches (status, idempotency_key, lease_owner, lease_expires_at, attempts, created_at)
       VALUES ('ready', ?, ?, ?, 0, ?) RETURNING id`),
@@ -45,17 +70,21 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     existingDelivery: sql.prepare<[number, number], { status: string; sentAt: number | null; createdAt: number }>(`
       SELECT status, sent_at AS sentAt, created_at AS createdAt FROM deliveries
       WHERE subscriber_id = ? AND step = ? AND kind = 'sequence'`),
-    inFlight: sql.prepare<[number, number]>('UPDATE subscribers SET next_send_at = NULL, updated_at = ? WHERE id = ?'),
-    reschedule: sql.prepare<[number, number, number]>('UPDATE subscribers SET next_send_at = ?, updated_at = ? WHERE id = ?'),
+    reschedule: sql.prepare<{ step: number; at: number; version: number; now: number; id: number }>(
+      'UPDATE subscribers SET next_step = @step, next_send_at = @at, sequence_version = @version, updated_at = @now WHERE id = @id',
+    ),
     unschedule: sql.prepare<[number, number]>('UPDATE subscribers SET next_step = NULL, next_send_at = NULL, updated_at = ? WHERE id = ?'),
     suppress: sql.prepare<[number, number, number]>(`
       UPDATE subscribers SET status = 'suppressed', suppressed_at = ?, suppressed_reason = 'suppression list',
         next_step = NULL, next_send_at = NULL, updated_at = ? WHERE id = ? AND status IN ('active', 'pending')`),
-    scheduleNext: sql.prepare<[number, number, number, number, number]>(`
-      UPDATE subscribers SET next_step = ?, next_send_at = ?, updated_at = ?
-      WHERE id = ? AND status = 'active' AND next_step = ? AND next_send_at IS NULL`),
-    scheduleNextFromDue: sql.prepare<[number, number, number, number]>(`
-      UPDATE subscribers SET next_step = ?, next_send_at = ?, updated_at = ? WHERE id = ?`),
+    scheduleNext: sql.prepare<{ step: number; at: number; version: number; now: number; id: number; sent: number }>(`
+      UPDATE subscribers SET next_step = @step, next_send_at = @at, sequence_version = @version, updated_at = @now
+      WHERE id = @id AND status = 'active' AND next_step = @sent AND next_send_at IS NULL`),
+    scheduleNextFromDue: sql.prepare<{ step: number; at: number; version: number; now: number; id: number }>(`
+      UPDATE subscribers SET next_step = @step, next_send_at = @at, sequence_version = @version, updated_at = @now WHERE id = @id`),
+    inFlightOn: sql.prepare<{ step: number; version: number; now: number; id: number }>(
+      'UPDATE subscribers SET next_step = @step, next_send_at = NULL, sequence_version = @version, updated_at = @now WHERE id = @id',
+    ),
     complete: sql.prepare<[number, number, number, number]>(`
       UPDATE subscribers SET status = 'completed', completed_at = ?, next_step = NULL, next_send_at = NULL, updated_at = ?
       WHERE id = ? AND status = 'active' AND next_step = ?`),
@@ -133,10 +162,12 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
 
   /** Moves a subscriber on after `step` went or finally failed at `at`. */
   function advance(policy: QueuePolicy, sub: { subscriberId: number; timezone: string; confirmedAt: number | null }, step: number, at: number, now: number, fromDue: boolean): boolean {
-    const next = policy.decideAfterSend(sub, step, at);
+    const received = q.received.all({ id: sub.subscriberId }).map((r) => r.step);
+    const next = policy.decideAfterSend({ ...sub, received }, step, at);
     if (next.kind === 'next') {
-      if (fromDue) q.scheduleNextFromDue.run(next.step, next.at, now, sub.subscriberId);
-      else q.scheduleNext.run(next.step, next.at, now, sub.subscriberId, step);
+      const row = { step: next.step, at: next.at, version: policy.version, now, id: sub.subscriberId };
+      if (fromDue) q.scheduleNextFromDue.run(row);
+      else q.scheduleNext.run({ ...row, sent: step });
       return false;
     }
     if (q.complete.run(now, now, sub.subscriberId, step).changes > 0) {
@@ -144,6 +175,51 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Applies the due decision to one row. With a batch, a step to send is
+   * queued in it (true when it was); without one (a version move), the row
+   * is only placed: due now for the next claim.
+   */
+  function applyDue(policy: QueuePolicy, row: DueRow, now: number, batchId: number | null, result: ClaimResult): boolean {
+    const action = policy.decideDue(row, now);
+    switch (action.kind) {
+      case 'send': {
+        if (batchId === null) {
+          q.reschedule.run({ step: action.step, at: now, version: policy.version, now, id: row.id });
+          return false;
+        }
+        const inserted = q.queueDelivery.get(row.id, action.step, action.templateId, action.subject, batchId, now);
+        if (inserted) {
+          q.inFlightOn.run({ step: action.step, version: policy.version, now, id: row.id });
+          return true;
+        }
+        // This step already has a delivery: in flight elsewhere, or settled.
+        const existing = q.existingDelivery.get(row.id, action.step)!;
+        if (existing.status === 'queued') q.inFlightOn.run({ step: action.step, version: policy.version, now, id: row.id });
+        else if (advance(policy, { subscriberId: row.id, timezone: row.timezone, confirmedAt: row.confirmedAt }, action.step, existing.sentAt ?? existing.createdAt, now, true)) result.completed++;
+        return false;
+      }
+      case 'reschedule':
+        q.reschedule.run({ step: action.step, at: action.at, version: policy.version, now, id: row.id });
+        result.rescheduled++;
+        return false;
+      case 'unschedule':
+        q.unschedule.run(now, row.id);
+        result.stopped++;
+        return false;
+      case 'suppress':
+        suppressSubscriber(row.id, now);
+        result.stopped++;
+        return false;
+      case 'complete':
+        if (q.complete.run(now, now, row.id, row.nextStep).changes > 0) {
+          q.activity.run(row.id, 'completed', now, null);
+          result.completed++;
+        }
+        return false;
+    }
   }
 
   function suppressSubscriber(id: number, now: number) {
@@ -187,47 +263,28 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       if (rows.length === 0) return result;
       const batchId = q.newBatch.get(`unprepared-${crypto.randomUUID()}`, owner, leaseUntil, now)!.id;
       let queued = 0;
-      for (const raw of rows) {
-        const row = { ...raw, suppressed: raw.suppressed === 1 };
-        const action = policy.decideDue(row, now);
-        switch (action.kind) {
-          case 'send': {
-            const inserted = q.queueDelivery.get(row.id, action.step, action.templateId, action.subject, batchId, now);
-            if (inserted) {
-              q.inFlight.run(now, row.id);
-              queued++;
-              break;
-            }
-            // This step already has a delivery: in flight elsewhere, or settled.
-            const existing = q.existingDelivery.get(row.id, action.step)!;
-            if (existing.status === 'queued') q.inFlight.run(now, row.id);
-            else if (advance(policy, { subscriberId: row.id, timezone: row.timezone, confirmedAt: row.confirmedAt }, action.step, existing.sentAt ?? existing.createdAt, now, true)) result.completed++;
-            break;
-          }
-          case 'reschedule':
-            q.reschedule.run(action.at, now, row.id);
-            result.rescheduled++;
-            break;
-          case 'unschedule':
-            q.unschedule.run(now, row.id);
-            result.stopped++;
-            break;
-          case 'suppress':
-            suppressSubscriber(row.id, now);
-            result.stopped++;
-            break;
-          case 'complete':
-            if (q.complete.run(now, now, row.id, row.nextStep).changes > 0) {
-              q.activity.run(row.id, 'completed', now, null);
-              result.completed++;
-            }
-            break;
-        }
-      }
+      for (const raw of rows) if (applyDue(policy, dueRow(raw), now, batchId, result)) queued++;
       if (queued === 0) q.deleteBatch.run(batchId);
       else result.batchId = batchId;
       return result;
     }),
+
+    /**
+     * Moves up to `limit` scheduled subscribers on an older version onto the
+     * policy's (the one running): their next step and time as the new version
+     * has them from where they are. One with a step due now is left due (the
+     * next claim sends it). Returns how many were moved; 0 when none is left.
+     */
+    moveToVersion: tx((now: number, limit: number, policy: QueuePolicy): number => {
+      const rows = q.behind.all({ version: policy.version, limit });
+      const result: ClaimResult = { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 };
+      for (const raw of rows) applyDue(policy, dueRow(raw), now, null, result);
+      return rows.length;
+    }),
+
+    async scheduled(afterId, limit) {
+      return q.scheduled.all({ afterId, limit }).map(dueRow);
+    },
 
     claimQueued: tx((now: number, limit: number, owner: string, leaseUntil: number): number | null => {
       const rows = q.queued.all(limit);

@@ -110,16 +110,19 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
 
   const byId = (id: number) => db.select().from(subscribers).where(eq(subscribers.id, id)).get();
 
-  const confirm = sqlite.transaction((id: number, input: ConfirmInput): Subscriber | undefined => {
-    const s = byId(id);
-    if (!s || s.status !== 'pending') return undefined;
-    const sent = db
+  /** The step ids of a subscriber's sequence deliveries: what they have had (a dropped one never went). */
+  const receivedSteps = (id: number) =>
+    db
       .select({ step: deliveries.step })
       .from(deliveries)
       .where(and(eq(deliveries.subscriberId, id), eq(deliveries.kind, 'sequence'), ne(deliveries.status, 'dropped')))
       .all()
       .map((r) => r.step);
-    const nextStep = input.firstStep(sent);
+
+  const confirm = sqlite.transaction((id: number, input: ConfirmInput): Subscriber | undefined => {
+    const s = byId(id);
+    if (!s || s.status !== 'pending') return undefined;
+    const nextStep = input.firstStep(receivedSteps(id));
     const { now, consent } = input;
     const row = db
       .update(subscribers)
@@ -134,6 +137,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         consentGivenAt: consent.givenAt ?? now,
         nextStep,
         nextSendAt: nextStep === null ? null : now,
+        sequenceVersion: input.sequenceVersion,
         updatedAt: now,
       })
       .where(and(eq(subscribers.id, id), eq(subscribers.status, 'pending')))
@@ -208,7 +212,19 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     // Null while in flight: that email is already going; the due decision places the next one.
     if (s.nextSendAt !== null && s.nextStep !== null) {
       const suppressed = db.select({ h: suppressions.emailHash }).from(suppressions).where(eq(suppressions.emailHash, s.emailHash)).get() !== undefined;
-      const row: DueRow = { id, status: s.status, email: s.email, suppressed, timezone: s.timezone, confirmedAt: s.confirmedAt, nextStep: s.nextStep, lastSentAt: s.lastSequenceSentAt, pausedUntil };
+      const row: DueRow = {
+        id,
+        status: s.status,
+        email: s.email,
+        suppressed,
+        timezone: s.timezone,
+        confirmedAt: s.confirmedAt,
+        nextStep: s.nextStep,
+        lastSentAt: s.lastSequenceSentAt,
+        pausedUntil,
+        received: receivedSteps(id),
+        sequenceVersion: s.sequenceVersion,
+      };
       nextSendAt = input.nextSendAt(row) ?? s.nextSendAt;
     }
     const updated = db.update(subscribers).set({ pausedUntil, nextSendAt, updatedAt: now }).where(eq(subscribers.id, id)).returning().get();
@@ -401,12 +417,16 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         after = rows[rows.length - 1]!.id;
       }
     },
+    async received(id) {
+      return receivedSteps(id);
+    },
+
     async lastSequenceSent(id) {
       const last = db
         .select({ step: deliveries.step, sentAt: deliveries.sentAt })
         .from(deliveries)
         .where(and(eq(deliveries.subscriberId, id), eq(deliveries.kind, 'sequence'), eq(deliveries.status, 'sent'), isNotNull(deliveries.sentAt)))
-        .orderBy(desc(deliveries.step))
+        .orderBy(desc(deliveries.sentAt), desc(deliveries.id))
         .limit(1)
         .get();
       return last?.sentAt ? { step: last.step, sentAt: last.sentAt } : null;

@@ -6,54 +6,68 @@ import crypto from 'node:crypto';
 import type { AfterSend, AttemptPlan, BatchItem, DueAction, DueRow, OutgoingEmail, QueuePolicy } from '../../db/types.js';
 import type { SendError, SendFailureKind } from '../mail/transport.js';
 import { backoffMs } from './pacer.js';
-import { nextSend, type ScheduleOptions, type ScheduleStep } from './schedule.js';
+import { nextStepAfter, sendTime, type ScheduleOptions, type ScheduleStep } from './schedule.js';
 
 export type { AfterSend, DueAction, DueRow } from '../../db/types.js';
 
 /** A sequence step as the worker sends it. */
 export type QueueStep = ScheduleStep & { templateId: string; subject: string };
 
-/** The previous email the schedule measures from, for a subscriber about to get `step`. */
-function lastBefore(row: Pick<DueRow, 'confirmedAt' | 'lastSentAt'>, sequence: readonly ScheduleStep[], step: number, now: number) {
-  const i = sequence.findIndex((s) => s.step === step);
-  const previous = i > 0 ? sequence[i - 1] : undefined;
-  // No send recorded before a later step (the previous one failed): measure from confirmation.
-  return previous ? { step: previous.step, sentAt: row.lastSentAt ?? row.confirmedAt ?? now } : null;
+/** One version of the sequence, as the queue's decisions need it. */
+export type QueueSequence = { version: number; steps: readonly QueueStep[] };
+
+/**
+ * The step a due subscriber gets next under `sequence`. On the version they
+ * are enrolled in, the step already chosen stands while it is still theirs to
+ * get (a re-entry may have chosen an earlier step than the furthest they had);
+ * a subscriber on an older version moves on from where they are.
+ */
+export function stepFor(row: Pick<DueRow, 'nextStep' | 'received' | 'sequenceVersion'>, sequence: QueueSequence): QueueStep | undefined {
+  const received = new Set(row.received);
+  const movingOn = row.sequenceVersion !== null && row.sequenceVersion !== sequence.version;
+  const chosen = movingOn ? undefined : sequence.steps.find((s) => s.step === row.nextStep && !received.has(s.step));
+  return chosen ?? nextStepAfter(sequence.steps, received);
 }
 
 /**
- * When the row's next step may go, or null when none is left: its usual
- * schedule from the last email (never before `now`), and while paused the
- * first window moment on or after the pause ends, still at least the minimum
- * gap after the last email.
+ * When `step` may go for this row: its usual schedule from the last email
+ * (never before `now`), and while paused the first window moment on or after
+ * the pause ends, still at least the minimum gap after the last email.
  */
-export function plannedAt(row: Pick<DueRow, 'confirmedAt' | 'lastSentAt' | 'timezone' | 'nextStep' | 'pausedUntil'>, sequence: readonly ScheduleStep[], now: number, options: ScheduleOptions): number | null {
+export function plannedAt(row: Pick<DueRow, 'confirmedAt' | 'lastSentAt' | 'timezone' | 'pausedUntil'>, steps: readonly ScheduleStep[], step: number, now: number, options: ScheduleOptions): number {
   const from = Math.max(now, row.pausedUntil ?? now);
-  const planned = nextSend({ confirmedAt: row.confirmedAt ?? now, timezone: row.timezone, last: lastBefore(row, sequence, row.nextStep, now) }, sequence, from, options);
-  return planned ? planned.at : null;
+  return sendTime({ confirmedAt: row.confirmedAt ?? now, timezone: row.timezone, lastSentAt: row.lastSentAt }, steps, step, from, options);
+}
+
+/** When a row's next step may go (for a pause moving it), or null when none is left. */
+export function nextSendAt(row: DueRow, sequence: QueueSequence, now: number, options: ScheduleOptions): number | null {
+  const step = stepFor(row, sequence);
+  return step ? plannedAt(row, sequence.steps, step.step, now, options) : null;
 }
 
 /** What to do with a subscriber whose next send time has come. */
-export function decideDue(row: DueRow, sequence: readonly QueueStep[], now: number, options: ScheduleOptions): DueAction {
+export function decideDue(row: DueRow, sequence: QueueSequence, now: number, options: ScheduleOptions): DueAction {
   if (row.status !== 'active' || !row.email) return { kind: 'unschedule' };
   if (row.suppressed) return { kind: 'suppress' };
-  const step = sequence.find((s) => s.step === row.nextStep);
+  const step = stepFor(row, sequence);
   if (!step) return { kind: 'complete' };
-  const at = plannedAt(row, sequence, now, options);
-  if (at === null) return { kind: 'complete' };
-  return at > now ? { kind: 'reschedule', at } : { kind: 'send', step: step.step, templateId: step.templateId, subject: step.subject };
+  const at = plannedAt(row, sequence.steps, step.step, now, options);
+  return at > now ? { kind: 'reschedule', step: step.step, at } : { kind: 'send', step: step.step, templateId: step.templateId, subject: step.subject };
 }
 
-/** The subscriber's next step once `step` went (or finally failed) at `at`. */
+/** The subscriber's next step once `step` went (or finally failed) at `at`; `received` includes it. */
 export function decideAfterSend(
-  sub: { confirmedAt: number | null; timezone: string },
-  sequence: readonly ScheduleStep[],
+  sub: { confirmedAt: number | null; timezone: string; received: readonly number[] },
+  sequence: QueueSequence,
   step: number,
   at: number,
   options: ScheduleOptions,
 ): AfterSend {
-  const next = nextSend({ confirmedAt: sub.confirmedAt ?? at, timezone: sub.timezone, last: { step, sentAt: at } }, sequence, at, options);
-  return next ? { kind: 'next', step: next.step, at: next.at } : { kind: 'complete' };
+  const received = new Set(sub.received);
+  received.add(step);
+  const next = nextStepAfter(sequence.steps, received);
+  if (!next) return { kind: 'complete' };
+  return { kind: 'next', step: next.step, at: sendTime({ confirmedAt: sub.confirmedAt ?? at, timezone: sub.timezone, lastSentAt: at }, sequence.steps, next.step, at, options) };
 }
 
 /**
@@ -112,9 +126,10 @@ export function isKnownFailure(err: Pick<SendError, 'details'>): boolean {
   return err.details.statusCode !== undefined || err.details.local === true;
 }
 
-/** The decisions the send queue applies, for one sequence and schedule. */
-export function queuePolicy(sequence: readonly QueueStep[], options: ScheduleOptions): QueuePolicy {
+/** The decisions the send queue applies, for one version of the sequence and a schedule. */
+export function queuePolicy(sequence: QueueSequence, options: ScheduleOptions): QueuePolicy {
   return {
+    version: sequence.version,
     decideDue: (row, now) => decideDue(row, sequence, now, options),
     decideAfterSend: (sub, step, at) => decideAfterSend(sub, sequence, step, at, options),
     rebuild: rebuildRequest,

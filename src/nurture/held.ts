@@ -3,9 +3,7 @@ import type { HeldBatch } from '../../db/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { queuePolicy } from './decide.js';
-import { SEQUENCE } from './sequence.js';
-import { scheduleOptions } from './tick.js';
+import { runningPlan } from './versions.js';
 
 export type { HeldBatch } from '../../db/types.js';
 
@@ -22,7 +20,7 @@ export type HeldDecision = 'resend' | 'sent';
  * it as delivered (it did) and moves its subscribers on.
  */
 export async function resolveHeldBatch(deps: { stores: Stores; config: Config; clock: Clock; logger: Logger; worker?: { kick(): void } }, id: number, decision: HeldDecision): Promise<boolean> {
-  const done = await deps.stores.sendQueue.resolveHeld(id, decision, deps.clock.now(), queuePolicy(SEQUENCE, scheduleOptions(deps.config)));
+  const done = await deps.stores.sendQueue.resolveHeld(id, decision, deps.clock.now(), (await runningPlan(deps)).policy);
   if (!done) return false;
   deps.logger.warn({ batchId: id, decision }, 'held batch resolved by staff');
   if (decision === 'resend') deps.worker?.kick();

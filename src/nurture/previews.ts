@@ -6,11 +6,11 @@ import { maskEmail, type Logger } from '../logger.js';
 import { allTemplates, renderTemplate, type ConfirmationEmailProps, type RenderedEmail, type SequenceEmailProps, type TemplateDef } from '../mail/render.js';
 import type { OutgoingEmail } from '../mail/transport.js';
 import { confirmUrl, preferencesUrl, unsubscribeUrl } from '../subscribers/links.js';
-import { queuePolicy, sequenceEmail } from './decide.js';
+import { sequenceEmail } from './decide.js';
 import { confirmationProps, sequenceProps, withSettings } from './email-props.js';
 import { plannedSendTimes, type PlannedSend } from './schedule.js';
-import { SEQUENCE, type SequenceStep } from './sequence.js';
-import { scheduleOptions } from './tick.js';
+import { stepOfTemplate, type SequenceCatalog, type SequenceStep } from './sequence.js';
+import { runningPlan } from './versions.js';
 
 
 type AnyTemplate = TemplateDef<SequenceEmailProps> | TemplateDef<ConfirmationEmailProps>;
@@ -20,7 +20,7 @@ export type TemplateSummary = { id: string; kind: 'sequence' | 'confirmation'; s
 /** Every template staff can preview: the confirmation email, then the sequence in order. */
 export function listTemplates(): TemplateSummary[] {
   return allTemplates.map((t) => {
-    const step = SEQUENCE.find((s) => s.templateId === t.id);
+    const step = stepOfTemplate(t.id);
     return { id: t.id, kind: t.kind, subject: t.subject, preheader: t.preheader, version: t.version, step: step?.step ?? null, dayOffset: step?.dayOffset ?? null };
   });
 }
@@ -80,7 +80,7 @@ export async function previewTemplate(
   if (!def) return { ok: false, reason: 'unknown_template' };
   if (subscriber === null) return { ok: false, reason: 'unknown_subscriber' };
   if (subscriber && !subscriber.email) return { ok: false, reason: 'erased' };
-  const step = SEQUENCE.find((s) => s.templateId === def.id);
+  const step = stepOfTemplate(def.id);
   const props = subscriber ? subscriberProps(deps.config, def, subscriber, deps.clock.now()) : withSettings(deps.config, def.previewProps, def.kind);
   const { rendered, message } = await buildMessage(deps.config, def, subscriber?.email ?? SAMPLE_RECIPIENT, props, step);
   return { ok: true, preview: { template: listTemplates().find((t) => t.id === id)!, rendered, message, sample: !subscriber } };
@@ -104,7 +104,7 @@ export async function sendTestEmail(
   if (!built.ok) return built;
   const { preview } = built;
   const email: OutgoingEmail = { ...preview.message, to, subject: `[Test] ${preview.message.subject}`, tags: [{ name: 'category', value: 'test' }] };
-  const policy = queuePolicy(SEQUENCE, scheduleOptions(deps.config));
+  const { policy } = await runningPlan(deps);
   const deliveryId = await deps.stores.sendQueue.enqueueTest({ templateId: preview.template.id, templateVersion: preview.template.version, subject: email.subject, toAddress: to, email }, deps.clock.now(), policy);
   deps.logger.info({ templateId: id, to: maskEmail(to), deliveryId }, 'test email queued');
   deps.worker?.kick();
@@ -118,23 +118,33 @@ export async function sendTestEmail(
  * before it went on time. While a step is in flight (no stored time), the plan
  * is measured from the last sequence email that went.
  */
-export async function plannedSends(stores: Stores, config: Config, s: Subscriber, now: number): Promise<PlannedSend[]> {
+export async function plannedSends(deps: { stores: Stores; config: Config; sequences?: SequenceCatalog }, s: Subscriber, now: number): Promise<(PlannedSend & { detail: SequenceStep })[]> {
   if (s.status !== 'active' || s.confirmedAt === null || s.nextStep === null) return [];
-  const options = scheduleOptions(config);
+  const { running, options } = await runningPlan(deps);
+  const steps = running.sequence.steps;
+  const detail = (p: PlannedSend) => {
+    const step = steps.find((x) => x.step === p.step);
+    return step ? [{ ...p, detail: step }] : [];
+  };
   const base = { confirmedAt: s.confirmedAt, timezone: s.timezone };
+  const received = await deps.stores.subscribers.received(s.id);
   if (s.nextSendAt !== null) {
     const at = Math.max(s.nextSendAt, now);
-    return [{ step: s.nextStep, at: s.nextSendAt }, ...plannedSendTimes({ ...base, last: { step: s.nextStep, sentAt: at } }, SEQUENCE, at, options)];
+    const later = plannedSendTimes({ ...base, last: { step: s.nextStep, sentAt: at }, received: [...received, s.nextStep] }, steps, at, options);
+    return [{ step: s.nextStep, at: s.nextSendAt }, ...later].flatMap(detail);
   }
-  const from = await stores.subscribers.lastSequenceSent(s.id);
-  return plannedSendTimes({ ...base, last: from }, SEQUENCE, now, options).filter((p) => p.step >= s.nextStep!);
+  // In flight: the step is going now; the rest is planned from the last email that went.
+  const from = await deps.stores.subscribers.lastSequenceSent(s.id);
+  const last = { step: s.nextStep, sentAt: from?.sentAt ?? now };
+  const later = plannedSendTimes({ ...base, last, received: [...received, s.nextStep] }, steps, Math.max(now, last.sentAt), options);
+  return [{ step: s.nextStep, at: now }, ...later].flatMap(detail);
 }
 
 /** The next email as it will look when it goes: its real props, and its planned time. */
 export async function nextEmail(deps: { stores: Stores; config: Config; clock: Clock }, s: Subscriber): Promise<{ step: SequenceStep; at: number; preview: Preview } | null> {
-  const plan = (await plannedSends(deps.stores, deps.config, s, deps.clock.now()))[0];
-  const step = plan && SEQUENCE.find((x) => x.step === plan.step);
-  if (!plan || !step) return null;
+  const plan = (await plannedSends(deps, s, deps.clock.now()))[0];
+  if (!plan) return null;
+  const step = plan.detail;
   const built = await previewTemplate(deps, step.templateId, s);
   return built.ok ? { step, at: plan.at, preview: built.preview } : null;
 }

@@ -32,14 +32,24 @@ export type ScheduleOptions = {
 
 export const MIN_GAP_MS = 20 * 60 * 60 * 1000;
 
-/** The part of a sequence step the schedule needs: its number and its day after confirmation. */
+/** The schedule options of a configured send window. */
+export function scheduleOptions(config: { sendWindow: SendWindow }, skipWeekends = false): ScheduleOptions {
+  return { window: { startMinute: config.sendWindow.startMinute, endMinute: config.sendWindow.endMinute }, skipWeekends };
+}
+
+/** The part of a sequence step the schedule needs: its stable id and its day after confirmation. */
 export type ScheduleStep = { step: number; dayOffset: number };
 
 export type ScheduleSubscriber = {
   confirmedAt: number;
   timezone: string;
-  /** The last sequence email that went (or was attempted), null before email 1. */
+  /** The last sequence email that went (or was attempted), null before the first. */
   last: { step: number; sentAt: number } | null;
+  /**
+   * Every step id they have received (their sequence deliveries). When left
+   * out, the steps up to `last` in this sequence's order.
+   */
+  received?: readonly number[];
 };
 
 export type PlannedSend = { step: number; at: number };
@@ -195,30 +205,79 @@ export function firstWindowMoment(timeZone: string, t: number, options: Pick<Sch
 // The schedule
 
 /**
+ * The step a subscriber in flight gets next: the first step after the
+ * furthest one of this sequence they have received, that they have not
+ * received. So a step added after their last email is sent to them, one
+ * added before it is not, a removed one never is, and none is sent twice.
+ */
+export function nextStepAfter<S extends ScheduleStep>(sequence: readonly S[], received: ReadonlySet<number>): S | undefined {
+  let furthest = -1;
+  sequence.forEach((s, i) => {
+    if (received.has(s.step)) furthest = i;
+  });
+  return sequence.slice(furthest + 1).find((s) => !received.has(s.step));
+}
+
+/** Where someone (re-)confirming starts: the first step of the sequence they have not received. */
+export function firstNotReceived<S extends ScheduleStep>(sequence: readonly S[], received: ReadonlySet<number>): S | undefined {
+  return sequence.find((s) => !received.has(s.step));
+}
+
+/**
+ * When `step` may go (never before `now`): the first step at once after
+ * confirming; a later one its delay after the step before it in this
+ * sequence, counted from the last email that went (from confirmation when
+ * none went), on that local day's window and at least the minimum gap after
+ * the last email.
+ */
+export function sendTime(
+  subscriber: { confirmedAt: number; timezone: string; lastSentAt: number | null },
+  sequence: readonly ScheduleStep[],
+  step: number,
+  now: number,
+  options: ScheduleOptions,
+): number {
+  const index = sequence.findIndex((s) => s.step === step);
+  if (index < 0) throw new Error(`step ${step} is not in the sequence`);
+  if (index === 0) return Math.max(now, subscriber.confirmedAt);
+  const { timezone } = subscriber;
+  const from = subscriber.lastSentAt ?? subscriber.confirmedAt;
+  const delayDays = Math.max(0, sequence[index]!.dayOffset - sequence[index - 1]!.dayOffset);
+  const dueDay = localDay(timezone, from) + delayDays * DAY_MS;
+  const dayStart = firstInstantAtOrAfter(timezone, dueDay);
+  const earliest = Math.max(now, dayStart, subscriber.lastSentAt === null ? now : subscriber.lastSentAt + (options.minGapMs ?? MIN_GAP_MS));
+  return firstWindowMoment(timezone, earliest, options);
+}
+
+/** The steps up to and including `step` in the sequence's order (what someone who just got it has had). */
+function receivedThrough(sequence: readonly ScheduleStep[], step: number): number[] | null {
+  const index = sequence.findIndex((s) => s.step === step);
+  return index < 0 ? null : sequence.slice(0, index + 1).map((s) => s.step);
+}
+
+/**
  * The next sequence email for a subscriber and when it may go, or null when
  * the sequence is complete. The result is never before `now`; it equals `now`
  * exactly when the email may go right now.
  */
-export function nextSend(
-  subscriber: ScheduleSubscriber,
-  sequence: readonly ScheduleStep[],
-  now: number,
-  options: ScheduleOptions,
-): PlannedSend | null {
-  const { last, timezone } = subscriber;
-  const index = last ? sequence.findIndex((s) => s.step === last.step) + 1 : 0;
-  // A last step unknown to the sequence (it was shortened): nothing more to send.
-  if (last && index === 0) return null;
-  const next = sequence[index];
+export function nextSend(subscriber: ScheduleSubscriber, sequence: readonly ScheduleStep[], now: number, options: ScheduleOptions): PlannedSend | null {
+  const { last } = subscriber;
+  let received = subscriber.received;
+  if (!received) {
+    if (!last) received = [];
+    else {
+      // A last step unknown to the sequence, with nothing else known: nothing more to send.
+      const through = receivedThrough(sequence, last.step);
+      if (!through) return null;
+      received = through;
+    }
+  }
+  const set = new Set(received);
+  if (last) set.add(last.step);
+  const next = nextStepAfter(sequence, set);
   if (!next) return null;
-  if (!last) return { step: next.step, at: Math.max(now, subscriber.confirmedAt) };
-
-  const previous = sequence[index - 1]!;
-  const delayDays = Math.max(0, next.dayOffset - previous.dayOffset);
-  const dueDay = localDay(timezone, last.sentAt) + delayDays * DAY_MS;
-  const dayStart = firstInstantAtOrAfter(timezone, dueDay);
-  const earliest = Math.max(now, dayStart, last.sentAt + (options.minGapMs ?? MIN_GAP_MS));
-  return { step: next.step, at: firstWindowMoment(timezone, earliest, options) };
+  const at = sendTime({ confirmedAt: subscriber.confirmedAt, timezone: subscriber.timezone, lastSentAt: last?.sentAt ?? null }, sequence, next.step, now, options);
+  return { step: next.step, at };
 }
 
 /**
@@ -238,13 +297,7 @@ export function plannedSendTimes(
     const next = nextSend(state, sequence, at, options);
     if (!next) return planned;
     planned.push(next);
-    state = { ...state, last: { step: next.step, sentAt: next.at } };
+    state = { ...state, last: { step: next.step, sentAt: next.at }, received: [...(state.received ?? receivedThrough(sequence, state.last?.step ?? -1) ?? []), next.step] };
     at = next.at;
   }
-}
-
-/** The step that comes before `step` in the sequence, if any. */
-export function stepBefore(sequence: readonly ScheduleStep[], step: number): ScheduleStep | undefined {
-  const i = sequence.findIndex((s) => s.step === step);
-  return i > 0 ? sequence[i - 1] : undefined;
 }

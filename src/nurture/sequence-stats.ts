@@ -1,7 +1,9 @@
 import type { Stores } from '../../db/stores.js';
 import type { StepCounts } from '../../db/types.js';
 import { linkWithoutTokens } from '../subscribers/provider-events.js';
-import { SEQUENCE, type SequenceStep } from './sequence.js';
+import type { SequenceStep } from './sequence.js';
+import { runningSequence } from './versions.js';
+import { SEQUENCE_VERSIONS, type SequenceCatalog } from './sequence.js';
 
 export type { StepCounts } from '../../db/types.js';
 
@@ -11,13 +13,14 @@ export type SequenceOverviewRow = Pick<SequenceStep, 'step' | 'dayOffset' | 'tem
     consultClicks: number | null;
   };
 
-/** Each step of the sequence with its numbers, in order. */
-export async function sequenceOverview(stores: Stores, bookingUrl: string | undefined): Promise<SequenceOverviewRow[]> {
+/** Each step of the running version with its numbers, in order. */
+export async function sequenceOverview(stores: Stores, bookingUrl: string | undefined, catalog: SequenceCatalog = SEQUENCE_VERSIONS): Promise<SequenceOverviewRow[]> {
+  const { sequence } = await runningSequence(stores, catalog);
   const counts = await stores.sendQueue.stepCounts();
   // Compared as the webhook records clicked links: origin and path, without query or tokens.
   const page = bookingUrl ? linkWithoutTokens(bookingUrl) : undefined;
   const consult = page ? await stores.events.clicksOnPageByStep(page) : null;
-  return SEQUENCE.map((s) => ({
+  return sequence.steps.map((s) => ({
     step: s.step,
     dayOffset: s.dayOffset,
     templateId: s.templateId,

@@ -2,17 +2,49 @@ import type { ReactElement } from 'react';
 import type { SequenceEmailProps } from '../../emails/_components/props.js';
 import { sequenceTemplate, type SequenceTemplateId } from '../mail/templates.js';
 
-/** One email of the education sequence. */
+/**
+ * The education sequence as versioned data (design.md, "Sequences as
+ * versioned data").
+ *
+ * Each step has a stable id: what a subscriber has received is a set of step
+ * ids (their sequence deliveries), never positions. A version lists its steps
+ * in order with their day after confirmation. Versions live here, in the code,
+ * but a new one takes effect only when an admin publishes it (the published
+ * versions are kept in the database); until then staff see what it would do
+ * to the people in flight.
+ *
+ * Step ids are never reused: a new step gets the next unused id, wherever it
+ * goes in the order; a removed step's id stays retired.
+ */
+
+/** One step of a version as written in the plan. */
+export type StepPlan = {
+  /** Stable id (1..8 for the first version, in its order). */
+  id: number;
+  templateId: SequenceTemplateId;
+  /** Days after confirmation, as in the content brief's table (the first email is day 0). */
+  dayOffset: number;
+};
+
+export type VersionPlan = {
+  version: number;
+  /** What changed, in a sentence staff read before publishing. */
+  summary: string;
+  steps: readonly StepPlan[];
+};
+
+/** One email of the education sequence, as the worker and the staff pages use it. */
 export type SequenceStep = {
-  /** 1..8 */
+  /** The step's stable id (deliveries record it). */
   step: number;
+  /** 1-based place in its version. */
+  position: number;
   /**
-   * Days after confirmation, as in the content brief's table (email 1 is day
-   * 0). This is what is stored; the schedule (schedule.ts) waits the
-   * difference to the previous step's dayOffset after the previous email went.
+   * Days after confirmation. The schedule (schedule.ts) waits the difference
+   * to the previous step's dayOffset after the previous email went.
    */
   dayOffset: number;
-  /** Days after the previous step (dayOffset minus the previous step's); 0 for step 1. Derived from dayOffset. */
+  /** Days after the previous step (dayOffset minus the previous step's); 0 for the first. */
   delayDays: number;
   templateId: SequenceTemplateId;
   subject: string;
@@ -22,35 +54,85 @@ export type SequenceStep = {
   templateVersion: string;
 };
 
+export type SequenceVersion = { version: number; summary: string; steps: readonly SequenceStep[] };
+
+/** Every version the code knows, oldest first. */
+export type SequenceCatalog = readonly SequenceVersion[];
+
 // The content brief's plan: which email goes on which day after confirmation.
-const PLAN: readonly { templateId: SequenceTemplateId; dayOffset: number }[] = [
-  { templateId: '01-welcome', dayOffset: 0 },
-  { templateId: '02-how-the-treatment-works', dayOffset: 2 },
-  { templateId: '03-what-the-trials-found', dayOffset: 4 },
-  { templateId: '04-where-it-stands', dayOffset: 7 },
-  { templateId: '05-mdma-and-ketamine', dayOffset: 10 },
-  { templateId: '06-safety', dayOffset: 14 },
-  { templateId: '07-street-molly', dayOffset: 18 },
-  { templateId: '08-next-steps', dayOffset: 21 },
+export const VERSION_PLANS: readonly VersionPlan[] = [
+  {
+    version: 1,
+    summary: 'Eight emails over three weeks, as in the content brief.',
+    steps: [
+      { id: 1, templateId: '01-welcome', dayOffset: 0 },
+      { id: 2, templateId: '02-how-the-treatment-works', dayOffset: 2 },
+      { id: 3, templateId: '03-what-the-trials-found', dayOffset: 4 },
+      { id: 4, templateId: '04-where-it-stands', dayOffset: 7 },
+      { id: 5, templateId: '05-mdma-and-ketamine', dayOffset: 10 },
+      { id: 6, templateId: '06-safety', dayOffset: 14 },
+      { id: 7, templateId: '07-street-molly', dayOffset: 18 },
+      { id: 8, templateId: '08-next-steps', dayOffset: 21 },
+    ],
+  },
 ];
 
-export const SEQUENCE: readonly SequenceStep[] = PLAN.map((p, i) => {
-  const def = sequenceTemplate(p.templateId);
-  return {
-    step: i + 1,
-    dayOffset: p.dayOffset,
-    delayDays: i === 0 ? 0 : p.dayOffset - PLAN[i - 1]!.dayOffset,
-    templateId: p.templateId,
-    subject: def.subject,
-    preheader: def.preheader,
-    component: def.component,
-    templateVersion: def.version,
-  };
-});
+/** A version's steps with their templates, checked: ids unique, days never decreasing. */
+export function buildVersion(plan: VersionPlan): SequenceVersion {
+  const ids = new Set<number>();
+  const steps = plan.steps.map((p, i): SequenceStep => {
+    if (!Number.isInteger(p.id) || p.id < 1 || ids.has(p.id)) throw new Error(`sequence version ${plan.version}: step id ${p.id} is not a new positive integer`);
+    ids.add(p.id);
+    const before = plan.steps[i - 1];
+    if (before && p.dayOffset < before.dayOffset) throw new Error(`sequence version ${plan.version}: step ${p.id} comes before the day of the step ahead of it`);
+    const def = sequenceTemplate(p.templateId);
+    return {
+      step: p.id,
+      position: i + 1,
+      dayOffset: p.dayOffset,
+      delayDays: before ? p.dayOffset - before.dayOffset : 0,
+      templateId: p.templateId,
+      subject: def.subject,
+      preheader: def.preheader,
+      component: def.component,
+      templateVersion: def.version,
+    };
+  });
+  return { version: plan.version, summary: plan.summary, steps };
+}
 
-export const SEQUENCE_LENGTH = SEQUENCE.length;
+/** Versions in order, each with a higher number than the one before. */
+export function buildCatalog(plans: readonly VersionPlan[]): SequenceCatalog {
+  plans.forEach((p, i) => {
+    if (i > 0 && p.version <= plans[i - 1]!.version) throw new Error(`sequence versions must increase: ${p.version} after ${plans[i - 1]!.version}`);
+  });
+  return plans.map(buildVersion);
+}
 
-/** The step with this number (1..8), or undefined. */
-export function getStep(step: number): SequenceStep | undefined {
-  return SEQUENCE[step - 1];
+export const SEQUENCE_VERSIONS: SequenceCatalog = buildCatalog(VERSION_PLANS);
+
+/** Version 1: the sequence every database starts with (its migration publishes it). */
+export const FIRST_VERSION: SequenceVersion = SEQUENCE_VERSIONS[0]!;
+
+/**
+ * The version to run when `published` is the newest published one: that
+ * version, or undefined when this code does not know it (a newer release
+ * published it; this process must not send the sequence on an older plan).
+ */
+export function versionFor<V extends { version: number }>(catalog: readonly V[], published: number): V | undefined {
+  return catalog.find((v) => v.version === published);
+}
+
+/** Versions in the code that are newer than the published one, oldest first. */
+export function unpublishedVersions<V extends { version: number }>(catalog: readonly V[], published: number): V[] {
+  return catalog.filter((v) => v.version > published);
+}
+
+/** The step that sends a template, as the newest version of the code has it (for labelling previews). */
+export function stepOfTemplate(templateId: string, catalog: SequenceCatalog = SEQUENCE_VERSIONS): SequenceStep | undefined {
+  for (const v of [...catalog].reverse()) {
+    const step = v.steps.find((s) => s.templateId === templateId);
+    if (step) return step;
+  }
+  return undefined;
 }

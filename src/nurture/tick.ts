@@ -15,7 +15,7 @@
  * so two workers never claim the same step.
  */
 import crypto from 'node:crypto';
-import type { SendQueueStore, SettingsStore } from '../../db/stores.js';
+import type { SendQueueStore, SequenceStore, SettingsStore } from '../../db/stores.js';
 import type { BatchItem, FreshRequest, ItemOutcome, QueuePolicy } from '../../db/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -24,9 +24,10 @@ import { renderConfirmationEmail, type ConfirmationEmailProps, type RenderedEmai
 import { SendError, MAX_BATCH_SIZE, type OutgoingEmail, type SentEmail, type Transport } from '../mail/transport.js';
 import { confirmUrl, preferencesUrl, unsubscribeUrl } from '../subscribers/links.js';
 import { confirmationProps, sequenceProps, type EmailSettings } from './email-props.js';
-import { deliveryIdOf, isKnownFailure, planFailure, queuePolicy, sequenceEmail, tagDelivery, type QueueStep } from './decide.js';
+import { deliveryIdOf, isKnownFailure, planFailure, queuePolicy, sequenceEmail, tagDelivery, type QueueSequence, type QueueStep } from './decide.js';
 import { realSleep, type Pacer, type Sleep } from './pacer.js';
-import type { ScheduleOptions } from './schedule.js';
+import { scheduleOptions } from './schedule.js';
+import { runningSequence } from './versions.js';
 
 /** What the worker needs from the templates: subject, html and text for one subscriber. */
 export type RenderedSequenceEmail = { subject: string; html: string; text: string; templateVersion?: string };
@@ -34,12 +35,13 @@ export type RenderSequence = (step: QueueStep, props: SequenceEmailProps) => Pro
 export type RenderConfirmation = (props: ConfirmationEmailProps) => Promise<RenderedEmail>;
 
 export type TickDeps = {
-  stores: { sendQueue: SendQueueStore; settings: SettingsStore };
+  stores: { sendQueue: SendQueueStore; settings: SettingsStore; sequence: SequenceStore };
   clock: Clock;
   transport: Transport;
   logger: Logger;
   config: Pick<Config, 'secretKey' | 'mailFrom' | 'sendWindow'> & EmailSettings;
-  sequence: readonly QueueStep[];
+  /** Every version of the sequence this code knows; the one published runs. */
+  sequences: readonly QueueSequence[];
   render: RenderSequence;
   renderConfirmation?: RenderConfirmation;
   pacer: Pacer;
@@ -75,14 +77,6 @@ export type TickSummary = {
 export const DEFAULT_LEASE_MS = 5 * 60_000;
 const QUOTA_KEY = 'quota_paused_until';
 
-export function scheduleOptions(config: Pick<Config, 'sendWindow'>, skipWeekends = false): ScheduleOptions {
-  return { window: { startMinute: config.sendWindow.startMinute, endMinute: config.sendWindow.endMinute }, skipWeekends };
-}
-
-export function tickPolicy(deps: Pick<TickDeps, 'sequence' | 'config' | 'skipWeekends'>): QueuePolicy {
-  return queuePolicy(deps.sequence, scheduleOptions(deps.config, deps.skipWeekends));
-}
-
 export async function runTick(deps: TickDeps): Promise<TickSummary> {
   const { clock, transport, logger, config, pacer } = deps;
   const queue = deps.stores.sendQueue;
@@ -93,9 +87,12 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
   const owner = deps.owner ?? `tick-${crypto.randomUUID()}`;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const batchSize = Math.min(MAX_BATCH_SIZE, deps.batchSize ?? MAX_BATCH_SIZE);
-  const policy = tickPolicy(deps);
+  const running = await runningSequence(deps.stores, deps.sequences);
+  const policy = queuePolicy({ version: running.version, steps: running.sequence.steps }, scheduleOptions(config, deps.skipWeekends));
   const renderConfirmation = deps.renderConfirmation ?? ((props: ConfirmationEmailProps) => renderConfirmationEmail(props));
-  const stepByNumber = new Map(deps.sequence.map((s) => [s.step, s]));
+  // A step in flight renders as the version it was claimed on had it: the running one first, then older ones.
+  const stepById = new Map<number, QueueStep>();
+  for (const v of [...deps.sequences, running.sequence]) for (const step of v.steps) stepById.set(step.step, step);
   const started = clock.now();
   const summary: TickSummary = { due: 0, sent: 0, failed: 0, retried: 0, dropped: 0, rescheduled: 0, completed: 0, batches: 0, held: 0, durationMs: 0 };
   let quotaStop = false;
@@ -122,7 +119,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
       const email: OutgoingEmail = { from: config.mailFrom, to: item.email, ...replyTo, subject: r.subject, html: r.html, text: r.text, tags: [{ name: 'category', value: 'confirmation' }] };
       return { email: tagDelivery(email, item.deliveryId), version: r.templateVersion };
     }
-    const step = stepByNumber.get(item.step);
+    const step = stepById.get(item.step);
     if (!step) return null;
     const unsubscribe = unsubscribeUrl(config, links);
     const r = await deps.render(step, sequenceProps(config, item, { unsubscribeUrl: unsubscribe, preferencesUrl: preferencesUrl(config, links) }));
@@ -260,6 +257,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
         await processBatch(queued, await prepare(queued));
         continue;
       }
+      if (!running.known) return;
       const claim = await queue.claimDue(now, batchSize, owner, leaseUntil(), policy);
       summary.due += claim.due;
       summary.rescheduled += claim.rescheduled;
@@ -270,6 +268,12 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
     }
   }
 
+  if (!running.known) {
+    logger.warn({ version: running.version }, `sequence version ${running.version} is published but this process does not know it: sequence emails wait for a process that does`);
+  } else {
+    // People still on an older version move onto the one running, from where they are.
+    for (let moved = 1; moved > 0 && !stopping(); ) moved = await queue.moveToVersion(started, batchSize, policy);
+  }
   await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 1) }, lane));
   summary.durationMs = clock.now() - started;
   if (summary.due > 0 || summary.batches > 0 || summary.held > 0) logger.info({ ...summary }, 'tick done');

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import { renderSequenceEmail } from '../mail/render.js';
 import { createPacer, sharedSlots, type RateLimitHeaders } from './pacer.js';
-import { SEQUENCE } from './sequence.js';
+import { SEQUENCE_VERSIONS } from './sequence.js';
 import { runTick, type TickDeps, type TickSummary } from './tick.js';
 
 export type WorkerDeps = Omit<TickDeps, 'pacer' | 'shouldStop' | 'owner'> & { sendRate: number; pacer?: TickDeps['pacer'] };
@@ -74,5 +74,5 @@ export function createSequenceWorker(
   runtime: Pick<WorkerDeps, 'stores' | 'clock' | 'transport' | 'logger'> & { config: WorkerDeps['config'] & { sendRate: number } },
   options: Partial<Pick<WorkerDeps, 'concurrency' | 'skipWeekends'>> = {},
 ): Worker {
-  return createWorker({ ...runtime, ...options, sendRate: runtime.config.sendRate, sequence: SEQUENCE, render: renderSequenceEmail });
+  return createWorker({ ...runtime, ...options, sendRate: runtime.config.sendRate, sequences: SEQUENCE_VERSIONS, render: renderSequenceEmail });
 }

@@ -5,7 +5,6 @@ import { READERS } from '../../emails/_components/types.js';
 import type { Reader, Subscriber } from '../../db/types.js';
 import type { Transport } from '../mail/transport.js';
 import { maskEmail } from '../logger.js';
-import { SEQUENCE_LENGTH } from '../nurture/sequence.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { eraseSubscriberEverywhere } from '../subscribers/erase.js';
 import { subscriberExport } from '../subscribers/export.js';
@@ -79,7 +78,7 @@ function statusLine(s: Subscriber, now: number) {
     case 'pending':
       return html`You have not confirmed this subscription, so no emails of the series go to you.`;
     case 'completed':
-      return html`You have received all ${SEQUENCE_LENGTH} emails of the series.`;
+      return html`You have received every email of the series.`;
     case 'converted':
       return html`The series has ended for you: no more emails of it go to you.`;
     default:

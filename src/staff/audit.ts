@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = {
   'subscriber.imported': 'Added by a CSV import',
   'template.test_sent': 'Sent a test email',
   'batch.resolved': 'Decided a held batch',
+  'sequence.published': 'Published a sequence version',
   'account.added': 'Added a staff account',
   'account.disabled': 'Disabled a staff account',
   'account.enabled': 'Enabled a staff account',

@@ -1,5 +1,7 @@
 import type { ConfirmInput, ConsentRecord, Subscriber } from '../../db/types.js';
-import { SEQUENCE_LENGTH } from '../nurture/sequence.js';
+import { firstNotReceived } from '../nurture/schedule.js';
+import { SEQUENCE_VERSIONS } from '../nurture/sequence.js';
+import { runningSequence } from '../nurture/versions.js';
 import { CONSENT } from './consent.js';
 import type { RequestMeta, SubscriberDeps } from './deps.js';
 import { findByToken } from './lookup.js';
@@ -31,33 +33,35 @@ export async function confirmState(deps: Pick<SubscriberDeps, 'stores' | 'config
   }
 }
 
-/** The first step (1-based) with no sequence delivery yet, or null when all went out. */
-export function firstUndeliveredStep(deliveredSteps: readonly number[], stepCount: number): number | null {
-  const done = new Set(deliveredSteps);
-  for (let step = 1; step <= stepCount; step++) if (!done.has(step)) return step;
-  return null;
-}
-
 /**
- * What confirming records and schedules: the consent, and the first step not
- * yet delivered. Every way into the sequence (a confirmation link, an import
- * with a recorded consent) confirms through this, so they enrol alike.
+ * What confirming now records and schedules, given a consent: the version
+ * running now (they are enrolled in it), and the first of its steps not yet
+ * received (someone coming back continues from there). Every way into the
+ * sequence (a confirmation link, an import with a recorded consent) confirms
+ * through this, so they enrol alike.
  */
-export function confirmInput(now: number, consent: ConsentRecord): ConfirmInput {
-  return { now, consent, firstStep: (delivered) => firstUndeliveredStep(delivered, SEQUENCE_LENGTH) };
+export async function confirmingNow(deps: Pick<SubscriberDeps, 'stores' | 'sequences'>, now: number): Promise<(consent: ConsentRecord) => ConfirmInput> {
+  const running = await runningSequence(deps.stores, deps.sequences ?? SEQUENCE_VERSIONS);
+  return (consent) => ({
+    now,
+    consent,
+    sequenceVersion: running.version,
+    firstStep: (received) => firstNotReceived(running.sequence.steps, new Set(received))?.step ?? null,
+  });
 }
 
 /**
  * Confirms a pending subscriber: records the consent (time, IP, user agent,
  * exact wording and its version, source) and schedules the first step not yet
- * delivered for right now. Confirming twice changes nothing.
+ * received for right now. Confirming twice changes nothing.
  */
 export async function confirmSubscription(deps: SubscriberDeps, token: string, meta: RequestMeta): Promise<ConfirmState> {
   const state = await confirmState(deps, token);
   if (state.kind !== 'pending') return state;
   const { stores, clock, logger } = deps;
   const s = state.subscriber;
-  const confirmed = await stores.subscribers.confirm(s.id, confirmInput(clock.now(), { text: CONSENT.text, version: CONSENT.version, ip: meta.ip, userAgent: meta.userAgent }));
+  const confirming = await confirmingNow(deps, clock.now());
+  const confirmed = await stores.subscribers.confirm(s.id, confirming({ text: CONSENT.text, version: CONSENT.version, ip: meta.ip, userAgent: meta.userAgent }));
   if (!confirmed) return confirmState(deps, token);
   logger.info({ subscriberId: s.id, nextStep: confirmed.nextStep }, 'subscriber confirmed');
   // Email 1 goes right away rather than at the next cron minute.

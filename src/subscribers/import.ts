@@ -18,7 +18,7 @@ import type { Reader } from '../../emails/_components/types.js';
 import { emailHash } from '../mail/address.js';
 import { firstInstantAtOrAfter } from '../nurture/schedule.js';
 import { recordAudit } from '../staff/audit.js';
-import { confirmInput } from './confirm.js';
+import { confirmingNow } from './confirm.js';
 import type { SubscriberDeps } from './deps.js';
 import { parseSignup, resolveTimeZone } from './signup-input.js';
 
@@ -363,6 +363,8 @@ export async function runImport(deps: SubscriberDeps, file: CheckedImport, actor
     for (let at = 0; at < pending.length; at += IMPORT_CHUNK) {
       const chunk = pending.slice(at, at + IMPORT_CHUNK);
       const now = clock.now();
+      // The version running now, read once a chunk (a version published during an import applies from the next chunk).
+      const confirming = await confirmingNow(deps, now);
       const records: ImportRecord[] = chunk.map(({ value: v }) => ({
         email: v.email,
         emailHash: emailHash(config.secretKey, v.email),
@@ -374,7 +376,7 @@ export async function runImport(deps: SubscriberDeps, file: CheckedImport, actor
         userAgent: null,
         now,
         confirm:
-          v.consent && confirmInput(now, { text: v.consent.text, version: importedConsentVersion(v.consent.text), ip: null, userAgent: null, source: v.consent.source, givenAt: v.consent.givenAt }),
+          v.consent && confirming({ text: v.consent.text, version: importedConsentVersion(v.consent.text), ip: null, userAgent: null, source: v.consent.source, givenAt: v.consent.givenAt }),
       }));
       const results = await stores.subscribers.importRows(records, decide, (subscriberId, action) => ({
         at: now,

@@ -1,7 +1,6 @@
-import type { Reader, Subscriber, SubscriberStatus } from '../../db/types.js';
-import { plannedAt } from '../nurture/decide.js';
-import { SEQUENCE } from '../nurture/sequence.js';
-import { scheduleOptions } from '../nurture/tick.js';
+import type { DueRow, Reader, Subscriber, SubscriberStatus } from '../../db/types.js';
+import { nextSendAt } from '../nurture/decide.js';
+import { runningPlan } from '../nurture/versions.js';
 import type { SubscriberDeps } from './deps.js';
 import { findByToken } from './lookup.js';
 
@@ -9,7 +8,7 @@ import { findByToken } from './lookup.js';
 export const PAUSE_WEEKS = [2, 4] as const;
 export const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
-type Deps = Pick<SubscriberDeps, 'stores' | 'config' | 'clock' | 'logger'>;
+type Deps = Pick<SubscriberDeps, 'stores' | 'config' | 'clock' | 'logger' | 'sequences'>;
 
 /**
  * Where a preference link stands. `outdated`: authentic, but from an email
@@ -49,9 +48,9 @@ async function notChanged(deps: Deps, id: number): Promise<PauseOutcome> {
 }
 
 /** When the scheduled email goes, given the row with its new pause (or none). */
-function reschedule(deps: Deps, now: number) {
-  const options = scheduleOptions(deps.config);
-  return (row: Parameters<typeof plannedAt>[0]) => plannedAt(row, SEQUENCE, now, options);
+async function reschedule(deps: Deps, now: number) {
+  const { sequence, options } = await runningPlan(deps);
+  return (row: DueRow) => nextSendAt(row, sequence, now, options);
 }
 
 /**
@@ -63,7 +62,7 @@ function reschedule(deps: Deps, now: number) {
 export async function pauseSubscriber(deps: Deps, id: number, until: number, detail: Record<string, unknown> = {}): Promise<PauseOutcome> {
   const now = deps.clock.now();
   if (!(until > now)) return { ok: false, reason: 'until_not_in_future' };
-  const s = await deps.stores.subscribers.setPause(id, { pausedUntil: until, now, nextSendAt: reschedule(deps, now), detail });
+  const s = await deps.stores.subscribers.setPause(id, { pausedUntil: until, now, nextSendAt: await reschedule(deps, now), detail });
   if (!s) return notChanged(deps, id);
   deps.logger.info({ subscriberId: id, until: new Date(until).toISOString() }, 'sequence paused');
   return { ok: true, subscriber: s };
@@ -78,7 +77,7 @@ export async function resumeSubscriber(deps: Deps, id: number, detail: Record<st
   const now = deps.clock.now();
   const current = await deps.stores.subscribers.byId(id);
   if (current?.status === 'active' && !isPaused(current, now)) return { ok: false, reason: 'not_paused' };
-  const s = await deps.stores.subscribers.setPause(id, { pausedUntil: null, now, nextSendAt: reschedule(deps, now), detail });
+  const s = await deps.stores.subscribers.setPause(id, { pausedUntil: null, now, nextSendAt: await reschedule(deps, now), detail });
   if (!s) return notChanged(deps, id);
   deps.logger.info({ subscriberId: id }, 'sequence resumed');
   return { ok: true, subscriber: s };

@@ -9,7 +9,7 @@ import type { Logger as AppLogger } from '../../src/logger.js';
 import { renderSequenceEmail } from '../../src/mail/render.js';
 import type { Transport } from '../../src/mail/transport.js';
 import { createPacer } from '../../src/nurture/pacer.js';
-import { SEQUENCE } from '../../src/nurture/sequence.js';
+import { SEQUENCE_VERSIONS, type SequenceCatalog } from '../../src/nurture/sequence.js';
 import { runTick } from '../../src/nurture/tick.js';
 import { memoryTransport } from './memory-transport.js';
 import { seedStaffAccounts, TEST_STAFF_PASSWORD } from './staff-accounts.js';
@@ -61,7 +61,7 @@ export function captureLogger(level = 'info') {
  * real tick (the product's sequence and templates) on the app's stores,
  * clock and transport, so what a request queued is sent as in production.
  */
-export function testWorker(parts: { stores: SqliteStores; clock: FixedClock; transport: Transport; config: Config; logger: Logger }) {
+export function testWorker(parts: { stores: SqliteStores; clock: FixedClock; transport: Transport; config: Config; logger: Logger; sequences?: SequenceCatalog }) {
   let kicks = 0;
   const sleep = async (ms: number) => parts.clock.advance(Math.max(0, Math.ceil(ms)));
   const pacer = createPacer({ rate: 1000, clock: parts.clock, sleep });
@@ -72,7 +72,7 @@ export function testWorker(parts: { stores: SqliteStores; clock: FixedClock; tra
     get kicks() {
       return kicks;
     },
-    drain: () => runTick({ ...parts, sequence: SEQUENCE, render: renderSequenceEmail, pacer, sleep, random: () => 0.5, realNow: () => parts.clock.now() }),
+    drain: () => runTick({ ...parts, sequences: parts.sequences ?? SEQUENCE_VERSIONS, render: renderSequenceEmail, pacer, sleep, random: () => 0.5, realNow: () => parts.clock.now() }),
   };
 }
 
@@ -87,7 +87,7 @@ export function testApp(overrides: Partial<Omit<AppDeps, 'stores'>> & { now?: st
   seedStaffAccounts(db);
   const stores = storesOf(db);
   const config = deps.config ?? testConfig();
-  const worker = testWorker({ stores, clock, transport: (deps.transport as Transport | undefined) ?? transport, config, logger: deps.logger ?? logger });
+  const worker = testWorker({ stores, clock, transport: (deps.transport as Transport | undefined) ?? transport, config, logger: deps.logger ?? logger, ...(deps.sequences ? { sequences: deps.sequences } : {}) });
   const full = { stores, config, clock, transport, logger, worker, ...deps };
   return { app: createApp(full), ...full, db, stores, clock, transport, logs: lines, worker, drain: worker.drain };
 }

@@ -42,6 +42,8 @@ export async function freshPostgresStores(): Promise<PostgresStores> {
   })();
   const { stores } = await shared;
   await stores.pool.query(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+  // Back to what the migrations leave: version 1 published.
+  await stores.pool.query('DELETE FROM sequence_versions WHERE version > 1');
   return stores;
 }
 

@@ -5,7 +5,9 @@ import type { Logger } from '../../src/logger.js';
 import { emailHash } from '../../src/mail/address.js';
 import type { Transport } from '../../src/mail/transport.js';
 import { createPacer } from '../../src/nurture/pacer.js';
-import type { QueueStep } from '../../src/nurture/decide.js';
+import { queuePolicy, type QueueSequence, type QueueStep } from '../../src/nurture/decide.js';
+import { scheduleOptions } from '../../src/nurture/schedule.js';
+import type { QueuePolicy } from '../../db/types.js';
 import { runTick, type RenderSequence, type TickDeps } from '../../src/nurture/tick.js';
 import { captureLogger, storesOf, TEST_SECRET, testConfig } from './app.js';
 
@@ -16,6 +18,14 @@ export const STUB_SEQUENCE: QueueStep[] = [0, 2, 4, 7, 10, 14, 18, 21].map((dayO
   templateId: `step-${i + 1}`,
   subject: `Lesson ${i + 1}`,
 }));
+
+/** The stub steps as the one version the database starts with. */
+export const STUB_VERSIONS: QueueSequence[] = [{ version: 1, steps: STUB_SEQUENCE }];
+
+/** The queue's decisions for the stub version 1 and a config's send window. */
+export function stubPolicy(config: Pick<Config, 'sendWindow'>, skipWeekends = false): QueuePolicy {
+  return queuePolicy(STUB_VERSIONS[0]!, scheduleOptions(config, skipWeekends));
+}
 
 export const stubRender: RenderSequence = (step, props) => ({
   subject: step.subject,
@@ -57,7 +67,7 @@ export function tickHarness(db: Db, transport: Transport, options: { now: string
     transport,
     logger: options.logger ?? captured.logger,
     config,
-    sequence: STUB_SEQUENCE,
+    sequences: STUB_VERSIONS,
     render: stubRender,
     pacer,
     sleep,

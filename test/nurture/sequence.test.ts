@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { SEQUENCE, SEQUENCE_LENGTH, getStep } from '../../src/nurture/sequence.js';
+import { buildCatalog, FIRST_VERSION, SEQUENCE_VERSIONS, VERSION_PLANS } from '../../src/nurture/sequence.js';
 import { renderSequenceEmail, sequenceTemplates } from '../../src/mail/render.js';
 import type { QueueStep } from '../../src/nurture/decide.js';
 import type { RenderSequence } from '../../src/nurture/tick.js';
 
+const SEQUENCE = FIRST_VERSION.steps;
+const getStep = (id: number) => SEQUENCE.find((s) => s.step === id);
+
 describe('the sequence as data', () => {
   it('has the eight steps of the brief, in order, on the brief days', () => {
-    expect(SEQUENCE_LENGTH).toBe(8);
+    expect(SEQUENCE).toHaveLength(8);
+    expect(SEQUENCE.map((s) => s.position)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(SEQUENCE.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(SEQUENCE.map((s) => s.dayOffset)).toEqual([0, 2, 4, 7, 10, 14, 18, 21]);
     expect(SEQUENCE.map((s) => s.delayDays)).toEqual([0, 2, 2, 3, 3, 4, 4, 3]);
@@ -42,10 +46,9 @@ describe('the sequence as data', () => {
     }
   });
 
-  it('getStep finds steps 1..8 and nothing else', () => {
-    expect(getStep(1)?.templateId).toBe('01-welcome');
-    expect(getStep(8)?.templateId).toBe('08-next-steps');
-    for (const n of [0, 9, -1, 1.5, Number.NaN]) expect(getStep(n)).toBeUndefined();
+  it('version 1 is the only version so far, and the first one', () => {
+    expect(SEQUENCE_VERSIONS.map((v) => v.version)).toEqual([1]);
+    expect(FIRST_VERSION.version).toBe(1);
   });
 
   it('a step renders with its own subject and an "Email n of 8" line', async () => {
@@ -78,5 +81,21 @@ describe('the sequence fits the worker', () => {
 
   it('an unknown template id is an error, not a blank email', async () => {
     await expect(renderSequenceEmail({ templateId: '99-nope' }, { publicUrl: 'https://x.org', unsubscribeUrl: 'https://x.org/u/1', postalAddress: 'A' })).rejects.toThrow(/unknown sequence template/);
+  });
+});
+
+describe('versions as written in the code are checked', () => {
+  const steps = VERSION_PLANS[0]!.steps;
+  it('step ids are unique positive integers', () => {
+    expect(() => buildCatalog([{ version: 1, summary: 'x', steps: [steps[0]!, { ...steps[1]!, id: 1 }] }])).toThrow(/step id 1/);
+    expect(() => buildCatalog([{ version: 1, summary: 'x', steps: [{ ...steps[0]!, id: 0 }] }])).toThrow(/step id 0/);
+  });
+
+  it('days never go backwards within a version', () => {
+    expect(() => buildCatalog([{ version: 1, summary: 'x', steps: [steps[1]!, steps[0]!] }])).toThrow(/comes before/);
+  });
+
+  it('version numbers increase', () => {
+    expect(() => buildCatalog([{ version: 2, summary: 'x', steps }, { version: 2, summary: 'y', steps }])).toThrow(/must increase/);
   });
 });

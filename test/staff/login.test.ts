@@ -143,7 +143,7 @@ describe('failed logins slow down', () => {
     for (let i = 0; i < 20; i++) expect((await login(t, `name${i}`, 'wrong-password', '192.0.2.66')).status).toBe(401);
     expect((await login(t, 'staff', TEST_ACCOUNTS.admin.password, '192.0.2.66')).status).toBe(429);
     expect((await login(t, 'staff', TEST_ACCOUNTS.admin.password, '192.0.2.67')).status).toBe(303);
-  });
+  }, 60_000); // 21 scrypt checks: slow on a busy two-core machine
 
   it('basic auth on /api counts too: 429 in the one error shape, with Retry-After', async () => {
     const t = testApp();

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { plannedSendTimes } from '../../src/nurture/schedule.js';
-import { SEQUENCE } from '../../src/nurture/sequence.js';
-import { scheduleOptions } from '../../src/nurture/tick.js';
+import { FIRST_VERSION } from '../../src/nurture/sequence.js';
+import { scheduleOptions } from '../../src/nurture/schedule.js';
 import { linkWithoutTokens } from '../../src/subscribers/provider-events.js';
 import { testApp, testConfig } from '../helpers/app.js';
 import { addDelivery, addEvent, addSubscriber, asStaff } from '../helpers/staff.js';
+
+const SEQUENCE = FIRST_VERSION.steps;
 
 describe('sequence at a glance', () => {
   it('counts per step: waiting (active only), sent, delivered, opened, clicked', async () => {
@@ -100,7 +102,7 @@ describe('subscriber timeline and time travel', () => {
     expect(body.planned.slice(1)).toEqual(expected.map((p) => ({ step: p.step, at: new Date(p.at).toISOString() })));
     expect(clock.now()).toBeLessThan(Date.parse('2026-03-03T08:00:00Z'));
     const html = await (await app.request(`/staff/subscribers/${s.id}`, asStaff())).text();
-    expect(html).toContain('Step 2: 2026-03-03 09:00 (Europe/Berlin)');
+    expect(html).toContain('Email 2 (step 2): 2026-03-03 09:00 (Europe/Berlin)');
     expect(html).toContain(`href="/staff/subscribers/${s.id}/next"`);
   });
 

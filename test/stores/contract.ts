@@ -27,7 +27,7 @@ import {
   type SubscriberStatus,
 } from '../../db/types.js';
 import { batchRequest, deliveryIdOf, queuePolicy, REPLAY_WINDOW_MS, tagDelivery, type QueueStep } from '../../src/nurture/decide.js';
-import { scheduleOptions } from '../../src/nurture/tick.js';
+import { scheduleOptions } from '../../src/nurture/schedule.js';
 import { CONFIRMATION_INTERVAL_MS, decideSignup } from '../../src/subscribers/subscribe.js';
 import { decideImport } from '../../src/subscribers/import.js';
 
@@ -39,7 +39,7 @@ const LEASE = 5 * MINUTE;
 
 // A short stub sequence (like test/helpers/worker.ts's STUB_SEQUENCE): three steps reach the end quickly.
 const SEQUENCE: QueueStep[] = [0, 2, 4].map((dayOffset, i) => ({ step: i + 1, dayOffset, templateId: `step-${i + 1}`, subject: `Lesson ${i + 1}` }));
-const policy = queuePolicy(SEQUENCE, scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60, text: '09:00-17:00' } }));
+const policy = queuePolicy({ version: 1, steps: SEQUENCE }, scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } }));
 
 const ALL_STATUSES: SubscriberStatus[] = ['pending', 'active', 'completed', 'converted', 'unsubscribed', 'suppressed', 'erased'];
 
@@ -66,6 +66,7 @@ function fixedDecide(action: SignupAction) {
 }
 
 const consent = { text: 'Yes, send me the eight emails.', version: 'consent-v1', ip: '198.51.100.4', userAgent: 'ConfirmAgent/2.0' };
+const sequenceVersion = 1;
 const firstUndelivered = (delivered: number[]) => SEQUENCE.find((s) => !delivered.includes(s.step))?.step ?? null;
 
 /** An import row: no consent (invite) unless `consentGiven` says when it was given. */
@@ -74,7 +75,12 @@ function importOf(email: string, consentGiven: number | null = null, over: Parti
   const confirm =
     consentGiven === null
       ? null
-      : { now: record.now, consent: { text: 'Yes to the emails (clinic form).', version: 'import-1', ip: null, userAgent: null, source: 'Clinic intake form', givenAt: consentGiven }, firstStep: firstUndelivered };
+      : {
+          now: record.now,
+          consent: { text: 'Yes to the emails (clinic form).', version: 'import-1', ip: null, userAgent: null, source: 'Clinic intake form', givenAt: consentGiven },
+          sequenceVersion,
+          firstStep: firstUndelivered,
+        };
   return { ...record, confirm };
 }
 
@@ -116,7 +122,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
     /** Signed up and confirmed at `at`: step 1 due at `at`. */
     async function active(email: string, at = NOW, over: Partial<SignupRecord> = {}): Promise<number> {
       const id = await pending(email, { now: at, ...over });
-      const sub = await s.subscribers.confirm(id, { now: at, consent, firstStep: firstUndelivered });
+      const sub = await s.subscribers.confirm(id, { now: at, consent, sequenceVersion, firstStep: firstUndelivered });
       expect(sub?.status).toBe('active');
       return id;
     }
@@ -321,6 +327,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const sub = await s.subscribers.confirm(id, {
           now: at,
           consent,
+          sequenceVersion,
           firstStep: (delivered) => {
             seen.push(delivered);
             return 1;
@@ -341,7 +348,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
           nextSendAt: at,
         });
         expect(await s.subscribers.byId(id)).toEqual(sub);
-        expect(await s.subscribers.confirm(id, { now: at + MINUTE, consent, firstStep: () => 1 })).toBeUndefined();
+        expect(await s.subscribers.confirm(id, { now: at + MINUTE, consent, sequenceVersion, firstStep: () => 1 })).toBeUndefined();
         expect((await s.subscribers.byId(id))!.confirmedAt).toBe(at);
         expect((await activityOf(id)).filter((t) => t === 'confirmed')).toHaveLength(1);
       });
@@ -352,6 +359,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const sub = await s.subscribers.confirm(id, {
           now: NOW,
           consent: { text: 'I agree to the emails (clinic form).', version: 'import-abc', ip: null, userAgent: null, source: 'Clinic intake form', givenAt },
+          sequenceVersion,
           firstStep: firstUndelivered,
         });
         expect(sub).toMatchObject({
@@ -364,18 +372,19 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
           consentIp: null,
           nextStep: 1,
           nextSendAt: NOW,
+          sequenceVersion,
         });
       });
 
       it('two confirmations at the same moment confirm once', async () => {
         const id = await pending('c@example.org');
-        const results = await Promise.all([1, 2].map(() => s.subscribers.confirm(id, { now: NOW + MINUTE, consent, firstStep: firstUndelivered })));
+        const results = await Promise.all([1, 2].map(() => s.subscribers.confirm(id, { now: NOW + MINUTE, consent, sequenceVersion, firstStep: firstUndelivered })));
         expect(results.filter((r) => r !== undefined)).toHaveLength(1);
         expect((await activityOf(id)).filter((t) => t === 'confirmed')).toHaveLength(1);
       });
 
       it('only from pending: not for an unknown, active, unsubscribed or erased subscriber', async () => {
-        const input = { now: NOW + HOUR, consent, firstStep: firstUndelivered };
+        const input = { now: NOW + HOUR, consent, sequenceVersion, firstStep: firstUndelivered };
         expect(await s.subscribers.confirm(999_999, input)).toBeUndefined();
         const act = await active('a@example.org');
         expect(await s.subscribers.confirm(act, input)).toBeUndefined();
@@ -398,6 +407,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const sub = await s.subscribers.confirm(id, {
           now: NOW + 3 * HOUR,
           consent,
+          sequenceVersion,
           firstStep: (delivered) => {
             seen.push([...delivered].sort());
             return firstUndelivered(delivered);
@@ -407,7 +417,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(sub).toMatchObject({ status: 'active', nextStep: 2, nextSendAt: NOW + 3 * HOUR });
 
         const done = await pending('done@example.org');
-        expect(await s.subscribers.confirm(done, { now: NOW + HOUR, consent, firstStep: () => null })).toMatchObject({ status: 'completed', confirmedAt: NOW + HOUR, nextStep: null, nextSendAt: null });
+        expect(await s.subscribers.confirm(done, { now: NOW + HOUR, consent, sequenceVersion, firstStep: () => null })).toMatchObject({ status: 'completed', confirmedAt: NOW + HOUR, nextStep: null, nextSendAt: null });
       });
 
       it('a step dropped before it went is not counted as delivered, and is queued again after re-subscribing', async () => {
@@ -421,7 +431,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
         await s.subscribers.signup(signupOf('d@example.org', { now: NOW + HOUR }), decideAt(NOW + HOUR));
         const seen: number[][] = [];
-        await s.subscribers.confirm(id, { now: NOW + 2 * HOUR, consent, firstStep: (d) => (seen.push(d), firstUndelivered(d)) });
+        await s.subscribers.confirm(id, { now: NOW + 2 * HOUR, consent, sequenceVersion, firstStep: (d) => (seen.push(d), firstUndelivered(d)) });
         expect(seen).toEqual([[]]);
         const again = await s.sendQueue.claimDue(NOW + 2 * HOUR, 10, 'w1', NOW + 2 * HOUR + LEASE, policy);
         const items = await s.sendQueue.items(again.batchId!);
@@ -573,7 +583,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const p = await pending('p@example.org');
         expect((await s.subscribers.unsubscribe(p, NOW + MINUTE, {}))?.status).toBe('unsubscribed');
         const c = await pending('c@example.org');
-        await s.subscribers.confirm(c, { now: NOW, consent, firstStep: () => null });
+        await s.subscribers.confirm(c, { now: NOW, consent, sequenceVersion, firstStep: () => null });
         expect((await s.subscribers.unsubscribe(c, NOW + MINUTE, {}))?.status).toBe('unsubscribed');
         const v = await active('v@example.org');
         await s.subscribers.markConverted(v, NOW + MINUTE);
@@ -628,7 +638,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const seen: DueRow[] = [];
         const row = await s.subscribers.setPause(id, { pausedUntil: until, now: NOW + HOUR, nextSendAt: (r) => (seen.push(r), moved), detail: { via: 'test' } });
         expect(row).toMatchObject({ id, status: 'active', pausedUntil: until, nextStep: 2, nextSendAt: moved, updatedAt: NOW + HOUR });
-        expect(seen).toEqual([{ id, status: 'active', email: 'p@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 2, lastSentAt: NOW, pausedUntil: until }]);
+        expect(seen).toEqual([{ id, status: 'active', email: 'p@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 2, lastSentAt: NOW, pausedUntil: until, received: [1], sequenceVersion: 1 }]);
         const record = (await s.subscribers.record(id))!;
         const paused = record.activity.filter((a) => a.type === 'paused');
         expect(paused.map((a) => [a.at, JSON.parse(a.detail!)])).toEqual([[NOW + HOUR, { via: 'test', until }]]);
@@ -663,7 +673,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('refuses anyone not active: nothing changes, nothing is recorded', async () => {
         const p = await pending('p@example.org');
         const c = await pending('c@example.org');
-        await s.subscribers.confirm(c, { now: NOW, consent, firstStep: () => null });
+        await s.subscribers.confirm(c, { now: NOW, consent, sequenceVersion, firstStep: () => null });
         const u = await active('u@example.org');
         await s.subscribers.unsubscribe(u, NOW, {});
         const e = await active('e@example.org');
@@ -727,7 +737,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const confBegun = await s.sendQueue.beginAttempt(conf!, 'w1', NOW, NOW + LEASE, await render(conf!), policy);
         if (confBegun.kind !== 'send') throw new Error(confBegun.kind);
         await s.sendQueue.settle(conf!, confBegun.emails.map((e) => ({ deliveryId: deliveryIdOf(e), error: `550 ${email} (Annabel) rejected` })), NOW, policy);
-        await s.subscribers.confirm(id, { now: NOW, consent, firstStep: firstUndelivered });
+        await s.subscribers.confirm(id, { now: NOW, consent, sequenceVersion, firstStep: firstUndelivered });
         const run = await sendDue(NOW);
         const [sequenceDelivery] = run.emails.map(deliveryIdOf);
         await s.events.record(event({ eventId: 'evt-open', providerId: `prov-${sequenceDelivery}`, column: 'openedAt', detail: { to: [email], ip: '192.0.2.55', userAgent: 'MailReader/9' } }));
@@ -854,7 +864,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         // `_` and `%` are literal in a search, not wildcards; case does not matter.
         await s.subscribers.signup(signupOf('a_b@Example.org', { now: NOW - HOUR }), decideAt(NOW - HOUR));
         await s.subscribers.signup(signupOf('axb@example.org', { now: NOW - HOUR }), decideAt(NOW - HOUR));
-        for (const e of ['p0@example.org', 'p1@example.org', 'p2@example.org']) await s.subscribers.confirm(await idOf(e), { now: NOW + 2 * HOUR, consent, firstStep: firstUndelivered });
+        for (const e of ['p0@example.org', 'p1@example.org', 'p2@example.org']) await s.subscribers.confirm(await idOf(e), { now: NOW + 2 * HOUR, consent, sequenceVersion, firstStep: firstUndelivered });
         await s.subscribers.unsubscribe(await idOf('p3@example.org'), NOW + 2 * HOUR, {});
         const all = total + 2;
 
@@ -932,7 +942,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await pending('a@example.org', { now: NOW });
         const b = await pending('b@example.org', { now: NOW + HOUR });
         await pending('c@example.org', { now: NOW + 2 * HOUR });
-        await s.subscribers.confirm(b, { now: NOW + HOUR, consent, firstStep: firstUndelivered });
+        await s.subscribers.confirm(b, { now: NOW + HOUR, consent, sequenceVersion, firstStep: firstUndelivered });
         await s.subscribers.unsubscribe(b, NOW + 2 * HOUR, {});
         const ranges = [
           { start: NOW, end: NOW + HOUR },
@@ -964,7 +974,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const spy = withDue((row, now) => (rows.push(row), policy.decideDue(row, now)));
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, spy);
         expect(claim).toEqual({ batchId: expect.any(Number), due: 2, rescheduled: 0, completed: 0, stopped: 0 });
-        expect(rows.find((r) => r.id === a)).toEqual({ id: a, status: 'active', email: 'a@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 1, lastSentAt: null, pausedUntil: null });
+        expect(rows.find((r) => r.id === a)).toEqual({ id: a, status: 'active', email: 'a@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 1, lastSentAt: null, pausedUntil: null, received: [], sequenceVersion: 1 });
 
         expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ id: claim.batchId, status: 'ready', attempts: 0, payload: null, leaseOwner: 'w1' });
         const items = await s.sendQueue.items(claim.batchId!);
@@ -998,7 +1008,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const c = await active('c@example.org');
         const later = NOW + 5 * HOUR;
         const actions = new Map<number, DueAction>([
-          [r, { kind: 'reschedule', at: later }],
+          [r, { kind: 'reschedule', step: 1, at: later }],
           [u, { kind: 'unschedule' }],
           [x, { kind: 'suppress' }],
           [c, { kind: 'complete' }],
@@ -1030,7 +1040,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const claim = await s.sendQueue.claimDue(at, 10, 'w1', at + LEASE, withDue(() => ({ kind: 'send', step: 1, templateId: 'step-1', subject: 'Lesson 1' })));
         expect(claim.batchId).toBeNull();
         expect((await s.subscribers.record(id))!.deliveries.filter((d) => d.kind === 'sequence').map((d) => [d.step, d.status])).toEqual([[1, 'sent']]);
-        const next = policy.decideAfterSend({ confirmedAt: NOW, timezone: 'UTC' }, 1, NOW);
+        const next = policy.decideAfterSend({ confirmedAt: NOW, timezone: 'UTC', received: [1] }, 1, NOW);
         expect(next.kind).toBe('next');
         expect(await s.subscribers.byId(id)).toMatchObject({ status: 'active', nextStep: 2, nextSendAt: next.kind === 'next' ? next.at : -1 });
         expect(await s.sendQueue.batches()).toHaveLength(1);
@@ -1253,7 +1263,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.delivery(eb)).toEqual({ id: eb, status: 'failed', providerId: null, error: '550 mailbox full', sentAt: null });
         expect(await s.sendQueue.delivery(999_999)).toBeUndefined();
 
-        const next = policy.decideAfterSend({ confirmedAt: NOW, timezone: 'UTC' }, 1, at);
+        const next = policy.decideAfterSend({ confirmedAt: NOW, timezone: 'UTC', received: [1] }, 1, at);
         if (next.kind !== 'next') throw new Error('expected a next step');
         expect(next.at).toBeGreaterThan(at);
         // A failed email moves the subscriber on too: it is not retried forever.
@@ -1433,6 +1443,77 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW, NOW + LEASE, null, policy)).toEqual({ kind: 'send', emails: tagged, idempotencyKey: batchRequest(tagged).idempotencyKey, dropped: 0 });
         expect(await s.sendQueue.settle(batchId!, [{ deliveryId: id, providerId: 'p-test' }], NOW + 1000, policy)).toEqual({ sent: 1, failed: 0, completed: 0 });
         expect(await s.sendQueue.delivery(id)).toEqual({ id, status: 'sent', providerId: 'p-test', error: null, sentAt: NOW + 1000 });
+      });
+    });
+
+    describe('sequence versions', () => {
+      // Version 2 of the stub: a new step 9 after step 1, step 3 removed.
+      const v2 = queuePolicy(
+        { version: 2, steps: [SEQUENCE[0]!, { step: 9, dayOffset: 1, templateId: 'step-9', subject: 'Lesson 9' }, SEQUENCE[1]!] },
+        scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } }),
+      );
+
+      it('version 1 is published from the start; only a newer version can follow', async () => {
+        expect((await s.sequence.published()).map((p) => [p.version, p.publishedBy])).toEqual([[1, 'migration']]);
+        expect(await s.sequence.publish(1, 'staff', NOW)).toBe(false);
+        expect(await s.sequence.publish(3, 'staff', NOW)).toBe(true);
+        expect(await s.sequence.publish(2, 'staff', NOW + 1)).toBe(false);
+        expect(await s.sequence.published()).toEqual([expect.objectContaining({ version: 1 }), { version: 3, publishedAt: NOW, publishedBy: 'staff' }]);
+      });
+
+      it('confirming enrols in the given version; headcount is per version and next step (null while in flight)', async () => {
+        await active('a@example.org');
+        await active('b@example.org');
+        const c = await pending('c@example.org');
+        await s.subscribers.confirm(c, { now: NOW, consent, sequenceVersion: 2, firstStep: firstUndelivered });
+        expect(await s.sequence.headcount()).toEqual([
+          { version: 1, step: 1, count: 2 },
+          { version: 2, step: 1, count: 1 },
+        ]);
+        await s.sendQueue.claimDue(NOW, 1, 'w1', NOW + LEASE, policy);
+        expect(await s.sequence.headcount()).toEqual([
+          { version: 1, step: null, count: 1 },
+          { version: 1, step: 1, count: 1 },
+          { version: 2, step: 1, count: 1 },
+        ]);
+      });
+
+      it('moveToVersion moves scheduled people on an older version on from where they are, once each', async () => {
+        // a has steps 1 and 2 (step 3, now removed, was next); b has step 1 (step 9 is added after it).
+        const a = await active('a@example.org');
+        await sendDue(NOW);
+        const second = (await s.subscribers.byId(a))!.nextSendAt!;
+        await sendDue(second);
+        const b = await active('b@example.org', second + MINUTE);
+        await sendDue(second + MINUTE);
+        expect(await s.subscribers.received(a)).toEqual(expect.arrayContaining([1, 2]));
+        expect(await s.subscribers.byId(b)).toMatchObject({ nextStep: 2, sequenceVersion: 1 });
+
+        const at = second + HOUR;
+        expect(await s.sendQueue.moveToVersion(at, 10, v2)).toBe(2);
+        expect(await s.sendQueue.moveToVersion(at, 10, v2)).toBe(0);
+        expect(await s.subscribers.byId(a)).toMatchObject({ status: 'completed', nextStep: null, nextSendAt: null });
+        const moved = (await s.subscribers.byId(b))!;
+        expect(moved).toMatchObject({ status: 'active', nextStep: 9, sequenceVersion: 2 });
+        expect(moved.nextSendAt).toBeGreaterThanOrEqual(second + MINUTE + 20 * HOUR);
+        expect(await s.sendQueue.scheduled(0, 10)).toEqual([expect.objectContaining({ id: b, nextStep: 9, received: [1], sequenceVersion: 2 })]);
+
+        // The next claim sends step 9, and after it step 2.
+        const claim = await s.sendQueue.claimDue(moved.nextSendAt!, 10, 'w1', moved.nextSendAt! + LEASE, v2);
+        const items = await s.sendQueue.items(claim.batchId!);
+        expect(items.map((i) => [i.subscriberId, i.step])).toEqual([[b, 9]]);
+        await s.sendQueue.settle(claim.batchId!, items.map((i) => ({ deliveryId: i.deliveryId, providerId: 'p' })), moved.nextSendAt!, v2);
+        expect(await s.subscribers.byId(b)).toMatchObject({ nextStep: 2, sequenceVersion: 2 });
+      });
+
+      it('scheduled pages through active people with a next email scheduled, in id order', async () => {
+        const ids = [];
+        for (const e of ['p1@example.org', 'p2@example.org', 'p3@example.org']) ids.push(await active(e));
+        await pending('q@example.org');
+        expect((await s.sendQueue.scheduled(0, 2)).map((r) => r.id)).toEqual(ids.slice(0, 2));
+        expect((await s.sendQueue.scheduled(ids[1]!, 2)).map((r) => r.id)).toEqual([ids[2]]);
+        await s.sendQueue.claimDue(NOW, 1, 'w1', NOW + LEASE, policy);
+        expect((await s.sendQueue.scheduled(0, 10)).map((r) => r.id)).toEqual(ids.slice(1));
       });
     });
 

@@ -30,7 +30,7 @@ export function subscribersApi(deps: AppDeps) {
     if (id === null) return badId(c);
     const record = await subscriberRecord(deps.stores, id);
     if (!record) return notFound(c);
-    const planned = (await plannedSends(deps.stores, deps.config, record.subscriber, deps.clock.now())).map((p) => ({ step: p.step, at: new Date(p.at).toISOString() }));
+    const planned = (await plannedSends(deps, record.subscriber, deps.clock.now())).map((p) => ({ step: p.step, at: new Date(p.at).toISOString() }));
     return c.json({ ...record, planned });
   });
 

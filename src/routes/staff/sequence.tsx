@@ -2,13 +2,30 @@
 import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.js';
 import { sequenceOverview } from '../../nurture/sequence-stats.js';
-import { page } from './view.js';
+import { publishVersion, versionEffect, versionsOverview } from '../../nurture/versions.js';
+import { hasRole } from '../../staff/roles.js';
+import { pageRole, staffOf } from './auth.js';
+import { SequenceVersions } from './sequence-versions.js';
+import { errorPage, newCsrfToken, page } from './view.js';
 
 const pct = (n: number, of: number) => (of === 0 ? '' : ` (${Math.round((n / of) * 100)}%)`);
 
 export function sequenceRoutes(deps: AppDeps) {
-  return new Hono().get('/', async (c) => {
-    const rows = await sequenceOverview(deps.stores, deps.config.bookingUrl);
+  const app = new Hono();
+  app.post('/publish', pageRole(deps, 'admin'), async (c) => {
+    const form = await c.req.parseBody();
+    const version = Number(form.version);
+    if (!Number.isInteger(version) || form.confirm !== 'yes') return errorPage(c, deps, 400, 'Not published', 'Pick a version and tick the box that says you read what it changes.');
+    const outcome = await publishVersion(deps, version, staffOf(c).name);
+    if (!outcome.ok) return errorPage(c, deps, 409, 'Not published', `Version ${version} cannot be published: version ${outcome.running} is running and only a newer version of this release can follow it.`);
+    return c.redirect('/staff/sequence?done=published', 303);
+  });
+  app.get('/', async (c) => {
+    const rows = await sequenceOverview(deps.stores, deps.config.bookingUrl, deps.sequences);
+    const overview = await versionsOverview(deps);
+    const catalog = overview.versions.filter((v) => v.status === 'unpublished');
+    const effects = await Promise.all(catalog.map((v) => versionEffect(deps, { version: v.version, summary: v.summary, steps: v.steps })));
+    const token = hasRole(staffOf(c).role, 'admin') ? newCsrfToken(deps) : null;
     return page(
       c,
       deps,
@@ -80,7 +97,14 @@ export function sequenceRoutes(deps: AppDeps) {
             </tbody>
           </table>
         </div>
+        {c.req.query('done') === 'published' && (
+          <p class="notice" role="status">
+            Published: version {overview.running} runs now. People in flight move onto it at the worker's next tick.
+          </p>
+        )}
+        <SequenceVersions overview={overview} effects={effects} token={token} />
       </>,
     );
   });
+  return app;
 }

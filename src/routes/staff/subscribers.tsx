@@ -8,7 +8,6 @@ import { pageRole, staffOf } from './auth.js';
 import { SUBSCRIBER_STATUSES } from '../../../db/types.js';
 import { listSubscribers, markConverted, MAX_QUERY_LENGTH, subscriberRecord, type SubscriberPage } from '../../subscribers/directory.js';
 import { plannedSends } from '../../nurture/previews.js';
-import { SEQUENCE } from '../../nurture/sequence.js';
 import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
 import { subscriberExport, subscribersCsv } from '../../subscribers/export.js';
 import { CsrfInput, formatTime } from './layout.js';
@@ -172,7 +171,7 @@ export function subscriberRoutes(deps: AppDeps) {
     const token = newCsrfToken(deps);
     const role = staffOf(c).role;
     const audit = await auditLog(deps.stores, { subscriberId: s.id });
-    const planned = await plannedSends(deps.stores, deps.config, s, deps.clock.now());
+    const planned = await plannedSends(deps, s, deps.clock.now());
     const notice = c.req.query('done');
     return page(
       c,
@@ -239,7 +238,7 @@ export function subscriberRoutes(deps: AppDeps) {
               <ul>
                 {planned.map((p) => (
                   <li>
-                    Step {p.step}: {formatTime(p.at, tz)} ({tz}) · <span class="muted">{SEQUENCE.find((x) => x.step === p.step)?.subject ?? ''}</span>
+                    Email {p.detail.position} (step {p.step}): {formatTime(p.at, tz)} ({tz}) · <span class="muted">{p.detail.subject}</span>
                   </li>
                 ))}
               </ul>

@@ -1,0 +1,33 @@
+import type pg from 'pg';
+import type { SequenceStore } from '../stores.js';
+import type { PublishedVersion, VersionHeadcount } from '../types.js';
+import { transaction } from './client.js';
+
+export function postgresSequenceStore(pool: pg.Pool): SequenceStore {
+  return {
+    async published() {
+      return (await pool.query<PublishedVersion>('SELECT version, published_at AS "publishedAt", published_by AS "publishedBy" FROM sequence_versions ORDER BY version')).rows;
+    },
+    publish(version, by, now) {
+      return transaction(pool, async (c) => {
+        // Two admins publishing at once: one after the other, so versions only move forward.
+        await c.query('LOCK TABLE sequence_versions IN SHARE ROW EXCLUSIVE MODE');
+        const r = await c.query(
+          `INSERT INTO sequence_versions (version, published_at, published_by)
+           SELECT $1, $2, $3 WHERE $1 > (SELECT coalesce(max(version), 0) FROM sequence_versions)`,
+          [version, now, by],
+        );
+        return (r.rowCount ?? 0) > 0;
+      });
+    },
+    async headcount() {
+      return (
+        await pool.query<VersionHeadcount>(
+          `SELECT sequence_version AS version, CASE WHEN next_send_at IS NULL THEN NULL ELSE next_step END AS step, count(*)::int AS count
+           FROM subscribers WHERE status = 'active' AND next_step IS NOT NULL
+           GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST`,
+        )
+      ).rows;
+    },
+  };
+}

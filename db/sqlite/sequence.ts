@@ -1,0 +1,28 @@
+import type { SequenceStore } from '../stores.js';
+import type { PublishedVersion, VersionHeadcount } from '../types.js';
+import type { SqliteDb } from './client.js';
+
+export function sqliteSequenceStore(db: SqliteDb): SequenceStore {
+  const sql = db.$client;
+  const published = sql.prepare<[], PublishedVersion>(
+    'SELECT version, published_at AS publishedAt, published_by AS publishedBy FROM sequence_versions ORDER BY version',
+  );
+  const publish = sql.prepare<{ version: number; by: string; now: number }>(`
+    INSERT INTO sequence_versions (version, published_at, published_by)
+    SELECT @version, @now, @by WHERE @version > (SELECT coalesce(max(version), 0) FROM sequence_versions)`);
+  const headcount = sql.prepare<[], VersionHeadcount>(`
+    SELECT sequence_version AS version, CASE WHEN next_send_at IS NULL THEN NULL ELSE next_step END AS step, count(*) AS count
+    FROM subscribers WHERE status = 'active' AND next_step IS NOT NULL
+    GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST`);
+  return {
+    async published() {
+      return published.all();
+    },
+    async publish(version, by, now) {
+      return sql.transaction(() => publish.run({ version, by, now }).changes > 0).immediate();
+    },
+    async headcount() {
+      return headcount.all();
+    },
+  };
+}

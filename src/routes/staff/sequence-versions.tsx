@@ -1,0 +1,103 @@
+/** @jsxImportSource hono/jsx */
+import type { SequenceStep } from '../../nurture/sequence.js';
+import { describeChange, type VersionEffect, type VersionsOverview } from '../../nurture/versions.js';
+import { CsrfInput } from './layout.js';
+
+const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+
+/** "step 9 (The subject)" for any step of any version the code knows. */
+export function stepTitles(overview: VersionsOverview): (step: number) => string {
+  const byId = new Map<number, SequenceStep>();
+  for (const v of overview.versions) for (const s of v.steps) byId.set(s.step, s);
+  return (step) => `step ${step}` + (byId.get(step) ? ` ("${byId.get(step)!.subject}")` : '');
+}
+
+/**
+ * The versions of the sequence: the one running, earlier ones, and any in
+ * the code not yet published with what publishing it would do to the people
+ * in flight. `token` is null for anyone but an admin (no publish button).
+ */
+export function SequenceVersions({ overview, effects, token }: { overview: VersionsOverview; effects: VersionEffect[]; token: string | null }) {
+  const title = stepTitles(overview);
+  const publishedAt = new Map(overview.published.map((p) => [p.version, p]));
+  return (
+    <section aria-labelledby="versions-h">
+      <h2 id="versions-h">Versions</h2>
+      <p class="muted">
+        Each person follows the version running when they confirmed. A newer version runs only once an admin publishes it; then everyone in flight moves
+        onto it from where they are: a step added after their last email is sent to them, a removed step is not, a changed delay counts from their last
+        email, and nobody gets a step twice.
+      </p>
+      {overview.unknown.length > 0 && (
+        <p class="notice error" role="status">
+          {overview.unknown.reduce((n, u) => n + u.count, 0)} people follow a version this server does not know (published by a newer release).
+        </p>
+      )}
+      {overview.versions
+        .slice()
+        .reverse()
+        .map((v) => {
+          const effect = effects.find((e) => e.version === v.version);
+          const published = publishedAt.get(v.version);
+          return (
+            <section class="card" aria-labelledby={`version-${v.version}`}>
+              <h3 id={`version-${v.version}`}>
+                Version {v.version}{' '}
+                <span class="badge">{v.status === 'running' ? 'running' : v.status === 'earlier' ? 'earlier' : 'not published'}</span>
+              </h3>
+              <p>{v.summary}</p>
+              {published && (
+                <p class="muted">
+                  Published {when(published.publishedAt)} by {published.publishedBy}.
+                </p>
+              )}
+              <p>
+                {v.people === 1 ? '1 person follows it' : `${v.people} people follow it`}
+                {v.byStep.length > 0 && ': ' + v.byStep.map((b) => `${b.count} ${b.step === null ? 'with an email in flight' : `next get step ${b.step}`}`).join(', ')}.
+              </p>
+              <details>
+                <summary>Its {v.steps.length} steps</summary>
+                <ol>
+                  {v.steps.map((s) => (
+                    <li>
+                      Day {s.dayOffset}: step {s.step}, {s.subject}
+                    </li>
+                  ))}
+                </ol>
+              </details>
+              {effect && (
+                <>
+                  <h4>If it were published now</h4>
+                  {effect.changes.length === 0 ? (
+                    <p>
+                      Nothing changes for the {effect.scheduled} people with an email scheduled.
+                    </p>
+                  ) : (
+                    <ul>
+                      {effect.changes.map((ch) => (
+                        <li>{describeChange(ch, title)}</li>
+                      ))}
+                      <li>{effect.unchanged} unchanged.</li>
+                    </ul>
+                  )}
+                  {token !== null && (
+                    <form method="post" action="/staff/sequence/publish">
+                      <CsrfInput token={token} />
+                      <input type="hidden" name="version" value={String(v.version)} />
+                      <p>
+                        <input type="checkbox" id={`publish-${v.version}`} name="confirm" value="yes" required />{' '}
+                        <label for={`publish-${v.version}`} class="inline-label">
+                          I have read what it changes: publish version {v.version} now
+                        </label>
+                      </p>
+                      <button type="submit">Publish version {v.version}</button>
+                    </form>
+                  )}
+                </>
+              )}
+            </section>
+          );
+        })}
+    </section>
+  );
+}

@@ -1,0 +1,88 @@
+// The versions on the sequence page and in the API: what each holds, what an
+// unpublished one would change, and publishing, which only an admin may do.
+import { describe, expect, it } from 'vitest';
+import { buildCatalog, VERSION_PLANS } from '../../src/nurture/sequence.js';
+import { testApp } from '../helpers/app.js';
+import { addDelivery, addSubscriber, asStaff, basicAuthOf, csrfFrom, staffForm } from '../helpers/staff.js';
+
+const V1 = VERSION_PLANS[0]!;
+// Version 2 adds a step 9 right after step 4.
+const CATALOG = buildCatalog([V1, { version: 2, summary: 'One more email after the fourth.', steps: [...V1.steps.slice(0, 4), { id: 9, templateId: '05-mdma-and-ketamine', dayOffset: 8 }, ...V1.steps.slice(4)] }]);
+
+/** Two people waiting for step 5 (they had 1..4): version 2 gives them step 9 first. One waiting for step 2: unchanged. */
+function appWithPeople() {
+  const t = testApp({ sequences: CATALOG });
+  const at = t.clock.now();
+  for (const email of ['a@example.org', 'b@example.org']) {
+    const s = addSubscriber(t.db, { email, timezone: 'UTC', confirmedAt: at - 8 * 86_400_000, nextStep: 5, nextSendAt: at + 2 * 86_400_000, lastSequenceSentAt: at - 86_400_000, sequenceVersion: 1 });
+    for (const step of [1, 2, 3, 4]) addDelivery(t.db, { subscriberId: s.id, step });
+  }
+  const c = addSubscriber(t.db, { email: 'c@example.org', timezone: 'UTC', confirmedAt: at - 3_600_000, nextStep: 2, nextSendAt: at + 86_400_000, lastSequenceSentAt: at - 3_600_000, sequenceVersion: 1 });
+  addDelivery(t.db, { subscriberId: c.id, step: 1 });
+  return t;
+}
+
+describe('sequence versions for staff', () => {
+  it('the API lists each version with its people and, for the unpublished one, what publishing would change', async () => {
+    const t = appWithPeople();
+    const body = await (await t.app.request('/api/sequence/versions', { headers: { authorization: basicAuthOf('viewer') } })).json();
+    expect(body.running).toBe(1);
+    expect(body.versions.map((v: { version: number; status: string; people: number }) => [v.version, v.status, v.people])).toEqual([
+      [1, 'running', 3],
+      [2, 'unpublished', 0],
+    ]);
+    const effect = body.versions[1].effect;
+    expect(effect).toMatchObject({ scheduled: 3, unchanged: 1 });
+    expect(effect.changes).toEqual([expect.objectContaining({ kind: 'new_step', from: 5, to: 9, count: 2 })]);
+    expect(effect.changes[0].sentence).toMatch(/^2 people will get the new step 9 \("MDMA and ketamine: how they differ"\) on their next send, before step 5/);
+  });
+
+  it('the page shows the same, with a publish form for admins only', async () => {
+    const t = appWithPeople();
+    const admin = await (await t.app.request('/staff/sequence', asStaff())).text();
+    expect(admin).toContain('Version 2');
+    expect(admin).toContain('not published');
+    expect(admin).toContain('2 people will get the new step 9');
+    expect(admin).toContain('action="/staff/sequence/publish"');
+    for (const role of ['viewer', 'editor'] as const) {
+      const html = await (await t.app.request('/staff/sequence', asStaff({}, role))).text();
+      expect(html).toContain('2 people will get the new step 9');
+      expect(html).not.toContain('action="/staff/sequence/publish"');
+    }
+  });
+
+  it('only an admin publishes; then version 2 runs, it is audited, and the worker moves people onto it', async () => {
+    const t = appWithPeople();
+    const json = (role: 'viewer' | 'editor' | 'admin', version: unknown) => ({ method: 'POST', headers: { authorization: basicAuthOf(role), 'content-type': 'application/json' }, body: JSON.stringify({ version }) });
+    expect((await t.app.request('/api/sequence/publish', json('viewer', 2))).status).toBe(403);
+    expect((await t.app.request('/api/sequence/publish', json('editor', 2))).status).toBe(403);
+    const bad = await t.app.request('/api/sequence/publish', json('admin', 'two'));
+    expect(bad.status).toBe(422);
+    expect((await bad.json()).error.code).toBe('invalid_input');
+    expect((await t.app.request('/api/sequence/publish', json('admin', 7))).status).toBe(404);
+    expect((await t.app.request('/api/sequence/publish', json('admin', 1))).status).toBe(409);
+
+    // The page's form, as an admin.
+    const _csrf = csrfFrom(await (await t.app.request('/staff/sequence', asStaff())).text());
+    expect((await t.app.request('/staff/sequence/publish', staffForm({ _csrf, version: '2' }))).status).toBe(400); // not confirmed
+    expect((await t.app.request('/staff/sequence/publish', staffForm({ _csrf, version: '2', confirm: 'yes' }, {}, 'editor'))).status).toBe(403);
+    const done = await t.app.request('/staff/sequence/publish', staffForm({ _csrf, version: '2', confirm: 'yes' }));
+    expect(done.status).toBe(303);
+    expect((await t.app.request('/api/sequence/publish', json('admin', 2))).status).toBe(409);
+    expect(t.db.$client.prepare("SELECT actor, action, detail FROM audit_log WHERE action = 'sequence.published'").all()).toEqual([{ actor: 'staff', action: 'sequence.published', detail: JSON.stringify({ version: 2, previous: 1 }) }]);
+
+    await t.drain();
+    const rows = t.db.$client.prepare('SELECT email, next_step AS nextStep, sequence_version AS version FROM subscribers ORDER BY id').all();
+    expect(rows).toEqual([
+      { email: 'a@example.org', nextStep: 9, version: 2 },
+      { email: 'b@example.org', nextStep: 9, version: 2 },
+      { email: 'c@example.org', nextStep: 2, version: 2 },
+    ]);
+    const after = await (await t.app.request('/api/sequence/versions', asStaff())).json();
+    expect(after.running).toBe(2);
+    expect(after.versions.map((v: { status: string; people: number }) => [v.status, v.people])).toEqual([
+      ['earlier', 0],
+      ['running', 3],
+    ]);
+  });
+});
