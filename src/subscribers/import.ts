@@ -375,8 +375,7 @@ export async function runImport(deps: SubscriberDeps, file: CheckedImport, actor
         ip: null,
         userAgent: null,
         now,
-        confirm:
-          v.consent && confirming({ text: v.consent.text, version: importedConsentVersion(v.consent.text), ip: null, userAgent: null, source: v.consent.source, givenAt: v.consent.givenAt }),
+        confirm: v.consent && confirming({ text: v.consent.text, version: importedConsentVersion(v.consent.text), ip: null, userAgent: null, source: v.consent.source, givenAt: v.consent.givenAt }),
       }));
       const results = await stores.subscribers.importRows(records, decide, (subscriberId, action) => ({
         at: now,

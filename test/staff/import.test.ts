@@ -5,6 +5,7 @@
 // that cannot be read changes nothing.
 import { describe, expect, it } from 'vitest';
 import { emailHash } from '../../src/mail/address.js';
+import { buildCatalog, VERSION_PLANS } from '../../src/nurture/sequence.js';
 import { importedConsentVersion, type ImportReport } from '../../src/subscribers/import.js';
 import { TEST_SECRET, testApp } from '../helpers/app.js';
 import { addSubscriber, asStaff, basicAuthOf } from '../helpers/staff.js';
@@ -130,6 +131,7 @@ describe('POST /api/imports: a file of 10,000 rows', () => {
         consent_source: 'Clinic intake form',
         confirmed_at: at,
         next_step: 1,
+        sequence_version: 1,
         confirmation_sent_at: null,
       });
       // A date alone is its midnight in the person's zone (Berlin: UTC+1 in November).
@@ -266,6 +268,20 @@ describe('POST /api/imports', () => {
     expect(form.status).toBe(202);
     await t.drain();
     expect(mailByAddress(t).get('carol@example.org')).toEqual(['confirmation']);
+  });
+
+  it('an imported consent enrols in the version running now, as a confirmation link does', async () => {
+    const v1 = VERSION_PLANS[0]!;
+    const t = testApp({ now: NOW, sequences: buildCatalog([v1, { version: 2, summary: 'Without the last email.', steps: v1.steps.slice(0, 7) }]) });
+    const published = await t.app.request('/api/sequence/publish', {
+      method: 'POST',
+      headers: { authorization: basicAuthOf('admin'), 'content-type': 'application/json' },
+      body: JSON.stringify({ version: 2 }),
+    });
+    expect(published.status).toBe(200);
+    const report = (await (await post(t, small)).json()) as ImportReport;
+    const ann = report.rows[0] as { subscriberId: number };
+    expect(await t.stores.subscribers.byId(ann.subscriberId)).toMatchObject({ status: 'active', sequenceVersion: 2, nextStep: 1 });
   });
 
   it("an enrolled person's page shows the consent as recorded: wording, source and the date it was given", async () => {
