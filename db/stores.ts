@@ -18,6 +18,7 @@ import type {
   ClaimResult,
   ConfirmInput,
   ConvertResult,
+  DecideResend,
   DecideSignup,
   DeliveryState,
   DueRow,
@@ -33,10 +34,14 @@ import type {
   LoginFailure,
   OutgoingEmail,
   PauseInput,
+  ProfileInput,
+  ProfileOutcome,
   ProviderEventInput,
   PublishedVersion,
   QueuePolicy,
   Reader,
+  ResendInput,
+  ResendOutcome,
   SettleSummary,
   SignupOutcome,
   SignupRecord,
@@ -75,6 +80,11 @@ export interface SubscriberStore {
   setPause(id: number, input: PauseInput): Promise<Subscriber | undefined>;
   /** Changes who they read for (activity recorded); undefined when unknown or erased. */
   setReader(id: number, reader: Reader | null, now: number): Promise<Subscriber | undefined>;
+  /**
+   * Changes first name, time zone or who they read for (a reader change is
+   * recorded as activity, as setReader does); undefined when unknown or erased.
+   */
+  updateProfile(id: number, input: ProfileInput): Promise<ProfileOutcome | undefined>;
   suppress(input: SuppressInput): Promise<{ subscriberId: number | null; newlySuppressed: boolean }>;
   /** GDPR erasure: nothing personal left readable in the database afterwards. */
   erase(id: number, now: number, withoutRecipient: WithoutRecipient): Promise<EraseOutcome | null>;
@@ -101,7 +111,7 @@ export interface SendQueueStore {
   moveToVersion(now: number, limit: number, policy: QueuePolicy): Promise<number>;
   /** Active subscribers with a next email scheduled (not in flight), in id order after `afterId` (for what a new version would do to them). */
   scheduled(afterId: number, limit: number): Promise<DueRow[]>;
-  /** Claims queued confirmation and test emails (oldest first) into one new batch. */
+  /** Claims queued confirmation, test and resend emails (oldest first) into one new batch. */
   claimQueued(now: number, limit: number, owner: string, leaseUntil: number): Promise<number | null>;
   /** Takes over one unfinished batch whose lease expired or whose retry time came. */
   claimStale(now: number, owner: string, leaseUntil: number): Promise<number | null>;
@@ -124,6 +134,12 @@ export interface SendQueueStore {
   resolveHeld(batchId: number, decision: 'resend' | 'sent', now: number, policy: QueuePolicy): Promise<boolean>;
   /** Queues a staff test email, rendered already, as a prepared batch. */
   enqueueTest(test: TestDelivery, now: number, policy: QueuePolicy): Promise<number>;
+  /**
+   * Queues a 'resend' delivery of one step for the worker to claim with the
+   * confirmation and test emails, if `decide` allows it on what it reads
+   * about the subscriber in the same transaction.
+   */
+  enqueueResend(input: ResendInput, decide: DecideResend): Promise<ResendOutcome>;
   delivery(id: number): Promise<DeliveryState | undefined>;
   /** Per sequence step: active subscribers waiting for it, and its deliveries by outcome. */
   stepCounts(): Promise<Map<number, StepCounts>>;

@@ -150,6 +150,20 @@ export type SubscriberRecord = { subscriber: Subscriber; deliveries: DeliveryWit
  */
 export type PauseInput = { pausedUntil: number | null; now: number; nextSendAt: (row: DueRow) => number | null; detail?: Record<string, unknown> };
 
+/** A subscriber's details staff may change for them; a field left out is kept. */
+export type ProfileChanges = { firstName?: string | null; timezone?: string; reader?: Reader | null };
+export type ProfileField = keyof ProfileChanges;
+
+/**
+ * Changes to apply. When the time zone changes and an email is scheduled,
+ * `nextSendAt` decides (in src/) when it goes instead, seeing the row in the
+ * new zone; an email in flight is not moved.
+ */
+export type ProfileInput = { changes: ProfileChanges; now: number; nextSendAt: (row: DueRow) => number | null };
+
+/** The row after the change, and which fields really changed (none: nothing was written). */
+export type ProfileOutcome = { subscriber: Subscriber; changed: ProfileField[] };
+
 /** Per activity type, how many in each [start, end) range, and over all time. */
 export type ActivityCounts = { ranges: Record<string, number>[]; allTime: Record<string, number> };
 
@@ -261,6 +275,30 @@ export type PublishedVersion = { version: number; publishedAt: number; published
 export type VersionHeadcount = { version: number | null; step: number | null; count: number };
 
 export type StepCounts = { waiting: number; sent: number; delivered: number; opened: number; clicked: number };
+
+/** A sequence step to send again to one subscriber (staff, at their request), as a 'resend' delivery. */
+export type ResendInput = { subscriberId: number; step: number; templateId: string; subject: string; now: number };
+
+/** What the decision on a resend sees, read in the same transaction that queues it. */
+export type ResendFacts = {
+  status: SubscriberStatus;
+  hasEmail: boolean;
+  suppressed: boolean;
+  /** The sequence delivery of this step went to them. */
+  stepSent: boolean;
+  /** A resend to them is queued and not settled yet. */
+  resendQueued: boolean;
+};
+
+export type ResendRefusal = 'not_mailable' | 'suppressed' | 'step_not_sent' | 'resend_queued';
+
+/** Why the resend must not be queued, or null to queue it (decided in src/, applied by the store). */
+export type DecideResend = (facts: ResendFacts) => ResendRefusal | null;
+
+export type ResendOutcome =
+  | { ok: true; deliveryId: number }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: ResendRefusal; status: SubscriberStatus };
 
 export type TestDelivery = { templateId: string; templateVersion: string; subject: string; toAddress: string; email: OutgoingEmail };
 

@@ -161,7 +161,7 @@ describe.skipIf(!hasChromium)('staff area in a real browser', () => {
     await expect(page.locator('p[aria-live]').textContent()).resolves.toContain('1 subscriber match');
     await page.click('text=browser.reader@example.org');
     await page.check('#erase-confirm');
-    await page.click('button.danger');
+    await page.click('form[action$="/erase"] button.danger');
     await expect(page.locator('h1').textContent()).resolves.toBe(`Subscriber #${subscriberId} (erased)`);
     await expect(page.locator('[role=status]').textContent()).resolves.toContain('Erased');
     await page.close();

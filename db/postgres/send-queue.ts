@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import type { SendQueueStore } from '../stores.js';
-import type { Batch, BatchItem, ClaimResult, DueRow, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, StepCounts } from '../types.js';
+import type { Batch, BatchItem, ClaimResult, DueRow, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, ResendFacts, ResendOutcome, StepCounts } from '../types.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { batches } from './schema.js';
 
@@ -431,6 +431,33 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
         const batchId = await newBatch(c, null, null, now, request.idempotencyKey, request.payload);
         await c.query('UPDATE deliveries SET batch_id = $2 WHERE id = $1', [deliveryId, batchId]);
         return deliveryId;
+      });
+    },
+
+    enqueueResend(input, decide) {
+      return transaction(pool, async (c): Promise<ResendOutcome> => {
+        // Lock the subscriber's row first, then read in a new statement (a new snapshot): an
+        // unsubscribe or another resend of theirs that held the lock is seen, one still to come waits.
+        if ((await c.query('SELECT id FROM subscribers WHERE id = $1 FOR UPDATE', [input.subscriberId])).rowCount === 0) return { ok: false, reason: 'not_found' };
+        const facts = (
+          await c.query<ResendFacts>(
+            `SELECT s.status, s.email IS NOT NULL AS "hasEmail",
+                    EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
+                    EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.step = $2 AND d.status = 'sent') AS "stepSent",
+                    EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'resend' AND d.status = 'queued') AS "resendQueued"
+             FROM subscribers s WHERE s.id = $1`,
+            [input.subscriberId, input.step],
+          )
+        ).rows[0]!;
+        const refusal = decide(facts);
+        if (refusal) return { ok: false, reason: refusal, status: facts.status };
+        const id = (
+          await c.query<{ id: number }>(
+            "INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, created_at) VALUES ($1, 'resend', $2, $3, $4, 'queued', $5) RETURNING id",
+            [input.subscriberId, input.step, input.templateId, input.subject, input.now],
+          )
+        ).rows[0]!.id;
+        return { ok: true, deliveryId: id };
       });
     },
 

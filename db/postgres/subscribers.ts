@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type DueRow, type ImportResult, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type DueRow, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
 import { likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { activity, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
@@ -267,6 +267,36 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         const updated = (await c.query<Subscriber>(`UPDATE subscribers SET reader = $2, updated_at = $3 WHERE id = $1 RETURNING ${SUBSCRIBER}`, [id, reader, now])).rows[0];
         await insertActivity(c, id, 'reader_changed', now, { from: s.reader, to: reader });
         return updated;
+      });
+    },
+
+    updateProfile(id, input) {
+      return transaction(pool, async (c): Promise<ProfileOutcome | undefined> => {
+        const s = await byId(c, id, true);
+        if (!s || s.status === 'erased') return undefined;
+        const { changes, now } = input;
+        const changed = (Object.keys(changes) as ProfileField[]).filter((f) => changes[f] !== undefined && changes[f] !== s[f]);
+        if (changed.length === 0) return { subscriber: s, changed };
+        const next = { ...s, ...Object.fromEntries(changed.map((f) => [f, changes[f]])) } as Subscriber;
+        let nextSendAt = s.nextSendAt;
+        // As on SQLite: an email in flight is not moved.
+        if (changed.includes('timezone') && s.nextSendAt !== null && s.nextStep !== null) {
+          const suppressed = (await c.query('SELECT 1 FROM suppressions WHERE email_hash = $1', [s.emailHash])).rowCount! > 0;
+          const row: DueRow = { id, status: s.status, email: s.email, suppressed, timezone: next.timezone, confirmedAt: s.confirmedAt, nextStep: s.nextStep, lastSentAt: s.lastSequenceSentAt, pausedUntil: s.pausedUntil, received: await receivedSteps(c, id), sequenceVersion: s.sequenceVersion };
+          nextSendAt = input.nextSendAt(row) ?? s.nextSendAt;
+        }
+        const updated = (
+          await c.query<Subscriber>(`UPDATE subscribers SET first_name = $2, timezone = $3, reader = $4, next_send_at = $5, updated_at = $6 WHERE id = $1 RETURNING ${SUBSCRIBER}`, [
+            id,
+            next.firstName,
+            next.timezone,
+            next.reader,
+            nextSendAt,
+            now,
+          ])
+        ).rows[0]!;
+        if (changed.includes('reader')) await insertActivity(c, id, 'reader_changed', now, { from: s.reader, to: next.reader });
+        return { subscriber: updated, changed };
       });
     },
 

@@ -120,7 +120,10 @@ export const batches = sqliteTable(
   ],
 );
 
-export const DELIVERY_KINDS = ['confirmation', 'sequence', 'test'] as const;
+// resend: a sequence step sent again by staff at the person's request; apart
+// from the 'sequence' delivery of that step, so it never counts as the step
+// being received (the once-only index below is the sequence's own guard).
+export const DELIVERY_KINDS = ['confirmation', 'sequence', 'test', 'resend'] as const;
 export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
 export const DELIVERY_STATUSES = ['queued', 'sent', 'failed', 'dropped'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -133,7 +136,7 @@ export const deliveries = sqliteTable(
     kind: text('kind', { enum: DELIVERY_KINDS }).notNull(),
     // A staff test send's address (staff, never a subscriber's).
     toAddress: text('to_address'),
-    // Sequence step (1..8); 0 for the confirmation email and tests.
+    // Sequence step (1..8), also of a resend; 0 for the confirmation email and tests.
     step: integer('step').notNull().default(0),
     templateId: text('template_id').notNull(),
     templateVersion: text('template_version'),

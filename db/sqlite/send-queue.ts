@@ -11,7 +11,7 @@
  */
 import crypto from 'node:crypto';
 import type { SendQueueStore } from '../stores.js';
-import type { BatchItem, Begun, DueRow, ClaimedBatch, ClaimResult, FreshRequest, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, StepCounts, SubscriberStatus, TestDelivery } from '../types.js';
+import type { BatchItem, Begun, ClaimedBatch, ClaimResult, DecideResend, DueRow, FreshRequest, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, ResendInput, ResendOutcome, StepCounts, SubscriberStatus, TestDelivery } from '../types.js';
 import type { SqliteDb } from './client.js';
 import { batches } from './schema.js';
 
@@ -141,6 +141,15 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     insertTest: sql.prepare<[string, string | null, string, string, number], { id: number }>(`
       INSERT INTO deliveries (subscriber_id, kind, step, template_id, template_version, subject, to_address, status, created_at)
       VALUES (NULL, 'test', 0, ?, ?, ?, ?, 'queued', ?) RETURNING id`),
+    resendFacts: sql.prepare<[{ id: number; step: number }], { status: SubscriberStatus; hasEmail: 0 | 1; suppressed: 0 | 1; stepSent: 0 | 1; resendQueued: 0 | 1 }>(`
+      SELECT s.status, s.email IS NOT NULL AS hasEmail,
+             EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
+             EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.step = @step AND d.status = 'sent') AS stepSent,
+             EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'resend' AND d.status = 'queued') AS resendQueued
+      FROM subscribers s WHERE s.id = @id`),
+    insertResend: sql.prepare<[ResendInput], { id: number }>(`
+      INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, created_at)
+      VALUES (@subscriberId, 'resend', @step, @templateId, @subject, 'queued', @now) RETURNING id`),
     held: sql.prepare<[], HeldBatch>(`
       SELECT b.id, b.created_at AS createdAt, b.first_attempt_at AS firstAttemptAt, b.attempts, b.last_error AS lastError,
              count(d.id) AS deliveries, coalesce(group_concat(DISTINCT d.kind), '') AS kinds
@@ -414,6 +423,15 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       const batchId = q.newPreparedBatch.get(request.idempotencyKey, request.payload, null, null, now)!.id;
       q.moveDelivery.run(batchId, deliveryId);
       return deliveryId;
+    }),
+
+    // IMMEDIATE, so the facts cannot change (an unsubscribe, another resend) before the insert.
+    enqueueResend: tx((input: ResendInput, decide: DecideResend): ResendOutcome => {
+      const raw = q.resendFacts.get({ id: input.subscriberId, step: input.step });
+      if (!raw) return { ok: false, reason: 'not_found' };
+      const refusal = decide({ status: raw.status, hasEmail: raw.hasEmail === 1, suppressed: raw.suppressed === 1, stepSent: raw.stepSent === 1, resendQueued: raw.resendQueued === 1 });
+      if (refusal) return { ok: false, reason: refusal, status: raw.status };
+      return { ok: true, deliveryId: q.insertResend.get(input)!.id };
     }),
 
     async delivery(id) {

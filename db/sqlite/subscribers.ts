@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { SubscriberStore } from '../stores.js';
-import type { ActivityType, ConfirmInput, DecideImport, DueRow, ImportAudit, ImportRecord, ImportResult, EraseOutcome, PauseInput, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
+import type { ActivityType, ConfirmInput, DecideImport, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
 import { likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
@@ -240,6 +240,30 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     return updated;
   });
 
+  const updateProfile = sqlite.transaction((id: number, input: ProfileInput): ProfileOutcome | undefined => {
+    const s = byId(id);
+    if (!s || s.status === 'erased') return undefined;
+    const { changes, now } = input;
+    const changed = (Object.keys(changes) as ProfileField[]).filter((f) => changes[f] !== undefined && changes[f] !== s[f]);
+    if (changed.length === 0) return { subscriber: s, changed };
+    const next = { ...s, ...Object.fromEntries(changed.map((f) => [f, changes[f]])) } as Subscriber;
+    let nextSendAt = s.nextSendAt;
+    // Null while in flight: that email is already going; the due decision places the next one in the new zone.
+    if (changed.includes('timezone') && s.nextSendAt !== null && s.nextStep !== null) {
+      const suppressed = db.select({ h: suppressions.emailHash }).from(suppressions).where(eq(suppressions.emailHash, s.emailHash)).get() !== undefined;
+      const row: DueRow = { id, status: s.status, email: s.email, suppressed, timezone: next.timezone, confirmedAt: s.confirmedAt, nextStep: s.nextStep, lastSentAt: s.lastSequenceSentAt, pausedUntil: s.pausedUntil, received: receivedSteps(id), sequenceVersion: s.sequenceVersion };
+      nextSendAt = input.nextSendAt(row) ?? s.nextSendAt;
+    }
+    const updated = db
+      .update(subscribers)
+      .set({ firstName: next.firstName, timezone: next.timezone, reader: next.reader, nextSendAt, updatedAt: now })
+      .where(eq(subscribers.id, id))
+      .returning()
+      .get();
+    if (changed.includes('reader')) insertActivity(db, id, 'reader_changed', now, { from: s.reader, to: next.reader });
+    return { subscriber: updated, changed };
+  });
+
   /**
    * Removes the subscriber's personal data everywhere the database keeps it
    * and keeps only what stops us from mailing them again: the keyed hash of
@@ -346,6 +370,9 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     },
     async setReader(id, reader, now) {
       return setReader.immediate(id, reader, now);
+    },
+    async updateProfile(id, input) {
+      return updateProfile.immediate(id, input);
     },
     async erase(id, now, without) {
       const outcome = erase.immediate(id, now, without);

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import type { AfterSend, AttemptPlan, BatchItem, DueAction, DueRow, OutgoingEmail, QueuePolicy } from '../../db/types.js';
 import type { SendError, SendFailureKind } from '../mail/transport.js';
 import { backoffMs } from './pacer.js';
+import { resendDropReason } from './resend.js';
 import { nextStepAfter, sendTime, type ScheduleOptions, type ScheduleStep } from './schedule.js';
 
 export type { AfterSend, DueAction, DueRow } from '../../db/types.js';
@@ -73,12 +74,14 @@ export function decideAfterSend(
 /**
  * Why a queued delivery must not go any more, or null when it may. A
  * confirmation goes only to someone still pending, a sequence email only to
- * someone active; a staff test goes to staff.
+ * someone active, a resend to someone who has not left; a staff test goes to
+ * staff.
  */
 export function dropReason(item: Pick<BatchItem, 'kind' | 'status' | 'email' | 'suppressed'>): string | null {
   if (item.kind === 'test') return null;
   if (item.suppressed) return 'suppressed';
   if (!item.email || item.status === null) return 'erased';
+  if (item.kind === 'resend') return resendDropReason(item);
   const mailable = item.kind === 'confirmation' ? 'pending' : 'active';
   if (item.status !== mailable) return item.status;
   return null;

@@ -70,18 +70,44 @@ export function subscriberProps(config: Config, def: AnyTemplate, s: Subscriber,
   return sequenceProps(config, s, links);
 }
 
-/** A template rendered with its sample props, or with a subscriber's real data. */
+/** What stands in for a token in the links of a test email: no token at all, so every link route refuses it. */
+export const TEST_EMAIL_TOKEN = 'test-email';
+
+/**
+ * The links of a test email. Shaped like a subscriber's, but without a
+ * token: the unsubscribe, preference and confirm pages answer "this link does
+ * not work" and a one-click unsubscribe changes nothing. A test rendered with
+ * a real subscriber's data goes to someone else, who must never be able to
+ * unsubscribe, pause, export or delete that person.
+ */
+export function testEmailLinks(config: Pick<Config, 'publicUrl'>) {
+  return {
+    unsubscribeUrl: `${config.publicUrl}/u/${TEST_EMAIL_TOKEN}`,
+    preferencesUrl: `${config.publicUrl}/p/${TEST_EMAIL_TOKEN}`,
+    confirmUrl: `${config.publicUrl}/confirm/${TEST_EMAIL_TOKEN}`,
+  };
+}
+
+/**
+ * A template rendered with its sample props, or with a subscriber's real
+ * data; `testLinks`: with the links of a test email instead of theirs.
+ */
 export async function previewTemplate(
   deps: { config: Config; clock: Clock },
   id: string,
   subscriber?: Subscriber | null,
+  options: { testLinks?: boolean } = {},
 ): Promise<{ ok: true; preview: Preview } | { ok: false; reason: PreviewFailure }> {
   const def = findTemplate(id);
   if (!def) return { ok: false, reason: 'unknown_template' };
   if (subscriber === null) return { ok: false, reason: 'unknown_subscriber' };
   if (subscriber && !subscriber.email) return { ok: false, reason: 'erased' };
   const step = stepOfTemplate(def.id);
-  const props = subscriber ? subscriberProps(deps.config, def, subscriber, deps.clock.now()) : withSettings(deps.config, def.previewProps, def.kind);
+  let props = subscriber ? subscriberProps(deps.config, def, subscriber, deps.clock.now()) : withSettings(deps.config, def.previewProps, def.kind);
+  if (options.testLinks) {
+    const { confirmUrl, ...links } = testEmailLinks(deps.config);
+    props = { ...props, ...links, ...(def.kind === 'confirmation' ? { confirmUrl } : {}) };
+  }
   const { rendered, message } = await buildMessage(deps.config, def, subscriber?.email ?? SAMPLE_RECIPIENT, props, step);
   return { ok: true, preview: { template: listTemplates().find((t) => t.id === id)!, rendered, message, sample: !subscriber } };
 }
@@ -92,7 +118,8 @@ export type TestSendResult = { ok: true; deliveryId: number } | { ok: false; rea
  * Queues one template to a staff address, subject marked [Test], as a 'test'
  * delivery (linked to no subscriber, so it never counts in the sequence
  * numbers). It goes through the worker like every email: paced, with its
- * idempotency key, exactly once.
+ * idempotency key, exactly once. Its links are a test email's, never the
+ * subscriber's whose data it shows (testEmailLinks).
  */
 export async function sendTestEmail(
   deps: { stores: Stores; config: Config; clock: Clock; logger: Logger; worker?: { kick(): void } },
@@ -100,7 +127,7 @@ export async function sendTestEmail(
   to: string,
   subscriber?: Subscriber | null,
 ): Promise<TestSendResult> {
-  const built = await previewTemplate(deps, id, subscriber);
+  const built = await previewTemplate(deps, id, subscriber, { testLinks: true });
   if (!built.ok) return built;
   const { preview } = built;
   const email: OutgoingEmail = { ...preview.message, to, subject: `[Test] ${preview.message.subject}`, tags: [{ name: 'category', value: 'test' }] };

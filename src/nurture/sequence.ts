@@ -136,3 +136,12 @@ export function stepOfTemplate(templateId: string, catalog: SequenceCatalog = SE
   }
   return undefined;
 }
+
+/** The step with this id as the newest version of the code that has it defines it (a step someone had may be gone from later versions). */
+export function findStep(id: number, catalog: SequenceCatalog = SEQUENCE_VERSIONS): SequenceStep | undefined {
+  for (const v of [...catalog].reverse()) {
+    const step = v.steps.find((s) => s.step === id);
+    if (step) return step;
+  }
+  return undefined;
+}

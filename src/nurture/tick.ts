@@ -1,6 +1,6 @@
 /**
- * One worker tick: finish unfinished batches, send queued confirmation and
- * test emails, then claim due subscribers in batches of up to 100; render,
+ * One worker tick: finish unfinished batches, send queued confirmation, test
+ * and resent emails, then claim due subscribers in batches of up to 100; render,
  * persist, pace, send and settle each batch. Every email the product sends
  * goes this one way.
  *
@@ -26,6 +26,7 @@ import { confirmUrl, preferencesUrl, unsubscribeUrl } from '../subscribers/links
 import { confirmationProps, sequenceProps, type EmailSettings } from './email-props.js';
 import { deliveryIdOf, isKnownFailure, planFailure, queuePolicy, sequenceEmail, tagDelivery, type QueueSequence, type QueueStep } from './decide.js';
 import { realSleep, type Pacer, type Sleep } from './pacer.js';
+import { asResend } from './resend.js';
 import { scheduleOptions } from './schedule.js';
 import { runningSequence } from './versions.js';
 
@@ -124,7 +125,8 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
     const unsubscribe = unsubscribeUrl(config, links);
     const r = await deps.render(step, sequenceProps(config, item, { unsubscribeUrl: unsubscribe, preferencesUrl: preferencesUrl(config, links) }));
     const email = sequenceEmail({ deliveryId: item.deliveryId, subscriberId: item.subscriberId, step: item.step, to: item.email, from: config.mailFrom, ...replyTo, subject: r.subject, html: r.html, text: r.text, unsubscribeUrl: unsubscribe });
-    return { email, ...(r.templateVersion ? { version: r.templateVersion } : {}) };
+    // A resend (staff, at the person's request) is the step's own email with their current links.
+    return { email: item.kind === 'resend' ? asResend(email) : email, ...(r.templateVersion ? { version: r.templateVersion } : {}) };
   }
 
   /** Renders the request of a freshly claimed (or never persisted) batch; it is persisted with its first attempt. */

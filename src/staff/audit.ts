@@ -10,6 +10,8 @@ export const AUDIT_ACTIONS = {
   'subscriber.unsubscribed': 'Unsubscribed on their behalf',
   'subscriber.paused': 'Paused their emails',
   'subscriber.resumed': 'Resumed their emails',
+  'subscriber.resent': 'Sent a step again',
+  'subscriber.updated': 'Changed their details',
   'subscriber.erased': 'Erased personal data',
   'subscriber.exported': 'Downloaded the GDPR export',
   'subscribers.exported': 'Downloaded the CSV of all subscribers',

@@ -47,8 +47,8 @@ async function notChanged(deps: Deps, id: number): Promise<PauseOutcome> {
   return { ok: false, reason: 'not_active', status: s.status };
 }
 
-/** When the scheduled email goes, given the row with its new pause (or none). */
-async function reschedule(deps: Deps, now: number) {
+/** When the scheduled email goes, given the row with its change (a new pause or none, a new time zone), by the worker's own schedule. */
+export async function reschedule(deps: Pick<Deps, 'stores' | 'config' | 'sequences'>, now: number) {
   const { sequence, options } = await runningPlan(deps);
   return (row: DueRow) => nextSendAt(row, sequence, now, options);
 }

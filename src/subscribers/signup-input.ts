@@ -14,7 +14,7 @@ export type SignupParse = { ok: true; value: SignupInput } | { ok: false; errors
 // Control characters (CR/LF included) and line/paragraph separators have no
 // place in a name that goes into an email greeting.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+export const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
 
 const EMAIL_MESSAGE = 'Enter your email address, like name@example.org.';
 
@@ -33,7 +33,7 @@ const SignupSchema = z.object({
   firstName: z
     .string('Your first name must be text.')
     .max(MAX_FIRST_NAME_LENGTH * 2, `Keep your first name to ${MAX_FIRST_NAME_LENGTH} characters or fewer.`)
-    .refine((v) => !CONTROL.test(v), 'Your first name cannot contain line breaks or control characters.')
+    .refine((v) => !CONTROL_CHARACTERS.test(v), 'Your first name cannot contain line breaks or control characters.')
     .transform((v) => v.trim())
     .refine((v) => v.length <= MAX_FIRST_NAME_LENGTH, `Keep your first name to ${MAX_FIRST_NAME_LENGTH} characters or fewer.`)
     .optional()

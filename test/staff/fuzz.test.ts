@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { testApp } from '../helpers/app.js';
-import { addSubscriber, asStaff } from '../helpers/staff.js';
+import { addSubscriber, asStaff, csrfFrom, staffForm } from '../helpers/staff.js';
 
 // Whatever staff (or a script with the login) sends, the answer is never a 5xx.
 const segment = fc.oneof(
@@ -59,6 +59,31 @@ describe('staff routes with random input', () => {
         expect(res.status, `${p} ${t} ${b}`).toBeLessThan(500);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('acting for a person: random JSON to the API and random fields in a genuine form never answer 5xx', async () => {
+    const { app, db } = testApp();
+    const s = addSubscriber(db, { confirmedAt: 1, nextStep: 2, nextSendAt: 2, timezone: 'UTC' });
+    const _csrf = csrfFrom(await (await app.request(`/staff/subscribers/${s.id}`, asStaff())).text());
+    const value = fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('', '1', '0', '-1', '1.5', '2026-04-01', '2026-02-30', '99999-01-01', 'UTC', 'Europe/Berlin', 'Mars/Olympus', 'self', '\u0000'));
+    const api = fc.constantFrom(['POST', '/resend'], ['POST', '/pause'], ['POST', '/resume'], ['POST', '/unsubscribe'], ['PATCH', ''] as const);
+    const json = fc.oneof(fc.json(), fc.record({ step: fc.oneof(fc.integer(), value), until: value, reason: value, firstName: value, timezone: value, reader: value }, { requiredKeys: [] }).map((o) => JSON.stringify(o)));
+    await fc.assert(
+      fc.asyncProperty(api, json, async ([method, path], body) => {
+        const res = await app.request(`/api/subscribers/${s.id}${path}`, asStaff({ method, headers: { 'content-type': 'application/json' }, body }, 'editor'));
+        expect(res.status, `${method} ${path} ${body}`).toBeLessThan(500);
+      }),
+      { numRuns: 200 },
+    );
+    const form = fc.constantFrom('details', 'pause', 'resume', 'resend', 'unsubscribe');
+    const fields = fc.record({ step: value, until: value, reason: value, firstName: value, timezone: value, reader: value }, { requiredKeys: [] });
+    await fc.assert(
+      fc.asyncProperty(form, fields, async (action, f) => {
+        const res = await app.request(`/staff/subscribers/${s.id}/${action}`, staffForm({ _csrf, ...f }, {}, 'editor'));
+        expect(res.status, `${action} ${JSON.stringify(f)}`).toBeLessThan(500);
+      }),
+      { numRuns: 200 },
     );
   });
 });

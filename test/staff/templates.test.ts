@@ -133,6 +133,43 @@ describe('send a test', () => {
     expect(db.$client.prepare('select status, error from deliveries').get()).toEqual({ status: 'failed', error: 'validation_error: bad' });
   });
 
+  it("never carries a real subscriber's links: the test's unsubscribe, preference and confirm links act for nobody", async () => {
+    const t = testApp();
+    const s = addSubscriber(t.db, { email: 'linked.reader@example.org', firstName: 'Sasha', tokenGeneration: 2 });
+    const pending = addSubscriber(t.db, { email: 'pending.reader@example.org', status: 'pending' });
+    const _csrf = csrfFrom(await (await t.app.request('/staff/templates/confirmation', asStaff())).text());
+    const send = (id: string, subscriber?: number) =>
+      t.app.request(`/staff/templates/${id}/test`, staffForm({ _csrf, to: 'qa@clinic.example', ...(subscriber ? { subscriber: String(subscriber) } : {}) }, {}, 'editor'));
+    expect((await send(SEQUENCE[2]!.templateId, s.id)).status).toBe(303);
+    expect((await send('confirmation', pending.id)).status).toBe(303);
+    expect((await send(SEQUENCE[0]!.templateId)).status).toBe(303);
+    await t.drain();
+    expect(t.transport.sent).toHaveLength(3);
+
+    const [sequenceTest, confirmationTest, sampleTest] = t.transport.sent;
+    // Their data is there (that is what the test is for)...
+    expect(sequenceTest!.html).toContain('Sasha');
+    // ...but no link of ours in any part carries a token: each is the test placeholder.
+    for (const m of t.transport.sent) {
+      const parts = `${m.html}\n${m.text}\n${JSON.stringify(m.headers ?? {})}`;
+      const links = [...parts.matchAll(/http:\/\/nurture\.test\/(u|p|confirm)\/([A-Za-z0-9._-]+)/g)];
+      expect(links.length, m.subject).toBeGreaterThan(0);
+      expect(new Set(links.map((l) => l[2])), m.subject).toEqual(new Set(['test-email']));
+    }
+    expect(sequenceTest!.headers?.['List-Unsubscribe']).toBe('<http://nurture.test/u/test-email>');
+    expect(confirmationTest!.html).toContain('http://nurture.test/confirm/test-email');
+    expect(sampleTest!.html).toContain('http://nurture.test/p/test-email');
+
+    // What a recipient's mail client or click would do with them: refused, nobody changed.
+    const oneClick = await t.app.request('/u/test-email', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(oneClick.status).toBe(400);
+    expect((await t.app.request('/p/test-email')).status).toBe(400);
+    expect((await t.app.request('/p/test-email', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=delete&confirm=yes' })).status).toBe(400);
+    expect((await t.app.request('/confirm/test-email', { method: 'POST' })).status).toBeGreaterThanOrEqual(400);
+    expect((await t.stores.subscribers.byId(s.id))!.status).toBe('active');
+    expect((await t.stores.subscribers.byId(pending.id))!.status).toBe('pending');
+  });
+
   it('POST /api/templates/:id/test takes JSON', async () => {
     const { app, transport, db, drain } = testApp();
     const s = addSubscriber(db, { email: 'who@example.org', firstName: 'Wren' });

@@ -11,6 +11,7 @@ import {
   PAGE_SIZE,
   type ActivityType,
   type DecideImport,
+  type DecideResend,
   type DecideSignup,
   type ImportAudit,
   type ImportRecord,
@@ -21,12 +22,14 @@ import {
   type OutgoingEmail,
   type ProviderEventInput,
   type QueuePolicy,
+  type ResendFacts,
   type SignupAction,
   type SignupRecord,
   type StaffRole,
   type SubscriberStatus,
 } from '../../db/types.js';
 import { batchRequest, deliveryIdOf, queuePolicy, REPLAY_WINDOW_MS, tagDelivery, type QueueStep } from '../../src/nurture/decide.js';
+import { decideResend } from '../../src/nurture/resend.js';
 import { scheduleOptions } from '../../src/nurture/schedule.js';
 import { CONFIRMATION_INTERVAL_MS, decideSignup } from '../../src/subscribers/subscribe.js';
 import { decideImport } from '../../src/subscribers/import.js';
@@ -705,6 +708,59 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.subscribers.setReader(e, 'self', NOW)).toBeUndefined();
         expect((await s.subscribers.byId(e))!.reader).toBeNull();
         expect(await s.subscribers.setReader(999_999, 'self', NOW)).toBeUndefined();
+      });
+    });
+
+    describe('subscribers.updateProfile', () => {
+      it('changes name, time zone and reader; a new zone moves the scheduled email where the decision says, seen in the new zone', async () => {
+        const id = await active('z@example.org');
+        await sendDue(NOW);
+        const before = (await s.subscribers.byId(id))!;
+        expect(before.nextSendAt).not.toBeNull();
+        const seen: DueRow[] = [];
+        const out = await s.subscribers.updateProfile(id, {
+          changes: { firstName: 'Zoë', timezone: 'Asia/Tokyo', reader: 'supporter' },
+          now: NOW + HOUR,
+          nextSendAt: (r) => (seen.push(r), NOW + 30 * HOUR),
+        });
+        expect(out!.changed.sort()).toEqual(['firstName', 'reader', 'timezone']);
+        expect(out!.subscriber).toMatchObject({ id, firstName: 'Zoë', timezone: 'Asia/Tokyo', reader: 'supporter', nextStep: 2, nextSendAt: NOW + 30 * HOUR, updatedAt: NOW + HOUR });
+        expect(seen).toEqual([{ id, status: 'active', email: 'z@example.org', suppressed: false, timezone: 'Asia/Tokyo', confirmedAt: NOW, nextStep: 2, lastSentAt: NOW, pausedUntil: null, received: [1], sequenceVersion: 1 }]);
+        expect(await s.subscribers.byId(id)).toEqual(out!.subscriber);
+        const readers = (await s.subscribers.record(id))!.activity.filter((a) => a.type === 'reader_changed').map((a) => JSON.parse(a.detail!));
+        expect(readers).toEqual([{ from: null, to: 'supporter' }]);
+      });
+
+      it('only what changes is written: a field left out is kept, the same value is no change, the zone kept keeps the time', async () => {
+        const id = await active('k@example.org', NOW, { firstName: 'Kit', reader: 'self' });
+        await sendDue(NOW);
+        const before = (await s.subscribers.byId(id))!;
+        let asked = 0;
+        const nextSendAt = () => (asked++, NOW + 99 * HOUR);
+        const same = await s.subscribers.updateProfile(id, { changes: { firstName: 'Kit', timezone: 'UTC', reader: 'self' }, now: NOW + HOUR, nextSendAt });
+        expect(same).toEqual({ subscriber: before, changed: [] });
+        const renamed = await s.subscribers.updateProfile(id, { changes: { firstName: null }, now: NOW + 2 * HOUR, nextSendAt });
+        expect(renamed!.changed).toEqual(['firstName']);
+        expect(renamed!.subscriber).toMatchObject({ firstName: null, timezone: 'UTC', reader: 'self', nextSendAt: before.nextSendAt, updatedAt: NOW + 2 * HOUR });
+        expect(asked).toBe(0);
+        expect(await activityOf(id)).not.toContain('reader_changed');
+      });
+
+      it('an email in flight is not moved; pending people may be changed; the erased and unknown may not', async () => {
+        const f = await active('f@example.org');
+        await claimAndBegin(NOW);
+        let asked = false;
+        const moved = await s.subscribers.updateProfile(f, { changes: { timezone: 'Europe/Berlin' }, now: NOW, nextSendAt: () => ((asked = true), NOW) });
+        expect(asked).toBe(false);
+        expect(moved!.subscriber).toMatchObject({ timezone: 'Europe/Berlin', nextStep: 1, nextSendAt: null });
+
+        const p = await pending('p@example.org');
+        expect((await s.subscribers.updateProfile(p, { changes: { firstName: 'Pat' }, now: NOW, nextSendAt: () => null }))!.subscriber).toMatchObject({ status: 'pending', firstName: 'Pat' });
+        const e = await active('e@example.org');
+        await s.subscribers.erase(e, NOW, () => null);
+        expect(await s.subscribers.updateProfile(e, { changes: { firstName: 'Back' }, now: NOW, nextSendAt: () => null })).toBeUndefined();
+        expect((await s.subscribers.byId(e))!.firstName).toBeNull();
+        expect(await s.subscribers.updateProfile(999_999, { changes: { firstName: 'X' }, now: NOW, nextSendAt: () => null })).toBeUndefined();
       });
     });
 
@@ -1514,6 +1570,100 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect((await s.sendQueue.scheduled(ids[1]!, 2)).map((r) => r.id)).toEqual([ids[2]]);
         await s.sendQueue.claimDue(NOW, 1, 'w1', NOW + LEASE, policy);
         expect((await s.sendQueue.scheduled(0, 10)).map((r) => r.id)).toEqual(ids.slice(1));
+      });
+    });
+
+    describe('sendQueue.enqueueResend', () => {
+      const step1 = { step: 1, templateId: 'step-1', subject: 'Lesson 1' };
+      const allow: DecideResend = () => null;
+
+      /** Active, step 1 sent at NOW, the confirmation out of the way. */
+      async function hadStep1(email: string) {
+        const id = await active(email);
+        await s.sendQueue.claimQueued(NOW, 100, 'w0', NOW + LEASE);
+        await sendDue(NOW);
+        return id;
+      }
+
+      it('queues a resend apart from the sequence: claimed with the queued emails, sent, and nothing of their schedule moves', async () => {
+        const id = await hadStep1('a@example.org');
+        const before = (await s.subscribers.byId(id))!;
+        const seen: ResendFacts[] = [];
+        const out = await s.sendQueue.enqueueResend({ subscriberId: id, ...step1, now: NOW + HOUR }, (f) => (seen.push(f), null));
+        expect(seen).toEqual([{ status: 'active', hasEmail: true, suppressed: false, stepSent: true, resendQueued: false }]);
+        if (!out.ok) throw new Error(out.reason);
+        expect(await s.sendQueue.delivery(out.deliveryId)).toEqual({ id: out.deliveryId, status: 'queued', providerId: null, error: null, sentAt: null });
+        // Not due work: claimDue never takes it.
+        expect((await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, policy)).batchId).toBeNull();
+
+        const batchId = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
+        expect(await s.sendQueue.items(batchId!)).toEqual([
+          expect.objectContaining({ deliveryId: out.deliveryId, kind: 'resend', step: 1, templateId: 'step-1', subscriberId: id, email: 'a@example.org', status: 'active', suppressed: false }),
+        ]);
+        const begun = await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), policy);
+        expect(begun.kind).toBe('send');
+        expect(await s.sendQueue.settle(batchId!, [{ deliveryId: out.deliveryId, providerId: 'p-again' }], NOW + HOUR, policy)).toEqual({ sent: 1, failed: 0, completed: 0 });
+
+        expect(await s.sendQueue.delivery(out.deliveryId)).toMatchObject({ status: 'sent', providerId: 'p-again', sentAt: NOW + HOUR });
+        expect(await s.subscribers.byId(id)).toEqual(before);
+        expect(await deliveryOf(id, 1)).toMatchObject({ status: 'sent', sentAt: NOW });
+        expect(await s.subscribers.lastSequenceSent(id)).toEqual({ step: 1, sentAt: NOW });
+        expect((await s.sendQueue.stepCounts()).get(1)).toMatchObject({ sent: 1 });
+      });
+
+      it('the decision sees each fact, read in the transaction; a refusal queues nothing', async () => {
+        const a = await hadStep1('a@example.org');
+        const facts = async (id: number, step = 1) => {
+          let seen: ResendFacts | undefined;
+          const out = await s.sendQueue.enqueueResend({ subscriberId: id, ...step1, step, now: NOW + HOUR }, (f) => ((seen = f), 'step_not_sent'));
+          return { seen, out };
+        };
+        expect(await facts(a, 2)).toEqual({ seen: { status: 'active', hasEmail: true, suppressed: false, stepSent: false, resendQueued: false }, out: { ok: false, reason: 'step_not_sent', status: 'active' } });
+
+        // One queued already: seen until it settles.
+        const first = await s.sendQueue.enqueueResend({ subscriberId: a, ...step1, now: NOW + HOUR }, allow);
+        expect(first.ok).toBe(true);
+        expect((await facts(a)).seen).toMatchObject({ stepSent: true, resendQueued: true });
+        const batchId = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
+        expect((await facts(a)).seen).toMatchObject({ resendQueued: true });
+        await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), policy);
+        await s.sendQueue.settle(batchId!, accepted((await render(batchId!)).emails), NOW + HOUR, policy);
+        expect((await facts(a)).seen).toMatchObject({ resendQueued: false });
+
+        const p = await pending('p@example.org');
+        expect((await facts(p)).seen).toEqual({ status: 'pending', hasEmail: true, suppressed: false, stepSent: false, resendQueued: false });
+        const u = await hadStep1('u@example.org');
+        await s.subscribers.unsubscribe(u, NOW + MINUTE, {});
+        expect((await facts(u)).seen).toMatchObject({ status: 'unsubscribed', stepSent: true });
+        const x = await hadStep1('x@example.org');
+        await s.subscribers.suppress({ emailHash: hashOf('x@example.org'), reason: 'bounced', at: NOW + MINUTE });
+        expect((await facts(x)).seen).toMatchObject({ status: 'suppressed', suppressed: true });
+        const e = await hadStep1('e@example.org');
+        await s.subscribers.erase(e, NOW + MINUTE, () => null);
+        expect((await facts(e)).seen).toMatchObject({ status: 'erased', hasEmail: false });
+
+        let asked = false;
+        expect(await s.sendQueue.enqueueResend({ subscriberId: 999_999, ...step1, now: NOW }, () => ((asked = true), null))).toEqual({ ok: false, reason: 'not_found' });
+        expect(asked).toBe(false);
+        // Only the one resend that was allowed exists.
+        const resends = (await Promise.all([a, p, u, x, e].map(async (id) => (await s.subscribers.record(id))!.deliveries))).flat().filter((d) => d.kind === 'resend');
+        expect(resends.map((d) => [d.subscriberId, d.status])).toEqual([[a, 'sent']]);
+      });
+
+      it('two resends asked at the same moment queue one (the product decision)', async () => {
+        const id = await hadStep1('twice@example.org');
+        const outs = await Promise.all(Array.from({ length: 8 }, () => s.sendQueue.enqueueResend({ subscriberId: id, ...step1, now: NOW + HOUR }, decideResend)));
+        expect(outs.filter((o) => o.ok)).toHaveLength(1);
+        expect(new Set(outs.filter((o) => !o.ok).map((o) => JSON.stringify(o)))).toEqual(new Set([JSON.stringify({ ok: false, reason: 'resend_queued', status: 'active' })]));
+      });
+
+      it('someone who leaves before it goes is dropped from the request, and may be sent one again only by a new decision', async () => {
+        const id = await hadStep1('l@example.org');
+        const out = await s.sendQueue.enqueueResend({ subscriberId: id, ...step1, now: NOW + HOUR }, allow);
+        await s.subscribers.unsubscribe(id, NOW + HOUR, {});
+        const batchId = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
+        expect(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), policy)).toEqual({ kind: 'empty', dropped: 1 });
+        expect(await s.sendQueue.delivery(out.ok ? out.deliveryId : -1)).toMatchObject({ status: 'dropped', error: 'dropped: unsubscribed' });
       });
     });
 

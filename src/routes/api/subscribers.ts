@@ -4,8 +4,9 @@ import { plannedSends } from '../../nurture/previews.js';
 import { listSubscribers, subscriberRecord } from '../../subscribers/directory.js';
 import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
 import { subscriberExport } from '../../subscribers/export.js';
-import { pauseSubscriber, resumeSubscriber, type PauseOutcome } from '../../subscribers/preferences.js';
-import { unsubscribeOnBehalf } from '../../subscribers/unsubscribe.js';
+import type { PauseOutcome } from '../../subscribers/preferences.js';
+import { ProfileChangesSchema } from '../../subscribers/profile.js';
+import { changeProfileFor, pauseFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
 import { z } from 'zod';
 import { errorBody } from '../errors.js';
 import { recordAudit } from '../../staff/audit.js';
@@ -76,17 +77,12 @@ export function subscribersApi(deps: AppDeps) {
   app.post('/:id/unsubscribe', apiRole('editor'), async (c) => {
     const id = parseId(c.req.param('id'));
     if (id === null) return badId(c);
-    const input = await body(c, z.object({ reason: z.string().trim().min(1, 'say why (what the person asked)').max(500) }));
+    const input = await body(c, z.object({ reason: UnsubscribeReasonSchema }));
     if (input instanceof Response) return input;
-    const staff = staffOf(c).name;
-    const row = await unsubscribeOnBehalf(deps, id, input.reason, staff);
-    if (!row) {
-      const s = await deps.stores.subscribers.byId(id);
-      if (!s || s.status === 'erased') return notFound(c);
-      return c.json(errorBody('not_mailable', `This subscriber is ${s.status}: nothing is sent to them already.`), 409);
-    }
-    await recordAudit(deps, staff, 'subscriber.unsubscribed', id, { reason: input.reason });
-    return c.json({ id, status: row.status });
+    const r = await unsubscribeFor(deps, staffOf(c).name, id, input.reason);
+    if (r.ok) return c.json({ id, status: r.subscriber.status });
+    if (r.reason === 'not_found') return notFound(c);
+    return c.json(errorBody('not_mailable', `This subscriber is ${r.status}: nothing is sent to them already.`), 409);
   });
 
   app.post('/:id/pause', apiRole('editor'), async (c) => {
@@ -94,19 +90,45 @@ export function subscribersApi(deps: AppDeps) {
     if (id === null) return badId(c);
     const input = await body(c, z.object({ until: z.iso.datetime({ offset: true }) }));
     if (input instanceof Response) return input;
-    const staff = staffOf(c).name;
-    const r = await pauseSubscriber(deps, id, Date.parse(input.until), { by: 'staff', staff });
-    if (r.ok) await recordAudit(deps, staff, 'subscriber.paused', id, { until: input.until });
-    return pauseAnswer(c, r);
+    return pauseAnswer(c, await pauseFor(deps, staffOf(c).name, id, Date.parse(input.until)));
   });
 
   app.post('/:id/resume', apiRole('editor'), async (c) => {
     const id = parseId(c.req.param('id'));
     if (id === null) return badId(c);
-    const staff = staffOf(c).name;
-    const r = await resumeSubscriber(deps, id, { by: 'staff', staff });
-    if (r.ok) await recordAudit(deps, staff, 'subscriber.resumed', id, {});
-    return pauseAnswer(c, r);
+    return pauseAnswer(c, await resumeFor(deps, staffOf(c).name, id));
+  });
+
+  // One sequence step again, through the send pipeline (the worker sends it within seconds).
+  app.post('/:id/resend', apiRole('editor'), async (c) => {
+    const id = parseId(c.req.param('id'));
+    if (id === null) return badId(c);
+    const input = await body(c, z.strictObject({ step: z.int('step is the number of a sequence step, like 3').positive('step is the number of a sequence step, like 3') }));
+    if (input instanceof Response) return input;
+    const r = await resendFor(deps, staffOf(c).name, id, input.step);
+    if (r.ok) return c.json({ id, status: 'queued', step: r.step, deliveryId: r.deliveryId }, 202);
+    if (r.reason === 'not_found') return notFound(c);
+    if (r.reason === 'unknown_step') return c.json(errorBody('unknown_step', `The sequence has no step ${input.step}.`), 422);
+    return c.json(errorBody(r.reason, resendRefusalMessage(r.reason, r.status, input.step)), 409);
+  });
+
+  app.patch('/:id', apiRole('editor'), async (c) => {
+    const id = parseId(c.req.param('id'));
+    if (id === null) return badId(c);
+    const input = await body(c, ProfileChangesSchema);
+    if (input instanceof Response) return input;
+    const r = await changeProfileFor(deps, staffOf(c).name, id, input);
+    if (!r) return notFound(c);
+    const s = r.subscriber;
+    return c.json({
+      id: s.id,
+      firstName: s.firstName,
+      timezone: s.timezone,
+      reader: s.reader,
+      changed: r.changed,
+      nextStep: s.nextStep,
+      nextSendAt: s.nextSendAt === null ? null : new Date(s.nextSendAt).toISOString(),
+    });
   });
 
   app.delete('/:id', apiRole('admin'), erase);

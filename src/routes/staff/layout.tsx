@@ -52,6 +52,10 @@ dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:
 dl.kv dt{font-weight:600}
 dl.kv dd{margin:0;word-break:break-word}
 label.inline-label{display:inline;font-weight:400}
+form.act{border-top:1px solid var(--line);padding:.75rem 0 0;margin:.75rem 0 0}
+form.act h3{font-size:1rem;margin:0 0 .5rem}
+form.act p{margin:0 0 .6rem}
+form.act input[type=text],form.act select{width:100%;max-width:32rem}
 .notice{border-left:4px solid var(--accent);background:#e8eefc;padding:.6rem .9rem;margin:0 0 1rem}
 .notice.error{border-color:var(--danger);background:#fbe9ea}
 .badge{display:inline-block;padding:0 .45rem;border-radius:999px;background:#e5e8ef;font-size:.85rem}

@@ -5,11 +5,19 @@ import type { AppDeps } from '../../deps.js';
 import { auditLog, describeAction, recordAudit } from '../../staff/audit.js';
 import { hasRole } from '../../staff/roles.js';
 import { pageRole, staffOf } from './auth.js';
-import { SUBSCRIBER_STATUSES } from '../../../db/types.js';
+import { SUBSCRIBER_STATUSES, type AuditEntry } from '../../../db/types.js';
 import { listSubscribers, markConverted, MAX_QUERY_LENGTH, subscriberRecord, type SubscriberPage } from '../../subscribers/directory.js';
+import { findStep } from '../../nurture/sequence.js';
 import { plannedSends } from '../../nurture/previews.js';
 import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
 import { subscriberExport, subscribersCsv } from '../../subscribers/export.js';
+import { firstInstantAtOrAfter } from '../../nurture/schedule.js';
+import { RESENDABLE_STATUSES } from '../../nurture/resend.js';
+import { isPaused, type PauseOutcome } from '../../subscribers/preferences.js';
+import { ProfileChangesSchema } from '../../subscribers/profile.js';
+import { isMailable } from '../../subscribers/unsubscribe.js';
+import { changeProfileFor, pauseFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
+import { READERS } from '../../../emails/_components/types.js';
 import { CsrfInput, formatTime } from './layout.js';
 import { parseId, parseListQuery } from './params.js';
 import { errorPage, newCsrfToken, page } from './view.js';
@@ -145,6 +153,61 @@ function Kv({ items }: { items: [string, unknown][] }) {
   );
 }
 
+/** Every IANA zone the runtime knows, for the time zone picker (the subscriber's own first if it is an alias). */
+let zoneList: string[] | undefined;
+function zonesWith(current: string): string[] {
+  zoneList ??= Intl.supportedValuesOf('timeZone');
+  return zoneList.includes(current) ? zoneList : [current, ...zoneList];
+}
+
+/** "2026-03-02", the local date of `ms` in a zone (a date input's value). */
+function localDate(ms: number, timeZone: string): string {
+  return formatTime(ms, timeZone).slice(0, 10);
+}
+
+/** The start of a local date (YYYY-MM-DD) in a zone, or null when it is not a date. */
+function startOfLocalDate(value: unknown, timeZone: string): number | null {
+  const m = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(value) : null;
+  if (!m) return null;
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  if (Number.isNaN(wall) || new Date(wall).toISOString().slice(0, 10) !== value) return null;
+  return firstInstantAtOrAfter(timeZone, wall);
+}
+
+const NOTICES: Record<string, string> = {
+  erased: 'Erased: the personal data is gone and the address is kept only as a keyed hash so it is never mailed again.',
+  converted: 'Marked as converted: the sequence has ended for this subscriber.',
+  unsubscribed: 'Unsubscribed on their behalf: nothing more is sent to them.',
+  paused: 'Paused: nothing is sent to them before the date; then their next email goes in their send window.',
+  resumed: 'Resumed: their next email goes at its usual time in their send window.',
+  resent: 'Queued: the worker sends the step to them again within seconds.',
+  updated: 'Their details are saved.',
+  unchanged: 'Nothing changed: the details were already as given.',
+};
+
+/** A staff action's details in a few words (the audit page shows them all). */
+function auditSummary(e: AuditEntry): string {
+  const d = e.detail ?? {};
+  switch (e.action) {
+    case 'subscriber.unsubscribed':
+      return typeof d.reason === 'string' ? `: “${d.reason}”` : '';
+    case 'subscriber.paused':
+      return typeof d.until === 'string' ? ` until ${formatTime(Date.parse(d.until))} UTC` : '';
+    case 'subscriber.resent':
+      return typeof d.step === 'number' ? `: step ${d.step}` : '';
+    case 'subscriber.updated':
+      return Array.isArray(d.fields) ? `: ${d.fields.join(', ')}` : '';
+    default:
+      return '';
+  }
+}
+
+const READER_LABELS: Record<(typeof READERS)[number], string> = {
+  self: 'themselves (self)',
+  supporter: 'someone close to them (supporter)',
+  professional: 'their patients or clients (professional)',
+};
+
 export function subscriberRoutes(deps: AppDeps) {
   const app = new Hono();
 
@@ -171,21 +234,20 @@ export function subscriberRoutes(deps: AppDeps) {
     const token = newCsrfToken(deps);
     const role = staffOf(c).role;
     const audit = await auditLog(deps.stores, { subscriberId: s.id });
-    const planned = await plannedSends(deps, s, deps.clock.now());
+    const now = deps.clock.now();
+    const planned = await plannedSends(deps, s, now);
     const notice = c.req.query('done');
+    const sentSteps = [...new Set(record.deliveries.filter((d) => d.kind === 'sequence' && d.status === 'sent').map((d) => d.step))].sort((a, b) => a - b);
+    const resendWaiting = record.deliveries.some((d) => d.kind === 'resend' && d.status === 'queued');
     return page(
       c,
       deps,
       { title: s.email ?? `Subscriber ${s.id}`, active: 'subscribers' },
       <>
         <h1>{s.email ?? `Subscriber #${s.id} (erased)`}</h1>
-        {notice === 'erased' ? (
+        {notice && NOTICES[notice] ? (
           <p class="notice" role="status">
-            Erased: the personal data is gone and the address is kept only as a keyed hash so it is never mailed again.
-          </p>
-        ) : notice === 'converted' ? (
-          <p class="notice" role="status">
-            Marked as converted: the sequence has ended for this subscriber.
+            {NOTICES[notice]}
           </p>
         ) : null}
         <section class="card" aria-labelledby="status-h">
@@ -200,6 +262,7 @@ export function subscriberRoutes(deps: AppDeps) {
               ['Signup IP', s.signupIp],
               ['Signup user agent', s.signupUserAgent],
               ['Next step', s.nextStep === null ? null : `${s.nextStep} at ${formatTime(s.nextSendAt, tz)} (${tz})`],
+              ['Paused until', isPaused(s, now) ? `${formatTime(s.pausedUntil, tz)} (${tz})` : null],
               ['Unsubscribed', s.unsubscribedAt && formatTime(s.unsubscribedAt, tz)],
               ['Suppressed', s.suppressedAt && `${formatTime(s.suppressedAt, tz)} (${s.suppressedReason ?? ''})`],
               ['Converted', s.convertedAt && formatTime(s.convertedAt, tz)],
@@ -267,7 +330,7 @@ export function subscriberRoutes(deps: AppDeps) {
                 <tbody>
                   {record.deliveries.map((d) => (
                     <tr>
-                      <td>{d.kind === 'sequence' ? `Step ${d.step}` : d.kind}</td>
+                      <td>{d.kind === 'sequence' ? `Step ${d.step}` : d.kind === 'resend' ? `Step ${d.step}, sent again` : d.kind}</td>
                       <td>{d.subject}</td>
                       <td>
                         {d.status}
@@ -317,6 +380,7 @@ export function subscriberRoutes(deps: AppDeps) {
               {audit.items.map((e) => (
                 <li>
                   {formatTime(e.at)} UTC · {e.actor} · {describeAction(e.action)}
+                  {auditSummary(e)}
                 </li>
               ))}
               {audit.total > audit.items.length ? <li class="muted">and {audit.total - audit.items.length} earlier (see the audit log)</li> : null}
@@ -331,8 +395,97 @@ export function subscriberRoutes(deps: AppDeps) {
                 <a href={`/staff/subscribers/${s.id}/export.json`}>Download everything we hold (GDPR export, JSON)</a>
               </p>
             ) : null}
+            {s.status !== 'erased' ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/details`} class="act" aria-labelledby="details-h">
+                <h3 id="details-h">Change their details</h3>
+                <CsrfInput token={token} />
+                <p>
+                  <label for="first-name">First name</label>
+                  <input id="first-name" name="firstName" type="text" value={s.firstName ?? ''} maxlength={60} autocomplete="off" />
+                </p>
+                <p>
+                  <label for="timezone">Time zone</label>
+                  <select id="timezone" name="timezone">
+                    {zonesWith(tz).map((z) => (
+                      <option value={z} selected={z === tz}>
+                        {z}
+                      </option>
+                    ))}
+                  </select>
+                </p>
+                <p>
+                  <label for="reader">Reads for</label>
+                  <select id="reader" name="reader">
+                    <option value="" selected={s.reader === null}>
+                      not given (reads the self version)
+                    </option>
+                    {READERS.map((r) => (
+                      <option value={r} selected={s.reader === r}>
+                        {READER_LABELS[r]}
+                      </option>
+                    ))}
+                  </select>
+                </p>
+                <p class="muted">A new time zone moves their next email into that zone's send window.</p>
+                <button type="submit">Save details</button>
+              </form>
+            ) : null}
+            {s.status === 'active' && !isPaused(s, now) ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/pause`} class="act" aria-labelledby="pause-h">
+                <h3 id="pause-h">Pause their emails</h3>
+                <CsrfInput token={token} />
+                <p>
+                  <label for="pause-until">Send nothing before ({tz})</label>
+                  <input id="pause-until" name="until" type="date" required min={localDate(now + 86_400_000, tz)} />
+                </p>
+                <button type="submit">Pause</button>
+              </form>
+            ) : null}
+            {s.status === 'active' && isPaused(s, now) ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/resume`} class="act" aria-labelledby="resume-h">
+                <h3 id="resume-h">Paused until {formatTime(s.pausedUntil, tz)} ({tz})</h3>
+                <CsrfInput token={token} />
+                <button type="submit">Resume now</button>
+              </form>
+            ) : null}
+            {RESENDABLE_STATUSES.includes(s.status) && sentSteps.length > 0 ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/resend`} class="act" aria-labelledby="resend-h">
+                <h3 id="resend-h">Send a step again</h3>
+                <CsrfInput token={token} />
+                {resendWaiting ? (
+                  <p>A step is waiting to be sent to them again; another can be sent once it has gone.</p>
+                ) : (
+                  <>
+                    <p>
+                      <label for="resend-step">Step they already had</label>
+                      <select id="resend-step" name="step">
+                        {sentSteps.map((n) => (
+                          <option value={String(n)}>
+                            Step {n}: {findStep(n, deps.sequences)?.subject ?? ''}
+                          </option>
+                        ))}
+                      </select>
+                    </p>
+                    <button type="submit">Send again</button>
+                  </>
+                )}
+              </form>
+            ) : null}
+            {isMailable(s) ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/unsubscribe`} class="act" aria-labelledby="unsubscribe-h">
+                <h3 id="unsubscribe-h">Unsubscribe on their behalf</h3>
+                <CsrfInput token={token} />
+                <p>
+                  <label for="unsubscribe-reason">What they asked (kept on their history and in the audit log)</label>
+                  <input id="unsubscribe-reason" name="reason" type="text" required maxlength={500} autocomplete="off" />
+                </p>
+                <button type="submit" class="danger">
+                  Unsubscribe
+                </button>
+              </form>
+            ) : null}
             {s.status !== 'erased' && s.convertedAt === null ? (
-              <form method="post" action={`/staff/subscribers/${s.id}/converted`}>
+              <form method="post" action={`/staff/subscribers/${s.id}/converted`} class="act">
                 <CsrfInput token={token} />
                 <p>Booked a consult? Marking them converted ends their sequence.</p>
                 <p>
@@ -341,7 +494,7 @@ export function subscriberRoutes(deps: AppDeps) {
               </form>
             ) : null}
             {s.status !== 'erased' && hasRole(role, 'admin') ? (
-              <form method="post" action={`/staff/subscribers/${s.id}/erase`}>
+              <form method="post" action={`/staff/subscribers/${s.id}/erase`} class="act">
                 <CsrfInput token={token} />
                 <p>
                   <input type="checkbox" id="erase-confirm" name="confirm" value="yes" required />{' '}
@@ -370,6 +523,83 @@ export function subscriberRoutes(deps: AppDeps) {
       await recordAudit(deps, staffOf(c).name, 'subscriber.converted', id);
     }
     return c.redirect(`/staff/subscribers/${id}?done=converted`, 303);
+  });
+
+  // Acting for a person: the same services (and audit entries) as the API; a refusal is a page that says why.
+  const refused = (c: Context, id: number, status: 400 | 404 | 409, title: string, message: string) =>
+    page(
+      c,
+      deps,
+      { title, status, active: 'subscribers' },
+      <>
+        <h1>{title}</h1>
+        <p class="notice error" role="alert">
+          {message}
+        </p>
+        <p>
+          <a href={`/staff/subscribers/${id}`}>Back to the subscriber</a>
+        </p>
+      </>,
+    );
+  const noSuchSubscriber = (c: Context) => errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
+  const done = (c: Context, id: number, what: keyof typeof NOTICES) => c.redirect(`/staff/subscribers/${id}?done=${what}`, 303);
+  const pauseRefused = (c: Context, id: number, r: Exclude<PauseOutcome, { ok: true }>) => {
+    if (r.reason === 'not_found') return noSuchSubscriber(c);
+    if (r.reason === 'until_not_in_future') return refused(c, id, 400, 'Not paused', 'Pick a date after today.');
+    if (r.reason === 'not_active') return refused(c, id, 409, 'Not changed', `Only someone receiving the series can be paused or resumed; this subscriber is ${r.status}.`);
+    return refused(c, id, 409, 'Not resumed', 'Their emails are not paused.');
+  };
+
+  app.post('/:id/unsubscribe', pageRole(deps, 'editor'), async (c) => {
+    const id = parseId(c.req.param('id'));
+    if (id === null) return noSuchSubscriber(c);
+    const reason = UnsubscribeReasonSchema.safeParse((await c.req.parseBody()).reason);
+    if (!reason.success) return refused(c, id, 400, 'Not unsubscribed', 'Say why: what the person asked (at most 500 characters).');
+    const r = await unsubscribeFor(deps, staffOf(c).name, id, reason.data);
+    if (r.ok) return done(c, id, 'unsubscribed');
+    if (r.reason === 'not_found') return noSuchSubscriber(c);
+    return refused(c, id, 409, 'Not unsubscribed', `This subscriber is ${r.status}: nothing is sent to them already.`);
+  });
+
+  app.post('/:id/pause', pageRole(deps, 'editor'), async (c) => {
+    const id = parseId(c.req.param('id'));
+    const s = id === null ? undefined : await deps.stores.subscribers.byId(id);
+    if (id === null || !s || s.status === 'erased') return noSuchSubscriber(c);
+    // The date is theirs: nothing goes before it starts in their time zone.
+    const until = startOfLocalDate((await c.req.parseBody()).until, s.timezone);
+    if (until === null) return refused(c, id, 400, 'Not paused', 'Pick the date their emails may start again.');
+    const r = await pauseFor(deps, staffOf(c).name, id, until);
+    return r.ok ? done(c, id, 'paused') : pauseRefused(c, id, r);
+  });
+
+  app.post('/:id/resume', pageRole(deps, 'editor'), async (c) => {
+    const id = parseId(c.req.param('id'));
+    if (id === null) return noSuchSubscriber(c);
+    const r = await resumeFor(deps, staffOf(c).name, id);
+    return r.ok ? done(c, id, 'resumed') : pauseRefused(c, id, r);
+  });
+
+  app.post('/:id/resend', pageRole(deps, 'editor'), async (c) => {
+    const id = parseId(c.req.param('id'));
+    if (id === null) return noSuchSubscriber(c);
+    const raw = (await c.req.parseBody()).step;
+    const step = typeof raw === 'string' && /^[1-9]\d{0,2}$/.test(raw) ? Number(raw) : null;
+    const r = step === null ? ({ ok: false, reason: 'unknown_step' } as const) : await resendFor(deps, staffOf(c).name, id, step);
+    if (r.ok) return done(c, id, 'resent');
+    if (r.reason === 'not_found') return noSuchSubscriber(c);
+    if (r.reason === 'unknown_step') return refused(c, id, 400, 'Not sent', 'Pick one of the steps of the sequence.');
+    return refused(c, id, 409, 'Not sent', resendRefusalMessage(r.reason, r.status, step!));
+  });
+
+  app.post('/:id/details', pageRole(deps, 'editor'), async (c) => {
+    const id = parseId(c.req.param('id'));
+    if (id === null) return noSuchSubscriber(c);
+    const body = await c.req.parseBody();
+    const parsed = ProfileChangesSchema.safeParse({ firstName: body.firstName, timezone: body.timezone, reader: body.reader });
+    if (!parsed.success) return refused(c, id, 400, 'Not saved', parsed.error.issues.map((i) => `${i.path.join('.') || 'form'}: ${i.message}`).join('; '));
+    const r = await changeProfileFor(deps, staffOf(c).name, id, parsed.data);
+    if (!r) return noSuchSubscriber(c);
+    return done(c, id, r.changed.length ? 'updated' : 'unchanged');
   });
 
   app.post('/:id/erase', pageRole(deps, 'admin'), async (c) => {

@@ -162,7 +162,9 @@ export function templateRoutes(deps: AppDeps) {
               </div>
               <button type="submit">Send test</button>
             </form>
-            <p class="muted">Goes through the configured transport ({deps.transport.name}) with “[Test]” before the subject.</p>
+            <p class="muted">
+              Goes through the configured transport ({deps.transport.name}) with “[Test]” before the subject. Its unsubscribe, preference and confirm links are placeholders that act for nobody, even when it shows a subscriber's data.
+            </p>
           </section>
         ) : null}
       </>,

@@ -1,0 +1,75 @@
+/**
+ * Staff acting for a person who phoned or wrote: unsubscribe them with a
+ * reason, pause or resume their emails, send one step again, change their
+ * details. The one way the staff pages and the API do each of these: the
+ * subscriber service acts, and what it did is recorded in the audit log.
+ */
+import { z } from 'zod';
+import type { ResendRefusal, Subscriber, SubscriberStatus } from '../../db/types.js';
+import type { SubscriberDeps } from '../subscribers/deps.js';
+import { pauseSubscriber, resumeSubscriber, type PauseOutcome } from '../subscribers/preferences.js';
+import { changeProfile, type ProfileChanges, type ProfileOutcome } from '../subscribers/profile.js';
+import { resendStep, type ResendResult } from '../subscribers/resend.js';
+import { unsubscribeOnBehalf } from '../subscribers/unsubscribe.js';
+import { recordAudit } from './audit.js';
+
+type Deps = Pick<SubscriberDeps, 'stores' | 'config' | 'clock' | 'logger' | 'worker'>;
+
+/** What the person asked, in staff's words: required, kept on their history and in the audit entry. */
+export const UnsubscribeReasonSchema = z.string('say why (what the person asked)').trim().min(1, 'say why (what the person asked)').max(500, 'at most 500 characters');
+
+export type UnsubscribeForOutcome = { ok: true; subscriber: Subscriber } | { ok: false; reason: 'not_found' } | { ok: false; reason: 'not_mailable'; status: SubscriberStatus };
+
+/** Stops all mail to them, with the reason they gave (kept on their history and in the audit entry). */
+export async function unsubscribeFor(deps: Deps, staff: string, id: number, reason: string): Promise<UnsubscribeForOutcome> {
+  const row = await unsubscribeOnBehalf(deps, id, reason, staff);
+  if (!row) {
+    const s = await deps.stores.subscribers.byId(id);
+    return !s || s.status === 'erased' ? { ok: false, reason: 'not_found' } : { ok: false, reason: 'not_mailable', status: s.status };
+  }
+  await recordAudit(deps, staff, 'subscriber.unsubscribed', id, { reason });
+  return { ok: true, subscriber: row };
+}
+
+export async function pauseFor(deps: Deps, staff: string, id: number, until: number): Promise<PauseOutcome> {
+  const r = await pauseSubscriber(deps, id, until, { by: 'staff', staff });
+  if (r.ok) await recordAudit(deps, staff, 'subscriber.paused', id, { until: new Date(until).toISOString() });
+  return r;
+}
+
+export async function resumeFor(deps: Deps, staff: string, id: number): Promise<PauseOutcome> {
+  const r = await resumeSubscriber(deps, id, { by: 'staff', staff });
+  if (r.ok) await recordAudit(deps, staff, 'subscriber.resumed', id, {});
+  return r;
+}
+
+/** Why a resend was refused, in words for staff (the page and the API say the same). */
+export function resendRefusalMessage(reason: ResendRefusal, status: SubscriberStatus, step: number): string {
+  switch (reason) {
+    case 'not_mailable':
+      return status === 'erased' ? 'This subscriber was erased: nothing is sent to them.' : `This subscriber is ${status}: nothing is sent to them.`;
+    case 'suppressed':
+      return 'Their address is on the suppression list (a bounce or a complaint): nothing is sent to it.';
+    case 'step_not_sent':
+      return `Step ${step} has not been sent to them yet; only a step they already had can be sent again.`;
+    case 'resend_queued':
+      return 'A step is already waiting to be sent to them again; wait until it has gone.';
+  }
+}
+
+export async function resendFor(deps: Deps, staff: string, id: number, step: number): Promise<ResendResult> {
+  const r = await resendStep(deps, id, step);
+  if (r.ok) await recordAudit(deps, staff, 'subscriber.resent', id, { step: r.step, deliveryId: r.deliveryId });
+  return r;
+}
+
+/**
+ * The audit entry names the fields that changed, never their values: a name
+ * is personal data, and the log is kept as it is when a person is erased.
+ * Nothing changed, nothing recorded.
+ */
+export async function changeProfileFor(deps: Deps, staff: string, id: number, changes: ProfileChanges): Promise<ProfileOutcome | undefined> {
+  const r = await changeProfile(deps, id, changes);
+  if (r?.changed.length) await recordAudit(deps, staff, 'subscriber.updated', id, { fields: r.changed });
+  return r;
+}

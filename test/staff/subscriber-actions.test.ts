@@ -1,0 +1,146 @@
+// The subscriber page's forms for acting for a person: editors see and use
+// them (through the same services and audit entries as the API), viewers see
+// none and are refused; every form carries the CSRF token.
+import { describe, expect, it } from 'vitest';
+import { FIRST_VERSION } from '../../src/nurture/sequence.js';
+import { testApp } from '../helpers/app.js';
+import { addSubscriber, asStaff, csrfFrom, staffForm } from '../helpers/staff.js';
+
+const SEQUENCE = FIRST_VERSION.steps;
+
+const NOW = '2026-03-02T14:00:00Z';
+const ACTIONS = ['details', 'pause', 'resume', 'resend', 'unsubscribe'] as const;
+
+/** An active reader in Berlin whose email 1 went through the worker at NOW. */
+async function setup() {
+  const t = testApp({ now: NOW });
+  const s = addSubscriber(t.db, { email: 'walk.in@example.org', firstName: 'Kai', confirmedAt: Date.parse(NOW), nextStep: 1, nextSendAt: Date.parse(NOW), timezone: 'Europe/Berlin' });
+  await t.drain();
+  const pageOf = async (role: 'admin' | 'editor' | 'viewer' = 'editor', id = s.id) => (await t.app.request(`/staff/subscribers/${id}`, asStaff({}, role))).text();
+  const post = async (action: string, fields: Record<string, string>, role: 'admin' | 'editor' | 'viewer' = 'editor', id = s.id) => {
+    const _csrf = csrfFrom(await pageOf('viewer', id));
+    return t.app.request(`/staff/subscribers/${id}/${action}`, staffForm({ _csrf, ...fields }, {}, role));
+  };
+  const audit = () => t.db.$client.prepare('SELECT actor, action, subscriber_id AS s, detail FROM audit_log ORDER BY id').all() as { actor: string; action: string; s: number; detail: string }[];
+  return { t, s, pageOf, post, audit };
+}
+
+const formActions = (html: string, id: number) => [...html.matchAll(new RegExp(`<form method="post" action="/staff/subscribers/${id}/([a-z]+)"`, 'g'))].map((m) => m[1]);
+
+describe('acting for a person on the subscriber page', () => {
+  it('viewers see no action and every action refuses them; editors see a form for each, with the CSRF token', async () => {
+    const { t, s, pageOf, post, audit } = await setup();
+    expect(formActions(await pageOf('viewer'), s.id)).toEqual([]);
+    for (const action of ACTIONS) {
+      const res = await post(action, { reason: 'x', until: '2026-04-01', step: '1', firstName: 'V', timezone: 'UTC', reader: '' }, 'viewer');
+      expect(res.status, action).toBe(403);
+      expect(await res.text()).toContain('editor or admin role');
+    }
+    expect(audit()).toEqual([]);
+    expect((await t.stores.subscribers.byId(s.id))!).toMatchObject({ status: 'active', firstName: 'Kai', pausedUntil: null });
+
+    const html = await pageOf('editor');
+    expect(formActions(html, s.id)).toEqual(['details', 'pause', 'resend', 'unsubscribe', 'converted']);
+    expect(html.match(/name="_csrf"/g)!.length).toBe(6); // the five forms and the logout button
+    expect(html).toContain('<option value="Europe/Berlin" selected="">');
+    expect(html).toContain(`Step 1: ${SEQUENCE[0]!.subject.replace(/'/g, '&#39;')}`);
+    // Without the token, or from another site: refused.
+    expect((await t.app.request(`/staff/subscribers/${s.id}/unsubscribe`, staffForm({ reason: 'no token' }, {}, 'editor'))).status).toBe(403);
+    const _csrf = csrfFrom(html);
+    expect((await t.app.request(`/staff/subscribers/${s.id}/unsubscribe`, staffForm({ _csrf, reason: 'x' }, { origin: 'https://evil.example' }, 'editor'))).status).toBe(403);
+    expect((await t.stores.subscribers.byId(s.id))!.status).toBe('active');
+  });
+
+  it('an editor changes details, pauses, resumes, resends a step and unsubscribes; each audited and listed on the page', async () => {
+    const { t, s, pageOf, post, audit } = await setup();
+    const location = (res: Response) => res.headers.get('location');
+
+    const details = await post('details', { firstName: 'Kai-Lin', timezone: 'Europe/Lisbon', reader: 'supporter' });
+    expect(details.status).toBe(303);
+    expect(location(details)).toBe(`/staff/subscribers/${s.id}?done=updated`);
+    expect(await t.stores.subscribers.byId(s.id)).toMatchObject({ firstName: 'Kai-Lin', timezone: 'Europe/Lisbon', reader: 'supporter' });
+    expect(await (await t.app.request(location(details)!, asStaff({}, 'editor'))).text()).toContain('Their details are saved.');
+    expect(location(await post('details', { firstName: 'Kai-Lin', timezone: 'Europe/Lisbon', reader: 'supporter' }))).toBe(`/staff/subscribers/${s.id}?done=unchanged`);
+
+    // Until 1 April in their zone: nothing before midnight there (Lisbon is on summer time, UTC+1, by then).
+    expect(location(await post('pause', { until: '2026-04-01' }))).toBe(`/staff/subscribers/${s.id}?done=paused`);
+    const paused = (await t.stores.subscribers.byId(s.id))!;
+    expect(paused.pausedUntil).toBe(Date.parse('2026-03-31T23:00:00Z'));
+    expect(paused.nextSendAt).toBeGreaterThanOrEqual(paused.pausedUntil!);
+    const pausedPage = await pageOf();
+    expect(formActions(pausedPage, s.id)).toEqual(['details', 'resume', 'resend', 'unsubscribe', 'converted']);
+    expect(pausedPage).toContain('Paused until 2026-04-01 00:00 (Europe/Lisbon)');
+    expect(location(await post('resume', {}))).toBe(`/staff/subscribers/${s.id}?done=resumed`);
+    expect((await t.stores.subscribers.byId(s.id))!.pausedUntil).toBeNull();
+
+    expect(location(await post('resend', { step: '1' }))).toBe(`/staff/subscribers/${s.id}?done=resent`);
+    expect(await pageOf()).toContain('A step is waiting to be sent to them again');
+    await t.drain();
+    expect(t.transport.sent.map((m) => [m.to, m.subject])).toEqual([
+      ['walk.in@example.org', SEQUENCE[0]!.subject],
+      ['walk.in@example.org', SEQUENCE[0]!.subject],
+    ]);
+    expect(t.transport.sent[1]!.html).toContain('Kai-Lin');
+
+    expect(location(await post('unsubscribe', { reason: 'Phoned: no more emails, please' }))).toBe(`/staff/subscribers/${s.id}?done=unsubscribed`);
+    expect((await t.stores.subscribers.byId(s.id))!.status).toBe('unsubscribed');
+
+    expect(audit().map((e) => [e.actor, e.action, e.s, JSON.parse(e.detail)])).toEqual([
+      ['eddie', 'subscriber.updated', s.id, { fields: ['firstName', 'timezone', 'reader'] }],
+      ['eddie', 'subscriber.paused', s.id, { until: '2026-03-31T23:00:00.000Z' }],
+      ['eddie', 'subscriber.resumed', s.id, {}],
+      ['eddie', 'subscriber.resent', s.id, { step: 1, deliveryId: expect.any(Number) }],
+      ['eddie', 'subscriber.unsubscribed', s.id, { reason: 'Phoned: no more emails, please' }],
+    ]);
+    const after = await pageOf('viewer');
+    for (const line of [
+      'eddie · Changed their details: firstName, timezone, reader',
+      'eddie · Paused their emails until 2026-03-31 23:00 UTC',
+      'eddie · Resumed their emails',
+      'eddie · Sent a step again: step 1',
+      'eddie · Unsubscribed on their behalf: “Phoned: no more emails, please”',
+    ]) expect(after).toContain(line);
+    expect(after).toContain('Step 1, sent again');
+    // Nothing more to stop or send: only the details and converted forms are left.
+    expect(formActions(await pageOf(), s.id)).toEqual(['details', 'converted']);
+  });
+
+  it('refusals are pages that say why, with the subscriber left as they were and nothing audited', async () => {
+    const { t, s, post, audit } = await setup();
+    const cases: [string, Record<string, string>, number, string][] = [
+      ['unsubscribe', { reason: '   ' }, 400, 'Say why'],
+      ['pause', { until: 'next week' }, 400, 'Pick the date'],
+      ['pause', { until: '2026-02-30' }, 400, 'Pick the date'],
+      ['pause', { until: '2026-03-01' }, 400, 'after today'],
+      ['resume', {}, 409, 'not paused'],
+      ['resend', { step: '2' }, 409, 'Step 2 has not been sent'],
+      ['resend', { step: '99' }, 400, 'Pick one of the steps'],
+      ['resend', { step: 'one' }, 400, 'Pick one of the steps'],
+      ['details', { firstName: 'K', timezone: 'Mars/Olympus', reader: '' }, 400, 'not an IANA time zone'],
+      ['details', { firstName: 'K', timezone: 'UTC', reader: 'boss' }, 400, 'reader is one of'],
+    ];
+    for (const [action, fields, status, says] of cases) {
+      const res = await post(action, fields);
+      expect(res.status, `${action} ${JSON.stringify(fields)}`).toBe(status);
+      const html = await res.text();
+      expect(html).toContain(says);
+      expect(html).toContain(`href="/staff/subscribers/${s.id}"`);
+    }
+    expect(audit()).toEqual([]);
+    expect(await t.stores.subscribers.byId(s.id)).toMatchObject({ status: 'active', firstName: 'Kai', timezone: 'Europe/Berlin', reader: null, pausedUntil: null });
+
+    const gone = addSubscriber(t.db, { email: null, status: 'erased' });
+    expect(formActions(await (await t.app.request(`/staff/subscribers/${gone.id}`, asStaff({}, 'editor'))).text(), gone.id)).toEqual([]);
+    for (const action of ACTIONS) expect((await post(action, { reason: 'x', until: '2026-04-01', step: '1', timezone: 'UTC' }, 'editor', gone.id)).status, action).toBeGreaterThanOrEqual(400);
+    expect((await post('details', { firstName: 'Back', timezone: 'UTC' }, 'editor', gone.id)).status).toBe(404);
+    expect((await post('unsubscribe', { reason: 'x' }, 'editor', 99_999)).status).toBe(404);
+  });
+
+  it('erasing stays an admin action: the editor has no erase form and is refused', async () => {
+    const { t, s, pageOf, post } = await setup();
+    expect(await pageOf('editor')).not.toContain(`/staff/subscribers/${s.id}/erase`);
+    expect((await post('erase', { confirm: 'yes' }, 'editor')).status).toBe(403);
+    expect((await t.stores.subscribers.byId(s.id))!.status).toBe('active');
+    expect(await pageOf('admin')).toContain(`/staff/subscribers/${s.id}/erase`);
+  });
+});
