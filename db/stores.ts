@@ -27,6 +27,10 @@ import type {
   EventResult,
   FreshRequest,
   HeldBatch,
+  ImportAudit,
+  ImportRecord,
+  ImportResult,
+  DecideImport,
   ItemOutcome,
   LoginFailure,
   OutgoingEmail,
@@ -62,6 +66,14 @@ export interface SubscriberStore {
   signup(record: SignupRecord, decide: DecideSignup): Promise<SignupOutcome>;
   /** Confirms a pending subscriber (consent recorded, first step scheduled now); undefined when no longer pending. */
   confirm(id: number, input: ConfirmInput): Promise<Subscriber | undefined>;
+  /**
+   * Writes one chunk of an import in one transaction; the rows hold distinct
+   * addresses. Per row, `decide` sees the address's subscriber and its
+   * suppression: 'invite' creates it pending with its confirmation email
+   * queued (as a signup does), 'enrol' creates it and confirms it with the
+   * row's consent (as confirm() does); each one created gets `audit`'s entry.
+   */
+  importRows(rows: ImportRecord[], decide: DecideImport, audit: ImportAudit): Promise<ImportResult[]>;
   /** Stops all mail; undefined when the subscriber was not mailable. */
   unsubscribe(id: number, now: number, detail: Record<string, unknown>): Promise<Subscriber | undefined>;
   markConverted(id: number, now: number): Promise<ConvertResult>;

@@ -73,7 +73,16 @@ export type DecideSignup = (existing: Pick<Subscriber, 'status' | 'confirmationS
 /** The decision, and the confirmation email queued with it (a delivery row the worker sends). */
 export type SignupOutcome = { action: SignupAction; confirmationDeliveryId: number | null };
 
-export type ConsentRecord = { text: string; version: string; ip: string | null; userAgent: string | null };
+export type ConsentRecord = {
+  text: string;
+  version: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** Where it was given, when not where they signed up (an import's consent source); default: the signup's source. */
+  source?: string;
+  /** When it was given, when before the confirmation (an import's consent date); default: the confirmation's time. */
+  givenAt?: number;
+};
 
 export type ConfirmInput = {
   now: number;
@@ -83,6 +92,27 @@ export type ConfirmInput = {
   /** The step to send first, given the steps already delivered (null: none left). */
   firstStep: (deliveredSteps: number[]) => number | null;
 };
+
+// ---------------------------------------------------------------------------
+// Imports
+
+/** One row of an import: a new address's details, and how to confirm it when it carries a recorded consent. */
+export type ImportRecord = SignupRecord & { confirm: ConfirmInput | null };
+
+/** What an import does with one row, by the address's state (decided in src/, applied by the store). */
+export type ImportAction =
+  | { kind: 'enrol' } // new, with a recorded consent: created and confirmed with it
+  | { kind: 'invite' } // new, without one: created pending, its confirmation email queued
+  | { kind: 'none'; reason: 'exists' | 'suppressed' | 'erased' };
+
+/** `suppression`: the reason the address is on the suppression list ('erased' included), or null. */
+export type DecideImport = (existing: Pick<Subscriber, 'id' | 'status'> | undefined, suppression: string | null, record: ImportRecord) => ImportAction;
+
+/** Per row: what was done, the subscriber created or found (null when none), and the status it had before (null when new). */
+export type ImportResult = { action: ImportAction; subscriberId: number | null; status: SubscriberStatus | null };
+
+/** The audit entry of a subscriber an import created. */
+export type ImportAudit = (subscriberId: number, action: ImportAction) => AuditInput;
 
 export type ConvertResult =
   | { ok: true; changed: boolean; subscriber: { id: number; status: SubscriberStatus; convertedAt: number } }

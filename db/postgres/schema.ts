@@ -33,6 +33,7 @@ export const subscribers = pgTable(
     consentIp: text('consent_ip'),
     consentUserAgent: text('consent_user_agent'),
     consentSource: text('consent_source'),
+    consentGivenAt: ms('consent_given_at'),
     unsubscribedAt: ms('unsubscribed_at'),
     suppressedAt: ms('suppressed_at'),
     suppressedReason: text('suppressed_reason'),

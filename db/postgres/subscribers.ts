@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type DueRow, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type DueRow, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
 import { likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { activity, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
@@ -43,6 +43,37 @@ async function receivedSteps(c: Queryable, id: number): Promise<number[]> {
 export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
   const byId = async (c: Queryable, id: number, lock = false) =>
     (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id])).rows[0];
+
+  /** Confirms a pending subscriber inside the caller's transaction (see confirm()). */
+  async function confirmIn(c: Queryable, id: number, input: ConfirmInput): Promise<Subscriber | undefined> {
+    const s = await byId(c, id, true);
+    if (!s || s.status !== 'pending') return undefined;
+    const nextStep = input.firstStep(await receivedSteps(c, id));
+    const { now, consent } = input;
+    const row = (
+      await c.query<Subscriber>(
+        `UPDATE subscribers SET status = $2, confirmed_at = $3, consent_text = $4, consent_version = $5, consent_ip = $6, consent_user_agent = $7,
+           consent_source = $8, next_step = $9, next_send_at = $10, sequence_version = $11, updated_at = $3, consent_given_at = $12
+         WHERE id = $1 AND status = 'pending' RETURNING ${SUBSCRIBER}`,
+        [
+          id,
+          nextStep === null ? 'completed' : 'active',
+          now,
+          consent.text,
+          consent.version,
+          consent.ip,
+          consent.userAgent,
+          consent.source ?? s.source ?? 'signup-form',
+          nextStep,
+          nextStep === null ? null : now,
+          input.sequenceVersion,
+          consent.givenAt ?? now,
+        ],
+      )
+    ).rows[0];
+    if (row) await insertActivity(c, id, 'confirmed', now, { consentVersion: consent.version, nextStep });
+    return row;
+  }
 
   return {
     async byId(id) {
@@ -94,21 +125,75 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
     },
 
     confirm(id, input) {
+      return transaction(pool, (c) => confirmIn(c, id, input));
+    },
+
+    importRows(rows, decide, audit) {
       return transaction(pool, async (c) => {
-        const s = await byId(c, id, true);
-        if (!s || s.status !== 'pending') return undefined;
-        const nextStep = input.firstStep(await receivedSteps(c, id));
-        const { now, consent } = input;
-        const row = (
-          await c.query<Subscriber>(
-            `UPDATE subscribers SET status = $2, confirmed_at = $3, consent_text = $4, consent_version = $5, consent_ip = $6, consent_user_agent = $7,
-               consent_source = $8, next_step = $9, next_send_at = $10, sequence_version = $11, updated_at = $3
-             WHERE id = $1 AND status = 'pending' RETURNING ${SUBSCRIBER}`,
-            [id, nextStep === null ? 'completed' : 'active', now, consent.text, consent.version, consent.ip, consent.userAgent, s.source ?? 'signup-form', nextStep, nextStep === null ? null : now, input.sequenceVersion],
-          )
-        ).rows[0];
-        if (row) await insertActivity(c, id, 'confirmed', now, { consentVersion: consent.version, nextStep });
-        return row;
+        const hashes = rows.map((r) => r.emailHash);
+        if (new Set(hashes).size !== hashes.length) throw new Error('an import chunk holds each address once');
+        // The lock a signup takes per address, taken in one order so two imports cannot deadlock.
+        await c.query('SELECT pg_advisory_xact_lock(k) FROM (SELECT hashtext(h) AS k FROM unnest($1::text[]) AS h ORDER BY 1 OFFSET 0) AS keys', [hashes]);
+        const existing = new Map(
+          (await c.query<{ id: number; status: SubscriberStatus; h: string }>('SELECT id, status, email_hash AS h FROM subscribers WHERE email_hash = ANY($1)', [hashes])).rows.map((r) => [r.h, { id: r.id, status: r.status }]),
+        );
+        const suppressed = new Map((await c.query<{ h: string; reason: string }>('SELECT email_hash AS h, reason FROM suppressions WHERE email_hash = ANY($1)', [hashes])).rows.map((r) => [r.h, r.reason]));
+        const results: ImportResult[] = rows.map((r) => {
+          const found = existing.get(r.emailHash);
+          const action = decide(found, suppressed.get(r.emailHash) ?? null, r);
+          if (action.kind === 'enrol' && !r.confirm) throw new Error('an enrolled import row needs its consent');
+          return { action, subscriberId: found?.id ?? null, status: found?.status ?? null };
+        });
+        const created = rows.map((r, i) => ({ r, result: results[i]! })).filter((x) => x.result.action.kind !== 'none');
+        if (created.length === 0) return results;
+        // One statement per table for the chunk; ids come back by address.
+        const col = <T>(f: (x: (typeof created)[number]) => T) => created.map(f);
+        const ids = new Map(
+          (
+            await c.query<{ id: number; h: string }>(
+              `INSERT INTO subscribers (email, email_hash, first_name, timezone, reader, source, signup_ip, signup_user_agent, created_at, updated_at, confirmation_sent_at, status)
+               SELECT e, h, f, tz, rd, src, ip, ua, t, t, CASE WHEN inv THEN t END, 'pending'
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bool[]) AS u(e, h, f, tz, rd, src, ip, ua, t, inv)
+               RETURNING id, email_hash AS h`,
+              [
+                col((x) => x.r.email),
+                col((x) => x.r.emailHash),
+                col((x) => x.r.firstName),
+                col((x) => x.r.timezone),
+                col((x) => x.r.reader),
+                col((x) => x.r.source),
+                col((x) => x.r.ip),
+                col((x) => x.r.userAgent),
+                col((x) => x.r.now),
+                col((x) => x.result.action.kind === 'invite'),
+              ],
+            )
+          ).rows.map((row) => [row.h, row.id]),
+        );
+        for (const x of created) x.result.subscriberId = ids.get(x.r.emailHash)!;
+        await c.query(
+          "INSERT INTO activity (subscriber_id, type, at, detail) SELECT id, 'signup', t, d FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS u(id, t, d)",
+          [col((x) => x.result.subscriberId), col((x) => x.r.now), col((x) => JSON.stringify({ source: x.r.source }))],
+        );
+        const invited = created.filter((x) => x.result.action.kind === 'invite');
+        if (invited.length) {
+          await c.query(
+            `INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, created_at)
+             SELECT id, 'confirmation', 0, 'confirmation', '(confirmation email)', 'queued', t FROM unnest($1::bigint[], $2::bigint[]) AS u(id, t)`,
+            [invited.map((x) => x.result.subscriberId), invited.map((x) => x.r.now)],
+          );
+        }
+        // The same confirmation as a link's, in this transaction.
+        for (const x of created) if (x.result.action.kind === 'enrol') await confirmIn(c, x.result.subscriberId!, x.r.confirm!);
+        const entries = created.map((x) => audit(x.result.subscriberId!, x.result.action));
+        await c.query('INSERT INTO audit_log (at, actor, action, subscriber_id, detail) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[])', [
+          entries.map((e) => e.at),
+          entries.map((e) => e.actor),
+          entries.map((e) => e.action),
+          entries.map((e) => e.subscriberId),
+          entries.map((e) => (e.detail === null ? null : JSON.stringify(e.detail))),
+        ]);
+        return results;
       });
     },
 

@@ -46,6 +46,9 @@ export const subscribers = sqliteTable(
     consentIp: text('consent_ip'),
     consentUserAgent: text('consent_user_agent'),
     consentSource: text('consent_source'),
+    // When the consent was given: the confirmation itself, or the date an
+    // import recorded (before it). Null on rows confirmed before it was kept.
+    consentGivenAt: ms('consent_given_at'),
     unsubscribedAt: ms('unsubscribed_at'),
     suppressedAt: ms('suppressed_at'),
     suppressedReason: text('suppressed_reason'),

@@ -1,11 +1,11 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { SubscriberStore } from '../stores.js';
-import type { ActivityType, ConfirmInput, DueRow, EraseOutcome, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
+import type { ActivityType, ConfirmInput, DecideImport, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
 import { likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
 import { groupCommit } from './group-commit.js';
-import { activity, batches, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
+import { activity, auditLog, batches, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
 
 
 // Statuses that may still get mail; everything else is already off the list.
@@ -59,7 +59,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         signupUserAgent: p('userAgent'),
         createdAt: p('now'),
         updatedAt: p('now'),
-        confirmationSentAt: p('now'),
+        confirmationSentAt: p('sentAt'),
       })
       .returning({ id: subscribers.id })
       .prepare(),
@@ -72,6 +72,10 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       .values({ subscriberId: p('subscriberId'), kind: 'confirmation', step: 0, templateId: 'confirmation', subject: '(confirmation email)', status: 'queued', createdAt: p('now') })
       .returning({ id: deliveries.id })
       .prepare(),
+    insertAudit: db
+      .insert(auditLog)
+      .values({ at: p('at'), actor: p('actor'), action: p('action'), subscriberId: p('subscriberId'), detail: p('detail') })
+      .prepare(),
   };
 
   /** The signup's writes, synchronous: one unit inside a group commit. */
@@ -83,7 +87,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     let id: number | null = null;
     let send = false;
     if (action.kind === 'create') {
-      id = q.insertPending.get({ ...fields, hash: r.emailHash, ip: r.ip, userAgent: r.userAgent, now: r.now })!.id;
+      id = q.insertPending.get({ ...fields, hash: r.emailHash, ip: r.ip, userAgent: r.userAgent, now: r.now, sentAt: r.now })!.id;
       q.insertActivity.run({ subscriberId: id, type: 'signup', at: r.now, detail: JSON.stringify({ source: r.source }) });
       send = true;
     } else if (action.kind === 'resend') {
@@ -129,7 +133,8 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         consentVersion: consent.version,
         consentIp: consent.ip,
         consentUserAgent: consent.userAgent,
-        consentSource: s.source ?? 'signup-form',
+        consentSource: consent.source ?? s.source ?? 'signup-form',
+        consentGivenAt: consent.givenAt ?? now,
         nextStep,
         nextSendAt: nextStep === null ? null : now,
         sequenceVersion: input.sequenceVersion,
@@ -140,6 +145,39 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       .get();
     if (row) insertActivity(db, id, 'confirmed', now, { consentVersion: consent.version, nextStep });
     return row;
+  });
+
+  const importRows = sqlite.transaction((rows: ImportRecord[], decide: DecideImport, audit: ImportAudit): ImportResult[] => {
+    const seen = new Set<string>();
+    return rows.map((r) => {
+      if (seen.has(r.emailHash)) throw new Error('an import chunk holds each address once');
+      seen.add(r.emailHash);
+      const existing = q.byHash.get({ hash: r.emailHash });
+      const suppression = q.suppression.get({ hash: r.emailHash })?.reason ?? null;
+      const action = decide(existing, suppression, r);
+      if (action.kind === 'none') return { action, subscriberId: existing?.id ?? null, status: existing?.status ?? null };
+      const invite = action.kind === 'invite';
+      if (!invite && !r.confirm) throw new Error('an enrolled import row needs its consent');
+      const id = q.insertPending.get({
+        email: r.email,
+        hash: r.emailHash,
+        firstName: r.firstName,
+        timezone: r.timezone,
+        reader: r.reader,
+        source: r.source,
+        ip: r.ip,
+        userAgent: r.userAgent,
+        now: r.now,
+        sentAt: invite ? r.now : null,
+      })!.id;
+      q.insertActivity.run({ subscriberId: id, type: 'signup', at: r.now, detail: JSON.stringify({ source: r.source }) });
+      if (invite) q.queueConfirmation.run({ subscriberId: id, now: r.now });
+      // The same confirmation as a link's (nested: a savepoint of this transaction).
+      else confirm(id, r.confirm!);
+      const entry = audit(id, action);
+      q.insertAudit.run({ ...entry, detail: entry.detail === null ? null : JSON.stringify(entry.detail) });
+      return { action, subscriberId: id, status: null };
+    });
   });
 
   const unsubscribe = sqlite.transaction((id: number, now: number, detail: Record<string, unknown>) => {
@@ -314,6 +352,9 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     },
     async confirm(id, input) {
       return confirm.immediate(id, input);
+    },
+    async importRows(rows, decide, audit) {
+      return importRows.immediate(rows, decide, audit);
     },
     async unsubscribe(id, now, detail) {
       return unsubscribe.immediate(id, now, detail);

@@ -15,6 +15,8 @@ export const AUDIT_ACTIONS = {
   'subscriber.erased': 'Erased personal data',
   'subscriber.exported': 'Downloaded the GDPR export',
   'subscribers.exported': 'Downloaded the CSV of all subscribers',
+  'subscribers.imported': 'Imported a CSV file',
+  'subscriber.imported': 'Added by a CSV import',
   'template.test_sent': 'Sent a test email',
   'batch.resolved': 'Decided a held batch',
   'sequence.published': 'Published a sequence version',

@@ -1,4 +1,4 @@
-import type { Subscriber } from '../../db/types.js';
+import type { ConfirmInput, ConsentRecord, Subscriber } from '../../db/types.js';
 import { firstNotReceived } from '../nurture/schedule.js';
 import { SEQUENCE_VERSIONS } from '../nurture/sequence.js';
 import { runningSequence } from '../nurture/versions.js';
@@ -34,6 +34,23 @@ export async function confirmState(deps: Pick<SubscriberDeps, 'stores' | 'config
 }
 
 /**
+ * What confirming now records and schedules, given a consent: the version
+ * running now (they are enrolled in it), and the first of its steps not yet
+ * received (someone coming back continues from there). Every way into the
+ * sequence (a confirmation link, an import with a recorded consent) confirms
+ * through this, so they enrol alike.
+ */
+export async function confirmingNow(deps: Pick<SubscriberDeps, 'stores' | 'sequences'>, now: number): Promise<(consent: ConsentRecord) => ConfirmInput> {
+  const running = await runningSequence(deps.stores, deps.sequences ?? SEQUENCE_VERSIONS);
+  return (consent) => ({
+    now,
+    consent,
+    sequenceVersion: running.version,
+    firstStep: (received) => firstNotReceived(running.sequence.steps, new Set(received))?.step ?? null,
+  });
+}
+
+/**
  * Confirms a pending subscriber: records the consent (time, IP, user agent,
  * exact wording and its version, source) and schedules the first step not yet
  * received for right now. Confirming twice changes nothing.
@@ -43,14 +60,8 @@ export async function confirmSubscription(deps: SubscriberDeps, token: string, m
   if (state.kind !== 'pending') return state;
   const { stores, clock, logger } = deps;
   const s = state.subscriber;
-  // Enrolled in the version running now; someone coming back continues from the first step they have not had.
-  const running = await runningSequence(stores, deps.sequences ?? SEQUENCE_VERSIONS);
-  const confirmed = await stores.subscribers.confirm(s.id, {
-    now: clock.now(),
-    consent: { text: CONSENT.text, version: CONSENT.version, ip: meta.ip, userAgent: meta.userAgent },
-    sequenceVersion: running.version,
-    firstStep: (received) => firstNotReceived(running.sequence.steps, new Set(received))?.step ?? null,
-  });
+  const confirming = await confirmingNow(deps, clock.now());
+  const confirmed = await stores.subscribers.confirm(s.id, confirming({ text: CONSENT.text, version: CONSENT.version, ip: meta.ip, userAgent: meta.userAgent }));
   if (!confirmed) return confirmState(deps, token);
   logger.info({ subscriberId: s.id, nextStep: confirmed.nextStep }, 'subscriber confirmed');
   // Email 1 goes right away rather than at the next cron minute.

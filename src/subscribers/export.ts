@@ -23,6 +23,7 @@ export const CSV_COLUMNS: { header: string; value: (s: Subscriber) => string | n
   { header: 'consent_ip', value: (s) => s.consentIp },
   { header: 'consent_user_agent', value: (s) => s.consentUserAgent },
   { header: 'consent_source', value: (s) => s.consentSource },
+  { header: 'consent_given_at', value: (s) => iso(s.consentGivenAt) },
   { header: 'next_step', value: (s) => s.nextStep },
   { header: 'next_send_at', value: (s) => iso(s.nextSendAt) },
   { header: 'unsubscribed_at', value: (s) => iso(s.unsubscribedAt) },

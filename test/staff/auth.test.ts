@@ -33,6 +33,8 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/staff/subscribers/1/erase', role: 'admin', form: { confirm: 'yes' } },
   { method: 'GET', path: '/staff/audit', role: 'admin' },
   { method: 'POST', path: '/staff/sending/resume', role: 'admin', form: {} },
+  { method: 'GET', path: '/staff/imports', role: 'admin' },
+  { method: 'POST', path: '/staff/imports', role: 'admin', form: {} },
   { method: 'GET', path: '/api/funnel', role: 'viewer' },
   { method: 'GET', path: '/api/sequence', role: 'viewer' },
   { method: 'GET', path: '/api/subscribers', role: 'viewer' },
@@ -50,6 +52,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/api/subscribers/1/erase', role: 'admin' },
   { method: 'GET', path: '/api/audit', role: 'admin' },
   { method: 'POST', path: '/api/sending/resume', role: 'admin' },
+  { method: 'POST', path: '/api/imports', role: 'admin', json: {} },
 ];
 
 const ROLES: StaffRole[] = ['viewer', 'editor', 'admin'];
@@ -200,6 +203,7 @@ describe('staff roles on every route', () => {
       `/staff/subscribers/${s.id}`,
       `/staff/subscribers/${s.id}/next`,
       '/staff/audit',
+      '/staff/imports',
       '/staff/nope',
     ]) {
       const res = await app.request(path, path === '/staff/login' ? {} : asStaff());

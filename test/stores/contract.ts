@@ -10,8 +10,11 @@ import type { Stores } from '../../db/stores.js';
 import {
   PAGE_SIZE,
   type ActivityType,
+  type DecideImport,
   type DecideResend,
   type DecideSignup,
+  type ImportAudit,
+  type ImportRecord,
   type DueAction,
   type DueRow,
   type FreshRequest,
@@ -29,6 +32,7 @@ import { batchRequest, deliveryIdOf, queuePolicy, REPLAY_WINDOW_MS, tagDelivery,
 import { decideResend } from '../../src/nurture/resend.js';
 import { scheduleOptions } from '../../src/nurture/schedule.js';
 import { CONFIRMATION_INTERVAL_MS, decideSignup } from '../../src/subscribers/subscribe.js';
+import { decideImport } from '../../src/subscribers/import.js';
 
 // A Monday afternoon (UTC), inside the send window: step 1 may go at once.
 const NOW = Date.parse('2026-03-02T14:00:00Z');
@@ -67,6 +71,26 @@ function fixedDecide(action: SignupAction) {
 const consent = { text: 'Yes, send me the eight emails.', version: 'consent-v1', ip: '198.51.100.4', userAgent: 'ConfirmAgent/2.0' };
 const sequenceVersion = 1;
 const firstUndelivered = (delivered: number[]) => SEQUENCE.find((s) => !delivered.includes(s.step))?.step ?? null;
+
+/** An import row: no consent (invite) unless `consentGiven` says when it was given. */
+function importOf(email: string, consentGiven: number | null = null, over: Partial<SignupRecord> = {}): ImportRecord {
+  const record = signupOf(email, { source: 'import', ip: null, userAgent: null, ...over });
+  const confirm =
+    consentGiven === null
+      ? null
+      : {
+          now: record.now,
+          consent: { text: 'Yes to the emails (clinic form).', version: 'import-1', ip: null, userAgent: null, source: 'Clinic intake form', givenAt: consentGiven },
+          sequenceVersion,
+          firstStep: firstUndelivered,
+        };
+  return { ...record, confirm };
+}
+
+/** The product's import decision. */
+const decideImportRow: DecideImport = (existing, suppression, record) => decideImport(existing, suppression, record.confirm !== null);
+
+const importAudit: ImportAudit = (subscriberId, action) => ({ at: NOW, actor: 'staff', action: 'subscriber.imported', subscriberId, detail: { outcome: action.kind } });
 
 /** The policy with its due decision replaced (the store must apply whatever it answers). */
 function withDue(decideDue: (row: DueRow, now: number) => DueAction): QueuePolicy {
@@ -322,6 +346,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
           consentIp: consent.ip,
           consentUserAgent: consent.userAgent,
           consentSource: 'import',
+          consentGivenAt: at,
           nextStep: 1,
           nextSendAt: at,
         });
@@ -329,6 +354,29 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.subscribers.confirm(id, { now: at + MINUTE, consent, sequenceVersion, firstStep: () => 1 })).toBeUndefined();
         expect((await s.subscribers.byId(id))!.confirmedAt).toBe(at);
         expect((await activityOf(id)).filter((t) => t === 'confirmed')).toHaveLength(1);
+      });
+
+      it('a consent given elsewhere and earlier keeps its own source and date; the sequence starts from the confirmation', async () => {
+        const id = await pending('paper@example.org', { source: 'import', ip: null, userAgent: null });
+        const givenAt = Date.parse('2025-11-20T00:00:00Z');
+        const sub = await s.subscribers.confirm(id, {
+          now: NOW,
+          consent: { text: 'I agree to the emails (clinic form).', version: 'import-abc', ip: null, userAgent: null, source: 'Clinic intake form', givenAt },
+          sequenceVersion,
+          firstStep: firstUndelivered,
+        });
+        expect(sub).toMatchObject({
+          status: 'active',
+          confirmedAt: NOW,
+          consentGivenAt: givenAt,
+          consentSource: 'Clinic intake form',
+          consentText: 'I agree to the emails (clinic form).',
+          consentVersion: 'import-abc',
+          consentIp: null,
+          nextStep: 1,
+          nextSendAt: NOW,
+          sequenceVersion,
+        });
       });
 
       it('two confirmations at the same moment confirm once', async () => {
@@ -394,6 +442,130 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect((await s.sendQueue.delivery(items[0]!.deliveryId))!.status).toBe('queued');
         // Still one delivery per (subscriber, step).
         expect((await s.subscribers.record(id))!.deliveries.filter((d) => d.kind === 'sequence')).toHaveLength(1);
+      });
+    });
+
+    describe('subscribers.importRows', () => {
+      const GIVEN = Date.parse('2025-11-20T00:00:00Z');
+
+      it('invite: pending, the confirmation email queued, a signup from the import, and the audit entry', async () => {
+        const [r] = await s.subscribers.importRows([importOf('inv@example.org', null, { firstName: 'Ines', timezone: 'Europe/Paris', reader: 'supporter' })], decideImportRow, importAudit);
+        expect(r).toEqual({ action: { kind: 'invite' }, subscriberId: expect.any(Number), status: null });
+        const id = r!.subscriberId!;
+        expect(await s.subscribers.byId(id)).toMatchObject({
+          email: 'inv@example.org',
+          emailHash: hashOf('inv@example.org'),
+          firstName: 'Ines',
+          timezone: 'Europe/Paris',
+          reader: 'supporter',
+          status: 'pending',
+          source: 'import',
+          signupIp: null,
+          confirmationSentAt: NOW,
+          confirmedAt: null,
+          nextStep: null,
+        });
+        const record = (await s.subscribers.record(id))!;
+        expect(record.deliveries.map((d) => [d.kind, d.status])).toEqual([['confirmation', 'queued']]);
+        expect(record.activity.map((a) => [a.type, JSON.parse(a.detail!)])).toEqual([['signup', { source: 'import' }]]);
+        expect((await s.staff.auditLog({ subscriberId: id, page: 1, pageSize: 10 })).items).toEqual([
+          { id: expect.any(Number), at: NOW, actor: 'staff', action: 'subscriber.imported', subscriberId: id, detail: { outcome: 'invite' } },
+        ]);
+        const batch = await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE);
+        expect((await s.sendQueue.items(batch!)).map((i) => [i.subscriberId, i.kind])).toEqual([[id, 'confirmation']]);
+        // Nothing of the sequence until they confirm.
+        expect((await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy)).batchId).toBeNull();
+      });
+
+      it('enrol: confirmed at once with the row\'s consent, step 1 due now, no confirmation email', async () => {
+        const [r] = await s.subscribers.importRows([importOf('enr@example.org', GIVEN)], decideImportRow, importAudit);
+        expect(r!.action).toEqual({ kind: 'enrol' });
+        const id = r!.subscriberId!;
+        expect(await s.subscribers.byId(id)).toMatchObject({
+          status: 'active',
+          source: 'import',
+          confirmationSentAt: null,
+          confirmedAt: NOW,
+          consentText: 'Yes to the emails (clinic form).',
+          consentVersion: 'import-1',
+          consentSource: 'Clinic intake form',
+          consentGivenAt: GIVEN,
+          consentIp: null,
+          nextStep: 1,
+          nextSendAt: NOW,
+        });
+        expect(await activityOf(id)).toEqual(['signup', 'confirmed']);
+        expect((await s.staff.auditLog({ subscriberId: id, page: 1, pageSize: 10 })).items.map((e) => e.detail)).toEqual([{ outcome: 'enrol' }]);
+        expect(await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE)).toBeNull();
+        const { emails } = await sendDue(NOW);
+        expect(emails.map((e) => e.to)).toEqual(['enr@example.org']);
+      });
+
+      it('decide sees each address\'s subscriber and suppression; none changes nothing and creates nothing', async () => {
+        const act = await active('act@example.org');
+        const unsub = await active('unsub@example.org');
+        await s.subscribers.unsubscribe(unsub, NOW + MINUTE, {});
+        const bounced = await active('bounced@example.org');
+        await s.subscribers.suppress({ emailHash: hashOf('bounced@example.org'), reason: 'bounced', at: NOW });
+        await s.subscribers.suppress({ emailHash: hashOf('listed@example.org'), reason: 'complained', at: NOW });
+        const erased = await active('erased@example.org');
+        await s.subscribers.erase(erased, NOW + MINUTE, () => null);
+        const before = await Promise.all([act, unsub, bounced].map((id) => s.subscribers.byId(id)));
+        const total = (await s.subscribers.list({})).total;
+        const audits = (await s.staff.auditLog({ page: 1, pageSize: 10 })).total;
+        await s.sendQueue.claimQueued(NOW, 100, 'w1', NOW + LEASE); // the signups' own confirmations
+
+        const seen: Parameters<DecideImport>[] = [];
+        const rows = ['act', 'unsub', 'bounced', 'listed', 'erased'].map((n) => importOf(`${n}@example.org`, GIVEN));
+        const results = await s.subscribers.importRows(rows, (...args) => (seen.push(args), decideImportRow(...args)), importAudit);
+        expect(seen.map(([existing, suppression]) => [existing && { id: existing.id, status: existing.status }, suppression])).toEqual([
+          [{ id: act, status: 'active' }, null],
+          [{ id: unsub, status: 'unsubscribed' }, null],
+          [{ id: bounced, status: 'suppressed' }, 'bounced'],
+          [undefined, 'complained'],
+          [undefined, 'erased'],
+        ]);
+        expect(results).toEqual([
+          { action: { kind: 'none', reason: 'exists' }, subscriberId: act, status: 'active' },
+          { action: { kind: 'none', reason: 'exists' }, subscriberId: unsub, status: 'unsubscribed' },
+          { action: { kind: 'none', reason: 'suppressed' }, subscriberId: bounced, status: 'suppressed' },
+          { action: { kind: 'none', reason: 'suppressed' }, subscriberId: null, status: null },
+          { action: { kind: 'none', reason: 'erased' }, subscriberId: null, status: null },
+        ]);
+        expect(await Promise.all([act, unsub, bounced].map((id) => s.subscribers.byId(id)))).toEqual(before);
+        expect((await s.subscribers.list({})).total).toBe(total);
+        expect((await s.staff.auditLog({ page: 1, pageSize: 10 })).total).toBe(audits);
+        expect(await s.sendQueue.claimQueued(NOW, 100, 'w1', NOW + LEASE)).toBeNull();
+      });
+
+      it('a chunk answers per row in order; one that fails (or names an address twice) writes nothing', async () => {
+        const rows = [importOf('a@example.org'), importOf('b@example.org', GIVEN), importOf('c@example.org')];
+        const results = await s.subscribers.importRows(rows, decideImportRow, importAudit);
+        expect(results.map((r) => r.action.kind)).toEqual(['invite', 'enrol', 'invite']);
+        expect(new Set(results.map((r) => r.subscriberId)).size).toBe(3);
+        for (const [i, r] of results.entries()) expect((await s.subscribers.byId(r.subscriberId!))!.email).toBe(rows[i]!.email);
+
+        const failing: DecideImport = (existing, suppression, record) => {
+          if (record.email === 'boom@example.org') throw new Error('boom');
+          return decideImportRow(existing, suppression, record);
+        };
+        await expect(s.subscribers.importRows([importOf('d@example.org'), importOf('e@example.org', GIVEN), importOf('boom@example.org')], failing, importAudit)).rejects.toThrow('boom');
+        await expect(s.subscribers.importRows([importOf('f@example.org'), importOf('f@example.org')], decideImportRow, importAudit)).rejects.toThrow();
+        expect((await s.subscribers.list({})).total).toBe(3);
+        expect((await s.staff.auditLog({ page: 1, pageSize: 10 })).total).toBe(3);
+        expect((await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy)).due).toBe(1);
+      });
+
+      it('an import and a signup of one new address at the same moment create one subscriber', async () => {
+        const [imported, signed] = await Promise.all([
+          s.subscribers.importRows([importOf('race@example.org'), importOf('other@example.org')], decideImportRow, importAudit),
+          s.subscribers.signup(signupOf('race@example.org'), decideAt(NOW)),
+        ]);
+        // Whichever came second found the first one's subscriber.
+        expect([imported[0]!.action.kind === 'invite', signed.action.kind === 'create'].filter(Boolean)).toHaveLength(1);
+        expect((await s.subscribers.list({ q: 'race@' })).total).toBe(1);
+        const id = await idOf('race@example.org');
+        expect((await s.subscribers.record(id))!.deliveries.filter((d) => d.kind === 'confirmation')).toHaveLength(1);
       });
     });
 

@@ -10,6 +10,7 @@ import { conversionRoutes } from './conversions.js';
 import { funnelApi } from './funnel.js';
 import { healthApi } from './health.js';
 import { sendingApi } from './sending.js';
+import { importsApi } from './imports.js';
 import { sequenceApi } from './sequence.js';
 import { subscribersApi } from './subscribers.js';
 import { templatesApi } from './templates.js';
@@ -35,6 +36,7 @@ export function staffApiRoutes(deps: AppDeps) {
   app.route('/funnel', funnelApi(deps));
   app.route('/health', healthApi(deps));
   app.route('/sending', sendingApi(deps));
+  app.route('/imports', importsApi(deps));
   app.route('/sequence', sequenceApi(deps));
   app.route('/subscribers', subscribersApi(deps));
   app.route('/templates', templatesApi(deps));

@@ -5,6 +5,8 @@ import { auditRoutes } from './audit.js';
 import { staffPageAuth } from './auth.js';
 import { batchRoutes } from './batches.js';
 import { dashboardRoutes } from './dashboard.js';
+import { importRoutes } from './imports.js';
+import { multipartUploadLimit } from '../import-upload.js';
 import { STAFF_STYLE_HASH } from './layout.js';
 import { loginRoutes } from './login.js';
 import { outboxRoutes } from './outbox.js';
@@ -27,12 +29,15 @@ export function staffRoutes(deps: AppDeps) {
     await next();
     c.res.headers.set('X-Robots-Tag', 'noindex');
   });
+  // The import form's file is read whole by the CSRF check below: capped first.
+  app.use('/imports', multipartUploadLimit((c, r) => errorPage(c, deps, r.status, 'File too large', r.message)));
   app.use('*', staffCsrf(deps.config, deps.clock, (c, reason) => errorPage(c, deps, 403, 'Form refused', reason)));
   app.route('/', loginRoutes(deps));
   app.use('*', staffPageAuth(deps));
 
   app.route('/', dashboardRoutes(deps));
   app.route('/audit', auditRoutes(deps));
+  app.route('/imports', importRoutes(deps));
   app.route('/batches', batchRoutes(deps));
   app.route('/sequence', sequenceRoutes(deps));
   app.route('/templates', templateRoutes(deps));

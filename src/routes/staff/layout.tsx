@@ -71,7 +71,7 @@ form.login input{width:100%}
 
 export const STAFF_STYLE_HASH = `sha256-${crypto.createHash('sha256').update(STAFF_CSS).digest('base64')}`;
 
-export type NavKey = 'dashboard' | 'sequence' | 'templates' | 'subscribers' | 'outbox' | 'audit';
+export type NavKey = 'dashboard' | 'sequence' | 'templates' | 'subscribers' | 'outbox' | 'audit' | 'imports';
 
 const NAV: { key: NavKey; href: string; label: string }[] = [
   { key: 'dashboard', href: '/staff', label: 'Dashboard' },
@@ -80,7 +80,9 @@ const NAV: { key: NavKey; href: string; label: string }[] = [
   { key: 'subscribers', href: '/staff/subscribers', label: 'Subscribers' },
   { key: 'outbox', href: '/staff/outbox', label: 'Outbox' },
   { key: 'audit', href: '/staff/audit', label: 'Audit log' },
+  { key: 'imports', href: '/staff/imports', label: 'Import' },
 ];
+const ADMIN_ONLY: readonly NavKey[] = ['audit', 'imports'];
 
 /** The signed-in account and a form token for its logout button; none on the login page. */
 export type PageUser = { name: string; role: string; csrf: string };
@@ -104,7 +106,7 @@ export function Page({ title, active, showOutbox, user, children }: PageOptions)
             <>
               <nav aria-label="Staff sections">
                 <ul>
-                  {NAV.filter((n) => (n.key !== 'outbox' || showOutbox) && (n.key !== 'audit' || user.role === 'admin')).map((n) => (
+                  {NAV.filter((n) => (n.key !== 'outbox' || showOutbox) && (!ADMIN_ONLY.includes(n.key) || user.role === 'admin')).map((n) => (
                     <li>
                       <a href={n.href} aria-current={n.key === active ? 'page' : undefined}>
                         {n.label}

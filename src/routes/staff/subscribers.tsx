@@ -279,6 +279,10 @@ export function subscriberRoutes(deps: AppDeps) {
             <Kv
               items={[
                 ['Confirmed', `${formatTime(s.confirmedAt, tz)} (${tz}) · ${new Date(s.confirmedAt).toISOString()}`],
+                // An imported consent was given before the import confirmed it.
+                ...(s.consentGivenAt !== null && s.consentGivenAt !== s.confirmedAt
+                  ? [['Consent given', `${formatTime(s.consentGivenAt, tz)} (${tz}) · ${new Date(s.consentGivenAt).toISOString()}`] as [string, unknown]]
+                  : []),
                 ['Wording', s.consentText],
                 ['Wording version', s.consentVersion],
                 ['IP', s.consentIp],

@@ -1,0 +1,1 @@
+ALTER TABLE `subscribers` ADD `consent_given_at` integer;

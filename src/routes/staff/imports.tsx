@@ -1,0 +1,311 @@
+/** @jsxImportSource hono/jsx */
+import crypto from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppDeps } from '../../deps.js';
+import { IMPORT_OUTCOMES, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, readImportCsv, runImport, type ImportOutcome, type ImportReport, type ImportRowReport } from '../../subscribers/import.js';
+import { importUpload } from '../import-upload.js';
+import { pageRole, staffOf } from './auth.js';
+import { CsrfInput, STAFF_STYLE_HASH } from './layout.js';
+import { staffPageCsp } from './security.js';
+import { newCsrfToken, page } from './view.js';
+
+/** How the report names each outcome (the page and its script say the same). */
+const OUTCOME_LABELS: Record<ImportOutcome, string> = {
+  enrolled: 'enrolled',
+  invited: 'invited',
+  duplicate: 'duplicates',
+  exists: 'already known',
+  suppressed: 'suppressed',
+  erased: 'erased',
+  invalid: 'invalid',
+};
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+function rowDetail(r: ImportRowReport) {
+  const person = 'subscriberId' in r ? <a href={`/staff/subscribers/${r.subscriberId}`}>#{r.subscriberId}</a> : null;
+  switch (r.outcome) {
+    case 'enrolled':
+      return <>Confirmed with the recorded consent; the series starts now. {person}</>;
+    case 'invited':
+      return <>The confirmation email alone is on its way. {person}</>;
+    case 'exists':
+      return (
+        <>
+          Already here ({r.status}): left as it is, not mailed. {person}
+        </>
+      );
+    case 'suppressed':
+      return <>On the suppression list: not added, never mailed.</>;
+    case 'erased':
+      return <>Erased at their request: not added, never mailed.</>;
+    case 'duplicate':
+      return (
+        <>
+          Same address as row {r.of}. {r.note ?? ''}
+        </>
+      );
+    case 'invalid':
+      return <>{r.reason}</>;
+  }
+}
+
+export function ImportReportView({ report }: { report: ImportReport }) {
+  return (
+    <section id="import-result" aria-labelledby="import-result-h" tabindex={-1}>
+      <h2 id="import-result-h">Import report: {n(report.summary.rows)} rows</h2>
+      <ul class="totals">
+        {IMPORT_OUTCOMES.map((o) => (
+          <li>
+            <span class="n">{n(report.summary[o])}</span>
+            <span class="l">{OUTCOME_LABELS[o]}</span>
+          </li>
+        ))}
+      </ul>
+      {report.notes.map((note) => (
+        <p class="notice">{note}</p>
+      ))}
+      <div class="scroll" role="region" aria-labelledby="import-rows-caption" tabindex={0}>
+        <table>
+          <caption id="import-rows-caption">Every row of the file (row = its line; the header is line 1)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Row</th>
+              <th scope="col">Email as given</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Detail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.rows.map((r) => (
+              <tr>
+                <td class="num">{r.row}</td>
+                <td>{r.email}</td>
+                <td>{r.outcome}</td>
+                <td>{rowDetail(r)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+/**
+ * With script, the page sends the file itself to /api/imports as a text/csv
+ * body (streamed, nothing held whole) and shows NDJSON progress in a
+ * <progress>, then the report. Without script the form posts and the answer
+ * is the report page. The report is built with textContent only: cells come
+ * from the uploaded file.
+ */
+const IMPORT_SCRIPT = `(() => {
+  const form = document.getElementById('import-form');
+  if (!form || !window.fetch || !window.TextDecoder || !window.ReadableStream) return;
+  const labels = ${JSON.stringify(OUTCOME_LABELS)};
+  const outcomes = ${JSON.stringify(IMPORT_OUTCOMES)};
+  const input = form.querySelector('input[type=file]');
+  const button = form.querySelector('button');
+  const box = document.getElementById('import-progress-box');
+  const progress = document.getElementById('import-progress');
+  const count = document.getElementById('import-count');
+  const live = document.getElementById('import-live');
+  const out = document.getElementById('import-output');
+  const fmt = (v) => v.toLocaleString('en-US');
+  const el = (tag, attrs, ...children) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    for (const c of children) e.append(c);
+    return e;
+  };
+  const person = (r) => ['subscriberId' in r ? el('a', { href: '/staff/subscribers/' + r.subscriberId }, '#' + r.subscriberId) : ''];
+  const detail = (r) => {
+    switch (r.outcome) {
+      case 'enrolled': return ['Confirmed with the recorded consent; the series starts now. ', ...person(r)];
+      case 'invited': return ['The confirmation email alone is on its way. ', ...person(r)];
+      case 'exists': return ['Already here (' + r.status + '): left as it is, not mailed. ', ...person(r)];
+      case 'suppressed': return ['On the suppression list: not added, never mailed.'];
+      case 'erased': return ['Erased at their request: not added, never mailed.'];
+      case 'duplicate': return ['Same address as row ' + r.of + '. ' + (r.note || '')];
+      default: return [r.reason];
+    }
+  };
+  const show = (report) => {
+    const s = report.summary;
+    const section = el('section', { id: 'import-result', 'aria-labelledby': 'import-result-h', tabindex: '-1' },
+      el('h2', { id: 'import-result-h' }, 'Import report: ' + fmt(s.rows) + ' rows'),
+      el('ul', { class: 'totals' }, ...outcomes.map((o) => el('li', {}, el('span', { class: 'n' }, fmt(s[o])), el('span', { class: 'l' }, labels[o])))),
+      ...report.notes.map((note) => el('p', { class: 'notice' }, note)),
+      el('div', { class: 'scroll', role: 'region', 'aria-labelledby': 'import-rows-caption', tabindex: '0' },
+        el('table', {},
+          el('caption', { id: 'import-rows-caption' }, 'Every row of the file (row = its line; the header is line 1)'),
+          el('thead', {}, el('tr', {}, ...['Row', 'Email as given', 'Outcome', 'Detail'].map((h) => el('th', { scope: 'col' }, h)))),
+          el('tbody', {}, ...report.rows.map((r) => el('tr', {}, el('td', { class: 'num' }, String(r.row)), el('td', {}, r.email), el('td', {}, r.outcome), el('td', {}, ...detail(r))))))));
+    out.replaceChildren(section);
+    section.focus();
+  };
+  const fail = (message) => {
+    out.replaceChildren(el('p', { class: 'notice error', role: 'alert' }, message));
+    live.textContent = '';
+  };
+  form.addEventListener('submit', async (event) => {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    event.preventDefault();
+    button.disabled = true;
+    out.replaceChildren();
+    box.hidden = false;
+    progress.removeAttribute('value');
+    count.textContent = '';
+    live.textContent = 'Sending and checking ' + file.name + '…';
+    try {
+      const res = await fetch('/api/imports', { method: 'POST', body: file, credentials: 'same-origin', headers: { 'content-type': 'text/csv', accept: 'application/x-ndjson' } });
+      if (!res.ok) {
+        const body = await res.json().catch(() => null);
+        throw new Error(body && body.error ? body.error.message : 'The import failed (' + res.status + ').');
+      }
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let buffered = '';
+      let report = null;
+      let announced = false;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buffered += decoder.decode(value, { stream: true });
+        let at;
+        while ((at = buffered.indexOf('\\n')) >= 0) {
+          const line = buffered.slice(0, at);
+          buffered = buffered.slice(at + 1);
+          if (!line) continue;
+          const message = JSON.parse(line);
+          if (message.type === 'progress') {
+            progress.max = Math.max(1, message.total);
+            progress.value = message.done;
+            count.textContent = fmt(message.done) + ' of ' + fmt(message.total) + ' rows done';
+            if (!announced) live.textContent = 'The file is fine; writing ' + fmt(message.total) + ' rows…';
+            announced = true;
+          } else if (message.type === 'report') report = message.report;
+          else if (message.type === 'error') throw new Error(message.error.message);
+        }
+      }
+      if (!report) throw new Error('The import stopped before it finished. The audit log has what was written; uploading the file again finishes it.');
+      box.hidden = true;
+      const s = report.summary;
+      live.textContent = 'Import finished: ' + outcomes.map((o) => fmt(s[o]) + ' ' + labels[o]).join(', ') + '.';
+      show(report);
+    } catch (err) {
+      box.hidden = true;
+      fail(err instanceof Error ? err.message : String(err));
+    } finally {
+      button.disabled = false;
+    }
+  });
+})();`;
+
+const IMPORT_SCRIPT_HASH = `sha256-${crypto.createHash('sha256').update(IMPORT_SCRIPT).digest('base64')}`;
+
+/** The staff pages' policy, plus this page's one script (by hash) and its calls to our own API. */
+export const IMPORT_PAGE_CSP = `${staffPageCsp(STAFF_STYLE_HASH)}; script-src '${IMPORT_SCRIPT_HASH}'; connect-src 'self'`;
+
+function importPage(c: Context, deps: AppDeps, report: ImportReport | null, problem: string | null, status: ContentfulStatusCode = 200): Response {
+  const mb = MAX_IMPORT_BYTES / 1024 / 1024;
+  const res = page(
+    c,
+    deps,
+    { title: 'Import subscribers', active: 'imports', status },
+    <>
+      <h1>Import subscribers</h1>
+      <p>
+        Add people who gave their address elsewhere (a clinic form, an earlier list) from a CSV file saved as UTF-8, up to {mb} MB and {n(MAX_IMPORT_ROWS)} rows. The first line names the columns;
+        their case does not matter and other columns are ignored.
+      </p>
+      <div class="scroll" role="region" aria-labelledby="import-columns-caption" tabindex={0}>
+        <table>
+          <caption id="import-columns-caption">Columns</caption>
+          <thead>
+            <tr>
+              <th scope="col">Column</th>
+              <th scope="col">Holds</th>
+            </tr>
+          </thead>
+          <tbody>
+            <tr>
+              <td>
+                <code>email</code> (required)
+              </td>
+              <td>The address. A repeated address is imported once, from its first row.</td>
+            </tr>
+            <tr>
+              <td>
+                <code>first_name</code>
+              </td>
+              <td>Used in the greeting.</td>
+            </tr>
+            <tr>
+              <td>
+                <code>timezone</code>
+              </td>
+              <td>An IANA zone such as Europe/Berlin; empty: {deps.config.defaultTimezone}. Emails go in the person's morning.</td>
+            </tr>
+            <tr>
+              <td>
+                <code>reader</code>
+              </td>
+              <td>self, supporter or professional; empty reads the self version.</td>
+            </tr>
+            <tr>
+              <td>
+                <code>consent_source</code>, <code>consent_date</code>, <code>consent_text</code>
+              </td>
+              <td>
+                A consent recorded elsewhere: where it was given, when (2025-11-20, or a date-time with its offset), and the exact wording agreed to. With all three the person is enrolled and email 1
+                goes at once; without them they get only the double opt-in email and join once they confirm.
+              </td>
+            </tr>
+          </tbody>
+        </table>
+      </div>
+      <p>Nobody already here is changed or mailed again (an unsubscribe stands), and suppressed or erased addresses are never added or mailed.</p>
+      <form id="import-form" class="card" method="post" action="/staff/imports" enctype="multipart/form-data">
+        <CsrfInput token={newCsrfToken(deps)} />
+        <p>
+          <label for="import-file">CSV file</label>
+          <input id="import-file" type="file" name="file" accept=".csv,text/csv" required />
+        </p>
+        <button type="submit">Import</button>
+      </form>
+      <div id="import-progress-box" hidden>
+        <label for="import-progress">Import progress</label>
+        <progress id="import-progress"></progress> <span id="import-count"></span>
+      </div>
+      <p id="import-live" role="status" aria-live="polite"></p>
+      <div id="import-output">
+        {problem ? (
+          <p class="notice error" role="alert">
+            {problem}
+          </p>
+        ) : null}
+        {report ? <ImportReportView report={report} /> : null}
+      </div>
+      <script dangerouslySetInnerHTML={{ __html: IMPORT_SCRIPT }} />
+    </>,
+  );
+  res.headers.set('Content-Security-Policy', IMPORT_PAGE_CSP);
+  return res;
+}
+
+/** GET /staff/imports (admin): the upload form; POST: the same import as the API, answered with the report page. */
+export function importRoutes(deps: AppDeps) {
+  const app = new Hono();
+  app.get('/', pageRole(deps, 'admin'), (c) => importPage(c, deps, null, null));
+  app.post('/', pageRole(deps, 'admin'), async (c) => {
+    const upload = await importUpload(c);
+    if (!upload.ok) return importPage(c, deps, null, upload.message, upload.status);
+    const checked = await readImportCsv(upload.source, { defaultTimezone: deps.config.defaultTimezone, now: deps.clock.now() });
+    if (!checked.ok) return importPage(c, deps, null, `Nothing was imported. ${checked.message}`, checked.status);
+    return importPage(c, deps, await runImport(deps, checked.file, staffOf(c).name), null);
+  });
+  return app;
+}
