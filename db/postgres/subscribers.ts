@@ -335,7 +335,11 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         await c.query('UPDATE activity SET detail = NULL WHERE subscriber_id = $1', [id]);
         await c.query(
           `UPDATE subscribers SET email = NULL, email_hash = $2, first_name = NULL, reader = NULL, signup_ip = NULL, signup_user_agent = NULL, consent_ip = NULL,
-             consent_user_agent = NULL, status = 'erased', erased_at = $3, next_step = NULL, next_send_at = NULL, updated_at = $3 WHERE id = $1`,
+             consent_user_agent = NULL, status = 'erased', erased_at = $3, next_step = NULL, next_send_at = NULL, updated_at = $3,
+             -- An imported consent's source and wording are whatever the file said (they may name the person); ours are fixed texts.
+             consent_source = CASE WHEN source = 'import' THEN NULL ELSE consent_source END,
+             consent_text = CASE WHEN source = 'import' THEN NULL ELSE consent_text END
+           WHERE id = $1`,
           [id, `erased:${id}`, now],
         );
         await insertActivity(c, id, 'erased', now);

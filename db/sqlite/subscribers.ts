@@ -331,6 +331,8 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         signupUserAgent: null,
         consentIp: null,
         consentUserAgent: null,
+        // An imported consent's source and wording are whatever the file said (they may name the person); ours are fixed texts.
+        ...(s.source === 'import' ? { consentSource: null, consentText: null } : {}),
         status: 'erased',
         erasedAt: now,
         nextStep: null,

@@ -786,6 +786,15 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
     describe('subscribers.erase', () => {
       const email = 'annabel.lee@example.org';
 
+      it("an imported person's consent source and wording (free text from the file) go; the form's own wording stays", async () => {
+        const imported = await pending('imported@example.org', { source: 'import' });
+        await s.subscribers.confirm(imported, { now: NOW, consent: { ...consent, text: 'Annabel Lee ticked the box on our paper form' }, sequenceVersion, firstStep: firstUndelivered });
+        const formed = await active('formed@example.org');
+        for (const id of [imported, formed]) await s.subscribers.erase(id, NOW + HOUR, () => null);
+        expect(await s.subscribers.byId(imported)).toMatchObject({ status: 'erased', consentText: null, consentSource: null });
+        expect(await s.subscribers.byId(formed)).toMatchObject({ status: 'erased', consentText: consent.text });
+      });
+
       it('leaves nothing personal in record(), keeps the address suppressed, returns the email once', async () => {
         const id = await pending(email, { firstName: 'Annabel' });
         // The first confirmation failed with an error naming the address (as providers' errors do).
