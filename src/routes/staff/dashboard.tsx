@@ -5,7 +5,9 @@ import { hasRole } from '../../staff/roles.js';
 import { staffOf } from './auth.js';
 import { FUNNEL_STAGES, funnelByDay, type Funnel, type FunnelStage } from '../../subscribers/funnel.js';
 import { heldBatches } from '../../nurture/held.js';
+import { engagementSummary } from '../../nurture/engagement.js';
 import { HeldBatches } from './batches.js';
+import { EngagementPanel } from './engagement.js';
 import { BarChart } from './chart.js';
 import { newCsrfToken, page } from './view.js';
 
@@ -94,6 +96,7 @@ export function dashboardRoutes(deps: AppDeps) {
   return new Hono().get('/', async (c) => {
     const funnel = await funnelByDay(deps.stores, { now: deps.clock.now(), timeZone: deps.config.defaultTimezone });
     const held = await heldBatches(deps.stores);
+    const engagement = await engagementSummary(deps.stores, deps.config);
     return page(
       c,
       deps,
@@ -106,6 +109,7 @@ export function dashboardRoutes(deps: AppDeps) {
           </p>
         ) : null}
         <HeldBatches held={held} token={hasRole(staffOf(c).role, 'editor') ? newCsrfToken(deps) : null} />
+        <EngagementPanel summary={engagement} />
         <p class="muted">
           The funnel counts what happened each day in {funnel.timeZone}, from the activity log. The same numbers are at{' '}
           <a href="/api/funnel">/api/funnel</a>.
