@@ -29,6 +29,7 @@ import {
 import { batchRequest, deliveryIdOf, queuePolicy, REPLAY_WINDOW_MS, tagDelivery, type QueueStep } from '../../src/nurture/decide.js';
 import { decideResend } from '../../src/nurture/resend.js';
 import { scheduleOptions } from '../../src/nurture/schedule.js';
+import { classifyEvent } from '../../src/subscribers/engagement-flags.js';
 import { CONFIRMATION_INTERVAL_MS, decideSignup } from '../../src/subscribers/subscribe.js';
 
 // A Monday afternoon (UTC), inside the send window: step 1 may go at once.
@@ -1676,6 +1677,22 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         );
         expect(await deliveryOf(a, 1)).toMatchObject({ deliveredAt: t - MINUTE - SECOND, openedAt: null, clickedAt: null });
         expect(await flagsOf(a, 1)).toMatchObject({ o1: ['email.opened', 'privacy_proxy', 'soon_after_delivery'], c2: ['email.clicked', 'link_scanner', 'all_links_at_once'] });
+      });
+
+      it('clicks of one email recorded at the same moment each see the ones before: the last completes the burst and flags all', async () => {
+        const a = await active('a@example.org');
+        const run = await sendDue(NOW);
+        const providerId = `prov-${deliveryIdOf(run.emails[0]!)}`;
+        const t = NOW + HOUR;
+        const links = ['https://doi.example/a', 'https://doi.example/b', 'https://x.example/c'];
+        await Promise.all(
+          links.map((link, i) => {
+            const signal = { id: `c${i}`, type: 'email.clicked', occurredAt: t + i * 100, link, userAgent: null };
+            return s.events.record(event({ eventId: signal.id, type: signal.type, providerId, occurredAt: signal.occurredAt, column: 'clickedAt', detail: { link }, classify: (context) => classifyEvent(signal, context) }));
+          }),
+        );
+        expect(Object.values(await flagsOf(a, 1))).toEqual(links.map(() => ['email.clicked', 'link_scanner', 'all_links_at_once']));
+        expect((await deliveryOf(a, 1)).clickedAt).toBeNull();
       });
 
       it('an event of no delivery of ours is classified without delivery or others', async () => {
