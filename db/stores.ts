@@ -25,6 +25,7 @@ import type {
   DueRow,
   EraseOutcome,
   EventResult,
+  FlaggedEventCount,
   FreshRequest,
   HeldBatch,
   ImportAudit,
@@ -100,6 +101,11 @@ export interface SubscriberStore {
   lastSequenceSent(id: number): Promise<{ step: number; sentAt: number } | null>;
   /** Activity per type, in each range and over all time. */
   activityCounts(types: readonly ActivityType[], ranges: readonly { start: number; end: number }[]): Promise<ActivityCounts>;
+  /**
+   * Unsubscribes per sequence step: each unsubscribe counted under the last
+   * sequence email sent to that person before it (none sent: not counted).
+   */
+  unsubscribesByStep(): Promise<Map<number, number>>;
 }
 
 export interface SendQueueStore {
@@ -159,10 +165,15 @@ export interface SequenceStore {
 }
 
 export interface ProviderEventStore {
-  /** Records one verified provider event; a replayed event id changes nothing. */
+  /**
+   * Records one verified provider event; a replayed event id changes nothing.
+   * With `classify`, flags it and earlier events of its delivery as it says;
+   * a flagged open or click sets no time on the delivery, and the delivery's
+   * open and click times follow its unflagged events only.
+   */
   record(event: ProviderEventInput): Promise<EventResult>;
   /**
-   * Per sequence step, the recorded click events whose link is `page` or
+   * Per sequence step, the unflagged click events whose link is `page` or
    * under it (`page` as the events record links: origin and path).
    */
   clicksOnPageByStep(page: string): Promise<Map<number, number>>;
@@ -171,6 +182,8 @@ export interface ProviderEventStore {
    * about our deliveries reported at or after `complainedSince` (the complaint rate's figures).
    */
   complaintFigures(deliveredSince: number, complainedSince: number): Promise<ComplaintFigures>;
+  /** The flagged (kept, left out of the rates) events of sequence deliveries, counted. */
+  flaggedByStep(): Promise<FlaggedEventCount[]>;
 }
 
 export interface SettingsStore {

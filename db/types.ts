@@ -9,16 +9,20 @@ export {
   BATCH_STATUSES,
   DELIVERY_KINDS,
   DELIVERY_STATUSES,
+  EVENT_FLAG_REASONS,
+  EVENT_FLAGS,
   STAFF_ROLES,
   SUBSCRIBER_STATUSES,
   type ActivityType,
   type BatchStatus,
   type DeliveryKind,
   type DeliveryStatus,
+  type EventFlag,
+  type EventFlagReason,
   type StaffRole,
   type SubscriberStatus,
 } from './sqlite/schema.js';
-import type { ActivityType, DeliveryKind, StaffRole, SubscriberStatus } from './sqlite/schema.js';
+import type { ActivityType, DeliveryKind, EventFlag, EventFlagReason, StaffRole, SubscriberStatus } from './sqlite/schema.js';
 import type { Reader } from '../emails/_components/types.js';
 
 export type { Reader } from '../emails/_components/types.js';
@@ -320,10 +324,33 @@ export type ProviderEventInput = {
   suppress: SuppressionReason | null;
   /** The event's own recipients, hashed: used when no delivery of ours matches. */
   recipientHashes: string[];
+  /**
+   * Decides (in src/) whether this open or click, and others of the same
+   * email, came from a machine; applied in the transaction that records the
+   * event. Absent: nothing is flagged.
+   */
+  classify?: ClassifyEvent;
 };
 
 /** Deliveries reported delivered, and complaints about them, in a window. */
 export type ComplaintFigures = { delivered: number; complained: number };
+
+/** Why an open or click is kept but left out of the rates. */
+export type EngagementFlag = { flag: EventFlag; reason: EventFlagReason };
+
+/** An event already recorded for the same delivery, as the classifier sees it. */
+export type RecordedEvent = { id: string; type: string; occurredAt: number; link: string | null; flag: EventFlag | null };
+
+/** What is known of the delivery an event belongs to, before this event. */
+export type DeliveryTimes = { sentAt: number | null; deliveredAt: number | null };
+
+/** The new event's flag, and earlier events of the same delivery it shows to be a machine's (each flagged only if not flagged yet). */
+export type Classification = { flag: EngagementFlag | null; alsoFlag: { id: string; flag: EngagementFlag }[] };
+
+export type ClassifyEvent = (context: { delivery: DeliveryTimes | null; others: RecordedEvent[] }) => Classification;
+
+/** Flagged events of sequence deliveries, per step, event type, flag and reason. */
+export type FlaggedEventCount = { step: number; type: string; flag: EventFlag; reason: EventFlagReason; count: number };
 
 export type EventResult =
   | { outcome: 'duplicate' }

@@ -239,6 +239,52 @@ describe('POST /webhooks/resend: events', () => {
   });
 });
 
+describe('POST /webhooks/resend: scanner and proxy events are kept, flagged and left out', () => {
+  const SAFARI = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+  const T = Date.parse('2026-03-02T15:00:00.000Z');
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const click = (at: number, link: string, userAgent = SAFARI) => ({ ...event('email.clicked', { click: { ipAddress: '122.115.53.11', link, timestamp: iso(at), userAgent } }), created_at: iso(at + 120) });
+  const flags = (db: Db) => Object.fromEntries(db.select().from(providerEvents).all().map((e) => [e.id, [e.flag, e.flagReason]]));
+
+  it('a click by a scanner user agent is recorded with its flag and sets no click time', async () => {
+    const { send, db, delivered } = setup();
+    expect(await (await send(click(T, 'https://doi.org/10.1/x', 'Mozilla/5.0 (compatible; Barracuda Sentinel)'), { id: 'msg_scan' })).json()).toEqual({ status: 'recorded' });
+    expect(flags(db)).toEqual({ msg_scan: ['link_scanner', 'scanner_user_agent'] });
+    expect(delivered().clickedAt).toBeNull();
+    // The user agent decided the flag and is not kept.
+    expect(JSON.stringify(db.select().from(providerEvents).all())).not.toContain('Barracuda');
+  });
+
+  it('three links clicked within two seconds are flagged together, whatever order the webhooks come in', async () => {
+    const { send, db, delivered } = setup();
+    await send(click(T + 1000, 'https://nurture.test/learn/safety'), { id: 'msg_2' });
+    await send(click(T + 2000, 'https://nurture.test/p/7f3c1a9e0b4d4c2a8e6f5b1d9c0a3e7f2b4d6c8a'), { id: 'msg_3' });
+    expect(delivered().clickedAt).toBe(T + 1000);
+    expect(flags(db)).toEqual({ msg_2: [null, null], msg_3: [null, null] });
+    await send(click(T, 'https://doi.org/10.1038/s41591-021-01336-3'), { id: 'msg_1' });
+    expect(flags(db)).toEqual({ msg_1: ['link_scanner', 'all_links_at_once'], msg_2: ['link_scanner', 'all_links_at_once'], msg_3: ['link_scanner', 'all_links_at_once'] });
+    expect(delivered().clickedAt).toBeNull();
+    // A reader's click a minute later counts.
+    await send(click(T + 60_000, 'https://doi.org/10.1038/s41591-021-01336-3'), { id: 'msg_reader' });
+    expect(flags(db).msg_reader).toEqual([null, null]);
+    expect(delivered().clickedAt).toBe(T + 60_000);
+  });
+
+  it('an open reported before its delivered event is left out once the delivered event shows it came 3 s after', async () => {
+    const { send, db, delivered } = setup();
+    await send({ ...event('email.opened'), created_at: iso(T + 3000) }, { id: 'msg_open' });
+    expect(delivered().openedAt).toBe(T + 3000);
+    await send({ ...event('email.delivered'), created_at: iso(T) }, { id: 'msg_delivered' });
+    expect(flags(db)).toEqual({ msg_open: ['privacy_proxy', 'soon_after_delivery'], msg_delivered: [null, null] });
+    expect(delivered()).toMatchObject({ deliveredAt: T, openedAt: null });
+    // The next open within seconds of delivery is flagged as it arrives; a later one counts.
+    await send({ ...event('email.opened'), created_at: iso(T + 5000) }, { id: 'msg_open2' });
+    await send({ ...event('email.opened'), created_at: iso(T + 3_600_000) }, { id: 'msg_open3' });
+    expect(flags(db)).toMatchObject({ msg_open2: ['privacy_proxy', 'soon_after_delivery'], msg_open3: [null, null] });
+    expect(delivered().openedAt).toBe(T + 3_600_000);
+  });
+});
+
 describe('event effects', () => {
   it('keeps which page was clicked but no token, query or fragment', () => {
     const effect = eventEffect({ type: 'email.clicked', data: { click: { link: 'https://nurture.test/u/Y29uZmlybS4xLjAuMTc5NjE3MTM0NjQyMw.co_YgJvyt?utm=x#top' } } });

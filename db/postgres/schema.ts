@@ -4,7 +4,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { READERS } from '../../emails/_components/types.js';
-import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../sqlite/schema.js';
+import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, EVENT_FLAG_REASONS, EVENT_FLAGS, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../sqlite/schema.js';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();
@@ -132,8 +132,10 @@ export const providerEvents = pgTable(
     occurredAt: ms('occurred_at').notNull(),
     receivedAt: ms('received_at').notNull(),
     detail: text('detail'),
+    flag: text('flag', { enum: EVENT_FLAGS }),
+    flagReason: text('flag_reason', { enum: EVENT_FLAG_REASONS }),
   },
-  (t) => [index('provider_events_delivery_idx').on(t.deliveryId)],
+  (t) => [index('provider_events_delivery_idx').on(t.deliveryId), index('provider_events_flagged_idx').on(t.deliveryId).where(sql`${t.flag} is not null`)],
 );
 
 export const suppressions = pgTable('suppressions', {

@@ -432,5 +432,18 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       for (const r of (await pool.query<{ type: string; n: number }>('SELECT type, count(*) AS n FROM activity WHERE type = ANY($1) GROUP BY type', [[...types]])).rows) allTime[r.type] = r.n;
       return { ranges: out, allTime };
     },
+
+    async unsubscribesByStep() {
+      // Each unsubscribe under the last sequence email sent before it.
+      const rows = await pool.query<{ step: number | null; n: number }>(
+        `SELECT (SELECT d.step FROM deliveries d
+                 WHERE d.subscriber_id = a.subscriber_id AND d.kind = 'sequence' AND d.status = 'sent' AND d.sent_at <= a.at
+                 ORDER BY d.sent_at DESC, d.id DESC LIMIT 1) AS step,
+                count(*) AS n
+         FROM activity a WHERE a.type = 'unsubscribed'
+         GROUP BY 1`,
+      );
+      return new Map(rows.rows.filter((r) => r.step !== null).map((r) => [r.step!, r.n]));
+    },
   };
 }

@@ -171,6 +171,13 @@ export const deliveries = sqliteTable(
   ],
 );
 
+// Opens and clicks that are kept but left out of the rates: who made them
+// (flag) and what gave them away (reason). See src/subscribers/engagement-flags.ts.
+export const EVENT_FLAGS = ['link_scanner', 'privacy_proxy'] as const;
+export type EventFlag = (typeof EVENT_FLAGS)[number];
+export const EVENT_FLAG_REASONS = ['scanner_user_agent', 'proxy_user_agent', 'soon_after_delivery', 'all_links_at_once'] as const;
+export type EventFlagReason = (typeof EVENT_FLAG_REASONS)[number];
+
 // Webhook events from the provider; the primary key is the event (svix) id,
 // so a replay is a no-op.
 export const providerEvents = sqliteTable(
@@ -183,8 +190,16 @@ export const providerEvents = sqliteTable(
     occurredAt: ms('occurred_at').notNull(),
     receivedAt: ms('received_at').notNull(),
     detail: text('detail'),
+    // Null: a person's open or click, counted in the rates.
+    flag: text('flag', { enum: EVENT_FLAGS }),
+    flagReason: text('flag_reason', { enum: EVENT_FLAG_REASONS }),
   },
-  (t) => [index('provider_events_delivery_idx').on(t.deliveryId)],
+  (t) => [
+    index('provider_events_delivery_idx').on(t.deliveryId),
+    index('provider_events_flagged_idx')
+      .on(t.deliveryId)
+      .where(sql`${t.flag} is not null`),
+  ],
 );
 
 // Addresses never to be mailed again, by keyed hash.

@@ -41,6 +41,14 @@ export function suppressIn(db: Writer, input: SuppressInput): { subscriberId: nu
 export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
   const sqlite = db.$client;
   const p = sql.placeholder;
+  // Each unsubscribe under the last sequence email sent before it (per subscriber from the sequence-once index).
+  const unsubscribesByStep = sqlite.prepare<[], { step: number | null; n: number }>(`
+    SELECT (SELECT d.step FROM deliveries d
+            WHERE d.subscriber_id = a.subscriber_id AND d.kind = 'sequence' AND d.status = 'sent' AND d.sent_at <= a.at
+            ORDER BY d.sent_at DESC, d.id DESC LIMIT 1) AS step,
+           count(*) AS n
+    FROM activity a WHERE a.type = 'unsubscribed'
+    GROUP BY 1`);
   // The statements every signup runs, prepared once: building SQL per request costs more than running it.
   const q = {
     byHash: db.select().from(subscribers).where(eq(subscribers.emailHash, p('hash'))).prepare(),
@@ -476,6 +484,11 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       const allTime: Record<string, number> = {};
       for (const type of types) allTime[type] = db.select({ n: count() }).from(activity).where(eq(activity.type, type)).get()!.n;
       return { ranges: out, allTime };
+    },
+
+    async unsubscribesByStep() {
+      const rows = unsubscribesByStep.all();
+      return new Map(rows.filter((r) => r.step !== null).map((r) => [r.step!, r.n]));
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Stores } from '../../db/stores.js';
 import type { StepCounts } from '../../db/types.js';
 import { linkWithoutTokens } from '../subscribers/provider-events.js';
+import { leftOutOf, type Tracking } from './engagement.js';
 import type { SequenceStep } from './sequence.js';
 import { runningSequence } from './versions.js';
 import { SEQUENCE_VERSIONS, type SequenceCatalog } from './sequence.js';
@@ -8,25 +9,47 @@ import { SEQUENCE_VERSIONS, type SequenceCatalog } from './sequence.js';
 export type { StepCounts } from '../../db/types.js';
 
 export type SequenceOverviewRow = Pick<SequenceStep, 'step' | 'dayOffset' | 'templateId' | 'subject' | 'preheader'> &
-  StepCounts & {
-    /** Clicks on the consult booking page from this step; null when BOOKING_URL is unset (not tracked). */
+  Omit<StepCounts, 'delivered' | 'opened' | 'clicked'> & {
+    /** As the provider reports them, opens and clicks by people only; null when not tracked (engagementTracking). */
+    delivered: number | null;
+    opened: number | null;
+    clicked: number | null;
+    /** Opens and clicks by machines (privacy proxies, link scanners): kept, left out of opened and clicked; null when not tracked. */
+    opensLeftOut: number | null;
+    clicksLeftOut: number | null;
+    /** Unsubscribes whose last sequence email before was this step. */
+    unsubscribed: number;
+    /** Clicks on the consult booking page from this step; null when BOOKING_URL is unset or clicks are not tracked. */
     consultClicks: number | null;
   };
 
 /** Each step of the running version with its numbers, in order. */
-export async function sequenceOverview(stores: Stores, bookingUrl: string | undefined, catalog: SequenceCatalog = SEQUENCE_VERSIONS): Promise<SequenceOverviewRow[]> {
+export async function sequenceOverview(stores: Stores, bookingUrl: string | undefined, tracking: Tracking, catalog: SequenceCatalog = SEQUENCE_VERSIONS): Promise<SequenceOverviewRow[]> {
   const { sequence } = await runningSequence(stores, catalog);
   const counts = await stores.sendQueue.stepCounts();
+  const unsubscribes = await stores.subscribers.unsubscribesByStep();
+  const flagged = tracking.tracked ? await stores.events.flaggedByStep() : [];
   // Compared as the webhook records clicked links: origin and path, without query or tokens.
-  const page = bookingUrl ? linkWithoutTokens(bookingUrl) : undefined;
+  const page = bookingUrl && tracking.tracked ? linkWithoutTokens(bookingUrl) : undefined;
   const consult = page ? await stores.events.clicksOnPageByStep(page) : null;
-  return sequence.steps.map((s) => ({
-    step: s.step,
-    dayOffset: s.dayOffset,
-    templateId: s.templateId,
-    subject: s.subject,
-    preheader: s.preheader,
-    ...(counts.get(s.step) ?? { waiting: 0, sent: 0, delivered: 0, opened: 0, clicked: 0 }),
-    consultClicks: consult ? (consult.get(s.step) ?? 0) : null,
-  }));
+  return sequence.steps.map((s) => {
+    const c = counts.get(s.step) ?? { waiting: 0, sent: 0, delivered: 0, opened: 0, clicked: 0 };
+    const leftOut = leftOutOf(flagged, s.step);
+    const reported = (n: number) => (tracking.tracked ? n : null);
+    return {
+      step: s.step,
+      dayOffset: s.dayOffset,
+      templateId: s.templateId,
+      subject: s.subject,
+      preheader: s.preheader,
+      ...c,
+      delivered: reported(c.delivered),
+      opened: reported(c.opened),
+      clicked: reported(c.clicked),
+      opensLeftOut: reported(leftOut.opens.total),
+      clicksLeftOut: reported(leftOut.clicks.total),
+      unsubscribed: unsubscribes.get(s.step) ?? 0,
+      consultClicks: consult ? (consult.get(s.step) ?? 0) : null,
+    };
+  });
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Stores } from '../../db/stores.js';
 import type { DeliveryEventColumn, EventResult as StoredEventResult, SuppressionReason } from '../../db/types.js';
 import { emailHash, normaliseEmail } from '../mail/address.js';
+import { classifyEvent, type EventSignal } from './engagement-flags.js';
 
 /** The envelope of every Resend webhook event. */
 const ResendEventSchema = z.object({
@@ -71,17 +72,37 @@ export type EventResult = { outcome: 'ignored' } | StoredEventResult;
 export async function recordResendEvent(stores: Stores, secretKey: string, eventId: string, event: ResendEvent, receivedAt: number): Promise<EventResult> {
   const effect = eventEffect(event);
   if (!effect) return { outcome: 'ignored' };
+  const signal = eventSignal(eventId, event, receivedAt);
   return stores.events.record({
     eventId,
     type: event.type,
     providerId: str(event.data.email_id, 100) ?? null,
-    occurredAt: parseTime(event.created_at) ?? parseTime(event.data.created_at) ?? receivedAt,
+    occurredAt: signal.occurredAt,
     receivedAt,
     detail: effect.detail,
     column: effect.column,
     suppress: effect.suppress,
     recipientHashes: effect.suppress ? recipientHashes(secretKey, event.data.to) : [],
+    classify: (context) => classifyEvent(signal, context),
   });
+}
+
+/**
+ * What the classifier reads of an event: when it happened (a click's own
+ * `click.timestamp`, else the event's time), the link as it is recorded, and
+ * the user agent of `data.click` (or of `data.open`, which Resend's open
+ * events do not carry today). The user agent is not stored.
+ */
+export function eventSignal(eventId: string, event: ResendEvent, receivedAt: number): EventSignal {
+  const part = event.type === 'email.clicked' ? event.data.click : event.type === 'email.opened' ? event.data.open : undefined;
+  const own = part && typeof part === 'object' ? (part as Record<string, unknown>) : {};
+  return {
+    id: eventId,
+    type: event.type,
+    occurredAt: parseTime(own.timestamp) ?? parseTime(event.created_at) ?? parseTime(event.data.created_at) ?? receivedAt,
+    link: linkWithoutTokens(own.link) ?? null,
+    userAgent: str(own.userAgent, 500) ?? null,
+  };
 }
 
 /** The keyed hashes of an event's `to` (used when the event matches no delivery of ours). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { funnelByDay, lastLocalDays, startOfLocalDay } from '../../src/subscribers/funnel.js';
-import { testApp } from '../helpers/app.js';
-import { addActivity, addSubscriber, asStaff } from '../helpers/staff.js';
+import { testApp, testConfig } from '../helpers/app.js';
+import { addActivity, addDelivery, addEvent, addSubscriber, asStaff } from '../helpers/staff.js';
 
 // The test clock is 2026-03-02T14:00:00Z, 09:00 in New York (the default zone).
 function seed(db: ReturnType<typeof testApp>['db']) {
@@ -73,5 +73,42 @@ describe('funnel', () => {
     expect(body.days[29]).toEqual({ date: '2026-03-02', signup: 3, confirmed: 0, completed: 0, unsubscribed: 0, bounced: 0, complained: 0, converted: 0 });
     expect(body.totals.signup).toBe(4);
     expect(body.stages.map((s: { type: string }) => s.type)).toEqual(['signup', 'confirmed', 'completed', 'unsubscribed', 'bounced', 'complained', 'converted']);
+  });
+});
+
+describe('sequence emails on the dashboard', () => {
+  function seedSent(db: ReturnType<typeof testApp>['db']) {
+    const [a, b] = [addSubscriber(db), addSubscriber(db, { status: 'unsubscribed' })];
+    const da = addDelivery(db, { subscriberId: a.id, step: 1, sentAt: 1, deliveredAt: 2, openedAt: 60_000, clickedAt: 70_000 });
+    const db1 = addDelivery(db, { subscriberId: b.id, step: 1, sentAt: 1, deliveredAt: 2 });
+    addDelivery(db, { subscriberId: a.id, step: 2, sentAt: 100, deliveredAt: 200 });
+    addActivity(db, b.id, 'unsubscribed', 5_000);
+    addEvent(db, { id: 'evt_proxy', type: 'email.opened', deliveryId: db1.id, flag: 'privacy_proxy', flagReason: 'soon_after_delivery' });
+    addEvent(db, { id: 'evt_scan', type: 'email.clicked', deliveryId: da.id, flag: 'link_scanner', flagReason: 'scanner_user_agent' });
+  }
+
+  it('in outbox mode: sent and unsubscribes, delivered, opened and clicked "not tracked" with why; the same in /api/funnel', async () => {
+    const { app, db } = testApp();
+    seedSent(db);
+    const html = await (await app.request('/staff', asStaff())).text();
+    expect(html).toContain('<h2 id="engagement">Sequence emails, all time</h2>');
+    expect(html).toContain('<span class="n">3</span><span class="l">Sequence emails sent</span>');
+    expect(html.match(/<span class="n">—<\/span><span class="l">(Delivered|Opened|Clicked)<\/span><span class="l">not tracked<\/span>/g)).toHaveLength(3);
+    expect(html).toContain('<span class="n">1</span><span class="l">Unsubscribed after one</span><span class="l">33% of sent</span>');
+    expect(html).toContain('Delivered, opened and clicked are not tracked: without RESEND_API_KEY');
+    const body = await (await app.request('/api/funnel', asStaff())).json();
+    expect(body.engagement).toMatchObject({ tracking: { tracked: false, transport: 'outbox' }, sent: 3, delivered: null, opened: null, clicked: null, leftOut: null, unsubscribed: 1 });
+  });
+
+  it('with Resend and its webhook: rates of people only, and how many opens and clicks by machines were left out', async () => {
+    const { app, db } = testApp({ config: testConfig({ resendApiKey: 're_test_key', resendWebhookSecret: 'whsec_dGVzdA==' }) });
+    seedSent(db);
+    const html = await (await app.request('/staff', asStaff())).text();
+    expect(html).toContain('<span class="n">1</span><span class="l">Opened</span><span class="l">33% of sent</span>');
+    expect(html).toContain('<span class="n">1</span><span class="l">Clicked</span><span class="l">33% of sent</span>');
+    expect(html).toContain('1 open by a mail-privacy proxy left out (1 less than 10 s after delivery); 1 click by a link scanner left out (1 by a scanner&#39;s user agent).');
+    expect(html).not.toContain('not tracked');
+    const body = await (await app.request('/api/funnel', asStaff())).json();
+    expect(body.engagement).toMatchObject({ tracking: { tracked: true }, sent: 3, delivered: 3, opened: 1, clicked: 1, unsubscribed: 1, leftOut: { opens: { total: 1 }, clicks: { total: 1 } } });
   });
 });

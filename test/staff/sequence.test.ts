@@ -4,13 +4,16 @@ import { FIRST_VERSION } from '../../src/nurture/sequence.js';
 import { scheduleOptions } from '../../src/nurture/schedule.js';
 import { linkWithoutTokens } from '../../src/subscribers/provider-events.js';
 import { testApp, testConfig } from '../helpers/app.js';
-import { addDelivery, addEvent, addSubscriber, asStaff } from '../helpers/staff.js';
+import { addActivity, addDelivery, addEvent, addSubscriber, asStaff } from '../helpers/staff.js';
+
+// Resend with its webhook: deliveries, opens and clicks are reported.
+const tracked = (over: Parameters<typeof testConfig>[0] = {}) => testConfig({ resendApiKey: 're_test_key', resendWebhookSecret: 'whsec_dGVzdA==', ...over });
 
 const SEQUENCE = FIRST_VERSION.steps;
 
 describe('sequence at a glance', () => {
   it('counts per step: waiting (active only), sent, delivered, opened, clicked', async () => {
-    const { app, db } = testApp();
+    const { app, db } = testApp({ config: tracked() });
     for (let i = 0; i < 3; i++) addSubscriber(db, { nextStep: 2, nextSendAt: 1 });
     addSubscriber(db, { status: 'unsubscribed', nextStep: 2, nextSendAt: null });
     const readers = [addSubscriber(db), addSubscriber(db), addSubscriber(db)];
@@ -50,7 +53,7 @@ describe('consult clicks per step', () => {
   }
 
   it('counts clicks on BOOKING_URL (its origin and path) per step, on the page and in the API', async () => {
-    const { app, db } = testApp({ config: testConfig({ bookingUrl: 'https://clinic.example/book?from=series' }) });
+    const { app, db } = testApp({ config: tracked({ bookingUrl: 'https://clinic.example/book?from=series' }) });
     seedClicks(db);
     const { steps } = await (await app.request('/api/sequence', asStaff())).json();
     expect(steps.map((s: { step: number; consultClicks: number | null }) => [s.step, s.consultClicks])).toEqual([
@@ -70,12 +73,105 @@ describe('consult clicks per step', () => {
   });
 
   it('says "not tracked" when BOOKING_URL is unset', async () => {
-    const { app, db } = testApp();
+    const { app, db } = testApp({ config: tracked() });
     seedClicks(db);
     const { steps } = await (await app.request('/api/sequence', asStaff())).json();
     expect(steps.every((s: { consultClicks: number | null }) => s.consultClicks === null)).toBe(true);
     const html = await (await app.request('/staff/sequence', asStaff())).text();
     expect(html.match(/<td class="num">not tracked<\/td>/g)).toHaveLength(SEQUENCE.length);
+  });
+});
+
+describe('honest numbers', () => {
+  const PROVIDER_FIGURES = ['delivered', 'opened', 'clicked', 'opensLeftOut', 'clicksLeftOut', 'consultClicks'] as const;
+
+  function seedReaders(db: ReturnType<typeof testApp>['db']) {
+    const people = [addSubscriber(db), addSubscriber(db), addSubscriber(db), addSubscriber(db)];
+    const step1 = people.map((p, i) => addDelivery(db, { subscriberId: p.id, step: 1, sentAt: 1, deliveredAt: 2, openedAt: i < 2 ? 50_000 : null, clickedAt: i === 0 ? 60_000 : null }));
+    let n = 0;
+    const flagged = (deliveryId: number, type: string, flag: 'link_scanner' | 'privacy_proxy', flagReason: 'scanner_user_agent' | 'soon_after_delivery' | 'all_links_at_once') =>
+      addEvent(db, { id: `evt_${++n}`, type, deliveryId, flag, flagReason, detail: JSON.stringify(type === 'email.clicked' ? { link: 'https://clinic.example/book' } : {}) });
+    // Apple's proxy fetched three of the four at once; a scanner clicked two of them, and all the links of one.
+    for (const d of step1.slice(1)) flagged(d.id, 'email.opened', 'privacy_proxy', 'soon_after_delivery');
+    flagged(step1[1]!.id, 'email.clicked', 'link_scanner', 'scanner_user_agent');
+    flagged(step1[2]!.id, 'email.clicked', 'link_scanner', 'scanner_user_agent');
+    flagged(step1[3]!.id, 'email.clicked', 'link_scanner', 'all_links_at_once');
+    return people;
+  }
+
+  it('in outbox mode, delivered, opened, clicked and what was left out are "not tracked" (null in the JSON, with why)', async () => {
+    const { app, db } = testApp({ config: testConfig({ bookingUrl: 'https://clinic.example/book' }) });
+    seedReaders(db);
+    const body = await (await app.request('/api/sequence', asStaff())).json();
+    expect(body.tracking).toEqual({ tracked: false, transport: 'outbox', note: expect.stringContaining('RESEND_API_KEY') });
+    expect(body.leftOut).toBeNull();
+    expect(body.totals).toEqual({ sent: 4, delivered: null, opened: null, clicked: null, unsubscribed: 0 });
+    for (const step of body.steps) for (const k of PROVIDER_FIGURES) expect(step[k], `${k} of step ${step.step}`).toBeNull();
+    expect(body.steps[0]).toMatchObject({ sent: 4, unsubscribed: 0 });
+    const html = await (await app.request('/staff/sequence', asStaff())).text();
+    expect(html).toContain('Delivered, opened and clicked are not tracked: without RESEND_API_KEY');
+    // Delivered, opened, clicked and consult clicks in each of the eight rows.
+    expect(html.match(/<td class="num">not tracked<\/td>/g)).toHaveLength(4 * SEQUENCE.length);
+    expect(html).not.toContain('left out</span>');
+  });
+
+  it('with Resend but no webhook secret, nothing is reported either', async () => {
+    const { app } = testApp({ config: testConfig({ resendApiKey: 're_test_key' }) });
+    const body = await (await app.request('/api/sequence', asStaff())).json();
+    expect(body.tracking).toEqual({ tracked: false, transport: 'resend', note: expect.stringContaining('RESEND_WEBHOOK_SECRET') });
+    expect(body.steps[0].opened).toBeNull();
+  });
+
+  it('opens and clicks by machines are left out of the rates, and the page says how many and why', async () => {
+    const { app, db } = testApp({ config: tracked({ bookingUrl: 'https://clinic.example/book' }) });
+    seedReaders(db);
+    const body = await (await app.request('/api/sequence', asStaff())).json();
+    expect(body.tracking).toMatchObject({ tracked: true, transport: 'resend' });
+    expect(body.steps[0]).toMatchObject({ sent: 4, delivered: 4, opened: 2, clicked: 1, opensLeftOut: 3, clicksLeftOut: 3, consultClicks: 0 });
+    expect(body.steps[1]).toMatchObject({ sent: 0, opened: 0, opensLeftOut: 0, clicksLeftOut: 0 });
+    expect(body.totals).toEqual({ sent: 4, delivered: 4, opened: 2, clicked: 1, unsubscribed: 0 });
+    expect(body.leftOut).toEqual({
+      opens: { total: 3, byReason: { scanner_user_agent: 0, proxy_user_agent: 0, soon_after_delivery: 3, all_links_at_once: 0 } },
+      clicks: { total: 3, byReason: { scanner_user_agent: 2, proxy_user_agent: 0, soon_after_delivery: 0, all_links_at_once: 1 } },
+    });
+    const html = await (await app.request('/staff/sequence', asStaff())).text();
+    expect(html).toContain(
+      "Left out of the open and click rates: 3 opens by mail-privacy proxies left out (3 less than 10 s after delivery); 3 clicks by link scanners left out (2 by a scanner&#39;s user agent, 1 among several links clicked within 5 s).",
+    );
+    expect(html).toContain('<td class="num">2 (50%)<br/><span class="muted">3 by proxies left out</span></td>');
+    expect(html).toContain('<td class="num">1 (25%)<br/><span class="muted">3 by scanners left out</span></td>');
+    expect(html).not.toContain('not tracked');
+  });
+
+  it("the subscriber's page marks each flagged event and why it is left out", async () => {
+    const { app, db } = testApp({ config: tracked() });
+    const [person] = seedReaders(db).slice(1);
+    const html = await (await app.request(`/staff/subscribers/${person!.id}`, asStaff())).text();
+    expect(html).toMatch(/email\.opened · [^<]+ · left out of the rates: mail-privacy proxy, less than 10 s after delivery/);
+    expect(html).toMatch(/email\.clicked · [^<]+ · left out of the rates: link scanner, by a scanner&#39;s user agent/);
+  });
+
+  it('with nothing left out, the page says so', async () => {
+    const { app } = testApp({ config: tracked() });
+    const html = await (await app.request('/staff/sequence', asStaff())).text();
+    expect(html).toContain('No opens by mail-privacy proxies or clicks by link scanners so far.');
+  });
+
+  it('unsubscribes per step: each under the last sequence email before it', async () => {
+    const { app, db } = testApp();
+    const at = (iso: string) => Date.parse(iso);
+    const [a, b, c, d] = [addSubscriber(db, { status: 'unsubscribed' }), addSubscriber(db, { status: 'unsubscribed' }), addSubscriber(db, { status: 'unsubscribed' }), addSubscriber(db)];
+    for (const [who, steps] of [[a, [1, 2, 3]], [b, [1]], [c, [1, 2, 3]], [d, [1, 2, 3]]] as const) {
+      for (const step of steps) addDelivery(db, { subscriberId: who.id, step, sentAt: at(`2026-02-0${step}T14:00:00Z`) });
+    }
+    addActivity(db, a.id, 'unsubscribed', '2026-02-03T15:00:00Z');
+    addActivity(db, b.id, 'unsubscribed', '2026-02-01T14:30:00Z');
+    addActivity(db, c.id, 'unsubscribed', '2026-02-02T20:00:00Z'); // before step 3 went
+    const { steps } = await (await app.request('/api/sequence', asStaff())).json();
+    expect(steps.map((s: { unsubscribed: number }) => s.unsubscribed)).toEqual([1, 1, 1, 0, 0, 0, 0, 0]);
+    const html = await (await app.request('/staff/sequence', asStaff())).text();
+    expect(html).toContain('<th scope="col" class="num">Unsubscribed</th>');
+    expect(html).toMatch(/<th scope="row">2<\/th>.*?<td class="num">1 \(33%\)<\/td><td class="num">not tracked<\/td><\/tr>/);
   });
 });
 

@@ -10,6 +10,7 @@ import type { Stores } from '../../db/stores.js';
 import {
   PAGE_SIZE,
   type ActivityType,
+  type Classification,
   type DecideImport,
   type DecideResend,
   type DecideSignup,
@@ -31,6 +32,7 @@ import {
 import { batchRequest, deliveryIdOf, queuePolicy, REPLAY_WINDOW_MS, tagDelivery, type QueueStep } from '../../src/nurture/decide.js';
 import { decideResend } from '../../src/nurture/resend.js';
 import { scheduleOptions } from '../../src/nurture/schedule.js';
+import { classifyEvent } from '../../src/subscribers/engagement-flags.js';
 import { CONFIRMATION_INTERVAL_MS, decideSignup } from '../../src/subscribers/subscribe.js';
 import { decideImport } from '../../src/subscribers/import.js';
 
@@ -1801,6 +1803,166 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.events.complaintFigures(NOW + 2 * HOUR, NOW + 4 * HOUR)).toEqual({ delivered: 2, complained: 2 });
         expect(await s.events.complaintFigures(NOW + 2 * HOUR + 1, NOW + 4 * HOUR + 1)).toEqual({ delivered: 1, complained: 1 });
         expect(await s.events.complaintFigures(NOW + 10 * HOUR, NOW + 10 * HOUR)).toEqual({ delivered: 0, complained: 0 });
+      });
+    });
+
+    describe('events: flagged opens and clicks', () => {
+      const SECOND = 1000;
+      const scanner = { flag: 'link_scanner', reason: 'scanner_user_agent' } as const;
+      const burst = { flag: 'link_scanner', reason: 'all_links_at_once' } as const;
+      const none = { flag: null, alsoFlag: [] };
+
+      /** The stored events of a subscriber's step, by id: [type, flag, reason]. */
+      async function flagsOf(subscriberId: number, step: number) {
+        return Object.fromEntries((await deliveryOf(subscriberId, step)).events.map((e) => [e.id, [e.type, e.flag, e.flagReason]]));
+      }
+
+      it('classify sees the delivery times and its other events; its flag is stored, and a flagged open or click sets no time on the delivery', async () => {
+        const a = await active('a@example.org');
+        const run = await sendDue(NOW);
+        const providerId = `prov-${deliveryIdOf(run.emails[0]!)}`;
+        await s.events.record(event({ eventId: 'e-delivered', type: 'email.delivered', providerId, occurredAt: NOW + 2 * SECOND, column: 'deliveredAt' }));
+        const seen: Parameters<NonNullable<ProviderEventInput['classify']>>[0][] = [];
+        const click = (eventId: string, at: number, link: string, decided: Classification) =>
+          s.events.record(
+            event({ eventId, type: 'email.clicked', providerId, occurredAt: at, column: 'clickedAt', detail: { link }, classify: (context) => (seen.push(context), decided) }),
+          );
+
+        expect(await click('e-scan', NOW + 3 * SECOND, 'https://doi.example/a', { flag: scanner, alsoFlag: [] })).toEqual({ outcome: 'recorded', deliveryId: deliveryIdOf(run.emails[0]!), suppressed: null, subscriberId: null });
+        expect(seen[0]).toEqual({ delivery: { sentAt: NOW, deliveredAt: NOW + 2 * SECOND }, others: [{ id: 'e-delivered', type: 'email.delivered', occurredAt: NOW + 2 * SECOND, link: null, flag: null }] });
+        await s.events.record(event({ eventId: 'e-proxy', providerId, occurredAt: NOW + 4 * SECOND, column: 'openedAt', classify: () => ({ flag: { flag: 'privacy_proxy', reason: 'soon_after_delivery' }, alsoFlag: [] }) }));
+        expect(await deliveryOf(a, 1)).toMatchObject({ deliveredAt: NOW + 2 * SECOND, openedAt: null, clickedAt: null });
+
+        await click('e-reader', NOW + HOUR, 'https://doi.example/b', none);
+        expect(seen[1]!.others).toHaveLength(3);
+        expect(seen[1]!.others.find((o) => o.id === 'e-scan')).toEqual({ id: 'e-scan', type: 'email.clicked', occurredAt: NOW + 3 * SECOND, link: 'https://doi.example/a', flag: 'link_scanner' });
+        expect(await deliveryOf(a, 1)).toMatchObject({ openedAt: null, clickedAt: NOW + HOUR });
+        expect(await flagsOf(a, 1)).toEqual({
+          'e-delivered': ['email.delivered', null, null],
+          'e-scan': ['email.clicked', 'link_scanner', 'scanner_user_agent'],
+          'e-proxy': ['email.opened', 'privacy_proxy', 'soon_after_delivery'],
+          'e-reader': ['email.clicked', null, null],
+        });
+        // A replay is not classified again.
+        expect(await click('e-reader', NOW + HOUR, 'https://doi.example/b', { flag: scanner, alsoFlag: [] })).toEqual({ outcome: 'duplicate' });
+        expect(seen).toHaveLength(2);
+      });
+
+      it("alsoFlag flags earlier events of the same delivery, keeping a flag they have; the delivery's open and click times follow its unflagged events", async () => {
+        const a = await active('a@example.org');
+        const b = await active('b@example.org');
+        const run = await sendDue(NOW);
+        const [pa, pb] = ['a@example.org', 'b@example.org'].map((to) => `prov-${deliveryIdOf(emailTo(run.emails, to))}`);
+        const t = NOW + HOUR;
+        const click = (eventId: string, providerId: string, at: number, decided: Classification = none) =>
+          s.events.record(event({ eventId, type: 'email.clicked', providerId, occurredAt: at, column: 'clickedAt', detail: { link: `https://x.example/${eventId}` }, classify: () => decided }));
+        await click('c1', pa!, t);
+        await click('c2', pa!, t + SECOND);
+        await click('c-scan', pa!, t + 2 * SECOND, { flag: scanner, alsoFlag: [] });
+        await s.events.record(event({ eventId: 'o1', providerId: pa!, occurredAt: t - MINUTE, column: 'openedAt', classify: () => none }));
+        await click('cb', pb!, t);
+        expect(await deliveryOf(a, 1)).toMatchObject({ openedAt: t - MINUTE, clickedAt: t });
+
+        // c3 completes a burst: c1 joins it; c-scan keeps its reason; cb is another email's and stays.
+        await click('c3', pa!, t + 3 * SECOND, { flag: burst, alsoFlag: [{ id: 'c1', flag: burst }, { id: 'c-scan', flag: burst }, { id: 'cb', flag: burst }] });
+        expect(await flagsOf(a, 1)).toMatchObject({
+          c1: ['email.clicked', 'link_scanner', 'all_links_at_once'],
+          c2: ['email.clicked', null, null],
+          'c-scan': ['email.clicked', 'link_scanner', 'scanner_user_agent'],
+          c3: ['email.clicked', 'link_scanner', 'all_links_at_once'],
+          o1: ['email.opened', null, null],
+        });
+        expect(await deliveryOf(a, 1)).toMatchObject({ openedAt: t - MINUTE, clickedAt: t + SECOND });
+        expect((await flagsOf(b, 1)).cb).toEqual(['email.clicked', null, null]);
+        expect((await deliveryOf(b, 1)).clickedAt).toBe(t);
+
+        // A late delivered event leaves out the rest: no counted open or click remains.
+        await s.events.record(
+          event({ eventId: 'd', type: 'email.delivered', providerId: pa!, occurredAt: t - MINUTE - SECOND, column: 'deliveredAt', classify: () => ({ flag: null, alsoFlag: [{ id: 'c2', flag: burst }, { id: 'o1', flag: { flag: 'privacy_proxy', reason: 'soon_after_delivery' } }] }) }),
+        );
+        expect(await deliveryOf(a, 1)).toMatchObject({ deliveredAt: t - MINUTE - SECOND, openedAt: null, clickedAt: null });
+        expect(await flagsOf(a, 1)).toMatchObject({ o1: ['email.opened', 'privacy_proxy', 'soon_after_delivery'], c2: ['email.clicked', 'link_scanner', 'all_links_at_once'] });
+      });
+
+      it('clicks of one email recorded at the same moment each see the ones before: the last completes the burst and flags all', async () => {
+        const a = await active('a@example.org');
+        const run = await sendDue(NOW);
+        const providerId = `prov-${deliveryIdOf(run.emails[0]!)}`;
+        const t = NOW + HOUR;
+        const links = ['https://doi.example/a', 'https://doi.example/b', 'https://x.example/c'];
+        await Promise.all(
+          links.map((link, i) => {
+            const signal = { id: `c${i}`, type: 'email.clicked', occurredAt: t + i * 100, link, userAgent: null };
+            return s.events.record(event({ eventId: signal.id, type: signal.type, providerId, occurredAt: signal.occurredAt, column: 'clickedAt', detail: { link }, classify: (context) => classifyEvent(signal, context) }));
+          }),
+        );
+        expect(Object.values(await flagsOf(a, 1))).toEqual(links.map(() => ['email.clicked', 'link_scanner', 'all_links_at_once']));
+        expect((await deliveryOf(a, 1)).clickedAt).toBeNull();
+      });
+
+      it('an event of no delivery of ours is classified without delivery or others', async () => {
+        const seen: unknown[] = [];
+        await s.events.record(event({ eventId: 'x', type: 'email.clicked', providerId: 'not-ours', classify: (context) => (seen.push(context), { flag: scanner, alsoFlag: [{ id: 'y', flag: scanner }] }) }));
+        expect(seen).toEqual([{ delivery: null, others: [] }]);
+        expect(await s.events.flaggedByStep()).toEqual([]);
+      });
+
+      it('flaggedByStep counts the flagged events of sequence emails per step, type, flag and reason; consult clicks leave them out', async () => {
+        await active('a@example.org');
+        await active('b@example.org');
+        await pending('p@example.org');
+        const first = await sendDue(NOW);
+        const second = await sendDue(NOW + 2 * 24 * HOUR);
+        const conf = await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE);
+        const confBegun = await s.sendQueue.beginAttempt(conf!, 'w1', NOW, NOW + LEASE, await render(conf!), policy);
+        if (confBegun.kind !== 'send') throw new Error(confBegun.kind);
+        await s.sendQueue.settle(conf!, accepted(confBegun.emails), NOW, policy);
+        const prov = (emails: OutgoingEmail[], to: string) => `prov-${deliveryIdOf(emailTo(emails, to))}`;
+        let n = 0;
+        const flagged = (providerId: string, type: string, flag: Classification['flag'], link = 'https://clinic.example/book') =>
+          s.events.record(event({ eventId: `f${++n}`, type, providerId, detail: type === 'email.clicked' ? { link } : {}, classify: () => ({ flag, alsoFlag: [] }) }));
+        await flagged(prov(first.emails, 'a@example.org'), 'email.clicked', scanner);
+        await flagged(prov(first.emails, 'b@example.org'), 'email.clicked', scanner);
+        await flagged(prov(first.emails, 'b@example.org'), 'email.clicked', burst);
+        await flagged(prov(first.emails, 'a@example.org'), 'email.opened', { flag: 'privacy_proxy', reason: 'soon_after_delivery' });
+        await flagged(prov(first.emails, 'a@example.org'), 'email.clicked', null);
+        await flagged(prov(second.emails, 'b@example.org'), 'email.clicked', burst);
+        await flagged(prov(confBegun.emails, 'p@example.org'), 'email.clicked', scanner);
+        expect(await s.events.flaggedByStep()).toEqual([
+          { step: 1, type: 'email.clicked', flag: 'link_scanner', reason: 'all_links_at_once', count: 1 },
+          { step: 1, type: 'email.clicked', flag: 'link_scanner', reason: 'scanner_user_agent', count: 2 },
+          { step: 1, type: 'email.opened', flag: 'privacy_proxy', reason: 'soon_after_delivery', count: 1 },
+          { step: 2, type: 'email.clicked', flag: 'link_scanner', reason: 'all_links_at_once', count: 1 },
+        ]);
+        // Of the four clicks on the booking page from step 1, only the unflagged one is a consult click.
+        expect(await s.events.clicksOnPageByStep('https://clinic.example/book')).toEqual(new Map([[1, 1]]));
+      });
+    });
+
+    describe('subscribers.unsubscribesByStep', () => {
+      it('counts each unsubscribe under the last sequence email sent before it; none sent: not counted', async () => {
+        expect(await s.subscribers.unsubscribesByStep()).toEqual(new Map());
+        const a = await active('a@example.org');
+        const b = await active('b@example.org');
+        const c = await active('c@example.org');
+        const p = await pending('p@example.org');
+        await sendDue(NOW);
+        await s.subscribers.unsubscribe(b, NOW + HOUR, {});
+        await s.subscribers.unsubscribe(p, NOW + HOUR, {});
+        const day2 = NOW + 2 * 24 * HOUR;
+        expect((await sendDue(day2)).emails).toHaveLength(2);
+        await s.subscribers.unsubscribe(a, day2 + HOUR, {});
+        // At the very moment step 2 went: after it.
+        await s.subscribers.unsubscribe(c, day2, {});
+        expect(await s.subscribers.unsubscribesByStep()).toEqual(new Map([[1, 1], [2, 2]]));
+
+        // b comes back, gets step 2 and leaves again: both unsubscribes count, each under its own step.
+        const day3 = NOW + 3 * 24 * HOUR;
+        expect((await s.subscribers.signup(signupOf('b@example.org', { now: day3 }), decideAt(day3))).action.kind).toBe('reopen');
+        await s.subscribers.confirm(b, { now: day3, consent, sequenceVersion, firstStep: firstUndelivered });
+        expect((await sendDue(day3)).emails.map((e) => e.to)).toEqual(['b@example.org']);
+        await s.subscribers.unsubscribe(b, day3 + HOUR, {});
+        expect(await s.subscribers.unsubscribesByStep()).toEqual(new Map([[1, 1], [2, 3]]));
       });
     });
 

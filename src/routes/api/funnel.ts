@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.js';
+import { engagementSummary } from '../../nurture/engagement.js';
 import { FUNNEL_STAGES, funnelByDay } from '../../subscribers/funnel.js';
 
 export function funnelApi(deps: AppDeps) {
@@ -11,6 +12,8 @@ export function funnelApi(deps: AppDeps) {
       days: f.days.map((d) => ({ date: d.date, ...d.counts })),
       totals: f.totals,
       allTime: f.allTime,
+      // Sequence emails over all time: delivered, opened and clicked are null when not tracked.
+      engagement: await engagementSummary(deps.stores, deps.config),
     });
   });
 }

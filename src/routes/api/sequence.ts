@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
+import { engagementSummary } from '../../nurture/engagement.js';
 import { sequenceOverview } from '../../nurture/sequence-stats.js';
 import { describeChange, publishVersion, versionEffect, versionsOverview } from '../../nurture/versions.js';
 import { stepTitles } from '../staff/sequence-versions.js';
@@ -12,7 +13,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export function sequenceApi(deps: AppDeps) {
   const app = new Hono();
-  app.get('/', async (c) => c.json({ steps: await sequenceOverview(deps.stores, deps.config.bookingUrl, deps.sequences) }));
+  app.get('/', async (c) => {
+    const { tracking, leftOut, ...totals } = await engagementSummary(deps.stores, deps.config);
+    const steps = await sequenceOverview(deps.stores, deps.config.bookingUrl, tracking, deps.sequences);
+    return c.json({ tracking, totals, leftOut, steps });
+  });
 
   /** Every version the code knows: running, earlier or not yet published (with what publishing it would change). */
   app.get('/versions', async (c) => {

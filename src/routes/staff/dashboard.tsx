@@ -6,7 +6,9 @@ import { hasRole } from '../../staff/roles.js';
 import { pageRole, staffOf } from './auth.js';
 import { FUNNEL_STAGES, funnelByDay, type Funnel, type FunnelStage } from '../../subscribers/funnel.js';
 import { heldBatches } from '../../nurture/held.js';
+import { engagementSummary } from '../../nurture/engagement.js';
 import { HeldBatches } from './batches.js';
+import { EngagementPanel } from './engagement.js';
 import { BarChart } from './chart.js';
 import { CsrfInput } from './layout.js';
 import { errorPage, newCsrfToken, page } from './view.js';
@@ -143,6 +145,7 @@ export function dashboardRoutes(deps: AppDeps) {
     const held = await heldBatches(deps.stores);
     const health = await healthReport(deps);
     const role = staffOf(c).role;
+    const engagement = await engagementSummary(deps.stores, deps.config);
     return page(
       c,
       deps,
@@ -161,6 +164,7 @@ export function dashboardRoutes(deps: AppDeps) {
         ) : null}
         <HeldBatches held={held} token={hasRole(role, 'editor') ? newCsrfToken(deps) : null} />
         <HealthPanel report={health} resumeToken={hasRole(role, 'admin') ? newCsrfToken(deps) : null} />
+        <EngagementPanel summary={engagement} />
         <p class="muted">
           The funnel counts what happened each day in {funnel.timeZone}, from the activity log. The same numbers are at{' '}
           <a href="/api/funnel">/api/funnel</a>.

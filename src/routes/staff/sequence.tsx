@@ -1,14 +1,14 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.js';
+import { engagementSummary } from '../../nurture/engagement.js';
 import { sequenceOverview } from '../../nurture/sequence-stats.js';
 import { publishVersion, versionEffect, versionsOverview } from '../../nurture/versions.js';
 import { hasRole } from '../../staff/roles.js';
 import { pageRole, staffOf } from './auth.js';
+import { LeftOutNotes, pct, Reported } from './engagement.js';
 import { SequenceVersions } from './sequence-versions.js';
 import { errorPage, newCsrfToken, page } from './view.js';
-
-const pct = (n: number, of: number) => (of === 0 ? '' : ` (${Math.round((n / of) * 100)}%)`);
 
 export function sequenceRoutes(deps: AppDeps) {
   const app = new Hono();
@@ -21,7 +21,8 @@ export function sequenceRoutes(deps: AppDeps) {
     return c.redirect('/staff/sequence?done=published', 303);
   });
   app.get('/', async (c) => {
-    const rows = await sequenceOverview(deps.stores, deps.config.bookingUrl, deps.sequences);
+    const summary = await engagementSummary(deps.stores, deps.config);
+    const rows = await sequenceOverview(deps.stores, deps.config.bookingUrl, summary.tracking, deps.sequences);
     const overview = await versionsOverview(deps);
     const catalog = overview.versions.filter((v) => v.status === 'unpublished');
     const effects = await Promise.all(catalog.map((v) => versionEffect(deps, { version: v.version, summary: v.summary, steps: v.steps })));
@@ -33,10 +34,12 @@ export function sequenceRoutes(deps: AppDeps) {
       <>
         <h1>The sequence at a glance</h1>
         <p class="muted">
-          Waiting: active subscribers whose next email this is. Sent, delivered, opened and clicked count sequence deliveries (opens and clicks as
-          Resend reports them; percentages are of sent). Consult clicks count clicks on the booking page (BOOKING_URL) from each step
+          Waiting: active subscribers whose next email this is. Sent, delivered, opened and clicked count sequence deliveries (percentages are of
+          sent); opened and clicked count people only: opens by mail-privacy proxies and clicks by link scanners are kept but left out. Unsubscribed:
+          people whose last email before unsubscribing was this one. Consult clicks count clicks on the booking page (BOOKING_URL) from each step
           {deps.config.bookingUrl ? '' : '; BOOKING_URL is not set, so they are not tracked'}.
         </p>
+        <LeftOutNotes summary={summary} />
         <div class="scroll" role="region" aria-labelledby="seq-caption" tabindex={0}>
           <table>
             <caption id="seq-caption">Sequence steps</caption>
@@ -63,6 +66,9 @@ export function sequenceRoutes(deps: AppDeps) {
                   Clicked
                 </th>
                 <th scope="col" class="num">
+                  Unsubscribed
+                </th>
+                <th scope="col" class="num">
                   Consult clicks
                 </th>
               </tr>
@@ -80,16 +86,17 @@ export function sequenceRoutes(deps: AppDeps) {
                   <td class="num">{r.waiting}</td>
                   <td class="num">{r.sent}</td>
                   <td class="num">
-                    {r.delivered}
-                    {pct(r.delivered, r.sent)}
+                    <Reported n={r.delivered} of={r.sent} />
                   </td>
                   <td class="num">
-                    {r.opened}
-                    {pct(r.opened, r.sent)}
+                    <Reported n={r.opened} of={r.sent} leftOut={r.opensLeftOut} by="proxies" />
                   </td>
                   <td class="num">
-                    {r.clicked}
-                    {pct(r.clicked, r.sent)}
+                    <Reported n={r.clicked} of={r.sent} leftOut={r.clicksLeftOut} by="scanners" />
+                  </td>
+                  <td class="num">
+                    {r.unsubscribed}
+                    {pct(r.unsubscribed, r.sent)}
                   </td>
                   <td class="num">{r.consultClicks === null ? 'not tracked' : r.consultClicks}</td>
                 </tr>

@@ -8,6 +8,7 @@ import { pageRole, staffOf } from './auth.js';
 import { SUBSCRIBER_STATUSES, type AuditEntry } from '../../../db/types.js';
 import { listSubscribers, markConverted, MAX_QUERY_LENGTH, subscriberRecord, type SubscriberPage } from '../../subscribers/directory.js';
 import { findStep } from '../../nurture/sequence.js';
+import { FLAG_LABELS, LEFT_OUT_REASONS } from '../../nurture/engagement.js';
 import { plannedSends } from '../../nurture/previews.js';
 import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
 import { subscriberExport, subscribersCsv } from '../../subscribers/export.js';
@@ -345,6 +346,7 @@ export function subscriberRoutes(deps: AppDeps) {
                             {d.events.map((e) => (
                               <li>
                                 {e.type} · {formatTime(e.occurredAt, tz)}
+                                {e.flag ? ` · left out of the rates: ${FLAG_LABELS[e.flag]}${e.flagReason ? `, ${LEFT_OUT_REASONS[e.flagReason]}` : ''}` : ''}
                               </li>
                             ))}
                           </ul>
