@@ -25,7 +25,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   // Staff pages (session login) and the staff API (session or basic auth); each checks its own.
   app.route('/staff', staffRoutes(deps));
-  app.route('/api', staffApiRoutes(deps));
+  app.route('/', staffApiRoutes(deps)); // under /api: its base path, which its OpenAPI document names
 
   // A browser gets a page it can read and a way back; a script gets the one error shape.
   app.notFound((c) => {

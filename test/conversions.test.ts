@@ -76,7 +76,7 @@ describe('POST /api/subscribers/:id/converted', () => {
     for (const bad of ['abc', '0', '-1', '1.5', '99999999999999999999']) {
       const res = await convert(bad);
       expect(res.status).toBe(400);
-      expect((await res.json()).error.code).toBe('invalid_id');
+      expect((await res.json()).error.code).toBe('bad_id');
     }
   });
 

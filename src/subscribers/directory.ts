@@ -1,12 +1,8 @@
 import type { Stores } from '../../db/stores.js';
-import { SUBSCRIBER_STATUSES, type Subscriber, type SubscriberPage, type SubscriberQuery, type SubscriberRecord, type SubscriberStatus } from '../../db/types.js';
+import type { Subscriber, SubscriberPage, SubscriberQuery, SubscriberRecord } from '../../db/types.js';
 
 export { PAGE_SIZE, type SubscriberListItem, type SubscriberPage, type SubscriberQuery, type SubscriberRecord } from '../../db/types.js';
 export const MAX_QUERY_LENGTH = 254;
-
-export function isSubscriberStatus(v: unknown): v is SubscriberStatus {
-  return typeof v === 'string' && (SUBSCRIBER_STATUSES as readonly string[]).includes(v);
-}
 
 /**
  * Subscribers matching an address substring and/or a status, newest first

@@ -181,17 +181,23 @@ describe('send a test', () => {
     expect(transport.sent[0]).toMatchObject({ to: 'tester@example.org' });
     expect(transport.sent[0]!.html).toContain('Wren');
     for (const [body, status] of [
-      [{ to: 'nope' }, 400],
-      [{ to: 'ok@example.org', subscriberId: 'x' }, 400],
+      [{ to: 'nope' }, 422],
+      [{ to: 'ok@example.org', subscriberId: 'x' }, 422],
       [{ to: 'ok@example.org', subscriberId: 999 }, 404],
-      [{ to: 'ok@example.org', subscriberId: {} }, 400],
-      [{ to: ['ok@example.org'] }, 400],
-      [[], 400],
+      [{ to: 'ok@example.org', subscriberId: {} }, 422],
+      [{ to: ['ok@example.org'] }, 422],
+      [[], 422],
     ] as const) {
       expect((await app.request('/api/templates/confirmation/test', json(body))).status).toBe(status);
     }
     expect((await app.request('/api/templates/nope/test', json({ to: 'ok@example.org' }))).status).toBe(404);
-    expect((await app.request('/api/templates/confirmation/test', asStaff({ method: 'POST', body: '{' }))).status).toBe(400);
+    const notJson = await app.request('/api/templates/confirmation/test', asStaff({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }));
+    expect(notJson.status).toBe(400);
+    expect((await notJson.json()).error.code).toBe('bad_json');
+    // A body sent as anything but JSON (here text/plain) is refused for its type.
+    const plain = await app.request('/api/templates/confirmation/test', asStaff({ method: 'POST', body: '{"to":"ok@example.org"}' }));
+    expect(plain.status).toBe(415);
+    expect((await plain.json()).error.code).toBe('unsupported_media_type');
     expect(transport.sent).toHaveLength(1);
   });
 });

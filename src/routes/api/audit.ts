@@ -1,22 +1,50 @@
-import { Hono } from 'hono';
+import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { auditLog } from '../../staff/audit.js';
-import { errorBody } from '../errors.js';
-import { apiRole } from '../staff/auth.js';
-import { parseAuditQuery } from '../staff/params.js';
+import { AUDIT_ACTIONS, auditLog } from '../../staff/audit.js';
+import { AuditListQuery } from '../staff/params.js';
+import { apiRoute, apiRouter, json } from './openapi.js';
 
-/** GET /api/audit?page=&subscriber= (admin): the audit log, newest first. */
+const AuditPage = z
+  .object({
+    page: z.int(),
+    pageSize: z.int(),
+    pageCount: z.int(),
+    total: z.int(),
+    items: z.array(
+      z.object({
+        id: z.int(),
+        at: z.iso.datetime(),
+        actor: z.string().meta({ description: 'The staff account.' }),
+        action: z.string().meta({ description: `What was done: ${Object.keys(AUDIT_ACTIONS).join(', ')}.` }),
+        subscriberId: z.int().nullable(),
+        detail: z.record(z.string(), z.unknown()).nullable().meta({ description: 'Templates, decisions and counts; never personal data.' }),
+      }),
+    ),
+  })
+  .meta({ id: 'AuditPage' });
+
+const getAudit = apiRoute({
+  method: 'get',
+  path: '/',
+  role: 'admin',
+  summary: 'The audit log, newest first, 50 a page',
+  request: { query: AuditListQuery },
+  responses: { 200: json(AuditPage, 'Who did what to which subscriber, when.') },
+});
+
 export function auditApi(deps: AppDeps) {
-  return new Hono().get('/', apiRole('admin'), async (c) => {
-    const query = parseAuditQuery(c);
-    if ('error' in query) return c.json(errorBody('bad_query', query.error), 400);
-    const log = await auditLog(deps.stores, query);
-    return c.json({
-      page: log.page,
-      pageSize: log.pageSize,
-      pageCount: log.pageCount,
-      total: log.total,
-      items: log.items.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
-    });
+  return apiRouter().openapi(getAudit, async (c) => {
+    const { page, subscriber } = c.req.valid('query');
+    const log = await auditLog(deps.stores, { page, subscriberId: subscriber });
+    return c.json(
+      {
+        page: log.page,
+        pageSize: log.pageSize,
+        pageCount: log.pageCount,
+        total: log.total,
+        items: log.items.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+      },
+      200,
+    );
   });
 }

@@ -1,10 +1,13 @@
-import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import { z } from 'zod';
+import { SUBSCRIBER_STATUSES } from '../../../db/types.js';
 import type { AppDeps } from '../../deps.js';
 import { recordAudit } from '../../staff/audit.js';
 import { markConverted } from '../../subscribers/directory.js';
 import { errorBody } from '../errors.js';
-import { apiRole, staffOf } from '../staff/auth.js';
+import { staffOf } from '../staff/auth.js';
+import { idParams } from '../staff/params.js';
+import { apiRoute, apiRouter, error, json } from './openapi.js';
 
 /**
  * Browsers may replay cached basic-auth credentials on a cross-site request;
@@ -18,12 +21,31 @@ const sameOriginOnly = createMiddleware(async (c, next) => {
   await next();
 });
 
+const Converted = z.object({
+  subscriber: z.object({ id: z.int(), status: z.enum(SUBSCRIBER_STATUSES), convertedAt: z.iso.datetime() }),
+  changed: z.boolean().meta({ description: 'False when they were converted already.' }),
+});
+
+const markConvertedRoute = apiRoute({
+  method: 'post',
+  path: '/subscribers/{id}/converted',
+  role: 'editor',
+  summary: 'Mark a subscriber converted: they booked a consult; their sequence ends',
+  request: { params: idParams('subscriber') },
+  responses: {
+    200: json(Converted, 'Converted (or already converted).'),
+    404: error('No subscriber with this id (not_found).'),
+    409: error('The subscriber was erased (erased).'),
+  },
+});
+
 /** POST /api/subscribers/:id/converted: the subscriber booked a consult; their sequence ends. */
 export function conversionRoutes({ stores, clock, logger }: Pick<AppDeps, 'stores' | 'clock' | 'logger'>) {
-  return new Hono().post('/subscribers/:id/converted', sameOriginOnly, apiRole('editor'), async (c) => {
-    const raw = c.req.param('id');
-    if (!/^[1-9]\d{0,15}$/.test(raw)) return c.json(errorBody('invalid_id', 'The subscriber id must be a positive whole number.'), 400);
-    const result = await markConverted(stores, Number(raw), clock.now());
+  const app = apiRouter();
+  app.use('/subscribers/:id/converted', sameOriginOnly);
+  return app.openapi(markConvertedRoute, async (c) => {
+    const { id: subscriberId } = c.req.valid('param');
+    const result = await markConverted(stores, subscriberId, clock.now());
     if (!result.ok) {
       return result.reason === 'not_found'
         ? c.json(errorBody('not_found', 'No subscriber with this id.'), 404)
@@ -34,6 +56,6 @@ export function conversionRoutes({ stores, clock, logger }: Pick<AppDeps, 'store
       await recordAudit({ stores, clock }, staffOf(c).name, 'subscriber.converted', result.subscriber.id);
     }
     const { id, status, convertedAt } = result.subscriber;
-    return c.json({ subscriber: { id, status, convertedAt: new Date(convertedAt).toISOString() }, changed: result.changed });
+    return c.json({ subscriber: { id, status, convertedAt: new Date(convertedAt).toISOString() }, changed: result.changed }, 200);
   });
 }

@@ -1,19 +1,45 @@
-import { Hono } from 'hono';
+import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { engagementSummary } from '../../nurture/engagement.js';
-import { FUNNEL_STAGES, funnelByDay } from '../../subscribers/funnel.js';
+import { FUNNEL_STAGES, funnelByDay, type FunnelStage } from '../../subscribers/funnel.js';
+import { EngagementSchema } from './engagement-schemas.js';
+import { apiRoute, apiRouter, json } from './openapi.js';
+
+const FunnelCounts = z.object(Object.fromEntries(FUNNEL_STAGES.map((s) => [s.type, z.int().nonnegative().meta({ description: s.label })])) as Record<FunnelStage, z.ZodInt>);
+
+const Funnel = z
+  .object({
+    timeZone: z.string().meta({ description: 'The IANA zone the days are counted in (DEFAULT_TIMEZONE).' }),
+    stages: z.array(z.object({ type: z.enum(FUNNEL_STAGES.map((s) => s.type)), label: z.string() })).meta({ description: 'The stages, in the order staff read them.' }),
+    days: z.array(FunnelCounts.extend({ date: z.iso.date() })).meta({ description: 'The last 30 days, oldest first.' }),
+    totals: FunnelCounts.meta({ description: 'Over those 30 days.' }),
+    allTime: FunnelCounts,
+    engagement: EngagementSchema,
+  })
+  .meta({ id: 'Funnel' });
+
+const getFunnel = apiRoute({
+  method: 'get',
+  path: '/',
+  role: 'viewer',
+  summary: 'The funnel per day for 30 days',
+  responses: { 200: json(Funnel, 'Signups, confirmations, completions, unsubscribes, bounces, complaints and conversions per day.') },
+});
 
 export function funnelApi(deps: AppDeps) {
-  return new Hono().get('/', async (c) => {
+  return apiRouter().openapi(getFunnel, async (c) => {
     const f = await funnelByDay(deps.stores, { now: deps.clock.now(), timeZone: deps.config.defaultTimezone });
-    return c.json({
-      timeZone: f.timeZone,
-      stages: FUNNEL_STAGES,
-      days: f.days.map((d) => ({ date: d.date, ...d.counts })),
-      totals: f.totals,
-      allTime: f.allTime,
-      // Sequence emails over all time: delivered, opened and clicked are null when not tracked.
-      engagement: await engagementSummary(deps.stores, deps.config),
-    });
+    return c.json(
+      {
+        timeZone: f.timeZone,
+        stages: FUNNEL_STAGES.map((s) => ({ ...s })),
+        days: f.days.map((d) => ({ date: d.date, ...d.counts })),
+        totals: f.totals,
+        allTime: f.allTime,
+        // Sequence emails over all time: delivered, opened and clicked are null when not tracked.
+        engagement: await engagementSummary(deps.stores, deps.config),
+      },
+      200,
+    );
   });
 }

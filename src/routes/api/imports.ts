@@ -1,14 +1,55 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
+import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { readImportCsv, runImport } from '../../subscribers/import.js';
+import { IMPORT_COLUMNS, IMPORT_OUTCOMES, readImportCsv, runImport } from '../../subscribers/import.js';
 import { errorBody } from '../errors.js';
 import { importUpload, multipartUploadLimit } from '../import-upload.js';
-import { apiRole, staffOf } from '../staff/auth.js';
+import { staffOf } from '../staff/auth.js';
+import { apiRoute, apiRouter, error, json } from './openapi.js';
 
 export const NDJSON = 'application/x-ndjson';
 
 const wantsNdjson = (c: Context) => (c.req.header('accept') ?? '').toLowerCase().includes(NDJSON);
+
+const count = z.int().nonnegative();
+
+const ImportReport = z
+  .object({
+    summary: z.object({ rows: count, ...Object.fromEntries(IMPORT_OUTCOMES.map((o) => [o, count])) }).meta({ description: 'How many rows, and how many had each outcome.' }),
+    notes: z.array(z.string()).meta({ description: 'About the file as a whole (unknown columns ignored, ...).' }),
+    rows: z.array(
+      z.object({
+        row: z.int().meta({ description: "The file's line the row starts on (the header is line 1)." }),
+        email: z.string(),
+        outcome: z.enum(IMPORT_OUTCOMES),
+        subscriberId: z.int().optional(),
+        status: z.string().optional().meta({ description: 'exists: their status, unchanged.' }),
+        of: z.int().optional().meta({ description: 'duplicate: the row it was merged into.' }),
+        note: z.string().optional(),
+        reason: z.string().optional().meta({ description: 'invalid: what is wrong with the row.' }),
+      }),
+    ),
+  })
+  .meta({ id: 'ImportReport' });
+
+const postImport = apiRoute({
+  method: 'post',
+  path: '/',
+  role: 'admin',
+  summary: 'Import people from a CSV file',
+  description: [
+    `Columns (header row, any case): ${IMPORT_COLUMNS.join(', ')}; only email is required. A row with consent_source, consent_date and consent_text is enrolled with that consent; a row without them gets the double opt-in email only. Suppressed and erased addresses are never mailed; existing subscribers are not changed.`,
+    'The body is the file as text/csv (streamed), or a multipart/form-data form with the file as `file`. With `Accept: application/x-ndjson` the answer is one JSON line per written chunk, {"type":"progress","done","total"}, then {"type":"report","report"} (or {"type":"error","error"}).',
+  ].join('\n\n'),
+  request: { body: { required: true, content: { 'text/csv': { schema: z.string().meta({ description: 'The CSV file, UTF-8.' }) } } } },
+  responses: {
+    200: { description: 'The per-row report.', content: { 'application/json': { schema: ImportReport }, 'application/x-ndjson': { schema: z.string() } } },
+    400: error('The file cannot be read (malformed CSV, no email column, a repeated column, not UTF-8): nothing was written.'),
+    413: error('The file is over 10 MB or 50,000 rows (too_large).'),
+    415: error('Neither text/csv nor a multipart form (unsupported_media_type).'),
+  },
+});
 
 /**
  * POST /api/imports (admin): a CSV file as a text/csv body (streamed) or a
@@ -19,18 +60,20 @@ const wantsNdjson = (c: Context) => (c.req.header('accept') ?? '').toLowerCase()
  * (or `{"type":"error","error"}` if writing failed part way).
  */
 export function importsApi(deps: AppDeps) {
-  const app = new Hono();
-  app.post(
-    '/',
-    apiRole('admin'),
-    multipartUploadLimit((c, r) => c.json(errorBody(r.code, r.message), r.status)),
+  const app = apiRouter();
+  // Before anything reads a multipart form (Hono buffers it whole): refuse one over the size limit.
+  app.use('/', multipartUploadLimit((c, r) => c.json(errorBody(r.code, r.message), r.status)));
+  app.openapi(
+    postImport,
+    // Answers are the report or a refusal in the error shape; the stream answers itself.
+    // @ts-expect-error the NDJSON stream is a Response the typed routes cannot name
     async (c) => {
       const upload = await importUpload(c);
       if (!upload.ok) return c.json(errorBody(upload.code, upload.message), upload.status);
       const checked = await readImportCsv(upload.source, { defaultTimezone: deps.config.defaultTimezone, now: deps.clock.now() });
       if (!checked.ok) return c.json(errorBody(checked.code, checked.message), checked.status);
       const actor = staffOf(c).name;
-      if (!wantsNdjson(c)) return c.json(await runImport(deps, checked.file, actor));
+      if (!wantsNdjson(c)) return c.json(await runImport(deps, checked.file, actor), 200);
 
       c.header('Content-Type', `${NDJSON}; charset=utf-8`);
       // The import runs to its end even if the client goes away; writes to a closed stream are dropped.

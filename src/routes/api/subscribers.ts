@@ -1,72 +1,309 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { ACTIVITY_TYPES, DELIVERY_KINDS, DELIVERY_STATUSES, SUBSCRIBER_STATUSES } from '../../../db/types.js';
+import { READERS } from '../../../emails/_components/types.js';
 import type { AppDeps } from '../../deps.js';
 import { plannedSends } from '../../nurture/previews.js';
+import { changeProfileFor, pauseFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
+import { recordAudit } from '../../staff/audit.js';
 import { listSubscribers, subscriberRecord } from '../../subscribers/directory.js';
 import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
 import { subscriberExport } from '../../subscribers/export.js';
 import type { PauseOutcome } from '../../subscribers/preferences.js';
 import { ProfileChangesSchema } from '../../subscribers/profile.js';
-import { changeProfileFor, pauseFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
-import { z } from 'zod';
 import { errorBody } from '../errors.js';
-import { recordAudit } from '../../staff/audit.js';
-import { apiRole, staffOf } from '../staff/auth.js';
-import { parseId, parseListQuery } from '../staff/params.js';
+import { staffOf } from '../staff/auth.js';
+import { idParams, SubscriberListQuery } from '../staff/params.js';
+import { apiRoute, apiRouter, error, json, jsonBody } from './openapi.js';
 
 const notFound = (c: Context) => c.json(errorBody('not_found', 'No subscriber with that id.'), 404);
-const badId = (c: Context) => c.json(errorBody('bad_id', 'A subscriber id is a positive whole number.'), 400);
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+// The stored rows, as the record and the GDPR export give them: times in milliseconds since the epoch.
+const ms = z.int().meta({ description: 'Milliseconds since the epoch.' });
+const status = z.enum(SUBSCRIBER_STATUSES);
+const reader = z.enum(READERS).nullable().meta({ description: 'Who they read for; null: not given (they read the self version).' });
+
+const Subscriber = z
+  .object({
+    id: z.int(),
+    email: z.string().nullable().meta({ description: 'Null once erased.' }),
+    emailHash: z.string(),
+    firstName: z.string().nullable(),
+    timezone: z.string(),
+    reader,
+    status,
+    tokenGeneration: z.int(),
+    source: z.string().nullable(),
+    signupIp: z.string().nullable(),
+    signupUserAgent: z.string().nullable(),
+    createdAt: ms,
+    updatedAt: ms,
+    confirmationSentAt: ms.nullable(),
+    confirmedAt: ms.nullable(),
+    consentText: z.string().nullable(),
+    consentVersion: z.string().nullable(),
+    consentIp: z.string().nullable(),
+    consentUserAgent: z.string().nullable(),
+    consentSource: z.string().nullable(),
+    unsubscribedAt: ms.nullable(),
+    suppressedAt: ms.nullable(),
+    suppressedReason: z.string().nullable(),
+    convertedAt: ms.nullable(),
+    completedAt: ms.nullable(),
+    erasedAt: ms.nullable(),
+    nextStep: z.int().nullable(),
+    nextSendAt: ms.nullable(),
+    lastSequenceSentAt: ms.nullable(),
+    pausedUntil: ms.nullable(),
+    sequenceVersion: z.int().nullable(),
+  })
+  .meta({ id: 'Subscriber' });
+
+const ProviderEvent = z.object({
+  id: z.string(),
+  type: z.string(),
+  providerId: z.string().nullable(),
+  deliveryId: z.int().nullable(),
+  occurredAt: ms,
+  receivedAt: ms,
+  detail: z.string().nullable().meta({ description: 'The event’s details, as JSON text.' }),
+});
+
+const Delivery = z.object({
+  id: z.int(),
+  subscriberId: z.int().nullable(),
+  kind: z.enum(DELIVERY_KINDS),
+  toAddress: z.string().nullable(),
+  step: z.int(),
+  templateId: z.string(),
+  templateVersion: z.string().nullable(),
+  subject: z.string(),
+  status: z.enum(DELIVERY_STATUSES),
+  batchId: z.int().nullable(),
+  providerId: z.string().nullable(),
+  error: z.string().nullable(),
+  createdAt: ms,
+  sentAt: ms.nullable(),
+  deliveredAt: ms.nullable(),
+  delayedAt: ms.nullable(),
+  openedAt: ms.nullable(),
+  clickedAt: ms.nullable(),
+  bouncedAt: ms.nullable(),
+  complainedAt: ms.nullable(),
+});
+
+const Activity = z.object({
+  id: z.int(),
+  subscriberId: z.int().nullable(),
+  type: z.enum(ACTIVITY_TYPES),
+  at: ms,
+  detail: z.string().nullable().meta({ description: 'JSON text.' }),
+});
+
+const Suppression = z.object({ emailHash: z.string(), reason: z.string(), createdAt: ms }).nullable().meta({ description: 'Their address on the suppression list, if it is.' });
+
+const SubscriberRecord = z.object({
+  subscriber: Subscriber,
+  deliveries: z.array(Delivery.extend({ events: z.array(ProviderEvent) })),
+  activity: z.array(Activity),
+  suppression: Suppression,
+  planned: z.array(z.object({ step: z.int(), at: z.iso.datetime() })).meta({ description: 'When each remaining step is planned to go.' }),
+});
+
+const SubscriberExport = z.object({
+  exportedAt: z.iso.datetime(),
+  subscriber: Subscriber,
+  suppression: Suppression,
+  deliveries: z.array(Delivery.extend({ events: z.array(ProviderEvent.extend({ detail: z.unknown().meta({ description: 'The event’s details.' }) })) })),
+  activity: z.array(Activity.extend({ detail: z.unknown() })),
+});
+
+const SubscriberPage = z.object({
+  page: z.int(),
+  pageSize: z.int(),
+  pageCount: z.int(),
+  total: z.int().meta({ description: 'Subscribers matching the search.' }),
+  statusCounts: z.object(Object.fromEntries(SUBSCRIBER_STATUSES.map((s) => [s, z.int()])) as Record<(typeof SUBSCRIBER_STATUSES)[number], z.ZodInt>).meta({ description: 'Matching subscribers per status.' }),
+  all: z.int().meta({ description: 'Every subscriber.' }),
+  items: z.array(
+    z.object({
+      id: z.int(),
+      email: z.string().nullable(),
+      firstName: z.string().nullable(),
+      status,
+      timezone: z.string(),
+      createdAt: ms,
+      confirmedAt: ms.nullable(),
+      nextStep: z.int().nullable(),
+      nextSendAt: ms.nullable(),
+    }),
+  ),
+});
+
+const Erased = z.object({
+  id: z.int(),
+  status: z.literal('erased'),
+  alreadyErased: z.boolean(),
+  withdrawnFromBatches: z.int().meta({ description: 'Unsent batches their email was taken out of.' }),
+  outboxFilesRemoved: z.int(),
+});
+
+const PauseState = z.object({
+  id: z.int(),
+  status,
+  pausedUntil: z.iso.datetime().nullable(),
+  nextSendAt: z.iso.datetime().nullable().meta({ description: 'When their next email goes.' }),
+});
+
+const Profile = z.object({
+  id: z.int(),
+  firstName: z.string().nullable(),
+  timezone: z.string(),
+  reader,
+  changed: z.array(z.enum(['firstName', 'timezone', 'reader'])).meta({ description: 'The fields that really changed (none: nothing was written).' }),
+  nextStep: z.int().nullable(),
+  nextSendAt: z.iso.datetime().nullable(),
+});
+
+const params = idParams('subscriber');
+const noSubscriber = error('No subscriber with that id (not_found).');
+
+const listRoute = apiRoute({
+  method: 'get',
+  path: '/',
+  role: 'viewer',
+  summary: 'Search subscribers by address or first name, 50 a page',
+  request: { query: SubscriberListQuery },
+  responses: { 200: json(SubscriberPage, 'One page of matching subscribers, newest first.') },
+});
+
+const recordRoute = apiRoute({
+  method: 'get',
+  path: '/{id}',
+  role: 'viewer',
+  summary: 'Everything stored about one subscriber, and their planned emails',
+  request: { params },
+  responses: { 200: json(SubscriberRecord, 'The subscriber, their deliveries with provider events, their activity and their suppression.'), 404: noSubscriber },
+});
+
+const exportRoute = apiRoute({
+  method: 'get',
+  path: '/{id}/export',
+  role: 'admin',
+  summary: 'The GDPR access export of one subscriber (audited)',
+  request: { params },
+  responses: { 200: json(SubscriberExport, 'Everything held about them, as a download (subscriber-ID.json).'), 404: noSubscriber },
+});
+
+const erased = json(Erased, 'Erased: their address, name, IPs and user agents are gone; the address stays only as a keyed hash on the suppression list.');
+const eraseRoute = apiRoute({ method: 'delete', path: '/{id}', role: 'admin', summary: 'Erase a subscriber (GDPR; audited)', request: { params }, responses: { 200: erased, 404: noSubscriber } });
+const eraseByPostRoute = apiRoute({ method: 'post', path: '/{id}/erase', role: 'admin', summary: 'Erase a subscriber (GDPR; audited), for clients that cannot send DELETE', request: { params }, responses: { 200: erased, 404: noSubscriber } });
+
+const unsubscribeRoute = apiRoute({
+  method: 'post',
+  path: '/{id}/unsubscribe',
+  role: 'editor',
+  summary: 'Unsubscribe on the person’s behalf, with the reason they gave (audited)',
+  request: { params, body: jsonBody(z.object({ reason: UnsubscribeReasonSchema })) },
+  responses: {
+    200: json(z.object({ id: z.int(), status }), 'Unsubscribed.'),
+    404: noSubscriber,
+    409: error('Nothing is sent to them already: unsubscribed, suppressed, ... (not_mailable).'),
+  },
+});
+
+const paused = json(PauseState, 'Their pause and when their next email goes now.');
+const notActive = error('Only someone receiving the series can be paused or resumed (not_active); resuming someone not paused (not_paused).');
+
+const pauseRoute = apiRoute({
+  method: 'post',
+  path: '/{id}/pause',
+  role: 'editor',
+  summary: 'Pause their sequence until a time (audited)',
+  request: { params, body: jsonBody(z.object({ until: z.iso.datetime({ offset: true }).meta({ example: '2026-05-01T00:00:00Z' }) })) },
+  responses: {
+    200: paused,
+    404: noSubscriber,
+    409: notActive,
+    422: error('The body does not fit the schema (invalid_input), or "until" is not in the future (until_not_in_future).'),
+  },
+});
+
+const resumeRoute = apiRoute({
+  method: 'post',
+  path: '/{id}/resume',
+  role: 'editor',
+  summary: 'Resume their sequence (audited)',
+  request: { params },
+  responses: { 200: paused, 404: noSubscriber, 409: notActive },
+});
+
+const resendRoute = apiRoute({
+  method: 'post',
+  path: '/{id}/resend',
+  role: 'editor',
+  summary: 'Send one step they already had again, through the send pipeline (audited)',
+  description: 'A delivery of its own: their schedule and the steps they count as received are untouched. One at a time.',
+  request: {
+    params,
+    body: jsonBody(z.strictObject({ step: z.int('step is the number of a sequence step, like 3').positive('step is the number of a sequence step, like 3') })),
+  },
+  responses: {
+    202: json(z.object({ id: z.int(), status: z.literal('queued'), step: z.int(), deliveryId: z.int() }), 'Queued; the worker sends it within seconds.'),
+    404: noSubscriber,
+    409: error('Not sent: not mailable, suppressed, the step was never sent to them (step_not_sent) or a resend waits already (resend_queued).'),
+    422: error('The body does not fit the schema (invalid_input), or the sequence has no such step (unknown_step).'),
+  },
+});
+
+const changeProfileRoute = apiRoute({
+  method: 'patch',
+  path: '/{id}',
+  role: 'editor',
+  summary: 'Change their first name, time zone or reader type (audited)',
+  description: 'A field left out is kept; an empty first name or a null reader clears it. A new time zone moves their next email into that zone’s send window.',
+  request: { params, body: jsonBody(ProfileChangesSchema) },
+  responses: { 200: json(Profile, 'Their details after the change.'), 404: noSubscriber },
+});
 
 export function subscribersApi(deps: AppDeps) {
-  const app = new Hono();
+  const app = apiRouter();
 
-  app.get('/', async (c) => {
-    const query = parseListQuery(c);
-    if ('error' in query) return c.json(errorBody('bad_query', query.error), 400);
-    const r = await listSubscribers(deps.stores, query);
-    return c.json({ page: r.page, pageSize: r.pageSize, pageCount: r.pageCount, total: r.total, statusCounts: r.statusCounts, all: r.all, items: r.items });
+  app.openapi(listRoute, async (c) => {
+    const r = await listSubscribers(deps.stores, c.req.valid('query'));
+    return c.json({ page: r.page, pageSize: r.pageSize, pageCount: r.pageCount, total: r.total, statusCounts: r.statusCounts, all: r.all, items: r.items }, 200);
   });
 
-  app.get('/:id', async (c) => {
-    const id = parseId(c.req.param('id'));
-    if (id === null) return badId(c);
-    const record = await subscriberRecord(deps.stores, id);
+  app.openapi(recordRoute, async (c) => {
+    const record = await subscriberRecord(deps.stores, c.req.valid('param').id);
     if (!record) return notFound(c);
     const planned = (await plannedSends(deps, record.subscriber, deps.clock.now())).map((p) => ({ step: p.step, at: new Date(p.at).toISOString() }));
-    return c.json({ ...record, planned });
+    return c.json({ ...record, planned }, 200);
   });
 
-  app.get('/:id/export', apiRole('admin'), async (c) => {
-    const id = parseId(c.req.param('id'));
-    if (id === null) return badId(c);
+  app.openapi(exportRoute, async (c) => {
+    const { id } = c.req.valid('param');
     const data = await subscriberExport(deps.stores, id, deps.clock.now());
     if (!data) return notFound(c);
     await recordAudit(deps, staffOf(c).name, 'subscriber.exported', id, { format: 'json' });
     c.header('Content-Disposition', `attachment; filename="subscriber-${id}.json"`);
-    return c.json(data);
+    return c.json(data, 200);
   });
 
-  const erase = async (c: Context) => {
-    const id = parseId(c.req.param('id'));
-    if (id === null) return badId(c);
+  const erase = async (c: Context, id: number) => {
     const outcome = await eraseSubscriberEverywhere(deps, id, deps.clock.now());
     if (!outcome) return notFound(c);
     deps.logger.info({ subscriberId: id, alreadyErased: outcome.alreadyErased, staff: staffOf(c).name }, 'subscriber erased through the api');
     await recordAudit(deps, staffOf(c).name, 'subscriber.erased', id, { alreadyErased: outcome.alreadyErased, withdrawnFromBatches: outcome.withdrawnFromBatches });
-    return c.json({ id, status: 'erased', alreadyErased: outcome.alreadyErased, withdrawnFromBatches: outcome.withdrawnFromBatches, outboxFilesRemoved: outcome.outboxFilesRemoved });
+    return c.json({ id, status: 'erased' as const, alreadyErased: outcome.alreadyErased, withdrawnFromBatches: outcome.withdrawnFromBatches, outboxFilesRemoved: outcome.outboxFilesRemoved }, 200);
   };
+  app.openapi(eraseRoute, (c) => erase(c, c.req.valid('param').id));
+  app.openapi(eraseByPostRoute, (c) => erase(c, c.req.valid('param').id));
+
   // Acting for a person (they phoned or wrote): editors, each action audited.
-  const body = async <T>(c: Context, schema: z.ZodType<T>): Promise<T | Response> => {
-    let json: unknown;
-    try {
-      json = await c.req.json();
-    } catch {
-      return c.json(errorBody('bad_json', 'Send a JSON body.'), 400);
-    }
-    const parsed = schema.safeParse(json);
-    return parsed.success ? parsed.data : c.json(errorBody('invalid_input', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')), 422);
-  };
   const pauseAnswer = (c: Context, r: PauseOutcome) => {
-    if (r.ok) return c.json({ id: r.subscriber.id, status: r.subscriber.status, pausedUntil: r.subscriber.pausedUntil === null ? null : new Date(r.subscriber.pausedUntil).toISOString(), nextSendAt: r.subscriber.nextSendAt === null ? null : new Date(r.subscriber.nextSendAt).toISOString() });
+    if (r.ok) return c.json({ id: r.subscriber.id, status: r.subscriber.status, pausedUntil: iso(r.subscriber.pausedUntil), nextSendAt: iso(r.subscriber.nextSendAt) }, 200);
     if (r.reason === 'not_found') return notFound(c);
     if (r.reason === 'until_not_in_future') return c.json(errorBody('until_not_in_future', '"until" must be in the future.'), 422);
     if (r.reason === 'not_paused') return c.json(errorBody('not_paused', 'This subscriber is not paused.'), 409);
@@ -74,65 +311,35 @@ export function subscribersApi(deps: AppDeps) {
     return c.json(errorBody('not_active', `Only someone receiving the series can be paused or resumed; this subscriber is ${r.status}.`), 409);
   };
 
-  app.post('/:id/unsubscribe', apiRole('editor'), async (c) => {
-    const id = parseId(c.req.param('id'));
-    if (id === null) return badId(c);
-    const input = await body(c, z.object({ reason: UnsubscribeReasonSchema }));
-    if (input instanceof Response) return input;
-    const r = await unsubscribeFor(deps, staffOf(c).name, id, input.reason);
-    if (r.ok) return c.json({ id, status: r.subscriber.status });
+  app.openapi(unsubscribeRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const r = await unsubscribeFor(deps, staffOf(c).name, id, c.req.valid('json').reason);
+    if (r.ok) return c.json({ id, status: r.subscriber.status }, 200);
     if (r.reason === 'not_found') return notFound(c);
     return c.json(errorBody('not_mailable', `This subscriber is ${r.status}: nothing is sent to them already.`), 409);
   });
 
-  app.post('/:id/pause', apiRole('editor'), async (c) => {
-    const id = parseId(c.req.param('id'));
-    if (id === null) return badId(c);
-    const input = await body(c, z.object({ until: z.iso.datetime({ offset: true }) }));
-    if (input instanceof Response) return input;
-    return pauseAnswer(c, await pauseFor(deps, staffOf(c).name, id, Date.parse(input.until)));
-  });
+  app.openapi(pauseRoute, async (c) => pauseAnswer(c, await pauseFor(deps, staffOf(c).name, c.req.valid('param').id, Date.parse(c.req.valid('json').until))));
 
-  app.post('/:id/resume', apiRole('editor'), async (c) => {
-    const id = parseId(c.req.param('id'));
-    if (id === null) return badId(c);
-    return pauseAnswer(c, await resumeFor(deps, staffOf(c).name, id));
-  });
+  app.openapi(resumeRoute, async (c) => pauseAnswer(c, await resumeFor(deps, staffOf(c).name, c.req.valid('param').id)));
 
   // One sequence step again, through the send pipeline (the worker sends it within seconds).
-  app.post('/:id/resend', apiRole('editor'), async (c) => {
-    const id = parseId(c.req.param('id'));
-    if (id === null) return badId(c);
-    const input = await body(c, z.strictObject({ step: z.int('step is the number of a sequence step, like 3').positive('step is the number of a sequence step, like 3') }));
-    if (input instanceof Response) return input;
-    const r = await resendFor(deps, staffOf(c).name, id, input.step);
-    if (r.ok) return c.json({ id, status: 'queued', step: r.step, deliveryId: r.deliveryId }, 202);
+  app.openapi(resendRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { step } = c.req.valid('json');
+    const r = await resendFor(deps, staffOf(c).name, id, step);
+    if (r.ok) return c.json({ id, status: 'queued' as const, step: r.step, deliveryId: r.deliveryId }, 202);
     if (r.reason === 'not_found') return notFound(c);
-    if (r.reason === 'unknown_step') return c.json(errorBody('unknown_step', `The sequence has no step ${input.step}.`), 422);
-    return c.json(errorBody(r.reason, resendRefusalMessage(r.reason, r.status, input.step)), 409);
+    if (r.reason === 'unknown_step') return c.json(errorBody('unknown_step', `The sequence has no step ${step}.`), 422);
+    return c.json(errorBody(r.reason, resendRefusalMessage(r.reason, r.status, step)), 409);
   });
 
-  app.patch('/:id', apiRole('editor'), async (c) => {
-    const id = parseId(c.req.param('id'));
-    if (id === null) return badId(c);
-    const input = await body(c, ProfileChangesSchema);
-    if (input instanceof Response) return input;
-    const r = await changeProfileFor(deps, staffOf(c).name, id, input);
+  app.openapi(changeProfileRoute, async (c) => {
+    const r = await changeProfileFor(deps, staffOf(c).name, c.req.valid('param').id, c.req.valid('json'));
     if (!r) return notFound(c);
     const s = r.subscriber;
-    return c.json({
-      id: s.id,
-      firstName: s.firstName,
-      timezone: s.timezone,
-      reader: s.reader,
-      changed: r.changed,
-      nextStep: s.nextStep,
-      nextSendAt: s.nextSendAt === null ? null : new Date(s.nextSendAt).toISOString(),
-    });
+    return c.json({ id: s.id, firstName: s.firstName, timezone: s.timezone, reader: s.reader, changed: r.changed, nextStep: s.nextStep, nextSendAt: iso(s.nextSendAt) }, 200);
   });
-
-  app.delete('/:id', apiRole('admin'), erase);
-  app.post('/:id/erase', apiRole('admin'), erase);
 
   return app;
 }

@@ -1,12 +1,14 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { normaliseEmail } from '../../mail/address.js';
 import { listTemplates, previewTemplate, sendTestEmail, type PreviewFailure } from '../../nurture/previews.js';
+import { recordAudit } from '../../staff/audit.js';
 import { getSubscriber } from '../../subscribers/directory.js';
 import { errorBody } from '../errors.js';
-import { recordAudit } from '../../staff/audit.js';
-import { apiRole, staffOf } from '../staff/auth.js';
-import { parseSubscriberParam } from '../staff/params.js';
+import { staffOf } from '../staff/auth.js';
+import { PreviewQuery } from '../staff/params.js';
+import { apiRoute, apiRouter, error, json, jsonBody } from './openapi.js';
 
 const FAILURES: Record<PreviewFailure, [404 | 409, string]> = {
   unknown_template: [404, 'No template with that id.'],
@@ -19,56 +21,112 @@ function fail(c: Context, reason: PreviewFailure) {
   return c.json(errorBody(reason, message), status);
 }
 
-/** The subscriber a preview is rendered for: undefined = sample data, null = unknown id; bad = not an id. */
-async function subscriberFor(deps: AppDeps, raw: unknown) {
-  if (raw !== undefined && raw !== null && typeof raw !== 'string' && typeof raw !== 'number') return { bad: true as const };
-  const param = parseSubscriberParam(raw === undefined || raw === null ? undefined : String(raw));
-  if (param === null) return { bad: true as const };
-  return { subscriber: param === undefined ? undefined : ((await getSubscriber(deps.stores, param)) ?? null) };
+/** The subscriber a preview is rendered for: undefined = sample data, null = unknown id. */
+async function subscriberFor(deps: AppDeps, id: number | null | undefined) {
+  return id === undefined || id === null ? undefined : ((await getSubscriber(deps.stores, id)) ?? null);
 }
 
+const TemplateSummary = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['sequence', 'confirmation']),
+    subject: z.string(),
+    preheader: z.string(),
+    version: z.string().meta({ description: 'A hash of the template’s source and shared parts, recorded on each delivery.' }),
+    step: z.int().nullable(),
+    dayOffset: z.int().nullable(),
+  })
+  .meta({ id: 'TemplateSummary' });
+
+const Preview = z.object({
+  template: TemplateSummary,
+  sample: z.boolean().meta({ description: 'Rendered with sample data (no subscriber given).' }),
+  subject: z.string(),
+  preheader: z.string(),
+  from: z.string(),
+  to: z.string(),
+  replyTo: z.string().nullable(),
+  headers: z.record(z.string(), z.string()).meta({ description: 'Extra headers the email carries (List-Unsubscribe, ...).' }),
+  html: z.string(),
+  text: z.string(),
+});
+
+const TemplateParams = z.object({ id: z.string().meta({ description: 'A template id, as GET /api/templates lists them.', example: 'confirmation' }) });
+
+const TestSend = z.object({
+  to: z.string().transform((v, ctx) => normaliseEmail(v) ?? (ctx.addIssue({ code: 'custom', message: 'one valid email address' }), z.NEVER)),
+  subscriberId: z.int().positive().nullable().optional().meta({ description: 'Render with this subscriber’s data (their links are never used); absent: sample data.' }),
+});
+
+const unknownTemplateOrSubscriber = error('No template (unknown_template) or no subscriber (unknown_subscriber) with that id.');
+const erasedSubscriber = error('The subscriber was erased (erased).');
+
+const getTemplates = apiRoute({
+  method: 'get',
+  path: '/',
+  role: 'viewer',
+  summary: 'Every email template: the confirmation, then the sequence in order',
+  responses: { 200: json(z.object({ templates: z.array(TemplateSummary) }), 'The templates.') },
+});
+
+const getPreview = apiRoute({
+  method: 'get',
+  path: '/{id}',
+  role: 'viewer',
+  summary: 'One template rendered as it would leave, with sample data or a subscriber’s',
+  request: { params: TemplateParams, query: PreviewQuery },
+  responses: { 200: json(Preview, 'The rendered email and its headers.'), 404: unknownTemplateOrSubscriber, 409: erasedSubscriber },
+});
+
+const sendTest = apiRoute({
+  method: 'post',
+  path: '/{id}/test',
+  role: 'editor',
+  summary: 'Send a test of one template to a staff address, through the send pipeline',
+  description: 'Its unsubscribe, preference and confirm links act for nobody.',
+  request: { params: TemplateParams, body: jsonBody(TestSend) },
+  responses: {
+    202: json(z.object({ status: z.literal('queued'), deliveryId: z.int() }), 'Queued; the worker sends it within seconds.'),
+    404: unknownTemplateOrSubscriber,
+    409: erasedSubscriber,
+  },
+});
+
 export function templatesApi(deps: AppDeps) {
-  const app = new Hono();
+  const app = apiRouter();
 
-  app.get('/', (c) => c.json({ templates: listTemplates() }));
+  app.openapi(getTemplates, (c) => c.json({ templates: listTemplates() }, 200));
 
-  app.get('/:id', async (c) => {
-    const who = await subscriberFor(deps, c.req.query('subscriber'));
-    if ('bad' in who) return c.json(errorBody('bad_id', 'subscriber is a positive whole number.'), 400);
-    const r = await previewTemplate(deps, c.req.param('id'), who.subscriber);
+  app.openapi(getPreview, async (c) => {
+    const r = await previewTemplate(deps, c.req.valid('param').id, await subscriberFor(deps, c.req.valid('query').subscriber));
     if (!r.ok) return fail(c, r.reason);
     const { template, rendered, message, sample } = r.preview;
-    return c.json({
-      template,
-      sample,
-      subject: rendered.subject,
-      preheader: rendered.preheader,
-      from: message.from,
-      to: message.to,
-      replyTo: message.replyTo ?? null,
-      headers: message.headers ?? {},
-      html: rendered.html,
-      text: rendered.text,
-    });
+    return c.json(
+      {
+        template,
+        sample,
+        subject: rendered.subject,
+        preheader: rendered.preheader,
+        from: message.from,
+        to: message.to,
+        replyTo: message.replyTo ?? null,
+        headers: message.headers ?? {},
+        html: rendered.html,
+        text: rendered.text,
+      },
+      200,
+    );
   });
 
-  app.post('/:id/test', apiRole('editor'), async (c) => {
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      return c.json(errorBody('bad_json', 'Send a JSON body: {"to": "you@example.org", "subscriberId"?: 12}.'), 400);
-    }
-    const b = (body && typeof body === 'object' ? body : {}) as { to?: unknown; subscriberId?: unknown };
-    const to = normaliseEmail(b.to);
-    if (!to) return c.json(errorBody('bad_address', '"to" must be one valid email address.'), 400);
-    const who = await subscriberFor(deps, b.subscriberId);
-    if ('bad' in who) return c.json(errorBody('bad_id', 'subscriberId is a positive whole number.'), 400);
-    const r = await sendTestEmail(deps, c.req.param('id'), to, who.subscriber);
+  app.openapi(sendTest, async (c) => {
+    const { id } = c.req.valid('param');
+    const { to, subscriberId } = c.req.valid('json');
+    const subscriber = await subscriberFor(deps, subscriberId);
+    const r = await sendTestEmail(deps, id, to, subscriber);
     if (!r.ok) return fail(c, r.reason);
-    await recordAudit(deps, staffOf(c).name, 'template.test_sent', who.subscriber?.id ?? null, { template: c.req.param('id'), to, deliveryId: r.deliveryId });
+    await recordAudit(deps, staffOf(c).name, 'template.test_sent', subscriber?.id ?? null, { template: id, to, deliveryId: r.deliveryId });
     // Sent by the worker like every email; GET /api/deliveries/:id says how it went.
-    return c.json({ status: 'queued', deliveryId: r.deliveryId }, 202);
+    return c.json({ status: 'queued' as const, deliveryId: r.deliveryId }, 202);
   });
 
   return app;
