@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Resend } from 'resend';
 import { fixedClock } from '../src/clock.js';
+import { batchBody } from '../src/mail/batch-body.js';
 import { createTransport } from '../src/mail/index.js';
 import { alignBatchResults, classifyResendError, createResendTransport, rateLimitInfo, retryAfterMs, type ResendTransportOptions } from '../src/mail/resend.js';
 import { SendError, type OutgoingEmail, type RateLimitInfo } from '../src/mail/transport.js';
@@ -69,6 +71,27 @@ describe('resend transport against the fake', () => {
     const first = await transport.sendBatch(batch, { idempotencyKey: 'b-7' });
     const again = await transport.sendBatch(batch, { idempotencyKey: 'b-7' });
     expect(again).toEqual(first);
+    expect(fake.emails).toHaveLength(2);
+  });
+
+  it('sends the body it is given as it is, and a batch the resend SDK sent is repeated as the identical request', async () => {
+    const { fake, transport } = await setup();
+    const batch = [{ ...email('a@example.org', 1), replyTo: 'care@clinic.example', tags: [{ name: 'delivery', value: '1' }] }, email('b@example.org', 2)];
+    // What the release before sent for these emails: the SDK's batch.send.
+    const sdk = new Resend(FAKE_API_KEY, { baseUrl: fake.url });
+    const before = await sdk.batch.send(
+      batch.map((e) => ({ from: e.from, to: [e.to], ...(e.replyTo ? { replyTo: e.replyTo } : {}), subject: e.subject, html: e.html, text: e.text, ...(e.headers ? { headers: e.headers } : {}), ...(e.tags ? { tags: e.tags } : {}) })),
+      { idempotencyKey: 'k-before', batchValidation: 'permissive' },
+    );
+    expect(before.error).toBeNull();
+    // The fake compares bodies byte for byte: a different one would be a 409.
+    expect(await transport.sendBatch(batch, { idempotencyKey: 'k-before' })).toEqual(before.data!.data);
+    expect(await transport.sendBatch(batch, { idempotencyKey: 'k-before', body: batchBody(batch) })).toEqual(before.data!.data);
+    expect(fake.requests.map((r) => [r.status, r.replayed])).toEqual([
+      [200, false],
+      [200, true],
+      [200, true],
+    ]);
     expect(fake.emails).toHaveLength(2);
   });
 

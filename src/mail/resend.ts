@@ -1,4 +1,5 @@
 import { Resend } from 'resend';
+import { batchBody } from './batch-body.js';
 import { SendError, type OutgoingEmail, type RateLimitInfo, type SendOptions, type SentEmail, type Transport } from './transport.js';
 
 type ResendError = { name: string; message: string; statusCode: number | null };
@@ -148,15 +149,22 @@ export function createResendTransport(apiKey: string, options: ResendTransportOp
       return { id: data.id };
     },
     async sendBatch(emails: OutgoingEmail[], sendOptions?: SendOptions): Promise<SentEmail[]> {
+      // The body as it was persisted and hashed, through the SDK's own request
+      // and answer handling (fetchRequest): resend.batch.send would serialise
+      // the emails again and have fetch check and re-encode the string, about
+      // 30 ms of CPU per 100-email batch against 6 ms for these bytes.
+      const body = sendOptions?.body ?? batchBody(emails);
+      const headers: Record<string, string> = {
+        Authorization: `Bearer ${apiKey}`,
+        'User-Agent': resend.userAgent,
+        'Content-Type': 'application/json',
+        'x-batch-validation': batchValidation,
+        ...(sendOptions?.idempotencyKey ? { 'Idempotency-Key': sendOptions.idempotencyKey } : {}),
+      };
       const data = await call('batch send', (signal) =>
-        resend.batch.send(emails.map(toApi), {
-          signal,
-          batchValidation,
-          ...(sendOptions?.idempotencyKey ? { idempotencyKey: sendOptions.idempotencyKey } : {}),
-        }),
+        resend.fetchRequest<{ data: { id: string }[]; errors?: { index: number; message: string }[] }>('/emails/batch', { method: 'POST', body, headers, signal }),
       );
-      const errors = 'errors' in data && Array.isArray(data.errors) ? (data.errors as { index: number; message: string }[]) : [];
-      return alignBatchResults(emails.length, data.data, errors);
+      return alignBatchResults(emails.length, data.data, Array.isArray(data.errors) ? data.errors : []);
     },
   };
 }

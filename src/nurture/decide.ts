@@ -3,7 +3,8 @@
  * (tick.ts) reads rows, asks these, and writes what they answer.
  */
 import crypto from 'node:crypto';
-import type { AfterSend, AttemptPlan, BatchItem, DueAction, DueRow, OutgoingEmail, QueuePolicy } from '../../db/types.js';
+import type { AfterSend, AttemptPlan, BatchItem, BatchRequest, DueAction, DueRow, EncodedBodies, OutgoingEmail, QueuePolicy } from '../../db/types.js';
+import { batchBody, emailsOfBatchBody } from '../mail/batch-body.js';
 import type { SendError, SendFailureKind } from '../mail/transport.js';
 import { backoffMs } from './pacer.js';
 import { nextStepAfter, sendTime, type ScheduleOptions, type ScheduleStep } from './schedule.js';
@@ -135,6 +136,7 @@ export function queuePolicy(sequence: QueueSequence, options: ScheduleOptions): 
     rebuild: rebuildRequest,
     planAttempt,
     batchRequest,
+    emailsOf: emailsOfBatchBody,
     deliveryIdOf,
     tagDelivery,
   };
@@ -196,10 +198,9 @@ export function deliveryIdOf(email: OutgoingEmail): number {
  * the same content always gives the same key, so repeating the persisted
  * request after a crash is recognised by the provider.
  */
-export function batchRequest(emails: OutgoingEmail[]): { payload: string; idempotencyKey: string } {
-  const payload = JSON.stringify(emails);
-  const idempotencyKey = `batch-${crypto.createHash('sha256').update(payload).digest('hex')}`;
-  return { payload, idempotencyKey };
+export function batchRequest(emails: readonly OutgoingEmail[], encoded?: readonly (EncodedBodies | undefined)[]): BatchRequest {
+  const body = batchBody(emails, encoded);
+  return { body, idempotencyKey: `batch-${crypto.createHash('sha256').update(body).digest('hex')}` };
 }
 
 // ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@
  */
 import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodePayload } from '../../db/request-payload.js';
 import type { Stores } from '../../db/stores.js';
 import {
   PAGE_SIZE,
@@ -114,7 +115,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         emails.push(tagDelivery(email, item.deliveryId));
         versions.set(item.deliveryId, `v-${item.templateId}`);
       }
-      return { emails, versions };
+      return { emails, request: batchRequest(emails), versions };
     }
 
     /** Claims what is due at `at`, starts the attempt with a fresh render; the batch and what it sends. */
@@ -156,6 +157,11 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       const b = (await s.sendQueue.batches()).find((x) => x.id === id);
       if (!b) throw new Error(`no batch ${id}`);
       return b;
+    }
+
+    /** Every batch row as text, its request body decoded (it is stored compressed). */
+    async function batchesText(): Promise<string> {
+      return JSON.stringify((await s.sendQueue.batches()).map((b) => ({ ...b, payload: b.payload === null ? null : decodePayload(b.payload).body.toString() })));
     }
 
     /** A batch of A and B whose first attempt left at NOW and never got an answer (a crash). */
@@ -583,7 +589,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         // Deliveries stay, for the numbers.
         expect(record.deliveries.map((d) => [d.id, d.kind, d.status])).toEqual(deliveriesBefore);
         expect(record.activity.map((a) => a.type)).toContain('erased');
-        expect(JSON.stringify(await s.sendQueue.batches())).not.toContain(email);
+        expect(await batchesText()).not.toContain(email);
         expect((await s.subscribers.list({ q: 'annabel' })).total).toBe(0);
 
         expect(await s.subscribers.erase(id, NOW + 4 * HOUR, () => null)).toEqual({ id, email: null, alreadyErased: true, withdrawnFromBatches: 0 });
@@ -606,22 +612,22 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const withoutA = [emailTo(run.emails, 'c@example.org')];
         const [partA, partC] = await s.sendQueue.split(run.batchId, [withA, withoutA], '422 one address refused', 'w1', NOW, NOW + LEASE, policy);
 
-        const calls: [string, string][] = [];
-        const out = await s.subscribers.erase(a, NOW + MINUTE, (payload, address) => {
-          calls.push([payload, address]);
-          const left = (JSON.parse(payload) as OutgoingEmail[]).filter((e) => e.to !== address);
+        const calls: [Buffer, string][] = [];
+        const out = await s.subscribers.erase(a, NOW + MINUTE, (body, address) => {
+          calls.push([body, address]);
+          const left = policy.emailsOf(body).filter((e) => e.to !== address);
           return left.length ? batchRequest(left) : null;
         });
         expect(out).toEqual({ id: a, email, alreadyErased: false, withdrawnFromBatches: 1 });
-        expect(calls).toEqual([[batchRequest(withA).payload, email]]);
+        expect(calls).toEqual([[batchRequest(withA).body, email]]);
         const onlyB = [emailTo(run.emails, 'b@example.org')];
-        expect(await s.sendQueue.batch(partA!)).toMatchObject({ payload: batchRequest(onlyB).payload, idempotencyKey: batchRequest(onlyB).idempotencyKey });
-        expect(await s.sendQueue.batch(partC!)).toMatchObject({ payload: batchRequest(withoutA).payload, idempotencyKey: batchRequest(withoutA).idempotencyKey });
-        expect(JSON.stringify(await s.sendQueue.batches())).not.toContain(email);
+        expect(await s.sendQueue.batch(partA!)).toMatchObject({ body: batchRequest(onlyB).body, idempotencyKey: batchRequest(onlyB).idempotencyKey });
+        expect(await s.sendQueue.batch(partC!)).toMatchObject({ body: batchRequest(withoutA).body, idempotencyKey: batchRequest(withoutA).idempotencyKey });
+        expect(await batchesText()).not.toContain(email);
 
         // The rewritten request goes as it now is, and A's delivery is dropped, never sent.
         const begun = await s.sendQueue.beginAttempt(partA!, 'w1', NOW + 2 * MINUTE, NOW + LEASE, null, policy);
-        expect(begun).toEqual({ kind: 'send', emails: onlyB, idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1 });
+        expect(begun).toEqual({ kind: 'send', emails: onlyB, body: batchRequest(onlyB).body, idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1 });
         expect((await deliveryOf(a, 1)).status).toBe('dropped');
       });
 
@@ -631,7 +637,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.sendQueue.markKnownFailure(run.batchId, 'w1', '500 with an answer');
         await s.sendQueue.release(run.batchId, 'w1', null, '500 with an answer', true);
         expect(await s.subscribers.erase(a, NOW + MINUTE, () => null)).toMatchObject({ withdrawnFromBatches: 1 });
-        expect((await s.sendQueue.batch(run.batchId))!.payload).toBeNull();
+        expect((await s.sendQueue.batch(run.batchId))!.body).toBeNull();
 
         expect(await s.sendQueue.claimStale(NOW + 2 * MINUTE, 'w2', NOW + 2 * MINUTE + LEASE)).toBe(run.batchId);
         const fresh = await render(run.batchId);
@@ -642,14 +648,14 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
       it('a batch in doubt is left as it is (it is repeated byte for byte) until it settles', async () => {
         const { a, batchId, emails, key } = await inDoubtBatch();
-        const calls: string[] = [];
-        const out = await s.subscribers.erase(a, NOW + MINUTE, (payload) => (calls.push(payload), null));
+        const calls: Buffer[] = [];
+        const out = await s.subscribers.erase(a, NOW + MINUTE, (body) => (calls.push(body), null));
         expect(out).toMatchObject({ withdrawnFromBatches: 0 });
         expect(calls).toEqual([]);
         expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
-        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy)).toEqual({ kind: 'send', emails, idempotencyKey: key, dropped: 0 });
+        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy)).toEqual({ kind: 'send', emails, body: batchRequest(emails).body, idempotencyKey: key, dropped: 0 });
         await s.sendQueue.settle(batchId, accepted(emails), NOW + LEASE, policy);
-        expect(JSON.stringify(await s.sendQueue.batches())).not.toContain('a@example.org');
+        expect(await batchesText()).not.toContain('a@example.org');
       });
       it('a held batch is rewritten without them: it is never repeated byte for byte', async () => {
         const a = await active(email);
@@ -659,12 +665,12 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.claimStale(t, 'w2', t + LEASE)).toBe(run.batchId);
         expect(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t + LEASE, null, policy)).toEqual({ kind: 'held' });
         const onlyB = [emailTo(run.emails, 'b@example.org')];
-        const out = await s.subscribers.erase(a, t + MINUTE, (payload, address) => {
-          const left = (JSON.parse(payload) as OutgoingEmail[]).filter((e) => e.to !== address);
+        const out = await s.subscribers.erase(a, t + MINUTE, (body, address) => {
+          const left = policy.emailsOf(body).filter((e) => e.to !== address);
           return left.length ? batchRequest(left) : null;
         });
         expect(out).toMatchObject({ withdrawnFromBatches: 1 });
-        expect(JSON.stringify(await s.sendQueue.batches())).not.toContain(email);
+        expect(await batchesText()).not.toContain(email);
         // Staff's resend then goes to B only.
         await s.sendQueue.resolveHeld(run.batchId, 'resend', t + 2 * MINUTE, policy);
         expect(await s.sendQueue.claimStale(t + 2 * MINUTE, 'w3', t + 2 * MINUTE + LEASE)).toBe(run.batchId);
@@ -680,8 +686,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.erase(a, NOW + MINUTE, () => null);
         const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, policy);
         const onlyB = [emailTo(fresh.emails, 'b@example.org')];
-        expect(begun).toEqual({ kind: 'send', emails: onlyB, idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1 });
-        expect((await s.sendQueue.batch(claim.batchId!))!.payload).toBe(batchRequest(onlyB).payload);
+        expect(begun).toEqual({ kind: 'send', emails: onlyB, body: batchRequest(onlyB).body, idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1 });
+        expect((await s.sendQueue.batch(claim.batchId!))!.body).toEqual(batchRequest(onlyB).body);
       });
     });
 
@@ -804,7 +810,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(claim).toEqual({ batchId: expect.any(Number), due: 2, rescheduled: 0, completed: 0, stopped: 0 });
         expect(rows.find((r) => r.id === a)).toEqual({ id: a, status: 'active', email: 'a@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 1, lastSentAt: null, pausedUntil: null, received: [], sequenceVersion: 1 });
 
-        expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ id: claim.batchId, status: 'ready', attempts: 0, payload: null, leaseOwner: 'w1' });
+        expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ id: claim.batchId, status: 'ready', attempts: 0, body: null, leaseOwner: 'w1' });
         const items = await s.sendQueue.items(claim.batchId!);
         expect(items.map((i) => i.subscriberId).sort()).toEqual([a, b].sort());
         expect(items.find((i) => i.subscriberId === a)).toMatchObject({ kind: 'sequence', step: 1, templateId: 'step-1', toAddress: null, email: 'a@example.org', firstName: 'Ada', tokenGeneration: 0, status: 'active', suppressed: false, timezone: 'UTC', confirmedAt: NOW });
@@ -891,7 +897,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         for (const e of ['1@example.org', '2@example.org', '3@example.org']) d.push((await s.subscribers.signup(signupOf(e, { firstName: e[0]! }), decideAt(NOW))).confirmationDeliveryId!);
         const first = await s.sendQueue.claimQueued(NOW, 2, 'w1', NOW + LEASE);
         expect(first).toEqual(expect.any(Number));
-        expect(await s.sendQueue.batch(first!)).toMatchObject({ status: 'ready', attempts: 0, payload: null, leaseOwner: 'w1' });
+        expect(await s.sendQueue.batch(first!)).toMatchObject({ status: 'ready', attempts: 0, body: null, leaseOwner: 'w1' });
         const items = await s.sendQueue.items(first!);
         expect(items.map((i) => i.deliveryId)).toEqual(d.slice(0, 2));
         expect(items[0]).toMatchObject({ kind: 'confirmation', step: 0, email: '1@example.org', firstName: '1', status: 'pending', tokenGeneration: 0, suppressed: false });
@@ -952,8 +958,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW, NOW + LEASE, fresh, policy)).toEqual({ kind: 'lost' });
         const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, fresh, policy);
         const request = batchRequest(fresh.emails);
-        expect(begun).toEqual({ kind: 'send', emails: fresh.emails, idempotencyKey: request.idempotencyKey, dropped: 0 });
-        expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ status: 'ready', attempts: 1, payload: request.payload, idempotencyKey: request.idempotencyKey, leaseOwner: 'w1' });
+        expect(begun).toEqual({ kind: 'send', emails: fresh.emails, body: batchRequest(fresh.emails).body, idempotencyKey: request.idempotencyKey, dropped: 0 });
+        expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ status: 'ready', attempts: 1, body: request.body, idempotencyKey: request.idempotencyKey, leaseOwner: 'w1' });
         expect(await deliveryOf(a, 1)).toMatchObject({ subject: 'step-1 for Annabel', templateVersion: 'v-step-1', status: 'queued' });
         expect(await batchRow(claim.batchId!)).toMatchObject({ firstAttemptAt: NOW, inDoubt: true });
       });
@@ -987,9 +993,9 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         const begun = await s.sendQueue.beginAttempt(batchId, 'w1', NOW + 2 * MINUTE, NOW + LEASE, null, policy);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(begun).toEqual({ kind: 'send', emails: onlyA, idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
+        expect(begun).toEqual({ kind: 'send', emails: onlyA, body: batchRequest(onlyA).body, idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
         expect(batchRequest(onlyA).idempotencyKey).not.toBe(key);
-        expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, payload: batchRequest(onlyA).payload, idempotencyKey: batchRequest(onlyA).idempotencyKey });
+        expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, body: batchRequest(onlyA).body, idempotencyKey: batchRequest(onlyA).idempotencyKey });
         const bDelivery = await deliveryOf(b, 1);
         expect(bDelivery.status).toBe('dropped');
         expect(bDelivery.error).toMatch(/unsubscribed/);
@@ -1000,15 +1006,15 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('after a known failure with nobody gone, the same request goes again with the same key', async () => {
         const { batchId, emails, key } = await inDoubtBatch();
         await s.sendQueue.markKnownFailure(batchId, 'w1', '503');
-        expect(await s.sendQueue.beginAttempt(batchId, 'w1', NOW + MINUTE, NOW + LEASE, null, policy)).toEqual({ kind: 'send', emails, idempotencyKey: key, dropped: 0 });
+        expect(await s.sendQueue.beginAttempt(batchId, 'w1', NOW + MINUTE, NOW + LEASE, null, policy)).toEqual({ kind: 'send', emails, body: batchRequest(emails).body, idempotencyKey: key, dropped: 0 });
       });
 
       it('in doubt: the identical request and key are replayed, even for someone who left since', async () => {
         const { b, batchId, emails, key } = await inDoubtBatch();
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
-        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy)).toEqual({ kind: 'send', emails, idempotencyKey: key, dropped: 0 });
-        expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, idempotencyKey: key, payload: batchRequest(emails).payload });
+        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy)).toEqual({ kind: 'send', emails, body: batchRequest(emails).body, idempotencyKey: key, dropped: 0 });
+        expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, idempotencyKey: key, body: batchRequest(emails).body });
         expect((await deliveryOf(b, 1)).status).toBe('queued');
       });
 
@@ -1017,7 +1023,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
         await s.sendQueue.markKnownFailure(batchId, 'w1', 'late answer');
         await s.subscribers.unsubscribe(b, NOW + LEASE, {});
-        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy)).toEqual({ kind: 'send', emails, idempotencyKey: key, dropped: 0 });
+        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy)).toEqual({ kind: 'send', emails, body: batchRequest(emails).body, idempotencyKey: key, dropped: 0 });
       });
 
       it('in doubt past the replay window, counted from the first attempt: held for staff and never claimed again', async () => {
@@ -1025,7 +1031,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         // A replay inside the window does not move the window's start.
         const t1 = NOW + 12 * HOUR;
         expect(await s.sendQueue.claimStale(t1, 'w2', t1 + LEASE)).toBe(batchId);
-        expect(await s.sendQueue.beginAttempt(batchId, 'w2', t1, t1 + LEASE, null, policy)).toEqual({ kind: 'send', emails, idempotencyKey: key, dropped: 0 });
+        expect(await s.sendQueue.beginAttempt(batchId, 'w2', t1, t1 + LEASE, null, policy)).toEqual({ kind: 'send', emails, body: batchRequest(emails).body, idempotencyKey: key, dropped: 0 });
         const t2 = NOW + REPLAY_WINDOW_MS + 1;
         expect(await s.sendQueue.claimStale(t2, 'w3', t2 + LEASE)).toBe(batchId);
         expect(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2 + LEASE, null, policy)).toEqual({ kind: 'held' });
@@ -1057,7 +1063,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.sendQueue.release(batchId, 'w1', null, 'timeout', false);
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + MINUTE, 'w2', NOW + MINUTE + LEASE)).toBe(batchId);
-        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy)).toEqual({ kind: 'send', emails, idempotencyKey: key, dropped: 0 });
+        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy)).toEqual({ kind: 'send', emails, body: batchRequest(emails).body, idempotencyKey: key, dropped: 0 });
         expect((await batchRow(batchId)).lastError).toBe('timeout');
       });
 
@@ -1067,7 +1073,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + MINUTE, 'w2', NOW + MINUTE + LEASE)).toBe(batchId);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy)).toEqual({ kind: 'send', emails: onlyA, idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
+        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy)).toEqual({ kind: 'send', emails: onlyA, body: batchRequest(onlyA).body, idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
       });
 
       it('by someone who no longer holds the batch, changes nothing', async () => {
@@ -1195,12 +1201,12 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(old).toMatchObject({ status: 'failed', payload: null, leaseOwner: null });
         expect(old.lastError).toContain('422 invalid');
         expect(await s.sendQueue.items(run.batchId)).toEqual([]);
-        expect(await s.sendQueue.batch(x)).toMatchObject({ status: 'ready', attempts: 0, leaseOwner: 'w1', payload: batchRequest(partA).payload, idempotencyKey: batchRequest(partA).idempotencyKey });
+        expect(await s.sendQueue.batch(x)).toMatchObject({ status: 'ready', attempts: 0, leaseOwner: 'w1', body: batchRequest(partA).body, idempotencyKey: batchRequest(partA).idempotencyKey });
         expect((await s.sendQueue.items(x)).map((i) => i.deliveryId)).toEqual(partA.map(deliveryIdOf));
         expect((await s.sendQueue.items(y)).map((i) => i.deliveryId).sort()).toEqual(partBC.map(deliveryIdOf).sort());
 
         expect(await s.sendQueue.beginAttempt(y, 'w2', NOW + MINUTE, NOW + LEASE, null, policy)).toEqual({ kind: 'lost' });
-        expect(await s.sendQueue.beginAttempt(y, 'w1', NOW + MINUTE, NOW + LEASE, null, policy)).toEqual({ kind: 'send', emails: partBC, idempotencyKey: batchRequest(partBC).idempotencyKey, dropped: 0 });
+        expect(await s.sendQueue.beginAttempt(y, 'w1', NOW + MINUTE, NOW + LEASE, null, policy)).toEqual({ kind: 'send', emails: partBC, body: batchRequest(partBC).body, idempotencyKey: batchRequest(partBC).idempotencyKey, dropped: 0 });
         // Until its owner's lease runs out, nobody else takes a part over.
         expect(await s.sendQueue.claimStale(NOW + MINUTE, 'w2', NOW + 2 * LEASE)).toBeNull();
         expect(await s.sendQueue.claimStale(NOW + MINUTE + LEASE, 'w2', NOW + 2 * LEASE)).toBe(x);
@@ -1224,7 +1230,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.resolveHeld(batchId, 'resend', t + 2 * MINUTE, policy)).toBe(false);
         expect(await s.sendQueue.claimStale(t + 2 * MINUTE, 'w3', t + 2 * MINUTE + LEASE)).toBe(batchId);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(await s.sendQueue.beginAttempt(batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, policy)).toEqual({ kind: 'send', emails: onlyA, idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
+        expect(await s.sendQueue.beginAttempt(batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, policy)).toEqual({ kind: 'send', emails: onlyA, body: batchRequest(onlyA).body, idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
         // A new request: its replay window starts now, so a crash now is replayed, not held again.
         const t2 = t + 2 * MINUTE + LEASE;
         expect(await s.sendQueue.claimStale(t2, 'w4', t2 + LEASE)).toBe(batchId);
@@ -1262,13 +1268,13 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
         const batchId = await s.sendQueue.claimStale(NOW, 'w1', NOW + LEASE);
         expect(batchId).toEqual(expect.any(Number));
-        expect(await s.sendQueue.batch(batchId!)).toMatchObject({ payload: batchRequest(tagged).payload, idempotencyKey: batchRequest(tagged).idempotencyKey, leaseOwner: 'w1' });
+        expect(await s.sendQueue.batch(batchId!)).toMatchObject({ body: batchRequest(tagged).body, idempotencyKey: batchRequest(tagged).idempotencyKey, leaseOwner: 'w1' });
         expect(await s.sendQueue.items(batchId!)).toEqual([expect.objectContaining({ deliveryId: id, kind: 'test', step: 0, templateId: 'step-1', toAddress: 'staff@nurture.test', subscriberId: null, email: null })]);
         // Only one claim ever takes it.
         expect(await s.sendQueue.claimQueued(NOW, 10, 'w2', NOW + LEASE)).toBeNull();
         expect(await s.sendQueue.claimStale(NOW, 'w2', NOW + LEASE)).toBeNull();
 
-        expect(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW, NOW + LEASE, null, policy)).toEqual({ kind: 'send', emails: tagged, idempotencyKey: batchRequest(tagged).idempotencyKey, dropped: 0 });
+        expect(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW, NOW + LEASE, null, policy)).toEqual({ kind: 'send', emails: tagged, body: batchRequest(tagged).body, idempotencyKey: batchRequest(tagged).idempotencyKey, dropped: 0 });
         expect(await s.sendQueue.settle(batchId!, [{ deliveryId: id, providerId: 'p-test' }], NOW + 1000, policy)).toEqual({ sent: 1, failed: 0, completed: 0 });
         expect(await s.sendQueue.delivery(id)).toEqual({ id, status: 'sent', providerId: 'p-test', error: null, sentAt: NOW + 1000 });
       });
