@@ -211,8 +211,16 @@ export type QueuePolicy = {
   tagDelivery(email: OutgoingEmail, deliveryId: number): OutgoingEmail;
 };
 
+/**
+ * A request body in the pieces it was put together from (most of them a
+ * template's, shared by every email made from it): its bytes are their
+ * concatenation. Hashed, compressed and sent piece by piece, so a batch's
+ * 2 MB are never copied into a buffer of their own.
+ */
+export type RequestBody = readonly Uint8Array[];
+
 /** A batch's request: the exact body sent (and persisted before it leaves) and the idempotency key derived from it. */
-export type BatchRequest = { body: Buffer; idempotencyKey: string };
+export type BatchRequest = { body: RequestBody; idempotencyKey: string };
 
 /** `body`: the persisted request, or null before its first attempt. */
 export type ClaimedBatch = { id: number; status: string; attempts: number; body: Buffer | null; idempotencyKey: string; leaseOwner: string | null };
@@ -229,7 +237,7 @@ export type ClaimResult = { batchId: number | null; due: number; rescheduled: nu
 export type FreshRequest = { emails: OutgoingEmail[]; request: BatchRequest; versions: Map<number, string> };
 
 export type Begun =
-  | { kind: 'send'; emails: OutgoingEmail[]; body: Buffer; idempotencyKey: string; dropped: number }
+  | { kind: 'send'; emails: OutgoingEmail[]; body: RequestBody; idempotencyKey: string; dropped: number }
   /** Someone else holds the batch now, or it is settled. */
   | { kind: 'lost' }
   /** Every delivery was dropped: nothing to send. */

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Resend } from 'resend';
 import { fixedClock } from '../src/clock.js';
@@ -154,6 +156,28 @@ describe('resend transport against the fake', () => {
     expect(await failure(transport.sendBatch([email('a@example.org')]))).toMatchObject({ kind: 'transient', details: { statusCode: undefined } });
     await transport.sendBatch([email('a@example.org')]);
     expect(fake.emails).toHaveLength(1);
+  });
+
+  it('an answer that is not JSON (an error page from a proxy, a cut success) is transient', async () => {
+    const answers: [number, string][] = [
+      [502, '<html>Bad gateway</html>'],
+      [200, '{"data": ['],
+    ];
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const [status, text] = answers.shift()!;
+        res.writeHead(status, { 'content-type': 'text/html' }).end(text);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const transport = createResendTransport(FAKE_API_KEY, { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      expect(await failure(transport.sendBatch([email('a@example.org')]))).toMatchObject({ kind: 'transient', details: { statusCode: 502 } });
+      expect(await failure(transport.sendBatch([email('a@example.org')]))).toMatchObject({ kind: 'transient', details: { statusCode: undefined } });
+    } finally {
+      server.close();
+    }
   });
 
   it('times out a hung request as transient; the retry with the same key is in flight (transient), then replayed', async () => {

@@ -159,7 +159,7 @@ describe('tick', () => {
       ...transport,
       async sendBatch(emails, o) {
         keys.push(o!.idempotencyKey!);
-        bodies.push(o!.body!.toString());
+        bodies.push(Buffer.concat(o!.body!).toString());
         sent.push(JSON.stringify(emails));
         return new Promise(() => {}); // the process dies with the request in flight: nothing settles the batch
       },
@@ -174,7 +174,7 @@ describe('tick', () => {
     expect(JSON.stringify(emailsOfBatchBody(bodies[0]!))).toBe(sent[0]);
 
     // Before the lease expires nobody touches it; afterwards the next tick repeats it.
-    const recorder: Transport = { ...transport, sendBatch: (emails, o) => (keys.push(o!.idempotencyKey!), bodies.push(o!.body!.toString()), sent.push(JSON.stringify(emails)), transport.sendBatch(emails, o)) };
+    const recorder: Transport = { ...transport, sendBatch: (emails, o) => (keys.push(o!.idempotencyKey!), bodies.push(Buffer.concat(o!.body!).toString()), sent.push(JSON.stringify(emails)), transport.sendBatch(emails, o)) };
     h.clock.advance(60_000);
     expect(await h.tick({ transport: recorder })).toMatchObject({ sent: 0 });
     h.clock.advance(5 * 60_000);

@@ -22,7 +22,7 @@ import { createLogger } from '../../src/logger.js';
 import { renderSequenceEmail } from '../../src/mail/render.js';
 import { createResendTransport } from '../../src/mail/resend.js';
 import { signToken } from '../../src/mail/tokens.js';
-import type { OutgoingEmail, Transport } from '../../src/mail/transport.js';
+import type { OutgoingEmail, RequestBody, Transport } from '../../src/mail/transport.js';
 import { batchRequest, sequenceEmail } from '../../src/nurture/decide.js';
 import { createPacer, realSleep } from '../../src/nurture/pacer.js';
 import { FIRST_VERSION, SEQUENCE_VERSIONS } from '../../src/nurture/sequence.js';
@@ -135,7 +135,7 @@ async function sampleBatches(count: number): Promise<OutgoingEmail[][]> {
 }
 
 /** Emails/s the fake takes for `batches` sent straight through `transport`, CONCURRENCY at a time; `bodies`: serialised beforehand. */
-async function rawRate(transport: Transport, batches: OutgoingEmail[][], bodies?: Buffer[]): Promise<number> {
+async function rawRate(transport: Transport, batches: OutgoingEmail[][], bodies?: RequestBody[]): Promise<number> {
   let next = 0;
   let sent = 0;
   const start = performance.now();
@@ -178,7 +178,7 @@ export async function run(): Promise<Figure[]> {
       const rawAfter = await rawRate(sdk, batches);
       await fake.reset();
       // The fake's own pace: the same bodies already serialised, nothing left to the client but the request.
-      const serialised = await rawRate(sdk, batches, batches.map((b) => batchRequest(b).body));
+      const serialised = await rawRate(sdk, batches, batches.map((b) => [Buffer.concat(batchRequest(b).body)]));
       await fake.reset();
       const rawRateMean = (rawBefore + rawAfter) / 2;
       figures.push({

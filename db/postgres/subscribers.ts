@@ -203,7 +203,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
             if (b.payload === null) continue;
             const { body } = decodePayload(b.payload);
             const rewritten = without(body, s.email);
-            if (rewritten?.body.equals(body)) continue;
+            if (rewritten && Buffer.concat(rewritten.body).equals(body)) continue;
             if (rewritten) await c.query('UPDATE batches SET payload = $2, idempotency_key = $3 WHERE id = $1', [b.id, encodePayload(rewritten.body), rewritten.idempotencyKey]);
             else await c.query('UPDATE batches SET payload = NULL WHERE id = $1', [b.id]);
             withdrawn++;

@@ -236,7 +236,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         if (b.payload === null) continue;
         const { body } = decodePayload(b.payload);
         const rewritten = without(body, s.email);
-        if (rewritten?.body.equals(body)) continue;
+        if (rewritten && Buffer.concat(rewritten.body).equals(body)) continue;
         db.update(batches)
           .set(rewritten ? { payload: encodePayload(rewritten.body), idempotencyKey: rewritten.idempotencyKey } : { payload: null })
           .where(eq(batches.id, b.id))

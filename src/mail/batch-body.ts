@@ -1,4 +1,4 @@
-import type { EncodedBodies, OutgoingEmail } from './transport.js';
+import type { EncodedBodies, OutgoingEmail, RequestBody } from './transport.js';
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -16,7 +16,7 @@ const json = (value: unknown) => JSON.stringify(value);
  * `encoded[i]`, when given, is email i's html and text already as JSON (from
  * the render cache); the bodies are nearly all of a request's bytes.
  */
-export function batchBody(emails: readonly OutgoingEmail[], encoded: readonly (EncodedBodies | undefined)[] = []): Buffer {
+export function batchBody(emails: readonly OutgoingEmail[], encoded: readonly (EncodedBodies | undefined)[] = []): RequestBody {
   const pieces: Uint8Array[] = [];
   const add = (s: string) => pieces.push(Buffer.from(s));
   emails.forEach((e, i) => {
@@ -30,7 +30,7 @@ export function batchBody(emails: readonly OutgoingEmail[], encoded: readonly (E
     add(`,"to":${json([e.to])}}`);
   });
   add(emails.length === 0 ? '[]' : ']');
-  return Buffer.concat(pieces);
+  return pieces;
 }
 
 type BodyEmail = Omit<OutgoingEmail, 'to'> & { to: string | string[]; reply_to?: string };

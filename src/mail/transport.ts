@@ -1,7 +1,7 @@
-import type { OutgoingEmail } from '../../db/types.js';
+import type { OutgoingEmail, RequestBody } from '../../db/types.js';
 
 /** One message as every transport takes it (and a persisted batch holds). */
-export type { EncodedBodies, OutgoingEmail } from '../../db/types.js';
+export type { EncodedBodies, OutgoingEmail, RequestBody } from '../../db/types.js';
 
 export type SendOptions = {
   /** Same key + same request = the provider sends once. */
@@ -11,7 +11,7 @@ export type SendOptions = {
    * was derived from, already persisted. A transport that sends over HTTP
    * sends these bytes instead of serialising the emails again.
    */
-  body?: Buffer;
+  body?: RequestBody;
 };
 
 /**

@@ -200,7 +200,9 @@ export function deliveryIdOf(email: OutgoingEmail): number {
  */
 export function batchRequest(emails: readonly OutgoingEmail[], encoded?: readonly (EncodedBodies | undefined)[]): BatchRequest {
   const body = batchBody(emails, encoded);
-  return { body, idempotencyKey: `batch-${crypto.createHash('sha256').update(body).digest('hex')}` };
+  const hash = crypto.createHash('sha256');
+  for (const piece of body) hash.update(piece);
+  return { body, idempotencyKey: `batch-${hash.digest('hex')}` };
 }
 
 // ---------------------------------------------------------------------------

@@ -169,10 +169,10 @@ describe('erase', () => {
   it('rewrites a request by recipient only, as a new request; nothing left or unreadable: none', () => {
     const email = (to: string, text: string) => ({ from: 'x@y.z', to, subject: 's', html: `<p>${text}</p>`, text });
     const both = batchRequest([email('a@x.org', 'b@x.org'), email('b@x.org', 'hi')]);
-    expect(withoutRecipient(both.body, 'b@x.org')).toEqual(batchRequest([email('a@x.org', 'b@x.org')]));
+    expect(withoutRecipient(Buffer.concat(both.body), 'b@x.org')).toEqual(batchRequest([email('a@x.org', 'b@x.org')]));
     // A request an earlier release persisted: the emails' own JSON.
     expect(withoutRecipient(Buffer.from(JSON.stringify([email('a@x.org', 'x'), email('b@x.org', 'y')])), 'a@x.org')).toEqual(batchRequest([email('b@x.org', 'y')]));
-    expect(withoutRecipient(batchRequest([email('a@x.org', 'x')]).body, 'a@x.org')).toBeNull();
+    expect(withoutRecipient(Buffer.concat(batchRequest([email('a@x.org', 'x')]).body), 'a@x.org')).toBeNull();
     expect(withoutRecipient(Buffer.from('not json'), 'a@x.org')).toBeNull();
   });
 });
