@@ -47,6 +47,14 @@ export type OutgoingEmail = {
   tags?: { name: string; value: string }[];
 };
 
+/**
+ * An email's html and text as JSON string literals (quotes included), in
+ * UTF-8 and in pieces: byte for byte what JSON.stringify writes for them, put
+ * together from pieces of a template encoded once (the render cache), so a
+ * batch body is not serialised character by character for every email.
+ */
+export type EncodedBodies = { html: readonly Uint8Array[]; text: readonly Uint8Array[] };
+
 // ---------------------------------------------------------------------------
 // Subscribers
 
@@ -128,8 +136,8 @@ export type SuppressInput = { emailHash: string; reason: SuppressionReason; at: 
 /** withdrawnFromBatches: unsent batches whose request no longer holds their email. */
 export type EraseOutcome = { id: number; email: string | null; alreadyErased: boolean; withdrawnFromBatches: number };
 
-/** A persisted, never attempted request rewritten without one address (null: nothing left to send). */
-export type WithoutRecipient = (payload: string, email: string) => { payload: string; idempotencyKey: string } | null;
+/** A persisted, never attempted request (its body) rewritten without one address (null: nothing left to send). */
+export type WithoutRecipient = (body: Buffer, email: string) => BatchRequest | null;
 
 export const PAGE_SIZE = 50;
 export type SubscriberQuery = { q?: string; status?: SubscriberStatus; page?: number };
@@ -243,24 +251,41 @@ export type QueuePolicy = {
   rebuild(items: BatchItem[], emails: OutgoingEmail[]): { drop: Map<number, string>; kept: OutgoingEmail[] };
   planAttempt(batch: { attempts: number; inDoubt: boolean; firstAttemptAt: number | null }, now: number): AttemptPlan;
   /** The request body and idempotency key of a list of emails. */
-  batchRequest(emails: OutgoingEmail[]): { payload: string; idempotencyKey: string };
+  batchRequest(emails: readonly OutgoingEmail[], encoded?: readonly (EncodedBodies | undefined)[]): BatchRequest;
+  /** The emails of a persisted request body. */
+  emailsOf(body: Buffer): OutgoingEmail[];
   deliveryIdOf(email: OutgoingEmail): number;
   /** The email marked with the delivery it belongs to (how a provider's answer and events find it). */
   tagDelivery(email: OutgoingEmail, deliveryId: number): OutgoingEmail;
 };
 
-export type ClaimedBatch = { id: number; status: string; attempts: number; payload: string | null; idempotencyKey: string; leaseOwner: string | null };
+/**
+ * A request body in the pieces it was put together from (most of them a
+ * template's, shared by every email made from it): its bytes are their
+ * concatenation. Hashed, compressed and sent piece by piece, so a batch's
+ * 2 MB are never copied into a buffer of their own.
+ */
+export type RequestBody = readonly Uint8Array[];
+
+/** A batch's request: the exact body sent (and persisted before it leaves) and the idempotency key derived from it. */
+export type BatchRequest = { body: RequestBody; idempotencyKey: string };
+
+/** `body`: the persisted request, or null before its first attempt. */
+export type ClaimedBatch = { id: number; status: string; attempts: number; body: Buffer | null; idempotencyKey: string; leaseOwner: string | null };
 
 /** Per email of a sent batch: its provider id, or the permanent error that failed it. */
 export type ItemOutcome = { deliveryId: number; providerId?: string; error?: string };
 
 export type ClaimResult = { batchId: number | null; due: number; rescheduled: number; completed: number; stopped: number };
 
-/** A request rendered in memory that was never persisted, and each delivery's template version. */
-export type FreshRequest = { emails: OutgoingEmail[]; versions: Map<number, string> };
+/**
+ * A request rendered in memory that was never persisted, serialised once
+ * (policy.batchRequest of the emails), and each delivery's template version.
+ */
+export type FreshRequest = { emails: OutgoingEmail[]; request: BatchRequest; versions: Map<number, string> };
 
 export type Begun =
-  | { kind: 'send'; emails: OutgoingEmail[]; idempotencyKey: string; dropped: number }
+  | { kind: 'send'; emails: OutgoingEmail[]; body: RequestBody; idempotencyKey: string; dropped: number }
   /** Someone else holds the batch now, or it is settled. */
   | { kind: 'lost' }
   /** Every delivery was dropped: nothing to send. */

@@ -1,5 +1,9 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Resend } from 'resend';
 import { fixedClock } from '../src/clock.js';
+import { batchBody } from '../src/mail/batch-body.js';
 import { createTransport } from '../src/mail/index.js';
 import { alignBatchResults, classifyResendError, createResendTransport, rateLimitInfo, retryAfterMs, type ResendTransportOptions } from '../src/mail/resend.js';
 import { SendError, type OutgoingEmail, type RateLimitInfo } from '../src/mail/transport.js';
@@ -72,6 +76,27 @@ describe('resend transport against the fake', () => {
     expect(fake.emails).toHaveLength(2);
   });
 
+  it('sends the body it is given as it is, and a batch the resend SDK sent is repeated as the identical request', async () => {
+    const { fake, transport } = await setup();
+    const batch = [{ ...email('a@example.org', 1), replyTo: 'care@clinic.example', tags: [{ name: 'delivery', value: '1' }] }, email('b@example.org', 2)];
+    // What the release before sent for these emails: the SDK's batch.send.
+    const sdk = new Resend(FAKE_API_KEY, { baseUrl: fake.url });
+    const before = await sdk.batch.send(
+      batch.map((e) => ({ from: e.from, to: [e.to], ...(e.replyTo ? { replyTo: e.replyTo } : {}), subject: e.subject, html: e.html, text: e.text, ...(e.headers ? { headers: e.headers } : {}), ...(e.tags ? { tags: e.tags } : {}) })),
+      { idempotencyKey: 'k-before', batchValidation: 'permissive' },
+    );
+    expect(before.error).toBeNull();
+    // The fake compares bodies byte for byte: a different one would be a 409.
+    expect(await transport.sendBatch(batch, { idempotencyKey: 'k-before' })).toEqual(before.data!.data);
+    expect(await transport.sendBatch(batch, { idempotencyKey: 'k-before', body: batchBody(batch) })).toEqual(before.data!.data);
+    expect(fake.requests.map((r) => [r.status, r.replayed])).toEqual([
+      [200, false],
+      [200, true],
+      [200, true],
+    ]);
+    expect(fake.emails).toHaveLength(2);
+  });
+
   it('fails only the bad address of a batch (permissive validation)', async () => {
     const { fake, transport } = await setup({ rejectAddresses: /^bad@/ });
     const sent = await transport.sendBatch([email('a@example.org'), email('bad@example.org'), email('c@example.org')]);
@@ -131,6 +156,28 @@ describe('resend transport against the fake', () => {
     expect(await failure(transport.sendBatch([email('a@example.org')]))).toMatchObject({ kind: 'transient', details: { statusCode: undefined } });
     await transport.sendBatch([email('a@example.org')]);
     expect(fake.emails).toHaveLength(1);
+  });
+
+  it('an answer that is not JSON (an error page from a proxy, a cut success) is transient', async () => {
+    const answers: [number, string][] = [
+      [502, '<html>Bad gateway</html>'],
+      [200, '{"data": ['],
+    ];
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const [status, text] = answers.shift()!;
+        res.writeHead(status, { 'content-type': 'text/html' }).end(text);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const transport = createResendTransport(FAKE_API_KEY, { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      expect(await failure(transport.sendBatch([email('a@example.org')]))).toMatchObject({ kind: 'transient', details: { statusCode: 502 } });
+      expect(await failure(transport.sendBatch([email('a@example.org')]))).toMatchObject({ kind: 'transient', details: { statusCode: undefined } });
+    } finally {
+      server.close();
+    }
   });
 
   it('times out a hung request as transient; the retry with the same key is in flight (transient), then replayed', async () => {

@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { decodePayload } from '../db/request-payload.js';
 import { openSqlite as openDb, type SqliteDb as Db } from '../db/sqlite/client.js';
 import { emailHash } from '../src/mail/address.js';
+import { emailsOfBatchBody } from '../src/mail/batch-body.js';
 import { verifyToken } from '../src/mail/tokens.js';
 import { SendError, type Transport } from '../src/mail/transport.js';
 import { storesOf } from './helpers/app.js';
@@ -152,11 +154,13 @@ describe('tick', () => {
     const transport = memoryTransport();
     const keys: string[] = [];
     const bodies: string[] = [];
+    const sent: string[] = [];
     const dying: Transport = {
       ...transport,
       async sendBatch(emails, o) {
         keys.push(o!.idempotencyKey!);
-        bodies.push(JSON.stringify(emails));
+        bodies.push(Buffer.concat(o!.body!).toString());
+        sent.push(JSON.stringify(emails));
         return new Promise(() => {}); // the process dies with the request in flight: nothing settles the batch
       },
     };
@@ -166,16 +170,18 @@ describe('tick', () => {
     const batch = one<{ status: string; attempts: number; payload: string }>(db, 'SELECT status, attempts, payload FROM batches');
     expect(batch.status).toBe('ready');
     expect(batch.attempts).toBe(1);
-    expect(batch.payload).toBe(bodies[0]);
+    expect(decodePayload(batch.payload).body.toString()).toBe(bodies[0]);
+    expect(JSON.stringify(emailsOfBatchBody(bodies[0]!))).toBe(sent[0]);
 
     // Before the lease expires nobody touches it; afterwards the next tick repeats it.
-    const recorder: Transport = { ...transport, sendBatch: (emails, o) => (keys.push(o!.idempotencyKey!), bodies.push(JSON.stringify(emails)), transport.sendBatch(emails, o)) };
+    const recorder: Transport = { ...transport, sendBatch: (emails, o) => (keys.push(o!.idempotencyKey!), bodies.push(Buffer.concat(o!.body!).toString()), sent.push(JSON.stringify(emails)), transport.sendBatch(emails, o)) };
     h.clock.advance(60_000);
     expect(await h.tick({ transport: recorder })).toMatchObject({ sent: 0 });
     h.clock.advance(5 * 60_000);
     expect(await h.tick({ transport: recorder })).toMatchObject({ sent: 3 });
     expect(keys[1]).toBe(keys[0]);
     expect(bodies[1]).toBe(bodies[0]);
+    expect(sent[1]).toBe(sent[0]);
     expect(rows(db, "SELECT id FROM deliveries WHERE status = 'sent'")).toHaveLength(3);
   });
 

@@ -9,12 +9,17 @@
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
+import { decodePayload, encodePayload, persistedRequest } from '../request-payload.js';
 import type { SendQueueStore } from '../stores.js';
-import type { Batch, BatchItem, ClaimResult, DueRow, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, ResendFacts, ResendOutcome, StepCounts } from '../types.js';
+import type { Batch, BatchItem, BatchRequest, ClaimResult, DueRow, HeldBatch, ItemOutcome, QueuePolicy, ResendFacts, ResendOutcome, StepCounts } from '../types.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { batches } from './schema.js';
 
 const BATCH = selectList(batches);
+// A batch without its request body (read only when needed).
+const BATCH_STATE = `id, status, attempts, payload IS NOT NULL AS persisted, idempotency_key AS "idempotencyKey", lease_owner AS "leaseOwner",
+  in_doubt AS "inDoubt", first_attempt_at AS "firstAttemptAt"`;
+type BatchState = Pick<Batch, 'id' | 'status' | 'attempts' | 'idempotencyKey' | 'leaseOwner' | 'inDoubt' | 'firstAttemptAt'> & { persisted: boolean };
 
 const ITEMS = `
   SELECT d.id AS "deliveryId", d.kind, d.step, d.template_id AS "templateId", d.to_address AS "toAddress",
@@ -35,11 +40,11 @@ type Advance = { subscriberId: number; timezone: string; confirmedAt: number | n
 
 export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
   const items = async (c: Queryable, batchId: number) => (await c.query<BatchItem>(ITEMS, [batchId])).rows;
-  const newBatch = async (c: Queryable, owner: string | null, leaseUntil: number | null, now: number, key = `unprepared-${crypto.randomUUID()}`, payload: string | null = null) =>
+  const newBatch = async (c: Queryable, owner: string | null, leaseUntil: number | null, now: number, request: BatchRequest | null = null) =>
     (
       await c.query<{ id: number }>(
         "INSERT INTO batches (status, idempotency_key, payload, lease_owner, lease_expires_at, attempts, created_at) VALUES ('ready', $1, $2, $3, $4, 0, $5) RETURNING id",
-        [key, payload, owner, leaseUntil, now],
+        [request?.idempotencyKey ?? `unprepared-${crypto.randomUUID()}`, request ? encodePayload(request.body) : null, owner, leaseUntil, now],
       )
     ).rows[0]!.id;
 
@@ -219,7 +224,11 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
   }
 
   async function lockBatch(c: Queryable, id: number) {
-    return (await c.query<Batch>(`SELECT ${BATCH} FROM batches WHERE id = $1 FOR UPDATE`, [id])).rows[0];
+    return (await c.query<BatchState>(`SELECT ${BATCH_STATE} FROM batches WHERE id = $1 FOR UPDATE`, [id])).rows[0];
+  }
+
+  async function payloadOf(c: Queryable, id: number): Promise<string | null> {
+    return (await c.query<{ payload: string | null }>('SELECT payload FROM batches WHERE id = $1', [id])).rows[0]?.payload ?? null;
   }
 
   return {
@@ -293,7 +302,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
 
     async batch(id) {
       const b = (await pool.query<Batch>(`SELECT ${BATCH} FROM batches WHERE id = $1`, [id])).rows[0];
-      return b && { id: b.id, status: b.status, attempts: b.attempts, payload: b.payload, idempotencyKey: b.idempotencyKey, leaseOwner: b.leaseOwner };
+      return b && { id: b.id, status: b.status, attempts: b.attempts, body: b.payload === null ? null : decodePayload(b.payload).body, idempotencyKey: b.idempotencyKey, leaseOwner: b.leaseOwner };
     },
 
     async items(batchId) {
@@ -304,14 +313,16 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       return transaction(pool, async (c) => {
         const batch = await lockBatch(c, batchId);
         if (!batch || batch.status !== 'ready' || batch.leaseOwner !== owner) return { kind: 'lost' as const };
-        if (!fresh && batch.payload === null) return { kind: 'lost' as const };
+        if (!fresh && !batch.persisted) return { kind: 'lost' as const };
         const plan = policy.planAttempt({ attempts: batch.attempts, inDoubt: batch.inDoubt, firstAttemptAt: batch.firstAttemptAt }, now);
         if (plan === 'hold') {
           await c.query("UPDATE batches SET status = 'held', last_error = $2, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1", [batchId, 'outcome unknown past the idempotency window: staff decide']);
           return { kind: 'held' as const };
         }
-        let emails = fresh?.emails ?? (JSON.parse(batch.payload!) as OutgoingEmail[]);
-        let changed = fresh !== null;
+        const persisted = fresh ? null : persistedRequest((await payloadOf(c, batchId))!, policy);
+        let emails = fresh?.emails ?? persisted!.emails;
+        // A request to persist with this attempt: a fresh one, or one rebuilt smaller.
+        let request: BatchRequest | null = fresh?.request ?? null;
         let dropped = 0;
         if (plan === 'rebuild') {
           const list = await items(c, batchId);
@@ -330,32 +341,29 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
           dropped = drop.size;
           if (kept.length !== emails.length) {
             emails = kept;
-            changed = true;
+            request = kept.length ? policy.batchRequest(kept) : null;
           }
           if (emails.length === 0) {
             await batchDone(c, batchId, 'failed', null, 'every delivery dropped');
             return { kind: 'empty' as const, dropped };
           }
         }
-        let idempotencyKey = batch.idempotencyKey;
-        if (changed) {
-          const request = policy.batchRequest(emails);
-          idempotencyKey = request.idempotencyKey;
-          await c.query(
-            'UPDATE batches SET payload = $2, idempotency_key = $3, attempts = attempts + 1, in_doubt = true, first_attempt_at = $4, lease_expires_at = $5 WHERE id = $1',
-            [batchId, request.payload, idempotencyKey, now, leaseUntil],
-          );
-          if (fresh) {
-            const ids = emails.map((e) => policy.deliveryIdOf(e));
-            await c.query(
-              'UPDATE deliveries d SET template_version = coalesce(u.version, d.template_version), subject = u.subject FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, version, subject) WHERE d.id = u.id',
-              [ids, ids.map((id) => fresh.versions.get(id) ?? null), emails.map((e) => e.subject)],
-            );
-          }
-        } else {
+        if (!request) {
           await c.query('UPDATE batches SET attempts = attempts + 1, in_doubt = true, first_attempt_at = coalesce(first_attempt_at, $2), lease_expires_at = $3 WHERE id = $1', [batchId, now, leaseUntil]);
+          return { kind: 'send' as const, emails, body: persisted!.body, idempotencyKey: batch.idempotencyKey, dropped };
         }
-        return { kind: 'send' as const, emails, idempotencyKey, dropped };
+        await c.query(
+          'UPDATE batches SET payload = $2, idempotency_key = $3, attempts = attempts + 1, in_doubt = true, first_attempt_at = $4, lease_expires_at = $5 WHERE id = $1',
+          [batchId, encodePayload(request.body), request.idempotencyKey, now, leaseUntil],
+        );
+        if (fresh) {
+          const ids = emails.map((e) => policy.deliveryIdOf(e));
+          await c.query(
+            'UPDATE deliveries d SET template_version = coalesce(u.version, d.template_version), subject = u.subject FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, version, subject) WHERE d.id = u.id',
+            [ids, ids.map((id) => fresh.versions.get(id) ?? null), emails.map((e) => e.subject)],
+          );
+        }
+        return { kind: 'send' as const, emails, body: request.body, idempotencyKey: request.idempotencyKey, dropped };
       });
     },
 
@@ -371,8 +379,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       return transaction(pool, async (c) => {
         const ids: number[] = [];
         for (const emails of parts) {
-          const request = policy.batchRequest(emails);
-          const id = await newBatch(c, owner, leaseUntil, now, request.idempotencyKey, request.payload);
+          const id = await newBatch(c, owner, leaseUntil, now, policy.batchRequest(emails));
           await c.query('UPDATE deliveries SET batch_id = $2 WHERE id = ANY($1)', [emails.map((e) => policy.deliveryIdOf(e)), id]);
           ids.push(id);
         }
@@ -427,8 +434,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
             [test.templateId, test.templateVersion, test.subject, test.toAddress, now],
           )
         ).rows[0]!.id;
-        const request = policy.batchRequest([policy.tagDelivery(test.email, deliveryId)]);
-        const batchId = await newBatch(c, null, null, now, request.idempotencyKey, request.payload);
+        const batchId = await newBatch(c, null, null, now, policy.batchRequest([policy.tagDelivery(test.email, deliveryId)]));
         await c.query('UPDATE deliveries SET batch_id = $2 WHERE id = $1', [deliveryId, batchId]);
         return deliveryId;
       });

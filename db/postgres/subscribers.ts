@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { decodePayload, encodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type DueRow, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
 import { likeSubstring, personalStrings, scrub } from '../text.js';
@@ -315,9 +316,10 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
           const open = (await c.query<{ id: number; payload: string | null }>("SELECT id, payload FROM batches WHERE id = ANY($1) AND ((status = 'ready' AND NOT in_doubt) OR status = 'held') FOR UPDATE", [batchIds])).rows;
           for (const b of open) {
             if (b.payload === null) continue;
-            const rewritten = without(b.payload, s.email);
-            if (rewritten?.payload === b.payload) continue;
-            if (rewritten) await c.query('UPDATE batches SET payload = $2, idempotency_key = $3 WHERE id = $1', [b.id, rewritten.payload, rewritten.idempotencyKey]);
+            const { body } = decodePayload(b.payload);
+            const rewritten = without(body, s.email);
+            if (rewritten && Buffer.concat(rewritten.body).equals(body)) continue;
+            if (rewritten) await c.query('UPDATE batches SET payload = $2, idempotency_key = $3 WHERE id = $1', [b.id, encodePayload(rewritten.body), rewritten.idempotencyKey]);
             else await c.query('UPDATE batches SET payload = NULL WHERE id = $1', [b.id]);
             withdrawn++;
           }

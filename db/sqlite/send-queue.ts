@@ -10,12 +10,14 @@
  * which schedules the following step.
  */
 import crypto from 'node:crypto';
+import { decodePayload, encodePayload, persistedRequest } from '../request-payload.js';
 import type { SendQueueStore } from '../stores.js';
-import type { BatchItem, Begun, ClaimedBatch, ClaimResult, DecideResend, DueRow, FreshRequest, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, ResendInput, ResendOutcome, StepCounts, SubscriberStatus, TestDelivery } from '../types.js';
+import type { BatchItem, BatchRequest, Begun, ClaimResult, DecideResend, DueRow, FreshRequest, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, ResendInput, ResendOutcome, StepCounts, SubscriberStatus, TestDelivery } from '../types.js';
 import type { SqliteDb } from './client.js';
 import { batches } from './schema.js';
 
 type RawItem = Omit<BatchItem, 'suppressed'> & { suppressed: 0 | 1 };
+type BatchState = { id: number; status: string; attempts: number; persisted: 0 | 1; idempotencyKey: string; leaseOwner: string | null; inDoubt: 0 | 1; firstAttemptAt: number | null };
 type RawDue = Omit<DueRow, 'suppressed' | 'received'> & { suppressed: 0 | 1; received: string | null };
 
 // A due row with what the decision needs: suppression and the step ids received.
@@ -102,10 +104,12 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
         AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
       ORDER BY id LIMIT 1`),
     lease: sql.prepare<[string, number, number]>('UPDATE batches SET lease_owner = ?, lease_expires_at = ? WHERE id = ?'),
-    batch: sql.prepare<[number], ClaimedBatch & { inDoubt: 0 | 1; firstAttemptAt: number | null }>(`
-      SELECT id, status, attempts, payload, idempotency_key AS idempotencyKey, lease_owner AS leaseOwner,
+    // A batch without its request body (a couple of kilobytes, read only when needed).
+    batch: sql.prepare<[number], BatchState>(`
+      SELECT id, status, attempts, payload IS NOT NULL AS persisted, idempotency_key AS idempotencyKey, lease_owner AS leaseOwner,
              in_doubt AS inDoubt, first_attempt_at AS firstAttemptAt
       FROM batches WHERE id = ?`),
+    payload: sql.prepare<[number], { payload: string | null }>('SELECT payload FROM batches WHERE id = ?'),
     items: sql.prepare<[number], RawItem>(`
       SELECT d.id AS deliveryId, d.kind, d.step, d.template_id AS templateId, d.to_address AS toAddress,
              s.id AS subscriberId, s.email, s.first_name AS firstName,
@@ -312,7 +316,9 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
 
     async batch(id) {
       const b = q.batch.get(id);
-      return b && { id: b.id, status: b.status, attempts: b.attempts, payload: b.payload, idempotencyKey: b.idempotencyKey, leaseOwner: b.leaseOwner };
+      if (!b) return undefined;
+      const payload = b.persisted ? q.payload.get(id)!.payload! : null;
+      return { id: b.id, status: b.status, attempts: b.attempts, body: payload === null ? null : decodePayload(payload).body, idempotencyKey: b.idempotencyKey, leaseOwner: b.leaseOwner };
     },
 
     async items(batchId) {
@@ -339,14 +345,16 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     beginAttempt: tx((batchId: number, owner: string, now: number, leaseUntil: number, fresh: FreshRequest | null, policy: QueuePolicy): Begun => {
       const batch = q.batch.get(batchId);
       if (!batch || batch.status !== 'ready' || batch.leaseOwner !== owner) return { kind: 'lost' };
-      if (!fresh && batch.payload === null) return { kind: 'lost' };
+      if (!fresh && !batch.persisted) return { kind: 'lost' };
       const plan = policy.planAttempt({ attempts: batch.attempts, inDoubt: batch.inDoubt === 1, firstAttemptAt: batch.firstAttemptAt }, now);
       if (plan === 'hold') {
         q.hold.run('outcome unknown past the idempotency window: staff decide', batchId);
         return { kind: 'held' };
       }
-      let emails = fresh?.emails ?? (JSON.parse(batch.payload!) as OutgoingEmail[]);
-      let changed = fresh !== null;
+      const persisted = fresh ? null : persistedRequest(q.payload.get(batchId)!.payload!, policy);
+      let emails = fresh?.emails ?? persisted!.emails;
+      // A request to persist with this attempt: a fresh one, or one rebuilt smaller.
+      let request: BatchRequest | null = fresh?.request ?? null;
       let dropped = 0;
       if (plan === 'rebuild') {
         const list = items(batchId);
@@ -361,23 +369,20 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
         dropped = drop.size;
         if (kept.length !== emails.length) {
           emails = kept;
-          changed = true;
+          request = kept.length ? policy.batchRequest(kept) : null;
         }
         if (emails.length === 0) {
           q.batchDone.run('failed', null, 'every delivery dropped', batchId);
           return { kind: 'empty', dropped };
         }
       }
-      let idempotencyKey = batch.idempotencyKey;
-      if (changed) {
-        const request = policy.batchRequest(emails);
-        idempotencyKey = request.idempotencyKey;
-        q.persistAttempt.run(request.payload, idempotencyKey, now, leaseUntil, batchId);
-        if (fresh) for (const e of emails) q.rendered.run(fresh.versions.get(policy.deliveryIdOf(e)) ?? null, e.subject, policy.deliveryIdOf(e));
-      } else {
+      if (!request) {
         q.attempt.run(now, leaseUntil, batchId);
+        return { kind: 'send', emails, body: persisted!.body, idempotencyKey: batch.idempotencyKey, dropped };
       }
-      return { kind: 'send', emails, idempotencyKey, dropped };
+      q.persistAttempt.run(encodePayload(request.body), request.idempotencyKey, now, leaseUntil, batchId);
+      if (fresh) for (const e of emails) q.rendered.run(fresh.versions.get(policy.deliveryIdOf(e)) ?? null, e.subject, policy.deliveryIdOf(e));
+      return { kind: 'send', emails, body: request.body, idempotencyKey: request.idempotencyKey, dropped };
     }),
 
     // Only a batch still in flight: a former owner's late answer after a takeover changes nothing.
@@ -388,7 +393,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     split: tx((batchId: number, parts: OutgoingEmail[][], reason: string, owner: string, now: number, leaseUntil: number, policy: QueuePolicy): number[] => {
       const ids = parts.map((emails) => {
         const request = policy.batchRequest(emails);
-        const id = q.newPreparedBatch.get(request.idempotencyKey, request.payload, owner, leaseUntil, now)!.id;
+        const id = q.newPreparedBatch.get(request.idempotencyKey, encodePayload(request.body), owner, leaseUntil, now)!.id;
         for (const e of emails) q.moveDelivery.run(id, policy.deliveryIdOf(e));
         return id;
       });
@@ -420,7 +425,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     enqueueTest: tx((test: TestDelivery, now: number, policy: QueuePolicy): number => {
       const deliveryId = q.insertTest.get(test.templateId, test.templateVersion, test.subject, test.toAddress, now)!.id;
       const request = policy.batchRequest([policy.tagDelivery(test.email, deliveryId)]);
-      const batchId = q.newPreparedBatch.get(request.idempotencyKey, request.payload, null, null, now)!.id;
+      const batchId = q.newPreparedBatch.get(request.idempotencyKey, encodePayload(request.body), null, null, now)!.id;
       q.moveDelivery.run(batchId, deliveryId);
       return deliveryId;
     }),

@@ -2,8 +2,10 @@ import crypto from 'node:crypto';
 import { createElement, type FunctionComponent } from 'react';
 import { displayName } from '../../emails/_components/props.js';
 import type { TemplateDef } from './templates.js';
+import type { EncodedBodies } from './transport.js';
 
-export type RenderedBody = { html: string; text: string };
+/** `json`: html and text as JSON writes them, when the cache filled in a skeleton (see EncodedBodies). */
+export type RenderedBody = { html: string; text: string; json?: EncodedBodies };
 
 /** Renders a template the slow, certain way: React, then html-to-text for the plain text. */
 export async function renderDirect<P>(def: TemplateDef<P>, props: P): Promise<RenderedBody> {
@@ -14,8 +16,11 @@ export async function renderDirect<P>(def: TemplateDef<P>, props: P): Promise<Re
   return { html, text };
 }
 
-/** A rendered template cut at its placeholders: parts[0] slot[0] parts[1] ... parts[n]. */
-type Compiled = { parts: string[]; slots: string[] };
+/**
+ * A rendered template cut at its placeholders: parts[0] slot[0] parts[1] ...
+ * parts[n]; `json`, once asked for, the parts as JSON writes them.
+ */
+type Compiled = { parts: string[]; slots: string[]; json?: Buffer[] | null };
 type Skeleton = { html: Compiled; text: Compiled };
 
 // What React escapes in text and in attribute values, and how.
@@ -56,6 +61,28 @@ function compile(rendered: string, sentinels: Map<string, string>, nonce: string
 function fill(c: Compiled, values: Record<string, string>): string {
   let out = c.parts[0]!;
   for (let i = 0; i < c.slots.length; i++) out += values[c.slots[i]!]! + c.parts[i + 1]!;
+  return out;
+}
+
+const QUOTE = Buffer.from('"');
+/** What JSON.stringify writes for a string, without the quotes, in UTF-8. */
+const jsonInner = (s: string) => Buffer.from(JSON.stringify(s).slice(1, -1));
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * fill(c, values) as a JSON string literal in UTF-8, from the parts encoded
+ * once. JSON escapes each character on its own, except that it keeps a
+ * surrogate pair and escapes a lone surrogate: a value (a name or link) holds
+ * no lone surrogate, so pieces encode alike apart and together unless a part
+ * has a surrogate at an edge; such a skeleton gives null (encoded whole by
+ * whoever needs it).
+ */
+function fillJson(c: Compiled, values: Record<string, string>): Buffer[] | null {
+  if (c.json === undefined) c.json = c.parts.some((p) => SURROGATE.test(p.slice(0, 1)) || SURROGATE.test(p.slice(-1))) ? null : c.parts.map(jsonInner);
+  if (c.json === null) return null;
+  const out = [QUOTE, c.json[0]!];
+  for (let i = 0; i < c.slots.length; i++) out.push(jsonInner(values[c.slots[i]!]!), c.json[i + 1]!);
+  out.push(QUOTE);
   return out;
 }
 
@@ -151,7 +178,12 @@ export function createRenderCache(options: { maxEntries?: number } = {}): Render
         text[k] = record[k] as string;
         html[k] = escapeHtml(record[k] as string);
       }
-      return { html: fill(skeleton.html, html), text: fill(skeleton.text, text) };
+      const json = { html: fillJson(skeleton.html, html), text: fillJson(skeleton.text, text) };
+      return {
+        html: fill(skeleton.html, html),
+        text: fill(skeleton.text, text),
+        ...(json.html && json.text ? { json: { html: json.html, text: json.text } } : {}),
+      };
     },
     get size() {
       return entries.size;

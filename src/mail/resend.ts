@@ -1,5 +1,8 @@
+import http from 'node:http';
+import https from 'node:https';
 import { Resend } from 'resend';
-import { SendError, type OutgoingEmail, type RateLimitInfo, type SendOptions, type SentEmail, type Transport } from './transport.js';
+import { batchBody } from './batch-body.js';
+import { SendError, type OutgoingEmail, type RateLimitInfo, type RequestBody, type SendOptions, type SentEmail, type Transport } from './transport.js';
 
 type ResendError = { name: string; message: string; statusCode: number | null };
 type Headers = Record<string, string> | null;
@@ -111,12 +114,62 @@ export function alignBatchResults(count: number, data: { id: string }[], errors:
   });
 }
 
-/** Sends through the resend SDK, with a timeout per request and the rate-limit headers reported. */
+type Answer<T> = { data: T | null; error: ResendError | null; headers: Headers };
+
+const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+const NETWORK_ERROR: ResendError = { name: 'application_error', statusCode: null, message: 'Unable to fetch data. The request could not be resolved.' };
+
+/**
+ * POSTs a body given in pieces, written in one go (writev), and answers as
+ * the SDK's requests do: the data, or the provider's error, and the headers.
+ *
+ * Why not the SDK: resend.batch.send serialises the emails again (about
+ * 30 ms of CPU per 100-email batch), and fetch copies any body it is given
+ * into fresh buffers, 2 MB of garbage per request. In the bench (worker peak
+ * RSS, a 10,000-email tick) a worker sending through fetch peaked at about
+ * 250 MiB, through this at about 170 MiB, booted at 88 MiB.
+ */
+function post<T>(url: URL, headers: Record<string, string>, body: RequestBody, signal: AbortSignal): Promise<Answer<T>> {
+  let length = 0;
+  for (const piece of body) length += piece.length;
+  return new Promise((resolve) => {
+    const failed = () => resolve({ data: null, error: NETWORK_ERROR, headers: null });
+    const transport = url.protocol === 'http:' ? http : https;
+    const req = transport.request(url, { method: 'POST', headers: { ...headers, 'Content-Length': String(length) }, agent: agents[url.protocol === 'http:' ? 'http:' : 'https:'], signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', failed);
+      res.on('end', () => {
+        const answer: Headers = {};
+        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) answer[name] = Array.isArray(value) ? value.join(', ') : value;
+        const status = res.statusCode ?? 0;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          // As the SDK: an answer that is not JSON is the provider's failure, or the network's on a success.
+          if (status >= 200 && status < 300) return failed();
+          return resolve({ data: null, error: { name: 'application_error', statusCode: status, message: 'Internal server error. We are unable to process your request right now, please try again later.' }, headers: answer });
+        }
+        if (status >= 200 && status < 300) resolve({ data: parsed as T, error: null, headers: answer });
+        else resolve({ data: null, error: parsed as ResendError, headers: answer });
+      });
+    });
+    req.on('error', failed);
+    req.cork();
+    for (const piece of body) req.write(piece);
+    req.uncork();
+    req.end();
+  });
+}
+
+/** Sends through the resend SDK (a batch: its body as it is, see post), with a timeout per request and the rate-limit headers reported. */
 export function createResendTransport(apiKey: string, options: ResendTransportOptions = {}): Transport {
   const resend = new Resend(apiKey, options.baseUrl ? { baseUrl: options.baseUrl } : undefined);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const batchValidation = options.batchValidation ?? 'permissive';
   const now = options.now ?? Date.now;
+  const batchUrl = new URL(`${resend.baseUrl}/emails/batch`);
 
   /** Runs one SDK call with a timeout; returns its data or throws a classified SendError. */
   async function call<T>(what: string, run: (signal: AbortSignal) => Promise<{ data: T | null; error: ResendError | null; headers: Headers }>): Promise<T> {
@@ -148,15 +201,17 @@ export function createResendTransport(apiKey: string, options: ResendTransportOp
       return { id: data.id };
     },
     async sendBatch(emails: OutgoingEmail[], sendOptions?: SendOptions): Promise<SentEmail[]> {
-      const data = await call('batch send', (signal) =>
-        resend.batch.send(emails.map(toApi), {
-          signal,
-          batchValidation,
-          ...(sendOptions?.idempotencyKey ? { idempotencyKey: sendOptions.idempotencyKey } : {}),
-        }),
-      );
-      const errors = 'errors' in data && Array.isArray(data.errors) ? (data.errors as { index: number; message: string }[]) : [];
-      return alignBatchResults(emails.length, data.data, errors);
+      // The body as it was persisted and hashed.
+      const body = sendOptions?.body ?? batchBody(emails);
+      const headers: Record<string, string> = {
+        Authorization: `Bearer ${apiKey}`,
+        'User-Agent': resend.userAgent,
+        'Content-Type': 'application/json',
+        'x-batch-validation': batchValidation,
+        ...(sendOptions?.idempotencyKey ? { 'Idempotency-Key': sendOptions.idempotencyKey } : {}),
+      };
+      const data = await call('batch send', (signal) => post<{ data: { id: string }[]; errors?: { index: number; message: string }[] }>(batchUrl, headers, body, signal));
+      return alignBatchResults(emails.length, data.data, Array.isArray(data.errors) ? data.errors : []);
     },
   };
 }

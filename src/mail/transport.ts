@@ -1,11 +1,17 @@
-import type { OutgoingEmail } from '../../db/types.js';
+import type { OutgoingEmail, RequestBody } from '../../db/types.js';
 
 /** One message as every transport takes it (and a persisted batch holds). */
-export type { OutgoingEmail } from '../../db/types.js';
+export type { EncodedBodies, OutgoingEmail, RequestBody } from '../../db/types.js';
 
 export type SendOptions = {
   /** Same key + same request = the provider sends once. */
   idempotencyKey?: string;
+  /**
+   * For a batch: its request body as batchBody(emails) wrote it and the key
+   * was derived from, already persisted. A transport that sends over HTTP
+   * sends these bytes instead of serialising the emails again.
+   */
+  body?: RequestBody;
 };
 
 /**

@@ -3,7 +3,8 @@
  * (tick.ts) reads rows, asks these, and writes what they answer.
  */
 import crypto from 'node:crypto';
-import type { AfterSend, AttemptPlan, BatchItem, DueAction, DueRow, OutgoingEmail, QueuePolicy } from '../../db/types.js';
+import type { AfterSend, AttemptPlan, BatchItem, BatchRequest, DueAction, DueRow, EncodedBodies, OutgoingEmail, QueuePolicy } from '../../db/types.js';
+import { batchBody, emailsOfBatchBody } from '../mail/batch-body.js';
 import type { SendError, SendFailureKind } from '../mail/transport.js';
 import { backoffMs } from './pacer.js';
 import { resendDropReason } from './resend.js';
@@ -138,6 +139,7 @@ export function queuePolicy(sequence: QueueSequence, options: ScheduleOptions): 
     rebuild: rebuildRequest,
     planAttempt,
     batchRequest,
+    emailsOf: emailsOfBatchBody,
     deliveryIdOf,
     tagDelivery,
   };
@@ -199,10 +201,11 @@ export function deliveryIdOf(email: OutgoingEmail): number {
  * the same content always gives the same key, so repeating the persisted
  * request after a crash is recognised by the provider.
  */
-export function batchRequest(emails: OutgoingEmail[]): { payload: string; idempotencyKey: string } {
-  const payload = JSON.stringify(emails);
-  const idempotencyKey = `batch-${crypto.createHash('sha256').update(payload).digest('hex')}`;
-  return { payload, idempotencyKey };
+export function batchRequest(emails: readonly OutgoingEmail[], encoded?: readonly (EncodedBodies | undefined)[]): BatchRequest {
+  const body = batchBody(emails, encoded);
+  const hash = crypto.createHash('sha256');
+  for (const piece of body) hash.update(piece);
+  return { body, idempotencyKey: `batch-${hash.digest('hex')}` };
 }
 
 // ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@
  */
 import crypto from 'node:crypto';
 import type { ProviderEventStore, SendQueueStore, SequenceStore, SettingsStore } from '../../db/stores.js';
-import type { BatchItem, FreshRequest, ItemOutcome, QueuePolicy } from '../../db/types.js';
+import type { BatchItem, EncodedBodies, FreshRequest, ItemOutcome, QueuePolicy } from '../../db/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -31,8 +31,8 @@ import { asResend } from './resend.js';
 import { scheduleOptions } from './schedule.js';
 import { runningSequence } from './versions.js';
 
-/** What the worker needs from the templates: subject, html and text for one subscriber. */
-export type RenderedSequenceEmail = { subject: string; html: string; text: string; templateVersion?: string };
+/** What the worker needs from the templates: subject, html and text for one subscriber (and both as JSON, when the renderer has them). */
+export type RenderedSequenceEmail = { subject: string; html: string; text: string; templateVersion?: string; json?: EncodedBodies };
 export type RenderSequence = (step: QueueStep, props: SequenceEmailProps) => Promise<RenderedSequenceEmail> | RenderedSequenceEmail;
 export type RenderConfirmation = (props: ConfirmationEmailProps) => Promise<RenderedEmail>;
 
@@ -115,7 +115,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
   if (complaintPause) summary.sequencePaused = 'complaints';
 
   /** One email of a batch as it will leave, or null for someone gone since the claim (dropped before sending). */
-  async function render(item: BatchItem, now: number): Promise<{ email: OutgoingEmail; version?: string } | null> {
+  async function render(item: BatchItem, now: number): Promise<{ email: OutgoingEmail; version?: string; json?: EncodedBodies } | null> {
     if (item.kind === 'test' || !item.email || item.subscriberId === null) return null;
     const links = { id: item.subscriberId, tokenGeneration: item.tokenGeneration };
     const replyTo = config.replyTo ? { replyTo: config.replyTo } : {};
@@ -124,7 +124,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
         confirmationProps(config, item, { confirmUrl: confirmUrl(config, links, now), unsubscribeUrl: unsubscribeUrl(config, links), preferencesUrl: preferencesUrl(config, links) }),
       );
       const email: OutgoingEmail = { from: config.mailFrom, to: item.email, ...replyTo, subject: r.subject, html: r.html, text: r.text, tags: [{ name: 'category', value: 'confirmation' }] };
-      return { email: tagDelivery(email, item.deliveryId), version: r.templateVersion };
+      return { email: tagDelivery(email, item.deliveryId), version: r.templateVersion, json: r.json };
     }
     const step = stepById.get(item.step);
     if (!step) return null;
@@ -132,21 +132,24 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
     const r = await deps.render(step, sequenceProps(config, item, { unsubscribeUrl: unsubscribe, preferencesUrl: preferencesUrl(config, links) }));
     const email = sequenceEmail({ deliveryId: item.deliveryId, subscriberId: item.subscriberId, step: item.step, to: item.email, from: config.mailFrom, ...replyTo, subject: r.subject, html: r.html, text: r.text, unsubscribeUrl: unsubscribe });
     // A resend (staff, at the person's request) is the step's own email with their current links.
-    return { email: item.kind === 'resend' ? asResend(email) : email, ...(r.templateVersion ? { version: r.templateVersion } : {}) };
+    return { email: item.kind === 'resend' ? asResend(email) : email, ...(r.templateVersion ? { version: r.templateVersion } : {}), json: r.json };
   }
 
   /** Renders the request of a freshly claimed (or never persisted) batch; it is persisted with its first attempt. */
   async function prepare(batchId: number): Promise<FreshRequest> {
     const versions = new Map<number, string>();
     const emails: OutgoingEmail[] = [];
+    const encoded: (EncodedBodies | undefined)[] = [];
     const now = clock.now();
     for (const item of await queue.items(batchId)) {
       const r = await render(item, now);
       if (!r) continue;
       if (r.version) versions.set(item.deliveryId, r.version);
       emails.push(r.email);
+      encoded.push(r.json);
     }
-    return { emails, versions };
+    // Serialised and hashed once, here, outside the store's transaction.
+    return { emails, request: policy.batchRequest(emails, encoded), versions };
   }
 
   function outcomes(emails: OutgoingEmail[], results: SentEmail[]): ItemOutcome[] {
@@ -197,7 +200,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
       let results: SentEmail[];
       try {
         turn.started();
-        results = await transport.sendBatch(emails, { idempotencyKey: begun.idempotencyKey });
+        results = await transport.sendBatch(emails, { idempotencyKey: begun.idempotencyKey, body: begun.body });
       } catch (thrown) {
         // Anything else a transport throws leaves the outcome unknown: retried like a timeout.
         const err = thrown instanceof SendError ? thrown : new SendError('transient', `send failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
@@ -256,7 +259,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
       if (stale !== null) {
         const batch = await queue.batch(stale);
         logger.info({ batchId: stale, attempts: batch?.attempts }, 'taking over an unfinished batch');
-        await processBatch(stale, batch?.payload ? null : await prepare(stale));
+        await processBatch(stale, batch?.body ? null : await prepare(stale));
         continue;
       }
       // Confirmations first: someone is waiting for theirs right now.

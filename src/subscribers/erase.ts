@@ -1,5 +1,6 @@
 import type { Stores } from '../../db/stores.js';
-import type { EraseOutcome } from '../../db/types.js';
+import type { BatchRequest, EraseOutcome } from '../../db/types.js';
+import { emailsOfBatchBody } from '../mail/batch-body.js';
 import type { Config } from '../config.js';
 import { removeOutboxMessagesTo } from '../mail/outbox-reader.js';
 import type { OutgoingEmail, Transport } from '../mail/transport.js';
@@ -14,35 +15,23 @@ export type { EraseOutcome } from '../../db/types.js';
  * without them.
  */
 export function eraseSubscriber(stores: Stores, id: number, now: number): Promise<EraseOutcome | null> {
-  return stores.subscribers.erase(id, now, (payload, email) => {
-    const rewritten = withoutRecipient(payload, email);
-    if (rewritten === null) return null;
-    const emails = JSON.parse(rewritten) as OutgoingEmail[];
-    return emails.length ? batchRequest(emails) : null;
-  });
+  return stores.subscribers.erase(id, now, withoutRecipient);
 }
 
 /**
- * A persisted batch payload (JSON: an array of messages, or an object holding
- * one) without the messages addressed to `email`. Unreadable payloads are
- * cleared: the worker cannot send them either way.
+ * A persisted request without the emails addressed to `email`, as a new
+ * request (a new body, hence a new key), or null when nothing is left. An
+ * unreadable body is cleared: the worker cannot send it either way.
  */
-export function withoutRecipient(payload: string | null, email: string | null): string | null {
-  if (payload === null || !email) return payload;
-  const addressedTo = (m: unknown) => {
-    const to = m && typeof m === 'object' ? (m as { to?: unknown }).to : undefined;
-    return to === email || (Array.isArray(to) && to.includes(email));
-  };
-  const filter = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.filter((m) => !addressedTo(m)).map(filter);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, filter(x)]));
-    return v;
-  };
+export function withoutRecipient(body: Buffer, email: string): BatchRequest | null {
+  let emails: OutgoingEmail[];
   try {
-    return JSON.stringify(filter(JSON.parse(payload)));
+    emails = emailsOfBatchBody(body);
   } catch {
     return null;
   }
+  const kept = emails.filter((e) => e.to !== email);
+  return kept.length ? batchRequest(kept) : null;
 }
 
 /**

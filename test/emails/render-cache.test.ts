@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { displayName } from '../../emails/_components/props.js';
-import { escapeHtml } from '../../src/mail/render-cache.js';
+import { escapeHtml, type RenderedBody } from '../../src/mail/render-cache.js';
 import {
   allTemplates,
   confirmationTemplate,
@@ -61,6 +61,13 @@ const structureArb = fc.record(
   { requiredKeys: [] },
 );
 
+/** A body the cache filled in also comes as JSON: byte for byte what JSON.stringify writes for it. */
+function expectJsonOf(r: RenderedBody) {
+  if (!r.json) return;
+  expect(Buffer.concat(r.json.html)).toEqual(Buffer.from(JSON.stringify(r.html)));
+  expect(Buffer.concat(r.json.text)).toEqual(Buffer.from(JSON.stringify(r.text)));
+}
+
 describe('render cache', () => {
   it('equals a direct render byte for byte, html and text, for any name and token', async () => {
     const cache = createRenderCache();
@@ -70,6 +77,7 @@ describe('render cache', () => {
         const [cached, direct] = await Promise.all([cache.render(def, props), renderDirect(def, props)]);
         expect(cached.html).toBe(direct.html);
         expect(cached.text).toBe(direct.text);
+        expectJsonOf(cached);
       }),
       { numRuns: 120 },
     );
@@ -86,6 +94,7 @@ describe('render cache', () => {
         const [cached, direct] = await Promise.all([cache.render(def, props), renderDirect(def, props)]);
         expect(cached.html).toBe(direct.html);
         expect(cached.text).toBe(direct.text);
+        expectJsonOf(cached);
       }),
       { numRuns: 200 },
     );
@@ -127,6 +136,7 @@ describe('render cache', () => {
       const [cached, direct] = await Promise.all([cache.render(def as TemplateDef<any>, props), renderDirect(def as TemplateDef<any>, props)]);
       expect(cached.html).toBe(direct.html);
       expect(cached.text).toBe(direct.text);
+      expectJsonOf(cached);
     }
     expect(cache.size).toBe(2);
   });
@@ -138,6 +148,7 @@ describe('render cache', () => {
       await cache.render(def, propsFor(def, firstName, 'tok', 'tok'));
     }
     expect(cache.stats).toEqual({ built: 2, substituted: 5, direct: 0 });
+    expect((await cache.render(def, propsFor(def, 'Alex', 'tok', 'tok'))).json).toBeDefined();
     // A link it cannot substitute exactly is rendered directly, and still right.
     const odd = { ...propsFor(def, 'Alex', 'tok', 'tok'), unsubscribeUrl: 'mailto:x@example.org' };
     expect(await cache.render(def, odd)).toEqual(await renderDirect(def, odd));

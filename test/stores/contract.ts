@@ -6,6 +6,7 @@
  */
 import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodePayload } from '../../db/request-payload.js';
 import type { Stores } from '../../db/stores.js';
 import {
   PAGE_SIZE,
@@ -13,6 +14,7 @@ import {
   type Classification,
   type DecideImport,
   type DecideResend,
+  type Begun,
   type DecideSignup,
   type ImportAudit,
   type ImportRecord,
@@ -24,6 +26,7 @@ import {
   type ProviderEventInput,
   type QueuePolicy,
   type ResendFacts,
+  type RequestBody,
   type SignupAction,
   type SignupRecord,
   type StaffRole,
@@ -143,7 +146,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         emails.push(tagDelivery(email, item.deliveryId));
         versions.set(item.deliveryId, `v-${item.templateId}`);
       }
-      return { emails, versions };
+      return { emails, request: batchRequest(emails), versions };
     }
 
     /** Claims what is due at `at`, starts the attempt with a fresh render; the batch and what it sends. */
@@ -185,6 +188,16 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       const b = (await s.sendQueue.batches()).find((x) => x.id === id);
       if (!b) throw new Error(`no batch ${id}`);
       return b;
+    }
+
+    /** A request body's bytes (a Begun's body comes in pieces). */
+    const bytes = (body: RequestBody) => Buffer.concat(body);
+    /** A Begun with its body as bytes, to compare. */
+    const flat = (b: Begun) => (b.kind === 'send' ? { ...b, body: bytes(b.body) } : b);
+
+    /** Every batch row as text, its request body decoded (it is stored compressed). */
+    async function batchesText(): Promise<string> {
+      return JSON.stringify((await s.sendQueue.batches()).map((b) => ({ ...b, payload: b.payload === null ? null : decodePayload(b.payload).body.toString() })));
     }
 
     /** A batch of A and B whose first attempt left at NOW and never got an answer (a crash). */
@@ -430,7 +443,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
         const fresh = await render(claim.batchId!);
         await s.subscribers.unsubscribe(id, NOW + MINUTE, {});
-        expect(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, policy)).toEqual({ kind: 'empty', dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, policy))).toEqual({ kind: 'empty', dropped: 1 });
         const dropped = await deliveryOf(id, 1);
         expect(dropped.status).toBe('dropped');
 
@@ -822,7 +835,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         // Deliveries stay, for the numbers.
         expect(record.deliveries.map((d) => [d.id, d.kind, d.status])).toEqual(deliveriesBefore);
         expect(record.activity.map((a) => a.type)).toContain('erased');
-        expect(JSON.stringify(await s.sendQueue.batches())).not.toContain(email);
+        expect(await batchesText()).not.toContain(email);
         expect((await s.subscribers.list({ q: 'annabel' })).total).toBe(0);
 
         expect(await s.subscribers.erase(id, NOW + 4 * HOUR, () => null)).toEqual({ id, email: null, alreadyErased: true, withdrawnFromBatches: 0 });
@@ -845,22 +858,22 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const withoutA = [emailTo(run.emails, 'c@example.org')];
         const [partA, partC] = await s.sendQueue.split(run.batchId, [withA, withoutA], '422 one address refused', 'w1', NOW, NOW + LEASE, policy);
 
-        const calls: [string, string][] = [];
-        const out = await s.subscribers.erase(a, NOW + MINUTE, (payload, address) => {
-          calls.push([payload, address]);
-          const left = (JSON.parse(payload) as OutgoingEmail[]).filter((e) => e.to !== address);
+        const calls: [Buffer, string][] = [];
+        const out = await s.subscribers.erase(a, NOW + MINUTE, (body, address) => {
+          calls.push([body, address]);
+          const left = policy.emailsOf(body).filter((e) => e.to !== address);
           return left.length ? batchRequest(left) : null;
         });
         expect(out).toEqual({ id: a, email, alreadyErased: false, withdrawnFromBatches: 1 });
-        expect(calls).toEqual([[batchRequest(withA).payload, email]]);
+        expect(calls).toEqual([[bytes(batchRequest(withA).body), email]]);
         const onlyB = [emailTo(run.emails, 'b@example.org')];
-        expect(await s.sendQueue.batch(partA!)).toMatchObject({ payload: batchRequest(onlyB).payload, idempotencyKey: batchRequest(onlyB).idempotencyKey });
-        expect(await s.sendQueue.batch(partC!)).toMatchObject({ payload: batchRequest(withoutA).payload, idempotencyKey: batchRequest(withoutA).idempotencyKey });
-        expect(JSON.stringify(await s.sendQueue.batches())).not.toContain(email);
+        expect(await s.sendQueue.batch(partA!)).toMatchObject({ body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey });
+        expect(await s.sendQueue.batch(partC!)).toMatchObject({ body: bytes(batchRequest(withoutA).body), idempotencyKey: batchRequest(withoutA).idempotencyKey });
+        expect(await batchesText()).not.toContain(email);
 
         // The rewritten request goes as it now is, and A's delivery is dropped, never sent.
         const begun = await s.sendQueue.beginAttempt(partA!, 'w1', NOW + 2 * MINUTE, NOW + LEASE, null, policy);
-        expect(begun).toEqual({ kind: 'send', emails: onlyB, idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1 });
+        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyB, body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1 });
         expect((await deliveryOf(a, 1)).status).toBe('dropped');
       });
 
@@ -870,25 +883,25 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.sendQueue.markKnownFailure(run.batchId, 'w1', '500 with an answer');
         await s.sendQueue.release(run.batchId, 'w1', null, '500 with an answer', true);
         expect(await s.subscribers.erase(a, NOW + MINUTE, () => null)).toMatchObject({ withdrawnFromBatches: 1 });
-        expect((await s.sendQueue.batch(run.batchId))!.payload).toBeNull();
+        expect((await s.sendQueue.batch(run.batchId))!.body).toBeNull();
 
         expect(await s.sendQueue.claimStale(NOW + 2 * MINUTE, 'w2', NOW + 2 * MINUTE + LEASE)).toBe(run.batchId);
         const fresh = await render(run.batchId);
         expect(fresh.emails).toEqual([]);
-        expect(await s.sendQueue.beginAttempt(run.batchId, 'w2', NOW + 2 * MINUTE, NOW + LEASE, fresh, policy)).toEqual({ kind: 'empty', dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', NOW + 2 * MINUTE, NOW + LEASE, fresh, policy))).toEqual({ kind: 'empty', dropped: 1 });
         expect((await batchRow(run.batchId)).status).toBe('failed');
       });
 
       it('a batch in doubt is left as it is (it is repeated byte for byte) until it settles', async () => {
         const { a, batchId, emails, key } = await inDoubtBatch();
-        const calls: string[] = [];
-        const out = await s.subscribers.erase(a, NOW + MINUTE, (payload) => (calls.push(payload), null));
+        const calls: Buffer[] = [];
+        const out = await s.subscribers.erase(a, NOW + MINUTE, (body) => (calls.push(body), null));
         expect(out).toMatchObject({ withdrawnFromBatches: 0 });
         expect(calls).toEqual([]);
         expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
-        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy)).toEqual({ kind: 'send', emails, idempotencyKey: key, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
         await s.sendQueue.settle(batchId, accepted(emails), NOW + LEASE, policy);
-        expect(JSON.stringify(await s.sendQueue.batches())).not.toContain('a@example.org');
+        expect(await batchesText()).not.toContain('a@example.org');
       });
       it('a held batch is rewritten without them: it is never repeated byte for byte', async () => {
         const a = await active(email);
@@ -896,18 +909,18 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const run = await claimAndBegin(NOW);
         const t = NOW + REPLAY_WINDOW_MS + HOUR;
         expect(await s.sendQueue.claimStale(t, 'w2', t + LEASE)).toBe(run.batchId);
-        expect(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t + LEASE, null, policy)).toEqual({ kind: 'held' });
+        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t + LEASE, null, policy))).toEqual({ kind: 'held' });
         const onlyB = [emailTo(run.emails, 'b@example.org')];
-        const out = await s.subscribers.erase(a, t + MINUTE, (payload, address) => {
-          const left = (JSON.parse(payload) as OutgoingEmail[]).filter((e) => e.to !== address);
+        const out = await s.subscribers.erase(a, t + MINUTE, (body, address) => {
+          const left = policy.emailsOf(body).filter((e) => e.to !== address);
           return left.length ? batchRequest(left) : null;
         });
         expect(out).toMatchObject({ withdrawnFromBatches: 1 });
-        expect(JSON.stringify(await s.sendQueue.batches())).not.toContain(email);
+        expect(await batchesText()).not.toContain(email);
         // Staff's resend then goes to B only.
         await s.sendQueue.resolveHeld(run.batchId, 'resend', t + 2 * MINUTE, policy);
         expect(await s.sendQueue.claimStale(t + 2 * MINUTE, 'w3', t + 2 * MINUTE + LEASE)).toBe(run.batchId);
-        expect(await s.sendQueue.beginAttempt(run.batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, policy)).toMatchObject({ kind: 'send', emails: onlyB });
+        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, policy))).toMatchObject({ kind: 'send', emails: onlyB });
       });
 
       it('between rendering and sending: the fresh request goes without them', async () => {
@@ -919,8 +932,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.erase(a, NOW + MINUTE, () => null);
         const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, policy);
         const onlyB = [emailTo(fresh.emails, 'b@example.org')];
-        expect(begun).toEqual({ kind: 'send', emails: onlyB, idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1 });
-        expect((await s.sendQueue.batch(claim.batchId!))!.payload).toBe(batchRequest(onlyB).payload);
+        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyB, body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1 });
+        expect((await s.sendQueue.batch(claim.batchId!))!.body).toEqual(bytes(batchRequest(onlyB).body));
       });
     });
 
@@ -1043,7 +1056,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(claim).toEqual({ batchId: expect.any(Number), due: 2, rescheduled: 0, completed: 0, stopped: 0 });
         expect(rows.find((r) => r.id === a)).toEqual({ id: a, status: 'active', email: 'a@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 1, lastSentAt: null, pausedUntil: null, received: [], sequenceVersion: 1 });
 
-        expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ id: claim.batchId, status: 'ready', attempts: 0, payload: null, leaseOwner: 'w1' });
+        expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ id: claim.batchId, status: 'ready', attempts: 0, body: null, leaseOwner: 'w1' });
         const items = await s.sendQueue.items(claim.batchId!);
         expect(items.map((i) => i.subscriberId).sort()).toEqual([a, b].sort());
         expect(items.find((i) => i.subscriberId === a)).toMatchObject({ kind: 'sequence', step: 1, templateId: 'step-1', toAddress: null, email: 'a@example.org', firstName: 'Ada', tokenGeneration: 0, status: 'active', suppressed: false, timezone: 'UTC', confirmedAt: NOW });
@@ -1130,7 +1143,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         for (const e of ['1@example.org', '2@example.org', '3@example.org']) d.push((await s.subscribers.signup(signupOf(e, { firstName: e[0]! }), decideAt(NOW))).confirmationDeliveryId!);
         const first = await s.sendQueue.claimQueued(NOW, 2, 'w1', NOW + LEASE);
         expect(first).toEqual(expect.any(Number));
-        expect(await s.sendQueue.batch(first!)).toMatchObject({ status: 'ready', attempts: 0, payload: null, leaseOwner: 'w1' });
+        expect(await s.sendQueue.batch(first!)).toMatchObject({ status: 'ready', attempts: 0, body: null, leaseOwner: 'w1' });
         const items = await s.sendQueue.items(first!);
         expect(items.map((i) => i.deliveryId)).toEqual(d.slice(0, 2));
         expect(items[0]).toMatchObject({ kind: 'confirmation', step: 0, email: '1@example.org', firstName: '1', status: 'pending', tokenGeneration: 0, suppressed: false });
@@ -1156,7 +1169,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(claim.batchId);
         expect((await s.sendQueue.batch(claim.batchId!))!.leaseOwner).toBe('w2');
         expect(await s.sendQueue.claimStale(NOW + LEASE, 'w3', NOW + 2 * LEASE)).toBeNull();
-        expect(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + LEASE, NOW + 2 * LEASE, await render(claim.batchId!), policy)).toEqual({ kind: 'lost' });
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + LEASE, NOW + 2 * LEASE, await render(claim.batchId!), policy))).toEqual({ kind: 'lost' });
         expect((await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW + LEASE, NOW + 2 * LEASE, await render(claim.batchId!), policy)).kind).toBe('send');
       });
 
@@ -1188,11 +1201,11 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const a = await active('a@example.org');
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
         const fresh = await render(claim.batchId!);
-        expect(await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW, NOW + LEASE, fresh, policy)).toEqual({ kind: 'lost' });
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW, NOW + LEASE, fresh, policy))).toEqual({ kind: 'lost' });
         const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, fresh, policy);
         const request = batchRequest(fresh.emails);
-        expect(begun).toEqual({ kind: 'send', emails: fresh.emails, idempotencyKey: request.idempotencyKey, dropped: 0 });
-        expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ status: 'ready', attempts: 1, payload: request.payload, idempotencyKey: request.idempotencyKey, leaseOwner: 'w1' });
+        expect(flat(begun)).toEqual({ kind: 'send', emails: fresh.emails, body: bytes(batchRequest(fresh.emails).body), idempotencyKey: request.idempotencyKey, dropped: 0 });
+        expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ status: 'ready', attempts: 1, body: bytes(request.body), idempotencyKey: request.idempotencyKey, leaseOwner: 'w1' });
         expect(await deliveryOf(a, 1)).toMatchObject({ subject: 'step-1 for Annabel', templateVersion: 'v-step-1', status: 'queued' });
         expect(await batchRow(claim.batchId!)).toMatchObject({ firstAttemptAt: NOW, inDoubt: true });
       });
@@ -1212,12 +1225,12 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('is lost when nothing was persisted and nothing fresh is given, or the batch is settled or unknown', async () => {
         await active('a@example.org');
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
-        expect(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, null, policy)).toEqual({ kind: 'lost' });
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, null, policy))).toEqual({ kind: 'lost' });
         const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, await render(claim.batchId!), policy);
         if (begun.kind !== 'send') throw new Error(begun.kind);
         await s.sendQueue.settle(claim.batchId!, accepted(begun.emails), NOW, policy);
-        expect(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, null, policy)).toEqual({ kind: 'lost' });
-        expect(await s.sendQueue.beginAttempt(999_999, 'w1', NOW, NOW + LEASE, null, policy)).toEqual({ kind: 'lost' });
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, null, policy))).toEqual({ kind: 'lost' });
+        expect(flat(await s.sendQueue.beginAttempt(999_999, 'w1', NOW, NOW + LEASE, null, policy))).toEqual({ kind: 'lost' });
       });
 
       it('after a known failure the request is rebuilt: people who left are dropped and the request gets a new key', async () => {
@@ -1226,9 +1239,9 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         const begun = await s.sendQueue.beginAttempt(batchId, 'w1', NOW + 2 * MINUTE, NOW + LEASE, null, policy);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(begun).toEqual({ kind: 'send', emails: onlyA, idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
+        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
         expect(batchRequest(onlyA).idempotencyKey).not.toBe(key);
-        expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, payload: batchRequest(onlyA).payload, idempotencyKey: batchRequest(onlyA).idempotencyKey });
+        expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey });
         const bDelivery = await deliveryOf(b, 1);
         expect(bDelivery.status).toBe('dropped');
         expect(bDelivery.error).toMatch(/unsubscribed/);
@@ -1239,15 +1252,15 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('after a known failure with nobody gone, the same request goes again with the same key', async () => {
         const { batchId, emails, key } = await inDoubtBatch();
         await s.sendQueue.markKnownFailure(batchId, 'w1', '503');
-        expect(await s.sendQueue.beginAttempt(batchId, 'w1', NOW + MINUTE, NOW + LEASE, null, policy)).toEqual({ kind: 'send', emails, idempotencyKey: key, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w1', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
       });
 
       it('in doubt: the identical request and key are replayed, even for someone who left since', async () => {
         const { b, batchId, emails, key } = await inDoubtBatch();
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
-        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy)).toEqual({ kind: 'send', emails, idempotencyKey: key, dropped: 0 });
-        expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, idempotencyKey: key, payload: batchRequest(emails).payload });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
+        expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, idempotencyKey: key, body: bytes(batchRequest(emails).body) });
         expect((await deliveryOf(b, 1)).status).toBe('queued');
       });
 
@@ -1256,7 +1269,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
         await s.sendQueue.markKnownFailure(batchId, 'w1', 'late answer');
         await s.subscribers.unsubscribe(b, NOW + LEASE, {});
-        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy)).toEqual({ kind: 'send', emails, idempotencyKey: key, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
       });
 
       it('in doubt past the replay window, counted from the first attempt: held for staff and never claimed again', async () => {
@@ -1264,16 +1277,16 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         // A replay inside the window does not move the window's start.
         const t1 = NOW + 12 * HOUR;
         expect(await s.sendQueue.claimStale(t1, 'w2', t1 + LEASE)).toBe(batchId);
-        expect(await s.sendQueue.beginAttempt(batchId, 'w2', t1, t1 + LEASE, null, policy)).toEqual({ kind: 'send', emails, idempotencyKey: key, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', t1, t1 + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
         const t2 = NOW + REPLAY_WINDOW_MS + 1;
         expect(await s.sendQueue.claimStale(t2, 'w3', t2 + LEASE)).toBe(batchId);
-        expect(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2 + LEASE, null, policy)).toEqual({ kind: 'held' });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2 + LEASE, null, policy))).toEqual({ kind: 'held' });
 
         expect(await s.sendQueue.batch(batchId)).toMatchObject({ status: 'held', leaseOwner: null, attempts: 2 });
         const held = await s.sendQueue.held();
         expect(held).toEqual([{ id: batchId, createdAt: NOW, firstAttemptAt: NOW, attempts: 2, lastError: expect.any(String), deliveries: 2, kinds: 'sequence' }]);
         expect(await s.sendQueue.claimStale(t2 + 10 * LEASE, 'w4', t2 + 11 * LEASE)).toBeNull();
-        expect(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2 + LEASE, null, policy)).toEqual({ kind: 'lost' });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2 + LEASE, null, policy))).toEqual({ kind: 'lost' });
       });
 
       it('empty when every delivery was dropped: the batch is failed and nothing is left to claim', async () => {
@@ -1281,7 +1294,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
         const fresh = await render(claim.batchId!);
         await s.subscribers.suppress({ emailHash: hashOf('a@example.org'), reason: 'bounced', at: NOW + MINUTE });
-        expect(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, policy)).toEqual({ kind: 'empty', dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, policy))).toEqual({ kind: 'empty', dropped: 1 });
         expect(await batchRow(claim.batchId!)).toMatchObject({ status: 'failed', payload: null, leaseOwner: null });
         const d = await deliveryOf(a, 1);
         expect(d.status).toBe('dropped');
@@ -1296,7 +1309,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.sendQueue.release(batchId, 'w1', null, 'timeout', false);
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + MINUTE, 'w2', NOW + MINUTE + LEASE)).toBe(batchId);
-        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy)).toEqual({ kind: 'send', emails, idempotencyKey: key, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
         expect((await batchRow(batchId)).lastError).toBe('timeout');
       });
 
@@ -1306,7 +1319,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + MINUTE, 'w2', NOW + MINUTE + LEASE)).toBe(batchId);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy)).toEqual({ kind: 'send', emails: onlyA, idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
       });
 
       it('by someone who no longer holds the batch, changes nothing', async () => {
@@ -1434,12 +1447,12 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(old).toMatchObject({ status: 'failed', payload: null, leaseOwner: null });
         expect(old.lastError).toContain('422 invalid');
         expect(await s.sendQueue.items(run.batchId)).toEqual([]);
-        expect(await s.sendQueue.batch(x)).toMatchObject({ status: 'ready', attempts: 0, leaseOwner: 'w1', payload: batchRequest(partA).payload, idempotencyKey: batchRequest(partA).idempotencyKey });
+        expect(await s.sendQueue.batch(x)).toMatchObject({ status: 'ready', attempts: 0, leaseOwner: 'w1', body: bytes(batchRequest(partA).body), idempotencyKey: batchRequest(partA).idempotencyKey });
         expect((await s.sendQueue.items(x)).map((i) => i.deliveryId)).toEqual(partA.map(deliveryIdOf));
         expect((await s.sendQueue.items(y)).map((i) => i.deliveryId).sort()).toEqual(partBC.map(deliveryIdOf).sort());
 
-        expect(await s.sendQueue.beginAttempt(y, 'w2', NOW + MINUTE, NOW + LEASE, null, policy)).toEqual({ kind: 'lost' });
-        expect(await s.sendQueue.beginAttempt(y, 'w1', NOW + MINUTE, NOW + LEASE, null, policy)).toEqual({ kind: 'send', emails: partBC, idempotencyKey: batchRequest(partBC).idempotencyKey, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(y, 'w2', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'lost' });
+        expect(flat(await s.sendQueue.beginAttempt(y, 'w1', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails: partBC, body: bytes(batchRequest(partBC).body), idempotencyKey: batchRequest(partBC).idempotencyKey, dropped: 0 });
         // Until its owner's lease runs out, nobody else takes a part over.
         expect(await s.sendQueue.claimStale(NOW + MINUTE, 'w2', NOW + 2 * LEASE)).toBeNull();
         expect(await s.sendQueue.claimStale(NOW + MINUTE + LEASE, 'w2', NOW + 2 * LEASE)).toBe(x);
@@ -1451,7 +1464,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const run = await inDoubtBatch();
         const t = NOW + REPLAY_WINDOW_MS + HOUR;
         expect(await s.sendQueue.claimStale(t, 'w2', t + LEASE)).toBe(run.batchId);
-        expect(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t + LEASE, null, policy)).toEqual({ kind: 'held' });
+        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t + LEASE, null, policy))).toEqual({ kind: 'held' });
         return { ...run, t };
       }
 
@@ -1463,7 +1476,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.resolveHeld(batchId, 'resend', t + 2 * MINUTE, policy)).toBe(false);
         expect(await s.sendQueue.claimStale(t + 2 * MINUTE, 'w3', t + 2 * MINUTE + LEASE)).toBe(batchId);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(await s.sendQueue.beginAttempt(batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, policy)).toEqual({ kind: 'send', emails: onlyA, idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
         // A new request: its replay window starts now, so a crash now is replayed, not held again.
         const t2 = t + 2 * MINUTE + LEASE;
         expect(await s.sendQueue.claimStale(t2, 'w4', t2 + LEASE)).toBe(batchId);
@@ -1501,13 +1514,13 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
         const batchId = await s.sendQueue.claimStale(NOW, 'w1', NOW + LEASE);
         expect(batchId).toEqual(expect.any(Number));
-        expect(await s.sendQueue.batch(batchId!)).toMatchObject({ payload: batchRequest(tagged).payload, idempotencyKey: batchRequest(tagged).idempotencyKey, leaseOwner: 'w1' });
+        expect(await s.sendQueue.batch(batchId!)).toMatchObject({ body: bytes(batchRequest(tagged).body), idempotencyKey: batchRequest(tagged).idempotencyKey, leaseOwner: 'w1' });
         expect(await s.sendQueue.items(batchId!)).toEqual([expect.objectContaining({ deliveryId: id, kind: 'test', step: 0, templateId: 'step-1', toAddress: 'staff@nurture.test', subscriberId: null, email: null })]);
         // Only one claim ever takes it.
         expect(await s.sendQueue.claimQueued(NOW, 10, 'w2', NOW + LEASE)).toBeNull();
         expect(await s.sendQueue.claimStale(NOW, 'w2', NOW + LEASE)).toBeNull();
 
-        expect(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW, NOW + LEASE, null, policy)).toEqual({ kind: 'send', emails: tagged, idempotencyKey: batchRequest(tagged).idempotencyKey, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails: tagged, body: bytes(batchRequest(tagged).body), idempotencyKey: batchRequest(tagged).idempotencyKey, dropped: 0 });
         expect(await s.sendQueue.settle(batchId!, [{ deliveryId: id, providerId: 'p-test' }], NOW + 1000, policy)).toEqual({ sent: 1, failed: 0, completed: 0 });
         expect(await s.sendQueue.delivery(id)).toEqual({ id, status: 'sent', providerId: 'p-test', error: null, sentAt: NOW + 1000 });
       });
