@@ -84,7 +84,8 @@ export function classifyResendError(error: ResendError, headers: Headers, now: (
   return new SendError('permanent', msg, details);
 }
 
-function toApi(email: OutgoingEmail) {
+/** An email as the resend SDK takes it. */
+export function toApi(email: OutgoingEmail) {
   return {
     from: email.from,
     to: [email.to],
