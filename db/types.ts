@@ -267,8 +267,8 @@ export type QueuePolicy = {
  */
 export type RequestBody = readonly Uint8Array[];
 
-/** A batch's request: the exact body sent (and persisted before it leaves) and the idempotency key derived from it. */
-export type BatchRequest = { body: RequestBody; idempotencyKey: string };
+/** A batch's request: the exact body sent, the form it is persisted in before it leaves (see request-payload.ts), and the idempotency key derived from it. */
+export type BatchRequest = { body: RequestBody; payload: string; idempotencyKey: string };
 
 /** `body`: the persisted request, or null before its first attempt. */
 export type ClaimedBatch = { id: number; status: string; attempts: number; body: Buffer | null; idempotencyKey: string; leaseOwner: string | null };

@@ -9,7 +9,7 @@
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import { decodePayload, encodePayload, persistedRequest } from '../request-payload.js';
+import { decodePayload, persistedRequest } from '../request-payload.js';
 import type { SendQueueStore } from '../stores.js';
 import type { Batch, BatchItem, BatchRequest, ClaimResult, DueRow, HeldBatch, ItemOutcome, QueuePolicy, ResendFacts, ResendOutcome, StepCounts } from '../types.js';
 import { selectList, transaction, type Queryable } from './client.js';
@@ -44,7 +44,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
     (
       await c.query<{ id: number }>(
         "INSERT INTO batches (status, idempotency_key, payload, lease_owner, lease_expires_at, attempts, created_at) VALUES ('ready', $1, $2, $3, $4, 0, $5) RETURNING id",
-        [request?.idempotencyKey ?? `unprepared-${crypto.randomUUID()}`, request ? encodePayload(request.body) : null, owner, leaseUntil, now],
+        [request?.idempotencyKey ?? `unprepared-${crypto.randomUUID()}`, request?.payload ?? null, owner, leaseUntil, now],
       )
     ).rows[0]!.id;
 
@@ -354,7 +354,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
         }
         await c.query(
           'UPDATE batches SET payload = $2, idempotency_key = $3, attempts = attempts + 1, in_doubt = true, first_attempt_at = $4, lease_expires_at = $5 WHERE id = $1',
-          [batchId, encodePayload(request.body), request.idempotencyKey, now, leaseUntil],
+          [batchId, request.payload, request.idempotencyKey, now, leaseUntil],
         );
         if (fresh) {
           const ids = emails.map((e) => policy.deliveryIdOf(e));

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { decodePayload, encodePayload } from '../request-payload.js';
+import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type DueRow, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
 import { likeSubstring, personalStrings, scrub } from '../text.js';
@@ -319,7 +319,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
             const { body } = decodePayload(b.payload);
             const rewritten = without(body, s.email);
             if (rewritten && Buffer.concat(rewritten.body).equals(body)) continue;
-            if (rewritten) await c.query('UPDATE batches SET payload = $2, idempotency_key = $3 WHERE id = $1', [b.id, encodePayload(rewritten.body), rewritten.idempotencyKey]);
+            if (rewritten) await c.query('UPDATE batches SET payload = $2, idempotency_key = $3 WHERE id = $1', [b.id, rewritten.payload, rewritten.idempotencyKey]);
             else await c.query('UPDATE batches SET payload = NULL WHERE id = $1', [b.id]);
             withdrawn++;
           }

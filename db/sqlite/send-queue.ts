@@ -10,7 +10,7 @@
  * which schedules the following step.
  */
 import crypto from 'node:crypto';
-import { decodePayload, encodePayload, persistedRequest } from '../request-payload.js';
+import { decodePayload, persistedRequest } from '../request-payload.js';
 import type { SendQueueStore } from '../stores.js';
 import type { BatchItem, BatchRequest, Begun, ClaimResult, DecideResend, DueRow, FreshRequest, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, ResendInput, ResendOutcome, StepCounts, SubscriberStatus, TestDelivery } from '../types.js';
 import type { SqliteDb } from './client.js';
@@ -380,7 +380,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
         q.attempt.run(now, leaseUntil, batchId);
         return { kind: 'send', emails, body: persisted!.body, idempotencyKey: batch.idempotencyKey, dropped };
       }
-      q.persistAttempt.run(encodePayload(request.body), request.idempotencyKey, now, leaseUntil, batchId);
+      q.persistAttempt.run(request.payload, request.idempotencyKey, now, leaseUntil, batchId);
       if (fresh) for (const e of emails) q.rendered.run(fresh.versions.get(policy.deliveryIdOf(e)) ?? null, e.subject, policy.deliveryIdOf(e));
       return { kind: 'send', emails, body: request.body, idempotencyKey: request.idempotencyKey, dropped };
     }),
@@ -393,7 +393,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     split: tx((batchId: number, parts: OutgoingEmail[][], reason: string, owner: string, now: number, leaseUntil: number, policy: QueuePolicy): number[] => {
       const ids = parts.map((emails) => {
         const request = policy.batchRequest(emails);
-        const id = q.newPreparedBatch.get(request.idempotencyKey, encodePayload(request.body), owner, leaseUntil, now)!.id;
+        const id = q.newPreparedBatch.get(request.idempotencyKey, request.payload, owner, leaseUntil, now)!.id;
         for (const e of emails) q.moveDelivery.run(id, policy.deliveryIdOf(e));
         return id;
       });
@@ -425,7 +425,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     enqueueTest: tx((test: TestDelivery, now: number, policy: QueuePolicy): number => {
       const deliveryId = q.insertTest.get(test.templateId, test.templateVersion, test.subject, test.toAddress, now)!.id;
       const request = policy.batchRequest([policy.tagDelivery(test.email, deliveryId)]);
-      const batchId = q.newPreparedBatch.get(request.idempotencyKey, encodePayload(request.body), null, null, now)!.id;
+      const batchId = q.newPreparedBatch.get(request.idempotencyKey, request.payload, null, null, now)!.id;
       q.moveDelivery.run(batchId, deliveryId);
       return deliveryId;
     }),

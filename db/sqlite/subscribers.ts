@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
-import { decodePayload, encodePayload } from '../request-payload.js';
+import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
 import type { ActivityType, ConfirmInput, DecideImport, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
@@ -308,7 +308,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         const rewritten = without(body, s.email);
         if (rewritten && Buffer.concat(rewritten.body).equals(body)) continue;
         db.update(batches)
-          .set(rewritten ? { payload: encodePayload(rewritten.body), idempotencyKey: rewritten.idempotencyKey } : { payload: null })
+          .set(rewritten ? { payload: rewritten.payload, idempotencyKey: rewritten.idempotencyKey } : { payload: null })
           .where(eq(batches.id, b.id))
           .run();
         withdrawn++;

@@ -4,6 +4,7 @@
  */
 import crypto from 'node:crypto';
 import type { AfterSend, AttemptPlan, BatchItem, BatchRequest, DueAction, DueRow, EncodedBodies, OutgoingEmail, QueuePolicy } from '../../db/types.js';
+import { encodePayload } from '../../db/request-payload.js';
 import { batchBody, emailsOfBatchBody } from '../mail/batch-body.js';
 import type { SendError, SendFailureKind } from '../mail/transport.js';
 import { backoffMs } from './pacer.js';
@@ -197,15 +198,17 @@ export function deliveryIdOf(email: OutgoingEmail): number {
 }
 
 /**
- * The exact request body of a batch and the idempotency key derived from it:
- * the same content always gives the same key, so repeating the persisted
- * request after a crash is recognised by the provider.
+ * The exact request body of a batch, its stored form and the idempotency key
+ * derived from that: the same content always gives the same key, so
+ * repeating the persisted request after a crash is recognised by the
+ * provider, and other content never reuses a key. The key is hashed from the
+ * stored form (compressed, some 25 KB for a 2 MB body, and as deterministic):
+ * it is persisted beside it, so nothing ever derives it again from the body.
  */
 export function batchRequest(emails: readonly OutgoingEmail[], encoded?: readonly (EncodedBodies | undefined)[]): BatchRequest {
   const body = batchBody(emails, encoded);
-  const hash = crypto.createHash('sha256');
-  for (const piece of body) hash.update(piece);
-  return { body, idempotencyKey: `batch-${hash.digest('hex')}` };
+  const payload = encodePayload(body);
+  return { body, payload, idempotencyKey: `batch-${crypto.createHash('sha256').update(payload).digest('hex')}` };
 }
 
 // ---------------------------------------------------------------------------
