@@ -27,6 +27,8 @@ export async function startFakeProcess() {
     stats: () => call<FakeStats>('stats'),
     reset: () => call('reset'),
     setRateLimit: (limit: number | undefined) => call('rateLimit', { limit }),
+    /** Milliseconds before each answer. */
+    setLatency: (ms: number) => call('latency', { ms }),
     close: () => call('close'),
   };
 }

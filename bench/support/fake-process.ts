@@ -4,7 +4,7 @@ import { startFakeResend } from '../../test/fake-resend/server.js';
 
 const fake = await startFakeResend({ keepBodies: false });
 
-type Command = { id: number; cmd: 'stats' | 'reset' | 'rateLimit' | 'close'; limit?: number };
+type Command = { id: number; cmd: 'stats' | 'reset' | 'rateLimit' | 'latency' | 'close'; limit?: number; ms?: number };
 
 process.on('message', async (m: Command) => {
   switch (m.cmd) {
@@ -25,6 +25,10 @@ process.on('message', async (m: Command) => {
       break;
     case 'rateLimit':
       fake.setRateLimit(m.limit, 1000);
+      process.send!({ id: m.id });
+      break;
+    case 'latency':
+      fake.setLatency(m.ms ?? 0);
       process.send!({ id: m.id });
       break;
     case 'close':
