@@ -6,7 +6,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { decodePayload } from '../db/request-payload.js';
 import { openSqlite } from '../db/sqlite/client.js';
+import { storesOf } from './helpers/app.js';
+import { memoryTransport } from './helpers/memory-transport.js';
+import { seedDue, tickHarness } from './helpers/worker.js';
+import { SendError, type Transport } from '../src/mail/transport.js';
+import { eraseSubscriber } from '../src/subscribers/erase.js';
 import { testApp } from './helpers/app.js';
 import { linkToken, postJson } from './helpers/public.js';
 import { asStaff } from './helpers/staff.js';
@@ -52,4 +58,42 @@ it('an erased subscriber leaves neither address, name nor email body in the data
   expect(after).not.toContain('Confirm your address to start receiving');
   expect(after).toContain('stays@example.org');
   t.db.$client.close();
+});
+
+// A stored request body is compressed, so `strings` cannot see into it: this
+// reads every body the database holds, and looks for the one replaced.
+it('an erased person is taken out of a stored request body, and the body that held them is gone from the file and its WAL', async () => {
+  const NOW = '2026-03-02T14:00:00Z';
+  const file = path.join(dir, 'nurture.db');
+  const db = openSqlite(file);
+  const [, b] = seedDue(db, 3, { at: Date.parse(NOW) });
+  // The first attempt is answered "daily quota reached": nothing was sent, and the batch waits, its body stored.
+  const inner = memoryTransport();
+  const transport: Transport = {
+    name: 'memory',
+    send: inner.send,
+    async sendBatch() {
+      throw new SendError('quota', 'daily_quota_exceeded: try tomorrow', { statusCode: 429, retryAfterMs: 3_600_000 });
+    },
+  };
+  await tickHarness(db, transport, { now: NOW }).tick();
+  const stored = () => db.$client.prepare('SELECT payload FROM batches WHERE payload IS NOT NULL').all() as { payload: string }[];
+  const [before] = stored();
+  expect(decodePayload(before!.payload).body.toString()).toContain('person1@example.org');
+  // A stretch from the middle of the stored form: what a reader of the file would look for.
+  const trace = before!.payload.slice(before!.payload.length / 2, before!.payload.length / 2 + 64);
+  db.$client.pragma('wal_checkpoint(TRUNCATE)');
+  expect(readable(file) + readable(`${file}-wal`)).toContain(trace);
+
+  expect(await eraseSubscriber(storesOf(db), b!, Date.parse(NOW))).toMatchObject({ withdrawnFromBatches: 1 });
+
+  const after = stored();
+  expect(after).toHaveLength(1);
+  for (const { payload } of after) {
+    const body = decodePayload(payload).body.toString();
+    expect(body).not.toContain('person1@example.org');
+    expect(body).toContain('person0@example.org');
+  }
+  expect(readable(file) + readable(`${file}-wal`)).not.toContain(trace);
+  db.$client.close();
 });
