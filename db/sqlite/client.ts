@@ -31,6 +31,10 @@ export function openSqlite(file: string): SqliteDb {
   // Deleted rows (an erased person, a sent request body) are overwritten, not left in free pages.
   sqlite.pragma('secure_delete = ON');
   sqlite.pragma('foreign_keys = ON');
+  // SQLite's own default page cache (2 MB); better-sqlite3 builds with 16 MB,
+  // which a worker fills in a long tick without sending any faster (the OS
+  // caches the file too): 18 of the 40 MiB a 100,000-email tick added.
+  sqlite.pragma('cache_size = -2000');
   const db = drizzle(sqlite, { schema });
   migrateSqlite(sqlite);
   return db;
