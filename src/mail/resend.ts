@@ -124,11 +124,10 @@ const NETWORK_ERROR: ResendError = { name: 'application_error', statusCode: null
  * POSTs a body given in pieces, written in one go (writev), and answers as
  * the SDK's requests do: the data, or the provider's error, and the headers.
  *
- * Why not the SDK: resend.batch.send serialises the emails again (about
- * 30 ms of CPU per 100-email batch), and fetch copies any body it is given
- * into fresh buffers, 2 MB of garbage per request. In the bench (worker peak
- * RSS, a 10,000-email tick) a worker sending through fetch peaked at about
- * 250 MiB, through this at about 170 MiB, booted at 88 MiB.
+ * Why not the SDK: resend.batch.send serialises the emails again (2 MB per
+ * 100-email batch), and fetch copies any body it is given into fresh
+ * buffers. `npm run bench -- tick` notes the fake's rate for the same bodies
+ * through the SDK and through this (the tick throughput figure).
  */
 function post<T>(url: URL, headers: Record<string, string>, body: RequestBody, signal: AbortSignal): Promise<Answer<T>> {
   let length = 0;
