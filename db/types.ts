@@ -62,7 +62,7 @@ export type SignupSource = 'signup-form' | 'api' | 'import';
 
 /** What a signup does, by the address's state (decided in src/, applied by the store). */
 export type SignupAction =
-  | { kind: 'create' } // new address: pending, confirmation sent
+  | { kind: 'create'; afterErasure?: boolean } // new address (or one erased, signing up again themselves): pending, confirmation sent
   | { kind: 'resend' } // still pending, last confirmation long enough ago
   | { kind: 'reopen'; send: boolean } // unsubscribed: pending again, new links, fresh double opt-in
   | { kind: 'none'; reason: 'recently_sent' | 'already_subscribed' | 'suppressed' | 'daily_cap' };
@@ -80,7 +80,8 @@ export type SignupRecord = {
   now: number;
 };
 
-export type DecideSignup = (existing: Pick<Subscriber, 'status' | 'confirmationSentAt'> | undefined, suppressed: boolean) => SignupAction;
+/** `suppression`: the reason the address is on the suppression list ('erased' included), or null. */
+export type DecideSignup = (existing: Pick<Subscriber, 'status' | 'confirmationSentAt'> | undefined, suppression: string | null) => SignupAction;
 
 /** The decision, and the confirmation email queued with it (a delivery row the worker sends). */
 export type SignupOutcome = { action: SignupAction; confirmationDeliveryId: number | null };

@@ -86,13 +86,15 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         // One signup per address at a time, across every server: the decision reads, then writes.
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [r.emailHash]);
         const existing = (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE email_hash = $1`, [r.emailHash])).rows[0];
-        const suppressed = (await c.query('SELECT 1 FROM suppressions WHERE email_hash = $1', [r.emailHash])).rowCount! > 0;
-        const action = decide(existing, suppressed);
+        const suppression = (await c.query<{ reason: string }>('SELECT reason FROM suppressions WHERE email_hash = $1', [r.emailHash])).rows[0]?.reason ?? null;
+        const action = decide(existing, suppression);
         const fields = [r.email, r.firstName, r.timezone, r.source, r.ip, r.userAgent, r.now, r.reader];
         const SET = 'email = $1, first_name = $2, timezone = $3, source = $4, signup_ip = $5, signup_user_agent = $6, updated_at = $7, reader = $8';
         let id: number | null = null;
         let send = false;
         if (action.kind === 'create') {
+          // Their own new signup lifts the erasure's block; the pending row keeps imports and staff away until they confirm.
+          if (action.afterErasure) await c.query("DELETE FROM suppressions WHERE email_hash = $1 AND reason = 'erased'", [r.emailHash]);
           id = (
             await c.query<{ id: number }>(
               `INSERT INTO subscribers (email, first_name, timezone, source, signup_ip, signup_user_agent, updated_at, reader, created_at, confirmation_sent_at, email_hash, status)
@@ -100,7 +102,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
               [...fields, r.emailHash],
             )
           ).rows[0]!.id;
-          await insertActivity(c, id, 'signup', r.now, { source: r.source });
+          await insertActivity(c, id, 'signup', r.now, action.afterErasure ? { source: r.source, afterErasure: true } : { source: r.source });
           send = true;
         } else if (action.kind === 'resend') {
           id = existing!.id;

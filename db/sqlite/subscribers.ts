@@ -54,6 +54,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
   const q = {
     byHash: db.select().from(subscribers).where(eq(subscribers.emailHash, p('hash'))).prepare(),
     suppression: db.select({ reason: suppressions.reason }).from(suppressions).where(eq(suppressions.emailHash, p('hash'))).prepare(),
+    liftErasure: db.delete(suppressions).where(and(eq(suppressions.emailHash, p('hash')), eq(suppressions.reason, 'erased'))).prepare(),
     insertPending: db
       .insert(subscribers)
       .values({
@@ -90,14 +91,16 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
   /** The signup's writes, synchronous: one unit inside a group commit. */
   function recordSignup(r: SignupRecord, decide: Parameters<SubscriberStore['signup']>[1]) {
     const existing = q.byHash.get({ hash: r.emailHash });
-    const suppressed = q.suppression.get({ hash: r.emailHash }) !== undefined;
-    const action = decide(existing, suppressed);
+    const suppression = q.suppression.get({ hash: r.emailHash })?.reason ?? null;
+    const action = decide(existing, suppression);
     const fields = { email: r.email, firstName: r.firstName, timezone: r.timezone, reader: r.reader, source: r.source, signupIp: r.ip, signupUserAgent: r.userAgent, updatedAt: r.now };
     let id: number | null = null;
     let send = false;
     if (action.kind === 'create') {
+      // Their own new signup lifts the erasure's block; the pending row keeps imports and staff away until they confirm.
+      if (action.afterErasure) q.liftErasure.run({ hash: r.emailHash });
       id = q.insertPending.get({ ...fields, hash: r.emailHash, ip: r.ip, userAgent: r.userAgent, now: r.now, sentAt: r.now })!.id;
-      q.insertActivity.run({ subscriberId: id, type: 'signup', at: r.now, detail: JSON.stringify({ source: r.source }) });
+      q.insertActivity.run({ subscriberId: id, type: 'signup', at: r.now, detail: JSON.stringify(action.afterErasure ? { source: r.source, afterErasure: true } : { source: r.source }) });
       send = true;
     } else if (action.kind === 'resend') {
       // Same links as before (same generation); the details typed this time win.

@@ -2,15 +2,24 @@ import crypto from 'node:crypto';
 
 export const MAX_EMAIL_LENGTH = 254;
 
+// Characters that change an address without showing: controls (C0, C1 such
+// as U+0085), format characters (U+200B, U+200D, U+FEFF, ...) and the other
+// default-ignorable code points. An address holding one is refused, never
+// cleaned, so two addresses that look the same are the same address.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}]/u;
+
 /**
- * Trims and lower-cases the domain (the local part is case-sensitive in
- * principle, so it is kept as typed). Returns null for anything that is not a
- * plausible single address: CR/LF, spaces, control characters, missing parts.
+ * The address to store and mail, as the person typed it: Unicode NFC,
+ * trimmed, the domain lower-cased (the local part keeps its spelling, for
+ * display). Returns null for anything that is not a plausible single
+ * address: CR/LF, spaces, control or invisible characters, missing parts.
  */
 export function normaliseEmail(input: unknown): string | null {
   // CR/LF anywhere is refused, not trimmed: it is how header injection starts.
   if (typeof input !== 'string' || /[\r\n]/.test(input)) return null;
-  const trimmed = input.trim();
+  // Checked before trimming, which would quietly drop a leading U+FEFF.
+  if (INVISIBLE.test(input.replace(/^[ \t]+|[ \t]+$/g, ''))) return null;
+  const trimmed = input.trim().normalize('NFC');
   if (trimmed.length === 0 || trimmed.length > MAX_EMAIL_LENGTH) return null;
   // eslint-disable-next-line no-control-regex
   if (/[\s\u0000-\u001f\u007f<>(),;:"\[\]\\]/.test(trimmed)) return null;
@@ -28,7 +37,33 @@ export function normaliseEmail(input: unknown): string | null {
   return `${local}@${domain}`;
 }
 
-/** Keyed hash of a normalised address: lets us recognise an address without keeping it. */
-export function emailHash(secret: string, normalisedEmail: string): string {
-  return crypto.createHmac('sha256', secret).update(`email:${normalisedEmail}`).digest('hex');
+/**
+ * The one form every comparison of addresses uses (the lookup hash,
+ * suppression, erasure, duplicates, rate caps, import merging): NFC, the
+ * whole address lower-cased. `Alice@Example.org` and `alice@example.org`
+ * are one person.
+ */
+export function canonicalEmail(email: string): string {
+  return email.normalize('NFC').toLowerCase().normalize('NFC');
+}
+
+/**
+ * Keyed hash of an address in its canonical form, whatever its spelling:
+ * lets us recognise an address without keeping it.
+ */
+export function emailHash(secret: string, email: string): string {
+  return hashOf(secret, canonicalEmail(email));
+}
+
+/**
+ * The hash releases before the canonical form gave an address: of the
+ * address as stored (domain lower-cased, local part as typed). Only the
+ * migration to canonical hashes uses it.
+ */
+export function legacyEmailHash(secret: string, storedEmail: string): string {
+  return hashOf(secret, storedEmail);
+}
+
+function hashOf(secret: string, value: string): string {
+  return crypto.createHmac('sha256', secret).update(`email:${value}`).digest('hex');
 }

@@ -130,7 +130,7 @@ ${
 <h2>What you will get</h2>
 <ol class="plan">${TOPICS.map((t) => html`<li>${t}</li>`)}</ol>
 <h2>Your privacy</h2>
-<p class="note">Isha Health and the email service that delivers our emails process your email address, first name and the choices on this form, only to send this series. We never sell them. We record when an email is opened and which links in it are clicked, to improve the series. We keep your details while you receive the series and afterwards until you ask us to delete them; after deletion we keep only a one-way coded form of your address so that we never email it again. Every email has an unsubscribe link and a link to your preference page, where you can pause the emails, change who you read for, and download or delete your data yourself. To get a copy of your data or have it deleted, ${privacyContactHtml(config.privacyContact)}.</p>
+<p class="note">Isha Health and the email service that delivers our emails process your email address, first name and the choices on this form, only to send this series. We never sell them. We record when an email is opened and which links in it are clicked, to improve the series. We keep your details while you receive the series and afterwards until you ask us to delete them; after deletion we keep only a one-way coded form of your address so that we never email it again unless you sign up again yourself on this page (you will confirm by email, as the first time). Every email has an unsubscribe link and a link to your preference page, where you can pause the emails, change who you read for, and download or delete your data yourself. To get a copy of your data or have it deleted, ${privacyContactHtml(config.privacyContact)}.</p>
 `,
   });
 }

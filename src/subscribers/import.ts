@@ -15,7 +15,7 @@ import { setImmediate } from 'node:timers/promises';
 import { CsvError, parse } from 'csv-parse';
 import type { DecideImport, ImportAction, ImportRecord, Subscriber, SubscriberStatus } from '../../db/types.js';
 import type { Reader } from '../../emails/_components/types.js';
-import { emailHash } from '../mail/address.js';
+import { canonicalEmail, emailHash } from '../mail/address.js';
 import { firstInstantAtOrAfter } from '../nurture/schedule.js';
 import { recordAudit } from '../staff/audit.js';
 import { confirmingNow } from './confirm.js';
@@ -253,7 +253,9 @@ export async function readImportCsv(source: AsyncIterable<Uint8Array>, options: 
         file.rows.push({ row, email, kind: 'done', report: { row, email, outcome: 'invalid', reason: checked.reason } });
         continue;
       }
-      const first = firstOf.get(checked.value.email);
+      // One person per address whatever its spelling: repeats are found by the canonical form.
+      const key = canonicalEmail(checked.value.email);
+      const first = firstOf.get(key);
       if (first) {
         const differ = differences(first.value, checked.value);
         const report: ImportRowReport = { row, email, outcome: 'duplicate', of: first.row };
@@ -261,7 +263,7 @@ export async function readImportCsv(source: AsyncIterable<Uint8Array>, options: 
         file.rows.push({ row, email, kind: 'done', report });
         continue;
       }
-      firstOf.set(checked.value.email, { row, value: checked.value });
+      firstOf.set(key, { row, value: checked.value });
       file.rows.push({ row, email, kind: 'write', value: checked.value });
     }
   }

@@ -22,9 +22,12 @@ let signupsSinceSweep = 0;
  * What a signup does, by the address's state. The caller answers the same
  * whatever this is, so nobody learns whether an address is on the list.
  */
-export function decideSignup(existing: Pick<Subscriber, 'status' | 'confirmationSentAt'> | undefined, suppressed: boolean, now: number, capped = false): SignupAction {
-  if (suppressed) return { kind: 'none', reason: 'suppressed' };
-  if (!existing) return capped ? { kind: 'none', reason: 'daily_cap' } : { kind: 'create' };
+export function decideSignup(existing: Pick<Subscriber, 'status' | 'confirmationSentAt'> | undefined, suppression: string | null, now: number, capped = false): SignupAction {
+  // An erased person may come back themselves, through the form and a new
+  // double opt-in; a bounce or a complaint is for good.
+  const erasedOnly = suppression === 'erased' && !existing;
+  if (suppression !== null && !erasedOnly) return { kind: 'none', reason: 'suppressed' };
+  if (!existing) return capped ? { kind: 'none', reason: 'daily_cap' } : erasedOnly ? { kind: 'create', afterErasure: true } : { kind: 'create' };
   const canSend = !capped && (existing.confirmationSentAt === null || now - existing.confirmationSentAt >= CONFIRMATION_INTERVAL_MS);
   switch (existing.status) {
     case 'pending':
@@ -56,7 +59,7 @@ export async function subscribe(deps: SubscriberDeps, req: SignupRequest): Promi
   const capped = (await stores.settings.peekHits(capKey, now, DAY_MS)) >= DAILY_CONFIRMATION_CAP;
   const outcome = await stores.subscribers.signup(
     { email: req.email, emailHash: hash, firstName: req.firstName, timezone: req.timezone, reader: req.reader, source: req.source, ip: req.ip, userAgent: req.userAgent, now },
-    (existing, suppressed) => decideSignup(existing, suppressed, now, capped),
+    (existing, suppression) => decideSignup(existing, suppression, now, capped),
   );
   const { action } = outcome;
   logger.info({ to: maskEmail(req.email), action: action.kind, reason: 'reason' in action ? action.reason : undefined }, 'signup');

@@ -97,15 +97,17 @@ describe('erase', () => {
     expect(db.$client.prepare("select type from activity where subscriber_id = ? order by id").all(s.id)).toEqual([{ type: 'signup' }, { type: 'erased' }]);
   });
 
-  it('an erased address signing up again is never mailed, and nothing personal is stored again', async () => {
+  it('an erased person signing up again themselves gets only the double opt-in email, as a new person; the erased record stays empty', async () => {
     const { app, db, transport, drain } = testApp();
     const { s } = seed(db);
     expect((await app.request(`/api/subscribers/${s.id}`, asStaff({ method: 'DELETE' }))).status).toBe(200);
     const res = await app.request('/subscribe', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: EMAIL, firstName: NAME, consent: true }) });
     expect(res.status).toBe(202);
     await drain();
-    expect(JSON.stringify(transport.sent)).not.toContain(EMAIL);
-    expect(dump(db)).not.toContain(EMAIL);
+    const mail = transport.sent.filter((m) => m.to === EMAIL);
+    expect(mail.map((m) => m.tags?.find((tag) => tag.name === 'category')?.value)).toEqual(['confirmation']);
+    expect(db.$client.prepare('select email, first_name, status from subscribers where id = ?').get(s.id)).toEqual({ email: null, first_name: null, status: 'erased' });
+    expect(db.$client.prepare("select status from subscribers where email = ?").all(EMAIL)).toEqual([{ status: 'pending' }]);
   });
 
   it('is idempotent and answers 404 for an unknown subscriber', async () => {

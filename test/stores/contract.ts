@@ -230,7 +230,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('create: a pending subscriber with the typed details, a signup activity and its confirmation queued in the same call', async () => {
         const { decide, calls } = fixedDecide({ kind: 'create' });
         const out = await s.subscribers.signup(signupOf('new@example.org'), decide);
-        expect(calls).toEqual([[undefined, false]]);
+        expect(calls).toEqual([[undefined, null]]);
         expect(out.action).toEqual({ kind: 'create' });
         expect(out.confirmationDeliveryId).toEqual(expect.any(Number));
 
@@ -266,7 +266,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
           return decideSignup(existing, suppressed, later);
         });
         expect(calls[0]![0]).toMatchObject({ status: 'pending', confirmationSentAt: NOW });
-        expect(calls[0]![1]).toBe(false);
+        expect(calls[0]![1]).toBeNull();
         expect(out.action).toEqual({ kind: 'resend' });
         expect(out.confirmationDeliveryId).toEqual(expect.any(Number));
         expect(await s.subscribers.byId(id)).toMatchObject({ status: 'pending', firstName: 'Bella', timezone: 'Europe/Paris', tokenGeneration: 0, confirmationSentAt: later, createdAt: NOW });
@@ -314,7 +314,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
           calls.push([existing, suppressed]);
           return decideSignup(existing, suppressed, NOW);
         });
-        expect(calls).toEqual([[undefined, true]]);
+        expect(calls).toEqual([[undefined, 'complained']]);
         expect(out).toEqual({ action: { kind: 'none', reason: 'suppressed' }, confirmationDeliveryId: null });
         expect((await s.subscribers.list({})).total).toBe(0);
         expect(await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE)).toBeNull();
@@ -841,11 +841,22 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.subscribers.erase(id, NOW + 4 * HOUR, () => null)).toEqual({ id, email: null, alreadyErased: true, withdrawnFromBatches: 0 });
         expect(await s.subscribers.erase(999_999, NOW, () => null)).toBeNull();
 
-        // The address is still recognised: signing up again is refused as suppressed, and creates nobody.
+        // The address is still recognised as erased: decide is told. Only the
+        // person's own signup may lift it; a refusal leaves the block and creates nobody.
         const calls: Parameters<DecideSignup>[] = [];
-        await s.subscribers.signup(signupOf(email, { now: NOW + 5 * HOUR }), (existing, suppressed) => (calls.push([existing, suppressed]), decideSignup(existing, suppressed, NOW + 5 * HOUR)));
-        expect(calls).toEqual([[undefined, true]]);
+        await s.subscribers.signup(signupOf(email, { now: NOW + 5 * HOUR }), (existing, suppression) => (calls.push([existing, suppression]), { kind: 'none', reason: 'suppressed' }));
+        expect(calls).toEqual([[undefined, 'erased']]);
         expect((await s.subscribers.list({})).total).toBe(1);
+
+        // Their own signup again (afterErasure): a new pending person, the erasure's block lifted, the erased record untouched.
+        const again = await s.subscribers.signup(signupOf(email, { now: NOW + 6 * HOUR }), (existing, suppression) => decideSignup(existing, suppression, NOW + 6 * HOUR));
+        expect(again.action).toEqual({ kind: 'create', afterErasure: true });
+        expect(again.confirmationDeliveryId).not.toBeNull();
+        expect((await s.subscribers.list({})).total).toBe(2);
+        expect(await s.subscribers.byId(id)).toMatchObject({ status: 'erased', email: null });
+        const fresh = (await s.subscribers.list({ status: 'pending' })).items[0]!;
+        expect(fresh).toMatchObject({ email, status: 'pending' });
+        expect((await s.subscribers.record(fresh.id))!.suppression).toBeNull();
       });
 
       it('an open, never attempted batch is rewritten through withoutRecipient; the rest goes with the new request', async () => {
