@@ -20,6 +20,7 @@ import type {
   ConfirmInput,
   ConvertResult,
   DecideResend,
+  DecideMerge,
   DecideSignup,
   DeliveryState,
   DueRow,
@@ -34,6 +35,7 @@ import type {
   DecideImport,
   ItemOutcome,
   LoginFailure,
+  MergeAudit,
   OutgoingEmail,
   PauseInput,
   ProfileInput,
@@ -43,6 +45,7 @@ import type {
   QueuePolicy,
   Reader,
   ResendInput,
+  RekeyOutcome,
   ResendOutcome,
   SettleSummary,
   SignupOutcome,
@@ -95,6 +98,18 @@ export interface SubscriberStore {
   record(id: number): Promise<SubscriberRecord | null>;
   /** Every subscriber in id order, read in chunks (never the whole table in memory). */
   all(chunk?: number): AsyncIterable<Subscriber>;
+  /**
+   * Moves a subscriber to `emailHash` (their address's canonical hash),
+   * carrying its suppression along. When another row already holds that hash
+   * the two are one person: `merge` picks the row that stays and what it
+   * takes from the other; the other's deliveries (a step both had stays as a
+   * 'resend', so it counts once), activity and audit entries move to it, the
+   * other row goes, and its links lead to the one that stays (mergedInto).
+   * 'gone': no such row, or erased (no address to move).
+   */
+  rekey(id: number, emailHash: string, now: number, merge: DecideMerge, audit: MergeAudit): Promise<RekeyOutcome>;
+  /** The subscriber a merged row became (its links lead there), or null. */
+  mergedInto(id: number): Promise<number | null>;
   /** The step ids of a subscriber's sequence deliveries (any but dropped): what they have had. */
   received(id: number): Promise<number[]>;
   /** The last sequence email that went to a subscriber. */

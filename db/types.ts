@@ -127,6 +127,24 @@ export type ImportResult = { action: ImportAction; subscriberId: number | null; 
 /** The audit entry of a subscriber an import created. */
 export type ImportAudit = (subscriberId: number, action: ImportAction) => AuditInput;
 
+// ---------------------------------------------------------------------------
+// One person per address: moving rows to the canonical hash
+
+/** The subscriber fields a merge may set on the row that stays. */
+export type MergePatch = Partial<
+  Pick<Subscriber, 'firstName' | 'createdAt' | 'confirmedAt' | 'consentText' | 'consentVersion' | 'consentIp' | 'consentUserAgent' | 'consentSource' | 'consentGivenAt'>
+>;
+
+/** Two rows that are one person: which stays, and what it takes from the other (decided in src/, applied by the store). */
+export type DecideMerge = (a: Subscriber, b: Subscriber) => { survivorId: number; patch: MergePatch };
+
+/** The audit entry of a merge: the row that stays and the one merged into it. */
+export type MergeAudit = (survivorId: number, mergedId: number) => AuditInput;
+
+export type RekeyOutcome =
+  | { kind: 'unchanged' | 'gone' | 'rekeyed' }
+  | { kind: 'merged'; survivorId: number; mergedId: number };
+
 export type ConvertResult =
   | { ok: true; changed: boolean; subscriber: { id: number; status: SubscriberStatus; convertedAt: number } }
   | { ok: false; reason: 'not_found' | 'erased' };

@@ -4,6 +4,7 @@ import { resolveConfig, startupRefusal, startupWarnings, type Config } from './c
 import { ConfigError, loadEnv, readDotEnv } from './env.js';
 import { createLogger, type Logger } from './logger.js';
 import { createTransport } from './mail/index.js';
+import { canonicaliseAddresses } from './subscribers/canonical-addresses.js';
 import type { RateLimitInfo, Transport } from './mail/transport.js';
 import type { DestinationStream } from 'pino';
 
@@ -32,6 +33,7 @@ export async function boot(options: { onRateLimit?: (info: RateLimitInfo) => voi
   for (const warning of startupWarnings(config)) logger.warn(warning);
   const stores = await openStores({ databaseUrl: config.databaseUrl, databasePath: config.databasePath });
   const clock = options.clock ?? systemClock;
+  await canonicaliseAddresses({ stores, secretKey: config.secretKey, now: () => clock.now(), logger });
   const transport = await createTransport(config, clock, options.onRateLimit ? { onRateLimit: options.onRateLimit } : {});
   return { config, stores, clock, logger, transport };
 }

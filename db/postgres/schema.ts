@@ -138,6 +138,14 @@ export const providerEvents = pgTable(
   (t) => [index('provider_events_delivery_idx').on(t.deliveryId), index('provider_events_flagged_idx').on(t.deliveryId).where(sql`${t.flag} is not null`)],
 );
 
+export const subscriberMerges = pgTable('subscriber_merges', {
+  fromId: bigint('from_id', { mode: 'number' }).primaryKey(),
+  intoId: ref('into_id')
+    .notNull()
+    .references(() => subscribers.id),
+  mergedAt: ms('merged_at').notNull(),
+});
+
 export const suppressions = pgTable('suppressions', {
   emailHash: text('email_hash').primaryKey(),
   reason: text('reason').notNull(),

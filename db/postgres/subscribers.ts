@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type DueRow, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
 import { likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { activity, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
@@ -11,6 +11,53 @@ const DELIVERY = selectList(deliveries);
 const EVENT = selectList(providerEvents);
 const ACTIVITY = selectList(activity);
 const SUPPRESSION = selectList(suppressions);
+
+// The columns a merge may set on the row that stays (MergePatch).
+const MERGE_COLUMNS: Record<keyof MergePatch, string> = {
+  firstName: 'first_name',
+  createdAt: 'created_at',
+  confirmedAt: 'confirmed_at',
+  consentText: 'consent_text',
+  consentVersion: 'consent_version',
+  consentIp: 'consent_ip',
+  consentUserAgent: 'consent_user_agent',
+  consentSource: 'consent_source',
+  consentGivenAt: 'consent_given_at',
+};
+
+async function rekeyIn(c: Queryable, id: number, hash: string, now: number, merge: DecideMerge, audit: MergeAudit): Promise<RekeyOutcome> {
+  // The lock a signup of this address takes, so neither sees the other half done.
+  await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [hash]);
+  const row = (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE id = $1 FOR UPDATE`, [id])).rows[0];
+  if (!row || row.email === null) return { kind: 'gone' };
+  if (row.emailHash === hash) return { kind: 'unchanged' };
+  // The suppression follows the address (the old entry stays: it can only match the old spelling).
+  await c.query('INSERT INTO suppressions (email_hash, reason, created_at) SELECT $1, reason, created_at FROM suppressions WHERE email_hash = $2 ON CONFLICT DO NOTHING', [hash, row.emailHash]);
+  const other = (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE email_hash = $1 FOR UPDATE`, [hash])).rows[0];
+  if (!other) {
+    await c.query('UPDATE subscribers SET email_hash = $1 WHERE id = $2', [hash, id]);
+    return { kind: 'rekeyed' };
+  }
+  const { survivorId, patch } = merge(row, other);
+  const mergedId = survivorId === row.id ? other.id : row.id;
+  await c.query(
+    `UPDATE deliveries SET kind = 'resend' WHERE subscriber_id = $1 AND kind = 'sequence'
+       AND step IN (SELECT step FROM deliveries WHERE subscriber_id = $2 AND kind = 'sequence')`,
+    [mergedId, survivorId],
+  );
+  for (const table of ['deliveries', 'activity', 'audit_log']) await c.query(`UPDATE ${table} SET subscriber_id = $1 WHERE subscriber_id = $2`, [survivorId, mergedId]);
+  await c.query('UPDATE subscriber_merges SET into_id = $1 WHERE into_id = $2', [survivorId, mergedId]);
+  await c.query('INSERT INTO subscriber_merges (from_id, into_id, merged_at) VALUES ($1, $2, $3)', [mergedId, survivorId, now]);
+  await c.query('DELETE FROM subscribers WHERE id = $1', [mergedId]);
+  const fields = (Object.keys(patch) as (keyof MergePatch)[]).filter((k) => patch[k] !== undefined);
+  await c.query(
+    `UPDATE subscribers SET email_hash = $1, updated_at = $2${fields.map((k, i) => `, ${MERGE_COLUMNS[k]} = $${i + 4}`).join('')} WHERE id = $3`,
+    [hash, now, survivorId, ...fields.map((k) => patch[k])],
+  );
+  const entry = audit(survivorId, mergedId);
+  await c.query('INSERT INTO audit_log (at, actor, action, subscriber_id, detail) VALUES ($1, $2, $3, $4, $5)', [entry.at, entry.actor, entry.action, entry.subscriberId, entry.detail === null ? null : JSON.stringify(entry.detail)]);
+  return { kind: 'merged', survivorId, mergedId };
+}
 
 const MAILABLE = ['pending', 'active', 'completed', 'converted'];
 const KEEP_ON_CONVERT: readonly SubscriberStatus[] = ['unsubscribed', 'suppressed'];
@@ -394,6 +441,14 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         activity: (await pool.query(`SELECT ${ACTIVITY} FROM activity WHERE subscriber_id = $1 ORDER BY at, id`, [id])).rows,
         suppression: (await pool.query(`SELECT ${SUPPRESSION} FROM suppressions WHERE email_hash = $1`, [subscriber.emailHash])).rows[0] ?? null,
       };
+    },
+
+    rekey(id, hash, now, merge, audit) {
+      return transaction(pool, (c) => rekeyIn(c, id, hash, now, merge, audit));
+    },
+
+    async mergedInto(id) {
+      return (await pool.query<{ intoId: number }>('SELECT into_id AS "intoId" FROM subscriber_merges WHERE from_id = $1', [id])).rows[0]?.intoId ?? null;
     },
 
     async *all(chunk = 500) {

@@ -202,6 +202,17 @@ export const providerEvents = sqliteTable(
   ],
 );
 
+// Two rows that turned out to be one person (two spellings of one address,
+// before addresses were compared in their canonical form) were merged into
+// one: links signed for the row that went still find the person.
+export const subscriberMerges = sqliteTable('subscriber_merges', {
+  fromId: integer('from_id').primaryKey(),
+  intoId: integer('into_id')
+    .notNull()
+    .references(() => subscribers.id),
+  mergedAt: ms('merged_at').notNull(),
+});
+
 // Addresses never to be mailed again, by keyed hash.
 export const suppressions = sqliteTable('suppressions', {
   emailHash: text('email_hash').primaryKey(),

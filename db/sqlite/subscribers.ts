@@ -1,12 +1,12 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
-import type { ActivityType, ConfirmInput, DecideImport, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
+import type { ActivityType, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
 import { likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
 import { groupCommit } from './group-commit.js';
-import { activity, auditLog, batches, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
+import { activity, auditLog, batches, deliveries, providerEvents, subscriberMerges, subscribers, suppressions } from './schema.js';
 
 
 // Statuses that may still get mail; everything else is already off the list.
@@ -190,6 +190,38 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       q.insertAudit.run({ ...entry, detail: entry.detail === null ? null : JSON.stringify(entry.detail) });
       return { action, subscriberId: id, status: null };
     });
+  });
+
+  const rekey = sqlite.transaction((id: number, hash: string, now: number, merge: DecideMerge, audit: MergeAudit): RekeyOutcome => {
+    const row = byId(id);
+    if (!row || row.email === null) return { kind: 'gone' };
+    if (row.emailHash === hash) return { kind: 'unchanged' };
+    // The suppression follows the address (the old entry stays: it can only match the old spelling).
+    const suppression = db.select().from(suppressions).where(eq(suppressions.emailHash, row.emailHash)).get();
+    if (suppression) db.insert(suppressions).values({ ...suppression, emailHash: hash }).onConflictDoNothing().run();
+    const other = q.byHash.get({ hash });
+    if (!other) {
+      db.update(subscribers).set({ emailHash: hash }).where(eq(subscribers.id, id)).run();
+      return { kind: 'rekeyed' };
+    }
+    const { survivorId, patch } = merge(row, other);
+    const mergedId = survivorId === row.id ? other.id : row.id;
+    sqlite
+      .prepare(
+        `UPDATE deliveries SET kind = 'resend' WHERE subscriber_id = ? AND kind = 'sequence'
+           AND step IN (SELECT step FROM deliveries WHERE subscriber_id = ? AND kind = 'sequence')`,
+      )
+      .run(mergedId, survivorId);
+    db.update(deliveries).set({ subscriberId: survivorId }).where(eq(deliveries.subscriberId, mergedId)).run();
+    db.update(activity).set({ subscriberId: survivorId }).where(eq(activity.subscriberId, mergedId)).run();
+    db.update(auditLog).set({ subscriberId: survivorId }).where(eq(auditLog.subscriberId, mergedId)).run();
+    db.update(subscriberMerges).set({ intoId: survivorId }).where(eq(subscriberMerges.intoId, mergedId)).run();
+    db.insert(subscriberMerges).values({ fromId: mergedId, intoId: survivorId, mergedAt: now }).run();
+    db.delete(subscribers).where(eq(subscribers.id, mergedId)).run();
+    db.update(subscribers).set({ ...patch, emailHash: hash, updatedAt: now }).where(eq(subscribers.id, survivorId)).run();
+    const entry = audit(survivorId, mergedId);
+    q.insertAudit.run({ ...entry, detail: entry.detail === null ? null : JSON.stringify(entry.detail) });
+    return { kind: 'merged', survivorId, mergedId };
   });
 
   const unsubscribe = sqlite.transaction((id: number, now: number, detail: Record<string, unknown>) => {
@@ -449,6 +481,12 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         activity: db.select().from(activity).where(eq(activity.subscriberId, id)).orderBy(asc(activity.at), asc(activity.id)).all(),
         suppression: db.select().from(suppressions).where(eq(suppressions.emailHash, subscriber.emailHash)).get() ?? null,
       };
+    },
+    async rekey(id, hash, now, merge, audit) {
+      return rekey(id, hash, now, merge, audit);
+    },
+    async mergedInto(id) {
+      return db.select({ intoId: subscriberMerges.intoId }).from(subscriberMerges).where(eq(subscriberMerges.fromId, id)).get()?.intoId ?? null;
     },
     async *all(chunk = 500) {
       let after = 0;

@@ -18,7 +18,14 @@ export async function findByToken(store: SubscriberStore, secret: string, token:
   const claims = verifyToken(secret, token, purpose, now);
   if (!claims) return { kind: 'invalid' };
   const subscriber = await store.byId(claims.subscriberId);
-  if (!subscriber || subscriber.status === 'erased') return { kind: 'unknown' };
+  if (!subscriber) {
+    // A row merged into another (one person, two spellings): its links are
+    // that person's older links, so only those that accept older ones work.
+    const into = acceptOlder ? await store.mergedInto(claims.subscriberId) : null;
+    const survivor = into === null ? undefined : await store.byId(into);
+    return survivor && survivor.status !== 'erased' ? { kind: 'found', subscriber: survivor, current: false } : { kind: 'unknown' };
+  }
+  if (subscriber.status === 'erased') return { kind: 'unknown' };
   const current = claims.generation === subscriber.tokenGeneration;
   return current || (acceptOlder && claims.generation < subscriber.tokenGeneration) ? { kind: 'found', subscriber, current } : { kind: 'unknown' };
 }

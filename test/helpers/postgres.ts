@@ -7,7 +7,7 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 
 export const POSTGRES_SKIP_MESSAGE = 'TEST_DATABASE_URL is not set: the PostgreSQL tests are skipped (bash .ci/run starts a PostgreSQL and sets it)';
 
-const TABLES = ['audit_log', 'staff_sessions', 'staff_accounts', 'login_failures', 'provider_events', 'activity', 'deliveries', 'batches', 'suppressions', 'subscribers', 'worker_state'];
+const TABLES = ['subscriber_merges', 'audit_log', 'staff_sessions', 'staff_accounts', 'login_failures', 'provider_events', 'activity', 'deliveries', 'batches', 'suppressions', 'subscribers', 'worker_state'];
 
 /**
  * A database of its own for one test file (test files run in parallel), made
