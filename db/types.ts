@@ -70,6 +70,11 @@ export type SignupAction =
 export type SignupRecord = {
   email: string;
   emailHash: string;
+  /**
+   * The hash releases before canonical addresses gave this spelling, when it
+   * differs: an erasure or suppression they recorded is found under it.
+   */
+  legacyHash?: string;
   firstName: string | null;
   timezone: string;
   /** Who they read for; null when they picked nothing. */

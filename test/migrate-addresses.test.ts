@@ -20,7 +20,9 @@ import { sqliteStores } from '../db/sqlite/index.js';
 import type { Stores } from '../db/stores.js';
 import type { Subscriber } from '../db/types.js';
 import { fixedClock } from '../src/clock.js';
-import { emailHash, legacyEmailHash } from '../src/mail/address.js';
+import { addressHashes, emailHash, legacyEmailHash } from '../src/mail/address.js';
+import { decideImport } from '../src/subscribers/import.js';
+import { decideSignup } from '../src/subscribers/subscribe.js';
 import { signToken } from '../src/mail/tokens.js';
 import { renderSequenceEmail } from '../src/mail/render.js';
 import { createPacer } from '../src/nurture/pacer.js';
@@ -106,6 +108,8 @@ async function fillReleaseDatabase(exec: (sql: string, params: unknown[]) => Pro
     await exec(`INSERT INTO activity (subscriber_id, type, at) VALUES ($1, 'signup', $2) RETURNING id`, [id, (r.confirmedAt ?? T0 - DAY) - HOUR]);
     if (r.suppressed) await exec(`INSERT INTO suppressions (email_hash, reason, created_at) VALUES ($1, $2, $3) RETURNING 1 AS id`, [legacyEmailHash(TEST_SECRET, r.email), r.suppressed, T0 - 3 * DAY]);
   }
+  // An erasure the previous release made of an address typed with capitals: only its hash is left.
+  await exec(`INSERT INTO suppressions (email_hash, reason, created_at) VALUES ($1, 'erased', $2) RETURNING 1 AS id`, [legacyEmailHash(TEST_SECRET, 'Frank.Erased@example.org'), T0 - 4 * DAY]);
   return ids;
 }
 
@@ -138,7 +142,7 @@ async function expectUpgraded(stores: Stores, ids: number[]) {
   expect(await canonicaliseAddresses({ stores, secretKey: TEST_SECRET, now: () => T0, logger })).toEqual({ rekeyed: 0, merged: 0 });
 
   const after = await people(stores);
-  expect(after.map((s) => s.email!.toLowerCase()).sort()).toEqual(['alice.victim@example.com', 'bob@example.org', 'carol@example.org', 'dan@example.org', 'eve@example.org']);
+  expect(after.filter((s) => s.email !== null).map((s) => s.email!.toLowerCase()).sort()).toEqual(['alice.victim@example.com', 'bob@example.org', 'carol@example.org', 'dan@example.org', 'eve@example.org']);
   for (const s of after) expect(s.emailHash, s.email!).toBe(emailHash(TEST_SECRET, s.email!));
   const by = new Map(after.map((s) => [s.email!.toLowerCase(), s]));
 
@@ -171,6 +175,18 @@ async function expectUpgraded(stores: Stores, ids: number[]) {
   expect(await findByToken(stores.subscribers, TEST_SECRET, unsubscribe, 'unsubscribe', T0, true)).toMatchObject({ kind: 'found', current: false, subscriber: { id: ids[3] } });
   const preferences = signToken(TEST_SECRET, { purpose: 'preferences', subscriberId: ids[2]!, generation: 0 });
   expect(await findByToken(stores.subscribers, TEST_SECRET, preferences, 'preferences', T0)).toEqual({ kind: 'unknown' });
+
+  // The old erasure still stops an import of that spelling; the person may still sign up again themselves.
+  const frank = { email: 'Frank.Erased@example.org', ...addressHashes(TEST_SECRET, 'Frank.Erased@example.org'), firstName: null, timezone: 'UTC', reader: null, ip: null, userAgent: null, now: T0 };
+  const seen: (string | null)[] = [];
+  const imported = await stores.subscribers.importRows([{ ...frank, source: 'import', confirm: null }], (existing, suppression) => (seen.push(suppression), decideImport(existing, suppression, false)), () => {
+    throw new Error('nobody is created');
+  });
+  expect(imported.map((r) => r.action)).toEqual([{ kind: 'none', reason: 'erased' }]);
+  const again = await stores.subscribers.signup({ ...frank, source: 'signup-form' }, (existing, suppression) => (seen.push(suppression), decideSignup(existing, suppression, T0)));
+  expect(again.action).toEqual({ kind: 'create', afterErasure: true });
+  expect(seen).toEqual(['erased', 'erased']);
+  await stores.subscribers.unsubscribe((await stores.subscribers.list({ q: 'frank' })).items[0]!.id, T0, {});
 
   // Three weeks on: the active people get exactly the steps they lacked, nobody else gets anything.
   const sent = await runWeeks(stores);

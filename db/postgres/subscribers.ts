@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type SignupRecord, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
 import { likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { activity, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
@@ -24,6 +24,12 @@ const MERGE_COLUMNS: Record<keyof MergePatch, string> = {
   consentSource: 'consent_source',
   consentGivenAt: 'consent_given_at',
 };
+
+/** Why the address is suppressed (under its hash, or the one an earlier release gave its spelling), or null. */
+async function suppressionOf(c: Queryable, r: SignupRecord): Promise<string | null> {
+  const found = (await c.query<{ h: string; reason: string }>('SELECT email_hash AS h, reason FROM suppressions WHERE email_hash = ANY($1)', [[r.emailHash, r.legacyHash ?? r.emailHash]])).rows;
+  return (found.find((f) => f.h === r.emailHash) ?? found[0])?.reason ?? null;
+}
 
 async function rekeyIn(c: Queryable, id: number, hash: string, now: number, merge: DecideMerge, audit: MergeAudit): Promise<RekeyOutcome> {
   // The lock a signup of this address takes, so neither sees the other half done.
@@ -133,7 +139,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         // One signup per address at a time, across every server: the decision reads, then writes.
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [r.emailHash]);
         const existing = (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE email_hash = $1`, [r.emailHash])).rows[0];
-        const suppression = (await c.query<{ reason: string }>('SELECT reason FROM suppressions WHERE email_hash = $1', [r.emailHash])).rows[0]?.reason ?? null;
+        const suppression = await suppressionOf(c, r);
         const action = decide(existing, suppression);
         const fields = [r.email, r.firstName, r.timezone, r.source, r.ip, r.userAgent, r.now, r.reader];
         const SET = 'email = $1, first_name = $2, timezone = $3, source = $4, signup_ip = $5, signup_user_agent = $6, updated_at = $7, reader = $8';
@@ -141,7 +147,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         let send = false;
         if (action.kind === 'create') {
           // Their own new signup lifts the erasure's block; the pending row keeps imports and staff away until they confirm.
-          if (action.afterErasure) await c.query("DELETE FROM suppressions WHERE email_hash = $1 AND reason = 'erased'", [r.emailHash]);
+          if (action.afterErasure) await c.query("DELETE FROM suppressions WHERE email_hash = ANY($1) AND reason = 'erased'", [[r.emailHash, r.legacyHash ?? r.emailHash]]);
           id = (
             await c.query<{ id: number }>(
               `INSERT INTO subscribers (email, first_name, timezone, source, signup_ip, signup_user_agent, updated_at, reader, created_at, confirmation_sent_at, email_hash, status)
@@ -187,10 +193,11 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         const existing = new Map(
           (await c.query<{ id: number; status: SubscriberStatus; h: string }>('SELECT id, status, email_hash AS h FROM subscribers WHERE email_hash = ANY($1)', [hashes])).rows.map((r) => [r.h, { id: r.id, status: r.status }]),
         );
-        const suppressed = new Map((await c.query<{ h: string; reason: string }>('SELECT email_hash AS h, reason FROM suppressions WHERE email_hash = ANY($1)', [hashes])).rows.map((r) => [r.h, r.reason]));
+        const legacy = rows.flatMap((r) => (r.legacyHash ? [r.legacyHash] : []));
+        const suppressed = new Map((await c.query<{ h: string; reason: string }>('SELECT email_hash AS h, reason FROM suppressions WHERE email_hash = ANY($1)', [[...hashes, ...legacy]])).rows.map((r) => [r.h, r.reason]));
         const results: ImportResult[] = rows.map((r) => {
           const found = existing.get(r.emailHash);
-          const action = decide(found, suppressed.get(r.emailHash) ?? null, r);
+          const action = decide(found, suppressed.get(r.emailHash) ?? (r.legacyHash ? suppressed.get(r.legacyHash) : undefined) ?? null, r);
           if (action.kind === 'enrol' && !r.confirm) throw new Error('an enrolled import row needs its consent');
           return { action, subscriberId: found?.id ?? null, status: found?.status ?? null };
         });

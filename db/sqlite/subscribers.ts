@@ -88,17 +88,22 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       .prepare(),
   };
 
+  /** Why the address is suppressed (under its hash, or the one an earlier release gave its spelling), or null. */
+  function suppressionOf(r: SignupRecord): string | null {
+    return q.suppression.get({ hash: r.emailHash })?.reason ?? (r.legacyHash ? (q.suppression.get({ hash: r.legacyHash })?.reason ?? null) : null);
+  }
+
   /** The signup's writes, synchronous: one unit inside a group commit. */
   function recordSignup(r: SignupRecord, decide: Parameters<SubscriberStore['signup']>[1]) {
     const existing = q.byHash.get({ hash: r.emailHash });
-    const suppression = q.suppression.get({ hash: r.emailHash })?.reason ?? null;
+    const suppression = suppressionOf(r);
     const action = decide(existing, suppression);
     const fields = { email: r.email, firstName: r.firstName, timezone: r.timezone, reader: r.reader, source: r.source, signupIp: r.ip, signupUserAgent: r.userAgent, updatedAt: r.now };
     let id: number | null = null;
     let send = false;
     if (action.kind === 'create') {
       // Their own new signup lifts the erasure's block; the pending row keeps imports and staff away until they confirm.
-      if (action.afterErasure) q.liftErasure.run({ hash: r.emailHash });
+      if (action.afterErasure) for (const hash of [r.emailHash, r.legacyHash]) if (hash) q.liftErasure.run({ hash });
       id = q.insertPending.get({ ...fields, hash: r.emailHash, ip: r.ip, userAgent: r.userAgent, now: r.now, sentAt: r.now })!.id;
       q.insertActivity.run({ subscriberId: id, type: 'signup', at: r.now, detail: JSON.stringify(action.afterErasure ? { source: r.source, afterErasure: true } : { source: r.source }) });
       send = true;
@@ -165,7 +170,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       if (seen.has(r.emailHash)) throw new Error('an import chunk holds each address once');
       seen.add(r.emailHash);
       const existing = q.byHash.get({ hash: r.emailHash });
-      const suppression = q.suppression.get({ hash: r.emailHash })?.reason ?? null;
+      const suppression = suppressionOf(r);
       const action = decide(existing, suppression, r);
       if (action.kind === 'none') return { action, subscriberId: existing?.id ?? null, status: existing?.status ?? null };
       const invite = action.kind === 'invite';

@@ -64,6 +64,13 @@ export function legacyEmailHash(secret: string, storedEmail: string): string {
   return hashOf(secret, storedEmail);
 }
 
+/** The address's hash, and the one an earlier release gave this spelling when that differs. */
+export function addressHashes(secret: string, email: string): { emailHash: string; legacyHash?: string } {
+  const hash = emailHash(secret, email);
+  const legacy = legacyEmailHash(secret, email);
+  return legacy === hash ? { emailHash: hash } : { emailHash: hash, legacyHash: legacy };
+}
+
 function hashOf(secret: string, value: string): string {
   return crypto.createHmac('sha256', secret).update(`email:${value}`).digest('hex');
 }

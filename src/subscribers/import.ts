@@ -15,7 +15,7 @@ import { setImmediate } from 'node:timers/promises';
 import { CsvError, parse } from 'csv-parse';
 import type { DecideImport, ImportAction, ImportRecord, Subscriber, SubscriberStatus } from '../../db/types.js';
 import type { Reader } from '../../emails/_components/types.js';
-import { canonicalEmail, emailHash } from '../mail/address.js';
+import { addressHashes, canonicalEmail } from '../mail/address.js';
 import { firstInstantAtOrAfter } from '../nurture/schedule.js';
 import { recordAudit } from '../staff/audit.js';
 import { confirmingNow } from './confirm.js';
@@ -369,7 +369,7 @@ export async function runImport(deps: SubscriberDeps, file: CheckedImport, actor
       const confirming = await confirmingNow(deps, now);
       const records: ImportRecord[] = chunk.map(({ value: v }) => ({
         email: v.email,
-        emailHash: emailHash(config.secretKey, v.email),
+        ...addressHashes(config.secretKey, v.email),
         firstName: v.firstName,
         timezone: v.timezone,
         reader: v.reader,

@@ -1,6 +1,6 @@
 import type { SignupAction, Subscriber } from '../../db/types.js';
 import { maskEmail } from '../logger.js';
-import { emailHash } from '../mail/address.js';
+import { addressHashes } from '../mail/address.js';
 import type { SignupSource } from './consent.js';
 import type { RequestMeta, SubscriberDeps } from './deps.js';
 import type { SignupInput } from './signup-input.js';
@@ -54,11 +54,12 @@ export type SignupRequest = SignupInput & RequestMeta & { source: SignupSource }
 export async function subscribe(deps: SubscriberDeps, req: SignupRequest): Promise<SignupAction> {
   const { stores, config, clock, logger } = deps;
   const now = clock.now();
-  const hash = emailHash(config.secretKey, req.email);
+  const hashes = addressHashes(config.secretKey, req.email);
+  const hash = hashes.emailHash;
   const capKey = CAP_PREFIX + hash;
   const capped = (await stores.settings.peekHits(capKey, now, DAY_MS)) >= DAILY_CONFIRMATION_CAP;
   const outcome = await stores.subscribers.signup(
-    { email: req.email, emailHash: hash, firstName: req.firstName, timezone: req.timezone, reader: req.reader, source: req.source, ip: req.ip, userAgent: req.userAgent, now },
+    { email: req.email, ...hashes, firstName: req.firstName, timezone: req.timezone, reader: req.reader, source: req.source, ip: req.ip, userAgent: req.userAgent, now },
     (existing, suppression) => decideSignup(existing, suppression, now, capped),
   );
   const { action } = outcome;
