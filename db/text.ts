@@ -3,6 +3,19 @@ import type { Subscriber } from './types.js';
 
 export const ERASED_MARK = '[erased]';
 
+/**
+ * The one form every comparison of addresses uses (the lookup hash,
+ * suppression, erasure, duplicates, rate caps, import merging): NFC, the
+ * whole address lower-cased. `Alice@Example.org` and `alice@example.org`
+ * are one person. Here, below the stores, so that they compare alike too.
+ */
+export function canonicalEmail(email: string): string {
+  return email.normalize('NFC').toLowerCase().normalize('NFC');
+}
+
+/** Audit detail keys that hold what staff typed or an address: removed from the entries about a person when they are erased. */
+export const AUDIT_FREE_TEXT = ['reason', 'to'] as const;
+
 /** A LIKE pattern matching `q` as a literal substring (%, _ and \ escaped; use with ESCAPE '\'). */
 export function likeSubstring(q: string): string {
   return `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;

@@ -157,8 +157,12 @@ export type ConvertResult =
 export type SuppressionReason = 'bounced' | 'complained' | 'suppressed';
 export type SuppressInput = { emailHash: string; reason: SuppressionReason; at: number; detail?: Record<string, unknown> };
 
-/** withdrawnFromBatches: unsent batches whose request no longer holds their email. */
-export type EraseOutcome = { id: number; email: string | null; alreadyErased: boolean; withdrawnFromBatches: number };
+/**
+ * withdrawnFromBatches: unsent batches whose request no longer holds their
+ * email. providerIds: of every message sent to them or rendered with their
+ * data (test emails to staff too), for the copies kept outside the database.
+ */
+export type EraseOutcome = { id: number; email: string | null; alreadyErased: boolean; withdrawnFromBatches: number; providerIds: string[] };
 
 /** A persisted, never attempted request (its body) rewritten without one address (null: nothing left to send). */
 export type WithoutRecipient = (body: Buffer, email: string) => BatchRequest | null;
@@ -353,7 +357,8 @@ export type ResendOutcome =
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: ResendRefusal; status: SubscriberStatus };
 
-export type TestDelivery = { templateId: string; templateVersion: string; subject: string; toAddress: string; email: OutgoingEmail };
+/** `subscriberId`: the person whose data the test was rendered with (erasing them removes it too), or null. */
+export type TestDelivery = { templateId: string; templateVersion: string; subject: string; toAddress: string; subscriberId: number | null; email: OutgoingEmail };
 
 export type DeliveryState = Pick<Delivery, 'id' | 'status' | 'providerId' | 'error' | 'sentAt'>;
 

@@ -430,8 +430,8 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       return transaction(pool, async (c) => {
         const deliveryId = (
           await c.query<{ id: number }>(
-            "INSERT INTO deliveries (subscriber_id, kind, step, template_id, template_version, subject, to_address, status, created_at) VALUES (NULL, 'test', 0, $1, $2, $3, $4, 'queued', $5) RETURNING id",
-            [test.templateId, test.templateVersion, test.subject, test.toAddress, now],
+            "INSERT INTO deliveries (subscriber_id, kind, step, template_id, template_version, subject, to_address, status, created_at) VALUES ($6, 'test', 0, $1, $2, $3, $4, 'queued', $5) RETURNING id",
+            [test.templateId, test.templateVersion, test.subject, test.toAddress, now, test.subscriberId],
           )
         ).rows[0]!.id;
         const batchId = await newBatch(c, null, null, now, policy.batchRequest([policy.tagDelivery(test.email, deliveryId)]));

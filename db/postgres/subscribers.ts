@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type SignupRecord, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
-import { likeSubstring, personalStrings, scrub } from '../text.js';
+import { AUDIT_FREE_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { activity, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
 
@@ -361,10 +361,22 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       return transaction(pool, async (c) => {
         const s = await byId(c, id, true);
         if (!s) return null;
-        if (s.status === 'erased') return { id, email: null, alreadyErased: true, withdrawnFromBatches: 0 };
+        if (s.status === 'erased') return { id, email: null, alreadyErased: true, withdrawnFromBatches: 0, providerIds: [] };
         const secrets = personalStrings(s);
         await c.query("INSERT INTO suppressions (email_hash, reason, created_at) VALUES ($1, 'erased', $2) ON CONFLICT (email_hash) DO UPDATE SET reason = 'erased'", [s.emailHash, now]);
-        const dels = (await c.query<{ id: number; status: string; batchId: number | null; subject: string; error: string | null }>('SELECT id, status, batch_id AS "batchId", subject, error FROM deliveries WHERE subscriber_id = $1', [id])).rows;
+        // Test emails sent to their address (typed by staff, in any spelling) are theirs too.
+        const address = s.email === null ? null : canonicalEmail(s.email);
+        const testsTo =
+          address === null
+            ? []
+            : (await c.query<{ id: number; to: string }>("SELECT id, to_address AS to FROM deliveries WHERE kind = 'test' AND to_address IS NOT NULL")).rows.filter((d) => canonicalEmail(d.to) === address).map((d) => d.id);
+        if (testsTo.length) await c.query('UPDATE deliveries SET to_address = NULL WHERE id = ANY($1)', [testsTo]);
+        const dels = (
+          await c.query<{ id: number; status: string; batchId: number | null; subject: string; error: string | null; providerId: string | null }>(
+            'SELECT id, status, batch_id AS "batchId", subject, error, provider_id AS "providerId" FROM deliveries WHERE subscriber_id = $1 OR id = ANY($2)',
+            [id, testsTo],
+          )
+        ).rows;
         // As on SQLite: out of every batch that may be rebuilt (held ones too); an in-doubt one is repeated as it is.
         const batchIds = [...new Set(dels.filter((d) => d.status === 'queued').map((d) => d.batchId).filter((b): b is number => b !== null))];
         let withdrawn = 0;
@@ -391,6 +403,9 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
           await c.query("UPDATE activity SET detail = NULL WHERE subscriber_id IS NULL AND detail ILIKE $1 ESCAPE '\\'", [likeSubstring(s.email)]);
         }
         await c.query('UPDATE activity SET detail = NULL WHERE subscriber_id = $1', [id]);
+        // The audit keeps who acted, when and what; free text staff typed about the person and addresses go.
+        await c.query("UPDATE audit_log SET detail = (detail::jsonb - $2::text[])::text WHERE subscriber_id = $1 AND detail LIKE '{%'", [id, AUDIT_FREE_TEXT]);
+        if (s.email) await c.query("UPDATE audit_log SET detail = (detail::jsonb - $2::text[])::text WHERE detail ILIKE $1 ESCAPE '\\' AND detail LIKE '{%'", [likeSubstring(s.email), AUDIT_FREE_TEXT]);
         await c.query(
           `UPDATE subscribers SET email = NULL, email_hash = $2, first_name = NULL, reader = NULL, signup_ip = NULL, signup_user_agent = NULL, consent_ip = NULL,
              consent_user_agent = NULL, status = 'erased', erased_at = $3, next_step = NULL, next_send_at = NULL, updated_at = $3,
@@ -401,7 +416,8 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
           [id, `erased:${id}`, now],
         );
         await insertActivity(c, id, 'erased', now);
-        return { id, email: s.email, alreadyErased: false, withdrawnFromBatches: withdrawn };
+        const providerIds = dels.map((d) => d.providerId).filter((p): p is string => p !== null);
+        return { id, email: s.email, alreadyErased: false, withdrawnFromBatches: withdrawn, providerIds };
       });
     },
 

@@ -142,9 +142,9 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     newPreparedBatch: sql.prepare<[string, string, string | null, number | null, number], { id: number }>(`
       INSERT INTO batches (status, idempotency_key, payload, lease_owner, lease_expires_at, attempts, created_at)
       VALUES ('ready', ?, ?, ?, ?, 0, ?) RETURNING id`),
-    insertTest: sql.prepare<[string, string | null, string, string, number], { id: number }>(`
+    insertTest: sql.prepare<[number | null, string, string | null, string, string, number], { id: number }>(`
       INSERT INTO deliveries (subscriber_id, kind, step, template_id, template_version, subject, to_address, status, created_at)
-      VALUES (NULL, 'test', 0, ?, ?, ?, ?, 'queued', ?) RETURNING id`),
+      VALUES (?, 'test', 0, ?, ?, ?, ?, 'queued', ?) RETURNING id`),
     resendFacts: sql.prepare<[{ id: number; step: number }], { status: SubscriberStatus; hasEmail: 0 | 1; suppressed: 0 | 1; stepSent: 0 | 1; resendQueued: 0 | 1 }>(`
       SELECT s.status, s.email IS NOT NULL AS hasEmail,
              EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
@@ -423,7 +423,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     }),
 
     enqueueTest: tx((test: TestDelivery, now: number, policy: QueuePolicy): number => {
-      const deliveryId = q.insertTest.get(test.templateId, test.templateVersion, test.subject, test.toAddress, now)!.id;
+      const deliveryId = q.insertTest.get(test.subscriberId, test.templateId, test.templateVersion, test.subject, test.toAddress, now)!.id;
       const request = policy.batchRequest([policy.tagDelivery(test.email, deliveryId)]);
       const batchId = q.newPreparedBatch.get(request.idempotencyKey, request.payload, null, null, now)!.id;
       q.moveDelivery.run(batchId, deliveryId);

@@ -3,7 +3,7 @@ import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
 import type { ActivityType, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
-import { likeSubstring, personalStrings, scrub } from '../text.js';
+import { AUDIT_FREE_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
 import { groupCommit } from './group-commit.js';
 import { activity, auditLog, batches, deliveries, providerEvents, subscriberMerges, subscribers, suppressions } from './schema.js';
@@ -37,6 +37,33 @@ export function suppressIn(db: Writer, input: SuppressInput): { subscriberId: nu
   }
   insertActivity(db, sub.id, reason, at, detail);
   return { subscriberId: sub.id, newlySuppressed };
+}
+
+// How long an erase waits for the WAL to be emptied before answering, and how long it keeps trying after.
+const ERASE_CHECKPOINT_WAIT_MS = 10_000;
+const ERASE_CHECKPOINT_GIVE_UP_MS = 10 * 60_000;
+
+/**
+ * Copies the WAL back into the database and truncates it. A reader holding
+ * an older snapshot keeps the checkpoint from finishing (the WAL would still
+ * hold old row versions), so it is tried again, without blocking on the busy
+ * handler, until it completes or `withinMs` passes; true when it completed.
+ */
+async function truncateWal(sqlite: SqliteDb['$client'], withinMs: number): Promise<boolean> {
+  const giveUpAt = Date.now() + withinMs;
+  for (let wait = 10; ; wait = Math.min(wait * 2, 1000)) {
+    const busyTimeout = sqlite.pragma('busy_timeout', { simple: true }) as number;
+    sqlite.pragma('busy_timeout = 0');
+    let result: { busy: number; log: number; checkpointed: number };
+    try {
+      result = (sqlite.pragma('wal_checkpoint(TRUNCATE)') as (typeof result)[])[0]!;
+    } finally {
+      sqlite.pragma(`busy_timeout = ${busyTimeout}`);
+    }
+    if (result.busy === 0 && result.log === result.checkpointed) return true;
+    if (Date.now() >= giveUpAt) return false;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
 }
 
 export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
@@ -323,11 +350,28 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
   const erase = sqlite.transaction((id: number, now: number, without: WithoutRecipient): EraseOutcome | null => {
     const s = byId(id);
     if (!s) return null;
-    if (s.status === 'erased') return { id, email: null, alreadyErased: true, withdrawnFromBatches: 0 };
+    if (s.status === 'erased') return { id, email: null, alreadyErased: true, withdrawnFromBatches: 0, providerIds: [] };
     const secrets = personalStrings(s);
     db.insert(suppressions).values({ emailHash: s.emailHash, reason: 'erased', createdAt: now }).onConflictDoUpdate({ target: suppressions.emailHash, set: { reason: 'erased' } }).run();
 
-    const dels = db.select().from(deliveries).where(eq(deliveries.subscriberId, id)).all();
+    // Test emails sent to their address (typed by staff, in any spelling) are theirs too.
+    const address = s.email === null ? null : canonicalEmail(s.email);
+    const testsTo =
+      address === null
+        ? []
+        : db
+            .select({ id: deliveries.id, to: deliveries.toAddress })
+            .from(deliveries)
+            .where(and(eq(deliveries.kind, 'test'), isNotNull(deliveries.toAddress)))
+            .all()
+            .filter((d) => canonicalEmail(d.to!) === address)
+            .map((d) => d.id);
+    if (testsTo.length) db.update(deliveries).set({ toAddress: null }).where(inArray(deliveries.id, testsTo)).run();
+    const dels = db
+      .select()
+      .from(deliveries)
+      .where(testsTo.length ? or(eq(deliveries.subscriberId, id), inArray(deliveries.id, testsTo)) : eq(deliveries.subscriberId, id))
+      .all();
     // Out of every batch whose request may be rebuilt (never attempted, its
     // last attempt failed with an answer, or held for staff, whose resend
     // rebuilds it): a new body and key are safe. Their deliveries stay queued and the worker drops
@@ -369,6 +413,13 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         .run();
     }
     db.update(activity).set({ detail: null }).where(eq(activity.subscriberId, id)).run();
+    // The audit keeps who acted, when and what; free text staff typed about the person and addresses go.
+    sqlite.prepare(`UPDATE audit_log SET detail = json_remove(detail, ${AUDIT_FREE_TEXT.map((k) => `'$.${k}'`).join(', ')}) WHERE subscriber_id = ? AND json_valid(detail)`).run(id);
+    if (s.email) {
+      sqlite
+        .prepare(`UPDATE audit_log SET detail = json_remove(detail, ${AUDIT_FREE_TEXT.map((k) => `'$.${k}'`).join(', ')}) WHERE detail LIKE ? ESCAPE '\\' AND json_valid(detail)`)
+        .run(likeSubstring(s.email));
+    }
     db.update(subscribers)
       .set({
         email: null,
@@ -392,7 +443,8 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       .where(eq(subscribers.id, id))
       .run();
     insertActivity(db, id, 'erased', now);
-    return { id, email: s.email, alreadyErased: false, withdrawnFromBatches: withdrawn };
+    const providerIds = dels.map((d) => d.providerId).filter((p): p is string => p !== null);
+    return { id, email: s.email, alreadyErased: false, withdrawnFromBatches: withdrawn, providerIds };
   });
 
   return {
@@ -430,7 +482,11 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       const outcome = erase.immediate(id, now, without);
       // The old row versions sit in the WAL until a checkpoint copies the
       // (overwritten) pages back; truncating it leaves no copy to read.
-      if (outcome && !outcome.alreadyErased) sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      if (outcome && !outcome.alreadyErased) {
+        const done = await truncateWal(sqlite, ERASE_CHECKPOINT_WAIT_MS);
+        // A reader's snapshot outlived the wait: keep trying after answering.
+        if (!done) void truncateWal(sqlite, ERASE_CHECKPOINT_GIVE_UP_MS);
+      }
       return outcome;
     },
     async list(query: SubscriberQuery) {

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { canonicalEmail } from '../../db/text.js';
 
 export const MAX_EMAIL_LENGTH = 254;
 
@@ -37,15 +38,7 @@ export function normaliseEmail(input: unknown): string | null {
   return `${local}@${domain}`;
 }
 
-/**
- * The one form every comparison of addresses uses (the lookup hash,
- * suppression, erasure, duplicates, rate caps, import merging): NFC, the
- * whole address lower-cased. `Alice@Example.org` and `alice@example.org`
- * are one person.
- */
-export function canonicalEmail(email: string): string {
-  return email.normalize('NFC').toLowerCase().normalize('NFC');
-}
+export { canonicalEmail };
 
 /**
  * Keyed hash of an address in its canonical form, whatever its spelling:

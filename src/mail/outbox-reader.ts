@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import PostalMime, { type Address } from 'postal-mime';
+import { canonicalEmail } from './address.js';
 
 /**
  * The names the outbox transport writes: `<UTC stamp>-<uuid>.eml`, or
@@ -89,25 +90,35 @@ export async function readOutboxMessage(dir: string, id: string): Promise<Outbox
 }
 
 /**
- * Deletes every outbox message addressed to `email` (for an erasure: the
- * outbox is a copy of mail we hold). Returns how many were removed.
+ * Deletes every outbox message addressed to `email` (in any spelling) and
+ * those with the given ids (for an erasure: the outbox is a copy of mail we
+ * hold, tests rendered with the person's data included). Returns how many
+ * were removed.
  */
-export async function removeOutboxMessagesTo(dir: string, email: string): Promise<number> {
+export async function removeOutboxMessagesTo(dir: string, email: string, ids: readonly string[] = []): Promise<number> {
   let names: string[];
   try {
     names = await fs.readdir(dir);
   } catch {
     return 0;
   }
-  const target = email.toLowerCase();
+  const target = canonicalEmail(email);
+  const known = new Set(ids);
   let removed = 0;
   for (const name of names) {
     const id = name.endsWith('.eml') ? name.slice(0, -4) : '';
     if (!isOutboxId(id)) continue;
     const file = path.join(dir, name);
+    if (known.has(id)) {
+      await fs.unlink(file).then(
+        () => removed++,
+        () => undefined,
+      );
+      continue;
+    }
     try {
       const mail = await PostalMime.parse(headerBlock(await fs.readFile(file)));
-      const to = (mail.to ?? []).flatMap((a) => (a.group ? a.group : [a])).map((m) => m.address?.toLowerCase());
+      const to = (mail.to ?? []).flatMap((a) => (a.group ? a.group : [a])).map((m) => (m.address ? canonicalEmail(m.address) : undefined));
       if (to.includes(target)) {
         await fs.unlink(file);
         removed++;

@@ -116,8 +116,8 @@ export type TestSendResult = { ok: true; deliveryId: number } | { ok: false; rea
 
 /**
  * Queues one template to a staff address, subject marked [Test], as a 'test'
- * delivery (linked to no subscriber, so it never counts in the sequence
- * numbers). It goes through the worker like every email: paced, with its
+ * delivery (never counted in the sequence numbers; linked to the subscriber
+ * whose data it shows, so that erasing them removes it too). It goes through the worker like every email: paced, with its
  * idempotency key, exactly once. Its links are a test email's, never the
  * subscriber's whose data it shows (testEmailLinks).
  */
@@ -132,7 +132,7 @@ export async function sendTestEmail(
   const { preview } = built;
   const email: OutgoingEmail = { ...preview.message, to, subject: `[Test] ${preview.message.subject}`, tags: [{ name: 'category', value: 'test' }] };
   const { policy } = await runningPlan(deps);
-  const deliveryId = await deps.stores.sendQueue.enqueueTest({ templateId: preview.template.id, templateVersion: preview.template.version, subject: email.subject, toAddress: to, email }, deps.clock.now(), policy);
+  const deliveryId = await deps.stores.sendQueue.enqueueTest({ templateId: preview.template.id, templateVersion: preview.template.version, subject: email.subject, toAddress: to, subscriberId: subscriber?.id ?? null, email }, deps.clock.now(), policy);
   deps.logger.info({ templateId: id, to: maskEmail(to), deliveryId }, 'test email queued');
   deps.worker?.kick();
   return { ok: true, deliveryId };

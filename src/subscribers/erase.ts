@@ -1,5 +1,6 @@
 import type { Stores } from '../../db/stores.js';
 import type { BatchRequest, EraseOutcome } from '../../db/types.js';
+import { canonicalEmail } from '../mail/address.js';
 import { emailsOfBatchBody } from '../mail/batch-body.js';
 import type { Config } from '../config.js';
 import { removeOutboxMessagesTo } from '../mail/outbox-reader.js';
@@ -30,13 +31,15 @@ export function withoutRecipient(body: Buffer, email: string): BatchRequest | nu
   } catch {
     return null;
   }
-  const kept = emails.filter((e) => e.to !== email);
+  const address = canonicalEmail(email);
+  const kept = emails.filter((e) => canonicalEmail(e.to) !== address);
   return kept.length ? batchRequest(kept) : null;
 }
 
 /**
  * Erase, plus the copies outside the database that this service keeps: with
- * the outbox transport, every .eml written to the subscriber.
+ * the outbox transport, every .eml written to the subscriber (in any
+ * spelling) or rendered with their data (a test sent to staff).
  */
 export async function eraseSubscriberEverywhere(
   deps: { stores: Stores; transport: Pick<Transport, 'name'>; config: Pick<Config, 'outboxDir'> },
@@ -45,6 +48,6 @@ export async function eraseSubscriberEverywhere(
 ): Promise<(EraseOutcome & { outboxFilesRemoved: number }) | null> {
   const outcome = await eraseSubscriber(deps.stores, id, now);
   if (!outcome) return null;
-  const outboxFilesRemoved = outcome.email && deps.transport.name === 'outbox' ? await removeOutboxMessagesTo(deps.config.outboxDir, outcome.email) : 0;
+  const outboxFilesRemoved = outcome.email && deps.transport.name === 'outbox' ? await removeOutboxMessagesTo(deps.config.outboxDir, outcome.email, outcome.providerIds) : 0;
   return { ...outcome, outboxFilesRemoved };
 }
