@@ -247,7 +247,7 @@ const resendRoute = apiRoute({
   path: '/{id}/resend',
   role: 'editor',
   summary: 'Send one step they already had again, through the send pipeline (audited)',
-  description: 'A delivery of its own: their schedule and the steps they count as received are untouched. One at a time.',
+  description: 'A delivery of its own: their schedule and the steps they count as received are untouched. One at a time, and the same step at most once an hour.',
   request: {
     params,
     body: jsonBody(z.strictObject({ step: z.int('step is the number of a sequence step, like 3').positive('step is the number of a sequence step, like 3') })),
@@ -255,7 +255,7 @@ const resendRoute = apiRoute({
   responses: {
     202: json(z.object({ id: z.int(), status: z.literal('queued'), step: z.int(), deliveryId: z.int() }), 'Queued; the worker sends it within seconds.'),
     404: noSubscriber,
-    409: error('Not sent: not mailable, suppressed, the step was never sent to them (step_not_sent) or a resend waits already (resend_queued).'),
+    409: error('Not sent: not mailable, suppressed, the step was never sent to them (step_not_sent), a resend waits already (resend_queued) or this step was sent again less than an hour ago (resent_recently).'),
     422: error('The body does not fit the schema (invalid_input), or the sequence has no such step (unknown_step).'),
   },
 });
