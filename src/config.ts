@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { tightenToOwner } from '../db/owner-only.js';
 import { ConfigError, SECRET_KEY_HINT, SECRET_KEY_MIN_LENGTH, secretKeyProblem, type Env } from './env.js';
 
 /** The environment with its secrets resolved: what the app and worker run on. */
@@ -40,6 +41,8 @@ function fileSecretKey(file: string): string {
     createKeyFile(file);
     text = readKeyFile(file)!;
   }
+  // Created owner-only (createKeyFile); one an earlier release made is tightened to match.
+  tightenToOwner(file);
   const key = text.trim();
   const problem =
     key === ''
