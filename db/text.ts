@@ -13,8 +13,13 @@ export function canonicalEmail(email: string): string {
   return email.normalize('NFC').toLowerCase().normalize('NFC');
 }
 
-/** Audit detail keys that hold what staff typed or an address: removed from the entries about a person when they are erased. */
-export const AUDIT_FREE_TEXT = ['reason', 'to'] as const;
+/**
+ * Audit detail keys that hold what staff typed (removed from the entries
+ * about a person when they are erased) or an address (removed from every
+ * entry that names theirs).
+ */
+export const AUDIT_TYPED_TEXT = ['reason'] as const;
+export const AUDIT_FREE_TEXT = [...AUDIT_TYPED_TEXT, 'to'] as const;
 
 /** A LIKE pattern matching `q` as a literal substring (%, _ and \ escaped; use with ESCAPE '\'). */
 export function likeSubstring(q: string): string {

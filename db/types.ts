@@ -345,12 +345,14 @@ export type ResendFacts = {
   stepSent: boolean;
   /** A resend to them is queued and not settled yet. */
   resendQueued: boolean;
+  /** When this step was last asked for again for them (a resend of it queued or sent; not one that failed or was dropped), or null. */
+  lastResentAt: number | null;
 };
 
-export type ResendRefusal = 'not_mailable' | 'suppressed' | 'step_not_sent' | 'resend_queued';
+export type ResendRefusal = 'not_mailable' | 'suppressed' | 'step_not_sent' | 'resend_queued' | 'resent_recently';
 
-/** Why the resend must not be queued, or null to queue it (decided in src/, applied by the store). */
-export type DecideResend = (facts: ResendFacts) => ResendRefusal | null;
+/** Why the resend must not be queued, or null to queue it (decided in src/ at `now`, the request's time; applied by the store). */
+export type DecideResend = (facts: ResendFacts, now: number) => ResendRefusal | null;
 
 export type ResendOutcome =
   | { ok: true; deliveryId: number }

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, SECRET_KEY_HINT, SECRET_KEY_MIN_LENGTH, type Env } from './env.js';
+import { tightenToOwner } from '../db/owner-only.js';
+import { ConfigError, SECRET_KEY_HINT, SECRET_KEY_MIN_LENGTH, secretKeyProblem, type Env } from './env.js';
 
 /** The environment with its secrets resolved: what the app and worker run on. */
 export type Config = Omit<Env, 'secretKey' | 'staffPassword'> & {
@@ -24,9 +25,9 @@ export function resolveConfig(env: Env): Config {
   return { ...env, secretKey, staffPassword, staffPasswordGenerated: !env.staffPassword };
 }
 
-// loadEnv checks this too; an Env can also be built in code, so check again.
+// loadEnv checks this too; an Env can also be built in code, so check again. The key is never printed.
 function checkedEnvSecret(secret: string): string {
-  if (secret.length < SECRET_KEY_MIN_LENGTH) throw new ConfigError(`Invalid SECRET_KEY: expected ${SECRET_KEY_HINT}`);
+  if (secretKeyProblem(secret)) throw new ConfigError(`Invalid SECRET_KEY: expected ${SECRET_KEY_HINT}`);
   return secret;
 }
 
@@ -40,6 +41,8 @@ function fileSecretKey(file: string): string {
     createKeyFile(file);
     text = readKeyFile(file)!;
   }
+  // Created owner-only (createKeyFile); one an earlier release made is tightened to match.
+  tightenToOwner(file);
   const key = text.trim();
   const problem =
     key === ''
@@ -48,7 +51,9 @@ function fileSecretKey(file: string): string {
         ? 'holds characters other than hex digits'
         : key.length < KEY_HEX_LENGTH
           ? `is shorter than ${KEY_HEX_LENGTH} hex characters`
-          : undefined;
+          : secretKeyProblem(key)
+            ? 'is too predictable (a few characters repeated)'
+            : undefined;
   if (problem) {
     throw new ConfigError(
       `${file} ${problem}; delete it to generate a new one (every link already sent stops working) or restore it from a backup`,

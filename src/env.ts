@@ -16,9 +16,35 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
-/** SECRET_KEY signs every subscriber's link: 32 characters at least, so it cannot be guessed. */
+/** SECRET_KEY signs every subscriber's link: 32 characters at least, and varied, so it cannot be guessed. */
 export const SECRET_KEY_MIN_LENGTH = 32;
-export const SECRET_KEY_HINT = `at least ${SECRET_KEY_MIN_LENGTH} characters, e.g. from \`openssl rand -hex 32\``;
+/**
+ * The bits a key must carry by the count of its characters (length times the
+ * entropy of their frequencies): 32 spaces carry none, 32 random hex digits
+ * about 117 and 64 about 240. It cannot see a pattern, only repetition.
+ */
+export const SECRET_KEY_MIN_BITS = 80;
+export const SECRET_KEY_HINT = `at least ${SECRET_KEY_MIN_LENGTH} characters, not a few repeated, e.g. from \`openssl rand -hex 32\``;
+
+/** The bits a key carries by the count of its characters (an upper bound: patterns are not seen). */
+function estimatedBits(key: string): number {
+  const chars = [...key];
+  const counts = new Map<string, number>();
+  for (const ch of chars) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bitsPerChar = 0;
+  for (const n of counts.values()) bitsPerChar -= (n / chars.length) * Math.log2(n / chars.length);
+  return bitsPerChar * chars.length;
+}
+
+/** Why a key must not sign links, or null; the key file and SECRET_KEY are held to the same rule. */
+export function secretKeyProblem(key: string): 'too_short' | 'too_predictable' | null {
+  if ([...key].length < SECRET_KEY_MIN_LENGTH) return 'too_short';
+  if (estimatedBits(key) < SECRET_KEY_MIN_BITS) return 'too_predictable';
+  return null;
+}
+
+// Refused values of these are never printed back: an error line ends up in logs.
+const SECRET_VARIABLES = new Set(['SECRET_KEY', 'STAFF_PASSWORD', 'RESEND_API_KEY', 'RESEND_WEBHOOK_SECRET', 'DATABASE_URL']);
 
 const COMPLAINT_PAUSE_HINT = 'a fraction from 0 to 1 of delivered emails, e.g. COMPLAINT_PAUSE=0.003 (0.3 %)';
 
@@ -66,7 +92,7 @@ const EnvSchema = z.object({
       .default('Isha Health <education@localhost>'),
   ),
   POSTAL_ADDRESS: optionalString.pipe(z.string().max(300, 'at most 300 characters').regex(/^[^\r\n<>]*$/, 'one line without < or >').optional()),
-  SECRET_KEY: optionalString.pipe(z.string().min(SECRET_KEY_MIN_LENGTH, SECRET_KEY_HINT).optional()),
+  SECRET_KEY: optionalString.pipe(z.string().refine((v) => secretKeyProblem(v) === null, SECRET_KEY_HINT).optional()),
   STAFF_PASSWORD: optionalString.pipe(z.string().min(8, 'at least 8 characters').optional()),
   DEFAULT_TIMEZONE: optionalString.pipe(
     z.string().default('America/New_York').refine(isValidTimeZone, 'an IANA time zone, e.g. DEFAULT_TIMEZONE=America/New_York'),
@@ -172,7 +198,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`Invalid ${name}=${JSON.stringify(source[name] ?? '')}: expected ${issue.message}`);
+    const value = SECRET_VARIABLES.has(name) ? '' : `=${JSON.stringify(source[name] ?? '')}`;
+    throw new ConfigError(`Invalid ${name}${value}: expected ${issue.message}`);
   }
   const e = parsed.data;
   // Several servers share one database: each must sign links and accept staff with the same secrets.

@@ -21,7 +21,7 @@ function staff(args: string[]) {
     ...process.env,
     DATABASE_PATH: path.join(dir, 'n.db'),
     OUTBOX_DIR: path.join(dir, 'outbox'),
-    SECRET_KEY: 'k'.repeat(40),
+    SECRET_KEY: 'cli-test-secret-0123456789abcdef0123456789abcdef',
     POSTAL_ADDRESS: '1 Test Street, Testville',
     LOG_LEVEL: 'warn',
   };

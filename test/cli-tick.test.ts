@@ -16,7 +16,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function tick(args: string[], extra: NodeJS.ProcessEnv = {}) {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: path.join(dir, 'n.db'), OUTBOX_DIR: path.join(dir, 'outbox'), SECRET_KEY: 'k'.repeat(40), POSTAL_ADDRESS: '1 Test Street, Testville', LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: path.join(dir, 'n.db'), OUTBOX_DIR: path.join(dir, 'outbox'), SECRET_KEY: 'cli-test-secret-0123456789abcdef0123456789abcdef', POSTAL_ADDRESS: '1 Test Street, Testville', LOG_LEVEL: 'warn' };
   delete env.RESEND_API_KEY;
   Object.assign(env, extra);
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];

@@ -62,7 +62,7 @@ describe('resolveConfig: the secret key', () => {
   });
 
   it('reads a valid secret.key as it is', () => {
-    const key = 'ab'.repeat(32);
+    const key = 'c3f1a9e07b5d2846f0e9a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1';
     fs.writeFileSync(keyFile(), `${key}\n`);
     expect(resolve().secretKey).toBe(key);
   });
@@ -81,6 +81,8 @@ describe('resolveConfig: the secret key', () => {
     ['is shorter than 64 hex characters', 'ab'.repeat(31) + 'a'],
     ['holds characters other than hex digits', 'z'.repeat(64)],
     ['is empty', ' \n'],
+    ['is too predictable', 'ab'.repeat(32)],
+    ['is too predictable', '0'.repeat(64)],
   ])('refuses a secret.key that %s', (problem, content) => {
     fs.writeFileSync(keyFile(), content);
     const message = configError(() => resolve());
@@ -94,11 +96,16 @@ describe('resolveConfig: the secret key', () => {
     expect(configError(() => resolve())).toContain(`cannot read ${keyFile()}`);
   });
 
-  it('refuses a SECRET_KEY shorter than 32 characters, however the environment was built', () => {
-    expect(configError(() => resolve({ SECRET_KEY: 'k'.repeat(31) }))).toContain('SECRET_KEY');
+  it('refuses a SECRET_KEY shorter than 32 characters or too predictable, however the environment was built, without printing it', () => {
+    const good = 'x8Fq2LmZ0pR7vWc4Yt1NbK6sD9hJ3aEu';
+    expect(configError(() => resolve({ SECRET_KEY: good.slice(1) }))).toContain('SECRET_KEY');
     const env = loadEnv({ DATABASE_PATH: path.join(dir, 'nurture.db') });
-    expect(configError(() => resolveConfig({ ...env, secretKey: 'k'.repeat(31) }))).toContain('SECRET_KEY');
-    expect(resolveConfig({ ...env, secretKey: 'k'.repeat(32) }).secretKey).toBe('k'.repeat(32));
+    for (const bad of [good.slice(1), ' '.repeat(32), 'k'.repeat(32), 'Qz'.repeat(20)]) {
+      const message = configError(() => resolveConfig({ ...env, secretKey: bad }));
+      expect(message).toContain('SECRET_KEY');
+      expect(message).not.toContain(bad.slice(0, 8));
+    }
+    expect(resolveConfig({ ...env, secretKey: good }).secretKey).toBe(good);
     // A key from the environment never creates or reads the file.
     expect(fs.existsSync(keyFile())).toBe(false);
   });

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadEnv } from '../src/env.js';
 
@@ -65,6 +66,52 @@ describe('loadEnv', () => {
     const message = (error as Error).message;
     expect(message).toContain(name);
     expect(message).not.toContain('\n');
+  });
+
+  it.each([
+    ['32 spaces', ' '.repeat(32)],
+    ['one character repeated', 'k'.repeat(40)],
+    ['two characters repeated', 'Qz'.repeat(32)],
+    ['31 characters', 'x8Fq2LmZ0pR7vWc4Yt1NbK6sD9hJ3aE'],
+  ])('refuses a SECRET_KEY of %s, and never prints it back', (_, value) => {
+    let error: unknown;
+    try {
+      loadEnv({ SECRET_KEY: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('SECRET_KEY');
+    expect(message).not.toContain(value);
+    expect(message).not.toContain(value.slice(0, 8));
+    expect(message).not.toContain('\n');
+  });
+
+  it('prints back no secret variable it refuses', () => {
+    for (const [name, value] of [
+      ['SECRET_KEY', 'Zq9-my-private-value'],
+      ['STAFF_PASSWORD', 'Zq9-pw'],
+      ['RESEND_WEBHOOK_SECRET', 'Zq9-not-whsec'],
+      ['RESEND_API_KEY', 'Zq9 with space'],
+      ['DATABASE_URL', 'mysql://user:Zq9-pw@db/x'],
+    ]) {
+      expect(() => loadEnv({ [name!]: value })).toThrow(ConfigError);
+      try {
+        loadEnv({ [name!]: value });
+      } catch (err) {
+        expect((err as Error).message, name).toContain(name!);
+        expect((err as Error).message, name).not.toContain('Zq9');
+      }
+    }
+  });
+
+  it('accepts SECRET_KEYs made the usual ways', () => {
+    for (let i = 0; i < 200; i++) {
+      for (const key of [crypto.randomBytes(32).toString('hex'), crypto.randomBytes(16).toString('hex'), crypto.randomBytes(32).toString('base64'), crypto.randomBytes(24).toString('base64url')]) {
+        expect(loadEnv({ SECRET_KEY: key }).secretKey).toBe(key);
+      }
+    }
   });
 
   it('reads COMPLAINT_PAUSE as a fraction from 0 to 1', () => {

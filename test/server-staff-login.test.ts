@@ -26,7 +26,7 @@ async function start(extra: Record<string, string>): Promise<{ port: number; out
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATABASE_PATH: path.join(dir, 'n.db'),
     OUTBOX_DIR: path.join(dir, 'outbox'),
-    SECRET_KEY: 'k'.repeat(40),
+    SECRET_KEY: 'cli-test-secret-0123456789abcdef0123456789abcdef',
     POSTAL_ADDRESS: '1 Test Street, Testville',
     LOG_LEVEL: 'info',
     ...extra,

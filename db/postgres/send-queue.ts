@@ -450,12 +450,13 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
             `SELECT s.status, s.email IS NOT NULL AS "hasEmail",
                     EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
                     EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.step = $2 AND d.status = 'sent') AS "stepSent",
-                    EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'resend' AND d.status = 'queued') AS "resendQueued"
+                    EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'resend' AND d.status = 'queued') AS "resendQueued",
+                    (SELECT max(d.created_at) FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'resend' AND d.step = $2 AND d.status IN ('queued', 'sent')) AS "lastResentAt"
              FROM subscribers s WHERE s.id = $1`,
             [input.subscriberId, input.step],
           )
         ).rows[0]!;
-        const refusal = decide(facts);
+        const refusal = decide(facts, input.now);
         if (refusal) return { ok: false, reason: refusal, status: facts.status };
         const id = (
           await c.query<{ id: number }>(

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type SignupRecord, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
-import { AUDIT_FREE_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
+import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { activity, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
 
@@ -404,7 +404,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         }
         await c.query('UPDATE activity SET detail = NULL WHERE subscriber_id = $1', [id]);
         // The audit keeps who acted, when and what; free text staff typed about the person and addresses go.
-        await c.query("UPDATE audit_log SET detail = (detail::jsonb - $2::text[])::text WHERE subscriber_id = $1 AND detail LIKE '{%'", [id, AUDIT_FREE_TEXT]);
+        await c.query("UPDATE audit_log SET detail = (detail::jsonb - $2::text[])::text WHERE subscriber_id = $1 AND detail LIKE '{%'", [id, AUDIT_TYPED_TEXT]);
         if (s.email) await c.query("UPDATE audit_log SET detail = (detail::jsonb - $2::text[])::text WHERE detail ILIKE $1 ESCAPE '\\' AND detail LIKE '{%'", [likeSubstring(s.email), AUDIT_FREE_TEXT]);
         await c.query(
           `UPDATE subscribers SET email = NULL, email_hash = $2, first_name = NULL, reader = NULL, signup_ip = NULL, signup_user_agent = NULL, consent_ip = NULL,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { tightenToOwner } from '../owner-only.js';
 import { packageRoot } from '../package-root.js';
 import * as schema from './schema.js';
 
@@ -22,8 +23,10 @@ const BUSY_TIMEOUT_MS = 10_000;
 export function openSqlite(file: string): SqliteDb {
   if (file !== ':memory:') {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
-    // Created readable by its owner only (the WAL and shm inherit the mode).
+    // Created readable by its owner only (the WAL and shm inherit the mode);
+    // an earlier release's files, and their directory, are tightened to match.
     if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+    for (const f of [path.dirname(file), file, `${file}-wal`, `${file}-shm`]) tightenToOwner(f);
   }
   const sqlite = new Database(file, { timeout: BUSY_TIMEOUT_MS });
   sqlite.pragma('journal_mode = WAL');

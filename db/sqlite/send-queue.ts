@@ -145,11 +145,12 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     insertTest: sql.prepare<[number | null, string, string | null, string, string, number], { id: number }>(`
       INSERT INTO deliveries (subscriber_id, kind, step, template_id, template_version, subject, to_address, status, created_at)
       VALUES (?, 'test', 0, ?, ?, ?, ?, 'queued', ?) RETURNING id`),
-    resendFacts: sql.prepare<[{ id: number; step: number }], { status: SubscriberStatus; hasEmail: 0 | 1; suppressed: 0 | 1; stepSent: 0 | 1; resendQueued: 0 | 1 }>(`
+    resendFacts: sql.prepare<[{ id: number; step: number }], { status: SubscriberStatus; hasEmail: 0 | 1; suppressed: 0 | 1; stepSent: 0 | 1; resendQueued: 0 | 1; lastResentAt: number | null }>(`
       SELECT s.status, s.email IS NOT NULL AS hasEmail,
              EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
              EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.step = @step AND d.status = 'sent') AS stepSent,
-             EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'resend' AND d.status = 'queued') AS resendQueued
+             EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'resend' AND d.status = 'queued') AS resendQueued,
+             (SELECT max(d.created_at) FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'resend' AND d.step = @step AND d.status IN ('queued', 'sent')) AS lastResentAt
       FROM subscribers s WHERE s.id = @id`),
     insertResend: sql.prepare<[ResendInput], { id: number }>(`
       INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, created_at)
@@ -434,7 +435,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     enqueueResend: tx((input: ResendInput, decide: DecideResend): ResendOutcome => {
       const raw = q.resendFacts.get({ id: input.subscriberId, step: input.step });
       if (!raw) return { ok: false, reason: 'not_found' };
-      const refusal = decide({ status: raw.status, hasEmail: raw.hasEmail === 1, suppressed: raw.suppressed === 1, stepSent: raw.stepSent === 1, resendQueued: raw.resendQueued === 1 });
+      const refusal = decide({ status: raw.status, hasEmail: raw.hasEmail === 1, suppressed: raw.suppressed === 1, stepSent: raw.stepSent === 1, resendQueued: raw.resendQueued === 1, lastResentAt: raw.lastResentAt }, input.now);
       if (refusal) return { ok: false, reason: refusal, status: raw.status };
       return { ok: true, deliveryId: q.insertResend.get(input)!.id };
     }),

@@ -3,7 +3,7 @@ import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
 import type { ActivityType, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
-import { AUDIT_FREE_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
+import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
 import { groupCommit } from './group-commit.js';
 import { activity, auditLog, batches, deliveries, providerEvents, subscriberMerges, subscribers, suppressions } from './schema.js';
@@ -414,7 +414,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     }
     db.update(activity).set({ detail: null }).where(eq(activity.subscriberId, id)).run();
     // The audit keeps who acted, when and what; free text staff typed about the person and addresses go.
-    sqlite.prepare(`UPDATE audit_log SET detail = json_remove(detail, ${AUDIT_FREE_TEXT.map((k) => `'$.${k}'`).join(', ')}) WHERE subscriber_id = ? AND json_valid(detail)`).run(id);
+    sqlite.prepare(`UPDATE audit_log SET detail = json_remove(detail, ${AUDIT_TYPED_TEXT.map((k) => `'$.${k}'`).join(', ')}) WHERE subscriber_id = ? AND json_valid(detail)`).run(id);
     if (s.email) {
       sqlite
         .prepare(`UPDATE audit_log SET detail = json_remove(detail, ${AUDIT_FREE_TEXT.map((k) => `'$.${k}'`).join(', ')}) WHERE detail LIKE ? ESCAPE '\\' AND json_valid(detail)`)

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { tightenToOwner } from '../../db/owner-only.js';
 import type { Clock } from '../clock.js';
 import { SendError, type OutgoingEmail, type SendOptions, type SentEmail, type Transport } from './transport.js';
 
@@ -28,6 +29,8 @@ export async function composeEml(email: OutgoingEmail, id: string, date: Date): 
  * is derived from the key, so repeating a request (after a crash) writes nothing new.
  */
 export function createOutboxTransport(dir: string, clock: Clock): Transport {
+  // Created owner-only below; one an earlier release made is tightened to match.
+  tightenToOwner(dir);
   async function write(email: OutgoingEmail, id: string): Promise<SentEmail> {
     const file = path.join(dir, `${id}.eml`);
     try {

@@ -29,8 +29,11 @@ export function verifyToken(secret: string, token: string, purpose: TokenPurpose
   const dot = token.indexOf('.');
   if (dot < 1 || dot !== token.lastIndexOf('.')) return null;
   const body = token.slice(0, dot);
-  const given = Buffer.from(token.slice(dot + 1), 'base64url');
-  const expected = mac(secret, body);
+  // Compared as text, not decoded: a decoder takes other low bits in the last
+  // character, padding and the other alphabet, so one MAC has many spellings;
+  // only the one we issue is the token.
+  const given = Buffer.from(token.slice(dot + 1));
+  const expected = Buffer.from(mac(secret, body).toString('base64url'));
   if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
   const fields = Buffer.from(body, 'base64url').toString('utf8').split('.');
   const [p, id, gen, exp] = fields;

@@ -5,7 +5,6 @@ import type { Config } from '../config.js';
 import { maskEmail, type Logger } from '../logger.js';
 import { allTemplates, renderTemplate, type ConfirmationEmailProps, type RenderedEmail, type SequenceEmailProps, type TemplateDef } from '../mail/render.js';
 import type { OutgoingEmail } from '../mail/transport.js';
-import { confirmUrl, preferencesUrl, unsubscribeUrl } from '../subscribers/links.js';
 import { sequenceEmail } from './decide.js';
 import { confirmationProps, sequenceProps, withSettings } from './email-props.js';
 import { plannedSendTimes, type PlannedSend } from './schedule.js';
@@ -37,9 +36,9 @@ export type Preview = { template: TemplateSummary; rendered: RenderedEmail; mess
 export type PreviewFailure = 'unknown_template' | 'unknown_subscriber' | 'erased';
 
 /**
- * The message a subscriber would get: their name, their real unsubscribe (and
- * confirm) links, the configured sender and footer. Sequence emails are built
- * by the worker's own sequenceEmail(), so the headers are the ones it sends.
+ * The message as it would leave: the configured sender and footer, the
+ * subscriber's name, the links given. Sequence emails are built by the
+ * worker's own sequenceEmail(), so the headers are the ones it sends.
  */
 async function buildMessage(config: Config, def: AnyTemplate, to: string, props: SequenceEmailProps | ConfirmationEmailProps, step: SequenceStep | undefined): Promise<{ rendered: RenderedEmail; message: OutgoingEmail }> {
   const rendered = await renderTemplate(def as TemplateDef<typeof props>, props);
@@ -63,22 +62,16 @@ async function buildMessage(config: Config, def: AnyTemplate, to: string, props:
   return { rendered, message: { from: config.mailFrom, to, ...(config.replyTo ? { replyTo: config.replyTo } : {}), subject: rendered.subject, html: rendered.html, text: rendered.text } };
 }
 
-/** Props with a subscriber's real data, as the worker and the signup path build them. */
-export function subscriberProps(config: Config, def: AnyTemplate, s: Subscriber, now: number): SequenceEmailProps | ConfirmationEmailProps {
-  const links = { unsubscribeUrl: unsubscribeUrl(config, s), preferencesUrl: preferencesUrl(config, s) };
-  if (def.kind === 'confirmation') return confirmationProps(config, s, { confirmUrl: confirmUrl(config, s, now), ...links });
-  return sequenceProps(config, s, links);
-}
-
-/** What stands in for a token in the links of a test email: no token at all, so every link route refuses it. */
+/** What stands in for a token in the links of a preview or a test email: no token at all, so every link route refuses it. */
 export const TEST_EMAIL_TOKEN = 'test-email';
 
 /**
- * The links of a test email. Shaped like a subscriber's, but without a
- * token: the unsubscribe, preference and confirm pages answer "this link does
- * not work" and a one-click unsubscribe changes nothing. A test rendered with
- * a real subscriber's data goes to someone else, who must never be able to
- * unsubscribe, pause, export or delete that person.
+ * The links of every preview and test email. Shaped like a subscriber's, but
+ * without a token: the unsubscribe, preference and confirm pages answer "this
+ * link does not work" and a one-click unsubscribe changes nothing. A preview
+ * is read by staff of any role, and a test goes to someone else: neither may
+ * hand out links that unsubscribe, confirm, export or erase the person whose
+ * data it shows.
  */
 export function testEmailLinks(config: Pick<Config, 'publicUrl'>) {
   return {
@@ -88,27 +81,27 @@ export function testEmailLinks(config: Pick<Config, 'publicUrl'>) {
   };
 }
 
-/**
- * A template rendered with its sample props, or with a subscriber's real
- * data; `testLinks`: with the links of a test email instead of theirs.
- */
-export async function previewTemplate(
-  deps: { config: Config; clock: Clock },
-  id: string,
-  subscriber?: Subscriber | null,
-  options: { testLinks?: boolean } = {},
-): Promise<{ ok: true; preview: Preview } | { ok: false; reason: PreviewFailure }> {
+/** Props with a subscriber's data (name, zone, reader), as the worker and the signup path build them, but the placeholder links. */
+function subscriberProps(config: Config, def: AnyTemplate, s: Subscriber): SequenceEmailProps | ConfirmationEmailProps {
+  const { confirmUrl, ...links } = testEmailLinks(config);
+  if (def.kind === 'confirmation') return confirmationProps(config, s, { confirmUrl, ...links });
+  return sequenceProps(config, s, links);
+}
+
+/** A template's sample props with the configured settings, and the placeholder links. */
+function sampleProps(config: Config, def: AnyTemplate): SequenceEmailProps | ConfirmationEmailProps {
+  const { confirmUrl, ...links } = testEmailLinks(config);
+  return { ...withSettings(config, def.previewProps, def.kind), ...links, ...(def.kind === 'confirmation' ? { confirmUrl } : {}) };
+}
+
+/** A template rendered with its sample props, or with a subscriber's data; always with the placeholder links (testEmailLinks). */
+export async function previewTemplate(deps: { config: Config }, id: string, subscriber?: Subscriber | null): Promise<{ ok: true; preview: Preview } | { ok: false; reason: PreviewFailure }> {
   const def = findTemplate(id);
   if (!def) return { ok: false, reason: 'unknown_template' };
   if (subscriber === null) return { ok: false, reason: 'unknown_subscriber' };
   if (subscriber && !subscriber.email) return { ok: false, reason: 'erased' };
-  const step = stepOfTemplate(def.id);
-  let props = subscriber ? subscriberProps(deps.config, def, subscriber, deps.clock.now()) : withSettings(deps.config, def.previewProps, def.kind);
-  if (options.testLinks) {
-    const { confirmUrl, ...links } = testEmailLinks(deps.config);
-    props = { ...props, ...links, ...(def.kind === 'confirmation' ? { confirmUrl } : {}) };
-  }
-  const { rendered, message } = await buildMessage(deps.config, def, subscriber?.email ?? SAMPLE_RECIPIENT, props, step);
+  const props = subscriber ? subscriberProps(deps.config, def, subscriber) : sampleProps(deps.config, def);
+  const { rendered, message } = await buildMessage(deps.config, def, subscriber?.email ?? SAMPLE_RECIPIENT, props, stepOfTemplate(def.id));
   return { ok: true, preview: { template: listTemplates().find((t) => t.id === id)!, rendered, message, sample: !subscriber } };
 }
 
@@ -117,9 +110,10 @@ export type TestSendResult = { ok: true; deliveryId: number } | { ok: false; rea
 /**
  * Queues one template to a staff address, subject marked [Test], as a 'test'
  * delivery (never counted in the sequence numbers; linked to the subscriber
- * whose data it shows, so that erasing them removes it too). It goes through the worker like every email: paced, with its
- * idempotency key, exactly once. Its links are a test email's, never the
- * subscriber's whose data it shows (testEmailLinks).
+ * whose data it shows, so that erasing them removes it too). It goes through
+ * the worker like every email: paced, with its idempotency key, exactly once.
+ * Its links are the preview's placeholders, never the subscriber's whose data
+ * it shows (testEmailLinks).
  */
 export async function sendTestEmail(
   deps: { stores: Stores; config: Config; clock: Clock; logger: Logger; worker?: { kick(): void } },
@@ -127,7 +121,7 @@ export async function sendTestEmail(
   to: string,
   subscriber?: Subscriber | null,
 ): Promise<TestSendResult> {
-  const built = await previewTemplate(deps, id, subscriber, { testLinks: true });
+  const built = await previewTemplate(deps, id, subscriber);
   if (!built.ok) return built;
   const { preview } = built;
   const email: OutgoingEmail = { ...preview.message, to, subject: `[Test] ${preview.message.subject}`, tags: [{ name: 'category', value: 'test' }] };
@@ -167,7 +161,7 @@ export async function plannedSends(deps: { stores: Stores; config: Config; seque
   return [{ step: s.nextStep, at: now }, ...later].flatMap(detail);
 }
 
-/** The next email as it will look when it goes: its real props, and its planned time. */
+/** The next email as it will look when it goes (their data, the placeholder links), and its planned time. */
 export async function nextEmail(deps: { stores: Stores; config: Config; clock: Clock }, s: Subscriber): Promise<{ step: SequenceStep; at: number; preview: Preview } | null> {
   const plan = (await plannedSends(deps, s, deps.clock.now()))[0];
   if (!plan) return null;

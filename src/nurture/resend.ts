@@ -13,17 +13,22 @@ import type { BatchItem, OutgoingEmail, ResendFacts, ResendRefusal, SubscriberSt
  */
 export const RESENDABLE_STATUSES: readonly SubscriberStatus[] = ['active', 'completed', 'converted'];
 
+/** How long after a step was asked for again it may be asked for again. */
+export const RESEND_SPACING_MS = 60 * 60 * 1000;
+
 /**
- * Why a resend must not be queued, or null. Only a step that already went to
- * them: sending one ahead of their schedule would have it arrive twice, and
- * only one resend of theirs waits at a time, so a double click or an
- * impatient second request never mails them twice.
+ * Why a resend must not be queued at `now`, or null. Only a step that already
+ * went to them: sending one ahead of their schedule would have it arrive
+ * twice. Only one resend of theirs waits at a time, and the same step goes
+ * again at most once an hour, so a double click, an impatient second request
+ * or a second member of staff answering the same call never mails them twice.
  */
-export function decideResend(f: ResendFacts): ResendRefusal | null {
+export function decideResend(f: ResendFacts, now: number): ResendRefusal | null {
   if (!RESENDABLE_STATUSES.includes(f.status) || !f.hasEmail) return 'not_mailable';
   if (f.suppressed) return 'suppressed';
   if (!f.stepSent) return 'step_not_sent';
   if (f.resendQueued) return 'resend_queued';
+  if (f.lastResentAt !== null && now - f.lastResentAt < RESEND_SPACING_MS) return 'resent_recently';
   return null;
 }
 

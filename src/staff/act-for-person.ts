@@ -54,6 +54,8 @@ export function resendRefusalMessage(reason: ResendRefusal, status: SubscriberSt
       return `Step ${step} has not been sent to them yet; only a step they already had can be sent again.`;
     case 'resend_queued':
       return 'A step is already waiting to be sent to them again; wait until it has gone.';
+    case 'resent_recently':
+      return `Step ${step} was sent to them again less than an hour ago; it can be sent again an hour after that.`;
   }
 }
 

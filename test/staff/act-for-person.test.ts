@@ -178,6 +178,28 @@ describe('POST /api/subscribers/:id/resend', () => {
     expect(s.id).toBeGreaterThan(0);
   });
 
+  it('refuses a second resend of the same step within an hour of the first, even once it went; an hour later it goes', async () => {
+    const { t, send, audit } = await hadEmailOne();
+    const HOUR = 3_600_000;
+    expect((await send('POST', '/resend', { step: 1 })).status).toBe(202);
+    await t.drain();
+    expect(t.transport.sent).toHaveLength(2);
+
+    t.clock.advance(HOUR - 60_000);
+    const again = await send('POST', '/resend', { step: 1 });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toEqual({ error: { code: 'resent_recently', message: expect.stringContaining('Step 1 was sent to them again less than an hour ago') } });
+    expect(audit().map((e) => e.action)).toEqual(['subscriber.resent']);
+    await t.drain();
+    expect(t.transport.sent).toHaveLength(2);
+
+    t.clock.advance(60_000);
+    expect((await send('POST', '/resend', { step: 1 })).status).toBe(202);
+    await t.drain();
+    expect(t.transport.sent).toHaveLength(3);
+    expect(audit().map((e) => e.action)).toEqual(['subscriber.resent', 'subscriber.resent']);
+  });
+
   it('refuses people who are pending, unsubscribed, suppressed or erased (409), and unknown ids (404)', async () => {
     const { t } = await hadEmailOne();
     const ask = (id: number) => t.app.request(`/api/subscribers/${id}/resend`, asStaff({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"step":1}' }, 'editor'));

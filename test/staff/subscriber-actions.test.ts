@@ -81,6 +81,12 @@ describe('acting for a person on the subscriber page', () => {
       ['walk.in@example.org', SEQUENCE[0]!.subject],
     ]);
     expect(t.transport.sent[1]!.html).toContain('Kai-Lin');
+    // The same step again within the hour: a page that says why, nothing queued or audited.
+    const again = await post('resend', { step: '1' });
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('Step 1 was sent to them again less than an hour ago');
+    await t.drain();
+    expect(t.transport.sent).toHaveLength(2);
 
     expect(location(await post('unsubscribe', { reason: 'Phoned: no more emails, please' }))).toBe(`/staff/subscribers/${s.id}?done=unsubscribed`);
     expect((await t.stores.subscribers.byId(s.id))!.status).toBe('unsubscribed');

@@ -130,6 +130,50 @@ describe('subscriber page and record', () => {
     expect(json.deliveries[0].events.map((e: { id: string }) => e.id)).toEqual(['evt_1', 'evt_2']);
   });
 
+  it('a viewer sees the address masked and no IP address or user agent, on the list, the page and the API; editors and admins see the record', async () => {
+    const { app, db } = testApp();
+    const s = addSubscriber(db, {
+      email: 'jordan.private@example.org',
+      firstName: 'Jordan',
+      signupIp: '198.51.100.23',
+      signupUserAgent: 'SignupBrowser/2.0',
+      confirmedAt: Date.parse('2026-03-01T14:00:00Z'),
+      consentText: 'Yes, send me eight emails',
+      consentVersion: 'v1',
+      consentIp: '203.0.113.77',
+      consentUserAgent: 'ConsentBrowser/3.0',
+      nextStep: 2,
+      nextSendAt: Date.parse('2026-03-03T14:00:00Z'),
+    });
+    const erased = addSubscriber(db, { email: null, status: 'erased' });
+    const secrets = ['jordan.private', '198.51.100.23', 'SignupBrowser', '203.0.113.77', 'ConsentBrowser'];
+    const pages = (role: 'viewer' | 'editor' | 'admin') =>
+      Promise.all(
+        ['/staff/subscribers', `/staff/subscribers/${s.id}`, `/staff/subscribers/${s.id}/next`, '/api/subscribers', `/api/subscribers/${s.id}`, `/api/subscribers?q=jordan`].map(async (path) => {
+          const res = await app.request(path, asStaff({}, role));
+          expect(res.status, `${role} ${path}`).toBe(200);
+          return [path, await res.text()] as const;
+        }),
+      );
+
+    for (const [path, body] of await pages('viewer')) {
+      for (const secret of secrets) expect(body, path).not.toContain(secret);
+      expect(body, path).toContain('j***@example.org');
+    }
+    const record = await (await app.request(`/api/subscribers/${s.id}`, asStaff({}, 'viewer'))).json();
+    expect(record.subscriber).toMatchObject({ email: 'j***@example.org', firstName: 'Jordan', signupIp: null, signupUserAgent: null, consentIp: null, consentUserAgent: null, consentText: 'Yes, send me eight emails' });
+    const list = await (await app.request('/api/subscribers', asStaff({}, 'viewer'))).json();
+    expect(list.items.map((i: { email: string | null }) => i.email)).toEqual([null, 'j***@example.org']);
+    expect((await (await app.request(`/api/subscribers/${erased.id}`, asStaff({}, 'viewer'))).json()).subscriber.email).toBeNull();
+
+    for (const role of ['editor', 'admin'] as const) {
+      const all = (await pages(role)).map(([, body]) => body).join('\n');
+      for (const secret of secrets) expect(all, role).toContain(secret);
+      const full = await (await app.request(`/api/subscribers/${s.id}`, asStaff({}, role))).json();
+      expect(full.subscriber).toMatchObject({ email: 'jordan.private@example.org', signupIp: '198.51.100.23', signupUserAgent: 'SignupBrowser/2.0', consentIp: '203.0.113.77', consentUserAgent: 'ConsentBrowser/3.0' });
+    }
+  });
+
   it('answers bad and unknown ids with 400 / 404, never a 5xx', async () => {
     const { app } = testApp();
     for (const [path, status] of [

@@ -52,7 +52,7 @@ describe('template previews', () => {
     expect(await frame.text()).toMatch(/<html[^>]*lang="en"/);
   });
 
-  it("renders with a subscriber's real data: their address, name and working unsubscribe link", async () => {
+  it("renders with a subscriber's real data: their address and name, and the test email's placeholder links", async () => {
     const { app, db } = testApp();
     const s = addSubscriber(db, { email: 'real.reader@example.org', firstName: 'Quinn', tokenGeneration: 3 });
     const id = SEQUENCE[2]!.templateId;
@@ -63,9 +63,8 @@ describe('template previews', () => {
     expect(body.to).toBe('real.reader@example.org');
     expect(body.html).toContain('Quinn');
     expect(body.text).toContain('Quinn');
-    const link = /^<http:\/\/nurture\.test\/u\/([^>]+)>$/.exec(body.headers['List-Unsubscribe'])!;
-    expect(verifyToken(TEST_SECRET, link[1]!, 'unsubscribe', Date.now())).toMatchObject({ subscriberId: s.id, generation: 3 });
-    expect(body.html).toContain(`/u/${link[1]}`);
+    expect(body.headers['List-Unsubscribe']).toBe('<http://nurture.test/u/test-email>');
+    expect(body.html).toContain('http://nurture.test/p/test-email');
     const page = await (await app.request(`/staff/templates/${id}?subscriber=${s.id}`, asStaff())).text();
     expect(page).toContain('real.reader@example.org');
     expect(page).toContain(`src="/staff/templates/${id}/html?subscriber=${s.id}"`);
@@ -92,6 +91,76 @@ describe('template previews', () => {
       expect(res.status, path).toBe(status);
       if (path.startsWith('/api')) expect((await res.json()).error.code).toBeTypeOf('string');
     }
+  });
+});
+
+/** Every link to our public pages in some text, with the token it carries. */
+const tokenLinks = (...parts: string[]) => [...parts.join('\n').matchAll(/http:\/\/nurture\.test\/(u|p|confirm)\/([A-Za-z0-9._~-]+)/g)].map((m) => ({ kind: m[1]!, token: m[2]! }));
+
+describe('previews carry no working link', () => {
+  it('a viewer who opens a preview or the next-email page cannot confirm, export, erase or unsubscribe the person with its links', async () => {
+    const t = testApp();
+    const kept = addSubscriber(t.db, { email: 'kept.reader@example.org', firstName: 'Rowan', confirmedAt: Date.parse('2026-03-01T12:00:00Z'), nextStep: 2, nextSendAt: Date.parse('2026-03-03T14:00:00Z') });
+    const waiting = addSubscriber(t.db, { email: 'waiting.reader@example.org', status: 'pending', confirmationSentAt: t.clock.now() });
+    const viewer = asStaff({}, 'viewer');
+    const texts: string[] = [];
+    for (const [path, subscriber] of [
+      ['/api/templates/confirmation', waiting.id],
+      [`/api/templates/${SEQUENCE[2]!.templateId}`, kept.id],
+    ] as const) {
+      const res = await t.app.request(`${path}?subscriber=${subscriber}`, viewer);
+      expect(res.status, path).toBe(200);
+      const body = await res.json();
+      texts.push(body.html, body.text, JSON.stringify(body.headers));
+    }
+    for (const path of [
+      `/staff/templates/confirmation?subscriber=${waiting.id}`,
+      `/staff/templates/confirmation/html?subscriber=${waiting.id}`,
+      `/staff/templates/${SEQUENCE[0]!.templateId}?subscriber=${kept.id}`,
+      `/staff/templates/${SEQUENCE[0]!.templateId}/html?subscriber=${kept.id}`,
+      `/staff/subscribers/${kept.id}/next`,
+      `/staff/subscribers/${kept.id}/next/html`,
+    ]) {
+      const res = await t.app.request(path, viewer);
+      expect(res.status, path).toBe(200);
+      texts.push(text(await res.text()));
+    }
+    const links = tokenLinks(...texts);
+    expect(new Set(links.map((l) => l.kind))).toEqual(new Set(['u', 'p', 'confirm']));
+
+    // What the viewer could do with each link: every one refused, nobody changed.
+    const form = (body: string) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    for (const { kind, token } of links) {
+      const tries =
+        kind === 'confirm'
+          ? [t.app.request(`/confirm/${token}`, { method: 'POST' })]
+          : kind === 'u'
+            ? [t.app.request(`/u/${token}`, form('List-Unsubscribe=One-Click'))]
+            : [t.app.request(`/p/${token}`, form('action=export')), t.app.request(`/p/${token}`, form('action=delete&confirm=yes'))];
+      for (const res of await Promise.all(tries)) expect(res.status, `${kind}/${token}`).toBeGreaterThanOrEqual(400);
+    }
+    expect((await t.stores.subscribers.byId(waiting.id))!).toMatchObject({ status: 'pending', confirmedAt: null, consentText: null });
+    expect((await t.stores.subscribers.byId(kept.id))!).toMatchObject({ status: 'active', email: 'kept.reader@example.org' });
+    expect(new Set(links.map((l) => l.token))).toEqual(new Set(['test-email']));
+  });
+
+  it("a viewer sees the subscriber's address masked in a preview and on the next-email page; an editor sees it whole", async () => {
+    const t = testApp();
+    const s = addSubscriber(t.db, { email: 'morgan.hidden@example.org', firstName: 'Morgan', confirmedAt: Date.parse('2026-03-01T12:00:00Z'), nextStep: 2, nextSendAt: Date.parse('2026-03-03T14:00:00Z') });
+    const id = SEQUENCE[1]!.templateId;
+    const seen = async (role: 'viewer' | 'editor') => {
+      const api = await (await t.app.request(`/api/templates/${id}?subscriber=${s.id}`, asStaff({}, role))).json();
+      const pages = await Promise.all([`/staff/templates/${id}?subscriber=${s.id}`, `/staff/subscribers/${s.id}/next`].map(async (p) => (await t.app.request(p, asStaff({}, role))).text()));
+      return { to: api.to, html: api.html as string, pages: pages.join('\n') };
+    };
+    const viewer = await seen('viewer');
+    expect(viewer.to).toBe('m***@example.org');
+    expect(viewer.html).toContain('Morgan');
+    expect(viewer.pages).toContain('m***@example.org');
+    expect(viewer.pages).not.toContain('morgan.hidden');
+    const editor = await seen('editor');
+    expect(editor.to).toBe('morgan.hidden@example.org');
+    expect(editor.pages).toContain('morgan.hidden@example.org');
   });
 });
 

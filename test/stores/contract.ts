@@ -1627,7 +1627,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const before = (await s.subscribers.byId(id))!;
         const seen: ResendFacts[] = [];
         const out = await s.sendQueue.enqueueResend({ subscriberId: id, ...step1, now: NOW + HOUR }, (f) => (seen.push(f), null));
-        expect(seen).toEqual([{ status: 'active', hasEmail: true, suppressed: false, stepSent: true, resendQueued: false }]);
+        expect(seen).toEqual([{ status: 'active', hasEmail: true, suppressed: false, stepSent: true, resendQueued: false, lastResentAt: null }]);
         if (!out.ok) throw new Error(out.reason);
         expect(await s.sendQueue.delivery(out.deliveryId)).toEqual({ id: out.deliveryId, status: 'queued', providerId: null, error: null, sentAt: null });
         // Not due work: claimDue never takes it.
@@ -1655,7 +1655,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
           const out = await s.sendQueue.enqueueResend({ subscriberId: id, ...step1, step, now: NOW + HOUR }, (f) => ((seen = f), 'step_not_sent'));
           return { seen, out };
         };
-        expect(await facts(a, 2)).toEqual({ seen: { status: 'active', hasEmail: true, suppressed: false, stepSent: false, resendQueued: false }, out: { ok: false, reason: 'step_not_sent', status: 'active' } });
+        expect(await facts(a, 2)).toEqual({ seen: { status: 'active', hasEmail: true, suppressed: false, stepSent: false, resendQueued: false, lastResentAt: null }, out: { ok: false, reason: 'step_not_sent', status: 'active' } });
 
         // One queued already: seen until it settles.
         const first = await s.sendQueue.enqueueResend({ subscriberId: a, ...step1, now: NOW + HOUR }, allow);
@@ -1668,7 +1668,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect((await facts(a)).seen).toMatchObject({ resendQueued: false });
 
         const p = await pending('p@example.org');
-        expect((await facts(p)).seen).toEqual({ status: 'pending', hasEmail: true, suppressed: false, stepSent: false, resendQueued: false });
+        expect((await facts(p)).seen).toEqual({ status: 'pending', hasEmail: true, suppressed: false, stepSent: false, resendQueued: false, lastResentAt: null });
         const u = await hadStep1('u@example.org');
         await s.subscribers.unsubscribe(u, NOW + MINUTE, {});
         expect((await facts(u)).seen).toMatchObject({ status: 'unsubscribed', stepSent: true });
@@ -1685,6 +1685,32 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         // Only the one resend that was allowed exists.
         const resends = (await Promise.all([a, p, u, x, e].map(async (id) => (await s.subscribers.record(id))!.deliveries))).flat().filter((d) => d.kind === 'resend');
         expect(resends.map((d) => [d.subscriberId, d.status])).toEqual([[a, 'sent']]);
+      });
+
+      it('the decision sees when this step was last asked for again (queued or sent) and the time of the request; not another step\'s, nor one that never went', async () => {
+        const a = await hadStep1('a@example.org');
+        const seen = async (id: number, step = 1, now = NOW + 2 * HOUR) => {
+          let f: (ResendFacts & { now: number }) | undefined;
+          await s.sendQueue.enqueueResend({ subscriberId: id, ...step1, step, now }, (x, at) => ((f = { ...x, now: at }), 'step_not_sent'));
+          return f!;
+        };
+        expect(await seen(a)).toMatchObject({ lastResentAt: null, now: NOW + 2 * HOUR });
+        const first = await s.sendQueue.enqueueResend({ subscriberId: a, ...step1, now: NOW + HOUR }, allow);
+        expect(first.ok).toBe(true);
+        expect(await seen(a)).toMatchObject({ lastResentAt: NOW + HOUR, resendQueued: true });
+        expect((await seen(a, 2)).lastResentAt).toBeNull();
+        const batchId = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
+        await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), policy);
+        await s.sendQueue.settle(batchId!, accepted((await render(batchId!)).emails), NOW + HOUR, policy);
+        expect(await seen(a)).toMatchObject({ lastResentAt: NOW + HOUR, resendQueued: false });
+
+        // One dropped before it went is not a resend they had.
+        const d = await hadStep1('d@example.org');
+        await s.sendQueue.enqueueResend({ subscriberId: d, ...step1, now: NOW + HOUR }, allow);
+        await s.subscribers.suppress({ emailHash: hashOf('d@example.org'), reason: 'bounced', at: NOW + HOUR });
+        const dropped = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
+        expect(await s.sendQueue.beginAttempt(dropped!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(dropped!), policy)).toEqual({ kind: 'empty', dropped: 1 });
+        expect((await seen(d)).lastResentAt).toBeNull();
       });
 
       it('two resends asked at the same moment queue one (the product decision)', async () => {

@@ -6,6 +6,7 @@ import type { AppDeps } from '../../deps.js';
 import { plannedSends } from '../../nurture/previews.js';
 import { changeProfileFor, pauseFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
 import { recordAudit } from '../../staff/audit.js';
+import { subscriberFor } from '../../staff/personal-data.js';
 import { listSubscribers, subscriberRecord } from '../../subscribers/directory.js';
 import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
 import { subscriberExport } from '../../subscribers/export.js';
@@ -27,7 +28,7 @@ const reader = z.enum(READERS).nullable().meta({ description: 'Who they read for
 const Subscriber = z
   .object({
     id: z.int(),
-    email: z.string().nullable().meta({ description: 'Null once erased.' }),
+    email: z.string().nullable().meta({ description: 'Null once erased. Masked for viewers (j***@example.org); the GDPR export always has it whole.' }),
     emailHash: z.string(),
     firstName: z.string().nullable(),
     timezone: z.string(),
@@ -35,16 +36,16 @@ const Subscriber = z
     status,
     tokenGeneration: z.int(),
     source: z.string().nullable(),
-    signupIp: z.string().nullable(),
-    signupUserAgent: z.string().nullable(),
+    signupIp: z.string().nullable().meta({ description: 'Null for viewers.' }),
+    signupUserAgent: z.string().nullable().meta({ description: 'Null for viewers.' }),
     createdAt: ms,
     updatedAt: ms,
     confirmationSentAt: ms.nullable(),
     confirmedAt: ms.nullable(),
     consentText: z.string().nullable(),
     consentVersion: z.string().nullable(),
-    consentIp: z.string().nullable(),
-    consentUserAgent: z.string().nullable(),
+    consentIp: z.string().nullable().meta({ description: 'Null for viewers.' }),
+    consentUserAgent: z.string().nullable().meta({ description: 'Null for viewers.' }),
     consentSource: z.string().nullable(),
     unsubscribedAt: ms.nullable(),
     suppressedAt: ms.nullable(),
@@ -129,7 +130,7 @@ const SubscriberPage = z.object({
   items: z.array(
     z.object({
       id: z.int(),
-      email: z.string().nullable(),
+      email: z.string().nullable().meta({ description: 'Null once erased; masked for viewers (j***@example.org).' }),
       firstName: z.string().nullable(),
       status,
       timezone: z.string(),
@@ -174,6 +175,7 @@ const listRoute = apiRoute({
   path: '/',
   role: 'viewer',
   summary: 'Search subscribers by address or first name, 50 a page',
+  description: 'Viewers get each address masked (j***@example.org).',
   request: { query: SubscriberListQuery },
   responses: { 200: json(SubscriberPage, 'One page of matching subscribers, newest first.') },
 });
@@ -183,6 +185,7 @@ const recordRoute = apiRoute({
   path: '/{id}',
   role: 'viewer',
   summary: 'Everything stored about one subscriber, and their planned emails',
+  description: 'Viewers get the address masked (j***@example.org) and no IP address or user agent; editors and admins get the whole record.',
   request: { params },
   responses: { 200: json(SubscriberRecord, 'The subscriber, their deliveries with provider events, their activity and their suppression.'), 404: noSubscriber },
 });
@@ -244,7 +247,7 @@ const resendRoute = apiRoute({
   path: '/{id}/resend',
   role: 'editor',
   summary: 'Send one step they already had again, through the send pipeline (audited)',
-  description: 'A delivery of its own: their schedule and the steps they count as received are untouched. One at a time.',
+  description: 'A delivery of its own: their schedule and the steps they count as received are untouched. One at a time, and the same step at most once an hour.',
   request: {
     params,
     body: jsonBody(z.strictObject({ step: z.int('step is the number of a sequence step, like 3').positive('step is the number of a sequence step, like 3') })),
@@ -252,7 +255,7 @@ const resendRoute = apiRoute({
   responses: {
     202: json(z.object({ id: z.int(), status: z.literal('queued'), step: z.int(), deliveryId: z.int() }), 'Queued; the worker sends it within seconds.'),
     404: noSubscriber,
-    409: error('Not sent: not mailable, suppressed, the step was never sent to them (step_not_sent) or a resend waits already (resend_queued).'),
+    409: error('Not sent: not mailable, suppressed, the step was never sent to them (step_not_sent), a resend waits already (resend_queued) or this step was sent again less than an hour ago (resent_recently).'),
     422: error('The body does not fit the schema (invalid_input), or the sequence has no such step (unknown_step).'),
   },
 });
@@ -272,14 +275,15 @@ export function subscribersApi(deps: AppDeps) {
 
   app.openapi(listRoute, async (c) => {
     const r = await listSubscribers(deps.stores, c.req.valid('query'));
-    return c.json({ page: r.page, pageSize: r.pageSize, pageCount: r.pageCount, total: r.total, statusCounts: r.statusCounts, all: r.all, items: r.items }, 200);
+    const role = staffOf(c).role;
+    return c.json({ page: r.page, pageSize: r.pageSize, pageCount: r.pageCount, total: r.total, statusCounts: r.statusCounts, all: r.all, items: r.items.map((s) => subscriberFor(role, s)) }, 200);
   });
 
   app.openapi(recordRoute, async (c) => {
     const record = await subscriberRecord(deps.stores, c.req.valid('param').id);
     if (!record) return notFound(c);
     const planned = (await plannedSends(deps, record.subscriber, deps.clock.now())).map((p) => ({ step: p.step, at: new Date(p.at).toISOString() }));
-    return c.json({ ...record, planned }, 200);
+    return c.json({ ...record, subscriber: subscriberFor(staffOf(c).role, record.subscriber), planned }, 200);
   });
 
   app.openapi(exportRoute, async (c) => {

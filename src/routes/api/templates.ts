@@ -4,6 +4,7 @@ import type { AppDeps } from '../../deps.js';
 import { normaliseEmail } from '../../mail/address.js';
 import { listTemplates, previewTemplate, sendTestEmail, type PreviewFailure } from '../../nurture/previews.js';
 import { recordAudit } from '../../staff/audit.js';
+import { previewFor } from '../../staff/personal-data.js';
 import { getSubscriber } from '../../subscribers/directory.js';
 import { errorBody } from '../errors.js';
 import { staffOf } from '../staff/auth.js';
@@ -74,6 +75,7 @@ const getPreview = apiRoute({
   path: '/{id}',
   role: 'viewer',
   summary: 'One template rendered as it would leave, with sample data or a subscriber’s',
+  description: 'Its unsubscribe, preference and confirm links are placeholders that act for nobody, as in a test email. Viewers get the subscriber’s address masked (j***@example.org).',
   request: { params: TemplateParams, query: PreviewQuery },
   responses: { 200: json(Preview, 'The rendered email and its headers.'), 404: unknownTemplateOrSubscriber, 409: erasedSubscriber },
 });
@@ -100,7 +102,7 @@ export function templatesApi(deps: AppDeps) {
   app.openapi(getPreview, async (c) => {
     const r = await previewTemplate(deps, c.req.valid('param').id, await subscriberFor(deps, c.req.valid('query').subscriber));
     if (!r.ok) return fail(c, r.reason);
-    const { template, rendered, message, sample } = r.preview;
+    const { template, rendered, message, sample } = previewFor(staffOf(c).role, r.preview);
     return c.json(
       {
         template,

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../deps.js';
 import { auditLog, describeAction, recordAudit } from '../../staff/audit.js';
+import { seesPersonalData, subscriberFor } from '../../staff/personal-data.js';
 import { hasRole } from '../../staff/roles.js';
 import { pageRole, staffOf } from './auth.js';
 import { SUBSCRIBER_STATUSES, type AuditEntry } from '../../../db/types.js';
@@ -105,14 +106,16 @@ function SubscriberList({ result, q, status, canExport }: { result: SubscriberPa
 export async function subscriberListPage(c: Context, deps: AppDeps) {
   const query = parseListQuery(c);
   if ('error' in query) return errorPage(c, deps, 400, 'Bad search', query.error);
-  const result = await listSubscribers(deps.stores, query);
+  const role = staffOf(c).role;
+  const listed = await listSubscribers(deps.stores, query);
+  const result = { ...listed, items: listed.items.map((s) => subscriberFor(role, s)) };
   return page(
     c,
     deps,
     { title: 'Subscribers', active: 'subscribers' },
     <>
       <h1>Subscribers</h1>
-      <SubscriberList result={result} q={query.q} status={query.status} canExport={hasRole(staffOf(c).role, 'admin')} />
+      <SubscriberList result={result} q={query.q} status={query.status} canExport={hasRole(role, 'admin')} />
     </>,
   );
 }
@@ -230,10 +233,12 @@ export function subscriberRoutes(deps: AppDeps) {
     const id = parseId(c.req.param('id'));
     const record = id === null ? null : await subscriberRecord(deps.stores, id);
     if (!record) return errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
-    const s = record.subscriber;
+    const role = staffOf(c).role;
+    const s = subscriberFor(role, record.subscriber);
+    // A viewer is told the IPs and user agents are held back, not that none were recorded.
+    const hidden = (v: string | null) => (seesPersonalData(role) ? v : 'not shown to viewers');
     const tz = s.timezone;
     const token = newCsrfToken(deps);
-    const role = staffOf(c).role;
     const audit = await auditLog(deps.stores, { subscriberId: s.id });
     const now = deps.clock.now();
     const planned = await plannedSends(deps, s, now);
@@ -260,8 +265,8 @@ export function subscriberRoutes(deps: AppDeps) {
               ['Time zone', tz],
               ['Reads for', s.reader ?? 'not given (reads the self version)'],
               ['Signed up', `${formatTime(s.createdAt, tz)} (${tz})`],
-              ['Signup IP', s.signupIp],
-              ['Signup user agent', s.signupUserAgent],
+              ['Signup IP', hidden(s.signupIp)],
+              ['Signup user agent', hidden(s.signupUserAgent)],
               ['Next step', s.nextStep === null ? null : `${s.nextStep} at ${formatTime(s.nextSendAt, tz)} (${tz})`],
               ['Paused until', isPaused(s, now) ? `${formatTime(s.pausedUntil, tz)} (${tz})` : null],
               ['Unsubscribed', s.unsubscribedAt && formatTime(s.unsubscribedAt, tz)],
@@ -286,8 +291,8 @@ export function subscriberRoutes(deps: AppDeps) {
                   : []),
                 ['Wording', s.consentText],
                 ['Wording version', s.consentVersion],
-                ['IP', s.consentIp],
-                ['User agent', s.consentUserAgent],
+                ['IP', hidden(s.consentIp)],
+                ['User agent', hidden(s.consentUserAgent)],
                 ['Source', s.consentSource ?? s.source],
               ]}
             />

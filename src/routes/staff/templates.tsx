@@ -2,6 +2,7 @@
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../deps.js';
 import { recordAudit } from '../../staff/audit.js';
+import { previewFor } from '../../staff/personal-data.js';
 import { hasRole } from '../../staff/roles.js';
 import { pageRole, staffOf } from './auth.js';
 import { normaliseEmail } from '../../mail/address.js';
@@ -27,7 +28,7 @@ async function loadPreview(c: Context, deps: AppDeps): Promise<{ preview: Previe
     const [status, title, message] = FAILURES[result.reason];
     return errorPage(c, deps, status, title, message);
   }
-  return { preview: result.preview, subscriberId: param };
+  return { preview: previewFor(staffOf(c).role, result.preview), subscriberId: param };
 }
 
 /** Headers, desktop and phone frames, and the plain text of one rendered email; shared with the time-travel view. */
@@ -84,7 +85,7 @@ export function templateRoutes(deps: AppDeps) {
       { title: 'Templates', active: 'templates' },
       <>
         <h1>Email templates</h1>
-        <p class="muted">Each preview shows the html at desktop and phone width, the plain text and the headers, with sample data or a subscriber's own.</p>
+        <p class="muted">Each preview shows the html at desktop and phone width, the plain text and the headers, with sample data or a subscriber's own. Its unsubscribe, preference and confirm links are placeholders that act for nobody.</p>
         <div class="scroll" role="region" aria-labelledby="tpl-caption" tabindex={0}>
           <table>
             <caption id="tpl-caption">The confirmation email and the sequence</caption>

@@ -2,13 +2,15 @@
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../deps.js';
 import { nextEmail } from '../../nurture/previews.js';
+import { previewFor, subscriberFor } from '../../staff/personal-data.js';
 import { getSubscriber } from '../../subscribers/directory.js';
+import { staffOf } from './auth.js';
 import { formatTime } from './layout.js';
 import { parseId } from './params.js';
 import { EmailPreview } from './templates.js';
 import { emailFrameResponse, errorPage, page } from './view.js';
 
-/** "Time travel": a subscriber's next email, rendered with their real data, as it will look when it goes. */
+/** "Time travel": a subscriber's next email, rendered with their data, as it will look when it goes (its links the placeholders of a test email). */
 export function timelineRoutes(deps: AppDeps) {
   const app = new Hono();
 
@@ -24,7 +26,9 @@ export function timelineRoutes(deps: AppDeps) {
   app.get('/:id/next', async (c) => {
     const r = await load(c);
     if ('error' in r) return r.error!;
-    const { s, next } = r;
+    const role = staffOf(c).role;
+    const s = subscriberFor(role, r.s);
+    const next = { ...r.next, preview: previewFor(role, r.next.preview) };
     return page(
       c,
       deps,
@@ -35,7 +39,7 @@ export function timelineRoutes(deps: AppDeps) {
         </p>
         <h1>Next email: step {next.step.step}</h1>
         <p class="notice" role="status">
-          Goes {formatTime(next.at, s.timezone)} ({s.timezone}), {formatTime(next.at)} UTC, with {s.email}'s own name and unsubscribe link.
+          Goes {formatTime(next.at, s.timezone)} ({s.timezone}), {formatTime(next.at)} UTC, with their name. Its unsubscribe, preference and confirm links are placeholders that act for nobody.
         </p>
         <EmailPreview preview={next.preview} frameSrc={`/staff/subscribers/${s.id}/next/html`} />
       </>,
