@@ -33,8 +33,9 @@ import type {
   ImportRecord,
   ImportResult,
   DecideImport,
+  DecideLoginWait,
   ItemOutcome,
-  LoginFailure,
+  LoginReservation,
   MergeAudit,
   OutgoingEmail,
   PauseInput,
@@ -47,11 +48,13 @@ import type {
   ResendInput,
   RekeyOutcome,
   ResendOutcome,
+  SetRoleOutcome,
   SettleSummary,
   SignupOutcome,
   SignupRecord,
   StaffAccount,
   StaffAccountInput,
+  StaffRole,
   StaffSessionInput,
   StepCounts,
   Subscriber,
@@ -231,8 +234,10 @@ export interface StaffStore {
   accounts(): Promise<StaffAccount[]>;
   /** Adds an account; null when the name is taken. */
   addAccount(input: StaffAccountInput): Promise<StaffAccount | null>;
-  /** Sets an account's role and password, creating it when missing; leaves it disabled if it was. */
-  putAccount(input: StaffAccountInput): Promise<StaffAccount>;
+  /** Replaces an account's password hash and ends its sessions; false when there is no such account. */
+  setPassword(name: string, passwordHash: string, now: number): Promise<boolean>;
+  /** Changes an account's role, unless that leaves no enabled admin (concurrent changes included). */
+  setRole(name: string, role: StaffRole, now: number): Promise<SetRoleOutcome>;
   /** Disables an account (ending its sessions) or enables it again; false when there is no such account. */
   setDisabled(name: string, disabled: boolean, now: number): Promise<boolean>;
   /** Stores a new session, and drops sessions that have expired. */
@@ -242,11 +247,16 @@ export interface StaffStore {
   /** Records a use: last seen now, and the expiry moved to `expiresAt` if that is later. */
   touchSession(tokenHash: string, now: number, expiresAt: number): Promise<void>;
   deleteSession(tokenHash: string): Promise<void>;
-  /** The failures under each key whose window (of `windowMs` from its first failure) is still open. */
-  loginFailures(keys: string[], now: number, windowMs: number): Promise<LoginFailure[]>;
-  /** Counts one failure under each key (a closed window starts again at 1), dropping closed windows; answers the new counts. */
-  recordLoginFailure(keys: string[], now: number, windowMs: number): Promise<LoginFailure[]>;
-  clearLoginFailures(keys: string[]): Promise<void>;
+  /**
+   * Reserves one login attempt under every key, before its password is
+   * checked: in one transaction, drops closed windows (of `windowMs` from a
+   * key's first attempt), reads the keys' open counts, and counts the attempt
+   * under each key (lastAt now) only when `decide` answers 0. Until released
+   * the attempt counts as a failure, so concurrent attempts see each other.
+   */
+  reserveLoginAttempt(keys: string[], now: number, windowMs: number, decide: DecideLoginWait): Promise<LoginReservation>;
+  /** Gives back a reserved attempt (a login that succeeded, or one never checked): forgets the counts under `clear`, takes one off those under `refund`. */
+  releaseLoginAttempt(keys: { clear: string[]; refund: string[] }): Promise<void>;
   audit(entry: AuditInput): Promise<void>;
   /** Audit entries, newest first, optionally of one subscriber. */
   auditLog(query: AuditQuery): Promise<AuditPage>;

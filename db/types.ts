@@ -426,6 +426,11 @@ export type ActiveSession = { tokenHash: string; createdAt: number; expiresAt: n
 
 /** Failed logins under one key ('ip:...', 'name:...') in the current window. */
 export type LoginFailure = { key: string; failures: number; windowStart: number; lastAt: number };
+/** How long a login attempt must wait under the counts so far (0: it may go ahead); a pure policy, applied by the store in its transaction. */
+export type DecideLoginWait = (counts: LoginFailure[], now: number) => number;
+/** A reserved attempt, with the counts it raised (in key order), or how long to wait. */
+export type LoginReservation = { ok: true; counts: LoginFailure[] } | { ok: false; retryAfterMs: number };
+export type SetRoleOutcome = { ok: true; from: StaffRole } | { ok: false; reason: 'not_found' | 'last_admin' };
 
 export type AuditInput = { at: number; actor: string; action: string; subscriberId: number | null; detail: Record<string, unknown> | null };
 export type AuditEntry = AuditInput & { id: number };

@@ -5,11 +5,7 @@ import { tightenToOwner } from '../db/owner-only.js';
 import { ConfigError, SECRET_KEY_HINT, SECRET_KEY_MIN_LENGTH, secretKeyProblem, type Env } from './env.js';
 
 /** The environment with its secrets resolved: what the app and worker run on. */
-export type Config = Omit<Env, 'secretKey' | 'staffPassword'> & {
-  secretKey: string;
-  staffPassword: string;
-  staffPasswordGenerated: boolean;
-};
+export type Config = Omit<Env, 'secretKey'> & { secretKey: string };
 
 export function dataDir(env: Pick<Env, 'databasePath'>): string {
   return env.databasePath === ':memory:' ? 'data' : path.dirname(env.databasePath);
@@ -17,12 +13,12 @@ export function dataDir(env: Pick<Env, 'databasePath'>): string {
 
 /**
  * SECRET_KEY, when unset, is generated once and kept in the data dir so tokens
- * stay valid across restarts. STAFF_PASSWORD, when unset, is generated per start.
+ * stay valid across restarts. (STAFF_PASSWORD, when unset, is generated once
+ * with the first admin: see ensureFirstAdmin.)
  */
 export function resolveConfig(env: Env): Config {
   const secretKey = env.secretKey ? checkedEnvSecret(env.secretKey) : fileSecretKey(path.join(dataDir(env), 'secret.key'));
-  const staffPassword = env.staffPassword ?? crypto.randomBytes(12).toString('base64url');
-  return { ...env, secretKey, staffPassword, staffPasswordGenerated: !env.staffPassword };
+  return { ...env, secretKey };
 }
 
 // loadEnv checks this too; an Env can also be built in code, so check again. The key is never printed.

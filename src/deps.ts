@@ -7,6 +7,7 @@ import type { Transport } from './mail/transport.js';
 import type { SequenceCatalog } from './nurture/sequence.js';
 import type { RateLimit } from './routes/rate-limit.js';
 import type { StaffActor } from './staff/roles.js';
+import type { PasswordCheck } from './staff/throttle.js';
 
 /**
  * Everything the app needs from outside; injected so tests control each
@@ -27,6 +28,8 @@ export type AppDeps = {
   dns?: DnsResolver;
   /** POST /subscribe per client address; default 10 a minute. */
   subscribeRateLimit?: RateLimit;
+  /** Staff password checks, gated per process; default 2 at once and 8 waiting (tests count or hold them). */
+  passwordCheck?: PasswordCheck;
 };
 
 export type AppEnv = { Variables: { requestId: string } };

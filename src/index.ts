@@ -9,7 +9,7 @@ let observeRateLimit: (info: RateLimitInfo) => void = () => {};
 const runtime = await boot({ onRateLimit: (info) => observeRateLimit(info) });
 const { config, logger, transport } = runtime;
 // Only the server sets it: a worker or tick process has no say over the staff login.
-await ensureFirstAdmin(runtime, config.staffPassword);
+const firstAdmin = await ensureFirstAdmin(runtime, config.staffPassword);
 // The in-process worker: a tick every minute, and one right after a confirmation.
 const worker = createSequenceWorker(runtime);
 observeRateLimit = worker.observeRateLimit;
@@ -22,9 +22,14 @@ const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     '',
     `  Nurture service running at ${config.publicUrl} (port ${info.port})`,
     // A password from STAFF_PASSWORD is never printed: the operator has it, and logs are kept.
-    config.staffPasswordGenerated
-      ? `  Staff area: ${config.publicUrl}/staff/login  user: ${FIRST_ADMIN}  password: ${config.staffPassword}  (generated for this start; set STAFF_PASSWORD to choose one)`
-      : `  Staff area: ${config.publicUrl}/staff/login  user: ${FIRST_ADMIN}  password: the one in STAFF_PASSWORD`,
+    // A generated one is printed once, when it is made; later starts keep it.
+    `  Staff area: ${config.publicUrl}/staff/login  user: ${FIRST_ADMIN}  password: ${
+      config.staffPassword !== undefined
+        ? 'the one in STAFF_PASSWORD'
+        : firstAdmin.generatedPassword !== null
+          ? `${firstAdmin.generatedPassword}  (generated now and shown only this once; set STAFF_PASSWORD to choose one)`
+          : 'the one printed at its first start (npm run staff -- passwd staff makes a new one)'
+    }`,
     transport.name === 'outbox'
       ? `  Mail: no RESEND_API_KEY, so messages are written to ${config.outboxDir}/ as .eml files`
       : '  Mail: sending through Resend',

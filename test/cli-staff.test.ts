@@ -79,6 +79,49 @@ describe('npm run staff', () => {
     expect(missing.stderr.trim()).toBe('There is no account named nobody.');
   }, 90_000); // a dozen CLI processes, each loading TypeScript
 
+  it('passwd prints a new password once; the old one stops working and its sessions end; audited', async () => {
+    const added = /shown only now: (\S+)\n$/.exec(staff(['add', 'robin', '--role', 'editor']).stdout)![1]!;
+    const db = openSqlite(path.join(dir, 'n.db'));
+    const id = (db.$client.prepare("SELECT id FROM staff_accounts WHERE name = 'robin'").get() as { id: number }).id;
+    db.$client.prepare('INSERT INTO staff_sessions (token_hash, account_id, created_at, expires_at, last_seen_at) VALUES (?, ?, 0, 9999999999999, 0)').run('a-session', id);
+    const r = staff(['passwd', 'robin']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const m = /^New password for robin, shown only now: ([A-Za-z0-9_-]{20})\nIts sessions have ended\.\n$/.exec(r.stdout);
+    expect(m).not.toBeNull();
+    const hash = (db.$client.prepare("SELECT password_hash AS h FROM staff_accounts WHERE name = 'robin'").get() as { h: string }).h;
+    expect(await verifyPassword(m![1]!, hash)).toBe(true);
+    expect(await verifyPassword(added, hash)).toBe(false);
+    expect(db.$client.prepare('SELECT count(*) AS n FROM staff_sessions').get()).toEqual({ n: 0 });
+    expect(db.$client.prepare("SELECT actor, action, detail FROM audit_log WHERE action = 'account.password_changed'").all()).toEqual([
+      { actor: '(command line)', action: 'account.password_changed', detail: '{"account":"robin"}' },
+    ]);
+    db.$client.close();
+    const missing = staff(['passwd', 'nobody']);
+    expect(missing.status).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr.trim()).toBe('There is no account named nobody.');
+  }, 60_000);
+
+  it('role changes a role, audited; never demotes the last enabled admin', () => {
+    expect(staff(['add', 'ada', '--role', 'admin']).status).toBe(0);
+    expect(staff(['add', 'vic', '--role', 'viewer']).status).toBe(0);
+    const r = staff(['role', 'vic', 'editor']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('vic is now editor (was viewer).\n');
+    const last = staff(['role', 'ada', 'editor']);
+    expect(last.status).toBe(1);
+    expect(last.stdout).toBe('');
+    expect(last.stderr.trim()).toBe('ada is the last enabled admin: make another account admin first (npm run staff -- role NAME admin).');
+    expect(staff(['role', 'nobody', 'viewer']).stderr.trim()).toBe('There is no account named nobody.');
+    expect(staff(['list']).stdout).toMatch(/^ada\s+admin\s+enabled\nvic\s+editor\s+enabled\n$/);
+    const db = openSqlite(path.join(dir, 'n.db'));
+    expect(db.$client.prepare("SELECT actor, action, detail FROM audit_log WHERE action = 'account.role_changed'").all()).toEqual([
+      { actor: '(command line)', action: 'account.role_changed', detail: '{"account":"vic","from":"viewer","to":"editor"}' },
+    ]);
+    db.$client.close();
+  }, 90_000);
+
   it.each([
     [[]],
     [['remove', 'x']],
@@ -89,6 +132,11 @@ describe('npm run staff', () => {
     [['add', 'a', 'b', '--role', 'viewer']],
     [['disable']],
     [['list', 'extra']],
+    [['passwd']],
+    [['passwd', 'a', 'b']],
+    [['role', 'vic']],
+    [['role', 'vic', 'owner']],
+    [['role', 'Vic!', 'viewer']],
   ])('refuses %j with one line and exit code 2, touching no database', (args) => {
     const r = staff(args);
     expect(r.status).toBe(2);
@@ -104,6 +152,9 @@ describe('parseStaffArgs', () => {
     expect(parseStaffArgs(['add', '--role=viewer', 'a.b-c_d'])).toEqual({ command: 'add', name: 'a.b-c_d', role: 'viewer' });
     expect(parseStaffArgs(['list'])).toEqual({ command: 'list' });
     expect(parseStaffArgs(['disable', 'robin'])).toEqual({ command: 'disable', name: 'robin' });
+    expect(parseStaffArgs(['passwd', 'robin'])).toEqual({ command: 'passwd', name: 'robin' });
+    expect(parseStaffArgs(['role', 'robin', 'admin'])).toEqual({ command: 'role', name: 'robin', role: 'admin' });
+    expect(parseStaffArgs(['role', 'robin', 'owner'])).toEqual({ error: expect.stringContaining('viewer, editor, admin') });
     expect(parseStaffArgs(['add', 'robin', '--role', 'owner'])).toEqual({ error: expect.stringContaining('viewer, editor, admin') });
     expect(parseStaffArgs(['add', 'has:colon', '--role', 'viewer'])).toEqual({ error: expect.stringContaining('Invalid account name') });
   });

@@ -47,6 +47,16 @@ async function start(extra: Record<string, string>): Promise<{ port: number; out
   return { port, output: () => out };
 }
 
+/** Stops the servers started so far and waits until they have exited. */
+async function stop(): Promise<void> {
+  await Promise.all(
+    children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => new Promise((resolve) => {
+      c.once('exit', resolve);
+      c.kill('SIGTERM');
+    })),
+  );
+}
+
 async function logIn(port: number, name: string, password: string): Promise<number> {
   const base = `http://127.0.0.1:${port}`;
   const page = await (await fetch(`${base}/staff/login`)).text();
@@ -76,3 +86,13 @@ it('without STAFF_PASSWORD a generated password is printed once and logs in', as
   expect(await logIn(port, 'staff', m![1]!)).toBe(303);
   expect(output().split(m![1]!)).toHaveLength(2);
 });
+
+it('without STAFF_PASSWORD the generated password is kept across restarts, and printed only when it was made', async () => {
+  const first = await start({});
+  const password = /user: staff {2}password: (\S+) {2}\(generated/.exec(first.output())![1]!;
+  await stop();
+  const second = await start({});
+  expect(second.output()).toContain('password: the one printed at its first start (npm run staff -- passwd staff makes a new one)');
+  expect(second.output()).not.toContain(password);
+  expect(await logIn(second.port, 'staff', password)).toBe(303);
+}, 90_000); // two server starts, each loading TypeScript

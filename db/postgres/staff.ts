@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { StaffStore } from '../stores.js';
-import type { AuditEntry, LoginFailure, StaffAccount } from '../types.js';
+import type { AuditEntry, LoginFailure, StaffAccount, StaffRole } from '../types.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { staffAccounts } from './schema.js';
 
@@ -8,8 +8,10 @@ const ACCOUNT = selectList(staffAccounts);
 const ACCOUNT_A = selectList(staffAccounts, 'a');
 const FAILURE = 'key, failures, window_start AS "windowStart", last_at AS "lastAt"';
 
-function openFailures(q: Queryable, keys: string[], now: number, windowMs: number): Promise<LoginFailure[]> {
-  return q.query<LoginFailure>(`SELECT ${FAILURE} FROM login_failures WHERE key = ANY($1) AND window_start > $2`, [keys, now - windowMs]).then((r) => r.rows);
+function openCounts(q: Queryable, keys: string[], now: number, windowMs: number): Promise<LoginFailure[]> {
+  return q
+    .query<LoginFailure>(`SELECT ${FAILURE} FROM login_failures WHERE key = ANY($1) AND window_start > $2 AND failures > 0 ORDER BY key`, [keys, now - windowMs])
+    .then((r) => r.rows);
 }
 
 export function postgresStaffStore(pool: pg.Pool): StaffStore {
@@ -28,14 +30,26 @@ export function postgresStaffStore(pool: pg.Pool): StaffStore {
       );
       return r.rows[0] ?? null;
     },
-    async putAccount({ name, role, passwordHash, now }) {
-      const r = await pool.query<StaffAccount>(
-        `INSERT INTO staff_accounts (name, role, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
-         ON CONFLICT (name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash, updated_at = excluded.updated_at
-         RETURNING ${ACCOUNT}`,
-        [name, role, passwordHash, now],
-      );
-      return r.rows[0]!;
+    setPassword(name, passwordHash, now) {
+      return transaction(pool, async (c) => {
+        const r = await c.query<{ id: number }>('UPDATE staff_accounts SET password_hash = $2, updated_at = $3 WHERE name = $1 RETURNING id', [name, passwordHash, now]);
+        const account = r.rows[0];
+        if (!account) return false;
+        await c.query('DELETE FROM staff_sessions WHERE account_id = $1', [account.id]);
+        return true;
+      });
+    },
+    setRole(name, role, now) {
+      return transaction(pool, async (c) => {
+        // Every enabled admin is locked (in id order) before counting: a concurrent demotion waits, then counts again.
+        const admins = await c.query<{ name: string }>("SELECT name FROM staff_accounts WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE");
+        const r = await c.query<{ role: StaffRole; disabledAt: number | null }>('SELECT role, disabled_at AS "disabledAt" FROM staff_accounts WHERE name = $1 FOR UPDATE', [name]);
+        const account = r.rows[0];
+        if (!account) return { ok: false, reason: 'not_found' } as const;
+        if (account.role === 'admin' && role !== 'admin' && account.disabledAt === null && admins.rows.every((a) => a.name === name)) return { ok: false, reason: 'last_admin' } as const;
+        await c.query('UPDATE staff_accounts SET role = $2, updated_at = $3 WHERE name = $1', [name, role, now]);
+        return { ok: true, from: account.role } as const;
+      });
     },
     setDisabled(name, disabled, now) {
       return transaction(pool, async (c) => {
@@ -68,29 +82,29 @@ export function postgresStaffStore(pool: pg.Pool): StaffStore {
     async deleteSession(tokenHash) {
       await pool.query('DELETE FROM staff_sessions WHERE token_hash = $1', [tokenHash]);
     },
-    async loginFailures(keys, now, windowMs) {
-      return keys.length === 0 ? [] : openFailures(pool, keys, now, windowMs);
-    },
-    recordLoginFailure(keys, now, windowMs) {
+    reserveLoginAttempt(keys, now, windowMs, decide) {
+      const distinct = [...new Set(keys)].sort();
       return transaction(pool, async (c) => {
         // Closed windows are never read again: dropped here, so guessed names do not pile up.
         await c.query('DELETE FROM login_failures WHERE window_start <= $1', [now - windowMs]);
-        // Sorted, so two servers counting the same keys lock them in one order.
-        for (const key of [...keys].sort()) {
+        // Each key's row is made if missing and locked, in key order (so two servers never deadlock):
+        // a concurrent attempt on the same key waits here until this one is counted or refused.
+        for (const key of distinct) {
           await c.query(
-            `INSERT INTO login_failures (key, failures, window_start, last_at) VALUES ($1, 1, $2, $2)
-             ON CONFLICT (key) DO UPDATE SET
-               failures = CASE WHEN login_failures.window_start > $3 THEN login_failures.failures + 1 ELSE 1 END,
-               window_start = CASE WHEN login_failures.window_start > $3 THEN login_failures.window_start ELSE $2 END,
-               last_at = $2`,
-            [key, now, now - windowMs],
+            `INSERT INTO login_failures (key, failures, window_start, last_at) VALUES ($1, 0, $2, $2)
+             ON CONFLICT (key) DO UPDATE SET key = excluded.key`,
+            [key, now],
           );
         }
-        return openFailures(c, keys, now, windowMs);
+        const wait = decide(await openCounts(c, distinct, now, windowMs), now);
+        if (wait > 0) return { ok: false, retryAfterMs: wait } as const;
+        await c.query('UPDATE login_failures SET failures = failures + 1, last_at = $2 WHERE key = ANY($1)', [distinct, now]);
+        return { ok: true, counts: await openCounts(c, distinct, now, windowMs) } as const;
       });
     },
-    async clearLoginFailures(keys) {
-      if (keys.length) await pool.query('DELETE FROM login_failures WHERE key = ANY($1)', [keys]);
+    async releaseLoginAttempt({ clear, refund }) {
+      if (clear.length) await pool.query('DELETE FROM login_failures WHERE key = ANY($1)', [clear]);
+      if (refund.length) await pool.query('UPDATE login_failures SET failures = greatest(failures - 1, 0) WHERE key = ANY($1)', [refund]);
     },
     async audit({ at, actor, action, subscriberId, detail }) {
       await pool.query('INSERT INTO audit_log (at, actor, action, subscriber_id, detail) VALUES ($1, $2, $3, $4, $5)', [

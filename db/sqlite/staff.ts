@@ -1,37 +1,56 @@
-import { and, count, desc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
 import type { StaffStore } from '../stores.js';
-import type { AuditEntry, LoginFailure } from '../types.js';
+import type { AuditEntry, DecideLoginWait, LoginFailure, LoginReservation, SetRoleOutcome, StaffRole } from '../types.js';
 import type { SqliteDb } from './client.js';
 import { auditLog, loginFailures, staffAccounts, staffSessions } from './schema.js';
 
 export function sqliteStaffStore(db: SqliteDb): StaffStore {
-  const openFailures = (keys: string[], now: number, windowMs: number): LoginFailure[] =>
+  const openCounts = (keys: string[], now: number, windowMs: number): LoginFailure[] =>
     keys.length === 0
       ? []
       : db
           .select()
           .from(loginFailures)
-          .where(and(inArray(loginFailures.key, keys), gt(loginFailures.windowStart, now - windowMs)))
+          .where(and(inArray(loginFailures.key, keys), gt(loginFailures.windowStart, now - windowMs), gt(loginFailures.failures, 0)))
+          .orderBy(asc(loginFailures.key))
           .all();
 
-  // One transaction, so concurrent failures on one key all count.
-  const recordFailure = db.$client.transaction((keys: string[], now: number, windowMs: number) => {
+  // One immediate transaction: concurrent attempts are decided one after another, each seeing the ones before.
+  const reserve = db.$client.transaction((keys: string[], now: number, windowMs: number, decide: DecideLoginWait): LoginReservation => {
     // Closed windows are never read again: dropped here, so guessed names do not pile up.
     db.delete(loginFailures).where(lte(loginFailures.windowStart, now - windowMs)).run();
-    for (const key of keys) {
+    const wait = decide(openCounts(keys, now, windowMs), now);
+    if (wait > 0) return { ok: false, retryAfterMs: wait };
+    for (const key of new Set(keys)) {
       db.insert(loginFailures)
         .values({ key, failures: 1, windowStart: now, lastAt: now })
-        .onConflictDoUpdate({
-          target: loginFailures.key,
-          set: {
-            failures: sql`CASE WHEN ${loginFailures.windowStart} > ${now - windowMs} THEN ${loginFailures.failures} + 1 ELSE 1 END`,
-            windowStart: sql`CASE WHEN ${loginFailures.windowStart} > ${now - windowMs} THEN ${loginFailures.windowStart} ELSE ${now} END`,
-            lastAt: now,
-          },
-        })
+        .onConflictDoUpdate({ target: loginFailures.key, set: { failures: sql`${loginFailures.failures} + 1`, lastAt: now } })
         .run();
     }
-    return openFailures(keys, now, windowMs);
+    return { ok: true, counts: openCounts(keys, now, windowMs) };
+  });
+
+  // Read and written in one transaction, so two demotions cannot each count the other as the admin left.
+  const changeRole = db.$client.transaction((name: string, role: StaffRole, now: number): SetRoleOutcome => {
+    const account = db.select().from(staffAccounts).where(eq(staffAccounts.name, name)).get();
+    if (!account) return { ok: false, reason: 'not_found' };
+    if (account.role === 'admin' && role !== 'admin' && account.disabledAt === null) {
+      const others = db
+        .select({ n: count() })
+        .from(staffAccounts)
+        .where(and(eq(staffAccounts.role, 'admin'), isNull(staffAccounts.disabledAt), ne(staffAccounts.id, account.id)))
+        .get()!.n;
+      if (others === 0) return { ok: false, reason: 'last_admin' };
+    }
+    db.update(staffAccounts).set({ role, updatedAt: now }).where(eq(staffAccounts.id, account.id)).run();
+    return { ok: true, from: account.role };
+  });
+
+  const changePassword = db.$client.transaction((name: string, passwordHash: string, now: number): boolean => {
+    const account = db.update(staffAccounts).set({ passwordHash, updatedAt: now }).where(eq(staffAccounts.name, name)).returning({ id: staffAccounts.id }).get();
+    if (!account) return false;
+    db.delete(staffSessions).where(eq(staffSessions.accountId, account.id)).run();
+    return true;
   });
 
   const disable = db.$client.transaction((name: string, disabled: boolean, now: number) => {
@@ -55,13 +74,11 @@ export function sqliteStaffStore(db: SqliteDb): StaffStore {
     async addAccount({ name, role, passwordHash, now }) {
       return db.insert(staffAccounts).values({ name, role, passwordHash, createdAt: now, updatedAt: now }).onConflictDoNothing().returning().get() ?? null;
     },
-    async putAccount({ name, role, passwordHash, now }) {
-      return db
-        .insert(staffAccounts)
-        .values({ name, role, passwordHash, createdAt: now, updatedAt: now })
-        .onConflictDoUpdate({ target: staffAccounts.name, set: { role, passwordHash, updatedAt: now } })
-        .returning()
-        .get()!;
+    async setPassword(name, passwordHash, now) {
+      return changePassword.immediate(name, passwordHash, now);
+    },
+    async setRole(name, role, now) {
+      return changeRole.immediate(name, role, now);
     },
     async setDisabled(name, disabled, now) {
       return disable(name, disabled, now);
@@ -90,14 +107,17 @@ export function sqliteStaffStore(db: SqliteDb): StaffStore {
     async deleteSession(tokenHash) {
       db.delete(staffSessions).where(eq(staffSessions.tokenHash, tokenHash)).run();
     },
-    async loginFailures(keys, now, windowMs) {
-      return openFailures(keys, now, windowMs);
+    async reserveLoginAttempt(keys, now, windowMs, decide) {
+      return reserve.immediate(keys, now, windowMs, decide);
     },
-    async recordLoginFailure(keys, now, windowMs) {
-      return recordFailure.immediate(keys, now, windowMs);
-    },
-    async clearLoginFailures(keys) {
-      if (keys.length) db.delete(loginFailures).where(inArray(loginFailures.key, keys)).run();
+    async releaseLoginAttempt({ clear, refund }) {
+      if (clear.length) db.delete(loginFailures).where(inArray(loginFailures.key, clear)).run();
+      if (refund.length) {
+        db.update(loginFailures)
+          .set({ failures: sql`max(${loginFailures.failures} - 1, 0)` })
+          .where(inArray(loginFailures.key, refund))
+          .run();
+      }
     },
     async audit({ at, actor, action, subscriberId, detail }) {
       db.insert(auditLog)

@@ -1,9 +1,10 @@
-// `npm run staff -- add NAME --role ROLE | list | disable NAME | enable NAME`:
-// staff accounts on the configured database. A new account's password is
-// generated, printed once here and stored only as a hash. Logs go to stderr.
+// `npm run staff -- add NAME --role ROLE | list | disable NAME | enable NAME |
+// passwd NAME | role NAME ROLE`: staff accounts on the configured database. A
+// new password is generated, printed once here and stored only as a hash.
+// Logs go to stderr.
 import pino from 'pino';
 import { boot } from '../boot.js';
-import { addAccount, CLI_ACTOR, setAccountDisabled } from '../staff/accounts.js';
+import { addAccount, changePassword, CLI_ACTOR, setAccountDisabled, setAccountRole } from '../staff/accounts.js';
 import { parseStaffArgs } from './staff-args.js';
 
 const args = parseStaffArgs(process.argv.slice(2));
@@ -36,6 +37,26 @@ switch (args.command) {
       out = args.command === 'disable' ? `Disabled ${args.name}; its sessions have ended.\n` : `Enabled ${args.name}.\n`;
     } else {
       console.error(`There is no account named ${args.name}.`);
+      code = 1;
+    }
+    break;
+  }
+  case 'passwd': {
+    const r = await changePassword(runtime, args.name, CLI_ACTOR);
+    if (r.ok) out = `New password for ${args.name}, shown only now: ${r.password}\nIts sessions have ended.\n`;
+    else {
+      console.error(`There is no account named ${args.name}.`);
+      code = 1;
+    }
+    break;
+  }
+  case 'role': {
+    const r = await setAccountRole(runtime, args.name, args.role, CLI_ACTOR);
+    if (r.ok) out = `${args.name} is now ${args.role} (was ${r.from}).\n`;
+    else {
+      console.error(
+        r.reason === 'not_found' ? `There is no account named ${args.name}.` : `${args.name} is the last enabled admin: make another account admin first (npm run staff -- role NAME admin).`,
+      );
       code = 1;
     }
     break;

@@ -25,6 +25,8 @@ export const AUDIT_ACTIONS = {
   'account.added': 'Added a staff account',
   'account.disabled': 'Disabled a staff account',
   'account.enabled': 'Enabled a staff account',
+  'account.password_changed': "Changed a staff account's password",
+  'account.role_changed': "Changed a staff account's role",
 } as const;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 

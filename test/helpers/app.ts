@@ -38,7 +38,6 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     ...env,
     secretKey: TEST_SECRET,
     staffPassword: TEST_STAFF_PASSWORD,
-    staffPasswordGenerated: false,
     postalAddress: 'Isha Health, 1 Test Street, Testville, TS 00000, USA',
     postalAddressIsPlaceholder: false,
     ...overrides,

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { csrfToken } from '../../src/routes/staff/security.js';
-import { ensureFirstAdmin } from '../../src/staff/accounts.js';
+import { changePassword, CLI_ACTOR, ensureFirstAdmin } from '../../src/staff/accounts.js';
 import { hashPassword, verifyPassword } from '../../src/staff/password.js';
 import { SESSION_IDLE_MS, SESSION_MAX_MS } from '../../src/staff/sessions.js';
+import { gatedPasswordCheck } from '../../src/staff/throttle.js';
 import { TEST_SECRET, testApp, testConfig } from '../helpers/app.js';
 import { asStaff, basicAuthOf, TEST_ACCOUNTS } from '../helpers/staff.js';
 
@@ -114,45 +115,156 @@ describe('the login page', () => {
   });
 });
 
+/** Password checks as the app makes them, counted; `hold()` keeps every check waiting until `release()`. */
+function checks() {
+  let started = 0;
+  let gate: Promise<void> | null = null;
+  let open = () => {};
+  const verify = async (password: string, stored: string) => {
+    started++;
+    if (gate) await gate;
+    return verifyPassword(password, stored);
+  };
+  return {
+    passwordCheck: gatedPasswordCheck({ verify }),
+    get started() {
+      return started;
+    },
+    hold() {
+      gate = new Promise((r) => (open = r));
+    },
+    release() {
+      gate = null;
+      open();
+    },
+  };
+}
+
+const statuses = (answers: Response[]) => answers.map((r) => r.status);
+const count = (list: number[], status: number) => list.filter((s) => s === status).length;
+
 describe('failed logins slow down', () => {
-  it('per account: after 5 failures even the right password waits (429, Retry-After), on every server sharing the database', async () => {
+  it.each([
+    ['60 different wrong passwords', (i: number) => `wrong-${i}`],
+    ['the same wrong password 60 times', () => 'wrong'],
+  ])('%s at once from one client: a handful are checked (401), the rest answered 429 at once', async (_what, password) => {
+    const hashes = checks();
+    const t = testApp({ passwordCheck: hashes.passwordCheck });
+    const answers = statuses(await Promise.all(Array.from({ length: 60 }, (_, i) => login(t, 'staff', password(i), '192.0.2.10'))));
+    expect(count(answers, 401)).toBeGreaterThanOrEqual(1);
+    expect(count(answers, 401)).toBeLessThanOrEqual(5);
+    expect(count(answers, 429)).toBe(60 - count(answers, 401));
+    expect(hashes.started).toBeLessThanOrEqual(5);
+  });
+
+  it('after a burst from one client, the owner logs in from another client within a minute', async () => {
     const t = testApp();
-    for (let i = 0; i < 5; i++) expect((await login(t, 'staff', `wrong-${i}`, `198.51.100.${i + 1}`)).status).toBe(401);
+    await Promise.all(Array.from({ length: 60 }, (_, i) => login(t, 'staff', `wrong-${i}`, '192.0.2.10')));
+    // The burst goes on, each attempt as soon as it is let in (ending on a failure, whose wait has not passed).
+    for (let i = 0; i < 4; i++) {
+      const res = await login(t, 'staff', `more-${i}`, '192.0.2.10');
+      if (res.status === 429) t.clock.advance(Number(res.headers.get('retry-after')) * 1000);
+    }
+    const start = t.clock.now();
+    let res = await login(t, 'staff', TEST_ACCOUNTS.admin.password, '198.51.100.77');
+    while (res.status === 429 && t.clock.now() - start <= 60_000) {
+      t.clock.advance(Number(res.headers.get('retry-after')) * 1000);
+      res = await login(t, 'staff', TEST_ACCOUNTS.admin.password, '198.51.100.77');
+    }
+    expect(res.status).toBe(303);
+    expect(t.clock.now() - start).toBeLessThanOrEqual(60_000);
+    // The client that burst is still held back.
+    expect((await login(t, 'staff', TEST_ACCOUNTS.admin.password, '192.0.2.10')).status).toBe(429);
+  });
+
+  it('per account and client: after 5 failures even the right password waits there (429, Retry-After), on every server sharing the database; elsewhere it does not', async () => {
+    const t = testApp();
+    for (let i = 0; i < 5; i++) expect((await login(t, 'staff', `wrong-${i}`, '198.51.100.1')).status).toBe(401);
     // A second server on the same database agrees.
     const other = testApp({ db: t.db, now: new Date(t.clock.now()).toISOString() });
-    const res = await login(other, 'staff', TEST_ACCOUNTS.admin.password, '203.0.113.50');
+    const res = await login(other, 'staff', TEST_ACCOUNTS.admin.password, '198.51.100.1');
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('2');
     expect(await res.text()).toContain('Too many failed logins');
     expect(other.logs.some((l) => l.msg === 'staff login refused: too many failures')).toBe(true);
-    // Another account is not slowed down by it.
-    expect((await login(other, 'eddie', TEST_ACCOUNTS.editor.password, '203.0.113.50')).status).toBe(303);
+    // The owner at another address, and another account at this one, are not held back by it.
+    expect((await login(other, 'staff', TEST_ACCOUNTS.admin.password, '203.0.113.50')).status).toBe(303);
+    expect((await login(other, 'eddie', TEST_ACCOUNTS.editor.password, '198.51.100.1')).status).toBe(303);
     // Each further failure doubles the wait.
     other.clock.advance(2000);
-    expect((await login(other, 'staff', 'wrong-again', '203.0.113.50')).status).toBe(401);
-    expect((await login(other, 'staff', TEST_ACCOUNTS.admin.password, '203.0.113.50')).headers.get('retry-after')).toBe('4');
+    expect((await login(other, 'staff', 'wrong-again', '198.51.100.1')).status).toBe(401);
+    expect((await login(other, 'staff', TEST_ACCOUNTS.admin.password, '198.51.100.1')).headers.get('retry-after')).toBe('4');
     other.clock.advance(4000);
-    expect((await login(other, 'staff', TEST_ACCOUNTS.admin.password, '203.0.113.50')).status).toBe(303);
-    // A success clears the account's count.
-    expect((await login(other, 'staff', 'one-more-wrong', '203.0.113.50')).status).toBe(401);
-    expect((await login(other, 'staff', TEST_ACCOUNTS.admin.password, '203.0.113.50')).status).toBe(303);
+    expect((await login(other, 'staff', TEST_ACCOUNTS.admin.password, '198.51.100.1')).status).toBe(303);
+    // A success clears the count of that account from that client (6 failures: 3 more would make it wait).
+    for (let i = 0; i < 3; i++) expect((await login(other, 'staff', `later-${i}`, '198.51.100.1')).status).toBe(401);
+    expect((await login(other, 'staff', TEST_ACCOUNTS.admin.password, '198.51.100.1')).status).toBe(303);
   });
 
-  it('per client address: 20 failures over any names slow that address down, not others', async () => {
+  it('per client address: 10 failures over any names slow that address down, not others', async () => {
     const t = testApp();
-    for (let i = 0; i < 20; i++) expect((await login(t, `name${i}`, 'wrong-password', '192.0.2.66')).status).toBe(401);
+    for (let i = 0; i < 10; i++) expect((await login(t, `name${i}`, 'wrong-password', '192.0.2.66')).status).toBe(401);
     expect((await login(t, 'staff', TEST_ACCOUNTS.admin.password, '192.0.2.66')).status).toBe(429);
     expect((await login(t, 'staff', TEST_ACCOUNTS.admin.password, '192.0.2.67')).status).toBe(303);
-  }, 60_000); // 21 scrypt checks: slow on a busy two-core machine
+  });
+
+  it('many clients guessing one account are still slowed, each wait longer, never more than a minute', async () => {
+    const t = testApp();
+    for (let i = 0; i < 20; i++) expect((await login(t, 'staff', 'wrong-password', `203.0.113.${i + 1}`)).status).toBe(401);
+    const waits: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await login(t, 'staff', 'wrong-password', `198.51.100.${i + 1}`);
+      expect(res.status).toBe(429);
+      waits.push(Number(res.headers.get('retry-after')));
+      t.clock.advance(waits.at(-1)! * 1000);
+      expect((await login(t, 'staff', 'wrong-password', `198.51.100.${i + 1}`)).status).toBe(401);
+    }
+    expect(waits).toEqual([2, 4, 8, 16, 32, 60, 60]);
+    // The owner waits like everyone else, a minute at most.
+    const res = await login(t, 'staff', TEST_ACCOUNTS.admin.password, '192.0.2.200');
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('60');
+    t.clock.advance(60_000);
+    expect((await login(t, 'staff', TEST_ACCOUNTS.admin.password, '192.0.2.200')).status).toBe(303);
+  });
+
+  it('at most 2 password checks run at once and 8 wait; past that a login is answered 429 at once, and counts nothing', async () => {
+    const hashes = checks();
+    const t = testApp({ passwordCheck: hashes.passwordCheck });
+    hashes.hold();
+    const pending = Array.from({ length: 11 }, (_, i) => login(t, `name${i}`, 'wrong-password', `203.0.113.${i + 1}`));
+    // Every check is held, so the first answer is the one turned away.
+    const first = await Promise.race(pending);
+    expect(first.status).toBe(429);
+    expect(first.headers.get('retry-after')).toBe('1');
+    expect(await first.text()).toContain('Too many logins are being checked');
+    expect(hashes.started).toBe(2);
+    hashes.release();
+    const answers = statuses(await Promise.all(pending));
+    expect(count(answers, 401)).toBe(10);
+    expect(hashes.started).toBe(10);
+    // The one turned away was not counted against its client: 5 failures from there are still checked.
+    const turnedAway = answers.indexOf(429);
+    for (let i = 0; i < 5; i++) expect((await login(t, `name${turnedAway}`, `wrong-${i}`, `203.0.113.${turnedAway + 1}`)).status).toBe(401);
+  });
 
   it('basic auth on /api counts too: 429 in the one error shape, with Retry-After', async () => {
     const t = testApp();
     for (let i = 0; i < 5; i++) expect((await t.app.request('/api/funnel', { headers: { authorization: basicAuthOf('viewer', `wrong-${i}`) } }, from('198.51.100.9'))).status).toBe(401);
-    const res = await t.app.request('/api/funnel', { headers: { authorization: basicAuthOf('viewer') } }, from('198.51.100.10'));
+    const res = await t.app.request('/api/funnel', { headers: { authorization: basicAuthOf('viewer') } }, from('198.51.100.9'));
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('2');
     expect(await res.json()).toEqual({ error: { code: 'too_many_attempts', message: expect.any(String) } });
-    expect((await login(t, 'vera', TEST_ACCOUNTS.viewer.password, '198.51.100.11')).status).toBe(429);
+    expect((await login(t, 'vera', TEST_ACCOUNTS.viewer.password, '198.51.100.9')).status).toBe(429);
+    expect((await t.app.request('/api/funnel', { headers: { authorization: basicAuthOf('viewer') } }, from('198.51.100.10'))).status).toBe(200);
+  });
+
+  it("a script's requests at once with the right password share one check", async () => {
+    const hashes = checks();
+    const t = testApp({ passwordCheck: hashes.passwordCheck });
+    const answers = await Promise.all(Array.from({ length: 12 }, () => t.app.request('/api/funnel', { headers: { authorization: basicAuthOf('viewer') } }, from('198.51.100.9'))));
+    expect(statuses(answers)).toEqual(Array(12).fill(200));
+    expect(hashes.started).toBe(1);
   });
 });
 
@@ -214,6 +326,21 @@ describe('sessions', () => {
     expect((await t.app.request('/api/funnel', { headers: { authorization: basicAuthOf('admin') } })).status).toBe(401);
   });
 
+  it("a password change ends the account's sessions, not others'; the old password stops working", async () => {
+    const t = testApp();
+    const cookie = await loggedIn(t);
+    const other = cookieOf(await login(t, 'eddie', TEST_ACCOUNTS.editor.password));
+    const changed = await changePassword(t, 'staff', CLI_ACTOR);
+    expect(changed).toEqual({ ok: true, password: expect.stringMatching(/^[A-Za-z0-9_-]{20}$/) });
+    expect((await t.app.request('/staff', { headers: { cookie } })).status).toBe(303);
+    expect((await t.app.request('/api/funnel', { headers: { cookie } })).status).toBe(401);
+    expect((await t.app.request('/staff', { headers: { cookie: other } })).status).toBe(200);
+    expect((await login(t, 'staff', TEST_ACCOUNTS.admin.password)).status).toBe(401);
+    expect((await login(t, 'staff', changed.ok ? changed.password : '')).status).toBe(303);
+    expect(audit(t)).toContainEqual({ actor: '(command line)', action: 'account.password_changed', s: null });
+    expect(await changePassword(t, 'nobody', CLI_ACTOR)).toEqual({ ok: false, reason: 'not_found' });
+  });
+
   it('an unknown or forged cookie is the login page', async () => {
     const t = testApp();
     for (const cookie of ['nurture_staff=forged', `nurture_staff=${'x'.repeat(500)}`, 'nurture_staff=']) {
@@ -225,22 +352,42 @@ describe('sessions', () => {
 });
 
 describe('the first admin', () => {
-  it('STAFF_PASSWORD becomes the password of the admin `staff`: created once, kept while unchanged, replaced when changed', async () => {
+  const withoutStaff = () => {
     const t = testApp();
-    t.db.$client.prepare('DELETE FROM staff_sessions').run();
+    t.db.$client.prepare("DELETE FROM staff_sessions WHERE account_id = (SELECT id FROM staff_accounts WHERE name = 'staff')").run();
     t.db.$client.prepare("DELETE FROM staff_accounts WHERE name = 'staff'").run();
+    return t;
+  };
+
+  it('STAFF_PASSWORD becomes the password of the admin `staff`: created once, kept while unchanged, replaced when changed (ending its sessions)', async () => {
+    const t = withoutStaff();
     const created = await ensureFirstAdmin(t, 'first-password-123');
-    expect(created).toMatchObject({ name: 'staff', role: 'admin', disabledAt: null });
-    expect(await verifyPassword('first-password-123', created.passwordHash)).toBe(true);
-    expect((await ensureFirstAdmin(t, 'first-password-123')).passwordHash).toBe(created.passwordHash);
-    const changed = await ensureFirstAdmin(t, 'second-password-456');
+    expect(created).toEqual({ account: expect.objectContaining({ name: 'staff', role: 'admin', disabledAt: null }), generatedPassword: null });
+    expect(await verifyPassword('first-password-123', created.account.passwordHash)).toBe(true);
+    expect((await ensureFirstAdmin(t, 'first-password-123')).account.passwordHash).toBe(created.account.passwordHash);
+    const cookie = cookieOf(await login(t, 'staff', 'first-password-123'));
+    expect((await t.app.request('/staff', { headers: { cookie } })).status).toBe(200);
+    const changed = (await ensureFirstAdmin(t, 'second-password-456')).account;
     expect(await verifyPassword('second-password-456', changed.passwordHash)).toBe(true);
     expect(await verifyPassword('first-password-123', changed.passwordHash)).toBe(false);
+    expect((await t.app.request('/staff', { headers: { cookie } })).status).toBe(303);
+  });
+
+  it('without STAFF_PASSWORD a password is generated only when `staff` is made, and kept afterwards', async () => {
+    const t = withoutStaff();
+    const first = await ensureFirstAdmin(t, undefined);
+    expect(first.generatedPassword).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    expect(await verifyPassword(first.generatedPassword!, first.account.passwordHash)).toBe(true);
+    const again = await ensureFirstAdmin(t, undefined);
+    expect(again).toEqual({ account: first.account, generatedPassword: null });
+    // A password set earlier (STAFF_PASSWORD, or `npm run staff -- passwd staff`) is kept too.
+    await ensureFirstAdmin(t, 'a-password-set-once');
+    expect(await verifyPassword('a-password-set-once', (await ensureFirstAdmin(t, undefined)).account.passwordHash)).toBe(true);
   });
 
   it('makes `staff` an admin again if it was changed', async () => {
     const t = testApp();
     t.db.$client.prepare("UPDATE staff_accounts SET role = 'viewer', password_hash = ? WHERE name = 'staff'").run(await hashPassword('pw-123456', { N: 1024, r: 8, p: 1 }));
-    expect((await ensureFirstAdmin(t, 'pw-123456')).role).toBe('admin');
+    expect((await ensureFirstAdmin(t, 'pw-123456')).account.role).toBe('admin');
   });
 });

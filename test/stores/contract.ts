@@ -22,6 +22,7 @@ import {
   type DueRow,
   type FreshRequest,
   type ItemOutcome,
+  type LoginFailure,
   type OutgoingEmail,
   type ProviderEventInput,
   type QueuePolicy,
@@ -2095,12 +2096,41 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         ]);
       });
 
-      it('putAccount creates, then replaces role and password without enabling a disabled account', async () => {
-        const created = await s.staff.putAccount(account('staff', 'admin', 'h1'));
-        expect(created).toMatchObject({ name: 'staff', role: 'admin', passwordHash: 'h1' });
-        await s.staff.setDisabled('staff', true, NOW + 1);
-        const updated = await s.staff.putAccount({ name: 'staff', role: 'admin', passwordHash: 'h2', now: NOW + 2 });
-        expect(updated).toMatchObject({ id: created.id, passwordHash: 'h2', createdAt: NOW, updatedAt: NOW + 2, disabledAt: NOW + 1 });
+      it('setPassword replaces the hash and ends that account\'s sessions only', async () => {
+        const a = (await s.staff.addAccount(account('robin', 'editor')))!;
+        const b = (await s.staff.addAccount(account('ada')))!;
+        await s.staff.createSession({ tokenHash: 'ra', accountId: a.id, createdAt: NOW, expiresAt: NOW + HOUR });
+        await s.staff.createSession({ tokenHash: 'ad', accountId: b.id, createdAt: NOW, expiresAt: NOW + HOUR });
+        expect(await s.staff.setPassword('robin', 'h2', NOW + 1)).toBe(true);
+        expect(await s.staff.account('robin')).toMatchObject({ passwordHash: 'h2', updatedAt: NOW + 1, role: 'editor', disabledAt: null });
+        expect(await s.staff.session('ra', NOW + 2)).toBeUndefined();
+        expect(await s.staff.session('ad', NOW + 2)).toBeDefined();
+        expect(await s.staff.setPassword('nobody', 'h3', NOW)).toBe(false);
+      });
+
+      it('setRole changes a role, answering the old one; never demotes the last enabled admin', async () => {
+        await s.staff.addAccount(account('ada', 'admin'));
+        await s.staff.addAccount(account('robin', 'editor'));
+        expect(await s.staff.setRole('robin', 'admin', NOW + 1)).toEqual({ ok: true, from: 'editor' });
+        expect(await s.staff.account('robin')).toMatchObject({ role: 'admin', updatedAt: NOW + 1 });
+        expect(await s.staff.setRole('ada', 'viewer', NOW + 2)).toEqual({ ok: true, from: 'admin' });
+        expect(await s.staff.setRole('robin', 'editor', NOW + 3)).toEqual({ ok: false, reason: 'last_admin' });
+        expect((await s.staff.account('robin'))!.role).toBe('admin');
+        // A disabled admin is no admin to fall back on.
+        await s.staff.addAccount(account('off', 'admin'));
+        await s.staff.setDisabled('off', true, NOW + 4);
+        expect(await s.staff.setRole('robin', 'viewer', NOW + 5)).toEqual({ ok: false, reason: 'last_admin' });
+        expect(await s.staff.setRole('off', 'viewer', NOW + 5)).toEqual({ ok: true, from: 'admin' });
+        expect(await s.staff.setRole('robin', 'admin', NOW + 6)).toEqual({ ok: true, from: 'admin' });
+        expect(await s.staff.setRole('nobody', 'admin', NOW)).toEqual({ ok: false, reason: 'not_found' });
+      });
+
+      it('two admins demoting each other at once: one of them stays admin', async () => {
+        await s.staff.addAccount(account('ada', 'admin'));
+        await s.staff.addAccount(account('bob', 'admin'));
+        const results = await Promise.all([s.staff.setRole('ada', 'viewer', NOW), s.staff.setRole('bob', 'viewer', NOW)]);
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+        expect((await s.staff.accounts()).filter((a) => a.role === 'admin')).toHaveLength(1);
       });
 
       it('sessions: live until they expire; a touch never shortens one; logout and disabling end them', async () => {
@@ -2141,35 +2171,69 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       });
     });
 
-    describe('login failures', () => {
+    describe('login attempts', () => {
       const WINDOW = 15 * MINUTE;
+      // Wait a second once any key holds `max` attempts: a stand-in for the real policy (src/staff/throttle.ts).
+      const atMost = (max: number) => (counts: LoginFailure[]) => (counts.some((c) => c.failures >= max) ? 1000 : 0);
+      const sorted = (counts: LoginFailure[]) => [...counts].sort((p, q) => p.key.localeCompare(q.key));
 
-      it('counts per key within a window, restarts after it, and clears', async () => {
-        expect(await s.staff.loginFailures(['ip:a', 'name:x'], NOW, WINDOW)).toEqual([]);
-        await s.staff.recordLoginFailure(['ip:a', 'name:x'], NOW, WINDOW);
-        const second = await s.staff.recordLoginFailure(['ip:a', 'name:y'], NOW + MINUTE, WINDOW);
-        expect(second.sort((p, q) => p.key.localeCompare(q.key))).toEqual([
+      it('reserves under each key in a window, answering the counts with this attempt; a refused attempt is not counted', async () => {
+        expect(await s.staff.reserveLoginAttempt(['ip:a', 'name:x'], NOW, WINDOW, atMost(2))).toEqual({
+          ok: true,
+          counts: [
+            { key: 'ip:a', failures: 1, windowStart: NOW, lastAt: NOW },
+            { key: 'name:x', failures: 1, windowStart: NOW, lastAt: NOW },
+          ],
+        });
+        const second = await s.staff.reserveLoginAttempt(['ip:a', 'name:y'], NOW + MINUTE, WINDOW, atMost(2));
+        expect(second.ok && sorted(second.counts)).toEqual([
           { key: 'ip:a', failures: 2, windowStart: NOW, lastAt: NOW + MINUTE },
           { key: 'name:y', failures: 1, windowStart: NOW + MINUTE, lastAt: NOW + MINUTE },
         ]);
-        expect(await s.staff.loginFailures(['name:x'], NOW + MINUTE, WINDOW)).toEqual([{ key: 'name:x', failures: 1, windowStart: NOW, lastAt: NOW }]);
-        // Past the window the old count no longer reads, and the next failure starts again.
-        expect(await s.staff.loginFailures(['ip:a'], NOW + WINDOW, WINDOW)).toEqual([]);
-        expect(await s.staff.recordLoginFailure(['ip:a'], NOW + WINDOW, WINDOW)).toEqual([{ key: 'ip:a', failures: 1, windowStart: NOW + WINDOW, lastAt: NOW + WINDOW }]);
-        await s.staff.clearLoginFailures(['ip:a', 'name:x']);
-        expect(await s.staff.loginFailures(['ip:a', 'name:x', 'name:y'], NOW + WINDOW, 10 * WINDOW)).toEqual([{ key: 'name:y', failures: 1, windowStart: NOW + MINUTE, lastAt: NOW + MINUTE }]);
+        // The policy sees the counts before this attempt, and a refusal changes nothing.
+        const seen: LoginFailure[][] = [];
+        const refused = await s.staff.reserveLoginAttempt(['ip:a', 'name:z'], NOW + 2 * MINUTE, WINDOW, (counts) => (seen.push(sorted(counts)), atMost(2)(counts)));
+        expect(refused).toEqual({ ok: false, retryAfterMs: 1000 });
+        expect(seen).toEqual([[{ key: 'ip:a', failures: 2, windowStart: NOW, lastAt: NOW + MINUTE }]]);
+        const after = await s.staff.reserveLoginAttempt(['name:z'], NOW + 2 * MINUTE, WINDOW, atMost(2));
+        expect(after).toEqual({ ok: true, counts: [{ key: 'name:z', failures: 1, windowStart: NOW + 2 * MINUTE, lastAt: NOW + 2 * MINUTE }] });
+        // Past the window the old count is gone, and the next attempt starts again.
+        expect(await s.staff.reserveLoginAttempt(['ip:a'], NOW + WINDOW, WINDOW, atMost(2))).toEqual({ ok: true, counts: [{ key: 'ip:a', failures: 1, windowStart: NOW + WINDOW, lastAt: NOW + WINDOW }] });
       });
 
-      it('a failure drops the windows that have closed, under any key', async () => {
-        await s.staff.recordLoginFailure(['name:old'], NOW, WINDOW);
-        await s.staff.recordLoginFailure(['name:new'], NOW + WINDOW, WINDOW);
+      it('a login that succeeded clears some keys and takes its attempt back from the others', async () => {
+        await s.staff.reserveLoginAttempt(['pair:x', 'ip:a', 'name:x'], NOW, WINDOW, atMost(10));
+        await s.staff.reserveLoginAttempt(['pair:x', 'ip:a', 'name:x'], NOW + 1, WINDOW, atMost(10));
+        await s.staff.releaseLoginAttempt({ clear: ['pair:x'], refund: ['ip:a', 'name:x'] });
+        const next = await s.staff.reserveLoginAttempt(['pair:x', 'ip:a', 'name:x'], NOW + 2, WINDOW, atMost(10));
+        expect(next.ok && sorted(next.counts).map((c) => [c.key, c.failures])).toEqual([
+          ['ip:a', 2],
+          ['name:x', 2],
+          ['pair:x', 1],
+        ]);
+        // Never below nothing.
+        await s.staff.releaseLoginAttempt({ clear: [], refund: ['ip:a', 'ip:a', 'ip:a', 'ip:none'] });
+        await s.staff.releaseLoginAttempt({ clear: [], refund: ['ip:a'] });
+        const last = await s.staff.reserveLoginAttempt(['ip:a'], NOW + 3, WINDOW, atMost(10));
+        expect(last.ok && last.counts.map((c) => c.failures)).toEqual([1]);
+      });
+
+      it('an attempt drops the windows that have closed, under any key', async () => {
+        await s.staff.reserveLoginAttempt(['name:old'], NOW, WINDOW, atMost(10));
+        await s.staff.reserveLoginAttempt(['name:new'], NOW + WINDOW, WINDOW, atMost(10));
         // Read with a longer window, the old count would still show had it been kept.
-        expect((await s.staff.loginFailures(['name:old', 'name:new'], NOW + WINDOW, 10 * WINDOW)).map((f) => f.key)).toEqual(['name:new']);
+        const seen: string[] = [];
+        await s.staff.reserveLoginAttempt(['name:old', 'name:new'], NOW + WINDOW, 10 * WINDOW, (counts) => (seen.push(...counts.map((c) => c.key)), 0));
+        expect(seen).toEqual(['name:new']);
       });
 
-      it('concurrent failures on one key all count', async () => {
-        await Promise.all(Array.from({ length: 10 }, () => s.staff.recordLoginFailure(['name:z'], NOW, WINDOW)));
-        expect((await s.staff.loginFailures(['name:z'], NOW, WINDOW))[0]!.failures).toBe(10);
+      it('concurrent attempts on one key: exactly as many as the policy allows go ahead', async () => {
+        const results = await Promise.all(Array.from({ length: 12 }, () => s.staff.reserveLoginAttempt(['pair:z', 'ip:z'], NOW, WINDOW, atMost(3))));
+        expect(results.filter((r) => r.ok)).toHaveLength(3);
+        expect(results.filter((r) => !r.ok)).toHaveLength(9);
+        const seen: LoginFailure[] = [];
+        await s.staff.reserveLoginAttempt(['pair:z'], NOW, WINDOW, (counts) => (seen.push(...counts), 1));
+        expect(seen.map((c) => c.failures)).toEqual([3]);
       });
     });
 

@@ -108,7 +108,7 @@ export function apiRoute<const R extends Omit<RouteConfig, 'middleware'> & { rol
   const sentence = (...parts: (string | false)[]) => parts.filter(Boolean).join(' ');
   const shared: SharedErrors = {
     401: error('No staff login, or one that does not match an enabled account (unauthorized); answered with WWW-Authenticate.'),
-    429: error('Too many failed logins for this account or from this address (too_many_attempts); answered with Retry-After.'),
+    429: error('Too many failed logins for this account or from this address, or too many logins being checked at once (too_many_attempts); answered with Retry-After.'),
   };
   if (pathOrQuery || takesJson) shared[400] = error(sentence(pathOrQuery && 'A path or query value is malformed (bad_id, bad_query).', takesJson && 'The body is not JSON (bad_json).'));
   if (role !== 'viewer' || unsafe) shared[403] = error(sentence(role !== 'viewer' && `The account's role is not enough (forbidden): this needs ${ROLE_NEEDS[role]}.`, unsafe && 'A cross-site request.'));

@@ -76,9 +76,10 @@ export function staffApiAuth(deps: AppDeps) {
       const creds = decodeBasic(header);
       if (!creds || creds.password.length > MAX_PASSWORD_LENGTH) return unauthorized(c, 'Send a staff account as HTTP basic auth (name:password).');
       const result = await checkCredentials(deps, { ...creds, ip: clientIp(c) });
-      if (!result.ok && result.reason === 'throttled') {
+      if (!result.ok && result.reason !== 'refused') {
         c.header('Retry-After', String(Math.ceil(result.retryAfterMs / 1000)));
-        return c.json(errorBody('too_many_attempts', 'Too many failed logins for this account or from this address. Wait and try again.'), 429);
+        const message = result.reason === 'busy' ? 'Too many logins are being checked right now. Wait a moment and try again.' : 'Too many failed logins for this account or from this address. Wait and try again.';
+        return c.json(errorBody('too_many_attempts', message), 429);
       }
       if (!result.ok) return unauthorized(c, 'That name and password do not match an enabled staff account.');
       actor = { name: result.account.name, role: result.account.role, sessionHash: null };

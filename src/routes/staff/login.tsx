@@ -67,14 +67,13 @@ export function loginRoutes(deps: AppDeps) {
     const password = typeof body.password === 'string' ? body.password : '';
     if (!name || !password) return loginPage(c, deps, { next, name, status: 400, notice: { kind: 'error', text: 'Enter your name and your password.' } });
     const result = await checkCredentials(deps, { name, password, ip: clientIp(c) });
-    if (!result.ok && result.reason === 'throttled') {
+    if (!result.ok && result.reason !== 'refused') {
       c.header('Retry-After', String(Math.ceil(result.retryAfterMs / 1000)));
-      return loginPage(c, deps, {
-        next,
-        name,
-        status: 429,
-        notice: { kind: 'error', text: `Too many failed logins for this account or from this address. Wait ${minutes(result.retryAfterMs)} and try again.` },
-      });
+      const text =
+        result.reason === 'busy'
+          ? 'Too many logins are being checked right now. Wait a moment and try again.'
+          : `Too many failed logins for this account or from this address. Wait ${minutes(result.retryAfterMs)} and try again.`;
+      return loginPage(c, deps, { next, name, status: 429, notice: { kind: 'error', text } });
     }
     if (!result.ok) return loginPage(c, deps, { next, name, status: 401, notice: { kind: 'error', text: 'That name and password do not match an active staff account. Check both and try again.' } });
     // A fresh token at every login: a session id planted before it is never promoted.
