@@ -120,8 +120,16 @@ export interface SendQueueStore {
   scheduled(afterId: number, limit: number): Promise<DueRow[]>;
   /** Claims queued confirmation, test and resend emails (oldest first) into one new batch. */
   claimQueued(now: number, limit: number, owner: string, leaseUntil: number): Promise<number | null>;
-  /** Takes over one unfinished batch whose lease expired or whose retry time came. */
-  claimStale(now: number, owner: string, leaseUntil: number): Promise<number | null>;
+  /**
+   * Takes over one unfinished batch whose lease ended by `realNow` and whose
+   * retry time came by `now` (the clock rule in src/nurture/tick.ts: leases
+   * are on the machine's real time, everything else on the tick's).
+   */
+  claimStale(now: number, realNow: number, owner: string, leaseUntil: number): Promise<number | null>;
+  /** Moves the lease of a batch `owner` still holds to `leaseUntil`; false when it holds it no more (taken over, settled). */
+  renewLease(batchId: number, owner: string, leaseUntil: number): Promise<boolean>;
+  /** When the first lease still live at `realNow` on an unfinished batch ends (its holder may have died), or null. */
+  nextLeaseEnd(realNow: number): Promise<number | null>;
   batch(id: number): Promise<ClaimedBatch | undefined>;
   items(batchId: number): Promise<BatchItem[]>;
   /** Persists the request with its attempt, just before it leaves (see the SQLite implementation). */

@@ -287,17 +287,27 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       });
     },
 
-    async claimStale(now, owner, leaseUntil) {
+    async claimStale(now, realNow, owner, leaseUntil) {
       const row = (
         await pool.query<{ id: number }>(
           `UPDATE batches SET lease_owner = $2, lease_expires_at = $3
-           WHERE id = (SELECT id FROM batches WHERE status = 'ready' AND (lease_expires_at IS NULL OR lease_expires_at <= $1)
+           WHERE id = (SELECT id FROM batches WHERE status = 'ready' AND (lease_expires_at IS NULL OR lease_expires_at <= $4)
                          AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
            RETURNING id`,
-          [now, owner, leaseUntil],
+          [now, owner, leaseUntil, realNow],
         )
       ).rows[0];
       return row?.id ?? null;
+    },
+
+    async renewLease(batchId, owner, leaseUntil) {
+      const r = await pool.query("UPDATE batches SET lease_expires_at = $3 WHERE id = $1 AND lease_owner = $2 AND status = 'ready'", [batchId, owner, leaseUntil]);
+      return (r.rowCount ?? 0) > 0;
+    },
+
+    async nextLeaseEnd(realNow) {
+      const r = await pool.query<{ at: number | null }>("SELECT min(lease_expires_at) AS at FROM batches WHERE status = 'ready' AND lease_expires_at > $1", [realNow]);
+      return r.rows[0]?.at ?? null;
     },
 
     async batch(id) {
