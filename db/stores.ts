@@ -142,7 +142,7 @@ export interface SendQueueStore {
    * an answer (nothing was sent), so the next attempt may rebuild it.
    */
   release(batchId: number, owner: string, retryAt: number | null, error: string | null, known: boolean): Promise<void>;
-  /** Marks the last attempt as failed with an answer, keeping the lease. */
+  /** Marks the last attempt as failed with an answer that proves nothing was sent (not a replay's: see isKnownFailure), keeping the lease. */
   markKnownFailure(batchId: number, owner: string, error: string): Promise<void>;
   held(): Promise<HeldBatch[]>;
   /** Staff's decision on a held batch: send it again as a new request, or count it as sent. */

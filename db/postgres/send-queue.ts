@@ -360,7 +360,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
         }
         if (!request) {
           await c.query('UPDATE batches SET attempts = attempts + 1, in_doubt = true, first_attempt_at = coalesce(first_attempt_at, $2), lease_expires_at = $3 WHERE id = $1', [batchId, now, leaseUntil]);
-          return { kind: 'send' as const, emails, body: persisted!.body, idempotencyKey: batch.idempotencyKey, dropped };
+          return { kind: 'send' as const, emails, body: persisted!.body, idempotencyKey: batch.idempotencyKey, dropped, replay: plan === 'replay' };
         }
         await c.query(
           'UPDATE batches SET payload = $2, idempotency_key = $3, attempts = attempts + 1, in_doubt = true, first_attempt_at = $4, lease_expires_at = $5 WHERE id = $1',
@@ -373,7 +373,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
             [ids, ids.map((id) => fresh.versions.get(id) ?? null), emails.map((e) => e.subject)],
           );
         }
-        return { kind: 'send' as const, emails, body: request.body, idempotencyKey: request.idempotencyKey, dropped };
+        return { kind: 'send' as const, emails, body: request.body, idempotencyKey: request.idempotencyKey, dropped, replay: false };
       });
     },
 

@@ -388,11 +388,11 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       }
       if (!request) {
         q.attempt.run(now, leaseUntil, batchId);
-        return { kind: 'send', emails, body: persisted!.body, idempotencyKey: batch.idempotencyKey, dropped };
+        return { kind: 'send', emails, body: persisted!.body, idempotencyKey: batch.idempotencyKey, dropped, replay: plan === 'replay' };
       }
       q.persistAttempt.run(request.payload, request.idempotencyKey, now, leaseUntil, batchId);
       if (fresh) for (const e of emails) q.rendered.run(fresh.versions.get(policy.deliveryIdOf(e)) ?? null, e.subject, policy.deliveryIdOf(e));
-      return { kind: 'send', emails, body: request.body, idempotencyKey: request.idempotencyKey, dropped };
+      return { kind: 'send', emails, body: request.body, idempotencyKey: request.idempotencyKey, dropped, replay: false };
     }),
 
     // Only a batch still in flight: a former owner's late answer after a takeover changes nothing.

@@ -9,8 +9,9 @@
  * the batch 'ready' and in doubt, with a lease that expires; the next tick
  * takes it over and repeats the identical request with the identical key,
  * which the provider answers from its idempotency store if it had accepted
- * it. After a failure with an answer, the batch is rebuilt without anyone who
- * left since. The claim is one transaction that inserts the deliveries
+ * it; an error answer to such a replay leaves it in doubt (isKnownFailure).
+ * After a failure with an answer to a request nobody holds in doubt, the
+ * batch is rebuilt without anyone who left since. The claim is one transaction that inserts the deliveries
  * (unique per subscriber and step) and takes the subscribers off the due set,
  * so two workers never claim the same step.
  */
@@ -228,10 +229,10 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
         if (err.kind === 'transient') tries.transient++;
         if (err.kind === 'rate_limited') tries.rateLimited++;
         const now = clock.now();
-        const known = isKnownFailure(err);
+        const known = isKnownFailure(err, begun.replay);
         if (known) await queue.markKnownFailure(batchId, owner, err.message);
-        const plan = planFailure(err, tries, now, random);
-        logger.warn({ batchId, kind: err.kind, status: err.details.statusCode, known, plan: plan.kind }, `batch send failed: ${err.message}`);
+        const plan = planFailure(err, tries, now, random, begun.replay);
+        logger.warn({ batchId, kind: err.kind, status: err.details.statusCode, replay: begun.replay, known, plan: plan.kind }, `batch send failed: ${err.message}`);
         switch (plan.kind) {
           case 'retry':
             summary.retried++;

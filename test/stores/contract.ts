@@ -873,7 +873,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
         // The rewritten request goes as it now is, and A's delivery is dropped, never sent.
         const begun = await s.sendQueue.beginAttempt(partA!, 'w1', NOW + 2 * MINUTE, NOW + LEASE, null, policy);
-        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyB, body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1 });
+        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyB, body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1, replay: false });
         expect((await deliveryOf(a, 1)).status).toBe('dropped');
       });
 
@@ -899,7 +899,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(out).toMatchObject({ withdrawnFromBatches: 0 });
         expect(calls).toEqual([]);
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
         await s.sendQueue.settle(batchId, accepted(emails), NOW + LEASE, policy);
         expect(await batchesText()).not.toContain('a@example.org');
       });
@@ -932,7 +932,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.erase(a, NOW + MINUTE, () => null);
         const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, policy);
         const onlyB = [emailTo(fresh.emails, 'b@example.org')];
-        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyB, body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1 });
+        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyB, body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1, replay: false });
         expect((await s.sendQueue.batch(claim.batchId!))!.body).toEqual(bytes(batchRequest(onlyB).body));
       });
     });
@@ -1238,7 +1238,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW, NOW + LEASE, fresh, policy))).toEqual({ kind: 'lost' });
         const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, fresh, policy);
         const request = batchRequest(fresh.emails);
-        expect(flat(begun)).toEqual({ kind: 'send', emails: fresh.emails, body: bytes(batchRequest(fresh.emails).body), idempotencyKey: request.idempotencyKey, dropped: 0 });
+        expect(flat(begun)).toEqual({ kind: 'send', emails: fresh.emails, body: bytes(batchRequest(fresh.emails).body), idempotencyKey: request.idempotencyKey, dropped: 0, replay: false });
         expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ status: 'ready', attempts: 1, body: bytes(request.body), idempotencyKey: request.idempotencyKey, leaseOwner: 'w1' });
         expect(await deliveryOf(a, 1)).toMatchObject({ subject: 'step-1 for Annabel', templateVersion: 'v-step-1', status: 'queued' });
         expect(await batchRow(claim.batchId!)).toMatchObject({ firstAttemptAt: NOW, inDoubt: true });
@@ -1273,7 +1273,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         const begun = await s.sendQueue.beginAttempt(batchId, 'w1', NOW + 2 * MINUTE, NOW + LEASE, null, policy);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
+        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
         expect(batchRequest(onlyA).idempotencyKey).not.toBe(key);
         expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey });
         const bDelivery = await deliveryOf(b, 1);
@@ -1286,14 +1286,14 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('after a known failure with nobody gone, the same request goes again with the same key', async () => {
         const { batchId, emails, key } = await inDoubtBatch();
         await s.sendQueue.markKnownFailure(batchId, 'w1', '503');
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w1', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w1', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: false });
       });
 
       it('in doubt: the identical request and key are replayed, even for someone who left since', async () => {
         const { b, batchId, emails, key } = await inDoubtBatch();
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
         expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, idempotencyKey: key, body: bytes(batchRequest(emails).body) });
         expect((await deliveryOf(b, 1)).status).toBe('queued');
       });
@@ -1303,7 +1303,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
         await s.sendQueue.markKnownFailure(batchId, 'w1', 'late answer');
         await s.subscribers.unsubscribe(b, NOW + LEASE, {});
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
       });
 
       it('in doubt past the replay window, counted from the first attempt: held for staff and never claimed again', async () => {
@@ -1311,7 +1311,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         // A replay inside the window does not move the window's start.
         const t1 = NOW + 12 * HOUR;
         expect(await s.sendQueue.claimStale(t1, t1, 'w2', t1 + LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', t1, t1 + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', t1, t1 + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
         const t2 = NOW + REPLAY_WINDOW_MS + 1;
         expect(await s.sendQueue.claimStale(t2, t2, 'w3', t2 + LEASE)).toBe(batchId);
         expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2 + LEASE, null, policy))).toEqual({ kind: 'held' });
@@ -1343,7 +1343,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.sendQueue.release(batchId, 'w1', null, 'timeout', false);
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + MINUTE, NOW + MINUTE, 'w2', NOW + MINUTE + LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
         expect((await batchRow(batchId)).lastError).toBe('timeout');
       });
 
@@ -1353,7 +1353,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + MINUTE, NOW + MINUTE, 'w2', NOW + MINUTE + LEASE)).toBe(batchId);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
       });
 
       it('by someone who no longer holds the batch, changes nothing', async () => {
@@ -1486,7 +1486,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect((await s.sendQueue.items(y)).map((i) => i.deliveryId).sort()).toEqual(partBC.map(deliveryIdOf).sort());
 
         expect(flat(await s.sendQueue.beginAttempt(y, 'w2', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'lost' });
-        expect(flat(await s.sendQueue.beginAttempt(y, 'w1', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails: partBC, body: bytes(batchRequest(partBC).body), idempotencyKey: batchRequest(partBC).idempotencyKey, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(y, 'w1', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails: partBC, body: bytes(batchRequest(partBC).body), idempotencyKey: batchRequest(partBC).idempotencyKey, dropped: 0, replay: false });
         // Until its owner's lease runs out, nobody else takes a part over.
         expect(await s.sendQueue.claimStale(NOW + MINUTE, NOW + MINUTE, 'w2', NOW + 2 * LEASE)).toBeNull();
         expect(await s.sendQueue.claimStale(NOW + MINUTE + LEASE, NOW + MINUTE + LEASE, 'w2', NOW + 2 * LEASE)).toBe(x);
@@ -1510,7 +1510,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.resolveHeld(batchId, 'resend', t + 2 * MINUTE, policy)).toBe(false);
         expect(await s.sendQueue.claimStale(t + 2 * MINUTE, t + 2 * MINUTE, 'w3', t + 2 * MINUTE + LEASE)).toBe(batchId);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
         // A new request: its replay window starts now, so a crash now is replayed, not held again.
         const t2 = t + 2 * MINUTE + LEASE;
         expect(await s.sendQueue.claimStale(t2, t2, 'w4', t2 + LEASE)).toBe(batchId);
@@ -1554,7 +1554,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.claimQueued(NOW, 10, 'w2', NOW + LEASE)).toBeNull();
         expect(await s.sendQueue.claimStale(NOW, NOW, 'w2', NOW + LEASE)).toBeNull();
 
-        expect(flat(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails: tagged, body: bytes(batchRequest(tagged).body), idempotencyKey: batchRequest(tagged).idempotencyKey, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails: tagged, body: bytes(batchRequest(tagged).body), idempotencyKey: batchRequest(tagged).idempotencyKey, dropped: 0, replay: false });
         expect(await s.sendQueue.settle(batchId!, [{ deliveryId: id, providerId: 'p-test' }], NOW + 1000, policy)).toEqual({ sent: 1, failed: 0, completed: 0 });
         expect(await s.sendQueue.delivery(id)).toEqual({ id, status: 'sent', providerId: 'p-test', error: null, sentAt: NOW + 1000 });
       });
