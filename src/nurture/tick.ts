@@ -11,9 +11,10 @@
  * which the provider answers from its idempotency store if it had accepted
  * it; an error answer to such a replay leaves it in doubt (isKnownFailure).
  * After a failure with an answer to a request nobody holds in doubt, the
- * batch is rebuilt without anyone who left since. The claim is one transaction that inserts the deliveries
- * (unique per subscriber and step) and takes the subscribers off the due set,
- * so two workers never claim the same step.
+ * batch is rebuilt without anyone who left since. The claim is one
+ * transaction that inserts the deliveries (unique per subscriber and step)
+ * and takes the subscribers off the due set, so two workers never claim the
+ * same step.
  */
 import crypto from 'node:crypto';
 import type { ProviderEventStore, SendQueueStore, SequenceStore, SettingsStore } from '../../db/stores.js';
@@ -106,7 +107,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
   const sleep = deps.sleep ?? realSleep;
   const random = deps.random ?? Math.random;
   const realNow = deps.realNow ?? Date.now;
-  const owner = deps.owner ?? `tick-${crypto.randomUUID()}`;
+  const processOwner = deps.owner ?? `tick-${crypto.randomUUID()}`;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const batchSize = Math.min(MAX_BATCH_SIZE, deps.batchSize ?? MAX_BATCH_SIZE);
   const running = await runningSequence(deps.stores, deps.sequences);
@@ -287,7 +288,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
 
   async function lane(index: number): Promise<void> {
     // Each lane holds its batches under its own name, so no lane can work on (or spend a pacer turn for) another's.
-    const laneOwner = `${owner}/${index}`;
+    const laneOwner = `${processOwner}/${index}`;
     while (!stopping()) {
       const now = clock.now();
       const stale = await queue.claimStale(now, realNow(), laneOwner, leaseUntil());
