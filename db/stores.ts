@@ -138,8 +138,16 @@ export interface SendQueueStore {
   scheduled(afterId: number, limit: number): Promise<DueRow[]>;
   /** Claims queued confirmation, test and resend emails (oldest first) into one new batch. */
   claimQueued(now: number, limit: number, owner: string, leaseUntil: number): Promise<number | null>;
-  /** Takes over one unfinished batch whose lease expired or whose retry time came. */
-  claimStale(now: number, owner: string, leaseUntil: number): Promise<number | null>;
+  /**
+   * Takes over one unfinished batch whose lease ended by `realNow` and whose
+   * retry time came by `now` (the clock rule in src/nurture/tick.ts: leases
+   * are on the machine's real time, everything else on the tick's).
+   */
+  claimStale(now: number, realNow: number, owner: string, leaseUntil: number): Promise<number | null>;
+  /** Moves the lease of a batch `owner` still holds to `leaseUntil`; false when it holds it no more (taken over, settled). */
+  renewLease(batchId: number, owner: string, leaseUntil: number): Promise<boolean>;
+  /** When the first lease still live at `realNow` on an unfinished batch ends (its holder may have died), or null. */
+  nextLeaseEnd(realNow: number): Promise<number | null>;
   batch(id: number): Promise<ClaimedBatch | undefined>;
   items(batchId: number): Promise<BatchItem[]>;
   /** Persists the request with its attempt, just before it leaves (see the SQLite implementation). */
@@ -152,7 +160,7 @@ export interface SendQueueStore {
    * an answer (nothing was sent), so the next attempt may rebuild it.
    */
   release(batchId: number, owner: string, retryAt: number | null, error: string | null, known: boolean): Promise<void>;
-  /** Marks the last attempt as failed with an answer, keeping the lease. */
+  /** Marks the last attempt as failed with an answer that proves nothing was sent (not a replay's: see isKnownFailure), keeping the lease. */
   markKnownFailure(batchId: number, owner: string, error: string): Promise<void>;
   held(): Promise<HeldBatch[]>;
   /** Staff's decision on a held batch: send it again as a new request, or count it as sent. */

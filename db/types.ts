@@ -313,7 +313,11 @@ export type ClaimResult = { batchId: number | null; due: number; rescheduled: nu
 export type FreshRequest = { emails: OutgoingEmail[]; request: BatchRequest; versions: Map<number, string> };
 
 export type Begun =
-  | { kind: 'send'; emails: OutgoingEmail[]; body: RequestBody; idempotencyKey: string; dropped: number }
+  /**
+   * `replay`: an earlier attempt of this very request is in doubt (the
+   * provider may have sent it), so this one repeats it byte for byte.
+   */
+  | { kind: 'send'; emails: OutgoingEmail[]; body: RequestBody; idempotencyKey: string; dropped: number; replay: boolean }
   /** Someone else holds the batch now, or it is settled. */
   | { kind: 'lost' }
   /** Every delivery was dropped: nothing to send. */

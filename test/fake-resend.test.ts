@@ -228,6 +228,28 @@ describe('fake Resend: faults', () => {
     expect(fake.emails).toHaveLength(1);
   });
 
+  it('with `replays`, answers the injected errors even to a request whose key is stored, then replays it', async () => {
+    const { fake, resend } = await setup();
+    const batch = [mail('a@example.org'), mail('b@example.org')];
+    const first = await resend.batch.send(batch, { idempotencyKey: 'batch-5' });
+    fake.failNext(2, { statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests.', headers: { 'retry-after': '1' } }, { replays: true });
+    expect((await resend.batch.send(batch, { idempotencyKey: 'batch-5' })).error).toMatchObject({ statusCode: 429, name: 'rate_limit_exceeded' });
+    expect((await resend.batch.send(batch, { idempotencyKey: 'batch-5' })).error).toMatchObject({ statusCode: 429 });
+    expect((await resend.batch.send(batch, { idempotencyKey: 'batch-5' })).data).toEqual(first.data);
+    expect(fake.emails).toHaveLength(2);
+    expect(fake.requests.map((r) => [r.status, r.replayed])).toEqual([[200, false], [429, false], [429, false], [200, true]]);
+  });
+
+  it('forgetKeys: a repeat of a stored key is sent again, as 24 hours on', async () => {
+    const { fake, resend } = await setup();
+    const batch = [mail('a@example.org')];
+    await resend.batch.send(batch, { idempotencyKey: 'batch-6' });
+    fake.forgetKeys();
+    await resend.batch.send(batch, { idempotencyKey: 'batch-6' });
+    expect(fake.emails).toHaveLength(2);
+    expect(fake.requests.map((r) => r.replayed)).toEqual([false, false]);
+  });
+
   it('drops the connection before processing: the SDK sees a network error and nothing is sent', async () => {
     const { fake, resend } = await setup();
     fake.dropNext(1);

@@ -15,6 +15,7 @@ import { eraseSubscriber } from '../src/subscribers/erase.js';
 import { storesOf, testApp, testDb } from './helpers/app.js';
 import { memoryTransport } from './helpers/memory-transport.js';
 import { asStaff, csrfFrom, staffForm } from './helpers/staff.js';
+import { until } from './helpers/process.js';
 import { seedDue, tickHarness } from './helpers/worker.js';
 
 const NOW = '2026-03-02T14:00:00Z';
@@ -218,6 +219,24 @@ describe('leases', () => {
     await vi.waitFor(() => expect(requests).toHaveLength(1));
     const { lease } = db.$client.prepare('SELECT lease_expires_at AS lease FROM batches').get() as { lease: number };
     expect(lease).toBeLessThanOrEqual(Date.now() + 60_000);
+  });
+
+  it('are renewed while an attempt runs, so a long attempt keeps its batch from other processes', async () => {
+    seedDue(db, 1, { at: at(NOW) });
+    let answer: (() => void) | null = null;
+    const slow: Transport = {
+      name: 'memory',
+      send: () => new Promise(() => {}),
+      sendBatch: (emails) => new Promise((resolve) => (answer = () => resolve(emails.map((_, i) => ({ id: `slow-${i}` }))))),
+    };
+    const done = tickHarness(db, slow, { now: NOW }).tick({ realNow: Date.now, leaseMs: 300 });
+    await vi.waitFor(() => expect(answer).not.toBeNull());
+    const lease = () => (db.$client.prepare('SELECT lease_expires_at AS lease FROM batches').get() as { lease: number }).lease;
+    const first = lease();
+    await until(() => lease() > first + 300, 'the lease renewed past its first end');
+    expect(await storesOf(db).sendQueue.claimStale(at(NOW), Date.now(), 'another-process', Date.now() + 300)).toBeNull();
+    answer!();
+    expect(await done).toMatchObject({ sent: 1 });
   });
 });
 

@@ -64,7 +64,7 @@ describe.skipIf(!TEST_DATABASE_URL)('three workers on PostgreSQL', () => {
     await until(() => fake.requests.length > heldAt, 'a request in flight', 60_000);
     const key = fake.requests[heldAt]!.idempotencyKey;
     const owner = (await stores.pool.query<{ owner: string }>('SELECT lease_owner AS owner FROM batches WHERE idempotency_key = $1', [key])).rows[0]!.owner;
-    const victim = workers.find((w) => owner === `worker-${w.child.pid}`)!;
+    const victim = workers.find((w) => owner.startsWith(`worker-${w.child.pid}/`))!;
     victim.child.kill('SIGKILL');
     await victim.exited;
     open();

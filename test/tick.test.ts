@@ -8,6 +8,7 @@ import { emailHash } from '../src/mail/address.js';
 import { emailsOfBatchBody } from '../src/mail/batch-body.js';
 import { verifyToken } from '../src/mail/tokens.js';
 import { SendError, type Transport } from '../src/mail/transport.js';
+import { DEFAULT_LEASE_MS } from '../src/nurture/tick.js';
 import { storesOf } from './helpers/app.js';
 import { TEST_SECRET, testDb } from './helpers/app.js';
 import { memoryTransport } from './helpers/memory-transport.js';
@@ -175,9 +176,9 @@ describe('tick', () => {
 
     // Before the lease expires nobody touches it; afterwards the next tick repeats it.
     const recorder: Transport = { ...transport, sendBatch: (emails, o) => (keys.push(o!.idempotencyKey!), bodies.push(Buffer.concat(o!.body!).toString()), sent.push(JSON.stringify(emails)), transport.sendBatch(emails, o)) };
-    h.clock.advance(60_000);
+    h.clock.advance(20_000);
     expect(await h.tick({ transport: recorder })).toMatchObject({ sent: 0 });
-    h.clock.advance(5 * 60_000);
+    h.clock.advance(DEFAULT_LEASE_MS);
     expect(await h.tick({ transport: recorder })).toMatchObject({ sent: 3 });
     expect(keys[1]).toBe(keys[0]);
     expect(bodies[1]).toBe(bodies[0]);

@@ -4,7 +4,8 @@ import { createWorker } from '../src/nurture/worker.js';
 import { parseTickArgs } from '../src/cli/tick-args.js';
 import { testDb } from './helpers/app.js';
 import { memoryTransport } from './helpers/memory-transport.js';
-import { seedDue, tickHarness } from './helpers/worker.js';
+import { until } from './helpers/process.js';
+import { seedDue, stubPolicy, tickHarness } from './helpers/worker.js';
 
 const NOW = '2026-03-02T14:00:00Z';
 
@@ -40,6 +41,22 @@ describe('worker', () => {
     expect(maxInFlight).toBe(1);
     expect(transport.sent).toHaveLength(5);
     expect(calls).toBeGreaterThanOrEqual(1);
+  });
+
+  it('ticks again when the lease of a batch another process held runs out, and takes the batch over', async () => {
+    const db = testDb();
+    seedDue(db, 2, { at: Date.parse(NOW) });
+    const h = tickHarness(db, memoryTransport(), { now: NOW });
+    // A process that claimed the batch and died: its lease runs out a moment from now, in real time.
+    const claim = await h.deps.stores.sendQueue.claimDue(h.clock.now(), 100, 'dead-process/0', Date.now() + 200, stubPolicy(h.deps.config));
+    expect(claim.batchId).not.toBeNull();
+    const transport = memoryTransport();
+    const worker = createWorker({ ...h.deps, transport, realNow: Date.now, sendRate: 1000 });
+    expect(await worker.tick()).toMatchObject({ sent: 0 });
+    // No kick and no minute: the worker's own wake-up at the lease's end sends it.
+    await until(() => transport.sent.length === 2, 'the batch taken over at the end of its lease');
+    await worker.stop();
+    expect(new Set(transport.sent.map((m) => m.to))).toEqual(new Set(['person0@example.org', 'person1@example.org']));
   });
 
   it('a stop while a batch waits to retry releases it; the next tick repeats the identical request', async () => {

@@ -287,17 +287,27 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       });
     },
 
-    async claimStale(now, owner, leaseUntil) {
+    async claimStale(now, realNow, owner, leaseUntil) {
       const row = (
         await pool.query<{ id: number }>(
           `UPDATE batches SET lease_owner = $2, lease_expires_at = $3
-           WHERE id = (SELECT id FROM batches WHERE status = 'ready' AND (lease_expires_at IS NULL OR lease_expires_at <= $1)
+           WHERE id = (SELECT id FROM batches WHERE status = 'ready' AND (lease_expires_at IS NULL OR lease_expires_at <= $4)
                          AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
            RETURNING id`,
-          [now, owner, leaseUntil],
+          [now, owner, leaseUntil, realNow],
         )
       ).rows[0];
       return row?.id ?? null;
+    },
+
+    async renewLease(batchId, owner, leaseUntil) {
+      const r = await pool.query("UPDATE batches SET lease_expires_at = $3 WHERE id = $1 AND lease_owner = $2 AND status = 'ready'", [batchId, owner, leaseUntil]);
+      return (r.rowCount ?? 0) > 0;
+    },
+
+    async nextLeaseEnd(realNow) {
+      const r = await pool.query<{ at: number | null }>("SELECT min(lease_expires_at) AS at FROM batches WHERE status = 'ready' AND lease_expires_at > $1", [realNow]);
+      return r.rows[0]?.at ?? null;
     },
 
     async batch(id) {
@@ -350,7 +360,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
         }
         if (!request) {
           await c.query('UPDATE batches SET attempts = attempts + 1, in_doubt = true, first_attempt_at = coalesce(first_attempt_at, $2), lease_expires_at = $3 WHERE id = $1', [batchId, now, leaseUntil]);
-          return { kind: 'send' as const, emails, body: persisted!.body, idempotencyKey: batch.idempotencyKey, dropped };
+          return { kind: 'send' as const, emails, body: persisted!.body, idempotencyKey: batch.idempotencyKey, dropped, replay: plan === 'replay' };
         }
         await c.query(
           'UPDATE batches SET payload = $2, idempotency_key = $3, attempts = attempts + 1, in_doubt = true, first_attempt_at = $4, lease_expires_at = $5 WHERE id = $1',
@@ -363,7 +373,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
             [ids, ids.map((id) => fresh.versions.get(id) ?? null), emails.map((e) => e.subject)],
           );
         }
-        return { kind: 'send' as const, emails, body: request.body, idempotencyKey: request.idempotencyKey, dropped };
+        return { kind: 'send' as const, emails, body: request.body, idempotencyKey: request.idempotencyKey, dropped, replay: false };
       });
     },
 

@@ -104,6 +104,8 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
         AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
       ORDER BY id LIMIT 1`),
     lease: sql.prepare<[string, number, number]>('UPDATE batches SET lease_owner = ?, lease_expires_at = ? WHERE id = ?'),
+    nextLeaseEnd: sql.prepare<[number], { at: number | null }>("SELECT min(lease_expires_at) AS at FROM batches WHERE status = 'ready' AND lease_expires_at > ?"),
+    renew: sql.prepare<[number, number, string]>("UPDATE batches SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'ready'"),
     // A batch without its request body (a couple of kilobytes, read only when needed).
     batch: sql.prepare<[number], BatchState>(`
       SELECT id, status, attempts, payload IS NOT NULL AS persisted, idempotency_key AS idempotencyKey, lease_owner AS leaseOwner,
@@ -308,12 +310,20 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       return batchId;
     }),
 
-    claimStale: tx((now: number, owner: string, leaseUntil: number): number | null => {
-      const row = q.staleBatch.get(now, now);
+    claimStale: tx((now: number, realNow: number, owner: string, leaseUntil: number): number | null => {
+      const row = q.staleBatch.get(realNow, now);
       if (!row) return null;
       q.lease.run(owner, leaseUntil, row.id);
       return row.id;
     }),
+
+    async renewLease(batchId, owner, leaseUntil) {
+      return q.renew.run(leaseUntil, batchId, owner).changes > 0;
+    },
+
+    async nextLeaseEnd(realNow) {
+      return q.nextLeaseEnd.get(realNow)?.at ?? null;
+    },
 
     async batch(id) {
       const b = q.batch.get(id);
@@ -379,11 +389,11 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       }
       if (!request) {
         q.attempt.run(now, leaseUntil, batchId);
-        return { kind: 'send', emails, body: persisted!.body, idempotencyKey: batch.idempotencyKey, dropped };
+        return { kind: 'send', emails, body: persisted!.body, idempotencyKey: batch.idempotencyKey, dropped, replay: plan === 'replay' };
       }
       q.persistAttempt.run(request.payload, request.idempotencyKey, now, leaseUntil, batchId);
       if (fresh) for (const e of emails) q.rendered.run(fresh.versions.get(policy.deliveryIdOf(e)) ?? null, e.subject, policy.deliveryIdOf(e));
-      return { kind: 'send', emails, body: request.body, idempotencyKey: request.idempotencyKey, dropped };
+      return { kind: 'send', emails, body: request.body, idempotencyKey: request.idempotencyKey, dropped, replay: false };
     }),
 
     // Only a batch still in flight: a former owner's late answer after a takeover changes nothing.

@@ -4,7 +4,7 @@
 import type { RateLimitInfo } from '../mail/transport.js';
 import pino from 'pino';
 import { boot } from '../boot.js';
-import type { Clock } from '../clock.js';
+import { offsetClock, systemClock } from '../clock.js';
 import { parseTickArgs } from './tick-args.js';
 import { createSequenceWorker } from '../nurture/worker.js';
 
@@ -13,8 +13,7 @@ if ('error' in args) {
   console.error(args.error);
   process.exit(2);
 }
-const offset = args.now === undefined ? 0 : args.now - Date.now();
-const clock: Clock = { now: () => Date.now() + offset };
+const clock = args.now === undefined ? systemClock : offsetClock(args.now);
 let observe: (info: RateLimitInfo) => void = () => {};
 const runtime = await boot({ clock, logDestination: pino.destination(2), onRateLimit: (info) => observe(info) });
 const worker = createSequenceWorker(runtime);

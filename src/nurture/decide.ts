@@ -110,7 +110,7 @@ export function rebuildRequest(items: BatchItem[], emails: OutgoingEmail[]): { d
 /**
  * Resend keeps an idempotency key for 24 hours. A request whose outcome is
  * unknown is repeated only well inside that, so the provider still
- * recognises the repeat.
+ * recognises the repeat (test/in-doubt.test.ts pins it below the 24 hours).
  */
 export const REPLAY_WINDOW_MS = 23 * 60 * 60 * 1000;
 
@@ -126,9 +126,17 @@ export function planAttempt(batch: { attempts: number; inDoubt: boolean; firstAt
   return 'replay';
 }
 
-/** An attempt whose failure is known: an answer came back, or nothing left this machine. */
-export function isKnownFailure(err: Pick<SendError, 'details'>): boolean {
-  return err.details.statusCode !== undefined || err.details.local === true;
+/**
+ * Whether a failed attempt proves that no attempt of its request was sent,
+ * so the next one may rebuild it: an answer came back (or nothing left this
+ * machine), and the attempt was not a replay. An error answer to a replay
+ * says nothing about the earlier attempt it repeats, which the provider may
+ * have sent (a rate limit or an outage in front of the API answers before
+ * the provider looks the key up): the batch stays in doubt, replayed as it
+ * is until the provider accepts its key or the replay window ends.
+ */
+export function isKnownFailure(err: Pick<SendError, 'details'>, replay: boolean): boolean {
+  return !replay && (err.details.statusCode !== undefined || err.details.local === true);
 }
 
 /** The decisions the send queue applies, for one version of the sequence and a schedule. */
@@ -240,18 +248,22 @@ export function nextUtcMidnight(now: number): number {
 
 /**
  * What to do after a failed attempt. `tries` counts this tick's attempts of
- * this kind so far (1 after the first failure).
+ * this kind so far (1 after the first failure). `replay`: the attempt
+ * repeated a request in doubt.
  */
 export function planFailure(
   err: { kind: SendFailureKind; details: SendError['details'] },
   tries: { transient: number; rateLimited: number },
   now: number,
   random: () => number,
+  replay = false,
 ): FailurePlan {
   switch (err.kind) {
     case 'quota':
       return { kind: 'quota', until: now + (err.details.retryAfterMs ?? nextUtcMidnight(now) - now) };
     case 'permanent':
+      // Splitting makes new requests under new keys, which the provider would send even if it sent the one in doubt.
+      if (replay) return { kind: 'defer', retryAt: now + 60_000 + backoffMs(tries.transient, random, 1000, 10 * 60_000) };
       return { kind: 'permanent' };
     case 'conflict':
       return { kind: 'abandon' };

@@ -9,10 +9,12 @@
  * the batch 'ready' and in doubt, with a lease that expires; the next tick
  * takes it over and repeats the identical request with the identical key,
  * which the provider answers from its idempotency store if it had accepted
- * it. After a failure with an answer, the batch is rebuilt without anyone who
- * left since. The claim is one transaction that inserts the deliveries
- * (unique per subscriber and step) and takes the subscribers off the due set,
- * so two workers never claim the same step.
+ * it; an error answer to such a replay leaves it in doubt (isKnownFailure).
+ * After a failure with an answer to a request nobody holds in doubt, the
+ * batch is rebuilt without anyone who left since. The claim is one
+ * transaction that inserts the deliveries (unique per subscriber and step)
+ * and takes the subscribers off the due set, so two workers never claim the
+ * same step.
  */
 import crypto from 'node:crypto';
 import type { ProviderEventStore, SendQueueStore, SequenceStore, SettingsStore } from '../../db/stores.js';
@@ -49,9 +51,9 @@ export type TickDeps = {
   pacer: Pacer;
   sleep?: Sleep;
   random?: () => number;
-  /** The machine's own time: a lease never reaches past it plus its length, whatever `clock` says. */
+  /** The machine's own time, which leases are on (see LEASES below), whatever `clock` says. */
   realNow?: () => number;
-  /** Lease owner name: unique per process. */
+  /** Lease owner name: unique per process (each lane holds its batches as `<owner>/<lane>`). */
   owner?: string;
   skipWeekends?: boolean;
   leaseMs?: number;
@@ -78,7 +80,24 @@ export type TickSummary = {
   durationMs: number;
 };
 
-export const DEFAULT_LEASE_MS = 5 * 60_000;
+/**
+ * LEASES: the clock rule, written down once. A tick has two times: `clock`,
+ * the time it acts as (what is due, retry times, the replay window, every
+ * time it records), and `realNow`, the machine's. They differ under `npm run
+ * tick -- --now`. A lease says whether a process is still working on a
+ * batch, which only real time can tell, so a lease lives on real time alone:
+ * it is written as realNow + its length, renewed on realNow while the batch is
+ * worked on, and a batch is taken over only when its lease ended by realNow
+ * (claimStale is given both times and compares each column with its own).
+ * So under --now a tick's own batches never look abandoned to its other
+ * lanes, a killed process's batch is taken over once its lease really ran
+ * out, and a tick run as if later never takes a live worker's batch.
+ *
+ * Leases are short and renewed (a heartbeat every third of one, and before
+ * every attempt) while a batch is worked on, however long its attempts and
+ * their back-off take: a killed process's batch is free within one lease.
+ */
+export const DEFAULT_LEASE_MS = 30_000;
 export const QUOTA_KEY = 'quota_paused_until';
 
 export async function runTick(deps: TickDeps): Promise<TickSummary> {
@@ -88,7 +107,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
   const sleep = deps.sleep ?? realSleep;
   const random = deps.random ?? Math.random;
   const realNow = deps.realNow ?? Date.now;
-  const owner = deps.owner ?? `tick-${crypto.randomUUID()}`;
+  const processOwner = deps.owner ?? `tick-${crypto.randomUUID()}`;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const batchSize = Math.min(MAX_BATCH_SIZE, deps.batchSize ?? MAX_BATCH_SIZE);
   const running = await runningSequence(deps.stores, deps.sequences);
@@ -101,8 +120,10 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
   const summary: TickSummary = { due: 0, sent: 0, failed: 0, retried: 0, dropped: 0, rescheduled: 0, completed: 0, batches: 0, held: 0, durationMs: 0 };
   let quotaStop = false;
   const stopping = () => quotaStop || (deps.shouldStop?.() ?? false);
-  // A tick run "as if" at a later time (`npm run tick -- --now`) must not park a batch for days of real time.
-  const leaseUntil = () => Math.min(clock.now(), realNow()) + leaseMs;
+  // On real time only: see LEASES.
+  const leaseUntil = () => realNow() + leaseMs;
+  /** The batches this tick holds, each with the lane holding it: the heartbeat keeps their leases. */
+  const holding = new Map<number, string>();
 
   const pausedRaw = await settings.get(QUOTA_KEY);
   const pausedUntil = pausedRaw === null ? null : Number(pausedRaw);
@@ -170,8 +191,8 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
     for (const o of result) if (o.error !== undefined) logger.warn({ batchId, deliveryId: o.deliveryId, error: o.error }, 'delivery failed permanently');
   }
 
-  /** Sends one batch to the end: sent, failed, split, deferred, held or released. */
-  async function processBatch(batchId: number, prepared: FreshRequest | null): Promise<void> {
+  /** Sends one batch `owner` (a lane) holds to the end: sent, failed, split, deferred, held or released. */
+  async function processBatch(batchId: number, owner: string, prepared: FreshRequest | null): Promise<void> {
     let fresh = prepared;
     let emails: OutgoingEmail[] = prepared?.emails ?? [];
     const tries = { transient: 0, rateLimited: 0 };
@@ -180,6 +201,8 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
         await queue.release(batchId, owner, null, null, false);
         return;
       }
+      // A pacer turn is a request slot of the whole account: spent only on a batch this lane still holds.
+      if (!(await queue.renewLease(batchId, owner, leaseUntil()))) return;
       const turn = await pacer.acquire();
       if (stopping()) {
         await queue.release(batchId, owner, null, null, false);
@@ -207,10 +230,10 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
         if (err.kind === 'transient') tries.transient++;
         if (err.kind === 'rate_limited') tries.rateLimited++;
         const now = clock.now();
-        const known = isKnownFailure(err);
+        const known = isKnownFailure(err, begun.replay);
         if (known) await queue.markKnownFailure(batchId, owner, err.message);
-        const plan = planFailure(err, tries, now, random);
-        logger.warn({ batchId, kind: err.kind, status: err.details.statusCode, known, plan: plan.kind }, `batch send failed: ${err.message}`);
+        const plan = planFailure(err, tries, now, random, begun.replay);
+        logger.warn({ batchId, kind: err.kind, status: err.details.statusCode, replay: begun.replay, known, plan: plan.kind }, `batch send failed: ${err.message}`);
         switch (plan.kind) {
           case 'retry':
             summary.retried++;
@@ -241,7 +264,8 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
             {
               const mid = Math.ceil(emails.length / 2);
               const ids = await queue.split(batchId, [emails.slice(0, mid), emails.slice(mid)], err.message, owner, now, leaseUntil(), policy);
-              for (const id of ids) await processBatch(id, null);
+              for (const id of ids) holding.set(id, owner);
+              for (const id of ids) await work(id, owner, async () => null);
             }
             return;
         }
@@ -252,30 +276,43 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
     }
   }
 
-  async function lane(): Promise<void> {
+  /** Works on a batch the lane `owner` just claimed, holding its lease until it is done with it. */
+  async function work(batchId: number, owner: string, fresh: () => Promise<FreshRequest | null>): Promise<void> {
+    holding.set(batchId, owner);
+    try {
+      await processBatch(batchId, owner, await fresh());
+    } finally {
+      holding.delete(batchId);
+    }
+  }
+
+  async function lane(index: number): Promise<void> {
+    // Each lane holds its batches under its own name, so no lane can work on (or spend a pacer turn for) another's.
+    const laneOwner = `${processOwner}/${index}`;
     while (!stopping()) {
       const now = clock.now();
-      const stale = await queue.claimStale(now, owner, leaseUntil());
+      const stale = await queue.claimStale(now, realNow(), laneOwner, leaseUntil());
       if (stale !== null) {
         const batch = await queue.batch(stale);
         logger.info({ batchId: stale, attempts: batch?.attempts }, 'taking over an unfinished batch');
-        await processBatch(stale, batch?.body ? null : await prepare(stale));
+        await work(stale, laneOwner, async () => (batch?.body ? null : prepare(stale)));
         continue;
       }
       // Confirmations first: someone is waiting for theirs right now.
-      const queued = await queue.claimQueued(now, batchSize, owner, leaseUntil());
+      const queued = await queue.claimQueued(now, batchSize, laneOwner, leaseUntil());
       if (queued !== null) {
-        await processBatch(queued, await prepare(queued));
+        await work(queued, laneOwner, () => prepare(queued));
         continue;
       }
       if (!running.known || complaintPause) return;
-      const claim = await queue.claimDue(now, batchSize, owner, leaseUntil(), policy);
+      const claim = await queue.claimDue(now, batchSize, laneOwner, leaseUntil(), policy);
       summary.due += claim.due;
       summary.rescheduled += claim.rescheduled;
       summary.completed += claim.completed;
       if (claim.due === 0) return;
       if (claim.batchId === null) continue;
-      await processBatch(claim.batchId, await prepare(claim.batchId));
+      const batchId = claim.batchId;
+      await work(batchId, laneOwner, () => prepare(batchId));
     }
   }
 
@@ -285,7 +322,17 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
     // People still on an older version move onto the one running, from where they are.
     for (let moved = 1; moved > 0 && !stopping(); ) moved = await queue.moveToVersion(started, batchSize, policy);
   }
-  await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 1) }, lane));
+  const heartbeat = setInterval(() => {
+    for (const [batchId, laneOwner] of holding) {
+      queue.renewLease(batchId, laneOwner, leaseUntil()).catch((err: unknown) => logger.warn({ err, batchId }, 'lease not renewed'));
+    }
+  }, leaseMs / 3);
+  heartbeat.unref();
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 1) }, (_, i) => lane(i)));
+  } finally {
+    clearInterval(heartbeat);
+  }
   summary.durationMs = clock.now() - started;
   if (summary.due > 0 || summary.batches > 0 || summary.held > 0) logger.info({ ...summary }, 'tick done');
   return summary;

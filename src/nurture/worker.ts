@@ -10,9 +10,11 @@ export type WorkerDeps = Omit<TickDeps, 'pacer' | 'shouldStop' | 'owner'> & { se
 
 /**
  * The worker: a tick every minute (node-cron), a tick on demand (`kick`, e.g.
- * right after a confirmation so email 1 goes at once), never two ticks at
- * once in this process, and a graceful stop that lets the batch in flight
- * finish or releases it for the next tick.
+ * right after a confirmation so email 1 goes at once), a tick when the lease
+ * of a batch another process holds runs out (so a killed process's batch is
+ * taken over then, not at the next minute), never two ticks at once in this
+ * process, and a graceful stop that lets the batch in flight finish or
+ * releases it for the next tick.
  */
 export function createWorker(deps: WorkerDeps) {
   const owner = `worker-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
@@ -24,6 +26,18 @@ export function createWorker(deps: WorkerDeps) {
   let again = false;
   let stopping = false;
   let task: ScheduledTask | null = null;
+  let leaseTimer: NodeJS.Timeout | null = null;
+  const realNow = deps.realNow ?? Date.now;
+
+  /** A tick just after the first lease still live ends, if its holder died meanwhile. */
+  async function wakeAtLeaseEnd(): Promise<void> {
+    const end = await deps.stores.sendQueue.nextLeaseEnd(realNow());
+    if (leaseTimer) clearTimeout(leaseTimer);
+    leaseTimer = null;
+    if (end === null || stopping) return;
+    leaseTimer = setTimeout(() => tick(), Math.max(0, end - realNow()) + 50);
+    leaseTimer.unref();
+  }
 
   function tick(): Promise<TickSummary | null> {
     if (stopping) return Promise.resolve(null);
@@ -35,6 +49,7 @@ export function createWorker(deps: WorkerDeps) {
     const current = runTick({ ...deps, concurrency, pacer, owner, shouldStop: () => stopping }).then(
       async (summary) => {
         await recordLastTick(deps, deps.clock.now(), { summary });
+        await wakeAtLeaseEnd().catch((err: unknown) => deps.logger.warn({ err }, 'could not read the leases of other processes'));
         return summary;
       },
       async (err: unknown) => {
@@ -69,6 +84,7 @@ export function createWorker(deps: WorkerDeps) {
     /** Stops the schedule; the batch in flight finishes or is released. */
     async stop(): Promise<void> {
       stopping = true;
+      if (leaseTimer) clearTimeout(leaseTimer);
       await task?.stop();
       if (running) await running;
     },

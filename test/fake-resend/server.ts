@@ -25,10 +25,12 @@
  * `{ data: [{id}] for the valid ones in request order, errors: [{index, message}] }`.
  * Addresses matched by `rejectAddresses` count as invalid (a permanent 422).
  *
- * Faults: failNext (next N requests answer an error, 500 by default),
- * dropNext (destroy the socket before the request is processed, or after it
- * was processed and stored, so only the answer is lost), latency, hold (keep
- * requests in flight until released).
+ * Faults: failNext (next N requests answer an error, 500 by default; with
+ * `replays` even a request whose key is stored, as Resend's rate limit or an
+ * outage in front of the API does), dropNext (destroy the socket before the
+ * request is processed, or after it was processed and stored, so only the
+ * answer is lost), forgetKeys (the idempotency store emptied, as 24 hours
+ * on), latency, hold (keep requests in flight until released).
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -109,6 +111,8 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
   const store = new Map<string, Stored>();
   const inFlight = new Set<string>();
   let failures: InjectedError[] = [];
+  // Answered before the idempotency store is looked at: replays too.
+  let earlyFailures: InjectedError[] = [];
   let drops: ('before' | 'after')[] = [];
   let window = { start: -Infinity, count: 0 };
   let quotaDay = -1;
@@ -219,6 +223,9 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
         message: `Too many requests. You can only make ${rateLimit} requests per second. See rate limit response headers for more information. Or contact support to increase rate limit.`,
       }));
     }
+
+    const early = earlyFailures.shift();
+    if (early) return send(res, log, { ...rl.headers, ...early.headers }, errorResult(early));
 
     const isSend = path === '/emails' || path === '/emails/batch';
     const getMatch = /^\/emails\/([0-9a-f-]{36})$/.exec(path);
@@ -341,9 +348,18 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
       return emails.filter((e) => e.to.some((t) => t.toLowerCase() === a || t.toLowerCase().endsWith(`<${a}>`)));
     },
 
-    /** The next `count` requests that get past auth and the rate limit answer this error (default a 500). */
-    failNext(count = 1, error: InjectedError = { statusCode: 500, name: 'internal_server_error', message: 'An unexpected error occurred.' }) {
-      for (let i = 0; i < count; i++) failures.push(error);
+    /**
+     * The next `count` requests that get past auth and the rate limit answer
+     * this error (default a 500). Only requests that would be sent, unless
+     * `replays`: then also one whose key is stored, which would otherwise be
+     * answered from the idempotency store.
+     */
+    failNext(count = 1, error: InjectedError = { statusCode: 500, name: 'internal_server_error', message: 'An unexpected error occurred.' }, options: { replays?: boolean } = {}) {
+      for (let i = 0; i < count; i++) (options.replays ? earlyFailures : failures).push(error);
+    },
+    /** Forgets every idempotency key, as Resend does 24 hours after it stored one: a repeat is then sent again. */
+    forgetKeys() {
+      store.clear();
     },
     /** The next `count` requests lose their connection: before anything is processed, or after the send was processed and stored. */
     dropNext(count = 1, when: 'before' | 'after' = 'before') {
@@ -389,6 +405,7 @@ export async function startFakeResend(options: FakeResendOptions = {}) {
       store.clear();
       inFlight.clear();
       failures = [];
+      earlyFailures = [];
       drops = [];
       window = { start: -Infinity, count: 0 };
       quotaUsed = 0;

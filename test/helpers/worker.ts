@@ -1,4 +1,5 @@
 import type { SqliteDb as Db } from '../../db/sqlite/client.js';
+import type { Stores } from '../../db/stores.js';
 import { fixedClock } from '../../src/clock.js';
 import type { Config } from '../../src/config.js';
 import type { Logger } from '../../src/logger.js';
@@ -63,8 +64,8 @@ export function seedReported(db: Db, o: { delivered: number; deliveredAt: number
   })();
 }
 
-/** Everything runTick needs, on a fixed clock whose sleep advances time (no real waiting). */
-export function tickHarness(db: Db, transport: Transport, options: { now: string; config?: Partial<Config>; logger?: Logger } = { now: '2026-03-02T14:00:00Z' }) {
+/** Everything runTick needs, on a fixed clock whose sleep advances time (no real waiting); on a SQLite db or any engine's stores. */
+export function tickHarness(db: Db | Stores, transport: Transport, options: { now: string; config?: Partial<Config>; logger?: Logger } = { now: '2026-03-02T14:00:00Z' }) {
   const clock = fixedClock(options.now);
   const sleeps: number[] = [];
   const sleep = async (ms: number) => {
@@ -75,7 +76,7 @@ export function tickHarness(db: Db, transport: Transport, options: { now: string
   const config = testConfig({ sendRate: 1000, ...options.config });
   const pacer = createPacer({ rate: config.sendRate, clock, sleep });
   const deps: TickDeps = {
-    stores: storesOf(db),
+    stores: 'sendQueue' in db ? db : storesOf(db),
     clock,
     transport,
     logger: options.logger ?? captured.logger,

@@ -887,7 +887,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
         // The rewritten request goes as it now is, and A's delivery is dropped, never sent.
         const begun = await s.sendQueue.beginAttempt(partA!, 'w1', NOW + 2 * MINUTE, NOW + LEASE, null, policy);
-        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyB, body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1 });
+        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyB, body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1, replay: false });
         expect((await deliveryOf(a, 1)).status).toBe('dropped');
       });
 
@@ -899,7 +899,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.subscribers.erase(a, NOW + MINUTE, () => null)).toMatchObject({ withdrawnFromBatches: 1 });
         expect((await s.sendQueue.batch(run.batchId))!.body).toBeNull();
 
-        expect(await s.sendQueue.claimStale(NOW + 2 * MINUTE, 'w2', NOW + 2 * MINUTE + LEASE)).toBe(run.batchId);
+        expect(await s.sendQueue.claimStale(NOW + 2 * MINUTE, NOW + 2 * MINUTE, 'w2', NOW + 2 * MINUTE + LEASE)).toBe(run.batchId);
         const fresh = await render(run.batchId);
         expect(fresh.emails).toEqual([]);
         expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', NOW + 2 * MINUTE, NOW + LEASE, fresh, policy))).toEqual({ kind: 'empty', dropped: 1 });
@@ -912,8 +912,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const out = await s.subscribers.erase(a, NOW + MINUTE, (body) => (calls.push(body), null));
         expect(out).toMatchObject({ withdrawnFromBatches: 0 });
         expect(calls).toEqual([]);
-        expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
+        expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
         await s.sendQueue.settle(batchId, accepted(emails), NOW + LEASE, policy);
         expect(await batchesText()).not.toContain('a@example.org');
       });
@@ -922,7 +922,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await active('b@example.org');
         const run = await claimAndBegin(NOW);
         const t = NOW + REPLAY_WINDOW_MS + HOUR;
-        expect(await s.sendQueue.claimStale(t, 'w2', t + LEASE)).toBe(run.batchId);
+        expect(await s.sendQueue.claimStale(t, t, 'w2', t + LEASE)).toBe(run.batchId);
         expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t + LEASE, null, policy))).toEqual({ kind: 'held' });
         const onlyB = [emailTo(run.emails, 'b@example.org')];
         const out = await s.subscribers.erase(a, t + MINUTE, (body, address) => {
@@ -933,7 +933,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await batchesText()).not.toContain(email);
         // Staff's resend then goes to B only.
         await s.sendQueue.resolveHeld(run.batchId, 'resend', t + 2 * MINUTE, policy);
-        expect(await s.sendQueue.claimStale(t + 2 * MINUTE, 'w3', t + 2 * MINUTE + LEASE)).toBe(run.batchId);
+        expect(await s.sendQueue.claimStale(t + 2 * MINUTE, t + 2 * MINUTE, 'w3', t + 2 * MINUTE + LEASE)).toBe(run.batchId);
         expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, policy))).toMatchObject({ kind: 'send', emails: onlyB });
       });
 
@@ -946,7 +946,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.erase(a, NOW + MINUTE, () => null);
         const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, policy);
         const onlyB = [emailTo(fresh.emails, 'b@example.org')];
-        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyB, body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1 });
+        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyB, body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1, replay: false });
         expect((await s.sendQueue.batch(claim.batchId!))!.body).toEqual(bytes(batchRequest(onlyB).body));
       });
     });
@@ -1179,34 +1179,68 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('takes over a batch only once its lease expired; the former owner has lost it', async () => {
         await active('a@example.org');
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
-        expect(await s.sendQueue.claimStale(NOW + LEASE - 1, 'w2', NOW + 2 * LEASE)).toBeNull();
-        expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(claim.batchId);
+        expect(await s.sendQueue.claimStale(NOW + LEASE - 1, NOW + LEASE - 1, 'w2', NOW + 2 * LEASE)).toBeNull();
+        expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(claim.batchId);
         expect((await s.sendQueue.batch(claim.batchId!))!.leaseOwner).toBe('w2');
-        expect(await s.sendQueue.claimStale(NOW + LEASE, 'w3', NOW + 2 * LEASE)).toBeNull();
+        expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w3', NOW + 2 * LEASE)).toBeNull();
         expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + LEASE, NOW + 2 * LEASE, await render(claim.batchId!), policy))).toEqual({ kind: 'lost' });
         expect((await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW + LEASE, NOW + 2 * LEASE, await render(claim.batchId!), policy)).kind).toBe('send');
+      });
+
+      it('compares the lease with the real time and the retry time with the tick time, each with its own', async () => {
+        const { batchId } = await inDoubtBatch();
+        // A tick run as if days later (npm run tick -- --now): the lease is still live in real time.
+        expect(await s.sendQueue.claimStale(NOW + 3 * 24 * HOUR, NOW + LEASE - 1, 'w2', NOW + 2 * LEASE)).toBeNull();
+        expect(await s.sendQueue.claimStale(NOW + 3 * 24 * HOUR, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
+        await s.sendQueue.release(batchId, 'w2', NOW + 3 * 24 * HOUR + HOUR, '429 slow down', false);
+        // Its retry time is the tick's: a real-time tick an hour on does not take it yet.
+        expect(await s.sendQueue.claimStale(NOW + 2 * HOUR, NOW + 2 * HOUR, 'w3', NOW + 2 * HOUR + LEASE)).toBeNull();
+        expect(await s.sendQueue.claimStale(NOW + 3 * 24 * HOUR + HOUR, NOW + 2 * HOUR, 'w3', NOW + 2 * HOUR + LEASE)).toBe(batchId);
+      });
+
+      it('renewLease moves the lease of its holder only, and says whether it still holds the batch', async () => {
+        const { batchId, emails } = await inDoubtBatch();
+        expect(await s.sendQueue.renewLease(batchId, 'w1', NOW + 2 * LEASE)).toBe(true);
+        expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + 2 * LEASE - 1, 'w2', NOW + 3 * LEASE)).toBeNull();
+        expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + 2 * LEASE, 'w2', NOW + 3 * LEASE)).toBe(batchId);
+        expect(await s.sendQueue.renewLease(batchId, 'w1', NOW + 4 * LEASE)).toBe(false);
+        expect(await batchRow(batchId)).toMatchObject({ leaseOwner: 'w2', leaseExpiresAt: NOW + 3 * LEASE });
+        await s.sendQueue.settle(batchId, accepted(emails), NOW + 2 * LEASE, policy);
+        expect(await s.sendQueue.renewLease(batchId, 'w2', NOW + 4 * LEASE)).toBe(false);
+      });
+
+      it('nextLeaseEnd: when the first lease still live on an unfinished batch ends', async () => {
+        expect(await s.sendQueue.nextLeaseEnd(NOW)).toBeNull();
+        const { batchId, emails } = await inDoubtBatch();
+        await active('c@example.org', NOW + MINUTE);
+        const other = await s.sendQueue.claimDue(NOW + MINUTE, 10, 'w2', NOW + MINUTE + LEASE, policy);
+        expect(await s.sendQueue.nextLeaseEnd(NOW)).toBe(NOW + LEASE);
+        expect(await s.sendQueue.nextLeaseEnd(NOW + LEASE)).toBe(NOW + MINUTE + LEASE);
+        await s.sendQueue.settle(batchId, accepted(emails), NOW + MINUTE, policy);
+        await s.sendQueue.release(other.batchId!, 'w2', NOW + HOUR, 'timeout', false);
+        expect(await s.sendQueue.nextLeaseEnd(NOW)).toBeNull();
       });
 
       it('waits for the retry time of a released batch', async () => {
         const { batchId } = await inDoubtBatch();
         await s.sendQueue.release(batchId, 'w1', NOW + HOUR, '429 slow down', false);
-        expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBeNull();
-        expect(await s.sendQueue.claimStale(NOW + HOUR, 'w2', NOW + HOUR + LEASE)).toBe(batchId);
+        expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBeNull();
+        expect(await s.sendQueue.claimStale(NOW + HOUR, NOW + HOUR, 'w2', NOW + HOUR + LEASE)).toBe(batchId);
         expect(await batchRow(batchId)).toMatchObject({ lastError: '429 slow down', leaseOwner: 'w2' });
       });
 
       it('never takes a settled batch, oldest unfinished first', async () => {
         await active('a@example.org');
         const done = await sendDue(NOW);
-        expect(await s.sendQueue.claimStale(NOW + 10 * LEASE, 'w2', NOW + 11 * LEASE)).toBeNull();
+        expect(await s.sendQueue.claimStale(NOW + 10 * LEASE, NOW + 10 * LEASE, 'w2', NOW + 11 * LEASE)).toBeNull();
         await active('b@example.org', NOW + HOUR);
         await active('c@example.org', NOW + 2 * HOUR);
         const b1 = await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, policy);
         const b2 = await s.sendQueue.claimDue(NOW + 2 * HOUR, 10, 'w1', NOW + 2 * HOUR + LEASE, policy);
         expect(done.batchId).toBeLessThan(b1.batchId!);
-        expect(await s.sendQueue.claimStale(NOW + 3 * HOUR, 'w2', NOW + 4 * HOUR)).toBe(b1.batchId);
-        expect(await s.sendQueue.claimStale(NOW + 3 * HOUR, 'w2', NOW + 4 * HOUR)).toBe(b2.batchId);
-        expect(await s.sendQueue.claimStale(NOW + 3 * HOUR, 'w2', NOW + 4 * HOUR)).toBeNull();
+        expect(await s.sendQueue.claimStale(NOW + 3 * HOUR, NOW + 3 * HOUR, 'w2', NOW + 4 * HOUR)).toBe(b1.batchId);
+        expect(await s.sendQueue.claimStale(NOW + 3 * HOUR, NOW + 3 * HOUR, 'w2', NOW + 4 * HOUR)).toBe(b2.batchId);
+        expect(await s.sendQueue.claimStale(NOW + 3 * HOUR, NOW + 3 * HOUR, 'w2', NOW + 4 * HOUR)).toBeNull();
       });
     });
 
@@ -1218,7 +1252,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW, NOW + LEASE, fresh, policy))).toEqual({ kind: 'lost' });
         const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, fresh, policy);
         const request = batchRequest(fresh.emails);
-        expect(flat(begun)).toEqual({ kind: 'send', emails: fresh.emails, body: bytes(batchRequest(fresh.emails).body), idempotencyKey: request.idempotencyKey, dropped: 0 });
+        expect(flat(begun)).toEqual({ kind: 'send', emails: fresh.emails, body: bytes(batchRequest(fresh.emails).body), idempotencyKey: request.idempotencyKey, dropped: 0, replay: false });
         expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ status: 'ready', attempts: 1, body: bytes(request.body), idempotencyKey: request.idempotencyKey, leaseOwner: 'w1' });
         expect(await deliveryOf(a, 1)).toMatchObject({ subject: 'step-1 for Annabel', templateVersion: 'v-step-1', status: 'queued' });
         expect(await batchRow(claim.batchId!)).toMatchObject({ firstAttemptAt: NOW, inDoubt: true });
@@ -1229,11 +1263,11 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
         const later = NOW + LEASE - MINUTE;
         expect((await s.sendQueue.beginAttempt(claim.batchId!, 'w1', later, later + LEASE, await render(claim.batchId!), policy)).kind).toBe('send');
-        expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBeNull();
+        expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBeNull();
         await s.sendQueue.markKnownFailure(claim.batchId!, 'w1', '503');
         expect(await batchRow(claim.batchId!)).toMatchObject({ leaseOwner: 'w1', leaseExpiresAt: later + LEASE, inDoubt: false, lastError: '503' });
-        expect(await s.sendQueue.claimStale(later + LEASE - 1, 'w2', NOW + 3 * LEASE)).toBeNull();
-        expect(await s.sendQueue.claimStale(later + LEASE, 'w2', NOW + 3 * LEASE)).toBe(claim.batchId);
+        expect(await s.sendQueue.claimStale(later + LEASE - 1, later + LEASE - 1, 'w2', NOW + 3 * LEASE)).toBeNull();
+        expect(await s.sendQueue.claimStale(later + LEASE, later + LEASE, 'w2', NOW + 3 * LEASE)).toBe(claim.batchId);
       });
 
       it('is lost when nothing was persisted and nothing fresh is given, or the batch is settled or unknown', async () => {
@@ -1253,7 +1287,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         const begun = await s.sendQueue.beginAttempt(batchId, 'w1', NOW + 2 * MINUTE, NOW + LEASE, null, policy);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
+        expect(flat(begun)).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
         expect(batchRequest(onlyA).idempotencyKey).not.toBe(key);
         expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey });
         const bDelivery = await deliveryOf(b, 1);
@@ -1266,40 +1300,40 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('after a known failure with nobody gone, the same request goes again with the same key', async () => {
         const { batchId, emails, key } = await inDoubtBatch();
         await s.sendQueue.markKnownFailure(batchId, 'w1', '503');
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w1', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w1', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: false });
       });
 
       it('in doubt: the identical request and key are replayed, even for someone who left since', async () => {
         const { b, batchId, emails, key } = await inDoubtBatch();
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
-        expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
+        expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
         expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, idempotencyKey: key, body: bytes(batchRequest(emails).body) });
         expect((await deliveryOf(b, 1)).status).toBe('queued');
       });
 
       it('a known failure reported by a former owner does not make a batch in doubt rebuildable', async () => {
         const { b, batchId, emails, key } = await inDoubtBatch();
-        expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
+        expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
         await s.sendQueue.markKnownFailure(batchId, 'w1', 'late answer');
         await s.subscribers.unsubscribe(b, NOW + LEASE, {});
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
       });
 
       it('in doubt past the replay window, counted from the first attempt: held for staff and never claimed again', async () => {
         const { batchId, emails, key } = await inDoubtBatch();
         // A replay inside the window does not move the window's start.
         const t1 = NOW + 12 * HOUR;
-        expect(await s.sendQueue.claimStale(t1, 'w2', t1 + LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', t1, t1 + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
+        expect(await s.sendQueue.claimStale(t1, t1, 'w2', t1 + LEASE)).toBe(batchId);
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', t1, t1 + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
         const t2 = NOW + REPLAY_WINDOW_MS + 1;
-        expect(await s.sendQueue.claimStale(t2, 'w3', t2 + LEASE)).toBe(batchId);
+        expect(await s.sendQueue.claimStale(t2, t2, 'w3', t2 + LEASE)).toBe(batchId);
         expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2 + LEASE, null, policy))).toEqual({ kind: 'held' });
 
         expect(await s.sendQueue.batch(batchId)).toMatchObject({ status: 'held', leaseOwner: null, attempts: 2 });
         const held = await s.sendQueue.held();
         expect(held).toEqual([{ id: batchId, createdAt: NOW, firstAttemptAt: NOW, attempts: 2, lastError: expect.any(String), deliveries: 2, kinds: 'sequence' }]);
-        expect(await s.sendQueue.claimStale(t2 + 10 * LEASE, 'w4', t2 + 11 * LEASE)).toBeNull();
+        expect(await s.sendQueue.claimStale(t2 + 10 * LEASE, t2 + 10 * LEASE, 'w4', t2 + 11 * LEASE)).toBeNull();
         expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2 + LEASE, null, policy))).toEqual({ kind: 'lost' });
       });
 
@@ -1313,7 +1347,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const d = await deliveryOf(a, 1);
         expect(d.status).toBe('dropped');
         expect(d.error).toMatch(/suppressed/);
-        expect(await s.sendQueue.claimStale(NOW + 10 * LEASE, 'w2', NOW + 11 * LEASE)).toBeNull();
+        expect(await s.sendQueue.claimStale(NOW + 10 * LEASE, NOW + 10 * LEASE, 'w2', NOW + 11 * LEASE)).toBeNull();
       });
     });
 
@@ -1322,8 +1356,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const { b, batchId, emails, key } = await inDoubtBatch();
         await s.sendQueue.release(batchId, 'w1', null, 'timeout', false);
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
-        expect(await s.sendQueue.claimStale(NOW + MINUTE, 'w2', NOW + MINUTE + LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0 });
+        expect(await s.sendQueue.claimStale(NOW + MINUTE, NOW + MINUTE, 'w2', NOW + MINUTE + LEASE)).toBe(batchId);
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
         expect((await batchRow(batchId)).lastError).toBe('timeout');
       });
 
@@ -1331,17 +1365,17 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const { b, batchId, emails } = await inDoubtBatch();
         await s.sendQueue.release(batchId, 'w1', null, '500', true);
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
-        expect(await s.sendQueue.claimStale(NOW + MINUTE, 'w2', NOW + MINUTE + LEASE)).toBe(batchId);
+        expect(await s.sendQueue.claimStale(NOW + MINUTE, NOW + MINUTE, 'w2', NOW + MINUTE + LEASE)).toBe(batchId);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
       });
 
       it('by someone who no longer holds the batch, changes nothing', async () => {
         const { batchId } = await inDoubtBatch();
-        expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
+        expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
         await s.sendQueue.release(batchId, 'w1', null, 'late', true);
         expect(await batchRow(batchId)).toMatchObject({ leaseOwner: 'w2', inDoubt: true });
-        expect(await s.sendQueue.claimStale(NOW + LEASE + 1, 'w3', NOW + 3 * LEASE)).toBeNull();
+        expect(await s.sendQueue.claimStale(NOW + LEASE + 1, NOW + LEASE + 1, 'w3', NOW + 3 * LEASE)).toBeNull();
       });
     });
 
@@ -1375,7 +1409,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       });
       it("a late second settle (the former owner's answer after a takeover) changes nothing", async () => {
         const { a, batchId, emails } = await inDoubtBatch();
-        expect(await s.sendQueue.claimStale(NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
+        expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
         await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy);
         await s.sendQueue.settle(batchId, accepted(emails), NOW + LEASE, policy);
         const settled = await batchRow(batchId);
@@ -1466,10 +1500,10 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect((await s.sendQueue.items(y)).map((i) => i.deliveryId).sort()).toEqual(partBC.map(deliveryIdOf).sort());
 
         expect(flat(await s.sendQueue.beginAttempt(y, 'w2', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'lost' });
-        expect(flat(await s.sendQueue.beginAttempt(y, 'w1', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails: partBC, body: bytes(batchRequest(partBC).body), idempotencyKey: batchRequest(partBC).idempotencyKey, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(y, 'w1', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails: partBC, body: bytes(batchRequest(partBC).body), idempotencyKey: batchRequest(partBC).idempotencyKey, dropped: 0, replay: false });
         // Until its owner's lease runs out, nobody else takes a part over.
-        expect(await s.sendQueue.claimStale(NOW + MINUTE, 'w2', NOW + 2 * LEASE)).toBeNull();
-        expect(await s.sendQueue.claimStale(NOW + MINUTE + LEASE, 'w2', NOW + 2 * LEASE)).toBe(x);
+        expect(await s.sendQueue.claimStale(NOW + MINUTE, NOW + MINUTE, 'w2', NOW + 2 * LEASE)).toBeNull();
+        expect(await s.sendQueue.claimStale(NOW + MINUTE + LEASE, NOW + MINUTE + LEASE, 'w2', NOW + 2 * LEASE)).toBe(x);
       });
     });
 
@@ -1477,7 +1511,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       async function heldBatch() {
         const run = await inDoubtBatch();
         const t = NOW + REPLAY_WINDOW_MS + HOUR;
-        expect(await s.sendQueue.claimStale(t, 'w2', t + LEASE)).toBe(run.batchId);
+        expect(await s.sendQueue.claimStale(t, t, 'w2', t + LEASE)).toBe(run.batchId);
         expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t + LEASE, null, policy))).toEqual({ kind: 'held' });
         return { ...run, t };
       }
@@ -1488,12 +1522,12 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.resolveHeld(batchId, 'resend', t + 2 * MINUTE, policy)).toBe(true);
         expect(await s.sendQueue.held()).toEqual([]);
         expect(await s.sendQueue.resolveHeld(batchId, 'resend', t + 2 * MINUTE, policy)).toBe(false);
-        expect(await s.sendQueue.claimStale(t + 2 * MINUTE, 'w3', t + 2 * MINUTE + LEASE)).toBe(batchId);
+        expect(await s.sendQueue.claimStale(t + 2 * MINUTE, t + 2 * MINUTE, 'w3', t + 2 * MINUTE + LEASE)).toBe(batchId);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
         // A new request: its replay window starts now, so a crash now is replayed, not held again.
         const t2 = t + 2 * MINUTE + LEASE;
-        expect(await s.sendQueue.claimStale(t2, 'w4', t2 + LEASE)).toBe(batchId);
+        expect(await s.sendQueue.claimStale(t2, t2, 'w4', t2 + LEASE)).toBe(batchId);
         expect((await s.sendQueue.beginAttempt(batchId, 'w4', t2, t2 + LEASE, null, policy)).kind).toBe('send');
       });
 
@@ -1526,15 +1560,15 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.delivery(id)).toEqual({ id, status: 'queued', providerId: null, error: null, sentAt: null });
         const tagged = [tagDelivery(email, id)];
 
-        const batchId = await s.sendQueue.claimStale(NOW, 'w1', NOW + LEASE);
+        const batchId = await s.sendQueue.claimStale(NOW, NOW, 'w1', NOW + LEASE);
         expect(batchId).toEqual(expect.any(Number));
         expect(await s.sendQueue.batch(batchId!)).toMatchObject({ body: bytes(batchRequest(tagged).body), idempotencyKey: batchRequest(tagged).idempotencyKey, leaseOwner: 'w1' });
         expect(await s.sendQueue.items(batchId!)).toEqual([expect.objectContaining({ deliveryId: id, kind: 'test', step: 0, templateId: 'step-1', toAddress: 'staff@nurture.test', subscriberId: null, email: null })]);
         // Only one claim ever takes it.
         expect(await s.sendQueue.claimQueued(NOW, 10, 'w2', NOW + LEASE)).toBeNull();
-        expect(await s.sendQueue.claimStale(NOW, 'w2', NOW + LEASE)).toBeNull();
+        expect(await s.sendQueue.claimStale(NOW, NOW, 'w2', NOW + LEASE)).toBeNull();
 
-        expect(flat(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails: tagged, body: bytes(batchRequest(tagged).body), idempotencyKey: batchRequest(tagged).idempotencyKey, dropped: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails: tagged, body: bytes(batchRequest(tagged).body), idempotencyKey: batchRequest(tagged).idempotencyKey, dropped: 0, replay: false });
         expect(await s.sendQueue.settle(batchId!, [{ deliveryId: id, providerId: 'p-test' }], NOW + 1000, policy)).toEqual({ sent: 1, failed: 0, completed: 0 });
         expect(await s.sendQueue.delivery(id)).toEqual({ id, status: 'sent', providerId: 'p-test', error: null, sentAt: NOW + 1000 });
       });
