@@ -1,38 +1,107 @@
 /**
- * The rows and values the stores take and give, the same for every engine.
- * Services and routes import these; they never see a schema or a driver.
+ * The rows and values the stores take and give, the same for every engine,
+ * defined here: each engine's schema is held to these types by a test
+ * (test/stores/row-types.test.ts), not the other way round. Services and
+ * routes import these; they never see a schema or a driver.
  */
-import type { activity, batches, deliveries, providerEvents, staffAccounts, subscribers, suppressions } from './sqlite/schema.js';
+import type { ActivityType, BatchStatus, DeliveryKind, DeliveryStatus, EventFlag, EventFlagReason, Reader, StaffRole, SubscriberStatus } from './enums.js';
 
-export {
-  ACTIVITY_TYPES,
-  BATCH_STATUSES,
-  DELIVERY_KINDS,
-  DELIVERY_STATUSES,
-  EVENT_FLAG_REASONS,
-  EVENT_FLAGS,
-  STAFF_ROLES,
-  SUBSCRIBER_STATUSES,
-  type ActivityType,
-  type BatchStatus,
-  type DeliveryKind,
-  type DeliveryStatus,
-  type EventFlag,
-  type EventFlagReason,
-  type StaffRole,
-  type SubscriberStatus,
-} from './sqlite/schema.js';
-import type { ActivityType, DeliveryKind, EventFlag, EventFlagReason, StaffRole, SubscriberStatus } from './sqlite/schema.js';
-import type { Reader } from '../emails/_components/types.js';
+export * from './enums.js';
 
-export type { Reader } from '../emails/_components/types.js';
+/** Times are integer milliseconds since the epoch (UTC). */
+type Ms = number;
 
-export type Subscriber = typeof subscribers.$inferSelect;
-export type Delivery = typeof deliveries.$inferSelect;
-export type Batch = typeof batches.$inferSelect;
-export type ProviderEventRow = typeof providerEvents.$inferSelect;
-export type ActivityRow = typeof activity.$inferSelect;
-export type Suppression = typeof suppressions.$inferSelect;
+export type Subscriber = {
+  id: number;
+  /** As typed (NFC, domain lower-cased); null once erased. */
+  email: string | null;
+  /** Keyed hash of the canonical address; `erased:ID` once erased. */
+  emailHash: string;
+  firstName: string | null;
+  timezone: string;
+  reader: Reader | null;
+  status: SubscriberStatus;
+  tokenGeneration: number;
+  source: string | null;
+  signupIp: string | null;
+  signupUserAgent: string | null;
+  createdAt: Ms;
+  updatedAt: Ms;
+  confirmationSentAt: Ms | null;
+  confirmedAt: Ms | null;
+  consentText: string | null;
+  consentVersion: string | null;
+  consentIp: string | null;
+  consentUserAgent: string | null;
+  consentSource: string | null;
+  consentGivenAt: Ms | null;
+  unsubscribedAt: Ms | null;
+  suppressedAt: Ms | null;
+  suppressedReason: string | null;
+  convertedAt: Ms | null;
+  completedAt: Ms | null;
+  erasedAt: Ms | null;
+  nextStep: number | null;
+  nextSendAt: Ms | null;
+  lastSequenceSentAt: Ms | null;
+  pausedUntil: Ms | null;
+  sequenceVersion: number | null;
+};
+
+export type Delivery = {
+  id: number;
+  subscriberId: number | null;
+  kind: DeliveryKind;
+  toAddress: string | null;
+  step: number;
+  templateId: string;
+  templateVersion: string | null;
+  subject: string;
+  status: DeliveryStatus;
+  batchId: number | null;
+  providerId: string | null;
+  error: string | null;
+  createdAt: Ms;
+  sentAt: Ms | null;
+  deliveredAt: Ms | null;
+  delayedAt: Ms | null;
+  openedAt: Ms | null;
+  clickedAt: Ms | null;
+  bouncedAt: Ms | null;
+  complainedAt: Ms | null;
+};
+
+export type Batch = {
+  id: number;
+  status: BatchStatus;
+  idempotencyKey: string;
+  payload: string | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: Ms | null;
+  attempts: number;
+  firstAttemptAt: Ms | null;
+  inDoubt: boolean;
+  nextAttemptAt: Ms | null;
+  lastError: string | null;
+  createdAt: Ms;
+  sentAt: Ms | null;
+};
+
+export type ProviderEventRow = {
+  id: string;
+  type: string;
+  providerId: string | null;
+  deliveryId: number | null;
+  occurredAt: Ms;
+  receivedAt: Ms;
+  detail: string | null;
+  flag: EventFlag | null;
+  flagReason: EventFlagReason | null;
+};
+
+export type ActivityRow = { id: number; subscriberId: number | null; type: ActivityType; at: Ms; detail: string | null };
+
+export type Suppression = { emailHash: string; reason: string; createdAt: Ms };
 
 /** One outgoing message as every transport and the persisted batch payload hold it. */
 export type OutgoingEmail = {
@@ -419,7 +488,7 @@ export type EventResult =
 // ---------------------------------------------------------------------------
 // Staff accounts, sessions, login failures and the audit log
 
-export type StaffAccount = typeof staffAccounts.$inferSelect;
+export type StaffAccount = { id: number; name: string; role: StaffRole; passwordHash: string; createdAt: Ms; updatedAt: Ms; disabledAt: Ms | null };
 
 export type StaffAccountInput = { name: string; role: StaffRole; passwordHash: string; now: number };
 

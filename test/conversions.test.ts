@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { activity, subscribers, type SubscriberStatus } from '../db/sqlite/schema.js';
+import { activity, subscribers } from '../db/sqlite/schema.js';
+import type { SubscriberStatus } from '../db/types.js';
 import { emailHash } from '../src/mail/address.js';
 import { markConverted } from '../src/subscribers/directory.js';
 import { storesOf } from './helpers/app.js';

@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { SqliteDb as Db } from '../db/sqlite/client.js';
-import { activity, deliveries, providerEvents, subscribers, suppressions, type SubscriberStatus } from '../db/sqlite/schema.js';
+import { activity, deliveries, providerEvents, subscribers, suppressions } from '../db/sqlite/schema.js';
+import type { SubscriberStatus } from '../db/types.js';
 import { emailHash } from '../src/mail/address.js';
 import { eventEffect } from '../src/subscribers/provider-events.js';
 import { TEST_SECRET, testApp, testConfig } from './helpers/app.js';

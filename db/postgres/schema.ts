@@ -3,8 +3,7 @@
 // integer milliseconds since the epoch (bigint); ids are bigint identities.
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { READERS } from '../../emails/_components/types.js';
-import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, EVENT_FLAG_REASONS, EVENT_FLAGS, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../sqlite/schema.js';
+import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../enums.js';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();

@@ -1,20 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { READERS } from '../../emails/_components/types.js';
+import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../enums.js';
 
 // All times are integer milliseconds since the epoch (UTC).
 const ms = (name: string) => integer(name, { mode: 'number' });
 
-export const SUBSCRIBER_STATUSES = [
-  'pending', // signed up, not confirmed yet
-  'active', // confirmed, receiving the sequence
-  'completed', // received every step
-  'converted', // booked a consult; the sequence ends
-  'unsubscribed',
-  'suppressed', // hard bounce, complaint or provider suppression
-  'erased', // personal data removed (GDPR)
-] as const;
-export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
 
 export const subscribers = sqliteTable(
   'subscribers',
@@ -87,8 +77,6 @@ export const sequenceVersions = sqliteTable('sequence_versions', {
 
 // held: the outcome of an attempt older than the provider's idempotency
 // window is unknown, so repeating it could send twice; staff decide.
-export const BATCH_STATUSES = ['ready', 'sent', 'failed', 'held'] as const;
-export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 // One provider request (up to 100 emails). Its payload is persisted before it
 // is sent, so after a crash the identical request is repeated with the same
@@ -123,10 +111,6 @@ export const batches = sqliteTable(
 // resend: a sequence step sent again by staff at the person's request; apart
 // from the 'sequence' delivery of that step, so it never counts as the step
 // being received (the once-only index below is the sequence's own guard).
-export const DELIVERY_KINDS = ['confirmation', 'sequence', 'test', 'resend'] as const;
-export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
-export const DELIVERY_STATUSES = ['queued', 'sent', 'failed', 'dropped'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const deliveries = sqliteTable(
   'deliveries',
@@ -173,10 +157,6 @@ export const deliveries = sqliteTable(
 
 // Opens and clicks that are kept but left out of the rates: who made them
 // (flag) and what gave them away (reason). See src/subscribers/engagement-flags.ts.
-export const EVENT_FLAGS = ['link_scanner', 'privacy_proxy'] as const;
-export type EventFlag = (typeof EVENT_FLAGS)[number];
-export const EVENT_FLAG_REASONS = ['scanner_user_agent', 'proxy_user_agent', 'soon_after_delivery', 'all_links_at_once'] as const;
-export type EventFlagReason = (typeof EVENT_FLAG_REASONS)[number];
 
 // Webhook events from the provider; the primary key is the event (svix) id,
 // so a replay is a no-op.
@@ -220,22 +200,6 @@ export const suppressions = sqliteTable('suppressions', {
   createdAt: ms('created_at').notNull(),
 });
 
-export const ACTIVITY_TYPES = [
-  'signup',
-  'confirmation_sent',
-  'confirmed',
-  'unsubscribed',
-  'bounced',
-  'complained',
-  'suppressed',
-  'converted',
-  'completed',
-  'erased',
-  'paused',
-  'resumed',
-  'reader_changed',
-] as const;
-export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 
 // Append-only history of what happened to each subscriber; the funnel is
 // counted from it per day.
@@ -261,8 +225,6 @@ export const workerState = sqliteTable('worker_state', {
   updatedAt: ms('updated_at').notNull(),
 });
 
-export const STAFF_ROLES = ['viewer', 'editor', 'admin'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
 
 // Named staff logins. The password is kept as a salted scrypt hash with its
 // parameters (src/staff/password.ts); a disabled account keeps its history.

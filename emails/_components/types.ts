@@ -3,9 +3,9 @@
  * the store. Kept free of imports so any layer can use them.
  */
 
-/** Who the reader is reading for; chosen optionally at signup or on the preference page. */
-export const READERS = ['self', 'supporter', 'professional'] as const;
-export type Reader = (typeof READERS)[number];
+import { READERS, type Reader } from '../../db/enums.js';
+
+export { READERS, type Reader };
 
 /** A reader who picked nothing reads the `self` version. */
 export const DEFAULT_READER: Reader = 'self';

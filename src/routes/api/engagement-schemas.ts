@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_FLAG_REASONS } from '../../../db/sqlite/schema.js';
+import { EVENT_FLAG_REASONS } from '../../../db/types.js';
 
 const count = z.int().nonnegative();
 
