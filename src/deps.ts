@@ -5,7 +5,7 @@ import type { Logger } from './logger.js';
 import type { DnsResolver } from './mail/sender-dns.js';
 import type { Transport } from './mail/transport.js';
 import type { SequenceCatalog } from './nurture/sequence.js';
-import type { RateLimit } from './routes/rate-limit.js';
+import type { RateLimit } from './rate-limit.js';
 import type { StaffActor } from './staff/roles.js';
 import type { PasswordCheck } from './staff/throttle.js';
 

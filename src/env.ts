@@ -1,7 +1,7 @@
 import net from 'node:net';
 import fs from 'node:fs';
 import { z } from 'zod';
-import { normaliseEmail } from './mail/address.js';
+import { normaliseEmail } from './address.js';
 
 /** A configuration error: one line naming the variable and the fix. */
 export class ConfigError extends Error {}

@@ -3,7 +3,7 @@
 // uses the canonical form; an erased or suppressed address stays blocked in
 // any spelling, except that an erased person may sign up again themselves.
 import { describe, expect, it } from 'vitest';
-import { emailHash } from '../src/mail/address.js';
+import { emailHash } from '../src/address.js';
 import { testApp } from './helpers/app.js';
 import { basicAuthOf } from './helpers/staff.js';
 import { linkToken, postForm, postJson, signupForm } from './helpers/public.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emailHash, normaliseEmail } from '../src/mail/address.js';
+import { emailHash, normaliseEmail } from '../src/address.js';
 
 describe('normaliseEmail', () => {
   it('trims and lower-cases the domain only', () => {

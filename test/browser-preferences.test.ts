@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Browser, BrowserContextOptions } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { preferencesUrl } from '../src/subscribers/links.js';
+import { preferencesUrl } from '../src/mail/links.js';
 import { captureLogger, storesOf, testConfig, testDb } from './helpers/app.js';
 import { hasChromium, launchChromium, listen, seriousAxeViolations } from './helpers/browser.js';
 import { memoryTransport } from './helpers/memory-transport.js';

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { activity, subscribers } from '../db/sqlite/schema.js';
 import type { SubscriberStatus } from '../db/types.js';
-import { emailHash } from '../src/mail/address.js';
+import { emailHash } from '../src/address.js';
 import { markConverted } from '../src/subscribers/directory.js';
 import { storesOf } from './helpers/app.js';
 import { TEST_SECRET, TEST_STAFF_PASSWORD, testApp } from './helpers/app.js';

@@ -3,7 +3,7 @@
 // privacy contact, each from the subscriber or the configuration.
 import { describe, expect, it } from 'vitest';
 import { FIRST_VERSION } from '../src/nurture/sequence.js';
-import { preferencesUrl } from '../src/subscribers/links.js';
+import { preferencesUrl } from '../src/mail/links.js';
 import { testApp, testConfig } from './helpers/app.js';
 import { postJson } from './helpers/public.js';
 import { addSubscriber, asStaff } from './helpers/staff.js';

@@ -4,7 +4,7 @@
 // bodies. (What the engine itself keeps in freed pages and its WAL is for the
 // operator: see the README's "Storage".)
 import { afterAll, describe, expect, it } from 'vitest';
-import { emailHash } from '../src/mail/address.js';
+import { emailHash } from '../src/address.js';
 import { queuePolicy } from '../src/nurture/decide.js';
 import { scheduleOptions } from '../src/nurture/schedule.js';
 import { eraseSubscriber } from '../src/subscribers/erase.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresStores } from '../db/postgres/index.js';
 import { postgresStores } from '../db/postgres/index.js';
 import { fixedClock } from '../src/clock.js';
-import { emailHash } from '../src/mail/address.js';
+import { emailHash } from '../src/address.js';
 import { renderSequenceEmail } from '../src/mail/render.js';
 import { createPacer } from '../src/nurture/pacer.js';
 import { SEQUENCE_VERSIONS } from '../src/nurture/sequence.js';

@@ -15,7 +15,7 @@ import { DEFAULT_LEASE_MS } from '../src/nurture/tick.js';
 import { startFakeResend, type FakeResend, type InjectedError } from './fake-resend/server.js';
 import { TEST_SECRET, testDb } from './helpers/app.js';
 import { closePostgresStores, freshPostgresStores, POSTGRES_SKIP_MESSAGE, TEST_DATABASE_URL } from './helpers/postgres.js';
-import { emailHash } from '../src/mail/address.js';
+import { emailHash } from '../src/address.js';
 import { countBy, seedDue, tickHarness } from './helpers/worker.js';
 
 const NOW = Date.parse('2026-03-02T14:00:00Z');

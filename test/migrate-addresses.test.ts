@@ -20,7 +20,7 @@ import { sqliteStores } from '../db/sqlite/index.js';
 import type { Stores } from '../db/stores.js';
 import type { Subscriber } from '../db/types.js';
 import { fixedClock } from '../src/clock.js';
-import { addressHashes, emailHash, legacyEmailHash } from '../src/mail/address.js';
+import { addressHashes, emailHash, legacyEmailHash } from '../src/address.js';
 import { decideImport } from '../src/subscribers/import.js';
 import { decideSignup } from '../src/subscribers/subscribe.js';
 import { signToken } from '../src/mail/tokens.js';

@@ -17,7 +17,7 @@ import { migrateSqlite, SQLITE_MIGRATIONS_DIR } from '../db/sqlite/client.js';
 import { sqliteStores } from '../db/sqlite/index.js';
 import type { Stores } from '../db/stores.js';
 import { fixedClock } from '../src/clock.js';
-import { emailHash } from '../src/mail/address.js';
+import { emailHash } from '../src/address.js';
 import { renderSequenceEmail } from '../src/mail/render.js';
 import { createPacer } from '../src/nurture/pacer.js';
 import { SEQUENCE_VERSIONS } from '../src/nurture/sequence.js';

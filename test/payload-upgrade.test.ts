@@ -10,7 +10,7 @@ import { postgresStores } from '../db/postgres/index.js';
 import { sqliteStores } from '../db/sqlite/index.js';
 import type { Stores } from '../db/stores.js';
 import { fixedClock } from '../src/clock.js';
-import { emailHash } from '../src/mail/address.js';
+import { emailHash } from '../src/address.js';
 import { renderSequenceEmail } from '../src/mail/render.js';
 import { createResendTransport } from '../src/mail/resend.js';
 import type { OutgoingEmail, Transport } from '../src/mail/transport.js';

@@ -12,7 +12,7 @@ import { startFakeResend, type FakeResend } from './fake-resend/server.js';
 import { TEST_SECRET } from './helpers/app.js';
 import { createTestDatabase, POSTGRES_SKIP_MESSAGE, TEST_DATABASE_URL } from './helpers/postgres.js';
 import { countBy } from './helpers/worker.js';
-import { emailHash } from '../src/mail/address.js';
+import { emailHash } from '../src/address.js';
 import { until } from './helpers/process.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tick-child.ts');

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createOutboxTransport } from '../src/mail/outbox.js';
 import { verifyToken } from '../src/mail/tokens.js';
 import { subscriberExport } from '../src/subscribers/export.js';
-import { confirmUrl, preferencesUrl } from '../src/subscribers/links.js';
+import { confirmUrl, preferencesUrl } from '../src/mail/links.js';
 import { TEST_SECRET, testApp } from './helpers/app.js';
 import { linkToken, postForm, postJson, signupForm } from './helpers/public.js';
 import { asStaff } from './helpers/staff.js';

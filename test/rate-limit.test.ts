@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { subscribers } from '../db/sqlite/schema.js';
 import { fixedClock } from '../src/clock.js';
-import { clientKey, createRateLimiter } from '../src/routes/rate-limit.js';
+import { clientKey, createRateLimiter } from '../src/rate-limit.js';
 import { storesOf, testApp, testDb } from './helpers/app.js';
 import { postForm, postJson, signupForm } from './helpers/public.js';
 

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { activity, deliveries, subscribers, suppressions } from '../db/sqlite/schema.js';
 import { SendError } from '../src/mail/transport.js';
-import { emailHash } from '../src/mail/address.js';
+import { emailHash } from '../src/address.js';
 import { verifyToken } from '../src/mail/tokens.js';
 import { CONSENT } from '../src/subscribers/consent.js';
 import { TEST_SECRET, testApp, testDb } from './helpers/app.js';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postgresStores, type PostgresStores } from '../db/postgres/index.js';
 import { openSqlite } from '../db/sqlite/client.js';
-import { emailHash } from '../src/mail/address.js';
+import { emailHash } from '../src/address.js';
 import { startFakeResend, type FakeResend } from './fake-resend/server.js';
 import { TEST_SECRET } from './helpers/app.js';
 import { createTestDatabase, POSTGRES_SKIP_MESSAGE, TEST_DATABASE_URL } from './helpers/postgres.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodePayload } from '../db/request-payload.js';
 import { openSqlite as openDb, type SqliteDb as Db } from '../db/sqlite/client.js';
-import { emailHash } from '../src/mail/address.js';
+import { emailHash } from '../src/address.js';
 import { emailsOfBatchBody } from '../src/mail/batch-body.js';
 import { verifyToken } from '../src/mail/tokens.js';
 import { SendError, type Transport } from '../src/mail/transport.js';

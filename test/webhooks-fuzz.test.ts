@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deliveries, subscribers } from '../db/sqlite/schema.js';
-import { emailHash } from '../src/mail/address.js';
+import { emailHash } from '../src/address.js';
 import { TEST_SECRET, testApp, testConfig } from './helpers/app.js';
 import { newWebhookSecret, svixHeaders } from './helpers/webhook-signing.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SqliteDb as Db } from '../db/sqlite/client.js';
 import { activity, deliveries, providerEvents, subscribers, suppressions } from '../db/sqlite/schema.js';
 import type { SubscriberStatus } from '../db/types.js';
-import { emailHash } from '../src/mail/address.js';
+import { emailHash } from '../src/address.js';
 import { eventEffect } from '../src/subscribers/provider-events.js';
 import { TEST_SECRET, testApp, testConfig } from './helpers/app.js';
 import { newWebhookSecret, svixHeaders } from './helpers/webhook-signing.js';

@@ -20,7 +20,7 @@ import { createApp } from '../../src/app.js';
 import { systemClock } from '../../src/clock.js';
 import { loadEnv } from '../../src/env.js';
 import { createLogger } from '../../src/logger.js';
-import { emailHash } from '../../src/mail/address.js';
+import { emailHash } from '../../src/address.js';
 import { renderSequenceEmail } from '../../src/mail/render.js';
 import type { Transport } from '../../src/mail/transport.js';
 import { createPacer, realSleep } from '../../src/nurture/pacer.js';

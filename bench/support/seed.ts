@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openSqlite as openDb, type SqliteDb as Db } from '../../db/sqlite/client.js';
-import { emailHash } from '../../src/mail/address.js';
+import { emailHash } from '../../src/address.js';
 
 export const BENCH_SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 const ZONES = ['America/New_York', 'America/Los_Angeles', 'Europe/Berlin', 'Asia/Kolkata', 'Australia/Sydney', 'UTC'];

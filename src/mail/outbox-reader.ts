@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import PostalMime, { type Address } from 'postal-mime';
-import { canonicalEmail } from './address.js';
+import { canonicalEmail } from '../address.js';
 
 /**
  * The names the outbox transport writes: `<UTC stamp>-<uuid>.eml`, or

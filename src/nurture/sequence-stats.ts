@@ -1,6 +1,6 @@
 import type { Stores } from '../../db/stores.js';
 import type { StepCounts } from '../../db/types.js';
-import { linkWithoutTokens } from '../subscribers/provider-events.js';
+import { linkWithoutTokens } from '../mail/links.js';
 import { leftOutOf, type Tracking } from './engagement.js';
 import type { SequenceStep } from './sequence.js';
 import { runningSequence } from './versions.js';

@@ -24,7 +24,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { renderConfirmationEmail, type ConfirmationEmailProps, type RenderedEmail, type SequenceEmailProps } from '../mail/render.js';
 import { SendError, MAX_BATCH_SIZE, type OutgoingEmail, type SentEmail, type Transport } from '../mail/transport.js';
-import { confirmUrl, preferencesUrl, unsubscribeUrl } from '../subscribers/links.js';
+import { confirmUrl, preferencesUrl, unsubscribeUrl } from '../mail/links.js';
 import { confirmationProps, sequenceProps, type EmailSettings } from './email-props.js';
 import { deliveryIdOf, isKnownFailure, planFailure, queuePolicy, sequenceEmail, tagDelivery, type QueueSequence, type QueueStep } from './decide.js';
 import { complaintPauseAt } from './complaint-guard.js';

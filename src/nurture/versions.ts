@@ -8,7 +8,7 @@ import type { Stores } from '../../db/stores.js';
 import type { DueRow, PublishedVersion, QueuePolicy } from '../../db/types.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import { recordAudit } from '../staff/audit.js';
+import { recordAudit } from '../audit.js';
 import { plannedAt, queuePolicy, stepFor, type QueueSequence } from './decide.js';
 import { scheduleOptions, type ScheduleOptions, type SendWindow } from './schedule.js';
 import { SEQUENCE_VERSIONS, type SequenceCatalog, type SequenceVersion } from './sequence.js';

@@ -5,7 +5,7 @@ import type { SubscriberDeps } from '../subscribers/deps.js';
 import { confirmRoutes } from './confirm.js';
 import { preferencesRoutes } from './preferences.js';
 import { contentLengthLimit, MAX_BODY_BYTES, payloadTooLarge } from './request-body.js';
-import { createRateLimiter, DEFAULT_SUBSCRIBE_RATE_LIMIT, type RateLimit } from './rate-limit.js';
+import { createRateLimiter, DEFAULT_SUBSCRIBE_RATE_LIMIT, type RateLimit } from '../rate-limit.js';
 import { signupRoutes } from './signup.js';
 import { unsubscribeRoutes } from './unsubscribe.js';
 

@@ -10,7 +10,7 @@ import { subscribe } from '../subscribers/subscribe.js';
 import { errorBody } from './errors.js';
 import { messagePage, page } from './layout.js';
 import { payloadTooLarge, readSubmission } from './request-body.js';
-import { clientKey } from './rate-limit.js';
+import { clientKey } from '../rate-limit.js';
 import { clientIp, requestMeta } from './request-info.js';
 import { emailTypoScript } from './email-typo.js';
 

@@ -1,7 +1,7 @@
 import type { Stores } from '../../db/stores.js';
 import type { SetRoleOutcome, StaffAccount } from '../../db/types.js';
 import type { Clock } from '../clock.js';
-import { recordAudit } from './audit.js';
+import { recordAudit } from '../audit.js';
 import { generatePassword, hashPassword, verifyPassword } from './password.js';
 import type { StaffRole } from './roles.js';
 

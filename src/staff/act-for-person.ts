@@ -11,7 +11,7 @@ import { pauseSubscriber, resumeSubscriber, type PauseOutcome } from '../subscri
 import { changeProfile, type ProfileChanges, type ProfileOutcome } from '../subscribers/profile.js';
 import { resendStep, type ResendResult } from '../subscribers/resend.js';
 import { unsubscribeOnBehalf } from '../subscribers/unsubscribe.js';
-import { recordAudit } from './audit.js';
+import { recordAudit } from '../audit.js';
 
 type Deps = Pick<SubscriberDeps, 'stores' | 'config' | 'clock' | 'logger' | 'worker'>;
 

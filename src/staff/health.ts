@@ -23,7 +23,7 @@ import {
 } from '../nurture/complaint-guard.js';
 import { readLastTick, type LastTick } from '../nurture/last-tick.js';
 import { QUOTA_KEY } from '../nurture/tick.js';
-import { recordAudit } from './audit.js';
+import { recordAudit } from '../audit.js';
 
 export type { CheckStatus } from '../mail/sender-dns.js';
 

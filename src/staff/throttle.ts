@@ -12,7 +12,7 @@
  * at once is refused after the free ones rather than checked in full.
  */
 import type { DecideLoginWait, LoginFailure } from '../../db/types.js';
-import { clientKey } from '../routes/rate-limit.js';
+import { clientKey } from '../rate-limit.js';
 import { verifyPassword } from './password.js';
 
 /** Counts run over a window of this long from a key's first attempt. */

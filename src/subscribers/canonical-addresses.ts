@@ -1,7 +1,7 @@
 import type { Stores } from '../../db/stores.js';
 import type { DecideMerge, MergePatch, Subscriber, SubscriberStatus } from '../../db/types.js';
 import type { Logger } from '../logger.js';
-import { emailHash } from '../mail/address.js';
+import { emailHash } from '../address.js';
 
 /** Set once every row carries its address's canonical hash. */
 export const CANONICAL_ADDRESSES_DONE = 'migration:canonical-addresses';

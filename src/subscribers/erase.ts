@@ -1,6 +1,6 @@
 import type { Stores } from '../../db/stores.js';
 import type { BatchRequest, EraseOutcome } from '../../db/types.js';
-import { canonicalEmail } from '../mail/address.js';
+import { canonicalEmail } from '../address.js';
 import { emailsOfBatchBody } from '../mail/batch-body.js';
 import type { Config } from '../config.js';
 import { removeOutboxMessagesTo } from '../mail/outbox-reader.js';

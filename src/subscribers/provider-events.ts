@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Stores } from '../../db/stores.js';
 import type { DeliveryEventColumn, EventResult as StoredEventResult, SuppressionReason } from '../../db/types.js';
-import { emailHash, normaliseEmail } from '../mail/address.js';
+import { emailHash, normaliseEmail } from '../address.js';
+import { linkWithoutTokens } from '../mail/links.js';
 import { classifyEvent, type EventSignal } from './engagement-flags.js';
 
 /** The envelope of every Resend webhook event. */
@@ -115,24 +116,6 @@ function recipientHashes(secretKey: string, to: unknown): string[] {
     if (email) hashes.add(emailHash(secretKey, email));
   }
   return [...hashes];
-}
-
-/**
- * Which page was clicked, without what could identify the reader: no query or
- * fragment, and long path segments (our confirm/unsubscribe tokens) elided.
- */
-export function linkWithoutTokens(link: unknown): string | undefined {
-  if (typeof link !== 'string') return undefined;
-  try {
-    const url = new URL(link);
-    const path = url.pathname
-      .split('/')
-      .map((seg) => (seg.length > 24 ? '…' : seg))
-      .join('/');
-    return `${url.origin}${path}`.slice(0, 300);
-  } catch {
-    return undefined;
-  }
 }
 
 function parseTime(v: unknown): number | undefined {

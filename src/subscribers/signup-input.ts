@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { READERS, type Reader } from '../../emails/_components/types.js';
 import { isValidTimeZone } from '../env.js';
-import { MAX_EMAIL_LENGTH, normaliseEmail } from '../mail/address.js';
+import { MAX_EMAIL_LENGTH, normaliseEmail } from '../address.js';
 
 export const MAX_FIRST_NAME_LENGTH = 60;
 

@@ -1,6 +1,6 @@
 import type { SignupAction, Subscriber } from '../../db/types.js';
 import { maskEmail } from '../logger.js';
-import { addressHashes } from '../mail/address.js';
+import { addressHashes } from '../address.js';
 import type { SignupSource } from './consent.js';
 import type { RequestMeta, SubscriberDeps } from './deps.js';
 import type { SignupInput } from './signup-input.js';

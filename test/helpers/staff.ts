@@ -1,6 +1,6 @@
 import type { SqliteDb as Db } from '../../db/sqlite/client.js';
 import { activity, deliveries, providerEvents, subscribers, type NewSubscriber } from '../../db/sqlite/schema.js';
-import { emailHash } from '../../src/mail/address.js';
+import { emailHash } from '../../src/address.js';
 import type { StaffRole } from '../../db/types.js';
 import { SESSION_COOKIE } from '../../src/routes/staff/auth.js';
 import { TEST_SECRET } from './app.js';

@@ -3,7 +3,7 @@ import type { Stores } from '../../db/stores.js';
 import { fixedClock } from '../../src/clock.js';
 import type { Config } from '../../src/config.js';
 import type { Logger } from '../../src/logger.js';
-import { emailHash } from '../../src/mail/address.js';
+import { emailHash } from '../../src/address.js';
 import type { Transport } from '../../src/mail/transport.js';
 import { createPacer } from '../../src/nurture/pacer.js';
 import { queuePolicy, type QueueSequence, type QueueStep } from '../../src/nurture/decide.js';

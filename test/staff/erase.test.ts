@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SqliteDb as Db } from '../../db/sqlite/client.js';
 import { decodePayload } from '../../db/request-payload.js';
-import { emailHash } from '../../src/mail/address.js';
+import { emailHash } from '../../src/address.js';
 import { emailsOfBatchBody } from '../../src/mail/batch-body.js';
 import { batchRequest } from '../../src/nurture/decide.js';
 import { eraseSubscriber, withoutRecipient } from '../../src/subscribers/erase.js';

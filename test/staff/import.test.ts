@@ -4,7 +4,7 @@
 // suppressed and erased addresses are never created or mailed, and a file
 // that cannot be read changes nothing.
 import { describe, expect, it } from 'vitest';
-import { emailHash } from '../../src/mail/address.js';
+import { emailHash } from '../../src/address.js';
 import { buildCatalog, VERSION_PLANS } from '../../src/nurture/sequence.js';
 import { importedConsentVersion, type ImportReport } from '../../src/subscribers/import.js';
 import { TEST_SECRET, testApp } from '../helpers/app.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { plannedSendTimes } from '../../src/nurture/schedule.js';
 import { FIRST_VERSION } from '../../src/nurture/sequence.js';
 import { scheduleOptions } from '../../src/nurture/schedule.js';
-import { linkWithoutTokens } from '../../src/subscribers/provider-events.js';
+import { linkWithoutTokens } from '../../src/mail/links.js';
 import { testApp, testConfig } from '../helpers/app.js';
 import { addActivity, addDelivery, addEvent, addSubscriber, asStaff } from '../helpers/staff.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { AUDIT_ACTIONS, auditLog } from '../../staff/audit.js';
+import { AUDIT_ACTIONS, auditLog } from '../../audit.js';
 import { AuditListQuery } from '../staff/params.js';
 import { apiRoute, apiRouter, json } from './openapi.js';
 

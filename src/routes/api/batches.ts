@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { heldBatches, resolveHeldBatch, type HeldDecision } from '../../nurture/held.js';
-import { recordAudit } from '../../staff/audit.js';
+import { recordAudit } from '../../audit.js';
 import { staffOf } from '../staff/auth.js';
 import { idParams } from '../staff/params.js';
 import { errorBody } from '../errors.js';

@@ -2,7 +2,7 @@ import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import { SUBSCRIBER_STATUSES } from '../../../db/types.js';
 import type { AppDeps } from '../../deps.js';
-import { recordAudit } from '../../staff/audit.js';
+import { recordAudit } from '../../audit.js';
 import { markConverted } from '../../subscribers/directory.js';
 import { errorBody } from '../errors.js';
 import { staffOf } from '../staff/auth.js';

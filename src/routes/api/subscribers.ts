@@ -5,7 +5,7 @@ import { READERS } from '../../../emails/_components/types.js';
 import type { AppDeps } from '../../deps.js';
 import { plannedSends } from '../../nurture/previews.js';
 import { changeProfileFor, pauseFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
-import { recordAudit } from '../../staff/audit.js';
+import { recordAudit } from '../../audit.js';
 import { subscriberFor } from '../../staff/personal-data.js';
 import { listSubscribers, subscriberRecord } from '../../subscribers/directory.js';
 import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';

@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { normaliseEmail } from '../../mail/address.js';
+import { normaliseEmail } from '../../address.js';
 import { listTemplates, previewTemplate, sendTestEmail, type PreviewFailure } from '../../nurture/previews.js';
-import { recordAudit } from '../../staff/audit.js';
+import { recordAudit } from '../../audit.js';
 import { previewFor } from '../../staff/personal-data.js';
 import { getSubscriber } from '../../subscribers/directory.js';
 import { errorBody } from '../errors.js';

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.js';
-import { auditLog, describeAction } from '../../staff/audit.js';
+import { auditLog, describeAction } from '../../audit.js';
 import { pageRole } from './auth.js';
 import { formatTime } from './layout.js';
 import { parseAuditQuery } from './params.js';

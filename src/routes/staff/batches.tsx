@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../deps.js';
-import { recordAudit } from '../../staff/audit.js';
+import { recordAudit } from '../../audit.js';
 import { pageRole, staffOf } from './auth.js';
 import { resolveHeldBatch, type HeldBatch, type HeldDecision } from '../../nurture/held.js';
 import { parseId } from './params.js';

@@ -2,7 +2,7 @@
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps } from '../../deps.js';
-import { recordAudit } from '../../staff/audit.js';
+import { recordAudit } from '../../audit.js';
 import { checkCredentials, closeSession, openSession } from '../../staff/sessions.js';
 import { clientIp } from '../request-info.js';
 import { clearSessionCookie, cookieActor, safeNext, setSessionCookie } from './auth.js';

@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../deps.js';
-import { auditLog, describeAction, recordAudit } from '../../staff/audit.js';
+import { auditLog, describeAction, recordAudit } from '../../audit.js';
 import { seesPersonalData, subscriberFor } from '../../staff/personal-data.js';
 import { hasRole } from '../../staff/roles.js';
 import { pageRole, staffOf } from './auth.js';

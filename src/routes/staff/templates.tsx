@@ -1,11 +1,11 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../deps.js';
-import { recordAudit } from '../../staff/audit.js';
+import { recordAudit } from '../../audit.js';
 import { previewFor } from '../../staff/personal-data.js';
 import { hasRole } from '../../staff/roles.js';
 import { pageRole, staffOf } from './auth.js';
-import { normaliseEmail } from '../../mail/address.js';
+import { normaliseEmail } from '../../address.js';
 import { listTemplates, previewTemplate, sendTestEmail, type Preview, type PreviewFailure } from '../../nurture/previews.js';
 import { getSubscriber } from '../../subscribers/directory.js';
 import { CsrfInput } from './layout.js';

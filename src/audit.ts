@@ -1,6 +1,6 @@
-import type { Stores } from '../../db/stores.js';
-import type { AuditEntry, AuditPage } from '../../db/types.js';
-import type { Clock } from '../clock.js';
+import type { Stores } from '../db/stores.js';
+import type { AuditEntry, AuditPage } from '../db/types.js';
+import type { Clock } from './clock.js';
 
 /** Every action the audit log records, with how pages name it. */
 export const AUDIT_ACTIONS = {

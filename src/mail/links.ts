@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { signToken } from '../mail/tokens.js';
+import { signToken } from './tokens.js';
 
 /** How long a confirmation link works; after that, signing up again sends a fresh one. */
 export const CONFIRM_LINK_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -21,4 +21,22 @@ export function unsubscribeUrl(config: Pick<Config, 'publicUrl' | 'secretKey'>, 
 export function preferencesUrl(config: Pick<Config, 'publicUrl' | 'secretKey'>, s: LinkSubject): string {
   const token = signToken(config.secretKey, { purpose: 'preferences', subscriberId: s.id, generation: s.tokenGeneration });
   return `${config.publicUrl}/p/${token}`;
+}
+
+/**
+ * Which page was clicked, without what could identify the reader: no query or
+ * fragment, and long path segments (our confirm/unsubscribe tokens) elided.
+ */
+export function linkWithoutTokens(link: unknown): string | undefined {
+  if (typeof link !== 'string') return undefined;
+  try {
+    const url = new URL(link);
+    const path = url.pathname
+      .split('/')
+      .map((seg) => (seg.length > 24 ? '…' : seg))
+      .join('/');
+    return `${url.origin}${path}`.slice(0, 300);
+  } catch {
+    return undefined;
+  }
 }

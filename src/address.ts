@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { canonicalEmail } from '../../db/text.js';
+import { canonicalEmail } from '../db/text.js';
 
 export const MAX_EMAIL_LENGTH = 254;
 

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { Clock } from '../clock.js';
+import type { Clock } from './clock.js';
 
 export type RateLimit = { max: number; windowMs: number };
 
