@@ -8,7 +8,7 @@ import { encodePayload } from '../../db/request-payload.js';
 import { batchBody, emailsOfBatchBody } from '../mail/batch-body.js';
 import type { SendError, SendFailureKind } from '../mail/transport.js';
 import { backoffMs } from './pacer.js';
-import { resendDropReason } from './resend.js';
+import { resendDropReason } from './send-again.js';
 import { nextStepAfter, sendTime, type ScheduleOptions, type ScheduleStep } from './schedule.js';
 
 export type { AfterSend, DueAction, DueRow } from '../../db/types.js';

@@ -1,11 +1,9 @@
 import type { Clock } from '../clock.js';
+import type { RateLimitInfo } from '../mail/transport.js';
 
 export type Sleep = (ms: number) => Promise<void>;
 
 export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-/** What a provider response said about its rate limit (times in ms from now). */
-export type RateLimitHeaders = { limit?: number; remaining?: number; resetMs?: number; retryAfterMs?: number };
 
 /**
  * Spaces the starts of provider requests at `rate` per second on a fixed grid
@@ -113,7 +111,7 @@ export function createPacer(options: { rate: number; clock: Clock; sleep: Sleep;
       void slots.hold(now + ms, now).catch(() => undefined);
     },
     /** Feeds the rate-limit headers of a response. */
-    observe(info: RateLimitHeaders): void {
+    observe(info: RateLimitInfo): void {
       if (info.limit !== undefined && info.limit > 0 && info.limit < rate) rate = info.limit;
       // Remaining 0 with a known limit is what our grid expects after its last
       // request of a window: the grid already waits the window out. Without a

@@ -114,20 +114,6 @@ export const SEQUENCE_VERSIONS: SequenceCatalog = buildCatalog(VERSION_PLANS);
 /** Version 1: the sequence every database starts with (its migration publishes it). */
 export const FIRST_VERSION: SequenceVersion = SEQUENCE_VERSIONS[0]!;
 
-/**
- * The version to run when `published` is the newest published one: that
- * version, or undefined when this code does not know it (a newer release
- * published it; this process must not send the sequence on an older plan).
- */
-export function versionFor<V extends { version: number }>(catalog: readonly V[], published: number): V | undefined {
-  return catalog.find((v) => v.version === published);
-}
-
-/** Versions in the code that are newer than the published one, oldest first. */
-export function unpublishedVersions<V extends { version: number }>(catalog: readonly V[], published: number): V[] {
-  return catalog.filter((v) => v.version > published);
-}
-
 /** The step that sends a template, as the newest version of the code has it (for labelling previews). */
 export function stepOfTemplate(templateId: string, catalog: SequenceCatalog = SEQUENCE_VERSIONS): SequenceStep | undefined {
   for (const v of [...catalog].reverse()) {

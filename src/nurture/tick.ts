@@ -29,7 +29,7 @@ import { confirmationProps, sequenceProps, type EmailSettings } from './email-pr
 import { deliveryIdOf, isKnownFailure, planFailure, queuePolicy, sequenceEmail, tagDelivery, type QueueSequence, type QueueStep } from './decide.js';
 import { complaintPauseAt } from './complaint-guard.js';
 import { realSleep, type Pacer, type Sleep } from './pacer.js';
-import { asResend } from './resend.js';
+import { asResend } from './send-again.js';
 import { scheduleOptions } from './schedule.js';
 import { runningSequence } from './versions.js';
 

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import { renderSequenceEmail } from '../mail/render.js';
 import { recordLastTick } from './last-tick.js';
-import { createPacer, sharedSlots, type RateLimitHeaders } from './pacer.js';
+import type { RateLimitInfo } from '../mail/transport.js';
+import { createPacer, sharedSlots } from './pacer.js';
 import { SEQUENCE_VERSIONS } from './sequence.js';
 import { runTick, type TickDeps, type TickSummary } from './tick.js';
 
@@ -75,7 +76,7 @@ export function createWorker(deps: WorkerDeps) {
       void tick();
     },
     /** Feeds the provider's rate-limit headers to the pacer. */
-    observeRateLimit(info: RateLimitHeaders): void {
+    observeRateLimit(info: RateLimitInfo): void {
       pacer.observe(info);
     },
     start(): void {

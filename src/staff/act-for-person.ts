@@ -9,7 +9,7 @@ import type { ResendRefusal, Subscriber, SubscriberStatus } from '../../db/types
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { pauseSubscriber, resumeSubscriber, type PauseOutcome } from '../subscribers/preferences.js';
 import { changeProfile, type ProfileChanges, type ProfileOutcome } from '../subscribers/profile.js';
-import { resendStep, type ResendResult } from '../subscribers/resend.js';
+import { resendStep, type ResendResult } from '../subscribers/send-again.js';
 import { unsubscribeOnBehalf } from '../subscribers/unsubscribe.js';
 import { recordAudit } from '../audit.js';
 

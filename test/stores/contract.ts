@@ -34,7 +34,7 @@ import {
   type SubscriberStatus,
 } from '../../db/types.js';
 import { batchRequest, deliveryIdOf, queuePolicy, REPLAY_WINDOW_MS, tagDelivery, type QueueStep } from '../../src/nurture/decide.js';
-import { decideResend } from '../../src/nurture/resend.js';
+import { decideResend } from '../../src/nurture/send-again.js';
 import { scheduleOptions } from '../../src/nurture/schedule.js';
 import { classifyEvent } from '../../src/subscribers/engagement-flags.js';
 import { CONFIRMATION_INTERVAL_MS, decideSignup } from '../../src/subscribers/subscribe.js';

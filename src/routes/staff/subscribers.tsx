@@ -14,7 +14,7 @@ import { plannedSends } from '../../nurture/previews.js';
 import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
 import { subscriberExport, subscribersCsv } from '../../subscribers/export.js';
 import { firstInstantAtOrAfter } from '../../nurture/schedule.js';
-import { RESENDABLE_STATUSES } from '../../nurture/resend.js';
+import { RESENDABLE_STATUSES } from '../../nurture/send-again.js';
 import { isPaused, type PauseOutcome } from '../../subscribers/preferences.js';
 import { ProfileChangesSchema } from '../../subscribers/profile.js';
 import { isMailable } from '../../subscribers/unsubscribe.js';

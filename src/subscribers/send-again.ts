@@ -1,5 +1,5 @@
 import type { ResendRefusal, SubscriberStatus } from '../../db/types.js';
-import { decideResend } from '../nurture/resend.js';
+import { decideResend } from '../nurture/send-again.js';
 import { findStep } from '../nurture/sequence.js';
 import type { SubscriberDeps } from './deps.js';
 
