@@ -23,7 +23,7 @@ export function normaliseEmail(input: unknown): string | null {
   const trimmed = input.trim().normalize('NFC');
   if (trimmed.length === 0 || trimmed.length > MAX_EMAIL_LENGTH) return null;
   // eslint-disable-next-line no-control-regex
-  if (/[\s\u0000-\u001f\u007f<>(),;:"\[\]\\]/.test(trimmed)) return null;
+  if (/[\s\u0000-\u001f\u007f<>(),;:"[\]\\]/.test(trimmed)) return null;
   const at = trimmed.lastIndexOf('@');
   if (at < 1 || at !== trimmed.indexOf('@')) return null;
   const local = trimmed.slice(0, at);

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openSqlite } from '../db/sqlite/client.js';
 import { createOutboxTransport } from '../src/mail/outbox.js';
 import { testApp, testConfig } from './helpers/app.js';
-import { linkToken, postJson } from './helpers/public.js';
+import { postJson } from './helpers/public.js';
 import { asStaff } from './helpers/staff.js';
 import { fixedClock } from '../src/clock.js';
 

@@ -37,7 +37,7 @@ describe('four simulated weeks across time zones', () => {
   it('sends each person the eight emails once, in order, in their morning, at least 20 hours apart', async () => {
     // Starts a week before the US spring-forward so DST changes fall inside the run.
     const t = testApp({ now: '2026-03-01T13:07:00Z' });
-    const { app, clock, transport, db, stores, config, logger, drain } = t;
+    const { app, clock, transport, stores, config, logger, drain } = t;
     const worker = createWorker({
       stores,
       clock,

@@ -24,13 +24,11 @@ import { emailHash } from '../../src/address.js';
 import { renderSequenceEmail } from '../../src/mail/render.js';
 import type { Transport } from '../../src/mail/transport.js';
 import { createPacer, realSleep } from '../../src/nurture/pacer.js';
-import { FIRST_VERSION, SEQUENCE_VERSIONS } from '../../src/nurture/sequence.js';
+import { SEQUENCE_VERSIONS } from '../../src/nurture/sequence.js';
 import { runTick } from '../../src/nurture/tick.js';
 import type { Figure } from '../report.js';
 import { startFakeProcess } from '../support/fake-client.js';
 import { BENCH_SECRET } from '../support/seed.js';
-
-const SEQUENCE = FIRST_VERSION.steps;
 
 const URL_ = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 const CHILD = path.resolve('test/fixtures/tick-child.ts');

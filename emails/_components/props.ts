@@ -66,6 +66,7 @@ export function structuralProps<P>(props: P): P {
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // Control characters, and every space the plain-text converter would collapse
 // (it also treats U+200B as a space).
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 const SPACES = /[\s\u200b]+/g;
 

@@ -33,6 +33,7 @@ export function escapeHtml(value: string): string {
 // never rewritten as a javascript: URL) and the plain-text converter prints it
 // as given (no spaces or control characters, well-formed unicode). Any other
 // value is rendered directly, which is always exact.
+// eslint-disable-next-line no-control-regex -- a URL with a control character is not substituted
 const SUBSTITUTABLE_URL = /^https?:\/\/[^\s\u0000-\u001f\u007f-\u009f\u200b]*$/i;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 function substitutableUrl(value: unknown): value is string {

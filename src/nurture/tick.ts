@@ -18,7 +18,7 @@
  */
 import crypto from 'node:crypto';
 import type { ProviderEventStore, SendQueueStore, SequenceStore, SettingsStore } from '../../db/stores.js';
-import type { BatchItem, EncodedBodies, FreshRequest, ItemOutcome, QueuePolicy } from '../../db/types.js';
+import type { BatchItem, EncodedBodies, FreshRequest, ItemOutcome } from '../../db/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';

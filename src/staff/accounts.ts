@@ -27,7 +27,6 @@ export type FirstAdmin = { account: StaffAccount; generatedPassword: string | nu
 export async function ensureFirstAdmin(deps: { stores: Stores; clock: Clock }, password: string | undefined): Promise<FirstAdmin> {
   const { staff } = deps.stores;
   let existing = await staff.account(FIRST_ADMIN);
-  let generatedPassword: string | null = null;
   if (!existing) {
     const chosen = password ?? generatePassword();
     const made = await staff.addAccount({ name: FIRST_ADMIN, role: 'admin', passwordHash: await hashPassword(chosen), now: deps.clock.now() });
@@ -39,7 +38,7 @@ export async function ensureFirstAdmin(deps: { stores: Stores; clock: Clock }, p
     await staff.setPassword(FIRST_ADMIN, await hashPassword(password), deps.clock.now());
   }
   if (existing.role !== 'admin') await staff.setRole(FIRST_ADMIN, 'admin', deps.clock.now());
-  return { account: (await staff.account(FIRST_ADMIN))!, generatedPassword };
+  return { account: (await staff.account(FIRST_ADMIN))!, generatedPassword: null };
 }
 
 export type AddAccountResult = { ok: true; account: StaffAccount; password: string } | { ok: false; reason: 'name_taken' };

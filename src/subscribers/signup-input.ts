@@ -13,7 +13,6 @@ export type SignupParse = { ok: true; value: SignupInput } | { ok: false; errors
 
 // Control characters (CR/LF included) and line/paragraph separators have no
 // place in a name that goes into an email greeting.
-// eslint-disable-next-line no-control-regex
 export const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
 
 const EMAIL_MESSAGE = 'Enter your email address, like name@example.org.';

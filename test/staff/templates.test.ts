@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { verifyToken } from '../../src/mail/tokens.js';
 import { SendError } from '../../src/mail/transport.js';
 import { listTemplates } from '../../src/nurture/previews.js';
 import { FIRST_VERSION } from '../../src/nurture/sequence.js';
-import { TEST_SECRET, testApp } from '../helpers/app.js';
+import { testApp } from '../helpers/app.js';
 import { addSubscriber, asStaff, csrfFrom, staffForm } from '../helpers/staff.js';
 
 const SEQUENCE = FIRST_VERSION.steps;

@@ -6,7 +6,7 @@ import { IMPORT_COLUMNS, IMPORT_OUTCOMES, readImportCsv, runImport } from '../..
 import { errorBody } from '../errors.js';
 import { importUpload, multipartUploadLimit } from '../import-upload.js';
 import { staffOf } from '../staff/auth.js';
-import { apiRoute, apiRouter, error, json } from './openapi.js';
+import { apiRoute, apiRouter, error } from './openapi.js';
 
 export const NDJSON = 'application/x-ndjson';
 
