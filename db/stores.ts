@@ -6,6 +6,7 @@
  */
 import type {
   ActiveSession,
+  AddressHashes,
   ActivityCounts,
   AuditInput,
   AuditPage,
@@ -93,6 +94,8 @@ export interface SubscriberStore {
    * recorded as activity, as setReader does); undefined when unknown or erased.
    */
   updateProfile(id: number, input: ProfileInput): Promise<ProfileOutcome | undefined>;
+  /** Why an address is on the suppression list (under its hash, or the one an earlier release gave its spelling), or null. */
+  suppressionOf(hashes: AddressHashes): Promise<string | null>;
   suppress(input: SuppressInput): Promise<{ subscriberId: number | null; newlySuppressed: boolean }>;
   /** GDPR erasure: nothing personal left readable in the database afterwards. */
   erase(id: number, now: number, withoutRecipient: WithoutRecipient): Promise<EraseOutcome | null>;

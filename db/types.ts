@@ -136,6 +136,9 @@ export type SignupAction =
   | { kind: 'reopen'; send: boolean } // unsubscribed: pending again, new links, fresh double opt-in
   | { kind: 'none'; reason: 'recently_sent' | 'already_subscribed' | 'suppressed' | 'daily_cap' };
 
+/** An address's hash, and the one releases before canonical addresses gave its spelling when that differs. */
+export type AddressHashes = { emailHash: string; legacyHash?: string };
+
 export type SignupRecord = {
   email: string;
   emailHash: string;

@@ -148,3 +148,23 @@ describe('erased and suppressed, in any spelling', () => {
     }
   });
 });
+
+describe('a staff test email', () => {
+  it('never goes to a bounced, complained or erased address, in any spelling', async () => {
+    const t = testApp();
+    await t.stores.subscribers.suppress({ emailHash: emailHash('test-secret-key-0123456789abcdef0123456789abcdef', 'bounced@example.org'), reason: 'bounced', at: t.clock.now() });
+    await postForm(t.app, '/subscribe', signupForm('erase.me@example.org'));
+    await t.drain();
+    await erase(t, rows(t)[0]!.id);
+    const sentBefore = t.transport.sent.length;
+    for (const to of ['Bounced@Example.org', 'ERASE.ME@example.org']) {
+      const res = await t.app.request('/api/templates/01-welcome/test', { method: 'POST', headers: { authorization: basicAuthOf('editor'), 'content-type': 'application/json' }, body: JSON.stringify({ to }) });
+      expect(res.status).toBe(409);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('suppressed_address');
+    }
+    const ok = await t.app.request('/api/templates/01-welcome/test', { method: 'POST', headers: { authorization: basicAuthOf('editor'), 'content-type': 'application/json' }, body: JSON.stringify({ to: 'coordinator@clinic.example' }) });
+    expect(ok.status).toBe(202);
+    await t.drain();
+    expect(t.transport.sent.slice(sentBefore).map((m) => m.to)).toEqual(['coordinator@clinic.example']);
+  });
+});

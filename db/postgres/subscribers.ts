@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type SignupRecord, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { activity, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
@@ -26,7 +26,7 @@ const MERGE_COLUMNS: Record<keyof MergePatch, string> = {
 };
 
 /** Why the address is suppressed (under its hash, or the one an earlier release gave its spelling), or null. */
-async function suppressionOf(c: Queryable, r: SignupRecord): Promise<string | null> {
+async function suppressionOf(c: Queryable, r: AddressHashes): Promise<string | null> {
   const found = (await c.query<{ h: string; reason: string }>('SELECT email_hash AS h, reason FROM suppressions WHERE email_hash = ANY($1)', [[r.emailHash, r.legacyHash ?? r.emailHash]])).rows;
   return (found.find((f) => f.h === r.emailHash) ?? found[0])?.reason ?? null;
 }
@@ -464,6 +464,10 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         activity: (await pool.query(`SELECT ${ACTIVITY} FROM activity WHERE subscriber_id = $1 ORDER BY at, id`, [id])).rows,
         suppression: (await pool.query(`SELECT ${SUPPRESSION} FROM suppressions WHERE email_hash = $1`, [subscriber.emailHash])).rows[0] ?? null,
       };
+    },
+
+    suppressionOf(hashes) {
+      return suppressionOf(pool, hashes);
     },
 
     rekey(id, hash, now, merge, audit) {

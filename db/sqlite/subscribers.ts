@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
-import type { ActivityType, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
+import type { ActivityType, AddressHashes, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
@@ -116,7 +116,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
   };
 
   /** Why the address is suppressed (under its hash, or the one an earlier release gave its spelling), or null. */
-  function suppressionOf(r: SignupRecord): string | null {
+  function suppressionOf(r: AddressHashes): string | null {
     return q.suppression.get({ hash: r.emailHash })?.reason ?? (r.legacyHash ? (q.suppression.get({ hash: r.legacyHash })?.reason ?? null) : null);
   }
 
@@ -542,6 +542,9 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         activity: db.select().from(activity).where(eq(activity.subscriberId, id)).orderBy(asc(activity.at), asc(activity.id)).all(),
         suppression: db.select().from(suppressions).where(eq(suppressions.emailHash, subscriber.emailHash)).get() ?? null,
       };
+    },
+    async suppressionOf(hashes) {
+      return suppressionOf(hashes);
     },
     async rekey(id, hash, now, merge, audit) {
       return rekey(id, hash, now, merge, audit);

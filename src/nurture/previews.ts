@@ -1,6 +1,7 @@
 import type { Stores } from '../../db/stores.js';
 import type { Subscriber } from '../../db/types.js';
 import type { Clock } from '../clock.js';
+import { addressHashes } from '../address.js';
 import type { Config } from '../config.js';
 import { maskEmail, type Logger } from '../logger.js';
 import { allTemplates, renderTemplate, type ConfirmationEmailProps, type RenderedEmail, type SequenceEmailProps, type TemplateDef } from '../mail/render.js';
@@ -105,7 +106,9 @@ export async function previewTemplate(deps: { config: Config }, id: string, subs
   return { ok: true, preview: { template: listTemplates().find((t) => t.id === id)!, rendered, message, sample: !subscriber } };
 }
 
-export type TestSendResult = { ok: true; deliveryId: number } | { ok: false; reason: PreviewFailure };
+/** Why a test was not sent: the preview failed, or the address is on the suppression list (no email goes to it, tests included). */
+export type TestSendFailure = PreviewFailure | 'suppressed_address';
+export type TestSendResult = { ok: true; deliveryId: number } | { ok: false; reason: TestSendFailure };
 
 /**
  * Queues one template to a staff address, subject marked [Test], as a 'test'
@@ -123,6 +126,8 @@ export async function sendTestEmail(
 ): Promise<TestSendResult> {
   const built = await previewTemplate(deps, id, subscriber);
   if (!built.ok) return built;
+  // A bounced, complained or erased address gets nothing from us, in any spelling.
+  if ((await deps.stores.subscribers.suppressionOf(addressHashes(deps.config.secretKey, to))) !== null) return { ok: false, reason: 'suppressed_address' };
   const { preview } = built;
   const email: OutgoingEmail = { ...preview.message, to, subject: `[Test] ${preview.message.subject}`, tags: [{ name: 'category', value: 'test' }] };
   const { policy } = await runningPlan(deps);

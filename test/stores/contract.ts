@@ -308,6 +308,13 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect((await s.subscribers.record(id))!.deliveries.filter((d) => d.kind === 'confirmation')).toHaveLength(confirmations);
       });
 
+      it('suppressionOf: the reason under the hash, else under the legacy hash, else null', async () => {
+        await s.subscribers.suppress({ emailHash: hashOf('bounced@example.org'), reason: 'bounced', at: NOW });
+        expect(await s.subscribers.suppressionOf({ emailHash: hashOf('bounced@example.org') })).toBe('bounced');
+        expect(await s.subscribers.suppressionOf({ emailHash: hashOf('new@example.org'), legacyHash: hashOf('bounced@example.org') })).toBe('bounced');
+        expect(await s.subscribers.suppressionOf({ emailHash: hashOf('new@example.org') })).toBeNull();
+      });
+
       it('a suppressed hash never gets a confirmation: decide is told, nothing is created', async () => {
         await s.subscribers.suppress({ emailHash: hashOf('gone@example.org'), reason: 'complained', at: NOW });
         const calls: Parameters<DecideSignup>[] = [];

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { normaliseEmail } from '../../address.js';
-import { listTemplates, previewTemplate, sendTestEmail, type PreviewFailure } from '../../nurture/previews.js';
+import { listTemplates, previewTemplate, sendTestEmail, type TestSendFailure } from '../../nurture/previews.js';
 import { recordAudit } from '../../audit.js';
 import { previewFor } from '../../staff/personal-data.js';
 import { getSubscriber } from '../../subscribers/directory.js';
@@ -11,13 +11,14 @@ import { staffOf } from '../staff/auth.js';
 import { PreviewQuery } from '../staff/params.js';
 import { apiRoute, apiRouter, error, json, jsonBody } from './openapi.js';
 
-const FAILURES: Record<PreviewFailure, [404 | 409, string]> = {
+const FAILURES: Record<TestSendFailure, [404 | 409, string]> = {
   unknown_template: [404, 'No template with that id.'],
   unknown_subscriber: [404, 'No subscriber with that id.'],
   erased: [409, 'This subscriber was erased; there is no data to render with.'],
+  suppressed_address: [409, 'That address is on the suppression list (it bounced, complained or was erased): nothing is sent to it, tests included.'],
 };
 
-function fail(c: Context, reason: PreviewFailure) {
+function fail(c: Context, reason: TestSendFailure) {
   const [status, message] = FAILURES[reason];
   return c.json(errorBody(reason, message), status);
 }
@@ -90,7 +91,7 @@ const sendTest = apiRoute({
   responses: {
     202: json(z.object({ status: z.literal('queued'), deliveryId: z.int() }), 'Queued; the worker sends it within seconds.'),
     404: unknownTemplateOrSubscriber,
-    409: erasedSubscriber,
+    409: error('The subscriber was erased (erased), or the address is on the suppression list (suppressed_address).'),
   },
 });
 

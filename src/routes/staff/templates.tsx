@@ -6,16 +6,17 @@ import { previewFor } from '../../staff/personal-data.js';
 import { hasRole } from '../../staff/roles.js';
 import { pageRole, staffOf } from './auth.js';
 import { normaliseEmail } from '../../address.js';
-import { listTemplates, previewTemplate, sendTestEmail, type Preview, type PreviewFailure } from '../../nurture/previews.js';
+import { listTemplates, previewTemplate, sendTestEmail, type Preview, type TestSendFailure } from '../../nurture/previews.js';
 import { getSubscriber } from '../../subscribers/directory.js';
 import { CsrfInput } from './layout.js';
 import { parseSubscriberParam } from './params.js';
 import { emailFrameResponse, errorPage, newCsrfToken, page } from './view.js';
 
-const FAILURES: Record<PreviewFailure, [404 | 409, string, string]> = {
+const FAILURES: Record<TestSendFailure, [404 | 409, string, string]> = {
   unknown_template: [404, 'No such template', 'There is no email template with that name.'],
   unknown_subscriber: [404, 'No such subscriber', 'There is no subscriber with that id.'],
   erased: [409, 'Subscriber erased', 'This subscriber was erased: there is no personal data left to render with.'],
+  suppressed_address: [409, 'Address suppressed', 'That address bounced, complained or was erased: nothing is sent to it, tests included. Send the test to another address.'],
 };
 
 /** The preview of ?subscriber=ID (or sample data), or the page explaining why not. */
