@@ -77,7 +77,12 @@ describe('npm run staff', () => {
     const missing = staff(['disable', 'nobody']);
     expect(missing.status).toBe(1);
     expect(missing.stderr.trim()).toBe('There is no account named nobody.');
-  }, 90_000); // a dozen CLI processes, each loading TypeScript
+    // The last enabled admin stays: nobody could manage accounts or erase otherwise.
+    const last = staff(['disable', 'ada']);
+    expect(last.status).toBe(1);
+    expect(last.stderr.trim()).toBe('ada is the last enabled admin: make another account admin first (npm run staff -- role NAME admin).');
+    expect(staff(['list']).stdout).toMatch(/^ada\s+admin\s+enabled$/m);
+  }, 120_000); // a dozen CLI processes, each loading TypeScript
 
   it('passwd prints a new password once; the old one stops working and its sessions end; audited', async () => {
     const added = /shown only now: (\S+)\n$/.exec(staff(['add', 'robin', '--role', 'editor']).stdout)![1]!;

@@ -33,10 +33,13 @@ switch (args.command) {
   }
   case 'disable':
   case 'enable': {
-    if (await setAccountDisabled(runtime, args.name, args.command === 'disable', CLI_ACTOR)) {
+    const r = await setAccountDisabled(runtime, args.name, args.command === 'disable', CLI_ACTOR);
+    if (r.ok) {
       out = args.command === 'disable' ? `Disabled ${args.name}; its sessions have ended.\n` : `Enabled ${args.name}.\n`;
     } else {
-      console.error(`There is no account named ${args.name}.`);
+      console.error(
+        r.reason === 'not_found' ? `There is no account named ${args.name}.` : `${args.name} is the last enabled admin: make another account admin first (npm run staff -- role NAME admin).`,
+      );
       code = 1;
     }
     break;

@@ -52,11 +52,23 @@ export async function addAccount(deps: { stores: Stores; clock: Clock }, name: s
   return { ok: true, account, password };
 }
 
-/** Disables (ending its sessions) or enables an account; false when there is no such account. */
-export async function setAccountDisabled(deps: { stores: Stores; clock: Clock }, name: string, disabled: boolean, actor: string): Promise<boolean> {
+export type SetDisabledResult = { ok: true } | { ok: false; reason: 'not_found' | 'last_admin' };
+
+/**
+ * Disables (ending its sessions) or enables an account. The last enabled
+ * admin is never disabled: nobody could then manage accounts or erase.
+ */
+export async function setAccountDisabled(deps: { stores: Stores; clock: Clock }, name: string, disabled: boolean, actor: string): Promise<SetDisabledResult> {
+  if (disabled) {
+    const accounts = await deps.stores.staff.accounts();
+    const target = accounts.find((a) => a.name === name);
+    const admins = accounts.filter((a) => a.role === 'admin' && a.disabledAt === null);
+    if (target?.role === 'admin' && target.disabledAt === null && admins.length === 1) return { ok: false, reason: 'last_admin' };
+  }
   const done = await deps.stores.staff.setDisabled(name, disabled, deps.clock.now());
-  if (done) await recordAudit(deps, actor, disabled ? 'account.disabled' : 'account.enabled', null, { account: name });
-  return done;
+  if (!done) return { ok: false, reason: 'not_found' };
+  await recordAudit(deps, actor, disabled ? 'account.disabled' : 'account.enabled', null, { account: name });
+  return { ok: true };
 }
 
 export type ChangePasswordResult = { ok: true; password: string } | { ok: false; reason: 'not_found' };
