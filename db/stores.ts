@@ -118,6 +118,12 @@ export interface SubscriberStore {
   mergedInto(id: number): Promise<number | null>;
   /** The step ids of a subscriber's sequence deliveries (any but dropped): what they have had. */
   received(id: number): Promise<number[]>;
+  /**
+   * People who left before `cutoff`, for the retention sweep, in id order:
+   * unsubscribed before it, or finished the series before it
+   * and silent since (no open, click or activity of theirs from `cutoff` on).
+   */
+  leftBefore(cutoff: number, limit: number): Promise<number[]>;
   /** The last sequence email that went to a subscriber. */
   lastSequenceSent(id: number): Promise<{ step: number; sentAt: number } | null>;
   /** Activity per type, in each range and over all time. */

@@ -488,6 +488,21 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       }
     },
 
+    async leftBefore(cutoff, limit) {
+      return (
+        await pool.query<{ id: number }>(
+          `SELECT s.id FROM subscribers s
+      WHERE (
+        (s.status = 'unsubscribed' AND s.unsubscribed_at < $1)
+        OR (s.status = 'completed' AND s.completed_at < $1
+            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND (d.opened_at >= $1 OR d.clicked_at >= $1))
+            AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.subscriber_id = s.id AND a.at >= $1)))
+      ORDER BY s.id LIMIT $2`,
+          [cutoff, limit],
+        )
+      ).rows.map((r) => r.id);
+    },
+
     async received(id) {
       return receivedSteps(pool, id);
     },

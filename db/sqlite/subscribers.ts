@@ -561,6 +561,15 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         after = rows[rows.length - 1]!.id;
       }
     },
+    async leftBefore(cutoff, limit) {
+      return (sqlite.prepare(`SELECT s.id FROM subscribers s
+      WHERE (
+        (s.status = 'unsubscribed' AND s.unsubscribed_at < @cutoff)
+        OR (s.status = 'completed' AND s.completed_at < @cutoff
+            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND (d.opened_at >= @cutoff OR d.clicked_at >= @cutoff))
+            AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.subscriber_id = s.id AND a.at >= @cutoff)))
+      ORDER BY s.id LIMIT @limit`).all({ cutoff, limit }) as { id: number }[]).map((r) => r.id);
+    },
     async received(id) {
       return receivedSteps(id);
     },

@@ -77,6 +77,8 @@ export type TickSummary = {
   pausedUntil?: string;
   /** Sequence emails were not claimed: the complaint guard paused them (confirmations and tests still went). */
   sequencePaused?: 'complaints';
+  /** What the worker's housekeeping did after the tick (e.g. people erased by the retention sweep). */
+  housekeeping?: Record<string, number>;
   durationMs: number;
 };
 

@@ -7,7 +7,10 @@ import { createPacer, sharedSlots } from './pacer.js';
 import { SEQUENCE_VERSIONS } from './sequence.js';
 import { runTick, type TickDeps, type TickSummary } from './tick.js';
 
-export type WorkerDeps = Omit<TickDeps, 'pacer' | 'shouldStop' | 'owner'> & { sendRate: number; pacer?: TickDeps['pacer'] };
+/** Work the worker does after each tick, given from above (e.g. the retention sweep); answers counts for the tick's summary. */
+export type Housekeeping = () => Promise<Record<string, number>>;
+
+export type WorkerDeps = Omit<TickDeps, 'pacer' | 'shouldStop' | 'owner'> & { sendRate: number; pacer?: TickDeps['pacer']; housekeeping?: Housekeeping };
 
 /**
  * The worker: a tick every minute (node-cron), a tick on demand (`kick`, e.g.
@@ -49,6 +52,13 @@ export function createWorker(deps: WorkerDeps) {
     }
     const current = runTick({ ...deps, concurrency, pacer, owner, shouldStop: () => stopping }).then(
       async (summary) => {
+        if (deps.housekeeping && !stopping) {
+          try {
+            summary.housekeeping = await deps.housekeeping();
+          } catch (err) {
+            deps.logger.error({ err }, 'housekeeping after the tick failed');
+          }
+        }
         await recordLastTick(deps, deps.clock.now(), { summary });
         await wakeAtLeaseEnd().catch((err: unknown) => deps.logger.warn({ err }, 'could not read the leases of other processes'));
         return summary;
@@ -97,7 +107,7 @@ export type Worker = ReturnType<typeof createWorker>;
 /** The worker for the real sequence and templates, on a booted runtime. */
 export function createSequenceWorker(
   runtime: Pick<WorkerDeps, 'stores' | 'clock' | 'transport' | 'logger'> & { config: WorkerDeps['config'] & { sendRate: number } },
-  options: Partial<Pick<WorkerDeps, 'concurrency' | 'skipWeekends'>> = {},
+  options: Partial<Pick<WorkerDeps, 'concurrency' | 'skipWeekends' | 'housekeeping'>> = {},
 ): Worker {
   return createWorker({ ...runtime, ...options, sendRate: runtime.config.sendRate, sequences: SEQUENCE_VERSIONS, render: renderSequenceEmail });
 }
