@@ -224,7 +224,7 @@ export type RekeyOutcome =
 
 export type ConvertResult =
   | { ok: true; changed: boolean; subscriber: { id: number; status: SubscriberStatus; convertedAt: number } }
-  | { ok: false; reason: 'not_found' | 'erased' };
+  | { ok: false; reason: 'not_found' | 'erased' | 'pending' };
 
 export type SuppressionReason = 'bounced' | 'complained' | 'suppressed';
 export type SuppressInput = { emailHash: string; reason: SuppressionReason; at: number; detail?: Record<string, unknown> };

@@ -5,6 +5,7 @@ import type { SubscriberStatus } from '../db/types.js';
 import { emailHash } from '../src/address.js';
 import { markConverted } from '../src/subscribers/directory.js';
 import { storesOf } from './helpers/app.js';
+import { asStaff } from './helpers/staff.js';
 import { TEST_SECRET, TEST_STAFF_PASSWORD, testApp } from './helpers/app.js';
 
 const NOW = '2026-03-02T14:00:00.000Z';
@@ -100,13 +101,26 @@ describe('POST /api/subscribers/:id/converted', () => {
 });
 
 describe('markConverted', () => {
-  it('converts pending and completed subscribers', async () => {
+  it('converts completed subscribers', async () => {
     const { add, db, clock, row } = setup();
-    for (const status of ['pending', 'completed'] as const) {
-      const sub = add(status);
-      expect(await markConverted(storesOf(db), sub.id, clock.now())).toMatchObject({ ok: true, changed: true, subscriber: { status: 'converted' } });
-      expect(row(sub.id).status).toBe('converted');
-    }
+    const sub = add('completed');
+    expect(await markConverted(storesOf(db), sub.id, clock.now())).toMatchObject({ ok: true, changed: true, subscriber: { status: 'converted' } });
+    expect(row(sub.id).status).toBe('converted');
+  });
+
+  it('refuses a pending subscriber: they never started the sequence (409 pending, no button on their page)', async () => {
+    const { add, db, clock, row, convert, app } = setup();
+    const sub = add('pending');
+    expect(await markConverted(storesOf(db), sub.id, clock.now())).toEqual({ ok: false, reason: 'pending' });
+    const res = await convert(sub.id);
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('pending');
+    expect(row(sub.id)).toMatchObject({ status: 'pending', convertedAt: null });
+    const pendingPage = await (await app.request(`/staff/subscribers/${sub.id}`, asStaff())).text();
+    expect(pendingPage).toContain('pending@example.org');
+    expect(pendingPage).not.toContain('Mark converted');
+    const other = add('active', 'reader@example.org');
+    expect(await (await app.request(`/staff/subscribers/${other.id}`, asStaff())).text()).toContain('Mark converted');
   });
 
   it('keeps an unsubscribed or suppressed status but records the conversion', async () => {

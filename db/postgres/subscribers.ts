@@ -273,6 +273,8 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         const sub = (await c.query<{ id: number; status: SubscriberStatus; convertedAt: number | null }>('SELECT id, status, converted_at AS "convertedAt" FROM subscribers WHERE id = $1 FOR UPDATE', [id])).rows[0];
         if (!sub) return { ok: false as const, reason: 'not_found' as const };
         if (sub.status === 'erased') return { ok: false as const, reason: 'erased' as const };
+        // Not confirmed yet: they never started the sequence, so there is nothing to end.
+        if (sub.status === 'pending') return { ok: false as const, reason: 'pending' as const };
         if (sub.convertedAt !== null) return { ok: true as const, changed: false, subscriber: { id: sub.id, status: sub.status, convertedAt: sub.convertedAt } };
         const status: SubscriberStatus = KEEP_ON_CONVERT.includes(sub.status) ? sub.status : 'converted';
         await c.query('UPDATE subscribers SET status = $2, converted_at = $3, next_step = NULL, next_send_at = NULL, updated_at = $3 WHERE id = $1', [id, status, now]);

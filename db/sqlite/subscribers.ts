@@ -271,6 +271,8 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     const sub = db.select({ id: subscribers.id, status: subscribers.status, convertedAt: subscribers.convertedAt }).from(subscribers).where(eq(subscribers.id, id)).get();
     if (!sub) return { ok: false as const, reason: 'not_found' as const };
     if (sub.status === 'erased') return { ok: false as const, reason: 'erased' as const };
+    // Not confirmed yet: they never started the sequence, so there is nothing to end.
+    if (sub.status === 'pending') return { ok: false as const, reason: 'pending' as const };
     if (sub.convertedAt !== null) return { ok: true as const, changed: false, subscriber: { id: sub.id, status: sub.status, convertedAt: sub.convertedAt } };
     const status: SubscriberStatus = KEEP_ON_CONVERT.includes(sub.status) ? sub.status : 'converted';
     db.update(subscribers).set({ status, convertedAt: now, nextStep: null, nextSendAt: null, updatedAt: now }).where(eq(subscribers.id, sub.id)).run();

@@ -35,7 +35,7 @@ const markConvertedRoute = apiRoute({
   responses: {
     200: json(Converted, 'Converted (or already converted).'),
     404: error('No subscriber with this id (not_found).'),
-    409: error('The subscriber was erased (erased).'),
+    409: error('The subscriber was erased (erased), or has not confirmed yet (pending).'),
   },
 });
 
@@ -47,8 +47,9 @@ export function conversionRoutes({ stores, clock, logger }: Pick<AppDeps, 'store
     const { id: subscriberId } = c.req.valid('param');
     const result = await markConverted(stores, subscriberId, clock.now());
     if (!result.ok) {
-      return result.reason === 'not_found'
-        ? c.json(errorBody('not_found', 'No subscriber with this id.'), 404)
+      if (result.reason === 'not_found') return c.json(errorBody('not_found', 'No subscriber with this id.'), 404);
+      return result.reason === 'pending'
+        ? c.json(errorBody('pending', 'This subscriber has not confirmed yet; there is no sequence to end.'), 409)
         : c.json(errorBody('erased', 'This subscriber was erased; there is nothing to convert.'), 409);
     }
     if (result.changed) {

@@ -491,7 +491,7 @@ export function subscriberRoutes(deps: AppDeps) {
                 </button>
               </form>
             ) : null}
-            {s.status !== 'erased' && s.convertedAt === null ? (
+            {s.status !== 'erased' && s.status !== 'pending' && s.convertedAt === null ? (
               <form method="post" action={`/staff/subscribers/${s.id}/converted`} class="act">
                 <CsrfInput token={token} />
                 <p>Booked a consult? Marking them converted ends their sequence.</p>
@@ -524,7 +524,7 @@ export function subscriberRoutes(deps: AppDeps) {
     const id = parseId(c.req.param('id'));
     const result = id === null ? null : await markConverted(deps.stores, id, deps.clock.now());
     if (!result || (!result.ok && result.reason === 'not_found')) return errorPage(c, deps, 404, 'No such subscriber', 'There is no subscriber with that id.');
-    if (!result.ok) return errorPage(c, deps, 409, 'Not converted', 'This subscriber was erased; there is nothing to convert.');
+    if (!result.ok) return errorPage(c, deps, 409, 'Not converted', result.reason === 'pending' ? 'This subscriber has not confirmed yet: there is no sequence to end.' : 'This subscriber was erased; there is nothing to convert.');
     if (result.changed) {
       deps.logger.info({ subscriberId: id, status: result.subscriber.status, staff: staffOf(c).name }, 'subscriber converted by staff');
       await recordAudit(deps, staffOf(c).name, 'subscriber.converted', id);
