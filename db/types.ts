@@ -240,7 +240,8 @@ export type EraseOutcome = { id: number; email: string | null; alreadyErased: bo
 export type WithoutRecipient = (body: Buffer, email: string) => BatchRequest | null;
 
 export const PAGE_SIZE = 50;
-export type SubscriberQuery = { q?: string; status?: SubscriberStatus; page?: number };
+/** `pausedAt`: only people receiving the series whose pause lasts past this time (paused at it). */
+export type SubscriberQuery = { q?: string; status?: SubscriberStatus; pausedAt?: number; page?: number };
 export type SubscriberListItem = Pick<Subscriber, 'id' | 'email' | 'firstName' | 'status' | 'timezone' | 'createdAt' | 'confirmedAt' | 'nextStep' | 'nextSendAt'>;
 export type SubscriberPage = {
   items: SubscriberListItem[];

@@ -436,6 +436,10 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         params.push(query.status);
         conds.push(`status = $${params.length}`);
       }
+      if (query.pausedAt !== undefined) {
+        params.push(query.pausedAt);
+        conds.push(`status = 'active' AND paused_until > $${params.length}`);
+      }
       const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
       const total = (await pool.query<{ n: number }>(`SELECT count(*) AS n FROM subscribers ${where}`, params)).rows[0]!.n;
       const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));

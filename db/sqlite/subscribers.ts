@@ -498,6 +498,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       // By address or by first name (what a caller gives on the phone).
       if (text) conds.push(sql`(${subscribers.email} like ${likeSubstring(text)} escape '\\' or ${subscribers.firstName} like ${likeSubstring(text)} escape '\\')`);
       if (query.status) conds.push(eq(subscribers.status, query.status));
+      if (query.pausedAt !== undefined) conds.push(eq(subscribers.status, 'active'), gt(subscribers.pausedUntil, query.pausedAt));
       const where = conds.length ? and(...conds) : undefined;
       const total = db.select({ n: count() }).from(subscribers).where(where).get()!.n;
       const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));

@@ -8,8 +8,10 @@ export const MAX_QUERY_LENGTH = 254;
  * Subscribers matching an address substring and/or a status, newest first
  * (id breaks ties, so pages are stable), 50 a page, with counts per status.
  */
-export function listSubscribers(stores: Stores, query: SubscriberQuery): Promise<SubscriberPage> {
-  return stores.subscribers.list(query);
+/** A page of the list; `paused`: only those whose pause is running at `now`. */
+export function listSubscribers(stores: Stores, query: Omit<SubscriberQuery, 'pausedAt'> & { paused?: boolean }, now: number): Promise<SubscriberPage> {
+  const { paused, ...rest } = query;
+  return stores.subscribers.list(paused ? { ...rest, pausedAt: now } : rest);
 }
 
 export async function getSubscriber(stores: Stores, id: number): Promise<Subscriber | undefined> {

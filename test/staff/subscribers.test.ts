@@ -43,6 +43,23 @@ describe('subscribers list', () => {
     expect(body.all).toBe(30);
   });
 
+  it('filters by paused: only people receiving the series whose pause is still running, on the API and the page', async () => {
+    const t = testApp();
+    const now = t.clock.now();
+    const paused = addSubscriber(t.db, { email: 'paused@example.org', status: 'active', pausedUntil: now + 86_400_000 });
+    addSubscriber(t.db, { email: 'pause-ended@example.org', status: 'active', pausedUntil: now - 1 });
+    addSubscriber(t.db, { email: 'reading@example.org', status: 'active' });
+    addSubscriber(t.db, { email: 'left@example.org', status: 'unsubscribed', pausedUntil: now + 86_400_000 });
+    const body = await (await t.app.request('/api/subscribers?paused=true', asStaff())).json();
+    expect(body.items.map((i: { id: number }) => i.id)).toEqual([paused.id]);
+    expect((await (await t.app.request('/api/subscribers?paused=false', asStaff())).json()).total).toBe(4);
+    expect((await t.app.request('/api/subscribers?paused=maybe', asStaff())).status).toBe(400);
+    const html = await (await t.app.request('/staff/subscribers?paused=true', asStaff())).text();
+    expect(html).toContain('paused@example.org');
+    expect(html).not.toContain('reading@example.org');
+    expect(html).toMatch(/<input type="checkbox" id="paused" name="paused" value="true" checked/);
+  });
+
   it('searches a literal substring of the address (LIKE wildcards escaped, case-insensitive)', async () => {
     const { app, db } = testApp();
     addSubscriber(db, { email: 'a_b@example.org' });

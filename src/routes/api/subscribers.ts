@@ -274,7 +274,7 @@ export function subscribersApi(deps: AppDeps) {
   const app = apiRouter();
 
   app.openapi(listRoute, async (c) => {
-    const r = await listSubscribers(deps.stores, c.req.valid('query'));
+    const r = await listSubscribers(deps.stores, c.req.valid('query'), deps.clock.now());
     const role = staffOf(c).role;
     return c.json({ page: r.page, pageSize: r.pageSize, pageCount: r.pageCount, total: r.total, statusCounts: r.statusCounts, all: r.all, items: r.items.map((s) => subscriberFor(role, s)) }, 200);
   });

@@ -55,6 +55,11 @@ export const SubscriberListQuery = z.object({
     .optional()
     .transform((v): SubscriberStatus | undefined => v || undefined)
     .meta({ description: 'Only subscribers in this status (empty: every status).' }),
+  paused: z
+    .enum(['', 'true', 'false'], 'true or false')
+    .optional()
+    .transform((v) => v === 'true')
+    .meta({ description: 'true: only people receiving the series who paused it (a pause still running).' }),
   page,
 });
 export type ListQuery = z.output<typeof SubscriberListQuery>;

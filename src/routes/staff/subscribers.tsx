@@ -24,16 +24,17 @@ import { CsrfInput, formatTime } from './layout.js';
 import { parseId, parseListQuery } from './params.js';
 import { errorPage, newCsrfToken, page } from './view.js';
 
-function listHref(q: string | undefined, status: string | undefined, pageNo: number): string {
+function listHref(q: string | undefined, status: string | undefined, paused: boolean, pageNo: number): string {
   const p = new URLSearchParams();
   if (q) p.set('q', q);
   if (status) p.set('status', status);
+  if (paused) p.set('paused', 'true');
   if (pageNo > 1) p.set('page', String(pageNo));
   const s = p.toString();
   return `/staff/subscribers${s ? `?${s}` : ''}`;
 }
 
-function SubscriberList({ result, q, status, canExport }: { result: SubscriberPage; q?: string; status?: string; canExport: boolean }) {
+function SubscriberList({ result, q, status, paused, canExport }: { result: SubscriberPage; q?: string; status?: string; paused: boolean; canExport: boolean }) {
   return (
     <>
       <form class="search" method="get" action="/staff/subscribers" role="search">
@@ -51,6 +52,9 @@ function SubscriberList({ result, q, status, canExport }: { result: SubscriberPa
               </option>
             ))}
           </select>
+        </div>
+        <div>
+          <input type="checkbox" id="paused" name="paused" value="true" checked={paused} /> <label for="paused" class="inline-label">Paused only</label>
         </div>
         <button type="submit">Search</button>
         {canExport ? (
@@ -93,11 +97,11 @@ function SubscriberList({ result, q, status, canExport }: { result: SubscriberPa
         </table>
       </div>
       <nav class="pager" aria-label="Pages">
-        {result.page > 1 ? <a href={listHref(q, status, result.page - 1)}>← Newer</a> : null}
+        {result.page > 1 ? <a href={listHref(q, status, paused, result.page - 1)}>← Newer</a> : null}
         <span>
           Page {result.page} of {result.pageCount}
         </span>
-        {result.page < result.pageCount ? <a href={listHref(q, status, result.page + 1)}>Older →</a> : null}
+        {result.page < result.pageCount ? <a href={listHref(q, status, paused, result.page + 1)}>Older →</a> : null}
       </nav>
     </>
   );
@@ -107,7 +111,7 @@ export async function subscriberListPage(c: Context, deps: AppDeps) {
   const query = parseListQuery(c);
   if ('error' in query) return errorPage(c, deps, 400, 'Bad search', query.error);
   const role = staffOf(c).role;
-  const listed = await listSubscribers(deps.stores, query);
+  const listed = await listSubscribers(deps.stores, query, deps.clock.now());
   const result = { ...listed, items: listed.items.map((s) => subscriberFor(role, s)) };
   return page(
     c,
@@ -115,7 +119,7 @@ export async function subscriberListPage(c: Context, deps: AppDeps) {
     { title: 'Subscribers', active: 'subscribers' },
     <>
       <h1>Subscribers</h1>
-      <SubscriberList result={result} q={query.q} status={query.status} canExport={hasRole(role, 'admin')} />
+      <SubscriberList result={result} q={query.q} status={query.status} paused={query.paused} canExport={hasRole(role, 'admin')} />
     </>,
   );
 }
