@@ -19,6 +19,8 @@ import type {
   ClaimResult,
   ComplaintFigures,
   ConfirmInput,
+  ConfirmationResendOutcome,
+  DecideConfirmationResend,
   ConvertResult,
   DecideResend,
   DecideMerge,
@@ -72,6 +74,11 @@ export interface SubscriberStore {
   byId(id: number): Promise<Subscriber | undefined>;
   /** Records a signup as `decide` says, queuing the confirmation email in the same transaction. */
   signup(record: SignupRecord, decide: DecideSignup): Promise<SignupOutcome>;
+  /**
+   * Queues the confirmation email again for a pending person (same links),
+   * if `decide` allows it on what it reads in the same transaction.
+   */
+  resendConfirmation(id: number, now: number, decide: DecideConfirmationResend): Promise<ConfirmationResendOutcome>;
   /** Confirms a pending subscriber (consent recorded, first step scheduled now); undefined when no longer pending. */
   confirm(id: number, input: ConfirmInput): Promise<Subscriber | undefined>;
   /**

@@ -160,6 +160,14 @@ export type SignupRecord = {
 /** `suppression`: the reason the address is on the suppression list ('erased' included), or null. */
 export type DecideSignup = (existing: Pick<Subscriber, 'status' | 'confirmationSentAt'> | undefined, suppression: string | null) => SignupAction;
 
+/** Why the confirmation email is not sent again to someone (decided in src/, applied by the store). */
+export type ConfirmationResendRefusal = 'not_pending' | 'suppressed' | 'recently_sent' | 'daily_cap';
+export type DecideConfirmationResend = (existing: Pick<Subscriber, 'status' | 'confirmationSentAt'>, suppression: string | null) => ConfirmationResendRefusal | null;
+export type ConfirmationResendOutcome =
+  | { ok: true; deliveryId: number; emailHash: string }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: ConfirmationResendRefusal };
+
 /** The decision, and the confirmation email queued with it (a delivery row the worker sends). */
 export type SignupOutcome = { action: SignupAction; confirmationDeliveryId: number | null };
 

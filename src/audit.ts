@@ -11,6 +11,7 @@ export const AUDIT_ACTIONS = {
   'subscriber.paused': 'Paused their emails',
   'subscriber.resumed': 'Resumed their emails',
   'subscriber.resent': 'Sent a step again',
+  'subscriber.confirmation_resent': 'Sent the confirmation email again',
   'subscriber.updated': 'Changed their details',
   'subscriber.erased': 'Erased personal data',
   'subscriber.exported': 'Downloaded the GDPR export',

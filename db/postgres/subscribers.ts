@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { activity, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
@@ -474,6 +474,22 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
 
     suppressionOf(hashes) {
       return suppressionOf(pool, hashes);
+    },
+
+    resendConfirmation(id, now, decide) {
+      return transaction(pool, async (c): Promise<ConfirmationResendOutcome> => {
+        const s = (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE id = $1 FOR UPDATE`, [id])).rows[0];
+        if (!s || s.status === 'erased') return { ok: false, reason: 'not_found' };
+        const refusal = decide(s, await suppressionOf(c, { emailHash: s.emailHash }));
+        if (refusal) return { ok: false, reason: refusal };
+        await c.query('UPDATE subscribers SET confirmation_sent_at = $2, updated_at = $2 WHERE id = $1', [id, now]);
+        const delivery = await c.query<{ id: number }>(
+          `INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, created_at)
+           VALUES ($1, 'confirmation', 0, 'confirmation', '(confirmation email)', 'queued', $2) RETURNING id`,
+          [id, now],
+        );
+        return { ok: true, deliveryId: delivery.rows[0]!.id, emailHash: s.emailHash };
+      });
     },
 
     rekey(id, hash, now, merge, audit) {

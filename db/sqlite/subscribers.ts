@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
-import type { ActivityType, AddressHashes, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
+import type { ActivityType, AddressHashes, ConfirmationResendOutcome, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
@@ -222,6 +222,15 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       q.insertAudit.run({ ...entry, detail: entry.detail === null ? null : JSON.stringify(entry.detail) });
       return { action, subscriberId: id, status: null };
     });
+  });
+
+  const resendConfirmation = sqlite.transaction((id: number, now: number, decide: DecideConfirmationResend): ConfirmationResendOutcome => {
+    const s = byId(id);
+    if (!s || s.status === 'erased') return { ok: false, reason: 'not_found' };
+    const refusal = decide(s, suppressionOf({ emailHash: s.emailHash }));
+    if (refusal) return { ok: false, reason: refusal };
+    db.update(subscribers).set({ confirmationSentAt: now, updatedAt: now }).where(eq(subscribers.id, id)).run();
+    return { ok: true, deliveryId: q.queueConfirmation.get({ subscriberId: id, now })!.id, emailHash: s.emailHash };
   });
 
   const rekey = sqlite.transaction((id: number, hash: string, now: number, merge: DecideMerge, audit: MergeAudit): RekeyOutcome => {
@@ -545,6 +554,9 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         activity: db.select().from(activity).where(eq(activity.subscriberId, id)).orderBy(asc(activity.at), asc(activity.id)).all(),
         suppression: db.select().from(suppressions).where(eq(suppressions.emailHash, subscriber.emailHash)).get() ?? null,
       };
+    },
+    async resendConfirmation(id, now, decide) {
+      return resendConfirmation.immediate(id, now, decide);
     },
     async suppressionOf(hashes) {
       return suppressionOf(hashes);

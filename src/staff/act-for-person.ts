@@ -5,11 +5,12 @@
  * subscriber service acts, and what it did is recorded in the audit log.
  */
 import { z } from 'zod';
-import type { ResendRefusal, Subscriber, SubscriberStatus } from '../../db/types.js';
+import type { ConfirmationResendOutcome, ConfirmationResendRefusal, ResendRefusal, Subscriber, SubscriberStatus } from '../../db/types.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { pauseSubscriber, resumeSubscriber, type PauseOutcome } from '../subscribers/preferences.js';
 import { changeProfile, type ProfileChanges, type ProfileOutcome } from '../subscribers/profile.js';
 import { resendStep, type ResendResult } from '../subscribers/send-again.js';
+import { resendConfirmation } from '../subscribers/subscribe.js';
 import { unsubscribeOnBehalf } from '../subscribers/unsubscribe.js';
 import { recordAudit } from '../audit.js';
 
@@ -62,6 +63,27 @@ export function resendRefusalMessage(reason: ResendRefusal, status: SubscriberSt
 export async function resendFor(deps: Deps, staff: string, id: number, step: number): Promise<ResendResult> {
   const r = await resendStep(deps, id, step);
   if (r.ok) await recordAudit(deps, staff, 'subscriber.resent', id, { step: r.step, deliveryId: r.deliveryId });
+  return r;
+}
+
+/** Why the confirmation email was not sent again, in words for staff (the page and the API say the same). */
+export function confirmationResendMessage(reason: ConfirmationResendRefusal): string {
+  switch (reason) {
+    case 'not_pending':
+      return 'Only someone who has not confirmed yet gets the confirmation email.';
+    case 'suppressed':
+      return 'Their address is on the suppression list (a bounce or a complaint): nothing is sent to it.';
+    case 'recently_sent':
+      return 'A confirmation email went to them less than 10 minutes ago; ask them to look in their spam folder first.';
+    case 'daily_cap':
+      return 'Three confirmation emails went to this address in the last 24 hours; try again tomorrow.';
+  }
+}
+
+/** The confirmation email again, for a pending person who asked (lost it, it went to spam). */
+export async function resendConfirmationFor(deps: Deps, staff: string, id: number): Promise<ConfirmationResendOutcome> {
+  const r = await resendConfirmation(deps, id);
+  if (r.ok) await recordAudit(deps, staff, 'subscriber.confirmation_resent', id, { deliveryId: r.deliveryId });
   return r;
 }
 

@@ -1,4 +1,4 @@
-import type { SignupAction, Subscriber } from '../../db/types.js';
+import type { ConfirmationResendOutcome, ConfirmationResendRefusal, SignupAction, Subscriber } from '../../db/types.js';
 import { maskEmail } from '../logger.js';
 import { addressHashes } from '../address.js';
 import type { SignupSource } from './consent.js';
@@ -74,4 +74,32 @@ export async function subscribe(deps: SubscriberDeps, req: SignupRequest): Promi
     void stores.settings.sweepHits(CAP_PREFIX, now - DAY_MS).catch(() => undefined);
   }
   return action;
+}
+
+/**
+ * Whether staff may send a pending person's confirmation email again: the
+ * same limits as a signup (10 minutes apart, 3 a day per address), never to
+ * a suppressed address, and only while they are pending.
+ */
+export function decideConfirmationResend(existing: Pick<Subscriber, 'status' | 'confirmationSentAt'>, suppression: string | null, now: number, capped: boolean): ConfirmationResendRefusal | null {
+  if (existing.status !== 'pending') return 'not_pending';
+  if (suppression !== null) return 'suppressed';
+  if (capped) return 'daily_cap';
+  if (existing.confirmationSentAt !== null && now - existing.confirmationSentAt < CONFIRMATION_INTERVAL_MS) return 'recently_sent';
+  return null;
+}
+
+/** Queues a pending person's confirmation email again (same links), through the worker like every email. */
+export async function resendConfirmation(deps: SubscriberDeps, id: number): Promise<ConfirmationResendOutcome> {
+  const { stores, clock } = deps;
+  const now = clock.now();
+  const row = await stores.subscribers.byId(id);
+  const capKey = row ? CAP_PREFIX + row.emailHash : null;
+  const capped = capKey !== null && (await stores.settings.peekHits(capKey, now, DAY_MS)) >= DAILY_CONFIRMATION_CAP;
+  const outcome = await stores.subscribers.resendConfirmation(id, now, (existing, suppression) => decideConfirmationResend(existing, suppression, now, capped));
+  if (outcome.ok) {
+    await stores.settings.countHit(CAP_PREFIX + outcome.emailHash, now, DAY_MS);
+    deps.worker?.kick();
+  }
+  return outcome;
 }

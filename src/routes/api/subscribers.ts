@@ -4,7 +4,7 @@ import { ACTIVITY_TYPES, DELIVERY_KINDS, DELIVERY_STATUSES, SUBSCRIBER_STATUSES 
 import { READERS } from '../../../emails/_components/types.js';
 import type { AppDeps } from '../../deps.js';
 import { plannedSends } from '../../nurture/previews.js';
-import { changeProfileFor, pauseFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
+import { changeProfileFor, confirmationResendMessage, pauseFor, resendConfirmationFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
 import { recordAudit } from '../../audit.js';
 import { subscriberFor } from '../../staff/personal-data.js';
 import { listSubscribers, subscriberRecord } from '../../subscribers/directory.js';
@@ -242,6 +242,20 @@ const resumeRoute = apiRoute({
   responses: { 200: paused, 404: noSubscriber, 409: notActive },
 });
 
+const resendConfirmationRoute = apiRoute({
+  method: 'post',
+  path: '/{id}/confirmation',
+  role: 'editor',
+  summary: 'Send a pending person their confirmation email again (same links), through the send pipeline (audited)',
+  description: 'The limits of a signup apply: at most one every 10 minutes and 3 a day per address, never to a suppressed address.',
+  request: { params },
+  responses: {
+    202: json(z.object({ id: z.int(), status: z.literal('queued'), deliveryId: z.int() }), 'Queued; the worker sends it within seconds.'),
+    404: noSubscriber,
+    409: error('Not sent: they are not pending (not_pending), their address is suppressed (suppressed), one went less than 10 minutes ago (recently_sent) or 3 today (daily_cap).'),
+  },
+});
+
 const resendRoute = apiRoute({
   method: 'post',
   path: '/{id}/resend',
@@ -326,6 +340,14 @@ export function subscribersApi(deps: AppDeps) {
   app.openapi(pauseRoute, async (c) => pauseAnswer(c, await pauseFor(deps, staffOf(c).name, c.req.valid('param').id, Date.parse(c.req.valid('json').until))));
 
   app.openapi(resumeRoute, async (c) => pauseAnswer(c, await resumeFor(deps, staffOf(c).name, c.req.valid('param').id)));
+
+  app.openapi(resendConfirmationRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const r = await resendConfirmationFor(deps, staffOf(c).name, id);
+    if (r.ok) return c.json({ id, status: 'queued' as const, deliveryId: r.deliveryId }, 202);
+    if (r.reason === 'not_found') return notFound(c);
+    return c.json(errorBody(r.reason, confirmationResendMessage(r.reason)), 409);
+  });
 
   // One sequence step again, through the send pipeline (the worker sends it within seconds).
   app.openapi(resendRoute, async (c) => {

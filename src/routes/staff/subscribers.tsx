@@ -18,7 +18,7 @@ import { RESENDABLE_STATUSES } from '../../nurture/send-again.js';
 import { isPaused, type PauseOutcome } from '../../subscribers/preferences.js';
 import { ProfileChangesSchema } from '../../subscribers/profile.js';
 import { isMailable } from '../../subscribers/unsubscribe.js';
-import { changeProfileFor, pauseFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
+import { changeProfileFor, confirmationResendMessage, pauseFor, resendConfirmationFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
 import { READERS } from '../../../emails/_components/types.js';
 import { CsrfInput, formatTime } from './layout.js';
 import { parseId, parseListQuery } from './params.js';
@@ -189,6 +189,7 @@ const NOTICES: Record<string, string> = {
   paused: 'Paused: nothing is sent to them before the date; then their next email goes in their send window.',
   resumed: 'Resumed: their next email goes at its usual time in their send window.',
   resent: 'Queued: the worker sends the step to them again within seconds.',
+  confirmation: 'Queued: the worker sends them the confirmation email again within seconds (the same link as before).',
   updated: 'Their details are saved.',
   unchanged: 'Nothing changed: the details were already as given.',
 };
@@ -459,6 +460,14 @@ export function subscriberRoutes(deps: AppDeps) {
                 <button type="submit">Resume now</button>
               </form>
             ) : null}
+            {s.status === 'pending' ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/confirmation`} class="act" aria-labelledby="confirmation-h">
+                <h3 id="confirmation-h">Send the confirmation email again</h3>
+                <CsrfInput token={token} />
+                <p>They have not confirmed yet. The same link goes again (at most one every 10 minutes, 3 a day).</p>
+                <button type="submit">Send it again</button>
+              </form>
+            ) : null}
             {RESENDABLE_STATUSES.includes(s.status) && sentSteps.length > 0 ? (
               <form method="post" action={`/staff/subscribers/${s.id}/resend`} class="act" aria-labelledby="resend-h">
                 <h3 id="resend-h">Send a step again</h3>
@@ -588,6 +597,15 @@ export function subscriberRoutes(deps: AppDeps) {
     if (id === null) return noSuchSubscriber(c);
     const r = await resumeFor(deps, staffOf(c).name, id);
     return r.ok ? done(c, id, 'resumed') : pauseRefused(c, id, r);
+  });
+
+  app.post('/:id/confirmation', pageRole(deps, 'editor'), async (c) => {
+    const id = parseId(c.req.param('id'));
+    if (id === null) return noSuchSubscriber(c);
+    const r = await resendConfirmationFor(deps, staffOf(c).name, id);
+    if (r.ok) return done(c, id, 'confirmation');
+    if (r.reason === 'not_found') return noSuchSubscriber(c);
+    return refused(c, id, 409, 'Not sent', confirmationResendMessage(r.reason));
   });
 
   app.post('/:id/resend', pageRole(deps, 'editor'), async (c) => {
