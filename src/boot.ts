@@ -1,6 +1,6 @@
 import { openStores, type Stores } from '../db/index.js';
 import { systemClock, type Clock } from './clock.js';
-import { resolveConfig, startupRefusal, startupWarnings, type Config } from './config.js';
+import { publicUrlMismatch, resolveConfig, SERVER_PUBLIC_URL, startupRefusal, startupWarnings, type Config } from './config.js';
 import { ConfigError, loadEnv, readDotEnv } from './env.js';
 import { createLogger, type Logger } from './logger.js';
 import { createTransport } from './mail/index.js';
@@ -14,7 +14,11 @@ export type Runtime = { config: Config; stores: Stores; clock: Clock; logger: Lo
  * Shared start-up for every entry point: .env, validated config, migrated db,
  * logger and transport. A bad variable exits with one line naming it.
  */
-export async function boot(options: { onRateLimit?: (info: RateLimitInfo) => void; logDestination?: DestinationStream; clock?: Clock } = {}): Promise<Runtime> {
+/**
+ * `role`: the server records the PUBLIC_URL it starts with; a worker or a
+ * tick warns at start when its own differs (its emails would link elsewhere).
+ */
+export async function boot(options: { onRateLimit?: (info: RateLimitInfo) => void; logDestination?: DestinationStream; clock?: Clock; role?: 'server' | 'worker' } = {}): Promise<Runtime> {
   let config: Config;
   try {
     readDotEnv();
@@ -34,6 +38,11 @@ export async function boot(options: { onRateLimit?: (info: RateLimitInfo) => voi
   const stores = await openStores({ databaseUrl: config.databaseUrl, databasePath: config.databasePath });
   const clock = options.clock ?? systemClock;
   await canonicaliseAddresses({ stores, secretKey: config.secretKey, now: () => clock.now(), logger });
+  if (options.role === 'server') await stores.settings.set(SERVER_PUBLIC_URL, config.publicUrl, systemClock.now());
+  else {
+    const mismatch = publicUrlMismatch(config.publicUrl, await stores.settings.get(SERVER_PUBLIC_URL));
+    if (mismatch) logger.warn(mismatch);
+  }
   const transport = await createTransport(config, clock, options.onRateLimit ? { onRateLimit: options.onRateLimit } : {});
   return { config, stores, clock, logger, transport };
 }

@@ -121,6 +121,18 @@ export function startupRefusal(config: Pick<Config, 'postalAddressIsPlaceholder'
 }
 
 /** Settings that work but are probably a mistake; logged at start-up. */
+/** The setting under which the server keeps the PUBLIC_URL it started with, for the workers to compare. */
+export const SERVER_PUBLIC_URL = 'server:public-url';
+
+/**
+ * A worker or tick builds the links of the emails it sends; when its
+ * PUBLIC_URL is not the server's, every link it writes leads elsewhere.
+ */
+export function publicUrlMismatch(own: string, server: string | null): string | null {
+  if (server === null || server === own) return null;
+  return `This process builds email links with PUBLIC_URL ${own}, but the server last started with ${server}: links in the emails it sends would lead to the wrong place. Start it with PUBLIC_URL=${server} (the same .env as the server).`;
+}
+
 export function startupWarnings(config: Pick<Config, 'postalAddressIsPlaceholder' | 'resendApiKey' | 'mailFrom' | 'publicUrl'>): string[] {
   const warnings: string[] = [];
   // In Resend mode the placeholder is refused (startupRefusal), not warned about.

@@ -6,7 +6,7 @@ import { createSequenceWorker } from './nurture/worker.js';
 import { ensureFirstAdmin, FIRST_ADMIN } from './staff/accounts.js';
 
 let observeRateLimit: (info: RateLimitInfo) => void = () => {};
-const runtime = await boot({ onRateLimit: (info) => observeRateLimit(info) });
+const runtime = await boot({ onRateLimit: (info) => observeRateLimit(info), role: 'server' });
 const { config, logger, transport } = runtime;
 // Only the server sets it: a worker or tick process has no say over the staff login.
 const firstAdmin = await ensureFirstAdmin(runtime, config.staffPassword);

@@ -70,3 +70,16 @@ it('refuses to start in Resend mode with the placeholder postal address: one lin
   expect(r.stderr).toContain('POSTAL_ADDRESS');
   expect(fs.existsSync(path.join(dir, 'n.db'))).toBe(false);
 });
+
+it('warns at start when its PUBLIC_URL is not the one the server started with, and not when it is', () => {
+  const db = openDb(path.join(dir, 'n.db'));
+  db.$client.prepare("INSERT INTO worker_state (key, value, updated_at) VALUES ('server:public-url', 'https://news.clinic.example', 0)").run();
+  db.$client.close();
+  const wrong = tick(['--now', '2026-03-02T14:00:30Z'], { PUBLIC_URL: undefined });
+  expect(wrong.status).toBe(0);
+  expect(wrong.stderr).toContain('server last started with https://news.clinic.example');
+  expect(wrong.stderr).toContain('PUBLIC_URL=https://news.clinic.example');
+  const right = tick(['--now', '2026-03-02T14:00:30Z'], { PUBLIC_URL: 'https://news.clinic.example' });
+  expect(right.status).toBe(0);
+  expect(right.stderr).not.toContain('server last started with');
+});
