@@ -11,6 +11,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { staffApiRoutes } from './routes/api/index.js';
 import { staffRoutes } from './routes/staff/index.js';
 import { publicRoutes } from './routes/public.js';
+import { testLinkRoutes } from './routes/test-links.js';
 
 export type { AppDeps, AppEnv } from './deps.js';
 
@@ -21,6 +22,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('*', clientAddress(trustedProxyList(deps.config.trustedProxies)));
   app.route('/', healthRoutes(deps));
   app.route('/', webhookRoutes(deps));
+  app.route('/', testLinkRoutes());
   app.route('/', publicRoutes(deps));
 
   // Staff pages (session login) and the staff API (session or basic auth); each checks its own.

@@ -127,7 +127,7 @@ describe('previews carry no working link', () => {
     const links = tokenLinks(...texts);
     expect(new Set(links.map((l) => l.kind))).toEqual(new Set(['u', 'p', 'confirm']));
 
-    // What the viewer could do with each link: every one refused, nobody changed.
+    // What the viewer could do with each link: nothing, and nobody changed.
     const form = (body: string) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
     for (const { kind, token } of links) {
       const tries =
@@ -136,7 +136,8 @@ describe('previews carry no working link', () => {
           : kind === 'u'
             ? [t.app.request(`/u/${token}`, form('List-Unsubscribe=One-Click'))]
             : [t.app.request(`/p/${token}`, form('action=export')), t.app.request(`/p/${token}`, form('action=delete&confirm=yes'))];
-      for (const res of await Promise.all(tries)) expect(res.status, `${kind}/${token}`).toBeGreaterThanOrEqual(400);
+      // Each says it came from a test email and acts for nobody.
+      for (const res of await Promise.all(tries)) expect(await res.text(), `${kind}/${token}`).toContain('This was a test email');
     }
     expect((await t.stores.subscribers.byId(waiting.id))!).toMatchObject({ status: 'pending', confirmedAt: null, consentText: null });
     expect((await t.stores.subscribers.byId(kept.id))!).toMatchObject({ status: 'active', email: 'kept.reader@example.org' });
@@ -160,6 +161,22 @@ describe('previews carry no working link', () => {
     const editor = await seen('editor');
     expect(editor.to).toBe('morgan.hidden@example.org');
     expect(editor.pages).toContain('morgan.hidden@example.org');
+  });
+});
+
+describe('the links of a test email', () => {
+  it('lead to a page saying it was a test email, on GET and POST; a JSON POST gets the error shape; nothing is done', async () => {
+    const t = testApp();
+    for (const path of ['/u/test-email', '/p/test-email', '/confirm/test-email']) {
+      for (const init of [{}, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' }]) {
+        const res = await t.app.request(path, init);
+        expect(res.status, path).toBe(200);
+        expect(await res.text()).toContain('This was a test email');
+      }
+      const json = await t.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'export' }) });
+      expect(json.status).toBe(400);
+      expect(await json.json()).toMatchObject({ error: { code: 'test_email_link' } });
+    }
   });
 });
 
@@ -228,12 +245,14 @@ describe('send a test', () => {
     expect(confirmationTest!.html).toContain('http://nurture.test/confirm/test-email');
     expect(sampleTest!.html).toContain('http://nurture.test/p/test-email');
 
-    // What a recipient's mail client or click would do with them: refused, nobody changed.
-    const oneClick = await t.app.request('/u/test-email', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
-    expect(oneClick.status).toBe(400);
-    expect((await t.app.request('/p/test-email')).status).toBe(400);
-    expect((await t.app.request('/p/test-email', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=delete&confirm=yes' })).status).toBe(400);
-    expect((await t.app.request('/confirm/test-email', { method: 'POST' })).status).toBeGreaterThanOrEqual(400);
+    // What a recipient's mail client or click would do with them: a page saying it was a test, nobody changed.
+    const answers = await Promise.all([
+      t.app.request('/u/test-email', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' }),
+      t.app.request('/p/test-email'),
+      t.app.request('/p/test-email', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=delete&confirm=yes' }),
+      t.app.request('/confirm/test-email', { method: 'POST' }),
+    ]);
+    for (const res of answers) expect(await res.text()).toContain('This was a test email');
     expect((await t.stores.subscribers.byId(s.id))!.status).toBe('active');
     expect((await t.stores.subscribers.byId(pending.id))!.status).toBe('pending');
   });
