@@ -69,7 +69,10 @@ import type {
 
 export interface SubscriberStore {
   byId(id: number): Promise<Subscriber | undefined>;
-  /** Records a signup as `decide` says, queuing the confirmation email in the same transaction. */
+  /**
+   * Records a signup as `decide` says, queuing the confirmation email and
+   * counting it under `record.confirmations` in the same transaction.
+   */
   signup(record: SignupRecord, decide: DecideSignup): Promise<SignupOutcome>;
   /** Confirms a pending subscriber (consent recorded, first step scheduled now); undefined when no longer pending. */
   confirm(id: number, input: ConfirmInput): Promise<Subscriber | undefined>;

@@ -83,10 +83,20 @@ export type SignupRecord = {
   ip: string | null;
   userAgent: string | null;
   now: number;
+  /**
+   * The address's confirmation counter (a settings hit counter, shared by
+   * every server): read before the decision and counted when a confirmation
+   * is queued, in the signup's transaction, so two signups of one address
+   * cannot both pass its cap.
+   */
+  confirmations?: { key: string; windowMs: number };
 };
 
-/** `suppression`: the reason the address is on the suppression list ('erased' included), or null. */
-export type DecideSignup = (existing: Pick<Subscriber, 'status' | 'confirmationSentAt'> | undefined, suppression: string | null) => SignupAction;
+/**
+ * `suppression`: the reason the address is on the suppression list ('erased' included), or null;
+ * `confirmations`: the count under the record's counter in its current window (0 without one).
+ */
+export type DecideSignup = (existing: Pick<Subscriber, 'status' | 'confirmationSentAt'> | undefined, suppression: string | null, confirmations: number) => SignupAction;
 
 /** The decision, and the confirmation email queued with it (a delivery row the worker sends). */
 export type SignupOutcome = { action: SignupAction; confirmationDeliveryId: number | null };
