@@ -72,7 +72,10 @@ import type {
 
 export interface SubscriberStore {
   byId(id: number): Promise<Subscriber | undefined>;
-  /** Records a signup as `decide` says, queuing the confirmation email in the same transaction. */
+  /**
+   * Records a signup as `decide` says, queuing the confirmation email and
+   * counting it under `record.confirmations` in the same transaction.
+   */
   signup(record: SignupRecord, decide: DecideSignup): Promise<SignupOutcome>;
   /**
    * Queues the confirmation email again for a pending person (same links),

@@ -155,10 +155,20 @@ export type SignupRecord = {
   ip: string | null;
   userAgent: string | null;
   now: number;
+  /**
+   * The address's confirmation counter (a settings hit counter, shared by
+   * every server): read before the decision and counted when a confirmation
+   * is queued, in the signup's transaction, so two signups of one address
+   * cannot both pass its cap.
+   */
+  confirmations?: { key: string; windowMs: number };
 };
 
-/** `suppression`: the reason the address is on the suppression list ('erased' included), or null. */
-export type DecideSignup = (existing: Pick<Subscriber, 'status' | 'confirmationSentAt'> | undefined, suppression: string | null) => SignupAction;
+/**
+ * `suppression`: the reason the address is on the suppression list ('erased' included), or null;
+ * `confirmations`: the count under the record's counter in its current window (0 without one).
+ */
+export type DecideSignup = (existing: Pick<Subscriber, 'status' | 'confirmationSentAt'> | undefined, suppression: string | null, confirmations: number) => SignupAction;
 
 /** Why the confirmation email is not sent again to someone (decided in src/, applied by the store). */
 export type ConfirmationResendRefusal = 'not_pending' | 'suppressed' | 'recently_sent' | 'daily_cap';

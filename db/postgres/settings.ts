@@ -1,31 +1,41 @@
 import type pg from 'pg';
 import type { SettingsStore } from '../stores.js';
 
+/**
+ * Counts one hit in a fixed-window counter, the row's value as
+ * "windowStart:count": the statement with the key, the time (ms) and the
+ * window at the placeholders given, so a caller can run it inside a larger
+ * statement; with `onlyWith`, counted only when that CTE has a row.
+ */
+export function countHitSql(key: string, now: string, window: string, onlyWith?: string): string {
+  return `INSERT INTO worker_state (key, value, updated_at) SELECT ${key}, ${now}::bigint || ':1', ${now}${onlyWith ? ` FROM ${onlyWith}` : ''}
+    ON CONFLICT (key) DO UPDATE SET
+      value = CASE WHEN split_part(worker_state.value, ':', 1)::bigint + ${window}::bigint > ${now}::bigint
+                   THEN split_part(worker_state.value, ':', 1) || ':' || (split_part(worker_state.value, ':', 2)::int + 1)
+                   ELSE ${now}::bigint || ':1' END,
+      updated_at = ${now}`;
+}
+
+function parseHits(value: string) {
+  const [start = '0', count = '0'] = value.split(':');
+  return { windowStart: Number(start), count: Number(count) };
+}
+
+/** A counter's count in its current window (0 when it ended or never began), from its stored value. */
+export function hitsIn(value: string | null | undefined, now: number, windowMs: number): number {
+  if (value === null || value === undefined) return 0;
+  const w = parseHits(value);
+  return w.windowStart + windowMs > now ? w.count : 0;
+}
+
 export function postgresSettingsStore(pool: pg.Pool): SettingsStore {
-  const parse = (value: string | undefined) => {
-    const [start = '0', count = '0'] = (value ?? '').split(':');
-    return { windowStart: Number(start), count: Number(count) };
-  };
   return {
-    // A counter is the row's value as "windowStart:count".
     async countHit(key, now, windowMs) {
-      const r = await pool.query<{ value: string }>(
-        `INSERT INTO worker_state (key, value, updated_at) VALUES ($1, $2::bigint || ':1', $2)
-         ON CONFLICT (key) DO UPDATE SET
-           value = CASE WHEN split_part(worker_state.value, ':', 1)::bigint + $3::bigint > $2::bigint
-                        THEN split_part(worker_state.value, ':', 1) || ':' || (split_part(worker_state.value, ':', 2)::int + 1)
-                        ELSE $2::bigint || ':1' END,
-           updated_at = $2
-         RETURNING value`,
-        [key, Math.floor(now), windowMs],
-      );
-      return parse(r.rows[0]!.value);
+      const r = await pool.query<{ value: string }>(`${countHitSql('$1', '$2', '$3')} RETURNING value`, [key, Math.floor(now), windowMs]);
+      return parseHits(r.rows[0]!.value);
     },
     async peekHits(key, now, windowMs) {
-      const value = (await pool.query<{ value: string }>('SELECT value FROM worker_state WHERE key = $1', [key])).rows[0]?.value;
-      if (value === undefined) return 0;
-      const w = parse(value);
-      return w.windowStart + windowMs > now ? w.count : 0;
+      return hitsIn((await pool.query<{ value: string }>('SELECT value FROM worker_state WHERE key = $1', [key])).rows[0]?.value, now, windowMs);
     },
     async sweepHits(prefix, before) {
       await pool.query('DELETE FROM worker_state WHERE left(key, length($1)) = $1 AND updated_at < $2', [prefix, before]);

@@ -1,12 +1,14 @@
 import type pg from 'pg';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
+import { countHitSql, hitsIn } from './settings.js';
 import { activity, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
 
 const SUBSCRIBER = selectList(subscribers);
+const SIGNUP_SUBSCRIBER = selectList(subscribers, 's');
 const DELIVERY = selectList(deliveries);
 const EVENT = selectList(providerEvents);
 const ACTIVITY = selectList(activity);
@@ -29,6 +31,67 @@ const MERGE_COLUMNS: Record<keyof MergePatch, string> = {
 async function suppressionOf(c: Queryable, r: AddressHashes): Promise<string | null> {
   const found = (await c.query<{ h: string; reason: string }>('SELECT email_hash AS h, reason FROM suppressions WHERE email_hash = ANY($1)', [[r.emailHash, r.legacyHash ?? r.emailHash]])).rows;
   return (found.find((f) => f.h === r.emailHash) ?? found[0])?.reason ?? null;
+}
+
+/** What a signup's decision reads, in one round trip: the row, a suppression (its own hash's first), the confirmations in the record's counter. */
+async function readForSignup(c: Queryable, r: SignupRecord): Promise<{ existing: Subscriber | undefined; suppression: string | null; confirmations: number }> {
+  const counter = r.confirmations;
+  const read = (
+    await c.query<Subscriber & { suppression$: string | null; counter$: string | null }>(
+      `SELECT ${SIGNUP_SUBSCRIBER},
+         (SELECT reason FROM suppressions WHERE email_hash = ANY($2) ORDER BY email_hash = $1 DESC LIMIT 1) AS "suppression$",
+         (SELECT value FROM worker_state WHERE key = $3) AS "counter$"
+       FROM (SELECT 1) AS one LEFT JOIN subscribers s ON s.email_hash = $1`,
+      [r.emailHash, [r.emailHash, r.legacyHash ?? r.emailHash], counter?.key ?? null],
+    )
+  ).rows[0]!;
+  const { suppression$: suppression, counter$: counted, ...row } = read;
+  return { existing: row.id === null ? undefined : row, suppression, confirmations: counter ? hitsIn(counted, r.now, counter.windowMs) : 0 };
+}
+
+/**
+ * A new pending subscriber, its signup activity, its confirmation queued and
+ * counted, in one statement under the address's lock (imports and merges
+ * read, then insert, under it); the confirmation's delivery id, or null
+ * (nothing written) when the address is taken or on the suppression list.
+ */
+async function createIn(c: Queryable, r: SignupRecord, action: { afterErasure?: boolean }): Promise<number | null> {
+  const counter = r.confirmations;
+  const rows = (
+    await c.query<{ delivery: number }>(
+      `WITH l AS (SELECT pg_advisory_xact_lock(hashtext($9))),
+       s AS (
+         INSERT INTO subscribers (email, first_name, timezone, source, signup_ip, signup_user_agent, updated_at, reader, created_at, confirmation_sent_at, email_hash, status)
+         SELECT $1, $2, $3, $4, $5, $6, $7::bigint, $8, $7, $7, $9, 'pending' FROM l
+         WHERE NOT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = ANY($11))
+         ON CONFLICT (email_hash) DO NOTHING RETURNING id),
+       a AS (INSERT INTO activity (subscriber_id, type, at, detail) SELECT id, 'signup', $7, $10 FROM s),
+       d AS (
+         INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, created_at)
+         SELECT id, 'confirmation', 0, 'confirmation', '(confirmation email)', 'queued', $7 FROM s RETURNING id)${
+           counter
+             ? `,
+       h AS (${countHitSql('$12', '$7', '$13', 's')})`
+             : ''
+         }
+       SELECT d.id AS delivery FROM d`,
+      [
+        r.email,
+        r.firstName,
+        r.timezone,
+        r.source,
+        r.ip,
+        r.userAgent,
+        r.now,
+        r.reader,
+        r.emailHash,
+        JSON.stringify(action.afterErasure ? { source: r.source, afterErasure: true } : { source: r.source }),
+        [r.emailHash, r.legacyHash ?? r.emailHash],
+        ...(counter ? [counter.key, counter.windowMs] : []),
+      ],
+    )
+  ).rows;
+  return rows[0]?.delivery ?? null;
 }
 
 async function rekeyIn(c: Queryable, id: number, hash: string, now: number, merge: DecideMerge, audit: MergeAudit): Promise<RekeyOutcome> {
@@ -134,13 +197,27 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       return byId(pool, id);
     },
 
-    signup(r, decide) {
+    async signup(r, decide) {
+      // A new address, the common case, in two statements and no transaction
+      // (each round trip to the server costs more than the SQL it carries): the
+      // decision's read, then one statement that writes the row, its activity,
+      // its confirmation and the confirmation's count, or nothing when the
+      // address appeared or was suppressed meanwhile, and then the signup is
+      // decided again, under the address's lock.
+      const seen = await readForSignup(pool, r);
+      if (seen.existing === undefined && seen.suppression === null) {
+        const action = decide(undefined, null, seen.confirmations);
+        if (action.kind === 'none') return { action, confirmationDeliveryId: null };
+        if (action.kind === 'create' && !action.afterErasure) {
+          const delivery = await createIn(pool, r, action);
+          if (delivery !== null) return { action, confirmationDeliveryId: delivery };
+        }
+      }
       return transaction(pool, async (c) => {
         // One signup per address at a time, across every server: the decision reads, then writes.
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [r.emailHash]);
-        const existing = (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE email_hash = $1`, [r.emailHash])).rows[0];
-        const suppression = await suppressionOf(c, r);
-        const action = decide(existing, suppression);
+        const { existing, suppression, confirmations } = await readForSignup(c, r);
+        const action = decide(existing, suppression, confirmations);
         const fields = [r.email, r.firstName, r.timezone, r.source, r.ip, r.userAgent, r.now, r.reader];
         const SET = 'email = $1, first_name = $2, timezone = $3, source = $4, signup_ip = $5, signup_user_agent = $6, updated_at = $7, reader = $8';
         let id: number | null = null;
@@ -148,15 +225,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         if (action.kind === 'create') {
           // Their own new signup lifts the erasure's block; the pending row keeps imports and staff away until they confirm.
           if (action.afterErasure) await c.query("DELETE FROM suppressions WHERE email_hash = ANY($1) AND reason = 'erased'", [[r.emailHash, r.legacyHash ?? r.emailHash]]);
-          id = (
-            await c.query<{ id: number }>(
-              `INSERT INTO subscribers (email, first_name, timezone, source, signup_ip, signup_user_agent, updated_at, reader, created_at, confirmation_sent_at, email_hash, status)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $7, $9, 'pending') RETURNING id`,
-              [...fields, r.emailHash],
-            )
-          ).rows[0]!.id;
-          await insertActivity(c, id, 'signup', r.now, action.afterErasure ? { source: r.source, afterErasure: true } : { source: r.source });
-          send = true;
+          return { action, confirmationDeliveryId: await createIn(c, r, action) };
         } else if (action.kind === 'resend') {
           id = existing!.id;
           await c.query(`UPDATE subscribers SET ${SET}, confirmation_sent_at = $7 WHERE id = $9`, [...fields, id]);
@@ -176,6 +245,8 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
            VALUES ($1, 'confirmation', 0, 'confirmation', '(confirmation email)', 'queued', $2) RETURNING id`,
           [id, r.now],
         );
+        const counter = r.confirmations;
+        if (counter) await c.query(countHitSql('$1', '$2', '$3'), [counter.key, Math.floor(r.now), counter.windowMs]);
         return { action, confirmationDeliveryId: delivery.rows[0]!.id };
       });
     },

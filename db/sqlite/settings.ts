@@ -1,5 +1,6 @@
 import type { SettingsStore } from '../stores.js';
 import type { SqliteDb } from './client.js';
+import { groupCommit } from './group-commit.js';
 
 export function sqliteSettingsStore(db: SqliteDb): SettingsStore {
   const get = db.$client.prepare<[string], { value: string }>('SELECT value FROM worker_state WHERE key = ?');
@@ -16,29 +17,15 @@ export function sqliteSettingsStore(db: SqliteDb): SettingsStore {
   const hold = db.$client.prepare<[{ key: string; until: number; now: number }]>(`
     INSERT INTO worker_state (key, value, updated_at) VALUES (@key, @until, @now)
     ON CONFLICT (key) DO UPDATE SET value = max(CAST(worker_state.value AS INTEGER), @until), updated_at = @now`);
-  // A counter is the row's value as "windowStart:count".
-  const hit = db.$client.prepare<[{ key: string; now: number; window: number }], { value: string }>(`
-    INSERT INTO worker_state (key, value, updated_at) VALUES (@key, @now || ':1', @now)
-    ON CONFLICT (key) DO UPDATE SET
-      value = CASE WHEN CAST(substr(worker_state.value, 1, instr(worker_state.value, ':') - 1) AS INTEGER) + @window > @now
-                   THEN substr(worker_state.value, 1, instr(worker_state.value, ':')) || (CAST(substr(worker_state.value, instr(worker_state.value, ':') + 1) AS INTEGER) + 1)
-                   ELSE @now || ':1' END,
-      updated_at = @now
-    RETURNING value`);
   const sweep = db.$client.prepare<[{ prefix: string; before: number }]>('DELETE FROM worker_state WHERE substr(key, 1, length(@prefix)) = @prefix AND updated_at < @before');
-  const parse = (value: string | undefined) => {
-    const [start = '0', count = '0'] = (value ?? '').split(':');
-    return { windowStart: Number(start), count: Number(count) };
-  };
+  const counters = hitCounters(db.$client);
   return {
+    // In the next group commit: a signup's counter shares the commit of the signups around it.
     async countHit(key, now, windowMs) {
-      return parse(hit.get({ key, now: Math.floor(now), window: windowMs })!.value);
+      return groupCommit(db).run(() => counters.count(key, now, windowMs));
     },
     async peekHits(key, now, windowMs) {
-      const row = get.get(key);
-      if (!row) return 0;
-      const w = parse(row.value);
-      return w.windowStart + windowMs > now ? w.count : 0;
+      return counters.peek(key, now, windowMs);
     },
     async sweepHits(prefix, before) {
       sweep.run({ prefix, before });
@@ -54,6 +41,37 @@ export function sqliteSettingsStore(db: SqliteDb): SettingsStore {
     },
     async set(key, value, now) {
       set.run(key, value, now);
+    },
+  };
+}
+
+/**
+ * Fixed-window hit counters in worker_state, the row's value as
+ * "windowStart:count"; synchronous, to run inside a caller's transaction.
+ */
+export function hitCounters(sqlite: SqliteDb['$client']) {
+  const get = sqlite.prepare<[string], { value: string }>('SELECT value FROM worker_state WHERE key = ?');
+  const hit = sqlite.prepare<[{ key: string; now: number; window: number }], { value: string }>(`
+    INSERT INTO worker_state (key, value, updated_at) VALUES (@key, @now || ':1', @now)
+    ON CONFLICT (key) DO UPDATE SET
+      value = CASE WHEN CAST(substr(worker_state.value, 1, instr(worker_state.value, ':') - 1) AS INTEGER) + @window > @now
+                   THEN substr(worker_state.value, 1, instr(worker_state.value, ':')) || (CAST(substr(worker_state.value, instr(worker_state.value, ':') + 1) AS INTEGER) + 1)
+                   ELSE @now || ':1' END,
+      updated_at = @now
+    RETURNING value`);
+  const parse = (value: string) => {
+    const [start = '0', count = '0'] = value.split(':');
+    return { windowStart: Number(start), count: Number(count) };
+  };
+  return {
+    count(key: string, now: number, windowMs: number): { count: number; windowStart: number } {
+      return parse(hit.get({ key, now: Math.floor(now), window: windowMs })!.value);
+    },
+    peek(key: string, now: number, windowMs: number): number {
+      const row = get.get(key);
+      if (!row) return 0;
+      const w = parse(row.value);
+      return w.windowStart + windowMs > now ? w.count : 0;
     },
   };
 }

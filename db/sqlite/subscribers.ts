@@ -6,6 +6,7 @@ import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
 import { groupCommit } from './group-commit.js';
+import { hitCounters } from './settings.js';
 import { activity, auditLog, batches, deliveries, providerEvents, subscriberMerges, subscribers, suppressions } from './schema.js';
 
 
@@ -115,6 +116,8 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       .prepare(),
   };
 
+  const hits = hitCounters(sqlite);
+
   /** Why the address is suppressed (under its hash, or the one an earlier release gave its spelling), or null. */
   function suppressionOf(r: AddressHashes): string | null {
     return q.suppression.get({ hash: r.emailHash })?.reason ?? (r.legacyHash ? (q.suppression.get({ hash: r.legacyHash })?.reason ?? null) : null);
@@ -124,7 +127,8 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
   function recordSignup(r: SignupRecord, decide: Parameters<SubscriberStore['signup']>[1]) {
     const existing = q.byHash.get({ hash: r.emailHash });
     const suppression = suppressionOf(r);
-    const action = decide(existing, suppression);
+    const counter = r.confirmations;
+    const action = decide(existing, suppression, counter ? hits.peek(counter.key, r.now, counter.windowMs) : 0);
     const fields = { email: r.email, firstName: r.firstName, timezone: r.timezone, reader: r.reader, source: r.source, signupIp: r.ip, signupUserAgent: r.userAgent, updatedAt: r.now };
     let id: number | null = null;
     let send = false;
@@ -149,7 +153,9 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       send = action.send;
     }
     if (id === null || !send) return { action, confirmationDeliveryId: null };
-    return { action, confirmationDeliveryId: q.queueConfirmation.get({ subscriberId: id, now: r.now })!.id };
+    const confirmationDeliveryId = q.queueConfirmation.get({ subscriberId: id, now: r.now })!.id;
+    if (counter) hits.count(counter.key, r.now, counter.windowMs);
+    return { action, confirmationDeliveryId };
   }
 
   const byId = (id: number) => db.select().from(subscribers).where(eq(subscribers.id, id)).get();

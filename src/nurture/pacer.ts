@@ -11,15 +11,20 @@ export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(reso
  * provider that counts requests in one-second windows, and every 429 costs a
  * whole second of `retry-after`).
  *
- * The grid carries a 6 % margin (60 ms a second). A request granted up to
- * 5 ms late keeps the grid, so short delays do not cost request slots; a
- * request that actually leaves later than its turn (the event loop was busy
- * with another batch) moves the grid on from when it left. So any rate + 1
- * consecutive requests leave at least a second plus about 55 ms apart: slack
- * for a request that reaches the provider later than it left (serialising a
- * 1.5 MB body, a busy loop), which would otherwise open the provider's
- * one-second window late and let the next requests fall into it. Measured
- * under load, 3 % still met a 429 every few seconds (`npm run bench`).
+ * The grid carries a margin of 4 % (40 ms a second) on a quiet machine. A
+ * request granted up to 5 ms late keeps the grid, so short delays do not cost
+ * request slots; a request that actually leaves later than its turn (the
+ * event loop was busy with another batch) moves the grid on from when it
+ * left. So any rate + 1 consecutive requests leave at least a second plus
+ * about 35 ms apart: slack for a request that reaches the provider later than
+ * it left (serialising a 1.5 MB body, a busy loop), which would otherwise
+ * open the provider's one-second window late and let the next requests fall
+ * into it. The margin is what a process can never send, so it is kept small
+ * (6 % held a worker under 0.943 of the allowed rate, below the 0.95 of
+ * `npm run bench -- processes`) and widened by half at every 429 this process
+ * meets, up to 16 % (a busy machine delivers requests less evenly: at 4 % a
+ * loaded bench met a 429 every few seconds), then narrowed by a fifth after
+ * every 20 seconds' worth of requests without one.
  *
  * Provider headers tighten it: `ratelimit-limit` lower than our rate becomes
  * our rate; a 429's `retry-after` holds every request for that long. (Resend
@@ -27,6 +32,8 @@ export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(reso
  * `ratelimit-remaining: 0` would throw away most of each next window.)
  */
 const CATCH_UP_MS = 5;
+const MIN_MARGIN = 0.04;
+const MAX_MARGIN = 0.16;
 
 /**
  * Where the grid lives. The worker keeps it in the database (every process
@@ -69,8 +76,10 @@ export function createPacer(options: { rate: number; clock: Clock; sleep: Sleep;
   // When the last request of this process actually left (its turn can be taken late: a busy event loop).
   let lastStart = -Infinity;
   let queue: Promise<void> = Promise.resolve();
+  let margin = MIN_MARGIN;
+  let cleanStarts = 0;
 
-  const interval = () => (1000 / rate) * 1.06;
+  const interval = () => (1000 / rate) * (1 + margin);
   // Further ahead than any honest queue of reservations or retry-after: a grid left by a tick run as if later.
   const maxAhead = () => Math.max(120_000, 200 * interval());
 
@@ -100,12 +109,18 @@ export function createPacer(options: { rate: number; clock: Clock; sleep: Sleep;
         started() {
           const at = clock.now();
           lastStart = Math.max(lastStart, at);
+          if (++cleanStarts >= rate * 20) {
+            cleanStarts = 0;
+            margin = Math.max(MIN_MARGIN, margin / 1.2);
+          }
           void slots.hold(at + interval(), at).catch(() => undefined);
         },
       }));
     },
     /** Holds every request for `ms` (a 429's retry-after), in every process sharing the slots. */
     holdFor(ms: number): void {
+      margin = Math.min(MAX_MARGIN, margin * 1.5);
+      cleanStarts = 0;
       const now = clock.now();
       heldUntil = Math.max(heldUntil, now + ms);
       void slots.hold(now + ms, now).catch(() => undefined);
@@ -122,6 +137,10 @@ export function createPacer(options: { rate: number; clock: Clock; sleep: Sleep;
     },
     get rate() {
       return rate;
+    },
+    /** The share of each interval kept free (see above). */
+    get margin() {
+      return margin;
     },
   };
 }

@@ -56,19 +56,15 @@ export async function subscribe(deps: SubscriberDeps, req: SignupRequest): Promi
   const now = clock.now();
   const hashes = addressHashes(config.secretKey, req.email);
   const hash = hashes.emailHash;
-  const capKey = CAP_PREFIX + hash;
-  const capped = (await stores.settings.peekHits(capKey, now, DAY_MS)) >= DAILY_CONFIRMATION_CAP;
+  // The day's confirmations are read and counted in the signup's transaction, in the database, so every server sees the same count.
+  const confirmations = { key: CAP_PREFIX + hash, windowMs: DAY_MS };
   const outcome = await stores.subscribers.signup(
-    { email: req.email, ...hashes, firstName: req.firstName, timezone: req.timezone, reader: req.reader, source: req.source, ip: req.ip, userAgent: req.userAgent, now },
-    (existing, suppression) => decideSignup(existing, suppression, now, capped),
+    { email: req.email, ...hashes, firstName: req.firstName, timezone: req.timezone, reader: req.reader, source: req.source, ip: req.ip, userAgent: req.userAgent, now, confirmations },
+    (existing, suppression, sentToday) => decideSignup(existing, suppression, now, sentToday >= DAILY_CONFIRMATION_CAP),
   );
   const { action } = outcome;
   logger.info({ to: maskEmail(req.email), action: action.kind, reason: 'reason' in action ? action.reason : undefined }, 'signup');
-  if (outcome.confirmationDeliveryId !== null) {
-    // Counted once queued, in the database, so every server sees the same count.
-    await stores.settings.countHit(capKey, now, DAY_MS);
-    deps.worker?.kick();
-  }
+  if (outcome.confirmationDeliveryId !== null) deps.worker?.kick();
   if (++signupsSinceSweep >= SWEEP_EVERY) {
     signupsSinceSweep = 0;
     void stores.settings.sweepHits(CAP_PREFIX, now - DAY_MS).catch(() => undefined);

@@ -44,6 +44,7 @@ import { decideImport } from '../../src/subscribers/import.js';
 const NOW = Date.parse('2026-03-02T14:00:00Z');
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 const LEASE = 5 * MINUTE;
 
 // A short stub sequence (like test/helpers/worker.ts's STUB_SEQUENCE): three steps reach the end quickly.
@@ -231,7 +232,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('create: a pending subscriber with the typed details, a signup activity and its confirmation queued in the same call', async () => {
         const { decide, calls } = fixedDecide({ kind: 'create' });
         const out = await s.subscribers.signup(signupOf('new@example.org'), decide);
-        expect(calls).toEqual([[undefined, null]]);
+        expect(calls).toEqual([[undefined, null, 0]]);
         expect(out.action).toEqual({ kind: 'create' });
         expect(out.confirmationDeliveryId).toEqual(expect.any(Number));
 
@@ -262,8 +263,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const id = await pending('p@example.org');
         const later = NOW + CONFIRMATION_INTERVAL_MS;
         const calls: Parameters<DecideSignup>[] = [];
-        const out = await s.subscribers.signup(signupOf('p@example.org', { firstName: 'Bella', timezone: 'Europe/Paris', now: later }), (existing, suppressed) => {
-          calls.push([existing, suppressed]);
+        const out = await s.subscribers.signup(signupOf('p@example.org', { firstName: 'Bella', timezone: 'Europe/Paris', now: later }), (existing, suppressed, sent) => {
+          calls.push([existing, suppressed, sent]);
           return decideSignup(existing, suppressed, later);
         });
         expect(calls[0]![0]).toMatchObject({ status: 'pending', confirmationSentAt: NOW });
@@ -318,11 +319,11 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('a suppressed hash never gets a confirmation: decide is told, nothing is created', async () => {
         await s.subscribers.suppress({ emailHash: hashOf('gone@example.org'), reason: 'complained', at: NOW });
         const calls: Parameters<DecideSignup>[] = [];
-        const out = await s.subscribers.signup(signupOf('gone@example.org'), (existing, suppressed) => {
-          calls.push([existing, suppressed]);
+        const out = await s.subscribers.signup(signupOf('gone@example.org'), (existing, suppressed, sent) => {
+          calls.push([existing, suppressed, sent]);
           return decideSignup(existing, suppressed, NOW);
         });
-        expect(calls).toEqual([[undefined, 'complained']]);
+        expect(calls).toEqual([[undefined, 'complained', 0]]);
         expect(out).toEqual({ action: { kind: 'none', reason: 'suppressed' }, confirmationDeliveryId: null });
         expect((await s.subscribers.list({})).total).toBe(0);
         expect(await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE)).toBeNull();
@@ -342,6 +343,30 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect([a.action.kind, b.action.kind].sort()).toEqual(['create', 'none']);
         expect((await s.subscribers.list({})).total).toBe(1);
         expect((await s.subscribers.record(await idOf('twice@example.org')))!.deliveries).toHaveLength(1);
+      });
+
+      it("the record's confirmation counter is read for the decision and counted only when a confirmation is queued", async () => {
+        const confirmations = { key: 'limit:confirmations:c', windowMs: DAY };
+        const seen: number[] = [];
+        const decide: DecideSignup = (existing, suppression, sent) => (seen.push(sent), decideSignup(existing, suppression, NOW + seen.length * HOUR, sent >= 2));
+        const at = (i: number) => signupOf('c@example.org', { now: NOW + i * HOUR, confirmations });
+        expect((await s.subscribers.signup(at(1), decide)).action).toEqual({ kind: 'create' });
+        expect((await s.subscribers.signup(at(2), decide)).action).toEqual({ kind: 'resend' });
+        // Capped: nothing queued, nothing counted.
+        expect((await s.subscribers.signup(at(3), decide)).action).toEqual({ kind: 'none', reason: 'daily_cap' });
+        expect((await s.subscribers.signup(at(4), decide)).confirmationDeliveryId).toBeNull();
+        expect(seen).toEqual([0, 1, 2, 2]);
+        expect(await s.settings.peekHits(confirmations.key, NOW + 4 * HOUR, DAY)).toBe(2);
+        expect(await s.settings.peekHits(confirmations.key, NOW + HOUR + DAY, DAY)).toBe(0);
+      });
+
+      it('two signups of one address at the same moment see each other in its confirmation counter', async () => {
+        await pending('pair@example.org', { now: NOW - HOUR });
+        const confirmations = { key: 'limit:confirmations:pair', windowMs: DAY };
+        const decide: DecideSignup = (existing, suppression, sent) => decideSignup(existing, suppression, NOW, sent >= 1);
+        const outs = await Promise.all([1, 2].map(() => s.subscribers.signup(signupOf('pair@example.org', { now: NOW, confirmations }), decide)));
+        expect(outs.map((o) => o.action.kind).sort()).toEqual(['none', 'resend']);
+        expect(await s.settings.peekHits(confirmations.key, NOW, DAY)).toBe(1);
       });
     });
 
@@ -854,8 +879,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         // The address is still recognised as erased: decide is told. Only the
         // person's own signup may lift it; a refusal leaves the block and creates nobody.
         const calls: Parameters<DecideSignup>[] = [];
-        await s.subscribers.signup(signupOf(email, { now: NOW + 5 * HOUR }), (existing, suppression) => (calls.push([existing, suppression]), { kind: 'none', reason: 'suppressed' }));
-        expect(calls).toEqual([[undefined, 'erased']]);
+        await s.subscribers.signup(signupOf(email, { now: NOW + 5 * HOUR }), (existing, suppression, sent) => (calls.push([existing, suppression, sent]), { kind: 'none', reason: 'suppressed' }));
+        expect(calls).toEqual([[undefined, 'erased', 0]]);
         expect((await s.subscribers.list({})).total).toBe(1);
 
         // Their own signup again (afterErasure): a new pending person, the erasure's block lifted, the erased record untouched.
