@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import type { SequenceStep } from '../../nurture/sequence.js';
-import { describeChange, type VersionEffect, type VersionsOverview } from '../../nurture/versions.js';
-import { CsrfInput } from './layout.js';
+import type { PlannedStep } from '../../nurture/decide.js';
+import { describeEffect, describeStep, type VersionEffect, type VersionsOverview } from '../../nurture/versions.js';
+import { CsrfInput, formatTime } from './layout.js';
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 
@@ -68,29 +69,13 @@ export function SequenceVersions({ overview, effects, token }: { overview: Versi
               {effect && (
                 <>
                   <h4>If it were published now</h4>
-                  {effect.changes.length === 0 ? (
-                    <p>
-                      Nothing changes for the {effect.scheduled} people with an email scheduled.
-                    </p>
-                  ) : (
-                    <ul>
-                      {effect.changes.map((ch) => (
-                        <li>{describeChange(ch, title)}</li>
-                      ))}
-                      <li>{effect.unchanged} unchanged.</li>
-                    </ul>
-                  )}
+                  <EffectSummary effect={effect} title={title} />
+                  <EffectPeople effect={effect} title={title} />
                   {token !== null && (
                     <form method="post" action="/staff/sequence/publish">
                       <CsrfInput token={token} />
                       <input type="hidden" name="version" value={String(v.version)} />
-                      <p>
-                        <input type="checkbox" id={`publish-${v.version}`} name="confirm" value="yes" required />{' '}
-                        <label for={`publish-${v.version}`} class="inline-label">
-                          I have read what it changes: publish version {v.version} now
-                        </label>
-                      </p>
-                      <button type="submit">Publish version {v.version}</button>
+                      <button type="submit">Publish version {v.version}…</button>
                     </form>
                   )}
                 </>
@@ -99,5 +84,70 @@ export function SequenceVersions({ overview, effects, token }: { overview: Versi
           );
         })}
     </section>
+  );
+}
+
+/** The preview summed: one sentence for everyone, then what happens to each step. */
+export function EffectSummary({ effect, title }: { effect: VersionEffect; title: (step: number) => string }) {
+  const lines = effect.steps.flatMap((s) => describeStep(s, title));
+  return (
+    <>
+      <p>{describeEffect(effect)}</p>
+      {lines.length > 0 && (
+        <ul>
+          {lines.map((l) => (
+            <li>{l}</li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+const planned = (p: PlannedStep, zone: string) => `step ${p.step}, ${formatTime(p.at, zone)}`;
+
+/** Each person the version changes, with their emails lost, gained and moved, in their own zone. */
+export function EffectPeople({ effect, title, more }: { effect: VersionEffect; title: (step: number) => string; more?: string }) {
+  if (effect.people.length === 0) return <></>;
+  return (
+    <details>
+      <summary>
+        The {effect.people.length === effect.changed ? '' : `first ${effect.people.length} of the `}
+        {effect.changed === 1 ? 'person' : `${effect.changed} people`} it changes, one by one
+      </summary>
+      <div class="scroll" role="region" aria-label={`People version ${effect.version} changes`} tabindex={0}>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Subscriber</th>
+              <th scope="col">Time zone</th>
+              <th scope="col">No longer gets</th>
+              <th scope="col">Newly gets</th>
+              <th scope="col">Moves (their time)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {effect.people.map((p) => (
+              <tr>
+                <th scope="row">
+                  <a href={`/staff/subscribers/${p.subscriberId}`}>#{p.subscriberId}</a>
+                </th>
+                <td>{p.timezone}</td>
+                <td>{p.removed.map((r) => <div title={title(r.step)}>{planned(r, p.timezone)}</div>)}</td>
+                <td>{p.added.map((a) => <div title={title(a.step)}>{planned(a, p.timezone)}</div>)}</td>
+                <td>
+                  {p.moved.map((m) => (
+                    <div title={title(m.step)}>
+                      step {m.step}: {formatTime(m.from, p.timezone)} → {formatTime(m.to, p.timezone)}
+                    </div>
+                  ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {effect.nextAfter !== null && <p class="muted">{more ?? `The rest are listed by GET /api/sequence/versions/${effect.version}/preview.`}</p>}
+    </details>
   );
 }
