@@ -16,10 +16,14 @@ import { SEQUENCE_VERSIONS, type SequenceCatalog, type SequenceVersion } from '.
 export type Running<V extends QueueSequence = SequenceVersion> = {
   /** The newest published version (1 before anything else was published). */
   version: number;
+  /** The version of the code it runs: its own number, or an earlier one published again under it. */
+  plan: number;
   /**
-   * Its plan; when this code does not know it (a newer release published
-   * it), the newest plan it knows: good enough to place a confirmation or a
-   * pause, never to send the sequence (the worker waits for the newer code).
+   * Its plan, numbered as the published version (the number people in
+   * flight are moved onto); when this code does not know the plan (a newer
+   * release published it), the newest plan it knows: good enough to place a
+   * confirmation or a pause, never to send the sequence (the worker waits for
+   * the newer code).
    */
   sequence: V;
   known: boolean;
@@ -29,10 +33,11 @@ export type Running<V extends QueueSequence = SequenceVersion> = {
 export async function runningSequence<V extends QueueSequence>(stores: Pick<Stores, 'sequence'>, catalog: readonly V[]): Promise<Running<V>> {
   const published = await stores.sequence.published();
   const version = published.at(-1)?.version ?? 1;
-  const exact = catalog.find((v) => v.version === version);
-  const fallback = [...catalog].reverse().find((v) => v.version < version) ?? catalog[0];
+  const plan = published.at(-1)?.plan ?? version;
+  const exact = catalog.find((v) => v.version === plan);
+  const fallback = [...catalog].reverse().find((v) => v.version < plan) ?? catalog[0];
   if (!fallback) throw new Error('the sequence catalog is empty');
-  return { version, sequence: exact ?? fallback, known: exact !== undefined, published };
+  return { version, plan, sequence: { ...(exact ?? fallback), version }, known: exact !== undefined, published };
 }
 
 export type RunningPlan = { running: Running; sequence: QueueSequence; options: ScheduleOptions; policy: QueuePolicy };
@@ -185,14 +190,42 @@ export async function versionEffect(deps: VersionDeps, candidate: QueueSequence,
   }
 }
 
+export type VersionEntry = {
+  /** The published number (for a version not yet published: the code's). */
+  version: number;
+  /** The version of the code it runs: differs from `version` for one published again. */
+  plan: number;
+  summary: string;
+  steps: SequenceVersion['steps'];
+  status: 'running' | 'earlier' | 'unpublished';
+  /** Active people who follow it, by next step (null: in flight). */
+  people: number;
+  byStep: { step: number | null; count: number }[];
+  /** For an earlier version of the code that does not run now: the number it takes if published again (a roll back). */
+  againAs: number | null;
+};
+
 export type VersionsOverview = {
   running: number;
+  /** The version of the code the running version runs. */
+  plan: number;
   published: PublishedVersion[];
-  /** Every version the code knows, with how many active people follow it, by next step (null: in flight). */
-  versions: { version: number; summary: string; steps: SequenceVersion['steps']; status: 'running' | 'earlier' | 'unpublished'; people: number; byStep: { step: number | null; count: number }[] }[];
+  /** Every version the code knows, and every earlier one published again under a new number, in number order. */
+  versions: VersionEntry[];
   /** People on a version this code does not know (a newer release published it). */
   unknown: { version: number | null; count: number }[];
 };
+
+/**
+ * The number an earlier version published again takes: after every published
+ * version and every version this code knows, so it never takes the number of
+ * a version still waiting to be published.
+ */
+function againNumber(running: Running, catalog: SequenceCatalog): number {
+  return Math.max(running.version, ...catalog.map((v) => v.version)) + 1;
+}
+
+const againSummary = (plan: SequenceVersion) => `Version ${plan.version} published again: ${plan.summary}`;
 
 export async function versionsOverview(deps: { stores: Stores; sequences?: SequenceCatalog }): Promise<VersionsOverview> {
   const catalog = deps.sequences ?? SEQUENCE_VERSIONS;
@@ -200,61 +233,76 @@ export async function versionsOverview(deps: { stores: Stores; sequences?: Seque
   const heads = await deps.stores.sequence.headcount();
   // Rows from before versions count as the first version (the migration enrolled everyone confirmed).
   const versionOf = (v: number | null) => v ?? catalog[0]!.version;
-  const versions = catalog.map((v) => {
-    const mine = heads.filter((h) => versionOf(h.version) === v.version);
-    return {
-      version: v.version,
-      summary: v.summary,
-      steps: v.steps,
-      status: v.version === running.version ? ('running' as const) : v.version < running.version ? ('earlier' as const) : ('unpublished' as const),
-      people: mine.reduce((n, h) => n + h.count, 0),
-      byStep: mine.map((h) => ({ step: h.step, count: h.count })),
-    };
-  });
-  const known = new Set(catalog.map((v) => v.version));
+  const republished = running.published.filter((p) => p.plan !== p.version);
+  // A number taken by a version published again belongs to it, whatever a later release of the code calls that number.
+  const taken = new Set(republished.map((p) => p.version));
+  const entry = (version: number, plan: SequenceVersion, summary: string, status: VersionEntry['status'], counted: boolean): VersionEntry => {
+    const mine = counted ? heads.filter((h) => versionOf(h.version) === version) : [];
+    const againAs = status === 'earlier' && plan.version === version && plan.version !== running.plan ? againNumber(running, catalog) : null;
+    return { version, plan: plan.version, summary, steps: plan.steps, status, people: mine.reduce((n, h) => n + h.count, 0), byStep: mine.map((h) => ({ step: h.step, count: h.count })), againAs };
+  };
+  const versions = [
+    ...catalog.map((v) =>
+      entry(v.version, v, v.summary, v.version === running.version && !taken.has(v.version) ? 'running' : v.version <= running.version ? 'earlier' : 'unpublished', !taken.has(v.version)),
+    ),
+    ...republished.flatMap((p) => {
+      const plan = catalog.find((v) => v.version === p.plan);
+      return plan ? [entry(p.version, plan, againSummary(plan), p.version === running.version ? 'running' : 'earlier', true)] : [];
+    }),
+  ].sort((a, b) => a.version - b.version || Number(a.plan !== a.version) - Number(b.plan !== b.version));
+  const known = new Set(versions.map((v) => v.version));
   const unknown = heads.filter((h) => !known.has(versionOf(h.version))).map((h) => ({ version: h.version, count: h.count }));
-  return { running: running.version, published: running.published, versions, unknown };
+  return { running: running.version, plan: running.plan, published: running.published, versions, unknown };
 }
 
 /** A version as it would be published: the number it takes and the plan of the code it runs. */
-export type Candidate = { version: number; plan: number; summary: string; steps: SequenceVersion['steps'] };
+export type Candidate = { version: number; plan: number; summary: string; steps: SequenceVersion['steps']; again: boolean };
 
-export type CandidateOutcome = { ok: true; candidate: Candidate; running: number } | { ok: false; reason: 'unknown_version' | 'not_newer'; running: number };
+export type CandidateOutcome = { ok: true; candidate: Candidate; running: number } | { ok: false; reason: 'unknown_version' | 'running'; running: number };
 
-/** What publishing `version` of the code would publish, or why it cannot be: only a version newer than the running one. */
+/**
+ * What publishing `version` of the code would publish: a newer version under
+ * its own number; an earlier one (a roll back) again under a new number,
+ * which then runs its plan; never the plan running now.
+ */
 export async function publishCandidate(deps: { stores: Pick<Stores, 'sequence'>; sequences?: SequenceCatalog }, version: number): Promise<CandidateOutcome> {
   const catalog = deps.sequences ?? SEQUENCE_VERSIONS;
   const running = await runningSequence(deps.stores, catalog);
   const plan = catalog.find((v) => v.version === version);
   if (!plan) return { ok: false, reason: 'unknown_version', running: running.version };
-  if (version <= running.version) return { ok: false, reason: 'not_newer', running: running.version };
-  return { ok: true, candidate: { version, plan: plan.version, summary: plan.summary, steps: plan.steps }, running: running.version };
+  if (version > running.version) return { ok: true, candidate: { version, plan: version, summary: plan.summary, steps: plan.steps, again: false }, running: running.version };
+  if (version === running.plan) return { ok: false, reason: 'running', running: running.version };
+  return { ok: true, candidate: { version: againNumber(running, catalog), plan: version, summary: againSummary(plan), steps: plan.steps, again: true }, running: running.version };
 }
 
-/** The exact preview of publishing `version`, with up to `list.limit` of the people it changes. */
+/** The exact preview of publishing `version` (again, for an earlier one), with up to `list.limit` of the people it changes. */
 export async function previewPublish(deps: VersionDeps, version: number, list: { after?: number; limit?: number } = {}): Promise<(CandidateOutcome & { ok: false }) | { ok: true; candidate: Candidate; running: number; effect: VersionEffect }> {
   const found = await publishCandidate(deps, version);
   if (!found.ok) return found;
   return { ...found, effect: await versionEffect(deps, found.candidate, list) };
 }
 
-export type PublishOutcome = { ok: true; version: number; effect: VersionEffect } | { ok: false; reason: 'unknown_version' | 'not_newer'; running: number };
+export type PublishOutcome = { ok: true; version: number; plan: number; effect: VersionEffect } | { ok: false; reason: 'unknown_version' | 'running' | 'not_newer'; running: number; againAs?: number };
 
 /**
  * Publishes a version of the code: from now on it runs, and the people in
  * flight move onto it from where they are (the worker's next tick moves
- * them; it is kicked). Only a version newer than the running one. Answers
- * with the preview as it stood when it was published, for the confirmation.
+ * them; it is kicked). A version older than the running one is published
+ * again under a new number only when `again` says so (a roll back is never a
+ * slip of the version number). Answers with the preview as it stood when it
+ * was published, for the confirmation.
  */
-export async function publishVersion(deps: VersionDeps & { logger: Logger; worker?: { kick(): void } }, version: number, actor: string): Promise<PublishOutcome> {
-  const preview = await previewPublish(deps, version, { limit: 0 });
-  if (!preview.ok) return preview;
-  const { candidate, running, effect } = preview;
-  if (!(await deps.stores.sequence.publish(candidate.version, actor, deps.clock.now()))) return { ok: false, reason: 'not_newer', running: (await runningSequence(deps.stores, deps.sequences ?? SEQUENCE_VERSIONS)).version };
-  await recordAudit(deps, actor, 'sequence.published', null, { version: candidate.version, previous: running });
-  deps.logger.warn({ version: candidate.version, previous: running, by: actor, changed: effect.changed }, `sequence version ${candidate.version} published`);
+export async function publishVersion(deps: VersionDeps & { logger: Logger; worker?: { kick(): void } }, version: number, actor: string, options: { again?: boolean } = {}): Promise<PublishOutcome> {
+  const found = await publishCandidate(deps, version);
+  if (!found.ok) return found;
+  const { candidate, running } = found;
+  if (candidate.again && !options.again) return { ok: false, reason: 'not_newer', running, againAs: candidate.version };
+  const effect = await versionEffect(deps, candidate, { limit: 0 });
+  if (!(await deps.stores.sequence.publish(candidate.version, actor, deps.clock.now(), candidate.plan))) return { ok: false, reason: 'not_newer', running: (await runningSequence(deps.stores, deps.sequences ?? SEQUENCE_VERSIONS)).version };
+  await recordAudit(deps, actor, 'sequence.published', null, { version: candidate.version, previous: running, ...(candidate.again ? { plan: candidate.plan } : {}) });
+  deps.logger.warn({ version: candidate.version, plan: candidate.plan, previous: running, by: actor, changed: effect.changed }, `sequence version ${candidate.version} published`);
   deps.worker?.kick();
-  return { ok: true, version: candidate.version, effect };
+  return { ok: true, version: candidate.version, plan: candidate.plan, effect };
 }
 
 const people = (n: number) => (n === 1 ? '1 person' : `${n} people`);

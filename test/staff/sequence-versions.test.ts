@@ -117,4 +117,64 @@ describe('sequence versions for staff', () => {
       ['running', 3],
     ]);
   });
+
+  it('an admin rolls back by publishing version 1 again: as version 3, with its own preview and confirmation', async () => {
+    const t = appWithPeople();
+    const post = (body: unknown) => t.app.request('/api/sequence/publish', { method: 'POST', headers: { authorization: basicAuthOf('admin'), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const published = await post({ version: 2 });
+    expect(published.status).toBe(200);
+    const answer = await published.json();
+    // The confirmation carries the preview as it stood.
+    expect(answer).toMatchObject({ running: 2, plan: 2, effect: { version: 2, changed: 3 } });
+    expect(answer.effect.steps[0].sentences).toEqual(['3 people will newly get step 9 ("MDMA and ketamine: how they differ").']);
+    await t.drain();
+
+    const listed = await (await t.app.request('/api/sequence/versions', asStaff())).json();
+    expect(listed.versions.map((v: { version: number; plan: number; status: string; againAs: number | null }) => [v.version, v.plan, v.status, v.againAs])).toEqual([
+      [1, 1, 'earlier', 3],
+      [2, 2, 'running', null],
+    ]);
+    // Its own preview: a and b would no longer get step 9.
+    const preview = await (await t.app.request('/api/sequence/versions/1/preview', asStaff())).json();
+    expect(preview).toMatchObject({ running: 2, plan: 1, effect: { version: 3 } });
+    expect(preview.effect.steps.find((s: { step: number }) => s.step === 9)).toMatchObject({ removed: 3, sentences: ['3 people will no longer get step 9 ("MDMA and ketamine: how they differ").'] });
+
+    // An earlier version is never published by a slip of the number: it takes `again`.
+    const slip = await post({ version: 1 });
+    expect(slip.status).toBe(409);
+    expect((await slip.json()).error).toMatchObject({ code: 'not_newer', message: expect.stringContaining('"again": true') });
+    expect((await post({ version: 2, again: true })).status).toBe(409); // it runs now
+
+    // The page: a roll back button, then the confirmation with the preview, then published.
+    const html = await (await t.app.request('/staff/sequence', asStaff())).text();
+    expect(html).toContain('Roll back: publish version 1 again as version 3');
+    const _csrf = csrfFrom(html);
+    expect((await t.app.request('/staff/sequence/publish', staffForm({ _csrf, version: '1' }))).status).toBe(409);
+    const confirm = await t.app.request('/staff/sequence/publish', staffForm({ _csrf, version: '1', again: 'yes' }));
+    expect(confirm.status).toBe(200);
+    const confirmation = await confirm.text();
+    expect(confirmation).toContain('Publish version 1 again as version 3?');
+    expect(confirmation).toContain('3 people will no longer get step 9');
+    expect(confirmation).toContain('name="again" value="yes"');
+    expect((await t.app.request('/staff/sequence/publish', staffForm({ _csrf, version: '1', again: 'yes', confirm: 'yes' }))).status).toBe(303);
+    const audit = t.db.$client.prepare("SELECT detail FROM audit_log WHERE action = 'sequence.published' ORDER BY id").all();
+    expect(audit).toEqual([{ detail: JSON.stringify({ version: 2, previous: 1 }) }, { detail: JSON.stringify({ version: 3, previous: 2, plan: 1 }) }]);
+
+    // Version 3 runs version 1's steps; the worker moves everyone onto it.
+    await t.drain();
+    const after = await (await t.app.request('/api/sequence/versions', asStaff())).json();
+    expect(after.running).toBe(3);
+    expect(after.versions.map((v: { version: number; plan: number; status: string; againAs: number | null; people: number }) => [v.version, v.plan, v.status, v.againAs, v.people])).toEqual([
+      [1, 1, 'earlier', null, 0],
+      [2, 2, 'earlier', 4, 0],
+      [3, 1, 'running', null, 3],
+    ]);
+    const rows = t.db.$client.prepare('SELECT next_step AS nextStep, sequence_version AS version FROM subscribers ORDER BY id').all();
+    expect(rows).toEqual([
+      { nextStep: 5, version: 3 },
+      { nextStep: 5, version: 3 },
+      { nextStep: 2, version: 3 },
+    ]);
+    expect((await post({ version: 1, again: true })).status).toBe(409); // version 3 runs it already
+  });
 });

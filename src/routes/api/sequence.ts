@@ -79,7 +79,9 @@ const Versions = z.object({
   versions: z.array(
     z.object({
       version: z.int(),
+      plan: z.int().meta({ description: 'The version of the code it runs: another number for an earlier version published again.' }),
       status: z.enum(['running', 'earlier', 'unpublished']),
+      againAs: z.int().nullable().meta({ description: 'For an earlier version of the code not running now: the number it takes if published again (a roll back).' }),
       summary: z.string(),
       publishedAt: z.iso.datetime().nullable(),
       publishedBy: z.string().nullable(),
@@ -113,7 +115,7 @@ const getPreview = apiRoute({
   method: 'get',
   path: '/versions/{version}/preview',
   role: 'viewer',
-  summary: 'The exact preview of publishing a version: per person in flight and summed, from each person’s whole remaining plan',
+  summary: 'The exact preview of publishing a version (an earlier one: again, under a new number): per person in flight and summed, from each person’s whole remaining plan',
   request: {
     params: z.object({ version: z.string().regex(/^[1-9]\d{0,8}$/, 'a version is a positive whole number').transform(Number).meta({ description: 'The version of this release to preview.', example: '2' }) }),
     query: z.object({
@@ -124,7 +126,7 @@ const getPreview = apiRoute({
   responses: {
     200: json(Preview, 'What publishing it now would change.'),
     404: error('This release has no such version (unknown_version).'),
-    409: error('Only a version newer than the running one can be published (not_newer).'),
+    409: error('The version running now: publishing it changes nothing (running).'),
   },
 });
 
@@ -132,12 +134,19 @@ const publish = apiRoute({
   method: 'post',
   path: '/publish',
   role: 'admin',
-  summary: 'Publish a newer sequence version; people in flight move onto it from where they are',
-  request: { body: jsonBody(z.object({ version: z.int().positive() })) },
+  summary: 'Publish a newer sequence version, or an earlier one again as a new version (a roll back); people in flight move onto it from where they are',
+  request: {
+    body: jsonBody(
+      z.object({
+        version: z.int().positive(),
+        again: z.boolean().optional().meta({ description: 'Required to publish a version older than the running one: it is published again under the next free number and runs its plan.' }),
+      }),
+    ),
+  },
   responses: {
-    200: json(z.object({ running: z.int(), effect: EffectSummary.meta({ description: 'The preview as it stood when it was published.' }) }), 'Published: the version running now.'),
+    200: json(z.object({ running: z.int(), plan: z.int().meta({ description: 'The version of the code it runs.' }), effect: EffectSummary.meta({ description: 'The preview as it stood when it was published.' }) }), 'Published: the version running now.'),
     404: error('This release has no such version (unknown_version).'),
-    409: error('Only a version newer than the running one can be published (not_newer).'),
+    409: error('An older version without `again` (not_newer; the message says the number it would take), or the version running now (running).'),
   },
 });
 
@@ -155,11 +164,13 @@ export function sequenceApi(deps: AppDeps) {
     const published = new Map(overview.published.map((p) => [p.version, p]));
     const versions = await Promise.all(
       overview.versions.map(async (v) => {
-        const p = published.get(v.version);
+        const p = published.get(v.version)?.plan === v.plan ? published.get(v.version) : undefined;
         const effect = v.status === 'unpublished' ? await versionEffect(deps, v, { limit: 0 }) : null;
         return {
           version: v.version,
+          plan: v.plan,
           status: v.status,
+          againAs: v.againAs,
           summary: v.summary,
           publishedAt: p ? iso(p.publishedAt) : null,
           publishedBy: p?.publishedBy ?? null,
@@ -196,15 +207,17 @@ export function sequenceApi(deps: AppDeps) {
 
   app.openapi(publish, async (c) => {
     const input = c.req.valid('json');
-    const outcome = await publishVersion(deps, input.version, staffOf(c).name);
-    if (outcome.ok) return c.json({ running: outcome.version, effect: summaryOf(outcome.effect, stepTitles(await versionsOverview(deps))) }, 200);
+    const outcome = await publishVersion(deps, input.version, staffOf(c).name, { again: input.again ?? false });
+    if (outcome.ok) return c.json({ running: outcome.version, plan: outcome.plan, effect: summaryOf(outcome.effect, stepTitles(await versionsOverview(deps))) }, 200);
     const r = refusal(outcome, input.version);
     return r.status === 404 ? c.json(r.body, 404) : c.json(r.body, 409);
   });
 
-  function refusal(outcome: { reason: 'unknown_version' | 'not_newer'; running: number }, version: number) {
+  function refusal(outcome: { reason: 'unknown_version' | 'running' | 'not_newer'; running: number; againAs?: number }, version: number) {
     if (outcome.reason === 'unknown_version') return { status: 404 as const, body: errorBody('unknown_version', `This release has no sequence version ${version}.`) };
-    return { status: 409 as const, body: errorBody('not_newer', `Version ${outcome.running} is running; only a newer version can be published.`) };
+    if (outcome.reason === 'running') return { status: 409 as const, body: errorBody('running', `Version ${outcome.running} runs version ${version} already.`) };
+    const again = outcome.againAs === undefined ? '' : ` To roll back to it, publish it again as version ${outcome.againAs}: {"version": ${version}, "again": true}.`;
+    return { status: 409 as const, body: errorBody('not_newer', `Version ${outcome.running} is running; version ${version} is older.${again}`) };
   }
   return app;
 }

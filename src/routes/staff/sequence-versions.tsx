@@ -27,7 +27,8 @@ export function SequenceVersions({ overview, effects, token }: { overview: Versi
       <p class="muted">
         Each person follows the version running when they confirmed. A newer version runs only once an admin publishes it; then everyone in flight moves
         onto it from where they are: a step added after their last email is sent to them, a removed step is not, a changed delay counts from their last
-        email, and nobody gets a step twice.
+        email, and nobody gets a step twice. To roll back, an admin publishes an earlier version again: it runs under a new number, by the same rules, and
+        shows what it would change before it is published.
       </p>
       {overview.unknown.length > 0 && (
         <p class="notice error" role="status">
@@ -39,7 +40,7 @@ export function SequenceVersions({ overview, effects, token }: { overview: Versi
         .reverse()
         .map((v) => {
           const effect = effects.find((e) => e.version === v.version);
-          const published = publishedAt.get(v.version);
+          const published = publishedAt.get(v.version)?.plan === v.plan ? publishedAt.get(v.version) : undefined;
           return (
             <section class="card" aria-labelledby={`version-${v.version}`}>
               <h3 id={`version-${v.version}`}>
@@ -56,6 +57,16 @@ export function SequenceVersions({ overview, effects, token }: { overview: Versi
                 {v.people === 1 ? '1 person follows it' : `${v.people} people follow it`}
                 {v.byStep.length > 0 && ': ' + v.byStep.map((b) => `${b.count} ${b.step === null ? 'with an email in flight' : `next get step ${b.step}`}`).join(', ')}.
               </p>
+              {v.againAs !== null && token !== null && (
+                <form method="post" action="/staff/sequence/publish">
+                  <CsrfInput token={token} />
+                  <input type="hidden" name="version" value={String(v.version)} />
+                  <input type="hidden" name="again" value="yes" />
+                  <button type="submit">
+                    Roll back: publish version {v.version} again as version {v.againAs}…
+                  </button>
+                </form>
+              )}
               <details>
                 <summary>Its {v.steps.length} steps</summary>
                 <ol>
