@@ -203,8 +203,11 @@ export interface SendQueueStore {
 export interface SequenceStore {
   /** Every published version, oldest first; the last one is running. */
   published(): Promise<PublishedVersion[]>;
-  /** Publishes `version` when it is newer than every published one; false otherwise. */
-  publish(version: number, by: string, now: number): Promise<boolean>;
+  /**
+   * Publishes `version` running the code's version `plan` (default: its own
+   * number) when it is newer than every published one; false otherwise.
+   */
+  publish(version: number, by: string, now: number, plan?: number): Promise<boolean>;
   /** Active subscribers per version and next step. */
   headcount(): Promise<VersionHeadcount[]>;
 }

@@ -420,8 +420,12 @@ export type SettleSummary = { sent: number; failed: number; completed: number };
 
 export type HeldBatch = { id: number; createdAt: number; firstAttemptAt: number | null; attempts: number; lastError: string | null; deliveries: number; kinds: string };
 
-/** A version of the sequence as published: from then on it is the one running. */
-export type PublishedVersion = { version: number; publishedAt: number; publishedBy: string };
+/**
+ * A version of the sequence as published: from then on it is the one running.
+ * `plan`: the version of the code it runs, its own number unless an earlier
+ * version was published again under this new number (a roll back).
+ */
+export type PublishedVersion = { version: number; plan: number; publishedAt: number; publishedBy: string };
 
 /** Active subscribers on a version, by the step they get next (null: that email is in flight). */
 export type VersionHeadcount = { version: number | null; step: number | null; count: number };

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { batches } from '../db/sqlite/schema.js';
 import type { StaffRole } from '../db/types.js';
 import { API_BASE, staffApiRoutes } from '../src/routes/api/index.js';
+import { buildCatalog, VERSION_PLANS } from '../src/nurture/sequence.js';
 import { testApp } from './helpers/app.js';
 import { addActivity, addDelivery, addEvent, addSubscriber, asStaff, basicAuthOf } from './helpers/staff.js';
 
@@ -169,7 +170,8 @@ describe('GET /api/openapi.json', () => {
   });
 
   it('the read routes answer what their 200 schemas say', async () => {
-    const t = testApp();
+    // A version 2 not yet published, so its preview has something to answer.
+    const t = testApp({ sequences: buildCatalog([VERSION_PLANS[0]!, { version: 2, summary: 'Without the last email.', steps: VERSION_PLANS[0]!.steps.slice(0, 7) }]) });
     const s = addSubscriber(t.db, { firstName: 'Rowan', confirmedAt: t.clock.now() - 86_400_000, nextStep: 2, nextSendAt: t.clock.now() + 3_600_000, reader: 'supporter' });
     const d = addDelivery(t.db, { subscriberId: s.id, step: 1, sentAt: t.clock.now() - 86_000_000, providerId: 'p-1' });
     addEvent(t.db, { id: 'evt-1', type: 'email.delivered', providerId: 'p-1', deliveryId: d.id, detail: '{"to":"x"}' });

@@ -58,6 +58,10 @@ export const sequenceVersions = pgTable('sequence_versions', {
   version: integer('version').primaryKey(),
   publishedAt: ms('published_at').notNull(),
   publishedBy: text('published_by').notNull(),
+  // The version of the code it runs when that is not its own number: an
+  // earlier version published again (a roll back) takes a new number. Null:
+  // its own number.
+  plan: integer('plan'),
 });
 
 export const batches = pgTable(

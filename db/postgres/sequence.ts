@@ -6,16 +6,16 @@ import { transaction } from './client.js';
 export function postgresSequenceStore(pool: pg.Pool): SequenceStore {
   return {
     async published() {
-      return (await pool.query<PublishedVersion>('SELECT version, published_at AS "publishedAt", published_by AS "publishedBy" FROM sequence_versions ORDER BY version')).rows;
+      return (await pool.query<PublishedVersion>('SELECT version, coalesce(plan, version) AS plan, published_at AS "publishedAt", published_by AS "publishedBy" FROM sequence_versions ORDER BY version')).rows;
     },
-    publish(version, by, now) {
+    publish(version, by, now, plan) {
       return transaction(pool, async (c) => {
         // Two admins publishing at once: one after the other, so versions only move forward.
         await c.query('LOCK TABLE sequence_versions IN SHARE ROW EXCLUSIVE MODE');
         const r = await c.query(
-          `INSERT INTO sequence_versions (version, published_at, published_by)
-           SELECT $1, $2, $3 WHERE $1 > (SELECT coalesce(max(version), 0) FROM sequence_versions)`,
-          [version, now, by],
+          `INSERT INTO sequence_versions (version, published_at, published_by, plan)
+           SELECT $1, $2, $3, $4 WHERE $1 > (SELECT coalesce(max(version), 0) FROM sequence_versions)`,
+          [version, now, by, plan === undefined || plan === version ? null : plan],
         );
         return (r.rowCount ?? 0) > 0;
       });

@@ -5,11 +5,11 @@ import type { SqliteDb } from './client.js';
 export function sqliteSequenceStore(db: SqliteDb): SequenceStore {
   const sql = db.$client;
   const published = sql.prepare<[], PublishedVersion>(
-    'SELECT version, published_at AS publishedAt, published_by AS publishedBy FROM sequence_versions ORDER BY version',
+    'SELECT version, coalesce(plan, version) AS plan, published_at AS publishedAt, published_by AS publishedBy FROM sequence_versions ORDER BY version',
   );
-  const publish = sql.prepare<{ version: number; by: string; now: number }>(`
-    INSERT INTO sequence_versions (version, published_at, published_by)
-    SELECT @version, @now, @by WHERE @version > (SELECT coalesce(max(version), 0) FROM sequence_versions)`);
+  const publish = sql.prepare<{ version: number; by: string; now: number; plan: number | null }>(`
+    INSERT INTO sequence_versions (version, published_at, published_by, plan)
+    SELECT @version, @now, @by, @plan WHERE @version > (SELECT coalesce(max(version), 0) FROM sequence_versions)`);
   const headcount = sql.prepare<[], VersionHeadcount>(`
     SELECT sequence_version AS version, CASE WHEN next_send_at IS NULL THEN NULL ELSE next_step END AS step, count(*) AS count
     FROM subscribers WHERE status = 'active' AND next_step IS NOT NULL
@@ -18,8 +18,8 @@ export function sqliteSequenceStore(db: SqliteDb): SequenceStore {
     async published() {
       return published.all();
     },
-    async publish(version, by, now) {
-      return sql.transaction(() => publish.run({ version, by, now }).changes > 0).immediate();
+    async publish(version, by, now, plan) {
+      return sql.transaction(() => publish.run({ version, by, now, plan: plan === undefined || plan === version ? null : plan }).changes > 0).immediate();
     },
     async headcount() {
       return headcount.all();

@@ -37,24 +37,29 @@ export function stepFor(row: Pick<DueRow, 'nextStep' | 'received' | 'sequenceVer
  * (never before `now`), and while paused the first window moment on or after
  * the pause ends, still at least the minimum gap after the last email.
  */
-export function plannedAt(row: Pick<DueRow, 'confirmedAt' | 'lastSentAt' | 'timezone' | 'pausedUntil'>, steps: readonly ScheduleStep[], step: number, now: number, options: ScheduleOptions): number {
+export function plannedAt(row: Pick<PlanRow, 'confirmedAt' | 'lastSentAt' | 'timezone' | 'pausedUntil'>, steps: readonly ScheduleStep[], step: number, now: number, options: ScheduleOptions): number {
   const from = Math.max(now, row.pausedUntil ?? now);
   return sendTime({ confirmedAt: row.confirmedAt ?? now, timezone: row.timezone, lastSentAt: row.lastSentAt }, steps, step, from, options);
 }
 
+/** The row's next step under `sequence` and when it may go (never before `now`), or null when none is left. */
+export function nextPlanned(row: PlanRow, sequence: QueueSequence, now: number, options: ScheduleOptions): { step: QueueStep; at: number } | null {
+  const step = stepFor(row, sequence);
+  return step ? { step, at: plannedAt(row, sequence.steps, step.step, now, options) } : null;
+}
+
 /** When a row's next step may go (for a pause moving it), or null when none is left. */
 export function nextSendAt(row: DueRow, sequence: QueueSequence, now: number, options: ScheduleOptions): number | null {
-  const step = stepFor(row, sequence);
-  return step ? plannedAt(row, sequence.steps, step.step, now, options) : null;
+  return nextPlanned(row, sequence, now, options)?.at ?? null;
 }
 
 /** What to do with a subscriber whose next send time has come. */
 export function decideDue(row: DueRow, sequence: QueueSequence, now: number, options: ScheduleOptions): DueAction {
   if (row.status !== 'active' || !row.email) return { kind: 'unschedule' };
   if (row.suppressed) return { kind: 'suppress' };
-  const step = stepFor(row, sequence);
-  if (!step) return { kind: 'complete' };
-  const at = plannedAt(row, sequence.steps, step.step, now, options);
+  const next = nextPlanned(row, sequence, now, options);
+  if (!next) return { kind: 'complete' };
+  const { step, at } = next;
   return at > now ? { kind: 'reschedule', step: step.step, at } : { kind: 'send', step: step.step, templateId: step.templateId, subject: step.subject };
 }
 
@@ -71,6 +76,35 @@ export function decideAfterSend(
   const next = nextStepAfter(sequence.steps, received);
   if (!next) return { kind: 'complete' };
   return { kind: 'next', step: next.step, at: sendTime({ confirmedAt: sub.confirmedAt ?? at, timezone: sub.timezone, lastSentAt: at }, sequence.steps, next.step, at, options) };
+}
+
+/** What a plan of someone's remaining emails reads from their row. */
+export type PlanRow = Pick<DueRow, 'nextStep' | 'received' | 'sequenceVersion' | 'confirmedAt' | 'lastSentAt' | 'timezone' | 'pausedUntil'>;
+
+/** One remaining email: its step and when it goes. */
+export type PlannedStep = { step: number; at: number };
+
+/**
+ * Every email a scheduled person has left under `sequence`, and when each
+ * goes if each goes when planned. It is the worker's own decisions one after
+ * another: the next step and its time as a due tick decides them
+ * (nextPlanned, which decideDue uses), then each following one as settling
+ * the email before decides it (decideAfterSend). So the sequence page's
+ * preview of a version, which compares two of these plans, cannot disagree
+ * with what the worker then sends.
+ */
+export function remainingPlan(row: PlanRow, sequence: QueueSequence, now: number, options: ScheduleOptions): PlannedStep[] {
+  const first = nextPlanned(row, sequence, now, options);
+  if (!first) return [];
+  const plan: PlannedStep[] = [{ step: first.step.step, at: first.at }];
+  const received = [...row.received];
+  for (let last = plan[0]!; ; ) {
+    received.push(last.step);
+    const next = decideAfterSend({ confirmedAt: row.confirmedAt, timezone: row.timezone, received }, sequence, last.step, last.at, options);
+    // decideAfterSend never answers a step in `received`, so this ends within the sequence's length.
+    if (next.kind === 'complete') return plan;
+    plan.push((last = { step: next.step, at: next.at }));
+  }
 }
 
 /**

@@ -15,6 +15,12 @@ import { sequenceTemplate, type SequenceTemplateId } from '../mail/templates.js'
  *
  * Step ids are never reused: a new step gets the next unused id, wherever it
  * goes in the order; a removed step's id stays retired.
+ *
+ * A roll back publishes an earlier version's plan again under a new number
+ * (its published row records the plan it runs), so people in flight move
+ * onto it by the same rules as onto any newer version. That number comes
+ * after every version here; a later release adds its next version after the
+ * highest number published, which the sequence page shows.
  */
 
 /** One step of a version as written in the plan. */

@@ -1618,7 +1618,15 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sequence.publish(1, 'staff', NOW)).toBe(false);
         expect(await s.sequence.publish(3, 'staff', NOW)).toBe(true);
         expect(await s.sequence.publish(2, 'staff', NOW + 1)).toBe(false);
-        expect(await s.sequence.published()).toEqual([expect.objectContaining({ version: 1 }), { version: 3, publishedAt: NOW, publishedBy: 'staff' }]);
+        expect(await s.sequence.published()).toEqual([expect.objectContaining({ version: 1, plan: 1 }), { version: 3, plan: 3, publishedAt: NOW, publishedBy: 'staff' }]);
+        // A roll back: version 1's plan published again under a new number.
+        expect(await s.sequence.publish(3, 'staff', NOW + 2, 1)).toBe(false);
+        expect(await s.sequence.publish(4, 'staff', NOW + 2, 1)).toBe(true);
+        expect((await s.sequence.published()).map((p) => [p.version, p.plan])).toEqual([
+          [1, 1],
+          [3, 3],
+          [4, 1],
+        ]);
       });
 
       it('confirming enrols in the given version; headcount is per version and next step (null while in flight)', async () => {

@@ -3,21 +3,64 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.js';
 import { engagementSummary } from '../../nurture/engagement.js';
 import { sequenceOverview } from '../../nurture/sequence-stats.js';
-import { publishVersion, versionEffect, versionsOverview } from '../../nurture/versions.js';
+import { previewPublish, publishVersion, versionEffect, versionsOverview } from '../../nurture/versions.js';
 import { hasRole } from '../../staff/roles.js';
 import { pageRole, staffOf } from './auth.js';
 import { LeftOutNotes, pct, Reported } from './engagement.js';
-import { SequenceVersions } from './sequence-versions.js';
+import { CsrfInput } from './layout.js';
+import { EffectPeople, EffectSummary, SequenceVersions, stepTitles } from './sequence-versions.js';
 import { errorPage, newCsrfToken, page } from './view.js';
 
 export function sequenceRoutes(deps: AppDeps) {
   const app = new Hono();
+  // Without confirm=yes this answers the confirmation: the same preview, computed again now, and the final button.
   app.post('/publish', pageRole(deps, 'admin'), async (c) => {
     const form = await c.req.parseBody();
     const version = Number(form.version);
-    if (!Number.isInteger(version) || form.confirm !== 'yes') return errorPage(c, deps, 400, 'Not published', 'Pick a version and tick the box that says you read what it changes.');
-    const outcome = await publishVersion(deps, version, staffOf(c).name);
-    if (!outcome.ok) return errorPage(c, deps, 409, 'Not published', `Version ${version} cannot be published: version ${outcome.running} is running and only a newer version of this release can follow it.`);
+    const again = form.again === 'yes';
+    if (!Number.isInteger(version)) return errorPage(c, deps, 400, 'Not published', 'Pick a version to publish.');
+    const refused = (outcome: { reason: 'unknown_version' | 'running' | 'not_newer'; running: number }) =>
+      outcome.reason === 'unknown_version'
+        ? errorPage(c, deps, 404, 'Not published', `This release has no sequence version ${version}.`)
+        : errorPage(c, deps, 409, 'Not published', outcome.reason === 'running' ? `Version ${version} is what runs now.` : `Version ${outcome.running} is running and version ${version} is older: roll back to it with its own button.`);
+    if (form.confirm !== 'yes') {
+      const preview = await previewPublish(deps, version);
+      if (!preview.ok) return refused(preview);
+      if (preview.candidate.again && !again) return refused({ reason: 'not_newer', running: preview.running });
+      const title = stepTitles(await versionsOverview(deps));
+      const { candidate, effect } = preview;
+      const what = candidate.again ? `version ${version} again as version ${candidate.version}` : `version ${candidate.version}`;
+      return page(
+        c,
+        deps,
+        { title: `Publish ${what}?`, active: 'sequence' },
+        <>
+          <h1>Publish {what}?</h1>
+          <p>{candidate.summary}</p>
+          {candidate.again && <p>Version {preview.running} runs now. This publishes the steps of version {version} as version {candidate.version}: everyone in flight moves onto them from where they are, and nobody gets a step twice.</p>}
+          <h2>What it changes, as of now</h2>
+          <EffectSummary effect={effect} title={title} />
+          <EffectPeople effect={effect} title={title} />
+          <form method="post" action="/staff/sequence/publish">
+            <CsrfInput token={newCsrfToken(deps)} />
+            <input type="hidden" name="version" value={String(version)} />
+            {candidate.again && <input type="hidden" name="again" value="yes" />}
+            <p>
+              <input type="checkbox" id="confirm" name="confirm" value="yes" required />{' '}
+              <label for="confirm" class="inline-label">
+                I have read what it changes: publish {what} now
+              </label>
+            </p>
+            <button type="submit">Publish {what}</button>
+          </form>
+          <p>
+            <a href="/staff/sequence">Back to the sequence</a>
+          </p>
+        </>,
+      );
+    }
+    const outcome = await publishVersion(deps, version, staffOf(c).name, { again });
+    if (!outcome.ok) return refused(outcome);
     return c.redirect('/staff/sequence?done=published', 303);
   });
   app.get('/', async (c) => {
@@ -25,7 +68,7 @@ export function sequenceRoutes(deps: AppDeps) {
     const rows = await sequenceOverview(deps.stores, deps.config.bookingUrl, summary.tracking, deps.sequences);
     const overview = await versionsOverview(deps);
     const catalog = overview.versions.filter((v) => v.status === 'unpublished');
-    const effects = await Promise.all(catalog.map((v) => versionEffect(deps, { version: v.version, summary: v.summary, steps: v.steps })));
+    const effects = await Promise.all(catalog.map((v) => versionEffect(deps, v)));
     const token = hasRole(staffOf(c).role, 'admin') ? newCsrfToken(deps) : null;
     return page(
       c,

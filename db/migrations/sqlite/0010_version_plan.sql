@@ -1,0 +1,1 @@
+ALTER TABLE `sequence_versions` ADD `plan` integer;
