@@ -137,7 +137,7 @@ describe.skipIf(!hasChromium)('staff area in a real browser', () => {
     await login.goto(`${server.url}/staff/login`);
     expect(await seriousAxeViolations(login), '/staff/login').toEqual([]);
     await anonymous.close();
-  });
+  }, 90_000); // nine pages, each scanned by axe
 
   it('fits a phone: no sideways scrolling of the page itself', async () => {
     const ctx = await signedIn(await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true }));
