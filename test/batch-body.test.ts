@@ -39,7 +39,7 @@ function sdkBody(emails: OutgoingEmail[]): string {
 const text = fc.string({ unit: fc.constantFrom('a', 'Z', ' ', '"', '\\', '\n', '<', '&', 'é', '\u200b', '😀', '\uD800', '\u0000'), maxLength: 30 });
 const emailArb: fc.Arbitrary<OutgoingEmail> = fc.record(
   {
-    from: fc.constantFrom('Isha Health <education@example.org>', 'a@b.c'),
+    from: fc.constantFrom('Harbor Clinic <education@example.org>', 'a@b.c'),
     to: fc.constantFrom('person@example.org', 'x"y@example.org'),
     replyTo: fc.constantFrom('care@clinic.example', ''),
     subject: text,

@@ -15,7 +15,7 @@ beforeAll(async () => {
   samples = await renderAll({
     firstName: 'Alex',
     unsubscribeUrl: 'https://learn.example.org/u/tok-123',
-    postalAddress: 'Isha Health, 9 Footer Lane, Springfield, ST 12345, USA',
+    postalAddress: 'Harbor Clinic, 9 Footer Lane, Springfield, ST 12345, USA',
   });
 });
 
@@ -25,7 +25,7 @@ describe('every email carries the footer', () => {
     'Veterans: dial 988 then press 1, or text 838255',
     'In an emergency, call 911.',
     NOT_MEDICAL_ADVICE,
-    'Isha Health, 9 Footer Lane, Springfield, ST 12345, USA',
+    'Harbor Clinic, 9 Footer Lane, Springfield, ST 12345, USA',
   ];
 
   it('the exact not-medical-advice line from the brief', () => {

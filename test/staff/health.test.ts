@@ -72,7 +72,7 @@ describe('GET /api/health', () => {
   });
 
   it('the postal address placeholder fails', async () => {
-    const t = testApp({ config: testConfig({ postalAddress: 'Isha Health, 123 Example Street, Anytown, ST 00000, USA', postalAddressIsPlaceholder: true }) });
+    const t = testApp({ config: testConfig({ postalAddress: 'Harbor Clinic, 123 Example Street, Anytown, ST 00000, USA', postalAddressIsPlaceholder: true }) });
     const c = await checkOf(t, 'postal_address');
     expect(c.status).toBe('fail');
     expect(c.action).toContain('POSTAL_ADDRESS');
