@@ -1,6 +1,7 @@
 import net from 'node:net';
 import fs from 'node:fs';
 import { z } from 'zod';
+import { CLINIC_SESSION_SETTINGS } from '../emails/_components/types.js';
 import { normaliseEmail } from './mail/address.js';
 
 /** A configuration error: one line naming the variable and the fix. */
@@ -58,8 +59,6 @@ export function postalAddressPlaceholder(clinicName: string): string {
   return `${clinicName}, 123 Example Street, Anytown, ST 00000, USA`;
 }
 
-export const CLINIC_SESSION_SETTINGS = ['in-clinic', 'at-home-remote'] as const;
-export type ClinicSessionSetting = (typeof CLINIC_SESSION_SETTINGS)[number];
 
 export const DEFAULT_RETENTION_DAYS = 730;
 

@@ -156,7 +156,7 @@ async function sampleBatches(count: number): Promise<OutgoingEmail[][]> {
     for (let i = 0; i < 100; i++) {
       const id = b * 100 + i + 1;
       const unsubscribeUrl = `${config.publicUrl}/u/${signToken(config.secretKey, { purpose: 'unsubscribe', subscriberId: id, generation: 0 })}`;
-      const r = await renderSequenceEmail(SEQUENCE[0]!, { firstName: `Reader${id % 97}`, publicUrl: config.publicUrl, unsubscribeUrl, postalAddress: config.postalAddress });
+      const r = await renderSequenceEmail(SEQUENCE[0]!, { firstName: `Reader${id % 97}`, publicUrl: config.publicUrl, unsubscribeUrl, postalAddress: config.postalAddress, clinicName: config.clinicName });
       emails.push(sequenceEmail({ deliveryId: id, subscriberId: id, step: 1, to: `raw${id}@example.org`, from: config.mailFrom, subject: r.subject, html: r.html, text: r.text, unsubscribeUrl }));
     }
     out.push(emails);

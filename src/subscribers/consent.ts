@@ -12,5 +12,8 @@ export function consentFor(clinicName: string): { version: string; text: string 
   };
 }
 
+/** The start of the version an imported consent is recorded under (the wording the clinic gathered elsewhere). */
+export const IMPORTED_CONSENT_PREFIX = 'import-';
+
 /** Where the consent was given; stored with the subscriber and the consent record. */
 export type SignupSource = 'signup-form' | 'api';

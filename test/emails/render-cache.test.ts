@@ -178,7 +178,7 @@ describe('render entry points', () => {
     const def = sequenceTemplates[2];
     const r = await renderSequenceEmail(
       { templateId: def.id },
-      { firstName: 'Alex', publicUrl: PUBLIC_URL, unsubscribeUrl: `${PUBLIC_URL}/u/abc`, postalAddress: 'Addr 1' },
+      { firstName: 'Alex', publicUrl: PUBLIC_URL, unsubscribeUrl: `${PUBLIC_URL}/u/abc`, postalAddress: 'Addr 1', clinicName: 'Harbor Clinic' },
     );
     expect(r).toMatchObject({ templateId: def.id, templateVersion: def.version, subject: def.subject, preheader: def.preheader });
     expect(r.html).toContain('Hi Alex,');
@@ -191,6 +191,7 @@ describe('render entry points', () => {
       confirmUrl: `${PUBLIC_URL}/confirm/c-1`,
       unsubscribeUrl: `${PUBLIC_URL}/u/u-1`,
       postalAddress: 'Addr 1',
+      clinicName: 'Harbor Clinic',
     });
     expect(r.subject).toBe(confirmationTemplate.subject);
     expect(r.html).toContain('href="https://learn.example.org/confirm/c-1"');
