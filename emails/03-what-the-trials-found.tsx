@@ -83,8 +83,8 @@ export default function WhatTheTrialsFoundEmail(props: SequenceEmailProps) {
         ]}
       />
       <P>
-        These results are promising, and they are also limited. That is one reason the story with the FDA is not simple. It is
-        the topic of our next email.
+        These results are promising, and they are also limited. That is one reason the story does not end with these trials.
+        Where MDMA therapy stands today is the topic of our next email.
       </P>
 
       <ForReader reader={reader} only="supporter">

@@ -38,17 +38,24 @@ export function clinicProfile(config: EmailSettings): ClinicProfile {
   };
 }
 
-// A consent date as the footer prints it: the day, in UTC (an import records a day, stored as its midnight UTC).
-const CONSENT_DAY = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', year: 'numeric', month: 'long', day: 'numeric' });
+/** A consent time as the footer prints it: its day in the person's zone (an import stores a bare date as its midnight there). */
+function consentDay(at: number, timezone: string): string {
+  const options = { year: 'numeric', month: 'long', day: 'numeric' } as const;
+  try {
+    return new Intl.DateTimeFormat('en-US', { ...options, timeZone: timezone }).format(at);
+  } catch {
+    return new Intl.DateTimeFormat('en-US', { ...options, timeZone: 'UTC' }).format(at);
+  }
+}
 
 /**
  * How the person came: an import that carried their recorded consent says
  * where and when they gave it; everyone else signed up (form, API, or an
  * imported invitation they confirmed) at PUBLIC_URL.
  */
-export function originOf(config: Pick<Config, 'publicUrl'>, r: ArrivalFacts): Origin {
+export function originOf(config: Pick<Config, 'publicUrl'>, r: ArrivalFacts & { timezone: string }): Origin {
   if (r.source === 'import' && r.consentVersion?.startsWith(IMPORTED_CONSENT_PREFIX) && r.consentSource && r.consentGivenAt !== null) {
-    return { via: 'consent', source: r.consentSource, date: CONSENT_DAY.format(r.consentGivenAt) };
+    return { via: 'consent', source: r.consentSource, date: consentDay(r.consentGivenAt, r.timezone) };
   }
   return { via: 'signup', site: config.publicUrl };
 }

@@ -103,3 +103,52 @@ export function checkClaims(text: string): Violation[] {
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------
+// Round 3: benefits never stand alone, and every regulatory fact has its source beside it.
+
+/** A sentence that states a benefit as a figure: a share or an effect size of people helped. */
+const BENEFIT = /(\b\d+(?:\.\d+)?\s?%|\bd\s?=\s?\d)/;
+const BENEFIT_WORDS = /\b(no longer met|remission|effect size|improv\w*|responded|response rate)\b/i;
+// The common side effects seen in the trials, as the brief lists them.
+export const TRIAL_SIDE_EFFECT_TERMS = ['jaw clenching', 'nausea', 'muscle tightness', 'reduced appetite', 'sweating', 'heart rate', 'blood pressure'] as const;
+/** How close (in sentences, either way) the side effects must be to a benefit figure to count as beside it. */
+export const HARMS_WITHIN_SENTENCES = 15;
+
+const namesSideEffects = (s: string) => TRIAL_SIDE_EFFECT_TERMS.filter((t) => s.toLowerCase().includes(t)).length >= 3;
+
+/** The sentences of a text that give a benefit figure with no side effects named near them. */
+export function benefitsWithoutHarms(text: string): string[] {
+  const ss = sentences(text);
+  // The side effects may take two or three sentences: a window of three is read as one.
+  const harmsAt = ss.map((_, i) => i).filter((i) => namesSideEffects(ss.slice(i, i + 3).join(' ')));
+  return ss.filter((s, i) => BENEFIT.test(s) && BENEFIT_WORDS.test(s) && !harmsAt.some((j) => Math.abs(j - i) <= HARMS_WITHIN_SENTENCES));
+}
+
+/**
+ * A statement of a regulatory fact: an approval or its absence, a label, the
+ * FDA's or another regulator's decisions, a retraction, "only in trials".
+ */
+export const REGULATORY =
+  /\b(FDA|TGA|approv\w*|Breakthrough Therapy|retract\w*|advisory committee|complete response|REMS|label|off-label|prescribe MDMA)\b|\bonly (inside|in) (clinical )?trials\b|\bonly way\b[^.]*\btrial/i;
+
+/**
+ * The paragraphs and list items of an email's body (before the footer) that
+ * state a regulatory fact without a link to one of `sources` beside it. A
+ * list that a sourced paragraph introduces ("... (source: X):") is covered
+ * by that source; a title (no full stop) and a "Next time:" line state no
+ * fact.
+ */
+export function regulatoryWithoutSource(html: string, sources: readonly string[]): string[] {
+  const card = html.slice(html.indexOf('class="dm-card"'), html.indexOf('If you are in crisis'));
+  const sourced = (b: string) => [...b.matchAll(/href="([^"]*)"/g)].some((m) => sources.includes(m[1]!.replaceAll('&amp;', '&')));
+  const missing: string[] = [];
+  let introducedBySource = false;
+  for (const [block, tag] of card.matchAll(/<(p|li)\b[^>]*>[\s\S]*?<\/\1>/g)) {
+    const text = htmlToReadableText(block).replace(/\s+/g, ' ').trim();
+    if (tag === 'p') introducedBySource = sourced(block) && text.endsWith(':');
+    if (/^(Sources:|Next time)/.test(text) || !/[.:]$/.test(text)) continue;
+    if (REGULATORY.test(text.replace(REQUEST_FOR_APPROVAL, 'asking')) && !sourced(block) && !(tag === 'li' && introducedBySource)) missing.push(text);
+  }
+  return missing;
+}
