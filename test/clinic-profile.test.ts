@@ -12,7 +12,7 @@ import { confirmationProps, sequenceProps } from '../src/nurture/email-props.js'
 import { consentFor } from '../src/subscribers/consent.js';
 import { testApp, testConfig } from './helpers/app.js';
 import { linkToken, postForm, signupForm } from './helpers/public.js';
-import { asStaff } from './helpers/staff.js';
+import { asStaff, basicAuthOf } from './helpers/staff.js';
 
 const CLINIC = 'Harbor Clinic';
 // Names that must not reach a reader of a configured clinic: the example
@@ -146,5 +146,23 @@ describe('crisis help on the public pages, by the place the page knows', () => {
   it('a link that finds nobody knows no place: the lines of DEFAULT_TIMEZONE', async () => {
     const t = testApp();
     expect(crisisOf(await (await t.app.request('/p/not-a-token', { headers: { accept: 'text/html' } })).text())).toMatch(/^in the US/);
+  });
+});
+
+describe('the footer says how the person came, as the worker sends it', () => {
+  it('signed up on the form: the site; imported with a recorded consent: its source and day', async () => {
+    const t = testApp();
+    await postForm(t.app, '/subscribe', signupForm('form@example.org'));
+    await t.drain();
+    await t.app.request(`/confirm/${linkToken(t.transport.sent[0]!, 'confirm')}`, { method: 'POST' });
+    const csv = 'email,timezone,consent_source,consent_date,consent_text\nimported@example.org,America/Chicago,Clinic intake form,2026-02-27,Yes to the emails.\n';
+    const res = await t.app.request('/api/imports', { method: 'POST', headers: { authorization: basicAuthOf('admin'), 'content-type': 'text/csv' }, body: csv });
+    expect(res.status).toBe(200);
+    await t.drain();
+    const firstEmail = (to: string) => t.transport.sent.find((m) => m.to === to && m.tags?.some((x) => x.value === 'sequence'))!;
+    expect(firstEmail('form@example.org').text).toContain('You are getting this email because you signed up at http://nurture.test to learn about MDMA-assisted therapy.');
+    const imported = firstEmail('imported@example.org').text;
+    expect(imported).toContain('You are getting this email because you agreed to receive these emails (Clinic intake form, February 27, 2026).');
+    expect(imported).not.toContain('you signed up at');
   });
 });
