@@ -31,7 +31,7 @@ export default function WhereItStandsEmail(props: SequenceEmailProps) {
           <>
             <strong>June 4, 2024:</strong> an FDA advisory committee of outside experts voted against it. The votes were 9-2
             against on whether it works, and 10-1 against on whether its benefits outweigh its risks with the FDA's proposed
-            safety program (REMS)
+            safety program, called REMS
             <Cite ids={['fdaAdvisoryCommittee']} />.
           </>,
           <>

@@ -37,7 +37,7 @@ export const SOURCES = {
     url: 'https://open.fda.gov/crltable/',
   },
   retraction: {
-    label: 'Psychopharmacology retraction notice, August 10, 2024 (on the retracted paper)',
+    label: 'Psychopharmacology retraction notice, August 10, 2024, shown with one of the retracted papers',
     url: 'https://doi.org/10.1007/s00213-019-05249-5',
   },
   spravatoLabel: {

@@ -81,7 +81,7 @@ describe('the brief facts appear where the brief puts them', () => {
     const t = textOf('04-where-it-stands');
     expect(sentenceWith(t, 'August 2017')[0]).toMatch(/Breakthrough Therapy/);
     expect(t).toMatch(/June 4, 2024: an FDA advisory committee .* voted against it/);
-    expect(t).toContain("9-2 against on whether it works, and 10-1 against on whether its benefits outweigh its risks with the FDA's proposed safety program (REMS).");
+    expect(t).toContain("9-2 against on whether it works, and 10-1 against on whether its benefits outweigh its risks with the FDA's proposed safety program, called REMS.");
     expect(t).toMatch(/August 9, 2024: the FDA declined to approve it/);
     expect(t).toContain('complete response letter');
     expect(t).toContain('another Phase 3 trial. Phase 3 is the last stage before a company can ask for approval.');

@@ -118,7 +118,7 @@ describe('email 4 and the US-only wording', () => {
 
   it("the vote, Phase 3 and Australia as round 3 words them", () => {
     const t = bodyOf(by(variants[0]!.samples, '04-where-it-stands'));
-    expect(t).toContain("10-1 against on whether its benefits outweigh its risks with the FDA's proposed safety program (REMS).");
+    expect(t).toContain("10-1 against on whether its benefits outweigh its risks with the FDA's proposed safety program, called REMS.");
     expect(t).toContain('Phase 3 is the last stage before a company can ask for approval.');
     expect(t).toContain('Australia: since July 1, 2023, specially authorised psychiatrists may prescribe MDMA for PTSD.');
   });
