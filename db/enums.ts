@@ -53,3 +53,6 @@ export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 
 export const STAFF_ROLES = ['viewer', 'editor', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** The start of the consent version an imported consent is recorded under (the wording the clinic gathered elsewhere). */
+export const IMPORTED_CONSENT_PREFIX = 'import-';

@@ -348,6 +348,11 @@ export type BatchItem = {
   timezone: string;
   reader: Reader | null;
   confirmedAt: number | null;
+  /** How they came (the footer says it): the signup source, and the consent's source, version and time. */
+  source: string | null;
+  consentSource: string | null;
+  consentVersion: string | null;
+  consentGivenAt: number | null;
 };
 
 /** What may happen to a batch's next attempt, from what its earlier attempts left. */

@@ -1,5 +1,5 @@
 import { SequenceLayout } from './_components/layout.js';
-import { ForReader, Greeting, H2, KETAMINE_NOT_FOR_PTSD, KETAMINE_RISKS, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts.js';
+import { Cite, ForReader, Greeting, H2, KETAMINE_NOT_FOR_PTSD, KETAMINE_RISKS, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts.js';
 import { sampleProps, type SequenceEmailProps } from './_components/props.js';
 import { readerOrDefault } from './_components/types.js';
 
@@ -45,8 +45,8 @@ export default function WelcomeEmail(props: SequenceEmailProps) {
 
       <H2>What it isn't</H2>
       <Note>
-        MDMA-assisted therapy is not approved by the FDA. In the United States, it is available only inside clinical trials. We
-        will explain why in email 4.
+        MDMA-assisted therapy is not approved by the FDA. In the United States, it is available only inside clinical trials
+        <Cite ids={['fdaCompleteResponse']} />. We will explain why in email 4.
       </Note>
 
       <ForReader reader={reader} only="supporter">
@@ -71,7 +71,7 @@ export default function WelcomeEmail(props: SequenceEmailProps) {
       />
       <P>You can stop at any time with the unsubscribe link at the bottom of every email.</P>
       <ReplyInvite replyTo={props.replyTo} />
-      <SignOff />
+      <SignOff clinicName={props.clinicName} />
       <Sources ids={['fdaAdvisoryCommittee', 'clinicalTrialsSearch']} />
     </SequenceLayout>
   );

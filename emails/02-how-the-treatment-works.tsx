@@ -1,5 +1,5 @@
 import { SequenceLayout } from './_components/layout.js';
-import { ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts.js';
+import { Cite, ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts.js';
 import { sampleProps, type SequenceEmailProps } from './_components/props.js';
 import { readerOrDefault } from './_components/types.js';
 
@@ -44,7 +44,8 @@ export default function HowTheTreatmentWorksEmail(props: SequenceEmailProps) {
       </P>
       <Note>
         MDMA-assisted therapy is a program of many sessions over a few months. It is not a pill to take on your own. In the
-        United States it is only given inside clinical trials.
+        United States it is only given inside clinical trials, because the FDA has not approved it
+        <Cite ids={['fdaCompleteResponse']} />.
       </Note>
 
       <ForReader reader={reader} only="supporter">
@@ -54,7 +55,7 @@ export default function HowTheTreatmentWorksEmail(props: SequenceEmailProps) {
 
       <P>Next time: what the two large trials found, with the exact numbers and their limits.</P>
       <ReplyInvite replyTo={props.replyTo} />
-      <SignOff />
+      <SignOff clinicName={props.clinicName} />
       <Sources ids={['mapp1']}>The first trial report describes this protocol in full.</Sources>
     </SequenceLayout>
   );

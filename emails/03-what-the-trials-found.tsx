@@ -4,7 +4,11 @@ import { sampleProps, type SequenceEmailProps } from './_components/props.js';
 import { readerOrDefault } from './_components/types.js';
 
 export const subject = 'What the trials found';
-export const preheader = 'The two large MDMA trials for PTSD in exact numbers, and what they cannot tell us yet.';
+export const preheader = 'The two large MDMA trials for PTSD in exact numbers, their side effects, and what they cannot tell us yet.';
+
+/** The common side effects seen in the trials: said beside the benefit figures, which never stand alone. */
+export const TRIAL_SIDE_EFFECTS =
+  'The trials also found side effects. The common ones were jaw clenching, nausea, muscle tightness, reduced appetite and sweating. Heart rate and blood pressure went up during sessions.';
 
 export default function WhatTheTrialsFoundEmail(props: SequenceEmailProps) {
   const reader = readerOrDefault(props.reader);
@@ -12,8 +16,8 @@ export default function WhatTheTrialsFoundEmail(props: SequenceEmailProps) {
     <SequenceLayout step={3} subject={subject} heading="What the trials found" preheader={preheader} props={props}>
       <Greeting firstName={props.firstName} />
       <P>
-        MDMA-assisted therapy for PTSD was tested in two Phase 3 trials. Phase 3 is the last and largest stage of testing of a
-        new treatment. Both trials were called MAPP, and both had the same design.
+        MDMA-assisted therapy for PTSD was tested in two Phase 3 trials. Phase 3 is the last stage before a company can ask for
+        approval. Both trials were called MAPP, and both had the same design.
       </P>
       <P>
         Everyone got the same therapy. One group also got MDMA in the medicine sessions. The other group got a placebo, a pill
@@ -57,10 +61,15 @@ export default function WhatTheTrialsFoundEmail(props: SequenceEmailProps) {
         it means very few symptoms were left. Remission was reached by 46% in the MDMA group and 21% in the placebo group. The
         effect size was d = 0.7.
       </P>
+
+      <H2>Side effects in the trials</H2>
       <Note>
+        {TRIAL_SIDE_EFFECTS} Email 6 covers safety in full, including who should not take part.
+      </Note>
+      <P>
         You may see bigger numbers quoted online. Some of them mix different measures. The figures above are the ones the two
         trials reported.
-      </Note>
+      </P>
 
       <H2>What the trials cannot tell us yet</H2>
       <List
@@ -74,8 +83,8 @@ export default function WhatTheTrialsFoundEmail(props: SequenceEmailProps) {
         ]}
       />
       <P>
-        These results are promising, and they are also limited. That is one reason the story with the FDA is not simple. It is
-        the topic of our next email.
+        These results are promising, and they are also limited. That is one reason the story does not end with these trials.
+        Where MDMA therapy stands today is the topic of our next email.
       </P>
 
       <ForReader reader={reader} only="supporter">
@@ -83,13 +92,13 @@ export default function WhatTheTrialsFoundEmail(props: SequenceEmailProps) {
         clinician what the results mean for them. It is normal to feel hope and worry at once; talk to someone you trust about it.
       </ForReader>
       <ForReader reader={reader} only="professional">
-        Both papers are open to read at the links below, with their full methods, outcome measures and exclusion criteria.
-        Screening left out people with some heart conditions, high blood pressure that was not under control, pregnancy and
-        some psychiatric histories, so many of your patients would not have been eligible.
+        Both papers are open access: the links below lead to their full methods, outcome measures, adverse events and exclusion
+        criteria. Screening left out people with some heart conditions, high blood pressure that was not under control,
+        pregnancy and some psychiatric histories, so many of your patients would not have been eligible.
       </ForReader>
 
       <ReplyInvite replyTo={props.replyTo} />
-      <SignOff />
+      <SignOff clinicName={props.clinicName} />
       <Sources ids={['mapp1', 'mapp2']} />
     </SequenceLayout>
   );

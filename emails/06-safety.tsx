@@ -53,7 +53,7 @@ export default function SafetyEmail(props: SequenceEmailProps) {
 
       <P>Next time: why street "Molly" is not the same as the treatment in the trials.</P>
       <ReplyInvite replyTo={props.replyTo} />
-      <SignOff />
+      <SignOff clinicName={props.clinicName} />
       <Sources ids={['mapp1', 'mapp2', 'clinicalTrialsSearch']} />
     </SequenceLayout>
   );

@@ -1,3 +1,4 @@
+import { crisisRegion } from './_components/crisis-lines.js';
 import { SequenceLayout } from './_components/layout.js';
 import { ForReader, Greeting, H2, List, Note, P, ReplyInvite, SignOff } from './_components/parts.js';
 import { sampleProps, type SequenceEmailProps } from './_components/props.js';
@@ -18,8 +19,9 @@ export default function StreetMollyEmail(props: SequenceEmailProps) {
 
       <H2>You cannot know what is in it</H2>
       <P>
-        Pills and powders sold as "Molly" or "ecstasy" are often not MDMA, or are mixed with other drugs. They can contain
-        synthetic cathinones, methamphetamine or fentanyl. You cannot tell by looking at them.
+        Pills and powders sold as "Molly" or "ecstasy" are often not MDMA, or are mixed with other drugs. The most common
+        substitutes are synthetic cathinones (sometimes sold as "bath salts") and methamphetamine. Fentanyl is rare in tested
+        Molly, but it has been found. You cannot tell by looking at them.
       </P>
 
       <H2>The drug is only one part of the treatment</H2>
@@ -36,8 +38,11 @@ export default function StreetMollyEmail(props: SequenceEmailProps) {
 
       <H2>If you already use drugs</H2>
       <P>
-        You can talk to a clinician about it without being judged. Honest information helps them care for you well. If you
-        ever feel unsafe, use the help lines at the bottom of this email.
+        You can talk to a clinician about it. Their job is your health, not judging you. Honest information helps them care for
+        you well.{' '}
+        {crisisRegion(props) === 'US'
+          ? 'For help with drug or alcohol use, the SAMHSA National Helpline is at the bottom of this email. If you ever feel unsafe, use the crisis line there too.'
+          : 'If you ever feel unsafe, use the crisis line at the bottom of this email.'}
       </P>
 
       <ForReader reader={reader} only="supporter">
@@ -47,7 +52,7 @@ export default function StreetMollyEmail(props: SequenceEmailProps) {
 
       <P>Next time, in our last email: practical next steps, including treatments with strong evidence for PTSD today.</P>
       <ReplyInvite replyTo={props.replyTo} />
-      <SignOff />
+      <SignOff clinicName={props.clinicName} />
     </SequenceLayout>
   );
 }

@@ -1,7 +1,8 @@
 import { SequenceLayout } from './_components/layout.js';
 import {
   A,
-  CLINIC_SUPERVISION,
+  Cite,
+  ClinicSessions,
   ConsultButton,
   ForReader,
   Greeting,
@@ -57,8 +58,9 @@ export default function NextStepsEmail(props: SequenceEmailProps) {
         ]}
       />
       <P>
-        Two medicines have FDA approval for PTSD: sertraline and paroxetine. Both are antidepressants of the SSRI type. Ask a
-        qualified clinician which treatment fits you.
+        Two medicines have FDA approval for PTSD: sertraline and paroxetine
+        <Cite ids={['sertralineLabel', 'paroxetineLabel']} />. Both are antidepressants of the SSRI type. Ask a qualified
+        clinician which treatment fits you.
       </P>
 
       <H2>If you need help now</H2>
@@ -72,7 +74,7 @@ export default function NextStepsEmail(props: SequenceEmailProps) {
         <A href={SOURCES.fdaKetamineWarning.url}>warned about compounded ketamine</A>, including forms taken by mouth.
       </P>
       <P>{KETAMINE_RISKS}</P>
-      <P>{CLINIC_SUPERVISION}</P>
+      <ClinicSessions setting={props.sessionSetting} />
       <ConsultButton bookingUrl={props.bookingUrl} />
 
       <ForReader reader={reader} only="supporter">
@@ -84,8 +86,8 @@ export default function NextStepsEmail(props: SequenceEmailProps) {
         If someone you know might find this series useful, they can sign up at <A href={props.publicUrl}>{props.publicUrl}</A>.
       </P>
       <ReplyInvite replyTo={props.replyTo} />
-      <SignOff />
-      <Sources ids={['clinicalTrialsSearch', 'fdaKetamineWarning']} />
+      <SignOff clinicName={props.clinicName} />
+      <Sources ids={['clinicalTrialsSearch', 'sertralineLabel', 'paroxetineLabel', 'fdaKetamineWarning']} />
     </SequenceLayout>
   );
 }

@@ -19,7 +19,7 @@ export const confirmationSubject = 'Please confirm your subscription';
 export const subject = confirmationSubject;
 export const preheader = 'Confirm your address to start eight short emails about MDMA-assisted therapy research.';
 
-export default function ConfirmationEmail({ firstName, confirmUrl, unsubscribeUrl, preferencesUrl, postalAddress, privacyContact, ...place }: ConfirmationEmailProps) {
+export default function ConfirmationEmail({ firstName, confirmUrl, unsubscribeUrl, preferencesUrl, postalAddress, privacyContact, clinicName, clinicUrl, ...place }: ConfirmationEmailProps) {
   return (
     <EmailLayout
       title={confirmationSubject}
@@ -29,6 +29,8 @@ export default function ConfirmationEmail({ firstName, confirmUrl, unsubscribeUr
       preferencesUrl={preferencesUrl}
       postalAddress={postalAddress}
       privacyContact={privacyContact}
+      clinicName={clinicName}
+      clinicUrl={clinicUrl}
       crisis={crisisRegion(place)}
     >
       <Greeting firstName={firstName} />
@@ -59,4 +61,5 @@ ConfirmationEmail.PreviewProps = {
   preferencesUrl: sampleProps.preferencesUrl,
   postalAddress: sampleProps.postalAddress,
   timezone: sampleProps.timezone,
+  clinicName: sampleProps.clinicName,
 } satisfies ConfirmationEmailProps;

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { AppDeps, AppEnv } from './deps.js';
+import type { AppDeps, AppEnv, SiteProfile } from './deps.js';
 import { html } from 'hono/html';
 import { errorBody } from './routes/errors.js';
 import { clientAddress, trustedProxyList } from './routes/request-info.js';
@@ -20,6 +20,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use('*', clientAddress(trustedProxyList(deps.config.trustedProxies)));
+  const site: SiteProfile = {
+    clinicName: deps.config.clinicName,
+    ...(deps.config.clinicUrl ? { clinicUrl: deps.config.clinicUrl } : {}),
+    defaultTimezone: deps.config.defaultTimezone,
+  };
+  app.use('*', async (c, next) => {
+    c.set('site', site);
+    await next();
+  });
   app.route('/', healthRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.route('/', testLinkRoutes());

@@ -113,7 +113,11 @@ function syncDir(dir: string): void {
  * A setting that must not go out in real mail: one line naming the variable,
  * or null. Only Resend mode refuses; the outbox mode sends nothing to anyone.
  */
-export function startupRefusal(config: Pick<Config, 'postalAddressIsPlaceholder' | 'resendApiKey'>): string | null {
+export function startupRefusal(config: Pick<Config, 'postalAddressIsPlaceholder' | 'resendApiKey' | 'clinicNameIsDefault'>): string | null {
+  // The name first: the placeholder address is built from it.
+  if (config.resendApiKey && config.clinicNameIsDefault) {
+    return 'CLINIC_NAME is not set: real mail must name the clinic that sends it (pages, sender, consent wording). Set CLINIC_NAME="Your Clinic" or unset RESEND_API_KEY to use the outbox.';
+  }
   if (config.resendApiKey && config.postalAddressIsPlaceholder) {
     return 'POSTAL_ADDRESS is not set: real mail must carry the sender\'s postal address. Set POSTAL_ADDRESS="Your Clinic, street, city, postcode, country" or unset RESEND_API_KEY to use the outbox.';
   }
@@ -133,8 +137,11 @@ export function publicUrlMismatch(own: string, server: string | null): string | 
   return `This process builds email links with PUBLIC_URL ${own}, but the server last started with ${server}: links in the emails it sends would lead to the wrong place. Start it with PUBLIC_URL=${server} (the same .env as the server).`;
 }
 
-export function startupWarnings(config: Pick<Config, 'postalAddressIsPlaceholder' | 'resendApiKey' | 'mailFrom' | 'publicUrl'>): string[] {
+export function startupWarnings(config: Pick<Config, 'postalAddressIsPlaceholder' | 'resendApiKey' | 'mailFrom' | 'publicUrl' | 'clinicNameIsDefault' | 'clinicName'>): string[] {
   const warnings: string[] = [];
+  if (config.clinicNameIsDefault && !config.resendApiKey) {
+    warnings.push(`CLINIC_NAME is not set: pages and emails name "${config.clinicName}". Set CLINIC_NAME before sending real mail.`);
+  }
   // In Resend mode the placeholder is refused (startupRefusal), not warned about.
   if (config.postalAddressIsPlaceholder && !config.resendApiKey) {
     warnings.push('POSTAL_ADDRESS is not set: emails carry a placeholder postal address. Set POSTAL_ADDRESS before sending real mail.');

@@ -34,9 +34,17 @@ export type AppDeps = {
 
 export type AppEnv = { Variables: { requestId: string } };
 
+/** What every public page says about who runs it, from the clinic profile (set by createApp on each request). */
+export type SiteProfile = { clinicName: string; clinicUrl?: string; defaultTimezone: string };
+
+/** Where the reader of a page is, as far as the page knows it: their stored time zone, or the crisis country the signup carried. */
+export type PagePlace = { timezone?: string; country?: string };
+
 // The signed-in staff account, set by the staff auth middleware (src/routes/staff/auth.ts).
 declare module 'hono' {
   interface ContextVariableMap {
     staff: StaffActor;
+    site: SiteProfile;
+    place: PagePlace;
   }
 }

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import fs from 'node:fs';
 import { z } from 'zod';
+import { CLINIC_SESSION_SETTINGS } from '../emails/_components/types.js';
 import { normaliseEmail } from './address.js';
 
 /** A configuration error: one line naming the variable and the fix. */
@@ -50,7 +51,24 @@ const COMPLAINT_PAUSE_HINT = 'a fraction from 0 to 1 of delivered emails, e.g. C
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export const POSTAL_ADDRESS_PLACEHOLDER = 'Isha Health, 123 Example Street, Anytown, ST 00000, USA';
+/** The clinic the defaults describe: outbox mode only (Resend mode refuses to send as it). */
+export const EXAMPLE_CLINIC_NAME = 'Example Clinic';
+
+/** The footer's stand-in until POSTAL_ADDRESS is set: the configured clinic's name on a made-up street, so no other clinic is named. */
+export function postalAddressPlaceholder(clinicName: string): string {
+  return `${clinicName}, 123 Example Street, Anytown, ST 00000, USA`;
+}
+
+
+export const DEFAULT_RETENTION_DAYS = 730;
+
+// A display name RFC 5322 lets stand unquoted (atoms and spaces); anything else is quoted.
+const PLAIN_DISPLAY_NAME = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+$/;
+
+/** "Name <address>" with the name quoted when it holds specials such as a comma or a dot. */
+export function mailbox(name: string, address: string): string {
+  return `${PLAIN_DISPLAY_NAME.test(name) ? name : `"${name.replace(/["\\]/g, '\\$&')}"`} <${address}>`;
+}
 
 // Empty strings in .env files mean "unset".
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -85,11 +103,34 @@ const EnvSchema = z.object({
   RESEND_WEBHOOK_SECRET: optionalString.pipe(
     z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, "the signing secret from Resend's webhook page, starting with whsec_").optional(),
   ),
+  // Unset: the clinic's name at education@localhost; a bare address gets the clinic's name (see loadEnv).
   MAIL_FROM: optionalString.pipe(
     z
       .string()
-      .regex(/^([^<>\r\n]+ <[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'an address, e.g. MAIL_FROM="Isha Health <education@example.org>"')
-      .default('Isha Health <education@localhost>'),
+      .regex(/^([^<>\r\n]+ <[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'an address, e.g. MAIL_FROM="Your Clinic <education@your-clinic.example>"')
+      .optional(),
+  ),
+  // Printed in pages, emails, the sender name and the consent wording: one line, no markup, no quotes.
+  CLINIC_NAME: optionalString.pipe(
+    z
+      .string()
+      .trim()
+      .min(1, 'the clinic\'s name, e.g. CLINIC_NAME="Your Clinic"')
+      .max(80, 'at most 80 characters, e.g. CLINIC_NAME="Your Clinic"')
+      .regex(/^[^\r\n<>"\\]+$/, 'one line without < > " or \\, e.g. CLINIC_NAME="Your Clinic"')
+      .optional(),
+  ),
+  CLINIC_URL: optionalString.pipe(z.string().refine(isHttpsUrl, "an https URL of the clinic's site, e.g. CLINIC_URL=https://your-clinic.example").optional()),
+  CLINIC_SESSION_SETTING: optionalString.pipe(
+    z.enum(CLINIC_SESSION_SETTINGS, `how the clinic's sessions are supervised: ${CLINIC_SESSION_SETTINGS.join(' or ')}, e.g. CLINIC_SESSION_SETTING=in-clinic`).optional(),
+  ),
+  RETENTION_DAYS: z.preprocess(
+    (v) => (v === '' || v === undefined ? String(DEFAULT_RETENTION_DAYS) : v),
+    z
+      .string()
+      .regex(/^\d{1,5}$/, `a whole number of days from 1 to 3650, e.g. RETENTION_DAYS=${DEFAULT_RETENTION_DAYS}`)
+      .transform(Number)
+      .pipe(z.number().min(1, 'at least 1 day').max(3650, 'at most 3650 days (10 years)')),
   ),
   POSTAL_ADDRESS: optionalString.pipe(z.string().max(300, 'at most 300 characters').regex(/^[^\r\n<>]*$/, 'one line without < or >').optional()),
   SECRET_KEY: optionalString.pipe(z.string().refine((v) => secretKeyProblem(v) === null, SECRET_KEY_HINT).optional()),
@@ -161,31 +202,44 @@ const EnvSchema = z.object({
 
 export type SendWindow = { startMinute: number; endMinute: number; text: string };
 
-export type Env = {
-  port: number;
-  publicUrl: string;
-  databasePath: string;
-  databaseUrl: string | undefined;
-  resendApiKey: string | undefined;
-  resendWebhookSecret: string | undefined;
-  mailFrom: string;
-  postalAddress: string;
-  postalAddressIsPlaceholder: boolean;
-  secretKey: string | undefined;
-  staffPassword: string | undefined;
-  defaultTimezone: string;
-  sendWindow: SendWindow;
-  sendRate: number;
-  /** Complaint rate (of delivered, 7 days) above which sequence sending pauses until an admin resumes it. */
-  complaintPause: number;
-  outboxDir: string;
-  bookingUrl: string | undefined;
-  /** Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs). */
-  trustedProxies: string[];
-  replyTo: string | undefined;
-  privacyContact: string | undefined;
-  logLevel: (typeof LOG_LEVELS)[number];
-};
+/** The validated environment, as the rest of the code reads it (its type follows from the schema and this mapping). */
+function toEnv(e: z.infer<typeof EnvSchema>) {
+  const clinicName = e.CLINIC_NAME ?? EXAMPLE_CLINIC_NAME;
+  return {
+    port: e.PORT,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    databasePath: e.DATABASE_PATH,
+    databaseUrl: e.DATABASE_URL,
+    resendApiKey: e.RESEND_API_KEY,
+    resendWebhookSecret: e.RESEND_WEBHOOK_SECRET,
+    // The sender name is the clinic's unless MAIL_FROM names another (a department, say).
+    mailFrom: e.MAIL_FROM === undefined ? mailbox(clinicName, 'education@localhost') : e.MAIL_FROM.includes('<') ? e.MAIL_FROM : mailbox(clinicName, e.MAIL_FROM),
+    postalAddress: e.POSTAL_ADDRESS ?? postalAddressPlaceholder(clinicName),
+    postalAddressIsPlaceholder: e.POSTAL_ADDRESS === undefined,
+    clinicName,
+    /** CLINIC_NAME is unset: the example clinic's name stands in (outbox mode only). */
+    clinicNameIsDefault: e.CLINIC_NAME === undefined,
+    clinicUrl: e.CLINIC_URL,
+    clinicSessionSetting: e.CLINIC_SESSION_SETTING,
+    retentionDays: e.RETENTION_DAYS,
+    secretKey: e.SECRET_KEY,
+    staffPassword: e.STAFF_PASSWORD,
+    defaultTimezone: e.DEFAULT_TIMEZONE,
+    sendWindow: e.SEND_WINDOW satisfies SendWindow,
+    sendRate: e.SEND_RATE,
+    /** Complaint rate (of delivered, 7 days) above which sequence sending pauses until an admin resumes it. */
+    complaintPause: e.COMPLAINT_PAUSE,
+    outboxDir: e.OUTBOX_DIR,
+    bookingUrl: e.BOOKING_URL,
+    /** Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs). */
+    trustedProxies: e.TRUSTED_PROXIES ?? [],
+    replyTo: e.REPLY_TO,
+    privacyContact: e.PRIVACY_CONTACT,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+export type Env = ReturnType<typeof toEnv>;
 
 /** Reads `.env` in the working directory, if present, without overriding set variables. */
 export function readDotEnv(file = '.env'): void {
@@ -205,27 +259,5 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   // Several servers share one database: each must sign links and accept staff with the same secrets.
   if (e.DATABASE_URL && !e.SECRET_KEY) throw new ConfigError('SECRET_KEY is required with DATABASE_URL: every server and worker must sign links with the same key, e.g. SECRET_KEY=$(openssl rand -hex 32)');
   if (e.DATABASE_URL && !e.STAFF_PASSWORD) throw new ConfigError('STAFF_PASSWORD is required with DATABASE_URL: every server must accept the same staff login');
-  return {
-    port: e.PORT,
-    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
-    databasePath: e.DATABASE_PATH,
-    databaseUrl: e.DATABASE_URL,
-    resendApiKey: e.RESEND_API_KEY,
-    resendWebhookSecret: e.RESEND_WEBHOOK_SECRET,
-    mailFrom: e.MAIL_FROM,
-    postalAddress: e.POSTAL_ADDRESS ?? POSTAL_ADDRESS_PLACEHOLDER,
-    postalAddressIsPlaceholder: e.POSTAL_ADDRESS === undefined,
-    secretKey: e.SECRET_KEY,
-    staffPassword: e.STAFF_PASSWORD,
-    defaultTimezone: e.DEFAULT_TIMEZONE,
-    sendWindow: e.SEND_WINDOW,
-    sendRate: e.SEND_RATE,
-    complaintPause: e.COMPLAINT_PAUSE,
-    outboxDir: e.OUTBOX_DIR,
-    bookingUrl: e.BOOKING_URL,
-    trustedProxies: e.TRUSTED_PROXIES ?? [],
-    replyTo: e.REPLY_TO,
-    privacyContact: e.PRIVACY_CONTACT,
-    logLevel: e.LOG_LEVEL,
-  };
+  return toEnv(e);
 }

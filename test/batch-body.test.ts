@@ -39,7 +39,7 @@ function sdkBody(emails: OutgoingEmail[]): string {
 const text = fc.string({ unit: fc.constantFrom('a', 'Z', ' ', '"', '\\', '\n', '<', '&', 'é', '\u200b', '😀', '\uD800', '\u0000'), maxLength: 30 });
 const emailArb: fc.Arbitrary<OutgoingEmail> = fc.record(
   {
-    from: fc.constantFrom('Isha Health <education@example.org>', 'a@b.c'),
+    from: fc.constantFrom('Harbor Clinic <education@example.org>', 'a@b.c'),
     to: fc.constantFrom('person@example.org', 'x"y@example.org'),
     replyTo: fc.constantFrom('care@clinic.example', ''),
     subject: text,
@@ -76,7 +76,7 @@ describe('batchBody', () => {
     const encoded: (EncodedBodies | undefined)[] = [];
     for (const [i, firstName] of ['Alex', undefined, 'Zoë "Z" <3'].entries()) {
       const unsubscribeUrl = `https://learn.example.org/u/t${i}`;
-      const r = await renderSequenceEmail({ templateId: sequenceTemplates[i]!.id }, { firstName, publicUrl: 'https://learn.example.org', unsubscribeUrl, postalAddress: '1 Main St' });
+      const r = await renderSequenceEmail({ templateId: sequenceTemplates[i]!.id }, { firstName, publicUrl: 'https://learn.example.org', unsubscribeUrl, postalAddress: '1 Main St', clinicName: 'Harbor Clinic' });
       expect(r.json).toBeDefined();
       emails.push(sequenceEmail({ deliveryId: i + 1, subscriberId: i + 1, step: i + 1, to: `p${i}@example.org`, from: 'a@b.c', replyTo: 'care@clinic.example', subject: r.subject, html: r.html, text: r.text, unsubscribeUrl }));
       encoded.push(i === 1 ? undefined : r.json);

@@ -19,7 +19,7 @@ describe('startupWarnings', () => {
   });
 
   it('warns when real mail would go from localhost or link to localhost', () => {
-    const w = startupWarnings(testConfig({ resendApiKey: 're_x', mailFrom: 'Isha Health <education@localhost>', publicUrl: 'http://localhost:3000' }));
+    const w = startupWarnings(testConfig({ resendApiKey: 're_x', mailFrom: 'Harbor Clinic <education@localhost>', publicUrl: 'http://localhost:3000' }));
     expect(w).toHaveLength(2);
     expect(w[0]).toContain('MAIL_FROM');
     expect(w[1]).toContain('PUBLIC_URL');
@@ -150,6 +150,16 @@ describe('startupRefusal', () => {
     expect(refusal).not.toContain('\n');
     // Refused, so not also warned about.
     expect(startupWarnings(testConfig({ resendApiKey: 're_x', postalAddressIsPlaceholder: true, mailFrom: 'C <e@clinic.example>', publicUrl: 'https://clinic.example' }))).toEqual([]);
+  });
+
+  it('refuses Resend mode without CLINIC_NAME, naming it, in one line; the outbox mode only warns', () => {
+    const refusal = startupRefusal(loadEnv({ RESEND_API_KEY: 're_x', POSTAL_ADDRESS: 'A Clinic, 1 Road, Town, ST 00000, USA' }));
+    expect(refusal).toMatch(/^CLINIC_NAME is not set/);
+    expect(refusal).not.toContain('\n');
+    expect(startupRefusal(loadEnv({ RESEND_API_KEY: 're_x', CLINIC_NAME: 'Harbor Clinic', POSTAL_ADDRESS: 'Harbor Clinic, 1 Road, Town, ST 00000, USA' }))).toBeNull();
+    expect(startupRefusal(loadEnv({}))).toBeNull();
+    expect(startupWarnings(loadEnv({})).join()).toContain('CLINIC_NAME');
+    expect(startupWarnings(loadEnv({ CLINIC_NAME: 'Harbor Clinic' })).join()).not.toContain('CLINIC_NAME');
   });
 
   it('only warns in outbox mode, and accepts a real address in Resend mode', () => {

@@ -2,11 +2,14 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { activity, deliveries, subscribers } from '../db/sqlite/schema.js';
 import { signToken } from '../src/mail/tokens.js';
-import { CONSENT } from '../src/subscribers/consent.js';
+import { consentFor } from '../src/subscribers/consent.js';
 import { firstNotReceived } from '../src/nurture/schedule.js';
 import { FIRST_VERSION } from '../src/nurture/sequence.js';
-import { TEST_SECRET, testApp } from './helpers/app.js';
+import { TEST_SECRET, testApp, testConfig } from './helpers/app.js';
 import { fromIp, linkToken, postForm, signupForm } from './helpers/public.js';
+
+// The wording as the test app's clinic shows it.
+const CONSENT = consentFor(testConfig().clinicName);
 
 async function pendingSubscriber(opts: Parameters<typeof testApp>[0] = {}) {
   let kicks = 0;

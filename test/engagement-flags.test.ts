@@ -22,7 +22,7 @@ function envelope(type: string, createdAt: number, extra: Record<string, unknown
     data: {
       created_at: at(SENT - 400),
       email_id: '56761188-7520-42d8-8898-ff6fc54ce618',
-      from: 'Isha Health <education@isha.example>',
+      from: 'Harbor Clinic <education@harborclinic.example>',
       to: ['reader@example.org'],
       subject: 'How the treatment works',
       tags: { delivery: '42' },

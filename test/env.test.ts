@@ -10,7 +10,13 @@ describe('loadEnv', () => {
       publicUrl: 'http://localhost:3000',
       databasePath: 'data/nurture.db',
       resendApiKey: undefined,
-      mailFrom: 'Isha Health <education@localhost>',
+      mailFrom: 'Example Clinic <education@localhost>',
+      clinicName: 'Example Clinic',
+      clinicNameIsDefault: true,
+      clinicUrl: undefined,
+      clinicSessionSetting: undefined,
+      retentionDays: 730,
+      postalAddress: 'Example Clinic, 123 Example Street, Anytown, ST 00000, USA',
       postalAddressIsPlaceholder: true,
       defaultTimezone: 'America/New_York',
       sendWindow: { startMinute: 540, endMinute: 660 },
@@ -120,6 +126,46 @@ describe('loadEnv', () => {
     expect(loadEnv({ COMPLAINT_PAUSE: '0' }).complaintPause).toBe(0);
     expect(loadEnv({ COMPLAINT_PAUSE: '1' }).complaintPause).toBe(1);
     expect(loadEnv({ COMPLAINT_PAUSE: '' }).complaintPause).toBe(0.003);
+  });
+
+  it('reads the clinic profile: the name in the sender, the placeholder address and nowhere else by default', () => {
+    const env = loadEnv({ CLINIC_NAME: ' Harbor Clinic ', CLINIC_URL: 'https://harborclinic.example', CLINIC_SESSION_SETTING: 'in-clinic', RETENTION_DAYS: '365' });
+    expect(env).toMatchObject({
+      clinicName: 'Harbor Clinic',
+      clinicNameIsDefault: false,
+      clinicUrl: 'https://harborclinic.example',
+      clinicSessionSetting: 'in-clinic',
+      retentionDays: 365,
+      mailFrom: 'Harbor Clinic <education@localhost>',
+      postalAddress: 'Harbor Clinic, 123 Example Street, Anytown, ST 00000, USA',
+    });
+    // A bare MAIL_FROM gets the clinic's name; a named one keeps its own; a name with specials is quoted.
+    expect(loadEnv({ CLINIC_NAME: 'Harbor Clinic', MAIL_FROM: 'edu@harborclinic.example' }).mailFrom).toBe('Harbor Clinic <edu@harborclinic.example>');
+    expect(loadEnv({ CLINIC_NAME: 'Harbor Clinic', MAIL_FROM: 'Harbor Education <edu@harborclinic.example>' }).mailFrom).toBe('Harbor Education <edu@harborclinic.example>');
+    expect(loadEnv({ CLINIC_NAME: 'Harbor Clinic, Inc.' }).mailFrom).toBe('"Harbor Clinic, Inc." <education@localhost>');
+    expect(loadEnv({ CLINIC_SESSION_SETTING: 'at-home-remote' }).clinicSessionSetting).toBe('at-home-remote');
+  });
+
+  it.each([
+    ['CLINIC_NAME', 'A <b>Clinic</b>'],
+    ['CLINIC_NAME', 'Two\nLines'],
+    ['CLINIC_NAME', '   '],
+    ['CLINIC_NAME', 'x'.repeat(81)],
+    ['CLINIC_URL', 'http://harborclinic.example'],
+    ['CLINIC_URL', 'harborclinic.example'],
+    ['CLINIC_SESSION_SETTING', 'at-home'],
+    ['RETENTION_DAYS', '0'],
+    ['RETENTION_DAYS', '3651'],
+    ['RETENTION_DAYS', '2 years'],
+    ['RETENTION_DAYS', '-5'],
+  ])('refuses %s=%j in one line naming it', (name, value) => {
+    expect(() => loadEnv({ [name]: value })).toThrow(ConfigError);
+    try {
+      loadEnv({ [name]: value });
+    } catch (err) {
+      expect((err as Error).message).toMatch(new RegExp(`^Invalid ${name}=`));
+      expect((err as Error).message).not.toContain('\n');
+    }
   });
 
   it('reads the booking page, reply address and privacy contact, all unset by default', () => {

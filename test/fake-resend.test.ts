@@ -4,7 +4,7 @@ import { FAKE_API_KEY, startFakeResend, type FakeResend, type FakeResendOptions 
 
 // The fake is exercised through the real SDK, so a change in either shows here.
 
-const from = 'Isha Health <education@example.org>';
+const from = 'Harbor Clinic <education@example.org>';
 const mail = (to: string, n = 1) => ({ from, to: [to], subject: `Subject ${n}`, html: `<p>Hello ${n}</p>`, text: `Hello ${n}` });
 
 let fake: FakeResend | undefined;

@@ -20,7 +20,7 @@ import { countBy, seedDue, tickHarness } from './helpers/worker.js';
 
 const NOW = Date.parse('2026-03-02T14:00:00Z');
 const HOUR = 3_600_000;
-const FROM = 'Isha Health <education@example.org>';
+const FROM = 'Harbor Clinic <education@example.org>';
 
 type Engine = { name: string; open(): Promise<{ stores: Stores; seed(count: number): Promise<number[]> }> };
 

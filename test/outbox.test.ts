@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 const email = {
-  from: 'Isha Health <education@localhost>',
+  from: 'Harbor Clinic <education@localhost>',
   to: 'reader@example.org',
   subject: 'Hello — “quotes” & ünïcode',
   html: '<p>Hello <b>there</b></p>',

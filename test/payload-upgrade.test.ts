@@ -56,7 +56,7 @@ async function expectRepeatedAsTheSameRequest(stores: Stores, exec: Exec) {
     clock,
     transport: createResendTransport(fake.apiKey, { baseUrl: fake.url }),
     logger: captureLogger().logger,
-    config: testConfig({ mailFrom: 'Isha Health <education@example.org>', replyTo: 'care@clinic.example' }),
+    config: testConfig({ mailFrom: 'Harbor Clinic <education@example.org>', replyTo: 'care@clinic.example' }),
     sequences: SEQUENCE_VERSIONS,
     render: renderSequenceEmail,
     pacer: createPacer({ rate: 1000, clock, sleep: async () => {} }),

@@ -2,9 +2,12 @@
 // unsubscribe button. Our link opens a page with a button, so no page we
 // serve may promise one click.
 import { describe, expect, it } from 'vitest';
-import { CONSENT } from '../src/subscribers/consent.js';
-import { testApp } from './helpers/app.js';
+import { consentFor } from '../src/subscribers/consent.js';
+import { testApp, testConfig } from './helpers/app.js';
 import { linkToken, postForm, signupForm } from './helpers/public.js';
+
+// The wording as the test app's clinic shows it.
+const CONSENT = consentFor(testConfig().clinicName);
 
 const ONE_CLICK = /one[\s-]click/i;
 

@@ -10,7 +10,7 @@ import { SendError, type OutgoingEmail, type RateLimitInfo } from '../src/mail/t
 import { FAKE_API_KEY, startFakeResend, type FakeResend, type FakeResendOptions } from './fake-resend/server.js';
 
 const email = (to: string, n = 1): OutgoingEmail => ({
-  from: 'Isha Health <education@example.org>',
+  from: 'Harbor Clinic <education@example.org>',
   to,
   subject: `Step ${n}`,
   html: `<p>Step ${n}</p>`,

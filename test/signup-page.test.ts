@@ -5,14 +5,16 @@ import { testApp, testConfig } from './helpers/app.js';
 import { postForm, postJson, signupForm } from './helpers/public.js';
 
 describe('the signup page', () => {
-  it('says who the clinic is: name, its site (from the sending domain) and the postal address from the config', async () => {
-    const t = testApp({ config: testConfig({ mailFrom: 'Isha Health <education@ishahealth.example>', postalAddress: 'Isha Health, 9 Real Road, Austin, TX 78701, USA' }) });
+  it('says who the clinic is: CLINIC_NAME, CLINIC_URL and the postal address from the config', async () => {
+    const t = testApp({ config: testConfig({ clinicName: 'Harbor Clinic', clinicUrl: 'https://harborclinic.example', postalAddress: 'Harbor Clinic, 9 Real Road, Austin, TX 78701, USA' }) });
     const body = await (await t.app.request('/')).text();
     expect(body).toContain('<h2>Who we are</h2>');
-    expect(body).toContain('<a href="https://ishahealth.example">ishahealth.example</a>');
-    expect(body).toContain('Isha Health, 9 Real Road, Austin, TX 78701, USA');
-    // No link to a site that is this machine.
-    expect(await (await testApp().app.request('/')).text()).not.toContain('href="https://localhost');
+    expect(body).toContain('These emails come from <strong>Harbor Clinic</strong> (<a href="https://harborclinic.example">harborclinic.example</a>)');
+    expect(body).toContain('Harbor Clinic, 9 Real Road, Austin, TX 78701, USA');
+    expect(body).toContain('<header><a href="https://harborclinic.example">Harbor Clinic</a> · Education series</header>');
+    // No CLINIC_URL, no site link (the sending domain is not taken for one).
+    const bare = await (await testApp({ config: testConfig({ mailFrom: 'Harbor Clinic <education@harborclinic.example>' }) }).app.request('/')).text();
+    expect(bare).not.toContain('href="https://harborclinic.example"');
   });
 
   it('has the optional reader field as a labelled radio group, "rather not say" chosen by default', async () => {
@@ -39,17 +41,41 @@ describe('the signup page', () => {
   ])('has the privacy text of the brief with PRIVACY_CONTACT %j', async (settings, contact) => {
     const body = await (await testApp({ config: testConfig(settings) }).app.request('/')).text();
     const privacy = body.slice(body.indexOf('<h2>Your privacy</h2>'));
-    expect(privacy).toContain('Isha Health and the email service that delivers our emails process');
-    expect(privacy).toContain('We record when an email is opened and which links in it are clicked, to improve the series.');
-    expect(privacy).toContain('We keep your details while you receive the series and afterwards until you ask us to delete them');
+    expect(privacy).toContain('Harbor Clinic processes your email address');
+    expect(privacy).toContain('we delete them 730 days later, or sooner if you ask');
     expect(privacy).toContain('a link to your preference page, where you can pause the emails, change who you read for, and download or delete your data yourself.');
     expect(privacy).toContain(`To get a copy of your data or have it deleted, ${contact}.`);
   });
 });
 
+describe('the privacy text follows this install', () => {
+  const privacyOf = async (settings: Partial<ReturnType<typeof testConfig>>) => {
+    const body = await (await testApp({ config: testConfig(settings) }).app.request('/')).text();
+    return body.slice(body.indexOf('<h2>Your privacy</h2>'));
+  };
+
+  it('names no email provider in outbox mode, and records no opens or clicks there', async () => {
+    const privacy = await privacyOf({ resendApiKey: undefined });
+    expect(privacy).not.toMatch(/Resend|email service/);
+    expect(privacy).not.toMatch(/opened|clicked/);
+  });
+
+  it('names Resend when it sends; opens and clicks only when its events reach us (the webhook secret)', async () => {
+    const sending = await privacyOf({ resendApiKey: 're_x' });
+    expect(sending).toContain('Harbor Clinic and Resend, the email service that delivers our emails, process your email address');
+    expect(sending).not.toMatch(/opened|clicked/);
+    const tracked = await privacyOf({ resendApiKey: 're_x', resendWebhookSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+    expect(tracked).toContain('We record when an email is opened and which links in it are clicked, to improve the series.');
+  });
+
+  it('states RETENTION_DAYS', async () => {
+    expect(await privacyOf({ retentionDays: 365 })).toContain('we delete them 365 days later');
+  });
+});
+
 describe('after a signup', () => {
   it('lands on a page that names the sender and the subject, holds nothing personal, and reloads without posting', async () => {
-    const t = testApp({ config: testConfig({ mailFrom: 'Isha Health <education@ishahealth.example>' }) });
+    const t = testApp({ config: testConfig({ mailFrom: 'Harbor Clinic <education@harborclinic.example>' }) });
     const posted = await postForm(t.app, '/subscribe', signupForm('reload@example.org', { firstName: 'Rae' }));
     expect(posted.status).toBe(303);
     const location = posted.headers.get('location')!;
@@ -62,7 +88,7 @@ describe('after a signup', () => {
       expect(res.status).toBe(200);
       const body = await res.text();
       expect(body).toContain('<h1>Check your inbox</h1>');
-      expect(body).toContain('Isha Health &lt;education@ishahealth.example&gt;');
+      expect(body).toContain('Harbor Clinic &lt;education@harborclinic.example&gt;');
       expect(body).toContain('“Please confirm your subscription”');
       expect(body).not.toContain('reload@example.org');
       expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");

@@ -31,7 +31,7 @@ describe('tick against the fake Resend', () => {
   function setup(options: { timeoutMs?: number; batchValidation?: 'strict' | 'permissive' } = {}) {
     let observe: (info: object) => void = () => {};
     const transport = createResendTransport(fake.apiKey, { baseUrl: fake.url, timeoutMs: options.timeoutMs ?? 5_000, batchValidation: options.batchValidation, onRateLimit: (i) => observe(i) });
-    const h = tickHarness(db, transport, { now: NOW, config: { mailFrom: 'Isha Health <education@example.org>' } });
+    const h = tickHarness(db, transport, { now: NOW, config: { mailFrom: 'Harbor Clinic <education@example.org>' } });
     observe = (i) => h.deps.pacer.observe(i);
     fakeNow = h.clock.now();
     h.clock.advance = ((orig) => (ms: number) => {

@@ -52,7 +52,7 @@ function addSubscriber(db: Db, email: string, status: SubscriberStatus = 'active
 const event = (type: string, data: Record<string, unknown> = {}, emailId = 'em_1') => ({
   type,
   created_at: EVENT_AT,
-  data: { email_id: emailId, created_at: '2026-03-02T09:00:00.000Z', from: 'Isha Health <education@example.org>', to: ['reader@example.org'], subject: 'Step 2', ...data },
+  data: { email_id: emailId, created_at: '2026-03-02T09:00:00.000Z', from: 'Harbor Clinic <education@example.org>', to: ['reader@example.org'], subject: 'Step 2', ...data },
 });
 
 describe('POST /webhooks/resend: signatures', () => {

@@ -40,7 +40,7 @@ const SCALE_LARGE = Number(process.env.BENCH_SCALE_LARGE ?? 1_000_000);
 const RUNS = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const env = loadEnv({ PUBLIC_URL: 'https://learn.example.org', MAIL_FROM: 'Isha Health <education@example.org>', POSTAL_ADDRESS: 'Isha Health, 1 Main Street, Springfield, IL 62701, USA', LOG_LEVEL: 'silent' });
+const env = loadEnv({ PUBLIC_URL: 'https://learn.example.org', MAIL_FROM: 'Harbor Clinic <education@example.org>', POSTAL_ADDRESS: 'Harbor Clinic, 1 Main Street, Springfield, IL 62701, USA', LOG_LEVEL: 'silent' });
 const config = { ...env, secretKey: BENCH_SECRET, staffPassword: 'bench-password' };
 
 /** `count` subscribers, the first `due` of them due for step 1 now, the rest scheduled later or completed. */

@@ -46,7 +46,7 @@ const CONCURRENCY = 4;
 const PARTS = new Set((process.env.BENCH_TICK_PARTS ?? 'throughput,memory,pacing,scale').split(','));
 const SCALE_RUNS = 5;
 
-const env = loadEnv({ PUBLIC_URL: 'https://learn.example.org', MAIL_FROM: 'Isha Health <education@example.org>', POSTAL_ADDRESS: 'Isha Health, 1 Main Street, Springfield, IL 62701, USA' });
+const env = loadEnv({ PUBLIC_URL: 'https://learn.example.org', MAIL_FROM: 'Harbor Clinic <education@example.org>', POSTAL_ADDRESS: 'Harbor Clinic, 1 Main Street, Springfield, IL 62701, USA' });
 const config = { ...env, secretKey: BENCH_SECRET };
 const logger = createLogger('warn');
 
@@ -156,7 +156,7 @@ async function sampleBatches(count: number): Promise<OutgoingEmail[][]> {
     for (let i = 0; i < 100; i++) {
       const id = b * 100 + i + 1;
       const unsubscribeUrl = `${config.publicUrl}/u/${signToken(config.secretKey, { purpose: 'unsubscribe', subscriberId: id, generation: 0 })}`;
-      const r = await renderSequenceEmail(SEQUENCE[0]!, { firstName: `Reader${id % 97}`, publicUrl: config.publicUrl, unsubscribeUrl, postalAddress: config.postalAddress });
+      const r = await renderSequenceEmail(SEQUENCE[0]!, { firstName: `Reader${id % 97}`, publicUrl: config.publicUrl, unsubscribeUrl, postalAddress: config.postalAddress, clinicName: config.clinicName });
       emails.push(sequenceEmail({ deliveryId: id, subscriberId: id, step: 1, to: `raw${id}@example.org`, from: config.mailFrom, subject: r.subject, html: r.html, text: r.text, unsubscribeUrl }));
     }
     out.push(emails);

@@ -25,6 +25,7 @@ const ITEMS = `
   SELECT d.id AS "deliveryId", d.kind, d.step, d.template_id AS "templateId", d.to_address AS "toAddress",
          s.id AS "subscriberId", s.email, s.first_name AS "firstName", coalesce(s.token_generation, 0) AS "tokenGeneration",
          s.status, coalesce(s.timezone, 'UTC') AS timezone, s.reader, s.confirmed_at AS "confirmedAt",
+         s.source, s.consent_source AS "consentSource", s.consent_version AS "consentVersion", s.consent_given_at AS "consentGivenAt",
          coalesce(EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash), false) AS suppressed
   FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
   WHERE d.batch_id = $1 AND d.status = 'queued'

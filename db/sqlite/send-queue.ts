@@ -117,6 +117,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
              s.id AS subscriberId, s.email, s.first_name AS firstName,
              coalesce(s.token_generation, 0) AS tokenGeneration, s.status, coalesce(s.timezone, 'UTC') AS timezone,
              s.reader, s.confirmed_at AS confirmedAt,
+             s.source, s.consent_source AS consentSource, s.consent_version AS consentVersion, s.consent_given_at AS consentGivenAt,
              EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed
       FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
       WHERE d.batch_id = ? AND d.status = 'queued'

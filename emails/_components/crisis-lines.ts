@@ -15,10 +15,21 @@ export function countryForTimezone(timezone: string): string | undefined {
   return getCountryForTimezone(timezone)?.id;
 }
 
-/** Which crisis block a reader gets: an explicit country wins, then the country of their time zone. */
+/**
+ * Places whose people reach another country's lines: 988 answers in Puerto
+ * Rico, Guam and the US Virgin Islands; Samaritans' 116 123 in Jersey,
+ * Guernsey and the Isle of Man. The block names them (CRISIS_LINES).
+ */
+const SHARED_LINES: Readonly<Record<string, CrisisRegion>> = { PR: 'US', GU: 'US', VI: 'US', JE: 'GB', GG: 'GB', IM: 'GB' };
+
+/**
+ * Which crisis block a reader gets: an explicit country wins, then the
+ * country of their time zone. The emails and the public pages both use it.
+ */
 export function crisisRegion({ country, timezone }: { country?: string; timezone?: string }): CrisisRegion {
-  const code = country ? country.trim().toUpperCase() : timezone ? countryForTimezone(timezone) : undefined;
-  if (code === undefined) return country || timezone ? 'INTL' : DEFAULT_CRISIS_REGION;
+  const given = country ? country.trim().toUpperCase() : timezone ? countryForTimezone(timezone) : undefined;
+  if (given === undefined) return country || timezone ? 'INTL' : DEFAULT_CRISIS_REGION;
+  const code = SHARED_LINES[given] ?? given;
   return (CRISIS_REGIONS as readonly string[]).includes(code) && code !== 'INTL' ? (code as CrisisRegion) : 'INTL';
 }
 
@@ -26,9 +37,9 @@ type Lines = { where: string; call: string; emergency: string };
 
 /** Day-or-night, free crisis lines by country, as the content brief lists them. */
 export const CRISIS_LINES: Record<Exclude<CrisisRegion, 'INTL'>, Lines> = {
-  US: { where: 'in the US', call: 'call or text 988 (Veterans: dial 988 then press 1, or text 838255)', emergency: '911' },
+  US: { where: 'in the US, Puerto Rico, Guam and the US Virgin Islands', call: 'call or text 988 (Veterans: dial 988 then press 1, or text 838255)', emergency: '911' },
   CA: { where: 'in Canada', call: 'call or text 988', emergency: '911' },
-  GB: { where: 'in the UK', call: 'call Samaritans free on 116 123', emergency: '999' },
+  GB: { where: 'in the UK, Jersey, Guernsey and the Isle of Man', call: 'call Samaritans free on 116 123', emergency: '999' },
   IE: { where: 'in Ireland', call: 'call Samaritans free on 116 123', emergency: '112 or 999' },
   AU: { where: 'in Australia', call: 'call Lifeline on 13 11 14', emergency: '000' },
   NZ: { where: 'in New Zealand', call: 'call or text 1737', emergency: '111' },

@@ -3,7 +3,7 @@ import { Link } from '@react-email/link';
 import { Text } from '@react-email/text';
 import { CRISIS_LINES, SAMHSA_HELPLINE, type CrisisRegion } from './crisis-lines.js';
 import { A, Box } from './parts.js';
-import type { FooterSettings } from './props.js';
+import type { FooterSettings, Origin } from './props.js';
 import { FIND_A_HELPLINE_URL } from './sources.js';
 import { dm, styles } from './theme.js';
 
@@ -12,8 +12,8 @@ export const NOT_MEDICAL_ADVICE = 'This email is for education and is not medica
 export type FooterProps = FooterSettings & {
   unsubscribeUrl: string;
   postalAddress: string;
-  /** Where the reader signed up; omitted when unknown. */
-  publicUrl?: string;
+  /** How the reader came (see Origin); omitted when unknown (the confirmation email, which says it in its body). */
+  origin?: Origin;
   /** Which crisis lines to print (see crisisRegion()). */
   crisis: CrisisRegion;
   /** Adds the US drug and alcohol helpline (the email on street drugs). */
@@ -70,7 +70,27 @@ function PrivacyContact({ contact }: { contact: string }) {
 }
 
 /** Printed in every email: crisis lines, not-medical-advice line, postal address, unsubscribe and preference links. */
-export function Footer({ unsubscribeUrl, postalAddress, publicUrl, crisis, substanceUse, oneClickHeader = false, preferencesUrl, privacyContact }: FooterProps) {
+/** Why this email comes, by how the person came: the site they signed up at, or the consent an import recorded. */
+function WhyThisEmail({ origin }: { origin: Origin }) {
+  if (origin.via === 'consent') {
+    return (
+      <Text style={styles.footerText} className={dm.muted}>
+        {`You are getting this email because you agreed to receive these emails (${origin.source}, ${origin.date}).`}
+      </Text>
+    );
+  }
+  return (
+    <Text style={styles.footerText} className={dm.muted}>
+      You are getting this email because you signed up at{' '}
+      <Link href={origin.site} style={{ ...styles.footerLink, overflowWrap: 'anywhere', wordBreak: 'break-word' }} className={dm.link}>
+        {origin.site}
+      </Link>{' '}
+      to learn about MDMA-assisted therapy.
+    </Text>
+  );
+}
+
+export function Footer({ unsubscribeUrl, postalAddress, origin, crisis, substanceUse, oneClickHeader = false, preferencesUrl, privacyContact, clinicName, clinicUrl }: FooterProps) {
   return (
     <Box style={styles.footer}>
       <CrisisBlock region={crisis} substanceUse={substanceUse} />
@@ -78,18 +98,18 @@ export function Footer({ unsubscribeUrl, postalAddress, publicUrl, crisis, subst
         {NOT_MEDICAL_ADVICE}
       </Text>
       <Hr style={styles.hr} className={dm.hr} />
-      {publicUrl ? (
-        <Text style={styles.footerText} className={dm.muted}>
-          You are getting this email because you signed up to learn about MDMA-assisted therapy at{' '}
-          <Link href={publicUrl} style={{ ...styles.footerLink, overflowWrap: 'anywhere', wordBreak: 'break-word' }} className={dm.link}>
-            {publicUrl}
-          </Link>
-          .
-        </Text>
-      ) : null}
+      {origin ? <WhyThisEmail origin={origin} /> : null}
       <Text style={styles.footerText} className={dm.muted}>
         {postalAddress}
       </Text>
+      {clinicUrl ? (
+        <Text style={styles.footerText} className={dm.muted}>
+          {clinicName}:{' '}
+          <Link href={clinicUrl} style={{ ...styles.footerLink, overflowWrap: 'anywhere', wordBreak: 'break-word' }} className={dm.link}>
+            {clinicUrl}
+          </Link>
+        </Text>
+      ) : null}
       {privacyContact ? <PrivacyContact contact={privacyContact} /> : null}
       <Text style={styles.footerText} className={dm.muted}>
         <Link href={unsubscribeUrl} style={styles.footerLink} className={dm.link}>

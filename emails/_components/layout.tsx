@@ -45,7 +45,7 @@ export function EmailLayout({ title, heading, preheader, kicker, children, ...fo
         <Container style={styles.container}>
           <Box style={styles.masthead}>
             <Text style={styles.brand} className={dm.link}>
-              {brand.name}
+              {footer.clinicName}
             </Text>
             <Text style={styles.series} className={dm.muted}>
               {brand.series}
@@ -100,7 +100,9 @@ export function SequenceLayout({
       heading={heading}
       preheader={preheader}
       kicker={kickerFor(step)}
-      publicUrl={props.publicUrl}
+      origin={props.origin ?? { via: 'signup', site: props.publicUrl }}
+      clinicName={props.clinicName}
+      clinicUrl={props.clinicUrl}
       unsubscribeUrl={props.unsubscribeUrl}
       postalAddress={props.postalAddress}
       preferencesUrl={props.preferencesUrl}

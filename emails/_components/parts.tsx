@@ -5,7 +5,7 @@ import { Text } from '@react-email/text';
 import type { CSSProperties, ReactNode } from 'react';
 import { displayName } from './props.js';
 import { SOURCES, type SourceId } from './sources.js';
-import type { Reader } from './types.js';
+import type { ClinicSessionSetting, Reader } from './types.js';
 import { dm, styles } from './theme.js';
 
 /** "Hi Alex," or "Hi there,": one text node, so the name sits in a single run of text. */
@@ -179,13 +179,32 @@ export function ReplyInvite({ replyTo }: { replyTo?: string }) {
   );
 }
 
-export function SignOff() {
+export function SignOff({ clinicName }: { clinicName: string }) {
   return (
     <Text style={styles.p} className={dm.text}>
       Warmly,
       <br />
-      The education team at Isha Health
+      {`The education team at ${clinicName}`}
     </Text>
+  );
+}
+
+/**
+ * The sources beside the sentence they back: "(source: label)" with each
+ * label linked; the plain text prints each address after its label.
+ */
+export function Cite({ ids }: { ids: SourceId[] }) {
+  return (
+    <>
+      {ids.length > 1 ? ' (sources: ' : ' (source: '}
+      {ids.map((id, i) => (
+        <span key={id}>
+          {i > 0 ? '; ' : ''}
+          <A href={SOURCES[id].url}>{SOURCES[id].label}</A>
+        </span>
+      ))}
+      )
+    </>
   );
 }
 
@@ -196,6 +215,26 @@ export const KETAMINE_NOT_FOR_PTSD = 'Ketamine is not an established treatment f
 export const KETAMINE_RISKS =
   'Ketamine has known risks: feeling detached or unreal (dissociation), sedation, raised blood pressure, slowed breathing, misuse and dependence, and bladder and urinary problems with heavy use.';
 
-/** How the clinic's program is supervised, in general terms and without promising safety. */
-export const CLINIC_SUPERVISION =
-  'In our program, a clinician assesses your health, history and medicines before any treatment, and staff monitor you during each session. This lowers some risks. It cannot remove them.';
+/**
+ * How the clinic's own sessions are supervised, only as CLINIC_SESSION_SETTING
+ * states it, and nothing when it is unset. At home, the FDA's warning is said
+ * plainly and left to stand: no reassurance answers it.
+ */
+export function ClinicSessions({ setting }: { setting?: ClinicSessionSetting }) {
+  if (setting === 'in-clinic') return <P>{CLINIC_SESSIONS_IN_CLINIC}</P>;
+  if (setting === 'at-home-remote') {
+    return (
+      <P>
+        {CLINIC_SESSIONS_AT_HOME} The FDA's 2023 warning says that taking ketamine at home, without a clinician there to monitor you,
+        adds risk
+        <Cite ids={['fdaKetamineWarning']} />. In our program the clinician is on video, not in the room.
+      </P>
+    );
+  }
+  return null;
+}
+
+export const CLINIC_SESSIONS_IN_CLINIC =
+  'In our program, a clinician assesses you first, and staff monitor you during each session. This lowers some risks. It cannot remove them.';
+export const CLINIC_SESSIONS_AT_HOME =
+  'In our program, a clinician assesses you first. Sessions happen at home, with a clinician on video and a support person with you, as the program requires.';

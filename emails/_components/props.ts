@@ -1,5 +1,5 @@
 import { crisisRegion } from './crisis-lines.js';
-import { readerOrDefault, type Reader } from './types.js';
+import { readerOrDefault, type ClinicSessionSetting, type Reader } from './types.js';
 
 /** Where the reader lives, for the crisis block: a country code wins over a time zone; neither gives the US lines. */
 export type ReaderPlace = {
@@ -9,8 +9,25 @@ export type ReaderPlace = {
   country?: string;
 };
 
+/** The clinic that sends the emails, from its profile (CLINIC_NAME, CLINIC_URL, CLINIC_SESSION_SETTING). */
+export type ClinicProfile = {
+  /** In the masthead, the sign-off and the footer. */
+  clinicName: string;
+  /** The clinic's site, linked from the footer; left out when unset. */
+  clinicUrl?: string;
+  /** How the clinic's sessions are supervised; unset: the emails say nothing about it. */
+  sessionSetting?: ClinicSessionSetting;
+};
+
+/**
+ * How the person came to the series, for the footer's "why you get this":
+ * through the signup form (or the API behind a form) at a site, or in an
+ * import that carried a consent they gave elsewhere.
+ */
+export type Origin = { via: 'signup'; site: string } | { via: 'consent'; source: string; date: string };
+
 /** Footer settings that come from configuration; each is left out when unset. */
-export type FooterSettings = {
+export type FooterSettings = ClinicProfile & {
   /** This subscriber's preference page (PUBLIC_URL/p/TOKEN). */
   preferencesUrl?: string;
   /** PRIVACY_CONTACT: an email address or a URL for data requests. */
@@ -34,6 +51,8 @@ export type SequenceEmailProps = ReaderPlace &
     bookingUrl?: string;
     /** REPLY_TO: when set, the emails invite replies (and say not to send health details). */
     replyTo?: string;
+    /** How they came; absent: they signed up at publicUrl. */
+    origin?: Origin;
   };
 
 /** Sample data for previews: the preview server, the staff pages and the tests. */
@@ -42,8 +61,9 @@ export const sampleProps = {
   publicUrl: 'http://localhost:3000',
   unsubscribeUrl: 'http://localhost:3000/u/sample-token',
   preferencesUrl: 'http://localhost:3000/p/sample-token',
-  postalAddress: 'Isha Health, 123 Example Street, Anytown, ST 00000, USA',
+  postalAddress: 'Example Clinic, 123 Example Street, Anytown, ST 00000, USA',
   timezone: 'America/New_York',
+  clinicName: 'Example Clinic',
 } satisfies SequenceEmailProps;
 
 /**

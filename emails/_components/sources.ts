@@ -24,6 +24,38 @@ export const SOURCES = {
     label: "Australia's Therapeutic Goods Administration (TGA) decision",
     url: 'https://www.tga.gov.au/news/media-releases/change-classification-psilocybin-and-mdma-enable-prescribing-authorised-psychiatrists',
   },
+  breakthrough2017: {
+    label: 'MAPS announcement of the FDA Breakthrough Therapy designation, August 26, 2017',
+    url: 'https://maps.org/news/media/6786-press-release-fda-grants-breakthrough-therapy-designation-for-mdma-assisted-psychotherapy-for-ptsd,-agrees-on-special-protocol-assessment-for-phase-3-trials',
+  },
+  fdaCompleteResponse: {
+    label: "Lykos Therapeutics on the FDA's complete response letter, August 9, 2024",
+    url: 'https://news.lykospbc.com/2024-08-09-Lykos-Therapeutics-Announces-Complete-Response-Letter-for-Midomafetamine-Capsules-for-PTSD',
+  },
+  fdaLettersPublished: {
+    label: "The FDA's published complete response letters (openFDA)",
+    url: 'https://open.fda.gov/crltable/',
+  },
+  retraction: {
+    label: 'Psychopharmacology retraction notice, August 10, 2024, shown with one of the retracted papers',
+    url: 'https://doi.org/10.1007/s00213-019-05249-5',
+  },
+  spravatoLabel: {
+    label: 'Spravato (esketamine) FDA label',
+    url: 'https://www.accessdata.fda.gov/scripts/cder/daf/index.cfm?event=overview.process&ApplNo=211243',
+  },
+  ketalarLabel: {
+    label: 'Ketalar (ketamine injection) FDA label',
+    url: 'https://www.accessdata.fda.gov/scripts/cder/daf/index.cfm?event=overview.process&ApplNo=016812',
+  },
+  sertralineLabel: {
+    label: 'Zoloft (sertraline) FDA label',
+    url: 'https://www.accessdata.fda.gov/scripts/cder/daf/index.cfm?event=overview.process&ApplNo=019839',
+  },
+  paroxetineLabel: {
+    label: 'Paxil (paroxetine) FDA label',
+    url: 'https://www.accessdata.fda.gov/scripts/cder/daf/index.cfm?event=overview.process&ApplNo=020031',
+  },
   clinicalTrialsSearch: {
     label: 'ClinicalTrials.gov: recruiting MDMA trials for PTSD',
     url: 'https://clinicaltrials.gov/search?cond=PTSD&intr=MDMA&aggFilters=status:rec',

@@ -18,3 +18,7 @@ export function isReader(value: unknown): value is Reader {
 export function readerOrDefault(value: unknown): Reader {
   return isReader(value) ? value : DEFAULT_READER;
 }
+
+/** How the clinic's own treatment sessions are supervised (CLINIC_SESSION_SETTING); the emails say only what this states. */
+export const CLINIC_SESSION_SETTINGS = ['in-clinic', 'at-home-remote'] as const;
+export type ClinicSessionSetting = (typeof CLINIC_SESSION_SETTINGS)[number];

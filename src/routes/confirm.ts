@@ -2,9 +2,9 @@ import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import type { Subscriber } from '../../db/types.js';
 import { confirmState, confirmSubscription, type ConfirmState } from '../subscribers/confirm.js';
-import { CONSENT } from '../subscribers/consent.js';
+import { consentFor } from '../subscribers/consent.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
-import { messagePage, page } from './layout.js';
+import { messagePage, page, setPlace } from './layout.js';
 import { requestMeta } from './request-info.js';
 
 // These pages live at /confirm/:token, so the signup form is one level up.
@@ -49,6 +49,7 @@ export function confirmRoutes(deps: SubscriberDeps) {
       // Link scanners follow GETs, so GET only shows the button.
       .get('/confirm/:token', async (c) => {
         const state = await confirmState(deps, c.req.param('token'));
+        if ('subscriber' in state) setPlace(c, { timezone: state.subscriber.timezone });
         if (state.kind !== 'pending') return statePage(c, state, windowText);
         return page(c, {
           title: 'Confirm your subscription',
@@ -57,7 +58,7 @@ export function confirmRoutes(deps: SubscriberDeps) {
 <h1>Confirm your subscription</h1>
 <p>One step left: press the button to start your free series of 8 emails over 3 weeks on MDMA-assisted therapy.</p>
 <p>By confirming, you agree to this:</p>
-<p class="quote">${CONSENT.text}</p>
+<p class="quote">${consentFor(deps.config.clinicName).text}</p>
 <form method="post">
   <button type="submit">Confirm my subscription</button>
 </form>
@@ -67,6 +68,7 @@ export function confirmRoutes(deps: SubscriberDeps) {
       })
       .post('/confirm/:token', async (c) => {
         const state = await confirmSubscription(deps, c.req.param('token'), requestMeta(c));
+        if ('subscriber' in state) setPlace(c, { timezone: state.subscriber.timezone });
         if (state.kind === 'pending') return statePage(c, { kind: 'unknown' }, windowText);
         return statePage(c, state, windowText);
       })

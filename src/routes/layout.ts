@@ -2,6 +2,9 @@ import type { Context } from 'hono';
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { CRISIS_LINES, crisisRegion } from '../../emails/_components/crisis-lines.js';
+import { FIND_A_HELPLINE_URL } from '../../emails/_components/sources.js';
+import type { PagePlace, SiteProfile } from '../deps.js';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -59,10 +62,28 @@ footer{font-size:.9rem;color:#57606a;padding:1rem .25rem}
 footer p{margin:.4rem 0}
 `;
 
-const FOOTER = html`<footer>
-  <p>If you are in crisis in the US, call or text <strong>988</strong> (veterans: dial 988, then press 1). In an emergency, call 911.</p>
+/** The crisis lines of the reader's place, by the emails' rule; without a place, those of DEFAULT_TIMEZONE. */
+function crisisLine(place: PagePlace | undefined, site: SiteProfile | undefined) {
+  const region = crisisRegion(place?.timezone || place?.country ? place : { timezone: site?.defaultTimezone });
+  const lead = html`<strong>If you are in crisis or thinking about suicide:</strong>`;
+  if (region === 'INTL') {
+    return html`<p>${lead} find a free helpline in your country at <a href="${FIND_A_HELPLINE_URL}">findahelpline.com</a>. In an emergency, call your local emergency number.</p>`;
+  }
+  const l = CRISIS_LINES[region];
+  return html`<p>${lead} ${l.where}, ${l.call}. In an emergency, call ${l.emergency}.</p>`;
+}
+
+function footer(c: Context) {
+  return html`<footer>
+  ${crisisLine(c.get('place'), c.get('site'))}
   <p>This series is education, not medical advice. Talk to a qualified clinician about your own care.</p>
 </footer>`;
+}
+
+/** Tells the page where its reader is (their stored time zone, or the country their signup carried), for the crisis lines. */
+export function setPlace(c: Context, place: PagePlace): void {
+  c.set('place', place);
+}
 
 export type PageOptions = {
   title: string;
@@ -77,6 +98,8 @@ export type PageOptions = {
 /** A complete HTML page answered with the CSP nonce that secureHeaders set for this response. */
 export function page(c: Context, { title, body, status = 200, personal = false, script }: PageOptions): Response | Promise<Response> {
   const nonce = (c.get('secureHeadersNonce') as string | undefined) ?? '';
+  const site = c.get('site') as SiteProfile | undefined;
+  const clinic = site ? (site.clinicUrl ? html`<a href="${site.clinicUrl}">${site.clinicName}</a>` : site.clinicName) : '';
   if (personal) {
     c.header('Cache-Control', 'no-store');
     c.header('X-Robots-Tag', 'noindex');
@@ -87,16 +110,16 @@ export function page(c: Context, { title, body, status = 200, personal = false, 
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Isha Health</title>
+<title>${title}${site ? ` · ${site.clinicName}` : ''}</title>
 <style nonce="${nonce}">${raw(CSS)}</style>
 </head>
 <body>
 <div class="wrap">
-<header>Isha Health · Education series</header>
+<header>${site ? html`${clinic} · ` : ''}Education series</header>
 <main>
 ${body}
 </main>
-${FOOTER}
+${footer(c)}
 </div>
 ${script ? html`<script nonce="${nonce}">${raw(script)}</script>` : ''}
 </body>

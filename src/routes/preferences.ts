@@ -11,7 +11,7 @@ import { subscriberExport } from '../subscribers/export.js';
 import { changeReader, isPaused, PAUSE_WEEKS, pauseSubscriber, preferencesState, resumeSubscriber, WEEK_MS, type PauseOutcome } from '../subscribers/preferences.js';
 import { isMailable, unsubscribeSubscriber } from '../subscribers/unsubscribe.js';
 import { errorBody } from './errors.js';
-import { messagePage, page } from './layout.js';
+import { messagePage, page, setPlace } from './layout.js';
 import { payloadTooLarge, readSubmission } from './request-body.js';
 import { READER_CHOICES } from './signup.js';
 
@@ -230,6 +230,7 @@ export function preferencesRoutes(deps: Deps) {
       // Link scanners follow GETs, so GET only shows the page; every change is a POST.
       .get('/p/:token', async (c) => {
         const state = await preferencesState(deps, c.req.param('token'));
+        if ('subscriber' in state) setPlace(c, { timezone: state.subscriber.timezone });
         switch (state.kind) {
           case 'invalid':
             return messagePage(c, 400, 'This link does not work', [html`${invalidMessage}`]);
@@ -259,6 +260,7 @@ export function preferencesRoutes(deps: Deps) {
         if (state.kind === 'invalid') return refuse(c, asPage, 400, 'invalid_token', 'This link does not work', invalidMessage);
         if (state.kind === 'unknown') return refuse(c, asPage, 404, 'not_found', 'We could not find this subscription', unknownMessage);
         const s = state.subscriber;
+        setPlace(c, { timezone: s.timezone });
         if (state.kind === 'outdated' && action.kind !== 'unsubscribe') {
           const message = 'This link is from an email sent before you signed up again: it can only unsubscribe. Use the link in your latest email.';
           return asPage ? outdatedPage(c, s, 403) : c.json(errorBody('outdated_link', message), 403);

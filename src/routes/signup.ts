@@ -1,14 +1,15 @@
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import type { Reader } from '../../db/types.js';
+import { CRISIS_REGIONS, crisisRegion } from '../../emails/_components/crisis-lines.js';
 import type { Config } from '../config.js';
 import { confirmationTemplate } from '../mail/render.js';
-import { CONSENT } from '../subscribers/consent.js';
+import { consentFor } from '../subscribers/consent.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { MAX_FIRST_NAME_LENGTH, parseSignup, type SignupErrors } from '../subscribers/signup-input.js';
 import { subscribe } from '../subscribers/subscribe.js';
 import { errorBody } from './errors.js';
-import { messagePage, page } from './layout.js';
+import { messagePage, page, setPlace } from './layout.js';
 import { payloadTooLarge, readSubmission } from './request-body.js';
 import { clientKey } from '../rate-limit.js';
 import { clientIp, requestMeta } from './request-info.js';
@@ -54,10 +55,17 @@ export function sender(config: Pick<Config, 'mailFrom'>): { name: string | null;
   return named ? { name: named[1]!.replace(/^"|"$/g, '') || null, address: named[2]! } : { name: null, address: config.mailFrom };
 }
 
-/** The clinic's own site: the domain it sends from, unless that is this machine. */
-function clinicSite(config: Pick<Config, 'mailFrom'>): string | null {
-  const domain = sender(config).address.split('@')[1] ?? '';
-  return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(domain) && !/^localhost$/i.test(domain) ? `https://${domain}` : null;
+/**
+ * Who handles the addresses, what is recorded and for how long, as this
+ * install does it: the provider only when one sends (the outbox mode has
+ * none), opens and clicks only when its events reach us (the webhook).
+ */
+function privacyText(config: Config) {
+  const who = config.resendApiKey
+    ? html`${config.clinicName} and Resend, the email service that delivers our emails, process`
+    : html`${config.clinicName} processes`;
+  const tracking = config.resendApiKey && config.resendWebhookSecret ? html` We record when an email is opened and which links in it are clicked, to improve the series.` : '';
+  return html`${who} your email address, first name and the choices on this form, only to send this series. We never sell them.${tracking} We keep your details while you receive the series. When you leave (you unsubscribe, or the series has ended and you no longer open our emails), we delete them ${config.retentionDays} days later, or sooner if you ask; after deletion we keep only a one-way coded form of your address so that we never email it again unless you sign up again yourself on this page (you will confirm by email, as the first time).`;
 }
 
 function privacyContactHtml(contact: string | undefined) {
@@ -74,7 +82,7 @@ function signupPage(c: Context, config: Config, values: FormValues, problem: For
   const limited = problem.limitedSeconds !== undefined;
   const invalid = (f: keyof SignupErrors) => (errors[f] ? html` aria-invalid="true" aria-describedby="${f}-error"` : '');
   const errorLine = (f: keyof SignupErrors) => (errors[f] ? html`<p class="error" id="${f}-error">${errors[f]}</p>` : '');
-  const site = clinicSite(config);
+  const site = config.clinicUrl;
   return page(c, {
     title: hasErrors ? 'Check the form: MDMA-assisted therapy email series' : limited ? 'Please wait a moment: MDMA-assisted therapy email series' : 'MDMA-assisted therapy: a free email series',
     status: hasErrors ? 422 : limited ? 429 : 200,
@@ -116,7 +124,7 @@ ${
   </fieldset>
   <div class="field check">
     <input id="consent" name="consent" type="checkbox" value="yes" required${values.consent ? html` checked` : ''}${invalid('consent')}>
-    <label for="consent">${CONSENT.text}</label>
+    <label for="consent">${consentFor(config.clinicName).text}</label>
   </div>
   ${errorLine('consent')}
   <input type="hidden" name="timezone" id="timezone" value="${values.timezone}">
@@ -125,12 +133,12 @@ ${
 <noscript><p class="note">Your browser is not running scripts, so we cannot see your time zone: the emails will arrive in the morning ${config.defaultTimezone} time.</p></noscript>
 <p class="note">We will first send you an email to confirm your address; nothing else arrives until you confirm. The emails arrive ${windowText(config)} your local time.</p>
 <h2>Who we are</h2>
-<p class="note">These emails come from <strong>Isha Health</strong>${site ? html` (<a href="${site}">${site.replace('https://', '')}</a>)` : ''}, a mental-health clinic. We offer ketamine-assisted therapy, not MDMA therapy: MDMA-assisted therapy is not approved in the United States, and these emails explain the research and where it stands.</p>
+<p class="note">These emails come from <strong>${config.clinicName}</strong>${site ? html` (<a href="${site}">${site.replace(/^https:\/\//, '').replace(/\/$/, '')}</a>)` : ''}, a mental-health clinic. We offer ketamine-assisted therapy, not MDMA therapy: MDMA-assisted therapy is not approved in the United States, and these emails explain the research and where it stands.</p>
 <p class="note">Postal address: ${config.postalAddress}</p>
 <h2>What you will get</h2>
 <ol class="plan">${TOPICS.map((t) => html`<li>${t}</li>`)}</ol>
 <h2>Your privacy</h2>
-<p class="note">Isha Health and the email service that delivers our emails process your email address, first name and the choices on this form, only to send this series. We never sell them. We record when an email is opened and which links in it are clicked, to improve the series. We keep your details while you receive the series and afterwards until you ask us to delete them; after deletion we keep only a one-way coded form of your address so that we never email it again unless you sign up again yourself on this page (you will confirm by email, as the first time). Every email has an unsubscribe link and a link to your preference page, where you can pause the emails, change who you read for, and download or delete your data yourself. To get a copy of your data or have it deleted, ${privacyContactHtml(config.privacyContact)}.</p>
+<p class="note">${privacyText(config)} Every email has an unsubscribe link and a link to your preference page, where you can pause the emails, change who you read for, and download or delete your data yourself. To get a copy of your data or have it deleted, ${privacyContactHtml(config.privacyContact)}.</p>
 `,
   });
 }
@@ -138,6 +146,9 @@ ${
 /** After a signup: the same page whatever happened, with nothing personal in it, so a reload is harmless. */
 function checkInboxPage(c: Context, config: Config) {
   const from = sender(config);
+  // The country code the redirect carried (never the address): the crisis lines of the signup's time zone.
+  const country = c.req.query('crisis');
+  if (country && (CRISIS_REGIONS as readonly string[]).includes(country)) setPlace(c, { country });
   return messagePage(
     c,
     200,
@@ -201,7 +212,7 @@ export function signupRoutes(deps: SubscriberDeps, limiter: SignupLimiter) {
       await subscribe(deps, { ...parsed.value, ...requestMeta(c), source: asPage ? 'signup-form' : 'api' });
       // The same answer whatever the address's state: nothing here may depend on the outcome.
       // A form gets a redirect, so reloading the page it lands on never posts again.
-      if (asPage) return c.redirect('subscribe/sent', 303);
+      if (asPage) return c.redirect(`subscribe/sent?crisis=${crisisRegion({ timezone: parsed.value.timezone })}`, 303);
       return c.json({ status: 'pending' }, 202);
     });
 }

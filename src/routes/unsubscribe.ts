@@ -3,7 +3,7 @@ import { html } from 'hono/html';
 import { maskEmail } from '../logger.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { unsubscribe, unsubscribeState, type UnsubscribeState } from '../subscribers/unsubscribe.js';
-import { messagePage, page } from './layout.js';
+import { messagePage, page, setPlace } from './layout.js';
 import { payloadTooLarge, readBody } from './request-body.js';
 import { bodyKind } from './request-info.js';
 
@@ -38,6 +38,7 @@ export function unsubscribeRoutes(deps: SubscriberDeps) {
       // Link scanners follow GETs, so GET only shows the button.
       .get('/u/:token', async (c) => {
         const state = await unsubscribeState(deps, c.req.param('token'));
+        if ('subscriber' in state) setPlace(c, { timezone: state.subscriber.timezone });
         if (state.kind !== 'subscribed') return statePage(c, state);
         return page(c, {
           title: 'Unsubscribe',
@@ -58,6 +59,7 @@ export function unsubscribeRoutes(deps: SubscriberDeps) {
         if (raw === null) return payloadTooLarge(c);
         const method = isOneClick(c.req.header('content-type'), raw) ? 'one-click' : 'page';
         const state = await unsubscribe(deps, c.req.param('token'), method);
+        if ('subscriber' in state) setPlace(c, { timezone: state.subscriber.timezone });
         if (state.kind === 'subscribed') return statePage(c, { kind: 'unknown' });
         return statePage(c, state);
       })

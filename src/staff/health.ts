@@ -28,6 +28,7 @@ import { recordAudit } from '../audit.js';
 export type { CheckStatus } from '../mail/sender-dns.js';
 
 export const HEALTH_CHECKS = {
+  clinic_name: 'Clinic name',
   postal_address: 'Postal address',
   webhook_secret: 'Delivery reports from Resend',
   last_tick: 'Worker',
@@ -77,6 +78,7 @@ export async function healthReport(deps: HealthDeps): Promise<HealthReport> {
   const quotaUntil = quotaRaw === null ? null : Number(quotaRaw);
   const tz = deps.config.defaultTimezone;
   const results: Record<HealthCheckId, CheckResult> = {
+    clinic_name: clinicNameCheck(deps.config),
     postal_address: postalAddressCheck(deps.config),
     webhook_secret: webhookCheck(deps.config),
     last_tick: lastTickCheck(lastTick, now, tz),
@@ -121,6 +123,17 @@ export function formatAgo(ms: number): string {
 
 const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 const iso = (ms: number) => new Date(ms).toISOString();
+
+export function clinicNameCheck(config: Pick<Config, 'clinicName' | 'clinicNameIsDefault' | 'resendApiKey'>): CheckResult {
+  if (config.clinicNameIsDefault) {
+    return {
+      status: 'fail',
+      message: `Pages and emails name an example clinic ("${config.clinicName}"), and people would consent to emails from it.`,
+      action: `Set CLINIC_NAME to the clinic's name and restart.${config.resendApiKey ? '' : ' With RESEND_API_KEY set, the server does not start without it.'}`,
+    };
+  }
+  return { status: 'ok', message: `Pages, emails, the sender name and the consent wording name ${config.clinicName}.`, action: null };
+}
 
 export function postalAddressCheck(config: Pick<Config, 'postalAddress' | 'postalAddressIsPlaceholder' | 'resendApiKey'>): CheckResult {
   if (config.postalAddressIsPlaceholder) {

@@ -2,7 +2,7 @@ import type { ConfirmInput, ConsentRecord, Subscriber } from '../../db/types.js'
 import { firstNotReceived } from '../nurture/schedule.js';
 import { SEQUENCE_VERSIONS } from '../nurture/sequence.js';
 import { runningSequence } from '../nurture/versions.js';
-import { CONSENT } from './consent.js';
+import { consentFor } from './consent.js';
 import type { RequestMeta, SubscriberDeps } from './deps.js';
 import { findByToken } from './lookup.js';
 
@@ -61,7 +61,9 @@ export async function confirmSubscription(deps: SubscriberDeps, token: string, m
   const { stores, clock, logger } = deps;
   const s = state.subscriber;
   const confirming = await confirmingNow(deps, clock.now());
-  const confirmed = await stores.subscribers.confirm(s.id, confirming({ text: CONSENT.text, version: CONSENT.version, ip: meta.ip, userAgent: meta.userAgent }));
+  // The words the signup and confirm pages showed, with this clinic's name in them.
+  const consent = consentFor(deps.config.clinicName);
+  const confirmed = await stores.subscribers.confirm(s.id, confirming({ ...consent, ip: meta.ip, userAgent: meta.userAgent }));
   if (!confirmed) return confirmState(deps, token);
   logger.info({ subscriberId: s.id, nextStep: confirmed.nextStep }, 'subscriber confirmed');
   // Email 1 goes right away rather than at the next cron minute.

@@ -19,6 +19,7 @@ import { addressHashes, canonicalEmail } from '../address.js';
 import { firstInstantAtOrAfter } from '../nurture/schedule.js';
 import { recordAudit } from '../audit.js';
 import { confirmingNow } from './confirm.js';
+import { IMPORTED_CONSENT_PREFIX } from '../../db/types.js';
 import type { SubscriberDeps } from './deps.js';
 import { parseSignup, resolveTimeZone } from './signup-input.js';
 
@@ -335,7 +336,7 @@ function headerColumns(header: string[], notes: string[]): Partial<Record<Column
 
 /** The version recorded with an imported wording: the same text always has the same version. */
 export function importedConsentVersion(text: string): string {
-  return `import-${crypto.createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
+  return `${IMPORTED_CONSENT_PREFIX}${crypto.createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
 }
 
 const OUTCOME_OF = { enrol: 'enrolled', invite: 'invited' } as const;

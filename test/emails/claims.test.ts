@@ -19,6 +19,7 @@ describe('claims checker', () => {
     ['Studies show 67-88% remission.', 'mixed 67-88% figure'],
     ['A typical session uses 120 mg.', 'dose amount'],
     ['The usual dose is 1.5 per kilo.', 'dose amount'],
+    ['Each dose is 2 tablets, watched for 2 hours.', 'dose amount'],
     ['You can buy Molly online.', 'where to obtain MDMA'],
     ['MDMA works for depression.', 'MDMA works for depression'],
     // Round 2 of the brief.
@@ -36,6 +37,8 @@ describe('claims checker', () => {
     ["After a consult, you'll start treatment within a week.", 'a consult promises results'],
     ['A consultation ensures you get the right treatment.', 'a consult promises results'],
     ['Two medicines have FDA approval for PTSD: MDMA and sertraline.', 'MDMA approved'],
+    // Round 3: a request for approval is no approval, but only that phrase is excused.
+    ['The company asked for approval, and MDMA was approved.', 'MDMA approved'],
   ])('trips on %j (%s)', (bad, rule) => {
     expect(checkClaims(bad).map((v) => v.rule)).toContain(rule);
   });
@@ -67,6 +70,10 @@ describe('claims checker', () => {
     'This lowers some risks. It cannot remove them.',
     'A consult is an assessment, not a promise of treatment.',
     'A consult does not promise that you will feel better.',
+    // Round 3.
+    'Phase 3 is the last stage before a company can ask for approval.',
+    'The sponsor may apply for approval after another trial.',
+    'After each Spravato dose you are watched for at least 2 hours.',
   ])('accepts the correct sentence %j', (good) => {
     expect(checkClaims(good)).toEqual([]);
   });

@@ -57,6 +57,14 @@ const structureArb = fc.record(
     privacyContact: fc.constantFrom('privacy@example.org', 'https://clinic.example.org/privacy', 'Call us'),
     bookingUrl: fc.oneof(fc.constantFrom('https://clinic.example.org/book', 'https://other.example.org/b?x=1&y=<2>', ''), tokenArb.map((t) => `https://clinic.example.org/book/${t}`)),
     preferencesUrl: tokenArb.map((t) => `${PUBLIC_URL}/p/${t}`),
+    // The clinic profile and how the person came: the same for every reader of one install, except an import's consent.
+    clinicName: fc.constantFrom('Harbor Clinic', `O'Brien & <Co> "Clinic"`),
+    clinicUrl: fc.constantFrom('https://harborclinic.example', 'https://x.example/a?b=1&c=<2>'),
+    sessionSetting: fc.constantFrom('in-clinic', 'at-home-remote'),
+    origin: fc.oneof(
+      fc.constant({ via: 'signup', site: PUBLIC_URL }),
+      fc.record({ via: fc.constant('consent'), source: fc.string({ unit: fc.constantFrom(...TRICKY), maxLength: 12 }), date: fc.constantFrom('March 2, 2026', '') }),
+    ),
   },
   { requiredKeys: [] },
 );
@@ -178,7 +186,7 @@ describe('render entry points', () => {
     const def = sequenceTemplates[2];
     const r = await renderSequenceEmail(
       { templateId: def.id },
-      { firstName: 'Alex', publicUrl: PUBLIC_URL, unsubscribeUrl: `${PUBLIC_URL}/u/abc`, postalAddress: 'Addr 1' },
+      { firstName: 'Alex', publicUrl: PUBLIC_URL, unsubscribeUrl: `${PUBLIC_URL}/u/abc`, postalAddress: 'Addr 1', clinicName: 'Harbor Clinic' },
     );
     expect(r).toMatchObject({ templateId: def.id, templateVersion: def.version, subject: def.subject, preheader: def.preheader });
     expect(r.html).toContain('Hi Alex,');
@@ -191,6 +199,7 @@ describe('render entry points', () => {
       confirmUrl: `${PUBLIC_URL}/confirm/c-1`,
       unsubscribeUrl: `${PUBLIC_URL}/u/u-1`,
       postalAddress: 'Addr 1',
+      clinicName: 'Harbor Clinic',
     });
     expect(r.subject).toBe(confirmationTemplate.subject);
     expect(r.html).toContain('href="https://learn.example.org/confirm/c-1"');

@@ -125,16 +125,23 @@ describe('who is reading', () => {
 
 describe('crisis lines by the country of the time zone', () => {
   const cases: [string | undefined, RegExp][] = [
-    ['America/Chicago', /in the US, call or text 988 \(Veterans: dial 988 then press 1, or text 838255\)\. In an emergency, call 911\./],
+    ['America/Chicago', /in the US, Puerto Rico, Guam and the US Virgin Islands, call or text 988 \(Veterans: dial 988 then press 1, or text 838255\)\. In an emergency, call 911\./],
+    // Round 3: US territories get 988, the Crown Dependencies Samaritans, and the block names them.
+    ['America/Puerto_Rico', /in the US, Puerto Rico, Guam and the US Virgin Islands, call or text 988/],
+    ['Pacific/Guam', /in the US, Puerto Rico, Guam and the US Virgin Islands, call or text 988/],
+    ['America/St_Thomas', /in the US, Puerto Rico, Guam and the US Virgin Islands, call or text 988/],
+    ['Europe/Jersey', /in the UK, Jersey, Guernsey and the Isle of Man, call Samaritans free on 116 123\./],
+    ['Europe/Guernsey', /in the UK, Jersey, Guernsey and the Isle of Man, call Samaritans free on 116 123\./],
+    ['Europe/Isle_of_Man', /in the UK, Jersey, Guernsey and the Isle of Man, call Samaritans free on 116 123\./],
     ['America/Toronto', /in Canada, call or text 988\. In an emergency, call 911\./],
-    ['Europe/London', /in the UK, call Samaritans free on 116 123\. In an emergency, call 999\./],
+    ['Europe/London', /in the UK, Jersey, Guernsey and the Isle of Man, call Samaritans free on 116 123\. In an emergency, call 999\./],
     ['Europe/Dublin', /in Ireland, call Samaritans free on 116 123\./],
     ['Australia/Perth', /in Australia, call Lifeline on 13 11 14\. In an emergency, call 000\./],
     ['Pacific/Auckland', /in New Zealand, call or text 1737\. In an emergency, call 111\./],
     ['Europe/Berlin', /in Germany, call TelefonSeelsorge free on 0800 111 0 111\. In an emergency, call 112\./],
     ['Europe/Paris', /find a free helpline in your country at findahelpline\.com https:\/\/findahelpline\.com\. In an emergency, call your local emergency number\./],
     ['UTC', /findahelpline\.com/],
-    [undefined, /in the US, call or text 988/],
+    [undefined, /in the US, Puerto Rico, Guam and the US Virgin Islands, call or text 988/],
   ];
 
   it.each(cases)('%s', async (timezone, expected) => {
@@ -150,6 +157,10 @@ describe('crisis lines by the country of the time zone', () => {
     expect(crisisRegion({ timezone: 'Australia/Lord_Howe' })).toBe('AU');
     expect(crisisRegion({ timezone: 'Europe/Belfast' })).toBe('GB');
     expect(crisisRegion({ timezone: 'US/Hawaii' })).toBe('US');
+    expect(crisisRegion({ timezone: 'America/Puerto_Rico' })).toBe('US');
+    expect(crisisRegion({ country: 'gu' })).toBe('US');
+    expect(crisisRegion({ timezone: 'Europe/Isle_of_Man' })).toBe('GB');
+    expect(crisisRegion({ country: 'JE' })).toBe('GB');
     expect(crisisRegion({ timezone: 'Asia/Kolkata' })).toBe('INTL');
     expect(crisisRegion({ timezone: 'Not/A_Zone' })).toBe('INTL');
     expect(crisisRegion({ country: 'nz', timezone: 'America/New_York' })).toBe('NZ');

@@ -33,12 +33,12 @@ export function storesOf(db: Db): SqliteStores {
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  const env = loadEnv({ PUBLIC_URL: 'http://nurture.test', LOG_LEVEL: 'silent' });
+  const env = loadEnv({ PUBLIC_URL: 'http://nurture.test', LOG_LEVEL: 'silent', CLINIC_NAME: 'Harbor Clinic' });
   return {
     ...env,
     secretKey: TEST_SECRET,
     staffPassword: TEST_STAFF_PASSWORD,
-    postalAddress: 'Isha Health, 1 Test Street, Testville, TS 00000, USA',
+    postalAddress: 'Harbor Clinic, 1 Test Street, Testville, TS 00000, USA',
     postalAddressIsPlaceholder: false,
     ...overrides,
   };

@@ -21,6 +21,7 @@ const OBTAIN = /\b(buy|buying|purchase|obtain|dealers?|vendors?|dark ?web|darkne
 const WORKS = /\b(works?|effective|treats?|helps?|proven)\b/i;
 const DOSE_AMOUNT = /\b\d+(?:[.,]\d+)?\s*(?:mg|milligrams?|mcg|µg|micrograms?|g|grams?|ml|mg\/kg)\b/i;
 const DOSE_WORD = /\bdos(e|es|age|ing)\b/i;
+const DURATION = /\b\d+\s*(hours?|minutes?|days?|weeks?|months?|years?)\b/gi;
 const ORAL_OR_COMPOUNDED = /\b(oral|orally|by mouth|lozenges?|troches?|tablets?|compounded|compounding)\b/i;
 const PTSD = /\b(ptsd|post-?traumatic)\b/i;
 const TREATS = /\b(treats?|treating|treatment|therapy for|works?|effective|helps?|proven|relieves?|heals?)\b/i;
@@ -30,6 +31,9 @@ const SAFE = /\b(safe|safely|risk-free|harmless)\b/i;
 const CONSULT = /\bconsult(ation)?s?\b/i;
 const PROMISE = /\b(will|you'll|guarantee\w*|promis\w*|ensures?|sure to|certain to|always)\b/i;
 const RESULT = /\b(feel better|get better|better|results?|relief|improve\w*|heal\w*|recover\w*|start (your )?treatment|get (the )?treatment|be treated|right treatment|qualify|eligible|works?)\b/i;
+
+// Asking for an approval claims none: "the last stage before a company can ask for approval".
+const REQUEST_FOR_APPROVAL = /\b(ask|asks|asked|apply|applies|applied|seek|seeks|sought|request|requests|requested)\s+(for\s+)?(an?\s+|its\s+)?approval\b/gi;
 
 type Rule = { rule: string; test: (s: string) => boolean };
 
@@ -57,7 +61,8 @@ const RULES: Rule[] = [
   { rule: 'completely safe', test: (s) => /\b(completely|totally|perfectly|100%)\s+safe\b/i.test(s) },
   { rule: '67% called remission', test: (s) => /\b67\s?%/.test(s) && /remission/i.test(s) },
   { rule: 'mixed 67-88% figure', test: (s) => /\b67\s?%?\s?[-–—]\s?88\s?%/.test(s) },
-  { rule: 'dose amount', test: (s) => DOSE_AMOUNT.test(s) || (DOSE_WORD.test(s) && /\d/.test(s)) },
+  // A number beside "dose" is an amount unless it is a length of time ("watched for 2 hours after each dose") or part of a link.
+  { rule: 'dose amount', test: (s) => DOSE_AMOUNT.test(s) || (DOSE_WORD.test(s) && /\d/.test(s.replace(DURATION, '').replace(/https?:\/\/\S+/g, ''))) },
   { rule: 'where to obtain MDMA', test: (s) => MDMA.test(s) && OBTAIN.test(s) && !NEGATION.test(s) },
   {
     rule: 'MDMA works for depression',
@@ -93,7 +98,57 @@ export function htmlToReadableText(html: string): string {
 export function checkClaims(text: string): Violation[] {
   const out: Violation[] = [];
   for (const sentence of sentences(text)) {
-    for (const r of RULES) if (r.test(sentence)) out.push({ rule: r.rule, sentence });
+    const claimed = sentence.replace(REQUEST_FOR_APPROVAL, 'asking');
+    for (const r of RULES) if (r.test(claimed)) out.push({ rule: r.rule, sentence });
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// Round 3: benefits never stand alone, and every regulatory fact has its source beside it.
+
+/** A sentence that states a benefit as a figure: a share or an effect size of people helped. */
+const BENEFIT = /(\b\d+(?:\.\d+)?\s?%|\bd\s?=\s?\d)/;
+const BENEFIT_WORDS = /\b(no longer met|remission|effect size|improv\w*|responded|response rate)\b/i;
+// The common side effects seen in the trials, as the brief lists them.
+export const TRIAL_SIDE_EFFECT_TERMS = ['jaw clenching', 'nausea', 'muscle tightness', 'reduced appetite', 'sweating', 'heart rate', 'blood pressure'] as const;
+/** How close (in sentences, either way) the side effects must be to a benefit figure to count as beside it. */
+export const HARMS_WITHIN_SENTENCES = 15;
+
+const namesSideEffects = (s: string) => TRIAL_SIDE_EFFECT_TERMS.filter((t) => s.toLowerCase().includes(t)).length >= 3;
+
+/** The sentences of a text that give a benefit figure with no side effects named near them. */
+export function benefitsWithoutHarms(text: string): string[] {
+  const ss = sentences(text);
+  // The side effects may take two or three sentences: a window of three is read as one.
+  const harmsAt = ss.map((_, i) => i).filter((i) => namesSideEffects(ss.slice(i, i + 3).join(' ')));
+  return ss.filter((s, i) => BENEFIT.test(s) && BENEFIT_WORDS.test(s) && !harmsAt.some((j) => Math.abs(j - i) <= HARMS_WITHIN_SENTENCES));
+}
+
+/**
+ * A statement of a regulatory fact: an approval or its absence, a label, the
+ * FDA's or another regulator's decisions, a retraction, "only in trials".
+ */
+export const REGULATORY =
+  /\b(FDA|TGA|approv\w*|Breakthrough Therapy|retract\w*|advisory committee|complete response|REMS|label|off-label|prescribe MDMA)\b|\bonly (inside|in) (clinical )?trials\b|\bonly way\b[^.]*\btrial/i;
+
+/**
+ * The paragraphs and list items of an email's body (before the footer) that
+ * state a regulatory fact without a link to one of `sources` beside it. A
+ * list that a sourced paragraph introduces ("... (source: X):") is covered
+ * by that source; a title (no full stop) and a "Next time:" line state no
+ * fact.
+ */
+export function regulatoryWithoutSource(html: string, sources: readonly string[]): string[] {
+  const card = html.slice(html.indexOf('class="dm-card"'), html.indexOf('If you are in crisis'));
+  const sourced = (b: string) => [...b.matchAll(/href="([^"]*)"/g)].some((m) => sources.includes(m[1]!.replaceAll('&amp;', '&')));
+  const missing: string[] = [];
+  let introducedBySource = false;
+  for (const [block, tag] of card.matchAll(/<(p|li)\b[^>]*>[\s\S]*?<\/\1>/g)) {
+    const text = htmlToReadableText(block).replace(/\s+/g, ' ').trim();
+    if (tag === 'p') introducedBySource = sourced(block) && text.endsWith(':');
+    if (/^(Sources:|Next time)/.test(text) || !/[.:]$/.test(text)) continue;
+    if (REGULATORY.test(text.replace(REQUEST_FOR_APPROVAL, 'asking')) && !sourced(block) && !(tag === 'li' && introducedBySource)) missing.push(text);
+  }
+  return missing;
 }

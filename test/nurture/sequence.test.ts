@@ -57,6 +57,7 @@ describe('the sequence as data', () => {
       publicUrl: 'https://learn.example.org',
       unsubscribeUrl: 'https://learn.example.org/u/t',
       postalAddress: 'Addr',
+      clinicName: 'Harbor Clinic',
     });
     expect(r.subject).toBe(step.subject);
     expect(r.templateVersion).toBe(step.templateVersion);
@@ -73,14 +74,14 @@ describe('the sequence fits the worker', () => {
 
   it('renderSequenceEmail is the render function the worker takes', async () => {
     const render: RenderSequence = renderSequenceEmail;
-    const r = await render(getStep(8)!, { firstName: 'Kim', publicUrl: 'https://learn.example.org', unsubscribeUrl: 'https://learn.example.org/u/x', postalAddress: 'Addr' });
+    const r = await render(getStep(8)!, { firstName: 'Kim', publicUrl: 'https://learn.example.org', unsubscribeUrl: 'https://learn.example.org/u/x', postalAddress: 'Addr', clinicName: 'Harbor Clinic' });
     expect(r.templateVersion).toBe(getStep(8)!.templateVersion);
     expect(r.text).toContain('sign up at https://learn.example.org');
     expect(r.text).toContain('Hi Kim,');
   });
 
   it('an unknown template id is an error, not a blank email', async () => {
-    await expect(renderSequenceEmail({ templateId: '99-nope' }, { publicUrl: 'https://x.org', unsubscribeUrl: 'https://x.org/u/1', postalAddress: 'A' })).rejects.toThrow(/unknown sequence template/);
+    await expect(renderSequenceEmail({ templateId: '99-nope' }, { publicUrl: 'https://x.org', unsubscribeUrl: 'https://x.org/u/1', postalAddress: 'A', clinicName: 'Harbor Clinic' })).rejects.toThrow(/unknown sequence template/);
   });
 });
 

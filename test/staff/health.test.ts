@@ -51,7 +51,7 @@ describe('GET /api/health', () => {
     const t = testApp();
     const body = await health(t);
     expect(body.checkedAt).toBe('2026-03-02T14:00:00.000Z');
-    expect(body.checks.map((c) => c.id)).toEqual(['postal_address', 'webhook_secret', 'last_tick', 'sending', 'complaint_rate', 'spf', 'dkim', 'dmarc']);
+    expect(body.checks.map((c) => c.id)).toEqual(['clinic_name', 'postal_address', 'webhook_secret', 'last_tick', 'sending', 'complaint_rate', 'spf', 'dkim', 'dmarc']);
     for (const c of body.checks) {
       expect(['ok', 'warn', 'fail']).toContain(c.status);
       expect(c.message.length).toBeGreaterThan(20);
@@ -59,6 +59,7 @@ describe('GET /api/health', () => {
     }
     // The test set-up: a real postal address, outbox mode, no webhook secret, no tick yet, MAIL_FROM at localhost.
     expect(Object.fromEntries(body.checks.map((c) => [c.id, c.status]))).toEqual({
+      clinic_name: 'ok',
       postal_address: 'ok',
       webhook_secret: 'warn',
       last_tick: 'warn',
@@ -71,8 +72,15 @@ describe('GET /api/health', () => {
     expect(body.status).toBe('fail');
   });
 
+  it('the example clinic of the defaults fails, naming CLINIC_NAME', async () => {
+    const c = await checkOf(testApp({ config: testConfig({ clinicName: 'Example Clinic', clinicNameIsDefault: true }) }), 'clinic_name');
+    expect(c.status).toBe('fail');
+    expect(c.action).toContain('CLINIC_NAME');
+    expect((await checkOf(testApp(), 'clinic_name')).message).toContain('Harbor Clinic');
+  });
+
   it('the postal address placeholder fails', async () => {
-    const t = testApp({ config: testConfig({ postalAddress: 'Isha Health, 123 Example Street, Anytown, ST 00000, USA', postalAddressIsPlaceholder: true }) });
+    const t = testApp({ config: testConfig({ postalAddress: 'Harbor Clinic, 123 Example Street, Anytown, ST 00000, USA', postalAddressIsPlaceholder: true }) });
     const c = await checkOf(t, 'postal_address');
     expect(c.status).toBe('fail');
     expect(c.action).toContain('POSTAL_ADDRESS');

@@ -19,7 +19,7 @@ async function outboxApp() {
   const clock = fixedClock('2026-03-02T14:00:00Z');
   const transport = createOutboxTransport(dir, clock);
   const first = await transport.send({
-    from: 'Isha Health <education@localhost>',
+    from: 'Harbor Clinic <education@localhost>',
     to: 'first@example.org',
     subject: 'First — “quoted” ünïcode',
     html: '<p>Hello <b>first</b></p><script>alert(1)</script>',
@@ -27,7 +27,7 @@ async function outboxApp() {
     headers: { 'List-Unsubscribe': '<http://nurture.test/u/abc>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
   });
   clock.advance(60_000);
-  const [second] = await transport.sendBatch([{ from: 'Isha Health <education@localhost>', to: 'second@example.org', subject: 'Second', html: '<p>2</p>', text: '2' }], { idempotencyKey: 'key-1' });
+  const [second] = await transport.sendBatch([{ from: 'Harbor Clinic <education@localhost>', to: 'second@example.org', subject: 'Second', html: '<p>2</p>', text: '2' }], { idempotencyKey: 'key-1' });
   // Make the file times follow the clock, so "newest first" is deterministic.
   fs.utimesSync(path.join(dir, `${first.id}.eml`), new Date('2026-03-02T14:00:00Z'), new Date('2026-03-02T14:00:00Z'));
   fs.utimesSync(path.join(dir, `${second!.id}.eml`), new Date('2026-03-02T14:01:00Z'), new Date('2026-03-02T14:01:00Z'));
@@ -43,12 +43,12 @@ describe('outbox viewer', () => {
     const { messages, total } = await listOutbox(dir);
     expect(total).toBe(2);
     expect(messages.map((m) => m.id)).toEqual([secondId, firstId]);
-    expect(messages[1]).toMatchObject({ to: 'first@example.org', from: 'Isha Health <education@localhost>', subject: 'First — “quoted” ünïcode' });
+    expect(messages[1]).toMatchObject({ to: 'first@example.org', from: 'Harbor Clinic <education@localhost>', subject: 'First — “quoted” ünïcode' });
     const html = await (await app.request('/staff/outbox', asStaff())).text();
     expect(html).toContain('First — “quoted” ünïcode');
     expect(html.indexOf('Second')).toBeLessThan(html.indexOf('First'));
     expect(html).toContain(`href="/staff/outbox/${firstId}"`);
-    expect(html).toContain('<td>2026-03-02 14:00</td><td>Isha Health &lt;education@localhost&gt;</td><td>first@example.org</td>');
+    expect(html).toContain('<td>2026-03-02 14:00</td><td>Harbor Clinic &lt;education@localhost&gt;</td><td>first@example.org</td>');
     expect(html).toContain('href="/staff/outbox"');
   });
 

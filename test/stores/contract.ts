@@ -545,8 +545,11 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await activityOf(id)).toEqual(['signup', 'confirmed']);
         expect((await s.staff.auditLog({ subscriberId: id, page: 1, pageSize: 10 })).items.map((e) => e.detail)).toEqual([{ outcome: 'enrol' }]);
         expect(await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE)).toBeNull();
-        const { emails } = await sendDue(NOW);
-        expect(emails.map((e) => e.to)).toEqual(['enr@example.org']);
+        // The batch item carries how they came, for the footer ("you agreed to receive these emails (SOURCE, DATE)").
+        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
+        expect(await s.sendQueue.items(claim.batchId!)).toMatchObject([
+          { subscriberId: id, source: 'import', consentSource: 'Clinic intake form', consentVersion: 'import-1', consentGivenAt: GIVEN },
+        ]);
       });
 
       it('decide sees each address\'s subscriber and suppression; none changes nothing and creates nothing', async () => {
@@ -1106,6 +1109,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const items = await s.sendQueue.items(claim.batchId!);
         expect(items.map((i) => i.subscriberId).sort()).toEqual([a, b].sort());
         expect(items.find((i) => i.subscriberId === a)).toMatchObject({ kind: 'sequence', step: 1, templateId: 'step-1', toAddress: null, email: 'a@example.org', firstName: 'Ada', tokenGeneration: 0, status: 'active', suppressed: false, timezone: 'UTC', confirmedAt: NOW });
+        expect(items.find((i) => i.subscriberId === a)).toMatchObject({ source: 'signup-form', consentSource: 'signup-form', consentVersion: 'consent-v1', consentGivenAt: NOW });
         expect(items.find((i) => i.subscriberId === b)!.timezone).toBe('Asia/Kolkata');
         for (const i of items) expect(await s.sendQueue.delivery(i.deliveryId)).toMatchObject({ status: 'queued', sentAt: null });
         // In flight: the step is kept, the time cleared, so no other claim takes it.
