@@ -22,6 +22,7 @@ function staff(args: string[]) {
     DATABASE_PATH: path.join(dir, 'n.db'),
     OUTBOX_DIR: path.join(dir, 'outbox'),
     SECRET_KEY: 'cli-test-secret-0123456789abcdef0123456789abcdef',
+    CLINIC_NAME: 'Harbor Clinic',
     POSTAL_ADDRESS: '1 Test Street, Testville',
     LOG_LEVEL: 'warn',
   };

@@ -16,7 +16,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function tick(args: string[], extra: NodeJS.ProcessEnv = {}) {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: path.join(dir, 'n.db'), OUTBOX_DIR: path.join(dir, 'outbox'), SECRET_KEY: 'cli-test-secret-0123456789abcdef0123456789abcdef', POSTAL_ADDRESS: '1 Test Street, Testville', LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: path.join(dir, 'n.db'), OUTBOX_DIR: path.join(dir, 'outbox'), SECRET_KEY: 'cli-test-secret-0123456789abcdef0123456789abcdef', CLINIC_NAME: 'Harbor Clinic', POSTAL_ADDRESS: '1 Test Street, Testville', LOG_LEVEL: 'warn' };
   delete env.RESEND_API_KEY;
   Object.assign(env, extra);
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
@@ -62,8 +62,17 @@ it('stops with exit code 1 and one line naming secret.key when secret.key is emp
   expect(fs.existsSync(path.join(dir, 'n.db'))).toBe(false);
 });
 
+it('refuses to start in Resend mode without CLINIC_NAME: one line naming it, exit 1', () => {
+  const r = tick(['--now', '2026-03-02T14:00:30Z'], { RESEND_API_KEY: 're_test', CLINIC_NAME: undefined, RESEND_BASE_URL: 'http://127.0.0.1:9' });
+  expect(r.status).toBe(1);
+  expect(r.stdout).toBe('');
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(/^Configuration error: CLINIC_NAME is not set/);
+  expect(fs.existsSync(path.join(dir, 'n.db'))).toBe(false);
+});
+
 it('refuses to start in Resend mode with the placeholder postal address: one line, exit 1', () => {
-  const r = tick(['--now', '2026-03-02T14:00:30Z'], { RESEND_API_KEY: 're_test', POSTAL_ADDRESS: undefined, RESEND_BASE_URL: 'http://127.0.0.1:9' });
+  const r = tick(['--now', '2026-03-02T14:00:30Z'], { RESEND_API_KEY: 're_test', CLINIC_NAME: 'Harbor Clinic', POSTAL_ADDRESS: undefined, RESEND_BASE_URL: 'http://127.0.0.1:9' });
   expect(r.status).toBe(1);
   expect(r.stdout).toBe('');
   expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -36,6 +36,7 @@ function env(port: number) {
     DATABASE_PATH: path.join(dir, 'nurture.db'),
     RESEND_API_KEY: FAKE_API_KEY,
     RESEND_BASE_URL: fake.url,
+    CLINIC_NAME: 'Harbor Clinic',
     MAIL_FROM: 'Harbor Clinic <education@example.org>',
     POSTAL_ADDRESS: 'Harbor Clinic, 1 Main Street, Springfield, IL 62701, USA',
     STAFF_PASSWORD: 'a-password-for-the-crash-test',
