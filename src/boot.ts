@@ -4,7 +4,9 @@ import { publicUrlMismatch, resolveConfig, SERVER_PUBLIC_URL, startupRefusal, st
 import { ConfigError, loadEnv, readDotEnv } from './env.js';
 import { createLogger, type Logger } from './logger.js';
 import { createTransport } from './mail/index.js';
+import { createSequenceWorker, type Worker } from './nurture/worker.js';
 import { canonicaliseAddresses } from './subscribers/canonical-addresses.js';
+import { sweepRetention } from './subscribers/retention.js';
 import type { RateLimitInfo, Transport } from './mail/transport.js';
 import type { DestinationStream } from 'pino';
 
@@ -45,4 +47,13 @@ export async function boot(options: { onRateLimit?: (info: RateLimitInfo) => voi
   }
   const transport = await createTransport(config, clock, options.onRateLimit ? { onRateLimit: options.onRateLimit } : {});
   return { config, stores, clock, logger, transport };
+}
+
+/**
+ * The worker every entry point runs (server, `npm run worker`, `npm run
+ * tick`): the sequence, and after each tick the housekeeping the worker owns,
+ * the retention sweep (people who left erased RETENTION_DAYS later).
+ */
+export function createRuntimeWorker(runtime: Runtime): Worker {
+  return createSequenceWorker(runtime, { housekeeping: async () => ({ retentionErased: await sweepRetention(runtime, runtime.config.retentionDays) }) });
 }

@@ -1,8 +1,7 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
-import { boot } from './boot.js';
+import { boot, createRuntimeWorker } from './boot.js';
 import type { RateLimitInfo } from './mail/transport.js';
-import { createSequenceWorker } from './nurture/worker.js';
 import { ensureFirstAdmin, FIRST_ADMIN } from './staff/accounts.js';
 
 let observeRateLimit: (info: RateLimitInfo) => void = () => {};
@@ -11,7 +10,7 @@ const { config, logger, transport } = runtime;
 // Only the server sets it: a worker or tick process has no say over the staff login.
 const firstAdmin = await ensureFirstAdmin(runtime, config.staffPassword);
 // The in-process worker: a tick every minute, and one right after a confirmation.
-const worker = createSequenceWorker(runtime);
+const worker = createRuntimeWorker(runtime);
 observeRateLimit = worker.observeRateLimit;
 const app = createApp({ ...runtime, worker: { kick: worker.kick } });
 worker.start();

@@ -92,3 +92,21 @@ it('warns at start when its PUBLIC_URL is not the one the server started with, a
   expect(right.status).toBe(0);
   expect(right.stderr).not.toContain('server last started with');
 });
+
+it('runs the retention sweep after the tick: someone who left more than RETENTION_DAYS ago is erased, and the summary says so', () => {
+  const db = openDb(path.join(dir, 'n.db'));
+  const at = Date.parse('2026-03-02T14:00:00Z');
+  const [left, stays] = seedDue(db, 2, { at });
+  db.$client.prepare("UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?, next_step = NULL, next_send_at = NULL WHERE id IN (?, ?)").run(at - 40 * 86_400_000, left, stays);
+  db.$client.prepare('UPDATE subscribers SET unsubscribed_at = ? WHERE id = ?').run(at - 10 * 86_400_000, stays);
+  db.$client.close();
+  const r = tick(['--now', '2026-03-02T14:00:30Z'], { RETENTION_DAYS: '30' });
+  expect(r.status, r.stderr).toBe(0);
+  expect(JSON.parse(r.stdout).housekeeping).toEqual({ retentionErased: 1 });
+  const after = openDb(path.join(dir, 'n.db'));
+  expect(after.$client.prepare('SELECT id, status, email IS NULL AS gone FROM subscribers ORDER BY id').all()).toEqual([
+    { id: left, status: 'erased', gone: 1 },
+    { id: stays, status: 'unsubscribed', gone: 0 },
+  ]);
+  after.$client.close();
+});

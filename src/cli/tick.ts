@@ -3,10 +3,9 @@
 // Logs go to stderr so stdout stays valid JSON.
 import type { RateLimitInfo } from '../mail/transport.js';
 import pino from 'pino';
-import { boot } from '../boot.js';
+import { boot, createRuntimeWorker } from '../boot.js';
 import { offsetClock, systemClock } from '../clock.js';
 import { parseTickArgs } from './tick-args.js';
-import { createSequenceWorker } from '../nurture/worker.js';
 
 const args = parseTickArgs(process.argv.slice(2));
 if ('error' in args) {
@@ -16,7 +15,7 @@ if ('error' in args) {
 const clock = args.now === undefined ? systemClock : offsetClock(args.now);
 let observe: (info: RateLimitInfo) => void = () => {};
 const runtime = await boot({ clock, logDestination: pino.destination(2), onRateLimit: (info) => observe(info) });
-const worker = createSequenceWorker(runtime);
+const worker = createRuntimeWorker(runtime);
 observe = worker.observeRateLimit;
 const summary = await worker.tick();
 await runtime.stores.close();

@@ -1,11 +1,10 @@
 // `npm run worker`: the worker alone (a tick every minute), apart from the server.
 import type { RateLimitInfo } from '../mail/transport.js';
-import { boot } from '../boot.js';
-import { createSequenceWorker } from '../nurture/worker.js';
+import { boot, createRuntimeWorker } from '../boot.js';
 
 let observe: (info: RateLimitInfo) => void = () => {};
 const runtime = await boot({ onRateLimit: (info) => observe(info) });
-const worker = createSequenceWorker(runtime);
+const worker = createRuntimeWorker(runtime);
 observe = worker.observeRateLimit;
 worker.start();
 worker.kick();
