@@ -30,6 +30,7 @@ import { SEQUENCE_VERSIONS } from '../src/nurture/sequence.js';
 import { runTick } from '../src/nurture/tick.js';
 import { canonicaliseAddresses, decideMerge } from '../src/subscribers/canonical-addresses.js';
 import { findByToken } from '../src/subscribers/lookup.js';
+import { releaseMigrations, sqliteReturningId } from './helpers/release-migrations.js';
 import { captureLogger, TEST_SECRET, testConfig } from './helpers/app.js';
 import { memoryTransport } from './helpers/memory-transport.js';
 import { createTestDatabase, POSTGRES_SKIP_MESSAGE, TEST_DATABASE_URL } from './helpers/postgres.js';
@@ -43,16 +44,6 @@ const T0 = Date.parse('2026-03-02T10:00:00Z');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-addresses-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function releaseMigrations(dir: string, count: number, name: string): string {
-  const out = path.join(tmp, name);
-  fs.cpSync(dir, out, { recursive: true });
-  const journalFile = path.join(out, 'meta', '_journal.json');
-  const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-  for (const e of journal.entries.slice(count)) fs.rmSync(path.join(out, `${e.tag}.sql`));
-  journal.entries = journal.entries.slice(0, count);
-  fs.writeFileSync(journalFile, JSON.stringify(journal));
-  return out;
-}
 
 type Row = { email: string; status: string; had: number[]; next: number | null; confirmedAt: number | null; unsubscribedAt?: number; firstName?: string; suppressed?: string };
 
@@ -201,11 +192,8 @@ describe('upgrading a database made by the release before canonical addresses', 
   it('SQLite: every row on its canonical hash, one person per address, nothing sent twice', async () => {
     const file = path.join(tmp, 'release.db');
     const old = new Database(file);
-    migrateSqlite(old, releaseMigrations(SQLITE_MIGRATIONS_DIR, RELEASE_MIGRATIONS.sqlite, 'sqlite'));
-    const ids = await fillReleaseDatabase(async (sql, params) => {
-      const ordered = [...sql.matchAll(/\$(\d+)/g)].map((m) => params[Number(m[1]) - 1]);
-      return (old.prepare(sql.replace(/\$\d+/g, '?')).get(...ordered) as { id: number }).id;
-    });
+    migrateSqlite(old, releaseMigrations(SQLITE_MIGRATIONS_DIR, RELEASE_MIGRATIONS.sqlite, path.join(tmp, 'sqlite')));
+    const ids = await fillReleaseDatabase(sqliteReturningId(old));
     old.close();
     const stores = sqliteStores(file);
     try {
@@ -220,7 +208,7 @@ describe('upgrading a database made by the release before canonical addresses', 
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
-      await migrate(drizzle(client), { migrationsFolder: releaseMigrations(POSTGRES_MIGRATIONS_DIR, RELEASE_MIGRATIONS.postgres, 'postgres') });
+      await migrate(drizzle(client), { migrationsFolder: releaseMigrations(POSTGRES_MIGRATIONS_DIR, RELEASE_MIGRATIONS.postgres, path.join(tmp, 'postgres')) });
       const ids = await fillReleaseDatabase(async (sql, params) => (await client.query<{ id: number }>(sql, params)).rows[0]?.id);
       await client.end();
       const stores = await postgresStores(db.url, { max: 3 });

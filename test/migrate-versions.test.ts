@@ -22,6 +22,7 @@ import { renderSequenceEmail } from '../src/mail/render.js';
 import { createPacer } from '../src/nurture/pacer.js';
 import { SEQUENCE_VERSIONS } from '../src/nurture/sequence.js';
 import { runTick } from '../src/nurture/tick.js';
+import { releaseMigrations, sqliteReturningId } from './helpers/release-migrations.js';
 import { captureLogger, TEST_SECRET, testConfig } from './helpers/app.js';
 import { memoryTransport } from './helpers/memory-transport.js';
 import { createTestDatabase, POSTGRES_SKIP_MESSAGE, TEST_DATABASE_URL } from './helpers/postgres.js';
@@ -35,17 +36,6 @@ const T0 = Date.parse('2026-03-02T10:00:00Z');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-upgrade-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** A copy of the migrations folder holding only the first `count` migrations (what that release shipped). */
-function releaseMigrations(dir: string, count: number, name: string): string {
-  const out = path.join(tmp, name);
-  fs.cpSync(dir, out, { recursive: true });
-  const journalFile = path.join(out, 'meta', '_journal.json');
-  const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-  for (const e of journal.entries.slice(count)) fs.rmSync(path.join(out, `${e.tag}.sql`));
-  journal.entries = journal.entries.slice(0, count);
-  fs.writeFileSync(journalFile, JSON.stringify(journal));
-  return out;
-}
 
 type Person = { email: string; status: string; had: number[]; next: number | null };
 
@@ -112,13 +102,10 @@ describe('upgrading a database made by the release before sequence versions', ()
   it('SQLite: everyone confirmed is on version 1 and gets exactly the steps they lacked', async () => {
     const file = path.join(tmp, 'release.db');
     const old = new Database(file);
-    migrateSqlite(old, releaseMigrations(SQLITE_MIGRATIONS_DIR, RELEASE_MIGRATIONS.sqlite, 'sqlite'));
+    migrateSqlite(old, releaseMigrations(SQLITE_MIGRATIONS_DIR, RELEASE_MIGRATIONS.sqlite, path.join(tmp, 'sqlite')));
     expect(old.prepare("SELECT count(*) AS n FROM pragma_table_info('subscribers') WHERE name = 'sequence_version'").get()).toEqual({ n: 0 });
     // `$n` placeholders as SQLite's `?`, each with its value in order of use.
-    await fillReleaseDatabase(async (sql, params) => {
-      const ordered = [...sql.matchAll(/\$(\d+)/g)].map((m) => params[Number(m[1]) - 1]);
-      return (old.prepare(sql.replace(/\$\d+/g, '?')).get(...ordered) as { id: number }).id;
-    });
+    await fillReleaseDatabase(sqliteReturningId(old));
     old.close();
 
     const stores = sqliteStores(file);
@@ -134,7 +121,7 @@ describe('upgrading a database made by the release before sequence versions', ()
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
-      await migrate(drizzle(client), { migrationsFolder: releaseMigrations(POSTGRES_MIGRATIONS_DIR, RELEASE_MIGRATIONS.postgres, 'postgres') });
+      await migrate(drizzle(client), { migrationsFolder: releaseMigrations(POSTGRES_MIGRATIONS_DIR, RELEASE_MIGRATIONS.postgres, path.join(tmp, 'postgres')) });
       await fillReleaseDatabase(async (sql, params) => (await client.query<{ id: number }>(sql, params)).rows[0]?.id);
       await client.end();
       const stores = await postgresStores(db.url, { max: 3 });
