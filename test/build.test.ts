@@ -27,7 +27,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function tick(now: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: path.join(dir, 'n.db'), OUTBOX_DIR: path.join(dir, 'outbox'), SECRET_KEY: TEST_SECRET, POSTAL_ADDRESS: '1 Test Street, Testville', LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: path.join(dir, 'n.db'), OUTBOX_DIR: path.join(dir, 'outbox'), SECRET_KEY: TEST_SECRET, CLINIC_NAME: 'Harbor Clinic', POSTAL_ADDRESS: '1 Test Street, Testville', LOG_LEVEL: 'warn' };
   delete env.RESEND_API_KEY;
   delete env.DATABASE_URL;
   // Plain node, no TypeScript loader: what `npm run tick` runs. From another directory, so nothing is found relative to the working directory.
