@@ -23,9 +23,16 @@ export function signToken(secret: string, claims: TokenClaims): string {
   return `${body}.${mac(secret, body).toString('base64url')}`;
 }
 
+const TRAILING_PUNCTUATION = /[:;,.)\]>'"!?]+$/;
+
 /** Returns the claims if the token is authentic, of the expected purpose and not expired; otherwise null. */
-export function verifyToken(secret: string, token: string, purpose: TokenPurpose, now: number): TokenClaims | null {
-  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
+export function verifyToken(secret: string, raw: string, purpose: TokenPurpose, now: number): TokenClaims | null {
+  if (typeof raw !== 'string' || raw.length > MAX_TOKEN_LENGTH) return null;
+  // The plain-text part of an email puts a colon (or a stop) right after a
+  // link ("…/u/TOKEN: this link opens a page"), and some mail clients make it
+  // part of the link. None of these is in the token's alphabet, so dropping
+  // them never turns one token into another.
+  const token = raw.replace(TRAILING_PUNCTUATION, '');
   const dot = token.indexOf('.');
   if (dot < 1 || dot !== token.lastIndexOf('.')) return null;
   const body = token.slice(0, dot);
