@@ -38,6 +38,20 @@ async function outboxApp() {
 }
 
 describe('outbox viewer', () => {
+  it('is for admins only: each message holds a person’s address and working links', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-outbox-roles-'));
+    const clock = fixedClock('2026-03-02T14:00:00Z');
+    const { app } = testApp({ config: testConfig({ outboxDir: dir }), clock, transport: createOutboxTransport(dir, clock) });
+    for (const role of ['viewer', 'editor'] as const) {
+      for (const path of ['/staff/outbox', '/staff/outbox/x/raw']) expect((await app.request(path, asStaff({}, role))).status, `${role} ${path}`).toBe(403);
+      expect(await (await app.request('/staff', asStaff({}, role))).text()).not.toContain('href="/staff/outbox"');
+    }
+    expect((await app.request('/staff/outbox', asStaff({}, 'admin'))).status).toBe(200);
+    expect(await (await app.request('/staff', asStaff({}, 'admin'))).text()).toContain('href="/staff/outbox"');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+
   it('lists the messages newest first with their parsed headers, ignoring other files', async () => {
     const { app, dir, firstId, secondId } = await outboxApp();
     const { messages, total } = await listOutbox(dir);

@@ -82,7 +82,7 @@ const NAV: { key: NavKey; href: string; label: string }[] = [
   { key: 'audit', href: '/staff/audit', label: 'Audit log' },
   { key: 'imports', href: '/staff/imports', label: 'Import' },
 ];
-const ADMIN_ONLY: readonly NavKey[] = ['audit', 'imports'];
+const ADMIN_ONLY: readonly NavKey[] = ['audit', 'imports', 'outbox'];
 
 /** The signed-in account and a form token for its logout button; none on the login page. */
 export type PageUser = { name: string; role: string; csrf: string };

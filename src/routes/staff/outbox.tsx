@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import { pageRole } from './auth.js';
 import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.js';
 import { listOutbox, readOutboxMessage } from '../../mail/outbox-reader.js';
@@ -18,6 +19,8 @@ export function outboxRoutes(deps: AppDeps) {
   const app = new Hono();
   const dir = deps.config.outboxDir;
 
+  // The outbox holds each message as it went: the person's address and their working links. Admins only, like a GDPR export.
+  app.use('*', pageRole(deps, 'admin'));
   app.use('*', async (c, next) => {
     if (deps.transport.name !== 'outbox') {
       return errorPage(c, deps, 404, 'No outbox', 'Mail is sent through Resend, so there is no outbox to show. Resend’s dashboard has the sent messages.');
