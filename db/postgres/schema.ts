@@ -1,6 +1,8 @@
-// The PostgreSQL schema: the same tables, columns and indexes as the SQLite
-// one (db/sqlite/schema.ts), so the stores keep one contract. Times are
-// integer milliseconds since the epoch (bigint); ids are bigint identities.
+// The PostgreSQL schema: the tables, columns and indexes of the store types
+// (db/types.ts, enums from db/enums.ts), as the other engine's schema has
+// them, so the stores keep one contract (test/stores/row-types.test.ts holds
+// both to it). Times are integer milliseconds since the epoch (bigint); ids
+// are bigint identities.
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../enums.js';

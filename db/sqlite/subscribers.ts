@@ -80,6 +80,20 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     GROUP BY 1`);
   // The statements every signup runs, prepared once: building SQL per request costs more than running it.
   const q = {
+    // The retention sweep's page (every tick) and erase's and a merge's statements, prepared once too.
+    leftBefore: sqlite.prepare<[{ cutoff: number; limit: number }], { id: number }>(`SELECT s.id FROM subscribers s
+      WHERE (
+        (s.status = 'unsubscribed' AND s.unsubscribed_at < @cutoff)
+        OR (s.status = 'completed' AND s.completed_at < @cutoff
+            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND (d.opened_at >= @cutoff OR d.clicked_at >= @cutoff))
+            AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.subscriber_id = s.id AND a.at >= @cutoff)))
+      ORDER BY s.id LIMIT @limit`),
+    auditTypedTextOf: sqlite.prepare<[number]>(`UPDATE audit_log SET detail = json_remove(detail, ${AUDIT_TYPED_TEXT.map((k) => `'$.${k}'`).join(', ')}) WHERE subscriber_id = ? AND json_valid(detail)`),
+    auditFreeTextNaming: sqlite.prepare<[string]>(`UPDATE audit_log SET detail = json_remove(detail, ${AUDIT_FREE_TEXT.map((k) => `'$.${k}'`).join(', ')}) WHERE detail LIKE ? ESCAPE '\\' AND json_valid(detail)`),
+    // A step both merged rows had stays on the one that goes as a 'resend', so it counts once.
+    stepsHadTwiceAsResends: sqlite.prepare<[number, number]>(`
+      UPDATE deliveries SET kind = 'resend' WHERE subscriber_id = ? AND kind = 'sequence'
+        AND step IN (SELECT step FROM deliveries WHERE subscriber_id = ? AND kind = 'sequence')`),
     byHash: db.select().from(subscribers).where(eq(subscribers.emailHash, p('hash'))).prepare(),
     suppression: db.select({ reason: suppressions.reason }).from(suppressions).where(eq(suppressions.emailHash, p('hash'))).prepare(),
     liftErasure: db.delete(suppressions).where(and(eq(suppressions.emailHash, p('hash')), eq(suppressions.reason, 'erased'))).prepare(),
@@ -253,12 +267,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     }
     const { survivorId, patch } = merge(row, other);
     const mergedId = survivorId === row.id ? other.id : row.id;
-    sqlite
-      .prepare(
-        `UPDATE deliveries SET kind = 'resend' WHERE subscriber_id = ? AND kind = 'sequence'
-           AND step IN (SELECT step FROM deliveries WHERE subscriber_id = ? AND kind = 'sequence')`,
-      )
-      .run(mergedId, survivorId);
+    q.stepsHadTwiceAsResends.run(mergedId, survivorId);
     db.update(deliveries).set({ subscriberId: survivorId }).where(eq(deliveries.subscriberId, mergedId)).run();
     db.update(activity).set({ subscriberId: survivorId }).where(eq(activity.subscriberId, mergedId)).run();
     db.update(auditLog).set({ subscriberId: survivorId }).where(eq(auditLog.subscriberId, mergedId)).run();
@@ -431,12 +440,8 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     }
     db.update(activity).set({ detail: null }).where(eq(activity.subscriberId, id)).run();
     // The audit keeps who acted, when and what; free text staff typed about the person and addresses go.
-    sqlite.prepare(`UPDATE audit_log SET detail = json_remove(detail, ${AUDIT_TYPED_TEXT.map((k) => `'$.${k}'`).join(', ')}) WHERE subscriber_id = ? AND json_valid(detail)`).run(id);
-    if (s.email) {
-      sqlite
-        .prepare(`UPDATE audit_log SET detail = json_remove(detail, ${AUDIT_FREE_TEXT.map((k) => `'$.${k}'`).join(', ')}) WHERE detail LIKE ? ESCAPE '\\' AND json_valid(detail)`)
-        .run(likeSubstring(s.email));
-    }
+    q.auditTypedTextOf.run(id);
+    if (s.email) q.auditFreeTextNaming.run(likeSubstring(s.email));
     db.update(subscribers)
       .set({
         email: null,
@@ -583,13 +588,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       }
     },
     async leftBefore(cutoff, limit) {
-      return (sqlite.prepare(`SELECT s.id FROM subscribers s
-      WHERE (
-        (s.status = 'unsubscribed' AND s.unsubscribed_at < @cutoff)
-        OR (s.status = 'completed' AND s.completed_at < @cutoff
-            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND (d.opened_at >= @cutoff OR d.clicked_at >= @cutoff))
-            AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.subscriber_id = s.id AND a.at >= @cutoff)))
-      ORDER BY s.id LIMIT @limit`).all({ cutoff, limit }) as { id: number }[]).map((r) => r.id);
+      return q.leftBefore.all({ cutoff, limit }).map((r) => r.id);
     },
     async received(id) {
       return receivedSteps(id);
