@@ -8,15 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { POSTGRES_MIGRATIONS_DIR } from '../db/postgres/client.js';
-import { postgresStores } from '../db/postgres/index.js';
-import { migrateSqlite, SQLITE_MIGRATIONS_DIR } from '../db/sqlite/client.js';
-import { sqliteStores } from '../db/sqlite/index.js';
 import type { Stores } from '../db/stores.js';
 import type { Subscriber } from '../db/types.js';
 import { fixedClock } from '../src/clock.js';
@@ -30,10 +22,10 @@ import { SEQUENCE_VERSIONS } from '../src/nurture/sequence.js';
 import { runTick } from '../src/nurture/tick.js';
 import { canonicaliseAddresses, decideMerge } from '../src/subscribers/canonical-addresses.js';
 import { findByToken } from '../src/subscribers/lookup.js';
-import { releaseMigrations, sqliteReturningId } from './helpers/release-migrations.js';
+import { upgradePostgres, upgradeSqlite } from './helpers/release-migrations.js';
 import { captureLogger, TEST_SECRET, testConfig } from './helpers/app.js';
 import { memoryTransport } from './helpers/memory-transport.js';
-import { createTestDatabase, POSTGRES_SKIP_MESSAGE, TEST_DATABASE_URL } from './helpers/postgres.js';
+import { POSTGRES_SKIP_MESSAGE, TEST_DATABASE_URL } from './helpers/postgres.js';
 
 // The migrations of the release before canonical addresses: SQLite 0000..0008, PostgreSQL 0000..0007.
 const RELEASE_MIGRATIONS = { sqlite: 9, postgres: 8 };
@@ -189,39 +181,9 @@ async function expectUpgraded(stores: Stores, ids: number[]) {
 }
 
 describe('upgrading a database made by the release before canonical addresses', () => {
-  it('SQLite: every row on its canonical hash, one person per address, nothing sent twice', async () => {
-    const file = path.join(tmp, 'release.db');
-    const old = new Database(file);
-    migrateSqlite(old, releaseMigrations(SQLITE_MIGRATIONS_DIR, RELEASE_MIGRATIONS.sqlite, path.join(tmp, 'sqlite')));
-    const ids = await fillReleaseDatabase(sqliteReturningId(old));
-    old.close();
-    const stores = sqliteStores(file);
-    try {
-      await expectUpgraded(stores, ids);
-    } finally {
-      await stores.close();
-    }
-  }, 120_000);
+  it('SQLite: every row on its canonical hash, one person per address, nothing sent twice', () => upgradeSqlite(tmp, RELEASE_MIGRATIONS.sqlite, fillReleaseDatabase, expectUpgraded), 120_000);
 
-  it.skipIf(!TEST_DATABASE_URL)('PostgreSQL: the same', async () => {
-    const db = await createTestDatabase();
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      await migrate(drizzle(client), { migrationsFolder: releaseMigrations(POSTGRES_MIGRATIONS_DIR, RELEASE_MIGRATIONS.postgres, path.join(tmp, 'postgres')) });
-      const ids = await fillReleaseDatabase(async (sql, params) => (await client.query<{ id: number }>(sql, params)).rows[0]?.id);
-      await client.end();
-      const stores = await postgresStores(db.url, { max: 3 });
-      try {
-        await expectUpgraded(stores, ids);
-      } finally {
-        await stores.close();
-      }
-    } finally {
-      await client.end().catch(() => undefined);
-      await db.drop();
-    }
-  }, 120_000);
+  it.skipIf(!TEST_DATABASE_URL)('PostgreSQL: the same', () => upgradePostgres(tmp, RELEASE_MIGRATIONS.postgres, fillReleaseDatabase, expectUpgraded), 120_000);
 
   if (!TEST_DATABASE_URL) it.skip(POSTGRES_SKIP_MESSAGE, () => undefined);
 });

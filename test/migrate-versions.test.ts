@@ -6,15 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { POSTGRES_MIGRATIONS_DIR } from '../db/postgres/client.js';
-import { postgresStores } from '../db/postgres/index.js';
-import { migrateSqlite, SQLITE_MIGRATIONS_DIR } from '../db/sqlite/client.js';
-import { sqliteStores } from '../db/sqlite/index.js';
 import type { Stores } from '../db/stores.js';
 import { fixedClock } from '../src/clock.js';
 import { emailHash } from '../src/address.js';
@@ -22,10 +14,10 @@ import { renderSequenceEmail } from '../src/mail/render.js';
 import { createPacer } from '../src/nurture/pacer.js';
 import { SEQUENCE_VERSIONS } from '../src/nurture/sequence.js';
 import { runTick } from '../src/nurture/tick.js';
-import { releaseMigrations, sqliteReturningId } from './helpers/release-migrations.js';
+import { upgradePostgres, upgradeSqlite } from './helpers/release-migrations.js';
 import { captureLogger, TEST_SECRET, testConfig } from './helpers/app.js';
 import { memoryTransport } from './helpers/memory-transport.js';
-import { createTestDatabase, POSTGRES_SKIP_MESSAGE, TEST_DATABASE_URL } from './helpers/postgres.js';
+import { POSTGRES_SKIP_MESSAGE, TEST_DATABASE_URL } from './helpers/postgres.js';
 
 // The migrations of the release before versions: SQLite 0000..0004, PostgreSQL 0000..0003.
 const RELEASE_MIGRATIONS = { sqlite: 5, postgres: 4 };
@@ -99,42 +91,12 @@ async function expectUpgraded(stores: Stores) {
 }
 
 describe('upgrading a database made by the release before sequence versions', () => {
-  it('SQLite: everyone confirmed is on version 1 and gets exactly the steps they lacked', async () => {
-    const file = path.join(tmp, 'release.db');
-    const old = new Database(file);
-    migrateSqlite(old, releaseMigrations(SQLITE_MIGRATIONS_DIR, RELEASE_MIGRATIONS.sqlite, path.join(tmp, 'sqlite')));
-    expect(old.prepare("SELECT count(*) AS n FROM pragma_table_info('subscribers') WHERE name = 'sequence_version'").get()).toEqual({ n: 0 });
-    // `$n` placeholders as SQLite's `?`, each with its value in order of use.
-    await fillReleaseDatabase(sqliteReturningId(old));
-    old.close();
+  it('SQLite: everyone confirmed is on version 1 and gets exactly the steps they lacked', () =>
+    upgradeSqlite(tmp, RELEASE_MIGRATIONS.sqlite, fillReleaseDatabase, expectUpgraded, (old) =>
+      expect(old.prepare("SELECT count(*) AS n FROM pragma_table_info('subscribers') WHERE name = 'sequence_version'").get()).toEqual({ n: 0 }),
+    ), 120_000);
 
-    const stores = sqliteStores(file);
-    try {
-      await expectUpgraded(stores);
-    } finally {
-      await stores.close();
-    }
-  }, 120_000);
-
-  it.skipIf(!TEST_DATABASE_URL)('PostgreSQL: the same', async () => {
-    const db = await createTestDatabase();
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      await migrate(drizzle(client), { migrationsFolder: releaseMigrations(POSTGRES_MIGRATIONS_DIR, RELEASE_MIGRATIONS.postgres, path.join(tmp, 'postgres')) });
-      await fillReleaseDatabase(async (sql, params) => (await client.query<{ id: number }>(sql, params)).rows[0]?.id);
-      await client.end();
-      const stores = await postgresStores(db.url, { max: 3 });
-      try {
-        await expectUpgraded(stores);
-      } finally {
-        await stores.close();
-      }
-    } finally {
-      await client.end().catch(() => undefined);
-      await db.drop();
-    }
-  }, 120_000);
+  it.skipIf(!TEST_DATABASE_URL)('PostgreSQL: the same', () => upgradePostgres(tmp, RELEASE_MIGRATIONS.postgres, fillReleaseDatabase, expectUpgraded), 120_000);
 
   if (!TEST_DATABASE_URL) it.skip(POSTGRES_SKIP_MESSAGE, () => undefined);
 });
