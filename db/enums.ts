@@ -19,6 +19,22 @@ export const SUBSCRIBER_STATUSES = [
 ] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
 
+/** The sequences the code defines (src/nurture/sequence.ts); a person is enrolled in each at most once. */
+export const SEQUENCE_IDS = ['education', 'consult-follow-up'] as const;
+export type SequenceId = (typeof SEQUENCE_IDS)[number];
+
+/** Why an enrolment ended. */
+export const ENROLMENT_END_REASONS = [
+  'completed', // every step went
+  'unsubscribed', // the person left every sequence
+  'left', // the person left this sequence and kept the others
+  'converted', // booked: the follow-up reached its goal
+  'suppressed', // bounce, complaint or provider suppression
+  'erased', // personal data removed
+  'staff', // ended by staff
+] as const;
+export type EnrolmentEndReason = (typeof ENROLMENT_END_REASONS)[number];
+
 export const BATCH_STATUSES = ['ready', 'sent', 'failed', 'held'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 

@@ -4,14 +4,15 @@
  * (test/stores/row-types.test.ts), not the other way round. Services and
  * routes import these; they never see a schema or a driver.
  */
-import type { ActivityType, BatchStatus, DeliveryKind, DeliveryStatus, EventFlag, EventFlagReason, Reader, StaffRole, SubscriberStatus } from './enums.js';
+import type { ActivityType, BatchStatus, DeliveryKind, DeliveryStatus, EnrolmentEndReason, EventFlag, EventFlagReason, Reader, SequenceId, StaffRole, SubscriberStatus } from './enums.js';
 
 export * from './enums.js';
 
 /** Times are integer milliseconds since the epoch (UTC). */
 type Ms = number;
 
-export type Subscriber = {
+/** A subscriber's row as stored. */
+export type SubscriberRow = {
   id: number;
   /** As typed (NFC, domain lower-cased); null once erased. */
   email: string | null;
@@ -41,10 +42,35 @@ export type Subscriber = {
   convertedAt: Ms | null;
   completedAt: Ms | null;
   erasedAt: Ms | null;
+  pausedUntil: Ms | null;
+};
+
+/** A person's place in one sequence (the enrolments table). */
+export type Enrolment = {
+  id: number;
+  subscriberId: number;
+  sequence: SequenceId;
+  /** The version of the sequence they follow; null for rows from before versions (taken as the running one). */
+  version: number | null;
+  startedAt: Ms;
+  /** The next step; kept, with no time, while its email is in flight. */
+  nextStep: number | null;
+  nextSendAt: Ms | null;
+  /** Their last email of this sequence. */
+  lastSentAt: Ms | null;
+  endedAt: Ms | null;
+  endedReason: EnrolmentEndReason | null;
+};
+
+/**
+ * A subscriber as the stores give one: the row, with their education
+ * enrolment's cursor (all null when they have none) for the pages and
+ * answers that show that sequence.
+ */
+export type Subscriber = SubscriberRow & {
   nextStep: number | null;
   nextSendAt: Ms | null;
   lastSequenceSentAt: Ms | null;
-  pausedUntil: Ms | null;
   sequenceVersion: number | null;
 };
 
@@ -53,6 +79,7 @@ export type Delivery = {
   subscriberId: number | null;
   kind: DeliveryKind;
   toAddress: string | null;
+  sequence: SequenceId | null;
   step: number;
   templateId: string;
   templateVersion: string | null;
@@ -272,7 +299,7 @@ export type SubscriberPage = {
 };
 
 export type DeliveryWithEvents = Delivery & { events: ProviderEventRow[] };
-export type SubscriberRecord = { subscriber: Subscriber; deliveries: DeliveryWithEvents[]; activity: ActivityRow[]; suppression: Suppression | null };
+export type SubscriberRecord = { subscriber: Subscriber; enrolments: Enrolment[]; deliveries: DeliveryWithEvents[]; activity: ActivityRow[]; suppression: Suppression | null };
 
 /**
  * A pause (until a time) or its end (null). `nextSendAt` decides (in src/)
@@ -304,6 +331,8 @@ export type ActivityCounts = { ranges: Record<string, number>[]; allTime: Record
 /** A subscriber whose next step is due, as the worker reads it. */
 export type DueRow = {
   id: number;
+  enrolmentId: number;
+  sequence: SequenceId;
   status: SubscriberStatus;
   email: string | null;
   suppressed: boolean;
@@ -336,6 +365,8 @@ export type AfterSend = { kind: 'next'; step: number; at: number } | { kind: 'co
 export type BatchItem = {
   deliveryId: number;
   kind: DeliveryKind;
+  /** Of a sequence email or a resend. */
+  sequence: SequenceId | null;
   step: number;
   templateId: string;
   toAddress: string | null;

@@ -97,7 +97,7 @@ it('runs the retention sweep after the tick: someone who left more than RETENTIO
   const db = openDb(path.join(dir, 'n.db'));
   const at = Date.parse('2026-03-02T14:00:00Z');
   const [left, stays] = seedDue(db, 2, { at });
-  db.$client.prepare("UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?, next_step = NULL, next_send_at = NULL WHERE id IN (?, ?)").run(at - 40 * 86_400_000, left, stays);
+  db.$client.prepare("UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ? WHERE id IN (?, ?)").run(at - 40 * 86_400_000, left, stays);
   db.$client.prepare('UPDATE subscribers SET unsubscribed_at = ? WHERE id = ?').run(at - 10 * 86_400_000, stays);
   db.$client.close();
   const r = tick(['--now', '2026-03-02T14:00:30Z'], { RETENTION_DAYS: '30' });

@@ -7,6 +7,7 @@ import { firstNotReceived } from '../src/nurture/schedule.js';
 import { FIRST_VERSION } from '../src/nurture/sequence.js';
 import { TEST_SECRET, testApp, testConfig } from './helpers/app.js';
 import { fromIp, linkToken, postForm, signupForm } from './helpers/public.js';
+import { viewOf } from './helpers/staff.js';
 
 // The wording as the test app's clinic shows it.
 const CONSENT = consentFor(testConfig().clinicName);
@@ -19,7 +20,7 @@ async function pendingSubscriber(opts: Parameters<typeof testApp>[0] = {}) {
   // The signup's own kick (its confirmation email) is not what these tests count.
   kicks = 0;
   const mail = t.transport.sent[0]!;
-  const row = () => t.db.select().from(subscribers).get()!;
+  const row = () => viewOf(t.db);
   return { ...t, token: linkToken(mail, 'confirm'), unsubscribeToken: linkToken(mail, 'u'), row, kicks: () => kicks };
 }
 
@@ -114,7 +115,7 @@ describe('POST /confirm/:token', () => {
     const t = await pendingSubscriber();
     const id = t.row().id;
     for (const step of [1, 2, 4]) {
-      t.db.insert(deliveries).values({ subscriberId: id, kind: 'sequence', step, templateId: `step-${step}`, subject: 's', status: 'sent', createdAt: 0 }).run();
+      t.db.insert(deliveries).values({ subscriberId: id, kind: 'sequence', sequence: 'education', step, templateId: `step-${step}`, subject: 's', status: 'sent', createdAt: 0 }).run();
     }
     await confirm(t, t.token);
     expect(t.row()).toMatchObject({ status: 'active', nextStep: 3, nextSendAt: t.clock.now() });
@@ -124,7 +125,7 @@ describe('POST /confirm/:token', () => {
     const t = await pendingSubscriber();
     const id = t.row().id;
     for (let step = 1; step <= 8; step++) {
-      t.db.insert(deliveries).values({ subscriberId: id, kind: 'sequence', step, templateId: `step-${step}`, subject: 's', status: 'sent', createdAt: 0 }).run();
+      t.db.insert(deliveries).values({ subscriberId: id, kind: 'sequence', sequence: 'education', step, templateId: `step-${step}`, subject: 's', status: 'sent', createdAt: 0 }).run();
     }
     const res = await confirm(t, t.token);
     expect(await res.text()).toContain('already received all eight emails');

@@ -1,11 +1,10 @@
-import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { activity, subscribers } from '../db/sqlite/schema.js';
+import { activity } from '../db/sqlite/schema.js';
 import type { SubscriberStatus } from '../db/types.js';
 import { emailHash } from '../src/address.js';
 import { markConverted } from '../src/subscribers/directory.js';
 import { storesOf } from './helpers/app.js';
-import { asStaff } from './helpers/staff.js';
+import { addSubscriber, asStaff, viewOf } from './helpers/staff.js';
 import { TEST_SECRET, TEST_STAFF_PASSWORD, testApp } from './helpers/app.js';
 
 const NOW = '2026-03-02T14:00:00.000Z';
@@ -14,21 +13,17 @@ const staff = { Authorization: `Basic ${Buffer.from(`staff:${TEST_STAFF_PASSWORD
 function setup() {
   const t = testApp({ now: NOW });
   const add = (status: SubscriberStatus, email = `${status}@example.org`) =>
-    t.db
-      .insert(subscribers)
-      .values({
-        email: status === 'erased' ? null : email,
-        emailHash: emailHash(TEST_SECRET, email),
-        timezone: 'Europe/Berlin',
-        status,
-        createdAt: 1,
-        updatedAt: 1,
-        nextStep: status === 'active' ? 4 : null,
-        nextSendAt: status === 'active' ? Date.parse('2026-03-04T08:00:00Z') : null,
-      })
-      .returning()
-      .get();
-  const row = (id: number) => t.db.select().from(subscribers).where(eq(subscribers.id, id)).get()!;
+    addSubscriber(t.db, {
+      email: status === 'erased' ? null : email,
+      emailHash: emailHash(TEST_SECRET, email),
+      timezone: 'Europe/Berlin',
+      status,
+      createdAt: 1,
+      updatedAt: 1,
+      nextStep: status === 'active' ? 4 : null,
+      nextSendAt: status === 'active' ? Date.parse('2026-03-04T08:00:00Z') : null,
+    });
+  const row = (id: number) => viewOf(t.db, id);
   const convert = (id: number | string, headers: Record<string, string> = staff) =>
     t.app.request(`/api/subscribers/${id}/converted`, { method: 'POST', headers });
   return { ...t, add, row, convert };

@@ -41,8 +41,9 @@ const postgres: Engine = {
       async seed(count) {
         const emails = Array.from({ length: count }, (_, i) => `person${i}@example.org`);
         const r = await stores.pool.query<{ id: number }>(
-          `INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at, next_step, next_send_at)
-           SELECT e, h, 'P', 'UTC', 'active', $3, $3, $3, 1, $3 FROM unnest($1::text[], $2::text[]) AS u(e, h) RETURNING id`,
+          `WITH s AS (INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at)
+             SELECT e, h, 'P', 'UTC', 'active', $3, $3, $3 FROM unnest($1::text[], $2::text[]) AS u(e, h) RETURNING id)
+           INSERT INTO enrolments (subscriber_id, sequence, started_at, next_step, next_send_at) SELECT id, 'education', $3, 1, $3 FROM s RETURNING subscriber_id AS id`,
           [emails, emails.map((e) => emailHash(TEST_SECRET, e)), NOW],
         );
         return r.rows.map((row) => row.id).sort((a, b) => a - b);

@@ -16,6 +16,8 @@ describe('the due decision for a paused subscriber (pure)', () => {
   // Email 1 went on Monday 2 March 14:00 UTC (15:00 in Berlin); email 2 is due Wednesday 09:00 Berlin.
   const row: DueRow = {
     id: 1,
+    enrolmentId: 1,
+    sequence: 'education',
     status: 'active',
     email: 'a@example.org',
     suppressed: false,

@@ -44,10 +44,15 @@ async function expectRepeatedAsTheSameRequest(stores: Stores, exec: Exec) {
   fake.reset();
   const at = Date.parse(NOW);
   for (const email of PEOPLE) {
+    await exec(`INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at) VALUES ($1, $2, 'Robin', 'UTC', 'active', $3, $3, $3)`, [
+      email,
+      emailHash(TEST_SECRET, email),
+      at,
+    ]);
     await exec(
-      `INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at, next_step, next_send_at, sequence_version)
-       VALUES ($1, $2, 'Robin', 'UTC', 'active', $3, $3, $3, 1, $3, 1) RETURNING id`,
-      [email, emailHash(TEST_SECRET, email), at],
+      `INSERT INTO enrolments (subscriber_id, sequence, version, started_at, next_step, next_send_at)
+       SELECT id, 'education', 1, $2, 1, $2 FROM subscribers WHERE email_hash = $1`,
+      [emailHash(TEST_SECRET, email), at],
     );
   }
   const clock = fixedClock(NOW);

@@ -95,7 +95,7 @@ describe('after a known failure the batch is rebuilt without people who left', (
         send: good.send,
         async sendBatch(emails, o) {
           if (++calls > 1) return good.sendBatch(emails, o);
-          db.$client.prepare("UPDATE subscribers SET status = 'unsubscribed', next_step = NULL WHERE id = ?").run(b);
+          db.$client.prepare("UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?").run(b);
           return broken.sendBatch(emails, o);
         },
       };
@@ -191,7 +191,7 @@ describe('held batches on the dashboard', () => {
     expect(t.db.$client.prepare('SELECT actor, action, detail FROM audit_log').all()).toEqual([{ actor: 'staff', action: 'batch.resolved', detail: JSON.stringify({ batchId: id, decision: 'sent' }) }]);
     expect(t.db.$client.prepare("SELECT count(*) AS n FROM deliveries WHERE status = 'sent'").get()).toEqual({ n: 2 });
     // Each subscriber moved on to step 2.
-    expect(t.db.$client.prepare('SELECT next_step AS step FROM subscribers').all()).toEqual([{ step: 2 }, { step: 2 }]);
+    expect(t.db.$client.prepare(`SELECT next_step AS step FROM enrolments ORDER BY subscriber_id`).all()).toEqual([{ step: 2 }, { step: 2 }]);
     expect(await (await t.app.request('/staff', asStaff())).text()).not.toContain('Sending held');
   });
 

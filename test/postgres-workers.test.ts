@@ -51,8 +51,9 @@ describe.skipIf(!TEST_DATABASE_URL)('three workers on PostgreSQL', () => {
     const now = Date.now() - 1000;
     const emails = Array.from({ length: SUBSCRIBERS }, (_, i) => `worker${i}@example.org`);
     await stores.pool.query(
-      `INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at, next_step, next_send_at)
-       SELECT e, h, 'P', 'UTC', 'active', $3, $3, $3, 1, $3 FROM unnest($1::text[], $2::text[]) AS u(e, h)`,
+      `WITH s AS (INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at)
+         SELECT e, h, 'P', 'UTC', 'active', $3, $3, $3 FROM unnest($1::text[], $2::text[]) AS u(e, h) RETURNING id)
+       INSERT INTO enrolments (subscriber_id, sequence, started_at, next_step, next_send_at) SELECT id, 'education', $3, 1, $3 FROM s`,
       [emails, emails.map((e) => emailHash(TEST_SECRET, e)), now],
     );
 
@@ -83,7 +84,7 @@ describe.skipIf(!TEST_DATABASE_URL)('three workers on PostgreSQL', () => {
     expect(rows).toEqual([{ status: 'sent', n: SUBSCRIBERS }]);
     expect((await stores.pool.query("SELECT 1 FROM batches WHERE status = 'ready' OR payload IS NOT NULL")).rowCount).toBe(0);
     // Each subscriber moved on to step 2, once.
-    expect((await stores.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM subscribers WHERE next_step = 2')).rows[0]!.n).toBe(SUBSCRIBERS);
+    expect((await stores.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM enrolments WHERE next_step = 2')).rows[0]!.n).toBe(SUBSCRIBERS);
   }, 120_000);
 });
 

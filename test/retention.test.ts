@@ -42,9 +42,9 @@ async function simulateYear(stores: Stores, exec: Exec) {
     if ('unsubscribedDay' in p) await stores.subscribers.unsubscribe(id, T0 + p.unsubscribedDay * DAY, {});
     if ('convertedDay' in p) await stores.subscribers.markConverted(id, T0 + p.convertedDay * DAY);
     if ('completedDay' in p) {
-      await exec("UPDATE subscribers SET status = 'completed', completed_at = $1, next_step = NULL, next_send_at = NULL WHERE id = $2", [T0 + p.completedDay * DAY, id]);
+      await exec("UPDATE subscribers SET status = 'completed', completed_at = $1 WHERE id = $2", [T0 + p.completedDay * DAY, id]);
       if ('clickedDay' in p) {
-        await exec("INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, created_at, sent_at, clicked_at) VALUES ($1, 'sequence', 8, 't', 's', 'sent', $2, $2, $3)", [id, T0 + (p.completedDay - 1) * DAY, T0 + p.clickedDay * DAY]);
+        await exec("INSERT INTO deliveries (subscriber_id, kind, sequence, step, template_id, subject, status, created_at, sent_at, clicked_at) VALUES ($1, 'sequence', 'education', 8, 't', 's', 'sent', $2, $2, $3)", [id, T0 + (p.completedDay - 1) * DAY, T0 + p.clickedDay * DAY]);
       }
       if ('activityDay' in p) await exec("INSERT INTO activity (subscriber_id, type, at) VALUES ($1, 'paused', $2)", [id, T0 + p.activityDay * DAY]);
     }

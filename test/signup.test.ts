@@ -7,6 +7,7 @@ import { verifyToken } from '../src/mail/tokens.js';
 import { consentFor } from '../src/subscribers/consent.js';
 import { TEST_SECRET, testApp, testDb, testConfig } from './helpers/app.js';
 import { headerLines, linkToken, pageWithoutNonce, postForm, postJson, signupForm } from './helpers/public.js';
+import { viewOf } from './helpers/staff.js';
 
 // The wording as the test app's clinic shows it.
 const CONSENT = consentFor(testConfig().clinicName);
@@ -20,7 +21,8 @@ async function signUp(t: T, email: string, extra: Record<string, string> = {}) {
 }
 
 function rowFor(t: T, email: string) {
-  return t.db.select().from(subscribers).where(eq(subscribers.emailHash, emailHash(TEST_SECRET, email))).get();
+  const row = t.db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.emailHash, emailHash(TEST_SECRET, email))).get();
+  return row && viewOf(t.db, row.id);
 }
 
 describe('GET /', () => {

@@ -57,8 +57,9 @@ const postgres: Engine = {
     const stores: PostgresStores = await postgresStores(db.url, { max: 2 });
     const emails = Array.from({ length: SUBSCRIBERS }, (_, i) => `person${i}@example.org`);
     await stores.pool.query(
-      `INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at, next_step, next_send_at)
-       SELECT e, h, 'P', 'UTC', 'active', $3, $3, $3, 1, $3 FROM unnest($1::text[], $2::text[]) AS u(e, h)`,
+      `WITH s AS (INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at)
+         SELECT e, h, 'P', 'UTC', 'active', $3, $3, $3 FROM unnest($1::text[], $2::text[]) AS u(e, h) RETURNING id)
+       INSERT INTO enrolments (subscriber_id, sequence, started_at, next_step, next_send_at) SELECT id, 'education', $3, 1, $3 FROM s`,
       [emails, emails.map((e) => emailHash(TEST_SECRET, e)), at],
     );
     return {

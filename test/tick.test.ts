@@ -55,7 +55,7 @@ describe('tick', () => {
     expect(deliveries).toHaveLength(250);
     expect(deliveries.every((d) => d.status === 'sent' && d.providerId.startsWith('mem-') && d.step === 1)).toBe(true);
     // Step 2 two days later at 09:00 UTC (the seeded subscribers live in UTC); batches are cleared.
-    const sub = one<{ nextStep: number; nextSendAt: number; last: number }>(db, 'SELECT next_step AS nextStep, next_send_at AS nextSendAt, last_sequence_sent_at AS last FROM subscribers WHERE id = ?', ids[0]);
+    const sub = one<{ nextStep: number; nextSendAt: number; last: number }>(db, `SELECT next_step AS nextStep, next_send_at AS nextSendAt, e.last_sent_at AS last FROM subscribers s LEFT JOIN enrolments e ON e.subscriber_id = s.id AND e.sequence = 'education' WHERE s.id = ?`, ids[0]);
     expect(sub).toEqual({ nextStep: 2, nextSendAt: at('2026-03-04T09:00:00Z'), last: at(NOW) });
     expect(rows(db, "SELECT id FROM batches WHERE status != 'sent' OR payload IS NOT NULL")).toEqual([]);
   });
@@ -77,14 +77,14 @@ describe('tick', () => {
     const summary = await tickHarness(db, transport, { now: '2026-03-04T08:00:00Z' }).tick();
     expect(summary).toMatchObject({ due: 1, sent: 0, rescheduled: 1 });
     expect(transport.sent).toHaveLength(0);
-    expect(one(db, 'SELECT next_send_at AS t FROM subscribers WHERE id = ?', id)).toEqual({ t: at('2026-03-04T14:00:00Z') });
+    expect(one(db, `SELECT next_send_at AS t FROM subscribers s LEFT JOIN enrolments e ON e.subscriber_id = s.id AND e.sequence = 'education' WHERE s.id = ?`, id)).toEqual({ t: at('2026-03-04T14:00:00Z') });
   });
 
   it('completes the sequence after the last step and records it', async () => {
     const [id] = seedDue(db, 1, { at: at(NOW), step: 8, timezone: 'America/New_York', lastSentAt: at('2026-02-27T14:00:00Z') });
     const summary = await tickHarness(db, memoryTransport(), { now: NOW }).tick();
     expect(summary).toMatchObject({ sent: 1, completed: 1 });
-    expect(one(db, 'SELECT status, next_step AS s, next_send_at AS t FROM subscribers WHERE id = ?', id)).toEqual({ status: 'completed', s: null, t: null });
+    expect(one(db, `SELECT status, next_step AS s, next_send_at AS t FROM subscribers s LEFT JOIN enrolments e ON e.subscriber_id = s.id AND e.sequence = 'education' WHERE s.id = ?`, id)).toEqual({ status: 'completed', s: null, t: null });
     expect(rows(db, "SELECT type FROM activity WHERE subscriber_id = ? AND type = 'completed'", id)).toHaveLength(1);
   });
 
@@ -94,7 +94,7 @@ describe('tick', () => {
     const transport = memoryTransport();
     await tickHarness(db, transport, { now: NOW }).tick();
     expect(transport.sent.map((e) => e.to)).toEqual(['person0@example.org']);
-    expect(one(db, 'SELECT status, next_send_at AS t FROM subscribers WHERE id = ?', b)).toEqual({ status: 'suppressed', t: null });
+    expect(one(db, `SELECT status, next_send_at AS t FROM subscribers s LEFT JOIN enrolments e ON e.subscriber_id = s.id AND e.sequence = 'education' WHERE s.id = ?`, b)).toEqual({ status: 'suppressed', t: null });
     expect(one(db, 'SELECT status FROM subscribers WHERE id = ?', a)).toEqual({ status: 'active' });
   });
 
@@ -108,9 +108,9 @@ describe('tick', () => {
       render: (step, props) => {
         if (!changed) {
           changed = true;
-          db.$client.prepare("UPDATE subscribers SET status = 'unsubscribed', next_step = NULL WHERE id = ?").run(ids[1]);
-          db.$client.prepare("UPDATE subscribers SET status = 'converted', next_step = NULL WHERE id = ?").run(ids[2]);
-          db.$client.prepare("UPDATE subscribers SET status = 'erased', email = NULL, next_step = NULL WHERE id = ?").run(ids[3]);
+          db.$client.prepare("UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?").run(ids[1]);
+          db.$client.prepare("UPDATE subscribers SET status = 'converted' WHERE id = ?").run(ids[2]);
+          db.$client.prepare("UPDATE subscribers SET status = 'erased', email = NULL WHERE id = ?").run(ids[3]);
         }
         return stubRender(step, props);
       },
@@ -215,7 +215,7 @@ describe('tick', () => {
     const failed = one<{ error: string; subscriber: number }>(db, "SELECT error, subscriber_id AS subscriber FROM deliveries WHERE status = 'failed'");
     expect(failed.error).toContain('invalid');
     // The failed subscriber still moves on to the next step.
-    expect(one(db, 'SELECT next_step AS s FROM subscribers WHERE id = ?', failed.subscriber)).toEqual({ s: 2 });
+    expect(one(db, `SELECT next_step AS s FROM subscribers s LEFT JOIN enrolments e ON e.subscriber_id = s.id AND e.sequence = 'education' WHERE s.id = ?`, failed.subscriber)).toEqual({ s: 2 });
   });
 
   it('a per-email error in a batch answer fails only that delivery', async () => {

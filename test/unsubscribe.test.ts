@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { activity, subscribers } from '../db/sqlite/schema.js';
+import { activity, enrolments, subscribers } from '../db/sqlite/schema.js';
+import { viewOf } from './helpers/staff.js';
 import { signToken } from '../src/mail/tokens.js';
 import { TEST_SECRET, testApp } from './helpers/app.js';
 import { linkToken, postForm, signupForm } from './helpers/public.js';
@@ -11,7 +12,7 @@ async function activeSubscriber() {
   await t.drain();
   const mail = t.transport.sent[0]!;
   await t.app.request(`/confirm/${linkToken(mail, 'confirm')}`, { method: 'POST' });
-  const row = () => t.db.select().from(subscribers).get()!;
+  const row = () => viewOf(t.db);
   const unsubscribes = () => t.db.select().from(activity).where(eq(activity.type, 'unsubscribed')).all();
   return { ...t, token: linkToken(mail, 'u'), confirmToken: linkToken(mail, 'confirm'), row, unsubscribes };
 }
@@ -107,7 +108,8 @@ describe('POST /u/:token', () => {
 
   it('leaves a suppressed subscriber suppressed and answers that no mail goes there', async () => {
     const t = await activeSubscriber();
-    t.db.update(subscribers).set({ status: 'suppressed', nextStep: null, nextSendAt: null }).run();
+    t.db.update(subscribers).set({ status: 'suppressed' }).run();
+    t.db.update(enrolments).set({ nextStep: null, nextSendAt: null, endedAt: t.clock.now(), endedReason: 'suppressed' }).run();
     const res = await t.app.request(`/u/${t.token}`, oneClick);
     expect(res.status).toBe(200);
     expect(t.row().status).toBe('suppressed');

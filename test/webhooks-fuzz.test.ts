@@ -58,7 +58,7 @@ describe('POST /webhooks/resend under random input', () => {
       .values({ email: 'reader@example.org', emailHash: emailHash(TEST_SECRET, 'reader@example.org'), timezone: 'UTC', status: 'active', createdAt: 1, updatedAt: 1 })
       .returning()
       .get();
-    t.db.insert(deliveries).values({ subscriberId: sub.id, kind: 'sequence', step: 1, templateId: '01-welcome', subject: 's', status: 'sent', providerId: 'em_1', createdAt: 1 }).run();
+    t.db.insert(deliveries).values({ subscriberId: sub.id, kind: 'sequence', sequence: 'education', step: 1, templateId: '01-welcome', subject: 's', status: 'sent', providerId: 'em_1', createdAt: 1 }).run();
 
     await fc.assert(
       fc.asyncProperty(anyBody, headerMode, fc.string({ maxLength: 40 }), async (body, mode, junk) => {

@@ -7,6 +7,7 @@ import { emailHash } from '../src/address.js';
 import { eventEffect } from '../src/subscribers/provider-events.js';
 import { TEST_SECRET, testApp, testConfig } from './helpers/app.js';
 import { newWebhookSecret, svixHeaders } from './helpers/webhook-signing.js';
+import { addSubscriber as addSubscriberRow, viewOf } from './helpers/staff.js';
 
 const SECRET = newWebhookSecret();
 // Signatures are checked against the real time, so the app's clock starts there too.
@@ -18,7 +19,7 @@ function setup(secret: string | null = SECRET) {
   const sub = addSubscriber(t.db, 'reader@example.org');
   const delivery = t.db
     .insert(deliveries)
-    .values({ subscriberId: sub.id, kind: 'sequence', step: 2, templateId: 'step-2', subject: 'Step 2', status: 'sent', providerId: 'em_1', createdAt: 1, sentAt: 1 })
+    .values({ subscriberId: sub.id, kind: 'sequence', sequence: 'education', step: 2, templateId: 'step-2', subject: 'Step 2', status: 'sent', providerId: 'em_1', createdAt: 1, sentAt: 1 })
     .returning()
     .get();
   const post = (body: string, headers: Record<string, string> = svixHeaders(SECRET, body)) =>
@@ -27,26 +28,22 @@ function setup(secret: string | null = SECRET) {
     const body = JSON.stringify(event);
     return post(body, svixHeaders(SECRET, body, opts));
   };
-  const subscriber = () => t.db.select().from(subscribers).where(eq(subscribers.id, sub.id)).get()!;
+  const subscriber = () => viewOf(t.db, sub.id);
   const delivered = () => t.db.select().from(deliveries).where(eq(deliveries.id, delivery.id)).get()!;
   return { ...t, sub, delivery, post, send, subscriber, delivered };
 }
 
 function addSubscriber(db: Db, email: string, status: SubscriberStatus = 'active') {
-  return db
-    .insert(subscribers)
-    .values({
-      email: status === 'erased' ? null : email,
-      emailHash: emailHash(TEST_SECRET, email),
-      timezone: 'America/New_York',
-      status,
-      createdAt: 1,
-      updatedAt: 1,
-      nextStep: status === 'active' ? 3 : null,
-      nextSendAt: status === 'active' ? Date.parse('2026-03-05T14:00:00Z') : null,
-    })
-    .returning()
-    .get();
+  return addSubscriberRow(db, {
+    email: status === 'erased' ? null : email,
+    emailHash: emailHash(TEST_SECRET, email),
+    timezone: 'America/New_York',
+    status,
+    createdAt: 1,
+    updatedAt: 1,
+    nextStep: status === 'active' ? 3 : null,
+    nextSendAt: status === 'active' ? Date.parse('2026-03-05T14:00:00Z') : null,
+  });
 }
 
 const event = (type: string, data: Record<string, unknown> = {}, emailId = 'em_1') => ({

@@ -46,21 +46,30 @@ const config = { ...env, secretKey: BENCH_SECRET, staffPassword: 'bench-password
 /** `count` subscribers, the first `due` of them due for step 1 now, the rest scheduled later or completed. */
 async function seed(stores: PostgresStores, count: number, due: number, now: number) {
   await stores.pool.query(
-    `INSERT INTO subscribers (email, email_hash, first_name, timezone, status, source, created_at, updated_at, confirmed_at, next_step, next_send_at, last_sequence_sent_at, completed_at)
+    `INSERT INTO subscribers (email, email_hash, first_name, timezone, status, source, created_at, updated_at, confirmed_at, completed_at)
      SELECT 'reader' || i || '@example.org', md5('reader' || i), 'Reader' || (i % 97), 'UTC',
             CASE WHEN i <= $2::int OR i % 2 = 0 THEN 'active' ELSE 'completed' END, 'form', $3::bigint, $3::bigint, $3::bigint,
-            CASE WHEN i <= $2::int THEN 1 WHEN i % 2 = 0 THEN 2 + i % 7 END,
-            CASE WHEN i <= $2::int THEN $3::bigint WHEN i % 2 = 0 THEN $3::bigint + 3600000 + (i % 1800000)::bigint * 1000 END,
-            CASE WHEN i > $2::int THEN $3::bigint END, CASE WHEN i > $2::int AND i % 2 = 1 THEN $3::bigint END
+            CASE WHEN i > $2::int AND i % 2 = 1 THEN $3::bigint END
      FROM generate_series(1, $1::int) AS i`,
     [count, due, now],
+  );
+  await stores.pool.query(
+    `INSERT INTO enrolments (subscriber_id, sequence, version, started_at, next_step, next_send_at, last_sent_at, ended_at, ended_reason)
+     SELECT s.id, 'education', 1, $2::bigint,
+            CASE WHEN s.id <= $1::int THEN 1 WHEN s.status = 'active' THEN 2 + s.id % 7 END,
+            CASE WHEN s.id <= $1::int THEN $2::bigint WHEN s.status = 'active' THEN $2::bigint + 3600000 + (s.id % 1800000)::bigint * 1000 END,
+            CASE WHEN s.id > $1::int THEN $2::bigint END,
+            CASE WHEN s.status = 'completed' THEN $2::bigint END, CASE WHEN s.status = 'completed' THEN 'completed' END
+     FROM subscribers s`,
+    [due, now],
   );
   await stores.pool.query('ANALYZE');
 }
 
 async function rearm(stores: PostgresStores, due: number, now: number) {
   await stores.pool.query('TRUNCATE deliveries, batches RESTART IDENTITY CASCADE');
-  await stores.pool.query("UPDATE subscribers SET status = 'active', next_step = 1, next_send_at = $2, completed_at = NULL WHERE id <= $1", [due, now]);
+  await stores.pool.query("UPDATE subscribers SET status = 'active', completed_at = NULL WHERE id <= $1", [due]);
+  await stores.pool.query('UPDATE enrolments SET next_step = 1, next_send_at = $2, ended_at = NULL, ended_reason = NULL WHERE subscriber_id <= $1', [due, now]);
 }
 
 function nullTransport(): Transport {
@@ -74,8 +83,9 @@ async function workersRun(fake: Awaited<ReturnType<typeof startFakeProcess>>, wo
   const emails = Array.from({ length: WORKER_EMAILS }, (_, i) => `w${workers}-${i}@example.org`);
   const now = Date.now() - 1000;
   await stores.pool.query(
-    `INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at, next_step, next_send_at)
-     SELECT e, h, 'P', 'UTC', 'active', $3, $3, $3, 1, $3 FROM unnest($1::text[], $2::text[]) AS u(e, h)`,
+    `WITH s AS (INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at)
+       SELECT e, h, 'P', 'UTC', 'active', $3, $3, $3 FROM unnest($1::text[], $2::text[]) AS u(e, h) RETURNING id)
+     INSERT INTO enrolments (subscriber_id, sequence, started_at, next_step, next_send_at) SELECT id, 'education', $3, 1, $3 FROM s`,
     [emails, emails.map((e) => emailHash(BENCH_SECRET, e)), now],
   );
   await fake.reset();

@@ -220,8 +220,9 @@ async function postgresWorkers(fake: Fake): Promise<Figure[]> {
       const addresses = Array.from({ length: emails }, (_, i) => `p${count}-${i}@example.org`);
       const now = Date.now() - 1000;
       await client.query(
-        `INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at, next_step, next_send_at)
-         SELECT e, h, 'P', 'UTC', 'active', $3, $3, $3, 1, $3 FROM unnest($1::text[], $2::text[]) AS u(e, h)`,
+        `WITH s AS (INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at)
+           SELECT e, h, 'P', 'UTC', 'active', $3, $3, $3 FROM unnest($1::text[], $2::text[]) AS u(e, h) RETURNING id)
+         INSERT INTO enrolments (subscriber_id, sequence, started_at, next_step, next_send_at) SELECT id, 'education', $3, 1, $3 FROM s`,
         [addresses, addresses.map((e) => emailHash(BENCH_SECRET, e)), now],
       );
       await client.end();

@@ -89,7 +89,7 @@ type MemoryReport = { bootKiB: number; idleKiB: number; peakKiB: number; sent: n
 async function workerMemory(fake: Awaited<ReturnType<typeof startFakeProcess>>, execArgv: string[]): Promise<MemoryReport> {
   const t = tempDb('memory');
   seedSubscribers(t.db, WARM_DUE + MEMORY_DUE, WARM_DUE + MEMORY_DUE, Date.now());
-  t.db.$client.prepare('UPDATE subscribers SET next_send_at = ? WHERE id > ?').run(Date.now() + 86_400_000, WARM_DUE);
+  t.db.$client.prepare('UPDATE enrolments SET next_send_at = ? WHERE subscriber_id > ?').run(Date.now() + 86_400_000, WARM_DUE);
   t.db.$client.pragma('wal_checkpoint(TRUNCATE)');
   const child = fork(path.join(here, '..', 'support', 'worker-memory.mjs'), [], {
     cwd: t.dir,
@@ -112,7 +112,7 @@ async function workerMemory(fake: Awaited<ReturnType<typeof startFakeProcess>>, 
   exited.catch(() => {}); // a normal exit, once everything is reported
   const next = <T>() => Promise.race([new Promise<T>((resolve) => child.once('message', (m) => resolve(m as T))), exited]);
   const idle = await next<{ bootKiB: number; idleKiB: number; sent: number }>();
-  t.db.$client.prepare('UPDATE subscribers SET next_send_at = 1 WHERE id > ?').run(WARM_DUE);
+  t.db.$client.prepare('UPDATE enrolments SET next_send_at = 1 WHERE subscriber_id > ?').run(WARM_DUE);
   child.send('go');
   const done = await next<{ peakKiB: number; sent: number; seconds: number }>();
   await new Promise((resolve) => child.once('exit', resolve));

@@ -31,21 +31,26 @@ export function tempDb(name: string): { db: Db; file: string; dir: string; clean
 export function seedSubscribers(db: Db, count: number, due: number, now: number): void {
   const insert = db.$client.prepare(`
     INSERT INTO subscribers (email, email_hash, first_name, timezone, status, source, created_at, updated_at, confirmed_at,
-      consent_text, consent_version, next_step, next_send_at, last_sequence_sent_at, completed_at)
-    VALUES (?, ?, ?, ?, ?, 'form', ?, ?, ?, 'I agree to receive eight emails about MDMA-assisted therapy.', '2026-01', ?, ?, ?, ?)`);
+      consent_text, consent_version, completed_at)
+    VALUES (?, ?, ?, ?, ?, 'form', ?, ?, ?, 'I agree to receive eight emails about MDMA-assisted therapy.', '2026-01', ?) RETURNING id`);
+  const enrol = db.$client.prepare(`
+    INSERT INTO enrolments (subscriber_id, sequence, version, started_at, next_step, next_send_at, last_sent_at, ended_at, ended_reason)
+    VALUES (?, 'education', 1, ?, ?, ?, ?, ?, ?)`);
   const salt = crypto.randomBytes(4).toString('hex');
   db.$client.transaction(() => {
     for (let i = 0; i < count; i++) {
       const email = `reader${i}.${salt}@example.org`;
       const zone = ZONES[i % ZONES.length]!;
       const created = now - 30 * 86_400_000 + (i % 1000) * 1000;
+      const person = (status: string, completedAt: number | null) =>
+        (insert.get(email, emailHash(BENCH_SECRET, email), `Reader${i % 97}`, zone, status, created, created, created, completedAt) as { id: number }).id;
       if (i < due) {
-        insert.run(email, emailHash(BENCH_SECRET, email), `Reader${i % 97}`, zone, 'active', created, created, created, 1, now - (i % 60) * 1000, null, null);
+        enrol.run(person('active', null), created, 1, now - (i % 60) * 1000, null, null, null);
       } else if (i % 2 === 0) {
         // Active, a later step scheduled in the next three weeks.
-        insert.run(email, emailHash(BENCH_SECRET, email), `Reader${i % 97}`, zone, 'active', created, created, created, 2 + (i % 7), now + 3_600_000 + (i % 1_800_000) * 1000, created, null);
+        enrol.run(person('active', null), created, 2 + (i % 7), now + 3_600_000 + (i % 1_800_000) * 1000, created, null, null);
       } else {
-        insert.run(email, emailHash(BENCH_SECRET, email), `Reader${i % 97}`, zone, 'completed', created, created, created, null, null, created, created);
+        enrol.run(person('completed', created), created, null, null, created, created, 'completed');
       }
     }
   })();
@@ -56,6 +61,7 @@ export function rearm(db: Db, due: number, now: number): void {
   db.$client.transaction(() => {
     db.$client.prepare('DELETE FROM deliveries').run();
     db.$client.prepare('DELETE FROM batches').run();
-    db.$client.prepare("UPDATE subscribers SET status = 'active', next_step = 1, next_send_at = ?, completed_at = NULL WHERE id <= ?").run(now, due);
+    db.$client.prepare("UPDATE subscribers SET status = 'active', completed_at = NULL WHERE id <= ?").run(due);
+    db.$client.prepare('UPDATE enrolments SET next_step = 1, next_send_at = ?, ended_at = NULL, ended_reason = NULL WHERE subscriber_id <= ?').run(now, due);
   })();
 }

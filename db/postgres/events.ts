@@ -78,7 +78,7 @@ export function postgresEventStore(pool: pg.Pool): ProviderEventStore {
       const base = page.replace(/\/+$/, '');
       const rows = await pool.query<{ step: number; n: number }>(
         `SELECT d.step, count(*) AS n FROM provider_events e JOIN deliveries d ON d.id = e.delivery_id
-         WHERE e.type = 'email.clicked' AND d.kind = 'sequence' AND e.detail IS NOT NULL AND e.flag IS NULL
+         WHERE e.type = 'email.clicked' AND d.kind = 'sequence' AND d.sequence = 'education' AND e.detail IS NOT NULL AND e.flag IS NULL
            AND ((e.detail::json ->> 'link') = $1 OR left(e.detail::json ->> 'link', length($2)) = $2)
          GROUP BY d.step`,
         [base, `${base}/`],
@@ -89,7 +89,7 @@ export function postgresEventStore(pool: pg.Pool): ProviderEventStore {
       const rows = await pool.query<FlaggedEventCount>(
         `SELECT d.step, e.type, e.flag, e.flag_reason AS reason, count(*) AS count
          FROM provider_events e JOIN deliveries d ON d.id = e.delivery_id
-         WHERE e.flag IS NOT NULL AND d.kind = 'sequence'
+         WHERE e.flag IS NOT NULL AND d.kind = 'sequence' AND d.sequence = 'education'
          GROUP BY d.step, e.type, e.flag, e.flag_reason
          ORDER BY d.step, e.type, e.flag, e.flag_reason`,
       );

@@ -5,7 +5,7 @@
 // are bigint identities.
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../enums.js';
+import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, ENROLMENT_END_REASONS, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, SEQUENCE_IDS, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../enums.js';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();
@@ -41,18 +41,35 @@ export const subscribers = pgTable(
     convertedAt: ms('converted_at'),
     completedAt: ms('completed_at'),
     erasedAt: ms('erased_at'),
-    nextStep: integer('next_step'),
-    nextSendAt: ms('next_send_at'),
-    lastSequenceSentAt: ms('last_sequence_sent_at'),
     pausedUntil: ms('paused_until'),
-    sequenceVersion: integer('sequence_version'),
   },
   (t) => [
     uniqueIndex('subscribers_email_hash_unique').on(t.emailHash),
-    index('subscribers_due_idx').on(t.nextSendAt).where(sql`${t.nextSendAt} is not null`),
     index('subscribers_status_idx').on(t.status),
     index('subscribers_created_idx').on(t.createdAt),
-    index('subscribers_version_idx').on(t.sequenceVersion).where(sql`${t.nextSendAt} is not null`),
+  ],
+);
+
+export const enrolments = pgTable(
+  'enrolments',
+  {
+    id: id(),
+    subscriberId: ref('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id),
+    sequence: text('sequence', { enum: SEQUENCE_IDS }).notNull(),
+    version: integer('version'),
+    startedAt: ms('started_at').notNull(),
+    nextStep: integer('next_step'),
+    nextSendAt: ms('next_send_at'),
+    lastSentAt: ms('last_sent_at'),
+    endedAt: ms('ended_at'),
+    endedReason: text('ended_reason', { enum: ENROLMENT_END_REASONS }),
+  },
+  (t) => [
+    uniqueIndex('enrolments_subscriber_sequence_unique').on(t.subscriberId, t.sequence),
+    index('enrolments_due_idx').on(t.nextSendAt).where(sql`${t.nextSendAt} is not null`),
+    index('enrolments_version_idx').on(t.sequence, t.version).where(sql`${t.nextSendAt} is not null`),
   ],
 );
 
@@ -98,6 +115,7 @@ export const deliveries = pgTable(
     subscriberId: ref('subscriber_id').references(() => subscribers.id),
     kind: text('kind', { enum: DELIVERY_KINDS }).notNull(),
     toAddress: text('to_address'),
+    sequence: text('sequence', { enum: SEQUENCE_IDS }),
     step: integer('step').notNull().default(0),
     templateId: text('template_id').notNull(),
     templateVersion: text('template_version'),
@@ -116,7 +134,7 @@ export const deliveries = pgTable(
     complainedAt: ms('complained_at'),
   },
   (t) => [
-    uniqueIndex('deliveries_sequence_once').on(t.subscriberId, t.step).where(sql`${t.kind} = 'sequence'`),
+    uniqueIndex('deliveries_sequence_step_once').on(t.subscriberId, t.sequence, t.step).where(sql`${t.kind} = 'sequence'`),
     index('deliveries_batch_idx').on(t.batchId),
     index('deliveries_provider_idx').on(t.providerId),
     index('deliveries_step_idx').on(t.step, t.status),

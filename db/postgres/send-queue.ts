@@ -1,8 +1,10 @@
 /**
  * The send queue on PostgreSQL, for any number of workers on any machines.
  * Claims take rows with FOR UPDATE SKIP LOCKED, so concurrent workers share
- * the due work without waiting on each other; the unique (subscriber, step)
- * index on sequence deliveries is the last guard. The row-by-row decisions
+ * the due work without waiting on each other (a claim locks the enrolment and
+ * its person, so one person's sequences are claimed by one worker at a time);
+ * the unique (subscriber, sequence, step) index on sequence deliveries is the
+ * last guard. The row-by-row decisions
  * come from the policy (pure, in src/); the writes they lead to are applied
  * in bulk (unnest), so a claim or a settle costs a few round trips, not one
  * per email.
@@ -11,7 +13,7 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import { decodePayload, persistedRequest } from '../request-payload.js';
 import type { SendQueueStore } from '../stores.js';
-import type { Batch, BatchItem, BatchRequest, ClaimResult, DueRow, HeldBatch, ItemOutcome, QueuePolicy, ResendFacts, ResendOutcome, StepCounts } from '../types.js';
+import type { Batch, BatchItem, BatchRequest, ClaimResult, SequenceId, DueRow, HeldBatch, ItemOutcome, QueuePolicy, ResendFacts, ResendOutcome, StepCounts } from '../types.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { batches } from './schema.js';
 
@@ -22,7 +24,7 @@ const BATCH_STATE = `id, status, attempts, payload IS NOT NULL AS persisted, ide
 type BatchState = Pick<Batch, 'id' | 'status' | 'attempts' | 'idempotencyKey' | 'leaseOwner' | 'inDoubt' | 'firstAttemptAt'> & { persisted: boolean };
 
 const ITEMS = `
-  SELECT d.id AS "deliveryId", d.kind, d.step, d.template_id AS "templateId", d.to_address AS "toAddress",
+  SELECT d.id AS "deliveryId", d.kind, d.sequence, d.step, d.template_id AS "templateId", d.to_address AS "toAddress",
          s.id AS "subscriberId", s.email, s.first_name AS "firstName", coalesce(s.token_generation, 0) AS "tokenGeneration",
          s.status, coalesce(s.timezone, 'UTC') AS timezone, s.reader, s.confirmed_at AS "confirmedAt",
          s.source, s.consent_source AS "consentSource", s.consent_version AS "consentVersion", s.consent_given_at AS "consentGivenAt",
@@ -32,12 +34,13 @@ const ITEMS = `
   ORDER BY d.id`;
 
 // A due row with what the decision needs: suppression and the step ids received.
-const DUE_COLUMNS = `s.id, s.status, s.email, s.timezone, s.confirmed_at AS "confirmedAt", s.next_step AS "nextStep", s.last_sequence_sent_at AS "lastSentAt",
-  s.paused_until AS "pausedUntil", s.sequence_version AS "sequenceVersion",
+const DUE_COLUMNS = `s.id, e.id AS "enrolmentId", e.sequence, s.status, s.email, s.timezone, e.started_at AS "confirmedAt", e.next_step AS "nextStep", e.last_sent_at AS "lastSentAt",
+  s.paused_until AS "pausedUntil", e.version AS "sequenceVersion",
   EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
-  array(SELECT d.step FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.status <> 'dropped') AS received`;
+  array(SELECT d.step FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.sequence = e.sequence AND d.status <> 'dropped') AS received`;
+const DUE_FROM = 'enrolments e JOIN subscribers s ON s.id = e.subscriber_id';
 
-type Advance = { subscriberId: number; timezone: string; confirmedAt: number | null; step: number; at: number };
+type Advance = { subscriberId: number; enrolmentId: number; sequence: SequenceId; timezone: string; confirmedAt: number | null; step: number; at: number };
 
 export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
   const items = async (c: Queryable, batchId: number) => (await c.query<BatchItem>(ITEMS, [batchId])).rows;
@@ -49,14 +52,24 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       )
     ).rows[0]!.id;
 
+  /** Ends the enrolments (by id) whose last step went; a person has finished once none of theirs runs. */
   async function complete(c: Queryable, done: { id: number; step: number }[], now: number): Promise<number> {
     if (done.length === 0) return 0;
+    const ended = (
+      await c.query<{ subscriberId: number }>(
+        `UPDATE enrolments e SET ended_at = $3, ended_reason = 'completed', next_step = NULL, next_send_at = NULL
+         FROM unnest($1::bigint[], $2::int[]) AS u(id, step)
+         WHERE e.id = u.id AND e.ended_at IS NULL AND e.next_step = u.step RETURNING e.subscriber_id AS "subscriberId"`,
+        [done.map((d) => d.id), done.map((d) => d.step), now],
+      )
+    ).rows.map((r) => r.subscriberId);
+    if (ended.length === 0) return 0;
     const completed = (
       await c.query<{ id: number }>(
-        `UPDATE subscribers s SET status = 'completed', completed_at = $3, next_step = NULL, next_send_at = NULL, updated_at = $3
-         FROM unnest($1::bigint[], $2::int[]) AS u(id, step)
-         WHERE s.id = u.id AND s.status = 'active' AND s.next_step = u.step RETURNING s.id`,
-        [done.map((d) => d.id), done.map((d) => d.step), now],
+        `UPDATE subscribers s SET status = 'completed', completed_at = $2, updated_at = $2
+         WHERE s.id = ANY($1) AND s.status = 'active' AND NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.subscriber_id = s.id AND e.ended_at IS NULL)
+         RETURNING s.id`,
+        [ended, now],
       )
     ).rows.map((r) => r.id);
     if (completed.length) await c.query("INSERT INTO activity (subscriber_id, type, at) SELECT id, 'completed', $2 FROM unnest($1::bigint[]) AS id", [completed, now]);
@@ -67,25 +80,28 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
   async function advance(c: Queryable, policy: QueuePolicy, list: Advance[], now: number, fromDue: boolean): Promise<number> {
     const next: { id: number; step: number; at: number; prev: number }[] = [];
     const done: { id: number; step: number }[] = [];
-    const received = new Map<number, number[]>();
+    const received = new Map<string, number[]>();
+    const key = (subscriberId: number, sequence: string) => `${subscriberId}:${sequence}`;
     if (list.length) {
-      const rows = await c.query<{ id: number; steps: number[] }>(
-        "SELECT subscriber_id AS id, array_agg(step) AS steps FROM deliveries WHERE subscriber_id = ANY($1) AND kind = 'sequence' AND status <> 'dropped' GROUP BY subscriber_id",
+      const rows = await c.query<{ id: number; sequence: string; steps: number[] }>(
+        "SELECT subscriber_id AS id, sequence, array_agg(step) AS steps FROM deliveries WHERE subscriber_id = ANY($1) AND kind = 'sequence' AND status <> 'dropped' GROUP BY subscriber_id, sequence",
         [list.map((a) => a.subscriberId)],
       );
-      for (const r of rows.rows) received.set(r.id, r.steps);
+      for (const r of rows.rows) received.set(key(r.id, r.sequence), r.steps);
     }
     for (const a of list) {
-      const r = policy.decideAfterSend({ ...a, received: received.get(a.subscriberId) ?? [] }, a.step, a.at);
-      if (r.kind === 'next') next.push({ id: a.subscriberId, step: r.step, at: r.at, prev: a.step });
-      else done.push({ id: a.subscriberId, step: a.step });
+      const r = policy.decideAfterSend({ confirmedAt: a.confirmedAt, timezone: a.timezone, received: received.get(key(a.subscriberId, a.sequence)) ?? [] }, a.step, a.at);
+      if (r.kind === 'next') next.push({ id: a.enrolmentId, step: r.step, at: r.at, prev: a.step });
+      else done.push({ id: a.enrolmentId, step: a.step });
     }
     if (next.length) {
-      const guard = fromDue ? '' : " AND s.status = 'active' AND s.next_step = u.prev AND s.next_send_at IS NULL";
+      const guard = fromDue
+        ? ''
+        : " AND e.ended_at IS NULL AND e.next_step = u.prev AND e.next_send_at IS NULL AND (SELECT status FROM subscribers s WHERE s.id = e.subscriber_id) = 'active'";
       await c.query(
-        `UPDATE subscribers s SET next_step = u.step, next_send_at = u.at, sequence_version = $6, updated_at = $5
-         FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::int[]) AS u(id, step, at, prev) WHERE s.id = u.id${guard}`,
-        [next.map((n) => n.id), next.map((n) => n.step), next.map((n) => n.at), next.map((n) => n.prev), now, policy.version],
+        `UPDATE enrolments e SET next_step = u.step, next_send_at = u.at, version = $5
+         FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::int[]) AS u(id, step, at, prev) WHERE e.id = u.id${guard}`,
+        [next.map((n) => n.id), next.map((n) => n.step), next.map((n) => n.at), next.map((n) => n.prev), policy.version],
       );
     }
     return complete(c, done, now);
@@ -106,25 +122,25 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       const action = policy.decideDue(row, now);
       if (action.kind === 'send') {
         if (claim) sends.push({ row, step: action.step, templateId: action.templateId, subject: action.subject });
-        else reschedule.push({ id: row.id, step: action.step, at: now });
+        else reschedule.push({ id: row.enrolmentId, step: action.step, at: now });
       } else if (action.kind === 'reschedule') {
-        reschedule.push({ id: row.id, step: action.step, at: action.at });
+        reschedule.push({ id: row.enrolmentId, step: action.step, at: action.at });
         result.rescheduled++;
-      } else if (action.kind === 'unschedule') unschedule.push(row.id);
+      } else if (action.kind === 'unschedule') unschedule.push(row.enrolmentId);
       else if (action.kind === 'suppress') {
         await suppressSubscriber(c, row.id, now);
         result.stopped++;
-      } else done.push({ id: row.id, step: row.nextStep });
+      } else done.push({ id: row.enrolmentId, step: row.nextStep });
     }
     if (reschedule.length) {
       await c.query(
-        `UPDATE subscribers s SET next_step = u.step, next_send_at = u.at, sequence_version = $4, updated_at = $5
-         FROM unnest($1::bigint[], $2::int[], $3::bigint[]) AS u(id, step, at) WHERE s.id = u.id`,
-        [reschedule.map((r) => r.id), reschedule.map((r) => r.step), reschedule.map((r) => r.at), policy.version, now],
+        `UPDATE enrolments e SET next_step = u.step, next_send_at = u.at, version = $4
+         FROM unnest($1::bigint[], $2::int[], $3::bigint[]) AS u(id, step, at) WHERE e.id = u.id`,
+        [reschedule.map((r) => r.id), reschedule.map((r) => r.step), reschedule.map((r) => r.at), policy.version],
       );
     }
     if (unschedule.length) {
-      await c.query('UPDATE subscribers SET next_step = NULL, next_send_at = NULL, updated_at = $2 WHERE id = ANY($1)', [unschedule, now]);
+      await c.query('UPDATE enrolments SET next_step = NULL, next_send_at = NULL WHERE id = ANY($1)', [unschedule]);
       result.stopped += unschedule.length;
     }
     result.completed += await complete(c, done, now);
@@ -134,36 +150,38 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
     // A dropped delivery (never sent) may be queued again after a re-subscribe.
     const inserted = new Set(
       (
-        await c.query<{ subscriberId: number }>(
-          `INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, batch_id, created_at)
-           SELECT u.id, 'sequence', u.step, u.tid, u.subj, 'queued', $5, $6 FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[]) AS u(id, step, tid, subj)
-           ON CONFLICT (subscriber_id, step) WHERE kind = 'sequence' DO UPDATE SET
+        await c.query<{ subscriberId: number; sequence: string }>(
+          `INSERT INTO deliveries (subscriber_id, kind, sequence, step, template_id, subject, status, batch_id, created_at)
+           SELECT u.id, 'sequence', u.seq, u.step, u.tid, u.subj, 'queued', $6, $7
+           FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[]) AS u(id, seq, step, tid, subj)
+           ON CONFLICT (subscriber_id, sequence, step) WHERE kind = 'sequence' DO UPDATE SET
              status = 'queued', batch_id = excluded.batch_id, template_id = excluded.template_id, subject = excluded.subject, error = NULL, created_at = excluded.created_at
            WHERE deliveries.status = 'dropped'
-           RETURNING subscriber_id AS "subscriberId"`,
-          [sends.map((s) => s.row.id), sends.map((s) => s.step), sends.map((s) => s.templateId), sends.map((s) => s.subject), batchId, now],
+           RETURNING subscriber_id AS "subscriberId", sequence`,
+          [sends.map((s) => s.row.id), sends.map((s) => s.row.sequence), sends.map((s) => s.step), sends.map((s) => s.templateId), sends.map((s) => s.subject), batchId, now],
         )
-      ).rows.map((r) => r.subscriberId),
+      ).rows.map((r) => `${r.subscriberId}:${r.sequence}`),
     );
-    const inFlight = sends.filter((s) => inserted.has(s.row.id));
+    const isInserted = (s: (typeof sends)[number]) => inserted.has(`${s.row.id}:${s.row.sequence}`);
+    const inFlight = sends.filter(isInserted);
     const settled: Advance[] = [];
     for (const s of sends) {
-      if (inserted.has(s.row.id)) continue;
+      if (isInserted(s)) continue;
       // This step already has a delivery: in flight elsewhere, or settled.
       const existing = (
         await c.query<{ status: string; sentAt: number | null; createdAt: number }>(
-          `SELECT status, sent_at AS "sentAt", created_at AS "createdAt" FROM deliveries WHERE subscriber_id = $1 AND step = $2 AND kind = 'sequence'`,
-          [s.row.id, s.step],
+          `SELECT status, sent_at AS "sentAt", created_at AS "createdAt" FROM deliveries WHERE subscriber_id = $1 AND sequence = $2 AND step = $3 AND kind = 'sequence'`,
+          [s.row.id, s.row.sequence, s.step],
         )
       ).rows[0]!;
       if (existing.status === 'queued') inFlight.push(s);
-      else settled.push({ subscriberId: s.row.id, timezone: s.row.timezone, confirmedAt: s.row.confirmedAt, step: s.step, at: existing.sentAt ?? existing.createdAt });
+      else settled.push({ subscriberId: s.row.id, enrolmentId: s.row.enrolmentId, sequence: s.row.sequence, timezone: s.row.timezone, confirmedAt: s.row.confirmedAt, step: s.step, at: existing.sentAt ?? existing.createdAt });
     }
     if (inFlight.length) {
       await c.query(
-        `UPDATE subscribers s SET next_step = u.step, next_send_at = NULL, sequence_version = $3, updated_at = $4
-         FROM unnest($1::bigint[], $2::int[]) AS u(id, step) WHERE s.id = u.id`,
-        [inFlight.map((s) => s.row.id), inFlight.map((s) => s.step), policy.version, now],
+        `UPDATE enrolments e SET next_step = u.step, next_send_at = NULL, version = $3
+         FROM unnest($1::bigint[], $2::int[]) AS u(id, step) WHERE e.id = u.id`,
+        [inFlight.map((s) => s.row.enrolmentId), inFlight.map((s) => s.step), policy.version],
       );
     }
     result.completed += await advance(c, policy, settled, now, true);
@@ -173,9 +191,10 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
 
   async function suppressSubscriber(c: Queryable, id: number, now: number) {
     const r = await c.query(
-      "UPDATE subscribers SET status = 'suppressed', suppressed_at = $2, suppressed_reason = 'suppression list', next_step = NULL, next_send_at = NULL, updated_at = $2 WHERE id = $1 AND status IN ('active', 'pending')",
+      "UPDATE subscribers SET status = 'suppressed', suppressed_at = $2, suppressed_reason = 'suppression list', updated_at = $2 WHERE id = $1 AND status IN ('active', 'pending')",
       [id, now],
     );
+    if (r.rowCount) await c.query("UPDATE enrolments SET next_step = NULL, next_send_at = NULL, ended_at = $2, ended_reason = 'suppressed' WHERE subscriber_id = $1 AND ended_at IS NULL", [id, now]);
     if (r.rowCount) await c.query("INSERT INTO activity (subscriber_id, type, at, detail) VALUES ($1, 'suppressed', $2, $3)", [id, now, JSON.stringify({ reason: 'suppression list' })]);
   }
 
@@ -183,8 +202,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
     const byDelivery = new Map((await items(c, batchId)).map((i) => [i.deliveryId, i]));
     const sent: ItemOutcome[] = [];
     const failed: ItemOutcome[] = [];
-    const moveOn: Advance[] = [];
-    const sentSequence: number[] = [];
+    const moveOn: Omit<Advance, 'enrolmentId' | 'confirmedAt'>[] = [];
     const confirmed: number[] = [];
     const confirmationFailed: number[] = [];
     for (const o of outcomes) {
@@ -193,9 +211,8 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       const ok = o.error === undefined;
       (ok ? sent : failed).push(o);
       if (item.subscriberId === null) continue;
-      if (item.kind === 'sequence') {
-        if (ok) sentSequence.push(item.subscriberId);
-        moveOn.push({ subscriberId: item.subscriberId, timezone: item.timezone, confirmedAt: item.confirmedAt, step: item.step, at: now });
+      if (item.kind === 'sequence' && item.sequence !== null) {
+        moveOn.push({ subscriberId: item.subscriberId, sequence: item.sequence, timezone: item.timezone, step: item.step, at: ok ? now : -1 });
       } else if (item.kind === 'confirmation') {
         (ok ? confirmed : confirmationFailed).push(item.subscriberId);
       }
@@ -209,10 +226,26 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
     if (failed.length) {
       await c.query("UPDATE deliveries d SET status = 'failed', error = u.err FROM unnest($1::bigint[], $2::text[]) AS u(id, err) WHERE d.id = u.id", [failed.map((o) => o.deliveryId), failed.map((o) => o.error!)]);
     }
-    if (sentSequence.length) await c.query('UPDATE subscribers SET last_sequence_sent_at = greatest(coalesce(last_sequence_sent_at, 0), $2) WHERE id = ANY($1)', [sentSequence, now]);
+    // Each sequence email's enrolment: the last email of it went now (when it went), then it moves on.
+    const enrolled = moveOn.length
+      ? (
+          await c.query<{ id: number; subscriberId: number; sequence: SequenceId; startedAt: number }>(
+            `UPDATE enrolments e SET last_sent_at = CASE WHEN u.sent THEN greatest(coalesce(e.last_sent_at, 0), $4) ELSE e.last_sent_at END
+             FROM unnest($1::bigint[], $2::text[], $3::boolean[]) AS u(sid, seq, sent)
+             WHERE e.subscriber_id = u.sid AND e.sequence = u.seq
+             RETURNING e.id, e.subscriber_id AS "subscriberId", e.sequence, e.started_at AS "startedAt"`,
+            [moveOn.map((m) => m.subscriberId), moveOn.map((m) => m.sequence), moveOn.map((m) => m.at !== -1), now],
+          )
+        ).rows
+      : [];
+    const enrolmentOf = new Map(enrolled.map((e) => [`${e.subscriberId}:${e.sequence}`, e]));
+    const advancing = moveOn.flatMap((m): Advance[] => {
+      const e = enrolmentOf.get(`${m.subscriberId}:${m.sequence}`);
+      return e ? [{ ...m, enrolmentId: e.id, confirmedAt: e.startedAt, at: now }] : [];
+    });
     if (confirmed.length) await c.query("INSERT INTO activity (subscriber_id, type, at) SELECT id, 'confirmation_sent', $2 FROM unnest($1::bigint[]) AS id", [confirmed, now]);
     if (confirmationFailed.length) await c.query("UPDATE subscribers SET confirmation_sent_at = NULL, updated_at = $2 WHERE id = ANY($1) AND status = 'pending'", [confirmationFailed, now]);
-    const completed = await advance(c, policy, moveOn, now, false);
+    const completed = await advance(c, policy, advancing, now, false);
     await batchDone(c, batchId, sent.length > 0 ? 'sent' : 'failed', sent.length > 0 ? now : null, failed.length > 0 ? `${failed.length} of ${outcomes.length} failed` : null);
     return { sent: sent.length, failed: failed.length, completed };
   }
@@ -238,10 +271,10 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
         const rows = (
           await c.query<DueRow>(
             `SELECT ${DUE_COLUMNS}
-             FROM subscribers s
-             WHERE s.next_send_at IS NOT NULL AND s.next_send_at <= $1
-             ORDER BY s.next_send_at LIMIT $2
-             FOR UPDATE OF s SKIP LOCKED`,
+             FROM ${DUE_FROM}
+             WHERE e.next_send_at IS NOT NULL AND e.next_send_at <= $1
+             ORDER BY e.next_send_at LIMIT $2
+             FOR UPDATE OF e, s SKIP LOCKED`,
             [now, limit],
           )
         ).rows;
@@ -256,10 +289,10 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
         const rows = (
           await c.query<DueRow>(
             `SELECT ${DUE_COLUMNS}
-             FROM subscribers s
-             WHERE s.next_send_at IS NOT NULL AND s.sequence_version < $1
-             ORDER BY s.sequence_version, s.id LIMIT $2
-             FOR UPDATE OF s SKIP LOCKED`,
+             FROM ${DUE_FROM}
+             WHERE e.sequence = 'education' AND e.next_send_at IS NOT NULL AND e.version < $1
+             ORDER BY e.version, e.id LIMIT $2
+             FOR UPDATE OF e, s SKIP LOCKED`,
             [policy.version, limit],
           )
         ).rows;
@@ -271,8 +304,8 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
     async scheduled(afterId, limit) {
       return (
         await pool.query<DueRow>(
-          `SELECT ${DUE_COLUMNS} FROM subscribers s
-           WHERE s.id > $1 AND s.status = 'active' AND s.next_send_at IS NOT NULL ORDER BY s.id LIMIT $2`,
+          `SELECT ${DUE_COLUMNS} FROM ${DUE_FROM}
+           WHERE e.sequence = 'education' AND s.id > $1 AND s.status = 'active' AND e.next_send_at IS NOT NULL ORDER BY s.id LIMIT $2`,
           [afterId, limit],
         )
       ).rows;
@@ -460,9 +493,9 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
           await c.query<ResendFacts>(
             `SELECT s.status, s.email IS NOT NULL AS "hasEmail",
                     EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
-                    EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.step = $2 AND d.status = 'sent') AS "stepSent",
+                    EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.sequence = 'education' AND d.step = $2 AND d.status = 'sent') AS "stepSent",
                     EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'resend' AND d.status = 'queued') AS "resendQueued",
-                    (SELECT max(d.created_at) FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'resend' AND d.step = $2 AND d.status IN ('queued', 'sent')) AS "lastResentAt"
+                    (SELECT max(d.created_at) FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'resend' AND d.sequence = 'education' AND d.step = $2 AND d.status IN ('queued', 'sent')) AS "lastResentAt"
              FROM subscribers s WHERE s.id = $1`,
             [input.subscriberId, input.step],
           )
@@ -471,7 +504,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
         if (refusal) return { ok: false, reason: refusal, status: facts.status };
         const id = (
           await c.query<{ id: number }>(
-            "INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, created_at) VALUES ($1, 'resend', $2, $3, $4, 'queued', $5) RETURNING id",
+            "INSERT INTO deliveries (subscriber_id, kind, sequence, step, template_id, subject, status, created_at) VALUES ($1, 'resend', 'education', $2, $3, $4, 'queued', $5) RETURNING id",
             [input.subscriberId, input.step, input.templateId, input.subject, input.now],
           )
         ).rows[0]!.id;
@@ -490,9 +523,12 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
         if (!c) out.set(step, (c = { waiting: 0, sent: 0, delivered: 0, opened: 0, clicked: 0 }));
         return c;
       };
-      for (const r of (await pool.query<{ step: number; n: number }>("SELECT next_step AS step, count(*) AS n FROM subscribers WHERE status = 'active' AND next_step IS NOT NULL GROUP BY next_step")).rows) get(r.step).waiting = r.n;
+      for (const r of (await pool.query<{ step: number; n: number }>(
+        `SELECT e.next_step AS step, count(*) AS n FROM enrolments e JOIN subscribers s ON s.id = e.subscriber_id
+         WHERE e.sequence = 'education' AND s.status = 'active' AND e.next_step IS NOT NULL GROUP BY e.next_step`,
+      )).rows) get(r.step).waiting = r.n;
       const sent = await pool.query<{ step: number } & Omit<StepCounts, 'waiting'>>(
-        "SELECT step, count(*) AS sent, count(delivered_at) AS delivered, count(opened_at) AS opened, count(clicked_at) AS clicked FROM deliveries WHERE kind = 'sequence' AND status = 'sent' GROUP BY step",
+        "SELECT step, count(*) AS sent, count(delivered_at) AS delivered, count(opened_at) AS opened, count(clicked_at) AS clicked FROM deliveries WHERE kind = 'sequence' AND sequence = 'education' AND status = 'sent' GROUP BY step",
       );
       for (const r of sent.rows) Object.assign(get(r.step), { sent: r.sent, delivered: r.delivered, opened: r.opened, clicked: r.clicked });
       return out;

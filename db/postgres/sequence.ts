@@ -23,8 +23,9 @@ export function postgresSequenceStore(pool: pg.Pool): SequenceStore {
     async headcount() {
       return (
         await pool.query<VersionHeadcount>(
-          `SELECT sequence_version AS version, CASE WHEN next_send_at IS NULL THEN NULL ELSE next_step END AS step, count(*)::int AS count
-           FROM subscribers WHERE status = 'active' AND next_step IS NOT NULL
+          `SELECT e.version, CASE WHEN e.next_send_at IS NULL THEN NULL ELSE e.next_step END AS step, count(*)::int AS count
+           FROM enrolments e JOIN subscribers s ON s.id = e.subscriber_id
+           WHERE e.sequence = 'education' AND s.status = 'active' AND e.next_step IS NOT NULL
            GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST`,
         )
       ).rows;

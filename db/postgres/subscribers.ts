@@ -1,14 +1,16 @@
 import type pg from 'pg';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberStatus, type SuppressInput } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { countHitSql, hitsIn } from './settings.js';
-import { activity, deliveries, providerEvents, subscribers, suppressions } from './schema.js';
+import { activity, deliveries, enrolments, providerEvents, subscribers, suppressions } from './schema.js';
 
-const SUBSCRIBER = selectList(subscribers);
-const SIGNUP_SUBSCRIBER = selectList(subscribers, 's');
+// A subscriber with their education enrolment's cursor (db/types.ts, Subscriber), read FROM ${VIEW}.
+const SUBSCRIBER = `${selectList(subscribers, 's')}, e.next_step AS "nextStep", e.next_send_at AS "nextSendAt", e.last_sent_at AS "lastSequenceSentAt", e.version AS "sequenceVersion"`;
+const VIEW = `subscribers s LEFT JOIN enrolments e ON e.subscriber_id = s.id AND e.sequence = 'education'`;
+const ENROLMENT = selectList(enrolments);
 const DELIVERY = selectList(deliveries);
 const EVENT = selectList(providerEvents);
 const ACTIVITY = selectList(activity);
@@ -38,10 +40,10 @@ async function readForSignup(c: Queryable, r: SignupRecord): Promise<{ existing:
   const counter = r.confirmations;
   const read = (
     await c.query<Subscriber & { suppression$: string | null; counter$: string | null }>(
-      `SELECT ${SIGNUP_SUBSCRIBER},
+      `SELECT ${SUBSCRIBER},
          (SELECT reason FROM suppressions WHERE email_hash = ANY($2) ORDER BY email_hash = $1 DESC LIMIT 1) AS "suppression$",
          (SELECT value FROM worker_state WHERE key = $3) AS "counter$"
-       FROM (SELECT 1) AS one LEFT JOIN subscribers s ON s.email_hash = $1`,
+       FROM (SELECT 1) AS one LEFT JOIN subscribers s ON s.email_hash = $1 LEFT JOIN enrolments e ON e.subscriber_id = s.id AND e.sequence = 'education'`,
       [r.emailHash, [r.emailHash, r.legacyHash ?? r.emailHash], counter?.key ?? null],
     )
   ).rows[0]!;
@@ -97,12 +99,12 @@ async function createIn(c: Queryable, r: SignupRecord, action: { afterErasure?: 
 async function rekeyIn(c: Queryable, id: number, hash: string, now: number, merge: DecideMerge, audit: MergeAudit): Promise<RekeyOutcome> {
   // The lock a signup of this address takes, so neither sees the other half done.
   await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [hash]);
-  const row = (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE id = $1 FOR UPDATE`, [id])).rows[0];
+  const row = (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM ${VIEW} WHERE s.id = $1 FOR UPDATE OF s`, [id])).rows[0];
   if (!row || row.email === null) return { kind: 'gone' };
   if (row.emailHash === hash) return { kind: 'unchanged' };
   // The suppression follows the address (the old entry stays: it can only match the old spelling).
   await c.query('INSERT INTO suppressions (email_hash, reason, created_at) SELECT $1, reason, created_at FROM suppressions WHERE email_hash = $2 ON CONFLICT DO NOTHING', [hash, row.emailHash]);
-  const other = (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE email_hash = $1 FOR UPDATE`, [hash])).rows[0];
+  const other = (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM ${VIEW} WHERE s.email_hash = $1 FOR UPDATE OF s`, [hash])).rows[0];
   if (!other) {
     await c.query('UPDATE subscribers SET email_hash = $1 WHERE id = $2', [hash, id]);
     return { kind: 'rekeyed' };
@@ -111,9 +113,12 @@ async function rekeyIn(c: Queryable, id: number, hash: string, now: number, merg
   const mergedId = survivorId === row.id ? other.id : row.id;
   await c.query(
     `UPDATE deliveries SET kind = 'resend' WHERE subscriber_id = $1 AND kind = 'sequence'
-       AND step IN (SELECT step FROM deliveries WHERE subscriber_id = $2 AND kind = 'sequence')`,
+       AND (sequence, step) IN (SELECT sequence, step FROM deliveries WHERE subscriber_id = $2 AND kind = 'sequence')`,
     [mergedId, survivorId],
   );
+  // The row that stays keeps its own place in each sequence; one it never entered comes from the other.
+  await c.query('UPDATE enrolments SET subscriber_id = $1 WHERE subscriber_id = $2 AND sequence NOT IN (SELECT sequence FROM enrolments WHERE subscriber_id = $1)', [survivorId, mergedId]);
+  await c.query('DELETE FROM enrolments WHERE subscriber_id = $1', [mergedId]);
   for (const table of ['deliveries', 'activity', 'audit_log']) await c.query(`UPDATE ${table} SET subscriber_id = $1 WHERE subscriber_id = $2`, [survivorId, mergedId]);
   await c.query('UPDATE subscriber_merges SET into_id = $1 WHERE into_id = $2', [survivorId, mergedId]);
   await c.query('INSERT INTO subscriber_merges (from_id, into_id, merged_at) VALUES ($1, $2, $3)', [mergedId, survivorId, now]);
@@ -131,6 +136,11 @@ async function rekeyIn(c: Queryable, id: number, hash: string, now: number, merg
 const MAILABLE = ['pending', 'active', 'completed', 'converted'];
 const KEEP_ON_CONVERT: readonly SubscriberStatus[] = ['unsubscribed', 'suppressed'];
 
+/** Ends every enrolment of a subscriber still running, for `reason`, inside the caller's transaction. */
+export async function endEnrolments(c: Queryable, subscriberId: number, at: number, reason: EnrolmentEndReason) {
+  await c.query('UPDATE enrolments SET next_step = NULL, next_send_at = NULL, ended_at = $2, ended_reason = $3 WHERE subscriber_id = $1 AND ended_at IS NULL', [subscriberId, at, reason]);
+}
+
 export async function insertActivity(c: Queryable, subscriberId: number | null, type: ActivityType, at: number, detail?: Record<string, unknown> | null) {
   await c.query('INSERT INTO activity (subscriber_id, type, at, detail) VALUES ($1, $2, $3, $4)', [subscriberId, type, at, detail ? JSON.stringify(detail) : null]);
 }
@@ -144,22 +154,55 @@ export async function suppressIn(c: Queryable, input: SuppressInput) {
   const newlySuppressed = sub.status !== 'suppressed' && sub.status !== 'erased';
   if (newlySuppressed) {
     await c.query(
-      "UPDATE subscribers SET status = 'suppressed', suppressed_at = $1, suppressed_reason = $2, next_step = NULL, next_send_at = NULL, updated_at = $1 WHERE id = $3",
+      "UPDATE subscribers SET status = 'suppressed', suppressed_at = $1, suppressed_reason = $2, updated_at = $1 WHERE id = $3",
       [at, reason, sub.id],
     );
+    await endEnrolments(c, sub.id, at, 'suppressed');
   }
   await insertActivity(c, sub.id, reason, at, detail);
   return { subscriberId: sub.id, newlySuppressed };
 }
 
-/** The step ids of a subscriber's sequence deliveries: what they have had (a dropped one never went). */
-async function receivedSteps(c: Queryable, id: number): Promise<number[]> {
-  return (await c.query<{ step: number }>("SELECT step FROM deliveries WHERE subscriber_id = $1 AND kind = 'sequence' AND status <> 'dropped'", [id])).rows.map((r) => r.step);
+/** The step ids of a subscriber's deliveries of a sequence: what they have had of it (a dropped one never went). */
+async function receivedSteps(c: Queryable, id: number, sequence: SequenceId = 'education'): Promise<number[]> {
+  return (await c.query<{ step: number }>("SELECT step FROM deliveries WHERE subscriber_id = $1 AND kind = 'sequence' AND sequence = $2 AND status <> 'dropped'", [id, sequence])).rows.map((r) => r.step);
+}
+
+/**
+ * Asks `decide` when each scheduled email of the subscriber goes now (a
+ * pause or a time zone changed; `s` holds the change) and moves it there.
+ * An email in flight (no time) is not moved: the due decision places the next one.
+ */
+async function replan(c: Queryable, s: SubscriberRow, decide: (row: DueRow) => number | null) {
+  const scheduled = (
+    await c.query<Enrolment>(`SELECT ${ENROLMENT} FROM enrolments WHERE subscriber_id = $1 AND ended_at IS NULL AND next_send_at IS NOT NULL AND next_step IS NOT NULL`, [s.id])
+  ).rows;
+  if (scheduled.length === 0) return;
+  const suppressed = (await c.query('SELECT 1 FROM suppressions WHERE email_hash = $1', [s.emailHash])).rowCount! > 0;
+  for (const e of scheduled) {
+    const row: DueRow = {
+      id: s.id,
+      enrolmentId: e.id,
+      sequence: e.sequence,
+      status: s.status,
+      email: s.email,
+      suppressed,
+      timezone: s.timezone,
+      confirmedAt: e.startedAt,
+      nextStep: e.nextStep!,
+      lastSentAt: e.lastSentAt,
+      pausedUntil: s.pausedUntil,
+      received: await receivedSteps(c, s.id, e.sequence),
+      sequenceVersion: e.version,
+    };
+    const at = decide(row);
+    if (at !== null) await c.query('UPDATE enrolments SET next_send_at = $2 WHERE id = $1', [e.id, at]);
+  }
 }
 
 export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
   const byId = async (c: Queryable, id: number, lock = false) =>
-    (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id])).rows[0];
+    (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM ${VIEW} WHERE s.id = $1${lock ? ' FOR UPDATE OF s' : ''}`, [id])).rows[0];
 
   /** Confirms a pending subscriber inside the caller's transaction (see confirm()). */
   async function confirmIn(c: Queryable, id: number, input: ConfirmInput): Promise<Subscriber | undefined> {
@@ -167,11 +210,11 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
     if (!s || s.status !== 'pending') return undefined;
     const nextStep = input.firstStep(await receivedSteps(c, id));
     const { now, consent } = input;
-    const row = (
-      await c.query<Subscriber>(
+    const updated = (
+      await c.query(
         `UPDATE subscribers SET status = $2, confirmed_at = $3, consent_text = $4, consent_version = $5, consent_ip = $6, consent_user_agent = $7,
-           consent_source = $8, next_step = $9, next_send_at = $10, sequence_version = $11, updated_at = $3, consent_given_at = $12
-         WHERE id = $1 AND status = 'pending' RETURNING ${SUBSCRIBER}`,
+           consent_source = $8, updated_at = $3, consent_given_at = $9
+         WHERE id = $1 AND status = 'pending'`,
         [
           id,
           nextStep === null ? 'completed' : 'active',
@@ -181,15 +224,21 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
           consent.ip,
           consent.userAgent,
           consent.source ?? s.source ?? 'signup-form',
-          nextStep,
-          nextStep === null ? null : now,
-          input.sequenceVersion,
           consent.givenAt ?? now,
         ],
       )
-    ).rows[0];
-    if (row) await insertActivity(c, id, 'confirmed', now, { consentVersion: consent.version, nextStep });
-    return row;
+    ).rowCount;
+    if (!updated) return undefined;
+    // They start the education sequence, or take it up again from where they left it.
+    await c.query(
+      `INSERT INTO enrolments (subscriber_id, sequence, version, started_at, next_step, next_send_at, ended_at, ended_reason)
+       VALUES ($1, 'education', $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (subscriber_id, sequence) DO UPDATE SET version = excluded.version, started_at = excluded.started_at, next_step = excluded.next_step,
+         next_send_at = excluded.next_send_at, ended_at = excluded.ended_at, ended_reason = excluded.ended_reason`,
+      [id, input.sequenceVersion, now, nextStep, nextStep === null ? null : now, nextStep === null ? now : null, nextStep === null ? 'completed' : null],
+    );
+    await insertActivity(c, id, 'confirmed', now, { consentVersion: consent.version, nextStep });
+    return byId(c, id);
   }
 
   return {
@@ -327,15 +376,13 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
 
     unsubscribe(id, now, detail) {
       return transaction(pool, async (c) => {
-        const row = (
-          await c.query<Subscriber>(
-            `UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = $2, next_step = NULL, next_send_at = NULL, updated_at = $2
-             WHERE id = $1 AND status = ANY($3) RETURNING ${SUBSCRIBER}`,
-            [id, now, MAILABLE],
-          )
-        ).rows[0];
-        if (row) await insertActivity(c, id, 'unsubscribed', now, detail);
-        return row;
+        const updated = (
+          await c.query(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = $2, updated_at = $2 WHERE id = $1 AND status = ANY($3)`, [id, now, MAILABLE])
+        ).rowCount;
+        if (!updated) return undefined;
+        await endEnrolments(c, id, now, 'unsubscribed');
+        await insertActivity(c, id, 'unsubscribed', now, detail);
+        return byId(c, id);
       });
     },
 
@@ -348,7 +395,8 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         if (sub.status === 'pending') return { ok: false as const, reason: 'pending' as const };
         if (sub.convertedAt !== null) return { ok: true as const, changed: false, subscriber: { id: sub.id, status: sub.status, convertedAt: sub.convertedAt } };
         const status: SubscriberStatus = KEEP_ON_CONVERT.includes(sub.status) ? sub.status : 'converted';
-        await c.query('UPDATE subscribers SET status = $2, converted_at = $3, next_step = NULL, next_send_at = NULL, updated_at = $3 WHERE id = $1', [id, status, now]);
+        await c.query('UPDATE subscribers SET status = $2, converted_at = $3, updated_at = $3 WHERE id = $1', [id, status, now]);
+        await endEnrolments(c, id, now, 'converted');
         await insertActivity(c, id, 'converted', now, { previousStatus: sub.status });
         return { ok: true as const, changed: true, subscriber: { id, status, convertedAt: now } };
       });
@@ -363,30 +411,10 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         const s = await byId(c, id, true);
         if (!s || s.status !== 'active') return undefined;
         const { now, pausedUntil } = input;
-        let nextSendAt = s.nextSendAt;
-        // Null while in flight: that email is already going; the due decision places the next one.
-        if (s.nextSendAt !== null && s.nextStep !== null) {
-          const suppressed = (await c.query('SELECT 1 FROM suppressions WHERE email_hash = $1', [s.emailHash])).rowCount! > 0;
-          const row: DueRow = {
-            id,
-            status: s.status,
-            email: s.email,
-            suppressed,
-            timezone: s.timezone,
-            confirmedAt: s.confirmedAt,
-            nextStep: s.nextStep,
-            lastSentAt: s.lastSequenceSentAt,
-            pausedUntil,
-            received: await receivedSteps(c, id),
-            sequenceVersion: s.sequenceVersion,
-          };
-          nextSendAt = input.nextSendAt(row) ?? s.nextSendAt;
-        }
-        const updated = (
-          await c.query<Subscriber>(`UPDATE subscribers SET paused_until = $2, next_send_at = $3, updated_at = $4 WHERE id = $1 RETURNING ${SUBSCRIBER}`, [id, pausedUntil, nextSendAt, now])
-        ).rows[0];
+        await c.query('UPDATE subscribers SET paused_until = $2, updated_at = $3 WHERE id = $1', [id, pausedUntil, now]);
+        await replan(c, { ...s, pausedUntil }, input.nextSendAt);
         await insertActivity(c, id, pausedUntil === null ? 'resumed' : 'paused', now, { ...input.detail, ...(pausedUntil === null ? {} : { until: pausedUntil }) });
-        return updated;
+        return byId(c, id);
       });
     },
 
@@ -394,9 +422,9 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       return transaction(pool, async (c) => {
         const s = await byId(c, id, true);
         if (!s || s.status === 'erased') return undefined;
-        const updated = (await c.query<Subscriber>(`UPDATE subscribers SET reader = $2, updated_at = $3 WHERE id = $1 RETURNING ${SUBSCRIBER}`, [id, reader, now])).rows[0];
+        await c.query('UPDATE subscribers SET reader = $2, updated_at = $3 WHERE id = $1', [id, reader, now]);
         await insertActivity(c, id, 'reader_changed', now, { from: s.reader, to: reader });
-        return updated;
+        return byId(c, id);
       });
     },
 
@@ -408,25 +436,10 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         const changed = (Object.keys(changes) as ProfileField[]).filter((f) => changes[f] !== undefined && changes[f] !== s[f]);
         if (changed.length === 0) return { subscriber: s, changed };
         const next = { ...s, ...Object.fromEntries(changed.map((f) => [f, changes[f]])) } as Subscriber;
-        let nextSendAt = s.nextSendAt;
-        // As on SQLite: an email in flight is not moved.
-        if (changed.includes('timezone') && s.nextSendAt !== null && s.nextStep !== null) {
-          const suppressed = (await c.query('SELECT 1 FROM suppressions WHERE email_hash = $1', [s.emailHash])).rowCount! > 0;
-          const row: DueRow = { id, status: s.status, email: s.email, suppressed, timezone: next.timezone, confirmedAt: s.confirmedAt, nextStep: s.nextStep, lastSentAt: s.lastSequenceSentAt, pausedUntil: s.pausedUntil, received: await receivedSteps(c, id), sequenceVersion: s.sequenceVersion };
-          nextSendAt = input.nextSendAt(row) ?? s.nextSendAt;
-        }
-        const updated = (
-          await c.query<Subscriber>(`UPDATE subscribers SET first_name = $2, timezone = $3, reader = $4, next_send_at = $5, updated_at = $6 WHERE id = $1 RETURNING ${SUBSCRIBER}`, [
-            id,
-            next.firstName,
-            next.timezone,
-            next.reader,
-            nextSendAt,
-            now,
-          ])
-        ).rows[0]!;
+        await c.query('UPDATE subscribers SET first_name = $2, timezone = $3, reader = $4, updated_at = $5 WHERE id = $1', [id, next.firstName, next.timezone, next.reader, now]);
+        if (changed.includes('timezone')) await replan(c, next, input.nextSendAt);
         if (changed.includes('reader')) await insertActivity(c, id, 'reader_changed', now, { from: s.reader, to: next.reader });
-        return { subscriber: updated, changed };
+        return { subscriber: (await byId(c, id))!, changed };
       });
     },
 
@@ -481,13 +494,14 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         if (s.email) await c.query("UPDATE audit_log SET detail = (detail::jsonb - $2::text[])::text WHERE detail ILIKE $1 ESCAPE '\\' AND detail LIKE '{%'", [likeSubstring(s.email), AUDIT_FREE_TEXT]);
         await c.query(
           `UPDATE subscribers SET email = NULL, email_hash = $2, first_name = NULL, reader = NULL, signup_ip = NULL, signup_user_agent = NULL, consent_ip = NULL,
-             consent_user_agent = NULL, status = 'erased', erased_at = $3, next_step = NULL, next_send_at = NULL, updated_at = $3,
+             consent_user_agent = NULL, status = 'erased', erased_at = $3, updated_at = $3,
              -- An imported consent's source and wording are whatever the file said (they may name the person); ours are fixed texts.
              consent_source = CASE WHEN source = 'import' THEN NULL ELSE consent_source END,
              consent_text = CASE WHEN source = 'import' THEN NULL ELSE consent_text END
            WHERE id = $1`,
           [id, `erased:${id}`, now],
         );
+        await endEnrolments(c, id, now, 'erased');
         await insertActivity(c, id, 'erased', now);
         const providerIds = dels.map((d) => d.providerId).filter((p): p is string => p !== null);
         return { id, email: s.email, alreadyErased: false, withdrawnFromBatches: withdrawn, providerIds };
@@ -517,8 +531,8 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       const page = Math.min(Math.max(1, Math.floor(query.page ?? 1)), pageCount);
       const items = (
         await pool.query(
-          `SELECT id, email, first_name AS "firstName", status, timezone, created_at AS "createdAt", confirmed_at AS "confirmedAt", next_step AS "nextStep", next_send_at AS "nextSendAt"
-           FROM subscribers ${where} ORDER BY created_at DESC, id DESC LIMIT ${PAGE_SIZE} OFFSET ${(page - 1) * PAGE_SIZE}`,
+          `SELECT s.id, email, first_name AS "firstName", status, timezone, created_at AS "createdAt", confirmed_at AS "confirmedAt", e.next_step AS "nextStep", e.next_send_at AS "nextSendAt"
+           FROM ${VIEW} ${where} ORDER BY s.created_at DESC, s.id DESC LIMIT ${PAGE_SIZE} OFFSET ${(page - 1) * PAGE_SIZE}`,
           params,
         )
       ).rows;
@@ -537,6 +551,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       for (const e of events) byDelivery.set(e.deliveryId, [...(byDelivery.get(e.deliveryId) ?? []), e]);
       return {
         subscriber,
+        enrolments: (await pool.query<Enrolment>(`SELECT ${ENROLMENT} FROM enrolments WHERE subscriber_id = $1 ORDER BY started_at, id`, [id])).rows,
         deliveries: dels.map((d) => ({ ...d, events: byDelivery.get(d.id) ?? [] })),
         activity: (await pool.query(`SELECT ${ACTIVITY} FROM activity WHERE subscriber_id = $1 ORDER BY at, id`, [id])).rows,
         suppression: (await pool.query(`SELECT ${SUPPRESSION} FROM suppressions WHERE email_hash = $1`, [subscriber.emailHash])).rows[0] ?? null,
@@ -549,7 +564,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
 
     resendConfirmation(id, now, decide) {
       return transaction(pool, async (c): Promise<ConfirmationResendOutcome> => {
-        const s = (await c.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE id = $1 FOR UPDATE`, [id])).rows[0];
+        const s = await byId(c, id, true);
         if (!s || s.status === 'erased') return { ok: false, reason: 'not_found' };
         const refusal = decide(s, await suppressionOf(c, { emailHash: s.emailHash }));
         if (refusal) return { ok: false, reason: refusal };
@@ -574,7 +589,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
     async *all(chunk = 500) {
       let after = 0;
       for (;;) {
-        const rows = (await pool.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM subscribers WHERE id > $1 ORDER BY id LIMIT $2`, [after, chunk])).rows;
+        const rows = (await pool.query<Subscriber>(`SELECT ${SUBSCRIBER} FROM ${VIEW} WHERE s.id > $1 ORDER BY s.id LIMIT $2`, [after, chunk])).rows;
         yield* rows;
         if (rows.length < chunk) return;
         after = rows[rows.length - 1]!.id;
@@ -631,7 +646,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       // Each unsubscribe under the last sequence email sent before it.
       const rows = await pool.query<{ step: number | null; n: number }>(
         `SELECT (SELECT d.step FROM deliveries d
-                 WHERE d.subscriber_id = a.subscriber_id AND d.kind = 'sequence' AND d.status = 'sent' AND d.sent_at <= a.at
+                 WHERE d.subscriber_id = a.subscriber_id AND d.kind = 'sequence' AND d.sequence = 'education' AND d.status = 'sent' AND d.sent_at <= a.at
                  ORDER BY d.sent_at DESC, d.id DESC LIMIT 1) AS step,
                 count(*) AS n
          FROM activity a WHERE a.type = 'unsubscribed'

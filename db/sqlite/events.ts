@@ -70,7 +70,7 @@ export function sqliteEventStore(db: SqliteDb): ProviderEventStore {
   const clicks = sql.prepare<{ base: string; under: string }, { step: number; n: number }>(`
     SELECT d.step AS step, count(*) AS n
     FROM provider_events e JOIN deliveries d ON d.id = e.delivery_id
-    WHERE e.type = 'email.clicked' AND d.kind = 'sequence' AND e.flag IS NULL
+    WHERE e.type = 'email.clicked' AND d.kind = 'sequence' AND d.sequence = 'education' AND e.flag IS NULL
       AND (json_extract(e.detail, '$.link') = @base OR substr(json_extract(e.detail, '$.link'), 1, length(@under)) = @under)
     GROUP BY d.step`);
   const figures = db.$client.prepare<[{ deliveredSince: number; complainedSince: number }], ComplaintFigures>(`
@@ -79,7 +79,7 @@ export function sqliteEventStore(db: SqliteDb): ProviderEventStore {
   const flagged = sql.prepare<[], FlaggedEventCount>(`
     SELECT d.step AS step, e.type AS type, e.flag AS flag, e.flag_reason AS reason, count(*) AS count
     FROM provider_events e JOIN deliveries d ON d.id = e.delivery_id
-    WHERE e.flag IS NOT NULL AND d.kind = 'sequence'
+    WHERE e.flag IS NOT NULL AND d.kind = 'sequence' AND d.sequence = 'education'
     GROUP BY d.step, e.type, e.flag, e.flag_reason
     ORDER BY d.step, e.type, e.flag, e.flag_reason`);
   return {

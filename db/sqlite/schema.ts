@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../enums.js';
+import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, ENROLMENT_END_REASONS, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, SEQUENCE_IDS, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../enums.js';
 
 // All times are integer milliseconds since the epoch (UTC).
 const ms = (name: string) => integer(name, { mode: 'number' });
@@ -45,24 +45,42 @@ export const subscribers = sqliteTable(
     convertedAt: ms('converted_at'),
     completedAt: ms('completed_at'),
     erasedAt: ms('erased_at'),
-    // The due work: the next sequence step and when it may go. Both null
-    // when nothing is scheduled, so the due index holds only live rows.
-    nextStep: integer('next_step'),
-    nextSendAt: ms('next_send_at'),
-    lastSequenceSentAt: ms('last_sequence_sent_at'),
-    // The reader paused the series until then: nothing goes before it. Kept
+    // The reader paused their emails until then: nothing goes before it. Kept
     // after it passes (a time in the past pauses nothing).
     pausedUntil: ms('paused_until'),
-    // The sequence version they follow: the one running when they confirmed,
-    // moved on when a newer one is published (sequence_versions).
-    sequenceVersion: integer('sequence_version'),
   },
   (t) => [
     uniqueIndex('subscribers_email_hash_unique').on(t.emailHash),
-    index('subscribers_due_idx').on(t.nextSendAt).where(sql`${t.nextSendAt} is not null`),
     index('subscribers_status_idx').on(t.status),
     index('subscribers_created_idx').on(t.createdAt),
-    index('subscribers_version_idx').on(t.sequenceVersion).where(sql`${t.nextSendAt} is not null`),
+  ],
+);
+
+// A person's place in one sequence (src/nurture/sequence.ts): the version they
+// follow, the next step and when it may go (both null when nothing is
+// scheduled; the step stays, with no time, while its email is in flight),
+// their last email of it, and when and why it ended. One per person and
+// sequence: a person enters each sequence once (a re-subscribe reopens it).
+export const enrolments = sqliteTable(
+  'enrolments',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    subscriberId: integer('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id),
+    sequence: text('sequence', { enum: SEQUENCE_IDS }).notNull(),
+    version: integer('version'),
+    startedAt: ms('started_at').notNull(),
+    nextStep: integer('next_step'),
+    nextSendAt: ms('next_send_at'),
+    lastSentAt: ms('last_sent_at'),
+    endedAt: ms('ended_at'),
+    endedReason: text('ended_reason', { enum: ENROLMENT_END_REASONS }),
+  },
+  (t) => [
+    uniqueIndex('enrolments_subscriber_sequence_unique').on(t.subscriberId, t.sequence),
+    index('enrolments_due_idx').on(t.nextSendAt).where(sql`${t.nextSendAt} is not null`),
+    index('enrolments_version_idx').on(t.sequence, t.version).where(sql`${t.nextSendAt} is not null`),
   ],
 );
 
@@ -124,7 +142,9 @@ export const deliveries = sqliteTable(
     kind: text('kind', { enum: DELIVERY_KINDS }).notNull(),
     // A staff test send's address (staff, never a subscriber's).
     toAddress: text('to_address'),
-    // Sequence step (1..8), also of a resend; 0 for the confirmation email and tests.
+    // The sequence of a sequence email or a resend; null for the confirmation email and tests.
+    sequence: text('sequence', { enum: SEQUENCE_IDS }),
+    // Sequence step id, also of a resend; 0 for the confirmation email and tests.
     step: integer('step').notNull().default(0),
     templateId: text('template_id').notNull(),
     templateVersion: text('template_version'),
@@ -144,9 +164,9 @@ export const deliveries = sqliteTable(
     complainedAt: ms('complained_at'),
   },
   (t) => [
-    // Exactly once: one sequence delivery per (subscriber, step).
-    uniqueIndex('deliveries_sequence_once')
-      .on(t.subscriberId, t.step)
+    // Exactly once: one sequence delivery per (subscriber, sequence, step).
+    uniqueIndex('deliveries_sequence_step_once')
+      .on(t.subscriberId, t.sequence, t.step)
       .where(sql`${t.kind} = 'sequence'`),
     index('deliveries_batch_idx').on(t.batchId),
     index('deliveries_provider_idx').on(t.providerId),

@@ -2,17 +2,17 @@
  * The send queue on SQLite: the due set, claims with leases, batches and
  * their outcomes. Every write that must be atomic is one IMMEDIATE
  * transaction, so two workers (or the server and a worker) serialise their
- * claims; the unique (subscriber, step) index on sequence deliveries is the
- * last guard.
+ * claims; the unique (subscriber, sequence, step) index on sequence
+ * deliveries is the last guard.
  *
- * A claimed subscriber keeps `next_step` (the step in flight) with
- * `next_send_at` null: it is off the due set until its batch is settled,
- * which schedules the following step.
+ * The due set is the enrolments with a `next_send_at`. A claimed enrolment
+ * keeps `next_step` (the step in flight) with `next_send_at` null: it is off
+ * the due set until its batch is settled, which schedules the following step.
  */
 import crypto from 'node:crypto';
 import { decodePayload, persistedRequest } from '../request-payload.js';
 import type { SendQueueStore } from '../stores.js';
-import type { BatchItem, BatchRequest, Begun, ClaimResult, DecideResend, DueRow, FreshRequest, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, ResendInput, ResendOutcome, StepCounts, SubscriberStatus, TestDelivery } from '../types.js';
+import type { BatchItem, BatchRequest, Begun, SequenceId, ClaimResult, DecideResend, DueRow, FreshRequest, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, ResendInput, ResendOutcome, StepCounts, SubscriberStatus, TestDelivery } from '../types.js';
 import type { SqliteDb } from './client.js';
 import { batches } from './schema.js';
 
@@ -21,11 +21,11 @@ type BatchState = { id: number; status: string; attempts: number; persisted: 0 |
 type RawDue = Omit<DueRow, 'suppressed' | 'received'> & { suppressed: 0 | 1; received: string | null };
 
 // A due row with what the decision needs: suppression and the step ids received.
-const DUE_COLUMNS = `s.id, s.status, s.email, s.timezone, s.confirmed_at AS confirmedAt, s.next_step AS nextStep,
-             s.last_sequence_sent_at AS lastSentAt, s.paused_until AS pausedUntil, s.sequence_version AS sequenceVersion,
+const DUE_COLUMNS = `s.id, e.id AS enrolmentId, e.sequence, s.status, s.email, s.timezone, e.started_at AS confirmedAt, e.next_step AS nextStep,
+             e.last_sent_at AS lastSentAt, s.paused_until AS pausedUntil, e.version AS sequenceVersion,
              EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
              (SELECT group_concat(d.step) FROM deliveries d
-              WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.status <> 'dropped') AS received`;
+              WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.sequence = e.sequence AND d.status <> 'dropped') AS received`;
 
 function dueRow(raw: RawDue): DueRow {
   return { ...raw, suppressed: raw.suppressed === 1, received: raw.received ? raw.received.split(',').map(Number) : [] };
@@ -37,61 +37,68 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
   const q = {
     due: sql.prepare<[number, number], RawDue>(`
       SELECT ${DUE_COLUMNS}
-      FROM subscribers s
-      WHERE s.next_send_at IS NOT NULL AND s.next_send_at <= ?
-      ORDER BY s.next_send_at
+      FROM enrolments e JOIN subscribers s ON s.id = e.subscriber_id
+      WHERE e.next_send_at IS NOT NULL AND e.next_send_at <= ?
+      ORDER BY e.next_send_at
       LIMIT ?`),
     // Scheduled rows on an older version than the one running, to move on (see moveToVersion).
-    behind: sql.prepare<{ version: number; limit: number }, RawDue>(`
+    behind: sql.prepare<{ sequence: SequenceId; version: number; limit: number }, RawDue>(`
       SELECT ${DUE_COLUMNS}
-      FROM subscribers s
-      WHERE s.next_send_at IS NOT NULL AND s.sequence_version < @version
-      ORDER BY s.sequence_version, s.id
+      FROM enrolments e JOIN subscribers s ON s.id = e.subscriber_id
+      WHERE e.sequence = @sequence AND e.next_send_at IS NOT NULL AND e.version < @version
+      ORDER BY e.version, e.id
       LIMIT @limit`),
-    scheduled: sql.prepare<{ afterId: number; limit: number }, RawDue>(`
+    scheduled: sql.prepare<{ sequence: SequenceId; afterId: number; limit: number }, RawDue>(`
       SELECT ${DUE_COLUMNS}
-      FROM subscribers s
-      WHERE s.id > @afterId AND s.status = 'active' AND s.next_send_at IS NOT NULL
+      FROM enrolments e JOIN subscribers s ON s.id = e.subscriber_id
+      WHERE e.sequence = @sequence AND s.id > @afterId AND s.status = 'active' AND e.next_send_at IS NOT NULL
       ORDER BY s.id
       LIMIT @limit`),
-    received: sql.prepare<{ id: number }, { step: number }>(`
-      SELECT step FROM deliveries WHERE subscriber_id = @id AND kind = 'sequence' AND status <> 'dropped'`),
+    received: sql.prepare<{ id: number; sequence: SequenceId }, { step: number }>(`
+      SELECT step FROM deliveries WHERE subscriber_id = @id AND kind = 'sequence' AND sequence = @sequence AND status <> 'dropped'`),
     newBatch: sql.prepare<[string, string, number, number], { id: number }>(`
       INSERT INTO batches (status, idempotency_key, lease_owner, lease_expires_at, attempts, created_at)
       VALUES ('ready', ?, ?, ?, 0, ?) RETURNING id`),
     deleteBatch: sql.prepare<[number]>('DELETE FROM batches WHERE id = ?'),
     // A dropped delivery (never sent) may be queued again after a re-subscribe.
-    queueDelivery: sql.prepare<[number, number, string, string, number, number], { id: number }>(`
-      INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, batch_id, created_at)
-      VALUES (?, 'sequence', ?, ?, ?, 'queued', ?, ?)
-      ON CONFLICT (subscriber_id, step) WHERE kind = 'sequence' DO UPDATE SET
+    queueDelivery: sql.prepare<[number, SequenceId, number, string, string, number, number], { id: number }>(`
+      INSERT INTO deliveries (subscriber_id, kind, sequence, step, template_id, subject, status, batch_id, created_at)
+      VALUES (?, 'sequence', ?, ?, ?, ?, 'queued', ?, ?)
+      ON CONFLICT (subscriber_id, sequence, step) WHERE kind = 'sequence' DO UPDATE SET
         status = 'queued', batch_id = excluded.batch_id, template_id = excluded.template_id,
         subject = excluded.subject, error = NULL, created_at = excluded.created_at
       WHERE deliveries.status = 'dropped'
       RETURNING id`),
-    existingDelivery: sql.prepare<[number, number], { status: string; sentAt: number | null; createdAt: number }>(`
+    existingDelivery: sql.prepare<[number, SequenceId, number], { status: string; sentAt: number | null; createdAt: number }>(`
       SELECT status, sent_at AS sentAt, created_at AS createdAt FROM deliveries
-      WHERE subscriber_id = ? AND step = ? AND kind = 'sequence'`),
-    reschedule: sql.prepare<{ step: number; at: number; version: number; now: number; id: number }>(
-      'UPDATE subscribers SET next_step = @step, next_send_at = @at, sequence_version = @version, updated_at = @now WHERE id = @id',
+      WHERE subscriber_id = ? AND sequence = ? AND step = ? AND kind = 'sequence'`),
+    // The enrolment (by id) of one of these rows: @id below is an enrolment's.
+    reschedule: sql.prepare<{ step: number; at: number; version: number; id: number }>(
+      'UPDATE enrolments SET next_step = @step, next_send_at = @at, version = @version WHERE id = @id',
     ),
-    unschedule: sql.prepare<[number, number]>('UPDATE subscribers SET next_step = NULL, next_send_at = NULL, updated_at = ? WHERE id = ?'),
+    unschedule: sql.prepare<[number]>('UPDATE enrolments SET next_step = NULL, next_send_at = NULL WHERE id = ?'),
     suppress: sql.prepare<[number, number, number]>(`
-      UPDATE subscribers SET status = 'suppressed', suppressed_at = ?, suppressed_reason = 'suppression list',
-        next_step = NULL, next_send_at = NULL, updated_at = ? WHERE id = ? AND status IN ('active', 'pending')`),
-    scheduleNext: sql.prepare<{ step: number; at: number; version: number; now: number; id: number; sent: number }>(`
-      UPDATE subscribers SET next_step = @step, next_send_at = @at, sequence_version = @version, updated_at = @now
-      WHERE id = @id AND status = 'active' AND next_step = @sent AND next_send_at IS NULL`),
-    scheduleNextFromDue: sql.prepare<{ step: number; at: number; version: number; now: number; id: number }>(`
-      UPDATE subscribers SET next_step = @step, next_send_at = @at, sequence_version = @version, updated_at = @now WHERE id = @id`),
-    inFlightOn: sql.prepare<{ step: number; version: number; now: number; id: number }>(
-      'UPDATE subscribers SET next_step = @step, next_send_at = NULL, sequence_version = @version, updated_at = @now WHERE id = @id',
+      UPDATE subscribers SET status = 'suppressed', suppressed_at = ?, suppressed_reason = 'suppression list', updated_at = ?
+      WHERE id = ? AND status IN ('active', 'pending')`),
+    endEnrolments: sql.prepare<[number, string, number]>(`
+      UPDATE enrolments SET next_step = NULL, next_send_at = NULL, ended_at = ?, ended_reason = ? WHERE subscriber_id = ? AND ended_at IS NULL`),
+    scheduleNext: sql.prepare<{ step: number; at: number; version: number; id: number; sent: number }>(`
+      UPDATE enrolments SET next_step = @step, next_send_at = @at, version = @version
+      WHERE id = @id AND ended_at IS NULL AND next_step = @sent AND next_send_at IS NULL
+        AND (SELECT status FROM subscribers WHERE id = enrolments.subscriber_id) = 'active'`),
+    inFlightOn: sql.prepare<{ step: number; version: number; id: number }>(
+      'UPDATE enrolments SET next_step = @step, next_send_at = NULL, version = @version WHERE id = @id',
     ),
-    complete: sql.prepare<[number, number, number, number]>(`
-      UPDATE subscribers SET status = 'completed', completed_at = ?, next_step = NULL, next_send_at = NULL, updated_at = ?
-      WHERE id = ? AND status = 'active' AND next_step = ?`),
+    // The sequence's last step went: the enrolment ends; the person has finished once no other runs.
+    complete: sql.prepare<[number, number, number]>(`
+      UPDATE enrolments SET ended_at = ?, ended_reason = 'completed', next_step = NULL, next_send_at = NULL
+      WHERE id = ? AND ended_at IS NULL AND next_step = ?`),
+    finished: sql.prepare<[number, number, number, number]>(`
+      UPDATE subscribers SET status = 'completed', completed_at = ?, updated_at = ?
+      WHERE id = ? AND status = 'active' AND NOT EXISTS (SELECT 1 FROM enrolments WHERE subscriber_id = ? AND ended_at IS NULL)`),
     lastSent: sql.prepare<[number, number]>(`
-      UPDATE subscribers SET last_sequence_sent_at = max(coalesce(last_sequence_sent_at, 0), ?) WHERE id = ?`),
+      UPDATE enrolments SET last_sent_at = max(coalesce(last_sent_at, 0), ?) WHERE id = ?`),
+    enrolmentOf: sql.prepare<[number, SequenceId], { id: number; startedAt: number }>('SELECT id, started_at AS startedAt FROM enrolments WHERE subscriber_id = ? AND sequence = ?'),
     // A confirmation that finally failed: the person may ask again at once.
     confirmationFailed: sql.prepare<[number, number]>(`UPDATE subscribers SET confirmation_sent_at = NULL, updated_at = ? WHERE id = ? AND status = 'pending'`),
     activity: sql.prepare<[number, string, number, string | null]>('INSERT INTO activity (subscriber_id, type, at, detail) VALUES (?, ?, ?, ?)'),
@@ -113,7 +120,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       FROM batches WHERE id = ?`),
     payload: sql.prepare<[number], { payload: string | null }>('SELECT payload FROM batches WHERE id = ?'),
     items: sql.prepare<[number], RawItem>(`
-      SELECT d.id AS deliveryId, d.kind, d.step, d.template_id AS templateId, d.to_address AS toAddress,
+      SELECT d.id AS deliveryId, d.kind, d.sequence, d.step, d.template_id AS templateId, d.to_address AS toAddress,
              s.id AS subscriberId, s.email, s.first_name AS firstName,
              coalesce(s.token_generation, 0) AS tokenGeneration, s.status, coalesce(s.timezone, 'UTC') AS timezone,
              s.reader, s.confirmed_at AS confirmedAt,
@@ -151,13 +158,13 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     resendFacts: sql.prepare<[{ id: number; step: number }], { status: SubscriberStatus; hasEmail: 0 | 1; suppressed: 0 | 1; stepSent: 0 | 1; resendQueued: 0 | 1; lastResentAt: number | null }>(`
       SELECT s.status, s.email IS NOT NULL AS hasEmail,
              EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
-             EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.step = @step AND d.status = 'sent') AS stepSent,
+             EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.sequence = 'education' AND d.step = @step AND d.status = 'sent') AS stepSent,
              EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'resend' AND d.status = 'queued') AS resendQueued,
-             (SELECT max(d.created_at) FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'resend' AND d.step = @step AND d.status IN ('queued', 'sent')) AS lastResentAt
+             (SELECT max(d.created_at) FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'resend' AND d.sequence = 'education' AND d.step = @step AND d.status IN ('queued', 'sent')) AS lastResentAt
       FROM subscribers s WHERE s.id = @id`),
     insertResend: sql.prepare<[ResendInput], { id: number }>(`
-      INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, created_at)
-      VALUES (@subscriberId, 'resend', @step, @templateId, @subject, 'queued', @now) RETURNING id`),
+      INSERT INTO deliveries (subscriber_id, kind, sequence, step, template_id, subject, status, created_at)
+      VALUES (@subscriberId, 'resend', 'education', @step, @templateId, @subject, 'queued', @now) RETURNING id`),
     held: sql.prepare<[], HeldBatch>(`
       SELECT b.id, b.created_at AS createdAt, b.first_attempt_at AS firstAttemptAt, b.attempts, b.last_error AS lastError,
              count(d.id) AS deliveries, coalesce(group_concat(DISTINCT d.kind), '') AS kinds
@@ -177,21 +184,25 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     return q.items.all(batchId).map((r) => ({ ...r, suppressed: r.suppressed === 1 }));
   }
 
-  /** Moves a subscriber on after `step` went or finally failed at `at`. */
-  function advance(policy: QueuePolicy, sub: { subscriberId: number; timezone: string; confirmedAt: number | null }, step: number, at: number, now: number, fromDue: boolean): boolean {
-    const received = q.received.all({ id: sub.subscriberId }).map((r) => r.step);
-    const next = policy.decideAfterSend({ ...sub, received }, step, at);
+  /** Moves an enrolment on after `step` went or finally failed at `at`. */
+  function advance(policy: QueuePolicy, sub: { subscriberId: number; enrolmentId: number; sequence: SequenceId; timezone: string; confirmedAt: number | null }, step: number, at: number, now: number, fromDue: boolean): boolean {
+    const received = q.received.all({ id: sub.subscriberId, sequence: sub.sequence }).map((r) => r.step);
+    const next = policy.decideAfterSend({ confirmedAt: sub.confirmedAt, timezone: sub.timezone, received }, step, at);
     if (next.kind === 'next') {
-      const row = { step: next.step, at: next.at, version: policy.version, now, id: sub.subscriberId };
-      if (fromDue) q.scheduleNextFromDue.run(row);
+      const row = { step: next.step, at: next.at, version: policy.version, id: sub.enrolmentId };
+      if (fromDue) q.reschedule.run(row);
       else q.scheduleNext.run({ ...row, sent: step });
       return false;
     }
-    if (q.complete.run(now, now, sub.subscriberId, step).changes > 0) {
-      q.activity.run(sub.subscriberId, 'completed', now, null);
-      return true;
-    }
+    if (q.complete.run(now, sub.enrolmentId, step).changes > 0) return finish(sub.subscriberId, now);
     return false;
+  }
+
+  /** The person finished every sequence they were in: true when that made them 'completed'. */
+  function finish(subscriberId: number, now: number): boolean {
+    if (q.finished.run(now, now, subscriberId, subscriberId).changes === 0) return false;
+    q.activity.run(subscriberId, 'completed', now, null);
+    return true;
   }
 
   /**
@@ -204,26 +215,26 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     switch (action.kind) {
       case 'send': {
         if (batchId === null) {
-          q.reschedule.run({ step: action.step, at: now, version: policy.version, now, id: row.id });
+          q.reschedule.run({ step: action.step, at: now, version: policy.version, id: row.enrolmentId });
           return false;
         }
-        const inserted = q.queueDelivery.get(row.id, action.step, action.templateId, action.subject, batchId, now);
+        const inserted = q.queueDelivery.get(row.id, row.sequence, action.step, action.templateId, action.subject, batchId, now);
         if (inserted) {
-          q.inFlightOn.run({ step: action.step, version: policy.version, now, id: row.id });
+          q.inFlightOn.run({ step: action.step, version: policy.version, id: row.enrolmentId });
           return true;
         }
         // This step already has a delivery: in flight elsewhere, or settled.
-        const existing = q.existingDelivery.get(row.id, action.step)!;
-        if (existing.status === 'queued') q.inFlightOn.run({ step: action.step, version: policy.version, now, id: row.id });
-        else if (advance(policy, { subscriberId: row.id, timezone: row.timezone, confirmedAt: row.confirmedAt }, action.step, existing.sentAt ?? existing.createdAt, now, true)) result.completed++;
+        const existing = q.existingDelivery.get(row.id, row.sequence, action.step)!;
+        if (existing.status === 'queued') q.inFlightOn.run({ step: action.step, version: policy.version, id: row.enrolmentId });
+        else if (advance(policy, { subscriberId: row.id, enrolmentId: row.enrolmentId, sequence: row.sequence, timezone: row.timezone, confirmedAt: row.confirmedAt }, action.step, existing.sentAt ?? existing.createdAt, now, true)) result.completed++;
         return false;
       }
       case 'reschedule':
-        q.reschedule.run({ step: action.step, at: action.at, version: policy.version, now, id: row.id });
+        q.reschedule.run({ step: action.step, at: action.at, version: policy.version, id: row.enrolmentId });
         result.rescheduled++;
         return false;
       case 'unschedule':
-        q.unschedule.run(now, row.id);
+        q.unschedule.run(row.enrolmentId);
         result.stopped++;
         return false;
       case 'suppress':
@@ -231,16 +242,15 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
         result.stopped++;
         return false;
       case 'complete':
-        if (q.complete.run(now, now, row.id, row.nextStep).changes > 0) {
-          q.activity.run(row.id, 'completed', now, null);
-          result.completed++;
-        }
+        if (q.complete.run(now, row.enrolmentId, row.nextStep).changes > 0 && finish(row.id, now)) result.completed++;
         return false;
     }
   }
 
   function suppressSubscriber(id: number, now: number) {
-    if (q.suppress.run(now, now, id).changes > 0) q.activity.run(id, 'suppressed', now, JSON.stringify({ reason: 'suppression list' }));
+    if (q.suppress.run(now, now, id).changes === 0) return;
+    q.endEnrolments.run(now, 'suppressed', id);
+    q.activity.run(id, 'suppressed', now, JSON.stringify({ reason: 'suppression list' }));
   }
 
   /** Settles each outcome: the delivery sent or failed, and what follows for its subscriber. */
@@ -261,9 +271,11 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
         failed++;
       }
       if (item.subscriberId === null) continue;
-      if (item.kind === 'sequence') {
-        if (ok) q.lastSent.run(now, item.subscriberId);
-        if (advance(policy, { subscriberId: item.subscriberId, timezone: item.timezone, confirmedAt: item.confirmedAt }, item.step, now, now, false)) completed++;
+      if (item.kind === 'sequence' && item.sequence !== null) {
+        const enrolment = q.enrolmentOf.get(item.subscriberId, item.sequence);
+        if (!enrolment) continue;
+        if (ok) q.lastSent.run(now, enrolment.id);
+        if (advance(policy, { subscriberId: item.subscriberId, enrolmentId: enrolment.id, sequence: item.sequence, timezone: item.timezone, confirmedAt: enrolment.startedAt }, item.step, now, now, false)) completed++;
       } else if (item.kind === 'confirmation') {
         if (ok) q.activity.run(item.subscriberId, 'confirmation_sent', now, null);
         else q.confirmationFailed.run(now, item.subscriberId);
@@ -293,14 +305,14 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
      * next claim sends it). Returns how many were moved; 0 when none is left.
      */
     moveToVersion: tx((now: number, limit: number, policy: QueuePolicy): number => {
-      const rows = q.behind.all({ version: policy.version, limit });
+      const rows = q.behind.all({ sequence: 'education', version: policy.version, limit });
       const result: ClaimResult = { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 };
       for (const raw of rows) applyDue(policy, dueRow(raw), now, null, result);
       return rows.length;
     }),
 
     async scheduled(afterId, limit) {
-      return q.scheduled.all({ afterId, limit }).map(dueRow);
+      return q.scheduled.all({ sequence: 'education', afterId, limit }).map(dueRow);
     },
 
     claimQueued: tx((now: number, limit: number, owner: string, leaseUntil: number): number | null => {
@@ -462,11 +474,14 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
         if (!c) out.set(step, (c = { waiting: 0, sent: 0, delivered: 0, opened: 0, clicked: 0 }));
         return c;
       };
-      const waiting = sql.prepare(`SELECT next_step AS step, count(*) AS n FROM subscribers WHERE status = 'active' AND next_step IS NOT NULL GROUP BY next_step`).all() as { step: number; n: number }[];
+      const waiting = sql
+        .prepare(`SELECT e.next_step AS step, count(*) AS n FROM enrolments e JOIN subscribers s ON s.id = e.subscriber_id
+                  WHERE e.sequence = 'education' AND s.status = 'active' AND e.next_step IS NOT NULL GROUP BY e.next_step`)
+        .all() as { step: number; n: number }[];
       for (const r of waiting) get(r.step).waiting = r.n;
       const sent = sql
         .prepare(`SELECT step, count(*) AS sent, count(delivered_at) AS delivered, count(opened_at) AS opened, count(clicked_at) AS clicked
-                  FROM deliveries WHERE kind = 'sequence' AND status = 'sent' GROUP BY step`)
+                  FROM deliveries WHERE kind = 'sequence' AND sequence = 'education' AND status = 'sent' GROUP BY step`)
         .all() as ({ step: number } & Omit<StepCounts, 'waiting'>)[];
       for (const r of sent) Object.assign(get(r.step), { sent: r.sent, delivered: r.delivered, opened: r.opened, clicked: r.clicked });
       return out;

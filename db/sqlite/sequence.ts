@@ -11,8 +11,9 @@ export function sqliteSequenceStore(db: SqliteDb): SequenceStore {
     INSERT INTO sequence_versions (version, published_at, published_by, plan)
     SELECT @version, @now, @by, @plan WHERE @version > (SELECT coalesce(max(version), 0) FROM sequence_versions)`);
   const headcount = sql.prepare<[], VersionHeadcount>(`
-    SELECT sequence_version AS version, CASE WHEN next_send_at IS NULL THEN NULL ELSE next_step END AS step, count(*) AS count
-    FROM subscribers WHERE status = 'active' AND next_step IS NOT NULL
+    SELECT e.version, CASE WHEN e.next_send_at IS NULL THEN NULL ELSE e.next_step END AS step, count(*) AS count
+    FROM enrolments e JOIN subscribers s ON s.id = e.subscriber_id
+    WHERE e.sequence = 'education' AND s.status = 'active' AND e.next_step IS NOT NULL
     GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST`);
   return {
     async published() {

@@ -1,13 +1,31 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
-import type { ActivityType, AddressHashes, ConfirmationResendOutcome, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
+import type { ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
 import { groupCommit } from './group-commit.js';
 import { hitCounters } from './settings.js';
-import { activity, auditLog, batches, deliveries, providerEvents, subscriberMerges, subscribers, suppressions } from './schema.js';
+import { activity, auditLog, batches, deliveries, enrolments, providerEvents, subscriberMerges, subscribers, suppressions } from './schema.js';
+
+/** A subscriber with their education enrolment's cursor (db/types.ts, Subscriber). */
+export const subscriberView = {
+  ...getTableColumns(subscribers),
+  nextStep: enrolments.nextStep,
+  nextSendAt: enrolments.nextSendAt,
+  lastSequenceSentAt: enrolments.lastSentAt,
+  sequenceVersion: enrolments.version,
+};
+export const educationEnrolment = and(eq(enrolments.subscriberId, subscribers.id), eq(enrolments.sequence, 'education'));
+
+/** Ends every enrolment of a subscriber still running, for `reason`. Runs inside the caller's transaction. */
+export function endEnrolments(db: Writer, subscriberId: number, at: number, reason: EnrolmentEndReason): void {
+  db.update(enrolments)
+    .set({ nextStep: null, nextSendAt: null, endedAt: at, endedReason: reason })
+    .where(and(eq(enrolments.subscriberId, subscriberId), isNull(enrolments.endedAt)))
+    .run();
+}
 
 
 // Statuses that may still get mail; everything else is already off the list.
@@ -32,9 +50,10 @@ export function suppressIn(db: Writer, input: SuppressInput): { subscriberId: nu
   const newlySuppressed = sub.status !== 'suppressed' && sub.status !== 'erased';
   if (newlySuppressed) {
     db.update(subscribers)
-      .set({ status: 'suppressed', suppressedAt: at, suppressedReason: reason, nextStep: null, nextSendAt: null, updatedAt: at })
+      .set({ status: 'suppressed', suppressedAt: at, suppressedReason: reason, updatedAt: at })
       .where(eq(subscribers.id, sub.id))
       .run();
+    endEnrolments(db, sub.id, at, 'suppressed');
   }
   insertActivity(db, sub.id, reason, at, detail);
   return { subscriberId: sub.id, newlySuppressed };
@@ -73,7 +92,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
   // Each unsubscribe under the last sequence email sent before it (per subscriber from the sequence-once index).
   const unsubscribesByStep = sqlite.prepare<[], { step: number | null; n: number }>(`
     SELECT (SELECT d.step FROM deliveries d
-            WHERE d.subscriber_id = a.subscriber_id AND d.kind = 'sequence' AND d.status = 'sent' AND d.sent_at <= a.at
+            WHERE d.subscriber_id = a.subscriber_id AND d.kind = 'sequence' AND d.sequence = 'education' AND d.status = 'sent' AND d.sent_at <= a.at
             ORDER BY d.sent_at DESC, d.id DESC LIMIT 1) AS step,
            count(*) AS n
     FROM activity a WHERE a.type = 'unsubscribed'
@@ -93,8 +112,11 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     // A step both merged rows had stays on the one that goes as a 'resend', so it counts once.
     stepsHadTwiceAsResends: sqlite.prepare<[number, number]>(`
       UPDATE deliveries SET kind = 'resend' WHERE subscriber_id = ? AND kind = 'sequence'
-        AND step IN (SELECT step FROM deliveries WHERE subscriber_id = ? AND kind = 'sequence')`),
-    byHash: db.select().from(subscribers).where(eq(subscribers.emailHash, p('hash'))).prepare(),
+        AND (sequence, step) IN (SELECT sequence, step FROM deliveries WHERE subscriber_id = ? AND kind = 'sequence')`),
+    enrolmentsNotHeld: sqlite.prepare<[number, number, number]>(`
+      UPDATE enrolments SET subscriber_id = ? WHERE subscriber_id = ?
+        AND sequence NOT IN (SELECT sequence FROM enrolments WHERE subscriber_id = ?)`),
+    byHash: db.select(subscriberView).from(subscribers).leftJoin(enrolments, educationEnrolment).where(eq(subscribers.emailHash, p('hash'))).prepare(),
     suppression: db.select({ reason: suppressions.reason }).from(suppressions).where(eq(suppressions.emailHash, p('hash'))).prepare(),
     liftErasure: db.delete(suppressions).where(and(eq(suppressions.emailHash, p('hash')), eq(suppressions.reason, 'erased'))).prepare(),
     insertPending: db
@@ -172,23 +194,60 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     return { action, confirmationDeliveryId };
   }
 
-  const byId = (id: number) => db.select().from(subscribers).where(eq(subscribers.id, id)).get();
+  const byId = (id: number): Subscriber | undefined => db.select(subscriberView).from(subscribers).leftJoin(enrolments, educationEnrolment).where(eq(subscribers.id, id)).get();
 
-  /** The step ids of a subscriber's sequence deliveries: what they have had (a dropped one never went). */
-  const receivedSteps = (id: number) =>
+  /** The step ids of a subscriber's deliveries of a sequence: what they have had of it (a dropped one never went). */
+  const receivedSteps = (id: number, sequence: SequenceId = 'education') =>
     db
       .select({ step: deliveries.step })
       .from(deliveries)
-      .where(and(eq(deliveries.subscriberId, id), eq(deliveries.kind, 'sequence'), ne(deliveries.status, 'dropped')))
+      .where(and(eq(deliveries.subscriberId, id), eq(deliveries.kind, 'sequence'), eq(deliveries.sequence, sequence), ne(deliveries.status, 'dropped')))
       .all()
       .map((r) => r.step);
+
+  /** The enrolments of a subscriber still running with a next email scheduled (not in flight). */
+  const scheduledEnrolments = (id: number) =>
+    db
+      .select()
+      .from(enrolments)
+      .where(and(eq(enrolments.subscriberId, id), isNull(enrolments.endedAt), isNotNull(enrolments.nextSendAt), isNotNull(enrolments.nextStep)))
+      .all();
+
+  /**
+   * Asks `decide` when each scheduled email of the subscriber goes now (a
+   * pause or a time zone changed; `s` holds the change) and moves it there.
+   */
+  function replan(s: SubscriberRow, decide: (row: DueRow) => number | null) {
+    const scheduled = scheduledEnrolments(s.id);
+    if (scheduled.length === 0) return;
+    const suppressed = db.select({ h: suppressions.emailHash }).from(suppressions).where(eq(suppressions.emailHash, s.emailHash)).get() !== undefined;
+    for (const e of scheduled) {
+      const row: DueRow = {
+        id: s.id,
+        enrolmentId: e.id,
+        sequence: e.sequence,
+        status: s.status,
+        email: s.email,
+        suppressed,
+        timezone: s.timezone,
+        confirmedAt: e.startedAt,
+        nextStep: e.nextStep!,
+        lastSentAt: e.lastSentAt,
+        pausedUntil: s.pausedUntil,
+        received: receivedSteps(s.id, e.sequence),
+        sequenceVersion: e.version,
+      };
+      const at = decide(row);
+      if (at !== null) db.update(enrolments).set({ nextSendAt: at }).where(eq(enrolments.id, e.id)).run();
+    }
+  }
 
   const confirm = sqlite.transaction((id: number, input: ConfirmInput): Subscriber | undefined => {
     const s = byId(id);
     if (!s || s.status !== 'pending') return undefined;
     const nextStep = input.firstStep(receivedSteps(id));
     const { now, consent } = input;
-    const row = db
+    const updated = db
       .update(subscribers)
       .set({
         status: nextStep === null ? 'completed' : 'active',
@@ -199,16 +258,26 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         consentUserAgent: consent.userAgent,
         consentSource: consent.source ?? s.source ?? 'signup-form',
         consentGivenAt: consent.givenAt ?? now,
-        nextStep,
-        nextSendAt: nextStep === null ? null : now,
-        sequenceVersion: input.sequenceVersion,
         updatedAt: now,
       })
       .where(and(eq(subscribers.id, id), eq(subscribers.status, 'pending')))
-      .returning()
-      .get();
-    if (row) insertActivity(db, id, 'confirmed', now, { consentVersion: consent.version, nextStep });
-    return row;
+      .run();
+    if (updated.changes === 0) return undefined;
+    // They start the education sequence, or take it up again from where they left it.
+    const place = {
+      version: input.sequenceVersion,
+      startedAt: now,
+      nextStep,
+      nextSendAt: nextStep === null ? null : now,
+      endedAt: nextStep === null ? now : null,
+      endedReason: nextStep === null ? ('completed' as const) : null,
+    };
+    db.insert(enrolments)
+      .values({ subscriberId: id, sequence: 'education', ...place })
+      .onConflictDoUpdate({ target: [enrolments.subscriberId, enrolments.sequence], set: place })
+      .run();
+    insertActivity(db, id, 'confirmed', now, { consentVersion: consent.version, nextStep });
+    return byId(id);
   });
 
   const importRows = sqlite.transaction((rows: ImportRecord[], decide: DecideImport, audit: ImportAudit): ImportResult[] => {
@@ -268,6 +337,9 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     const { survivorId, patch } = merge(row, other);
     const mergedId = survivorId === row.id ? other.id : row.id;
     q.stepsHadTwiceAsResends.run(mergedId, survivorId);
+    // The row that stays keeps its own place in each sequence; one it never entered comes from the other.
+    q.enrolmentsNotHeld.run(survivorId, mergedId, survivorId);
+    db.delete(enrolments).where(eq(enrolments.subscriberId, mergedId)).run();
     db.update(deliveries).set({ subscriberId: survivorId }).where(eq(deliveries.subscriberId, mergedId)).run();
     db.update(activity).set({ subscriberId: survivorId }).where(eq(activity.subscriberId, mergedId)).run();
     db.update(auditLog).set({ subscriberId: survivorId }).where(eq(auditLog.subscriberId, mergedId)).run();
@@ -281,14 +353,15 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
   });
 
   const unsubscribe = sqlite.transaction((id: number, now: number, detail: Record<string, unknown>) => {
-    const row = db
+    const updated = db
       .update(subscribers)
-      .set({ status: 'unsubscribed', unsubscribedAt: now, nextStep: null, nextSendAt: null, updatedAt: now })
+      .set({ status: 'unsubscribed', unsubscribedAt: now, updatedAt: now })
       .where(and(eq(subscribers.id, id), inArray(subscribers.status, [...MAILABLE])))
-      .returning()
-      .get();
-    if (row) insertActivity(db, id, 'unsubscribed', now, detail);
-    return row;
+      .run();
+    if (updated.changes === 0) return undefined;
+    endEnrolments(db, id, now, 'unsubscribed');
+    insertActivity(db, id, 'unsubscribed', now, detail);
+    return byId(id);
   });
 
   const markConverted = sqlite.transaction((id: number, now: number) => {
@@ -299,7 +372,8 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     if (sub.status === 'pending') return { ok: false as const, reason: 'pending' as const };
     if (sub.convertedAt !== null) return { ok: true as const, changed: false, subscriber: { id: sub.id, status: sub.status, convertedAt: sub.convertedAt } };
     const status: SubscriberStatus = KEEP_ON_CONVERT.includes(sub.status) ? sub.status : 'converted';
-    db.update(subscribers).set({ status, convertedAt: now, nextStep: null, nextSendAt: null, updatedAt: now }).where(eq(subscribers.id, sub.id)).run();
+    db.update(subscribers).set({ status, convertedAt: now, updatedAt: now }).where(eq(subscribers.id, sub.id)).run();
+    endEnrolments(db, sub.id, now, 'converted');
     insertActivity(db, sub.id, 'converted', now, { previousStatus: sub.status });
     return { ok: true as const, changed: true, subscriber: { id: sub.id, status, convertedAt: now } };
   });
@@ -310,36 +384,19 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     const s = byId(id);
     if (!s || s.status !== 'active') return undefined;
     const { now, pausedUntil } = input;
-    let nextSendAt = s.nextSendAt;
-    // Null while in flight: that email is already going; the due decision places the next one.
-    if (s.nextSendAt !== null && s.nextStep !== null) {
-      const suppressed = db.select({ h: suppressions.emailHash }).from(suppressions).where(eq(suppressions.emailHash, s.emailHash)).get() !== undefined;
-      const row: DueRow = {
-        id,
-        status: s.status,
-        email: s.email,
-        suppressed,
-        timezone: s.timezone,
-        confirmedAt: s.confirmedAt,
-        nextStep: s.nextStep,
-        lastSentAt: s.lastSequenceSentAt,
-        pausedUntil,
-        received: receivedSteps(id),
-        sequenceVersion: s.sequenceVersion,
-      };
-      nextSendAt = input.nextSendAt(row) ?? s.nextSendAt;
-    }
-    const updated = db.update(subscribers).set({ pausedUntil, nextSendAt, updatedAt: now }).where(eq(subscribers.id, id)).returning().get();
+    db.update(subscribers).set({ pausedUntil, updatedAt: now }).where(eq(subscribers.id, id)).run();
+    // An email in flight is not moved: that email is already going; the due decision places the next one.
+    replan({ ...s, pausedUntil }, input.nextSendAt);
     insertActivity(db, id, pausedUntil === null ? 'resumed' : 'paused', now, { ...input.detail, ...(pausedUntil === null ? {} : { until: pausedUntil }) });
-    return updated;
+    return byId(id);
   });
 
   const setReader = sqlite.transaction((id: number, reader: Reader | null, now: number): Subscriber | undefined => {
     const s = byId(id);
     if (!s || s.status === 'erased') return undefined;
-    const updated = db.update(subscribers).set({ reader, updatedAt: now }).where(eq(subscribers.id, id)).returning().get();
+    db.update(subscribers).set({ reader, updatedAt: now }).where(eq(subscribers.id, id)).run();
     insertActivity(db, id, 'reader_changed', now, { from: s.reader, to: reader });
-    return updated;
+    return byId(id);
   });
 
   const updateProfile = sqlite.transaction((id: number, input: ProfileInput): ProfileOutcome | undefined => {
@@ -349,21 +406,11 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     const changed = (Object.keys(changes) as ProfileField[]).filter((f) => changes[f] !== undefined && changes[f] !== s[f]);
     if (changed.length === 0) return { subscriber: s, changed };
     const next = { ...s, ...Object.fromEntries(changed.map((f) => [f, changes[f]])) } as Subscriber;
-    let nextSendAt = s.nextSendAt;
-    // Null while in flight: that email is already going; the due decision places the next one in the new zone.
-    if (changed.includes('timezone') && s.nextSendAt !== null && s.nextStep !== null) {
-      const suppressed = db.select({ h: suppressions.emailHash }).from(suppressions).where(eq(suppressions.emailHash, s.emailHash)).get() !== undefined;
-      const row: DueRow = { id, status: s.status, email: s.email, suppressed, timezone: next.timezone, confirmedAt: s.confirmedAt, nextStep: s.nextStep, lastSentAt: s.lastSequenceSentAt, pausedUntil: s.pausedUntil, received: receivedSteps(id), sequenceVersion: s.sequenceVersion };
-      nextSendAt = input.nextSendAt(row) ?? s.nextSendAt;
-    }
-    const updated = db
-      .update(subscribers)
-      .set({ firstName: next.firstName, timezone: next.timezone, reader: next.reader, nextSendAt, updatedAt: now })
-      .where(eq(subscribers.id, id))
-      .returning()
-      .get();
+    db.update(subscribers).set({ firstName: next.firstName, timezone: next.timezone, reader: next.reader, updatedAt: now }).where(eq(subscribers.id, id)).run();
+    // An email in flight is not moved: that email is already going; the due decision places the next one in the new zone.
+    if (changed.includes('timezone')) replan(next, input.nextSendAt);
     if (changed.includes('reader')) insertActivity(db, id, 'reader_changed', now, { from: s.reader, to: next.reader });
-    return { subscriber: updated, changed };
+    return { subscriber: byId(id)!, changed };
   });
 
   /**
@@ -458,12 +505,11 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         ...(s.source === 'import' ? { consentSource: null, consentText: null } : {}),
         status: 'erased',
         erasedAt: now,
-        nextStep: null,
-        nextSendAt: null,
         updatedAt: now,
       })
       .where(eq(subscribers.id, id))
       .run();
+    endEnrolments(db, id, now, 'erased');
     insertActivity(db, id, 'erased', now);
     const providerIds = dels.map((d) => d.providerId).filter((p): p is string => p !== null);
     return { id, email: s.email, alreadyErased: false, withdrawnFromBatches: withdrawn, providerIds };
@@ -532,10 +578,11 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
           timezone: subscribers.timezone,
           createdAt: subscribers.createdAt,
           confirmedAt: subscribers.confirmedAt,
-          nextStep: subscribers.nextStep,
-          nextSendAt: subscribers.nextSendAt,
+          nextStep: enrolments.nextStep,
+          nextSendAt: enrolments.nextSendAt,
         })
         .from(subscribers)
+        .leftJoin(enrolments, educationEnrolment)
         .where(where)
         .orderBy(desc(subscribers.createdAt), desc(subscribers.id))
         .limit(PAGE_SIZE)
@@ -561,6 +608,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       }
       return {
         subscriber,
+        enrolments: db.select().from(enrolments).where(eq(enrolments.subscriberId, id)).orderBy(asc(enrolments.startedAt), asc(enrolments.id)).all(),
         deliveries: dels.map((d) => ({ ...d, events: byDelivery.get(d.id) ?? [] })),
         activity: db.select().from(activity).where(eq(activity.subscriberId, id)).orderBy(asc(activity.at), asc(activity.id)).all(),
         suppression: db.select().from(suppressions).where(eq(suppressions.emailHash, subscriber.emailHash)).get() ?? null,
@@ -581,7 +629,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     async *all(chunk = 500) {
       let after = 0;
       for (;;) {
-        const rows = db.select().from(subscribers).where(gt(subscribers.id, after)).orderBy(asc(subscribers.id)).limit(chunk).all();
+        const rows = db.select(subscriberView).from(subscribers).leftJoin(enrolments, educationEnrolment).where(gt(subscribers.id, after)).orderBy(asc(subscribers.id)).limit(chunk).all();
         yield* rows;
         if (rows.length < chunk) return;
         after = rows[rows.length - 1]!.id;

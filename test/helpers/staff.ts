@@ -1,7 +1,9 @@
 import type { SqliteDb as Db } from '../../db/sqlite/client.js';
-import { activity, deliveries, providerEvents, subscribers, type NewSubscriber } from '../../db/sqlite/schema.js';
+import { activity, deliveries, enrolments, providerEvents, subscribers, type NewSubscriber } from '../../db/sqlite/schema.js';
+import { eq } from 'drizzle-orm';
+import { educationEnrolment, subscriberView } from '../../db/sqlite/subscribers.js';
 import { emailHash } from '../../src/address.js';
-import type { StaffRole } from '../../db/types.js';
+import type { EnrolmentEndReason, StaffRole, Subscriber } from '../../db/types.js';
 import { SESSION_COOKIE } from '../../src/routes/staff/auth.js';
 import { TEST_SECRET } from './app.js';
 import { TEST_ACCOUNTS } from './staff-accounts.js';
@@ -25,11 +27,19 @@ export function asStaff(init: RequestInit = {}, role: StaffRole = 'admin'): Requ
 
 let seq = 0;
 
-/** Inserts a subscriber with sensible defaults; the hash is the real keyed hash of the address. */
-export function addSubscriber(db: Db, fields: Partial<NewSubscriber> & { email?: string | null } = {}) {
-  const email = fields.email === undefined ? `person${++seq}@example.org` : fields.email;
-  const now = fields.createdAt ?? Date.parse('2026-03-01T12:00:00Z');
-  return db
+/** Their place in the education sequence, as the stores give it with a subscriber. */
+type EducationCursor = Partial<Pick<Subscriber, 'nextStep' | 'nextSendAt' | 'lastSequenceSentAt' | 'sequenceVersion'>>;
+
+/**
+ * Inserts a subscriber with sensible defaults; the hash is the real keyed
+ * hash of the address. One who confirmed, or is given a place in the
+ * sequence, gets their education enrolment (ended unless active).
+ */
+export function addSubscriber(db: Db, fields: Partial<NewSubscriber> & EducationCursor & { email?: string | null } = {}): Subscriber {
+  const { nextStep = null, nextSendAt = null, lastSequenceSentAt = null, sequenceVersion = null, ...row } = fields;
+  const email = row.email === undefined ? `person${++seq}@example.org` : row.email;
+  const now = row.createdAt ?? Date.parse('2026-03-01T12:00:00Z');
+  const s = db
     .insert(subscribers)
     .values({
       emailHash: email ? emailHash(TEST_SECRET, email) : `hash-${++seq}`,
@@ -37,17 +47,49 @@ export function addSubscriber(db: Db, fields: Partial<NewSubscriber> & { email?:
       status: 'active',
       createdAt: now,
       updatedAt: now,
-      ...fields,
+      ...row,
       email,
     })
     .returning()
     .get();
+  const cursor = { nextStep, nextSendAt, lastSequenceSentAt, sequenceVersion };
+  if (s.confirmedAt === null && nextStep === null && nextSendAt === null) return { ...s, ...cursor };
+  const ended: EnrolmentEndReason | null = s.status === 'active' ? null : s.status === 'pending' ? 'unsubscribed' : s.status;
+  db.insert(enrolments)
+    .values({
+      subscriberId: s.id,
+      sequence: 'education',
+      version: sequenceVersion,
+      startedAt: s.confirmedAt ?? now,
+      nextStep,
+      nextSendAt,
+      lastSentAt: lastSequenceSentAt,
+      endedAt: ended ? s.updatedAt : null,
+      endedReason: ended,
+    })
+    .run();
+  return { ...s, ...cursor };
+}
+
+/** A subscriber as the stores give one (with their education enrolment's cursor), read at once; the first one when no id is given. */
+export function viewOf(db: Db, id?: number): Subscriber {
+  const query = db.select(subscriberView).from(subscribers).leftJoin(enrolments, educationEnrolment);
+  return (id === undefined ? query.orderBy(subscribers.id).limit(1).get() : query.where(eq(subscribers.id, id)).get())!;
 }
 
 export function addDelivery(db: Db, fields: Partial<typeof deliveries.$inferInsert> & { subscriberId: number | null }) {
   return db
     .insert(deliveries)
-    .values({ kind: 'sequence', step: 1, templateId: 'step-1', subject: 'Subject', status: 'sent', createdAt: Date.parse('2026-03-01T12:00:00Z'), ...fields })
+    .values({
+      kind: 'sequence',
+      sequence: fields.kind === undefined || fields.kind === 'sequence' || fields.kind === 'resend' ? 'education' : null,
+      step: 1,
+      templateId: 'step-1',
+      subject: 'Subject',
+      status: 'sent',
+      createdAt: Date.parse('2026-03-01T12:00:00Z'),
+      ...fields,
+    })
     .returning()
     .get();
 }

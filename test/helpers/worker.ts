@@ -38,13 +38,16 @@ export const stubRender: RenderSequence = (step, props) => ({
 /** Inserts active subscribers due for `step` at `at`, with one prepared statement in one transaction. */
 export function seedDue(db: Db, count: number, options: { at: number; step?: number; timezone?: string; lastSentAt?: number | null; domain?: string; startId?: number }): number[] {
   const insert = db.$client.prepare(`
-    INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at, next_step, next_send_at, last_sequence_sent_at)
-    VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?) RETURNING id`);
+    INSERT INTO subscribers (email, email_hash, first_name, timezone, status, created_at, updated_at, confirmed_at)
+    VALUES (?, ?, ?, ?, 'active', ?, ?, ?) RETURNING id`);
+  const enrol = db.$client.prepare(`
+    INSERT INTO enrolments (subscriber_id, sequence, started_at, next_step, next_send_at, last_sent_at) VALUES (?, 'education', ?, ?, ?, ?)`);
   const ids: number[] = [];
   db.$client.transaction(() => {
     for (let i = 0; i < count; i++) {
       const email = `person${(options.startId ?? 0) + i}@${options.domain ?? 'example.org'}`;
-      const row = insert.get(email, emailHash(TEST_SECRET, email), `P${i}`, options.timezone ?? 'UTC', options.at, options.at, options.at, options.step ?? 1, options.at, options.lastSentAt ?? null) as { id: number };
+      const row = insert.get(email, emailHash(TEST_SECRET, email), `P${i}`, options.timezone ?? 'UTC', options.at, options.at, options.at) as { id: number };
+      enrol.run(row.id, options.at, options.step ?? 1, options.at, options.lastSentAt ?? null);
       ids.push(row.id);
     }
   })();

@@ -14,6 +14,8 @@ const T = Date.parse('2026-03-02T10:00:00Z');
 
 const row = (over: Partial<DueRow>): DueRow => ({
   id: 1,
+  enrolmentId: 1,
+  sequence: 'education',
   status: 'active',
   email: 'a@example.org',
   suppressed: false,

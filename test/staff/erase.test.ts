@@ -76,7 +76,7 @@ describe('erase', () => {
     for (const p of PERSONAL) expect(after, p).not.toContain(p);
 
     const row = db.$client.prepare('select * from subscribers where id = ?').get(s.id) as Record<string, unknown>;
-    expect(row).toMatchObject({ status: 'erased', email: null, first_name: null, reader: null, signup_ip: null, consent_ip: null, consent_user_agent: null, next_step: null, next_send_at: null, erased_at: Date.parse('2026-03-02T14:00:00Z') });
+    expect(row).toMatchObject({ status: 'erased', email: null, first_name: null, reader: null, signup_ip: null, consent_ip: null, consent_user_agent: null, erased_at: Date.parse('2026-03-02T14:00:00Z') });
     expect(row.email_hash).not.toBe(emailHash(TEST_SECRET, EMAIL));
     expect(db.$client.prepare('select * from suppressions').all()).toEqual([{ email_hash: emailHash(TEST_SECRET, EMAIL), reason: 'erased', created_at: Date.parse('2026-03-02T14:00:00Z') }]);
 
@@ -92,7 +92,7 @@ describe('erase', () => {
     expect(JSON.parse(body.toString())).toEqual([expect.objectContaining({ to: ['stay@example.org'], subject: 'Stay, step 3' })]);
     expect(batch.key).toBe(batchRequest(emailsOfBatchBody(body)).idempotencyKey);
     expect(db.$client.prepare("select status from deliveries where subscriber_id = ? and step = 3").get(other.id)).toEqual({ status: 'queued' });
-    expect(db.$client.prepare('select email, first_name, next_step from subscribers where id = ?').get(other.id)).toEqual({ email: 'stay@example.org', first_name: 'Stay', next_step: 3 });
+    expect(db.$client.prepare(`select email, first_name, next_step FROM subscribers s LEFT JOIN enrolments e ON e.subscriber_id = s.id AND e.sequence = 'education' WHERE s.id = ?`).get(other.id)).toEqual({ email: 'stay@example.org', first_name: 'Stay', next_step: 3 });
     expect(db.$client.prepare("select type from provider_events order by id").all()).toEqual([{ type: 'email.clicked' }, { type: 'email.bounced' }]);
     expect(db.$client.prepare("select type from activity where subscriber_id = ? order by id").all(s.id)).toEqual([{ type: 'signup' }, { type: 'erased' }]);
   });
@@ -188,7 +188,7 @@ describe('mark converted from the subscriber page', () => {
     expect((await app.request(`/staff/subscribers/${s.id}/converted`, staffForm({}))).status).toBe(403);
     const res = await app.request(`/staff/subscribers/${s.id}/converted`, staffForm({ _csrf: csrfFrom(html) }));
     expect(res.status).toBe(303);
-    expect(db.$client.prepare('select status, next_step, next_send_at from subscribers where id = ?').get(s.id)).toEqual({ status: 'converted', next_step: null, next_send_at: null });
+    expect(db.$client.prepare(`select status, next_step, next_send_at FROM subscribers s LEFT JOIN enrolments e ON e.subscriber_id = s.id AND e.sequence = 'education' WHERE s.id = ?`).get(s.id)).toEqual({ status: 'converted', next_step: null, next_send_at: null });
     expect(db.$client.prepare("select count(*) as n from activity where type = 'converted' and subscriber_id = ?").get(s.id)).toEqual({ n: 1 });
     const page = await (await app.request(res.headers.get('location')!, asStaff())).text();
     expect(page).toContain('Marked as converted');

@@ -692,7 +692,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const seen: DueRow[] = [];
         const row = await s.subscribers.setPause(id, { pausedUntil: until, now: NOW + HOUR, nextSendAt: (r) => (seen.push(r), moved), detail: { via: 'test' } });
         expect(row).toMatchObject({ id, status: 'active', pausedUntil: until, nextStep: 2, nextSendAt: moved, updatedAt: NOW + HOUR });
-        expect(seen).toEqual([{ id, status: 'active', email: 'p@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 2, lastSentAt: NOW, pausedUntil: until, received: [1], sequenceVersion: 1 }]);
+        expect(seen).toEqual([{ id, enrolmentId: expect.any(Number), sequence: 'education', status: 'active', email: 'p@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 2, lastSentAt: NOW, pausedUntil: until, received: [1], sequenceVersion: 1 }]);
         const record = (await s.subscribers.record(id))!;
         const paused = record.activity.filter((a) => a.type === 'paused');
         expect(paused.map((a) => [a.at, JSON.parse(a.detail!)])).toEqual([[NOW + HOUR, { via: 'test', until }]]);
@@ -776,7 +776,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         });
         expect(out!.changed.sort()).toEqual(['firstName', 'reader', 'timezone']);
         expect(out!.subscriber).toMatchObject({ id, firstName: 'Zoë', timezone: 'Asia/Tokyo', reader: 'supporter', nextStep: 2, nextSendAt: NOW + 30 * HOUR, updatedAt: NOW + HOUR });
-        expect(seen).toEqual([{ id, status: 'active', email: 'z@example.org', suppressed: false, timezone: 'Asia/Tokyo', confirmedAt: NOW, nextStep: 2, lastSentAt: NOW, pausedUntil: null, received: [1], sequenceVersion: 1 }]);
+        expect(seen).toEqual([{ id, enrolmentId: expect.any(Number), sequence: 'education', status: 'active', email: 'z@example.org', suppressed: false, timezone: 'Asia/Tokyo', confirmedAt: NOW, nextStep: 2, lastSentAt: NOW, pausedUntil: null, received: [1], sequenceVersion: 1 }]);
         expect(await s.subscribers.byId(id)).toEqual(out!.subscriber);
         const readers = (await s.subscribers.record(id))!.activity.filter((a) => a.type === 'reader_changed').map((a) => JSON.parse(a.detail!));
         expect(readers).toEqual([{ from: null, to: 'supporter' }]);
@@ -1103,7 +1103,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const spy = withDue((row, now) => (rows.push(row), policy.decideDue(row, now)));
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, spy);
         expect(claim).toEqual({ batchId: expect.any(Number), due: 2, rescheduled: 0, completed: 0, stopped: 0 });
-        expect(rows.find((r) => r.id === a)).toEqual({ id: a, status: 'active', email: 'a@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 1, lastSentAt: null, pausedUntil: null, received: [], sequenceVersion: 1 });
+        expect(rows.find((r) => r.id === a)).toEqual({ id: a, enrolmentId: expect.any(Number), sequence: 'education', status: 'active', email: 'a@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 1, lastSentAt: null, pausedUntil: null, received: [], sequenceVersion: 1 });
 
         expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ id: claim.batchId, status: 'ready', attempts: 0, body: null, leaseOwner: 'w1' });
         const items = await s.sendQueue.items(claim.batchId!);

@@ -6,12 +6,14 @@ import { getTableColumns, is, Table } from 'drizzle-orm';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as pg from '../../db/postgres/schema.js';
 import * as sqlite from '../../db/sqlite/schema.js';
-import type { ActivityRow, Batch, Delivery, ProviderEventRow, StaffAccount, Subscriber, Suppression } from '../../db/types.js';
+import type { ActivityRow, Batch, Delivery, Enrolment, ProviderEventRow, StaffAccount, SubscriberRow, Suppression } from '../../db/types.js';
 
 describe('store row types', () => {
   it('are what each engine’s schema gives', () => {
-    expectTypeOf<typeof sqlite.subscribers.$inferSelect>().toEqualTypeOf<Subscriber>();
-    expectTypeOf<typeof pg.subscribers.$inferSelect>().toEqualTypeOf<Subscriber>();
+    expectTypeOf<typeof sqlite.subscribers.$inferSelect>().toEqualTypeOf<SubscriberRow>();
+    expectTypeOf<typeof pg.subscribers.$inferSelect>().toEqualTypeOf<SubscriberRow>();
+    expectTypeOf<typeof sqlite.enrolments.$inferSelect>().toEqualTypeOf<Enrolment>();
+    expectTypeOf<typeof pg.enrolments.$inferSelect>().toEqualTypeOf<Enrolment>();
     expectTypeOf<typeof sqlite.deliveries.$inferSelect>().toEqualTypeOf<Delivery>();
     expectTypeOf<typeof pg.deliveries.$inferSelect>().toEqualTypeOf<Delivery>();
     expectTypeOf<typeof sqlite.batches.$inferSelect>().toEqualTypeOf<Batch>();
