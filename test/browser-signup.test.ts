@@ -11,6 +11,7 @@ import { createSequenceWorker, type Worker } from '../src/nurture/worker.js';
 import { systemClock } from '../src/clock.js';
 import { createOutboxTransport } from '../src/mail/outbox.js';
 import { captureLogger, testConfig } from './helpers/app.js';
+import { viewOf } from './helpers/staff.js';
 import { hasChromium, launchChromium, listen, seriousAxeViolations } from './helpers/browser.js';
 
 // A phone: the signup must be usable at this size.
@@ -88,7 +89,7 @@ describe.skipIf(!hasChromium)('signup in a real browser', () => {
     // The confirmation kicked the worker: email 1 lands within seconds, and step 2 is next.
     await expect.poll(() => fs.readdirSync(outbox).filter((f) => f.endsWith('.eml')).length, { timeout: 10_000 }).toBe(2);
     await worker.tick();
-    expect(db.select().from(subscribers).get()).toMatchObject({ status: 'active', timezone: 'Asia/Tokyo', firstName: 'Mina', nextStep: 2 });
+    expect(viewOf(db)).toMatchObject({ status: 'active', timezone: 'Asia/Tokyo', firstName: 'Mina', nextStep: 2 });
     expect(cspViolations).toEqual([]);
     await context.close();
   });
