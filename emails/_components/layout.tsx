@@ -11,7 +11,7 @@ import type { ReactNode } from 'react';
 import { crisisRegion } from './crisis-lines.js';
 import { Footer, type FooterProps } from './footer.js';
 import { Box } from './parts.js';
-import type { SequenceEmailProps } from './props.js';
+import { isPlaceInSeries, type PlaceInSeries, type SequenceEmailProps } from './props.js';
 import { brand, darkModeCss, dm, styles } from './theme.js';
 
 export type EmailLayoutProps = FooterProps & {
@@ -69,8 +69,17 @@ export function EmailLayout({ title, heading, preheader, kicker, children, ...fo
   );
 }
 
+/** The education series' length: its emails' kicker when no place is given (see SequenceEmailProps.place). */
 export const SEQUENCE_LENGTH = 8;
-export const kickerFor = (step: number) => `Email ${step} of ${SEQUENCE_LENGTH}`;
+
+/** "Email 2 of 3". */
+export const kickerFor = ({ position, total }: PlaceInSeries) => `Email ${position} of ${total}`;
+
+/** The kicker of a sequence email: its place when given, else its step of the education series' eight, else none. */
+export function sequenceKicker(place: unknown, step: number | undefined): string | undefined {
+  if (isPlaceInSeries(place)) return kickerFor(place);
+  return step === undefined ? undefined : kickerFor({ position: step, total: SEQUENCE_LENGTH });
+}
 
 /**
  * The frame of a sequence email: kicker, footer with the reader's crisis
@@ -86,7 +95,8 @@ export function SequenceLayout({
   substanceUse,
   children,
 }: {
-  step: number;
+  /** The education emails' step (1 to 8), for their kicker when props.place is absent; other series leave it out. */
+  step?: number;
   subject: string;
   heading: string;
   preheader: string;
@@ -99,7 +109,7 @@ export function SequenceLayout({
       title={subject}
       heading={heading}
       preheader={preheader}
-      kicker={kickerFor(step)}
+      kicker={sequenceKicker(props.place, step)}
       origin={props.origin ?? { via: 'signup', site: props.publicUrl }}
       clinicName={props.clinicName}
       clinicUrl={props.clinicUrl}

@@ -34,6 +34,16 @@ export type FooterSettings = ClinicProfile & {
   privacyContact?: string;
 };
 
+/** Where an email stands in its series (the catalog's step position and step count), for the "Email 2 of 3" line. */
+export type PlaceInSeries = { position: number; total: number };
+
+/** A place the kicker can print: whole numbers, 1 <= position <= total. */
+export function isPlaceInSeries(place: unknown): place is PlaceInSeries {
+  if (typeof place !== 'object' || place === null) return false;
+  const { position, total } = place as Record<string, unknown>;
+  return Number.isInteger(position) && Number.isInteger(total) && (position as number) >= 1 && (position as number) <= (total as number);
+}
+
 /** What every sequence email needs to render; nothing here knows about the database. */
 export type SequenceEmailProps = ReaderPlace &
   FooterSettings & {
@@ -53,6 +63,12 @@ export type SequenceEmailProps = ReaderPlace &
     replyTo?: string;
     /** How they came; absent: they signed up at publicUrl. */
     origin?: Origin;
+    /**
+     * Where this email stands in its series, printed as "Email 2 of 3".
+     * Absent (or not a valid place): the education emails print their step
+     * of the eight, the other series print no such line.
+     */
+    place?: PlaceInSeries;
   };
 
 /** Sample data for previews: the preview server, the staff pages and the tests. */

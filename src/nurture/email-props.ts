@@ -1,5 +1,5 @@
 import type { Reader } from '../../db/types.js';
-import type { ClinicProfile, Origin } from '../../emails/_components/props.js';
+import type { ClinicProfile, Origin, PlaceInSeries } from '../../emails/_components/props.js';
 import type { Config } from '../config.js';
 import type { ConfirmationEmailProps, SequenceEmailProps } from '../mail/render.js';
 import { IMPORTED_CONSENT_PREFIX } from '../../db/types.js';
@@ -66,8 +66,10 @@ export type FooterLinks = { unsubscribeUrl: string; preferencesUrl: string };
 /**
  * A sequence email's props for one subscriber: the one place the worker and
  * the staff previews build them, so a preview is what the worker sends.
+ * `place`: where the email stands in its series (from the catalog), printed
+ * as "Email 2 of 3"; without it the education emails print their step of 8.
  */
-export function sequenceProps(config: EmailSettings, r: Recipient, links: FooterLinks): SequenceEmailProps {
+export function sequenceProps(config: EmailSettings, r: Recipient, links: FooterLinks, place?: PlaceInSeries): SequenceEmailProps {
   return {
     ...personal(r),
     ...(r.reader ? { reader: r.reader } : {}),
@@ -79,6 +81,7 @@ export function sequenceProps(config: EmailSettings, r: Recipient, links: Footer
     ...(config.bookingUrl ? { bookingUrl: config.bookingUrl } : {}),
     ...(config.replyTo ? { replyTo: config.replyTo } : {}),
     ...(config.privacyContact ? { privacyContact: config.privacyContact } : {}),
+    ...(place ? { place } : {}),
   };
 }
 

@@ -61,6 +61,8 @@ const structureArb = fc.record(
     clinicName: fc.constantFrom('Harbor Clinic', `O'Brien & <Co> "Clinic"`),
     clinicUrl: fc.constantFrom('https://harborclinic.example', 'https://x.example/a?b=1&c=<2>'),
     sessionSetting: fc.constantFrom('in-clinic', 'at-home-remote'),
+    // Where the email stands in its series ("Email 2 of 3"), printable or not.
+    place: fc.record({ position: fc.integer({ min: -1, max: 4 }), total: fc.integer({ min: 0, max: 4 }) }),
     origin: fc.oneof(
       fc.constant({ via: 'signup', site: PUBLIC_URL }),
       fc.record({ via: fc.constant('consent'), source: fc.string({ unit: fc.constantFrom(...TRICKY), maxLength: 12 }), date: fc.constantFrom('March 2, 2026', '') }),
