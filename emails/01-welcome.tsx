@@ -9,7 +9,7 @@ export const preheader = 'How MDMA is given with therapy in research trials, and
 export default function WelcomeEmail(props: SequenceEmailProps) {
   const reader = readerOrDefault(props.reader);
   return (
-    <SequenceLayout step={1} subject={subject} heading="What MDMA-assisted therapy is, and what it isn't" preheader={preheader} props={props}>
+    <SequenceLayout series="education" step={1} subject={subject} heading="What MDMA-assisted therapy is, and what it isn't" preheader={preheader} props={props}>
       <Greeting firstName={props.firstName} />
       <P>
         Thank you for signing up. Over the next three weeks we will send you eight short emails about MDMA-assisted therapy

@@ -9,7 +9,7 @@ export const preheader = 'How the research trials ran: preparation, three long m
 export default function HowTheTreatmentWorksEmail(props: SequenceEmailProps) {
   const reader = readerOrDefault(props.reader);
   return (
-    <SequenceLayout step={2} subject={subject} heading="How the research treatment works" preheader={preheader} props={props}>
+    <SequenceLayout series="education" step={2} subject={subject} heading="How the research treatment works" preheader={preheader} props={props}>
       <Greeting firstName={props.firstName} />
       <P>
         Last time we covered what MDMA is. Today we look at what the treatment was like for people in the research trials. The

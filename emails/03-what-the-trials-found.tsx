@@ -13,7 +13,7 @@ export const TRIAL_SIDE_EFFECTS =
 export default function WhatTheTrialsFoundEmail(props: SequenceEmailProps) {
   const reader = readerOrDefault(props.reader);
   return (
-    <SequenceLayout step={3} subject={subject} heading="What the trials found" preheader={preheader} props={props}>
+    <SequenceLayout series="education" step={3} subject={subject} heading="What the trials found" preheader={preheader} props={props}>
       <Greeting firstName={props.firstName} />
       <P>
         MDMA-assisted therapy for PTSD was tested in two Phase 3 trials. Phase 3 is the last stage before a company can ask for

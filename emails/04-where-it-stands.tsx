@@ -9,7 +9,7 @@ export const preheader = 'In the US it is available only in clinical trials. Her
 export default function WhereItStandsEmail(props: SequenceEmailProps) {
   const reader = readerOrDefault(props.reader);
   return (
-    <SequenceLayout step={4} subject={subject} heading="Where it stands: the FDA and the world" preheader={preheader} props={props}>
+    <SequenceLayout series="education" step={4} subject={subject} heading="Where it stands: the FDA and the world" preheader={preheader} props={props}>
       <Greeting firstName={props.firstName} />
       <P>
         News stories about MDMA therapy can be confusing, and some are out of date. Here is the short answer, then the record

@@ -28,7 +28,7 @@ export const preheader = 'How MDMA, tested in research trials, and ketamine diff
 export default function MdmaAndKetamineEmail(props: SequenceEmailProps) {
   const reader = readerOrDefault(props.reader);
   return (
-    <SequenceLayout step={5} subject={subject} heading="MDMA and ketamine: how they differ" preheader={preheader} props={props}>
+    <SequenceLayout series="education" step={5} subject={subject} heading="MDMA and ketamine: how they differ" preheader={preheader} props={props}>
       <Greeting firstName={props.firstName} />
       <P>
         Our clinic offers ketamine-assisted therapy. So people often ask us how it compares with MDMA-assisted therapy. Here is

@@ -9,7 +9,7 @@ export const preheader = 'What people in the trials felt during and after sessio
 export default function SafetyEmail(props: SequenceEmailProps) {
   const reader = readerOrDefault(props.reader);
   return (
-    <SequenceLayout step={6} subject={subject} heading="Safety, side effects and who should not take part" preheader={preheader} props={props}>
+    <SequenceLayout series="education" step={6} subject={subject} heading="Safety, side effects and who should not take part" preheader={preheader} props={props}>
       <Greeting firstName={props.firstName} />
       <P>
         No medicine is free of risk, and MDMA is no exception. This is one reason it is given only in a clinic, with trained

@@ -10,7 +10,7 @@ export const preheader = 'What is sold as Molly or ecstasy is often something el
 export default function StreetMollyEmail(props: SequenceEmailProps) {
   const reader = readerOrDefault(props.reader);
   return (
-    <SequenceLayout step={7} subject={subject} heading="Why street Molly is not therapy" preheader={preheader} props={props} substanceUse>
+    <SequenceLayout series="education" step={7} subject={subject} heading="Why street Molly is not therapy" preheader={preheader} props={props} substanceUse>
       <Greeting firstName={props.firstName} />
       <P>
         After reading about the trials, some people wonder about trying MDMA on their own. That is an understandable thought

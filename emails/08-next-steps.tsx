@@ -25,7 +25,7 @@ export const preheader = 'How to search for a trial, the PTSD treatments with st
 export default function NextStepsEmail(props: SequenceEmailProps) {
   const reader = readerOrDefault(props.reader);
   return (
-    <SequenceLayout step={8} subject={subject} heading="Your next steps" preheader={preheader} props={props}>
+    <SequenceLayout series="education" step={8} subject={subject} heading="Your next steps" preheader={preheader} props={props}>
       <Greeting firstName={props.firstName} />
       <P>This is the last email in the series. Thank you for reading. Here are some practical next steps.</P>
 

@@ -4,6 +4,7 @@ import { Text } from '@react-email/text';
 import { CRISIS_LINES, SAMHSA_HELPLINE, type CrisisRegion } from './crisis-lines.js';
 import { A, Box } from './parts.js';
 import type { FooterSettings, Origin } from './props.js';
+import type { SequenceId } from './series.js';
 import { FIND_A_HELPLINE_URL } from './sources.js';
 import { dm, styles } from './theme.js';
 
@@ -20,6 +21,8 @@ export type FooterProps = FooterSettings & {
   substanceUse?: boolean;
   /** The message carries List-Unsubscribe headers, so the mail program's own button unsubscribes in one click. */
   oneClickHeader?: boolean;
+  /** The series the email belongs to; the consult follow-up says why the person gets it in its own words. Default: education. */
+  series?: SequenceId;
 };
 
 /** The crisis block: the lines of the reader's country, or the international directory. */
@@ -90,7 +93,32 @@ function WhyThisEmail({ origin }: { origin: Origin }) {
   );
 }
 
-export function Footer({ unsubscribeUrl, postalAddress, origin, crisis, substanceUse, oneClickHeader = false, preferencesUrl, privacyContact, clinicName, clinicUrl }: FooterProps) {
+/**
+ * Why a consult follow-up email comes: the person clicked the booking link in
+ * one of our emails, or staff enrolled them; and how to leave this series
+ * alone while keeping the others.
+ */
+function WhyConsultSeries({ preferencesUrl }: { preferencesUrl?: string }) {
+  return (
+    <Text style={styles.footerText} className={dm.muted}>
+      You are getting this email because you clicked the link to book a consult in one of our emails, or because our staff
+      added you to this short series.{' '}
+      {preferencesUrl ? (
+        <>
+          You can leave this series and keep our other emails on{' '}
+          <Link href={preferencesUrl} style={styles.footerLink} className={dm.link}>
+            your preference page
+          </Link>
+          .
+        </>
+      ) : (
+        'You can leave this series and keep our other emails on your preference page.'
+      )}
+    </Text>
+  );
+}
+
+export function Footer({ unsubscribeUrl, postalAddress, origin, crisis, substanceUse, oneClickHeader = false, preferencesUrl, privacyContact, clinicName, clinicUrl, series = 'education' }: FooterProps) {
   return (
     <Box style={styles.footer}>
       <CrisisBlock region={crisis} substanceUse={substanceUse} />
@@ -98,7 +126,7 @@ export function Footer({ unsubscribeUrl, postalAddress, origin, crisis, substanc
         {NOT_MEDICAL_ADVICE}
       </Text>
       <Hr style={styles.hr} className={dm.hr} />
-      {origin ? <WhyThisEmail origin={origin} /> : null}
+      {series === 'consult-follow-up' ? <WhyConsultSeries preferencesUrl={preferencesUrl} /> : origin ? <WhyThisEmail origin={origin} /> : null}
       <Text style={styles.footerText} className={dm.muted}>
         {postalAddress}
       </Text>

@@ -12,7 +12,8 @@ import { crisisRegion } from './crisis-lines.js';
 import { Footer, type FooterProps } from './footer.js';
 import { Box } from './parts.js';
 import { isPlaceInSeries, type PlaceInSeries, type SequenceEmailProps } from './props.js';
-import { brand, darkModeCss, dm, styles } from './theme.js';
+import { SERIES_NAMES, type SequenceId } from './series.js';
+import { darkModeCss, dm, styles } from './theme.js';
 
 export type EmailLayoutProps = FooterProps & {
   /** The subject line, also the document title. */
@@ -22,6 +23,8 @@ export type EmailLayoutProps = FooterProps & {
   preheader: string;
   /** Small line above the heading, e.g. "Email 3 of 8". */
   kicker?: string;
+  /** The series the email belongs to: names it in the masthead and picks the footer's "why you get this". Default: education. */
+  series?: SequenceId;
   children: ReactNode;
 };
 
@@ -30,7 +33,7 @@ export type EmailLayoutProps = FooterProps & {
  * Outlook lays it out too. Inline styles for the light scheme, one style
  * block for the dark one, system fonts, no images.
  */
-export function EmailLayout({ title, heading, preheader, kicker, children, ...footer }: EmailLayoutProps) {
+export function EmailLayout({ title, heading, preheader, kicker, series = 'education', children, ...footer }: EmailLayoutProps) {
   return (
     <Html lang="en" dir="ltr">
       <Head>
@@ -48,7 +51,7 @@ export function EmailLayout({ title, heading, preheader, kicker, children, ...fo
               {footer.clinicName}
             </Text>
             <Text style={styles.series} className={dm.muted}>
-              {brand.series}
+              {SERIES_NAMES[series]}
             </Text>
           </Box>
           <Box style={styles.card} className={dm.card}>
@@ -62,7 +65,7 @@ export function EmailLayout({ title, heading, preheader, kicker, children, ...fo
             </Heading>
             {children}
           </Box>
-          <Footer {...footer} />
+          <Footer {...footer} series={series} />
         </Container>
       </Body>
     </Html>
@@ -87,6 +90,7 @@ export function sequenceKicker(place: unknown, step: number | undefined): string
  * emails carry List-Unsubscribe headers).
  */
 export function SequenceLayout({
+  series,
   step,
   subject,
   heading,
@@ -95,6 +99,8 @@ export function SequenceLayout({
   substanceUse,
   children,
 }: {
+  /** The series this email belongs to (masthead line, footer's "why you get this"). */
+  series: SequenceId;
   /** The education emails' step (1 to 8), for their kicker when props.place is absent; other series leave it out. */
   step?: number;
   subject: string;
@@ -110,6 +116,7 @@ export function SequenceLayout({
       heading={heading}
       preheader={preheader}
       kicker={sequenceKicker(props.place, step)}
+      series={series}
       origin={props.origin ?? { via: 'signup', site: props.publicUrl }}
       clinicName={props.clinicName}
       clinicUrl={props.clinicUrl}

@@ -7,11 +7,6 @@ import type { CSSProperties } from 'react';
  * darkColors below. Every text colour keeps at least 4.5:1 contrast on its
  * background in both (test/emails/contrast.test.ts).
  */
-/** The series line under the clinic's name in the masthead (the name comes from the clinic profile). */
-export const brand = {
-  series: 'MDMA-assisted therapy: the facts',
-};
-
 export const colors = {
   page: '#f4f1ec',
   card: '#ffffff',

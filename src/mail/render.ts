@@ -4,8 +4,8 @@ import { createRenderCache, type RenderCache } from './render-cache.js';
 import { confirmationTemplate, sequenceTemplate, type SequenceTemplateId, type TemplateDef } from './templates.js';
 import type { EncodedBodies } from './transport.js';
 
-export { allTemplates, confirmationTemplate, sequenceTemplates, sequenceTemplate } from './templates.js';
-export type { ConfirmationEmailProps, SequenceEmailProps, SequenceTemplateId, TemplateDef } from './templates.js';
+export { allTemplates, confirmationTemplate, consultTemplates, sequenceTemplates, sequenceTemplate } from './templates.js';
+export type { ConfirmationEmailProps, ConsultTemplateId, SequenceEmailProps, SequenceTemplateId, TemplateDef } from './templates.js';
 export { createRenderCache, renderDirect, type RenderCache } from './render-cache.js';
 
 export type RenderedEmail = {

@@ -10,9 +10,11 @@ import * as mdmaAndKetamine from '../../emails/05-mdma-and-ketamine.js';
 import * as safety from '../../emails/06-safety.js';
 import * as streetMolly from '../../emails/07-street-molly.js';
 import * as nextSteps from '../../emails/08-next-steps.js';
+import * as consultWhatAConsultIs from '../../emails/consult-1-what-a-consult-is.js';
 import * as confirmation from '../../emails/confirmation.js';
 import type { ConfirmationEmailProps } from '../../emails/confirmation.js';
 import { structuralProps, type SequenceEmailProps } from '../../emails/_components/props.js';
+import type { SequenceId } from '../../db/enums.js';
 import { packageRoot } from '../../db/package-root.js';
 
 export type { ConfirmationEmailProps, SequenceEmailProps };
@@ -43,6 +45,8 @@ export type TemplateDef<P> = {
   /** Changes whenever the template or the shared parts change; recorded on deliveries. */
   version: string;
   slots: TemplateSlots<P>;
+  /** The series a sequence email belongs to; absent for the confirmation email. */
+  series?: SequenceId;
   /**
    * The props reduced to what shapes the email (defaults filled in, a time
    * zone turned into its crisis country). Rendering the result must give the
@@ -89,37 +93,46 @@ function define<P>(id: string, kind: TemplateDef<P>['kind'], mod: EmailModule<P>
   };
 }
 
-function sequence<const Id extends string>(id: Id, mod: EmailModule<SequenceEmailProps>): TemplateDef<SequenceEmailProps> & { id: Id } {
-  return { ...define<SequenceEmailProps>(id, 'sequence', mod, { name: 'firstName', urls: ['unsubscribeUrl', 'preferencesUrl', 'bookingUrl'] }), id };
+function sequence<const Id extends string, const S extends SequenceId>(id: Id, mod: EmailModule<SequenceEmailProps>, series: S): TemplateDef<SequenceEmailProps> & { id: Id; series: S } {
+  return { ...define<SequenceEmailProps>(id, 'sequence', mod, { name: 'firstName', urls: ['unsubscribeUrl', 'preferencesUrl', 'bookingUrl'] }), id, series };
 }
 
-/** The eight sequence emails, in the order of their file names. */
+/** The eight education emails (sequence `education`), in the order of their file names. */
 export const sequenceTemplates = [
-  sequence('01-welcome', welcome),
-  sequence('02-how-the-treatment-works', howItWorks),
-  sequence('03-what-the-trials-found', trials),
-  sequence('04-where-it-stands', whereItStands),
-  sequence('05-mdma-and-ketamine', mdmaAndKetamine),
-  sequence('06-safety', safety),
-  sequence('07-street-molly', streetMolly),
-  sequence('08-next-steps', nextSteps),
+  sequence('01-welcome', welcome, 'education'),
+  sequence('02-how-the-treatment-works', howItWorks, 'education'),
+  sequence('03-what-the-trials-found', trials, 'education'),
+  sequence('04-where-it-stands', whereItStands, 'education'),
+  sequence('05-mdma-and-ketamine', mdmaAndKetamine, 'education'),
+  sequence('06-safety', safety, 'education'),
+  sequence('07-street-molly', streetMolly, 'education'),
+  sequence('08-next-steps', nextSteps, 'education'),
 ] as const;
 
 export type SequenceTemplateId = (typeof sequenceTemplates)[number]['id'];
+
+/** The consult follow-up emails (sequence `consult-follow-up`, content brief round 3), in order. */
+export const consultTemplates = [sequence('consult-1-what-a-consult-is', consultWhatAConsultIs, 'consult-follow-up')] as const;
+
+export type ConsultTemplateId = (typeof consultTemplates)[number]['id'];
 
 export const confirmationTemplate: TemplateDef<ConfirmationEmailProps> = define<ConfirmationEmailProps>('confirmation', 'confirmation', confirmation, {
   name: 'firstName',
   urls: ['confirmUrl', 'unsubscribeUrl', 'preferencesUrl'],
 });
 
-/** Every template, for the staff previews: the confirmation email, then the sequence. */
+/** Every template, for the staff previews: the confirmation email, the education series, then the consult follow-up. */
 export const allTemplates: readonly (TemplateDef<SequenceEmailProps> | TemplateDef<ConfirmationEmailProps>)[] = [
   confirmationTemplate,
   ...sequenceTemplates,
+  ...consultTemplates,
 ];
 
-export function sequenceTemplate(id: SequenceTemplateId | string): TemplateDef<SequenceEmailProps> {
-  const def = sequenceTemplates.find((t) => t.id === id);
+const seriesTemplates: readonly TemplateDef<SequenceEmailProps>[] = [...sequenceTemplates, ...consultTemplates];
+
+/** A sequence email of any series by its id (an education or a consult follow-up email). Throws on an unknown id. */
+export function sequenceTemplate(id: SequenceTemplateId | ConsultTemplateId | string): TemplateDef<SequenceEmailProps> {
+  const def = seriesTemplates.find((t) => t.id === id);
   if (!def) throw new Error(`unknown sequence template: ${id}`);
   return def;
 }

@@ -197,7 +197,8 @@ describe('a linked source beside every regulatory fact', () => {
 
 describe('the footer says how the person came', () => {
   it('signed up through the form (or the API behind one): the site', async () => {
-    for (const s of (await renderAll({ publicUrl: 'https://learn.example.org', origin: { via: 'signup', site: 'https://learn.example.org' } })).filter((x) => x.def.kind === 'sequence')) {
+    // The education series; the consult follow-up says why in its own words (test/emails/consult.test.ts).
+    for (const s of (await renderAll({ publicUrl: 'https://learn.example.org', origin: { via: 'signup', site: 'https://learn.example.org' } })).filter((x) => x.def.series === 'education')) {
       expect(s.text).toContain('You are getting this email because you signed up at https://learn.example.org to learn about MDMA-assisted therapy.');
       expect(s.text).not.toMatch(/you agreed to receive/);
     }
@@ -205,7 +206,7 @@ describe('the footer says how the person came', () => {
 
   it('imported with a recorded consent: where and when they agreed, escaped as text', async () => {
     const origin = { via: 'consent', source: 'Harbor Clinic intake form <v3> & "newsletter"', date: 'March 2, 2026' };
-    for (const s of (await renderAll({ origin })).filter((x) => x.def.kind === 'sequence')) {
+    for (const s of (await renderAll({ origin })).filter((x) => x.def.series === 'education')) {
       expect(s.text).toContain('You are getting this email because you agreed to receive these emails (Harbor Clinic intake form <v3> & "newsletter", March 2, 2026).');
       expect(s.html).toContain('(Harbor Clinic intake form &lt;v3&gt; &amp; &quot;newsletter&quot;, March 2, 2026)');
       expect(s.text).not.toMatch(/you signed up at/);

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { crisisRegion } from '../../emails/_components/crisis-lines.js';
 import { ALLOWED_OUTSIDE_URLS, FIND_A_HELPLINE_URL, SOURCES, type SourceId } from '../../emails/_components/sources.js';
 import { READERS } from '../../emails/_components/types.js';
-import { allTemplates, sequenceTemplates } from '../../src/mail/render.js';
+import { allTemplates, consultTemplates, sequenceTemplates } from '../../src/mail/render.js';
 import { htmlToReadableText } from '../helpers/claims.js';
 import { renderAll, type Sample } from './rendered.js';
 
@@ -21,6 +21,8 @@ const full = {
 const decode = (href: string) => href.replaceAll('&amp;', '&');
 const hrefsOf = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => decode(m[1]!));
 const by = (samples: Sample[], id: string) => samples.find((s) => s.def.id === id)!;
+/** Every email of every series: the eight education emails and the consult follow-up. */
+const seriesTemplates = [...sequenceTemplates, ...consultTemplates];
 
 /** Every way an email can be rendered that changes its content. */
 let variants: { name: string; samples: Sample[] }[];
@@ -94,21 +96,24 @@ describe('links', () => {
 });
 
 describe('who is reading', () => {
-  it('every sequence email has one supporter paragraph, for supporters only', () => {
+  it('every sequence email, in every series, has one supporter paragraph, for supporters only', () => {
+    expect(consultTemplates.length).toBeGreaterThan(0);
     for (const v of variants) {
       const reader = v.name.split(' ')[0];
-      for (const t of sequenceTemplates) {
+      for (const t of seriesTemplates) {
         const count = by(v.samples, t.id).text.split('IF YOU SUPPORT SOMEONE WITH PTSD').length - 1;
         expect(count, `${v.name} ${t.id}`).toBe(reader === 'supporter' ? 1 : 0);
       }
     }
   });
 
-  it('emails 3, 4 and 6 have a professional paragraph, for professionals only; the others have none', () => {
+  // The consult follow-up: where its data are (the Spravato label's exclusions; the PTSD labels and the trial registry).
+  const PROFESSIONAL = ['03-what-the-trials-found', '04-where-it-stands', '06-safety', ...consultTemplates.map((t) => t.id).filter((id) => /^consult-[13]-/.test(id))];
+  it('emails 3, 4 and 6, and consult emails 1 and 3, have a professional paragraph, for professionals only; the others have none', () => {
     for (const v of variants) {
       const reader = v.name.split(' ')[0];
-      for (const t of sequenceTemplates) {
-        const expected = reader === 'professional' && ['03-what-the-trials-found', '04-where-it-stands', '06-safety'].includes(t.id) ? 1 : 0;
+      for (const t of seriesTemplates) {
+        const expected = reader === 'professional' && PROFESSIONAL.includes(t.id) ? 1 : 0;
         expect(by(v.samples, t.id).text.split('FOR PROFESSIONALS').length - 1, `${v.name} ${t.id}`).toBe(expected);
       }
     }
@@ -180,11 +185,13 @@ describe('crisis lines by the country of the time zone', () => {
 describe('a path to the clinic, and honest wording', () => {
   const CONSULT_LINE = 'A consult is an assessment, not a promise of treatment.';
 
-  it('the consult button is in emails 5 and 8 when BOOKING_URL is set, and nowhere else', () => {
+  // The consult follow-up invites a booking in its first two emails; its last, on other paths, does not.
+  const INVITING = ['05-mdma-and-ketamine', '08-next-steps', ...consultTemplates.map((t) => t.id).filter((id) => /^consult-[12]-/.test(id))];
+  it('the consult button is in emails 5 and 8 and consult emails 1 and 2 when BOOKING_URL is set, and nowhere else', () => {
     for (const v of variants) {
       const set = v.name.endsWith('all set');
       for (const s of v.samples) {
-        const expected = set && ['05-mdma-and-ketamine', '08-next-steps'].includes(s.def.id);
+        const expected = set && INVITING.includes(s.def.id);
         expect(s.html.includes(`href="${BOOKING_URL.replaceAll('&', '&amp;')}"`), `${v.name} ${s.def.id}`).toBe(expected);
         expect(s.text.includes(CONSULT_LINE), `${v.name} ${s.def.id}`).toBe(expected);
         if (expected) expect(s.text).toContain(`Book a consult with our ketamine program ${BOOKING_URL}`);
@@ -195,7 +202,7 @@ describe('a path to the clinic, and honest wording', () => {
   it('replies are invited only when REPLY_TO is set, with the line about health details', () => {
     for (const v of variants) {
       const set = v.name.endsWith('all set');
-      for (const t of sequenceTemplates) {
+      for (const t of seriesTemplates) {
         const text = by(v.samples, t.id).text;
         expect(/reply to this email/i.test(text), `${v.name} ${t.id}`).toBe(set);
         if (set) expect(text).toContain('Please do not send health details by email');
@@ -204,7 +211,7 @@ describe('a path to the clinic, and honest wording', () => {
   });
 
   it('the footer has the preference link beside unsubscribe, and the privacy contact, when set', () => {
-    for (const t of sequenceTemplates) {
+    for (const t of seriesTemplates) {
       const s = by(variants[0]!.samples, t.id);
       expect(s.html).toMatch(/>Unsubscribe<\/a>(?:(?!<p)[\s\S])*<\/p><p[^>]*><a href="https:\/\/learn\.example\.org\/p\/tok-1"[^>]*>Manage your email preferences<\/a>/);
       expect(s.text).toContain('Manage your email preferences https://learn.example.org/p/tok-1');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { consultTemplates } from '../../src/mail/render.js';
 import { SendError } from '../../src/mail/transport.js';
 import { listTemplates } from '../../src/nurture/previews.js';
 import { FIRST_VERSION } from '../../src/nurture/sequence.js';
@@ -13,9 +14,8 @@ const IDS = listTemplates().map((t) => t.id);
 const text = (html: string) => html.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
 
 describe('template previews', () => {
-  it('lists the confirmation email and every sequence step', async () => {
-    expect(IDS).toHaveLength(SEQUENCE.length + 1);
-    expect(IDS[0]).toBe('confirmation');
+  it('lists the confirmation email, every education step, then the consult follow-up emails', async () => {
+    expect(IDS).toEqual(['confirmation', ...SEQUENCE.map((x) => x.templateId), ...consultTemplates.map((t) => t.id)]);
     const { app } = testApp();
     const html = await (await app.request('/staff/templates', asStaff())).text();
     for (const t of listTemplates()) expect(html).toContain(`href="/staff/templates/${t.id}"`);

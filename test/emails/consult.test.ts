@@ -1,0 +1,138 @@
+// The consult follow-up series (content brief, round 3): what each of its
+// three emails must say, and the frame that names the series. The rules of
+// the eight (claims, reading grade, sources, crisis lines, reader
+// paragraphs, contrast) run over these emails in the other tests here.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { USUALLY_NOT_OFFERED } from '../../emails/consult-1-what-a-consult-is.js';
+import { KETAMINE_NOT_FOR_PTSD, KETAMINE_RISKS } from '../../emails/_components/parts.js';
+import { SERIES_NAMES } from '../../emails/_components/series.js';
+import { SOURCES, type SourceId } from '../../emails/_components/sources.js';
+import { allTemplates, consultTemplates, sequenceTemplate, sequenceTemplates, type TemplateDef } from '../../src/mail/render.js';
+import { htmlToReadableText } from '../helpers/claims.js';
+import { withoutCitations } from '../helpers/readability.js';
+import { renderAll, type Sample } from './rendered.js';
+
+const PREFS = 'https://learn.example.org/p/tok-9';
+let samples: Sample[];
+beforeAll(async () => {
+  samples = await renderAll({ preferencesUrl: PREFS });
+});
+
+const by = (id: string) => samples.find((s) => s.def.id === id)!;
+/** The body a reader reads, without the footer and without citations. */
+const bodyOf = (id: string) => withoutCitations(by(id).text.split('If you are in crisis')[0]!);
+/** The footer, after the crisis block. */
+const footerOf = (id: string) => by(id).text.slice(by(id).text.indexOf('If you are in crisis'));
+const escapeAmp = (url: string) => url.replaceAll('&', '&amp;');
+/** The html paragraph or list item that holds `needle`. */
+function blockWith(html: string, needle: string): string {
+  const blocks = [...html.matchAll(/<(p|li)\b[^>]*>[\s\S]*?<\/\1>/g)].map((m) => m[0]);
+  const found = blocks.filter((b) => htmlToReadableText(b).replace(/\s+/g, ' ').includes(needle));
+  expect(found, needle).toHaveLength(1);
+  return found[0]!;
+}
+const links = (block: string, id: SourceId) => block.includes(`href="${escapeAmp(SOURCES[id].url)}"`);
+
+const CONSULT_1 = 'consult-1-what-a-consult-is';
+
+describe('the consult follow-up in the catalog of templates', () => {
+  it('its emails are sequence templates of the consult-follow-up series, listed after the eight; the eight stay the education series', () => {
+    expect(consultTemplates.map((t) => t.id)).toEqual(consultTemplates.map((t) => t.id).filter((id) => id.startsWith('consult-')).sort());
+    expect(consultTemplates[0]!.id).toBe(CONSULT_1);
+    for (const t of consultTemplates) expect(t).toMatchObject({ kind: 'sequence', series: 'consult-follow-up' });
+    expect(sequenceTemplates).toHaveLength(8);
+    for (const t of sequenceTemplates) expect(t.series).toBe('education');
+    expect(allTemplates.map((t) => t.id)).toEqual(['confirmation', ...sequenceTemplates.map((t) => t.id), ...consultTemplates.map((t) => t.id)]);
+    // The worker and the previews find a consult email by its id, as they find the eight.
+    for (const t of consultTemplates) expect(sequenceTemplate(t.id)).toBe(t);
+    expect(() => sequenceTemplate('consult-9-none')).toThrow(/unknown sequence template/);
+  });
+});
+
+describe('the frame names the series', () => {
+  it('the masthead names the consult series in its emails and the education series in the eight', () => {
+    expect(SERIES_NAMES['consult-follow-up']).toBe('Before your consult');
+    for (const s of samples.filter((x) => x.def.kind === 'sequence')) {
+      const own = SERIES_NAMES[s.def.series!];
+      const other = SERIES_NAMES[s.def.series === 'education' ? 'consult-follow-up' : 'education'];
+      expect(s.text.split('\n').slice(0, 4).join('\n'), s.def.id).toContain(own);
+      expect(s.html, s.def.id).toContain(`>${own}</p>`);
+      expect(s.text, s.def.id).not.toContain(other);
+    }
+  });
+
+  it('the footer says why a consult email comes (a booking link clicked, or staff), and how to leave this series and keep the others', () => {
+    for (const t of consultTemplates) {
+      const footer = footerOf(t.id);
+      expect(footer).toContain(
+        'You are getting this email because you clicked the link to book a consult in one of our emails, or because our staff added you to this short series.',
+      );
+      expect(footer).toContain(`You can leave this series and keep our other emails on your preference page ${PREFS}.`);
+      expect(by(t.id).html).toMatch(new RegExp(`keep our other emails on(<!-- -->)? <a href="${PREFS}"[^>]*>your preference page</a>`));
+      expect(footer).not.toMatch(/you signed up at|you agreed to receive/);
+    }
+    // The eight keep theirs.
+    for (const t of sequenceTemplates) expect(footerOf(t.id)).not.toMatch(/book a consult|leave this series/);
+  });
+
+  it('"Email N of M" comes only from the place the caller gives: none without it, "Email 2 of 3" with it', async () => {
+    for (const t of consultTemplates) expect(by(t.id).text, t.id).not.toMatch(/Email \d+ of \d+/);
+    for (const s of await renderAll({ place: { position: 2, total: 3 } })) {
+      if (s.def.kind !== 'sequence') continue;
+      expect(s.text.match(/Email \d+ of \d+/g), s.def.id).toEqual(['Email 2 of 3']);
+      expect(s.html.match(/Email \d+ of \d+/g), s.def.id).toEqual(['Email 2 of 3']);
+    }
+  });
+});
+
+describe('consult email 1: what a consult is', () => {
+  it('an assessment of health, history and medicines, not a promise of treatment', () => {
+    const t = bodyOf(CONSULT_1);
+    expect(t).toContain('It is an assessment, not a promise of treatment.');
+    expect(t).toContain('The clinician asks about your health, your history and the medicines you take.');
+  });
+
+  it('what to have at hand: the medicines, past treatments and how they went, questions', () => {
+    const t = bodyOf(CONSULT_1);
+    expect(t).toMatch(/What to have at hand/i);
+    expect(t).toContain('a list of the medicines you take');
+    expect(t).toContain('the treatments you have had before, and how they went');
+    expect(t).toMatch(/your questions, written down/);
+  });
+
+  it('you can decide against treatment at any point', () => {
+    expect(bodyOf(CONSULT_1)).toContain('You can decide against treatment at any point');
+  });
+
+  it('names each exclusion, with the Spravato label linked beside the list, and says the consult decides', () => {
+    const t = bodyOf(CONSULT_1);
+    const { html } = by(CONSULT_1);
+    expect(USUALLY_NOT_OFFERED).toEqual([
+      'a history of psychosis',
+      'blood pressure that is not under control',
+      'aneurysmal vascular disease (a weak, bulging blood vessel) or a past bleed in the brain',
+      'pregnancy',
+      'active misuse of drugs or alcohol',
+    ]);
+    for (const item of USUALLY_NOT_OFFERED) expect(t).toContain(` * ${item}`);
+    // The paragraph that introduces the list names and links the label.
+    const intro = blockWith(html, 'People are usually not offered ketamine if they have:');
+    expect(htmlToReadableText(intro)).toMatch(/label of Spravato/);
+    expect(links(intro, 'spravatoLabel')).toBe(true);
+    expect(html.indexOf(intro)).toBeLessThan(html.indexOf('a history of psychosis'));
+    expect(t).toContain('The consult decides, not this email.');
+  });
+
+  it('fair balance: ketamine\'s risks, not a PTSD treatment, the clinic\'s oral ketamine off-label with the FDA warning linked', () => {
+    const t = bodyOf(CONSULT_1);
+    expect(t).toContain(KETAMINE_RISKS);
+    expect(t).toContain(KETAMINE_NOT_FOR_PTSD);
+    const offLabel = blockWith(by(CONSULT_1).html, 'The ketamine our clinic offers by mouth is used off-label');
+    expect(htmlToReadableText(offLabel)).toMatch(/not FDA-approved for any psychiatric condition/);
+    expect(links(offLabel, 'fdaKetamineWarning')).toBe(true);
+  });
+});
+
+it('every consult email renders with its sample props', () => {
+  for (const t of consultTemplates) expect((t as TemplateDef<any>).previewProps).toBeTruthy();
+});
