@@ -11,6 +11,7 @@ import * as safety from '../../emails/06-safety.js';
 import * as streetMolly from '../../emails/07-street-molly.js';
 import * as nextSteps from '../../emails/08-next-steps.js';
 import * as consultWhatAConsultIs from '../../emails/consult-1-what-a-consult-is.js';
+import * as consultQuestionsToAsk from '../../emails/consult-2-questions-to-ask.js';
 import * as confirmation from '../../emails/confirmation.js';
 import type { ConfirmationEmailProps } from '../../emails/confirmation.js';
 import { structuralProps, type SequenceEmailProps } from '../../emails/_components/props.js';
@@ -112,7 +113,10 @@ export const sequenceTemplates = [
 export type SequenceTemplateId = (typeof sequenceTemplates)[number]['id'];
 
 /** The consult follow-up emails (sequence `consult-follow-up`, content brief round 3), in order. */
-export const consultTemplates = [sequence('consult-1-what-a-consult-is', consultWhatAConsultIs, 'consult-follow-up')] as const;
+export const consultTemplates = [
+  sequence('consult-1-what-a-consult-is', consultWhatAConsultIs, 'consult-follow-up'),
+  sequence('consult-2-questions-to-ask', consultQuestionsToAsk, 'consult-follow-up'),
+] as const;
 
 export type ConsultTemplateId = (typeof consultTemplates)[number]['id'];
 

@@ -4,6 +4,7 @@
 // paragraphs, contrast) run over these emails in the other tests here.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { USUALLY_NOT_OFFERED } from '../../emails/consult-1-what-a-consult-is.js';
+import { QUESTIONS } from '../../emails/consult-2-questions-to-ask.js';
 import { KETAMINE_NOT_FOR_PTSD, KETAMINE_RISKS } from '../../emails/_components/parts.js';
 import { SERIES_NAMES } from '../../emails/_components/series.js';
 import { SOURCES, type SourceId } from '../../emails/_components/sources.js';
@@ -34,6 +35,7 @@ function blockWith(html: string, needle: string): string {
 const links = (block: string, id: SourceId) => block.includes(`href="${escapeAmp(SOURCES[id].url)}"`);
 
 const CONSULT_1 = 'consult-1-what-a-consult-is';
+const CONSULT_2 = 'consult-2-questions-to-ask';
 
 describe('the consult follow-up in the catalog of templates', () => {
   it('its emails are sequence templates of the consult-follow-up series, listed after the eight; the eight stay the education series', () => {
@@ -130,6 +132,56 @@ describe('consult email 1: what a consult is', () => {
     const offLabel = blockWith(by(CONSULT_1).html, 'The ketamine our clinic offers by mouth is used off-label');
     expect(htmlToReadableText(offLabel)).toMatch(/not FDA-approved for any psychiatric condition/);
     expect(links(offLabel, 'fdaKetamineWarning')).toBe(true);
+  });
+});
+
+describe('consult email 2: questions to ask any ketamine provider', () => {
+  it('asks each of the five questions, as a heading, and says they are for any provider, this clinic included', () => {
+    const t = bodyOf(CONSULT_2);
+    expect(QUESTIONS).toEqual([
+      'Who assesses me, and how?',
+      'How are sessions supervised, and who do I call in an emergency?',
+      'Is the ketamine compounded, and where does it come from?',
+      'What follow-up and therapy come with it?',
+      'What does it cost, and what does insurance cover?',
+    ]);
+    let at = -1;
+    for (const q of QUESTIONS) {
+      const i = t.indexOf(`\n${q.toUpperCase()}\n`);
+      expect(i, q).toBeGreaterThan(at);
+      at = i;
+    }
+    expect(t).toContain('it is worth asking any provider the same questions. That includes our clinic.');
+    expect(t).toContain('Ask who to call if something goes wrong');
+  });
+
+  it("links the FDA's 2023 compounded-ketamine warning beside the compounding question, and says what it found", () => {
+    const { html } = by(CONSULT_2);
+    const block = blockWith(html, 'On October 10, 2023, the FDA warned patients and clinicians about compounded ketamine.');
+    expect(links(block, 'fdaKetamineWarning')).toBe(true);
+    const t = htmlToReadableText(block).replace(/\s+/g, ' ');
+    expect(t).toContain('No ketamine taken by mouth is FDA-approved for any use.');
+    expect(t).toContain('the FDA does not check compounded products for safety, effectiveness or quality');
+    expect(t).toContain('ask whether the ketamine is compounded, and which pharmacy makes it');
+    // The clinic's own oral ketamine, said plainly beside it.
+    const ours = blockWith(html, 'The ketamine our clinic offers by mouth is used off-label');
+    expect(links(ours, 'fdaKetamineWarning')).toBe(true);
+    expect(htmlToReadableText(ours)).toContain(KETAMINE_NOT_FOR_PTSD);
+  });
+
+  it("supervision: the FDA's home-use warning and Spravato's watch time, each linked", () => {
+    const block = blockWith(by(CONSULT_2).html, 'using ketamine at home, with no one monitoring you, adds risk');
+    expect(links(block, 'fdaKetamineWarning')).toBe(true);
+    expect(links(block, 'spravatoLabel')).toBe(true);
+    expect(htmlToReadableText(block).replace(/\s+/g, ' ')).toMatch(/after each Spravato dose you are watched for at least 2 hours/);
+  });
+
+  it('covers follow-up and therapy, the cost, and insurance: Spravato may be covered, compounded oral ketamine usually is not', () => {
+    const t = bodyOf(CONSULT_2);
+    expect(t).toContain('Ask whether therapy is part of the program, and who gives it.');
+    expect(t).toContain('Ask for the full cost');
+    expect(t).toContain('Spravato may be covered by insurance. Compounded ketamine taken by mouth usually is not.');
+    expect(t).toContain(KETAMINE_RISKS);
   });
 });
 
