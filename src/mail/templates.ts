@@ -12,6 +12,7 @@ import * as streetMolly from '../../emails/07-street-molly.js';
 import * as nextSteps from '../../emails/08-next-steps.js';
 import * as consultWhatAConsultIs from '../../emails/consult-1-what-a-consult-is.js';
 import * as consultQuestionsToAsk from '../../emails/consult-2-questions-to-ask.js';
+import * as consultOtherPaths from '../../emails/consult-3-other-paths.js';
 import * as confirmation from '../../emails/confirmation.js';
 import type { ConfirmationEmailProps } from '../../emails/confirmation.js';
 import { structuralProps, type SequenceEmailProps } from '../../emails/_components/props.js';
@@ -116,6 +117,7 @@ export type SequenceTemplateId = (typeof sequenceTemplates)[number]['id'];
 export const consultTemplates = [
   sequence('consult-1-what-a-consult-is', consultWhatAConsultIs, 'consult-follow-up'),
   sequence('consult-2-questions-to-ask', consultQuestionsToAsk, 'consult-follow-up'),
+  sequence('consult-3-other-paths', consultOtherPaths, 'consult-follow-up'),
 ] as const;
 
 export type ConsultTemplateId = (typeof consultTemplates)[number]['id'];

@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { USUALLY_NOT_OFFERED } from '../../emails/consult-1-what-a-consult-is.js';
 import { QUESTIONS } from '../../emails/consult-2-questions-to-ask.js';
+import { LAST_OF_SERIES } from '../../emails/consult-3-other-paths.js';
 import { KETAMINE_NOT_FOR_PTSD, KETAMINE_RISKS } from '../../emails/_components/parts.js';
 import { SERIES_NAMES } from '../../emails/_components/series.js';
 import { SOURCES, type SourceId } from '../../emails/_components/sources.js';
@@ -36,6 +37,7 @@ const links = (block: string, id: SourceId) => block.includes(`href="${escapeAmp
 
 const CONSULT_1 = 'consult-1-what-a-consult-is';
 const CONSULT_2 = 'consult-2-questions-to-ask';
+const CONSULT_3 = 'consult-3-other-paths';
 
 describe('the consult follow-up in the catalog of templates', () => {
   it('its emails are sequence templates of the consult-follow-up series, listed after the eight; the eight stay the education series', () => {
@@ -182,6 +184,47 @@ describe('consult email 2: questions to ask any ketamine provider', () => {
     expect(t).toContain('Ask for the full cost');
     expect(t).toContain('Spravato may be covered by insurance. Compounded ketamine taken by mouth usually is not.');
     expect(t).toContain(KETAMINE_RISKS);
+  });
+});
+
+describe('consult email 3: other paths, and how to choose', () => {
+  it('names PE, CPT and EMDR as the first-line PTSD treatments', () => {
+    const t = bodyOf(CONSULT_3);
+    expect(t).toContain('For PTSD, trauma-focused therapies are the first-line treatments.');
+    expect(t).toMatch(/first-line treatments[\s\S]*Prolonged exposure \(PE\)[\s\S]*Cognitive processing therapy \(CPT\)[\s\S]*EMDR \(eye movement desensitization and reprocessing\)/);
+  });
+
+  it('names sertraline and paroxetine as the two FDA-approved PTSD medicines, each label linked', () => {
+    const block = blockWith(by(CONSULT_3).html, 'Two medicines have FDA approval for PTSD: sertraline and paroxetine');
+    expect(links(block, 'sertralineLabel')).toBe(true);
+    expect(links(block, 'paroxetineLabel')).toBe(true);
+  });
+
+  it('MDMA only in trials in the United States, sourced, with the ClinicalTrials.gov search linked', () => {
+    const block = blockWith(by(CONSULT_3).html, 'In the United States, it is available only inside clinical trials');
+    expect(htmlToReadableText(block)).toContain('MDMA-assisted therapy is not approved by the FDA.');
+    expect(links(block, 'fdaCompleteResponse')).toBe(true);
+    expect(links(block, 'clinicalTrialsSearch')).toBe(true);
+    expect(by(CONSULT_3).text).toContain(SOURCES.clinicalTrialsSearch.url);
+  });
+
+  it('ketamine is not an established PTSD treatment; the clinic\'s oral ketamine is off-label; its risks are named', () => {
+    const t = bodyOf(CONSULT_3);
+    expect(t).toContain(KETAMINE_NOT_FOR_PTSD);
+    expect(t).toContain(KETAMINE_RISKS);
+    expect(links(blockWith(by(CONSULT_3).html, 'The ketamine our clinic offers by mouth is used off-label'), 'fdaKetamineWarning')).toBe(true);
+  });
+
+  it('says it is the last of this series, and that the education series goes on for those in it', () => {
+    expect(LAST_OF_SERIES).toBe(
+      'This is the last email of this short series. If you also get our education series about MDMA-assisted therapy, those emails carry on as before.',
+    );
+    expect(bodyOf(CONSULT_3)).toContain(LAST_OF_SERIES);
+    for (const t of consultTemplates.filter((x) => x.id !== CONSULT_3)) expect(bodyOf(t.id), t.id).not.toMatch(/This is the last email/);
+  });
+
+  it('the series has three emails, in the order of the brief', () => {
+    expect(consultTemplates.map((t) => t.id)).toEqual([CONSULT_1, CONSULT_2, CONSULT_3]);
   });
 });
 
