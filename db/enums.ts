@@ -64,6 +64,8 @@ export const ACTIVITY_TYPES = [
   'paused',
   'resumed',
   'reader_changed',
+  'enrolled',
+  'left_sequence',
 ] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 

@@ -68,6 +68,14 @@ import type {
   TestDelivery,
   VersionHeadcount,
   WithoutRecipient,
+  ClickMark,
+  PageClick,
+  Enrolment,
+  EnrolInput,
+  SequenceId,
+  EnrolOutcome,
+  LeaveInput,
+  LeaveOutcome,
 } from './types.js';
 
 export interface SubscriberStore {
@@ -92,6 +100,12 @@ export interface SubscriberStore {
    * row's consent (as confirm() does); each one created gets `audit`'s entry.
    */
   importRows(rows: ImportRecord[], decide: DecideImport, audit: ImportAudit): Promise<ImportResult[]>;
+  /** Every sequence the person entered, in the order they entered them. */
+  enrolments(id: number): Promise<Enrolment[]>;
+  /** Puts an active or finished person in a later sequence, once (activity recorded); a finished one is active again. */
+  enrol(id: number, input: EnrolInput): Promise<EnrolOutcome>;
+  /** Ends one running sequence of theirs, not their last (activity recorded); an email of it in flight is dropped unless already sent. */
+  leave(id: number, input: LeaveInput): Promise<LeaveOutcome>;
   /** Stops all mail; undefined when the subscriber was not mailable. */
   unsubscribe(id: number, now: number, detail: Record<string, unknown>): Promise<Subscriber | undefined>;
   markConverted(id: number, now: number): Promise<ConvertResult>;
@@ -142,7 +156,7 @@ export interface SubscriberStore {
    * Unsubscribes per sequence step: each unsubscribe counted under the last
    * sequence email sent to that person before it (none sent: not counted).
    */
-  unsubscribesByStep(): Promise<Map<number, number>>;
+  unsubscribesByStep(sequence: SequenceId): Promise<Map<number, number>>;
 }
 
 export interface SendQueueStore {
@@ -154,7 +168,7 @@ export interface SendQueueStore {
    */
   moveToVersion(now: number, limit: number, policy: QueuePolicy): Promise<number>;
   /** Active subscribers with a next email scheduled (not in flight), in id order after `afterId` (for what a new version would do to them). */
-  scheduled(afterId: number, limit: number): Promise<DueRow[]>;
+  scheduled(sequence: SequenceId, afterId: number, limit: number): Promise<DueRow[]>;
   /** Claims queued confirmation, test and resend emails (oldest first) into one new batch. */
   claimQueued(now: number, limit: number, owner: string, leaseUntil: number): Promise<number | null>;
   /**
@@ -194,22 +208,23 @@ export interface SendQueueStore {
   enqueueResend(input: ResendInput, decide: DecideResend): Promise<ResendOutcome>;
   delivery(id: number): Promise<DeliveryState | undefined>;
   /** Per sequence step: active subscribers waiting for it, and its deliveries by outcome. */
-  stepCounts(): Promise<Map<number, StepCounts>>;
+  stepCounts(sequence: SequenceId): Promise<Map<number, StepCounts>>;
   /** Batches by status, for tests and health. */
   batches(): Promise<Batch[]>;
 }
 
 /** Which versions of the sequence were published, and who follows which. */
+/** Each sequence's published versions; every method is about one sequence. */
 export interface SequenceStore {
   /** Every published version, oldest first; the last one is running. */
-  published(): Promise<PublishedVersion[]>;
+  published(sequence: SequenceId): Promise<PublishedVersion[]>;
   /**
    * Publishes `version` running the code's version `plan` (default: its own
    * number) when it is newer than every published one; false otherwise.
    */
-  publish(version: number, by: string, now: number, plan?: number): Promise<boolean>;
-  /** Active subscribers per version and next step. */
-  headcount(): Promise<VersionHeadcount[]>;
+  publish(sequence: SequenceId, version: number, by: string, now: number, plan?: number): Promise<boolean>;
+  /** Active subscribers in it per version and next step. */
+  headcount(sequence: SequenceId): Promise<VersionHeadcount[]>;
 }
 
 export interface ProviderEventStore {
@@ -224,14 +239,20 @@ export interface ProviderEventStore {
    * Per sequence step, the unflagged click events whose link is `page` or
    * under it (`page` as the events record links: origin and path).
    */
-  clicksOnPageByStep(page: string): Promise<Map<number, number>>;
+  clicksOnPageByStep(page: string, sequence: SequenceId): Promise<Map<number, number>>;
+  /**
+   * Unflagged clicks on `page` (or under it) in an email to one of our
+   * subscribers, received after `after` and at or before `upTo`, in the
+   * order they came (received time, then event id), at most `limit`.
+   */
+  pageClicks(page: string, after: ClickMark, upTo: number, limit: number): Promise<PageClick[]>;
   /**
    * Deliveries reported delivered at or after `deliveredSince`, and complaints
    * about our deliveries reported at or after `complainedSince` (the complaint rate's figures).
    */
   complaintFigures(deliveredSince: number, complainedSince: number): Promise<ComplaintFigures>;
   /** The flagged (kept, left out of the rates) events of sequence deliveries, counted. */
-  flaggedByStep(): Promise<FlaggedEventCount[]>;
+  flaggedByStep(sequence: SequenceId): Promise<FlaggedEventCount[]>;
 }
 
 export interface SettingsStore {

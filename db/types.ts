@@ -45,6 +45,12 @@ export type SubscriberRow = {
   pausedUntil: Ms | null;
 };
 
+/** Where a scan of clicks got to: the last click's received time and event id. */
+export type ClickMark = { receivedAt: number; eventId: string };
+
+/** A click on a page in one of our emails, by the person it went to. */
+export type PageClick = ClickMark & { subscriberId: number };
+
 /** A person's place in one sequence (the enrolments table). */
 export type Enrolment = {
   id: number;
@@ -61,6 +67,34 @@ export type Enrolment = {
   endedAt: Ms | null;
   endedReason: EnrolmentEndReason | null;
 };
+
+/** How a person came into a later sequence: a click of the booking link in an email, or staff. */
+export type EnrolledBy = 'click' | 'staff';
+
+/**
+ * Entering a later sequence (once per person, while they are active or
+ * finished): its version, its first step, and when that goes, asked of `at`
+ * with the person's due row as the new enrolment would have it.
+ */
+export type EnrolInput = { sequence: SequenceId; now: number; version: number; firstStep: number; by: EnrolledBy; at: (row: DueRow) => number };
+
+export type EnrolOutcome =
+  | { kind: 'enrolled'; enrolment: Enrolment }
+  /** They entered it before (running or ended): a person enters a sequence once. */
+  | { kind: 'already'; enrolment: Enrolment }
+  /** Pending, unsubscribed, converted, suppressed or erased: nothing more is sent. */
+  | { kind: 'not_mailable'; status: SubscriberStatus }
+  | { kind: 'unknown' };
+
+/** Leaving one sequence and keeping the others: by the person ('left') or by staff. */
+export type LeaveInput = { sequence: SequenceId; now: number; reason: Extract<EnrolmentEndReason, 'left' | 'staff'> };
+
+export type LeaveOutcome =
+  | { kind: 'left'; enrolment: Enrolment }
+  /** Not in it, or it ended already. */
+  | { kind: 'not_enrolled' }
+  /** Their only running sequence: leaving it is unsubscribing, which says so. */
+  | { kind: 'last' };
 
 /**
  * A subscriber as the stores give one: the row, with their education
@@ -346,6 +380,10 @@ export type DueRow = {
   received: number[];
   /** The sequence version they follow; null for rows from before versions (taken as the current one). */
   sequenceVersion: number | null;
+  /** Their last email of any sequence. */
+  lastAnySentAt: number | null;
+  /** An email of another of their sequences is in flight (claimed, not settled): it counts as going now. */
+  otherInFlight: boolean;
 };
 
 export type DueAction =
@@ -384,6 +422,8 @@ export type BatchItem = {
   consentSource: string | null;
   consentVersion: string | null;
   consentGivenAt: number | null;
+  /** A sequence email whose person left that sequence (or staff took them out) since it was claimed. */
+  leftSequence: boolean;
 };
 
 /** What may happen to a batch's next attempt, from what its earlier attempts left. */
@@ -394,11 +434,13 @@ export type AttemptPlan = 'rebuild' | 'replay' | 'hold';
  * src/nurture (pure functions of rows and time); the store knows no schedule.
  */
 export type QueuePolicy = {
-  /** The sequence version these decisions follow; the rows they schedule are recorded on it. */
-  version: number;
+  /** The sequences these decisions run. */
+  sequences: readonly SequenceId[];
+  /** The version of a sequence these decisions follow; the enrolments they schedule are recorded on it. */
+  versionOf(sequence: SequenceId): number;
   decideDue(row: DueRow, now: number): DueAction;
-  /** `received`: the subscriber's step ids so far, including `step`. */
-  decideAfterSend(sub: { confirmedAt: number | null; timezone: string; received: number[] }, step: number, at: number): AfterSend;
+  /** `received`: the subscriber's step ids of that sequence so far, including `step`; `confirmedAt`: when they entered it. */
+  decideAfterSend(sub: { sequence: SequenceId; confirmedAt: number | null; timezone: string; received: number[] }, step: number, at: number): AfterSend;
   /**
    * A rebuilt request: the deliveries to drop (with why) and the emails kept,
    * leaving out those dropped and those no longer queued in the batch.

@@ -13,6 +13,8 @@ export const AUDIT_ACTIONS = {
   'subscriber.resent': 'Sent a step again',
   'subscriber.confirmation_resent': 'Sent the confirmation email again',
   'subscriber.updated': 'Changed their details',
+  'subscriber.enrolled': 'Started a sequence for them',
+  'subscriber.left_sequence': 'Ended a sequence for them',
   'subscriber.erased': 'Erased personal data',
   'subscriber.exported': 'Downloaded the GDPR export',
   'subscribers.exported': 'Downloaded the CSV of all subscribers',

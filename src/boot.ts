@@ -6,6 +6,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createTransport } from './mail/index.js';
 import { createSequenceWorker, type Worker } from './nurture/worker.js';
 import { canonicaliseAddresses } from './subscribers/canonical-addresses.js';
+import { startFromBookingClicks } from './subscribers/sequences.js';
 import { sweepRetention } from './subscribers/retention.js';
 import type { RateLimitInfo, Transport } from './mail/transport.js';
 import type { DestinationStream } from 'pino';
@@ -51,9 +52,15 @@ export async function boot(options: { onRateLimit?: (info: RateLimitInfo) => voi
 
 /**
  * The worker every entry point runs (server, `npm run worker`, `npm run
- * tick`): the sequence, and after each tick the housekeeping the worker owns,
- * the retention sweep (people who left erased RETENTION_DAYS later).
+ * tick`): the sequences, and after each tick the housekeeping the worker
+ * owns: the consult follow-up started for people who clicked the booking
+ * link, and the retention sweep (people who left erased RETENTION_DAYS later).
  */
 export function createRuntimeWorker(runtime: Runtime): Worker {
-  return createSequenceWorker(runtime, { housekeeping: async () => ({ retentionErased: await sweepRetention(runtime, runtime.config.retentionDays) }) });
+  return createSequenceWorker(runtime, {
+    housekeeping: async () => ({
+      consultStarted: await startFromBookingClicks(runtime),
+      retentionErased: await sweepRetention(runtime, runtime.config.retentionDays),
+    }),
+  });
 }

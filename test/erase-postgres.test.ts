@@ -37,7 +37,7 @@ describe.skipIf(!TEST_DATABASE_URL)('erase on PostgreSQL', () => {
         email: { from: 'x@clinic.example', to: EMAIL.toUpperCase(), subject: `[Test] Hello ${NAME}`, html: `<p>Hi ${NAME}</p>`, text: `Hi ${NAME}` },
       },
       NOW,
-      queuePolicy({ version: 1, steps: [] }, scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } })),
+      queuePolicy({ education: { version: 1, steps: [] }, 'consult-follow-up': { version: 1, steps: [] } }, scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } })),
     );
     await stores.staff.audit({ at: NOW, actor: 'eddie', action: 'subscriber.unsubscribed', subscriberId: id, detail: { reason: `${NAME} Q. Example (${EMAIL}) phoned` } });
     await stores.staff.audit({ at: NOW, actor: 'staff', action: 'template.test_sent', subscriberId: null, detail: { template: '01-welcome', to: EMAIL.toUpperCase() } });

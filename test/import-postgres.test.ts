@@ -9,7 +9,7 @@ import { fixedClock } from '../src/clock.js';
 import { emailHash } from '../src/address.js';
 import { renderSequenceEmail } from '../src/mail/render.js';
 import { createPacer } from '../src/nurture/pacer.js';
-import { SEQUENCE_VERSIONS } from '../src/nurture/sequence.js';
+import { SEQUENCES } from '../src/nurture/sequence.js';
 import { runTick } from '../src/nurture/tick.js';
 import { readImportCsv, runImport } from '../src/subscribers/import.js';
 import { captureLogger, TEST_SECRET, testConfig } from './helpers/app.js';
@@ -74,7 +74,7 @@ describe.skipIf(!TEST_DATABASE_URL)('import on PostgreSQL', () => {
 
     const transport = memoryTransport(() => clock.now());
     const sleep = async (ms: number) => clock.advance(Math.max(0, Math.ceil(ms)));
-    await runTick({ stores, clock, transport, logger, config, sequences: SEQUENCE_VERSIONS, render: renderSequenceEmail, pacer: createPacer({ rate: 1000, clock, sleep }), sleep, realNow: () => clock.now() });
+    await runTick({ stores, clock, transport, logger, config, sequences: SEQUENCES, render: renderSequenceEmail, pacer: createPacer({ rate: 1000, clock, sleep }), sleep, realNow: () => clock.now() });
     const kinds = new Map(transport.sent.map((m) => [m.to, m.tags?.find((t) => t.name === 'category')?.value ?? 'sequence']));
     expect(transport.sent).toHaveLength(1200);
     expect(kinds.get('c1@example.org')).toBe('sequence');

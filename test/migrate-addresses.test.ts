@@ -18,7 +18,7 @@ import { decideSignup } from '../src/subscribers/subscribe.js';
 import { signToken } from '../src/mail/tokens.js';
 import { renderSequenceEmail } from '../src/mail/render.js';
 import { createPacer } from '../src/nurture/pacer.js';
-import { SEQUENCE_VERSIONS } from '../src/nurture/sequence.js';
+import { SEQUENCES } from '../src/nurture/sequence.js';
 import { runTick } from '../src/nurture/tick.js';
 import { canonicaliseAddresses, decideMerge } from '../src/subscribers/canonical-addresses.js';
 import { findByToken } from '../src/subscribers/lookup.js';
@@ -107,7 +107,7 @@ async function runWeeks(stores: Stores) {
   const clock = fixedClock(new Date(T0).toISOString());
   const transport = memoryTransport(() => clock.now());
   const sleep = async (ms: number) => clock.advance(Math.max(0, Math.ceil(ms)));
-  const deps = { stores, clock, transport, logger: captureLogger().logger, config: testConfig(), sequences: SEQUENCE_VERSIONS, render: renderSequenceEmail, pacer: createPacer({ rate: 1000, clock, sleep }), sleep, random: () => 0.5, realNow: () => clock.now() };
+  const deps = { stores, clock, transport, logger: captureLogger().logger, config: testConfig(), sequences: SEQUENCES, render: renderSequenceEmail, pacer: createPacer({ rate: 1000, clock, sleep }), sleep, random: () => 0.5, realNow: () => clock.now() };
   for (let h = 0; h < 21 * 24; h++) {
     await runTick(deps);
     clock.advance(HOUR);

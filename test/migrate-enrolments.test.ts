@@ -17,7 +17,7 @@ import { emailHash } from '../src/address.js';
 import { fixedClock } from '../src/clock.js';
 import { renderSequenceEmail } from '../src/mail/render.js';
 import { createPacer } from '../src/nurture/pacer.js';
-import { SEQUENCE_VERSIONS } from '../src/nurture/sequence.js';
+import { SEQUENCE_VERSIONS, SEQUENCES } from '../src/nurture/sequence.js';
 import { runTick } from '../src/nurture/tick.js';
 import { confirmingNow } from '../src/subscribers/confirm.js';
 import { captureLogger, TEST_SECRET, testConfig } from './helpers/app.js';
@@ -121,7 +121,7 @@ async function runWeeks(stores: Stores, ids: Map<string, number>) {
   const clock = fixedClock(new Date(T0).toISOString());
   const transport = memoryTransport(() => clock.now());
   const sleep = async (ms: number) => clock.advance(Math.max(0, Math.ceil(ms)));
-  const deps = { stores, clock, transport, logger: captureLogger().logger, config: testConfig(), sequences: SEQUENCE_VERSIONS, render: renderSequenceEmail, pacer: createPacer({ rate: 1000, clock, sleep }), sleep, random: () => 0.5, realNow: () => clock.now() };
+  const deps = { stores, clock, transport, logger: captureLogger().logger, config: testConfig(), sequences: SEQUENCES, render: renderSequenceEmail, pacer: createPacer({ rate: 1000, clock, sleep }), sleep, random: () => 0.5, realNow: () => clock.now() };
   for (let h = 0; h < 28 * 24; h++) {
     if (h === 2 * 24 + 3) {
       for (const email of ['pending@example.org', 'back@example.org']) {

@@ -12,7 +12,7 @@ import { fixedClock } from '../src/clock.js';
 import { emailHash } from '../src/address.js';
 import { renderSequenceEmail } from '../src/mail/render.js';
 import { createPacer } from '../src/nurture/pacer.js';
-import { SEQUENCE_VERSIONS } from '../src/nurture/sequence.js';
+import { SEQUENCES } from '../src/nurture/sequence.js';
 import { runTick } from '../src/nurture/tick.js';
 import { upgradePostgres, upgradeSqlite } from './helpers/release-migrations.js';
 import { captureLogger, TEST_SECRET, testConfig } from './helpers/app.js';
@@ -63,7 +63,7 @@ async function runWeeks(stores: Stores) {
   const clock = fixedClock(new Date(T0).toISOString());
   const transport = memoryTransport(() => clock.now());
   const sleep = async (ms: number) => clock.advance(Math.max(0, Math.ceil(ms)));
-  const deps = { stores, clock, transport, logger: captureLogger().logger, config: testConfig(), sequences: SEQUENCE_VERSIONS, render: renderSequenceEmail, pacer: createPacer({ rate: 1000, clock, sleep }), sleep, random: () => 0.5, realNow: () => clock.now() };
+  const deps = { stores, clock, transport, logger: captureLogger().logger, config: testConfig(), sequences: SEQUENCES, render: renderSequenceEmail, pacer: createPacer({ rate: 1000, clock, sleep }), sleep, random: () => 0.5, realNow: () => clock.now() };
   for (let h = 0; h < 28 * 24; h++) {
     await runTick(deps);
     clock.advance(HOUR);
@@ -74,7 +74,7 @@ async function runWeeks(stores: Stores) {
 }
 
 async function expectUpgraded(stores: Stores) {
-  expect((await stores.sequence.published()).map((p) => [p.version, p.publishedBy])).toEqual([[1, 'migration']]);
+  expect((await stores.sequence.published('education')).map((p) => [p.version, p.publishedBy])).toEqual([[1, 'migration']]);
   const byEmail = new Map<string, { status: string; sequenceVersion: number | null; id: number }>();
   for await (const s of stores.subscribers.all()) byEmail.set(s.email!, s);
   for (const p of PEOPLE) expect(byEmail.get(p.email)!.sequenceVersion, p.email).toBe(p.status === 'pending' ? null : 1);

@@ -28,6 +28,8 @@ describe('the due decision for a paused subscriber (pure)', () => {
     pausedUntil: null,
     received: [1],
     sequenceVersion: 1,
+    lastAnySentAt: Date.parse('2026-03-02T14:00:00Z'),
+    otherInFlight: false,
   };
   const STUB = STUB_VERSIONS[0]!;
   const due = Date.parse('2026-03-04T08:00:00Z');
@@ -54,7 +56,7 @@ describe('the due decision for a paused subscriber (pure)', () => {
       { step: 2, dayOffset: 1 },
     ];
     const last = Date.parse('2026-03-02T13:00:00Z'); // 14:00 Berlin
-    const r = { ...row, lastSentAt: last, confirmedAt: last, pausedUntil: last + HOUR };
+    const r = { ...row, lastSentAt: last, lastAnySentAt: last, confirmedAt: last, pausedUntil: last + HOUR };
     const at = plannedAt(r, daily, 2, last + HOUR, options);
     expect(at).toBe(last + MIN_GAP_MS); // Tuesday 10:00 Berlin, inside the window
   });

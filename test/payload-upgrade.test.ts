@@ -15,7 +15,7 @@ import { renderSequenceEmail } from '../src/mail/render.js';
 import { createResendTransport } from '../src/mail/resend.js';
 import type { OutgoingEmail, Transport } from '../src/mail/transport.js';
 import { createPacer } from '../src/nurture/pacer.js';
-import { SEQUENCE_VERSIONS } from '../src/nurture/sequence.js';
+import { SEQUENCES } from '../src/nurture/sequence.js';
 import { runTick, type TickDeps } from '../src/nurture/tick.js';
 import { startFakeResend, type FakeResend } from './fake-resend/server.js';
 import { captureLogger, TEST_SECRET, testConfig } from './helpers/app.js';
@@ -62,7 +62,7 @@ async function expectRepeatedAsTheSameRequest(stores: Stores, exec: Exec) {
     transport: createResendTransport(fake.apiKey, { baseUrl: fake.url }),
     logger: captureLogger().logger,
     config: testConfig({ mailFrom: 'Harbor Clinic <education@example.org>', replyTo: 'care@clinic.example' }),
-    sequences: SEQUENCE_VERSIONS,
+    sequences: SEQUENCES,
     render: renderSequenceEmail,
     pacer: createPacer({ rate: 1000, clock, sleep: async () => {} }),
     realNow: () => clock.now(),

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createOutboxTransport } from '../src/mail/outbox.js';
 import { verifyToken } from '../src/mail/tokens.js';
 import { subscriberExport } from '../src/subscribers/export.js';
+import { enrolIn } from '../src/subscribers/sequences.js';
 import { confirmUrl, preferencesUrl } from '../src/mail/links.js';
 import { TEST_SECRET, testApp } from './helpers/app.js';
 import { linkToken, postForm, postJson, signupForm } from './helpers/public.js';
@@ -271,5 +272,37 @@ describe('POST /p/:token', () => {
     expect((await json(t, old, { action: 'unsubscribe' })).status).toBe(200);
     expect((await t.row()).subscriber.status).toBe('unsubscribed');
     expect((await t.app.request(`/p/${fresh}`)).status).toBe(200);
+  });
+});
+
+describe('two series on the preference page', () => {
+  it('lists both with their next email; a person leaves one and keeps the other; their last one only by unsubscribing', async () => {
+    const t = await activeReader();
+    expect(await (await t.app.request(`/p/${t.token}`)).text()).not.toContain('Your series');
+    const deps = { stores: t.stores, config: t.config, clock: t.clock, logger: t.logger };
+    expect((await enrolIn(deps, 1, 'consult-follow-up', 'staff')).kind).toBe('enrolled');
+    const page = await (await t.app.request(`/p/${t.token}`)).text();
+    expect(page).toContain('<h2 id="series">Your series</h2>');
+    expect(page).toContain('The education series (eight emails over three weeks): next email on <strong>Wednesday, March 4</strong>');
+    // Both planned for Wednesday: when the day comes, one goes and the other waits for the next morning.
+    expect(page).toContain('The consult follow-up (three emails before a consult): next email on <strong>Wednesday, March 4</strong>');
+    expect(page).toContain('Stop the consult follow-up only');
+
+    const left = await form(t, t.token, { action: 'leave', sequence: 'consult-follow-up' });
+    expect(left.status).toBe(200);
+    const after = await left.text();
+    expect(after).toContain('Done: you will get no more of the consult follow-up');
+    expect(after).not.toContain('Your series');
+    expect((await t.row()).enrolments.map((e) => [e.sequence, e.endedReason])).toEqual([
+      ['education', null],
+      ['consult-follow-up', 'left'],
+    ]);
+    expect((await t.row()).subscriber.status).toBe('active');
+    const last = await json(t, t.token, { action: 'leave', sequence: 'education' });
+    expect(last.status).toBe(409);
+    expect(await last.json()).toEqual({ error: { code: 'last_sequence', message: expect.stringContaining('unsubscribe') } });
+    expect((await json(t, t.token, { action: 'leave', sequence: 'consult-follow-up' })).status).toBe(409);
+    expect((await json(t, t.token, { action: 'leave', sequence: 'nope' })).status).toBe(400);
+    expect((await t.row()).enrolments.find((e) => e.sequence === 'education')!.endedAt).toBeNull();
   });
 });

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { renderSequenceEmail } from '../src/mail/render.js';
 import type { OutgoingEmail } from '../src/mail/transport.js';
 import { localWall } from '../src/nurture/schedule.js';
-import { buildCatalog, VERSION_PLANS, type VersionPlan } from '../src/nurture/sequence.js';
+import { buildCatalog, catalogsWith, VERSION_PLANS, type VersionPlan } from '../src/nurture/sequence.js';
 import { createWorker } from '../src/nurture/worker.js';
 import { testApp } from './helpers/app.js';
 import { linkToken, postForm } from './helpers/public.js';
@@ -47,7 +47,7 @@ describe('six and a half simulated weeks while version 2 adds, removes and re-ti
   it('gives each person exactly the steps the rules say, once each, in their window, and as the preview predicted', async () => {
     const t = testApp({ now: '2026-03-01T13:07:00Z', sequences: CATALOG });
     const { app, clock, transport, stores, config, logger, drain } = t;
-    const worker = createWorker({ stores, clock, transport, logger, config, sendRate: 1000, sequences: CATALOG, render: renderSequenceEmail, sleep: async (ms) => clock.advance(Math.max(0, Math.min(ms, 1000))) });
+    const worker = createWorker({ stores, clock, transport, logger, config, sendRate: 1000, sequences: catalogsWith(CATALOG), render: renderSequenceEmail, sleep: async (ms) => clock.advance(Math.max(0, Math.min(ms, 1000))) });
     const admin = { authorization: basicAuthOf('admin') };
     const people: { email: string; zone: string; id: number }[] = [];
 

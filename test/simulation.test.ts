@@ -5,7 +5,7 @@
 // window, never two within 20 hours.
 import { describe, expect, it } from 'vitest';
 import { localWall } from '../src/nurture/schedule.js';
-import { FIRST_VERSION, SEQUENCE_VERSIONS } from '../src/nurture/sequence.js';
+import { FIRST_VERSION, SEQUENCES } from '../src/nurture/sequence.js';
 import { createWorker } from '../src/nurture/worker.js';
 import { renderSequenceEmail } from '../src/mail/render.js';
 import { testApp } from './helpers/app.js';
@@ -45,7 +45,7 @@ describe('four simulated weeks across time zones', () => {
       logger,
       config,
       sendRate: 1000,
-      sequences: SEQUENCE_VERSIONS,
+      sequences: SEQUENCES,
       render: renderSequenceEmail,
       sleep: async (ms) => clock.advance(Math.max(0, Math.min(ms, 1000))),
     });

@@ -23,7 +23,7 @@ import { emailHash } from '../../src/address.js';
 import { renderSequenceEmail } from '../../src/mail/render.js';
 import type { Transport } from '../../src/mail/transport.js';
 import { createPacer, realSleep } from '../../src/nurture/pacer.js';
-import { SEQUENCE_VERSIONS } from '../../src/nurture/sequence.js';
+import { SEQUENCES } from '../../src/nurture/sequence.js';
 import { runTick } from '../../src/nurture/tick.js';
 import type { Figure } from '../report.js';
 import { startFakeProcess } from '../support/fake-client.js';
@@ -43,7 +43,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const env = loadEnv({ PUBLIC_URL: 'https://learn.example.org', MAIL_FROM: 'Harbor Clinic <education@example.org>', POSTAL_ADDRESS: 'Harbor Clinic, 1 Main Street, Springfield, IL 62701, USA', LOG_LEVEL: 'silent' });
 const config = { ...env, secretKey: BENCH_SECRET, staffPassword: 'bench-password' };
 
-/** `count` subscribers, the first `due` of them due for step 1 now, the rest scheduled later or completed. */
+/** `count` subscribers, the first `due` of them due for step 1 now, the rest scheduled later or completed; a third also in the consult follow-up. */
 async function seed(stores: PostgresStores, count: number, due: number, now: number) {
   await stores.pool.query(
     `INSERT INTO subscribers (email, email_hash, first_name, timezone, status, source, created_at, updated_at, confirmed_at, completed_at)
@@ -63,13 +63,23 @@ async function seed(stores: PostgresStores, count: number, due: number, now: num
      FROM subscribers s`,
     [due, now],
   );
+  // A third of them are in the consult follow-up too: its next email a week off, or ended.
+  await stores.pool.query(
+    `INSERT INTO enrolments (subscriber_id, sequence, version, started_at, next_step, next_send_at, ended_at, ended_reason)
+     SELECT s.id, 'consult-follow-up', 1, $1::bigint,
+            CASE WHEN s.status = 'active' THEN 2 END,
+            CASE WHEN s.status = 'active' THEN $1::bigint + 7 * 86400000 + (s.id % 86400)::bigint * 1000 END,
+            CASE WHEN s.status = 'completed' THEN $1::bigint END, CASE WHEN s.status = 'completed' THEN 'completed' END
+     FROM subscribers s WHERE s.id % 3 = 0`,
+    [now],
+  );
   await stores.pool.query('ANALYZE');
 }
 
 async function rearm(stores: PostgresStores, due: number, now: number) {
   await stores.pool.query('TRUNCATE deliveries, batches RESTART IDENTITY CASCADE');
   await stores.pool.query("UPDATE subscribers SET status = 'active', completed_at = NULL WHERE id <= $1", [due]);
-  await stores.pool.query('UPDATE enrolments SET next_step = 1, next_send_at = $2, ended_at = NULL, ended_reason = NULL WHERE subscriber_id <= $1', [due, now]);
+  await stores.pool.query("UPDATE enrolments SET next_step = 1, next_send_at = $2, ended_at = NULL, ended_reason = NULL WHERE subscriber_id <= $1 AND sequence = 'education'", [due, now]);
 }
 
 function nullTransport(): Transport {
@@ -167,7 +177,7 @@ export async function run(): Promise<Figure[]> {
     const tickMs = async (stores: PostgresStores) => {
       await rearm(stores, SCALE_DUE, Date.now());
       const start = performance.now();
-      const s = await runTick({ stores, clock: systemClock, transport: nullTransport(), logger: createLogger('warn'), config, sequences: SEQUENCE_VERSIONS, render: renderSequenceEmail, pacer: createPacer({ rate: 1000, clock: systemClock, sleep: realSleep }), concurrency: 4 });
+      const s = await runTick({ stores, clock: systemClock, transport: nullTransport(), logger: createLogger('warn'), config, sequences: SEQUENCES, render: renderSequenceEmail, pacer: createPacer({ rate: 1000, clock: systemClock, sleep: realSleep }), concurrency: 4 });
       if (s.sent !== SCALE_DUE) throw new Error(`pg scale tick sent ${s.sent} of ${SCALE_DUE}`);
       return performance.now() - start;
     };
@@ -190,7 +200,7 @@ export async function run(): Promise<Figure[]> {
       baseline: median(smallRuns),
       ratio: median(largeRuns) / median(smallRuns),
       goal: '<= 1.5x',
-      note: `baseline: the same tick among ${SCALE_SMALL} (medians of ${RUNS}, alternating; null transport)`,
+      note: `baseline: the same tick among ${SCALE_SMALL}, a third of each in both sequences (medians of ${RUNS}, alternating; null transport)`,
     });
   }
 

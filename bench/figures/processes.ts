@@ -22,7 +22,7 @@ import { emailHash } from '../../src/address.js';
 import { renderSequenceEmail } from '../../src/mail/render.js';
 import { createResendTransport } from '../../src/mail/resend.js';
 import { createPacer, realSleep } from '../../src/nurture/pacer.js';
-import { SEQUENCE_VERSIONS } from '../../src/nurture/sequence.js';
+import { SEQUENCES } from '../../src/nurture/sequence.js';
 import { runTick } from '../../src/nurture/tick.js';
 import type { Figure } from '../report.js';
 import { startFakeProcess } from '../support/fake-client.js';
@@ -171,7 +171,7 @@ async function throughput(fake: Fake): Promise<Figure[]> {
         transport: createResendTransport(fake.apiKey, { baseUrl: fake.url }),
         logger: createLogger('warn'),
         config: { ...env, secretKey: BENCH_SECRET },
-        sequences: SEQUENCE_VERSIONS,
+        sequences: SEQUENCES,
         render: renderSequenceEmail,
         pacer: createPacer({ rate: 1000, clock: systemClock, sleep: realSleep }),
         concurrency: 8,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { ProviderEventStore } from '../stores.js';
-import type { Classification, DeliveryTimes, EventResult, FlaggedEventCount, RecordedEvent } from '../types.js';
+import type { Classification, DeliveryTimes, EventResult, FlaggedEventCount, PageClick, RecordedEvent } from '../types.js';
 import { transaction } from './client.js';
 import { suppressIn } from './subscribers.js';
 
@@ -74,24 +74,39 @@ export function postgresEventStore(pool: pg.Pool): ProviderEventStore {
       );
       return { delivered: Number(r.rows[0]!.delivered), complained: Number(r.rows[0]!.complained) };
     },
-    async clicksOnPageByStep(page) {
+    async clicksOnPageByStep(page, sequence) {
       const base = page.replace(/\/+$/, '');
       const rows = await pool.query<{ step: number; n: number }>(
         `SELECT d.step, count(*) AS n FROM provider_events e JOIN deliveries d ON d.id = e.delivery_id
-         WHERE e.type = 'email.clicked' AND d.kind = 'sequence' AND d.sequence = 'education' AND e.detail IS NOT NULL AND e.flag IS NULL
+         WHERE e.type = 'email.clicked' AND d.kind = 'sequence' AND d.sequence = $3 AND e.detail IS NOT NULL AND e.flag IS NULL
            AND ((e.detail::json ->> 'link') = $1 OR left(e.detail::json ->> 'link', length($2)) = $2)
          GROUP BY d.step`,
-        [base, `${base}/`],
+        [base, `${base}/`, sequence],
       );
       return new Map(rows.rows.map((r) => [r.step, r.n]));
     },
-    async flaggedByStep() {
+    async pageClicks(page, after, upTo, limit) {
+      const base = page.replace(/\/+$/, '');
+      const rows = await pool.query<PageClick>(
+        `SELECT e.id AS "eventId", e.received_at AS "receivedAt", d.subscriber_id AS "subscriberId"
+         FROM provider_events e JOIN deliveries d ON d.id = e.delivery_id
+         WHERE e.type = 'email.clicked' AND e.flag IS NULL AND d.subscriber_id IS NOT NULL AND e.detail IS NOT NULL
+           AND (e.received_at, e.id) > ($3, $4) AND e.received_at <= $5
+           AND ((e.detail::json ->> 'link') = $1 OR left(e.detail::json ->> 'link', length($2)) = $2)
+         ORDER BY e.received_at, e.id
+         LIMIT $6`,
+        [base, `${base}/`, after.receivedAt, after.eventId, upTo, limit],
+      );
+      return rows.rows;
+    },
+    async flaggedByStep(sequence) {
       const rows = await pool.query<FlaggedEventCount>(
         `SELECT d.step, e.type, e.flag, e.flag_reason AS reason, count(*) AS count
          FROM provider_events e JOIN deliveries d ON d.id = e.delivery_id
-         WHERE e.flag IS NOT NULL AND d.kind = 'sequence' AND d.sequence = 'education'
+         WHERE e.flag IS NOT NULL AND d.kind = 'sequence' AND d.sequence = $1
          GROUP BY d.step, e.type, e.flag, e.flag_reason
          ORDER BY d.step, e.type, e.flag, e.flag_reason`,
+        [sequence],
       );
       return rows.rows;
     },

@@ -4,7 +4,7 @@
 // both to it). Times are integer milliseconds since the epoch (bigint); ids
 // are bigint identities.
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, ENROLMENT_END_REASONS, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, SEQUENCE_IDS, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../enums.js';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
@@ -73,15 +73,20 @@ export const enrolments = pgTable(
   ],
 );
 
-export const sequenceVersions = pgTable('sequence_versions', {
-  version: integer('version').primaryKey(),
-  publishedAt: ms('published_at').notNull(),
-  publishedBy: text('published_by').notNull(),
-  // The version of the code it runs when that is not its own number: an
-  // earlier version published again (a roll back) takes a new number. Null:
-  // its own number.
-  plan: integer('plan'),
-});
+export const sequenceVersions = pgTable(
+  'sequence_versions',
+  {
+    sequence: text('sequence', { enum: SEQUENCE_IDS }).notNull().default('education'),
+    version: integer('version').notNull(),
+    publishedAt: ms('published_at').notNull(),
+    publishedBy: text('published_by').notNull(),
+    // The version of the code it runs when that is not its own number: an
+    // earlier version published again (a roll back) takes a new number. Null:
+    // its own number.
+    plan: integer('plan'),
+  },
+  (t) => [primaryKey({ columns: [t.sequence, t.version] })],
+);
 
 export const batches = pgTable(
   'batches',
@@ -158,7 +163,12 @@ export const providerEvents = pgTable(
     flag: text('flag', { enum: EVENT_FLAGS }),
     flagReason: text('flag_reason', { enum: EVENT_FLAG_REASONS }),
   },
-  (t) => [index('provider_events_delivery_idx').on(t.deliveryId), index('provider_events_flagged_idx').on(t.deliveryId).where(sql`${t.flag} is not null`)],
+  (t) => [
+    index('provider_events_delivery_idx').on(t.deliveryId),
+    index('provider_events_flagged_idx').on(t.deliveryId).where(sql`${t.flag} is not null`),
+    // The booking-click scan reads clicks in the order they came.
+    index('provider_events_clicks_idx').on(t.receivedAt, t.id).where(sql`${t.type} = 'email.clicked'`),
+  ],
 );
 
 export const subscriberMerges = pgTable('subscriber_merges', {

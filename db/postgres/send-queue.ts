@@ -11,9 +11,10 @@
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
+import { crossSequence } from '../cross-sequence.js';
 import { decodePayload, persistedRequest } from '../request-payload.js';
 import type { SendQueueStore } from '../stores.js';
-import type { Batch, BatchItem, BatchRequest, ClaimResult, SequenceId, DueRow, HeldBatch, ItemOutcome, QueuePolicy, ResendFacts, ResendOutcome, StepCounts } from '../types.js';
+import type { Batch, BatchItem, Enrolment, BatchRequest, ClaimResult, SequenceId, DueRow, HeldBatch, ItemOutcome, QueuePolicy, ResendFacts, ResendOutcome, StepCounts } from '../types.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { batches } from './schema.js';
 
@@ -28,7 +29,9 @@ const ITEMS = `
          s.id AS "subscriberId", s.email, s.first_name AS "firstName", coalesce(s.token_generation, 0) AS "tokenGeneration",
          s.status, coalesce(s.timezone, 'UTC') AS timezone, s.reader, s.confirmed_at AS "confirmedAt",
          s.source, s.consent_source AS "consentSource", s.consent_version AS "consentVersion", s.consent_given_at AS "consentGivenAt",
-         coalesce(EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash), false) AS suppressed
+         coalesce(EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash), false) AS suppressed,
+         d.kind = 'sequence' AND EXISTS (SELECT 1 FROM enrolments n WHERE n.subscriber_id = d.subscriber_id AND n.sequence = d.sequence
+                                         AND n.ended_reason IN ('left', 'staff')) AS "leftSequence"
   FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
   WHERE d.batch_id = $1 AND d.status = 'queued'
   ORDER BY d.id`;
@@ -37,10 +40,32 @@ const ITEMS = `
 const DUE_COLUMNS = `s.id, e.id AS "enrolmentId", e.sequence, s.status, s.email, s.timezone, e.started_at AS "confirmedAt", e.next_step AS "nextStep", e.last_sent_at AS "lastSentAt",
   s.paused_until AS "pausedUntil", e.version AS "sequenceVersion",
   EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
-  array(SELECT d.step FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.sequence = e.sequence AND d.status <> 'dropped') AS received`;
+  array(SELECT d.step FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.sequence = e.sequence AND d.status <> 'dropped') AS received,
+  (SELECT max(o.last_sent_at) FROM enrolments o WHERE o.subscriber_id = s.id) AS "lastAnySentAt",
+  EXISTS (SELECT 1 FROM enrolments o WHERE o.subscriber_id = s.id AND o.id <> e.id AND o.ended_at IS NULL AND o.next_step IS NOT NULL AND o.next_send_at IS NULL) AS "otherInFlight"`;
 const DUE_FROM = 'enrolments e JOIN subscribers s ON s.id = e.subscriber_id';
 
 type Advance = { subscriberId: number; enrolmentId: number; sequence: SequenceId; timezone: string; confirmedAt: number | null; step: number; at: number };
+
+/**
+ * Reads the locked rows' other sequences again. The select that locked them
+ * read its snapshot before taking the locks, so a claim of the same person
+ * committed in between (another worker's) would be missed; this statement
+ * sees it.
+ */
+async function refreshCrossSequence(c: Queryable, rows: DueRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const all = (
+    await c.query<Pick<Enrolment, 'id' | 'subscriberId' | 'lastSentAt' | 'endedAt' | 'nextStep' | 'nextSendAt'>>(
+      `SELECT id, subscriber_id AS "subscriberId", last_sent_at AS "lastSentAt", ended_at AS "endedAt", next_step AS "nextStep", next_send_at AS "nextSendAt"
+       FROM enrolments WHERE subscriber_id = ANY($1)`,
+      [[...new Set(rows.map((r) => r.id))]],
+    )
+  ).rows;
+  const byPerson = new Map<number, typeof all>();
+  for (const e of all) byPerson.set(e.subscriberId, [...(byPerson.get(e.subscriberId) ?? []), e]);
+  for (const row of rows) Object.assign(row, crossSequence(byPerson.get(row.id) ?? [], row.enrolmentId));
+}
 
 export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
   const items = async (c: Queryable, batchId: number) => (await c.query<BatchItem>(ITEMS, [batchId])).rows;
@@ -78,7 +103,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
 
   /** Moves subscribers on after their step went or finally failed. `fromDue`: their row is still on the due set. */
   async function advance(c: Queryable, policy: QueuePolicy, list: Advance[], now: number, fromDue: boolean): Promise<number> {
-    const next: { id: number; step: number; at: number; prev: number }[] = [];
+    const next: { id: number; step: number; at: number; prev: number; version: number }[] = [];
     const done: { id: number; step: number }[] = [];
     const received = new Map<string, number[]>();
     const key = (subscriberId: number, sequence: string) => `${subscriberId}:${sequence}`;
@@ -90,8 +115,8 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       for (const r of rows.rows) received.set(key(r.id, r.sequence), r.steps);
     }
     for (const a of list) {
-      const r = policy.decideAfterSend({ confirmedAt: a.confirmedAt, timezone: a.timezone, received: received.get(key(a.subscriberId, a.sequence)) ?? [] }, a.step, a.at);
-      if (r.kind === 'next') next.push({ id: a.enrolmentId, step: r.step, at: r.at, prev: a.step });
+      const r = policy.decideAfterSend({ sequence: a.sequence, confirmedAt: a.confirmedAt, timezone: a.timezone, received: received.get(key(a.subscriberId, a.sequence)) ?? [] }, a.step, a.at);
+      if (r.kind === 'next') next.push({ id: a.enrolmentId, step: r.step, at: r.at, prev: a.step, version: policy.versionOf(a.sequence) });
       else done.push({ id: a.enrolmentId, step: a.step });
     }
     if (next.length) {
@@ -99,9 +124,9 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
         ? ''
         : " AND e.ended_at IS NULL AND e.next_step = u.prev AND e.next_send_at IS NULL AND (SELECT status FROM subscribers s WHERE s.id = e.subscriber_id) = 'active'";
       await c.query(
-        `UPDATE enrolments e SET next_step = u.step, next_send_at = u.at, version = $5
-         FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::int[]) AS u(id, step, at, prev) WHERE e.id = u.id${guard}`,
-        [next.map((n) => n.id), next.map((n) => n.step), next.map((n) => n.at), next.map((n) => n.prev), policy.version],
+        `UPDATE enrolments e SET next_step = u.step, next_send_at = u.at, version = u.version
+         FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::int[], $5::int[]) AS u(id, step, at, prev, version) WHERE e.id = u.id${guard}`,
+        [next.map((n) => n.id), next.map((n) => n.step), next.map((n) => n.at), next.map((n) => n.prev), next.map((n) => n.version)],
       );
     }
     return complete(c, done, now);
@@ -115,16 +140,22 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
   async function applyDue(c: Queryable, policy: QueuePolicy, rows: DueRow[], now: number, claim: { owner: string; leaseUntil: number } | null, result: ClaimResult): Promise<void> {
     if (rows.length === 0) return;
     const sends: { row: DueRow; step: number; templateId: string; subject: string }[] = [];
-    const reschedule: { id: number; step: number; at: number }[] = [];
+    const reschedule: { id: number; step: number; at: number; version: number }[] = [];
     const unschedule: number[] = [];
     const done: { id: number; step: number }[] = [];
-    for (const row of rows) {
+    // A person with two sequences due gets one now: the other waits its gap after it.
+    const sending = new Set<number>();
+    for (const due of rows) {
+      const row = claim && sending.has(due.id) ? { ...due, otherInFlight: true } : due;
       const action = policy.decideDue(row, now);
+      const version = policy.versionOf(row.sequence);
       if (action.kind === 'send') {
-        if (claim) sends.push({ row, step: action.step, templateId: action.templateId, subject: action.subject });
-        else reschedule.push({ id: row.enrolmentId, step: action.step, at: now });
+        if (claim) {
+          sends.push({ row, step: action.step, templateId: action.templateId, subject: action.subject });
+          sending.add(row.id);
+        } else reschedule.push({ id: row.enrolmentId, step: action.step, at: now, version });
       } else if (action.kind === 'reschedule') {
-        reschedule.push({ id: row.enrolmentId, step: action.step, at: action.at });
+        reschedule.push({ id: row.enrolmentId, step: action.step, at: action.at, version });
         result.rescheduled++;
       } else if (action.kind === 'unschedule') unschedule.push(row.enrolmentId);
       else if (action.kind === 'suppress') {
@@ -134,9 +165,9 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
     }
     if (reschedule.length) {
       await c.query(
-        `UPDATE enrolments e SET next_step = u.step, next_send_at = u.at, version = $4
-         FROM unnest($1::bigint[], $2::int[], $3::bigint[]) AS u(id, step, at) WHERE e.id = u.id`,
-        [reschedule.map((r) => r.id), reschedule.map((r) => r.step), reschedule.map((r) => r.at), policy.version],
+        `UPDATE enrolments e SET next_step = u.step, next_send_at = u.at, version = u.version
+         FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::int[]) AS u(id, step, at, version) WHERE e.id = u.id`,
+        [reschedule.map((r) => r.id), reschedule.map((r) => r.step), reschedule.map((r) => r.at), reschedule.map((r) => r.version)],
       );
     }
     if (unschedule.length) {
@@ -179,9 +210,9 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
     }
     if (inFlight.length) {
       await c.query(
-        `UPDATE enrolments e SET next_step = u.step, next_send_at = NULL, version = $3
-         FROM unnest($1::bigint[], $2::int[]) AS u(id, step) WHERE e.id = u.id`,
-        [inFlight.map((s) => s.row.enrolmentId), inFlight.map((s) => s.step), policy.version],
+        `UPDATE enrolments e SET next_step = u.step, next_send_at = NULL, version = u.version
+         FROM unnest($1::bigint[], $2::int[], $3::int[]) AS u(id, step, version) WHERE e.id = u.id`,
+        [inFlight.map((s) => s.row.enrolmentId), inFlight.map((s) => s.step), inFlight.map((s) => policy.versionOf(s.row.sequence))],
       );
     }
     result.completed += await advance(c, policy, settled, now, true);
@@ -278,6 +309,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
             [now, limit],
           )
         ).rows;
+        await refreshCrossSequence(c, rows);
         const result: ClaimResult = { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 };
         await applyDue(c, policy, rows, now, { owner, leaseUntil }, result);
         return result;
@@ -286,27 +318,33 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
 
     moveToVersion(now, limit, policy) {
       return transaction(pool, async (c) => {
-        const rows = (
-          await c.query<DueRow>(
-            `SELECT ${DUE_COLUMNS}
-             FROM ${DUE_FROM}
-             WHERE e.sequence = 'education' AND e.next_send_at IS NOT NULL AND e.version < $1
-             ORDER BY e.version, e.id LIMIT $2
-             FOR UPDATE OF e, s SKIP LOCKED`,
-            [policy.version, limit],
-          )
-        ).rows;
-        await applyDue(c, policy, rows, now, null, { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 });
-        return rows.length;
+        let moved = 0;
+        for (const sequence of policy.sequences) {
+          const rows = (
+            await c.query<DueRow>(
+              `SELECT ${DUE_COLUMNS}
+               FROM ${DUE_FROM}
+               WHERE e.sequence = $1 AND e.next_send_at IS NOT NULL AND e.version < $2
+               ORDER BY e.version, e.id LIMIT $3
+               FOR UPDATE OF e, s SKIP LOCKED`,
+              [sequence, policy.versionOf(sequence), limit - moved],
+            )
+          ).rows;
+          await refreshCrossSequence(c, rows);
+          await applyDue(c, policy, rows, now, null, { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 });
+          moved += rows.length;
+          if (moved >= limit) break;
+        }
+        return moved;
       });
     },
 
-    async scheduled(afterId, limit) {
+    async scheduled(sequence, afterId, limit) {
       return (
         await pool.query<DueRow>(
           `SELECT ${DUE_COLUMNS} FROM ${DUE_FROM}
-           WHERE e.sequence = 'education' AND s.id > $1 AND s.status = 'active' AND e.next_send_at IS NOT NULL ORDER BY s.id LIMIT $2`,
-          [afterId, limit],
+           WHERE e.sequence = $3 AND s.id > $1 AND s.status = 'active' AND e.next_send_at IS NOT NULL ORDER BY s.id LIMIT $2`,
+          [afterId, limit, sequence],
         )
       ).rows;
     },
@@ -516,7 +554,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       return (await pool.query('SELECT id, status, provider_id AS "providerId", error, sent_at AS "sentAt" FROM deliveries WHERE id = $1', [id])).rows[0];
     },
 
-    async stepCounts() {
+    async stepCounts(sequence) {
       const out = new Map<number, StepCounts>();
       const get = (step: number) => {
         let c = out.get(step);
@@ -525,10 +563,12 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       };
       for (const r of (await pool.query<{ step: number; n: number }>(
         `SELECT e.next_step AS step, count(*) AS n FROM enrolments e JOIN subscribers s ON s.id = e.subscriber_id
-         WHERE e.sequence = 'education' AND s.status = 'active' AND e.next_step IS NOT NULL GROUP BY e.next_step`,
+         WHERE e.sequence = $1 AND s.status = 'active' AND e.next_step IS NOT NULL GROUP BY e.next_step`,
+        [sequence],
       )).rows) get(r.step).waiting = r.n;
       const sent = await pool.query<{ step: number } & Omit<StepCounts, 'waiting'>>(
-        "SELECT step, count(*) AS sent, count(delivered_at) AS delivered, count(opened_at) AS opened, count(clicked_at) AS clicked FROM deliveries WHERE kind = 'sequence' AND sequence = 'education' AND status = 'sent' GROUP BY step",
+        "SELECT step, count(*) AS sent, count(delivered_at) AS delivered, count(opened_at) AS opened, count(clicked_at) AS clicked FROM deliveries WHERE kind = 'sequence' AND sequence = $1 AND status = 'sent' GROUP BY step",
+        [sequence],
       );
       for (const r of sent.rows) Object.assign(get(r.step), { sent: r.sent, delivered: r.delivered, opened: r.opened, clicked: r.clicked });
       return out;

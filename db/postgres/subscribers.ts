@@ -1,7 +1,8 @@
+import { crossSequence } from '../cross-sequence.js';
 import type pg from 'pg';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { countHitSql, hitsIn } from './settings.js';
@@ -174,9 +175,8 @@ async function receivedSteps(c: Queryable, id: number, sequence: SequenceId = 'e
  * An email in flight (no time) is not moved: the due decision places the next one.
  */
 async function replan(c: Queryable, s: SubscriberRow, decide: (row: DueRow) => number | null) {
-  const scheduled = (
-    await c.query<Enrolment>(`SELECT ${ENROLMENT} FROM enrolments WHERE subscriber_id = $1 AND ended_at IS NULL AND next_send_at IS NOT NULL AND next_step IS NOT NULL`, [s.id])
-  ).rows;
+  const all = (await c.query<Enrolment>(`SELECT ${ENROLMENT} FROM enrolments WHERE subscriber_id = $1`, [s.id])).rows;
+  const scheduled = all.filter((e) => e.endedAt === null && e.nextSendAt !== null && e.nextStep !== null);
   if (scheduled.length === 0) return;
   const suppressed = (await c.query('SELECT 1 FROM suppressions WHERE email_hash = $1', [s.emailHash])).rowCount! > 0;
   for (const e of scheduled) {
@@ -194,6 +194,7 @@ async function replan(c: Queryable, s: SubscriberRow, decide: (row: DueRow) => n
       pausedUntil: s.pausedUntil,
       received: await receivedSteps(c, s.id, e.sequence),
       sequenceVersion: e.version,
+      ...crossSequence(all, e.id),
     };
     const at = decide(row);
     if (at !== null) await c.query('UPDATE enrolments SET next_send_at = $2 WHERE id = $1', [e.id, at]);
@@ -371,6 +372,67 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
           entries.map((e) => (e.detail === null ? null : JSON.stringify(e.detail))),
         ]);
         return results;
+      });
+    },
+
+    async enrolments(id) {
+      return (await pool.query<Enrolment>(`SELECT ${ENROLMENT} FROM enrolments WHERE subscriber_id = $1 ORDER BY started_at, id`, [id])).rows;
+    },
+
+    enrol(id, input) {
+      return transaction(pool, async (c): Promise<EnrolOutcome> => {
+        const s = (await c.query<SubscriberRow>(`SELECT ${selectList(subscribers, 's')} FROM subscribers s WHERE s.id = $1 FOR UPDATE`, [id])).rows[0];
+        if (!s) return { kind: 'unknown' };
+        if (s.status !== 'active' && s.status !== 'completed') return { kind: 'not_mailable', status: s.status };
+        const all = (await c.query<Enrolment>(`SELECT ${ENROLMENT} FROM enrolments WHERE subscriber_id = $1`, [id])).rows;
+        const existing = all.find((e) => e.sequence === input.sequence);
+        if (existing) return { kind: 'already', enrolment: existing };
+        const { now } = input;
+        const at = input.at({
+          id,
+          enrolmentId: 0,
+          sequence: input.sequence,
+          status: 'active',
+          email: s.email,
+          suppressed: false,
+          timezone: s.timezone,
+          confirmedAt: now,
+          nextStep: input.firstStep,
+          lastSentAt: null,
+          pausedUntil: s.pausedUntil,
+          received: await receivedSteps(c, id, input.sequence),
+          sequenceVersion: input.version,
+          ...crossSequence(all, 0),
+        });
+        const enrolment = (
+          await c.query<Enrolment>(
+            `INSERT INTO enrolments (subscriber_id, sequence, version, started_at, next_step, next_send_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${ENROLMENT}`,
+            [id, input.sequence, input.version, now, input.firstStep, at],
+          )
+        ).rows[0]!;
+        // Finished with every sequence before: running one again.
+        if (s.status === 'completed') await c.query("UPDATE subscribers SET status = 'active', updated_at = $2 WHERE id = $1", [id, now]);
+        await insertActivity(c, id, 'enrolled', now, { sequence: input.sequence, by: input.by });
+        return { kind: 'enrolled', enrolment };
+      });
+    },
+
+    leave(id, input) {
+      return transaction(pool, async (c): Promise<LeaveOutcome> => {
+        await c.query('SELECT id FROM subscribers WHERE id = $1 FOR UPDATE', [id]);
+        const running = (await c.query<Enrolment>(`SELECT ${ENROLMENT} FROM enrolments WHERE subscriber_id = $1 AND ended_at IS NULL`, [id])).rows;
+        const e = running.find((r) => r.sequence === input.sequence);
+        if (!e) return { kind: 'not_enrolled' };
+        if (running.length === 1) return { kind: 'last' };
+        const { now } = input;
+        const ended = (
+          await c.query<Enrolment>(
+            `UPDATE enrolments SET next_step = NULL, next_send_at = NULL, ended_at = $2, ended_reason = $3 WHERE id = $1 RETURNING ${ENROLMENT}`,
+            [e.id, now, input.reason],
+          )
+        ).rows[0]!;
+        await insertActivity(c, id, 'left_sequence', now, { sequence: input.sequence, by: input.reason === 'left' ? 'subscriber' : 'staff' });
+        return { kind: 'left', enrolment: ended };
       });
     },
 
@@ -642,15 +704,16 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       return { ranges: out, allTime };
     },
 
-    async unsubscribesByStep() {
+    async unsubscribesByStep(sequence) {
       // Each unsubscribe under the last sequence email sent before it.
       const rows = await pool.query<{ step: number | null; n: number }>(
         `SELECT (SELECT d.step FROM deliveries d
-                 WHERE d.subscriber_id = a.subscriber_id AND d.kind = 'sequence' AND d.sequence = 'education' AND d.status = 'sent' AND d.sent_at <= a.at
+                 WHERE d.subscriber_id = a.subscriber_id AND d.kind = 'sequence' AND d.sequence = $1 AND d.status = 'sent' AND d.sent_at <= a.at
                  ORDER BY d.sent_at DESC, d.id DESC LIMIT 1) AS step,
                 count(*) AS n
          FROM activity a WHERE a.type = 'unsubscribed'
          GROUP BY 1`,
+        [sequence],
       );
       return new Map(rows.rows.filter((r) => r.step !== null).map((r) => [r.step!, r.n]));
     },

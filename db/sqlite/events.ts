@@ -1,6 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { ProviderEventStore } from '../stores.js';
-import type { Classification, ComplaintFigures, EventResult, FlaggedEventCount, ProviderEventInput, RecordedEvent } from '../types.js';
+import type { Classification, ComplaintFigures, EventResult, FlaggedEventCount, PageClick, SequenceId, ProviderEventInput, RecordedEvent } from '../types.js';
 import type { SqliteDb } from './client.js';
 import { deliveries, providerEvents, subscribers } from './schema.js';
 import { suppressIn } from './subscribers.js';
@@ -67,19 +67,27 @@ export function sqliteEventStore(db: SqliteDb): ProviderEventStore {
   });
   // A page and what lies under it ('/book', '/book/', '/book/x'), never a
   // neighbour that only shares its start ('/bookshop').
-  const clicks = sql.prepare<{ base: string; under: string }, { step: number; n: number }>(`
+  const clicks = sql.prepare<{ base: string; under: string; sequence: SequenceId }, { step: number; n: number }>(`
     SELECT d.step AS step, count(*) AS n
     FROM provider_events e JOIN deliveries d ON d.id = e.delivery_id
-    WHERE e.type = 'email.clicked' AND d.kind = 'sequence' AND d.sequence = 'education' AND e.flag IS NULL
+    WHERE e.type = 'email.clicked' AND d.kind = 'sequence' AND d.sequence = @sequence AND e.flag IS NULL
       AND (json_extract(e.detail, '$.link') = @base OR substr(json_extract(e.detail, '$.link'), 1, length(@under)) = @under)
     GROUP BY d.step`);
+  const pageClicks = sql.prepare<{ base: string; under: string; afterAt: number; afterId: string; upTo: number; limit: number }, PageClick>(`
+    SELECT e.id AS eventId, e.received_at AS receivedAt, d.subscriber_id AS subscriberId
+    FROM provider_events e JOIN deliveries d ON d.id = e.delivery_id
+    WHERE e.type = 'email.clicked' AND e.flag IS NULL AND d.subscriber_id IS NOT NULL
+      AND (e.received_at > @afterAt OR (e.received_at = @afterAt AND e.id > @afterId)) AND e.received_at <= @upTo
+      AND (json_extract(e.detail, '$.link') = @base OR substr(json_extract(e.detail, '$.link'), 1, length(@under)) = @under)
+    ORDER BY e.received_at, e.id
+    LIMIT @limit`);
   const figures = db.$client.prepare<[{ deliveredSince: number; complainedSince: number }], ComplaintFigures>(`
     SELECT (SELECT count(*) FROM deliveries WHERE delivered_at >= @deliveredSince) AS delivered,
            (SELECT count(*) FROM deliveries WHERE complained_at >= @complainedSince) AS complained`);
-  const flagged = sql.prepare<[], FlaggedEventCount>(`
+  const flagged = sql.prepare<[SequenceId], FlaggedEventCount>(`
     SELECT d.step AS step, e.type AS type, e.flag AS flag, e.flag_reason AS reason, count(*) AS count
     FROM provider_events e JOIN deliveries d ON d.id = e.delivery_id
-    WHERE e.flag IS NOT NULL AND d.kind = 'sequence' AND d.sequence = 'education'
+    WHERE e.flag IS NOT NULL AND d.kind = 'sequence' AND d.sequence = ?
     GROUP BY d.step, e.type, e.flag, e.flag_reason
     ORDER BY d.step, e.type, e.flag, e.flag_reason`);
   return {
@@ -89,13 +97,17 @@ export function sqliteEventStore(db: SqliteDb): ProviderEventStore {
     async record(event) {
       return record.immediate(event);
     },
-    async clicksOnPageByStep(page) {
+    async clicksOnPageByStep(page, sequence) {
       const base = page.replace(/\/+$/, '');
-      const rows = clicks.all({ base, under: `${base}/` });
+      const rows = clicks.all({ base, under: `${base}/`, sequence });
       return new Map(rows.map((r) => [r.step, r.n]));
     },
-    async flaggedByStep() {
-      return flagged.all();
+    async pageClicks(page, after, upTo, limit) {
+      const base = page.replace(/\/+$/, '');
+      return pageClicks.all({ base, under: `${base}/`, afterAt: after.receivedAt, afterId: after.eventId, upTo, limit });
+    },
+    async flaggedByStep(sequence) {
+      return flagged.all(sequence);
     },
   };
 }

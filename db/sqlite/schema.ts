@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, ENROLMENT_END_REASONS, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, SEQUENCE_IDS, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../enums.js';
 
 // All times are integer milliseconds since the epoch (UTC).
@@ -87,15 +87,20 @@ export const enrolments = sqliteTable(
 // The versions of the sequence staff published (the plans are in the code:
 // src/nurture/sequence.ts). The newest is the one running. The first
 // migration that made this table published version 1.
-export const sequenceVersions = sqliteTable('sequence_versions', {
-  version: integer('version').primaryKey(),
-  publishedAt: ms('published_at').notNull(),
-  publishedBy: text('published_by').notNull(),
-  // The version of the code it runs when that is not its own number: an
-  // earlier version published again (a roll back) takes a new number. Null:
-  // its own number.
-  plan: integer('plan'),
-});
+export const sequenceVersions = sqliteTable(
+  'sequence_versions',
+  {
+    sequence: text('sequence', { enum: SEQUENCE_IDS }).notNull().default('education'),
+    version: integer('version').notNull(),
+    publishedAt: ms('published_at').notNull(),
+    publishedBy: text('published_by').notNull(),
+    // The version of the code it runs when that is not its own number: an
+    // earlier version published again (a roll back) takes a new number. Null:
+    // its own number.
+    plan: integer('plan'),
+  },
+  (t) => [primaryKey({ columns: [t.sequence, t.version] })],
+);
 
 // held: the outcome of an attempt older than the provider's idempotency
 // window is unknown, so repeating it could send twice; staff decide.
@@ -203,6 +208,10 @@ export const providerEvents = sqliteTable(
     index('provider_events_flagged_idx')
       .on(t.deliveryId)
       .where(sql`${t.flag} is not null`),
+    // The booking-click scan reads clicks in the order they came.
+    index('provider_events_clicks_idx')
+      .on(t.receivedAt, t.id)
+      .where(sql`${t.type} = 'email.clicked'`),
   ],
 );
 

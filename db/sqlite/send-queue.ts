@@ -16,19 +16,22 @@ import type { BatchItem, BatchRequest, Begun, SequenceId, ClaimResult, DecideRes
 import type { SqliteDb } from './client.js';
 import { batches } from './schema.js';
 
-type RawItem = Omit<BatchItem, 'suppressed'> & { suppressed: 0 | 1 };
+type RawItem = Omit<BatchItem, 'suppressed' | 'leftSequence'> & { suppressed: 0 | 1; leftSequence: 0 | 1 };
 type BatchState = { id: number; status: string; attempts: number; persisted: 0 | 1; idempotencyKey: string; leaseOwner: string | null; inDoubt: 0 | 1; firstAttemptAt: number | null };
-type RawDue = Omit<DueRow, 'suppressed' | 'received'> & { suppressed: 0 | 1; received: string | null };
+type RawDue = Omit<DueRow, 'suppressed' | 'received' | 'otherInFlight'> & { suppressed: 0 | 1; received: string | null; otherInFlight: 0 | 1 };
 
-// A due row with what the decision needs: suppression and the step ids received.
+// A due row with what the decision needs: suppression, the step ids received, and the person's other sequences.
 const DUE_COLUMNS = `s.id, e.id AS enrolmentId, e.sequence, s.status, s.email, s.timezone, e.started_at AS confirmedAt, e.next_step AS nextStep,
              e.last_sent_at AS lastSentAt, s.paused_until AS pausedUntil, e.version AS sequenceVersion,
              EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
              (SELECT group_concat(d.step) FROM deliveries d
-              WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.sequence = e.sequence AND d.status <> 'dropped') AS received`;
+              WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.sequence = e.sequence AND d.status <> 'dropped') AS received,
+             (SELECT max(o.last_sent_at) FROM enrolments o WHERE o.subscriber_id = s.id) AS lastAnySentAt,
+             EXISTS (SELECT 1 FROM enrolments o WHERE o.subscriber_id = s.id AND o.id <> e.id AND o.ended_at IS NULL
+                     AND o.next_step IS NOT NULL AND o.next_send_at IS NULL) AS otherInFlight`;
 
 function dueRow(raw: RawDue): DueRow {
-  return { ...raw, suppressed: raw.suppressed === 1, received: raw.received ? raw.received.split(',').map(Number) : [] };
+  return { ...raw, suppressed: raw.suppressed === 1, otherInFlight: raw.otherInFlight === 1, received: raw.received ? raw.received.split(',').map(Number) : [] };
 }
 
 export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
@@ -125,7 +128,9 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
              coalesce(s.token_generation, 0) AS tokenGeneration, s.status, coalesce(s.timezone, 'UTC') AS timezone,
              s.reader, s.confirmed_at AS confirmedAt,
              s.source, s.consent_source AS consentSource, s.consent_version AS consentVersion, s.consent_given_at AS consentGivenAt,
-             EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed
+             EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
+             d.kind = 'sequence' AND EXISTS (SELECT 1 FROM enrolments n WHERE n.subscriber_id = d.subscriber_id AND n.sequence = d.sequence
+                                             AND n.ended_reason IN ('left', 'staff')) AS leftSequence
       FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
       WHERE d.batch_id = ? AND d.status = 'queued'
       ORDER BY d.id`),
@@ -181,15 +186,15 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
   };
 
   function items(batchId: number): BatchItem[] {
-    return q.items.all(batchId).map((r) => ({ ...r, suppressed: r.suppressed === 1 }));
+    return q.items.all(batchId).map((r) => ({ ...r, suppressed: r.suppressed === 1, leftSequence: r.leftSequence === 1 }));
   }
 
   /** Moves an enrolment on after `step` went or finally failed at `at`. */
   function advance(policy: QueuePolicy, sub: { subscriberId: number; enrolmentId: number; sequence: SequenceId; timezone: string; confirmedAt: number | null }, step: number, at: number, now: number, fromDue: boolean): boolean {
     const received = q.received.all({ id: sub.subscriberId, sequence: sub.sequence }).map((r) => r.step);
-    const next = policy.decideAfterSend({ confirmedAt: sub.confirmedAt, timezone: sub.timezone, received }, step, at);
+    const next = policy.decideAfterSend({ sequence: sub.sequence, confirmedAt: sub.confirmedAt, timezone: sub.timezone, received }, step, at);
     if (next.kind === 'next') {
-      const row = { step: next.step, at: next.at, version: policy.version, id: sub.enrolmentId };
+      const row = { step: next.step, at: next.at, version: policy.versionOf(sub.sequence), id: sub.enrolmentId };
       if (fromDue) q.reschedule.run(row);
       else q.scheduleNext.run({ ...row, sent: step });
       return false;
@@ -212,25 +217,26 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
    */
   function applyDue(policy: QueuePolicy, row: DueRow, now: number, batchId: number | null, result: ClaimResult): boolean {
     const action = policy.decideDue(row, now);
+    const version = policy.versionOf(row.sequence);
     switch (action.kind) {
       case 'send': {
         if (batchId === null) {
-          q.reschedule.run({ step: action.step, at: now, version: policy.version, id: row.enrolmentId });
+          q.reschedule.run({ step: action.step, at: now, version, id: row.enrolmentId });
           return false;
         }
         const inserted = q.queueDelivery.get(row.id, row.sequence, action.step, action.templateId, action.subject, batchId, now);
         if (inserted) {
-          q.inFlightOn.run({ step: action.step, version: policy.version, id: row.enrolmentId });
+          q.inFlightOn.run({ step: action.step, version, id: row.enrolmentId });
           return true;
         }
         // This step already has a delivery: in flight elsewhere, or settled.
         const existing = q.existingDelivery.get(row.id, row.sequence, action.step)!;
-        if (existing.status === 'queued') q.inFlightOn.run({ step: action.step, version: policy.version, id: row.enrolmentId });
+        if (existing.status === 'queued') q.inFlightOn.run({ step: action.step, version, id: row.enrolmentId });
         else if (advance(policy, { subscriberId: row.id, enrolmentId: row.enrolmentId, sequence: row.sequence, timezone: row.timezone, confirmedAt: row.confirmedAt }, action.step, existing.sentAt ?? existing.createdAt, now, true)) result.completed++;
         return false;
       }
       case 'reschedule':
-        q.reschedule.run({ step: action.step, at: action.at, version: policy.version, id: row.enrolmentId });
+        q.reschedule.run({ step: action.step, at: action.at, version, id: row.enrolmentId });
         result.rescheduled++;
         return false;
       case 'unschedule':
@@ -292,7 +298,16 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       if (rows.length === 0) return result;
       const batchId = q.newBatch.get(`unprepared-${crypto.randomUUID()}`, owner, leaseUntil, now)!.id;
       let queued = 0;
-      for (const raw of rows) if (applyDue(policy, dueRow(raw), now, batchId, result)) queued++;
+      // A person with two sequences due gets one now: the other waits its gap after it.
+      const sending = new Set<number>();
+      for (const raw of rows) {
+        const row = dueRow(raw);
+        if (sending.has(row.id)) row.otherInFlight = true;
+        if (applyDue(policy, row, now, batchId, result)) {
+          queued++;
+          sending.add(row.id);
+        }
+      }
       if (queued === 0) q.deleteBatch.run(batchId);
       else result.batchId = batchId;
       return result;
@@ -305,14 +320,19 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
      * next claim sends it). Returns how many were moved; 0 when none is left.
      */
     moveToVersion: tx((now: number, limit: number, policy: QueuePolicy): number => {
-      const rows = q.behind.all({ sequence: 'education', version: policy.version, limit });
-      const result: ClaimResult = { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 };
-      for (const raw of rows) applyDue(policy, dueRow(raw), now, null, result);
-      return rows.length;
+      let moved = 0;
+      for (const sequence of policy.sequences) {
+        const rows = q.behind.all({ sequence, version: policy.versionOf(sequence), limit: limit - moved });
+        const result: ClaimResult = { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 };
+        for (const raw of rows) applyDue(policy, dueRow(raw), now, null, result);
+        moved += rows.length;
+        if (moved >= limit) break;
+      }
+      return moved;
     }),
 
-    async scheduled(afterId, limit) {
-      return q.scheduled.all({ sequence: 'education', afterId, limit }).map(dueRow);
+    async scheduled(sequence, afterId, limit) {
+      return q.scheduled.all({ sequence, afterId, limit }).map(dueRow);
     },
 
     claimQueued: tx((now: number, limit: number, owner: string, leaseUntil: number): number | null => {
@@ -467,7 +487,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       return db.$client.prepare('SELECT id, status, provider_id AS providerId, error, sent_at AS sentAt FROM deliveries WHERE id = ?').get(id) as Awaited<ReturnType<SendQueueStore['delivery']>>;
     },
 
-    async stepCounts() {
+    async stepCounts(sequence) {
       const out = new Map<number, StepCounts>();
       const get = (step: number) => {
         let c = out.get(step);
@@ -476,13 +496,13 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       };
       const waiting = sql
         .prepare(`SELECT e.next_step AS step, count(*) AS n FROM enrolments e JOIN subscribers s ON s.id = e.subscriber_id
-                  WHERE e.sequence = 'education' AND s.status = 'active' AND e.next_step IS NOT NULL GROUP BY e.next_step`)
-        .all() as { step: number; n: number }[];
+                  WHERE e.sequence = ? AND s.status = 'active' AND e.next_step IS NOT NULL GROUP BY e.next_step`)
+        .all(sequence) as { step: number; n: number }[];
       for (const r of waiting) get(r.step).waiting = r.n;
       const sent = sql
         .prepare(`SELECT step, count(*) AS sent, count(delivered_at) AS delivered, count(opened_at) AS opened, count(clicked_at) AS clicked
-                  FROM deliveries WHERE kind = 'sequence' AND sequence = 'education' AND status = 'sent' GROUP BY step`)
-        .all() as ({ step: number } & Omit<StepCounts, 'waiting'>)[];
+                  FROM deliveries WHERE kind = 'sequence' AND sequence = ? AND status = 'sent' GROUP BY step`)
+        .all(sequence) as ({ step: number } & Omit<StepCounts, 'waiting'>)[];
       for (const r of sent) Object.assign(get(r.step), { sent: r.sent, delivered: r.delivered, opened: r.opened, clicked: r.clicked });
       return out;
     },

@@ -1,7 +1,8 @@
+import { crossSequence } from '../cross-sequence.js';
 import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
-import type { ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
+import type { Enrolment, EnrolInput, EnrolOutcome, LeaveInput, LeaveOutcome, ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
@@ -90,9 +91,9 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
   const sqlite = db.$client;
   const p = sql.placeholder;
   // Each unsubscribe under the last sequence email sent before it (per subscriber from the sequence-once index).
-  const unsubscribesByStep = sqlite.prepare<[], { step: number | null; n: number }>(`
+  const unsubscribesByStep = sqlite.prepare<[SequenceId], { step: number | null; n: number }>(`
     SELECT (SELECT d.step FROM deliveries d
-            WHERE d.subscriber_id = a.subscriber_id AND d.kind = 'sequence' AND d.sequence = 'education' AND d.status = 'sent' AND d.sent_at <= a.at
+            WHERE d.subscriber_id = a.subscriber_id AND d.kind = 'sequence' AND d.sequence = ? AND d.status = 'sent' AND d.sent_at <= a.at
             ORDER BY d.sent_at DESC, d.id DESC LIMIT 1) AS step,
            count(*) AS n
     FROM activity a WHERE a.type = 'unsubscribed'
@@ -220,6 +221,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
   function replan(s: SubscriberRow, decide: (row: DueRow) => number | null) {
     const scheduled = scheduledEnrolments(s.id);
     if (scheduled.length === 0) return;
+    const all = db.select().from(enrolments).where(eq(enrolments.subscriberId, s.id)).all();
     const suppressed = db.select({ h: suppressions.emailHash }).from(suppressions).where(eq(suppressions.emailHash, s.emailHash)).get() !== undefined;
     for (const e of scheduled) {
       const row: DueRow = {
@@ -236,6 +238,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         pausedUntil: s.pausedUntil,
         received: receivedSteps(s.id, e.sequence),
         sequenceVersion: e.version,
+        ...crossSequence(all, e.id),
       };
       const at = decide(row);
       if (at !== null) db.update(enrolments).set({ nextSendAt: at }).where(eq(enrolments.id, e.id)).run();
@@ -278,6 +281,64 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       .run();
     insertActivity(db, id, 'confirmed', now, { consentVersion: consent.version, nextStep });
     return byId(id);
+  });
+
+  const enrolmentOf = (id: number, sequence: SequenceId): Enrolment | undefined =>
+    db.select().from(enrolments).where(and(eq(enrolments.subscriberId, id), eq(enrolments.sequence, sequence))).get();
+
+  const enrol = sqlite.transaction((id: number, input: EnrolInput): EnrolOutcome => {
+    const s = db.select().from(subscribers).where(eq(subscribers.id, id)).get();
+    if (!s) return { kind: 'unknown' };
+    if (s.status !== 'active' && s.status !== 'completed') return { kind: 'not_mailable', status: s.status };
+    const existing = enrolmentOf(id, input.sequence);
+    if (existing) return { kind: 'already', enrolment: existing };
+    const { now } = input;
+    const all = db.select().from(enrolments).where(eq(enrolments.subscriberId, id)).all();
+    const at = input.at({
+      id,
+      enrolmentId: 0,
+      sequence: input.sequence,
+      status: 'active',
+      email: s.email,
+      suppressed: false,
+      timezone: s.timezone,
+      confirmedAt: now,
+      nextStep: input.firstStep,
+      lastSentAt: null,
+      pausedUntil: s.pausedUntil,
+      received: receivedSteps(id, input.sequence),
+      sequenceVersion: input.version,
+      ...crossSequence(all, 0),
+    });
+    const enrolment = db
+      .insert(enrolments)
+      .values({ subscriberId: id, sequence: input.sequence, version: input.version, startedAt: now, nextStep: input.firstStep, nextSendAt: at })
+      .returning()
+      .get();
+    // Finished with every sequence before: running one again.
+    if (s.status === 'completed') db.update(subscribers).set({ status: 'active', updatedAt: now }).where(eq(subscribers.id, id)).run();
+    insertActivity(db, id, 'enrolled', now, { sequence: input.sequence, by: input.by });
+    return { kind: 'enrolled', enrolment };
+  });
+
+  const leave = sqlite.transaction((id: number, input: LeaveInput): LeaveOutcome => {
+    const e = enrolmentOf(id, input.sequence);
+    if (!e || e.endedAt !== null) return { kind: 'not_enrolled' };
+    const others = db
+      .select({ id: enrolments.id })
+      .from(enrolments)
+      .where(and(eq(enrolments.subscriberId, id), isNull(enrolments.endedAt), ne(enrolments.id, e.id)))
+      .all();
+    if (others.length === 0) return { kind: 'last' };
+    const { now } = input;
+    const ended = db
+      .update(enrolments)
+      .set({ nextStep: null, nextSendAt: null, endedAt: now, endedReason: input.reason })
+      .where(eq(enrolments.id, e.id))
+      .returning()
+      .get()!;
+    insertActivity(db, id, 'left_sequence', now, { sequence: input.sequence, by: input.reason === 'left' ? 'subscriber' : 'staff' });
+    return { kind: 'left', enrolment: ended };
   });
 
   const importRows = sqlite.transaction((rows: ImportRecord[], decide: DecideImport, audit: ImportAudit): ImportResult[] => {
@@ -528,6 +589,15 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     async importRows(rows, decide, audit) {
       return importRows.immediate(rows, decide, audit);
     },
+    async enrolments(id) {
+      return db.select().from(enrolments).where(eq(enrolments.subscriberId, id)).orderBy(enrolments.startedAt, enrolments.id).all();
+    },
+    async enrol(id, input) {
+      return enrol.immediate(id, input);
+    },
+    async leave(id, input) {
+      return leave.immediate(id, input);
+    },
     async unsubscribe(id, now, detail) {
       return unsubscribe.immediate(id, now, detail);
     },
@@ -670,8 +740,8 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       return { ranges: out, allTime };
     },
 
-    async unsubscribesByStep() {
-      const rows = unsubscribesByStep.all();
+    async unsubscribesByStep(sequence) {
+      const rows = unsubscribesByStep.all(sequence);
       return new Map(rows.filter((r) => r.step !== null).map((r) => [r.step!, r.n]));
     },
   };

@@ -3,7 +3,7 @@
  * (tick.ts) reads rows, asks these, and writes what they answer.
  */
 import crypto from 'node:crypto';
-import type { AfterSend, AttemptPlan, BatchItem, BatchRequest, DueAction, DueRow, EncodedBodies, OutgoingEmail, QueuePolicy } from '../../db/types.js';
+import type { AfterSend, AttemptPlan, BatchItem, BatchRequest, DueAction, DueRow, EncodedBodies, OutgoingEmail, QueuePolicy, SequenceId } from '../../db/types.js';
 import { encodePayload } from '../../db/request-payload.js';
 import { batchBody, emailsOfBatchBody } from '../mail/batch-body.js';
 import type { SendError, SendFailureKind } from '../mail/transport.js';
@@ -16,8 +16,11 @@ export type { AfterSend, DueAction, DueRow } from '../../db/types.js';
 /** A sequence step as the worker sends it. */
 export type QueueStep = ScheduleStep & { templateId: string; subject: string };
 
-/** One version of the sequence, as the queue's decisions need it. */
+/** One version of a sequence, as the queue's decisions need it. */
 export type QueueSequence = { version: number; steps: readonly QueueStep[] };
+
+/** The version of each sequence that runs. */
+export type RunningSequences = Readonly<Record<SequenceId, QueueSequence>>;
 
 /**
  * The step a due subscriber gets next under `sequence`. On the version they
@@ -33,13 +36,21 @@ export function stepFor(row: Pick<DueRow, 'nextStep' | 'received' | 'sequenceVer
 }
 
 /**
- * When `step` may go for this row: its usual schedule from the last email
- * (never before `now`), and while paused the first window moment on or after
- * the pause ends, still at least the minimum gap after the last email.
+ * When `step` may go for this row: its usual schedule from the last email of
+ * its sequence (never before `now`), at least the minimum gap after the
+ * person's last email of any sequence (one in flight counts as going now),
+ * and while paused the first window moment on or after the pause ends.
  */
-export function plannedAt(row: Pick<PlanRow, 'confirmedAt' | 'lastSentAt' | 'timezone' | 'pausedUntil'>, steps: readonly ScheduleStep[], step: number, now: number, options: ScheduleOptions): number {
+export function plannedAt(
+  row: Pick<PlanRow, 'confirmedAt' | 'lastSentAt' | 'timezone' | 'pausedUntil'> & Partial<Pick<PlanRow, 'lastAnySentAt' | 'otherInFlight'>>,
+  steps: readonly ScheduleStep[],
+  step: number,
+  now: number,
+  options: ScheduleOptions,
+): number {
   const from = Math.max(now, row.pausedUntil ?? now);
-  return sendTime({ confirmedAt: row.confirmedAt ?? now, timezone: row.timezone, lastSentAt: row.lastSentAt }, steps, step, from, options);
+  const lastAnySentAt = row.otherInFlight ? now : (row.lastAnySentAt ?? null);
+  return sendTime({ confirmedAt: row.confirmedAt ?? now, timezone: row.timezone, lastSentAt: row.lastSentAt, lastAnySentAt }, steps, step, from, options);
 }
 
 /** The row's next step under `sequence` and when it may go (never before `now`), or null when none is left. */
@@ -79,7 +90,8 @@ export function decideAfterSend(
 }
 
 /** What a plan of someone's remaining emails reads from their row. */
-export type PlanRow = Pick<DueRow, 'nextStep' | 'received' | 'sequenceVersion' | 'confirmedAt' | 'lastSentAt' | 'timezone' | 'pausedUntil'>;
+export type PlanRow = Pick<DueRow, 'nextStep' | 'received' | 'sequenceVersion' | 'confirmedAt' | 'lastSentAt' | 'timezone' | 'pausedUntil'> &
+  Partial<Pick<DueRow, 'lastAnySentAt' | 'otherInFlight'>>;
 
 /** One remaining email: its step and when it goes. */
 export type PlannedStep = { step: number; at: number };
@@ -110,13 +122,14 @@ export function remainingPlan(row: PlanRow, sequence: QueueSequence, now: number
 /**
  * Why a queued delivery must not go any more, or null when it may. A
  * confirmation goes only to someone still pending, a sequence email only to
- * someone active, a resend to someone who has not left; a staff test goes to
+ * someone active and still in its sequence, a resend to someone who has not left; a staff test goes to
  * staff.
  */
-export function dropReason(item: Pick<BatchItem, 'kind' | 'status' | 'email' | 'suppressed'>): string | null {
+export function dropReason(item: Pick<BatchItem, 'kind' | 'status' | 'email' | 'suppressed'> & Partial<Pick<BatchItem, 'leftSequence'>>): string | null {
   if (item.kind === 'test') return null;
   if (item.suppressed) return 'suppressed';
   if (!item.email || item.status === null) return 'erased';
+  if (item.kind === 'sequence' && item.leftSequence) return 'left';
   if (item.kind === 'resend') return resendDropReason(item);
   const mailable = item.kind === 'confirmation' ? 'pending' : 'active';
   if (item.status !== mailable) return item.status;
@@ -173,12 +186,13 @@ export function isKnownFailure(err: Pick<SendError, 'details'>, replay: boolean)
   return !replay && (err.details.statusCode !== undefined || err.details.local === true);
 }
 
-/** The decisions the send queue applies, for one version of the sequence and a schedule. */
-export function queuePolicy(sequence: QueueSequence, options: ScheduleOptions): QueuePolicy {
+/** The decisions the send queue applies, for the running version of each sequence and a schedule. */
+export function queuePolicy(sequences: RunningSequences, options: ScheduleOptions): QueuePolicy {
   return {
-    version: sequence.version,
-    decideDue: (row, now) => decideDue(row, sequence, now, options),
-    decideAfterSend: (sub, step, at) => decideAfterSend(sub, sequence, step, at, options),
+    sequences: Object.keys(sequences) as SequenceId[],
+    versionOf: (id) => sequences[id].version,
+    decideDue: (row, now) => decideDue(row, sequences[row.sequence], now, options),
+    decideAfterSend: (sub, step, at) => decideAfterSend(sub, sequences[sub.sequence], step, at, options),
     rebuild: rebuildRequest,
     planAttempt,
     batchRequest,

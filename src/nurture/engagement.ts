@@ -1,3 +1,4 @@
+import type { SequenceId } from '../../db/types.js';
 /**
  * Whether delivered, open and click figures mean anything with the
  * configured transport, and how many opens and clicks machines made (kept,
@@ -72,9 +73,9 @@ export type EngagementSummary = {
   unsubscribed: number;
 };
 
-export async function engagementSummary(stores: Stores, config: Pick<Config, 'resendApiKey' | 'resendWebhookSecret'>): Promise<EngagementSummary> {
+export async function engagementSummary(stores: Stores, config: Pick<Config, 'resendApiKey' | 'resendWebhookSecret'>, id: SequenceId = 'education'): Promise<EngagementSummary> {
   const tracking = engagementTracking(config);
-  const [counts, unsubscribes, flagged] = await Promise.all([stores.sendQueue.stepCounts(), stores.subscribers.unsubscribesByStep(), tracking.tracked ? stores.events.flaggedByStep() : []]);
+  const [counts, unsubscribes, flagged] = await Promise.all([stores.sendQueue.stepCounts(id), stores.subscribers.unsubscribesByStep(id), tracking.tracked ? stores.events.flaggedByStep(id) : []]);
   const sum = (pick: (c: { sent: number; delivered: number; opened: number; clicked: number }) => number) => [...counts.values()].reduce((n, c) => n + pick(c), 0);
   return {
     tracking,

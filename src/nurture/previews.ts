@@ -9,7 +9,7 @@ import type { OutgoingEmail } from '../mail/transport.js';
 import { sequenceEmail } from './decide.js';
 import { confirmationProps, sequenceProps, withSettings } from './email-props.js';
 import { plannedSendTimes, type PlannedSend } from './schedule.js';
-import { stepOfTemplate, type SequenceCatalog, type SequenceStep } from './sequence.js';
+import { placeOfTemplate, stepOfTemplate, type SequenceCatalog, type SequenceStep } from './sequence.js';
 import { runningPlan } from './versions.js';
 
 
@@ -101,7 +101,8 @@ export async function previewTemplate(deps: { config: Config }, id: string, subs
   if (!def) return { ok: false, reason: 'unknown_template' };
   if (subscriber === null) return { ok: false, reason: 'unknown_subscriber' };
   if (subscriber && !subscriber.email) return { ok: false, reason: 'erased' };
-  const props = subscriber ? subscriberProps(deps.config, def, subscriber) : sampleProps(deps.config, def);
+  const place = def.kind === 'sequence' ? placeOfTemplate(def.id) : undefined;
+  const props = { ...(subscriber ? subscriberProps(deps.config, def, subscriber) : sampleProps(deps.config, def)), ...(place ? { place } : {}) };
   const { rendered, message } = await buildMessage(deps.config, def, subscriber?.email ?? SAMPLE_RECIPIENT, props, stepOfTemplate(def.id));
   return { ok: true, preview: { template: listTemplates().find((t) => t.id === id)!, rendered, message, sample: !subscriber } };
 }

@@ -224,14 +224,16 @@ export function firstNotReceived<S extends ScheduleStep>(sequence: readonly S[],
 }
 
 /**
- * When `step` may go (never before `now`): the first step at once after
- * confirming; a later one its delay after the step before it in this
- * sequence, counted from the last email that went (from confirmation when
- * none went), on that local day's window and at least the minimum gap after
- * the last email.
+ * When `step` may go (never before `now`): a first step on day 0 at once
+ * after entering the sequence (`confirmedAt`: confirming, or entering a
+ * later sequence); any other step its days after the step before it (the
+ * first step: after entering), counted from the last email of this sequence
+ * that went (from entering when none went), on that local day's window, and
+ * at least the minimum gap after the person's last email of any sequence
+ * (`lastAnySentAt`, by default this sequence's last).
  */
 export function sendTime(
-  subscriber: { confirmedAt: number; timezone: string; lastSentAt: number | null },
+  subscriber: { confirmedAt: number; timezone: string; lastSentAt: number | null; lastAnySentAt?: number | null },
   sequence: readonly ScheduleStep[],
   step: number,
   now: number,
@@ -239,14 +241,19 @@ export function sendTime(
 ): number {
   const index = sequence.findIndex((s) => s.step === step);
   if (index < 0) throw new Error(`step ${step} is not in the sequence`);
-  if (index === 0) return Math.max(now, subscriber.confirmedAt);
   const { timezone } = subscriber;
-  const from = subscriber.lastSentAt ?? subscriber.confirmedAt;
-  const delayDays = Math.max(0, sequence[index]!.dayOffset - sequence[index - 1]!.dayOffset);
+  const lastAny = Math.max(subscriber.lastSentAt ?? -Infinity, subscriber.lastAnySentAt ?? -Infinity);
+  const gapEnds = lastAny === -Infinity ? now : lastAny + (options.minGapMs ?? MIN_GAP_MS);
+  const delayDays = index === 0 ? sequence[0]!.dayOffset : Math.max(0, sequence[index]!.dayOffset - sequence[index - 1]!.dayOffset);
+  if (index === 0 && delayDays === 0) {
+    // It answers the person's own action: at any hour, unless another sequence's email went within the gap.
+    const at = Math.max(now, subscriber.confirmedAt);
+    return gapEnds <= at ? at : firstWindowMoment(timezone, gapEnds, options);
+  }
+  const from = index === 0 ? subscriber.confirmedAt : (subscriber.lastSentAt ?? subscriber.confirmedAt);
   const dueDay = localDay(timezone, from) + delayDays * DAY_MS;
   const dayStart = firstInstantAtOrAfter(timezone, dueDay);
-  const earliest = Math.max(now, dayStart, subscriber.lastSentAt === null ? now : subscriber.lastSentAt + (options.minGapMs ?? MIN_GAP_MS));
-  return firstWindowMoment(timezone, earliest, options);
+  return firstWindowMoment(timezone, Math.max(now, dayStart, gapEnds), options);
 }
 
 /** The steps up to and including `step` in the sequence's order (what someone who just got it has had). */

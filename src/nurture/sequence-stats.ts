@@ -1,5 +1,5 @@
 import type { Stores } from '../../db/stores.js';
-import type { StepCounts } from '../../db/types.js';
+import type { SequenceId, StepCounts } from '../../db/types.js';
 import { linkWithoutTokens } from '../mail/links.js';
 import { leftOutOf, type Tracking } from './engagement.js';
 import type { SequenceStep } from './sequence.js';
@@ -24,14 +24,20 @@ export type SequenceOverviewRow = Pick<SequenceStep, 'step' | 'dayOffset' | 'tem
   };
 
 /** Each step of the running version with its numbers, in order. */
-export async function sequenceOverview(stores: Stores, bookingUrl: string | undefined, tracking: Tracking, catalog: SequenceCatalog = SEQUENCE_VERSIONS): Promise<SequenceOverviewRow[]> {
-  const { sequence } = await runningSequence(stores, catalog);
-  const counts = await stores.sendQueue.stepCounts();
-  const unsubscribes = await stores.subscribers.unsubscribesByStep();
-  const flagged = tracking.tracked ? await stores.events.flaggedByStep() : [];
+export async function sequenceOverview(
+  stores: Stores,
+  bookingUrl: string | undefined,
+  tracking: Tracking,
+  catalog: SequenceCatalog = SEQUENCE_VERSIONS,
+  id: SequenceId = 'education',
+): Promise<SequenceOverviewRow[]> {
+  const { sequence } = await runningSequence(stores, catalog, id);
+  const counts = await stores.sendQueue.stepCounts(id);
+  const unsubscribes = await stores.subscribers.unsubscribesByStep(id);
+  const flagged = tracking.tracked ? await stores.events.flaggedByStep(id) : [];
   // Compared as the webhook records clicked links: origin and path, without query or tokens.
   const page = bookingUrl && tracking.tracked ? linkWithoutTokens(bookingUrl) : undefined;
-  const consult = page ? await stores.events.clicksOnPageByStep(page) : null;
+  const consult = page ? await stores.events.clicksOnPageByStep(page, id) : null;
   return sequence.steps.map((s) => {
     const c = counts.get(s.step) ?? { waiting: 0, sent: 0, delivered: 0, opened: 0, clicked: 0 };
     const leftOut = leftOutOf(flagged, s.step);

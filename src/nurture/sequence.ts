@@ -1,6 +1,9 @@
 import type { ReactElement } from 'react';
 import type { SequenceEmailProps } from '../../emails/_components/props.js';
-import { sequenceTemplate, type SequenceTemplateId } from '../mail/templates.js';
+import { SEQUENCE_IDS } from '../../db/enums.js';
+import type { SequenceId } from '../../db/types.js';
+import { sequenceTemplate, type ConsultTemplateId, type SequenceTemplateId } from '../mail/templates.js';
+import type { QueueSequence } from './decide.js';
 
 /**
  * The education sequence as versioned data (design.md, "Sequences as
@@ -27,8 +30,8 @@ import { sequenceTemplate, type SequenceTemplateId } from '../mail/templates.js'
 export type StepPlan = {
   /** Stable id (1..8 for the first version, in its order). */
   id: number;
-  templateId: SequenceTemplateId;
-  /** Days after confirmation, as in the content brief's table (the first email is day 0). */
+  templateId: SequenceTemplateId | ConsultTemplateId;
+  /** Days after entering the sequence (confirming, for the education series), as in the content brief (its first email is day 0). */
   dayOffset: number;
 };
 
@@ -52,7 +55,7 @@ export type SequenceStep = {
   dayOffset: number;
   /** Days after the previous step (dayOffset minus the previous step's); 0 for the first. */
   delayDays: number;
-  templateId: SequenceTemplateId;
+  templateId: SequenceTemplateId | ConsultTemplateId;
   subject: string;
   preheader: string;
   component: (props: SequenceEmailProps) => ReactElement;
@@ -117,6 +120,41 @@ export function buildCatalog(plans: readonly VersionPlan[]): SequenceCatalog {
 
 export const SEQUENCE_VERSIONS: SequenceCatalog = buildCatalog(VERSION_PLANS);
 
+/**
+ * The consult follow-up (content brief, "Round 3"): three emails for a
+ * person who clicked the booking link or whom staff enrolled, days after
+ * they entered it.
+ */
+export const CONSULT_PLANS: readonly VersionPlan[] = [
+  {
+    version: 1,
+    summary: 'Three emails over two weeks after a booking click, as in the content brief.',
+    steps: [
+      { id: 1, templateId: 'consult-1-what-a-consult-is', dayOffset: 2 },
+      { id: 2, templateId: 'consult-2-questions-to-ask', dayOffset: 7 },
+      { id: 3, templateId: 'consult-3-other-paths', dayOffset: 14 },
+    ],
+  },
+];
+
+export const CONSULT_VERSIONS: SequenceCatalog = buildCatalog(CONSULT_PLANS);
+
+/** How pages name each sequence. */
+export const SEQUENCE_NAMES: Readonly<Record<SequenceId, string>> = {
+  education: 'Education series',
+  'consult-follow-up': 'Consult follow-up',
+};
+
+/** Every sequence's versions the code knows, by sequence. */
+export type SequenceCatalogs<V extends QueueSequence = SequenceVersion> = Readonly<Record<SequenceId, readonly V[]>>;
+
+/** The sequences as this code defines them; `education`: another catalog for the education series (tests of versions). */
+export function catalogsWith(education: SequenceCatalog = SEQUENCE_VERSIONS): SequenceCatalogs {
+  return { education, 'consult-follow-up': CONSULT_VERSIONS };
+}
+
+export const SEQUENCES: SequenceCatalogs = catalogsWith();
+
 /** Version 1: the sequence every database starts with (its migration publishes it). */
 export const FIRST_VERSION: SequenceVersion = SEQUENCE_VERSIONS[0]!;
 
@@ -125,6 +163,17 @@ export function stepOfTemplate(templateId: string, catalog: SequenceCatalog = SE
   for (const v of [...catalog].reverse()) {
     const step = v.steps.find((s) => s.templateId === templateId);
     if (step) return step;
+  }
+  return undefined;
+}
+
+/** Where a template's email stands in the newest version of its sequence that has it ("Email 2 of 3"), or undefined for none. */
+export function placeOfTemplate(templateId: string, catalogs: SequenceCatalogs = SEQUENCES): { position: number; total: number } | undefined {
+  for (const id of SEQUENCE_IDS) {
+    for (const v of [...catalogs[id]].reverse()) {
+      const step = v.steps.find((s) => s.templateId === templateId);
+      if (step) return { position: step.position, total: v.steps.length };
+    }
   }
   return undefined;
 }

@@ -31,7 +31,10 @@ import { complaintPauseAt } from './complaint-guard.js';
 import { realSleep, type Pacer, type Sleep } from './pacer.js';
 import { asResend } from './send-again.js';
 import { scheduleOptions } from './schedule.js';
-import { runningSequence } from './versions.js';
+import type { PlaceInSeries } from '../../emails/_components/props.js';
+import { runningSequences, runningVersions } from './versions.js';
+import type { SequenceCatalogs } from './sequence.js';
+import { SEQUENCE_IDS } from '../../db/enums.js';
 
 /** What the worker needs from the templates: subject, html and text for one subscriber (and both as JSON, when the renderer has them). */
 export type RenderedSequenceEmail = { subject: string; html: string; text: string; templateVersion?: string; json?: EncodedBodies };
@@ -44,8 +47,8 @@ export type TickDeps = {
   transport: Transport;
   logger: Logger;
   config: Pick<Config, 'secretKey' | 'mailFrom' | 'sendWindow' | 'complaintPause'> & EmailSettings;
-  /** Every version of the sequence this code knows; the one published runs. */
-  sequences: readonly QueueSequence[];
+  /** Every version of each sequence this code knows; the one published runs. */
+  sequences: SequenceCatalogs<QueueSequence>;
   render: RenderSequence;
   renderConfirmation?: RenderConfirmation;
   pacer: Pacer;
@@ -112,12 +115,18 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
   const processOwner = deps.owner ?? `tick-${crypto.randomUUID()}`;
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const batchSize = Math.min(MAX_BATCH_SIZE, deps.batchSize ?? MAX_BATCH_SIZE);
-  const running = await runningSequence(deps.stores, deps.sequences);
-  const policy = queuePolicy({ version: running.version, steps: running.sequence.steps }, scheduleOptions(config, deps.skipWeekends));
+  const running = await runningSequences(deps.stores, deps.sequences);
+  const policy = queuePolicy(runningVersions(running), scheduleOptions(config, deps.skipWeekends));
+  // A sequence version published by a newer release than this one: its emails wait for a process that knows it.
+  const unknown = SEQUENCE_IDS.filter((id) => !running[id].known);
   const renderConfirmation = deps.renderConfirmation ?? ((props: ConfirmationEmailProps) => renderConfirmationEmail(props));
-  // A step in flight renders as the version it was claimed on had it: the running one first, then older ones.
-  const stepById = new Map<number, QueueStep>();
-  for (const v of [...deps.sequences, running.sequence]) for (const step of v.steps) stepById.set(step.step, step);
+  // A step in flight renders as the version it was claimed on had it: the running one wins, then the newest that has it.
+  const steps = new Map<string, { step: QueueStep; place: PlaceInSeries }>();
+  for (const id of SEQUENCE_IDS) {
+    for (const v of [...deps.sequences[id], running[id].sequence]) {
+      v.steps.forEach((step, i) => steps.set(`${id}:${step.step}`, { step, place: { position: i + 1, total: v.steps.length } }));
+    }
+  }
   const started = clock.now();
   const summary: TickSummary = { due: 0, sent: 0, failed: 0, retried: 0, dropped: 0, rescheduled: 0, completed: 0, batches: 0, held: 0, durationMs: 0 };
   let quotaStop = false;
@@ -149,10 +158,10 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
       const email: OutgoingEmail = { from: config.mailFrom, to: item.email, ...replyTo, subject: r.subject, html: r.html, text: r.text, tags: [{ name: 'category', value: 'confirmation' }] };
       return { email: tagDelivery(email, item.deliveryId), version: r.templateVersion, json: r.json };
     }
-    const step = stepById.get(item.step);
-    if (!step) return null;
+    const found = steps.get(`${item.sequence ?? 'education'}:${item.step}`);
+    if (!found) return null;
     const unsubscribe = unsubscribeUrl(config, links);
-    const r = await deps.render(step, sequenceProps(config, item, { unsubscribeUrl: unsubscribe, preferencesUrl: preferencesUrl(config, links) }));
+    const r = await deps.render(found.step, sequenceProps(config, item, { unsubscribeUrl: unsubscribe, preferencesUrl: preferencesUrl(config, links) }, found.place));
     const email = sequenceEmail({ deliveryId: item.deliveryId, subscriberId: item.subscriberId, step: item.step, to: item.email, from: config.mailFrom, ...replyTo, subject: r.subject, html: r.html, text: r.text, unsubscribeUrl: unsubscribe });
     // A resend (staff, at the person's request) is the step's own email with their current links.
     return { email: item.kind === 'resend' ? asResend(email) : email, ...(r.templateVersion ? { version: r.templateVersion } : {}), json: r.json };
@@ -306,7 +315,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
         await work(queued, laneOwner, () => prepare(queued));
         continue;
       }
-      if (!running.known || complaintPause) return;
+      if (unknown.length > 0 || complaintPause) return;
       const claim = await queue.claimDue(now, batchSize, laneOwner, leaseUntil(), policy);
       summary.due += claim.due;
       summary.rescheduled += claim.rescheduled;
@@ -318,8 +327,11 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
     }
   }
 
-  if (!running.known) {
-    logger.warn({ version: running.version }, `sequence version ${running.version} is published but this process does not know it: sequence emails wait for a process that does`);
+  if (unknown.length > 0) {
+    for (const id of unknown) {
+      const { version } = running[id];
+      logger.warn({ sequence: id, version }, `${id} version ${version} is published but this process does not know it: sequence emails wait for a process that does`);
+    }
   } else {
     // People still on an older version move onto the one running, from where they are.
     for (let moved = 1; moved > 0 && !stopping(); ) moved = await queue.moveToVersion(started, batchSize, policy);

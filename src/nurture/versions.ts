@@ -5,13 +5,14 @@
  * pause and the staff pages follow the same version.
  */
 import type { Stores } from '../../db/stores.js';
-import type { DueRow, PublishedVersion, QueuePolicy } from '../../db/types.js';
+import type { DueRow, PublishedVersion, QueuePolicy, SequenceId } from '../../db/types.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { recordAudit } from '../audit.js';
-import { queuePolicy, remainingPlan, type PlannedStep, type QueueSequence } from './decide.js';
+import { queuePolicy, remainingPlan, type PlannedStep, type QueueSequence, type RunningSequences } from './decide.js';
 import { localWall, scheduleOptions, type ScheduleOptions, type SendWindow } from './schedule.js';
-import { SEQUENCE_VERSIONS, type SequenceCatalog, type SequenceVersion } from './sequence.js';
+import { SEQUENCE_IDS } from '../../db/enums.js';
+import { catalogsWith, type SequenceCatalog, type SequenceCatalogs, type SequenceVersion } from './sequence.js';
 
 export type Running<V extends QueueSequence = SequenceVersion> = {
   /** The newest published version (1 before anything else was published). */
@@ -30,8 +31,8 @@ export type Running<V extends QueueSequence = SequenceVersion> = {
   published: PublishedVersion[];
 };
 
-export async function runningSequence<V extends QueueSequence>(stores: Pick<Stores, 'sequence'>, catalog: readonly V[]): Promise<Running<V>> {
-  const published = await stores.sequence.published();
+export async function runningSequence<V extends QueueSequence>(stores: Pick<Stores, 'sequence'>, catalog: readonly V[], id: SequenceId = 'education'): Promise<Running<V>> {
+  const published = await stores.sequence.published(id);
   const version = published.at(-1)?.version ?? 1;
   const plan = published.at(-1)?.plan ?? version;
   const exact = catalog.find((v) => v.version === plan);
@@ -40,14 +41,32 @@ export async function runningSequence<V extends QueueSequence>(stores: Pick<Stor
   return { version, plan, sequence: { ...(exact ?? fallback), version }, known: exact !== undefined, published };
 }
 
+/** The running version of every sequence, each as an admin published it (runningSequence). */
+export async function runningSequences<V extends QueueSequence>(stores: Pick<Stores, 'sequence'>, catalogs: SequenceCatalogs<V>): Promise<Record<SequenceId, Running<V>>> {
+  return { education: await runningSequence(stores, catalogs.education, 'education'), 'consult-follow-up': await runningSequence(stores, catalogs['consult-follow-up'], 'consult-follow-up') };
+}
+
+/** The versions the code knows of one sequence (`sequences`: another education catalog, for tests of versions). */
+export function catalogOf(deps: { sequences?: SequenceCatalog }, id: SequenceId): SequenceCatalog {
+  return catalogsWith(deps.sequences)[id];
+}
+
+/** The version of each sequence that runs, as the queue's decisions take them. */
+export function runningVersions(running: Record<SequenceId, Running<QueueSequence>>): RunningSequences {
+  const out = {} as Record<SequenceId, QueueSequence>;
+  for (const id of SEQUENCE_IDS) out[id] = { version: running[id].version, steps: running[id].sequence.steps };
+  return out;
+}
+
 export type RunningPlan = { running: Running; sequence: QueueSequence; options: ScheduleOptions; policy: QueuePolicy };
 
-/** The running version with the configured send window and its decisions, for services outside the worker. */
-export async function runningPlan(deps: { stores: Pick<Stores, 'sequence'>; config: { sendWindow: SendWindow }; sequences?: readonly SequenceVersion[] }): Promise<RunningPlan> {
-  const running = await runningSequence(deps.stores, deps.sequences ?? SEQUENCE_VERSIONS);
+/** The running versions with the configured send window and their decisions, for services outside the worker; `running` and `sequence` are the education series'. */
+export async function runningPlan(deps: { stores: Pick<Stores, 'sequence'>; config: { sendWindow: SendWindow }; sequences?: SequenceCatalog }): Promise<RunningPlan> {
+  const all = await runningSequences(deps.stores, catalogsWith(deps.sequences));
+  const running = all.education;
   const sequence = { version: running.version, steps: running.sequence.steps };
   const options = scheduleOptions(deps.config);
-  return { running, sequence, options, policy: queuePolicy(sequence, options) };
+  return { running, sequence, options, policy: queuePolicy(runningVersions(all), options) };
 }
 
 // ---------------------------------------------------------------------------
@@ -175,15 +194,23 @@ type VersionDeps = { stores: Stores; config: { sendWindow: SendWindow }; clock: 
  * pages, with up to `list.limit` of the people it changes listed after
  * subscriber `list.after`.
  */
-export async function versionEffect(deps: VersionDeps, candidate: QueueSequence, list: { after?: number; limit?: number } = {}, pageSize = 1000): Promise<VersionEffect> {
-  const { sequence, options } = await runningPlan(deps);
+export async function versionEffect(
+  deps: VersionDeps,
+  candidate: QueueSequence,
+  list: { after?: number; limit?: number } = {},
+  pageSize = 1000,
+  id: SequenceId = 'education',
+): Promise<VersionEffect> {
+  const running = await runningSequence(deps.stores, catalogOf(deps, id), id);
+  const sequence = { version: running.version, steps: running.sequence.steps };
+  const options = scheduleOptions(deps.config);
   const next = { version: candidate.version, steps: candidate.steps };
   const now = deps.clock.now();
   const effect = emptyEffect(candidate.version);
-  effect.inFlight = (await deps.stores.sequence.headcount()).filter((h) => h.step === null).reduce((n, h) => n + h.count, 0);
+  effect.inFlight = (await deps.stores.sequence.headcount(id)).filter((h) => h.step === null).reduce((n, h) => n + h.count, 0);
   const people = { after: list.after ?? 0, limit: list.limit ?? 50 };
   for (let after = 0; ; ) {
-    const rows = await deps.stores.sendQueue.scheduled(after, pageSize);
+    const rows = await deps.stores.sendQueue.scheduled(id, after, pageSize);
     if (rows.length === 0) return effect;
     addEffect(effect, rows, sequence, next, now, options, people);
     after = rows.at(-1)!.id;
@@ -227,10 +254,10 @@ function againNumber(running: Running, catalog: SequenceCatalog): number {
 
 const againSummary = (plan: SequenceVersion) => `Version ${plan.version} published again: ${plan.summary}`;
 
-export async function versionsOverview(deps: { stores: Stores; sequences?: SequenceCatalog }): Promise<VersionsOverview> {
-  const catalog = deps.sequences ?? SEQUENCE_VERSIONS;
-  const running = await runningSequence(deps.stores, catalog);
-  const heads = await deps.stores.sequence.headcount();
+export async function versionsOverview(deps: { stores: Stores; sequences?: SequenceCatalog }, id: SequenceId = 'education'): Promise<VersionsOverview> {
+  const catalog = catalogOf(deps, id);
+  const running = await runningSequence(deps.stores, catalog, id);
+  const heads = await deps.stores.sequence.headcount(id);
   // Rows from before versions count as the first version (the migration enrolled everyone confirmed).
   const versionOf = (v: number | null) => v ?? catalog[0]!.version;
   const republished = running.published.filter((p) => p.plan !== p.version);
@@ -265,9 +292,9 @@ export type CandidateOutcome = { ok: true; candidate: Candidate; running: number
  * its own number; an earlier one (a roll back) again under a new number,
  * which then runs its plan; never the plan running now.
  */
-export async function publishCandidate(deps: { stores: Pick<Stores, 'sequence'>; sequences?: SequenceCatalog }, version: number): Promise<CandidateOutcome> {
-  const catalog = deps.sequences ?? SEQUENCE_VERSIONS;
-  const running = await runningSequence(deps.stores, catalog);
+export async function publishCandidate(deps: { stores: Pick<Stores, 'sequence'>; sequences?: SequenceCatalog }, version: number, id: SequenceId = 'education'): Promise<CandidateOutcome> {
+  const catalog = catalogOf(deps, id);
+  const running = await runningSequence(deps.stores, catalog, id);
   const plan = catalog.find((v) => v.version === version);
   if (!plan) return { ok: false, reason: 'unknown_version', running: running.version };
   if (version > running.version) return { ok: true, candidate: { version, plan: version, summary: plan.summary, steps: plan.steps, again: false }, running: running.version };
@@ -276,10 +303,15 @@ export async function publishCandidate(deps: { stores: Pick<Stores, 'sequence'>;
 }
 
 /** The exact preview of publishing `version` (again, for an earlier one), with up to `list.limit` of the people it changes. */
-export async function previewPublish(deps: VersionDeps, version: number, list: { after?: number; limit?: number } = {}): Promise<(CandidateOutcome & { ok: false }) | { ok: true; candidate: Candidate; running: number; effect: VersionEffect }> {
-  const found = await publishCandidate(deps, version);
+export async function previewPublish(
+  deps: VersionDeps,
+  version: number,
+  list: { after?: number; limit?: number } = {},
+  id: SequenceId = 'education',
+): Promise<(CandidateOutcome & { ok: false }) | { ok: true; candidate: Candidate; running: number; effect: VersionEffect }> {
+  const found = await publishCandidate(deps, version, id);
   if (!found.ok) return found;
-  return { ...found, effect: await versionEffect(deps, found.candidate, list) };
+  return { ...found, effect: await versionEffect(deps, found.candidate, list, undefined, id) };
 }
 
 export type PublishOutcome = { ok: true; version: number; plan: number; effect: VersionEffect } | { ok: false; reason: 'unknown_version' | 'running' | 'not_newer'; running: number; againAs?: number };
@@ -292,15 +324,24 @@ export type PublishOutcome = { ok: true; version: number; plan: number; effect: 
  * slip of the version number). Answers with the preview as it stood when it
  * was published, for the confirmation.
  */
-export async function publishVersion(deps: VersionDeps & { logger: Logger; worker?: { kick(): void } }, version: number, actor: string, options: { again?: boolean } = {}): Promise<PublishOutcome> {
-  const found = await publishCandidate(deps, version);
+export async function publishVersion(
+  deps: VersionDeps & { logger: Logger; worker?: { kick(): void } },
+  version: number,
+  actor: string,
+  options: { again?: boolean; sequence?: SequenceId } = {},
+): Promise<PublishOutcome> {
+  const id = options.sequence ?? 'education';
+  const found = await publishCandidate(deps, version, id);
   if (!found.ok) return found;
   const { candidate, running } = found;
   if (candidate.again && !options.again) return { ok: false, reason: 'not_newer', running, againAs: candidate.version };
-  const effect = await versionEffect(deps, candidate, { limit: 0 });
-  if (!(await deps.stores.sequence.publish(candidate.version, actor, deps.clock.now(), candidate.plan))) return { ok: false, reason: 'not_newer', running: (await runningSequence(deps.stores, deps.sequences ?? SEQUENCE_VERSIONS)).version };
-  await recordAudit(deps, actor, 'sequence.published', null, { version: candidate.version, previous: running, ...(candidate.again ? { plan: candidate.plan } : {}) });
-  deps.logger.warn({ version: candidate.version, plan: candidate.plan, previous: running, by: actor, changed: effect.changed }, `sequence version ${candidate.version} published`);
+  const effect = await versionEffect(deps, candidate, { limit: 0 }, undefined, id);
+  if (!(await deps.stores.sequence.publish(id, candidate.version, actor, deps.clock.now(), candidate.plan))) {
+    return { ok: false, reason: 'not_newer', running: (await runningSequence(deps.stores, catalogOf(deps, id), id)).version };
+  }
+  // The education series' entries keep their shape; another sequence's name it.
+  await recordAudit(deps, actor, 'sequence.published', null, { ...(id === 'education' ? {} : { sequence: id }), version: candidate.version, previous: running, ...(candidate.again ? { plan: candidate.plan } : {}) });
+  deps.logger.warn({ sequence: id, version: candidate.version, plan: candidate.plan, previous: running, by: actor, changed: effect.changed }, `${id} version ${candidate.version} published`);
   deps.worker?.kick();
   return { ok: true, version: candidate.version, plan: candidate.plan, effect };
 }

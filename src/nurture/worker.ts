@@ -4,7 +4,7 @@ import { renderSequenceEmail } from '../mail/render.js';
 import { recordLastTick } from './last-tick.js';
 import type { RateLimitInfo } from '../mail/transport.js';
 import { createPacer, sharedSlots } from './pacer.js';
-import { SEQUENCE_VERSIONS } from './sequence.js';
+import { SEQUENCES } from './sequence.js';
 import { runTick, type TickDeps, type TickSummary } from './tick.js';
 
 /** Work the worker does after each tick, given from above (e.g. the retention sweep); answers counts for the tick's summary. */
@@ -109,5 +109,5 @@ export function createSequenceWorker(
   runtime: Pick<WorkerDeps, 'stores' | 'clock' | 'transport' | 'logger'> & { config: WorkerDeps['config'] & { sendRate: number } },
   options: Partial<Pick<WorkerDeps, 'concurrency' | 'skipWeekends' | 'housekeeping'>> = {},
 ): Worker {
-  return createWorker({ ...runtime, ...options, sendRate: runtime.config.sendRate, sequences: SEQUENCE_VERSIONS, render: renderSequenceEmail });
+  return createWorker({ ...runtime, ...options, sendRate: runtime.config.sendRate, sequences: SEQUENCES, render: renderSequenceEmail });
 }

@@ -2,13 +2,14 @@ import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { READERS } from '../../emails/_components/types.js';
-import type { Reader, Subscriber } from '../../db/types.js';
+import { SEQUENCE_IDS, type Enrolment, type Reader, type SequenceId, type Subscriber } from '../../db/types.js';
 import type { Transport } from '../mail/transport.js';
 import { maskEmail } from '../logger.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { eraseSubscriberEverywhere } from '../subscribers/erase.js';
 import { subscriberExport } from '../subscribers/export.js';
 import { changeReader, isPaused, PAUSE_WEEKS, pauseSubscriber, preferencesState, resumeSubscriber, WEEK_MS, type PauseOutcome } from '../subscribers/preferences.js';
+import { leaveSequence } from '../subscribers/sequences.js';
 import { isMailable, unsubscribeSubscriber } from '../subscribers/unsubscribe.js';
 import { errorBody } from './errors.js';
 import { messagePage, page, setPlace } from './layout.js';
@@ -23,9 +24,16 @@ type Action =
   | { kind: 'reader'; reader: Reader | null }
   | { kind: 'export' }
   | { kind: 'delete'; confirmed: boolean }
+  | { kind: 'leave'; sequence: SequenceId }
   | { kind: 'unsubscribe' };
 
-const ACTIONS = ['pause', 'resume', 'reader', 'export', 'delete', 'unsubscribe'] as const;
+const ACTIONS = ['pause', 'resume', 'reader', 'leave', 'export', 'delete', 'unsubscribe'] as const;
+
+/** Each series as the preference page names it to the reader. */
+const SERIES: Record<SequenceId, string> = {
+  education: 'the education series (eight emails over three weeks)',
+  'consult-follow-up': 'the consult follow-up (three emails before a consult)',
+};
 
 /** One change from a form or JSON body, or what is wrong with it. */
 export function parseAction(body: unknown): { ok: true; action: Action } | { ok: false; message: string } {
@@ -41,6 +49,9 @@ export function parseAction(body: unknown): { ok: true; action: Action } | { ok:
       if (reader !== null && !(READERS as readonly unknown[]).includes(reader)) return { ok: false, message: `reader must be one of ${READERS.join(', ')}, or empty for none.` };
       return { ok: true, action: { kind: 'reader', reader: reader as Reader | null } };
     }
+    case 'leave':
+      if (!(SEQUENCE_IDS as readonly unknown[]).includes(b.sequence)) return { ok: false, message: `sequence must be one of ${SEQUENCE_IDS.join(', ')}.` };
+      return { ok: true, action: { kind: 'leave', sequence: b.sequence as SequenceId } };
     case 'delete':
       return { ok: true, action: { kind: 'delete', confirmed: b.confirm === 'yes' || b.confirm === true } };
     case 'resume':
@@ -86,8 +97,28 @@ function statusLine(s: Subscriber, now: number) {
   }
 }
 
+/** The series a person gets now, each with its next email and, while another runs, a way to leave it alone. */
+function seriesSection(s: Subscriber, running: readonly Enrolment[], now: number) {
+  if (s.status !== 'active' || running.length < 2) return '';
+  return html`<h2 id="series">Your series</h2>
+<p>You get two series of emails, never more than one email a day between them.</p>
+<ul>
+  ${running.map(
+    (e) =>
+      html`<li>${SERIES[e.sequence].replace(/^t/, 'T')}${e.nextSendAt === null ? '' : html`: next email on <strong>${dayIn(s.timezone, Math.max(e.nextSendAt, now))}</strong>`}.</li>`,
+  )}
+</ul>
+${running.map(
+  (e) => html`<form method="post">
+  <input type="hidden" name="action" value="leave">
+  <input type="hidden" name="sequence" value="${e.sequence}">
+  <button type="submit" class="secondary">Stop ${SERIES[e.sequence].replace(/ \(.*\)$/, '')} only</button>
+</form>`,
+)}`;
+}
+
 /** The preference page: every form posts back to this same address. */
-function preferencesPage(c: Context, s: Subscriber, now: number, notice?: string, status: ContentfulStatusCode = 200) {
+function preferencesPage(c: Context, s: Subscriber, running: readonly Enrolment[], now: number, notice?: string, status: ContentfulStatusCode = 200) {
   const active = s.status === 'active';
   const paused = isPaused(s, now);
   return page(c, {
@@ -98,6 +129,7 @@ function preferencesPage(c: Context, s: Subscriber, now: number, notice?: string
 <h1>Your email preferences</h1>
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 <p>For <strong>${maskEmail(s.email)}</strong>. ${statusLine(s, now)}</p>
+${seriesSection(s, running, now)}
 ${
   active && !paused
     ? html`<h2 id="pause">Take a break</h2>
@@ -222,6 +254,7 @@ function pauseRefusal(c: Context, asPage: boolean, outcome: Exclude<PauseOutcome
 }
 
 export function preferencesRoutes(deps: Deps) {
+  const running = async (id: number) => (await deps.stores.subscribers.enrolments(id)).filter((e) => e.endedAt === null);
   const invalidMessage = 'The preference link is incomplete or has been changed. Copy the whole link from the bottom of one of our emails and try again.';
   const unknownMessage = 'There is no subscription for this link any more: no emails go to this address, and we hold no data for it.';
 
@@ -239,7 +272,7 @@ export function preferencesRoutes(deps: Deps) {
           case 'outdated':
             return outdatedPage(c, state.subscriber);
           case 'current':
-            return preferencesPage(c, state.subscriber, deps.clock.now());
+            return preferencesPage(c, state.subscriber, await running(state.subscriber.id), deps.clock.now());
         }
       })
       // The token alone is the authority, as for unsubscribe links: no cookie, no login.
@@ -272,20 +305,20 @@ export function preferencesRoutes(deps: Deps) {
             const outcome = await pauseSubscriber(deps, s.id, now + action.weeks * WEEK_MS, { via: 'preferences', weeks: action.weeks });
             if (!outcome.ok) return pauseRefusal(c, asPage, outcome);
             const r = outcome.subscriber;
-            if (asPage) return preferencesPage(c, r, now, `Paused. No emails until ${dayIn(r.timezone, r.pausedUntil!)}; the next one arrives in your morning after that.`);
+            if (asPage) return preferencesPage(c, r, await running(r.id), now, `Paused. No emails until ${dayIn(r.timezone, r.pausedUntil!)}; the next one arrives in your morning after that.`);
             return c.json({ status: 'paused', pausedUntil: iso(r.pausedUntil), nextSendAt: iso(r.nextSendAt) });
           }
           case 'resume': {
             const outcome = await resumeSubscriber(deps, s.id, { via: 'preferences' });
             if (!outcome.ok) return pauseRefusal(c, asPage, outcome);
             const r = outcome.subscriber;
-            if (asPage) return preferencesPage(c, r, now, 'Welcome back. The emails have resumed.');
+            if (asPage) return preferencesPage(c, r, await running(r.id), now, 'Welcome back. The emails have resumed.');
             return c.json({ status: 'active', nextSendAt: iso(r.nextSendAt) });
           }
           case 'reader': {
             const r = await changeReader(deps, s.id, action.reader);
             if (!r) return refuse(c, asPage, 404, 'not_found', 'We could not find this subscription', unknownMessage);
-            if (asPage) return preferencesPage(c, r, now, `Saved. Your next emails speak to you as someone reading for ${readerLabel(r.reader)}.`);
+            if (asPage) return preferencesPage(c, r, await running(r.id), now, `Saved. Your next emails speak to you as someone reading for ${readerLabel(r.reader)}.`);
             return c.json({ reader: r.reader });
           }
           case 'export': {
@@ -311,11 +344,20 @@ export function preferencesRoutes(deps: Deps) {
             }
             return c.json({ status: 'erased' });
           }
+          case 'leave': {
+            const outcome = await leaveSequence(deps, s.id, action.sequence, 'left');
+            if (outcome.kind === 'last') {
+              return refuse(c, asPage, 409, 'last_sequence', 'Nothing else to keep', 'This is the only series you get now. To stop it, unsubscribe below; nothing was changed.');
+            }
+            if (outcome.kind === 'not_enrolled') return refuse(c, asPage, 409, 'not_enrolled', 'Nothing to stop', `You do not get ${SERIES[action.sequence]} now. Nothing was changed.`);
+            if (asPage) return preferencesPage(c, s, await running(s.id), now, `Done: you will get no more of ${SERIES[action.sequence]}. Your other emails go on.`);
+            return c.json({ status: 'left', sequence: action.sequence });
+          }
           case 'unsubscribe': {
             const r = (await unsubscribeSubscriber(deps, s, 'preferences')) ?? s;
             if (asPage) {
               if (state.kind === 'outdated') return messagePage(c, 200, 'You are unsubscribed', [html`You will not get any more emails from this series.`]);
-              return preferencesPage(c, r, now, 'You are unsubscribed. You will not get any more emails from this series.');
+              return preferencesPage(c, r, await running(r.id), now, 'You are unsubscribed. You will not get any more emails from this series.');
             }
             return c.json({ status: r.status });
           }

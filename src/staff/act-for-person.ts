@@ -5,16 +5,17 @@
  * subscriber service acts, and what it did is recorded in the audit log.
  */
 import { z } from 'zod';
-import type { ConfirmationResendOutcome, ConfirmationResendRefusal, ResendRefusal, Subscriber, SubscriberStatus } from '../../db/types.js';
+import type { ConfirmationResendOutcome, ConfirmationResendRefusal, Enrolment, ResendRefusal, SequenceId, Subscriber, SubscriberStatus } from '../../db/types.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { pauseSubscriber, resumeSubscriber, type PauseOutcome } from '../subscribers/preferences.js';
 import { changeProfile, type ProfileChanges, type ProfileOutcome } from '../subscribers/profile.js';
 import { resendStep, type ResendResult } from '../subscribers/send-again.js';
 import { resendConfirmation } from '../subscribers/subscribe.js';
+import { enrolIn, leaveSequence } from '../subscribers/sequences.js';
 import { unsubscribeOnBehalf } from '../subscribers/unsubscribe.js';
 import { recordAudit } from '../audit.js';
 
-type Deps = Pick<SubscriberDeps, 'stores' | 'config' | 'clock' | 'logger' | 'worker'>;
+type Deps = Pick<SubscriberDeps, 'stores' | 'config' | 'clock' | 'logger' | 'worker' | 'sequences'>;
 
 /** What the person asked, in staff's words: required, kept on their history and in the audit entry. */
 export const UnsubscribeReasonSchema = z.string('say why (what the person asked)').trim().min(1, 'say why (what the person asked)').max(500, 'at most 500 characters');
@@ -96,4 +97,40 @@ export async function changeProfileFor(deps: Deps, staff: string, id: number, ch
   const r = await changeProfile(deps, id, changes);
   if (r?.changed.length) await recordAudit(deps, staff, 'subscriber.updated', id, { fields: r.changed });
   return r;
+}
+
+export type EnrolForOutcome =
+  | { ok: true; enrolment: Enrolment }
+  | { ok: false; reason: 'not_found' | 'not_enrollable' }
+  | { ok: false; reason: 'already'; enrolment: Enrolment }
+  | { ok: false; reason: 'not_mailable'; status: SubscriberStatus };
+
+/** Starts a later sequence for them (they asked, or booked by phone): once per person. */
+export async function enrolFor(deps: Deps, staff: string, id: number, sequence: SequenceId): Promise<EnrolForOutcome> {
+  const r = await enrolIn(deps, id, sequence, 'staff');
+  switch (r.kind) {
+    case 'enrolled':
+      await recordAudit(deps, staff, 'subscriber.enrolled', id, { sequence });
+      return { ok: true, enrolment: r.enrolment };
+    case 'already':
+      return { ok: false, reason: 'already', enrolment: r.enrolment };
+    case 'not_mailable':
+      return r.status === 'erased' ? { ok: false, reason: 'not_found' } : { ok: false, reason: 'not_mailable', status: r.status };
+    case 'unknown':
+      return { ok: false, reason: 'not_found' };
+    case 'not_enrollable':
+      return { ok: false, reason: 'not_enrollable' };
+  }
+}
+
+export type LeaveForOutcome = { ok: true; enrolment: Enrolment } | { ok: false; reason: 'not_found' | 'not_enrolled' | 'last' };
+
+/** Ends one of their sequences and keeps the other (their last one: unsubscribe them instead). */
+export async function leaveFor(deps: Deps, staff: string, id: number, sequence: SequenceId): Promise<LeaveForOutcome> {
+  const s = await deps.stores.subscribers.byId(id);
+  if (!s || s.status === 'erased') return { ok: false, reason: 'not_found' };
+  const r = await leaveSequence(deps, id, sequence, 'staff');
+  if (r.kind !== 'left') return { ok: false, reason: r.kind };
+  await recordAudit(deps, staff, 'subscriber.left_sequence', id, { sequence });
+  return { ok: true, enrolment: r.enrolment };
 }

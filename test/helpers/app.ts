@@ -10,7 +10,7 @@ import { renderSequenceEmail } from '../../src/mail/render.js';
 import type { DnsResolver } from '../../src/mail/sender-dns.js';
 import type { Transport } from '../../src/mail/transport.js';
 import { createPacer } from '../../src/nurture/pacer.js';
-import { SEQUENCE_VERSIONS, type SequenceCatalog } from '../../src/nurture/sequence.js';
+import { catalogsWith, type SequenceCatalog } from '../../src/nurture/sequence.js';
 import { runTick } from '../../src/nurture/tick.js';
 import { memoryTransport } from './memory-transport.js';
 import { seedStaffAccounts, TEST_STAFF_PASSWORD } from './staff-accounts.js';
@@ -72,7 +72,7 @@ export function testWorker(parts: { stores: SqliteStores; clock: FixedClock; tra
     get kicks() {
       return kicks;
     },
-    drain: () => runTick({ ...parts, sequences: parts.sequences ?? SEQUENCE_VERSIONS, render: renderSequenceEmail, pacer, sleep, random: () => 0.5, realNow: () => parts.clock.now() }),
+    drain: () => runTick({ ...parts, sequences: catalogsWith(parts.sequences), render: renderSequenceEmail, pacer, sleep, random: () => 0.5, realNow: () => parts.clock.now() }),
   };
 }
 

@@ -10,7 +10,7 @@ import { renderSequenceEmail } from '../../src/mail/render.js';
 import type { OutgoingEmail } from '../../src/mail/transport.js';
 import { createPacer } from '../../src/nurture/pacer.js';
 import { plannedSends } from '../../src/nurture/previews.js';
-import { buildCatalog, VERSION_PLANS, type VersionPlan } from '../../src/nurture/sequence.js';
+import { buildCatalog, catalogsWith, VERSION_PLANS, type VersionPlan } from '../../src/nurture/sequence.js';
 import { runTick } from '../../src/nurture/tick.js';
 import { previewPublish, publishVersion } from '../../src/nurture/versions.js';
 import { readImportCsv, runImport } from '../../src/subscribers/import.js';
@@ -43,7 +43,7 @@ export async function previewMatchesWhatHappens(stores: Stores): Promise<void> {
   const deps = { stores, config, clock, logger, sequences };
   const sleep = async (ms: number) => clock.advance(Math.max(0, Math.min(ms, 1000)));
   const pacer = createPacer({ rate: 1000, clock, sleep });
-  const tick = () => runTick({ stores, clock, transport, logger, config, sequences, render: renderSequenceEmail, pacer, sleep, random: () => 0.5, realNow: () => clock.now() });
+  const tick = () => runTick({ stores, clock, transport, logger, config, sequences: catalogsWith(sequences), render: renderSequenceEmail, pacer, sleep, random: () => 0.5, realNow: () => clock.now() });
   const people: { email: string; id: number }[] = [];
 
   async function enter(i: number) {

@@ -10,6 +10,7 @@ import { queuePolicy, type QueueSequence, type QueueStep } from '../../src/nurtu
 import { scheduleOptions } from '../../src/nurture/schedule.js';
 import type { QueuePolicy } from '../../db/types.js';
 import { runTick, type RenderSequence, type TickDeps } from '../../src/nurture/tick.js';
+import type { SequenceCatalogs } from '../../src/nurture/sequence.js';
 import { captureLogger, storesOf, TEST_SECRET, testConfig } from './app.js';
 
 /** The content brief's days, with stand-in templates: the worker tests are about sending, not content. */
@@ -23,9 +24,15 @@ export const STUB_SEQUENCE: QueueStep[] = [0, 2, 4, 7, 10, 14, 18, 21].map((dayO
 /** The stub steps as the one version the database starts with. */
 export const STUB_VERSIONS: QueueSequence[] = [{ version: 1, steps: STUB_SEQUENCE }];
 
-/** The queue's decisions for the stub version 1 and a config's send window. */
+/** The consult follow-up's days, with stand-in templates. */
+export const STUB_CONSULT: QueueStep[] = [2, 7, 14].map((dayOffset, i) => ({ step: i + 1, dayOffset, templateId: `consult-step-${i + 1}`, subject: `Consult ${i + 1}` }));
+
+/** Both sequences with stand-in templates, each as the one version the database starts with. */
+export const STUB_CATALOGS: SequenceCatalogs<QueueSequence> = { education: STUB_VERSIONS, 'consult-follow-up': [{ version: 1, steps: STUB_CONSULT }] };
+
+/** The queue's decisions for the stub versions 1 and a config's send window. */
 export function stubPolicy(config: Pick<Config, 'sendWindow'>, skipWeekends = false): QueuePolicy {
-  return queuePolicy(STUB_VERSIONS[0]!, scheduleOptions(config, skipWeekends));
+  return queuePolicy({ education: STUB_VERSIONS[0]!, 'consult-follow-up': STUB_CATALOGS['consult-follow-up'][0]! }, scheduleOptions(config, skipWeekends));
 }
 
 export const stubRender: RenderSequence = (step, props) => ({
@@ -84,7 +91,7 @@ export function tickHarness(db: Db | Stores, transport: Transport, options: { no
     transport,
     logger: options.logger ?? captured.logger,
     config,
-    sequences: STUB_VERSIONS,
+    sequences: STUB_CATALOGS,
     render: stubRender,
     pacer,
     sleep,

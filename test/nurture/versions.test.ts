@@ -26,6 +26,8 @@ const row = (over: Partial<DueRow>): DueRow => ({
   pausedUntil: null,
   received: [1],
   sequenceVersion: 1,
+  lastAnySentAt: T,
+  otherInFlight: false,
   ...over,
 });
 

@@ -141,7 +141,7 @@ describe('POST /api/subscribers/:id/resend', () => {
     ]);
     const after = (await t.stores.subscribers.byId(s.id))!;
     expect({ nextStep: after.nextStep, nextSendAt: after.nextSendAt, last: after.lastSequenceSentAt }).toEqual({ nextStep: 2, nextSendAt: before.nextSendAt, last: before.lastSequenceSentAt });
-    expect((await t.stores.sendQueue.stepCounts()).get(1)).toMatchObject({ sent: 1 });
+    expect((await t.stores.sendQueue.stepCounts('education')).get(1)).toMatchObject({ sent: 1 });
 
     // Email 2 goes when it was due, once; email 1 never again.
     t.clock.set(before.nextSendAt!);

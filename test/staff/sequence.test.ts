@@ -26,7 +26,7 @@ describe('sequence at a glance', () => {
     expect(body.steps[0]).toMatchObject({ step: 1, dayOffset: 0, subject: SEQUENCE[0]!.subject, waiting: 0, sent: 2, delivered: 2, opened: 2, clicked: 1 });
     expect(body.steps[1]).toMatchObject({ step: 2, dayOffset: SEQUENCE[1]!.dayOffset, waiting: 3, sent: 0 });
     const html = await (await app.request('/staff/sequence', asStaff())).text();
-    expect(html).toContain('<h1>The sequence at a glance</h1>');
+    expect(html).toContain('<h1>Education series at a glance</h1>');
     expect(html).toContain(`href="/staff/templates/${SEQUENCE[0]!.templateId}"`);
     expect(html).toMatch(/<td class="num">2 \(100%\)<\/td><td class="num">2 \(100%\)<\/td><td class="num">1 \(50%\)<\/td>/);
   });
@@ -225,5 +225,23 @@ describe('subscriber timeline and time travel', () => {
     expect((await app.request(`/staff/subscribers/${s.id}/next`, asStaff())).status).toBe(404);
     expect(await (await app.request(`/staff/subscribers/${s.id}`, asStaff())).text()).toContain('Nothing planned: the subscriber is unsubscribed.');
     expect((await app.request('/staff/subscribers/abc/next', asStaff())).status).toBe(404);
+  });
+});
+
+describe('GET /staff/sequences', () => {
+  it('lists both sequences with their running version and people in them; each has its own page with its own steps', async () => {
+    const t = testApp();
+    addSubscriber(t.db, { confirmedAt: t.clock.now(), nextStep: 2, nextSendAt: t.clock.now() + 86_400_000, sequenceVersion: 1 });
+    const index = await (await t.app.request('/staff/sequences', asStaff({}, 'viewer'))).text();
+    expect(index).toContain('<a href="/staff/sequences/education">Education series</a>');
+    expect(index).toContain('<a href="/staff/sequences/consult-follow-up">Consult follow-up</a>');
+    expect(index).toMatch(/Education series<\/a><\/th><td class="num">1<\/td><td class="num">8<\/td><td class="num">1<\/td>/);
+    expect(index).toMatch(/Consult follow-up<\/a><\/th><td class="num">1<\/td><td class="num">3<\/td><td class="num">0<\/td>/);
+    const consult = await t.app.request('/staff/sequences/consult-follow-up', asStaff({}, 'viewer'));
+    expect(consult.status).toBe(200);
+    const html = await consult.text();
+    expect(html).toContain('<h1>Consult follow-up at a glance</h1>');
+    expect((html.match(/<th scope="row">\d+<\/th>/g) ?? []).length).toBe(3);
+    expect((await t.app.request('/staff/sequences/nope', asStaff({}, 'viewer'))).status).toBe(404);
   });
 });

@@ -40,8 +40,8 @@ describe('acting for a person on the subscriber page', () => {
     expect((await t.stores.subscribers.byId(s.id))!).toMatchObject({ status: 'active', firstName: 'Kai', pausedUntil: null });
 
     const html = await pageOf('editor');
-    expect(formActions(html, s.id)).toEqual(['details', 'pause', 'resend', 'unsubscribe', 'converted']);
-    expect(html.match(/name="_csrf"/g)!.length).toBe(6); // the five forms and the logout button
+    expect(formActions(html, s.id)).toEqual(['sequences', 'details', 'pause', 'resend', 'unsubscribe', 'converted']);
+    expect(html.match(/name="_csrf"/g)!.length).toBe(7); // the six forms and the logout button
     expect(html).toContain('<option value="Europe/Berlin" selected="">');
     expect(html).toContain(`Step 1: ${SEQUENCE[0]!.subject.replace(/'/g, '&#39;')}`);
     // Without the token, or from another site: refused.
@@ -68,7 +68,7 @@ describe('acting for a person on the subscriber page', () => {
     expect(paused.pausedUntil).toBe(Date.parse('2026-03-31T23:00:00Z'));
     expect(paused.nextSendAt).toBeGreaterThanOrEqual(paused.pausedUntil!);
     const pausedPage = await pageOf();
-    expect(formActions(pausedPage, s.id)).toEqual(['details', 'resume', 'resend', 'unsubscribe', 'converted']);
+    expect(formActions(pausedPage, s.id)).toEqual(['sequences', 'details', 'resume', 'resend', 'unsubscribe', 'converted']);
     expect(pausedPage).toContain('Paused until 2026-04-01 00:00 (Europe/Lisbon)');
     expect(location(await post('resume', {}))).toBe(`/staff/subscribers/${s.id}?done=resumed`);
     expect((await t.stores.subscribers.byId(s.id))!.pausedUntil).toBeNull();
@@ -148,5 +148,38 @@ describe('acting for a person on the subscriber page', () => {
     expect((await post('erase', { confirm: 'yes' }, 'editor')).status).toBe(403);
     expect((await t.stores.subscribers.byId(s.id))!.status).toBe('active');
     expect(await pageOf('admin')).toContain(`/staff/subscribers/${s.id}/erase`);
+  });
+});
+
+describe('a person’s sequences on the subscriber page', () => {
+  it('lists each enrolment; an editor starts the consult follow-up once and ends one sequence while the other runs; each audited', async () => {
+    const { t, s, pageOf, post, audit } = await setup();
+    const before = await pageOf('editor');
+    expect(before).toContain('<strong>Education series</strong>');
+    expect(before).toContain('Start the consult follow-up');
+    expect(before).not.toContain('(keep the other)');
+    expect(await pageOf('viewer')).not.toContain('Start the consult follow-up');
+    expect((await post('sequences', { sequence: 'consult-follow-up' }, 'viewer')).status).toBe(403);
+
+    const started = await post('sequences', { sequence: 'consult-follow-up' });
+    expect(started.status).toBe(303);
+    expect(started.headers.get('location')).toBe(`/staff/subscribers/${s.id}?done=enrolled`);
+    expect(audit().at(-1)).toMatchObject({ actor: 'eddie', action: 'subscriber.enrolled', s: s.id });
+    const after = await pageOf('editor');
+    expect(after).toContain('<strong>Consult follow-up</strong>');
+    expect(after).toMatch(/Consult follow-up<\/strong>: entered [^<]*· email 1 of 3 planned/);
+    expect(after).not.toContain('Start the consult follow-up');
+    expect(after).toContain('End the consult follow-up (keep the other)');
+    expect(after).toContain('Started a sequence for them: Consult follow-up');
+    expect((await post('sequences', { sequence: 'consult-follow-up' })).status).toBe(409);
+    expect((await post('sequences', { sequence: 'nope' })).status).toBe(400);
+
+    const ended = await post('sequences/consult-follow-up/end', {});
+    expect(ended.headers.get('location')).toBe(`/staff/subscribers/${s.id}?done=left`);
+    expect(audit().at(-1)).toMatchObject({ action: 'subscriber.left_sequence', s: s.id });
+    expect(await pageOf('editor')).toContain('ended by staff');
+    // The education series is their last: ending it is unsubscribing.
+    expect((await post('sequences/education/end', {})).status).toBe(409);
+    expect((await t.stores.subscribers.byId(s.id))!.status).toBe('active');
   });
 });

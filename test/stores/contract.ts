@@ -49,7 +49,8 @@ const LEASE = 5 * MINUTE;
 
 // A short stub sequence (like test/helpers/worker.ts's STUB_SEQUENCE): three steps reach the end quickly.
 const SEQUENCE: QueueStep[] = [0, 2, 4].map((dayOffset, i) => ({ step: i + 1, dayOffset, templateId: `step-${i + 1}`, subject: `Lesson ${i + 1}` }));
-const policy = queuePolicy({ version: 1, steps: SEQUENCE }, scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } }));
+const CONSULT: QueueStep[] = [2, 7].map((dayOffset, i) => ({ step: i + 1, dayOffset, templateId: `consult-${i + 1}`, subject: `Consult ${i + 1}` }));
+const policy = queuePolicy({ education: { version: 1, steps: SEQUENCE }, 'consult-follow-up': { version: 1, steps: CONSULT } }, scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } }));
 
 const ALL_STATUSES: SubscriberStatus[] = ['pending', 'active', 'completed', 'converted', 'unsubscribed', 'suppressed', 'erased'];
 
@@ -692,7 +693,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const seen: DueRow[] = [];
         const row = await s.subscribers.setPause(id, { pausedUntil: until, now: NOW + HOUR, nextSendAt: (r) => (seen.push(r), moved), detail: { via: 'test' } });
         expect(row).toMatchObject({ id, status: 'active', pausedUntil: until, nextStep: 2, nextSendAt: moved, updatedAt: NOW + HOUR });
-        expect(seen).toEqual([{ id, enrolmentId: expect.any(Number), sequence: 'education', status: 'active', email: 'p@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 2, lastSentAt: NOW, pausedUntil: until, received: [1], sequenceVersion: 1 }]);
+        expect(seen).toEqual([{ id, enrolmentId: expect.any(Number), sequence: 'education', status: 'active', email: 'p@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 2, lastSentAt: NOW, pausedUntil: until, received: [1], sequenceVersion: 1, lastAnySentAt: NOW, otherInFlight: false }]);
         const record = (await s.subscribers.record(id))!;
         const paused = record.activity.filter((a) => a.type === 'paused');
         expect(paused.map((a) => [a.at, JSON.parse(a.detail!)])).toEqual([[NOW + HOUR, { via: 'test', until }]]);
@@ -776,7 +777,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         });
         expect(out!.changed.sort()).toEqual(['firstName', 'reader', 'timezone']);
         expect(out!.subscriber).toMatchObject({ id, firstName: 'Zoë', timezone: 'Asia/Tokyo', reader: 'supporter', nextStep: 2, nextSendAt: NOW + 30 * HOUR, updatedAt: NOW + HOUR });
-        expect(seen).toEqual([{ id, enrolmentId: expect.any(Number), sequence: 'education', status: 'active', email: 'z@example.org', suppressed: false, timezone: 'Asia/Tokyo', confirmedAt: NOW, nextStep: 2, lastSentAt: NOW, pausedUntil: null, received: [1], sequenceVersion: 1 }]);
+        expect(seen).toEqual([{ id, enrolmentId: expect.any(Number), sequence: 'education', status: 'active', email: 'z@example.org', suppressed: false, timezone: 'Asia/Tokyo', confirmedAt: NOW, nextStep: 2, lastSentAt: NOW, pausedUntil: null, received: [1], sequenceVersion: 1, lastAnySentAt: NOW, otherInFlight: false }]);
         expect(await s.subscribers.byId(id)).toEqual(out!.subscriber);
         const readers = (await s.subscribers.record(id))!.activity.filter((a) => a.type === 'reader_changed').map((a) => JSON.parse(a.detail!));
         expect(readers).toEqual([{ from: null, to: 'supporter' }]);
@@ -1095,6 +1096,135 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
     // -------------------------------------------------------------------------
     // The send queue
 
+    describe('later sequences: enrol, leave, one email at a time', () => {
+      const CONSULT_AT = NOW + 3 * DAY;
+      const enrolInput = (over: Partial<Parameters<Stores['subscribers']['enrol']>[1]> = {}) => ({
+        sequence: 'consult-follow-up' as const,
+        now: NOW + HOUR,
+        version: 1,
+        firstStep: 1,
+        by: 'click' as const,
+        at: () => CONSULT_AT,
+        ...over,
+      });
+
+      it('enrol: an active person enters a later sequence once, its first step placed where the decision says, seen with their other sequence', async () => {
+        const id = await active('c@example.org');
+        await sendDue(NOW);
+        const seen: DueRow[] = [];
+        const out = await s.subscribers.enrol(id, enrolInput({ at: (r) => (seen.push(r), CONSULT_AT) }));
+        expect(out).toMatchObject({ kind: 'enrolled', enrolment: { subscriberId: id, sequence: 'consult-follow-up', version: 1, startedAt: NOW + HOUR, nextStep: 1, nextSendAt: CONSULT_AT, endedAt: null } });
+        expect(seen).toEqual([expect.objectContaining({ id, sequence: 'consult-follow-up', confirmedAt: NOW + HOUR, nextStep: 1, lastSentAt: null, received: [], lastAnySentAt: NOW, otherInFlight: false })]);
+        // Once: a second click or staff action later changes nothing.
+        expect(await s.subscribers.enrol(id, enrolInput({ now: NOW + 2 * HOUR, by: 'staff', at: () => NOW }))).toMatchObject({ kind: 'already', enrolment: { startedAt: NOW + HOUR, nextSendAt: CONSULT_AT } });
+        const record = (await s.subscribers.record(id))!;
+        expect(record.enrolments.map((e) => [e.sequence, e.endedAt])).toEqual([
+          ['education', null],
+          ['consult-follow-up', null],
+        ]);
+        expect(record.activity.filter((a) => a.type === 'enrolled').map((a) => JSON.parse(a.detail!))).toEqual([{ sequence: 'consult-follow-up', by: 'click' }]);
+        // The education cursor the pages show is untouched.
+        expect(await s.subscribers.byId(id)).toMatchObject({ status: 'active', nextStep: 2 });
+      });
+
+      it('enrol: a person who finished is active again; pending, unsubscribed and converted people are refused; an unknown id is said', async () => {
+        const done = await pending('done@example.org');
+        expect((await s.subscribers.confirm(done, { now: NOW, consent, sequenceVersion, firstStep: () => null }))!.status).toBe('completed');
+        expect((await s.subscribers.enrol(done, enrolInput())).kind).toBe('enrolled');
+        expect((await s.subscribers.byId(done))!.status).toBe('active');
+
+        const waiting = await pending('wait@example.org');
+        expect(await s.subscribers.enrol(waiting, enrolInput())).toEqual({ kind: 'not_mailable', status: 'pending' });
+        const gone = await active('gone@example.org');
+        await s.subscribers.unsubscribe(gone, NOW, { method: 'page' });
+        expect(await s.subscribers.enrol(gone, enrolInput())).toEqual({ kind: 'not_mailable', status: 'unsubscribed' });
+        const booked = await active('booked@example.org');
+        await s.subscribers.markConverted(booked, NOW);
+        expect(await s.subscribers.enrol(booked, enrolInput())).toEqual({ kind: 'not_mailable', status: 'converted' });
+        expect(await s.subscribers.enrol(999_999, enrolInput())).toEqual({ kind: 'unknown' });
+        for (const id of [waiting, gone, booked]) expect((await s.subscribers.record(id))!.enrolments.some((e) => e.sequence === 'consult-follow-up')).toBe(false);
+      });
+
+      it('leave: ends one running sequence and keeps the other; the last one is refused (that is unsubscribing); converting ends both', async () => {
+        const id = await active('l@example.org');
+        expect(await s.subscribers.leave(id, { sequence: 'consult-follow-up', now: NOW, reason: 'left' })).toEqual({ kind: 'not_enrolled' });
+        expect(await s.subscribers.leave(id, { sequence: 'education', now: NOW, reason: 'left' })).toEqual({ kind: 'last' });
+        await s.subscribers.enrol(id, enrolInput());
+        const left = await s.subscribers.leave(id, { sequence: 'education', now: NOW + 2 * HOUR, reason: 'left' });
+        expect(left).toMatchObject({ kind: 'left', enrolment: { sequence: 'education', endedAt: NOW + 2 * HOUR, endedReason: 'left', nextStep: null, nextSendAt: null } });
+        expect(await s.subscribers.leave(id, { sequence: 'education', now: NOW + 3 * HOUR, reason: 'left' })).toEqual({ kind: 'not_enrolled' });
+        const record = (await s.subscribers.record(id))!;
+        expect(record.subscriber.status).toBe('active');
+        expect(record.enrolments.find((e) => e.sequence === 'consult-follow-up')).toMatchObject({ endedAt: null, nextSendAt: CONSULT_AT });
+        expect(record.activity.filter((a) => a.type === 'left_sequence').map((a) => JSON.parse(a.detail!))).toEqual([{ sequence: 'education', by: 'subscriber' }]);
+        // Nothing of the education series is due any more; the consult email is.
+        expect((await s.sendQueue.claimDue(NOW + DAY, 10, 'w1', NOW + DAY + LEASE, policy)).due).toBe(0);
+        await s.subscribers.markConverted(id, NOW + DAY);
+        expect((await s.subscribers.record(id))!.enrolments.map((e) => [e.sequence, e.endedReason])).toEqual([
+          ['education', 'left'],
+          ['consult-follow-up', 'converted'],
+        ]);
+        expect((await s.sendQueue.claimDue(CONSULT_AT, 10, 'w1', CONSULT_AT + LEASE, policy)).due).toBe(0);
+      });
+
+      it('claimDue: a person with two sequences due gets one email now; the other is decided knowing the first is in flight', async () => {
+        const id = await active('two@example.org');
+        await s.subscribers.enrol(id, enrolInput({ now: NOW, at: () => NOW }));
+        // Both first steps on the day they entered: either may go first.
+        const sameDay = queuePolicy({ education: { version: 1, steps: SEQUENCE }, 'consult-follow-up': { version: 1, steps: [{ ...CONSULT[0]!, dayOffset: 0 }] } }, scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } }));
+        const rows: DueRow[] = [];
+        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, { ...sameDay, decideDue: (row, now) => (rows.push(row), sameDay.decideDue(row, now)) });
+        expect(claim).toMatchObject({ due: 2, rescheduled: 1 });
+        expect(await s.sendQueue.items(claim.batchId!)).toHaveLength(1);
+        expect(rows.map((r) => r.otherInFlight)).toEqual([false, true]);
+        const waiting = (await s.subscribers.record(id))!.enrolments.find((e) => e.sequence === rows[1]!.sequence)!;
+        expect(waiting.nextSendAt).toBeGreaterThanOrEqual(NOW + 20 * HOUR);
+        // Decided again while that email is still in flight, it still waits.
+        const later = await s.sendQueue.claimDue(waiting.nextSendAt! - 1, 10, 'w2', NOW + LEASE, policy);
+        expect(later.due).toBe(0);
+      });
+
+      it('an email of a sequence the person left while it was in flight is marked for dropping; the other sequence goes on', async () => {
+        const id = await active('drop@example.org');
+        await sendDue(NOW);
+        await s.subscribers.enrol(id, enrolInput({ at: () => NOW + 21 * HOUR }));
+        const sendConsult = withDue((row, now) => (row.sequence === 'consult-follow-up' ? { kind: 'send', step: 1, templateId: 'consult-1', subject: 'Consult 1' } : policy.decideDue(row, now)));
+        const claim = await s.sendQueue.claimDue(NOW + 21 * HOUR, 10, 'w1', NOW + 21 * HOUR + LEASE, sendConsult);
+        expect((await s.sendQueue.items(claim.batchId!)).map((i) => [i.sequence, i.leftSequence])).toEqual([['consult-follow-up', false]]);
+        expect((await s.subscribers.leave(id, { sequence: 'consult-follow-up', now: NOW + 21 * HOUR, reason: 'staff' })).kind).toBe('left');
+        expect((await s.sendQueue.items(claim.batchId!)).map((i) => [i.sequence, i.leftSequence])).toEqual([['consult-follow-up', true]]);
+        expect((await s.subscribers.byId(id))!.nextStep).toBe(2);
+      });
+
+      it('pageClicks: unflagged clicks on the page in our emails, after a mark and up to a time, in the order they came', async () => {
+        await active('a@example.org');
+        await active('b@example.org');
+        const first = await sendDue(NOW);
+        const prov = (to: string) => `prov-${deliveryIdOf(emailTo(first.emails, to))}`;
+        const click = (eventId: string, to: string, receivedAt: number, link = 'https://clinic.example/book?utm=x', flag: Classification['flag'] = null) =>
+          s.events.record(event({ eventId, type: 'email.clicked', providerId: prov(to), receivedAt, detail: { link: link.replace(/\?.*$/, '') }, classify: () => ({ flag, alsoFlag: [] }) }));
+        await click('e3', 'b@example.org', NOW + 2 * HOUR);
+        await click('e1', 'a@example.org', NOW + HOUR);
+        await click('e2', 'a@example.org', NOW + HOUR);
+        await click('e4', 'b@example.org', NOW + HOUR, 'https://clinic.example/bookshop');
+        await click('e5', 'b@example.org', NOW + HOUR, 'https://clinic.example/book', { flag: 'link_scanner', reason: 'scanner_user_agent' });
+        await click('e6', 'a@example.org', NOW + 5 * HOUR, 'https://clinic.example/book/slot');
+        const a = await idOf('a@example.org');
+        const b = await idOf('b@example.org');
+        const start = { receivedAt: 0, eventId: '' };
+        expect(await s.events.pageClicks('https://clinic.example/book', start, NOW + 3 * HOUR, 10)).toEqual([
+          { eventId: 'e1', receivedAt: NOW + HOUR, subscriberId: a },
+          { eventId: 'e2', receivedAt: NOW + HOUR, subscriberId: a },
+          { eventId: 'e3', receivedAt: NOW + 2 * HOUR, subscriberId: b },
+        ]);
+        expect(await s.events.pageClicks('https://clinic.example/book/', { receivedAt: NOW + HOUR, eventId: 'e1' }, NOW + 6 * HOUR, 2)).toEqual([
+          { eventId: 'e2', receivedAt: NOW + HOUR, subscriberId: a },
+          { eventId: 'e3', receivedAt: NOW + 2 * HOUR, subscriberId: b },
+        ]);
+        expect((await s.events.pageClicks('https://clinic.example/book', { receivedAt: NOW + 2 * HOUR, eventId: 'e3' }, NOW + 6 * HOUR, 10)).map((c) => c.eventId)).toEqual(['e6']);
+      });
+    });
+
     describe('sendQueue.claimDue', () => {
       it('send: each due step becomes a queued delivery in one new batch, leased, and leaves the due set', async () => {
         const a = await active('a@example.org', NOW, { firstName: 'Ada' });
@@ -1103,7 +1233,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const spy = withDue((row, now) => (rows.push(row), policy.decideDue(row, now)));
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, spy);
         expect(claim).toEqual({ batchId: expect.any(Number), due: 2, rescheduled: 0, completed: 0, stopped: 0 });
-        expect(rows.find((r) => r.id === a)).toEqual({ id: a, enrolmentId: expect.any(Number), sequence: 'education', status: 'active', email: 'a@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 1, lastSentAt: null, pausedUntil: null, received: [], sequenceVersion: 1 });
+        expect(rows.find((r) => r.id === a)).toEqual({ id: a, enrolmentId: expect.any(Number), sequence: 'education', status: 'active', email: 'a@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 1, lastSentAt: null, pausedUntil: null, received: [], sequenceVersion: 1, lastAnySentAt: null, otherInFlight: false });
 
         expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ id: claim.batchId, status: 'ready', attempts: 0, body: null, leaseOwner: 'w1' });
         const items = await s.sendQueue.items(claim.batchId!);
@@ -1170,7 +1300,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const claim = await s.sendQueue.claimDue(at, 10, 'w1', at + LEASE, withDue(() => ({ kind: 'send', step: 1, templateId: 'step-1', subject: 'Lesson 1' })));
         expect(claim.batchId).toBeNull();
         expect((await s.subscribers.record(id))!.deliveries.filter((d) => d.kind === 'sequence').map((d) => [d.step, d.status])).toEqual([[1, 'sent']]);
-        const next = policy.decideAfterSend({ confirmedAt: NOW, timezone: 'UTC', received: [1] }, 1, NOW);
+        const next = policy.decideAfterSend({ sequence: 'education', confirmedAt: NOW, timezone: 'UTC', received: [1] }, 1, NOW);
         expect(next.kind).toBe('next');
         expect(await s.subscribers.byId(id)).toMatchObject({ status: 'active', nextStep: 2, nextSendAt: next.kind === 'next' ? next.at : -1 });
         expect(await s.sendQueue.batches()).toHaveLength(1);
@@ -1427,7 +1557,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.delivery(eb)).toEqual({ id: eb, status: 'failed', providerId: null, error: '550 mailbox full', sentAt: null });
         expect(await s.sendQueue.delivery(999_999)).toBeUndefined();
 
-        const next = policy.decideAfterSend({ confirmedAt: NOW, timezone: 'UTC', received: [1] }, 1, at);
+        const next = policy.decideAfterSend({ sequence: 'education', confirmedAt: NOW, timezone: 'UTC', received: [1] }, 1, at);
         if (next.kind !== 'next') throw new Error('expected a next step');
         expect(next.at).toBeGreaterThan(at);
         // A failed email moves the subscriber on too: it is not retried forever.
@@ -1613,24 +1743,38 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
     describe('sequence versions', () => {
       // Version 2 of the stub: a new step 9 after step 1, step 3 removed.
       const v2 = queuePolicy(
-        { version: 2, steps: [SEQUENCE[0]!, { step: 9, dayOffset: 1, templateId: 'step-9', subject: 'Lesson 9' }, SEQUENCE[1]!] },
+        { education: { version: 2, steps: [SEQUENCE[0]!, { step: 9, dayOffset: 1, templateId: 'step-9', subject: 'Lesson 9' }, SEQUENCE[1]!] }, 'consult-follow-up': { version: 1, steps: CONSULT } },
         scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } }),
       );
 
       it('version 1 is published from the start; only a newer version can follow', async () => {
-        expect((await s.sequence.published()).map((p) => [p.version, p.publishedBy])).toEqual([[1, 'migration']]);
-        expect(await s.sequence.publish(1, 'staff', NOW)).toBe(false);
-        expect(await s.sequence.publish(3, 'staff', NOW)).toBe(true);
-        expect(await s.sequence.publish(2, 'staff', NOW + 1)).toBe(false);
-        expect(await s.sequence.published()).toEqual([expect.objectContaining({ version: 1, plan: 1 }), { version: 3, plan: 3, publishedAt: NOW, publishedBy: 'staff' }]);
+        expect((await s.sequence.published('education')).map((p) => [p.version, p.publishedBy])).toEqual([[1, 'migration']]);
+        expect(await s.sequence.publish('education', 1, 'staff', NOW)).toBe(false);
+        expect(await s.sequence.publish('education', 3, 'staff', NOW)).toBe(true);
+        expect(await s.sequence.publish('education', 2, 'staff', NOW + 1)).toBe(false);
+        expect(await s.sequence.published('education')).toEqual([expect.objectContaining({ version: 1, plan: 1 }), { version: 3, plan: 3, publishedAt: NOW, publishedBy: 'staff' }]);
         // A roll back: version 1's plan published again under a new number.
-        expect(await s.sequence.publish(3, 'staff', NOW + 2, 1)).toBe(false);
-        expect(await s.sequence.publish(4, 'staff', NOW + 2, 1)).toBe(true);
-        expect((await s.sequence.published()).map((p) => [p.version, p.plan])).toEqual([
+        expect(await s.sequence.publish('education', 3, 'staff', NOW + 2, 1)).toBe(false);
+        expect(await s.sequence.publish('education', 4, 'staff', NOW + 2, 1)).toBe(true);
+        expect((await s.sequence.published('education')).map((p) => [p.version, p.plan])).toEqual([
           [1, 1],
           [3, 3],
           [4, 1],
         ]);
+      });
+
+      it('each sequence has its own versions: publishing one leaves the other as it was', async () => {
+        expect((await s.sequence.published('consult-follow-up')).map((p) => [p.version, p.publishedBy])).toEqual([[1, 'migration']]);
+        expect(await s.sequence.publish('consult-follow-up', 2, 'staff', NOW)).toBe(true);
+        expect(await s.sequence.publish('consult-follow-up', 2, 'staff', NOW + 1)).toBe(false);
+        expect(await s.sequence.publish('education', 2, 'staff', NOW + 1)).toBe(true);
+        expect((await s.sequence.published('consult-follow-up')).map((p) => p.version)).toEqual([1, 2]);
+        expect((await s.sequence.published('education')).map((p) => p.version)).toEqual([1, 2]);
+        const id = await active('both@example.org');
+        await s.subscribers.enrol(id, { sequence: 'consult-follow-up', now: NOW, version: 2, firstStep: 1, by: 'staff', at: () => NOW + DAY });
+        expect(await s.sequence.headcount('consult-follow-up')).toEqual([{ version: 2, step: 1, count: 1 }]);
+        expect(await s.sequence.headcount('education')).toEqual([{ version: 1, step: 1, count: 1 }]);
+        expect((await s.sendQueue.scheduled('consult-follow-up', 0, 10)).map((r) => [r.id, r.sequence])).toEqual([[id, 'consult-follow-up']]);
       });
 
       it('confirming enrols in the given version; headcount is per version and next step (null while in flight)', async () => {
@@ -1638,12 +1782,12 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await active('b@example.org');
         const c = await pending('c@example.org');
         await s.subscribers.confirm(c, { now: NOW, consent, sequenceVersion: 2, firstStep: firstUndelivered });
-        expect(await s.sequence.headcount()).toEqual([
+        expect(await s.sequence.headcount('education')).toEqual([
           { version: 1, step: 1, count: 2 },
           { version: 2, step: 1, count: 1 },
         ]);
         await s.sendQueue.claimDue(NOW, 1, 'w1', NOW + LEASE, policy);
-        expect(await s.sequence.headcount()).toEqual([
+        expect(await s.sequence.headcount('education')).toEqual([
           { version: 1, step: null, count: 1 },
           { version: 1, step: 1, count: 1 },
           { version: 2, step: 1, count: 1 },
@@ -1668,7 +1812,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const moved = (await s.subscribers.byId(b))!;
         expect(moved).toMatchObject({ status: 'active', nextStep: 9, sequenceVersion: 2 });
         expect(moved.nextSendAt).toBeGreaterThanOrEqual(second + MINUTE + 20 * HOUR);
-        expect(await s.sendQueue.scheduled(0, 10)).toEqual([expect.objectContaining({ id: b, nextStep: 9, received: [1], sequenceVersion: 2 })]);
+        expect(await s.sendQueue.scheduled('education', 0, 10)).toEqual([expect.objectContaining({ id: b, nextStep: 9, received: [1], sequenceVersion: 2 })]);
 
         // The next claim sends step 9, and after it step 2.
         const claim = await s.sendQueue.claimDue(moved.nextSendAt!, 10, 'w1', moved.nextSendAt! + LEASE, v2);
@@ -1682,10 +1826,10 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const ids = [];
         for (const e of ['p1@example.org', 'p2@example.org', 'p3@example.org']) ids.push(await active(e));
         await pending('q@example.org');
-        expect((await s.sendQueue.scheduled(0, 2)).map((r) => r.id)).toEqual(ids.slice(0, 2));
-        expect((await s.sendQueue.scheduled(ids[1]!, 2)).map((r) => r.id)).toEqual([ids[2]]);
+        expect((await s.sendQueue.scheduled('education', 0, 2)).map((r) => r.id)).toEqual(ids.slice(0, 2));
+        expect((await s.sendQueue.scheduled('education', ids[1]!, 2)).map((r) => r.id)).toEqual([ids[2]]);
         await s.sendQueue.claimDue(NOW, 1, 'w1', NOW + LEASE, policy);
-        expect((await s.sendQueue.scheduled(0, 10)).map((r) => r.id)).toEqual(ids.slice(1));
+        expect((await s.sendQueue.scheduled('education', 0, 10)).map((r) => r.id)).toEqual(ids.slice(1));
       });
     });
 
@@ -1724,7 +1868,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.subscribers.byId(id)).toEqual(before);
         expect(await deliveryOf(id, 1)).toMatchObject({ status: 'sent', sentAt: NOW });
         expect(await s.subscribers.lastSequenceSent(id)).toEqual({ step: 1, sentAt: NOW });
-        expect((await s.sendQueue.stepCounts()).get(1)).toMatchObject({ sent: 1 });
+        expect((await s.sendQueue.stepCounts('education')).get(1)).toMatchObject({ sent: 1 });
       });
 
       it('the decision sees each fact, read in the transaction; a refusal queues nothing', async () => {
@@ -1815,7 +1959,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const b = await active('b@example.org');
         await active('c@example.org');
         await pending('p@example.org');
-        let counts = await s.sendQueue.stepCounts();
+        let counts = await s.sendQueue.stepCounts('education');
         expect(counts.get(1)).toEqual({ waiting: 3, sent: 0, delivered: 0, opened: 0, clicked: 0 });
 
         const run = await claimAndBegin(NOW);
@@ -1835,7 +1979,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.events.record(event({ eventId: 'e3', type: 'email.opened', providerId: 'p-a', column: 'openedAt' }));
         await s.events.record(event({ eventId: 'e4', type: 'email.clicked', providerId: 'p-b', column: 'clickedAt' }));
         await s.subscribers.unsubscribe(b, NOW + HOUR, {});
-        counts = await s.sendQueue.stepCounts();
+        counts = await s.sendQueue.stepCounts('education');
         expect(counts.get(1)).toEqual({ waiting: 0, sent: 2, delivered: 2, opened: 1, clicked: 1 });
         expect(counts.get(2)).toEqual({ waiting: 2, sent: 0, delivered: 0, opened: 0, clicked: 0 });
         expect(counts.has(3)).toBe(false);
@@ -2035,7 +2179,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const seen: unknown[] = [];
         await s.events.record(event({ eventId: 'x', type: 'email.clicked', providerId: 'not-ours', classify: (context) => (seen.push(context), { flag: scanner, alsoFlag: [{ id: 'y', flag: scanner }] }) }));
         expect(seen).toEqual([{ delivery: null, others: [] }]);
-        expect(await s.events.flaggedByStep()).toEqual([]);
+        expect(await s.events.flaggedByStep('education')).toEqual([]);
       });
 
       it('flaggedByStep counts the flagged events of sequence emails per step, type, flag and reason; consult clicks leave them out', async () => {
@@ -2059,20 +2203,20 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await flagged(prov(first.emails, 'a@example.org'), 'email.clicked', null);
         await flagged(prov(second.emails, 'b@example.org'), 'email.clicked', burst);
         await flagged(prov(confBegun.emails, 'p@example.org'), 'email.clicked', scanner);
-        expect(await s.events.flaggedByStep()).toEqual([
+        expect(await s.events.flaggedByStep('education')).toEqual([
           { step: 1, type: 'email.clicked', flag: 'link_scanner', reason: 'all_links_at_once', count: 1 },
           { step: 1, type: 'email.clicked', flag: 'link_scanner', reason: 'scanner_user_agent', count: 2 },
           { step: 1, type: 'email.opened', flag: 'privacy_proxy', reason: 'soon_after_delivery', count: 1 },
           { step: 2, type: 'email.clicked', flag: 'link_scanner', reason: 'all_links_at_once', count: 1 },
         ]);
         // Of the four clicks on the booking page from step 1, only the unflagged one is a consult click.
-        expect(await s.events.clicksOnPageByStep('https://clinic.example/book')).toEqual(new Map([[1, 1]]));
+        expect(await s.events.clicksOnPageByStep('https://clinic.example/book', 'education')).toEqual(new Map([[1, 1]]));
       });
     });
 
     describe('subscribers.unsubscribesByStep', () => {
       it('counts each unsubscribe under the last sequence email sent before it; none sent: not counted', async () => {
-        expect(await s.subscribers.unsubscribesByStep()).toEqual(new Map());
+        expect(await s.subscribers.unsubscribesByStep('education')).toEqual(new Map());
         const a = await active('a@example.org');
         const b = await active('b@example.org');
         const c = await active('c@example.org');
@@ -2085,7 +2229,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.unsubscribe(a, day2 + HOUR, {});
         // At the very moment step 2 went: after it.
         await s.subscribers.unsubscribe(c, day2, {});
-        expect(await s.subscribers.unsubscribesByStep()).toEqual(new Map([[1, 1], [2, 2]]));
+        expect(await s.subscribers.unsubscribesByStep('education')).toEqual(new Map([[1, 1], [2, 2]]));
 
         // b comes back, gets step 2 and leaves again: both unsubscribes count, each under its own step.
         const day3 = NOW + 3 * 24 * HOUR;
@@ -2093,7 +2237,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.confirm(b, { now: day3, consent, sequenceVersion, firstStep: firstUndelivered });
         expect((await sendDue(day3)).emails.map((e) => e.to)).toEqual(['b@example.org']);
         await s.subscribers.unsubscribe(b, day3 + HOUR, {});
-        expect(await s.subscribers.unsubscribesByStep()).toEqual(new Map([[1, 1], [2, 3]]));
+        expect(await s.subscribers.unsubscribesByStep('education')).toEqual(new Map([[1, 1], [2, 3]]));
       });
     });
 

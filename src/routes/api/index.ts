@@ -16,6 +16,8 @@ import { sendingApi } from './sending.js';
 import { importsApi } from './imports.js';
 import { apiRoute, apiRouter, json } from './openapi.js';
 import { sequenceApi } from './sequence.js';
+import { sequencesApi } from './sequences.js';
+import { SEQUENCE_IDS } from '../../../db/types.js';
 import { subscribersApi } from './subscribers.js';
 import { templatesApi } from './templates.js';
 
@@ -67,6 +69,8 @@ export function staffApiRoutes(deps: AppDeps) {
   app.route('/sending', sendingApi(deps));
   app.route('/imports', importsApi(deps));
   app.route('/sequence', sequenceApi(deps));
+  app.route('/sequences', sequencesApi(deps));
+  for (const id of SEQUENCE_IDS) app.route(`/sequences/${id}`, sequenceApi(deps, id));
   app.route('/subscribers', subscribersApi(deps));
   app.route('/templates', templatesApi(deps));
 

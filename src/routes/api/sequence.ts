@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { engagementSummary } from '../../nurture/engagement.js';
 import { sequenceOverview } from '../../nurture/sequence-stats.js';
-import { describeEffect, describeStep, previewPublish, publishVersion, versionEffect, versionsOverview, type VersionEffect } from '../../nurture/versions.js';
+import type { SequenceId } from '../../../db/types.js';
+import { catalogOf, describeEffect, describeStep, previewPublish, publishVersion, versionEffect, versionsOverview, type VersionEffect } from '../../nurture/versions.js';
 import { formatTime } from '../staff/layout.js';
 import { stepTitles } from '../staff/sequence-versions.js';
 import { errorBody } from '../errors.js';
@@ -150,22 +151,23 @@ const publish = apiRoute({
   },
 });
 
-export function sequenceApi(deps: AppDeps) {
+/** One sequence's numbers, versions, previews and publishing (`/api/sequence` is the education series'; `/api/sequences/:id` each one's). */
+export function sequenceApi(deps: AppDeps, id: SequenceId = 'education') {
   const app = apiRouter();
   app.openapi(getSequence, async (c) => {
-    const { tracking, leftOut, ...totals } = await engagementSummary(deps.stores, deps.config);
-    const steps = await sequenceOverview(deps.stores, deps.config.bookingUrl, tracking, deps.sequences);
+    const { tracking, leftOut, ...totals } = await engagementSummary(deps.stores, deps.config, id);
+    const steps = await sequenceOverview(deps.stores, deps.config.bookingUrl, tracking, catalogOf(deps, id), id);
     return c.json({ tracking, totals, leftOut, steps }, 200);
   });
 
   app.openapi(getVersions, async (c) => {
-    const overview = await versionsOverview(deps);
+    const overview = await versionsOverview(deps, id);
     const title = stepTitles(overview);
     const published = new Map(overview.published.map((p) => [p.version, p]));
     const versions = await Promise.all(
       overview.versions.map(async (v) => {
         const p = published.get(v.version)?.plan === v.plan ? published.get(v.version) : undefined;
-        const effect = v.status === 'unpublished' ? await versionEffect(deps, v, { limit: 0 }) : null;
+        const effect = v.status === 'unpublished' ? await versionEffect(deps, v, { limit: 0 }, undefined, id) : null;
         return {
           version: v.version,
           plan: v.plan,
@@ -187,12 +189,12 @@ export function sequenceApi(deps: AppDeps) {
   app.openapi(getPreview, async (c) => {
     const { version } = c.req.valid('param');
     const { after, limit } = c.req.valid('query');
-    const preview = await previewPublish(deps, version, { after, limit });
+    const preview = await previewPublish(deps, version, { after, limit }, id);
     if (!preview.ok) {
       const r = refusal(preview, version);
       return r.status === 404 ? c.json(r.body, 404) : c.json(r.body, 409);
     }
-    const title = stepTitles(await versionsOverview(deps));
+    const title = stepTitles(await versionsOverview(deps, id));
     const { effect, candidate } = preview;
     const planned = (at: number, zone: string) => ({ at: iso(at), local: formatTime(at, zone) });
     const people = effect.people.map((p) => ({
@@ -207,8 +209,8 @@ export function sequenceApi(deps: AppDeps) {
 
   app.openapi(publish, async (c) => {
     const input = c.req.valid('json');
-    const outcome = await publishVersion(deps, input.version, staffOf(c).name, { again: input.again ?? false });
-    if (outcome.ok) return c.json({ running: outcome.version, plan: outcome.plan, effect: summaryOf(outcome.effect, stepTitles(await versionsOverview(deps))) }, 200);
+    const outcome = await publishVersion(deps, input.version, staffOf(c).name, { again: input.again ?? false, sequence: id });
+    if (outcome.ok) return c.json({ running: outcome.version, plan: outcome.plan, effect: summaryOf(outcome.effect, stepTitles(await versionsOverview(deps, id))) }, 200);
     const r = refusal(outcome, input.version);
     return r.status === 404 ? c.json(r.body, 404) : c.json(r.body, 409);
   });

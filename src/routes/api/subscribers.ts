@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { ACTIVITY_TYPES, DELIVERY_KINDS, DELIVERY_STATUSES, SUBSCRIBER_STATUSES } from '../../../db/types.js';
+import { ACTIVITY_TYPES, DELIVERY_KINDS, DELIVERY_STATUSES, ENROLMENT_END_REASONS, SEQUENCE_IDS, SUBSCRIBER_STATUSES, type Enrolment } from '../../../db/types.js';
 import { READERS } from '../../../emails/_components/types.js';
 import type { AppDeps } from '../../deps.js';
 import { plannedSends } from '../../nurture/previews.js';
-import { changeProfileFor, confirmationResendMessage, pauseFor, resendConfirmationFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
+import { changeProfileFor, confirmationResendMessage, enrolFor, leaveFor, pauseFor, resendConfirmationFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
 import { recordAudit } from '../../audit.js';
 import { subscriberFor } from '../../staff/personal-data.js';
 import { listSubscribers, subscriberRecord } from '../../subscribers/directory.js';
@@ -104,8 +104,22 @@ const Activity = z.object({
 
 const Suppression = z.object({ emailHash: z.string(), reason: z.string(), createdAt: ms }).nullable().meta({ description: 'Their address on the suppression list, if it is.' });
 
+const EnrolmentRow = z.object({
+  id: z.int(),
+  subscriberId: z.int(),
+  sequence: z.enum(SEQUENCE_IDS),
+  version: z.int().nullable(),
+  startedAt: ms,
+  nextStep: z.int().nullable().meta({ description: 'Kept, with no time, while its email is in flight.' }),
+  nextSendAt: ms.nullable(),
+  lastSentAt: ms.nullable(),
+  endedAt: ms.nullable(),
+  endedReason: z.enum(ENROLMENT_END_REASONS).nullable(),
+});
+
 const SubscriberRecord = z.object({
   subscriber: Subscriber,
+  enrolments: z.array(EnrolmentRow).meta({ description: 'Their place in each sequence they entered, in the order they entered.' }),
   deliveries: z.array(Delivery.extend({ events: z.array(ProviderEvent) })),
   activity: z.array(Activity),
   suppression: Suppression,
@@ -284,6 +298,58 @@ const changeProfileRoute = apiRoute({
   responses: { 200: json(Profile, 'Their details after the change.'), 404: noSubscriber },
 });
 
+const sequenceId = z.enum(SEQUENCE_IDS).meta({ description: 'A sequence: `education` (the eight emails, entered by confirming) or `consult-follow-up`.', example: 'consult-follow-up' });
+const EnrolmentState = z.object({
+  id: z.int().meta({ description: 'The subscriber.' }),
+  sequence: sequenceId,
+  version: z.int().nullable(),
+  startedAt: z.string(),
+  nextStep: z.int().nullable(),
+  nextSendAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  endedReason: z.enum(ENROLMENT_END_REASONS).nullable(),
+});
+
+const enrolRoute = apiRoute({
+  method: 'post',
+  path: '/{id}/sequences',
+  role: 'editor',
+  summary: 'Start a later sequence for them, e.g. the consult follow-up after they booked by phone (audited)',
+  description: 'A person enters a sequence once. Its first email goes its days after now, in their send window, and never within 20 hours of another email to them.',
+  request: { params, body: jsonBody(z.strictObject({ sequence: sequenceId })) },
+  responses: {
+    201: json(EnrolmentState, 'Enrolled.'),
+    404: noSubscriber,
+    409: error('Not enrolled: they were in it before (already_enrolled), or nothing is sent to them: pending, unsubscribed, converted, suppressed (not_mailable).'),
+    422: error('The body does not fit the schema (invalid_input), or the sequence is entered only by confirming (not_enrollable).'),
+  },
+});
+
+const leaveRoute = apiRoute({
+  method: 'delete',
+  path: '/{id}/sequences/{sequence}',
+  role: 'editor',
+  summary: 'End one of their sequences and keep the other (audited)',
+  description: 'An email of it already claimed is dropped unless it went. Their only running sequence is not ended this way: unsubscribe them instead.',
+  request: { params: params.extend({ sequence: sequenceId }) },
+  responses: {
+    200: json(EnrolmentState, 'Ended.'),
+    404: noSubscriber,
+    409: error('Not in that sequence now (not_enrolled), or it is their only running one (last_sequence).'),
+  },
+});
+
+const enrolmentState = (e: Enrolment) => ({
+  id: e.subscriberId,
+  sequence: e.sequence,
+  version: e.version,
+  startedAt: new Date(e.startedAt).toISOString(),
+  nextStep: e.nextStep,
+  nextSendAt: iso(e.nextSendAt),
+  endedAt: iso(e.endedAt),
+  endedReason: e.endedReason,
+});
+
 export function subscribersApi(deps: AppDeps) {
   const app = apiRouter();
 
@@ -358,6 +424,26 @@ export function subscribersApi(deps: AppDeps) {
     if (r.reason === 'not_found') return notFound(c);
     if (r.reason === 'unknown_step') return c.json(errorBody('unknown_step', `The sequence has no step ${step}.`), 422);
     return c.json(errorBody(r.reason, resendRefusalMessage(r.reason, r.status, step)), 409);
+  });
+
+  app.openapi(enrolRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { sequence } = c.req.valid('json');
+    const r = await enrolFor(deps, staffOf(c).name, id, sequence);
+    if (r.ok) return c.json(enrolmentState(r.enrolment), 201);
+    if (r.reason === 'not_enrollable') return c.json(errorBody('not_enrollable', `People enter ${sequence} by confirming their signup.`), 422);
+    if (r.reason === 'already') return c.json(errorBody('already_enrolled', `They were in ${sequence} before (a person enters a sequence once).`), 409);
+    if (r.reason === 'not_mailable') return c.json(errorBody('not_mailable', `This subscriber is ${r.status}: nothing is sent to them.`), 409);
+    return notFound(c);
+  });
+
+  app.openapi(leaveRoute, async (c) => {
+    const { id, sequence } = c.req.valid('param');
+    const r = await leaveFor(deps, staffOf(c).name, id, sequence);
+    if (r.ok) return c.json(enrolmentState(r.enrolment), 200);
+    if (r.reason === 'not_found') return notFound(c);
+    if (r.reason === 'last') return c.json(errorBody('last_sequence', `${sequence} is their only running sequence: unsubscribe them instead.`), 409);
+    return c.json(errorBody('not_enrolled', `They are not in ${sequence} now.`), 409);
   });
 
   app.openapi(changeProfileRoute, async (c) => {

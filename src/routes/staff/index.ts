@@ -11,7 +11,7 @@ import { STAFF_STYLE_HASH } from './layout.js';
 import { loginRoutes } from './login.js';
 import { outboxRoutes } from './outbox.js';
 import { staffCsrf, staffHeaders, staffPageCsp } from './security.js';
-import { sequenceRoutes } from './sequence.js';
+import { sequenceRoutes, sequencesIndexRoutes } from './sequence.js';
 import { subscriberRoutes } from './subscribers.js';
 import { templateRoutes } from './templates.js';
 import { timelineRoutes } from './timeline.js';
@@ -39,7 +39,8 @@ export function staffRoutes(deps: AppDeps) {
   app.route('/audit', auditRoutes(deps));
   app.route('/imports', importRoutes(deps));
   app.route('/batches', batchRoutes(deps));
-  app.route('/sequence', sequenceRoutes(deps));
+  app.route('/sequence', sequenceRoutes(deps, 'education', '/staff/sequence'));
+  app.route('/sequences', sequencesIndexRoutes(deps));
   app.route('/templates', templateRoutes(deps));
   app.route('/subscribers', subscriberRoutes(deps));
   app.route('/subscribers', timelineRoutes(deps));

@@ -75,7 +75,7 @@ export type NavKey = 'dashboard' | 'sequence' | 'templates' | 'subscribers' | 'o
 
 const NAV: { key: NavKey; href: string; label: string }[] = [
   { key: 'dashboard', href: '/staff', label: 'Dashboard' },
-  { key: 'sequence', href: '/staff/sequence', label: 'Sequence' },
+  { key: 'sequence', href: '/staff/sequences', label: 'Sequences' },
   { key: 'templates', href: '/staff/templates', label: 'Templates' },
   { key: 'subscribers', href: '/staff/subscribers', label: 'Subscribers' },
   { key: 'outbox', href: '/staff/outbox', label: 'Outbox' },

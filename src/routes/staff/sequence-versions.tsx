@@ -18,7 +18,7 @@ export function stepTitles(overview: VersionsOverview): (step: number) => string
  * the code not yet published with what publishing it would do to the people
  * in flight. `token` is null for anyone but an admin (no publish button).
  */
-export function SequenceVersions({ overview, effects, token }: { overview: VersionsOverview; effects: VersionEffect[]; token: string | null }) {
+export function SequenceVersions({ overview, effects, token, base = '/staff/sequence' }: { overview: VersionsOverview; effects: VersionEffect[]; token: string | null; base?: string }) {
   const title = stepTitles(overview);
   const publishedAt = new Map(overview.published.map((p) => [p.version, p]));
   return (
@@ -58,7 +58,7 @@ export function SequenceVersions({ overview, effects, token }: { overview: Versi
                 {v.byStep.length > 0 && ': ' + v.byStep.map((b) => `${b.count} ${b.step === null ? 'with an email in flight' : `next get step ${b.step}`}`).join(', ')}.
               </p>
               {v.againAs !== null && token !== null && (
-                <form method="post" action="/staff/sequence/publish">
+                <form method="post" action={`${base}/publish`}>
                   <CsrfInput token={token} />
                   <input type="hidden" name="version" value={String(v.version)} />
                   <input type="hidden" name="again" value="yes" />
@@ -83,7 +83,7 @@ export function SequenceVersions({ overview, effects, token }: { overview: Versi
                   <EffectSummary effect={effect} title={title} />
                   <EffectPeople effect={effect} title={title} />
                   {token !== null && (
-                    <form method="post" action="/staff/sequence/publish">
+                    <form method="post" action={`${base}/publish`}>
                       <CsrfInput token={token} />
                       <input type="hidden" name="version" value={String(v.version)} />
                       <button type="submit">Publish version {v.version}…</button>

@@ -3,7 +3,10 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.js';
 import { engagementSummary } from '../../nurture/engagement.js';
 import { sequenceOverview } from '../../nurture/sequence-stats.js';
-import { previewPublish, publishVersion, versionEffect, versionsOverview } from '../../nurture/versions.js';
+import type { SequenceId } from '../../../db/types.js';
+import { SEQUENCE_IDS } from '../../../db/enums.js';
+import { SEQUENCE_NAMES } from '../../nurture/sequence.js';
+import { catalogOf, previewPublish, publishVersion, versionEffect, versionsOverview } from '../../nurture/versions.js';
 import { hasRole } from '../../staff/roles.js';
 import { pageRole, staffOf } from './auth.js';
 import { LeftOutNotes, pct, Reported } from './engagement.js';
@@ -11,8 +14,14 @@ import { CsrfInput } from './layout.js';
 import { EffectPeople, EffectSummary, SequenceVersions, stepTitles } from './sequence-versions.js';
 import { errorPage, newCsrfToken, page } from './view.js';
 
-export function sequenceRoutes(deps: AppDeps) {
+/**
+ * One sequence's page: each step's numbers, its versions and publishing.
+ * `base`: where it is mounted (/staff/sequences/:id; /staff/sequence stays
+ * the education series').
+ */
+export function sequenceRoutes(deps: AppDeps, id: SequenceId = 'education', base = `/staff/sequences/${id}`) {
   const app = new Hono();
+  const name = SEQUENCE_NAMES[id];
   // Without confirm=yes this answers the confirmation: the same preview, computed again now, and the final button.
   app.post('/publish', pageRole(deps, 'admin'), async (c) => {
     const form = await c.req.parseBody();
@@ -24,10 +33,10 @@ export function sequenceRoutes(deps: AppDeps) {
         ? errorPage(c, deps, 404, 'Not published', `This release has no sequence version ${version}.`)
         : errorPage(c, deps, 409, 'Not published', outcome.reason === 'running' ? `Version ${version} is what runs now.` : `Version ${outcome.running} is running and version ${version} is older: roll back to it with its own button.`);
     if (form.confirm !== 'yes') {
-      const preview = await previewPublish(deps, version);
+      const preview = await previewPublish(deps, version, {}, id);
       if (!preview.ok) return refused(preview);
       if (preview.candidate.again && !again) return refused({ reason: 'not_newer', running: preview.running });
-      const title = stepTitles(await versionsOverview(deps));
+      const title = stepTitles(await versionsOverview(deps, id));
       const { candidate, effect } = preview;
       const what = candidate.again ? `version ${version} again as version ${candidate.version}` : `version ${candidate.version}`;
       return page(
@@ -41,7 +50,7 @@ export function sequenceRoutes(deps: AppDeps) {
           <h2>What it changes, as of now</h2>
           <EffectSummary effect={effect} title={title} />
           <EffectPeople effect={effect} title={title} />
-          <form method="post" action="/staff/sequence/publish">
+          <form method="post" action={`${base}/publish`}>
             <CsrfInput token={newCsrfToken(deps)} />
             <input type="hidden" name="version" value={String(version)} />
             {candidate.again && <input type="hidden" name="again" value="yes" />}
@@ -54,28 +63,31 @@ export function sequenceRoutes(deps: AppDeps) {
             <button type="submit">Publish {what}</button>
           </form>
           <p>
-            <a href="/staff/sequence">Back to the sequence</a>
+            <a href={base}>Back to the {name.toLowerCase()}</a>
           </p>
         </>,
       );
     }
-    const outcome = await publishVersion(deps, version, staffOf(c).name, { again });
+    const outcome = await publishVersion(deps, version, staffOf(c).name, { again, sequence: id });
     if (!outcome.ok) return refused(outcome);
-    return c.redirect('/staff/sequence?done=published', 303);
+    return c.redirect(`${base}?done=published`, 303);
   });
   app.get('/', async (c) => {
-    const summary = await engagementSummary(deps.stores, deps.config);
-    const rows = await sequenceOverview(deps.stores, deps.config.bookingUrl, summary.tracking, deps.sequences);
-    const overview = await versionsOverview(deps);
+    const summary = await engagementSummary(deps.stores, deps.config, id);
+    const rows = await sequenceOverview(deps.stores, deps.config.bookingUrl, summary.tracking, catalogOf(deps, id), id);
+    const overview = await versionsOverview(deps, id);
     const catalog = overview.versions.filter((v) => v.status === 'unpublished');
-    const effects = await Promise.all(catalog.map((v) => versionEffect(deps, v)));
+    const effects = await Promise.all(catalog.map((v) => versionEffect(deps, v, {}, undefined, id)));
     const token = hasRole(staffOf(c).role, 'admin') ? newCsrfToken(deps) : null;
     return page(
       c,
       deps,
-      { title: 'Sequence', active: 'sequence' },
+      { title: name, active: 'sequence' },
       <>
-        <h1>The sequence at a glance</h1>
+        <p>
+          <a href="/staff/sequences">All sequences</a>
+        </p>
+        <h1>{name} at a glance</h1>
         <p class="muted">
           Waiting: active subscribers whose next email this is. Sent, delivered, opened and clicked count sequence deliveries (percentages are of
           sent); opened and clicked count people only: opens by mail-privacy proxies and clicks by link scanners are kept but left out. Unsubscribed:
@@ -152,9 +164,66 @@ export function sequenceRoutes(deps: AppDeps) {
             Published: version {overview.running} runs now. People in flight move onto it at the worker's next tick.
           </p>
         )}
-        <SequenceVersions overview={overview} effects={effects} token={token} />
+        <SequenceVersions overview={overview} effects={effects} token={token} base={base} />
       </>,
     );
   });
+  return app;
+}
+
+/** Every sequence: its running version, who is in it now and where, and a link to its page. */
+export function sequencesIndexRoutes(deps: AppDeps) {
+  const app = new Hono();
+  app.get('/', async (c) => {
+    const all = await Promise.all(SEQUENCE_IDS.map(async (id) => ({ id, overview: await versionsOverview(deps, id) })));
+    return page(
+      c,
+      deps,
+      { title: 'Sequences', active: 'sequence' },
+      <>
+        <h1>Sequences</h1>
+        <p class="muted">
+          The education series starts when a person confirms. The consult follow-up starts when they click the booking link in one of our emails, or
+          when staff start it on their page; each person enters it once. A person gets at most one email a day across both, in their morning.
+        </p>
+        <div class="scroll" role="region" aria-labelledby="sequences-caption" tabindex={0}>
+          <table>
+            <caption id="sequences-caption">Sequences</caption>
+            <thead>
+              <tr>
+                <th scope="col">Sequence</th>
+                <th scope="col" class="num">
+                  Running version
+                </th>
+                <th scope="col" class="num">
+                  Emails
+                </th>
+                <th scope="col" class="num">
+                  People in it now
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {all.map(({ id, overview }) => {
+                const running = overview.versions.find((v) => v.status === 'running');
+                const people = overview.versions.reduce((n, v) => n + v.people, 0);
+                return (
+                  <tr>
+                    <th scope="row">
+                      <a href={`/staff/sequences/${id}`}>{SEQUENCE_NAMES[id]}</a>
+                    </th>
+                    <td class="num">{overview.running}</td>
+                    <td class="num">{running?.steps.length ?? ''}</td>
+                    <td class="num">{people}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      </>,
+    );
+  });
+  for (const id of SEQUENCE_IDS) app.route(`/${id}`, sequenceRoutes(deps, id));
   return app;
 }

@@ -6,9 +6,10 @@ import { auditLog, describeAction, recordAudit } from '../../audit.js';
 import { seesPersonalData, subscriberFor } from '../../staff/personal-data.js';
 import { hasRole } from '../../staff/roles.js';
 import { pageRole, staffOf } from './auth.js';
-import { SUBSCRIBER_STATUSES, type AuditEntry } from '../../../db/types.js';
+import { z } from 'zod';
+import { SEQUENCE_IDS, SUBSCRIBER_STATUSES, type AuditEntry, type EnrolmentEndReason, type SequenceId } from '../../../db/types.js';
 import { listSubscribers, markConverted, MAX_QUERY_LENGTH, subscriberRecord, type SubscriberPage } from '../../subscribers/directory.js';
-import { findStep } from '../../nurture/sequence.js';
+import { findStep, SEQUENCE_NAMES, SEQUENCES } from '../../nurture/sequence.js';
 import { FLAG_LABELS, LEFT_OUT_REASONS } from '../../nurture/engagement.js';
 import { plannedSends } from '../../nurture/previews.js';
 import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
@@ -18,7 +19,7 @@ import { RESENDABLE_STATUSES } from '../../nurture/send-again.js';
 import { isPaused, type PauseOutcome } from '../../subscribers/preferences.js';
 import { ProfileChangesSchema } from '../../subscribers/profile.js';
 import { isMailable } from '../../subscribers/unsubscribe.js';
-import { changeProfileFor, confirmationResendMessage, pauseFor, resendConfirmationFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
+import { changeProfileFor, confirmationResendMessage, enrolFor, leaveFor, pauseFor, resendConfirmationFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
 import { READERS } from '../../../emails/_components/types.js';
 import { CsrfInput, formatTime } from './layout.js';
 import { parseId, parseListQuery } from './params.js';
@@ -182,6 +183,26 @@ function startOfLocalDate(value: unknown, timeZone: string): number | null {
   return firstInstantAtOrAfter(timeZone, wall);
 }
 
+/** Why an enrolment ended, in words. */
+const ENDED_WORDS: Record<EnrolmentEndReason, string> = {
+  completed: 'every email went',
+  unsubscribed: 'they unsubscribed',
+  left: 'they left it and kept their other sequence',
+  converted: 'they became a patient',
+  suppressed: 'their address bounced or complained',
+  erased: 'erased',
+  staff: 'ended by staff',
+};
+
+/** A step's place in its sequence ("3"), as the newest version of the code has it. */
+function positionOf(sequence: SequenceId, step: number): string {
+  for (const v of [...SEQUENCES[sequence]].reverse()) {
+    const found = v.steps.find((x) => x.step === step);
+    if (found) return `${found.position} of ${v.steps.length}`;
+  }
+  return `(step ${step})`;
+}
+
 const NOTICES: Record<string, string> = {
   erased: 'Erased: the personal data is gone and the address is kept only as a keyed hash so it is never mailed again.',
   converted: 'Marked as converted: the sequence has ended for this subscriber.',
@@ -190,6 +211,8 @@ const NOTICES: Record<string, string> = {
   resumed: 'Resumed: their next email goes at its usual time in their send window.',
   resent: 'Queued: the worker sends the step to them again within seconds.',
   confirmation: 'Queued: the worker sends them the confirmation email again within seconds (the same link as before).',
+  enrolled: 'Started: the first email of that sequence goes on its day, in their send window, never within 20 hours of another.',
+  left: 'Ended: nothing more of that sequence is sent to them; their other sequence goes on.',
   updated: 'Their details are saved.',
   unchanged: 'Nothing changed: the details were already as given.',
 };
@@ -206,6 +229,9 @@ function auditSummary(e: AuditEntry): string {
       return typeof d.step === 'number' ? `: step ${d.step}` : '';
     case 'subscriber.updated':
       return Array.isArray(d.fields) ? `: ${d.fields.join(', ')}` : '';
+    case 'subscriber.enrolled':
+    case 'subscriber.left_sequence':
+      return typeof d.sequence === 'string' && d.sequence in SEQUENCE_NAMES ? `: ${SEQUENCE_NAMES[d.sequence as SequenceId]}` : '';
     default:
       return '';
   }
@@ -281,6 +307,48 @@ export function subscriberRoutes(deps: AppDeps) {
               ['Erased', s.erasedAt && formatTime(s.erasedAt, tz)],
             ]}
           />
+        </section>
+        <section class="card" aria-labelledby="sequences-h">
+          <h2 id="sequences-h">Sequences</h2>
+          {record.enrolments.length === 0 ? (
+            <p>In no sequence: {s.confirmedAt === null ? 'they have not confirmed yet.' : `the subscriber is ${s.status}.`}</p>
+          ) : (
+            <ul>
+              {record.enrolments.map((e) => (
+                <li>
+                  <strong>{SEQUENCE_NAMES[e.sequence]}</strong>: entered {formatTime(e.startedAt, tz)} ({tz}) ·{' '}
+                  {e.endedAt !== null
+                    ? `ended ${formatTime(e.endedAt, tz)} (${ENDED_WORDS[e.endedReason ?? 'completed']})`
+                    : e.nextStep === null
+                      ? 'running'
+                      : e.nextSendAt === null
+                        ? `email ${positionOf(e.sequence, e.nextStep)} going now`
+                        : `email ${positionOf(e.sequence, e.nextStep)} planned ${formatTime(e.nextSendAt, tz)} (${tz})`}
+                </li>
+              ))}
+            </ul>
+          )}
+          {hasRole(role, 'editor') ? (
+            <>
+              {(s.status === 'active' || s.status === 'completed') && !record.enrolments.some((e) => e.sequence === 'consult-follow-up') ? (
+                <form method="post" action={`/staff/subscribers/${s.id}/sequences`} class="act">
+                  <CsrfInput token={token} />
+                  <input type="hidden" name="sequence" value="consult-follow-up" />
+                  <button type="submit">Start the consult follow-up</button>
+                </form>
+              ) : null}
+              {record.enrolments.filter((e) => e.endedAt === null).length > 1
+                ? record.enrolments
+                    .filter((e) => e.endedAt === null)
+                    .map((e) => (
+                      <form method="post" action={`/staff/subscribers/${s.id}/sequences/${e.sequence}/end`} class="act">
+                        <CsrfInput token={token} />
+                        <button type="submit">End the {SEQUENCE_NAMES[e.sequence].toLowerCase()} (keep the other)</button>
+                      </form>
+                    ))
+                : null}
+            </>
+          ) : null}
         </section>
         <section class="card" aria-labelledby="consent-h">
           <h2 id="consent-h">Consent record</h2>
@@ -569,6 +637,31 @@ export function subscriberRoutes(deps: AppDeps) {
     if (r.reason === 'not_active') return refused(c, id, 409, 'Not changed', `Only someone receiving the series can be paused or resumed; this subscriber is ${r.status}.`);
     return refused(c, id, 409, 'Not resumed', 'Their emails are not paused.');
   };
+
+  app.post('/:id/sequences', pageRole(deps, 'editor'), async (c) => {
+    const id = parseId(c.req.param('id'));
+    if (id === null) return noSuchSubscriber(c);
+    const sequence = z.enum(SEQUENCE_IDS).safeParse((await c.req.parseBody()).sequence);
+    if (!sequence.success) return refused(c, id, 400, 'Not started', 'Pick a sequence.');
+    const r = await enrolFor(deps, staffOf(c).name, id, sequence.data);
+    if (r.ok) return done(c, id, 'enrolled');
+    if (r.reason === 'already') return refused(c, id, 409, 'Not started', 'They were in that sequence before: a person enters a sequence once.');
+    if (r.reason === 'not_enrollable') return refused(c, id, 409, 'Not started', 'People enter the education series by confirming their signup.');
+    if (r.reason === 'not_mailable') return refused(c, id, 409, 'Not started', `This subscriber is ${r.status}: nothing is sent to them.`);
+    return noSuchSubscriber(c);
+  });
+
+  app.post('/:id/sequences/:sequence/end', pageRole(deps, 'editor'), async (c) => {
+    const id = parseId(c.req.param('id'));
+    if (id === null) return noSuchSubscriber(c);
+    const sequence = z.enum(SEQUENCE_IDS).safeParse(c.req.param('sequence'));
+    if (!sequence.success) return refused(c, id, 400, 'Not ended', 'There is no such sequence.');
+    const r = await leaveFor(deps, staffOf(c).name, id, sequence.data);
+    if (r.ok) return done(c, id, 'left');
+    if (r.reason === 'last') return refused(c, id, 409, 'Not ended', 'It is their only running sequence: to stop all their emails, unsubscribe them.');
+    if (r.reason === 'not_enrolled') return refused(c, id, 409, 'Not ended', 'They are not in that sequence now.');
+    return noSuchSubscriber(c);
+  });
 
   app.post('/:id/unsubscribe', pageRole(deps, 'editor'), async (c) => {
     const id = parseId(c.req.param('id'));
