@@ -196,6 +196,8 @@ describe('POST /p/:token', () => {
     const staff = await t.app.request('/api/subscribers/1/export', asStaff());
     expect(await staff.json()).toEqual(expected);
     expect(expected.subscriber.email).toBe(EMAIL);
+    // Their place in each sequence they entered is theirs too.
+    expect(expected.enrolments).toEqual([expect.objectContaining({ sequence: 'education', nextStep: 2, endedAt: null })]);
   });
 
   it('delete asks again (a page with a confirm button; JSON needs confirm=yes) and only then erases, outbox files too', async () => {

@@ -71,6 +71,7 @@ export async function subscriberExport(stores: Stores, id: number, now: number) 
     exportedAt: new Date(now).toISOString(),
     subscriber: record.subscriber,
     suppression,
+    enrolments: record.enrolments,
     deliveries: record.deliveries.map((d) => ({ ...d, events: d.events.map((e) => ({ ...e, detail: parseJson(e.detail) })) })),
     activity: record.activity.map((a) => ({ ...a, detail: parseJson(a.detail) })),
   };

@@ -130,6 +130,7 @@ const SubscriberExport = z.object({
   exportedAt: z.iso.datetime(),
   subscriber: Subscriber,
   suppression: Suppression,
+  enrolments: z.array(EnrolmentRow),
   deliveries: z.array(Delivery.extend({ events: z.array(ProviderEvent.extend({ detail: z.unknown().meta({ description: 'The event’s details.' }) })) })),
   activity: z.array(Activity.extend({ detail: z.unknown() })),
 });
