@@ -40,21 +40,24 @@ const ITEMS = `
 const DUE_COLUMNS = `s.id, e.id AS "enrolmentId", e.sequence, s.status, s.email, s.timezone, e.started_at AS "confirmedAt", e.next_step AS "nextStep", e.last_sent_at AS "lastSentAt",
   s.paused_until AS "pausedUntil", e.version AS "sequenceVersion",
   EXISTS (SELECT 1 FROM suppressions p WHERE p.email_hash = s.email_hash) AS suppressed,
-  array(SELECT d.step FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.sequence = e.sequence AND d.status <> 'dropped') AS received,
-  (SELECT max(o.last_sent_at) FROM enrolments o WHERE o.subscriber_id = s.id) AS "lastAnySentAt",
+  array(SELECT d.step FROM deliveries d WHERE d.subscriber_id = s.id AND d.kind = 'sequence' AND d.sequence = e.sequence AND d.status <> 'dropped') AS received`;
+// The person's other sequences, for rows read without locks; locked rows get them from withCrossSequence instead.
+const CROSS_SEQUENCE_COLUMNS = `(SELECT max(o.last_sent_at) FROM enrolments o WHERE o.subscriber_id = s.id) AS "lastAnySentAt",
   EXISTS (SELECT 1 FROM enrolments o WHERE o.subscriber_id = s.id AND o.id <> e.id AND o.ended_at IS NULL AND o.next_step IS NOT NULL AND o.next_send_at IS NULL) AS "otherInFlight"`;
 const DUE_FROM = 'enrolments e JOIN subscribers s ON s.id = e.subscriber_id';
+
+type LockedDueRow = Omit<DueRow, 'lastAnySentAt' | 'otherInFlight'>;
 
 type Advance = { subscriberId: number; enrolmentId: number; sequence: SequenceId; timezone: string; confirmedAt: number | null; step: number; at: number };
 
 /**
- * Reads the locked rows' other sequences again. The select that locked them
- * read its snapshot before taking the locks, so a claim of the same person
- * committed in between (another worker's) would be missed; this statement
- * sees it.
+ * The locked rows with the person's other sequences, read after the locks:
+ * the select that locked them read its snapshot before taking the locks, so
+ * a claim of the same person committed in between (another worker's) would
+ * be missed; this statement sees it.
  */
-async function refreshCrossSequence(c: Queryable, rows: DueRow[]): Promise<void> {
-  if (rows.length === 0) return;
+async function withCrossSequence(c: Queryable, rows: LockedDueRow[]): Promise<DueRow[]> {
+  if (rows.length === 0) return [];
   const all = (
     await c.query<Pick<Enrolment, 'id' | 'subscriberId' | 'lastSentAt' | 'endedAt' | 'nextStep' | 'nextSendAt'>>(
       `SELECT id, subscriber_id AS "subscriberId", last_sent_at AS "lastSentAt", ended_at AS "endedAt", next_step AS "nextStep", next_send_at AS "nextSendAt"
@@ -64,7 +67,7 @@ async function refreshCrossSequence(c: Queryable, rows: DueRow[]): Promise<void>
   ).rows;
   const byPerson = new Map<number, typeof all>();
   for (const e of all) byPerson.set(e.subscriberId, [...(byPerson.get(e.subscriberId) ?? []), e]);
-  for (const row of rows) Object.assign(row, crossSequence(byPerson.get(row.id) ?? [], row.enrolmentId));
+  return rows.map((row) => ({ ...row, ...crossSequence(byPerson.get(row.id) ?? [], row.enrolmentId) }));
 }
 
 export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
@@ -299,8 +302,8 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
   return {
     claimDue(now, limit, owner, leaseUntil, policy) {
       return transaction(pool, async (c) => {
-        const rows = (
-          await c.query<DueRow>(
+        const locked = (
+          await c.query<LockedDueRow>(
             `SELECT ${DUE_COLUMNS}
              FROM ${DUE_FROM}
              WHERE e.next_send_at IS NOT NULL AND e.next_send_at <= $1
@@ -309,7 +312,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
             [now, limit],
           )
         ).rows;
-        await refreshCrossSequence(c, rows);
+        const rows = await withCrossSequence(c, locked);
         const result: ClaimResult = { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 };
         await applyDue(c, policy, rows, now, { owner, leaseUntil }, result);
         return result;
@@ -320,8 +323,8 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       return transaction(pool, async (c) => {
         let moved = 0;
         for (const sequence of policy.sequences) {
-          const rows = (
-            await c.query<DueRow>(
+          const locked = (
+            await c.query<LockedDueRow>(
               `SELECT ${DUE_COLUMNS}
                FROM ${DUE_FROM}
                WHERE e.sequence = $1 AND e.next_send_at IS NOT NULL AND e.version < $2
@@ -330,7 +333,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
               [sequence, policy.versionOf(sequence), limit - moved],
             )
           ).rows;
-          await refreshCrossSequence(c, rows);
+          const rows = await withCrossSequence(c, locked);
           await applyDue(c, policy, rows, now, null, { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 });
           moved += rows.length;
           if (moved >= limit) break;
@@ -342,7 +345,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
     async scheduled(sequence, afterId, limit) {
       return (
         await pool.query<DueRow>(
-          `SELECT ${DUE_COLUMNS} FROM ${DUE_FROM}
+          `SELECT ${DUE_COLUMNS}, ${CROSS_SEQUENCE_COLUMNS} FROM ${DUE_FROM}
            WHERE e.sequence = $3 AND s.id > $1 AND s.status = 'active' AND e.next_send_at IS NOT NULL ORDER BY s.id LIMIT $2`,
           [afterId, limit, sequence],
         )
