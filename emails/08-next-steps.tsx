@@ -9,11 +9,11 @@ import {
   H2,
   KETAMINE_NOT_FOR_PTSD,
   KETAMINE_RISKS,
-  List,
   P,
   ReplyInvite,
   SignOff,
   Sources,
+  TraumaFocusedTherapies,
 } from './_components/parts.js';
 import { sampleProps, type SequenceEmailProps } from './_components/props.js';
 import { SOURCES } from './_components/sources.js';
@@ -41,22 +41,7 @@ export default function NextStepsEmail(props: SequenceEmailProps) {
 
       <H2>Treatments with strong evidence for PTSD today</H2>
       <P>Trauma-focused therapies have strong evidence for PTSD, and you do not need to wait for a trial to get them:</P>
-      <List
-        items={[
-          <>
-            <strong>Prolonged exposure (PE):</strong> step by step, you face the memories and places you have been avoiding,
-            with a therapist's support.
-          </>,
-          <>
-            <strong>Cognitive processing therapy (CPT):</strong> you look at the beliefs the trauma left you with, and change
-            the ones that keep you stuck.
-          </>,
-          <>
-            <strong>EMDR (eye movement desensitization and reprocessing):</strong> you recall the trauma while following guided
-            eye movements.
-          </>,
-        ]}
-      />
+      <TraumaFocusedTherapies />
       <P>
         Two medicines have FDA approval for PTSD: sertraline and paroxetine
         <Cite ids={['sertralineLabel', 'paroxetineLabel']} />. Both are antidepressants of the SSRI type. Ask a qualified

@@ -1,5 +1,5 @@
 import { SequenceLayout } from './_components/layout.js';
-import { A, Cite, ForReader, Greeting, H2, KETAMINE_NOT_FOR_PTSD, KETAMINE_RISKS, List, Note, P, ReplyInvite, SignOff, Sources } from './_components/parts.js';
+import { A, Cite, ForReader, Greeting, H2, KETAMINE_NOT_FOR_PTSD, KETAMINE_RISKS, Note, P, ReplyInvite, SignOff, Sources, TraumaFocusedTherapies } from './_components/parts.js';
 import { sampleProps, type SequenceEmailProps } from './_components/props.js';
 import { SOURCES } from './_components/sources.js';
 import { readerOrDefault } from './_components/types.js';
@@ -27,22 +27,7 @@ export default function OtherPathsEmail(props: SequenceEmailProps) {
         For PTSD, trauma-focused therapies are the first-line treatments. First-line means they are what is usually tried first.
         You do not need to wait for a trial to get them:
       </P>
-      <List
-        items={[
-          <>
-            <strong>Prolonged exposure (PE):</strong> step by step, you face the memories and places you have been avoiding,
-            with a therapist's support.
-          </>,
-          <>
-            <strong>Cognitive processing therapy (CPT):</strong> you look at the beliefs the trauma left you with, and change
-            the ones that keep you stuck.
-          </>,
-          <>
-            <strong>EMDR (eye movement desensitization and reprocessing):</strong> you recall the trauma while following guided
-            eye movements.
-          </>,
-        ]}
-      />
+      <TraumaFocusedTherapies />
 
       <H2>Two medicines for PTSD</H2>
       <P>

@@ -51,6 +51,28 @@ export function List({ items, ordered = false }: { items: ReactNode[]; ordered?:
  * A full-width one-cell table with its style on the cell: Outlook ignores
  * padding and backgrounds on <table>, so padded areas are built this way.
  */
+/** The three trauma-focused therapies with strong evidence for PTSD, each in a reader's words. */
+export function TraumaFocusedTherapies() {
+  return (
+    <List
+      items={[
+        <>
+          <strong>Prolonged exposure (PE):</strong> step by step, you face the memories and places you have been avoiding,
+          with a therapist's support.
+        </>,
+        <>
+          <strong>Cognitive processing therapy (CPT):</strong> you look at the beliefs the trauma left you with, and change the
+          ones that keep you stuck.
+        </>,
+        <>
+          <strong>EMDR (eye movement desensitization and reprocessing):</strong> you recall the trauma while following guided eye
+          movements.
+        </>,
+      ]}
+    />
+  );
+}
+
 export function Box({ style, outerStyle, className, children }: { style: CSSProperties; outerStyle?: CSSProperties; className?: string; children: ReactNode }) {
   return (
     <table role="presentation" width="100%" border={0} cellPadding={0} cellSpacing={0} style={outerStyle}>
