@@ -2,7 +2,8 @@
  * The storage boundary: every query the product runs, grouped by what it
  * keeps, as async interfaces. One implementation per engine (db/sqlite/...);
  * the same contract tests run against each. Decisions come in as arguments
- * (see QueuePolicy, DecideSignup): the stores apply them atomically.
+ * (see QueueSchedule, DecideSignup): the stores apply them atomically; a
+ * batch's request is kept as the Envelope (src/mail) writes it.
  */
 import type {
   ActiveSession,
@@ -46,7 +47,8 @@ import type {
   ProfileOutcome,
   ProviderEventInput,
   PublishedVersion,
-  QueuePolicy,
+  QueueSchedule,
+  Envelope,
   Reader,
   ResendInput,
   RekeyOutcome,
@@ -160,13 +162,13 @@ export interface SubscriberStore {
 }
 
 export interface SendQueueStore {
-  /** Claims up to `limit` due subscribers into one new batch, applying the policy to each due row. */
-  claimDue(now: number, limit: number, owner: string, leaseUntil: number, policy: QueuePolicy): Promise<ClaimResult>;
+  /** Claims up to `limit` due subscribers into one new batch, applying the schedule to each due row. */
+  claimDue(now: number, limit: number, owner: string, leaseUntil: number, schedule: QueueSchedule): Promise<ClaimResult>;
   /**
    * Moves up to `limit` scheduled subscribers who follow an older version
-   * onto the policy's, from where they are; returns how many it moved.
+   * onto the schedule's, from where they are; returns how many it moved.
    */
-  moveToVersion(now: number, limit: number, policy: QueuePolicy): Promise<number>;
+  moveToVersion(now: number, limit: number, schedule: QueueSchedule): Promise<number>;
   /** Active subscribers with a next email scheduled (not in flight), in id order after `afterId` (for what a new version would do to them). */
   scheduled(sequence: SequenceId, afterId: number, limit: number): Promise<DueRow[]>;
   /** Claims queued confirmation, test and resend emails (oldest first) into one new batch. */
@@ -184,10 +186,10 @@ export interface SendQueueStore {
   batch(id: number): Promise<ClaimedBatch | undefined>;
   items(batchId: number): Promise<BatchItem[]>;
   /** Persists the request with its attempt, just before it leaves (see the SQLite implementation). */
-  beginAttempt(batchId: number, owner: string, now: number, leaseUntil: number, fresh: FreshRequest | null, policy: QueuePolicy): Promise<Begun>;
-  settle(batchId: number, outcomes: ItemOutcome[], now: number, policy: QueuePolicy): Promise<SettleSummary>;
+  beginAttempt(batchId: number, owner: string, now: number, leaseUntil: number, fresh: FreshRequest | null, schedule: QueueSchedule, envelope: Envelope): Promise<Begun>;
+  settle(batchId: number, outcomes: ItemOutcome[], now: number, schedule: QueueSchedule): Promise<SettleSummary>;
   /** Replaces a batch refused as a whole by new ones (nothing of it was sent). */
-  split(batchId: number, parts: OutgoingEmail[][], reason: string, owner: string, now: number, leaseUntil: number, policy: QueuePolicy): Promise<number[]>;
+  split(batchId: number, parts: OutgoingEmail[][], reason: string, owner: string, now: number, leaseUntil: number, envelope: Envelope): Promise<number[]>;
   /**
    * Gives the batch up for a later attempt. `known`: the attempt failed with
    * an answer (nothing was sent), so the next attempt may rebuild it.
@@ -197,9 +199,9 @@ export interface SendQueueStore {
   markKnownFailure(batchId: number, owner: string, error: string): Promise<void>;
   held(): Promise<HeldBatch[]>;
   /** Staff's decision on a held batch: send it again as a new request, or count it as sent. */
-  resolveHeld(batchId: number, decision: 'resend' | 'sent', now: number, policy: QueuePolicy): Promise<boolean>;
+  resolveHeld(batchId: number, decision: 'resend' | 'sent', now: number, schedule: QueueSchedule): Promise<boolean>;
   /** Queues a staff test email, rendered already, as a prepared batch. */
-  enqueueTest(test: TestDelivery, now: number, policy: QueuePolicy): Promise<number>;
+  enqueueTest(test: TestDelivery, now: number, envelope: Envelope): Promise<number>;
   /**
    * Queues a 'resend' delivery of one step for the worker to claim with the
    * confirmation and test emails, if `decide` allows it on what it reads

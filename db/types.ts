@@ -315,8 +315,11 @@ export type SuppressInput = { emailHash: string; reason: SuppressionReason; at: 
  */
 export type EraseOutcome = { id: number; email: string | null; alreadyErased: boolean; withdrawnFromBatches: number; providerIds: string[] };
 
-/** A persisted, never attempted request (its body) rewritten without one address (null: nothing left to send). */
-export type WithoutRecipient = (body: Buffer, email: string) => BatchRequest | null;
+/** A kept, never attempted request (its payload) without the emails to one address (src/mail reads it). */
+export type WithoutRecipient = (payload: string, email: string) => RequestWithout;
+
+/** `unchanged`: no email of the request was to them; `cleared`: none is left (or the request could not be read). */
+export type RequestWithout = { kind: 'unchanged' } | { kind: 'rewritten'; request: BatchRequest } | { kind: 'cleared' };
 
 export const PAGE_SIZE = 50;
 /** `pausedAt`: only people receiving the series whose pause lasts past this time (paused at it). */
@@ -430,10 +433,11 @@ export type BatchItem = {
 export type AttemptPlan = 'rebuild' | 'replay' | 'hold';
 
 /**
- * The decisions the queue applies inside its transactions. They live in
- * src/nurture (pure functions of rows and time); the store knows no schedule.
+ * The schedule the queue applies inside its transactions: pure functions of
+ * rows and time from src/nurture, so the store knows no schedule and a claim
+ * stays one atomic step.
  */
-export type QueuePolicy = {
+export type QueueSchedule = {
   /** The sequences these decisions run. */
   sequences: readonly SequenceId[];
   /** The version of a sequence these decisions follow; the enrolments they schedule are recorded on it. */
@@ -447,10 +451,18 @@ export type QueuePolicy = {
    */
   rebuild(items: BatchItem[], emails: OutgoingEmail[]): { drop: Map<number, string>; kept: OutgoingEmail[] };
   planAttempt(batch: { attempts: number; inDoubt: boolean; firstAttemptAt: number | null }, now: number): AttemptPlan;
-  /** The request body and idempotency key of a list of emails. */
-  batchRequest(emails: readonly OutgoingEmail[], encoded?: readonly (EncodedBodies | undefined)[]): BatchRequest;
-  /** The emails of a persisted request body. */
-  emailsOf(body: Buffer): OutgoingEmail[];
+};
+
+/**
+ * How a batch's emails travel, owned by src/mail: the provider's request
+ * body and idempotency key for a list of emails with the text it is kept in,
+ * the emails back from that text, and which delivery each email is. The
+ * stores keep that text as it is and never read it themselves.
+ */
+export type Envelope = {
+  seal(emails: readonly OutgoingEmail[], encoded?: readonly (EncodedBodies | undefined)[]): BatchRequest;
+  /** The emails of a kept request and the exact body that went (and goes again) with its key. */
+  open(payload: string): { emails: OutgoingEmail[]; body: RequestBody };
   deliveryIdOf(email: OutgoingEmail): number;
   /** The email marked with the delivery it belongs to (how a provider's answer and events find it). */
   tagDelivery(email: OutgoingEmail, deliveryId: number): OutgoingEmail;
@@ -464,11 +476,11 @@ export type QueuePolicy = {
  */
 export type RequestBody = readonly Uint8Array[];
 
-/** A batch's request: the exact body sent, the form it is persisted in before it leaves (see request-payload.ts), and the idempotency key derived from it. */
+/** A batch's request: the exact body sent, the text it is kept in before it leaves (see src/mail/payload.ts), and the idempotency key derived from it. */
 export type BatchRequest = { body: RequestBody; payload: string; idempotencyKey: string };
 
-/** `body`: the persisted request, or null before its first attempt. */
-export type ClaimedBatch = { id: number; status: string; attempts: number; body: Buffer | null; idempotencyKey: string; leaseOwner: string | null };
+/** `payload`: the kept request (Envelope.open reads it), or null before its first attempt. */
+export type ClaimedBatch = { id: number; status: string; attempts: number; payload: string | null; idempotencyKey: string; leaseOwner: string | null };
 
 /** Per email of a sent batch: its provider id, or the permanent error that failed it. */
 export type ItemOutcome = { deliveryId: number; providerId?: string; error?: string };
@@ -477,7 +489,7 @@ export type ClaimResult = { batchId: number | null; due: number; rescheduled: nu
 
 /**
  * A request rendered in memory that was never persisted, serialised once
- * (policy.batchRequest of the emails), and each delivery's template version.
+ * (Envelope.seal of the emails), and each delivery's template version.
  */
 export type FreshRequest = { emails: OutgoingEmail[]; request: BatchRequest; versions: Map<number, string> };
 

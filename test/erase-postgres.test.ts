@@ -5,8 +5,7 @@
 // operator: see the README's "Storage".)
 import { afterAll, describe, expect, it } from 'vitest';
 import { emailHash } from '../src/address.js';
-import { queuePolicy } from '../src/nurture/decide.js';
-import { scheduleOptions } from '../src/nurture/schedule.js';
+import { resendEnvelope } from '../src/mail/envelope.js';
 import { eraseSubscriber } from '../src/subscribers/erase.js';
 import { TEST_SECRET } from './helpers/app.js';
 import { closePostgresStores, freshPostgresStores, POSTGRES_SKIP_MESSAGE, TEST_DATABASE_URL } from './helpers/postgres.js';
@@ -37,7 +36,7 @@ describe.skipIf(!TEST_DATABASE_URL)('erase on PostgreSQL', () => {
         email: { from: 'x@clinic.example', to: EMAIL.toUpperCase(), subject: `[Test] Hello ${NAME}`, html: `<p>Hi ${NAME}</p>`, text: `Hi ${NAME}` },
       },
       NOW,
-      queuePolicy({ education: { version: 1, steps: [] }, 'consult-follow-up': { version: 1, steps: [] } }, scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } })),
+      resendEnvelope,
     );
     await stores.staff.audit({ at: NOW, actor: 'eddie', action: 'subscriber.unsubscribed', subscriberId: id, detail: { reason: `${NAME} Q. Example (${EMAIL}) phoned` } });
     await stores.staff.audit({ at: NOW, actor: 'staff', action: 'template.test_sent', subscriberId: null, detail: { template: '01-welcome', to: EMAIL.toUpperCase() } });

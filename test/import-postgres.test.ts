@@ -2,6 +2,7 @@
 // (test/staff/import.test.ts), written through the PostgreSQL store in
 // chunks, then sent by a real tick: email 1 to the enrolled, the
 // confirmation alone to the invited, nothing to the suppressed or erased.
+import { requestWithout } from '../src/mail/envelope.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresStores } from '../db/postgres/index.js';
 import { postgresStores } from '../db/postgres/index.js';
@@ -46,7 +47,7 @@ describe.skipIf(!TEST_DATABASE_URL)('import on PostgreSQL', () => {
         [emailHash(TEST_SECRET, 'gone@example.org'), at],
       )
     ).rows[0]!.id;
-    await stores.subscribers.erase(gone, at, () => null);
+    await stores.subscribers.erase(gone, at, requestWithout);
 
     const lines = ['email,first_name,consent_source,consent_date,consent_text'];
     for (let i = 0; i < 1200; i++) lines.push(i % 2 ? `c${i}@example.org,C${i},Clinic form,2025-11-20,I agree` : `i${i}@example.org,I${i},,,`);

@@ -6,7 +6,7 @@ import { scheduleOptions } from '../src/nurture/schedule.js';
 import { pauseSubscriber, resumeSubscriber } from '../src/subscribers/preferences.js';
 import { testApp } from './helpers/app.js';
 import { linkToken, postForm, postJson, signupForm } from './helpers/public.js';
-import { STUB_SEQUENCE, STUB_VERSIONS, stubPolicy } from './helpers/worker.js';
+import { STUB_SEQUENCE, STUB_VERSIONS, stubSchedule } from './helpers/worker.js';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -155,7 +155,7 @@ describe('a paused reader across a simulated pause', () => {
     // Email 2 is claimed at its time but not yet settled: the pause cannot move it.
     const due = Date.parse('2026-03-04T08:00:00Z');
     t.clock.set(due);
-    const claim = await t.stores.sendQueue.claimDue(due, 10, 'w1', due + 60_000, stubPolicy(t.config));
+    const claim = await t.stores.sendQueue.claimDue(due, 10, 'w1', due + 60_000, stubSchedule(t.config));
     expect(claim.batchId).not.toBeNull();
     const outcome = await pauseSubscriber(t, 1, due + 14 * DAY);
     expect(outcome).toMatchObject({ ok: true, subscriber: { nextSendAt: null } });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decodePayload } from '../db/request-payload.js';
+import { openRequest } from '../src/mail/envelope.js';
 import { openSqlite as openDb, type SqliteDb as Db } from '../db/sqlite/client.js';
 import { emailHash } from '../src/address.js';
 import { emailsOfBatchBody } from '../src/mail/batch-body.js';
@@ -12,7 +12,7 @@ import { DEFAULT_LEASE_MS } from '../src/nurture/tick.js';
 import { storesOf } from './helpers/app.js';
 import { TEST_SECRET, testDb } from './helpers/app.js';
 import { memoryTransport } from './helpers/memory-transport.js';
-import { countBy, seedDue, STUB_SEQUENCE, stubPolicy, stubRender, tickHarness } from './helpers/worker.js';
+import { countBy, seedDue, STUB_SEQUENCE, stubSchedule, stubRender, tickHarness } from './helpers/worker.js';
 
 const NOW = '2026-03-02T14:00:00Z'; // 09:00 in New York, 14:00 UTC
 const at = (iso: string) => Date.parse(iso);
@@ -171,7 +171,7 @@ describe('tick', () => {
     const batch = one<{ status: string; attempts: number; payload: string }>(db, 'SELECT status, attempts, payload FROM batches');
     expect(batch.status).toBe('ready');
     expect(batch.attempts).toBe(1);
-    expect(decodePayload(batch.payload).body.toString()).toBe(bodies[0]);
+    expect(Buffer.concat(openRequest(batch.payload).body).toString()).toBe(bodies[0]);
     expect(JSON.stringify(emailsOfBatchBody(bodies[0]!))).toBe(sent[0]);
 
     // Before the lease expires nobody touches it; afterwards the next tick repeats it.
@@ -191,7 +191,7 @@ describe('tick', () => {
     const transport = memoryTransport();
     const h = tickHarness(db, transport, { now: NOW });
     const queue = storesOf(db).sendQueue;
-    const claim = await queue.claimDue(at(NOW), 100, 'dead-worker', at(NOW) + 60_000, stubPolicy(h.deps.config));
+    const claim = await queue.claimDue(at(NOW), 100, 'dead-worker', at(NOW) + 60_000, stubSchedule(h.deps.config));
     expect(claim.batchId).not.toBeNull();
     h.clock.advance(2 * 60_000);
     expect(await h.tick()).toMatchObject({ sent: 2 });

@@ -5,7 +5,7 @@ import { parseTickArgs } from '../src/cli/tick-args.js';
 import { testDb } from './helpers/app.js';
 import { memoryTransport } from './helpers/memory-transport.js';
 import { until } from './helpers/process.js';
-import { seedDue, stubPolicy, tickHarness } from './helpers/worker.js';
+import { seedDue, stubSchedule, tickHarness } from './helpers/worker.js';
 
 const NOW = '2026-03-02T14:00:00Z';
 
@@ -48,7 +48,7 @@ describe('worker', () => {
     seedDue(db, 2, { at: Date.parse(NOW) });
     const h = tickHarness(db, memoryTransport(), { now: NOW });
     // A process that claimed the batch and died: its lease runs out a moment from now, in real time.
-    const claim = await h.deps.stores.sendQueue.claimDue(h.clock.now(), 100, 'dead-process/0', Date.now() + 200, stubPolicy(h.deps.config));
+    const claim = await h.deps.stores.sendQueue.claimDue(h.clock.now(), 100, 'dead-process/0', Date.now() + 200, stubSchedule(h.deps.config));
     expect(claim.batchId).not.toBeNull();
     const transport = memoryTransport();
     const worker = createWorker({ ...h.deps, transport, realNow: Date.now, sendRate: 1000 });

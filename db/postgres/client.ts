@@ -1,11 +1,11 @@
-import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { getTableColumns, type Table } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { packageRoot } from '../package-root.js';
 
-export const POSTGRES_MIGRATIONS_DIR = path.join(packageRoot(import.meta.url), 'db', 'migrations', 'postgres');
+// Beside this module in the source; `npm run build` copies the migrations next to the compiled one.
+export const POSTGRES_MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/postgres', import.meta.url));
 
 // bigint (int8) columns hold millisecond times and ids, all far below 2^53: read them as numbers.
 pg.types.setTypeParser(20, (v) => Number(v));

@@ -5,16 +5,15 @@
  * its person, so one person's sequences are claimed by one worker at a time);
  * the unique (subscriber, sequence, step) index on sequence deliveries is the
  * last guard. The row-by-row decisions
- * come from the policy (pure, in src/); the writes they lead to are applied
+ * come from the schedule (pure, in src/); the writes they lead to are applied
  * in bulk (unnest), so a claim or a settle costs a few round trips, not one
  * per email.
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import { crossSequence } from '../cross-sequence.js';
-import { decodePayload, persistedRequest } from '../request-payload.js';
 import type { SendQueueStore } from '../stores.js';
-import type { Batch, BatchItem, Enrolment, BatchRequest, ClaimResult, SequenceId, DueRow, HeldBatch, ItemOutcome, QueuePolicy, ResendFacts, ResendOutcome, StepCounts } from '../types.js';
+import type { Batch, BatchItem, Enrolment, BatchRequest, ClaimResult, SequenceId, DueRow, HeldBatch, ItemOutcome, QueueSchedule, ResendFacts, ResendOutcome, StepCounts } from '../types.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { batches } from './schema.js';
 
@@ -105,7 +104,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
   }
 
   /** Moves subscribers on after their step went or finally failed. `fromDue`: their row is still on the due set. */
-  async function advance(c: Queryable, policy: QueuePolicy, list: Advance[], now: number, fromDue: boolean): Promise<number> {
+  async function advance(c: Queryable, schedule: QueueSchedule, list: Advance[], now: number, fromDue: boolean): Promise<number> {
     const next: { id: number; step: number; at: number; prev: number; version: number }[] = [];
     const done: { id: number; step: number }[] = [];
     const received = new Map<string, number[]>();
@@ -118,8 +117,8 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       for (const r of rows.rows) received.set(key(r.id, r.sequence), r.steps);
     }
     for (const a of list) {
-      const r = policy.decideAfterSend({ sequence: a.sequence, confirmedAt: a.confirmedAt, timezone: a.timezone, received: received.get(key(a.subscriberId, a.sequence)) ?? [] }, a.step, a.at);
-      if (r.kind === 'next') next.push({ id: a.enrolmentId, step: r.step, at: r.at, prev: a.step, version: policy.versionOf(a.sequence) });
+      const r = schedule.decideAfterSend({ sequence: a.sequence, confirmedAt: a.confirmedAt, timezone: a.timezone, received: received.get(key(a.subscriberId, a.sequence)) ?? [] }, a.step, a.at);
+      if (r.kind === 'next') next.push({ id: a.enrolmentId, step: r.step, at: r.at, prev: a.step, version: schedule.versionOf(a.sequence) });
       else done.push({ id: a.enrolmentId, step: a.step });
     }
     if (next.length) {
@@ -140,7 +139,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
    * are queued in one new batch (result.batchId); without one (a version
    * move), the rows are only placed: due now for the next claim.
    */
-  async function applyDue(c: Queryable, policy: QueuePolicy, rows: DueRow[], now: number, claim: { owner: string; leaseUntil: number } | null, result: ClaimResult): Promise<void> {
+  async function applyDue(c: Queryable, schedule: QueueSchedule, rows: DueRow[], now: number, claim: { owner: string; leaseUntil: number } | null, result: ClaimResult): Promise<void> {
     if (rows.length === 0) return;
     const sends: { row: DueRow; step: number; templateId: string; subject: string }[] = [];
     const reschedule: { id: number; step: number; at: number; version: number }[] = [];
@@ -150,8 +149,8 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
     const sending = new Set<number>();
     for (const due of rows) {
       const row = claim && sending.has(due.id) ? { ...due, otherInFlight: true } : due;
-      const action = policy.decideDue(row, now);
-      const version = policy.versionOf(row.sequence);
+      const action = schedule.decideDue(row, now);
+      const version = schedule.versionOf(row.sequence);
       if (action.kind === 'send') {
         if (claim) {
           sends.push({ row, step: action.step, templateId: action.templateId, subject: action.subject });
@@ -215,10 +214,10 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       await c.query(
         `UPDATE enrolments e SET next_step = u.step, next_send_at = NULL, version = u.version
          FROM unnest($1::bigint[], $2::int[], $3::int[]) AS u(id, step, version) WHERE e.id = u.id`,
-        [inFlight.map((s) => s.row.enrolmentId), inFlight.map((s) => s.step), inFlight.map((s) => policy.versionOf(s.row.sequence))],
+        [inFlight.map((s) => s.row.enrolmentId), inFlight.map((s) => s.step), inFlight.map((s) => schedule.versionOf(s.row.sequence))],
       );
     }
-    result.completed += await advance(c, policy, settled, now, true);
+    result.completed += await advance(c, schedule, settled, now, true);
     if (inserted.size === 0) await c.query('DELETE FROM batches WHERE id = $1', [batchId]);
     else result.batchId = batchId;
   }
@@ -232,7 +231,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
     if (r.rowCount) await c.query("INSERT INTO activity (subscriber_id, type, at, detail) VALUES ($1, 'suppressed', $2, $3)", [id, now, JSON.stringify({ reason: 'suppression list' })]);
   }
 
-  async function settleItems(c: Queryable, policy: QueuePolicy, batchId: number, outcomes: ItemOutcome[], now: number) {
+  async function settleItems(c: Queryable, schedule: QueueSchedule, batchId: number, outcomes: ItemOutcome[], now: number) {
     const byDelivery = new Map((await items(c, batchId)).map((i) => [i.deliveryId, i]));
     const sent: ItemOutcome[] = [];
     const failed: ItemOutcome[] = [];
@@ -279,7 +278,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
     });
     if (confirmed.length) await c.query("INSERT INTO activity (subscriber_id, type, at) SELECT id, 'confirmation_sent', $2 FROM unnest($1::bigint[]) AS id", [confirmed, now]);
     if (confirmationFailed.length) await c.query("UPDATE subscribers SET confirmation_sent_at = NULL, updated_at = $2 WHERE id = ANY($1) AND status = 'pending'", [confirmationFailed, now]);
-    const completed = await advance(c, policy, advancing, now, false);
+    const completed = await advance(c, schedule, advancing, now, false);
     await batchDone(c, batchId, sent.length > 0 ? 'sent' : 'failed', sent.length > 0 ? now : null, failed.length > 0 ? `${failed.length} of ${outcomes.length} failed` : null);
     return { sent: sent.length, failed: failed.length, completed };
   }
@@ -300,7 +299,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
   }
 
   return {
-    claimDue(now, limit, owner, leaseUntil, policy) {
+    claimDue(now, limit, owner, leaseUntil, schedule) {
       return transaction(pool, async (c) => {
         const locked = (
           await c.query<LockedDueRow>(
@@ -314,15 +313,15 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
         ).rows;
         const rows = await withCrossSequence(c, locked);
         const result: ClaimResult = { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 };
-        await applyDue(c, policy, rows, now, { owner, leaseUntil }, result);
+        await applyDue(c, schedule, rows, now, { owner, leaseUntil }, result);
         return result;
       });
     },
 
-    moveToVersion(now, limit, policy) {
+    moveToVersion(now, limit, schedule) {
       return transaction(pool, async (c) => {
         let moved = 0;
-        for (const sequence of policy.sequences) {
+        for (const sequence of schedule.sequences) {
           const locked = (
             await c.query<LockedDueRow>(
               `SELECT ${DUE_COLUMNS}
@@ -330,11 +329,11 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
                WHERE e.sequence = $1 AND e.next_send_at IS NOT NULL AND e.version < $2
                ORDER BY e.version, e.id LIMIT $3
                FOR UPDATE OF e, s SKIP LOCKED`,
-              [sequence, policy.versionOf(sequence), limit - moved],
+              [sequence, schedule.versionOf(sequence), limit - moved],
             )
           ).rows;
           const rows = await withCrossSequence(c, locked);
-          await applyDue(c, policy, rows, now, null, { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 });
+          await applyDue(c, schedule, rows, now, null, { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 });
           moved += rows.length;
           if (moved >= limit) break;
         }
@@ -387,31 +386,31 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
 
     async batch(id) {
       const b = (await pool.query<Batch>(`SELECT ${BATCH} FROM batches WHERE id = $1`, [id])).rows[0];
-      return b && { id: b.id, status: b.status, attempts: b.attempts, body: b.payload === null ? null : decodePayload(b.payload).body, idempotencyKey: b.idempotencyKey, leaseOwner: b.leaseOwner };
+      return b && { id: b.id, status: b.status, attempts: b.attempts, payload: b.payload, idempotencyKey: b.idempotencyKey, leaseOwner: b.leaseOwner };
     },
 
     async items(batchId) {
       return items(pool, batchId);
     },
 
-    beginAttempt(batchId, owner, now, leaseUntil, fresh, policy) {
+    beginAttempt(batchId, owner, now, leaseUntil, fresh, schedule, envelope) {
       return transaction(pool, async (c) => {
         const batch = await lockBatch(c, batchId);
         if (!batch || batch.status !== 'ready' || batch.leaseOwner !== owner) return { kind: 'lost' as const };
         if (!fresh && !batch.persisted) return { kind: 'lost' as const };
-        const plan = policy.planAttempt({ attempts: batch.attempts, inDoubt: batch.inDoubt, firstAttemptAt: batch.firstAttemptAt }, now);
+        const plan = schedule.planAttempt({ attempts: batch.attempts, inDoubt: batch.inDoubt, firstAttemptAt: batch.firstAttemptAt }, now);
         if (plan === 'hold') {
           await c.query("UPDATE batches SET status = 'held', last_error = $2, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1", [batchId, 'outcome unknown past the idempotency window: staff decide']);
           return { kind: 'held' as const };
         }
-        const persisted = fresh ? null : persistedRequest((await payloadOf(c, batchId))!, policy);
+        const persisted = fresh ? null : envelope.open((await payloadOf(c, batchId))!);
         let emails = fresh?.emails ?? persisted!.emails;
         // A request to persist with this attempt: a fresh one, or one rebuilt smaller.
         let request: BatchRequest | null = fresh?.request ?? null;
         let dropped = 0;
         if (plan === 'rebuild') {
           const list = await items(c, batchId);
-          const { drop, kept } = policy.rebuild(list, emails);
+          const { drop, kept } = schedule.rebuild(list, emails);
           for (const item of list) {
             const reason = drop.get(item.deliveryId);
             if (!reason || item.subscriberId === null) continue;
@@ -426,7 +425,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
           dropped = drop.size;
           if (kept.length !== emails.length) {
             emails = kept;
-            request = kept.length ? policy.batchRequest(kept) : null;
+            request = kept.length ? envelope.seal(kept) : null;
           }
           if (emails.length === 0) {
             await batchDone(c, batchId, 'failed', null, 'every delivery dropped');
@@ -442,7 +441,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
           [batchId, request.payload, request.idempotencyKey, now, leaseUntil],
         );
         if (fresh) {
-          const ids = emails.map((e) => policy.deliveryIdOf(e));
+          const ids = emails.map((e) => envelope.deliveryIdOf(e));
           await c.query(
             'UPDATE deliveries d SET template_version = coalesce(u.version, d.template_version), subject = u.subject FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, version, subject) WHERE d.id = u.id',
             [ids, ids.map((id) => fresh.versions.get(id) ?? null), emails.map((e) => e.subject)],
@@ -452,20 +451,20 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       });
     },
 
-    settle(batchId, outcomes, now, policy) {
+    settle(batchId, outcomes, now, schedule) {
       return transaction(pool, async (c) => {
         // Only a batch still in flight: a former owner's late answer after a takeover changes nothing.
         if ((await lockBatch(c, batchId))?.status !== 'ready') return { sent: 0, failed: 0, completed: 0 };
-        return settleItems(c, policy, batchId, outcomes, now);
+        return settleItems(c, schedule, batchId, outcomes, now);
       });
     },
 
-    split(batchId, parts, reason, owner, now, leaseUntil, policy) {
+    split(batchId, parts, reason, owner, now, leaseUntil, envelope) {
       return transaction(pool, async (c) => {
         const ids: number[] = [];
         for (const emails of parts) {
-          const id = await newBatch(c, owner, leaseUntil, now, policy.batchRequest(emails));
-          await c.query('UPDATE deliveries SET batch_id = $2 WHERE id = ANY($1)', [emails.map((e) => policy.deliveryIdOf(e)), id]);
+          const id = await newBatch(c, owner, leaseUntil, now, envelope.seal(emails));
+          await c.query('UPDATE deliveries SET batch_id = $2 WHERE id = ANY($1)', [emails.map((e) => envelope.deliveryIdOf(e)), id]);
           ids.push(id);
         }
         await batchDone(c, batchId, 'failed', null, `split: ${reason}`);
@@ -497,7 +496,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       ).rows;
     },
 
-    resolveHeld(batchId, decision, now, policy) {
+    resolveHeld(batchId, decision, now, schedule) {
       return transaction(pool, async (c) => {
         const batch = await lockBatch(c, batchId);
         if (!batch || batch.status !== 'held') return false;
@@ -506,12 +505,12 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
           return true;
         }
         // Staff know it arrived (the provider's log shows it): settle it as sent.
-        await settleItems(c, policy, batchId, (await items(c, batchId)).map((i) => ({ deliveryId: i.deliveryId })), now);
+        await settleItems(c, schedule, batchId, (await items(c, batchId)).map((i) => ({ deliveryId: i.deliveryId })), now);
         return true;
       });
     },
 
-    enqueueTest(test, now, policy) {
+    enqueueTest(test, now, envelope) {
       return transaction(pool, async (c) => {
         const deliveryId = (
           await c.query<{ id: number }>(
@@ -519,7 +518,7 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
             [test.templateId, test.templateVersion, test.subject, test.toAddress, now, test.subscriberId],
           )
         ).rows[0]!.id;
-        const batchId = await newBatch(c, null, null, now, policy.batchRequest([policy.tagDelivery(test.email, deliveryId)]));
+        const batchId = await newBatch(c, null, null, now, envelope.seal([envelope.tagDelivery(test.email, deliveryId)]));
         await c.query('UPDATE deliveries SET batch_id = $2 WHERE id = $1', [deliveryId, batchId]);
         return deliveryId;
       });

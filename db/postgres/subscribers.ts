@@ -1,6 +1,5 @@
 import { crossSequence } from '../cross-sequence.js';
 import type pg from 'pg';
-import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
@@ -532,10 +531,9 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
           const open = (await c.query<{ id: number; payload: string | null }>("SELECT id, payload FROM batches WHERE id = ANY($1) AND ((status = 'ready' AND NOT in_doubt) OR status = 'held') FOR UPDATE", [batchIds])).rows;
           for (const b of open) {
             if (b.payload === null) continue;
-            const { body } = decodePayload(b.payload);
-            const rewritten = without(body, s.email);
-            if (rewritten && Buffer.concat(rewritten.body).equals(body)) continue;
-            if (rewritten) await c.query('UPDATE batches SET payload = $2, idempotency_key = $3 WHERE id = $1', [b.id, rewritten.payload, rewritten.idempotencyKey]);
+            const rewritten = without(b.payload, s.email);
+            if (rewritten.kind === 'unchanged') continue;
+            if (rewritten.kind === 'rewritten') await c.query('UPDATE batches SET payload = $2, idempotency_key = $3 WHERE id = $1', [b.id, rewritten.request.payload, rewritten.request.idempotencyKey]);
             else await c.query('UPDATE batches SET payload = NULL WHERE id = $1', [b.id]);
             withdrawn++;
           }

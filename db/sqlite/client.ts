@@ -1,15 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { tightenToOwner } from '../owner-only.js';
-import { packageRoot } from '../package-root.js';
 import * as schema from './schema.js';
 
 export type SqliteDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-export const SQLITE_MIGRATIONS_DIR = path.join(packageRoot(import.meta.url), 'db', 'migrations', 'sqlite');
+// Beside this module in the source; `npm run build` copies the migrations next to the compiled one.
+export const SQLITE_MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/sqlite', import.meta.url));
 
 /** How long a statement waits for another process's write lock before failing. */
 const BUSY_TIMEOUT_MS = 10_000;

@@ -10,9 +10,8 @@
  * the due set until its batch is settled, which schedules the following step.
  */
 import crypto from 'node:crypto';
-import { decodePayload, persistedRequest } from '../request-payload.js';
 import type { SendQueueStore } from '../stores.js';
-import type { BatchItem, BatchRequest, Begun, SequenceId, ClaimResult, DecideResend, DueRow, FreshRequest, HeldBatch, ItemOutcome, OutgoingEmail, QueuePolicy, ResendInput, ResendOutcome, StepCounts, SubscriberStatus, TestDelivery } from '../types.js';
+import type { BatchItem, BatchRequest, Begun, SequenceId, ClaimResult, DecideResend, DueRow, FreshRequest, HeldBatch, ItemOutcome, OutgoingEmail, QueueSchedule, Envelope, ResendInput, ResendOutcome, StepCounts, SubscriberStatus, TestDelivery } from '../types.js';
 import type { SqliteDb } from './client.js';
 import { batches } from './schema.js';
 
@@ -190,11 +189,11 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
   }
 
   /** Moves an enrolment on after `step` went or finally failed at `at`. */
-  function advance(policy: QueuePolicy, sub: { subscriberId: number; enrolmentId: number; sequence: SequenceId; timezone: string; confirmedAt: number | null }, step: number, at: number, now: number, fromDue: boolean): boolean {
+  function advance(schedule: QueueSchedule, sub: { subscriberId: number; enrolmentId: number; sequence: SequenceId; timezone: string; confirmedAt: number | null }, step: number, at: number, now: number, fromDue: boolean): boolean {
     const received = q.received.all({ id: sub.subscriberId, sequence: sub.sequence }).map((r) => r.step);
-    const next = policy.decideAfterSend({ sequence: sub.sequence, confirmedAt: sub.confirmedAt, timezone: sub.timezone, received }, step, at);
+    const next = schedule.decideAfterSend({ sequence: sub.sequence, confirmedAt: sub.confirmedAt, timezone: sub.timezone, received }, step, at);
     if (next.kind === 'next') {
-      const row = { step: next.step, at: next.at, version: policy.versionOf(sub.sequence), id: sub.enrolmentId };
+      const row = { step: next.step, at: next.at, version: schedule.versionOf(sub.sequence), id: sub.enrolmentId };
       if (fromDue) q.reschedule.run(row);
       else q.scheduleNext.run({ ...row, sent: step });
       return false;
@@ -215,9 +214,9 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
    * queued in it (true when it was); without one (a version move), the row
    * is only placed: due now for the next claim.
    */
-  function applyDue(policy: QueuePolicy, row: DueRow, now: number, batchId: number | null, result: ClaimResult): boolean {
-    const action = policy.decideDue(row, now);
-    const version = policy.versionOf(row.sequence);
+  function applyDue(schedule: QueueSchedule, row: DueRow, now: number, batchId: number | null, result: ClaimResult): boolean {
+    const action = schedule.decideDue(row, now);
+    const version = schedule.versionOf(row.sequence);
     switch (action.kind) {
       case 'send': {
         if (batchId === null) {
@@ -232,7 +231,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
         // This step already has a delivery: in flight elsewhere, or settled.
         const existing = q.existingDelivery.get(row.id, row.sequence, action.step)!;
         if (existing.status === 'queued') q.inFlightOn.run({ step: action.step, version, id: row.enrolmentId });
-        else if (advance(policy, { subscriberId: row.id, enrolmentId: row.enrolmentId, sequence: row.sequence, timezone: row.timezone, confirmedAt: row.confirmedAt }, action.step, existing.sentAt ?? existing.createdAt, now, true)) result.completed++;
+        else if (advance(schedule, { subscriberId: row.id, enrolmentId: row.enrolmentId, sequence: row.sequence, timezone: row.timezone, confirmedAt: row.confirmedAt }, action.step, existing.sentAt ?? existing.createdAt, now, true)) result.completed++;
         return false;
       }
       case 'reschedule':
@@ -260,7 +259,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
   }
 
   /** Settles each outcome: the delivery sent or failed, and what follows for its subscriber. */
-  function settleItems(policy: QueuePolicy, batchId: number, outcomes: ItemOutcome[], now: number) {
+  function settleItems(schedule: QueueSchedule, batchId: number, outcomes: ItemOutcome[], now: number) {
     const byDelivery = new Map(items(batchId).map((i) => [i.deliveryId, i]));
     let sent = 0;
     let failed = 0;
@@ -281,7 +280,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
         const enrolment = q.enrolmentOf.get(item.subscriberId, item.sequence);
         if (!enrolment) continue;
         if (ok) q.lastSent.run(now, enrolment.id);
-        if (advance(policy, { subscriberId: item.subscriberId, enrolmentId: enrolment.id, sequence: item.sequence, timezone: item.timezone, confirmedAt: enrolment.startedAt }, item.step, now, now, false)) completed++;
+        if (advance(schedule, { subscriberId: item.subscriberId, enrolmentId: enrolment.id, sequence: item.sequence, timezone: item.timezone, confirmedAt: enrolment.startedAt }, item.step, now, now, false)) completed++;
       } else if (item.kind === 'confirmation') {
         if (ok) q.activity.run(item.subscriberId, 'confirmation_sent', now, null);
         else q.confirmationFailed.run(now, item.subscriberId);
@@ -292,7 +291,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
   }
 
   return {
-    claimDue: tx((now: number, limit: number, owner: string, leaseUntil: number, policy: QueuePolicy): ClaimResult => {
+    claimDue: tx((now: number, limit: number, owner: string, leaseUntil: number, schedule: QueueSchedule): ClaimResult => {
       const rows = q.due.all(now, limit);
       const result: ClaimResult = { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 };
       if (rows.length === 0) return result;
@@ -303,7 +302,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       for (const raw of rows) {
         const row = dueRow(raw);
         if (sending.has(row.id)) row.otherInFlight = true;
-        if (applyDue(policy, row, now, batchId, result)) {
+        if (applyDue(schedule, row, now, batchId, result)) {
           queued++;
           sending.add(row.id);
         }
@@ -315,16 +314,16 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
 
     /**
      * Moves up to `limit` scheduled subscribers on an older version onto the
-     * policy's (the one running): their next step and time as the new version
+     * schedule's (the one running): their next step and time as the new version
      * has them from where they are. One with a step due now is left due (the
      * next claim sends it). Returns how many were moved; 0 when none is left.
      */
-    moveToVersion: tx((now: number, limit: number, policy: QueuePolicy): number => {
+    moveToVersion: tx((now: number, limit: number, schedule: QueueSchedule): number => {
       let moved = 0;
-      for (const sequence of policy.sequences) {
-        const rows = q.behind.all({ sequence, version: policy.versionOf(sequence), limit: limit - moved });
+      for (const sequence of schedule.sequences) {
+        const rows = q.behind.all({ sequence, version: schedule.versionOf(sequence), limit: limit - moved });
         const result: ClaimResult = { batchId: null, due: rows.length, rescheduled: 0, completed: 0, stopped: 0 };
-        for (const raw of rows) applyDue(policy, dueRow(raw), now, null, result);
+        for (const raw of rows) applyDue(schedule, dueRow(raw), now, null, result);
         moved += rows.length;
         if (moved >= limit) break;
       }
@@ -362,7 +361,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       const b = q.batch.get(id);
       if (!b) return undefined;
       const payload = b.persisted ? q.payload.get(id)!.payload! : null;
-      return { id: b.id, status: b.status, attempts: b.attempts, body: payload === null ? null : decodePayload(payload).body, idempotencyKey: b.idempotencyKey, leaseOwner: b.leaseOwner };
+      return { id: b.id, status: b.status, attempts: b.attempts, payload, idempotencyKey: b.idempotencyKey, leaseOwner: b.leaseOwner };
     },
 
     async items(batchId) {
@@ -377,7 +376,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
      * whole row on any update, so saving it and counting the attempt
      * separately would write it twice.
      *
-     * What the earlier attempts allow (policy.planAttempt): when none left
+     * What the earlier attempts allow (schedule.planAttempt): when none left
      * or the last failed with an answer, no provider holds the request, so
      * people who left, were suppressed or erased since are taken out (a new
      * body, hence a new key). When the last attempt's outcome is unknown the
@@ -386,23 +385,23 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
      * provider's idempotency window even that could send twice, so the batch
      * is held for staff.
      */
-    beginAttempt: tx((batchId: number, owner: string, now: number, leaseUntil: number, fresh: FreshRequest | null, policy: QueuePolicy): Begun => {
+    beginAttempt: tx((batchId: number, owner: string, now: number, leaseUntil: number, fresh: FreshRequest | null, schedule: QueueSchedule, envelope: Envelope): Begun => {
       const batch = q.batch.get(batchId);
       if (!batch || batch.status !== 'ready' || batch.leaseOwner !== owner) return { kind: 'lost' };
       if (!fresh && !batch.persisted) return { kind: 'lost' };
-      const plan = policy.planAttempt({ attempts: batch.attempts, inDoubt: batch.inDoubt === 1, firstAttemptAt: batch.firstAttemptAt }, now);
+      const plan = schedule.planAttempt({ attempts: batch.attempts, inDoubt: batch.inDoubt === 1, firstAttemptAt: batch.firstAttemptAt }, now);
       if (plan === 'hold') {
         q.hold.run('outcome unknown past the idempotency window: staff decide', batchId);
         return { kind: 'held' };
       }
-      const persisted = fresh ? null : persistedRequest(q.payload.get(batchId)!.payload!, policy);
+      const persisted = fresh ? null : envelope.open(q.payload.get(batchId)!.payload!);
       let emails = fresh?.emails ?? persisted!.emails;
       // A request to persist with this attempt: a fresh one, or one rebuilt smaller.
       let request: BatchRequest | null = fresh?.request ?? null;
       let dropped = 0;
       if (plan === 'rebuild') {
         const list = items(batchId);
-        const { drop, kept } = policy.rebuild(list, emails);
+        const { drop, kept } = schedule.rebuild(list, emails);
         for (const item of list) {
           const reason = drop.get(item.deliveryId);
           if (!reason || item.subscriberId === null) continue;
@@ -413,7 +412,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
         dropped = drop.size;
         if (kept.length !== emails.length) {
           emails = kept;
-          request = kept.length ? policy.batchRequest(kept) : null;
+          request = kept.length ? envelope.seal(kept) : null;
         }
         if (emails.length === 0) {
           q.batchDone.run('failed', null, 'every delivery dropped', batchId);
@@ -425,20 +424,20 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
         return { kind: 'send', emails, body: persisted!.body, idempotencyKey: batch.idempotencyKey, dropped, replay: plan === 'replay' };
       }
       q.persistAttempt.run(request.payload, request.idempotencyKey, now, leaseUntil, batchId);
-      if (fresh) for (const e of emails) q.rendered.run(fresh.versions.get(policy.deliveryIdOf(e)) ?? null, e.subject, policy.deliveryIdOf(e));
+      if (fresh) for (const e of emails) q.rendered.run(fresh.versions.get(envelope.deliveryIdOf(e)) ?? null, e.subject, envelope.deliveryIdOf(e));
       return { kind: 'send', emails, body: request.body, idempotencyKey: request.idempotencyKey, dropped, replay: false };
     }),
 
     // Only a batch still in flight: a former owner's late answer after a takeover changes nothing.
-    settle: tx((batchId: number, outcomes: ItemOutcome[], now: number, policy: QueuePolicy) =>
-      q.batch.get(batchId)?.status === 'ready' ? settleItems(policy, batchId, outcomes, now) : { sent: 0, failed: 0, completed: 0 },
+    settle: tx((batchId: number, outcomes: ItemOutcome[], now: number, schedule: QueueSchedule) =>
+      q.batch.get(batchId)?.status === 'ready' ? settleItems(schedule, batchId, outcomes, now) : { sent: 0, failed: 0, completed: 0 },
     ),
 
-    split: tx((batchId: number, parts: OutgoingEmail[][], reason: string, owner: string, now: number, leaseUntil: number, policy: QueuePolicy): number[] => {
+    split: tx((batchId: number, parts: OutgoingEmail[][], reason: string, owner: string, now: number, leaseUntil: number, envelope: Envelope): number[] => {
       const ids = parts.map((emails) => {
-        const request = policy.batchRequest(emails);
+        const request = envelope.seal(emails);
         const id = q.newPreparedBatch.get(request.idempotencyKey, request.payload, owner, leaseUntil, now)!.id;
-        for (const e of emails) q.moveDelivery.run(id, policy.deliveryIdOf(e));
+        for (const e of emails) q.moveDelivery.run(id, envelope.deliveryIdOf(e));
         return id;
       });
       q.batchDone.run('failed', null, `split: ${reason}`, batchId);
@@ -457,18 +456,18 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       return q.held.all();
     },
 
-    resolveHeld: tx((batchId: number, decision: 'resend' | 'sent', now: number, policy: QueuePolicy): boolean => {
+    resolveHeld: tx((batchId: number, decision: 'resend' | 'sent', now: number, schedule: QueueSchedule): boolean => {
       const batch = q.batch.get(batchId);
       if (!batch || batch.status !== 'held') return false;
       if (decision === 'resend') return q.resendHeld.run(batchId).changes > 0;
       // Staff know it arrived (the provider's log shows it): settle it as sent.
-      settleItems(policy, batchId, items(batchId).map((i) => ({ deliveryId: i.deliveryId })), now);
+      settleItems(schedule, batchId, items(batchId).map((i) => ({ deliveryId: i.deliveryId })), now);
       return true;
     }),
 
-    enqueueTest: tx((test: TestDelivery, now: number, policy: QueuePolicy): number => {
+    enqueueTest: tx((test: TestDelivery, now: number, envelope: Envelope): number => {
       const deliveryId = q.insertTest.get(test.subscriberId, test.templateId, test.templateVersion, test.subject, test.toAddress, now)!.id;
-      const request = policy.batchRequest([policy.tagDelivery(test.email, deliveryId)]);
+      const request = envelope.seal([envelope.tagDelivery(test.email, deliveryId)]);
       const batchId = q.newPreparedBatch.get(request.idempotencyKey, request.payload, null, null, now)!.id;
       q.moveDelivery.run(batchId, deliveryId);
       return deliveryId;

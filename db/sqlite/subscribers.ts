@@ -1,6 +1,5 @@
 import { crossSequence } from '../cross-sequence.js';
 import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
-import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
 import type { Enrolment, EnrolInput, EnrolOutcome, LeaveInput, LeaveOutcome, ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
@@ -522,11 +521,10 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         .all();
       for (const b of open) {
         if (b.payload === null) continue;
-        const { body } = decodePayload(b.payload);
-        const rewritten = without(body, s.email);
-        if (rewritten && Buffer.concat(rewritten.body).equals(body)) continue;
+        const rewritten = without(b.payload, s.email);
+        if (rewritten.kind === 'unchanged') continue;
         db.update(batches)
-          .set(rewritten ? { payload: rewritten.payload, idempotencyKey: rewritten.idempotencyKey } : { payload: null })
+          .set(rewritten.kind === 'rewritten' ? { payload: rewritten.request.payload, idempotencyKey: rewritten.request.idempotencyKey } : { payload: null })
           .where(eq(batches.id, b.id))
           .run();
         withdrawn++;

@@ -17,7 +17,7 @@ import * as confirmation from '../../emails/confirmation.js';
 import type { ConfirmationEmailProps } from '../../emails/confirmation.js';
 import { structuralProps, type SequenceEmailProps } from '../../emails/_components/props.js';
 import type { SequenceId } from '../../db/enums.js';
-import { packageRoot } from '../../db/package-root.js';
+import { packageRoot } from '../package-root.js';
 
 export type { ConfirmationEmailProps, SequenceEmailProps };
 export type { Reader } from '../../emails/_components/types.js';

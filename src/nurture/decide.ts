@@ -2,10 +2,8 @@
  * The worker's decisions, as pure functions of rows and time. The tick
  * (tick.ts) reads rows, asks these, and writes what they answer.
  */
-import crypto from 'node:crypto';
-import type { AfterSend, AttemptPlan, BatchItem, BatchRequest, DueAction, DueRow, EncodedBodies, OutgoingEmail, QueuePolicy, SequenceId } from '../../db/types.js';
-import { encodePayload } from '../../db/request-payload.js';
-import { batchBody, emailsOfBatchBody } from '../mail/batch-body.js';
+import type { AfterSend, AttemptPlan, BatchItem, DueAction, DueRow, OutgoingEmail, QueueSchedule, SequenceId } from '../../db/types.js';
+import { deliveryIdOf } from '../mail/envelope.js';
 import type { SendError, SendFailureKind } from '../mail/transport.js';
 import { backoffMs } from './pacer.js';
 import { resendDropReason } from './send-again.js';
@@ -187,7 +185,7 @@ export function isKnownFailure(err: Pick<SendError, 'details'>, replay: boolean)
 }
 
 /** The decisions the send queue applies, for the running version of each sequence and a schedule. */
-export function queuePolicy(sequences: RunningSequences, options: ScheduleOptions): QueuePolicy {
+export function queueSchedule(sequences: RunningSequences, options: ScheduleOptions): QueueSchedule {
   return {
     sequences: Object.keys(sequences) as SequenceId[],
     versionOf: (id) => sequences[id].version,
@@ -195,10 +193,6 @@ export function queuePolicy(sequences: RunningSequences, options: ScheduleOption
     decideAfterSend: (sub, step, at) => decideAfterSend(sub, sequences[sub.sequence], step, at, options),
     rebuild: rebuildRequest,
     planAttempt,
-    batchRequest,
-    emailsOf: emailsOfBatchBody,
-    deliveryIdOf,
-    tagDelivery,
   };
 }
 
@@ -238,33 +232,6 @@ export function sequenceEmail(m: SequenceMessage): OutgoingEmail {
       { name: 'delivery', value: String(m.deliveryId) },
     ],
   };
-}
-
-/** The email with the tag that ties it (and the provider's events) to its delivery. */
-export function tagDelivery(email: OutgoingEmail, deliveryId: number): OutgoingEmail {
-  const tags = (email.tags ?? []).filter((t) => t.name !== 'delivery');
-  return { ...email, tags: [...tags, { name: 'delivery', value: String(deliveryId) }] };
-}
-
-/** The delivery an email of a batch belongs to (from its tag). */
-export function deliveryIdOf(email: OutgoingEmail): number {
-  const tag = email.tags?.find((t) => t.name === 'delivery');
-  if (!tag) throw new Error('email without a delivery tag');
-  return Number(tag.value);
-}
-
-/**
- * The exact request body of a batch, its stored form and the idempotency key
- * derived from that: the same content always gives the same key, so
- * repeating the persisted request after a crash is recognised by the
- * provider, and other content never reuses a key. The key is hashed from the
- * stored form (compressed, some 25 KB for a 2 MB body, and as deterministic):
- * it is persisted beside it, so nothing ever derives it again from the body.
- */
-export function batchRequest(emails: readonly OutgoingEmail[], encoded?: readonly (EncodedBodies | undefined)[]): BatchRequest {
-  const body = batchBody(emails, encoded);
-  const payload = encodePayload(body);
-  return { body, payload, idempotencyKey: `batch-${crypto.createHash('sha256').update(payload).digest('hex')}` };
 }
 
 // ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ export type HeldDecision = 'resend' | 'sent';
  * it as delivered (it did) and moves its subscribers on.
  */
 export async function resolveHeldBatch(deps: { stores: Stores; config: Config; clock: Clock; logger: Logger; worker?: { kick(): void } }, id: number, decision: HeldDecision): Promise<boolean> {
-  const done = await deps.stores.sendQueue.resolveHeld(id, decision, deps.clock.now(), (await runningPlan(deps)).policy);
+  const done = await deps.stores.sendQueue.resolveHeld(id, decision, deps.clock.now(), (await runningPlan(deps)).schedule);
   if (!done) return false;
   deps.logger.warn({ batchId: id, decision }, 'held batch resolved by staff');
   if (decision === 'resend') deps.worker?.kick();

@@ -5,6 +5,7 @@ import { addressHashes } from '../address.js';
 import type { Config } from '../config.js';
 import { maskEmail, type Logger } from '../logger.js';
 import { allTemplates, renderTemplate, type ConfirmationEmailProps, type RenderedEmail, type SequenceEmailProps, type TemplateDef } from '../mail/render.js';
+import { resendEnvelope } from '../mail/envelope.js';
 import type { OutgoingEmail } from '../mail/transport.js';
 import { sequenceEmail } from './decide.js';
 import { confirmationProps, sequenceProps, withSettings } from './email-props.js';
@@ -131,8 +132,7 @@ export async function sendTestEmail(
   if ((await deps.stores.subscribers.suppressionOf(addressHashes(deps.config.secretKey, to))) !== null) return { ok: false, reason: 'suppressed_address' };
   const { preview } = built;
   const email: OutgoingEmail = { ...preview.message, to, subject: `[Test] ${preview.message.subject}`, tags: [{ name: 'category', value: 'test' }] };
-  const { policy } = await runningPlan(deps);
-  const deliveryId = await deps.stores.sendQueue.enqueueTest({ templateId: preview.template.id, templateVersion: preview.template.version, subject: email.subject, toAddress: to, subscriberId: subscriber?.id ?? null, email }, deps.clock.now(), policy);
+  const deliveryId = await deps.stores.sendQueue.enqueueTest({ templateId: preview.template.id, templateVersion: preview.template.version, subject: email.subject, toAddress: to, subscriberId: subscriber?.id ?? null, email }, deps.clock.now(), resendEnvelope);
   deps.logger.info({ templateId: id, to: maskEmail(to), deliveryId }, 'test email queued');
   deps.worker?.kick();
   return { ok: true, deliveryId };

@@ -25,8 +25,9 @@ import type { Logger } from '../logger.js';
 import { renderConfirmationEmail, type ConfirmationEmailProps, type RenderedEmail, type SequenceEmailProps } from '../mail/render.js';
 import { SendError, MAX_BATCH_SIZE, type OutgoingEmail, type SentEmail, type Transport } from '../mail/transport.js';
 import { confirmUrl, preferencesUrl, unsubscribeUrl } from '../mail/links.js';
+import { deliveryIdOf, resendEnvelope as envelope, tagDelivery } from '../mail/envelope.js';
 import { confirmationProps, sequenceProps, type EmailSettings } from './email-props.js';
-import { deliveryIdOf, isKnownFailure, planFailure, queuePolicy, sequenceEmail, tagDelivery, type QueueSequence, type QueueStep } from './decide.js';
+import { isKnownFailure, planFailure, queueSchedule, sequenceEmail, type QueueSequence, type QueueStep } from './decide.js';
 import { complaintPauseAt } from './complaint-guard.js';
 import { realSleep, type Pacer, type Sleep } from './pacer.js';
 import { asResend } from './send-again.js';
@@ -116,7 +117,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const batchSize = Math.min(MAX_BATCH_SIZE, deps.batchSize ?? MAX_BATCH_SIZE);
   const running = await runningSequences(deps.stores, deps.sequences);
-  const policy = queuePolicy(runningVersions(running), scheduleOptions(config, deps.skipWeekends));
+  const schedule = queueSchedule(runningVersions(running), scheduleOptions(config, deps.skipWeekends));
   // A sequence version published by a newer release than this one: its emails wait for a process that knows it.
   const unknown = SEQUENCE_IDS.filter((id) => !running[id].known);
   const renderConfirmation = deps.renderConfirmation ?? ((props: ConfirmationEmailProps) => renderConfirmationEmail(props));
@@ -181,7 +182,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
       encoded.push(r.json);
     }
     // Serialised and hashed once, here, outside the store's transaction.
-    return { emails, request: policy.batchRequest(emails, encoded), versions };
+    return { emails, request: envelope.seal(emails, encoded), versions };
   }
 
   function outcomes(emails: OutgoingEmail[], results: SentEmail[]): ItemOutcome[] {
@@ -195,7 +196,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
   }
 
   async function settle(batchId: number, result: ItemOutcome[]) {
-    const s = await queue.settle(batchId, result, clock.now(), policy);
+    const s = await queue.settle(batchId, result, clock.now(), schedule);
     summary.sent += s.sent;
     summary.failed += s.failed;
     summary.completed += s.completed;
@@ -219,7 +220,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
         await queue.release(batchId, owner, null, null, false);
         return;
       }
-      const begun = await queue.beginAttempt(batchId, owner, clock.now(), leaseUntil(), fresh, policy);
+      const begun = await queue.beginAttempt(batchId, owner, clock.now(), leaseUntil(), fresh, schedule, envelope);
       if (begun.kind === 'lost') return;
       if (begun.kind === 'held') {
         summary.held++;
@@ -274,7 +275,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
             // One bad email refuses the whole request: bisect so the others still go.
             {
               const mid = Math.ceil(emails.length / 2);
-              const ids = await queue.split(batchId, [emails.slice(0, mid), emails.slice(mid)], err.message, owner, now, leaseUntil(), policy);
+              const ids = await queue.split(batchId, [emails.slice(0, mid), emails.slice(mid)], err.message, owner, now, leaseUntil(), envelope);
               for (const id of ids) holding.set(id, owner);
               for (const id of ids) await work(id, owner, async () => null);
             }
@@ -306,7 +307,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
       if (stale !== null) {
         const batch = await queue.batch(stale);
         logger.info({ batchId: stale, attempts: batch?.attempts }, 'taking over an unfinished batch');
-        await work(stale, laneOwner, async () => (batch?.body ? null : prepare(stale)));
+        await work(stale, laneOwner, async () => (batch?.payload ? null : prepare(stale)));
         continue;
       }
       // Confirmations first: someone is waiting for theirs right now.
@@ -316,7 +317,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
         continue;
       }
       if (unknown.length > 0 || complaintPause) return;
-      const claim = await queue.claimDue(now, batchSize, laneOwner, leaseUntil(), policy);
+      const claim = await queue.claimDue(now, batchSize, laneOwner, leaseUntil(), schedule);
       summary.due += claim.due;
       summary.rescheduled += claim.rescheduled;
       summary.completed += claim.completed;
@@ -334,7 +335,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
     }
   } else {
     // People still on an older version move onto the one running, from where they are.
-    for (let moved = 1; moved > 0 && !stopping(); ) moved = await queue.moveToVersion(started, batchSize, policy);
+    for (let moved = 1; moved > 0 && !stopping(); ) moved = await queue.moveToVersion(started, batchSize, schedule);
   }
   const heartbeat = setInterval(() => {
     for (const [batchId, laneOwner] of holding) {

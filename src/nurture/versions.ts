@@ -5,11 +5,11 @@
  * pause and the staff pages follow the same version.
  */
 import type { Stores } from '../../db/stores.js';
-import type { DueRow, PublishedVersion, QueuePolicy, SequenceId } from '../../db/types.js';
+import type { DueRow, PublishedVersion, QueueSchedule, SequenceId } from '../../db/types.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { recordAudit } from '../audit.js';
-import { queuePolicy, remainingPlan, type PlannedStep, type QueueSequence, type RunningSequences } from './decide.js';
+import { queueSchedule, remainingPlan, type PlannedStep, type QueueSequence, type RunningSequences } from './decide.js';
 import { localWall, scheduleOptions, type ScheduleOptions, type SendWindow } from './schedule.js';
 import { SEQUENCE_IDS } from '../../db/enums.js';
 import { catalogsWith, type SequenceCatalog, type SequenceCatalogs, type SequenceVersion } from './sequence.js';
@@ -58,7 +58,7 @@ export function runningVersions(running: Record<SequenceId, Running<QueueSequenc
   return out;
 }
 
-export type RunningPlan = { running: Running; sequence: QueueSequence; options: ScheduleOptions; policy: QueuePolicy };
+export type RunningPlan = { running: Running; sequence: QueueSequence; options: ScheduleOptions; schedule: QueueSchedule };
 
 /** The running versions with the configured send window and their decisions, for services outside the worker; `running` and `sequence` are the education series'. */
 export async function runningPlan(deps: { stores: Pick<Stores, 'sequence'>; config: { sendWindow: SendWindow }; sequences?: SequenceCatalog }): Promise<RunningPlan> {
@@ -66,7 +66,7 @@ export async function runningPlan(deps: { stores: Pick<Stores, 'sequence'>; conf
   const running = all.education;
   const sequence = { version: running.version, steps: running.sequence.steps };
   const options = scheduleOptions(deps.config);
-  return { running, sequence, options, policy: queuePolicy(runningVersions(all), options) };
+  return { running, sequence, options, schedule: queueSchedule(runningVersions(all), options) };
 }
 
 // ---------------------------------------------------------------------------

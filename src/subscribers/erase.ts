@@ -1,11 +1,9 @@
 import type { Stores } from '../../db/stores.js';
-import type { BatchRequest, EraseOutcome } from '../../db/types.js';
-import { canonicalEmail } from '../address.js';
-import { emailsOfBatchBody } from '../mail/batch-body.js';
+import type { EraseOutcome } from '../../db/types.js';
 import type { Config } from '../config.js';
 import { removeOutboxMessagesTo } from '../mail/outbox-reader.js';
-import type { OutgoingEmail, Transport } from '../mail/transport.js';
-import { batchRequest } from '../nurture/decide.js';
+import { requestWithout } from '../mail/envelope.js';
+import type { Transport } from '../mail/transport.js';
 
 export type { EraseOutcome } from '../../db/types.js';
 
@@ -16,24 +14,7 @@ export type { EraseOutcome } from '../../db/types.js';
  * without them.
  */
 export function eraseSubscriber(stores: Stores, id: number, now: number): Promise<EraseOutcome | null> {
-  return stores.subscribers.erase(id, now, withoutRecipient);
-}
-
-/**
- * A persisted request without the emails addressed to `email`, as a new
- * request (a new body, hence a new key), or null when nothing is left. An
- * unreadable body is cleared: the worker cannot send it either way.
- */
-export function withoutRecipient(body: Buffer, email: string): BatchRequest | null {
-  let emails: OutgoingEmail[];
-  try {
-    emails = emailsOfBatchBody(body);
-  } catch {
-    return null;
-  }
-  const address = canonicalEmail(email);
-  const kept = emails.filter((e) => canonicalEmail(e.to) !== address);
-  return kept.length ? batchRequest(kept) : null;
+  return stores.subscribers.erase(id, now, requestWithout);
 }
 
 /**

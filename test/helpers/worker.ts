@@ -6,9 +6,9 @@ import type { Logger } from '../../src/logger.js';
 import { emailHash } from '../../src/address.js';
 import type { Transport } from '../../src/mail/transport.js';
 import { createPacer } from '../../src/nurture/pacer.js';
-import { queuePolicy, type QueueSequence, type QueueStep } from '../../src/nurture/decide.js';
+import { queueSchedule, type QueueSequence, type QueueStep } from '../../src/nurture/decide.js';
 import { scheduleOptions } from '../../src/nurture/schedule.js';
-import type { QueuePolicy } from '../../db/types.js';
+import type { QueueSchedule } from '../../db/types.js';
 import { runTick, type RenderSequence, type TickDeps } from '../../src/nurture/tick.js';
 import type { SequenceCatalogs } from '../../src/nurture/sequence.js';
 import { captureLogger, storesOf, TEST_SECRET, testConfig } from './app.js';
@@ -31,8 +31,8 @@ export const STUB_CONSULT: QueueStep[] = [2, 7, 14].map((dayOffset, i) => ({ ste
 export const STUB_CATALOGS: SequenceCatalogs<QueueSequence> = { education: STUB_VERSIONS, 'consult-follow-up': [{ version: 1, steps: STUB_CONSULT }] };
 
 /** The queue's decisions for the stub versions 1 and a config's send window. */
-export function stubPolicy(config: Pick<Config, 'sendWindow'>, skipWeekends = false): QueuePolicy {
-  return queuePolicy({ education: STUB_VERSIONS[0]!, 'consult-follow-up': STUB_CATALOGS['consult-follow-up'][0]! }, scheduleOptions(config, skipWeekends));
+export function stubSchedule(config: Pick<Config, 'sendWindow'>, skipWeekends = false): QueueSchedule {
+  return queueSchedule({ education: STUB_VERSIONS[0]!, 'consult-follow-up': STUB_CATALOGS['consult-follow-up'][0]! }, scheduleOptions(config, skipWeekends));
 }
 
 export const stubRender: RenderSequence = (step, props) => ({

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SqliteDb as Db } from '../../db/sqlite/client.js';
-import { decodePayload } from '../../db/request-payload.js';
 import { emailHash } from '../../src/address.js';
-import { emailsOfBatchBody } from '../../src/mail/batch-body.js';
-import { batchRequest } from '../../src/nurture/decide.js';
-import { eraseSubscriber, withoutRecipient } from '../../src/subscribers/erase.js';
+import { batchRequest, openRequest, requestWithout } from '../../src/mail/envelope.js';
+import { eraseSubscriber } from '../../src/subscribers/erase.js';
 import { memoryTransport } from '../helpers/memory-transport.js';
 import { seedDue, tickHarness } from '../helpers/worker.js';
 import { storesOf, TEST_SECRET, testApp } from '../helpers/app.js';
@@ -56,7 +54,7 @@ function seed(db: Db) {
 function dump(db: Db): string {
   const rows = (t: string) => db.$client.prepare(`select * from ${t}`).all() as { payload?: string | null }[];
   // A request body is stored compressed: read it as the text it is.
-  const text = (r: { payload?: string | null }) => (r.payload ? { ...r, payload: decodePayload(r.payload).body.toString() } : r);
+  const text = (r: { payload?: string | null }) => (r.payload ? { ...r, payload: Buffer.concat(openRequest(r.payload).body).toString() } : r);
   return ['subscribers', 'deliveries', 'batches', 'activity', 'provider_events', 'suppressions']
     .map((t) => JSON.stringify(rows(t).map(text)))
     .join('\n');
@@ -88,9 +86,9 @@ describe('erase', () => {
     ]);
     // The other subscriber is untouched, in the row and in the batch.
     const batch = db.$client.prepare('select payload, idempotency_key as key from batches where id = ?').get(batchId) as { payload: string; key: string };
-    const { body } = decodePayload(batch.payload);
-    expect(JSON.parse(body.toString())).toEqual([expect.objectContaining({ to: ['stay@example.org'], subject: 'Stay, step 3' })]);
-    expect(batch.key).toBe(batchRequest(emailsOfBatchBody(body)).idempotencyKey);
+    const { emails, body } = openRequest(batch.payload);
+    expect(JSON.parse(Buffer.concat(body).toString())).toEqual([expect.objectContaining({ to: ['stay@example.org'], subject: 'Stay, step 3' })]);
+    expect(batch.key).toBe(batchRequest(emails).idempotencyKey);
     expect(db.$client.prepare("select status from deliveries where subscriber_id = ? and step = 3").get(other.id)).toEqual({ status: 'queued' });
     expect(db.$client.prepare(`select email, first_name, next_step FROM subscribers s LEFT JOIN enrolments e ON e.subscriber_id = s.id AND e.sequence = 'education' WHERE s.id = ?`).get(other.id)).toEqual({ email: 'stay@example.org', first_name: 'Stay', next_step: 3 });
     expect(db.$client.prepare("select type from provider_events order by id").all()).toEqual([{ type: 'email.clicked' }, { type: 'email.bounced' }]);
@@ -168,14 +166,15 @@ describe('erase', () => {
     expect(JSON.stringify(db.$client.prepare('select * from batches').all())).not.toContain('person1@example.org');
   });
 
-  it('rewrites a request by recipient only, as a new request; nothing left or unreadable: none', () => {
+  it('rewrites a request by recipient only (any spelling), as a new request; nothing left or unreadable: cleared', () => {
     const email = (to: string, text: string) => ({ from: 'x@y.z', to, subject: 's', html: `<p>${text}</p>`, text });
     const both = batchRequest([email('a@x.org', 'b@x.org'), email('b@x.org', 'hi')]);
-    expect(withoutRecipient(Buffer.concat(both.body), 'b@x.org')).toEqual(batchRequest([email('a@x.org', 'b@x.org')]));
+    expect(requestWithout(both.payload, 'B@X.org')).toEqual({ kind: 'rewritten', request: batchRequest([email('a@x.org', 'b@x.org')]) });
+    expect(requestWithout(both.payload, 'c@x.org')).toEqual({ kind: 'unchanged' });
     // A request an earlier release persisted: the emails' own JSON.
-    expect(withoutRecipient(Buffer.from(JSON.stringify([email('a@x.org', 'x'), email('b@x.org', 'y')])), 'a@x.org')).toEqual(batchRequest([email('b@x.org', 'y')]));
-    expect(withoutRecipient(Buffer.concat(batchRequest([email('a@x.org', 'x')]).body), 'a@x.org')).toBeNull();
-    expect(withoutRecipient(Buffer.from('not json'), 'a@x.org')).toBeNull();
+    expect(requestWithout(JSON.stringify([email('a@x.org', 'x'), email('b@x.org', 'y')]), 'a@x.org')).toEqual({ kind: 'rewritten', request: batchRequest([email('b@x.org', 'y')]) });
+    expect(requestWithout(batchRequest([email('a@x.org', 'x')]).payload, 'a@x.org')).toEqual({ kind: 'cleared' });
+    expect(requestWithout('not json', 'a@x.org')).toEqual({ kind: 'cleared' });
   });
 });
 

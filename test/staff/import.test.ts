@@ -3,6 +3,7 @@
 // the others get the double opt-in email only; duplicates are merged,
 // suppressed and erased addresses are never created or mailed, and a file
 // that cannot be read changes nothing.
+import { requestWithout } from '../../src/mail/envelope.js';
 import { describe, expect, it } from 'vitest';
 import { emailHash } from '../../src/address.js';
 import { buildCatalog, VERSION_PLANS } from '../../src/nurture/sequence.js';
@@ -55,7 +56,7 @@ describe('POST /api/imports: a file of 10,000 rows', () => {
       await t.stores.subscribers.suppress({ emailHash: emailHash(TEST_SECRET, email), reason: i % 2 ? 'bounced' : 'complained', at });
     }
     const erased = Array.from({ length: 50 }, (_, i) => `erased${i}@example.org`);
-    for (const email of erased) await t.stores.subscribers.erase(addSubscriber(t.db, { email }).id, at, () => null);
+    for (const email of erased) await t.stores.subscribers.erase(addSubscriber(t.db, { email }).id, at, requestWithout);
     const before = table(t).subscribers().n;
 
     // The file: 4,000 with a consent, 4,900 without, 300 repeats, 150 known,

@@ -6,7 +6,6 @@
  */
 import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodePayload } from '../../db/request-payload.js';
 import type { Stores } from '../../db/stores.js';
 import {
   PAGE_SIZE,
@@ -25,7 +24,7 @@ import {
   type LoginFailure,
   type OutgoingEmail,
   type ProviderEventInput,
-  type QueuePolicy,
+  type QueueSchedule,
   type ResendFacts,
   type RequestBody,
   type SignupAction,
@@ -33,7 +32,8 @@ import {
   type StaffRole,
   type SubscriberStatus,
 } from '../../db/types.js';
-import { batchRequest, deliveryIdOf, queuePolicy, REPLAY_WINDOW_MS, tagDelivery, type QueueStep } from '../../src/nurture/decide.js';
+import { queueSchedule, REPLAY_WINDOW_MS, type QueueStep } from '../../src/nurture/decide.js';
+import { batchRequest, deliveryIdOf, openRequest, requestWithout, resendEnvelope as envelope, tagDelivery } from '../../src/mail/envelope.js';
 import { decideResend } from '../../src/nurture/send-again.js';
 import { scheduleOptions } from '../../src/nurture/schedule.js';
 import { classifyEvent } from '../../src/subscribers/engagement-flags.js';
@@ -50,7 +50,7 @@ const LEASE = 5 * MINUTE;
 // A short stub sequence (like test/helpers/worker.ts's STUB_SEQUENCE): three steps reach the end quickly.
 const SEQUENCE: QueueStep[] = [0, 2, 4].map((dayOffset, i) => ({ step: i + 1, dayOffset, templateId: `step-${i + 1}`, subject: `Lesson ${i + 1}` }));
 const CONSULT: QueueStep[] = [2, 7].map((dayOffset, i) => ({ step: i + 1, dayOffset, templateId: `consult-${i + 1}`, subject: `Consult ${i + 1}` }));
-const policy = queuePolicy({ education: { version: 1, steps: SEQUENCE }, 'consult-follow-up': { version: 1, steps: CONSULT } }, scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } }));
+const schedule = queueSchedule({ education: { version: 1, steps: SEQUENCE }, 'consult-follow-up': { version: 1, steps: CONSULT } }, scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } }));
 
 const ALL_STATUSES: SubscriberStatus[] = ['pending', 'active', 'completed', 'converted', 'unsubscribed', 'suppressed', 'erased'];
 
@@ -100,9 +100,12 @@ const decideImportRow: DecideImport = (existing, suppression, record) => decideI
 
 const importAudit: ImportAudit = (subscriberId, action) => ({ at: NOW, actor: 'staff', action: 'subscriber.imported', subscriberId, detail: { outcome: action.kind } });
 
-/** The policy with its due decision replaced (the store must apply whatever it answers). */
-function withDue(decideDue: (row: DueRow, now: number) => DueAction): QueuePolicy {
-  return { ...policy, decideDue };
+/** The schedule with its due decision replaced (the store must apply whatever it answers). */
+/** What an erasure's rewrite answers when nothing of the request is left. */
+const CLEARED = { kind: 'cleared' } as const;
+
+function withDue(decideDue: (row: DueRow, now: number) => DueAction): QueueSchedule {
+  return { ...schedule, decideDue };
 }
 
 export function describeStoreContract(engine: string, open: () => Promise<Stores>, close: (stores: Stores) => Promise<void> = (stores) => stores.close()): void {
@@ -154,10 +157,10 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
     /** Claims what is due at `at`, starts the attempt with a fresh render; the batch and what it sends. */
     async function claimAndBegin(at: number, owner = 'w1', limit = 100) {
-      const claim = await s.sendQueue.claimDue(at, limit, owner, at + LEASE, policy);
+      const claim = await s.sendQueue.claimDue(at, limit, owner, at + LEASE, schedule);
       if (claim.batchId === null) throw new Error('nothing claimed');
       const fresh = await render(claim.batchId);
-      const begun = await s.sendQueue.beginAttempt(claim.batchId, owner, at, at + LEASE, fresh, policy);
+      const begun = await s.sendQueue.beginAttempt(claim.batchId, owner, at, at + LEASE, fresh, schedule, envelope);
       if (begun.kind !== 'send') throw new Error(`expected send, got ${begun.kind}`);
       return { batchId: claim.batchId, claim, fresh, emails: begun.emails, key: begun.idempotencyKey };
     }
@@ -167,7 +170,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
     /** One full round at `at`: claim, send, settle all as accepted. */
     async function sendDue(at: number) {
       const run = await claimAndBegin(at);
-      const summary = await s.sendQueue.settle(run.batchId, accepted(run.emails), at, policy);
+      const summary = await s.sendQueue.settle(run.batchId, accepted(run.emails), at, schedule);
       return { ...run, summary };
     }
 
@@ -200,7 +203,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
     /** Every batch row as text, its request body decoded (it is stored compressed). */
     async function batchesText(): Promise<string> {
-      return JSON.stringify((await s.sendQueue.batches()).map((b) => ({ ...b, payload: b.payload === null ? null : decodePayload(b.payload).body.toString() })));
+      return JSON.stringify((await s.sendQueue.batches()).map((b) => ({ ...b, payload: b.payload === null ? null : Buffer.concat(openRequest(b.payload).body).toString() })));
     }
 
     /** A batch of A and B whose first attempt left at NOW and never got an answer (a crash). */
@@ -445,7 +448,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.subscribers.confirm(unsub, input)).toBeUndefined();
         expect((await s.subscribers.byId(unsub))!.status).toBe('unsubscribed');
         const erased = await pending('e@example.org');
-        await s.subscribers.erase(erased, NOW + MINUTE, () => null);
+        await s.subscribers.erase(erased, NOW + MINUTE, () => CLEARED);
         expect(await s.subscribers.confirm(erased, input)).toBeUndefined();
         expect((await s.subscribers.byId(erased))!.status).toBe('erased');
       });
@@ -474,10 +477,10 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
       it('a step dropped before it went is not counted as delivered, and is queued again after re-subscribing', async () => {
         const id = await active('d@example.org');
-        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
+        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule);
         const fresh = await render(claim.batchId!);
         await s.subscribers.unsubscribe(id, NOW + MINUTE, {});
-        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, policy))).toEqual({ kind: 'empty', dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, schedule, envelope))).toEqual({ kind: 'empty', dropped: 1 });
         const dropped = await deliveryOf(id, 1);
         expect(dropped.status).toBe('dropped');
 
@@ -485,7 +488,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const seen: number[][] = [];
         await s.subscribers.confirm(id, { now: NOW + 2 * HOUR, consent, sequenceVersion, firstStep: (d) => (seen.push(d), firstUndelivered(d)) });
         expect(seen).toEqual([[]]);
-        const again = await s.sendQueue.claimDue(NOW + 2 * HOUR, 10, 'w1', NOW + 2 * HOUR + LEASE, policy);
+        const again = await s.sendQueue.claimDue(NOW + 2 * HOUR, 10, 'w1', NOW + 2 * HOUR + LEASE, schedule);
         const items = await s.sendQueue.items(again.batchId!);
         expect(items.map((i) => [i.subscriberId, i.step, i.kind])).toEqual([[id, 1, 'sequence']]);
         expect((await s.sendQueue.delivery(items[0]!.deliveryId))!.status).toBe('queued');
@@ -523,7 +526,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const batch = await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE);
         expect((await s.sendQueue.items(batch!)).map((i) => [i.subscriberId, i.kind])).toEqual([[id, 'confirmation']]);
         // Nothing of the sequence until they confirm.
-        expect((await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy)).batchId).toBeNull();
+        expect((await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule)).batchId).toBeNull();
       });
 
       it('enrol: confirmed at once with the row\'s consent, step 1 due now, no confirmation email', async () => {
@@ -547,7 +550,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect((await s.staff.auditLog({ subscriberId: id, page: 1, pageSize: 10 })).items.map((e) => e.detail)).toEqual([{ outcome: 'enrol' }]);
         expect(await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE)).toBeNull();
         // The batch item carries how they came, for the footer ("you agreed to receive these emails (SOURCE, DATE)").
-        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
+        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule);
         expect(await s.sendQueue.items(claim.batchId!)).toMatchObject([
           { subscriberId: id, source: 'import', consentSource: 'Clinic intake form', consentVersion: 'import-1', consentGivenAt: GIVEN },
         ]);
@@ -561,7 +564,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.suppress({ emailHash: hashOf('bounced@example.org'), reason: 'bounced', at: NOW });
         await s.subscribers.suppress({ emailHash: hashOf('listed@example.org'), reason: 'complained', at: NOW });
         const erased = await active('erased@example.org');
-        await s.subscribers.erase(erased, NOW + MINUTE, () => null);
+        await s.subscribers.erase(erased, NOW + MINUTE, () => CLEARED);
         const before = await Promise.all([act, unsub, bounced].map((id) => s.subscribers.byId(id)));
         const total = (await s.subscribers.list({})).total;
         const audits = (await s.staff.auditLog({ page: 1, pageSize: 10 })).total;
@@ -605,7 +608,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await expect(s.subscribers.importRows([importOf('f@example.org'), importOf('f@example.org')], decideImportRow, importAudit)).rejects.toThrow();
         expect((await s.subscribers.list({})).total).toBe(3);
         expect((await s.staff.auditLog({ page: 1, pageSize: 10 })).total).toBe(3);
-        expect((await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy)).due).toBe(1);
+        expect((await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule)).due).toBe(1);
       });
 
       it('an import and a signup of one new address at the same moment create one subscriber', async () => {
@@ -631,7 +634,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const record = (await s.subscribers.record(id))!;
         expect(record.activity.filter((a) => a.type === 'unsubscribed')).toHaveLength(1);
         expect(JSON.parse(record.activity.find((a) => a.type === 'unsubscribed')!.detail!)).toEqual({ via: 'one-click' });
-        expect((await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, policy)).due).toBe(0);
+        expect((await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, schedule)).due).toBe(0);
       });
 
       it('pending, completed and converted may unsubscribe; suppressed, erased and unknown may not', async () => {
@@ -649,7 +652,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.subscribers.unsubscribe(x, NOW + 2 * MINUTE, {})).toBeUndefined();
         expect((await s.subscribers.byId(x))!.status).toBe('suppressed');
         const e = await active('e@example.org');
-        await s.subscribers.erase(e, NOW + MINUTE, () => null);
+        await s.subscribers.erase(e, NOW + MINUTE, () => CLEARED);
         expect(await s.subscribers.unsubscribe(e, NOW + 2 * MINUTE, {})).toBeUndefined();
         expect((await s.subscribers.byId(e))!.status).toBe('erased');
         expect(await s.subscribers.unsubscribe(999_999, NOW, {})).toBeUndefined();
@@ -663,7 +666,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.subscribers.byId(id)).toMatchObject({ status: 'converted', convertedAt: NOW + HOUR, nextStep: null, nextSendAt: null });
         expect(await s.subscribers.markConverted(id, NOW + 2 * HOUR)).toEqual({ ok: true, changed: false, subscriber: { id, status: 'converted', convertedAt: NOW + HOUR } });
         expect((await activityOf(id)).filter((t) => t === 'converted')).toHaveLength(1);
-        expect((await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, policy)).due).toBe(0);
+        expect((await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, schedule)).due).toBe(0);
       });
 
       it('keeps unsubscribed and suppressed as they are; not_found and erased refused', async () => {
@@ -676,7 +679,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.subscribers.markConverted(x, NOW + HOUR)).toMatchObject({ ok: true, changed: true, subscriber: { status: 'suppressed' } });
         expect(await s.subscribers.markConverted(999_999, NOW)).toEqual({ ok: false, reason: 'not_found' });
         const e = await active('e@example.org');
-        await s.subscribers.erase(e, NOW + MINUTE, () => null);
+        await s.subscribers.erase(e, NOW + MINUTE, () => CLEARED);
         expect(await s.subscribers.markConverted(e, NOW + HOUR)).toEqual({ ok: false, reason: 'erased' });
         expect((await s.subscribers.byId(e))!.convertedAt).toBeNull();
       });
@@ -699,9 +702,9 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(paused.map((a) => [a.at, JSON.parse(a.detail!)])).toEqual([[NOW + HOUR, { via: 'test', until }]]);
 
         // Off the due set until then; the due row then carries the pause.
-        expect((await s.sendQueue.claimDue(moved - 1, 10, 'w1', moved + LEASE, policy)).due).toBe(0);
+        expect((await s.sendQueue.claimDue(moved - 1, 10, 'w1', moved + LEASE, schedule)).due).toBe(0);
         const rows: DueRow[] = [];
-        await s.sendQueue.claimDue(moved, 10, 'w1', moved + LEASE, withDue((r, now) => (rows.push(r), policy.decideDue(r, now))));
+        await s.sendQueue.claimDue(moved, 10, 'w1', moved + LEASE, withDue((r, now) => (rows.push(r), schedule.decideDue(r, now))));
         expect(rows.map((r) => r.pausedUntil)).toEqual([until]);
       });
 
@@ -732,7 +735,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const u = await active('u@example.org');
         await s.subscribers.unsubscribe(u, NOW, {});
         const e = await active('e@example.org');
-        await s.subscribers.erase(e, NOW, () => null);
+        await s.subscribers.erase(e, NOW, () => CLEARED);
         for (const id of [p, c, u, e, 999_999]) {
           expect(await s.subscribers.setPause(id, { pausedUntil: NOW + HOUR, now: NOW, nextSendAt: () => NOW + HOUR })).toBeUndefined();
           const row = await s.subscribers.byId(id);
@@ -756,7 +759,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const p = await pending('p@example.org');
         expect((await s.subscribers.setReader(p, 'professional', NOW))!.reader).toBe('professional');
         const e = await active('e@example.org');
-        await s.subscribers.erase(e, NOW, () => null);
+        await s.subscribers.erase(e, NOW, () => CLEARED);
         expect(await s.subscribers.setReader(e, 'self', NOW)).toBeUndefined();
         expect((await s.subscribers.byId(e))!.reader).toBeNull();
         expect(await s.subscribers.setReader(999_999, 'self', NOW)).toBeUndefined();
@@ -809,7 +812,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const p = await pending('p@example.org');
         expect((await s.subscribers.updateProfile(p, { changes: { firstName: 'Pat' }, now: NOW, nextSendAt: () => null }))!.subscriber).toMatchObject({ status: 'pending', firstName: 'Pat' });
         const e = await active('e@example.org');
-        await s.subscribers.erase(e, NOW, () => null);
+        await s.subscribers.erase(e, NOW, () => CLEARED);
         expect(await s.subscribers.updateProfile(e, { changes: { firstName: 'Back' }, now: NOW, nextSendAt: () => null })).toBeUndefined();
         expect((await s.subscribers.byId(e))!.firstName).toBeNull();
         expect(await s.subscribers.updateProfile(999_999, { changes: { firstName: 'X' }, now: NOW, nextSendAt: () => null })).toBeUndefined();
@@ -826,7 +829,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(record.activity.map((a) => a.type)).toContain('bounced');
         expect(await s.subscribers.suppress({ emailHash: hashOf('b@example.org'), reason: 'complained', at: NOW + HOUR })).toEqual({ subscriberId: id, newlySuppressed: false });
         expect(await s.subscribers.byId(id)).toMatchObject({ suppressedAt: NOW + MINUTE, suppressedReason: 'bounced' });
-        expect((await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, policy)).due).toBe(0);
+        expect((await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, schedule)).due).toBe(0);
       });
 
       it('an unknown hash is listed without a subscriber', async () => {
@@ -842,7 +845,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const imported = await pending('imported@example.org', { source: 'import' });
         await s.subscribers.confirm(imported, { now: NOW, consent: { ...consent, text: 'Annabel Lee ticked the box on our paper form' }, sequenceVersion, firstStep: firstUndelivered });
         const formed = await active('formed@example.org');
-        for (const id of [imported, formed]) await s.subscribers.erase(id, NOW + HOUR, () => null);
+        for (const id of [imported, formed]) await s.subscribers.erase(id, NOW + HOUR, () => CLEARED);
         expect(await s.subscribers.byId(imported)).toMatchObject({ status: 'erased', consentText: null, consentSource: null });
         expect(await s.subscribers.byId(formed)).toMatchObject({ status: 'erased', consentText: consent.text });
       });
@@ -851,9 +854,9 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const id = await pending(email, { firstName: 'Annabel' });
         // The first confirmation failed with an error naming the address (as providers' errors do).
         const conf = await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE);
-        const confBegun = await s.sendQueue.beginAttempt(conf!, 'w1', NOW, NOW + LEASE, await render(conf!), policy);
+        const confBegun = await s.sendQueue.beginAttempt(conf!, 'w1', NOW, NOW + LEASE, await render(conf!), schedule, envelope);
         if (confBegun.kind !== 'send') throw new Error(confBegun.kind);
-        await s.sendQueue.settle(conf!, confBegun.emails.map((e) => ({ deliveryId: deliveryIdOf(e), error: `550 ${email} (Annabel) rejected` })), NOW, policy);
+        await s.sendQueue.settle(conf!, confBegun.emails.map((e) => ({ deliveryId: deliveryIdOf(e), error: `550 ${email} (Annabel) rejected` })), NOW, schedule);
         await s.subscribers.confirm(id, { now: NOW, consent, sequenceVersion, firstStep: firstUndelivered });
         const run = await sendDue(NOW);
         const [sequenceDelivery] = run.emails.map(deliveryIdOf);
@@ -863,7 +866,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
         const providerIds = (await s.subscribers.record(id))!.deliveries.map((d) => d.providerId).filter((p) => p !== null);
         expect(providerIds.length).toBeGreaterThan(0);
-        expect(await s.subscribers.erase(id, NOW + 3 * HOUR, () => null)).toEqual({ id, email, alreadyErased: false, withdrawnFromBatches: 0, providerIds: expect.arrayContaining(providerIds) });
+        expect(await s.subscribers.erase(id, NOW + 3 * HOUR, () => CLEARED)).toEqual({ id, email, alreadyErased: false, withdrawnFromBatches: 0, providerIds: expect.arrayContaining(providerIds) });
 
         const record = (await s.subscribers.record(id))!;
         const text = JSON.stringify(record);
@@ -877,8 +880,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await batchesText()).not.toContain(email);
         expect((await s.subscribers.list({ q: 'annabel' })).total).toBe(0);
 
-        expect(await s.subscribers.erase(id, NOW + 4 * HOUR, () => null)).toEqual({ id, email: null, alreadyErased: true, withdrawnFromBatches: 0, providerIds: [] });
-        expect(await s.subscribers.erase(999_999, NOW, () => null)).toBeNull();
+        expect(await s.subscribers.erase(id, NOW + 4 * HOUR, () => CLEARED)).toEqual({ id, email: null, alreadyErased: true, withdrawnFromBatches: 0, providerIds: [] });
+        expect(await s.subscribers.erase(999_999, NOW, () => CLEARED)).toBeNull();
 
         // The address is still recognised as erased: decide is told. Only the
         // person's own signup may lift it; a refusal leaves the block and creates nobody.
@@ -906,23 +909,22 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.sendQueue.markKnownFailure(run.batchId, 'w1', '422 one address refused');
         const withA = [emailTo(run.emails, email), emailTo(run.emails, 'b@example.org')];
         const withoutA = [emailTo(run.emails, 'c@example.org')];
-        const [partA, partC] = await s.sendQueue.split(run.batchId, [withA, withoutA], '422 one address refused', 'w1', NOW, NOW + LEASE, policy);
+        const [partA, partC] = await s.sendQueue.split(run.batchId, [withA, withoutA], '422 one address refused', 'w1', NOW, NOW + LEASE, envelope);
 
-        const calls: [Buffer, string][] = [];
-        const out = await s.subscribers.erase(a, NOW + MINUTE, (body, address) => {
-          calls.push([body, address]);
-          const left = policy.emailsOf(body).filter((e) => e.to !== address);
-          return left.length ? batchRequest(left) : null;
+        const calls: [string, string][] = [];
+        const out = await s.subscribers.erase(a, NOW + MINUTE, (payload, address) => {
+          calls.push([payload, address]);
+          return requestWithout(payload, address);
         });
         expect(out).toMatchObject({ id: a, email, alreadyErased: false, withdrawnFromBatches: 1 });
-        expect(calls).toEqual([[bytes(batchRequest(withA).body), email]]);
+        expect(calls).toEqual([[batchRequest(withA).payload, email]]);
         const onlyB = [emailTo(run.emails, 'b@example.org')];
-        expect(await s.sendQueue.batch(partA!)).toMatchObject({ body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey });
-        expect(await s.sendQueue.batch(partC!)).toMatchObject({ body: bytes(batchRequest(withoutA).body), idempotencyKey: batchRequest(withoutA).idempotencyKey });
+        expect(await s.sendQueue.batch(partA!)).toMatchObject({ payload: batchRequest(onlyB).payload, idempotencyKey: batchRequest(onlyB).idempotencyKey });
+        expect(await s.sendQueue.batch(partC!)).toMatchObject({ payload: batchRequest(withoutA).payload, idempotencyKey: batchRequest(withoutA).idempotencyKey });
         expect(await batchesText()).not.toContain(email);
 
         // The rewritten request goes as it now is, and A's delivery is dropped, never sent.
-        const begun = await s.sendQueue.beginAttempt(partA!, 'w1', NOW + 2 * MINUTE, NOW + LEASE, null, policy);
+        const begun = await s.sendQueue.beginAttempt(partA!, 'w1', NOW + 2 * MINUTE, NOW + LEASE, null, schedule, envelope);
         expect(flat(begun)).toEqual({ kind: 'send', emails: onlyB, body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1, replay: false });
         expect((await deliveryOf(a, 1)).status).toBe('dropped');
       });
@@ -932,25 +934,25 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const run = await claimAndBegin(NOW);
         await s.sendQueue.markKnownFailure(run.batchId, 'w1', '500 with an answer');
         await s.sendQueue.release(run.batchId, 'w1', null, '500 with an answer', true);
-        expect(await s.subscribers.erase(a, NOW + MINUTE, () => null)).toMatchObject({ withdrawnFromBatches: 1 });
-        expect((await s.sendQueue.batch(run.batchId))!.body).toBeNull();
+        expect(await s.subscribers.erase(a, NOW + MINUTE, () => CLEARED)).toMatchObject({ withdrawnFromBatches: 1 });
+        expect((await s.sendQueue.batch(run.batchId))!.payload).toBeNull();
 
         expect(await s.sendQueue.claimStale(NOW + 2 * MINUTE, NOW + 2 * MINUTE, 'w2', NOW + 2 * MINUTE + LEASE)).toBe(run.batchId);
         const fresh = await render(run.batchId);
         expect(fresh.emails).toEqual([]);
-        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', NOW + 2 * MINUTE, NOW + LEASE, fresh, policy))).toEqual({ kind: 'empty', dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', NOW + 2 * MINUTE, NOW + LEASE, fresh, schedule, envelope))).toEqual({ kind: 'empty', dropped: 1 });
         expect((await batchRow(run.batchId)).status).toBe('failed');
       });
 
       it('a batch in doubt is left as it is (it is repeated byte for byte) until it settles', async () => {
         const { a, batchId, emails, key } = await inDoubtBatch();
-        const calls: Buffer[] = [];
-        const out = await s.subscribers.erase(a, NOW + MINUTE, (body) => (calls.push(body), null));
+        const calls: string[] = [];
+        const out = await s.subscribers.erase(a, NOW + MINUTE, (payload) => (calls.push(payload), CLEARED));
         expect(out).toMatchObject({ withdrawnFromBatches: 0 });
         expect(calls).toEqual([]);
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
-        await s.sendQueue.settle(batchId, accepted(emails), NOW + LEASE, policy);
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
+        await s.sendQueue.settle(batchId, accepted(emails), NOW + LEASE, schedule);
         expect(await batchesText()).not.toContain('a@example.org');
       });
       it('a held batch is rewritten without them: it is never repeated byte for byte', async () => {
@@ -959,31 +961,28 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const run = await claimAndBegin(NOW);
         const t = NOW + REPLAY_WINDOW_MS + HOUR;
         expect(await s.sendQueue.claimStale(t, t, 'w2', t + LEASE)).toBe(run.batchId);
-        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t + LEASE, null, policy))).toEqual({ kind: 'held' });
+        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t + LEASE, null, schedule, envelope))).toEqual({ kind: 'held' });
         const onlyB = [emailTo(run.emails, 'b@example.org')];
-        const out = await s.subscribers.erase(a, t + MINUTE, (body, address) => {
-          const left = policy.emailsOf(body).filter((e) => e.to !== address);
-          return left.length ? batchRequest(left) : null;
-        });
+        const out = await s.subscribers.erase(a, t + MINUTE, requestWithout);
         expect(out).toMatchObject({ withdrawnFromBatches: 1 });
         expect(await batchesText()).not.toContain(email);
         // Staff's resend then goes to B only.
-        await s.sendQueue.resolveHeld(run.batchId, 'resend', t + 2 * MINUTE, policy);
+        await s.sendQueue.resolveHeld(run.batchId, 'resend', t + 2 * MINUTE, schedule);
         expect(await s.sendQueue.claimStale(t + 2 * MINUTE, t + 2 * MINUTE, 'w3', t + 2 * MINUTE + LEASE)).toBe(run.batchId);
-        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, policy))).toMatchObject({ kind: 'send', emails: onlyB });
+        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, schedule, envelope))).toMatchObject({ kind: 'send', emails: onlyB });
       });
 
       it('between rendering and sending: the fresh request goes without them', async () => {
         const a = await active(email);
         await active('b@example.org');
-        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
+        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule);
         const fresh = await render(claim.batchId!);
         expect(fresh.emails).toHaveLength(2);
-        await s.subscribers.erase(a, NOW + MINUTE, () => null);
-        const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, policy);
+        await s.subscribers.erase(a, NOW + MINUTE, () => CLEARED);
+        const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, schedule, envelope);
         const onlyB = [emailTo(fresh.emails, 'b@example.org')];
         expect(flat(begun)).toEqual({ kind: 'send', emails: onlyB, body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1, replay: false });
-        expect((await s.sendQueue.batch(claim.batchId!))!.body).toEqual(bytes(batchRequest(onlyB).body));
+        expect((await s.sendQueue.batch(claim.batchId!))!.payload).toBe(batchRequest(onlyB).payload);
       });
     });
 
@@ -1033,7 +1032,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('yields every subscriber once, in id order, across chunk boundaries', async () => {
         // Created newest first, so id order differs from created order.
         for (let i = 0; i < 7; i++) await s.subscribers.signup(signupOf(`all${i}@example.org`, { now: NOW - i * MINUTE }), decideAt(NOW - i * MINUTE));
-        await s.subscribers.erase(await idOf('all3@example.org'), NOW, () => null);
+        await s.subscribers.erase(await idOf('all3@example.org'), NOW, () => CLEARED);
         const ids = (await s.subscribers.list({})).items.map((i) => i.id).sort((x, y) => x - y);
         expect(ids).toHaveLength(7);
         for (const chunk of [1, 2, 3, 7, 100, undefined]) {
@@ -1062,7 +1061,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.subscribers.lastSequenceSent(id)).toEqual({ step: 1, sentAt: NOW });
         const at = (await s.subscribers.byId(id))!.nextSendAt!;
         const run = await claimAndBegin(at);
-        await s.sendQueue.settle(run.batchId, run.emails.map((e) => ({ deliveryId: deliveryIdOf(e), error: 'refused' })), at, policy);
+        await s.sendQueue.settle(run.batchId, run.emails.map((e) => ({ deliveryId: deliveryIdOf(e), error: 'refused' })), at, schedule);
         expect(await s.subscribers.lastSequenceSent(id)).toEqual({ step: 1, sentAt: NOW });
       });
     });
@@ -1158,20 +1157,20 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(record.enrolments.find((e) => e.sequence === 'consult-follow-up')).toMatchObject({ endedAt: null, nextSendAt: CONSULT_AT });
         expect(record.activity.filter((a) => a.type === 'left_sequence').map((a) => JSON.parse(a.detail!))).toEqual([{ sequence: 'education', by: 'subscriber' }]);
         // Nothing of the education series is due any more; the consult email is.
-        expect((await s.sendQueue.claimDue(NOW + DAY, 10, 'w1', NOW + DAY + LEASE, policy)).due).toBe(0);
+        expect((await s.sendQueue.claimDue(NOW + DAY, 10, 'w1', NOW + DAY + LEASE, schedule)).due).toBe(0);
         await s.subscribers.markConverted(id, NOW + DAY);
         expect((await s.subscribers.record(id))!.enrolments.map((e) => [e.sequence, e.endedReason])).toEqual([
           ['education', 'left'],
           ['consult-follow-up', 'converted'],
         ]);
-        expect((await s.sendQueue.claimDue(CONSULT_AT, 10, 'w1', CONSULT_AT + LEASE, policy)).due).toBe(0);
+        expect((await s.sendQueue.claimDue(CONSULT_AT, 10, 'w1', CONSULT_AT + LEASE, schedule)).due).toBe(0);
       });
 
       it('claimDue: a person with two sequences due gets one email now; the other is decided knowing the first is in flight', async () => {
         const id = await active('two@example.org');
         await s.subscribers.enrol(id, enrolInput({ now: NOW, at: () => NOW }));
         // Both first steps on the day they entered: either may go first.
-        const sameDay = queuePolicy({ education: { version: 1, steps: SEQUENCE }, 'consult-follow-up': { version: 1, steps: [{ ...CONSULT[0]!, dayOffset: 0 }] } }, scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } }));
+        const sameDay = queueSchedule({ education: { version: 1, steps: SEQUENCE }, 'consult-follow-up': { version: 1, steps: [{ ...CONSULT[0]!, dayOffset: 0 }] } }, scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } }));
         const rows: DueRow[] = [];
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, { ...sameDay, decideDue: (row, now) => (rows.push(row), sameDay.decideDue(row, now)) });
         expect(claim).toMatchObject({ due: 2, rescheduled: 1 });
@@ -1180,7 +1179,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const waiting = (await s.subscribers.record(id))!.enrolments.find((e) => e.sequence === rows[1]!.sequence)!;
         expect(waiting.nextSendAt).toBeGreaterThanOrEqual(NOW + 20 * HOUR);
         // Decided again while that email is still in flight, it still waits.
-        const later = await s.sendQueue.claimDue(waiting.nextSendAt! - 1, 10, 'w2', NOW + LEASE, policy);
+        const later = await s.sendQueue.claimDue(waiting.nextSendAt! - 1, 10, 'w2', NOW + LEASE, schedule);
         expect(later.due).toBe(0);
       });
 
@@ -1188,7 +1187,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const id = await active('drop@example.org');
         await sendDue(NOW);
         await s.subscribers.enrol(id, enrolInput({ at: () => NOW + 21 * HOUR }));
-        const sendConsult = withDue((row, now) => (row.sequence === 'consult-follow-up' ? { kind: 'send', step: 1, templateId: 'consult-1', subject: 'Consult 1' } : policy.decideDue(row, now)));
+        const sendConsult = withDue((row, now) => (row.sequence === 'consult-follow-up' ? { kind: 'send', step: 1, templateId: 'consult-1', subject: 'Consult 1' } : schedule.decideDue(row, now)));
         const claim = await s.sendQueue.claimDue(NOW + 21 * HOUR, 10, 'w1', NOW + 21 * HOUR + LEASE, sendConsult);
         expect((await s.sendQueue.items(claim.batchId!)).map((i) => [i.sequence, i.leftSequence])).toEqual([['consult-follow-up', false]]);
         expect((await s.subscribers.leave(id, { sequence: 'consult-follow-up', now: NOW + 21 * HOUR, reason: 'staff' })).kind).toBe('left');
@@ -1230,12 +1229,12 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const a = await active('a@example.org', NOW, { firstName: 'Ada' });
         const b = await active('b@example.org', NOW, { timezone: 'Asia/Kolkata' });
         const rows: DueRow[] = [];
-        const spy = withDue((row, now) => (rows.push(row), policy.decideDue(row, now)));
+        const spy = withDue((row, now) => (rows.push(row), schedule.decideDue(row, now)));
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, spy);
         expect(claim).toEqual({ batchId: expect.any(Number), due: 2, rescheduled: 0, completed: 0, stopped: 0 });
         expect(rows.find((r) => r.id === a)).toEqual({ id: a, enrolmentId: expect.any(Number), sequence: 'education', status: 'active', email: 'a@example.org', suppressed: false, timezone: 'UTC', confirmedAt: NOW, nextStep: 1, lastSentAt: null, pausedUntil: null, received: [], sequenceVersion: 1, lastAnySentAt: null, otherInFlight: false });
 
-        expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ id: claim.batchId, status: 'ready', attempts: 0, body: null, leaseOwner: 'w1' });
+        expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ id: claim.batchId, status: 'ready', attempts: 0, payload: null, leaseOwner: 'w1' });
         const items = await s.sendQueue.items(claim.batchId!);
         expect(items.map((i) => i.subscriberId).sort()).toEqual([a, b].sort());
         expect(items.find((i) => i.subscriberId === a)).toMatchObject({ kind: 'sequence', step: 1, templateId: 'step-1', toAddress: null, email: 'a@example.org', firstName: 'Ada', tokenGeneration: 0, status: 'active', suppressed: false, timezone: 'UTC', confirmedAt: NOW });
@@ -1244,7 +1243,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         for (const i of items) expect(await s.sendQueue.delivery(i.deliveryId)).toMatchObject({ status: 'queued', sentAt: null });
         // In flight: the step is kept, the time cleared, so no other claim takes it.
         expect(await s.subscribers.byId(a)).toMatchObject({ nextStep: 1, nextSendAt: null });
-        expect(await s.sendQueue.claimDue(NOW + HOUR, 10, 'w2', NOW + HOUR + LEASE, policy)).toEqual({ batchId: null, due: 0, rescheduled: 0, completed: 0, stopped: 0 });
+        expect(await s.sendQueue.claimDue(NOW + HOUR, 10, 'w2', NOW + HOUR + LEASE, schedule)).toEqual({ batchId: null, due: 0, rescheduled: 0, completed: 0, stopped: 0 });
         expect((await s.sendQueue.batches()).map((x) => x.id)).toEqual([claim.batchId]);
       });
 
@@ -1253,10 +1252,10 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const second = await active('2@example.org', NOW + MINUTE);
         const third = await active('3@example.org', NOW + 2 * MINUTE);
         await active('later@example.org', NOW + HOUR);
-        const claim = await s.sendQueue.claimDue(NOW + 10 * MINUTE, 2, 'w1', NOW + 10 * MINUTE + LEASE, policy);
+        const claim = await s.sendQueue.claimDue(NOW + 10 * MINUTE, 2, 'w1', NOW + 10 * MINUTE + LEASE, schedule);
         expect(claim.due).toBe(2);
         expect((await s.sendQueue.items(claim.batchId!)).map((i) => i.subscriberId).sort()).toEqual([first, second].sort());
-        const next = await s.sendQueue.claimDue(NOW + 10 * MINUTE, 2, 'w1', NOW + 10 * MINUTE + LEASE, policy);
+        const next = await s.sendQueue.claimDue(NOW + 10 * MINUTE, 2, 'w1', NOW + 10 * MINUTE + LEASE, schedule);
         expect(next.due).toBe(1);
         expect((await s.sendQueue.items(next.batchId!)).map((i) => i.subscriberId)).toEqual([third]);
       });
@@ -1286,8 +1285,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         for (const id of [r, u, x, c]) expect((await s.subscribers.record(id))!.deliveries.filter((d) => d.kind === 'sequence')).toEqual([]);
 
         // Only the rescheduled one comes back, and only at its time.
-        expect((await s.sendQueue.claimDue(later - 1, 10, 'w1', later + LEASE, policy)).due).toBe(0);
-        const back = await s.sendQueue.claimDue(later, 10, 'w1', later + LEASE, policy);
+        expect((await s.sendQueue.claimDue(later - 1, 10, 'w1', later + LEASE, schedule)).due).toBe(0);
+        const back = await s.sendQueue.claimDue(later, 10, 'w1', later + LEASE, schedule);
         expect(back.due).toBe(1);
         expect((await s.sendQueue.items(back.batchId!)).map((i) => i.subscriberId)).toEqual([r]);
       });
@@ -1300,7 +1299,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const claim = await s.sendQueue.claimDue(at, 10, 'w1', at + LEASE, withDue(() => ({ kind: 'send', step: 1, templateId: 'step-1', subject: 'Lesson 1' })));
         expect(claim.batchId).toBeNull();
         expect((await s.subscribers.record(id))!.deliveries.filter((d) => d.kind === 'sequence').map((d) => [d.step, d.status])).toEqual([[1, 'sent']]);
-        const next = policy.decideAfterSend({ sequence: 'education', confirmedAt: NOW, timezone: 'UTC', received: [1] }, 1, NOW);
+        const next = schedule.decideAfterSend({ sequence: 'education', confirmedAt: NOW, timezone: 'UTC', received: [1] }, 1, NOW);
         expect(next.kind).toBe('next');
         expect(await s.subscribers.byId(id)).toMatchObject({ status: 'active', nextStep: 2, nextSendAt: next.kind === 'next' ? next.at : -1 });
         expect(await s.sendQueue.batches()).toHaveLength(1);
@@ -1309,7 +1308,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('two claims at the same moment never take the same subscriber', async () => {
         const ids: number[] = [];
         for (let i = 0; i < 12; i++) ids.push(await active(`c${i}@example.org`));
-        const claims = await Promise.all(['w1', 'w2', 'w3'].map((w) => s.sendQueue.claimDue(NOW, 8, w, NOW + LEASE, policy)));
+        const claims = await Promise.all(['w1', 'w2', 'w3'].map((w) => s.sendQueue.claimDue(NOW, 8, w, NOW + LEASE, schedule)));
         const taken: number[] = [];
         for (const c of claims) if (c.batchId !== null) for (const i of await s.sendQueue.items(c.batchId)) taken.push(i.subscriberId!);
         expect(taken.sort((x, y) => x - y)).toEqual(ids.sort((x, y) => x - y));
@@ -1323,7 +1322,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         for (const e of ['1@example.org', '2@example.org', '3@example.org']) d.push((await s.subscribers.signup(signupOf(e, { firstName: e[0]! }), decideAt(NOW))).confirmationDeliveryId!);
         const first = await s.sendQueue.claimQueued(NOW, 2, 'w1', NOW + LEASE);
         expect(first).toEqual(expect.any(Number));
-        expect(await s.sendQueue.batch(first!)).toMatchObject({ status: 'ready', attempts: 0, body: null, leaseOwner: 'w1' });
+        expect(await s.sendQueue.batch(first!)).toMatchObject({ status: 'ready', attempts: 0, payload: null, leaseOwner: 'w1' });
         const items = await s.sendQueue.items(first!);
         expect(items.map((i) => i.deliveryId)).toEqual(d.slice(0, 2));
         expect(items[0]).toMatchObject({ kind: 'confirmation', step: 0, email: '1@example.org', firstName: '1', status: 'pending', tokenGeneration: 0, suppressed: false });
@@ -1335,7 +1334,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('never takes sequence deliveries', async () => {
         await active('a@example.org');
         await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE); // the confirmation
-        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
+        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule);
         expect(claim.batchId).not.toBeNull();
         expect(await s.sendQueue.claimQueued(NOW, 10, 'w2', NOW + LEASE)).toBeNull();
       });
@@ -1344,13 +1343,13 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
     describe('sendQueue.claimStale', () => {
       it('takes over a batch only once its lease expired; the former owner has lost it', async () => {
         await active('a@example.org');
-        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
+        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule);
         expect(await s.sendQueue.claimStale(NOW + LEASE - 1, NOW + LEASE - 1, 'w2', NOW + 2 * LEASE)).toBeNull();
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(claim.batchId);
         expect((await s.sendQueue.batch(claim.batchId!))!.leaseOwner).toBe('w2');
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w3', NOW + 2 * LEASE)).toBeNull();
-        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + LEASE, NOW + 2 * LEASE, await render(claim.batchId!), policy))).toEqual({ kind: 'lost' });
-        expect((await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW + LEASE, NOW + 2 * LEASE, await render(claim.batchId!), policy)).kind).toBe('send');
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + LEASE, NOW + 2 * LEASE, await render(claim.batchId!), schedule, envelope))).toEqual({ kind: 'lost' });
+        expect((await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW + LEASE, NOW + 2 * LEASE, await render(claim.batchId!), schedule, envelope)).kind).toBe('send');
       });
 
       it('compares the lease with the real time and the retry time with the tick time, each with its own', async () => {
@@ -1371,7 +1370,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + 2 * LEASE, 'w2', NOW + 3 * LEASE)).toBe(batchId);
         expect(await s.sendQueue.renewLease(batchId, 'w1', NOW + 4 * LEASE)).toBe(false);
         expect(await batchRow(batchId)).toMatchObject({ leaseOwner: 'w2', leaseExpiresAt: NOW + 3 * LEASE });
-        await s.sendQueue.settle(batchId, accepted(emails), NOW + 2 * LEASE, policy);
+        await s.sendQueue.settle(batchId, accepted(emails), NOW + 2 * LEASE, schedule);
         expect(await s.sendQueue.renewLease(batchId, 'w2', NOW + 4 * LEASE)).toBe(false);
       });
 
@@ -1379,10 +1378,10 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.nextLeaseEnd(NOW)).toBeNull();
         const { batchId, emails } = await inDoubtBatch();
         await active('c@example.org', NOW + MINUTE);
-        const other = await s.sendQueue.claimDue(NOW + MINUTE, 10, 'w2', NOW + MINUTE + LEASE, policy);
+        const other = await s.sendQueue.claimDue(NOW + MINUTE, 10, 'w2', NOW + MINUTE + LEASE, schedule);
         expect(await s.sendQueue.nextLeaseEnd(NOW)).toBe(NOW + LEASE);
         expect(await s.sendQueue.nextLeaseEnd(NOW + LEASE)).toBe(NOW + MINUTE + LEASE);
-        await s.sendQueue.settle(batchId, accepted(emails), NOW + MINUTE, policy);
+        await s.sendQueue.settle(batchId, accepted(emails), NOW + MINUTE, schedule);
         await s.sendQueue.release(other.batchId!, 'w2', NOW + HOUR, 'timeout', false);
         expect(await s.sendQueue.nextLeaseEnd(NOW)).toBeNull();
       });
@@ -1401,8 +1400,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.claimStale(NOW + 10 * LEASE, NOW + 10 * LEASE, 'w2', NOW + 11 * LEASE)).toBeNull();
         await active('b@example.org', NOW + HOUR);
         await active('c@example.org', NOW + 2 * HOUR);
-        const b1 = await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, policy);
-        const b2 = await s.sendQueue.claimDue(NOW + 2 * HOUR, 10, 'w1', NOW + 2 * HOUR + LEASE, policy);
+        const b1 = await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, schedule);
+        const b2 = await s.sendQueue.claimDue(NOW + 2 * HOUR, 10, 'w1', NOW + 2 * HOUR + LEASE, schedule);
         expect(done.batchId).toBeLessThan(b1.batchId!);
         expect(await s.sendQueue.claimStale(NOW + 3 * HOUR, NOW + 3 * HOUR, 'w2', NOW + 4 * HOUR)).toBe(b1.batchId);
         expect(await s.sendQueue.claimStale(NOW + 3 * HOUR, NOW + 3 * HOUR, 'w2', NOW + 4 * HOUR)).toBe(b2.batchId);
@@ -1413,22 +1412,22 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
     describe('sendQueue.beginAttempt', () => {
       it('the first attempt persists the fresh request with its key and rendered subjects; another owner loses', async () => {
         const a = await active('a@example.org');
-        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
+        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule);
         const fresh = await render(claim.batchId!);
-        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW, NOW + LEASE, fresh, policy))).toEqual({ kind: 'lost' });
-        const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, fresh, policy);
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW, NOW + LEASE, fresh, schedule, envelope))).toEqual({ kind: 'lost' });
+        const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, fresh, schedule, envelope);
         const request = batchRequest(fresh.emails);
         expect(flat(begun)).toEqual({ kind: 'send', emails: fresh.emails, body: bytes(batchRequest(fresh.emails).body), idempotencyKey: request.idempotencyKey, dropped: 0, replay: false });
-        expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ status: 'ready', attempts: 1, body: bytes(request.body), idempotencyKey: request.idempotencyKey, leaseOwner: 'w1' });
+        expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ status: 'ready', attempts: 1, payload: request.payload, idempotencyKey: request.idempotencyKey, leaseOwner: 'w1' });
         expect(await deliveryOf(a, 1)).toMatchObject({ subject: 'step-1 for Annabel', templateVersion: 'v-step-1', status: 'queued' });
         expect(await batchRow(claim.batchId!)).toMatchObject({ firstAttemptAt: NOW, inDoubt: true });
       });
 
       it('renews the lease; a known failure keeps it', async () => {
         await active('a@example.org');
-        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
+        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule);
         const later = NOW + LEASE - MINUTE;
-        expect((await s.sendQueue.beginAttempt(claim.batchId!, 'w1', later, later + LEASE, await render(claim.batchId!), policy)).kind).toBe('send');
+        expect((await s.sendQueue.beginAttempt(claim.batchId!, 'w1', later, later + LEASE, await render(claim.batchId!), schedule, envelope)).kind).toBe('send');
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBeNull();
         await s.sendQueue.markKnownFailure(claim.batchId!, 'w1', '503');
         expect(await batchRow(claim.batchId!)).toMatchObject({ leaseOwner: 'w1', leaseExpiresAt: later + LEASE, inDoubt: false, lastError: '503' });
@@ -1438,24 +1437,24 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
       it('is lost when nothing was persisted and nothing fresh is given, or the batch is settled or unknown', async () => {
         await active('a@example.org');
-        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
-        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, null, policy))).toEqual({ kind: 'lost' });
-        const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, await render(claim.batchId!), policy);
+        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule);
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
+        const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, await render(claim.batchId!), schedule, envelope);
         if (begun.kind !== 'send') throw new Error(begun.kind);
-        await s.sendQueue.settle(claim.batchId!, accepted(begun.emails), NOW, policy);
-        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, null, policy))).toEqual({ kind: 'lost' });
-        expect(flat(await s.sendQueue.beginAttempt(999_999, 'w1', NOW, NOW + LEASE, null, policy))).toEqual({ kind: 'lost' });
+        await s.sendQueue.settle(claim.batchId!, accepted(begun.emails), NOW, schedule);
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
+        expect(flat(await s.sendQueue.beginAttempt(999_999, 'w1', NOW, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
       });
 
       it('after a known failure the request is rebuilt: people who left are dropped and the request gets a new key', async () => {
         const { b, batchId, emails, key } = await inDoubtBatch();
         await s.sendQueue.markKnownFailure(batchId, 'w1', '500 internal error');
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
-        const begun = await s.sendQueue.beginAttempt(batchId, 'w1', NOW + 2 * MINUTE, NOW + LEASE, null, policy);
+        const begun = await s.sendQueue.beginAttempt(batchId, 'w1', NOW + 2 * MINUTE, NOW + LEASE, null, schedule, envelope);
         const onlyA = [emailTo(emails, 'a@example.org')];
         expect(flat(begun)).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
         expect(batchRequest(onlyA).idempotencyKey).not.toBe(key);
-        expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey });
+        expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, payload: batchRequest(onlyA).payload, idempotencyKey: batchRequest(onlyA).idempotencyKey });
         const bDelivery = await deliveryOf(b, 1);
         expect(bDelivery.status).toBe('dropped');
         expect(bDelivery.error).toMatch(/unsubscribed/);
@@ -1466,15 +1465,15 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('after a known failure with nobody gone, the same request goes again with the same key', async () => {
         const { batchId, emails, key } = await inDoubtBatch();
         await s.sendQueue.markKnownFailure(batchId, 'w1', '503');
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w1', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: false });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w1', NOW + MINUTE, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: false });
       });
 
       it('in doubt: the identical request and key are replayed, even for someone who left since', async () => {
         const { b, batchId, emails, key } = await inDoubtBatch();
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
-        expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, idempotencyKey: key, body: bytes(batchRequest(emails).body) });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
+        expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, idempotencyKey: key, payload: batchRequest(emails).payload });
         expect((await deliveryOf(b, 1)).status).toBe('queued');
       });
 
@@ -1483,7 +1482,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
         await s.sendQueue.markKnownFailure(batchId, 'w1', 'late answer');
         await s.subscribers.unsubscribe(b, NOW + LEASE, {});
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
       });
 
       it('in doubt past the replay window, counted from the first attempt: held for staff and never claimed again', async () => {
@@ -1491,24 +1490,24 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         // A replay inside the window does not move the window's start.
         const t1 = NOW + 12 * HOUR;
         expect(await s.sendQueue.claimStale(t1, t1, 'w2', t1 + LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', t1, t1 + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', t1, t1 + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
         const t2 = NOW + REPLAY_WINDOW_MS + 1;
         expect(await s.sendQueue.claimStale(t2, t2, 'w3', t2 + LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2 + LEASE, null, policy))).toEqual({ kind: 'held' });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2 + LEASE, null, schedule, envelope))).toEqual({ kind: 'held' });
 
         expect(await s.sendQueue.batch(batchId)).toMatchObject({ status: 'held', leaseOwner: null, attempts: 2 });
         const held = await s.sendQueue.held();
         expect(held).toEqual([{ id: batchId, createdAt: NOW, firstAttemptAt: NOW, attempts: 2, lastError: expect.any(String), deliveries: 2, kinds: 'sequence' }]);
         expect(await s.sendQueue.claimStale(t2 + 10 * LEASE, t2 + 10 * LEASE, 'w4', t2 + 11 * LEASE)).toBeNull();
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2 + LEASE, null, policy))).toEqual({ kind: 'lost' });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2 + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
       });
 
       it('empty when every delivery was dropped: the batch is failed and nothing is left to claim', async () => {
         const a = await active('a@example.org');
-        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, policy);
+        const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule);
         const fresh = await render(claim.batchId!);
         await s.subscribers.suppress({ emailHash: hashOf('a@example.org'), reason: 'bounced', at: NOW + MINUTE });
-        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, policy))).toEqual({ kind: 'empty', dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, schedule, envelope))).toEqual({ kind: 'empty', dropped: 1 });
         expect(await batchRow(claim.batchId!)).toMatchObject({ status: 'failed', payload: null, leaseOwner: null });
         const d = await deliveryOf(a, 1);
         expect(d.status).toBe('dropped');
@@ -1523,7 +1522,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.sendQueue.release(batchId, 'w1', null, 'timeout', false);
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + MINUTE, NOW + MINUTE, 'w2', NOW + MINUTE + LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
         expect((await batchRow(batchId)).lastError).toBe('timeout');
       });
 
@@ -1533,7 +1532,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + MINUTE, NOW + MINUTE, 'w2', NOW + MINUTE + LEASE)).toBe(batchId);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
       });
 
       it('by someone who no longer holds the batch, changes nothing', async () => {
@@ -1551,13 +1550,13 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const at = NOW + 30_000;
         const ea = deliveryIdOf(emailTo(emails, 'a@example.org'));
         const eb = deliveryIdOf(emailTo(emails, 'b@example.org'));
-        const summary = await s.sendQueue.settle(batchId, [{ deliveryId: ea, providerId: 'p-a' }, { deliveryId: eb, error: '550 mailbox full' }, { deliveryId: 999_999, providerId: 'stray' }], at, policy);
+        const summary = await s.sendQueue.settle(batchId, [{ deliveryId: ea, providerId: 'p-a' }, { deliveryId: eb, error: '550 mailbox full' }, { deliveryId: 999_999, providerId: 'stray' }], at, schedule);
         expect(summary).toEqual({ sent: 1, failed: 1, completed: 0 });
         expect(await s.sendQueue.delivery(ea)).toEqual({ id: ea, status: 'sent', providerId: 'p-a', error: null, sentAt: at });
         expect(await s.sendQueue.delivery(eb)).toEqual({ id: eb, status: 'failed', providerId: null, error: '550 mailbox full', sentAt: null });
         expect(await s.sendQueue.delivery(999_999)).toBeUndefined();
 
-        const next = policy.decideAfterSend({ sequence: 'education', confirmedAt: NOW, timezone: 'UTC', received: [1] }, 1, at);
+        const next = schedule.decideAfterSend({ sequence: 'education', confirmedAt: NOW, timezone: 'UTC', received: [1] }, 1, at);
         if (next.kind !== 'next') throw new Error('expected a next step');
         expect(next.at).toBeGreaterThan(at);
         // A failed email moves the subscriber on too: it is not retried forever.
@@ -1566,8 +1565,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.subscribers.lastSequenceSent(b)).toBeNull();
         expect(await batchRow(batchId)).toMatchObject({ status: 'sent', sentAt: at, payload: null, leaseOwner: null, inDoubt: false });
 
-        expect((await s.sendQueue.claimDue(next.at - 1, 10, 'w1', next.at + LEASE, policy)).due).toBe(0);
-        const claim = await s.sendQueue.claimDue(next.at, 10, 'w1', next.at + LEASE, policy);
+        expect((await s.sendQueue.claimDue(next.at - 1, 10, 'w1', next.at + LEASE, schedule)).due).toBe(0);
+        const claim = await s.sendQueue.claimDue(next.at, 10, 'w1', next.at + LEASE, schedule);
         expect((await s.sendQueue.items(claim.batchId!)).map((i) => [i.subscriberId, i.step]).sort()).toEqual([
           [a, 2],
           [b, 2],
@@ -1576,12 +1575,12 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it("a late second settle (the former owner's answer after a takeover) changes nothing", async () => {
         const { a, batchId, emails } = await inDoubtBatch();
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
-        await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, policy);
-        await s.sendQueue.settle(batchId, accepted(emails), NOW + LEASE, policy);
+        await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, schedule, envelope);
+        await s.sendQueue.settle(batchId, accepted(emails), NOW + LEASE, schedule);
         const settled = await batchRow(batchId);
         const subscriber = await s.subscribers.byId(a);
         // w1's request was accepted too (same key): its answer arrives last.
-        expect(await s.sendQueue.settle(batchId, accepted(emails), NOW + LEASE + MINUTE, policy)).toEqual({ sent: 0, failed: 0, completed: 0 });
+        expect(await s.sendQueue.settle(batchId, accepted(emails), NOW + LEASE + MINUTE, schedule)).toEqual({ sent: 0, failed: 0, completed: 0 });
         expect(await batchRow(batchId)).toEqual(settled);
         expect(settled).toMatchObject({ status: 'sent', sentAt: NOW + LEASE });
         expect(await s.subscribers.byId(a)).toEqual(subscriber);
@@ -1590,7 +1589,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
       it('a batch of which nothing went is failed', async () => {
         const { batchId, emails } = await inDoubtBatch();
-        expect(await s.sendQueue.settle(batchId, emails.map((e) => ({ deliveryId: deliveryIdOf(e), error: 'refused' })), NOW, policy)).toEqual({ sent: 0, failed: 2, completed: 0 });
+        expect(await s.sendQueue.settle(batchId, emails.map((e) => ({ deliveryId: deliveryIdOf(e), error: 'refused' })), NOW, schedule)).toEqual({ sent: 0, failed: 2, completed: 0 });
         expect(await batchRow(batchId)).toMatchObject({ status: 'failed', sentAt: null, payload: null });
       });
 
@@ -1613,13 +1612,13 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
           [2, 'sent'],
           [3, 'sent'],
         ]);
-        expect((await s.sendQueue.claimDue(NOW + 60 * 24 * HOUR, 10, 'w1', NOW + 61 * 24 * HOUR, policy)).due).toBe(0);
+        expect((await s.sendQueue.claimDue(NOW + 60 * 24 * HOUR, 10, 'w1', NOW + 61 * 24 * HOUR, schedule)).due).toBe(0);
       });
 
       it('someone who left while their email was in flight is not scheduled again', async () => {
         const { a, batchId, emails } = await inDoubtBatch();
         await s.subscribers.unsubscribe(a, NOW + MINUTE, {});
-        await s.sendQueue.settle(batchId, accepted(emails), NOW + 2 * MINUTE, policy);
+        await s.sendQueue.settle(batchId, accepted(emails), NOW + 2 * MINUTE, schedule);
         expect(await s.subscribers.byId(a)).toMatchObject({ status: 'unsubscribed', nextStep: null, nextSendAt: null });
         expect((await deliveryOf(a, 1)).status).toBe('sent');
       });
@@ -1628,11 +1627,11 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const a = await pending('a@example.org');
         const b = await pending('b@example.org');
         const batchId = (await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE))!;
-        const begun = await s.sendQueue.beginAttempt(batchId, 'w1', NOW, NOW + LEASE, await render(batchId), policy);
+        const begun = await s.sendQueue.beginAttempt(batchId, 'w1', NOW, NOW + LEASE, await render(batchId), schedule, envelope);
         if (begun.kind !== 'send') throw new Error(begun.kind);
         const da = deliveryIdOf(emailTo(begun.emails, 'a@example.org'));
         const db = deliveryIdOf(emailTo(begun.emails, 'b@example.org'));
-        expect(await s.sendQueue.settle(batchId, [{ deliveryId: da, providerId: 'p-a' }, { deliveryId: db, error: 'invalid recipient' }], NOW + MINUTE, policy)).toEqual({ sent: 1, failed: 1, completed: 0 });
+        expect(await s.sendQueue.settle(batchId, [{ deliveryId: da, providerId: 'p-a' }, { deliveryId: db, error: 'invalid recipient' }], NOW + MINUTE, schedule)).toEqual({ sent: 1, failed: 1, completed: 0 });
         expect(await activityOf(a)).toEqual(['signup', 'confirmation_sent']);
         expect(await activityOf(b)).toEqual(['signup']);
         expect(await s.subscribers.byId(a)).toMatchObject({ status: 'pending', confirmationSentAt: NOW });
@@ -1653,7 +1652,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.sendQueue.markKnownFailure(run.batchId, 'w1', '422 invalid');
         const partA = [emailTo(run.emails, 'a@example.org')];
         const partBC = [emailTo(run.emails, 'b@example.org'), emailTo(run.emails, 'c@example.org')];
-        const ids = await s.sendQueue.split(run.batchId, [partA, partBC], '422 invalid', 'w1', NOW + MINUTE, NOW + MINUTE + LEASE, policy);
+        const ids = await s.sendQueue.split(run.batchId, [partA, partBC], '422 invalid', 'w1', NOW + MINUTE, NOW + MINUTE + LEASE, envelope);
         expect(ids).toHaveLength(2);
         const [x, y] = ids as [number, number];
 
@@ -1661,12 +1660,12 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(old).toMatchObject({ status: 'failed', payload: null, leaseOwner: null });
         expect(old.lastError).toContain('422 invalid');
         expect(await s.sendQueue.items(run.batchId)).toEqual([]);
-        expect(await s.sendQueue.batch(x)).toMatchObject({ status: 'ready', attempts: 0, leaseOwner: 'w1', body: bytes(batchRequest(partA).body), idempotencyKey: batchRequest(partA).idempotencyKey });
+        expect(await s.sendQueue.batch(x)).toMatchObject({ status: 'ready', attempts: 0, leaseOwner: 'w1', payload: batchRequest(partA).payload, idempotencyKey: batchRequest(partA).idempotencyKey });
         expect((await s.sendQueue.items(x)).map((i) => i.deliveryId)).toEqual(partA.map(deliveryIdOf));
         expect((await s.sendQueue.items(y)).map((i) => i.deliveryId).sort()).toEqual(partBC.map(deliveryIdOf).sort());
 
-        expect(flat(await s.sendQueue.beginAttempt(y, 'w2', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'lost' });
-        expect(flat(await s.sendQueue.beginAttempt(y, 'w1', NOW + MINUTE, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails: partBC, body: bytes(batchRequest(partBC).body), idempotencyKey: batchRequest(partBC).idempotencyKey, dropped: 0, replay: false });
+        expect(flat(await s.sendQueue.beginAttempt(y, 'w2', NOW + MINUTE, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
+        expect(flat(await s.sendQueue.beginAttempt(y, 'w1', NOW + MINUTE, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails: partBC, body: bytes(batchRequest(partBC).body), idempotencyKey: batchRequest(partBC).idempotencyKey, dropped: 0, replay: false });
         // Until its owner's lease runs out, nobody else takes a part over.
         expect(await s.sendQueue.claimStale(NOW + MINUTE, NOW + MINUTE, 'w2', NOW + 2 * LEASE)).toBeNull();
         expect(await s.sendQueue.claimStale(NOW + MINUTE + LEASE, NOW + MINUTE + LEASE, 'w2', NOW + 2 * LEASE)).toBe(x);
@@ -1678,28 +1677,28 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const run = await inDoubtBatch();
         const t = NOW + REPLAY_WINDOW_MS + HOUR;
         expect(await s.sendQueue.claimStale(t, t, 'w2', t + LEASE)).toBe(run.batchId);
-        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t + LEASE, null, policy))).toEqual({ kind: 'held' });
+        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t + LEASE, null, schedule, envelope))).toEqual({ kind: 'held' });
         return { ...run, t };
       }
 
       it("'resend': ready again for any worker, rebuilt without people who left", async () => {
         const { b, batchId, emails, t } = await heldBatch();
         await s.subscribers.unsubscribe(b, t + MINUTE, {});
-        expect(await s.sendQueue.resolveHeld(batchId, 'resend', t + 2 * MINUTE, policy)).toBe(true);
+        expect(await s.sendQueue.resolveHeld(batchId, 'resend', t + 2 * MINUTE, schedule)).toBe(true);
         expect(await s.sendQueue.held()).toEqual([]);
-        expect(await s.sendQueue.resolveHeld(batchId, 'resend', t + 2 * MINUTE, policy)).toBe(false);
+        expect(await s.sendQueue.resolveHeld(batchId, 'resend', t + 2 * MINUTE, schedule)).toBe(false);
         expect(await s.sendQueue.claimStale(t + 2 * MINUTE, t + 2 * MINUTE, 'w3', t + 2 * MINUTE + LEASE)).toBe(batchId);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, policy))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
         // A new request: its replay window starts now, so a crash now is replayed, not held again.
         const t2 = t + 2 * MINUTE + LEASE;
         expect(await s.sendQueue.claimStale(t2, t2, 'w4', t2 + LEASE)).toBe(batchId);
-        expect((await s.sendQueue.beginAttempt(batchId, 'w4', t2, t2 + LEASE, null, policy)).kind).toBe('send');
+        expect((await s.sendQueue.beginAttempt(batchId, 'w4', t2, t2 + LEASE, null, schedule, envelope)).kind).toBe('send');
       });
 
       it("'sent': every queued delivery settled as sent and the subscribers move on", async () => {
         const { a, b, batchId, t } = await heldBatch();
-        expect(await s.sendQueue.resolveHeld(batchId, 'sent', t + MINUTE, policy)).toBe(true);
+        expect(await s.sendQueue.resolveHeld(batchId, 'sent', t + MINUTE, schedule)).toBe(true);
         expect(await s.sendQueue.held()).toEqual([]);
         expect(await batchRow(batchId)).toMatchObject({ status: 'sent', payload: null, sentAt: t + MINUTE });
         for (const id of [a, b]) {
@@ -1707,14 +1706,14 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
           expect((await s.subscribers.byId(id))!.nextStep).toBe(2);
           expect((await s.subscribers.byId(id))!.nextSendAt).toEqual(expect.any(Number));
         }
-        expect(await s.sendQueue.resolveHeld(batchId, 'sent', t + MINUTE, policy)).toBe(false);
+        expect(await s.sendQueue.resolveHeld(batchId, 'sent', t + MINUTE, schedule)).toBe(false);
       });
 
       it('refuses a batch that is not held', async () => {
         const { batchId } = await inDoubtBatch();
-        expect(await s.sendQueue.resolveHeld(batchId, 'sent', NOW, policy)).toBe(false);
-        expect(await s.sendQueue.resolveHeld(batchId, 'resend', NOW, policy)).toBe(false);
-        expect(await s.sendQueue.resolveHeld(999_999, 'resend', NOW, policy)).toBe(false);
+        expect(await s.sendQueue.resolveHeld(batchId, 'sent', NOW, schedule)).toBe(false);
+        expect(await s.sendQueue.resolveHeld(batchId, 'resend', NOW, schedule)).toBe(false);
+        expect(await s.sendQueue.resolveHeld(999_999, 'resend', NOW, schedule)).toBe(false);
         expect(await batchRow(batchId)).toMatchObject({ status: 'ready', leaseOwner: 'w1' });
       });
     });
@@ -1722,27 +1721,27 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
     describe('sendQueue.enqueueTest', () => {
       it('queues a rendered staff test as a prepared request that any worker takes and sends as is', async () => {
         const email: OutgoingEmail = { from: 'course@nurture.test', to: 'staff@nurture.test', subject: '[test] Lesson 1', html: '<p>Lesson 1</p>', text: 'Lesson 1' };
-        const id = await s.sendQueue.enqueueTest({ templateId: 'step-1', templateVersion: 'v9', subject: '[test] Lesson 1', toAddress: 'staff@nurture.test', subscriberId: null, email }, NOW, policy);
+        const id = await s.sendQueue.enqueueTest({ templateId: 'step-1', templateVersion: 'v9', subject: '[test] Lesson 1', toAddress: 'staff@nurture.test', subscriberId: null, email }, NOW, envelope);
         expect(await s.sendQueue.delivery(id)).toEqual({ id, status: 'queued', providerId: null, error: null, sentAt: null });
         const tagged = [tagDelivery(email, id)];
 
         const batchId = await s.sendQueue.claimStale(NOW, NOW, 'w1', NOW + LEASE);
         expect(batchId).toEqual(expect.any(Number));
-        expect(await s.sendQueue.batch(batchId!)).toMatchObject({ body: bytes(batchRequest(tagged).body), idempotencyKey: batchRequest(tagged).idempotencyKey, leaseOwner: 'w1' });
+        expect(await s.sendQueue.batch(batchId!)).toMatchObject({ payload: batchRequest(tagged).payload, idempotencyKey: batchRequest(tagged).idempotencyKey, leaseOwner: 'w1' });
         expect(await s.sendQueue.items(batchId!)).toEqual([expect.objectContaining({ deliveryId: id, kind: 'test', step: 0, templateId: 'step-1', toAddress: 'staff@nurture.test', subscriberId: null, email: null })]);
         // Only one claim ever takes it.
         expect(await s.sendQueue.claimQueued(NOW, 10, 'w2', NOW + LEASE)).toBeNull();
         expect(await s.sendQueue.claimStale(NOW, NOW, 'w2', NOW + LEASE)).toBeNull();
 
-        expect(flat(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW, NOW + LEASE, null, policy))).toEqual({ kind: 'send', emails: tagged, body: bytes(batchRequest(tagged).body), idempotencyKey: batchRequest(tagged).idempotencyKey, dropped: 0, replay: false });
-        expect(await s.sendQueue.settle(batchId!, [{ deliveryId: id, providerId: 'p-test' }], NOW + 1000, policy)).toEqual({ sent: 1, failed: 0, completed: 0 });
+        expect(flat(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails: tagged, body: bytes(batchRequest(tagged).body), idempotencyKey: batchRequest(tagged).idempotencyKey, dropped: 0, replay: false });
+        expect(await s.sendQueue.settle(batchId!, [{ deliveryId: id, providerId: 'p-test' }], NOW + 1000, schedule)).toEqual({ sent: 1, failed: 0, completed: 0 });
         expect(await s.sendQueue.delivery(id)).toEqual({ id, status: 'sent', providerId: 'p-test', error: null, sentAt: NOW + 1000 });
       });
     });
 
     describe('sequence versions', () => {
       // Version 2 of the stub: a new step 9 after step 1, step 3 removed.
-      const v2 = queuePolicy(
+      const v2 = queueSchedule(
         { education: { version: 2, steps: [SEQUENCE[0]!, { step: 9, dayOffset: 1, templateId: 'step-9', subject: 'Lesson 9' }, SEQUENCE[1]!] }, 'consult-follow-up': { version: 1, steps: CONSULT } },
         scheduleOptions({ sendWindow: { startMinute: 9 * 60, endMinute: 17 * 60 } }),
       );
@@ -1786,7 +1785,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
           { version: 1, step: 1, count: 2 },
           { version: 2, step: 1, count: 1 },
         ]);
-        await s.sendQueue.claimDue(NOW, 1, 'w1', NOW + LEASE, policy);
+        await s.sendQueue.claimDue(NOW, 1, 'w1', NOW + LEASE, schedule);
         expect(await s.sequence.headcount('education')).toEqual([
           { version: 1, step: null, count: 1 },
           { version: 1, step: 1, count: 1 },
@@ -1828,7 +1827,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await pending('q@example.org');
         expect((await s.sendQueue.scheduled('education', 0, 2)).map((r) => r.id)).toEqual(ids.slice(0, 2));
         expect((await s.sendQueue.scheduled('education', ids[1]!, 2)).map((r) => r.id)).toEqual([ids[2]]);
-        await s.sendQueue.claimDue(NOW, 1, 'w1', NOW + LEASE, policy);
+        await s.sendQueue.claimDue(NOW, 1, 'w1', NOW + LEASE, schedule);
         expect((await s.sendQueue.scheduled('education', 0, 10)).map((r) => r.id)).toEqual(ids.slice(1));
       });
     });
@@ -1854,15 +1853,15 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         if (!out.ok) throw new Error(out.reason);
         expect(await s.sendQueue.delivery(out.deliveryId)).toEqual({ id: out.deliveryId, status: 'queued', providerId: null, error: null, sentAt: null });
         // Not due work: claimDue never takes it.
-        expect((await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, policy)).batchId).toBeNull();
+        expect((await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, schedule)).batchId).toBeNull();
 
         const batchId = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
         expect(await s.sendQueue.items(batchId!)).toEqual([
           expect.objectContaining({ deliveryId: out.deliveryId, kind: 'resend', step: 1, templateId: 'step-1', subscriberId: id, email: 'a@example.org', status: 'active', suppressed: false }),
         ]);
-        const begun = await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), policy);
+        const begun = await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), schedule, envelope);
         expect(begun.kind).toBe('send');
-        expect(await s.sendQueue.settle(batchId!, [{ deliveryId: out.deliveryId, providerId: 'p-again' }], NOW + HOUR, policy)).toEqual({ sent: 1, failed: 0, completed: 0 });
+        expect(await s.sendQueue.settle(batchId!, [{ deliveryId: out.deliveryId, providerId: 'p-again' }], NOW + HOUR, schedule)).toEqual({ sent: 1, failed: 0, completed: 0 });
 
         expect(await s.sendQueue.delivery(out.deliveryId)).toMatchObject({ status: 'sent', providerId: 'p-again', sentAt: NOW + HOUR });
         expect(await s.subscribers.byId(id)).toEqual(before);
@@ -1886,8 +1885,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect((await facts(a)).seen).toMatchObject({ stepSent: true, resendQueued: true });
         const batchId = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
         expect((await facts(a)).seen).toMatchObject({ resendQueued: true });
-        await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), policy);
-        await s.sendQueue.settle(batchId!, accepted((await render(batchId!)).emails), NOW + HOUR, policy);
+        await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), schedule, envelope);
+        await s.sendQueue.settle(batchId!, accepted((await render(batchId!)).emails), NOW + HOUR, schedule);
         expect((await facts(a)).seen).toMatchObject({ resendQueued: false });
 
         const p = await pending('p@example.org');
@@ -1899,7 +1898,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.suppress({ emailHash: hashOf('x@example.org'), reason: 'bounced', at: NOW + MINUTE });
         expect((await facts(x)).seen).toMatchObject({ status: 'suppressed', suppressed: true });
         const e = await hadStep1('e@example.org');
-        await s.subscribers.erase(e, NOW + MINUTE, () => null);
+        await s.subscribers.erase(e, NOW + MINUTE, () => CLEARED);
         expect((await facts(e)).seen).toMatchObject({ status: 'erased', hasEmail: false });
 
         let asked = false;
@@ -1923,8 +1922,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await seen(a)).toMatchObject({ lastResentAt: NOW + HOUR, resendQueued: true });
         expect((await seen(a, 2)).lastResentAt).toBeNull();
         const batchId = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
-        await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), policy);
-        await s.sendQueue.settle(batchId!, accepted((await render(batchId!)).emails), NOW + HOUR, policy);
+        await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), schedule, envelope);
+        await s.sendQueue.settle(batchId!, accepted((await render(batchId!)).emails), NOW + HOUR, schedule);
         expect(await seen(a)).toMatchObject({ lastResentAt: NOW + HOUR, resendQueued: false });
 
         // One dropped before it went is not a resend they had.
@@ -1932,7 +1931,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.sendQueue.enqueueResend({ subscriberId: d, ...step1, now: NOW + HOUR }, allow);
         await s.subscribers.suppress({ emailHash: hashOf('d@example.org'), reason: 'bounced', at: NOW + HOUR });
         const dropped = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
-        expect(await s.sendQueue.beginAttempt(dropped!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(dropped!), policy)).toEqual({ kind: 'empty', dropped: 1 });
+        expect(await s.sendQueue.beginAttempt(dropped!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(dropped!), schedule, envelope)).toEqual({ kind: 'empty', dropped: 1 });
         expect((await seen(d)).lastResentAt).toBeNull();
       });
 
@@ -1948,7 +1947,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const out = await s.sendQueue.enqueueResend({ subscriberId: id, ...step1, now: NOW + HOUR }, allow);
         await s.subscribers.unsubscribe(id, NOW + HOUR, {});
         const batchId = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
-        expect(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), policy)).toEqual({ kind: 'empty', dropped: 1 });
+        expect(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), schedule, envelope)).toEqual({ kind: 'empty', dropped: 1 });
         expect(await s.sendQueue.delivery(out.ok ? out.deliveryId : -1)).toMatchObject({ status: 'dropped', error: 'dropped: unsubscribed' });
       });
     });
@@ -1972,7 +1971,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
             { deliveryId: idOfTo('c@example.org'), error: 'refused' },
           ],
           NOW,
-          policy,
+          schedule,
         );
         await s.events.record(event({ eventId: 'e1', type: 'email.delivered', providerId: 'p-a', column: 'deliveredAt' }));
         await s.events.record(event({ eventId: 'e2', type: 'email.delivered', providerId: 'p-b', column: 'deliveredAt' }));
@@ -1991,7 +1990,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await active('a@example.org');
         await active('b@example.org', NOW + HOUR);
         const first = await sendDue(NOW);
-        const second = await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, policy);
+        const second = await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, schedule);
         const conf = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
         const rows = await s.sendQueue.batches();
         expect(rows.map((r) => [r.id, r.status])).toEqual([
@@ -2189,9 +2188,9 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const first = await sendDue(NOW);
         const second = await sendDue(NOW + 2 * 24 * HOUR);
         const conf = await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE);
-        const confBegun = await s.sendQueue.beginAttempt(conf!, 'w1', NOW, NOW + LEASE, await render(conf!), policy);
+        const confBegun = await s.sendQueue.beginAttempt(conf!, 'w1', NOW, NOW + LEASE, await render(conf!), schedule, envelope);
         if (confBegun.kind !== 'send') throw new Error(confBegun.kind);
-        await s.sendQueue.settle(conf!, accepted(confBegun.emails), NOW, policy);
+        await s.sendQueue.settle(conf!, accepted(confBegun.emails), NOW, schedule);
         const prov = (emails: OutgoingEmail[], to: string) => `prov-${deliveryIdOf(emailTo(emails, to))}`;
         let n = 0;
         const flagged = (providerId: string, type: string, flag: Classification['flag'], link = 'https://clinic.example/book') =>
@@ -2395,7 +2394,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
     describe('login attempts', () => {
       const WINDOW = 15 * MINUTE;
-      // Wait a second once any key holds `max` attempts: a stand-in for the real policy (src/staff/throttle.ts).
+      // Wait a second once any key holds `max` attempts: a stand-in for the real schedule (src/staff/throttle.ts).
       const atMost = (max: number) => (counts: LoginFailure[]) => (counts.some((c) => c.failures >= max) ? 1000 : 0);
       const sorted = (counts: LoginFailure[]) => [...counts].sort((p, q) => p.key.localeCompare(q.key));
 
@@ -2412,7 +2411,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
           { key: 'ip:a', failures: 2, windowStart: NOW, lastAt: NOW + MINUTE },
           { key: 'name:y', failures: 1, windowStart: NOW + MINUTE, lastAt: NOW + MINUTE },
         ]);
-        // The policy sees the counts before this attempt, and a refusal changes nothing.
+        // The schedule sees the counts before this attempt, and a refusal changes nothing.
         const seen: LoginFailure[][] = [];
         const refused = await s.staff.reserveLoginAttempt(['ip:a', 'name:z'], NOW + 2 * MINUTE, WINDOW, (counts) => (seen.push(sorted(counts)), atMost(2)(counts)));
         expect(refused).toEqual({ ok: false, retryAfterMs: 1000 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
-import { packageRoot } from '../../../db/package-root.js';
+import { packageRoot } from '../../package-root.js';
 import type { AppDeps } from '../../deps.js';
 import { errorBody } from '../errors.js';
 import { BASIC_REALM, SESSION_COOKIE, staffApiAuth } from '../staff/auth.js';

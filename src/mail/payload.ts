@@ -12,7 +12,7 @@
  * upgrade, repeats as that body with that key.
  */
 import zlib from 'node:zlib';
-import type { OutgoingEmail, QueuePolicy, RequestBody } from './types.js';
+import type { RequestBody } from './transport.js';
 
 const MARKER = 'br:';
 
@@ -39,11 +39,4 @@ export function encodePayload(body: RequestBody): string {
 export function decodePayload(payload: string): { body: Buffer; legacy: boolean } {
   if (!payload.startsWith(MARKER)) return { body: Buffer.from(payload), legacy: true };
   return { body: zlib.brotliDecompressSync(Buffer.from(payload.slice(MARKER.length), 'base64')), legacy: false };
-}
-
-/** The persisted request of a batch: its emails and the exact body that went (and goes again) with its key. */
-export function persistedRequest(payload: string, policy: Pick<QueuePolicy, 'emailsOf' | 'batchRequest'>): { emails: OutgoingEmail[]; body: RequestBody } {
-  const { body, legacy } = decodePayload(payload);
-  const emails = policy.emailsOf(body);
-  return { emails, body: legacy ? policy.batchRequest(emails).body : [body] };
 }
