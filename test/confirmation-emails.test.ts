@@ -16,10 +16,6 @@ function scriptedTransport(answer: (emails: OutgoingEmail[], call: number) => Se
   const transport: Transport & { batches: typeof batches } = {
     name: 'memory',
     batches,
-    async send(email, options) {
-      const [r] = await transport.sendBatch([email], options);
-      return r!;
-    },
     async sendBatch(emails, options) {
       batches.push({ emails, key: options?.idempotencyKey });
       const r = answer(emails, batches.length);

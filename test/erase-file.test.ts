@@ -9,7 +9,6 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openRequest } from '../src/mail/envelope.js';
 import { openSqlite } from '../db/sqlite/client.js';
 import { storesOf } from './helpers/app.js';
-import { memoryTransport } from './helpers/memory-transport.js';
 import { seedDue, tickHarness } from './helpers/worker.js';
 import { SendError, type Transport } from '../src/mail/transport.js';
 import { eraseSubscriber } from '../src/subscribers/erase.js';
@@ -68,10 +67,8 @@ it('an erased person is taken out of a stored request body, and the body that he
   const db = openSqlite(file);
   const [, b] = seedDue(db, 3, { at: Date.parse(NOW) });
   // The first attempt is answered "daily quota reached": nothing was sent, and the batch waits, its body stored.
-  const inner = memoryTransport();
   const transport: Transport = {
     name: 'memory',
-    send: inner.send,
     async sendBatch() {
       throw new SendError('quota', 'daily_quota_exceeded: try tomorrow', { statusCode: 429, retryAfterMs: 3_600_000 });
     },

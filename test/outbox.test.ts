@@ -28,7 +28,7 @@ describe('outbox transport', () => {
   it('writes a multipart/alternative .eml with all headers', async () => {
     const dir = tmpDir();
     const t = createOutboxTransport(dir, fixedClock('2026-01-01T00:00:00Z'));
-    const { id } = await t.send(email);
+    const [{ id }] = (await t.sendBatch([email])) as [{ id: string }];
     const files = fs.readdirSync(dir);
     expect(files).toEqual([`${id}.eml`]);
     const eml = fs.readFileSync(path.join(dir, files[0]!), 'utf8');
@@ -46,7 +46,7 @@ describe('outbox transport', () => {
   it('writes the Reply-To header when the email has one', async () => {
     const dir = tmpDir();
     const t = createOutboxTransport(dir, fixedClock('2026-01-01T00:00:00Z'));
-    const { id } = await t.send({ ...email, replyTo: 'care@clinic.example' });
+    const [{ id }] = (await t.sendBatch([{ ...email, replyTo: 'care@clinic.example' }])) as [{ id: string }];
     expect(fs.readFileSync(path.join(dir, `${id}.eml`), 'utf8')).toMatch(/^Reply-To: care@clinic\.example\r?$/m);
   });
 

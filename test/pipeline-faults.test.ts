@@ -38,7 +38,6 @@ function scripted(failures: number, failure: () => Error, during: () => Promise<
   const requests: { emails: OutgoingEmail[]; key: string }[] = [];
   const transport: Transport = {
     name: 'memory',
-    send: inner.send,
     async sendBatch(emails, o) {
       requests.push({ emails, key: o!.idempotencyKey! });
       if (requests.length <= failures) {
@@ -92,7 +91,6 @@ describe('after a known failure the batch is rebuilt without people who left', (
       let calls = 0;
       const transport: Transport = {
         name: 'outbox',
-        send: good.send,
         async sendBatch(emails, o) {
           if (++calls > 1) return good.sendBatch(emails, o);
           db.$client.prepare("UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?").run(b);
@@ -133,7 +131,7 @@ describe('an unknown outcome is replayed byte for byte, only inside the idempote
     const requests: string[] = [];
     const hanging: Transport = {
       name: 'memory',
-      send: () => new Promise(() => {}),
+     
       sendBatch: (_emails, o) => (requests.push(o!.idempotencyKey!), new Promise(() => {})), // the process dies here
     };
     void tickHarness(db, hanging, { now: NOW }).tick();
@@ -156,7 +154,7 @@ describe('an unknown outcome is replayed byte for byte, only inside the idempote
   it('inside the window the same batch is replayed with its key', async () => {
     seedDue(db, 2, { at: at(NOW) });
     const requests: string[] = [];
-    const hanging: Transport = { name: 'memory', send: () => new Promise(() => {}), sendBatch: (_e, o) => (requests.push(o!.idempotencyKey!), new Promise(() => {})) };
+    const hanging: Transport = { name: 'memory', sendBatch: (_e, o) => (requests.push(o!.idempotencyKey!), new Promise(() => {})) };
     void tickHarness(db, hanging, { now: NOW }).tick();
     await vi.waitFor(() => expect(requests).toHaveLength(1));
     const transport = memoryTransport();
@@ -171,7 +169,7 @@ describe('held batches on the dashboard', () => {
     const t = testApp({ now: NOW });
     seedDue(t.db, 2, { at: at(NOW) });
     const requests: string[] = [];
-    const hanging: Transport = { name: 'memory', send: () => new Promise(() => {}), sendBatch: (_e, o) => (requests.push(o!.idempotencyKey!), new Promise(() => {})) };
+    const hanging: Transport = { name: 'memory', sendBatch: (_e, o) => (requests.push(o!.idempotencyKey!), new Promise(() => {})) };
     void tickHarness(t.db, hanging, { now: NOW }).tick();
     await vi.waitFor(() => expect(requests).toHaveLength(1));
     t.clock.advance(REPLAY_WINDOW_MS + HOUR);
@@ -212,7 +210,7 @@ describe('leases', () => {
   it('are never set beyond real time plus their length, whatever time a tick runs as', async () => {
     seedDue(db, 1, { at: Date.now() + 10 * 24 * HOUR });
     const requests: string[] = [];
-    const hanging: Transport = { name: 'memory', send: () => new Promise(() => {}), sendBatch: (_e, o) => (requests.push(o!.idempotencyKey!), new Promise(() => {})) };
+    const hanging: Transport = { name: 'memory', sendBatch: (_e, o) => (requests.push(o!.idempotencyKey!), new Promise(() => {})) };
     // `npm run tick -- --now` ten days ahead: the harness's realNow is the machine's clock here.
     const h = tickHarness(db, hanging, { now: new Date(Date.now() + 10 * 24 * HOUR).toISOString() });
     void h.tick({ realNow: Date.now, leaseMs: 60_000 });
@@ -226,7 +224,7 @@ describe('leases', () => {
     let answer: (() => void) | null = null;
     const slow: Transport = {
       name: 'memory',
-      send: () => new Promise(() => {}),
+     
       sendBatch: (emails) => new Promise((resolve) => (answer = () => resolve(emails.map((_, i) => ({ id: `slow-${i}` }))))),
     };
     const done = tickHarness(db, slow, { now: NOW }).tick({ realNow: Date.now, leaseMs: 300 });

@@ -42,19 +42,18 @@ async function failure(p: Promise<unknown>): Promise<SendError> {
 }
 
 describe('resend transport against the fake', () => {
-  it('sends one email with its headers and idempotency key', async () => {
+  it('sends a batch of one with its headers and idempotency key', async () => {
     const { fake, transport } = await setup();
-    const { id } = await transport.send(email('a@example.org'), { idempotencyKey: 'confirm-1' });
+    const [{ id }] = (await transport.sendBatch([email('a@example.org')], { idempotencyKey: 'confirm-1' })) as [{ id: string }];
     expect(fake.emails).toEqual([
       expect.objectContaining({ id, to: ['a@example.org'], subject: 'Step 1', idempotencyKey: 'confirm-1', headers: email('a@example.org').headers }),
     ]);
   });
 
-  it('sends the Reply-To as reply_to, singly and in a batch, and none when unset', async () => {
+  it('sends the Reply-To as reply_to, and none when unset', async () => {
     const { fake, transport } = await setup();
-    await transport.send({ ...email('a@example.org'), replyTo: 'care@clinic.example' });
     await transport.sendBatch([{ ...email('b@example.org'), replyTo: 'care@clinic.example' }, email('c@example.org')]);
-    expect(fake.emails.map((e) => e.replyTo)).toEqual([['care@clinic.example'], ['care@clinic.example'], undefined]);
+    expect(fake.emails.map((e) => e.replyTo)).toEqual([['care@clinic.example'], undefined]);
   });
 
   it('sends a batch with its key and returns the ids in order', async () => {
@@ -115,12 +114,6 @@ describe('resend transport against the fake', () => {
     expect(fake.emails).toHaveLength(0);
   });
 
-  it('a 422 on a single send is permanent', async () => {
-    const { transport } = await setup({ rejectAddresses: /^bad@/ });
-    const err = await failure(transport.send(email('bad@example.org')));
-    expect(err).toMatchObject({ kind: 'permanent', details: { statusCode: 422, providerCode: 'validation_error' } });
-  });
-
   it('reports rate-limit headers on success and classifies a 429 as rate_limited with retry-after', async () => {
     let t = Date.UTC(2026, 2, 2);
     const { fake, transport, seen } = await setup({ rateLimit: 2, clock: () => t });
@@ -140,8 +133,8 @@ describe('resend transport against the fake', () => {
 
   it('classifies the daily quota as quota, not taking the rate window for its reset', async () => {
     const { transport } = await setup({ dailyQuota: 1, rateLimit: 10 });
-    await transport.send(email('a@example.org'));
-    const err = await failure(transport.send(email('b@example.org')));
+    await transport.sendBatch([email('a@example.org')]);
+    const err = await failure(transport.sendBatch([email('b@example.org')]));
     expect(err).toMatchObject({ kind: 'quota', details: { statusCode: 429, providerCode: 'daily_quota_exceeded' } });
     expect(err.details.retryAfterMs).toBeUndefined();
     const quota = { statusCode: 429, name: 'daily_quota_exceeded', message: 'm' };
@@ -212,7 +205,7 @@ describe('resend transport against the fake', () => {
   it('treats a wrong API key as transient (an account problem, not the message)', async () => {
     const { fake } = await setup();
     const wrong = createResendTransport('re_wrong', { baseUrl: fake.url });
-    const err = await failure(wrong.send(email('a@example.org')));
+    const err = await failure(wrong.sendBatch([email('a@example.org')]));
     expect(err).toMatchObject({ kind: 'transient', details: { statusCode: 403, providerCode: 'invalid_api_key' } });
   });
 });

@@ -84,7 +84,7 @@ async function rearm(stores: PostgresStores, due: number, now: number) {
 
 function nullTransport(): Transport {
   let n = 0;
-  return { name: 'memory', send: async () => ({ id: `null-${++n}` }), sendBatch: async (emails) => emails.map(() => ({ id: `null-${++n}` })) };
+  return { name: 'memory', sendBatch: async (emails) => emails.map(() => ({ id: `null-${++n}` })) };
 }
 
 async function workersRun(fake: Awaited<ReturnType<typeof startFakeProcess>>, workers: number) {

@@ -56,9 +56,6 @@ function nullTransport(): Transport & { count: number } {
     get count() {
       return n;
     },
-    async send() {
-      return { id: `null-${++n}` };
-    },
     async sendBatch(emails) {
       return emails.map(() => ({ id: `null-${++n}` }));
     },

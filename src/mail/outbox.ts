@@ -60,9 +60,6 @@ export function createOutboxTransport(dir: string, clock: Clock): Transport {
 
   return {
     name: 'outbox',
-    async send(email: OutgoingEmail, options?: SendOptions) {
-      return write(email, idFor(options?.idempotencyKey, 0));
-    },
     async sendBatch(emails: OutgoingEmail[], options?: SendOptions) {
       const out: SentEmail[] = [];
       for (const [i, e] of emails.entries()) out.push(await write(e, idFor(options?.idempotencyKey, i)));

@@ -84,20 +84,6 @@ export function classifyResendError(error: ResendError, headers: Headers, now: (
   return new SendError('permanent', msg, details);
 }
 
-/** An email as the resend SDK takes it. */
-export function toApi(email: OutgoingEmail) {
-  return {
-    from: email.from,
-    to: [email.to],
-    ...(email.replyTo ? { replyTo: email.replyTo } : {}),
-    subject: email.subject,
-    html: email.html,
-    text: email.text,
-    ...(email.headers ? { headers: email.headers } : {}),
-    ...(email.tags ? { tags: email.tags } : {}),
-  };
-}
-
 /**
  * Lines the permissive answer up with the request: `data` holds the created
  * emails in request order, skipping the indexes listed in `errors`.
@@ -194,12 +180,6 @@ export function createResendTransport(apiKey: string, options: ResendTransportOp
 
   return {
     name: 'resend',
-    async send(email: OutgoingEmail, sendOptions?: SendOptions): Promise<SentEmail> {
-      const data = await call('send', (signal) =>
-        resend.emails.send(toApi(email), { signal, ...(sendOptions?.idempotencyKey ? { idempotencyKey: sendOptions.idempotencyKey } : {}) }),
-      );
-      return { id: data.id };
-    },
     async sendBatch(emails: OutgoingEmail[], sendOptions?: SendOptions): Promise<SentEmail[]> {
       // The body as it was persisted and hashed.
       const body = sendOptions?.body ?? batchBody(emails);

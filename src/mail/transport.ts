@@ -53,7 +53,6 @@ export class SendError extends Error {
 
 export interface Transport {
   readonly name: 'outbox' | 'resend' | 'memory';
-  send(email: OutgoingEmail, options?: SendOptions): Promise<SentEmail>;
   /** Up to 100 emails in one request; results are in the order given. */
   sendBatch(emails: OutgoingEmail[], options?: SendOptions): Promise<SentEmail[]>;
 }

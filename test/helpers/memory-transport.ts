@@ -11,10 +11,6 @@ export function memoryTransport(now: () => number = Date.now) {
     failNext(err) {
       failNext = err;
     },
-    async send(email: OutgoingEmail, options?: SendOptions): Promise<SentEmail> {
-      const [r] = await transport.sendBatch([email], options);
-      return r!;
-    },
     async sendBatch(emails: OutgoingEmail[], options?: SendOptions): Promise<SentEmail[]> {
       if (failNext) {
         const err = failNext;

@@ -18,23 +18,23 @@ async function outboxApp() {
   dirs.push(dir);
   const clock = fixedClock('2026-03-02T14:00:00Z');
   const transport = createOutboxTransport(dir, clock);
-  const first = await transport.send({
+  const [first] = await transport.sendBatch([{
     from: 'Harbor Clinic <education@localhost>',
     to: 'first@example.org',
     subject: 'First — “quoted” ünïcode',
     html: '<p>Hello <b>first</b></p><script>alert(1)</script>',
     text: 'Hello first',
     headers: { 'List-Unsubscribe': '<http://nurture.test/u/abc>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-  });
+  }]);
   clock.advance(60_000);
   const [second] = await transport.sendBatch([{ from: 'Harbor Clinic <education@localhost>', to: 'second@example.org', subject: 'Second', html: '<p>2</p>', text: '2' }], { idempotencyKey: 'key-1' });
   // Make the file times follow the clock, so "newest first" is deterministic.
-  fs.utimesSync(path.join(dir, `${first.id}.eml`), new Date('2026-03-02T14:00:00Z'), new Date('2026-03-02T14:00:00Z'));
+  fs.utimesSync(path.join(dir, `${first!.id}.eml`), new Date('2026-03-02T14:00:00Z'), new Date('2026-03-02T14:00:00Z'));
   fs.utimesSync(path.join(dir, `${second!.id}.eml`), new Date('2026-03-02T14:01:00Z'), new Date('2026-03-02T14:01:00Z'));
   fs.writeFileSync(path.join(dir, 'notes.eml'), 'not an outbox message');
-  fs.writeFileSync(path.join(dir, `.${first.id}.tmp`), 'half written');
+  fs.writeFileSync(path.join(dir, `.${first!.id}.tmp`), 'half written');
   const t = testApp({ transport, config: testConfig({ outboxDir: dir }) });
-  return { ...t, dir, firstId: first.id, secondId: second!.id };
+  return { ...t, dir, firstId: first!.id, secondId: second!.id };
 }
 
 describe('outbox viewer', () => {
