@@ -1,4 +1,4 @@
-import { crossSequence } from '../cross-sequence.js';
+import { dueRowOf, enteringRow } from '../cross-sequence.js';
 import type pg from 'pg';
 import type { SubscriberStore } from '../stores.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome } from '../types.js';
@@ -179,22 +179,7 @@ async function replan(c: Queryable, s: SubscriberRow, decide: (row: DueRow) => n
   if (scheduled.length === 0) return;
   const suppressed = (await c.query('SELECT 1 FROM suppressions WHERE email_hash = $1', [s.emailHash])).rowCount! > 0;
   for (const e of scheduled) {
-    const row: DueRow = {
-      id: s.id,
-      enrolmentId: e.id,
-      sequence: e.sequence,
-      status: s.status,
-      email: s.email,
-      suppressed,
-      timezone: s.timezone,
-      confirmedAt: e.startedAt,
-      nextStep: e.nextStep!,
-      lastSentAt: e.lastSentAt,
-      pausedUntil: s.pausedUntil,
-      received: await receivedSteps(c, s.id, e.sequence),
-      sequenceVersion: e.version,
-      ...crossSequence(all, e.id),
-    };
+    const row = dueRowOf(s, e, { received: await receivedSteps(c, s.id, e.sequence), suppressed, all });
     const at = decide(row);
     if (at !== null) await c.query('UPDATE enrolments SET next_send_at = $2 WHERE id = $1', [e.id, at]);
   }
@@ -387,22 +372,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         const existing = all.find((e) => e.sequence === input.sequence);
         if (existing) return { kind: 'already', enrolment: existing };
         const { now } = input;
-        const at = input.at({
-          id,
-          enrolmentId: 0,
-          sequence: input.sequence,
-          status: 'active',
-          email: s.email,
-          suppressed: false,
-          timezone: s.timezone,
-          confirmedAt: now,
-          nextStep: input.firstStep,
-          lastSentAt: null,
-          pausedUntil: s.pausedUntil,
-          received: await receivedSteps(c, id, input.sequence),
-          sequenceVersion: input.version,
-          ...crossSequence(all, 0),
-        });
+        const at = input.at(enteringRow(s, input, await receivedSteps(c, id, input.sequence), all));
         const enrolment = (
           await c.query<Enrolment>(
             `INSERT INTO enrolments (subscriber_id, sequence, version, started_at, next_step, next_send_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${ENROLMENT}`,

@@ -1,4 +1,4 @@
-import { crossSequence } from '../cross-sequence.js';
+import { dueRowOf, enteringRow } from '../cross-sequence.js';
 import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { SubscriberStore } from '../stores.js';
 import type { Enrolment, EnrolInput, EnrolOutcome, LeaveInput, LeaveOutcome, ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
@@ -223,22 +223,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     const all = db.select().from(enrolments).where(eq(enrolments.subscriberId, s.id)).all();
     const suppressed = db.select({ h: suppressions.emailHash }).from(suppressions).where(eq(suppressions.emailHash, s.emailHash)).get() !== undefined;
     for (const e of scheduled) {
-      const row: DueRow = {
-        id: s.id,
-        enrolmentId: e.id,
-        sequence: e.sequence,
-        status: s.status,
-        email: s.email,
-        suppressed,
-        timezone: s.timezone,
-        confirmedAt: e.startedAt,
-        nextStep: e.nextStep!,
-        lastSentAt: e.lastSentAt,
-        pausedUntil: s.pausedUntil,
-        received: receivedSteps(s.id, e.sequence),
-        sequenceVersion: e.version,
-        ...crossSequence(all, e.id),
-      };
+      const row = dueRowOf(s, e, { received: receivedSteps(s.id, e.sequence), suppressed, all });
       const at = decide(row);
       if (at !== null) db.update(enrolments).set({ nextSendAt: at }).where(eq(enrolments.id, e.id)).run();
     }
@@ -293,22 +278,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     if (existing) return { kind: 'already', enrolment: existing };
     const { now } = input;
     const all = db.select().from(enrolments).where(eq(enrolments.subscriberId, id)).all();
-    const at = input.at({
-      id,
-      enrolmentId: 0,
-      sequence: input.sequence,
-      status: 'active',
-      email: s.email,
-      suppressed: false,
-      timezone: s.timezone,
-      confirmedAt: now,
-      nextStep: input.firstStep,
-      lastSentAt: null,
-      pausedUntil: s.pausedUntil,
-      received: receivedSteps(id, input.sequence),
-      sequenceVersion: input.version,
-      ...crossSequence(all, 0),
-    });
+    const at = input.at(enteringRow(s, input, receivedSteps(id, input.sequence), all));
     const enrolment = db
       .insert(enrolments)
       .values({ subscriberId: id, sequence: input.sequence, version: input.version, startedAt: now, nextStep: input.firstStep, nextSendAt: at })
