@@ -48,6 +48,8 @@ import type {
   ProviderEventInput,
   PublishedVersion,
   QueueSchedule,
+  SentInSpan,
+  PlannedNext,
   Envelope,
   Reader,
   ResendInput,
@@ -209,6 +211,12 @@ export interface SendQueueStore {
    */
   enqueueResend(input: ResendInput, decide: DecideResend): Promise<ResendOutcome>;
   delivery(id: number): Promise<DeliveryState | undefined>;
+  /**
+   * The emails sent from `from` to `to` (inclusive) to the first `people`
+   * people who had one, by person and time; and what each of them has planned
+   * next in every sequence still running (for `npm run tick -- --advance`).
+   */
+  sentBetween(from: number, to: number, people: number): Promise<{ sent: SentInSpan[]; planned: PlannedNext[] }>;
   /** Per sequence step: active subscribers waiting for it, and its deliveries by outcome. */
   stepCounts(sequence: SequenceId): Promise<Map<number, StepCounts>>;
   /** Batches by status, for tests and health. */

@@ -520,6 +520,12 @@ export type PublishedVersion = { version: number; plan: number; publishedAt: num
 /** Active subscribers on a version, by the step they get next (null: that email is in flight). */
 export type VersionHeadcount = { version: number | null; step: number | null; count: number };
 
+/** An email that went to a person, for a report over a span of time. */
+export type SentInSpan = { subscriberId: number; email: string | null; timezone: string; kind: DeliveryKind; sequence: SequenceId | null; step: number; subject: string | null; sentAt: number };
+
+/** A person's next email of a running sequence; `at` null: it is in flight. */
+export type PlannedNext = { subscriberId: number; sequence: SequenceId; step: number; at: number | null };
+
 export type StepCounts = { waiting: number; sent: number; delivered: number; opened: number; clicked: number };
 
 /** A sequence step to send again to one subscriber (staff, at their request), as a 'resend' delivery. */

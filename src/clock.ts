@@ -3,10 +3,21 @@ export type Clock = { now(): number };
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** The clock of `npm run tick -- --now <at>`: it reads `at` when made and runs on at the machine's pace. */
-export function offsetClock(at: number, realNow: () => number = Date.now): Clock {
-  const offset = at - realNow();
-  return { now: () => realNow() + offset };
+export type OffsetClock = Clock & { moveTo(at: number): void };
+
+/**
+ * The clock of `npm run tick -- --now <at>`: it reads `at` when made and runs
+ * on at the machine's pace; `moveTo` sets it to another time, from which it
+ * runs on again (`--advance` ticks an hour apart).
+ */
+export function offsetClock(at: number, realNow: () => number = Date.now): OffsetClock {
+  let offset = at - realNow();
+  return {
+    now: () => realNow() + offset,
+    moveTo: (t) => {
+      offset = t - realNow();
+    },
+  };
 }
 
 export type FixedClock = Clock & { set(t: number | string | Date): void; advance(ms: number): void };

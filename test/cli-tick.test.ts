@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openSqlite as openDb } from '../db/sqlite/client.js';
+import type { Walkthrough } from '../src/nurture/walkthrough.js';
 import { seedDue } from './helpers/worker.js';
 
 let dir: string;
@@ -15,12 +16,12 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function tick(args: string[], extra: NodeJS.ProcessEnv = {}) {
+function tick(args: string[], extra: NodeJS.ProcessEnv = {}, timeout = 30_000) {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: path.join(dir, 'n.db'), OUTBOX_DIR: path.join(dir, 'outbox'), SECRET_KEY: 'cli-test-secret-0123456789abcdef0123456789abcdef', CLINIC_NAME: 'Harbor Clinic', POSTAL_ADDRESS: '1 Test Street, Testville', LOG_LEVEL: 'warn' };
   delete env.RESEND_API_KEY;
   Object.assign(env, extra);
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/tick.ts', ...args], { env, encoding: 'utf8', timeout: 30_000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/tick.ts', ...args], { env, encoding: 'utf8', timeout });
 }
 
 it('runs one tick at the given time and prints its summary as JSON', () => {
@@ -35,6 +36,39 @@ it('runs one tick at the given time and prints its summary as JSON', () => {
   expect(summary).toMatchObject({ due: 3, sent: 3, failed: 0, retried: 0, dropped: 0 });
   expect(typeof summary.durationMs).toBe('number');
   expect(fs.readdirSync(path.join(dir, 'outbox')).filter((f) => f.endsWith('.eml'))).toHaveLength(3);
+});
+
+it('--advance runs a tick an hour through the span and prints per person what went, in their zone, and what is next', () => {
+  const db = openDb(path.join(dir, 'n.db'));
+  seedDue(db, 2, { at: Date.parse('2026-03-02T14:00:00Z'), timezone: 'Europe/Paris' });
+  db.$client.close();
+
+  const r = tick(['--now', '2026-03-02T14:00:30Z', '--advance', '5d'], {}, 120_000);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const report = JSON.parse(r.stdout) as Walkthrough;
+  expect(report.ticks).toBe(5 * 24 + 1);
+  expect(report.people).toHaveLength(2);
+  for (const person of report.people) {
+    expect(person.email).toMatch(/^p\*\*\*@example\.org$/);
+    const names = person.went.map((w) => w.email);
+    expect(names.slice(0, 2)).toEqual(['Education series, email 1 of 8', 'Education series, email 2 of 8']);
+    // Times are on the person's wall clock with its offset (Paris is UTC+1 in March), and in order.
+    for (const w of person.went) expect(w.at).toMatch(/^2026-03-0\dT\d{2}:\d{2}\+01:00$/);
+    expect([...person.went.map((w) => w.at)].sort()).toEqual(person.went.map((w) => w.at));
+    const last = Number(/email (\d) of 8/.exec(names.at(-1)!)![1]);
+    expect(person.next).toEqual([{ at: expect.stringMatching(/\+01:00$/), email: `Education series, email ${last + 1} of 8` }]);
+  }
+  expect(report.totals.sent).toBe(report.people.reduce((n, p) => n + p.went.length, 0));
+  expect(fs.readdirSync(path.join(dir, 'outbox')).filter((f) => f.endsWith('.eml'))).toHaveLength(report.totals.sent);
+});
+
+it('refuses --advance with Resend configured: weeks of real email in minutes', () => {
+  const r = tick(['--advance', '21d'], { RESEND_API_KEY: 're_test', RESEND_BASE_URL: 'http://127.0.0.1:9' });
+  expect(r.status).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toContain('--advance');
+  expect(r.stderr).toContain('RESEND_API_KEY');
 });
 
 it('refuses a bad --now with one line and exit code 2', () => {

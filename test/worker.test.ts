@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SendError, type Transport } from '../src/mail/transport.js';
 import { createWorker } from '../src/nurture/worker.js';
-import { parseTickArgs } from '../src/cli/tick-args.js';
+import { MAX_ADVANCE_MS, parseTickArgs } from '../src/cli/tick-args.js';
 import { testDb } from './helpers/app.js';
 import { memoryTransport } from './helpers/memory-transport.js';
 import { until } from './helpers/process.js';
@@ -102,8 +102,13 @@ describe('npm run tick arguments', () => {
     expect(parseTickArgs(['--now=2026-03-02T09:00:00-05:00'])).toEqual({ now: Date.parse('2026-03-02T14:00:00Z') });
     expect(parseTickArgs([])).toEqual({});
   });
+  it('accepts --advance as whole days or hours, with or without --now', () => {
+    expect(parseTickArgs(['--advance', '21d'])).toEqual({ advanceMs: 21 * 24 * 3_600_000 });
+    expect(parseTickArgs(['--now=2026-03-02T14:00:00Z', '--advance=36h'])).toEqual({ now: Date.parse('2026-03-02T14:00:00Z'), advanceMs: 36 * 3_600_000 });
+    expect(parseTickArgs(['--advance', '366d'])).toEqual({ advanceMs: MAX_ADVANCE_MS });
+  });
   it('refuses anything else with one line', () => {
-    for (const bad of [['--now'], ['--now', 'tomorrow'], ['--now', '2026-03-02'], ['--now', '2026-02-30T10:00:00Z'], ['--later']]) {
+    for (const bad of [['--now'], ['--now', 'tomorrow'], ['--now', '2026-03-02'], ['--now', '2026-02-30T10:00:00Z'], ['--later'], ['--advance'], ['--advance', '3w'], ['--advance', '0d'], ['--advance', '1.5d'], ['--advance', '367d'], ['--advance', '-2d']]) {
       const r = parseTickArgs(bad);
       expect(r).toHaveProperty('error');
       expect((r as { error: string }).error).not.toContain('\n');

@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import { crossSequence } from '../cross-sequence.js';
 import type { SendQueueStore } from '../stores.js';
-import type { Batch, BatchItem, Enrolment, BatchRequest, ClaimResult, SequenceId, DueRow, HeldBatch, ItemOutcome, QueueSchedule, ResendFacts, ResendOutcome, StepCounts } from '../types.js';
+import type { Batch, BatchItem, Enrolment, BatchRequest, ClaimResult, SequenceId, DueRow, HeldBatch, ItemOutcome, QueueSchedule, PlannedNext, ResendFacts, SentInSpan, ResendOutcome, StepCounts } from '../types.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { batches } from './schema.js';
 
@@ -550,6 +550,30 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
         ).rows[0]!.id;
         return { ok: true, deliveryId: id };
       });
+    },
+
+    async sentBetween(from, to, people) {
+      const sent = (
+        await pool.query<SentInSpan>(
+          `WITH people AS (SELECT DISTINCT subscriber_id AS id FROM deliveries
+                           WHERE status = 'sent' AND sent_at BETWEEN $1 AND $2 AND subscriber_id IS NOT NULL ORDER BY subscriber_id LIMIT $3)
+           SELECT d.subscriber_id AS "subscriberId", s.email, coalesce(s.timezone, 'UTC') AS timezone, d.kind, d.sequence, d.step, d.subject, d.sent_at AS "sentAt"
+           FROM deliveries d JOIN people p ON p.id = d.subscriber_id JOIN subscribers s ON s.id = d.subscriber_id
+           WHERE d.status = 'sent' AND d.sent_at BETWEEN $1 AND $2 ORDER BY d.subscriber_id, d.sent_at, d.id`,
+          [from, to, people],
+        )
+      ).rows;
+      const ids = [...new Set(sent.map((r) => r.subscriberId))];
+      const planned = ids.length
+        ? (
+            await pool.query<PlannedNext>(
+              `SELECT subscriber_id AS "subscriberId", sequence, next_step AS step, next_send_at AS at FROM enrolments
+               WHERE subscriber_id = ANY($1) AND ended_at IS NULL AND next_step IS NOT NULL ORDER BY subscriber_id, sequence`,
+              [ids],
+            )
+          ).rows
+        : [];
+      return { sent, planned };
     },
 
     async delivery(id) {

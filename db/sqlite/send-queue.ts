@@ -11,7 +11,7 @@
  */
 import crypto from 'node:crypto';
 import type { SendQueueStore } from '../stores.js';
-import type { BatchItem, BatchRequest, Begun, SequenceId, ClaimResult, DecideResend, DueRow, FreshRequest, HeldBatch, ItemOutcome, OutgoingEmail, QueueSchedule, Envelope, ResendInput, ResendOutcome, StepCounts, SubscriberStatus, TestDelivery } from '../types.js';
+import type { BatchItem, BatchRequest, Begun, SequenceId, ClaimResult, DecideResend, DueRow, FreshRequest, HeldBatch, ItemOutcome, OutgoingEmail, QueueSchedule, Envelope, SentInSpan, PlannedNext, ResendInput, ResendOutcome, StepCounts, SubscriberStatus, TestDelivery } from '../types.js';
 import type { SqliteDb } from './client.js';
 import { batches } from './schema.js';
 
@@ -481,6 +481,28 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       if (refusal) return { ok: false, reason: refusal, status: raw.status };
       return { ok: true, deliveryId: q.insertResend.get(input)!.id };
     }),
+
+    async sentBetween(from, to, people) {
+      const sent = sql
+        .prepare(
+          `WITH people AS (SELECT DISTINCT subscriber_id AS id FROM deliveries
+                           WHERE status = 'sent' AND sent_at BETWEEN ? AND ? AND subscriber_id IS NOT NULL ORDER BY subscriber_id LIMIT ?)
+           SELECT d.subscriber_id AS subscriberId, s.email, coalesce(s.timezone, 'UTC') AS timezone, d.kind, d.sequence, d.step, d.subject, d.sent_at AS sentAt
+           FROM deliveries d JOIN people p ON p.id = d.subscriber_id JOIN subscribers s ON s.id = d.subscriber_id
+           WHERE d.status = 'sent' AND d.sent_at BETWEEN ? AND ? ORDER BY d.subscriber_id, d.sent_at, d.id`,
+        )
+        .all(from, to, people, from, to) as SentInSpan[];
+      const ids = [...new Set(sent.map((r) => r.subscriberId))];
+      const planned = ids.length
+        ? (sql
+            .prepare(
+              `SELECT subscriber_id AS subscriberId, sequence, next_step AS step, next_send_at AS at FROM enrolments
+               WHERE subscriber_id IN (SELECT value FROM json_each(?)) AND ended_at IS NULL AND next_step IS NOT NULL ORDER BY subscriber_id, sequence`,
+            )
+            .all(JSON.stringify(ids)) as PlannedNext[])
+        : [];
+      return { sent, planned };
+    },
 
     async delivery(id) {
       return db.$client.prepare('SELECT id, status, provider_id AS providerId, error, sent_at AS sentAt FROM deliveries WHERE id = ?').get(id) as Awaited<ReturnType<SendQueueStore['delivery']>>;

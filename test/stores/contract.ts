@@ -1952,6 +1952,31 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       });
     });
 
+    describe('sendQueue.sentBetween', () => {
+      it('per person in the span: each email that went, and what is planned next; the first `people` people only', async () => {
+        const a = await active('a@example.org');
+        const b = await active('b@example.org');
+        const run = await claimAndBegin(NOW);
+        await s.sendQueue.settle(run.batchId, [{ deliveryId: deliveryIdOf(emailTo(run.emails, 'a@example.org')), providerId: 'p-a' }, { deliveryId: deliveryIdOf(emailTo(run.emails, 'b@example.org')), error: 'refused' }], NOW, schedule);
+        const next = schedule.decideAfterSend({ sequence: 'education', confirmedAt: NOW, timezone: 'UTC', received: [1] }, 1, NOW);
+        if (next.kind !== 'next') throw new Error('expected a next step');
+
+        const span = await s.sendQueue.sentBetween(NOW - HOUR, NOW + HOUR, 10);
+        expect(span.sent).toEqual([{ subscriberId: a, email: 'a@example.org', timezone: 'UTC', kind: 'sequence', sequence: 'education', step: 1, subject: expect.any(String), sentAt: NOW }]);
+        // b's email failed: nothing went to them, so they are not in the span.
+        expect(span.planned).toEqual([{ subscriberId: a, sequence: 'education', step: next.step, at: next.at }]);
+        expect(span.planned.some((p) => p.subscriberId === b)).toBe(false);
+
+        expect(await s.sendQueue.sentBetween(NOW + MINUTE, NOW + HOUR, 10)).toEqual({ sent: [], planned: [] });
+        const c = await active('c@example.org', NOW + MINUTE);
+        const d = await active('d@example.org', NOW + MINUTE);
+        await sendDue(NOW + MINUTE);
+        const firstTwo = await s.sendQueue.sentBetween(NOW - HOUR, NOW + HOUR, 2);
+        expect([...new Set(firstTwo.sent.map((r) => r.subscriberId))]).toEqual([a, c]);
+        expect(firstTwo.sent.some((r) => r.subscriberId === d)).toBe(false);
+      });
+    });
+
     describe('sendQueue.stepCounts and batches', () => {
       it('per step: active subscribers waiting for it, and its sent deliveries by what the provider reported', async () => {
         const a = await active('a@example.org');
