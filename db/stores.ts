@@ -42,6 +42,7 @@ import type {
   MergeAudit,
   OutgoingEmail,
   PauseInput,
+  PendingDetails,
   ProfileInput,
   ProfileOutcome,
   ProviderEventInput,
@@ -82,7 +83,9 @@ export interface SubscriberStore {
   byId(id: number): Promise<Subscriber | undefined>;
   /**
    * Records a signup as `decide` says, queuing the confirmation email and
-   * counting it under `record.confirmations` in the same transaction.
+   * counting it under `record.confirmations` in the same transaction. A new
+   * address is stored with the details typed; for an address already on the
+   * list they are kept aside (pendingDetails) until the person confirms.
    */
   signup(record: SignupRecord, decide: DecideSignup): Promise<SignupOutcome>;
   /**
@@ -90,8 +93,14 @@ export interface SubscriberStore {
    * if `decide` allows it on what it reads in the same transaction.
    */
   resendConfirmation(id: number, now: number, decide: DecideConfirmationResend): Promise<ConfirmationResendOutcome>;
-  /** Confirms a pending subscriber (consent recorded, first step scheduled now); undefined when no longer pending. */
+  /**
+   * Confirms a pending subscriber (consent recorded, first step scheduled
+   * now; the details a later signup kept aside become theirs); undefined
+   * when no longer pending.
+   */
   confirm(id: number, input: ConfirmInput): Promise<Subscriber | undefined>;
+  /** The details a signup of someone already on the list kept aside until they confirm, or null. */
+  pendingDetails(id: number): Promise<PendingDetails | null>;
   /**
    * Writes one chunk of an import in one transaction; the rows hold distinct
    * addresses. Per row, `decide` sees the address's subscriber and its

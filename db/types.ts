@@ -197,6 +197,23 @@ export type SignupAction =
   | { kind: 'reopen'; send: boolean } // unsubscribed: pending again, new links, fresh double opt-in
   | { kind: 'none'; reason: 'recently_sent' | 'already_subscribed' | 'suppressed' | 'daily_cap' };
 
+/**
+ * What a later signup typed for someone already on the list, kept aside
+ * until they confirm (the pending_details table): an unconfirmed signup
+ * never changes a person's stored details.
+ */
+export type PendingDetails = {
+  subscriberId: number;
+  email: string;
+  firstName: string | null;
+  timezone: string;
+  reader: Reader | null;
+  source: string | null;
+  signupIp: string | null;
+  signupUserAgent: string | null;
+  signedUpAt: Ms;
+};
+
 /** An address's hash, and the one releases before canonical addresses gave its spelling when that differs. */
 export type AddressHashes = { emailHash: string; legacyHash?: string };
 

@@ -297,8 +297,11 @@ describe('POST /subscribe: the address already known', () => {
     expect(t.transport.sent).toHaveLength(2);
     // Same round of links: the first email's link still works.
     expect(linkToken(t.transport.sent[1]!, 'u')).toBe(linkToken(t.transport.sent[0]!, 'u'));
-    expect(rowFor(t, 'pending@example.org')).toMatchObject({ firstName: 'Pat', confirmationSentAt: t.clock.now(), tokenGeneration: 0 });
+    // The name typed this time is theirs once they confirm, not before.
+    expect(rowFor(t, 'pending@example.org')).toMatchObject({ firstName: null, confirmationSentAt: t.clock.now(), tokenGeneration: 0 });
     expect(t.db.select().from(deliveries).all()).toHaveLength(2);
+    expect((await t.app.request(`/confirm/${linkToken(t.transport.sent[0]!, 'confirm')}`, { method: 'POST' })).status).toBe(200);
+    expect(rowFor(t, 'pending@example.org')).toMatchObject({ firstName: 'Pat', status: 'active' });
   });
 
   it('sends nothing to an active, completed or converted subscriber and changes nothing', async () => {
@@ -369,7 +372,8 @@ describe('POST /subscribe: the address already known', () => {
     const res = await signUp(t, 'back@example.org', { timezone: 'Asia/Tokyo' });
     expect(res.status).toBe(303);
     const row = rowFor(t, 'back@example.org')!;
-    expect(row).toMatchObject({ status: 'pending', tokenGeneration: 1, timezone: 'Asia/Tokyo', confirmationSentAt: t.clock.now(), nextStep: null });
+    // Until they confirm, the stored details stay as they were (a signup anyone can make changes nothing of theirs).
+    expect(row).toMatchObject({ status: 'pending', tokenGeneration: 1, timezone: 'Europe/Berlin', confirmationSentAt: t.clock.now(), nextStep: null });
     expect(t.transport.sent).toHaveLength(2);
     const second = t.transport.sent[1]!;
     expect(verifyToken(TEST_SECRET, linkToken(second, 'confirm'), 'confirm', t.clock.now())!.generation).toBe(1);
@@ -378,7 +382,7 @@ describe('POST /subscribe: the address already known', () => {
     expect((await t.app.request(`/confirm/${linkToken(first, 'confirm')}`, { method: 'POST' })).status).toBe(404);
     expect(rowFor(t, 'back@example.org')!.status).toBe('pending');
     expect((await t.app.request(`/confirm/${linkToken(second, 'confirm')}`, { method: 'POST' })).status).toBe(200);
-    expect(rowFor(t, 'back@example.org')!.status).toBe('active');
+    expect(rowFor(t, 'back@example.org')).toMatchObject({ status: 'active', timezone: 'Asia/Tokyo' });
 
     const signups = t.db.select().from(activity).where(eq(activity.type, 'signup')).all();
     expect(signups.map((a) => JSON.parse(a.detail!))).toEqual([{ source: 'signup-form' }, { source: 'signup-form', resubscribe: true }]);

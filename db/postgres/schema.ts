@@ -50,6 +50,20 @@ export const subscribers = pgTable(
   ],
 );
 
+export const pendingDetails = pgTable('pending_details', {
+  subscriberId: ref('subscriber_id')
+    .primaryKey()
+    .references(() => subscribers.id),
+  email: text('email').notNull(),
+  firstName: text('first_name'),
+  timezone: text('timezone').notNull(),
+  reader: text('reader', { enum: READERS }),
+  source: text('source'),
+  signupIp: text('signup_ip'),
+  signupUserAgent: text('signup_user_agent'),
+  signedUpAt: ms('signed_up_at').notNull(),
+});
+
 export const enrolments = pgTable(
   'enrolments',
   {

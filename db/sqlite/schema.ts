@@ -56,6 +56,24 @@ export const subscribers = sqliteTable(
   ],
 );
 
+// What a signup of an address already on the list typed (the person's name,
+// zone, reader, spelling and signup record), kept aside until they confirm:
+// an unconfirmed signup never changes the stored details. One per person; it
+// goes when they confirm (applied), unsubscribe or are erased.
+export const pendingDetails = sqliteTable('pending_details', {
+  subscriberId: integer('subscriber_id')
+    .primaryKey()
+    .references(() => subscribers.id),
+  email: text('email').notNull(),
+  firstName: text('first_name'),
+  timezone: text('timezone').notNull(),
+  reader: text('reader', { enum: READERS }),
+  source: text('source'),
+  signupIp: text('signup_ip'),
+  signupUserAgent: text('signup_user_agent'),
+  signedUpAt: ms('signed_up_at').notNull(),
+});
+
 // A person's place in one sequence (src/nurture/sequence.ts): the version they
 // follow, the next step and when it may go (both null when nothing is
 // scheduled; the step stays, with no time, while its email is in flight),

@@ -70,6 +70,7 @@ export async function subscriberExport(stores: Stores, id: number, now: number) 
   return {
     exportedAt: new Date(now).toISOString(),
     subscriber: record.subscriber,
+    pendingDetails: await stores.subscribers.pendingDetails(id),
     suppression,
     enrolments: record.enrolments,
     deliveries: record.deliveries.map((d) => ({ ...d, events: d.events.map((e) => ({ ...e, detail: parseJson(e.detail) })) })),
