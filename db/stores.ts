@@ -77,6 +77,8 @@ import type {
   EnrolOutcome,
   LeaveInput,
   LeaveOutcome,
+  LeavingReason,
+  UnsubscribeReasonCount,
 } from './types.js';
 
 export interface SubscriberStore {
@@ -115,8 +117,12 @@ export interface SubscriberStore {
   enrol(id: number, input: EnrolInput): Promise<EnrolOutcome>;
   /** Ends one running sequence of theirs, not their last (activity recorded); an email of it in flight is dropped unless already sent. */
   leave(id: number, input: LeaveInput): Promise<LeaveOutcome>;
-  /** Stops all mail; undefined when the subscriber was not mailable. */
-  unsubscribe(id: number, now: number, detail: Record<string, unknown>): Promise<Subscriber | undefined>;
+  /**
+   * Stops all mail; undefined when the subscriber was not mailable. A
+   * `reason` is counted in the same transaction, under the last sequence
+   * email they had and its day, with nothing that names them.
+   */
+  unsubscribe(id: number, now: number, detail: Record<string, unknown>, reason?: LeavingReason): Promise<Subscriber | undefined>;
   markConverted(id: number, now: number): Promise<ConvertResult>;
   /** Pauses or resumes an active subscriber's sequence (activity recorded); undefined when not active. */
   setPause(id: number, input: PauseInput): Promise<Subscriber | undefined>;
@@ -166,6 +172,8 @@ export interface SubscriberStore {
    * sequence email sent to that person before it (none sent: not counted).
    */
   unsubscribesByStep(sequence: SequenceId): Promise<Map<number, number>>;
+  /** The reasons people gave for unsubscribing, per step of `sequence` and reason, over all days (step 0: before its first email). */
+  unsubscribeReasons(sequence: SequenceId): Promise<Omit<UnsubscribeReasonCount, 'day'>[]>;
 }
 
 export interface SendQueueStore {

@@ -4,7 +4,7 @@
  * (test/stores/row-types.test.ts), not the other way round. Services and
  * routes import these; they never see a schema or a driver.
  */
-import type { ActivityType, BatchStatus, DeliveryKind, DeliveryStatus, EnrolmentEndReason, EventFlag, EventFlagReason, Reader, SequenceId, StaffRole, SubscriberStatus } from './enums.js';
+import type { ActivityType, BatchStatus, DeliveryKind, DeliveryStatus, EnrolmentEndReason, EventFlag, EventFlagReason, Reader, SequenceId, StaffRole, SubscriberStatus, UnsubscribeReason } from './enums.js';
 
 export * from './enums.js';
 
@@ -358,6 +358,19 @@ export type SubscriberRecord = { subscriber: Subscriber; enrolments: Enrolment[]
  * an email already in flight is not moved (the due decision holds the next one).
  */
 export type PauseInput = { pausedUntil: number | null; now: number; nextSendAt: (row: DueRow) => number | null; detail?: Record<string, unknown> };
+
+/**
+ * The reason a person gave for unsubscribing, and the day (UTC midnight) it
+ * is counted under; stored only as a count per sequence step, reason and day.
+ */
+export type LeavingReason = { reason: UnsubscribeReason; day: Ms };
+
+/**
+ * One count of the unsubscribe_reasons table: people who gave `reason` on
+ * `day` and whose last email before was `step` of `sequence` (step 0: none
+ * yet; counted under the education series, the one everyone starts with).
+ */
+export type UnsubscribeReasonCount = { sequence: SequenceId; step: number; reason: UnsubscribeReason; day: Ms; count: number };
 
 /** A subscriber's details staff may change for them; a field left out is kept. */
 export type ProfileChanges = { firstName?: string | null; timezone?: string; reader?: Reader | null };

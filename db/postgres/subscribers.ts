@@ -2,7 +2,7 @@ import { crossSequence } from '../cross-sequence.js';
 import type pg from 'pg';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type PendingDetails, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type PendingDetails, type LeavingReason, type UnsubscribeReasonCount, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { countHitSql, hitsIn } from './settings.js';
@@ -31,6 +31,20 @@ async function keepAside(c: Queryable, id: number, r: SignupRecord): Promise<voi
 
 async function pendingOf(c: Queryable, id: number): Promise<PendingDetails | null> {
   return (await c.query<PendingDetails>(`SELECT ${PENDING_DETAILS} FROM pending_details WHERE subscriber_id = $1`, [id])).rows[0] ?? null;
+}
+
+/** Counts a reason for unsubscribing under the last sequence email the person had (none: the education series' step 0) and its day. */
+async function countReason(c: Queryable, id: number, now: number, given: LeavingReason): Promise<void> {
+  await c.query(
+    `INSERT INTO unsubscribe_reasons (sequence, step, reason, day, count)
+     SELECT coalesce(last.sequence, 'education'), coalesce(last.step, 0), $3, $4, 1
+     FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+       SELECT d.sequence, d.step FROM deliveries d
+       WHERE d.subscriber_id = $1 AND d.kind = 'sequence' AND d.status = 'sent' AND d.sent_at <= $2
+       ORDER BY d.sent_at DESC, d.id DESC LIMIT 1) AS last ON true
+     ON CONFLICT (sequence, step, reason, day) DO UPDATE SET count = unsubscribe_reasons.count + 1`,
+    [id, now, given.reason, given.day],
+  );
 }
 
 async function dropPending(c: Queryable, id: number): Promise<void> {
@@ -473,7 +487,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       });
     },
 
-    unsubscribe(id, now, detail) {
+    unsubscribe(id, now, detail, reason) {
       return transaction(pool, async (c) => {
         const updated = (
           await c.query(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = $2, updated_at = $2 WHERE id = $1 AND status = ANY($3)`, [id, now, MAILABLE])
@@ -481,6 +495,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         if (!updated) return undefined;
         // A signup they never confirmed changes nothing now.
         await dropPending(c, id);
+        if (reason) await countReason(c, id, now, reason);
         await endEnrolments(c, id, now, 'unsubscribed');
         await insertActivity(c, id, 'unsubscribed', now, detail);
         return byId(c, id);
@@ -746,6 +761,15 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       const allTime: Record<string, number> = Object.fromEntries(types.map((t) => [t, 0]));
       for (const r of (await pool.query<{ type: string; n: number }>('SELECT type, count(*) AS n FROM activity WHERE type = ANY($1) GROUP BY type', [[...types]])).rows) allTime[r.type] = r.n;
       return { ranges: out, allTime };
+    },
+
+    async unsubscribeReasons(sequence) {
+      const rows = await pool.query<Omit<UnsubscribeReasonCount, 'day'>>(
+        `SELECT sequence, step, reason, sum(count)::int AS count FROM unsubscribe_reasons WHERE sequence = $1
+         GROUP BY sequence, step, reason ORDER BY step, reason`,
+        [sequence],
+      );
+      return rows.rows;
     },
 
     async unsubscribesByStep(sequence) {

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, ENROLMENT_END_REASONS, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, SEQUENCE_IDS, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../enums.js';
+import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, ENROLMENT_END_REASONS, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, SEQUENCE_IDS, STAFF_ROLES, SUBSCRIBER_STATUSES, UNSUBSCRIBE_REASONS } from '../enums.js';
 
 // All times are integer milliseconds since the epoch (UTC).
 const ms = (name: string) => integer(name, { mode: 'number' });
@@ -267,6 +267,21 @@ export const activity = sqliteTable(
     index('activity_type_at_idx').on(t.type, t.at),
     index('activity_subscriber_idx').on(t.subscriberId),
   ],
+);
+
+// Why people unsubscribed, as counts only: per sequence step (the last email
+// they had; 0 before any), reason and day (UTC midnight). No row names or
+// links to a person, so the counts outlive every erasure.
+export const unsubscribeReasons = sqliteTable(
+  'unsubscribe_reasons',
+  {
+    sequence: text('sequence', { enum: SEQUENCE_IDS }).notNull(),
+    step: integer('step').notNull(),
+    reason: text('reason', { enum: UNSUBSCRIBE_REASONS }).notNull(),
+    day: ms('day').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sequence, t.step, t.reason, t.day] })],
 );
 
 // Small worker state that must survive restarts (e.g. a daily-quota pause).

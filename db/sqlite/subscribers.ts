@@ -1,14 +1,14 @@
 import { crossSequence } from '../cross-sequence.js';
-import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import { decodePayload } from '../request-payload.js';
 import type { SubscriberStore } from '../stores.js';
-import type { Enrolment, EnrolInput, EnrolOutcome, LeaveInput, LeaveOutcome, ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
+import type { Enrolment, EnrolInput, EnrolOutcome, LeaveInput, LeaveOutcome, ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, LeavingReason, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
 import { groupCommit } from './group-commit.js';
 import { hitCounters } from './settings.js';
-import { activity, auditLog, batches, deliveries, enrolments, pendingDetails, providerEvents, subscriberMerges, subscribers, suppressions } from './schema.js';
+import { activity, auditLog, batches, deliveries, enrolments, pendingDetails, providerEvents, subscriberMerges, subscribers, suppressions, unsubscribeReasons } from './schema.js';
 
 /** A subscriber with their education enrolment's cursor (db/types.ts, Subscriber). */
 export const subscriberView = {
@@ -434,7 +434,23 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     return { kind: 'merged', survivorId, mergedId };
   });
 
-  const unsubscribe = sqlite.transaction((id: number, now: number, detail: Record<string, unknown>) => {
+  /** Counts a reason for unsubscribing under the last sequence email the person had (none: the education series' step 0) and its day. */
+  function countReason(id: number, now: number, given: LeavingReason) {
+    const last = db
+      .select({ sequence: deliveries.sequence, step: deliveries.step })
+      .from(deliveries)
+      .where(and(eq(deliveries.subscriberId, id), eq(deliveries.kind, 'sequence'), eq(deliveries.status, 'sent'), lte(deliveries.sentAt, now)))
+      .orderBy(desc(deliveries.sentAt), desc(deliveries.id))
+      .limit(1)
+      .get();
+    const key = { sequence: last?.sequence ?? 'education', step: last?.step ?? 0, reason: given.reason, day: given.day };
+    db.insert(unsubscribeReasons)
+      .values({ ...key, count: 1 })
+      .onConflictDoUpdate({ target: [unsubscribeReasons.sequence, unsubscribeReasons.step, unsubscribeReasons.reason, unsubscribeReasons.day], set: { count: sql`${unsubscribeReasons.count} + 1` } })
+      .run();
+  }
+
+  const unsubscribe = sqlite.transaction((id: number, now: number, detail: Record<string, unknown>, reason: LeavingReason | undefined) => {
     const updated = db
       .update(subscribers)
       .set({ status: 'unsubscribed', unsubscribedAt: now, updatedAt: now })
@@ -443,6 +459,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     if (updated.changes === 0) return undefined;
     // A signup they never confirmed changes nothing now.
     dropPending(id);
+    if (reason) countReason(id, now, reason);
     endEnrolments(db, id, now, 'unsubscribed');
     insertActivity(db, id, 'unsubscribed', now, detail);
     return byId(id);
@@ -625,8 +642,8 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     async pendingDetails(id) {
       return pendingOf(id);
     },
-    async unsubscribe(id, now, detail) {
-      return unsubscribe.immediate(id, now, detail);
+    async unsubscribe(id, now, detail, reason) {
+      return unsubscribe.immediate(id, now, detail, reason);
     },
     async markConverted(id, now) {
       return markConverted.immediate(id, now);
@@ -765,6 +782,16 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       const allTime: Record<string, number> = {};
       for (const type of types) allTime[type] = db.select({ n: count() }).from(activity).where(eq(activity.type, type)).get()!.n;
       return { ranges: out, allTime };
+    },
+
+    async unsubscribeReasons(sequence) {
+      return db
+        .select({ sequence: unsubscribeReasons.sequence, step: unsubscribeReasons.step, reason: unsubscribeReasons.reason, count: sql<number>`sum(${unsubscribeReasons.count})`.mapWith(Number) })
+        .from(unsubscribeReasons)
+        .where(eq(unsubscribeReasons.sequence, sequence))
+        .groupBy(unsubscribeReasons.sequence, unsubscribeReasons.step, unsubscribeReasons.reason)
+        .orderBy(asc(unsubscribeReasons.step), asc(unsubscribeReasons.reason))
+        .all();
     },
 
     async unsubscribesByStep(sequence) {

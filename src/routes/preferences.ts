@@ -64,7 +64,7 @@ export function parseAction(body: unknown): { ok: true; action: Action } | { ok:
 }
 
 /** A day as the reader's own calendar shows it, e.g. "Monday, March 16". */
-function dayIn(timezone: string, at: number): string {
+export function dayIn(timezone: string, at: number): string {
   const options: Intl.DateTimeFormatOptions = { weekday: 'long', month: 'long', day: 'numeric' };
   try {
     return new Intl.DateTimeFormat('en-US', { ...options, timeZone: timezone }).format(at);

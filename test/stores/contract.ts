@@ -681,6 +681,32 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect((await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, policy)).due).toBe(0);
       });
 
+      it('a reason is counted under the last sequence email they had and the day, and under nothing that names them', async () => {
+        const day = Date.parse('2026-03-02T00:00:00Z');
+        const a = await active('a@example.org');
+        const b = await active('b@example.org');
+        await sendDue(NOW);
+        await s.subscribers.unsubscribe(a, NOW + HOUR, {}, { reason: 'too-many', day });
+        await s.subscribers.unsubscribe(b, NOW + HOUR, {}, { reason: 'too-many', day: day + DAY });
+        const p = await pending('p@example.org');
+        await s.subscribers.unsubscribe(p, NOW + HOUR, {}, { reason: 'not-signed-up', day });
+        // Unsubscribing again counts nothing more.
+        expect(await s.subscribers.unsubscribe(a, NOW + 2 * HOUR, {}, { reason: 'other', day })).toBeUndefined();
+        // Without a reason, nothing is counted.
+        await s.subscribers.unsubscribe(await active('c@example.org', NOW + HOUR), NOW + 2 * HOUR, {});
+
+        const counts = [
+          { sequence: 'education', step: 0, reason: 'not-signed-up', count: 1 },
+          { sequence: 'education', step: 1, reason: 'too-many', count: 2 },
+        ];
+        expect(await s.subscribers.unsubscribeReasons('education')).toEqual(counts);
+        expect(await s.subscribers.unsubscribeReasons('consult-follow-up')).toEqual([]);
+        for (const id of [a, b, p]) expect(JSON.stringify(await s.subscribers.record(id))).not.toMatch(/too-many|not-signed-up/);
+        // The counts outlive erasure: they name nobody.
+        for (const id of [a, b, p]) await s.subscribers.erase(id, NOW + DAY, () => null);
+        expect(await s.subscribers.unsubscribeReasons('education')).toEqual(counts);
+      });
+
       it('pending, completed and converted may unsubscribe; suppressed, erased and unknown may not', async () => {
         const p = await pending('p@example.org');
         expect((await s.subscribers.unsubscribe(p, NOW + MINUTE, {}))?.status).toBe('unsubscribed');
