@@ -72,8 +72,9 @@ describe('POST /subscribe: a new address', () => {
     const res = await postForm(t.app, '/subscribe', signupForm('  Jane.Doe@Example.ORG ', { firstName: '  Jane ' }), { ip: '203.0.113.9', headers: { 'user-agent': 'TestBrowser/1' } });
     // POST-redirect-GET, with nothing personal in the address it redirects to.
     expect(res.status).toBe(303);
-    // Only the country of the crisis lines travels with the redirect, never the address.
-    expect(res.headers.get('location')).toMatch(/^subscribe\/sent\?crisis=[A-Z]+$/);
+    // Only the country of the crisis lines and the sealed address travel with the redirect, never the address in clear.
+    expect(res.headers.get('location')).toMatch(/^subscribe\/sent\?crisis=[A-Z]+&to=[A-Za-z0-9_-]+$/);
+    expect(res.headers.get('location')).not.toMatch(/jane|doe|example/i);
     await t.drain();
 
     const row = rowFor(t, 'Jane.Doe@example.org')!;
@@ -347,16 +348,23 @@ describe('POST /subscribe: the address already known', () => {
       if (state !== 'pending') t.db.update(subscribers).set({ status: state as 'active' }).where(eq(subscribers.emailHash, emailHash(TEST_SECRET, email))).run();
     }
     const answers = new Set<string>();
+    const sentPages = new Set<string>();
     const jsonAnswers = new Set<string>();
     for (const email of Object.values(states)) {
       const res = await postForm(t.app, '/subscribe', signupForm(email));
-      const headers = headerLines(res);
+      // The sealed address in the redirect differs every time, whatever the state; the page it leads to names the address typed.
+      const location = res.headers.get('location')!;
+      const headers = headerLines(res).replace(/&to=[A-Za-z0-9_-]+/, '&to=SEALED');
       answers.add(`${res.status}\n${headers}\n${(await pageWithoutNonce(res)).replace(email, 'ADDRESS')}`);
+      const sent = await t.app.request(`/${location}`);
+      expect(await sent.clone().text()).toContain(`<strong>${email}</strong>`);
+      sentPages.add(`${sent.status}\n${headerLines(sent)}\n${(await pageWithoutNonce(sent)).replace(email, 'ADDRESS')}`);
       const j = await postJson(t.app, '/subscribe', { email, consent: true });
       const jsonHeaders = headerLines(j);
       jsonAnswers.add(`${j.status}\n${jsonHeaders}\n${await j.text()}`);
     }
     expect(answers.size).toBe(1);
+    expect(sentPages.size).toBe(1);
     expect(jsonAnswers.size).toBe(1);
   });
 
