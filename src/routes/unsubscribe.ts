@@ -57,7 +57,7 @@ ${error ? html`<div class="error-summary" role="alert"><h2>Nothing was changed</
     ${UNSUBSCRIBE_REASONS.map(
       (r) => html`<div class="choice"><input type="radio" name="reason" id="reason-${r}" value="${r}"><label for="reason-${r}">${UNSUBSCRIBE_REASON_LABELS[r]}</label></div>`,
     )}
-    <p class="note">We count the answers by email, never with your name or address.</p>
+    <p class="note">We only count the answers, per email of the series: never with your name or address.</p>
   </fieldset>
   <button type="submit">Unsubscribe</button>
 </form>
