@@ -266,5 +266,15 @@ describe('why people unsubscribed', () => {
     }
     const consult = await (await app.request('/staff/sequences/consult-follow-up', asStaff({}, 'viewer'))).text();
     expect(consult).toContain('No reasons given yet.');
+
+    const none = { 'too-many': 0, 'not-relevant': 0, 'too-hard': 0, 'not-signed-up': 0, other: 0 };
+    for (const path of ['/api/sequence', '/api/sequences/education']) {
+      const body = await (await app.request(path, asStaff({}, 'viewer'))).json();
+      expect(body.unsubscribeReasons).toEqual([
+        { step: 0, byReason: { ...none, 'not-signed-up': 1 }, total: 1 },
+        { step: 1, byReason: { ...none, 'too-many': 2, 'too-hard': 1 }, total: 3 },
+      ]);
+    }
+    expect((await (await app.request('/api/sequences/consult-follow-up', asStaff({}, 'viewer'))).json()).unsubscribeReasons).toEqual([]);
   });
 });
