@@ -69,6 +69,19 @@ export const ACTIVITY_TYPES = [
 ] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 
+/**
+ * Why a person unsubscribed, as the unsubscribe page offers it (optional);
+ * counted without anything that names them.
+ */
+export const UNSUBSCRIBE_REASONS = [
+  'too-many', // too many emails
+  'not-relevant', // not what they are looking for now
+  'too-hard', // the subject is hard to read about now
+  'not-signed-up', // never signed up (someone else typed the address)
+  'other',
+] as const;
+export type UnsubscribeReason = (typeof UNSUBSCRIBE_REASONS)[number];
+
 export const STAFF_ROLES = ['viewer', 'editor', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 

@@ -43,6 +43,7 @@ import type {
   MergeAudit,
   OutgoingEmail,
   PauseInput,
+  PendingDetails,
   ProfileInput,
   ProfileOutcome,
   ProviderEventInput,
@@ -80,13 +81,17 @@ import type {
   EnrolOutcome,
   LeaveInput,
   LeaveOutcome,
+  LeavingReason,
+  UnsubscribeReasonCount,
 } from './types.js';
 
 export interface SubscriberStore {
   byId(id: number): Promise<Subscriber | undefined>;
   /**
    * Records a signup as `decide` says, queuing the confirmation email and
-   * counting it under `record.confirmations` in the same transaction.
+   * counting it under `record.confirmations` in the same transaction. A new
+   * address is stored with the details typed; for an address already on the
+   * list they are kept aside (pendingDetails) until the person confirms.
    */
   signup(record: SignupRecord, decide: DecideSignup): Promise<SignupOutcome>;
   /**
@@ -94,8 +99,14 @@ export interface SubscriberStore {
    * if `decide` allows it on what it reads in the same transaction.
    */
   resendConfirmation(id: number, now: number, decide: DecideConfirmationResend): Promise<ConfirmationResendOutcome>;
-  /** Confirms a pending subscriber (consent recorded, first step scheduled now); undefined when no longer pending. */
+  /**
+   * Confirms a pending subscriber (consent recorded, first step scheduled
+   * now; the details a later signup kept aside become theirs); undefined
+   * when no longer pending.
+   */
   confirm(id: number, input: ConfirmInput): Promise<Subscriber | undefined>;
+  /** The details a signup of someone already on the list kept aside until they confirm, or null. */
+  pendingDetails(id: number): Promise<PendingDetails | null>;
   /**
    * Writes one chunk of an import in one transaction; the rows hold distinct
    * addresses. Per row, `decide` sees the address's subscriber and its
@@ -110,8 +121,12 @@ export interface SubscriberStore {
   enrol(id: number, input: EnrolInput): Promise<EnrolOutcome>;
   /** Ends one running sequence of theirs, not their last (activity recorded); an email of it in flight is dropped unless already sent. */
   leave(id: number, input: LeaveInput): Promise<LeaveOutcome>;
-  /** Stops all mail; undefined when the subscriber was not mailable. */
-  unsubscribe(id: number, now: number, detail: Record<string, unknown>): Promise<Subscriber | undefined>;
+  /**
+   * Stops all mail; undefined when the subscriber was not mailable. A
+   * `reason` is counted in the same transaction, under the last sequence
+   * email they had and its day, with nothing that names them.
+   */
+  unsubscribe(id: number, now: number, detail: Record<string, unknown>, reason?: LeavingReason): Promise<Subscriber | undefined>;
   markConverted(id: number, now: number): Promise<ConvertResult>;
   /** Pauses or resumes an active subscriber's sequence (activity recorded); undefined when not active. */
   setPause(id: number, input: PauseInput): Promise<Subscriber | undefined>;
@@ -161,6 +176,8 @@ export interface SubscriberStore {
    * sequence email sent to that person before it (none sent: not counted).
    */
   unsubscribesByStep(sequence: SequenceId): Promise<Map<number, number>>;
+  /** The reasons people gave for unsubscribing, per step of `sequence` and reason, over all days (step 0: before its first email). */
+  unsubscribeReasons(sequence: SequenceId): Promise<Omit<UnsubscribeReasonCount, 'day'>[]>;
 }
 
 export interface SendQueueStore {

@@ -4,7 +4,7 @@
  * (test/stores/row-types.test.ts), not the other way round. Services and
  * routes import these; they never see a schema or a driver.
  */
-import type { ActivityType, BatchStatus, DeliveryKind, DeliveryStatus, EnrolmentEndReason, EventFlag, EventFlagReason, Reader, SequenceId, StaffRole, SubscriberStatus } from './enums.js';
+import type { ActivityType, BatchStatus, DeliveryKind, DeliveryStatus, EnrolmentEndReason, EventFlag, EventFlagReason, Reader, SequenceId, StaffRole, SubscriberStatus, UnsubscribeReason } from './enums.js';
 
 export * from './enums.js';
 
@@ -197,6 +197,23 @@ export type SignupAction =
   | { kind: 'reopen'; send: boolean } // unsubscribed: pending again, new links, fresh double opt-in
   | { kind: 'none'; reason: 'recently_sent' | 'already_subscribed' | 'suppressed' | 'daily_cap' };
 
+/**
+ * What a later signup typed for someone already on the list, kept aside
+ * until they confirm (the pending_details table): an unconfirmed signup
+ * never changes a person's stored details.
+ */
+export type PendingDetails = {
+  subscriberId: number;
+  email: string;
+  firstName: string | null;
+  timezone: string;
+  reader: Reader | null;
+  source: string | null;
+  signupIp: string | null;
+  signupUserAgent: string | null;
+  signedUpAt: Ms;
+};
+
 /** An address's hash, and the one releases before canonical addresses gave its spelling when that differs. */
 export type AddressHashes = { emailHash: string; legacyHash?: string };
 
@@ -344,6 +361,19 @@ export type SubscriberRecord = { subscriber: Subscriber; enrolments: Enrolment[]
  * an email already in flight is not moved (the due decision holds the next one).
  */
 export type PauseInput = { pausedUntil: number | null; now: number; nextSendAt: (row: DueRow) => number | null; detail?: Record<string, unknown> };
+
+/**
+ * The reason a person gave for unsubscribing, and the day (UTC midnight) it
+ * is counted under; stored only as a count per sequence step, reason and day.
+ */
+export type LeavingReason = { reason: UnsubscribeReason; day: Ms };
+
+/**
+ * One count of the unsubscribe_reasons table: people who gave `reason` on
+ * `day` and whose last email before was `step` of `sequence` (step 0: none
+ * yet; counted under the education series, the one everyone starts with).
+ */
+export type UnsubscribeReasonCount = { sequence: SequenceId; step: number; reason: UnsubscribeReason; day: Ms; count: number };
 
 /** A subscriber's details staff may change for them; a field left out is kept. */
 export type ProfileChanges = { firstName?: string | null; timezone?: string; reader?: Reader | null };

@@ -55,13 +55,21 @@ describe.skipIf(!hasChromium)('the preference page in a real browser', () => {
     expect((await t.stores.subscribers.byId(1))!.pausedUntil).toBe(NOW + 28 * 86_400_000);
 
     await page.getByLabel('Someone close to me who lives with PTSD or trauma').check();
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(() => page.locator('.notice').textContent()).toContain('Saved.');
     expect((await t.stores.subscribers.byId(1))!.reader).toBe('supporter');
 
+    await page.getByLabel(/First name/).fill('Noor');
+    await page.getByLabel('Time zone', { exact: true }).selectOption('Asia/Tokyo');
+    await page.getByRole('button', { name: 'Save name and time zone' }).click();
+    await expect.poll(() => page.locator('.notice').textContent()).toContain('Saved. We greet you as Noor');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    expect(await t.stores.subscribers.byId(1)).toMatchObject({ firstName: 'Noor', timezone: 'Asia/Tokyo' });
+
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download my data' }).click()]);
     const data = JSON.parse(fs.readFileSync((await download.path())!, 'utf8'));
-    expect(data.subscriber).toMatchObject({ email: 'phone@example.org', reader: 'supporter' });
+    expect(data.you).toMatchObject({ email: 'phone@example.org', firstName: 'Noor', timezone: 'Asia/Tokyo', readingFor: 'supporter' });
+    expect(data.you.signedUpAt).toMatch(/^\d{4}-\d\d-\d\dT/);
 
     await page.getByRole('button', { name: 'Delete my data' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Delete all your data?');

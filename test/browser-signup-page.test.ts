@@ -62,10 +62,15 @@ describe.skipIf(!hasChromium)('the signup page in a real browser', () => {
       const page = await context.newPage();
       await page.goto(server.url);
       const height = size.viewport!.height;
-      // The form starts, and its email field is whole, inside the first screen.
-      const email = (await page.locator('#email').boundingBox())!;
-      expect(email.y + email.height).toBeLessThanOrEqual(height);
-      expect((await page.locator('form').boundingBox())!.y).toBeLessThan(height);
+      // The whole form, the consent box and "Sign me up" included, is on the first screen, with the advice line under the lead.
+      for (const selector of ['#email', '#reader', '#consent', 'label[for=consent]', 'button[type=submit]', 'p.advice']) {
+        const box = (await page.locator(selector).boundingBox())!;
+        expect(box.y + box.height, selector).toBeLessThanOrEqual(height);
+      }
+      const lead = (await page.locator('p.lead').boundingBox())!;
+      const advice = (await page.locator('p.advice').boundingBox())!;
+      expect(advice.y).toBeGreaterThanOrEqual(lead.y + lead.height);
+      expect(await page.locator('p.advice').textContent()).toContain('not medical advice');
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(size.viewport!.width);
       expect(await seriousAxeViolations(page)).toEqual([]);
 
@@ -80,12 +85,14 @@ describe.skipIf(!hasChromium)('the signup page in a real browser', () => {
       expect(await page.inputValue('#email')).toBe(address.replace('gmial', 'gmail'));
       expect(await suggestion.textContent()).toBe('');
 
-      await page.getByLabel('Someone close to me who lives with PTSD or trauma').check();
+      await page.getByLabel('I am reading for (optional)').selectOption('supporter');
       await page.getByLabel(/Yes, send me the eight-email series/).check();
       await page.getByRole('button', { name: 'Sign me up' }).click();
       await expect.poll(() => page.locator('h1').textContent()).toBe('Check your inbox');
       expect(new URL(page.url()).pathname).toBe('/subscribe/sent');
       expect(await page.locator('main').textContent()).toContain('Please confirm your subscription');
+      // The address as typed, so a typo shows.
+      expect(await page.locator('main strong').first().textContent()).toBe(address.replace('gmial', 'gmail'));
       expect(await seriousAxeViolations(page)).toEqual([]);
 
       const rows = () => db.select().from(subscribers).all().filter((s) => s.email === address.replace('gmial', 'gmail'));
@@ -95,6 +102,7 @@ describe.skipIf(!hasChromium)('the signup page in a real browser', () => {
       const reload = await page.reload();
       expect(reload!.request().method()).toBe('GET');
       expect(await page.locator('h1').textContent()).toBe('Check your inbox');
+      expect(await page.locator('main').textContent()).toContain(address.replace('gmial', 'gmail'));
       expect(JSON.stringify(db.select().from(subscribers).all())).toBe(before);
       await context.close();
     });

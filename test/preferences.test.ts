@@ -4,12 +4,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createOutboxTransport } from '../src/mail/outbox.js';
 import { verifyToken } from '../src/mail/tokens.js';
-import { subscriberExport } from '../src/subscribers/export.js';
 import { enrolIn } from '../src/subscribers/sequences.js';
 import { confirmUrl, preferencesUrl } from '../src/mail/links.js';
 import { TEST_SECRET, testApp } from './helpers/app.js';
 import { linkToken, postForm, postJson, signupForm } from './helpers/public.js';
-import { asStaff } from './helpers/staff.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const EMAIL = 'reader@example.org';
@@ -184,20 +182,89 @@ describe('POST /p/:token', () => {
     ]);
   });
 
-  it('export: the same data as the staff GDPR export, as a download (form and JSON)', async () => {
+  it('profile: changes their first name and time zone (form and JSON); a new zone moves the next email into its morning', async () => {
     const t = await activeReader();
-    const expected = JSON.parse(JSON.stringify(await subscriberExport(t.stores, 1, t.clock.now())));
-    for (const res of [await form(t, t.token, { action: 'export' }), await json(t, t.token, { action: 'export' })]) {
+    const before = (await t.row()).subscriber;
+    const page = await form(t, t.token, { action: 'profile', firstName: '  Maria ', timezone: 'america/los_angeles' });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('Saved.');
+    expect(html).toContain('value="Maria"');
+    expect(html).toMatch(/<option value="America\/Los_Angeles" selected>/);
+    const after = (await t.row()).subscriber;
+    expect(after).toMatchObject({ firstName: 'Maria', timezone: 'America/Los_Angeles' });
+    // Email 2 keeps its day but goes in the Los Angeles morning window (09:00-11:00 there is 17:00-19:00 UTC in March).
+    expect(after.nextSendAt).not.toBe(before.nextSendAt);
+    expect(new Date(after.nextSendAt!).getUTCHours()).toBeGreaterThanOrEqual(16);
+
+    const res = await json(t, t.token, { action: 'profile', firstName: '', timezone: 'Europe/Berlin' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ firstName: null, timezone: 'Europe/Berlin' });
+    expect((await t.row()).subscriber).toMatchObject({ firstName: null, timezone: 'Europe/Berlin' });
+  });
+
+  it('profile: a zone that is not one, a name too long or with a line break, or nothing given, is refused with 400 and changes nothing', async () => {
+    const t = await activeReader();
+    const before = (await t.row()).subscriber;
+    for (const body of [{ action: 'profile', timezone: 'Mars/Olympus' }, { action: 'profile', firstName: 'x'.repeat(61) }, { action: 'profile', firstName: 'Ria\nBcc: x' }, { action: 'profile' }]) {
+      const res = await json(t, t.token, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect((await res.json()).error.code).toBe('invalid_input');
+    }
+    const page = await form(t, t.token, { action: 'profile', firstName: 'Ria', timezone: 'Mars/Olympus' });
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain('Mars/Olympus');
+    expect((await t.row()).subscriber).toEqual(before);
+  });
+
+  it('export: everything held about them as a download (form and JSON), dates as ISO 8601, no internal fields', async () => {
+    const t = await activeReader();
+    const day = t.clock.now();
+    await form(t, t.token, { action: 'pause', weeks: '2' });
+    const responses = [await form(t, t.token, { action: 'export' }), await json(t, t.token, { action: 'export' })];
+    const bodies = [];
+    for (const res of responses) {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-disposition')).toBe('attachment; filename="my-data.json"');
       expect(res.headers.get('cache-control')).toBe('no-store');
-      expect(await res.json()).toEqual(expected);
+      bodies.push(await res.json());
     }
-    const staff = await t.app.request('/api/subscribers/1/export', asStaff());
-    expect(await staff.json()).toEqual(expected);
-    expect(expected.subscriber.email).toBe(EMAIL);
-    // Their place in each sequence they entered is theirs too.
-    expect(expected.enrolments).toEqual([expect.objectContaining({ sequence: 'education', nextStep: 2, endedAt: null })]);
+    expect(bodies[1]).toEqual(bodies[0]);
+    const data = bodies[0];
+    const held = (await t.row()).subscriber;
+    const iso = (ms: number | null) => new Date(ms!).toISOString();
+    expect(data.exportedAt).toBe(iso(t.clock.now()));
+    expect(data.you).toMatchObject({
+      email: EMAIL,
+      firstName: 'Ria',
+      timezone: 'Europe/Berlin',
+      readingFor: null,
+      status: 'active',
+      signedUpAt: iso(held.createdAt),
+      pausedUntil: iso(held.pausedUntil),
+      consent: expect.objectContaining({ givenAt: iso(held.consentGivenAt), text: expect.stringContaining('Yes, send me') }),
+    });
+    expect(held.pausedUntil! - day).toBeGreaterThanOrEqual(14 * DAY);
+    expect(data.series).toEqual([expect.objectContaining({ sequence: 'education', startedAt: iso(held.confirmedAt), endedAt: null })]);
+    expect(data.emails.map((e: { kind: string; step: number | null }) => [e.kind, e.step])).toEqual([
+      ['confirmation', null],
+      ['sequence', 1],
+    ]);
+    expect(data.history.map((h: { what: string }) => h.what)).toEqual(['signup', 'confirmation_sent', 'confirmed', 'paused']);
+    expect(data.history.at(-1).detail.until).toBe(iso(held.pausedUntil));
+
+    // Nothing internal: no ids, hashes, token generations, batches or provider ids; every time is an ISO 8601 string.
+    const internal = /^(id|subscriberId|deliveryId|enrolmentId|emailHash|legacyHash|tokenGeneration|batchId|providerId|templateVersion|idempotencyKey|version|updatedAt|confirmationSentAt)$/;
+    const walk = (value: unknown, key: string): void => {
+      expect(key, key).not.toMatch(internal);
+      if (/(At|until|Until)$/.test(key) && value !== null) expect(value, key).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) walk(v, Array.isArray(value) ? key : k);
+    };
+    walk(data, '');
+    const text = JSON.stringify(data);
+    const stored = (await t.row()).subscriber;
+    expect(text).not.toContain(stored.emailHash);
+    expect(text).not.toMatch(/"batchId"|"tokenGeneration"|"emailHash"/);
   });
 
   it('delete asks again (a page with a confirm button; JSON needs confirm=yes) and only then erases, outbox files too', async () => {

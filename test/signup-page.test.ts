@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { subscribers } from '../db/sqlite/schema.js';
+import { sealAddress } from '../src/mail/tokens.js';
 import { prefersHtml } from '../src/routes/request-info.js';
-import { testApp, testConfig } from './helpers/app.js';
+import { TEST_SECRET, testApp, testConfig } from './helpers/app.js';
 import { postForm, postJson, signupForm } from './helpers/public.js';
 
 describe('the signup page', () => {
@@ -17,14 +18,28 @@ describe('the signup page', () => {
     expect(bare).not.toContain('href="https://harborclinic.example"');
   });
 
-  it('has the optional reader field as a labelled radio group, "rather not say" chosen by default', async () => {
+  it('has the optional reader field as one compact labelled select, "rather not say" chosen by default', async () => {
     const body = await (await testApp().app.request('/')).text();
-    expect(body).toMatch(/<fieldset class="field choices">\s*<legend>I am reading for <span class="optional">\(optional\)<\/span><\/legend>/);
-    for (const value of ['self', 'supporter', 'professional']) {
-      expect(body).toContain(`<input type="radio" name="reader" id="reader-${value}" value="${value}"><label for="reader-${value}">`);
-    }
-    expect(body).toContain('<input type="radio" name="reader" id="reader-none" value="" checked><label for="reader-none">I would rather not say</label>');
-    expect(body.match(/name="reader"[^>]*checked/g)).toHaveLength(1);
+    expect(body).toContain('<label for="reader">I am reading for <span class="optional">(optional)</span></label>');
+    for (const value of ['self', 'supporter', 'professional']) expect(body).toMatch(new RegExp(`<option value="${value}">[^<]+</option>`));
+    expect(body).toContain('<option value="" selected>I would rather not say</option>');
+    expect(body.match(/<option[^>]*selected/g)).toHaveLength(1);
+    expect(body).not.toContain('type="radio"');
+  });
+
+  it('keeps the reader chosen when the form comes back with an error', async () => {
+    const t = testApp();
+    const res = await postForm(t.app, '/subscribe', { email: 'not-an-address', consent: 'yes', reader: 'supporter' });
+    expect(res.status).toBe(422);
+    const body = await res.text();
+    expect(body).toContain('<option value="supporter" selected>');
+    expect(body.match(/<option[^>]*selected/g)).toHaveLength(1);
+  });
+
+  it('says "education, not medical advice" right under the lead, before the form', async () => {
+    const body = await (await testApp().app.request('/')).text();
+    expect(body).toMatch(/<p class="lead">[\s\S]*?<\/p>\s*<p class="note advice">[^<]*not medical advice[^<]*<\/p>/);
+    expect(body.indexOf('not medical advice')).toBeLessThan(body.indexOf('<form'));
   });
 
   it('carries the typo suggestion (a live region and its script) without making it a field', async () => {
@@ -74,25 +89,39 @@ describe('the privacy text follows this install', () => {
 });
 
 describe('after a signup', () => {
-  it('lands on a page that names the sender and the subject, holds nothing personal, and reloads without posting', async () => {
+  it('lands on a page that names the sender, the subject and the address typed (sealed in the link, never in clear), and reloads without posting', async () => {
     const t = testApp({ config: testConfig({ mailFrom: 'Harbor Clinic <education@harborclinic.example>' }) });
-    const posted = await postForm(t.app, '/subscribe', signupForm('reload@example.org', { firstName: 'Rae' }));
+    const posted = await postForm(t.app, '/subscribe', signupForm('Reload@example.org', { firstName: 'Rae' }));
     expect(posted.status).toBe(303);
     const location = posted.headers.get('location')!;
-    expect(location).not.toMatch(/reload|example|Rae/);
-    const path = new URL(location, 'http://nurture.test/subscribe').pathname;
-    expect(path).toBe('/subscribe/sent');
+    expect(location).not.toMatch(/reload|example|Rae/i);
+    const url = new URL(location, 'http://nurture.test/subscribe');
+    expect(url.pathname).toBe('/subscribe/sent');
     await t.drain();
     for (let i = 0; i < 3; i++) {
-      const res = await t.app.request(path);
+      const res = await t.app.request(url.pathname + url.search);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const body = await res.text();
+      expect(body).toContain('<h1>Check your inbox</h1>');
+      expect(body).toContain('<strong>Reload@example.org</strong>');
+      expect(body).toContain('Harbor Clinic &lt;education@harborclinic.example&gt;');
+      expect(body).toContain('“Please confirm your subscription”');
+      expect(body).not.toContain('Rae');
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    }
+    // Without the sealed address, or with one tampered with, expired or sealed under another key, the page names no address.
+    const sealed = url.searchParams.get('to')!;
+    const other = sealAddress('b'.repeat(64), 'Reload@example.org', t.clock.now() + 60_000);
+    for (const to of [null, `${sealed.slice(0, -2)}AA`, other, 'garbage']) {
+      const res = await t.app.request(to === null ? '/subscribe/sent' : `/subscribe/sent?to=${encodeURIComponent(to)}`);
       expect(res.status).toBe(200);
       const body = await res.text();
       expect(body).toContain('<h1>Check your inbox</h1>');
-      expect(body).toContain('Harbor Clinic &lt;education@harborclinic.example&gt;');
-      expect(body).toContain('“Please confirm your subscription”');
-      expect(body).not.toContain('reload@example.org');
-      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(body).not.toMatch(/reload@example/i);
     }
+    t.clock.advance(2 * 60 * 60_000);
+    expect(await (await t.app.request(url.pathname + url.search)).text()).not.toMatch(/reload@example/i);
     await t.drain();
     expect(t.db.select().from(subscribers).all()).toHaveLength(1);
     expect(t.transport.sent).toHaveLength(1);
@@ -120,7 +149,7 @@ describe('the per-client signup limit', () => {
     expect(body).toContain('Please wait 60 seconds');
     expect(body).toMatch(/<input id="email"[^>]*value="two@example.org"/);
     expect(body).toMatch(/<input id="firstName"[^>]*value="Tomas"/);
-    expect(body).toMatch(/id="reader-professional" value="professional" checked/);
+    expect(body).toMatch(/<option value="professional" selected>/);
     expect(body).toMatch(/id="consent"[^>]*checked/);
     expect(body).toContain('name="timezone" id="timezone" value="Europe/Dublin"');
     await t.drain();
@@ -156,5 +185,15 @@ describe('prefersHtml', () => {
     ['', false],
   ])('%j -> %s', (accept, expected) => {
     expect(prefersHtml(accept)).toBe(expected);
+  });
+});
+
+describe('the check-your-inbox page', () => {
+  it('escapes the address it shows', async () => {
+    const t = testApp();
+    const to = sealAddress(TEST_SECRET, '"<script>alert(1)</script>"@example.org', t.clock.now() + 60_000);
+    const body = await (await t.app.request(`/subscribe/sent?to=${encodeURIComponent(to)}`)).text();
+    expect(body).not.toContain('<script>alert');
+    expect(body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   });
 });

@@ -72,8 +72,9 @@ describe('POST /subscribe: a new address', () => {
     const res = await postForm(t.app, '/subscribe', signupForm('  Jane.Doe@Example.ORG ', { firstName: '  Jane ' }), { ip: '203.0.113.9', headers: { 'user-agent': 'TestBrowser/1' } });
     // POST-redirect-GET, with nothing personal in the address it redirects to.
     expect(res.status).toBe(303);
-    // Only the country of the crisis lines travels with the redirect, never the address.
-    expect(res.headers.get('location')).toMatch(/^subscribe\/sent\?crisis=[A-Z]+$/);
+    // Only the country of the crisis lines and the sealed address travel with the redirect, never the address in clear.
+    expect(res.headers.get('location')).toMatch(/^subscribe\/sent\?crisis=[A-Z]+&to=[A-Za-z0-9_-]+$/);
+    expect(res.headers.get('location')).not.toMatch(/jane|doe|example/i);
     await t.drain();
 
     const row = rowFor(t, 'Jane.Doe@example.org')!;
@@ -297,8 +298,11 @@ describe('POST /subscribe: the address already known', () => {
     expect(t.transport.sent).toHaveLength(2);
     // Same round of links: the first email's link still works.
     expect(linkToken(t.transport.sent[1]!, 'u')).toBe(linkToken(t.transport.sent[0]!, 'u'));
-    expect(rowFor(t, 'pending@example.org')).toMatchObject({ firstName: 'Pat', confirmationSentAt: t.clock.now(), tokenGeneration: 0 });
+    // The name typed this time is theirs once they confirm, not before.
+    expect(rowFor(t, 'pending@example.org')).toMatchObject({ firstName: null, confirmationSentAt: t.clock.now(), tokenGeneration: 0 });
     expect(t.db.select().from(deliveries).all()).toHaveLength(2);
+    expect((await t.app.request(`/confirm/${linkToken(t.transport.sent[0]!, 'confirm')}`, { method: 'POST' })).status).toBe(200);
+    expect(rowFor(t, 'pending@example.org')).toMatchObject({ firstName: 'Pat', status: 'active' });
   });
 
   it('sends nothing to an active, completed or converted subscriber and changes nothing', async () => {
@@ -344,16 +348,23 @@ describe('POST /subscribe: the address already known', () => {
       if (state !== 'pending') t.db.update(subscribers).set({ status: state as 'active' }).where(eq(subscribers.emailHash, emailHash(TEST_SECRET, email))).run();
     }
     const answers = new Set<string>();
+    const sentPages = new Set<string>();
     const jsonAnswers = new Set<string>();
     for (const email of Object.values(states)) {
       const res = await postForm(t.app, '/subscribe', signupForm(email));
-      const headers = headerLines(res);
+      // The sealed address in the redirect differs every time, whatever the state; the page it leads to names the address typed.
+      const location = res.headers.get('location')!;
+      const headers = headerLines(res).replace(/&to=[A-Za-z0-9_-]+/, '&to=SEALED');
       answers.add(`${res.status}\n${headers}\n${(await pageWithoutNonce(res)).replace(email, 'ADDRESS')}`);
+      const sent = await t.app.request(`/${location}`);
+      expect(await sent.clone().text()).toContain(`<strong>${email}</strong>`);
+      sentPages.add(`${sent.status}\n${headerLines(sent)}\n${(await pageWithoutNonce(sent)).replace(email, 'ADDRESS')}`);
       const j = await postJson(t.app, '/subscribe', { email, consent: true });
       const jsonHeaders = headerLines(j);
       jsonAnswers.add(`${j.status}\n${jsonHeaders}\n${await j.text()}`);
     }
     expect(answers.size).toBe(1);
+    expect(sentPages.size).toBe(1);
     expect(jsonAnswers.size).toBe(1);
   });
 
@@ -369,7 +380,8 @@ describe('POST /subscribe: the address already known', () => {
     const res = await signUp(t, 'back@example.org', { timezone: 'Asia/Tokyo' });
     expect(res.status).toBe(303);
     const row = rowFor(t, 'back@example.org')!;
-    expect(row).toMatchObject({ status: 'pending', tokenGeneration: 1, timezone: 'Asia/Tokyo', confirmationSentAt: t.clock.now(), nextStep: null });
+    // Until they confirm, the stored details stay as they were (a signup anyone can make changes nothing of theirs).
+    expect(row).toMatchObject({ status: 'pending', tokenGeneration: 1, timezone: 'Europe/Berlin', confirmationSentAt: t.clock.now(), nextStep: null });
     expect(t.transport.sent).toHaveLength(2);
     const second = t.transport.sent[1]!;
     expect(verifyToken(TEST_SECRET, linkToken(second, 'confirm'), 'confirm', t.clock.now())!.generation).toBe(1);
@@ -378,7 +390,7 @@ describe('POST /subscribe: the address already known', () => {
     expect((await t.app.request(`/confirm/${linkToken(first, 'confirm')}`, { method: 'POST' })).status).toBe(404);
     expect(rowFor(t, 'back@example.org')!.status).toBe('pending');
     expect((await t.app.request(`/confirm/${linkToken(second, 'confirm')}`, { method: 'POST' })).status).toBe(200);
-    expect(rowFor(t, 'back@example.org')!.status).toBe('active');
+    expect(rowFor(t, 'back@example.org')).toMatchObject({ status: 'active', timezone: 'Asia/Tokyo' });
 
     const signups = t.db.select().from(activity).where(eq(activity.type, 'signup')).all();
     expect(signups.map((a) => JSON.parse(a.detail!))).toEqual([{ source: 'signup-form' }, { source: 'signup-form', resubscribe: true }]);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signToken, verifyToken } from '../src/mail/tokens.js';
+import { openSealedAddress, sealAddress, signToken, verifyToken } from '../src/mail/tokens.js';
 
 const SECRET = 'a'.repeat(64);
 
@@ -56,5 +56,30 @@ describe('tokens', () => {
         expect(verifyToken(SECRET, s, 'confirm', 0)).toBeNull();
       }),
     );
+  });
+});
+
+describe('sealed addresses (the check-your-inbox link)', () => {
+  it('open to the address sealed, under the same key and before they expire; never readable in the link', () => {
+    const sealed = sealAddress(SECRET, 'Mina@Example.org', 1000);
+    expect(sealed).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(Buffer.from(sealed, 'base64url').toString('latin1')).not.toMatch(/mina|example/i);
+    expect(openSealedAddress(SECRET, sealed, 999)).toBe('Mina@Example.org');
+    expect(openSealedAddress(SECRET, sealed, 1001)).toBeNull();
+    expect(openSealedAddress('b'.repeat(64), sealed, 999)).toBeNull();
+    // Two seals of one address differ, so a link says nothing about another.
+    expect(sealAddress(SECRET, 'Mina@Example.org', 1000)).not.toBe(sealed);
+  });
+
+  it('refuse anything changed or malformed', () => {
+    const sealed = sealAddress(SECRET, 'a@example.org', 1000);
+    fc.assert(
+      fc.property(fc.nat({ max: sealed.length - 1 }), fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'), (i, ch) => {
+        const changed = sealed.slice(0, i) + ch + sealed.slice(i + 1);
+        const opened = openSealedAddress(SECRET, changed, 0);
+        return changed === sealed || opened === null || opened === 'a@example.org';
+      }),
+    );
+    for (const bad of ['', 'x', '!!!', 'A'.repeat(5000)]) expect(openSealedAddress(SECRET, bad, 0)).toBeNull();
   });
 });

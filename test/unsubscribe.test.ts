@@ -26,7 +26,7 @@ describe('GET /u/:token', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const body = await res.text();
-    expect(body).toMatch(/<form method="post">\s*<button type="submit">Unsubscribe<\/button>/);
+    expect(body).toMatch(/<form method="post">[\s\S]*<button type="submit">Unsubscribe<\/button>\s*<\/form>/);
     expect(body).toContain('l***@example.org');
     expect(body).not.toContain('leaver@example.org');
     expect(t.row().status).toBe('active');
@@ -142,5 +142,81 @@ describe('unsubscribe links that do not work', () => {
       expect(res.headers.get('content-type')).toMatch(/text\/html/);
     }
     expect(t.row().status).toBe('active');
+  });
+});
+
+const form = (fields: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+const WEEK = 7 * 24 * 3_600_000;
+
+describe('the unsubscribe page: a reason, or a pause instead', () => {
+  it('offers an optional reason from a short list, and a pause of 2 or 4 weeks to someone receiving the series', async () => {
+    const t = await activeSubscriber();
+    const body = await (await t.app.request(`/u/${t.token}`)).text();
+    for (const reason of ['too-many', 'not-relevant', 'too-hard', 'not-signed-up', 'other']) expect(body).toMatch(new RegExp(`<input type="radio" name="reason"[^>]*value="${reason}"`));
+    expect(body).not.toMatch(/name="reason"[^>]*checked/);
+    expect(body).not.toContain('<textarea');
+    expect(body).toMatch(/name="action" value="pause"[\s\S]*name="weeks" value="4"/);
+    expect(body).toMatch(/name="weeks" value="2"/);
+  });
+
+  it('offers no pause to someone not yet confirmed: there is nothing to pause', async () => {
+    const t = testApp();
+    await postForm(t.app, '/subscribe', signupForm('p@example.org'));
+    await t.drain();
+    const body = await (await t.app.request(`/u/${linkToken(t.transport.sent[0]!, 'u')}`)).text();
+    expect(body).toContain('name="reason"');
+    expect(body).not.toContain('value="pause"');
+  });
+
+  it('counts the reason under the email they last had, and keeps it out of their record', async () => {
+    const t = await activeSubscriber();
+    await t.drain();
+    t.clock.advance(3_600_000);
+    const res = await t.app.request(`/u/${t.token}`, form({ action: 'unsubscribe', reason: 'too-many' }));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('You are unsubscribed');
+    expect(t.row().status).toBe('unsubscribed');
+    expect(await t.stores.subscribers.unsubscribeReasons('education')).toEqual([{ sequence: 'education', step: 1, reason: 'too-many', count: 1 }]);
+    expect(t.unsubscribes().map((a) => JSON.parse(a.detail!))).toEqual([{ method: 'page', from: 'active' }]);
+  });
+
+  it('unsubscribes without a reason when none is picked; an unknown reason is refused with 422 and changes nothing', async () => {
+    const t = await activeSubscriber();
+    const bad = await t.app.request(`/u/${t.token}`, form({ action: 'unsubscribe', reason: 'because I said so' }));
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('Unsubscribe');
+    expect(t.row().status).toBe('active');
+    expect((await t.app.request(`/u/${t.token}`, form({ action: 'unsubscribe', reason: '' }))).status).toBe(200);
+    expect(t.row().status).toBe('unsubscribed');
+    expect(await t.stores.subscribers.unsubscribeReasons('education')).toEqual([]);
+  });
+
+  it('pauses instead: nothing is unsubscribed, the emails stop until then', async () => {
+    const t = await activeSubscriber();
+    const res = await t.app.request(`/u/${t.token}`, form({ action: 'pause', weeks: '4' }));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Paused');
+    expect(t.row()).toMatchObject({ status: 'active', pausedUntil: t.clock.now() + 4 * WEEK });
+    expect(t.unsubscribes()).toEqual([]);
+  });
+
+  it('refuses a pause it cannot make: a bad length (422), someone not receiving the series (409), a link from before a re-subscribe (403)', async () => {
+    const t = await activeSubscriber();
+    expect((await t.app.request(`/u/${t.token}`, form({ action: 'pause', weeks: '52' }))).status).toBe(422);
+    expect(t.row().pausedUntil).toBeNull();
+
+    const p = testApp();
+    await postForm(p.app, '/subscribe', signupForm('p@example.org'));
+    await p.drain();
+    expect((await p.app.request(`/u/${linkToken(p.transport.sent[0]!, 'u')}`, form({ action: 'pause', weeks: '2' }))).status).toBe(409);
+
+    await t.app.request(`/u/${t.token}`, { method: 'POST' });
+    t.clock.advance(11 * 60_000);
+    await postForm(t.app, '/subscribe', signupForm('leaver@example.org'));
+    await t.drain();
+    await t.app.request(`/confirm/${linkToken(t.transport.sent[1]!, 'confirm')}`, { method: 'POST' });
+    expect(t.row()).toMatchObject({ status: 'active', tokenGeneration: 1 });
+    expect((await t.app.request(`/u/${t.token}`, form({ action: 'pause', weeks: '2' }))).status).toBe(403);
+    expect(t.row().pausedUntil).toBeNull();
   });
 });

@@ -5,7 +5,7 @@
 // are bigint identities.
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, ENROLMENT_END_REASONS, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, SEQUENCE_IDS, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../enums.js';
+import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, ENROLMENT_END_REASONS, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, SEQUENCE_IDS, STAFF_ROLES, SUBSCRIBER_STATUSES, UNSUBSCRIBE_REASONS } from '../enums.js';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();
@@ -49,6 +49,20 @@ export const subscribers = pgTable(
     index('subscribers_created_idx').on(t.createdAt),
   ],
 );
+
+export const pendingDetails = pgTable('pending_details', {
+  subscriberId: ref('subscriber_id')
+    .primaryKey()
+    .references(() => subscribers.id),
+  email: text('email').notNull(),
+  firstName: text('first_name'),
+  timezone: text('timezone').notNull(),
+  reader: text('reader', { enum: READERS }),
+  source: text('source'),
+  signupIp: text('signup_ip'),
+  signupUserAgent: text('signup_user_agent'),
+  signedUpAt: ms('signed_up_at').notNull(),
+});
 
 export const enrolments = pgTable(
   'enrolments',
@@ -195,6 +209,18 @@ export const activity = pgTable(
     detail: text('detail'),
   },
   (t) => [index('activity_type_at_idx').on(t.type, t.at), index('activity_subscriber_idx').on(t.subscriberId)],
+);
+
+export const unsubscribeReasons = pgTable(
+  'unsubscribe_reasons',
+  {
+    sequence: text('sequence', { enum: SEQUENCE_IDS }).notNull(),
+    step: integer('step').notNull(),
+    reason: text('reason', { enum: UNSUBSCRIBE_REASONS }).notNull(),
+    day: ms('day').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sequence, t.step, t.reason, t.day] })],
 );
 
 export const workerState = pgTable('worker_state', {

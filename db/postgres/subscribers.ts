@@ -1,11 +1,11 @@
 import { dueRowOf, enteringRow } from '../cross-sequence.js';
 import type pg from 'pg';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type PendingDetails, type LeavingReason, type UnsubscribeReasonCount, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { countHitSql, hitsIn } from './settings.js';
-import { activity, deliveries, enrolments, providerEvents, subscribers, suppressions } from './schema.js';
+import { activity, deliveries, enrolments, pendingDetails, providerEvents, subscribers, suppressions } from './schema.js';
 
 // A subscriber with their education enrolment's cursor (db/types.ts, Subscriber), read FROM ${VIEW}.
 const SUBSCRIBER = `${selectList(subscribers, 's')}, e.next_step AS "nextStep", e.next_send_at AS "nextSendAt", e.last_sent_at AS "lastSequenceSentAt", e.version AS "sequenceVersion"`;
@@ -15,6 +15,40 @@ const DELIVERY = selectList(deliveries);
 const EVENT = selectList(providerEvents);
 const ACTIVITY = selectList(activity);
 const SUPPRESSION = selectList(suppressions);
+const PENDING_DETAILS = selectList(pendingDetails);
+
+/** A signup's details for someone already on the list, kept until they confirm (the latest signup's win). */
+async function keepAside(c: Queryable, id: number, r: SignupRecord): Promise<void> {
+  await c.query(
+    `INSERT INTO pending_details (subscriber_id, email, first_name, timezone, reader, source, signup_ip, signup_user_agent, signed_up_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (subscriber_id) DO UPDATE SET email = excluded.email, first_name = excluded.first_name, timezone = excluded.timezone, reader = excluded.reader,
+       source = excluded.source, signup_ip = excluded.signup_ip, signup_user_agent = excluded.signup_user_agent, signed_up_at = excluded.signed_up_at`,
+    [id, r.email, r.firstName, r.timezone, r.reader, r.source, r.ip, r.userAgent, r.now],
+  );
+}
+
+async function pendingOf(c: Queryable, id: number): Promise<PendingDetails | null> {
+  return (await c.query<PendingDetails>(`SELECT ${PENDING_DETAILS} FROM pending_details WHERE subscriber_id = $1`, [id])).rows[0] ?? null;
+}
+
+/** Counts a reason for unsubscribing under the last sequence email the person had (none: the education series' step 0) and its day. */
+async function countReason(c: Queryable, id: number, now: number, given: LeavingReason): Promise<void> {
+  await c.query(
+    `INSERT INTO unsubscribe_reasons (sequence, step, reason, day, count)
+     SELECT coalesce(last.sequence, 'education'), coalesce(last.step, 0), $3, $4, 1
+     FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+       SELECT d.sequence, d.step FROM deliveries d
+       WHERE d.subscriber_id = $1 AND d.kind = 'sequence' AND d.status = 'sent' AND d.sent_at <= $2
+       ORDER BY d.sent_at DESC, d.id DESC LIMIT 1) AS last ON true
+     ON CONFLICT (sequence, step, reason, day) DO UPDATE SET count = unsubscribe_reasons.count + 1`,
+    [id, now, given.reason, given.day],
+  );
+}
+
+async function dropPending(c: Queryable, id: number): Promise<void> {
+  await c.query('DELETE FROM pending_details WHERE subscriber_id = $1', [id]);
+}
 
 // The columns a merge may set on the row that stays (MergePatch).
 const MERGE_COLUMNS: Record<keyof MergePatch, string> = {
@@ -119,6 +153,7 @@ async function rekeyIn(c: Queryable, id: number, hash: string, now: number, merg
   // The row that stays keeps its own place in each sequence; one it never entered comes from the other.
   await c.query('UPDATE enrolments SET subscriber_id = $1 WHERE subscriber_id = $2 AND sequence NOT IN (SELECT sequence FROM enrolments WHERE subscriber_id = $1)', [survivorId, mergedId]);
   await c.query('DELETE FROM enrolments WHERE subscriber_id = $1', [mergedId]);
+  await dropPending(c, mergedId);
   for (const table of ['deliveries', 'activity', 'audit_log']) await c.query(`UPDATE ${table} SET subscriber_id = $1 WHERE subscriber_id = $2`, [survivorId, mergedId]);
   await c.query('UPDATE subscriber_merges SET into_id = $1 WHERE into_id = $2', [survivorId, mergedId]);
   await c.query('INSERT INTO subscriber_merges (from_id, into_id, merged_at) VALUES ($1, $2, $3)', [mergedId, survivorId, now]);
@@ -195,6 +230,21 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
     if (!s || s.status !== 'pending') return undefined;
     const nextStep = input.firstStep(await receivedSteps(c, id));
     const { now, consent } = input;
+    // The details their latest signup typed become theirs now that they confirm.
+    const pending = await pendingOf(c, id);
+    if (pending) {
+      await c.query('UPDATE subscribers SET email = $2, first_name = $3, timezone = $4, reader = $5, source = $6, signup_ip = $7, signup_user_agent = $8 WHERE id = $1', [
+        id,
+        pending.email,
+        pending.firstName,
+        pending.timezone,
+        pending.reader,
+        pending.source,
+        pending.signupIp,
+        pending.signupUserAgent,
+      ]);
+      await dropPending(c, id);
+    }
     const updated = (
       await c.query(
         `UPDATE subscribers SET status = $2, confirmed_at = $3, consent_text = $4, consent_version = $5, consent_ip = $6, consent_user_agent = $7,
@@ -208,7 +258,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
           consent.version,
           consent.ip,
           consent.userAgent,
-          consent.source ?? s.source ?? 'signup-form',
+          consent.source ?? (pending ? pending.source : s.source) ?? 'signup-form',
           consent.givenAt ?? now,
         ],
       )
@@ -252,8 +302,6 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [r.emailHash]);
         const { existing, suppression, confirmations } = await readForSignup(c, r);
         const action = decide(existing, suppression, confirmations);
-        const fields = [r.email, r.firstName, r.timezone, r.source, r.ip, r.userAgent, r.now, r.reader];
-        const SET = 'email = $1, first_name = $2, timezone = $3, source = $4, signup_ip = $5, signup_user_agent = $6, updated_at = $7, reader = $8';
         let id: number | null = null;
         let send = false;
         if (action.kind === 'create') {
@@ -261,14 +309,17 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
           if (action.afterErasure) await c.query("DELETE FROM suppressions WHERE email_hash = ANY($1) AND reason = 'erased'", [[r.emailHash, r.legacyHash ?? r.emailHash]]);
           return { action, confirmationDeliveryId: await createIn(c, r, action) };
         } else if (action.kind === 'resend') {
+          // Same links as before (same generation); the details typed this time wait for the confirmation.
           id = existing!.id;
-          await c.query(`UPDATE subscribers SET ${SET}, confirmation_sent_at = $7 WHERE id = $9`, [...fields, id]);
+          await keepAside(c, id, r);
+          await c.query('UPDATE subscribers SET confirmation_sent_at = $2, updated_at = $2 WHERE id = $1', [id, r.now]);
           send = true;
         } else if (action.kind === 'reopen') {
           id = existing!.id;
+          await keepAside(c, id, r);
           await c.query(
-            `UPDATE subscribers SET ${SET}, status = 'pending', token_generation = token_generation + 1${action.send ? ', confirmation_sent_at = $7' : ''} WHERE id = $9`,
-            [...fields, id],
+            `UPDATE subscribers SET status = 'pending', token_generation = token_generation + 1, updated_at = $2${action.send ? ', confirmation_sent_at = $2' : ''} WHERE id = $1`,
+            [id, r.now],
           );
           await insertActivity(c, id, 'signup', r.now, { source: r.source, resubscribe: true });
           send = action.send;
@@ -405,12 +456,15 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       });
     },
 
-    unsubscribe(id, now, detail) {
+    unsubscribe(id, now, detail, reason) {
       return transaction(pool, async (c) => {
         const updated = (
           await c.query(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = $2, updated_at = $2 WHERE id = $1 AND status = ANY($3)`, [id, now, MAILABLE])
         ).rowCount;
         if (!updated) return undefined;
+        // A signup they never confirmed changes nothing now.
+        await dropPending(c, id);
+        if (reason) await countReason(c, id, now, reason);
         await endEnrolments(c, id, now, 'unsubscribed');
         await insertActivity(c, id, 'unsubscribed', now, detail);
         return byId(c, id);
@@ -519,6 +573,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
           await c.query("UPDATE activity SET detail = NULL WHERE subscriber_id IS NULL AND detail ILIKE $1 ESCAPE '\\'", [likeSubstring(s.email)]);
         }
         await c.query('UPDATE activity SET detail = NULL WHERE subscriber_id = $1', [id]);
+        await dropPending(c, id);
         // The audit keeps who acted, when and what; free text staff typed about the person and addresses go.
         await c.query("UPDATE audit_log SET detail = (detail::jsonb - $2::text[])::text WHERE subscriber_id = $1 AND detail LIKE '{%'", [id, AUDIT_TYPED_TEXT]);
         if (s.email) await c.query("UPDATE audit_log SET detail = (detail::jsonb - $2::text[])::text WHERE detail ILIKE $1 ESCAPE '\\' AND detail LIKE '{%'", [likeSubstring(s.email), AUDIT_FREE_TEXT]);
@@ -570,6 +625,10 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       for (const r of (await pool.query<{ status: SubscriberStatus; n: number }>('SELECT status, count(*) AS n FROM subscribers GROUP BY status')).rows) statusCounts[r.status] = r.n;
       const all = Object.values(statusCounts).reduce((a, b) => a + b, 0);
       return { items, page, pageSize: PAGE_SIZE, total, pageCount, statusCounts, all };
+    },
+
+    async pendingDetails(id) {
+      return pendingOf(pool, id);
     },
 
     async record(id) {
@@ -670,6 +729,15 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       const allTime: Record<string, number> = Object.fromEntries(types.map((t) => [t, 0]));
       for (const r of (await pool.query<{ type: string; n: number }>('SELECT type, count(*) AS n FROM activity WHERE type = ANY($1) GROUP BY type', [[...types]])).rows) allTime[r.type] = r.n;
       return { ranges: out, allTime };
+    },
+
+    async unsubscribeReasons(sequence) {
+      const rows = await pool.query<Omit<UnsubscribeReasonCount, 'day'>>(
+        `SELECT sequence, step, reason, sum(count)::int AS count FROM unsubscribe_reasons WHERE sequence = $1
+         GROUP BY sequence, step, reason ORDER BY step, reason`,
+        [sequence],
+      );
+      return rows.rows;
     },
 
     async unsubscribesByStep(sequence) {

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, ENROLMENT_END_REASONS, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, SEQUENCE_IDS, STAFF_ROLES, SUBSCRIBER_STATUSES } from '../enums.js';
+import { ACTIVITY_TYPES, BATCH_STATUSES, DELIVERY_KINDS, DELIVERY_STATUSES, ENROLMENT_END_REASONS, EVENT_FLAG_REASONS, EVENT_FLAGS, READERS, SEQUENCE_IDS, STAFF_ROLES, SUBSCRIBER_STATUSES, UNSUBSCRIBE_REASONS } from '../enums.js';
 
 // All times are integer milliseconds since the epoch (UTC).
 const ms = (name: string) => integer(name, { mode: 'number' });
@@ -55,6 +55,24 @@ export const subscribers = sqliteTable(
     index('subscribers_created_idx').on(t.createdAt),
   ],
 );
+
+// What a signup of an address already on the list typed (the person's name,
+// zone, reader, spelling and signup record), kept aside until they confirm:
+// an unconfirmed signup never changes the stored details. One per person; it
+// goes when they confirm (applied), unsubscribe or are erased.
+export const pendingDetails = sqliteTable('pending_details', {
+  subscriberId: integer('subscriber_id')
+    .primaryKey()
+    .references(() => subscribers.id),
+  email: text('email').notNull(),
+  firstName: text('first_name'),
+  timezone: text('timezone').notNull(),
+  reader: text('reader', { enum: READERS }),
+  source: text('source'),
+  signupIp: text('signup_ip'),
+  signupUserAgent: text('signup_user_agent'),
+  signedUpAt: ms('signed_up_at').notNull(),
+});
 
 // A person's place in one sequence (src/nurture/sequence.ts): the version they
 // follow, the next step and when it may go (both null when nothing is
@@ -249,6 +267,21 @@ export const activity = sqliteTable(
     index('activity_type_at_idx').on(t.type, t.at),
     index('activity_subscriber_idx').on(t.subscriberId),
   ],
+);
+
+// Why people unsubscribed, as counts only: per sequence step (the last email
+// they had; 0 before any), reason and day (UTC midnight). No row names or
+// links to a person, so the counts outlive every erasure.
+export const unsubscribeReasons = sqliteTable(
+  'unsubscribe_reasons',
+  {
+    sequence: text('sequence', { enum: SEQUENCE_IDS }).notNull(),
+    step: integer('step').notNull(),
+    reason: text('reason', { enum: UNSUBSCRIBE_REASONS }).notNull(),
+    day: ms('day').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sequence, t.step, t.reason, t.day] })],
 );
 
 // Small worker state that must survive restarts (e.g. a daily-quota pause).

@@ -1,13 +1,13 @@
 import { dueRowOf, enteringRow } from '../cross-sequence.js';
-import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { SubscriberStore } from '../stores.js';
-import type { Enrolment, EnrolInput, EnrolOutcome, LeaveInput, LeaveOutcome, ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
+import type { Enrolment, EnrolInput, EnrolOutcome, LeaveInput, LeaveOutcome, ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, LeavingReason, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
 import { groupCommit } from './group-commit.js';
 import { hitCounters } from './settings.js';
-import { activity, auditLog, batches, deliveries, enrolments, providerEvents, subscriberMerges, subscribers, suppressions } from './schema.js';
+import { activity, auditLog, batches, deliveries, enrolments, pendingDetails, providerEvents, subscriberMerges, subscribers, suppressions, unsubscribeReasons } from './schema.js';
 
 /** A subscriber with their education enrolment's cursor (db/types.ts, Subscriber). */
 export const subscriberView = {
@@ -159,29 +159,42 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     return q.suppression.get({ hash: r.emailHash })?.reason ?? (r.legacyHash ? (q.suppression.get({ hash: r.legacyHash })?.reason ?? null) : null);
   }
 
+  /** A signup's details for someone already on the list, kept until they confirm (the latest signup's win). */
+  function keepAside(id: number, r: SignupRecord) {
+    const details = { email: r.email, firstName: r.firstName, timezone: r.timezone, reader: r.reader, source: r.source, signupIp: r.ip, signupUserAgent: r.userAgent, signedUpAt: r.now };
+    db.insert(pendingDetails)
+      .values({ subscriberId: id, ...details })
+      .onConflictDoUpdate({ target: pendingDetails.subscriberId, set: details })
+      .run();
+  }
+
+  const pendingOf = (id: number) => db.select().from(pendingDetails).where(eq(pendingDetails.subscriberId, id)).get() ?? null;
+  const dropPending = (id: number) => db.delete(pendingDetails).where(eq(pendingDetails.subscriberId, id)).run();
+
   /** The signup's writes, synchronous: one unit inside a group commit. */
   function recordSignup(r: SignupRecord, decide: Parameters<SubscriberStore['signup']>[1]) {
     const existing = q.byHash.get({ hash: r.emailHash });
     const suppression = suppressionOf(r);
     const counter = r.confirmations;
     const action = decide(existing, suppression, counter ? hits.peek(counter.key, r.now, counter.windowMs) : 0);
-    const fields = { email: r.email, firstName: r.firstName, timezone: r.timezone, reader: r.reader, source: r.source, signupIp: r.ip, signupUserAgent: r.userAgent, updatedAt: r.now };
     let id: number | null = null;
     let send = false;
     if (action.kind === 'create') {
       // Their own new signup lifts the erasure's block; the pending row keeps imports and staff away until they confirm.
       if (action.afterErasure) for (const hash of [r.emailHash, r.legacyHash]) if (hash) q.liftErasure.run({ hash });
-      id = q.insertPending.get({ ...fields, hash: r.emailHash, ip: r.ip, userAgent: r.userAgent, now: r.now, sentAt: r.now })!.id;
+      id = q.insertPending.get({ email: r.email, firstName: r.firstName, timezone: r.timezone, reader: r.reader, source: r.source, hash: r.emailHash, ip: r.ip, userAgent: r.userAgent, now: r.now, sentAt: r.now })!.id;
       q.insertActivity.run({ subscriberId: id, type: 'signup', at: r.now, detail: JSON.stringify(action.afterErasure ? { source: r.source, afterErasure: true } : { source: r.source }) });
       send = true;
     } else if (action.kind === 'resend') {
-      // Same links as before (same generation); the details typed this time win.
-      db.update(subscribers).set({ ...fields, confirmationSentAt: r.now }).where(eq(subscribers.id, existing!.id)).run();
+      // Same links as before (same generation); the details typed this time wait for the confirmation.
+      keepAside(existing!.id, r);
+      db.update(subscribers).set({ confirmationSentAt: r.now, updatedAt: r.now }).where(eq(subscribers.id, existing!.id)).run();
       id = existing!.id;
       send = true;
     } else if (action.kind === 'reopen') {
+      keepAside(existing!.id, r);
       db.update(subscribers)
-        .set({ ...fields, status: 'pending', tokenGeneration: existing!.tokenGeneration + 1, ...(action.send ? { confirmationSentAt: r.now } : {}) })
+        .set({ status: 'pending', tokenGeneration: existing!.tokenGeneration + 1, updatedAt: r.now, ...(action.send ? { confirmationSentAt: r.now } : {}) })
         .where(eq(subscribers.id, existing!.id))
         .run();
       id = existing!.id;
@@ -234,16 +247,23 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     if (!s || s.status !== 'pending') return undefined;
     const nextStep = input.firstStep(receivedSteps(id));
     const { now, consent } = input;
+    // The details their latest signup typed become theirs now that they confirm.
+    const pending = pendingOf(id);
+    const details = pending
+      ? { email: pending.email, firstName: pending.firstName, timezone: pending.timezone, reader: pending.reader, source: pending.source, signupIp: pending.signupIp, signupUserAgent: pending.signupUserAgent }
+      : {};
+    if (pending) dropPending(id);
     const updated = db
       .update(subscribers)
       .set({
+        ...details,
         status: nextStep === null ? 'completed' : 'active',
         confirmedAt: now,
         consentText: consent.text,
         consentVersion: consent.version,
         consentIp: consent.ip,
         consentUserAgent: consent.userAgent,
-        consentSource: consent.source ?? s.source ?? 'signup-form',
+        consentSource: consent.source ?? (pending ? pending.source : s.source) ?? 'signup-form',
         consentGivenAt: consent.givenAt ?? now,
         updatedAt: now,
       })
@@ -370,6 +390,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     // The row that stays keeps its own place in each sequence; one it never entered comes from the other.
     q.enrolmentsNotHeld.run(survivorId, mergedId, survivorId);
     db.delete(enrolments).where(eq(enrolments.subscriberId, mergedId)).run();
+    dropPending(mergedId);
     db.update(deliveries).set({ subscriberId: survivorId }).where(eq(deliveries.subscriberId, mergedId)).run();
     db.update(activity).set({ subscriberId: survivorId }).where(eq(activity.subscriberId, mergedId)).run();
     db.update(auditLog).set({ subscriberId: survivorId }).where(eq(auditLog.subscriberId, mergedId)).run();
@@ -382,13 +403,32 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     return { kind: 'merged', survivorId, mergedId };
   });
 
-  const unsubscribe = sqlite.transaction((id: number, now: number, detail: Record<string, unknown>) => {
+  /** Counts a reason for unsubscribing under the last sequence email the person had (none: the education series' step 0) and its day. */
+  function countReason(id: number, now: number, given: LeavingReason) {
+    const last = db
+      .select({ sequence: deliveries.sequence, step: deliveries.step })
+      .from(deliveries)
+      .where(and(eq(deliveries.subscriberId, id), eq(deliveries.kind, 'sequence'), eq(deliveries.status, 'sent'), lte(deliveries.sentAt, now)))
+      .orderBy(desc(deliveries.sentAt), desc(deliveries.id))
+      .limit(1)
+      .get();
+    const key = { sequence: last?.sequence ?? 'education', step: last?.step ?? 0, reason: given.reason, day: given.day };
+    db.insert(unsubscribeReasons)
+      .values({ ...key, count: 1 })
+      .onConflictDoUpdate({ target: [unsubscribeReasons.sequence, unsubscribeReasons.step, unsubscribeReasons.reason, unsubscribeReasons.day], set: { count: sql`${unsubscribeReasons.count} + 1` } })
+      .run();
+  }
+
+  const unsubscribe = sqlite.transaction((id: number, now: number, detail: Record<string, unknown>, reason: LeavingReason | undefined) => {
     const updated = db
       .update(subscribers)
       .set({ status: 'unsubscribed', unsubscribedAt: now, updatedAt: now })
       .where(and(eq(subscribers.id, id), inArray(subscribers.status, [...MAILABLE])))
       .run();
     if (updated.changes === 0) return undefined;
+    // A signup they never confirmed changes nothing now.
+    dropPending(id);
+    if (reason) countReason(id, now, reason);
     endEnrolments(db, id, now, 'unsubscribed');
     insertActivity(db, id, 'unsubscribed', now, detail);
     return byId(id);
@@ -515,6 +555,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         .run();
     }
     db.update(activity).set({ detail: null }).where(eq(activity.subscriberId, id)).run();
+    dropPending(id);
     // The audit keeps who acted, when and what; free text staff typed about the person and addresses go.
     q.auditTypedTextOf.run(id);
     if (s.email) q.auditFreeTextNaming.run(likeSubstring(s.email));
@@ -566,8 +607,11 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     async leave(id, input) {
       return leave.immediate(id, input);
     },
-    async unsubscribe(id, now, detail) {
-      return unsubscribe.immediate(id, now, detail);
+    async pendingDetails(id) {
+      return pendingOf(id);
+    },
+    async unsubscribe(id, now, detail, reason) {
+      return unsubscribe.immediate(id, now, detail, reason);
     },
     async markConverted(id, now) {
       return markConverted.immediate(id, now);
@@ -706,6 +750,16 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       const allTime: Record<string, number> = {};
       for (const type of types) allTime[type] = db.select({ n: count() }).from(activity).where(eq(activity.type, type)).get()!.n;
       return { ranges: out, allTime };
+    },
+
+    async unsubscribeReasons(sequence) {
+      return db
+        .select({ sequence: unsubscribeReasons.sequence, step: unsubscribeReasons.step, reason: unsubscribeReasons.reason, count: sql<number>`sum(${unsubscribeReasons.count})`.mapWith(Number) })
+        .from(unsubscribeReasons)
+        .where(eq(unsubscribeReasons.sequence, sequence))
+        .groupBy(unsubscribeReasons.sequence, unsubscribeReasons.step, unsubscribeReasons.reason)
+        .orderBy(asc(unsubscribeReasons.step), asc(unsubscribeReasons.reason))
+        .all();
     },
 
     async unsubscribesByStep(sequence) {

@@ -52,3 +52,40 @@ export function verifyToken(secret: string, raw: string, purpose: TokenPurpose, 
   if (expiresAt !== undefined && (!Number.isFinite(expiresAt) || now > expiresAt)) return null;
   return { purpose, subscriberId, generation, ...(expiresAt !== undefined ? { expiresAt } : {}) };
 }
+
+// An address carried in a link the reader's own browser follows (the
+// check-your-inbox page after a signup), encrypted and authenticated
+// (AES-256-GCM) under a key derived from SECRET_KEY, so the link, logs and
+// history hold no readable address and nobody can make the page show another.
+const SEAL_IV_BYTES = 12;
+const SEAL_TAG_BYTES = 16;
+const MAX_SEALED_LENGTH = 600;
+
+function sealKey(secret: string): Buffer {
+  return crypto.createHmac('sha256', secret).update('sealed-address').digest();
+}
+
+/** The address, sealed until `expiresAt`; base64url, different every time. */
+export function sealAddress(secret: string, address: string, expiresAt: number): string {
+  const iv = crypto.randomBytes(SEAL_IV_BYTES);
+  const cipher = crypto.createCipheriv('aes-256-gcm', sealKey(secret), iv);
+  const body = Buffer.concat([cipher.update(JSON.stringify({ a: address, e: expiresAt }), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+}
+
+/** The address sealed by sealAddress under this secret, or null when it was changed, has expired or is not one. */
+export function openSealedAddress(secret: string, sealed: string, now: number): string | null {
+  if (typeof sealed !== 'string' || sealed.length > MAX_SEALED_LENGTH || !/^[A-Za-z0-9_-]+$/.test(sealed)) return null;
+  const raw = Buffer.from(sealed, 'base64url');
+  if (raw.length <= SEAL_IV_BYTES + SEAL_TAG_BYTES) return null;
+  try {
+    const decipher = crypto.createDecipheriv('aes-256-gcm', sealKey(secret), raw.subarray(0, SEAL_IV_BYTES));
+    decipher.setAuthTag(raw.subarray(raw.length - SEAL_TAG_BYTES));
+    const text = Buffer.concat([decipher.update(raw.subarray(SEAL_IV_BYTES, raw.length - SEAL_TAG_BYTES)), decipher.final()]).toString('utf8');
+    const claims = JSON.parse(text) as { a?: unknown; e?: unknown };
+    if (typeof claims.a !== 'string' || typeof claims.e !== 'number' || now > claims.e) return null;
+    return claims.a;
+  } catch {
+    return null;
+  }
+}

@@ -1,5 +1,5 @@
 import type { Stores } from '../../db/stores.js';
-import type { SequenceId, StepCounts } from '../../db/types.js';
+import { UNSUBSCRIBE_REASONS, type SequenceId, type StepCounts, type UnsubscribeReason } from '../../db/types.js';
 import { linkWithoutTokens } from '../mail/links.js';
 import { leftOutOf, type Tracking } from './engagement.js';
 import type { SequenceStep } from './sequence.js';
@@ -58,4 +58,25 @@ export async function sequenceOverview(
       consultClicks: consult ? (consult.get(s.step) ?? 0) : null,
     };
   });
+}
+
+/** The reasons people gave for unsubscribing after one step (0: before its first email), by reason. */
+export type LeavingReasonsRow = { step: number; subject: string | null; byReason: Record<UnsubscribeReason, number>; total: number };
+
+/** The reasons given on the unsubscribe page, per step of the sequence that has any, in step order. */
+export async function leavingReasonsByStep(stores: Stores, id: SequenceId = 'education', catalog: SequenceCatalog = SEQUENCE_VERSIONS): Promise<LeavingReasonsRow[]> {
+  const { sequence } = await runningSequence(stores, catalog, id);
+  const rows = new Map<number, LeavingReasonsRow>();
+  for (const c of await stores.subscribers.unsubscribeReasons(id)) {
+    const row = rows.get(c.step) ?? {
+      step: c.step,
+      subject: sequence.steps.find((s) => s.step === c.step)?.subject ?? null,
+      byReason: Object.fromEntries(UNSUBSCRIBE_REASONS.map((r) => [r, 0])) as Record<UnsubscribeReason, number>,
+      total: 0,
+    };
+    row.byReason[c.reason] += c.count;
+    row.total += c.count;
+    rows.set(c.step, row);
+  }
+  return [...rows.values()].sort((a, b) => a.step - b.step);
 }

@@ -15,23 +15,26 @@ const CSS = `
 *,*::before,*::after{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;font:1.0625rem/1.6 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1f2328;background:#f6f7f9}
-.wrap{max-width:38rem;margin:0 auto;padding:1.25rem 1rem 2rem}
-header{font-weight:600;color:#334155;padding:.25rem 0 1rem}
-main{background:#fff;border:1px solid #d8dee4;border-radius:12px;padding:1.25rem}
-@media (min-width:40rem){main{padding:2rem 2.25rem}.wrap{padding-top:2.5rem}}
-h1{font-size:1.6rem;line-height:1.25;margin:.25rem 0 .75rem}
+.wrap{max-width:38rem;margin:0 auto;padding:.75rem .75rem 2rem}
+header{font-weight:600;color:#334155;padding:.25rem .25rem .6rem}
+main{background:#fff;border:1px solid #d8dee4;border-radius:12px;padding:1rem}
+@media (min-width:40rem){main{padding:1.5rem 2.25rem}.wrap{padding:1.5rem 1rem 2rem}header{padding-bottom:.75rem}h1{font-size:1.6rem}.lead{font-size:1.125rem}.pair{display:grid;grid-template-columns:1fr 1fr;gap:0 1rem}}
+h1{font-size:1.375rem;line-height:1.25;margin:0 0 .5rem}
 h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
 p{margin:.5rem 0 1rem}
 a{color:#0b57d0}
-a:focus-visible,button:focus-visible,input:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}
-.lead{font-size:1.125rem;color:#334155}
+a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}
+.lead{font-size:1.0625rem;line-height:1.5;color:#334155;margin-bottom:.5rem}
+.advice{margin-top:0}
+.visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 .plan{padding-left:1.4rem;margin:.5rem 0 1.25rem}
 .plan li{margin:.2rem 0}
-.field{margin:1.1rem 0}
-label{display:block;font-weight:600;margin-bottom:.35rem}
+.field{margin:.8rem 0}
+label{display:block;font-weight:600;margin-bottom:.25rem}
 .optional{font-weight:400;color:#57606a}
-input[type=text],input[type=email]{width:100%;min-height:48px;padding:.65rem .8rem;font:inherit;color:inherit;background:#fff;border:2px solid #6e7781;border-radius:8px}
-input[aria-invalid=true]{border-color:#b42318}
+input[type=text],input[type=email],select{width:100%;min-height:48px;padding:.65rem .8rem;font:inherit;color:inherit;background:#fff;border:2px solid #6e7781;border-radius:8px}
+input[aria-invalid=true],select[aria-invalid=true]{border-color:#b42318}
+select{text-overflow:ellipsis}
 fieldset{border:0;padding:0;margin:1.1rem 0;min-width:0}
 legend{font-weight:600;padding:0;margin-bottom:.35rem}
 .choice{display:flex;gap:.6rem;align-items:center;min-height:44px}
@@ -42,7 +45,7 @@ button.suggest{display:inline;width:auto;min-height:0;padding:0 .2rem;line-heigh
 button.suggest:hover{background:#eef3fc}
 .check{display:flex;gap:.75rem;align-items:flex-start}
 .check input{flex:none;width:1.6rem;height:1.6rem;margin:.15rem 0 0;accent-color:#0b57d0}
-.check label{font-weight:400;margin:0}
+.check label{font-weight:400;margin:0;font-size:.95rem;line-height:1.45}
 .error{color:#b42318;font-weight:600;margin:.35rem 0 0}
 .error-summary{border:2px solid #b42318;border-radius:8px;padding:.75rem 1rem;margin:0 0 1rem;background:#fff5f5}
 .error-summary h2{margin:0 0 .25rem;font-size:1.05rem;color:#b42318}

@@ -7,7 +7,9 @@ import type { Transport } from '../mail/transport.js';
 import { maskEmail } from '../logger.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { eraseSubscriberEverywhere } from '../subscribers/erase.js';
-import { subscriberExport } from '../subscribers/export.js';
+import { personalDataDownload } from '../subscribers/export.js';
+import { changeProfile, ProfileChangesSchema } from '../subscribers/profile.js';
+import { MAX_FIRST_NAME_LENGTH } from '../subscribers/signup-input.js';
 import { changeReader, isPaused, PAUSE_WEEKS, pauseSubscriber, preferencesState, resumeSubscriber, WEEK_MS, type PauseOutcome } from '../subscribers/preferences.js';
 import { leaveSequence } from '../subscribers/sequences.js';
 import { isMailable, unsubscribeSubscriber } from '../subscribers/unsubscribe.js';
@@ -22,12 +24,13 @@ type Action =
   | { kind: 'pause'; weeks: (typeof PAUSE_WEEKS)[number] }
   | { kind: 'resume' }
   | { kind: 'reader'; reader: Reader | null }
+  | { kind: 'profile'; firstName?: string | null; timezone?: string }
   | { kind: 'export' }
   | { kind: 'delete'; confirmed: boolean }
   | { kind: 'leave'; sequence: SequenceId }
   | { kind: 'unsubscribe' };
 
-const ACTIONS = ['pause', 'resume', 'reader', 'leave', 'export', 'delete', 'unsubscribe'] as const;
+const ACTIONS = ['pause', 'resume', 'reader', 'profile', 'leave', 'export', 'delete', 'unsubscribe'] as const;
 
 /** Each series as the preference page names it to the reader. */
 const SERIES: Record<SequenceId, string> = {
@@ -49,6 +52,11 @@ export function parseAction(body: unknown): { ok: true; action: Action } | { ok:
       if (reader !== null && !(READERS as readonly unknown[]).includes(reader)) return { ok: false, message: `reader must be one of ${READERS.join(', ')}, or empty for none.` };
       return { ok: true, action: { kind: 'reader', reader: reader as Reader | null } };
     }
+    case 'profile': {
+      const changes = ProfileChangesSchema.safeParse({ firstName: b.firstName, timezone: b.timezone });
+      if (!changes.success) return { ok: false, message: `Nothing was changed: ${changes.error.issues.map((i) => i.message).join('; ')}.` };
+      return { ok: true, action: { kind: 'profile', ...changes.data } };
+    }
     case 'leave':
       if (!(SEQUENCE_IDS as readonly unknown[]).includes(b.sequence)) return { ok: false, message: `sequence must be one of ${SEQUENCE_IDS.join(', ')}.` };
       return { ok: true, action: { kind: 'leave', sequence: b.sequence as SequenceId } };
@@ -64,7 +72,7 @@ export function parseAction(body: unknown): { ok: true; action: Action } | { ok:
 }
 
 /** A day as the reader's own calendar shows it, e.g. "Monday, March 16". */
-function dayIn(timezone: string, at: number): string {
+export function dayIn(timezone: string, at: number): string {
   const options: Intl.DateTimeFormatOptions = { weekday: 'long', month: 'long', day: 'numeric' };
   try {
     return new Intl.DateTimeFormat('en-US', { ...options, timeZone: timezone }).format(at);
@@ -117,6 +125,13 @@ ${running.map(
 )}`;
 }
 
+/** Every IANA zone the runtime knows, the person's own first among them if it is an alias it does not list. */
+function timeZoneOptions(current: string) {
+  const zones = Intl.supportedValuesOf('timeZone');
+  const all = zones.includes(current) ? zones : [current, ...zones];
+  return all.map((z) => html`<option value="${z}"${z === current ? html` selected` : ''}>${z.replaceAll('_', ' ')}</option>`);
+}
+
 /** The preference page: every form posts back to this same address. */
 function preferencesPage(c: Context, s: Subscriber, running: readonly Enrolment[], now: number, notice?: string, status: ContentfulStatusCode = 200) {
   const active = s.status === 'active';
@@ -162,6 +177,20 @@ ${
     )}
   </fieldset>
   <button type="submit">Save</button>
+</form>
+<h2 id="details">Your name and time zone</h2>
+<form method="post" aria-labelledby="details">
+  <input type="hidden" name="action" value="profile">
+  <div class="field">
+    <label for="firstName">First name <span class="optional">(optional: leave empty for no name)</span></label>
+    <input id="firstName" name="firstName" type="text" autocomplete="given-name" maxlength="${MAX_FIRST_NAME_LENGTH}" value="${s.firstName ?? ''}">
+  </div>
+  <div class="field">
+    <label for="timezone">Time zone</label>
+    <select id="timezone" name="timezone" aria-describedby="timezone-note">${timeZoneOptions(s.timezone)}</select>
+    <p class="note" id="timezone-note">Your emails arrive in the morning in this time zone.</p>
+  </div>
+  <button type="submit">Save name and time zone</button>
 </form>
 <h2 id="data">Your data</h2>
 <p>Download everything we hold about you as a file, or delete it all. Deleting also stops every email.</p>
@@ -321,8 +350,16 @@ export function preferencesRoutes(deps: Deps) {
             if (asPage) return preferencesPage(c, r, await running(r.id), now, `Saved. Your next emails speak to you as someone reading for ${readerLabel(r.reader)}.`);
             return c.json({ reader: r.reader });
           }
+          case 'profile': {
+            const outcome = await changeProfile(deps, s.id, { firstName: action.firstName, timezone: action.timezone });
+            if (!outcome) return refuse(c, asPage, 404, 'not_found', 'We could not find this subscription', unknownMessage);
+            const r = outcome.subscriber;
+            setPlace(c, { timezone: r.timezone });
+            if (asPage) return preferencesPage(c, r, await running(r.id), now, `Saved. We greet you as ${r.firstName ?? 'you (no name)'}, and your emails arrive in the morning, ${r.timezone.replaceAll('_', ' ')} time.`);
+            return c.json({ firstName: r.firstName, timezone: r.timezone, nextSendAt: iso(r.nextSendAt) });
+          }
           case 'export': {
-            const data = await subscriberExport(deps.stores, s.id, now);
+            const data = await personalDataDownload(deps.stores, s.id, now);
             if (!data) return refuse(c, asPage, 404, 'not_found', 'We could not find this subscription', unknownMessage);
             return new Response(JSON.stringify(data, null, 2), {
               headers: { 'Content-Type': 'application/json; charset=utf-8', 'Content-Disposition': 'attachment; filename="my-data.json"', 'Cache-Control': 'no-store', 'X-Robots-Tag': 'noindex' },

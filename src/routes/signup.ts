@@ -4,6 +4,7 @@ import type { Reader } from '../../db/types.js';
 import { CRISIS_REGIONS, crisisRegion } from '../../emails/_components/crisis-lines.js';
 import type { Config } from '../config.js';
 import { confirmationTemplate } from '../mail/render.js';
+import { openSealedAddress, sealAddress } from '../mail/tokens.js';
 import { consentFor } from '../subscribers/consent.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { MAX_FIRST_NAME_LENGTH, parseSignup, type SignupErrors } from '../subscribers/signup-input.js';
@@ -83,6 +84,8 @@ function signupPage(c: Context, config: Config, values: FormValues, problem: For
   const invalid = (f: keyof SignupErrors) => (errors[f] ? html` aria-invalid="true" aria-describedby="${f}-error"` : '');
   const errorLine = (f: keyof SignupErrors) => (errors[f] ? html`<p class="error" id="${f}-error">${errors[f]}</p>` : '');
   const site = config.clinicUrl;
+  // One of the choices is always shown chosen: what was sent back, else "rather not say".
+  const selectedReader = READER_CHOICES.some((r) => r.value === values.reader) ? values.reader : '';
   return page(c, {
     title: hasErrors ? 'Check the form: MDMA-assisted therapy email series' : limited ? 'Please wait a moment: MDMA-assisted therapy email series' : 'MDMA-assisted therapy: a free email series',
     status: hasErrors ? 422 : limited ? 429 : 200,
@@ -90,11 +93,12 @@ function signupPage(c: Context, config: Config, values: FormValues, problem: For
     body: html`
 <h1>MDMA-assisted therapy for PTSD: what the research says</h1>
 <p class="lead">A free series of <strong>8 short emails over 3 weeks</strong>, each arriving in your morning. Plain language, sources named, no hype.</p>
-<h2 id="signup">Sign up</h2>
+<p class="note advice">Education, not medical advice: talk to a qualified clinician about your own care.</p>
+<h2 id="signup" class="visually-hidden">Sign up</h2>
 ${
   hasErrors
     ? html`<div class="error-summary" role="alert"><h2>Please check the form</h2><ul>${FIELD_ORDER.filter((f) => errors[f]).map(
-        (f) => html`<li><a href="#${f === 'reader' ? 'reader-self' : f}">${errors[f]}</a></li>`,
+        (f) => html`<li><a href="#${f}">${errors[f]}</a></li>`,
       )}</ul></div>`
     : ''
 }
@@ -110,18 +114,20 @@ ${
     ${errorLine('email')}
     <p class="suggestion" id="email-suggestion" aria-live="polite"></p>
   </div>
+  <div class="pair">
   <div class="field">
     <label for="firstName">First name <span class="optional">(optional)</span></label>
     <input id="firstName" name="firstName" type="text" autocomplete="given-name" maxlength="${MAX_FIRST_NAME_LENGTH}" value="${values.firstName}"${invalid('firstName')}>
     ${errorLine('firstName')}
   </div>
-  <fieldset class="field choices"${errors.reader ? html` aria-describedby="reader-error"` : ''}>
-    <legend>I am reading for <span class="optional">(optional)</span></legend>
-    ${READER_CHOICES.map(
-      (r) => html`<div class="choice"><input type="radio" name="reader" id="reader-${r.value || 'none'}" value="${r.value}"${values.reader === r.value ? html` checked` : ''}><label for="reader-${r.value || 'none'}">${r.label}</label></div>`,
-    )}
+  <div class="field">
+    <label for="reader">I am reading for <span class="optional">(optional)</span></label>
+    <select id="reader" name="reader"${invalid('reader')}>
+      ${READER_CHOICES.map((r) => html`<option value="${r.value}"${selectedReader === r.value ? html` selected` : ''}>${r.label}</option>`)}
+    </select>
     ${errorLine('reader')}
-  </fieldset>
+  </div>
+  </div>
   <div class="field check">
     <input id="consent" name="consent" type="checkbox" value="yes" required${values.consent ? html` checked` : ''}${invalid('consent')}>
     <label for="consent">${consentFor(config.clinicName).text}</label>
@@ -143,9 +149,18 @@ ${
   });
 }
 
-/** After a signup: the same page whatever happened, with nothing personal in it, so a reload is harmless. */
-function checkInboxPage(c: Context, config: Config) {
+/** How long the check-your-inbox link shows the address typed (a reload, a look back at the tab). */
+const SENT_PAGE_SHOWS_ADDRESS_MS = 60 * 60 * 1000;
+
+/**
+ * After a signup: the same page whatever the address's state, showing the
+ * address as typed (from the sealed link the redirect gave) so a typo is
+ * seen; a reload posts nothing.
+ */
+function checkInboxPage(c: Context, config: Config, now: number) {
   const from = sender(config);
+  const sealed = c.req.query('to');
+  const typed = sealed ? openSealedAddress(config.secretKey, sealed, now) : null;
   // The country code the redirect carried (never the address): the crisis lines of the signup's time zone.
   const country = c.req.query('crisis');
   if (country && (CRISIS_REGIONS as readonly string[]).includes(country)) setPlace(c, { country });
@@ -154,11 +169,12 @@ function checkInboxPage(c: Context, config: Config) {
     200,
     'Check your inbox',
     [
-      html`If the address you typed can receive our emails, a message is on its way to it from <strong>${from.name ? `${from.name} <${from.address}>` : from.address}</strong> with the subject <strong>“${confirmationTemplate.subject}”</strong>. Open it and press <strong>Confirm</strong> to start the series. Nothing else is sent until you confirm.`,
+      ...(typed === null ? [] : [html`You typed <strong>${typed}</strong>.`]),
+      html`If ${typed === null ? 'the address you typed' : 'that address'} can receive our emails, a message is on its way to it from <strong>${from.name ? `${from.name} <${from.address}>` : from.address}</strong> with the subject <strong>“${confirmationTemplate.subject}”</strong>. Open it and press <strong>Confirm</strong> to start the series. Nothing else is sent until you confirm.`,
       html`Not there in a few minutes? Check your spam or promotions folder, and add ${from.address} to your contacts. You can ask for a new link 10 minutes from now by signing up again.`,
-      html`Typed the wrong address? <a href="../">Go back to the form</a>.`,
+      html`${typed === null ? 'Typed the wrong address?' : 'Not your address, or a typo in it?'} <a href="../">Go back to the form</a>.`,
     ],
-    false,
+    true,
   );
 }
 
@@ -183,7 +199,7 @@ export function signupRoutes(deps: SubscriberDeps, limiter: SignupLimiter) {
   const { config } = deps;
   return new Hono()
     .get('/', (c) => signupPage(c, config, EMPTY))
-    .get('/subscribe/sent', (c) => checkInboxPage(c, config))
+    .get('/subscribe/sent', (c) => checkInboxPage(c, config, deps.clock.now()))
     .post('/subscribe', async (c) => {
       const submission = await readSubmission(c);
       if (!submission.ok) {
@@ -212,7 +228,10 @@ export function signupRoutes(deps: SubscriberDeps, limiter: SignupLimiter) {
       await subscribe(deps, { ...parsed.value, ...requestMeta(c), source: asPage ? 'signup-form' : 'api' });
       // The same answer whatever the address's state: nothing here may depend on the outcome.
       // A form gets a redirect, so reloading the page it lands on never posts again.
-      if (asPage) return c.redirect(`subscribe/sent?crisis=${crisisRegion({ timezone: parsed.value.timezone })}`, 303);
+      if (asPage) {
+        const to = sealAddress(config.secretKey, parsed.value.email, deps.clock.now() + SENT_PAGE_SHOWS_ADDRESS_MS);
+        return c.redirect(`subscribe/sent?crisis=${crisisRegion({ timezone: parsed.value.timezone })}&to=${to}`, 303);
+      }
       return c.json({ status: 'pending' }, 202);
     });
 }

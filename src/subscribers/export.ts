@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { Stores } from '../../db/stores.js';
 import type { Subscriber } from '../../db/types.js';
+import { SEQUENCE_NAMES } from '../nurture/sequence.js';
 
 const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
 
@@ -70,6 +71,7 @@ export async function subscriberExport(stores: Stores, id: number, now: number) 
   return {
     exportedAt: new Date(now).toISOString(),
     subscriber: record.subscriber,
+    pendingDetails: await stores.subscribers.pendingDetails(id),
     suppression,
     enrolments: record.enrolments,
     deliveries: record.deliveries.map((d) => ({ ...d, events: d.events.map((e) => ({ ...e, detail: parseJson(e.detail) })) })),
@@ -84,4 +86,96 @@ function parseJson(text: string | null): unknown {
   } catch {
     return text;
   }
+}
+
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+// Keys in recorded details that are the service's bookkeeping, not something about the person.
+const PERSONAL_EXPORT_INTERNAL_KEYS = new Set(['id', 'subscriberId', 'deliveryId', 'batchId', 'providerId', 'emailHash', 'tokenGeneration', 'version']);
+
+/** A recorded detail as the person reads it: times (…At, until) as ISO 8601, internal keys left out. */
+function readableDetail(text: string | null): unknown {
+  const parsed = parseJson(text);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return parsed;
+  return Object.fromEntries(
+    Object.entries(parsed as Record<string, unknown>)
+      .filter(([key]) => !PERSONAL_EXPORT_INTERNAL_KEYS.has(key))
+      .map(([key, value]) => [key, typeof value === 'number' && /(At|until|Until)$/.test(key) ? new Date(value).toISOString() : value]),
+  );
+}
+
+/**
+ * What the preference page's "Download my data" gives the person: everything
+ * held about them, in their terms, with every time in ISO 8601 and none of
+ * the service's bookkeeping (row ids, address hash, link generation, batch
+ * and provider ids, template versions).
+ */
+export async function personalDataDownload(stores: Stores, id: number, now: number) {
+  const record = await stores.subscribers.record(id);
+  if (!record) return null;
+  const s = record.subscriber;
+  const pending = await stores.subscribers.pendingDetails(id);
+  return {
+    exportedAt: new Date(now).toISOString(),
+    you: {
+      email: s.email,
+      firstName: s.firstName,
+      timezone: s.timezone,
+      readingFor: s.reader,
+      status: s.status,
+      signedUpAt: isoOrNull(s.createdAt),
+      signedUpThrough: s.source,
+      signupIp: s.signupIp,
+      signupUserAgent: s.signupUserAgent,
+      confirmedAt: isoOrNull(s.confirmedAt),
+      consent:
+        s.consentText === null
+          ? null
+          : { text: s.consentText, givenAt: isoOrNull(s.consentGivenAt ?? s.confirmedAt), givenThrough: s.consentSource, ip: s.consentIp, userAgent: s.consentUserAgent },
+      pausedUntil: isoOrNull(s.pausedUntil),
+      unsubscribedAt: isoOrNull(s.unsubscribedAt),
+      convertedAt: isoOrNull(s.convertedAt),
+      completedAt: isoOrNull(s.completedAt),
+      suppressedAt: isoOrNull(s.suppressedAt),
+      suppressedBecause: s.suppressedReason,
+    },
+    signedUpAgainWith:
+      pending === null
+        ? null
+        : {
+            email: pending.email,
+            firstName: pending.firstName,
+            timezone: pending.timezone,
+            readingFor: pending.reader,
+            signedUpAt: isoOrNull(pending.signedUpAt),
+            signedUpThrough: pending.source,
+            signupIp: pending.signupIp,
+            signupUserAgent: pending.signupUserAgent,
+          },
+    series: record.enrolments.map((e) => ({
+      sequence: e.sequence,
+      name: SEQUENCE_NAMES[e.sequence],
+      startedAt: isoOrNull(e.startedAt),
+      nextEmailAt: isoOrNull(e.nextSendAt),
+      lastEmailAt: isoOrNull(e.lastSentAt),
+      endedAt: isoOrNull(e.endedAt),
+      endedBecause: e.endedReason,
+    })),
+    emails: record.deliveries.map((d) => ({
+      kind: d.kind,
+      sequence: d.sequence,
+      step: d.kind === 'confirmation' ? null : d.step,
+      subject: d.subject,
+      status: d.status,
+      queuedAt: isoOrNull(d.createdAt),
+      sentAt: isoOrNull(d.sentAt),
+      deliveredAt: isoOrNull(d.deliveredAt),
+      openedAt: isoOrNull(d.openedAt),
+      clickedAt: isoOrNull(d.clickedAt),
+      bouncedAt: isoOrNull(d.bouncedAt),
+      complainedAt: isoOrNull(d.complainedAt),
+      events: d.events.map((e) => ({ type: e.type, at: isoOrNull(e.occurredAt) })),
+    })),
+    history: record.activity.map((a) => ({ what: a.type, at: isoOrNull(a.at), detail: readableDetail(a.detail) })),
+  };
 }

@@ -1,8 +1,29 @@
-import type { Subscriber } from '../../db/types.js';
+import type { LeavingReason, Subscriber, UnsubscribeReason } from '../../db/types.js';
 import type { SubscriberDeps } from './deps.js';
 import { findByToken } from './lookup.js';
 
-export type UnsubscribeState = { kind: 'invalid' } | { kind: 'unknown' } | { kind: 'subscribed'; subscriber: Subscriber } | { kind: 'unsubscribed'; subscriber: Subscriber };
+/** `current`: the link is from the person's latest round of emails (an older one may only unsubscribe). */
+export type UnsubscribeState =
+  | { kind: 'invalid' }
+  | { kind: 'unknown' }
+  | { kind: 'subscribed'; subscriber: Subscriber; current: boolean }
+  | { kind: 'unsubscribed'; subscriber: Subscriber };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The reasons the unsubscribe page offers, in its order and wording (staff read the same words). */
+export const UNSUBSCRIBE_REASON_LABELS: Record<UnsubscribeReason, string> = {
+  'too-many': 'The emails come too often',
+  'not-relevant': 'It is not what I am looking for right now',
+  'too-hard': 'The subject is hard for me to read about right now',
+  'not-signed-up': 'I did not sign up for these emails',
+  other: 'Another reason',
+};
+
+/** A reason for leaving as it is counted: under the UTC day it was given, never the moment. */
+export function leavingReason(reason: UnsubscribeReason, now: number): LeavingReason {
+  return { reason, day: Math.floor(now / DAY_MS) * DAY_MS };
+}
 
 // Statuses that may still get mail; everything else is already off the list.
 const MAILABLE = ['pending', 'active', 'completed', 'converted'] as const;
@@ -15,14 +36,17 @@ export async function unsubscribeState(deps: Pick<SubscriberDeps, 'stores' | 'co
   // Links in emails from before a re-subscribe keep working: unsubscribing is never harmful.
   const found = await findByToken(deps.stores.subscribers, deps.config.secretKey, token, 'unsubscribe', deps.clock.now(), true);
   if (found.kind !== 'found') return found;
-  return isMailable(found.subscriber) ? { kind: 'subscribed', subscriber: found.subscriber } : { kind: 'unsubscribed', subscriber: found.subscriber };
+  return isMailable(found.subscriber) ? { kind: 'subscribed', subscriber: found.subscriber, current: found.current } : { kind: 'unsubscribed', subscriber: found.subscriber };
 }
 
-/** Stops all mail to the subscriber. Idempotent: a second call changes nothing. */
-export async function unsubscribe(deps: SubscriberDeps, token: string, method: 'page' | 'one-click'): Promise<UnsubscribeState> {
+/**
+ * Stops all mail to the subscriber, counting the reason they gave (if any)
+ * apart from them. Idempotent: a second call changes and counts nothing.
+ */
+export async function unsubscribe(deps: SubscriberDeps, token: string, method: 'page' | 'one-click', reason?: UnsubscribeReason): Promise<UnsubscribeState> {
   const state = await unsubscribeState(deps, token);
   if (state.kind !== 'subscribed') return state;
-  const row = await unsubscribeSubscriber(deps, state.subscriber, method);
+  const row = await unsubscribeSubscriber(deps, state.subscriber, method, reason);
   return row ? { kind: 'unsubscribed', subscriber: row } : unsubscribeState(deps, token);
 }
 
@@ -40,8 +64,14 @@ export async function unsubscribeOnBehalf(deps: Pick<SubscriberDeps, 'stores' | 
 }
 
 /** Stops all mail to a subscriber found by a link; undefined when they were no longer mailable. */
-export async function unsubscribeSubscriber(deps: Pick<SubscriberDeps, 'stores' | 'clock' | 'logger'>, subscriber: Subscriber, method: 'page' | 'one-click' | 'preferences'): Promise<Subscriber | undefined> {
-  const row = await deps.stores.subscribers.unsubscribe(subscriber.id, deps.clock.now(), { method, from: subscriber.status });
+export async function unsubscribeSubscriber(
+  deps: Pick<SubscriberDeps, 'stores' | 'clock' | 'logger'>,
+  subscriber: Subscriber,
+  method: 'page' | 'one-click' | 'preferences',
+  reason?: UnsubscribeReason,
+): Promise<Subscriber | undefined> {
+  const now = deps.clock.now();
+  const row = await deps.stores.subscribers.unsubscribe(subscriber.id, now, { method, from: subscriber.status }, reason ? leavingReason(reason, now) : undefined);
   if (row) deps.logger.info({ subscriberId: row.id, method }, 'subscriber unsubscribed');
   return row;
 }

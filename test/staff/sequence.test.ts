@@ -245,3 +245,36 @@ describe('GET /staff/sequences', () => {
     expect((await t.app.request('/staff/sequences/nope', asStaff({}, 'viewer'))).status).toBe(404);
   });
 });
+
+describe('why people unsubscribed', () => {
+  it('counts the reasons given on the unsubscribe page per step of each sequence, with none of it tied to a person', async () => {
+    const { app, db, stores } = testApp();
+    const day = Date.parse('2026-03-02T00:00:00Z');
+    const readers = [addSubscriber(db), addSubscriber(db), addSubscriber(db)];
+    for (const r of readers) addDelivery(db, { subscriberId: r.id, step: 1, sentAt: 1 });
+    await stores.subscribers.unsubscribe(readers[0]!.id, 10, {}, { reason: 'too-many', day });
+    await stores.subscribers.unsubscribe(readers[1]!.id, 10, {}, { reason: 'too-many', day });
+    await stores.subscribers.unsubscribe(readers[2]!.id, 10, {}, { reason: 'too-hard', day });
+    await stores.subscribers.unsubscribe(addSubscriber(db, { status: 'pending' }).id, 10, {}, { reason: 'not-signed-up', day });
+
+    for (const path of ['/staff/sequence', '/staff/sequences/education']) {
+      const html = await (await app.request(path, asStaff({}, 'viewer'))).text();
+      expect(html).toContain('Why people unsubscribed');
+      expect(html).toContain('The emails come too often');
+      expect(html).toMatch(/<th scope="row">Before email 1<\/th><td class="num">0<\/td><td class="num">0<\/td><td class="num">0<\/td><td class="num">1<\/td><td class="num">0<\/td><td class="num">1<\/td>/);
+      expect(html).toContain(`<th scope="row">1: ${SEQUENCE[0]!.subject.replaceAll("'", '&#39;')}</th><td class="num">2</td><td class="num">0</td><td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">3</td>`);
+    }
+    const consult = await (await app.request('/staff/sequences/consult-follow-up', asStaff({}, 'viewer'))).text();
+    expect(consult).toContain('No reasons given yet.');
+
+    const none = { 'too-many': 0, 'not-relevant': 0, 'too-hard': 0, 'not-signed-up': 0, other: 0 };
+    for (const path of ['/api/sequence', '/api/sequences/education']) {
+      const body = await (await app.request(path, asStaff({}, 'viewer'))).json();
+      expect(body.unsubscribeReasons).toEqual([
+        { step: 0, byReason: { ...none, 'not-signed-up': 1 }, total: 1 },
+        { step: 1, byReason: { ...none, 'too-many': 2, 'too-hard': 1 }, total: 3 },
+      ]);
+    }
+    expect((await (await app.request('/api/sequences/consult-follow-up', asStaff({}, 'viewer'))).json()).unsubscribeReasons).toEqual([]);
+  });
+});

@@ -228,6 +228,7 @@ describe('subscriber page and record', () => {
       expect(body.subscriber).toMatchObject({ id: s.id, email: 'me@example.org', firstName: 'Me', reader: 'supporter' });
       expect(body.deliveries[0].events[0]).toMatchObject({ id: 'evt_9', type: 'email.clicked', detail: { link: 'https://x.test' } });
       expect(body.activity.map((a: { type: string }) => a.type)).toEqual(['signup']);
+      expect(body.pendingDetails).toBeNull();
     }
   });
 });

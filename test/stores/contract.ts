@@ -263,7 +263,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(record.activity.map((a) => a.type)).toEqual(['signup']);
       });
 
-      it('resend: decide sees the existing row; same links, the new details win, another confirmation queued, no new signup counted', async () => {
+      it('resend: decide sees the existing row; same links, the new details kept aside until they confirm, another confirmation queued, no new signup counted', async () => {
         const id = await pending('p@example.org');
         const later = NOW + CONFIRMATION_INTERVAL_MS;
         const calls: Parameters<DecideSignup>[] = [];
@@ -275,11 +275,13 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(calls[0]![1]).toBeNull();
         expect(out.action).toEqual({ kind: 'resend' });
         expect(out.confirmationDeliveryId).toEqual(expect.any(Number));
-        expect(await s.subscribers.byId(id)).toMatchObject({ status: 'pending', firstName: 'Bella', timezone: 'Europe/Paris', tokenGeneration: 0, confirmationSentAt: later, createdAt: NOW });
+        expect(await s.subscribers.byId(id)).toMatchObject({ status: 'pending', firstName: 'Annabel', timezone: 'UTC', tokenGeneration: 0, confirmationSentAt: later, createdAt: NOW });
+        expect(await s.subscribers.pendingDetails(id)).toMatchObject({ firstName: 'Bella', timezone: 'Europe/Paris', signedUpAt: later });
         const record = (await s.subscribers.record(id))!;
         expect(record.deliveries.filter((d) => d.kind === 'confirmation' && d.status === 'queued')).toHaveLength(2);
         expect(record.activity.map((a) => a.type)).toEqual(['signup']);
         expect((await s.subscribers.list({})).total).toBe(1);
+        expect(await s.subscribers.confirm(id, { now: later + MINUTE, consent, sequenceVersion, firstStep: firstUndelivered })).toMatchObject({ firstName: 'Bella', timezone: 'Europe/Paris' });
       });
 
       it('none: nothing is changed and nothing queued', async () => {
@@ -299,7 +301,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(out.action).toEqual({ kind: 'reopen', send: true });
         expect(out.confirmationDeliveryId).toEqual(expect.any(Number));
         expect(await s.sendQueue.delivery(out.confirmationDeliveryId!)).toMatchObject({ status: 'queued' });
-        expect(await s.subscribers.byId(id)).toMatchObject({ status: 'pending', tokenGeneration: 1, confirmationSentAt: t1, source: 'api' });
+        expect(await s.subscribers.byId(id)).toMatchObject({ status: 'pending', tokenGeneration: 1, confirmationSentAt: t1, source: 'signup-form' });
+        expect(await s.subscribers.pendingDetails(id)).toMatchObject({ source: 'api', signedUpAt: t1 });
         expect((await activityOf(id)).filter((t) => t === 'signup')).toHaveLength(2);
 
         // Unsubscribed again, then reopened without a send: new links still, but nothing queued and the last send time kept.
@@ -311,6 +314,50 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(out2).toEqual({ action: { kind: 'reopen', send: false }, confirmationDeliveryId: null });
         expect(await s.subscribers.byId(id)).toMatchObject({ status: 'pending', tokenGeneration: 2, confirmationSentAt: t1 });
         expect((await s.subscribers.record(id))!.deliveries.filter((d) => d.kind === 'confirmation')).toHaveLength(confirmations);
+      });
+
+      it("an unconfirmed re-signup never overwrites a person's stored details: name, reader, zone, spelling and signup record change when they confirm", async () => {
+        const id = await active('u@example.org', NOW, { firstName: 'Annabel', reader: 'supporter', timezone: 'Europe/Berlin' });
+        await s.subscribers.unsubscribe(id, NOW + MINUTE, {});
+        const t1 = NOW + HOUR;
+        const typed = { email: 'U@Example.org', firstName: 'Mallory', reader: null, timezone: 'Asia/Tokyo', source: 'api' as const, ip: '192.0.2.66', userAgent: 'Stranger/1', now: t1 };
+        const out = await s.subscribers.signup(signupOf('u@example.org', typed), decideAt(t1));
+        expect(out.action).toEqual({ kind: 'reopen', send: true });
+        const stored = { email: 'u@example.org', firstName: 'Annabel', reader: 'supporter', timezone: 'Europe/Berlin', source: 'signup-form', signupIp: '203.0.113.7', signupUserAgent: 'ContractAgent/1.0' };
+        expect(await s.subscribers.byId(id)).toMatchObject({ status: 'pending', tokenGeneration: 1, ...stored });
+        expect(await s.subscribers.pendingDetails(id)).toEqual({
+          subscriberId: id,
+          email: 'U@Example.org',
+          firstName: 'Mallory',
+          reader: null,
+          timezone: 'Asia/Tokyo',
+          source: 'api',
+          signupIp: '192.0.2.66',
+          signupUserAgent: 'Stranger/1',
+          signedUpAt: t1,
+        });
+
+        const confirmed = await s.subscribers.confirm(id, { now: t1 + MINUTE, consent, sequenceVersion, firstStep: firstUndelivered });
+        expect(confirmed).toMatchObject({ status: 'active', email: 'U@Example.org', firstName: 'Mallory', reader: null, timezone: 'Asia/Tokyo', source: 'api', signupIp: '192.0.2.66', signupUserAgent: 'Stranger/1', consentSource: 'api' });
+        expect(await s.subscribers.pendingDetails(id)).toBeNull();
+        expect(await s.subscribers.pendingDetails(999_999)).toBeNull();
+      });
+
+      it('details kept aside go when the person unsubscribes or is erased instead of confirming', async () => {
+        const left = await active('left@example.org');
+        await s.subscribers.unsubscribe(left, NOW + MINUTE, {});
+        await s.subscribers.signup(signupOf('left@example.org', { firstName: 'Mallory', now: NOW + HOUR }), decideAt(NOW + HOUR));
+        expect(await s.subscribers.pendingDetails(left)).not.toBeNull();
+        await s.subscribers.unsubscribe(left, NOW + 2 * HOUR, {});
+        expect(await s.subscribers.pendingDetails(left)).toBeNull();
+        expect(await s.subscribers.byId(left)).toMatchObject({ status: 'unsubscribed', firstName: 'Annabel' });
+
+        const erased = await active('erased@example.org');
+        await s.subscribers.unsubscribe(erased, NOW + MINUTE, {});
+        await s.subscribers.signup(signupOf('erased@example.org', { firstName: 'Mallory', ip: '192.0.2.99', now: NOW + HOUR }), decideAt(NOW + HOUR));
+        await s.subscribers.erase(erased, NOW + 2 * HOUR, () => CLEARED);
+        expect(await s.subscribers.pendingDetails(erased)).toBeNull();
+        expect(JSON.stringify(await s.subscribers.record(erased))).not.toContain('Mallory');
       });
 
       it('suppressionOf: the reason under the hash, else under the legacy hash, else null', async () => {
@@ -635,6 +682,32 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(record.activity.filter((a) => a.type === 'unsubscribed')).toHaveLength(1);
         expect(JSON.parse(record.activity.find((a) => a.type === 'unsubscribed')!.detail!)).toEqual({ via: 'one-click' });
         expect((await s.sendQueue.claimDue(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE, schedule)).due).toBe(0);
+      });
+
+      it('a reason is counted under the last sequence email they had and the day, and under nothing that names them', async () => {
+        const day = Date.parse('2026-03-02T00:00:00Z');
+        const a = await active('a@example.org');
+        const b = await active('b@example.org');
+        await sendDue(NOW);
+        await s.subscribers.unsubscribe(a, NOW + HOUR, {}, { reason: 'too-many', day });
+        await s.subscribers.unsubscribe(b, NOW + HOUR, {}, { reason: 'too-many', day: day + DAY });
+        const p = await pending('p@example.org');
+        await s.subscribers.unsubscribe(p, NOW + HOUR, {}, { reason: 'not-signed-up', day });
+        // Unsubscribing again counts nothing more.
+        expect(await s.subscribers.unsubscribe(a, NOW + 2 * HOUR, {}, { reason: 'other', day })).toBeUndefined();
+        // Without a reason, nothing is counted.
+        await s.subscribers.unsubscribe(await active('c@example.org', NOW + HOUR), NOW + 2 * HOUR, {});
+
+        const counts = [
+          { sequence: 'education', step: 0, reason: 'not-signed-up', count: 1 },
+          { sequence: 'education', step: 1, reason: 'too-many', count: 2 },
+        ];
+        expect(await s.subscribers.unsubscribeReasons('education')).toEqual(counts);
+        expect(await s.subscribers.unsubscribeReasons('consult-follow-up')).toEqual([]);
+        for (const id of [a, b, p]) expect(JSON.stringify(await s.subscribers.record(id))).not.toMatch(/too-many|not-signed-up/);
+        // The counts outlive erasure: they name nobody.
+        for (const id of [a, b, p]) await s.subscribers.erase(id, NOW + DAY, () => CLEARED);
+        expect(await s.subscribers.unsubscribeReasons('education')).toEqual(counts);
       });
 
       it('pending, completed and converted may unsubscribe; suppressed, erased and unknown may not', async () => {

@@ -6,7 +6,7 @@ import { getTableColumns, is, Table } from 'drizzle-orm';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as pg from '../../db/postgres/schema.js';
 import * as sqlite from '../../db/sqlite/schema.js';
-import type { ActivityRow, Batch, Delivery, Enrolment, ProviderEventRow, StaffAccount, SubscriberRow, Suppression } from '../../db/types.js';
+import type { ActivityRow, Batch, Delivery, Enrolment, PendingDetails, ProviderEventRow, UnsubscribeReasonCount, StaffAccount, SubscriberRow, Suppression } from '../../db/types.js';
 
 describe('store row types', () => {
   it('are what each engine’s schema gives', () => {
@@ -14,6 +14,10 @@ describe('store row types', () => {
     expectTypeOf<typeof pg.subscribers.$inferSelect>().toEqualTypeOf<SubscriberRow>();
     expectTypeOf<typeof sqlite.enrolments.$inferSelect>().toEqualTypeOf<Enrolment>();
     expectTypeOf<typeof pg.enrolments.$inferSelect>().toEqualTypeOf<Enrolment>();
+    expectTypeOf<typeof sqlite.pendingDetails.$inferSelect>().toEqualTypeOf<PendingDetails>();
+    expectTypeOf<typeof pg.pendingDetails.$inferSelect>().toEqualTypeOf<PendingDetails>();
+    expectTypeOf<typeof sqlite.unsubscribeReasons.$inferSelect>().toEqualTypeOf<UnsubscribeReasonCount>();
+    expectTypeOf<typeof pg.unsubscribeReasons.$inferSelect>().toEqualTypeOf<UnsubscribeReasonCount>();
     expectTypeOf<typeof sqlite.deliveries.$inferSelect>().toEqualTypeOf<Delivery>();
     expectTypeOf<typeof pg.deliveries.$inferSelect>().toEqualTypeOf<Delivery>();
     expectTypeOf<typeof sqlite.batches.$inferSelect>().toEqualTypeOf<Batch>();

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { engagementSummary } from '../../nurture/engagement.js';
-import { sequenceOverview } from '../../nurture/sequence-stats.js';
-import type { SequenceId } from '../../../db/types.js';
+import { leavingReasonsByStep, sequenceOverview } from '../../nurture/sequence-stats.js';
+import { UNSUBSCRIBE_REASONS, type SequenceId } from '../../../db/types.js';
 import { catalogOf, describeEffect, describeStep, previewPublish, publishVersion, versionEffect, versionsOverview, type VersionEffect } from '../../nurture/versions.js';
 import { formatTime } from '../staff/layout.js';
 import { stepTitles } from '../staff/sequence-versions.js';
@@ -30,6 +30,12 @@ const StepNumbers = z.object({
   clicksLeftOut: count.nullable().meta({ description: 'Clicks by link scanners: kept, left out of clicked.' }),
   unsubscribed: count.meta({ description: 'Unsubscribes whose last sequence email before was this step.' }),
   consultClicks: count.nullable().meta({ description: 'Clicks on the consult booking page from this step; null when BOOKING_URL is unset or clicks are not tracked.' }),
+});
+
+const LeavingReasons = z.object({
+  step: z.int().meta({ description: 'The last email of the sequence they had before unsubscribing; 0: none yet.' }),
+  byReason: z.object(Object.fromEntries(UNSUBSCRIBE_REASONS.map((r) => [r, count])) as Record<(typeof UNSUBSCRIBE_REASONS)[number], typeof count>),
+  total: count,
 });
 
 const VersionStep = z.object({ step: z.int(), position: z.int().meta({ description: '1-based place in its version.' }), dayOffset: z.int(), templateId: z.string(), subject: z.string() });
@@ -101,7 +107,18 @@ const getSequence = apiRoute({
   path: '/',
   role: 'viewer',
   summary: 'Each step of the running sequence with its numbers',
-  responses: { 200: json(z.object({ tracking: TrackingSchema, totals: EngagementTotals, leftOut: LeftOutSchema, steps: z.array(StepNumbers) }), 'Totals over all time and the steps, in order.') },
+  responses: {
+    200: json(
+      z.object({
+        tracking: TrackingSchema,
+        totals: EngagementTotals,
+        leftOut: LeftOutSchema,
+        steps: z.array(StepNumbers),
+        unsubscribeReasons: z.array(LeavingReasons).meta({ description: 'The reasons people picked on the unsubscribe page (optional), per step that has any, in step order; counts only, linked to nobody.' }),
+      }),
+      'Totals over all time, the steps in order, and why people unsubscribed.',
+    ),
+  },
 });
 
 const getVersions = apiRoute({
@@ -157,7 +174,8 @@ export function sequenceApi(deps: AppDeps, id: SequenceId = 'education') {
   app.openapi(getSequence, async (c) => {
     const { tracking, leftOut, ...totals } = await engagementSummary(deps.stores, deps.config, id);
     const steps = await sequenceOverview(deps.stores, deps.config.bookingUrl, tracking, catalogOf(deps, id), id);
-    return c.json({ tracking, totals, leftOut, steps }, 200);
+    const unsubscribeReasons = (await leavingReasonsByStep(deps.stores, id, catalogOf(deps, id))).map(({ step, byReason, total }) => ({ step, byReason, total }));
+    return c.json({ tracking, totals, leftOut, steps, unsubscribeReasons }, 200);
   });
 
   app.openapi(getVersions, async (c) => {

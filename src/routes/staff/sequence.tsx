@@ -2,12 +2,13 @@
 import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.js';
 import { engagementSummary } from '../../nurture/engagement.js';
-import { sequenceOverview } from '../../nurture/sequence-stats.js';
+import { leavingReasonsByStep, sequenceOverview, type LeavingReasonsRow } from '../../nurture/sequence-stats.js';
 import type { SequenceId } from '../../../db/types.js';
-import { SEQUENCE_IDS } from '../../../db/enums.js';
+import { SEQUENCE_IDS, UNSUBSCRIBE_REASONS } from '../../../db/enums.js';
 import { SEQUENCE_NAMES } from '../../nurture/sequence.js';
 import { catalogOf, previewPublish, publishVersion, versionEffect, versionsOverview } from '../../nurture/versions.js';
 import { hasRole } from '../../staff/roles.js';
+import { UNSUBSCRIBE_REASON_LABELS } from '../../subscribers/unsubscribe.js';
 import { pageRole, staffOf } from './auth.js';
 import { LeftOutNotes, pct, Reported } from './engagement.js';
 import { CsrfInput } from './layout.js';
@@ -76,6 +77,7 @@ export function sequenceRoutes(deps: AppDeps, id: SequenceId = 'education', base
     const summary = await engagementSummary(deps.stores, deps.config, id);
     const rows = await sequenceOverview(deps.stores, deps.config.bookingUrl, summary.tracking, catalogOf(deps, id), id);
     const overview = await versionsOverview(deps, id);
+    const reasons = await leavingReasonsByStep(deps.stores, id, catalogOf(deps, id));
     const catalog = overview.versions.filter((v) => v.status === 'unpublished');
     const effects = await Promise.all(catalog.map((v) => versionEffect(deps, v, {}, undefined, id)));
     const token = hasRole(staffOf(c).role, 'admin') ? newCsrfToken(deps) : null;
@@ -159,6 +161,7 @@ export function sequenceRoutes(deps: AppDeps, id: SequenceId = 'education', base
             </tbody>
           </table>
         </div>
+        <LeavingReasons rows={reasons} />
         {c.req.query('done') === 'published' && (
           <p class="notice" role="status">
             Published: version {overview.running} runs now. People in flight move onto it at the worker's next tick.
@@ -169,6 +172,51 @@ export function sequenceRoutes(deps: AppDeps, id: SequenceId = 'education', base
     );
   });
   return app;
+}
+
+/** Why people unsubscribed, as they said on the unsubscribe page (optional, counted without who said it), by the email they last had. */
+function LeavingReasons({ rows }: { rows: LeavingReasonsRow[] }) {
+  return (
+    <>
+      <h2 id="reasons-caption">Why people unsubscribed</h2>
+      <p class="muted">
+        The reason people picked on the unsubscribe page (optional), by the last email they had before it; step 0 is before the first email. Only counts
+        are kept: nothing links an answer to a person.
+      </p>
+      {rows.length === 0 ? (
+        <p>No reasons given yet.</p>
+      ) : (
+        <div class="scroll" role="region" aria-labelledby="reasons-caption" tabindex={0}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Step</th>
+                {UNSUBSCRIBE_REASONS.map((r) => (
+                  <th scope="col" class="num">
+                    {UNSUBSCRIBE_REASON_LABELS[r]}
+                  </th>
+                ))}
+                <th scope="col" class="num">
+                  All
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr>
+                  <th scope="row">{r.step === 0 ? 'Before email 1' : `${r.step}${r.subject ? `: ${r.subject}` : ''}`}</th>
+                  {UNSUBSCRIBE_REASONS.map((reason) => (
+                    <td class="num">{r.byReason[reason]}</td>
+                  ))}
+                  <td class="num">{r.total}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
 }
 
 /** Every sequence: its running version, who is in it now and where, and a link to its page. */
