@@ -54,6 +54,14 @@ export function auditLog(stores: Stores, query: { subscriberId?: number; page?: 
   return stores.staff.auditLog({ ...query, page: query.page ?? 1, pageSize: AUDIT_PAGE_SIZE });
 }
 
+/** The newest entries about one person, as many as a history shows. */
+export const AUDIT_TRAIL_LIMIT = 500;
+
+/** The audit entries about one person, newest first (at most AUDIT_TRAIL_LIMIT). */
+export async function auditTrailOf(stores: Stores, subscriberId: number): Promise<AuditEntry[]> {
+  return (await stores.staff.auditLog({ subscriberId, page: 1, pageSize: AUDIT_TRAIL_LIMIT })).items;
+}
+
 export function describeAction(action: string): string {
   return (AUDIT_ACTIONS as Record<string, string>)[action] ?? action;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { testApp } from '../helpers/app.js';
-import { addSubscriber, asStaff, basicAuthOf, csrfFrom, staffForm } from '../helpers/staff.js';
+import { addSubscriber, asStaff, basicAuthOf, csrfFrom, historyRows, staffForm } from '../helpers/staff.js';
 
 type T = ReturnType<typeof testApp>;
 
@@ -82,10 +82,9 @@ describe('audit entries of each staff action', () => {
     await t.app.request(`/api/subscribers/${s.id}/converted`, asStaff({ method: 'POST' }, 'editor'));
     await t.app.request(`/api/subscribers/${other.id}/export`, asStaff());
     const html = await (await t.app.request(`/staff/subscribers/${s.id}`, asStaff({}, 'viewer'))).text();
-    expect(html).toContain('Staff actions');
-    expect(html).toContain('2026-03-02 14:00 UTC · eddie · Marked converted');
+    expect(historyRows(html)).toEqual(['2026-03-02 09:00 | Marked as converted (booked a consult): their sequences ended | Staff: eddie']);
     expect(html).not.toContain('Downloaded the GDPR export');
-    expect(await (await t.app.request(`/staff/subscribers/${other.id}`, asStaff())).text()).toContain('staff · Downloaded the GDPR export');
+    expect(historyRows(await (await t.app.request(`/staff/subscribers/${other.id}`, asStaff())).text())).toEqual(['2026-03-02 09:00 | Downloaded the GDPR export: as JSON | Staff: staff']);
   });
 });
 
