@@ -309,8 +309,10 @@ export interface StaffStore {
   /** Gives back a reserved attempt (a login that succeeded, or one never checked): forgets the counts under `clear`, takes one off those under `refund`. */
   releaseLoginAttempt(keys: { clear: string[]; refund: string[] }): Promise<void>;
   audit(entry: AuditInput): Promise<void>;
-  /** Audit entries, newest first, optionally of one subscriber. */
+  /** Audit entries, newest first, narrowed by the query (a subscriber, actions, an actor, a time range). */
   auditLog(query: AuditQuery): Promise<AuditPage>;
+  /** Every name that acted in the audit log (accounts, `system`, `(command line)`), sorted. */
+  auditActors(): Promise<string[]>;
 }
 
 export type Stores = {

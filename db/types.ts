@@ -611,5 +611,19 @@ export type SetRoleOutcome = { ok: true; from: StaffRole } | { ok: false; reason
 
 export type AuditInput = { at: number; actor: string; action: string; subscriberId: number | null; detail: Record<string, unknown> | null };
 export type AuditEntry = AuditInput & { id: number };
-export type AuditQuery = { subscriberId?: number; page: number; pageSize: number };
+/**
+ * Which audit entries: every condition given narrows the list. `actions`
+ * keeps only those actions, `exceptActions` leaves those out; `from` and
+ * `to` bound the time (from inclusive, to exclusive).
+ */
+export type AuditQuery = {
+  subscriberId?: number;
+  actions?: readonly string[];
+  exceptActions?: readonly string[];
+  actor?: string;
+  from?: number;
+  to?: number;
+  page: number;
+  pageSize: number;
+};
 export type AuditPage = { items: AuditEntry[]; page: number; pageSize: number; total: number; pageCount: number };

@@ -2481,6 +2481,34 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect((await s.staff.auditLog({ subscriberId: sub + 1000, page: 1, pageSize: 50 })).total).toBe(0);
       });
 
+      it('narrows by actions, left-out actions, actor and a time range, each alone and together; lists who acted', async () => {
+        const sub = await pending('filtered@example.org');
+        const rows = [
+          { at: NOW, actor: 'ada', action: 'login', subscriberId: null },
+          { at: NOW + MINUTE, actor: 'ada', action: 'subscriber.paused', subscriberId: sub },
+          { at: NOW + 2 * MINUTE, actor: 'robin', action: 'subscriber.paused', subscriberId: sub },
+          { at: NOW + 3 * MINUTE, actor: 'robin', action: 'logout', subscriberId: null },
+          { at: NOW + 4 * MINUTE, actor: 'system', action: 'subscriber.erased', subscriberId: sub },
+          { at: NOW + 5 * MINUTE, actor: '(command line)', action: 'account.added', subscriberId: null },
+        ];
+        for (const r of rows) await s.staff.audit({ ...r, detail: null });
+        const at = async (q: Partial<Parameters<typeof s.staff.auditLog>[0]>) => {
+          const page = await s.staff.auditLog({ page: 1, pageSize: 50, ...q });
+          expect(page.total).toBe(page.items.length);
+          return page.items.map((e) => (e.at - NOW) / MINUTE);
+        };
+        expect(await at({})).toEqual([5, 4, 3, 2, 1, 0]);
+        expect(await at({ actions: ['login', 'logout'] })).toEqual([3, 0]);
+        expect(await at({ actions: [] })).toEqual([]);
+        expect(await at({ exceptActions: ['login', 'logout'] })).toEqual([5, 4, 2, 1]);
+        expect(await at({ actor: 'robin' })).toEqual([3, 2]);
+        expect(await at({ from: NOW + MINUTE, to: NOW + 4 * MINUTE })).toEqual([3, 2, 1]);
+        expect(await at({ actions: ['subscriber.paused'], actor: 'ada', subscriberId: sub })).toEqual([1]);
+        expect(await at({ exceptActions: ['login', 'logout'], actor: 'robin', from: NOW + 2 * MINUTE })).toEqual([2]);
+        expect(await at({ actor: 'nobody' })).toEqual([]);
+        expect(await s.staff.auditActors()).toEqual(['(command line)', 'ada', 'robin', 'system']);
+      });
+
       it('entries at the same moment come back newest written first', async () => {
         await s.staff.audit({ at: NOW, actor: 'ada', action: 'first', subscriberId: null, detail: null });
         await s.staff.audit({ at: NOW, actor: 'ada', action: 'second', subscriberId: null, detail: null });

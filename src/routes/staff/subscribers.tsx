@@ -430,6 +430,11 @@ export function subscriberRoutes(deps: AppDeps) {
         </section>
         <section aria-labelledby="activity-h">
           <h2 id="activity-h">History</h2>
+          {hasRole(role, 'admin') ? (
+            <p>
+              <a href={`/staff/audit?subscriber=${s.id}`}>Their entries in the audit log</a>
+            </p>
+          ) : null}
           {history.length === 0 ? (
             <p>No history recorded.</p>
           ) : (
