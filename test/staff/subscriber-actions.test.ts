@@ -40,7 +40,7 @@ describe('acting for a person on the subscriber page', () => {
     expect((await t.stores.subscribers.byId(s.id))!).toMatchObject({ status: 'active', firstName: 'Kai', pausedUntil: null });
 
     const html = await pageOf('editor');
-    expect(formActions(html, s.id)).toEqual(['sequences', 'details', 'pause', 'resend', 'unsubscribe', 'converted']);
+    expect(formActions(html, s.id)).toEqual(['details', 'pause', 'resend', 'unsubscribe', 'converted', 'sequences']);
     expect(html.match(/name="_csrf"/g)!.length).toBe(7); // the six forms and the logout button
     expect(html).toContain('<option value="Europe/Berlin" selected="">');
     expect(html).toContain(`<option value="1">Email 1 of 8: ${SEQUENCE[0]!.subject.replace(/'/g, '&#39;')}</option>`);
@@ -68,7 +68,7 @@ describe('acting for a person on the subscriber page', () => {
     expect(paused.pausedUntil).toBe(Date.parse('2026-03-31T23:00:00Z'));
     expect(paused.nextSendAt).toBeGreaterThanOrEqual(paused.pausedUntil!);
     const pausedPage = await pageOf();
-    expect(formActions(pausedPage, s.id)).toEqual(['sequences', 'details', 'resume', 'resend', 'unsubscribe', 'converted']);
+    expect(formActions(pausedPage, s.id)).toEqual(['details', 'resume', 'resend', 'unsubscribe', 'converted', 'sequences']);
     expect(pausedPage).toContain('Paused until 2026-04-01 00:00 (Europe/Lisbon)');
     expect(location(await post('resume', {}))).toBe(`/staff/subscribers/${s.id}?done=resumed`);
     expect((await t.stores.subscribers.byId(s.id))!.pausedUntil).toBeNull();

@@ -96,6 +96,35 @@ export function FunnelView({ funnel }: { funnel: Funnel }) {
 
 const STATUS_TEXT = { ok: 'OK', warn: 'Check', fail: 'Fix' } as const;
 
+/** One check on one line, its explanation folded; the resume button of a complaint pause stays in view. */
+function HealthLine({ check: c, resumeToken }: { check: HealthReport['checks'][number]; resumeToken: string | null }) {
+  return (
+    <li id={`health-${c.id}`}>
+      <details>
+        <summary>
+          <span class={`badge ${c.status}`}>{STATUS_TEXT[c.status]}</span> <strong>{c.label}</strong>
+        </summary>
+        <p>{c.message}</p>
+        {c.action ? (
+          <p>
+            <strong>What to do:</strong> {c.action}
+          </p>
+        ) : null}
+      </details>
+      {c.id === 'sending' && c.detail?.paused === 'complaints' ? (
+        resumeToken === null ? (
+          <p>An admin resumes sending.</p>
+        ) : (
+          <form method="post" action="/staff/sending/resume">
+            <CsrfInput token={resumeToken} />
+            <button type="submit">Resume sequence emails</button>
+          </form>
+        )
+      ) : null}
+    </li>
+  );
+}
+
 /** The health checks in the design's order; `resumeToken` (admins) offers the resume button during a complaint pause. */
 export function HealthPanel({ report, resumeToken }: { report: HealthReport; resumeToken: string | null }) {
   const fix = report.checks.filter((c) => c.status === 'fail').length;
@@ -105,29 +134,11 @@ export function HealthPanel({ report, resumeToken }: { report: HealthReport; res
     <section class="card" aria-labelledby="health">
       <h2 id="health">Health: {summary}</h2>
       <p class="muted">
-        What matters before real mail goes out. The same as JSON at <a href="/api/health">/api/health</a>.
+        What matters before real mail goes out: open a line for what it means and what to do. The same as JSON at <a href="/api/health">/api/health</a>.
       </p>
       <ul class="health">
         {report.checks.map((c) => (
-          <li id={`health-${c.id}`}>
-            <span class={`badge ${c.status}`}>{STATUS_TEXT[c.status]}</span> <strong>{c.label}</strong>
-            <p>{c.message}</p>
-            {c.action ? (
-              <p>
-                <strong>What to do:</strong> {c.action}
-              </p>
-            ) : null}
-            {c.id === 'sending' && c.detail?.paused === 'complaints' ? (
-              resumeToken === null ? (
-                <p>An admin resumes sending.</p>
-              ) : (
-                <form method="post" action="/staff/sending/resume">
-                  <CsrfInput token={resumeToken} />
-                  <button type="submit">Resume sequence emails</button>
-                </form>
-              )
-            ) : null}
-          </li>
+          <HealthLine check={c} resumeToken={resumeToken} />
         ))}
       </ul>
     </section>

@@ -150,13 +150,16 @@ export async function gdprExportResponse(deps: AppDeps, id: number): Promise<Res
   });
 }
 
-function Kv({ items }: { items: [string, unknown][] }) {
+const isEmpty = (v: unknown) => v === null || v === undefined || v === '';
+
+/** Label and value pairs; `skipEmpty` leaves out those with no value (an em dash otherwise). */
+function Kv({ items, skipEmpty = false }: { items: [string, unknown][]; skipEmpty?: boolean }) {
   return (
     <dl class="kv">
-      {items.map(([k, v]) => (
+      {items.filter(([, v]) => !skipEmpty || !isEmpty(v)).map(([k, v]) => (
         <>
           <dt>{k}</dt>
-          <dd>{v === null || v === undefined || v === '' ? '—' : String(v)}</dd>
+          <dd>{isEmpty(v) ? '—' : String(v)}</dd>
         </>
       ))}
     </dl>
@@ -278,9 +281,27 @@ export function subscriberRoutes(deps: AppDeps) {
             {NOTICES[notice]}
           </p>
         ) : null}
+        <nav class="jump" aria-label="On this page">
+          <ul>
+            {[
+              ['status-h', 'Status'],
+              ...(hasRole(role, 'editor') ? [['actions-h', 'Actions']] : []),
+              ['sequences-h', 'Sequences'],
+              ['consent-h', 'Consent'],
+              ['plan-h', 'Planned emails'],
+              ['deliveries-h', 'Deliveries'],
+              ['activity-h', 'History'],
+            ].map(([id, label]) => (
+              <li>
+                <a href={`#${id}`}>{label}</a>
+              </li>
+            ))}
+          </ul>
+        </nav>
         <section class="card" aria-labelledby="status-h">
           <h2 id="status-h">Status</h2>
           <Kv
+            skipEmpty
             items={[
               ['Status', s.status],
               ['First name', s.firstName],
@@ -299,6 +320,136 @@ export function subscriberRoutes(deps: AppDeps) {
             ]}
           />
         </section>
+        {hasRole(role, 'editor') ? (
+          <section class="card" aria-labelledby="actions-h">
+            <h2 id="actions-h">Actions</h2>
+            {hasRole(role, 'admin') ? (
+              <p>
+                <a href={`/staff/subscribers/${s.id}/export.json`}>Download everything we hold (GDPR export, JSON)</a>
+              </p>
+            ) : null}
+            {s.status !== 'erased' ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/details`} class="act" aria-labelledby="details-h">
+                <h3 id="details-h">Change their details</h3>
+                <CsrfInput token={token} />
+                <p>
+                  <label for="first-name">First name</label>
+                  <input id="first-name" name="firstName" type="text" value={s.firstName ?? ''} maxlength={60} autocomplete="off" />
+                </p>
+                <p>
+                  <label for="timezone">Time zone</label>
+                  <select id="timezone" name="timezone">
+                    {zonesWith(tz).map((z) => (
+                      <option value={z} selected={z === tz}>
+                        {z}
+                      </option>
+                    ))}
+                  </select>
+                </p>
+                <p>
+                  <label for="reader">Reads for</label>
+                  <select id="reader" name="reader">
+                    <option value="" selected={s.reader === null}>
+                      not given (reads the self version)
+                    </option>
+                    {READERS.map((r) => (
+                      <option value={r} selected={s.reader === r}>
+                        {READER_LABELS[r]}
+                      </option>
+                    ))}
+                  </select>
+                </p>
+                <p class="muted">A new time zone moves their next email into that zone's send window.</p>
+                <button type="submit">Save details</button>
+              </form>
+            ) : null}
+            {s.status === 'active' && !isPaused(s, now) ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/pause`} class="act" aria-labelledby="pause-h">
+                <h3 id="pause-h">Pause their emails</h3>
+                <CsrfInput token={token} />
+                <p>
+                  <label for="pause-until">Send nothing before ({tz})</label>
+                  <input id="pause-until" name="until" type="date" required min={localDate(now + 86_400_000, tz)} />
+                </p>
+                <button type="submit">Pause</button>
+              </form>
+            ) : null}
+            {s.status === 'active' && isPaused(s, now) ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/resume`} class="act" aria-labelledby="resume-h">
+                <h3 id="resume-h">Paused until {formatTime(s.pausedUntil, tz)} ({tz})</h3>
+                <CsrfInput token={token} />
+                <button type="submit">Resume now</button>
+              </form>
+            ) : null}
+            {s.status === 'pending' ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/confirmation`} class="act" aria-labelledby="confirmation-h">
+                <h3 id="confirmation-h">Send the confirmation email again</h3>
+                <CsrfInput token={token} />
+                <p>They have not confirmed yet. The same link goes again (at most one every 10 minutes, 3 a day).</p>
+                <button type="submit">Send it again</button>
+              </form>
+            ) : null}
+            {RESENDABLE_STATUSES.includes(s.status) && sentSteps.length > 0 ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/resend`} class="act" aria-labelledby="resend-h">
+                <h3 id="resend-h">Send a step again</h3>
+                <CsrfInput token={token} />
+                {resendWaiting ? (
+                  <p>A step is waiting to be sent to them again; another can be sent once it has gone.</p>
+                ) : (
+                  <>
+                    <p>
+                      <label for="resend-step">Step they already had</label>
+                      <select id="resend-step" name="step">
+                        {sentSteps.map((n) => (
+                          <option value={String(n)}>
+                            {emailName(catalogs, 'education', n)}: {emailPlace(catalogs, 'education', n)?.subject ?? ''}
+                          </option>
+                        ))}
+                      </select>
+                    </p>
+                    <button type="submit">Send again</button>
+                  </>
+                )}
+              </form>
+            ) : null}
+            {isMailable(s) ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/unsubscribe`} class="act" aria-labelledby="unsubscribe-h">
+                <h3 id="unsubscribe-h">Unsubscribe on their behalf</h3>
+                <CsrfInput token={token} />
+                <p>
+                  <label for="unsubscribe-reason">What they asked (kept on their history and in the audit log)</label>
+                  <input id="unsubscribe-reason" name="reason" type="text" required maxlength={500} autocomplete="off" />
+                </p>
+                <button type="submit" class="danger">
+                  Unsubscribe
+                </button>
+              </form>
+            ) : null}
+            {s.status !== 'erased' && s.status !== 'pending' && s.convertedAt === null ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/converted`} class="act">
+                <CsrfInput token={token} />
+                <p>Booked a consult? Marking them converted ends their sequence.</p>
+                <p>
+                  <button type="submit">Mark converted</button>
+                </p>
+              </form>
+            ) : null}
+            {s.status !== 'erased' && hasRole(role, 'admin') ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/erase`} class="act">
+                <CsrfInput token={token} />
+                <p>
+                  <input type="checkbox" id="erase-confirm" name="confirm" value="yes" required />{' '}
+                  <label for="erase-confirm" class="inline-label">
+                    Erase this subscriber's personal data for good (the address is kept only as a hash so it is never mailed again)
+                  </label>
+                </p>
+                <button type="submit" class="danger">
+                  Erase
+                </button>
+              </form>
+            ) : null}
+          </section>
+        ) : null}
         <section class="card" aria-labelledby="sequences-h">
           <h2 id="sequences-h">Sequences</h2>
           {record.enrolments.length === 0 ? (
@@ -461,136 +612,6 @@ export function subscriberRoutes(deps: AppDeps) {
             </div>
           )}
         </section>
-        {hasRole(role, 'editor') ? (
-          <section class="card" aria-labelledby="actions-h">
-            <h2 id="actions-h">Actions</h2>
-            {hasRole(role, 'admin') ? (
-              <p>
-                <a href={`/staff/subscribers/${s.id}/export.json`}>Download everything we hold (GDPR export, JSON)</a>
-              </p>
-            ) : null}
-            {s.status !== 'erased' ? (
-              <form method="post" action={`/staff/subscribers/${s.id}/details`} class="act" aria-labelledby="details-h">
-                <h3 id="details-h">Change their details</h3>
-                <CsrfInput token={token} />
-                <p>
-                  <label for="first-name">First name</label>
-                  <input id="first-name" name="firstName" type="text" value={s.firstName ?? ''} maxlength={60} autocomplete="off" />
-                </p>
-                <p>
-                  <label for="timezone">Time zone</label>
-                  <select id="timezone" name="timezone">
-                    {zonesWith(tz).map((z) => (
-                      <option value={z} selected={z === tz}>
-                        {z}
-                      </option>
-                    ))}
-                  </select>
-                </p>
-                <p>
-                  <label for="reader">Reads for</label>
-                  <select id="reader" name="reader">
-                    <option value="" selected={s.reader === null}>
-                      not given (reads the self version)
-                    </option>
-                    {READERS.map((r) => (
-                      <option value={r} selected={s.reader === r}>
-                        {READER_LABELS[r]}
-                      </option>
-                    ))}
-                  </select>
-                </p>
-                <p class="muted">A new time zone moves their next email into that zone's send window.</p>
-                <button type="submit">Save details</button>
-              </form>
-            ) : null}
-            {s.status === 'active' && !isPaused(s, now) ? (
-              <form method="post" action={`/staff/subscribers/${s.id}/pause`} class="act" aria-labelledby="pause-h">
-                <h3 id="pause-h">Pause their emails</h3>
-                <CsrfInput token={token} />
-                <p>
-                  <label for="pause-until">Send nothing before ({tz})</label>
-                  <input id="pause-until" name="until" type="date" required min={localDate(now + 86_400_000, tz)} />
-                </p>
-                <button type="submit">Pause</button>
-              </form>
-            ) : null}
-            {s.status === 'active' && isPaused(s, now) ? (
-              <form method="post" action={`/staff/subscribers/${s.id}/resume`} class="act" aria-labelledby="resume-h">
-                <h3 id="resume-h">Paused until {formatTime(s.pausedUntil, tz)} ({tz})</h3>
-                <CsrfInput token={token} />
-                <button type="submit">Resume now</button>
-              </form>
-            ) : null}
-            {s.status === 'pending' ? (
-              <form method="post" action={`/staff/subscribers/${s.id}/confirmation`} class="act" aria-labelledby="confirmation-h">
-                <h3 id="confirmation-h">Send the confirmation email again</h3>
-                <CsrfInput token={token} />
-                <p>They have not confirmed yet. The same link goes again (at most one every 10 minutes, 3 a day).</p>
-                <button type="submit">Send it again</button>
-              </form>
-            ) : null}
-            {RESENDABLE_STATUSES.includes(s.status) && sentSteps.length > 0 ? (
-              <form method="post" action={`/staff/subscribers/${s.id}/resend`} class="act" aria-labelledby="resend-h">
-                <h3 id="resend-h">Send a step again</h3>
-                <CsrfInput token={token} />
-                {resendWaiting ? (
-                  <p>A step is waiting to be sent to them again; another can be sent once it has gone.</p>
-                ) : (
-                  <>
-                    <p>
-                      <label for="resend-step">Step they already had</label>
-                      <select id="resend-step" name="step">
-                        {sentSteps.map((n) => (
-                          <option value={String(n)}>
-                            {emailName(catalogs, 'education', n)}: {emailPlace(catalogs, 'education', n)?.subject ?? ''}
-                          </option>
-                        ))}
-                      </select>
-                    </p>
-                    <button type="submit">Send again</button>
-                  </>
-                )}
-              </form>
-            ) : null}
-            {isMailable(s) ? (
-              <form method="post" action={`/staff/subscribers/${s.id}/unsubscribe`} class="act" aria-labelledby="unsubscribe-h">
-                <h3 id="unsubscribe-h">Unsubscribe on their behalf</h3>
-                <CsrfInput token={token} />
-                <p>
-                  <label for="unsubscribe-reason">What they asked (kept on their history and in the audit log)</label>
-                  <input id="unsubscribe-reason" name="reason" type="text" required maxlength={500} autocomplete="off" />
-                </p>
-                <button type="submit" class="danger">
-                  Unsubscribe
-                </button>
-              </form>
-            ) : null}
-            {s.status !== 'erased' && s.status !== 'pending' && s.convertedAt === null ? (
-              <form method="post" action={`/staff/subscribers/${s.id}/converted`} class="act">
-                <CsrfInput token={token} />
-                <p>Booked a consult? Marking them converted ends their sequence.</p>
-                <p>
-                  <button type="submit">Mark converted</button>
-                </p>
-              </form>
-            ) : null}
-            {s.status !== 'erased' && hasRole(role, 'admin') ? (
-              <form method="post" action={`/staff/subscribers/${s.id}/erase`} class="act">
-                <CsrfInput token={token} />
-                <p>
-                  <input type="checkbox" id="erase-confirm" name="confirm" value="yes" required />{' '}
-                  <label for="erase-confirm" class="inline-label">
-                    Erase this subscriber's personal data for good (the address is kept only as a hash so it is never mailed again)
-                  </label>
-                </p>
-                <button type="submit" class="danger">
-                  Erase
-                </button>
-              </form>
-            ) : null}
-          </section>
-        ) : null}
       </>,
     );
   });
