@@ -8,6 +8,7 @@ import type {
   ActiveSession,
   AddressHashes,
   ActivityCounts,
+  SignupSourceCounts,
   AuditInput,
   AuditPage,
   AuditQuery,
@@ -152,6 +153,8 @@ export interface SubscriberStore {
   lastSequenceSent(id: number): Promise<{ step: number; sentAt: number } | null>;
   /** Activity per type, in each range and over all time. */
   activityCounts(types: readonly ActivityType[], ranges: readonly { start: number; end: number }[]): Promise<ActivityCounts>;
+  /** Signups by source and the repeated signups and confirmations, in each range and over all time (kept through an erasure: read from the rows, not their details alone). */
+  signupSources(ranges: readonly { start: number; end: number }[]): Promise<SignupSourceCounts>;
   /**
    * Unsubscribes per sequence step: each unsubscribe counted under the last
    * sequence email sent to that person before it (none sent: not counted).

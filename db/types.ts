@@ -359,6 +359,17 @@ export type ProfileOutcome = { subscriber: Subscriber; changed: ProfileField[] }
 /** Per activity type, how many in each [start, end) range, and over all time. */
 export type ActivityCounts = { ranges: Record<string, number>[]; allTime: Record<string, number> };
 
+/**
+ * Signups by where they came from, and the repeats: `form` (the signup form
+ * or its JSON), `importConsent` (an import with a recorded consent: the
+ * confirmation recorded at the same moment), `importInvited` (an import asked
+ * to opt in); `again` counts a person's later signups (a re-signup, or a
+ * second spelling merged into them) and `confirmedAgain` their later
+ * confirmations, neither of them a new person.
+ */
+export type SignupSources = { form: number; importConsent: number; importInvited: number; again: number; confirmedAgain: number };
+export type SignupSourceCounts = { ranges: SignupSources[]; allTime: SignupSources };
+
 // ---------------------------------------------------------------------------
 // The send queue
 

@@ -1,6 +1,7 @@
 import { crossSequence } from '../cross-sequence.js';
 import type pg from 'pg';
 import { decodePayload } from '../request-payload.js';
+import { signupKindSql, signupSourcesOf } from '../signup-sources.js';
 import type { SubscriberStore } from '../stores.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
@@ -702,6 +703,23 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       const allTime: Record<string, number> = Object.fromEntries(types.map((t) => [t, 0]));
       for (const r of (await pool.query<{ type: string; n: number }>('SELECT type, count(*) AS n FROM activity WHERE type = ANY($1) GROUP BY type', [[...types]])).rows) allTime[r.type] = r.n;
       return { ranges: out, allTime };
+    },
+
+    async signupSources(ranges) {
+      // Ranges numbered from 1; range 0 is all time.
+      const all = [{ start: Number.MIN_SAFE_INTEGER, end: Number.MAX_SAFE_INTEGER }, ...ranges];
+      const rows = (
+        await pool.query<{ i: number; type: string; kind: string; n: string }>(
+          `SELECT r.i::int - 1 AS i, a.type, ${signupKindSql(`(CASE WHEN a.detail LIKE '{%' THEN a.detail::jsonb ->> 'source' END)`)} AS kind, count(*) AS n
+           FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS r(s, e, i)
+           JOIN activity a ON a.type IN ('signup', 'confirmed') AND a.at >= r.s AND a.at < r.e
+           LEFT JOIN subscribers s ON s.id = a.subscriber_id
+           GROUP BY 1, 2, 3`,
+          [all.map((r) => r.start), all.map((r) => r.end)],
+        )
+      ).rows;
+      const of = (i: number) => signupSourcesOf(rows.filter((r) => r.i === i));
+      return { ranges: ranges.map((_, i) => of(i + 1)), allTime: of(0) };
     },
 
     async unsubscribesByStep(sequence) {

@@ -1093,6 +1093,35 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       });
     });
 
+    describe('subscribers.signupSources', () => {
+      it('counts each new person once by where they came from; a re-signup and a second confirmation are counted apart; an erasure changes nothing', async () => {
+        await pending('form@example.org', { now: NOW });
+        const back = await active('back@example.org', NOW);
+        await s.subscribers.importRows([importOf('consented@example.org', NOW - DAY, { now: NOW + HOUR }), importOf('invited@example.org', null, { now: NOW + HOUR })], decideImportRow, importAudit);
+        await s.subscribers.unsubscribe(back, NOW + 2 * HOUR, {});
+        expect((await s.subscribers.signup(signupOf('back@example.org', { now: NOW + 3 * HOUR }), decideAt(NOW + 3 * HOUR))).action.kind).toBe('reopen');
+        await s.subscribers.confirm(back, { now: NOW + 3 * HOUR, consent, sequenceVersion, firstStep: firstUndelivered });
+        const ranges = [
+          { start: NOW, end: NOW + HOUR },
+          { start: NOW + HOUR, end: NOW + 2 * HOUR },
+          { start: NOW + 2 * HOUR, end: NOW + 4 * HOUR },
+        ];
+        const expected = {
+          ranges: [
+            { form: 2, importConsent: 0, importInvited: 0, again: 0, confirmedAgain: 0 },
+            { form: 0, importConsent: 1, importInvited: 1, again: 0, confirmedAgain: 0 },
+            { form: 0, importConsent: 0, importInvited: 0, again: 1, confirmedAgain: 1 },
+          ],
+          allTime: { form: 2, importConsent: 1, importInvited: 1, again: 1, confirmedAgain: 1 },
+        };
+        expect(await s.subscribers.signupSources(ranges)).toEqual(expected);
+        // Erasing clears the details; the counts are read from the rows and stay.
+        for (const email of ['back@example.org', 'consented@example.org', 'invited@example.org']) await s.subscribers.erase(await idOf(email), NOW + 5 * HOUR, () => null);
+        expect(await s.subscribers.signupSources(ranges)).toEqual(expected);
+        expect(await s.subscribers.signupSources([])).toEqual({ ranges: [], allTime: expected.allTime });
+      });
+    });
+
     // -------------------------------------------------------------------------
     // The send queue
 
