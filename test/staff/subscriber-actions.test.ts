@@ -84,7 +84,7 @@ describe('acting for a person on the subscriber page', () => {
     // The same step again within the hour: a page that says why, nothing queued or audited.
     const again = await post('resend', { step: '1' });
     expect(again.status).toBe(409);
-    expect(await again.text()).toContain('Step 1 was sent to them again less than an hour ago');
+    expect(await again.text()).toContain('Email 1 of 8 was sent to them again less than an hour ago');
     await t.drain();
     expect(t.transport.sent).toHaveLength(2);
 
@@ -121,7 +121,7 @@ describe('acting for a person on the subscriber page', () => {
       ['pause', { until: '2026-02-30' }, 400, 'Pick the date'],
       ['pause', { until: '2026-03-01' }, 400, 'after today'],
       ['resume', {}, 409, 'not paused'],
-      ['resend', { step: '2' }, 409, 'Step 2 has not been sent'],
+      ['resend', { step: '2' }, 409, 'Email 2 of 8 has not been sent'],
       ['resend', { step: '99' }, 400, 'Pick one of the steps'],
       ['resend', { step: 'one' }, 400, 'Pick one of the steps'],
       ['details', { firstName: 'K', timezone: 'Mars/Olympus', reader: '' }, 400, 'not an IANA time zone'],

@@ -288,7 +288,7 @@ export function subscriberRoutes(deps: AppDeps) {
               ...(hasRole(role, 'editor') ? [['actions-h', 'Actions']] : []),
               ['sequences-h', 'Sequences'],
               ['consent-h', 'Consent'],
-              ['plan-h', 'Planned emails'],
+              ['plan-h', 'Planned'],
               ['deliveries-h', 'Deliveries'],
               ['activity-h', 'History'],
             ].map(([id, label]) => (
@@ -514,7 +514,7 @@ export function subscriberRoutes(deps: AppDeps) {
           )}
         </section>
         <section class="card" aria-labelledby="plan-h">
-          <h2 id="plan-h">Planned emails</h2>
+          <h2 id="plan-h">Planned education emails</h2>
           {planned.length === 0 ? (
             <p>Nothing planned: {s.status === 'active' ? 'the sequence is in flight or complete.' : `the subscriber is ${s.status}.`}</p>
           ) : (
@@ -725,7 +725,7 @@ export function subscriberRoutes(deps: AppDeps) {
     if (r.ok) return done(c, id, 'resent');
     if (r.reason === 'not_found') return noSuchSubscriber(c);
     if (r.reason === 'unknown_step') return refused(c, id, 400, 'Not sent', 'Pick one of the steps of the sequence.');
-    return refused(c, id, 409, 'Not sent', resendRefusalMessage(r.reason, r.status, step!));
+    return refused(c, id, 409, 'Not sent', resendRefusalMessage(r.reason, r.status, emailName(catalogsWith(deps.sequences), 'education', step!)));
   });
 
   app.post('/:id/details', pageRole(deps, 'editor'), async (c) => {
