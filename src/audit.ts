@@ -88,6 +88,9 @@ export function auditLog(stores: Stores, query: AuditFilter & { page?: number })
   });
 }
 
+/** The page of a query no entry can match. */
+export const EMPTY_AUDIT_PAGE: AuditPage = { items: [], page: 1, pageSize: AUDIT_PAGE_SIZE, total: 0, pageCount: 1 };
+
 /** Every name that acted in the audit log, for choosing one. */
 export function auditActors(stores: Stores): Promise<string[]> {
   return stores.staff.auditActors();

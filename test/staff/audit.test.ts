@@ -155,6 +155,12 @@ describe('the audit log for admins', () => {
       '2026-03-01 22:30 robin: Paused their emails (until 2026-04-01 00:00 (America/New_York))',
     ]);
     expect(await rows(`?subscriber=${b.id}`)).toHaveLength(2);
+    // By address, in any spelling; an address nobody has finds nothing, and the page says so.
+    expect(await rows(`?subscriber=${encodeURIComponent(` ${b.email!.toUpperCase()}`)}`)).toHaveLength(2);
+    expect(await rows('?subscriber=nobody%40example.org')).toEqual([]);
+    expect(await (await t.app.request('/staff/audit?subscriber=nobody%40example.org', asStaff())).text()).toContain('No subscriber has the address nobody@example.org');
+    expect((await (await t.app.request(`/api/audit?subscriber=${encodeURIComponent(b.email!)}`, asStaff())).json()).total).toBe(2);
+    expect((await (await t.app.request('/api/audit?subscriber=nobody%40example.org', asStaff())).json()).total).toBe(0);
     expect(await rows('?action=subscriber.paused')).toHaveLength(1);
     expect(await rows('?staff=robin')).toHaveLength(2);
     expect(await rows('?staff=robin&kind=logins')).toEqual(['2026-03-03 11:00 robin: Logged in ()']);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { AUDIT_ACTIONS, auditLog } from '../../audit.js';
-import { AuditListQuery, auditQueryOf } from '../staff/params.js';
+import { AUDIT_ACTIONS, auditLog, EMPTY_AUDIT_PAGE } from '../../audit.js';
+import { AuditListQuery, auditQueryOf, withPersonFound } from '../staff/params.js';
 import { apiRoute, apiRouter, json } from './openapi.js';
 
 const AuditPage = z
@@ -34,8 +34,8 @@ const getAudit = apiRoute({
 
 export function auditApi(deps: AppDeps) {
   return apiRouter().openapi(getAudit, async (c) => {
-    const query = auditQueryOf(c.req.valid('query'), deps.config.defaultTimezone);
-    const log = await auditLog(deps.stores, query);
+    const query = await withPersonFound(deps.stores, auditQueryOf(c.req.valid('query'), deps.config.defaultTimezone));
+    const log = query === null ? EMPTY_AUDIT_PAGE : await auditLog(deps.stores, query);
     return c.json(
       {
         page: log.page,

@@ -1,12 +1,12 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.js';
-import { AUDIT_ACTION_NAMES, AUDIT_ACTIONS, auditActors, auditLog, describeAction, LOGIN_ACTIONS, type AuditKind } from '../../audit.js';
+import { AUDIT_ACTION_NAMES, AUDIT_ACTIONS, auditActors, auditLog, describeAction, EMPTY_AUDIT_PAGE, LOGIN_ACTIONS, type AuditKind } from '../../audit.js';
 import { catalogsWith } from '../../nurture/sequence.js';
 import { auditDetailWords, type WordingContext } from '../../staff/history.js';
 import { pageRole } from './auth.js';
 import { formatTime } from './layout.js';
-import { parseAuditQuery, type AuditQueryParams } from './params.js';
+import { parseAuditQuery, withPersonFound, type AuditQueryParams } from './params.js';
 import { errorPage, page } from './view.js';
 
 type Tab = AuditKind;
@@ -20,7 +20,7 @@ const TABS: { tab: Tab; label: string }[] = [
 function href(q: AuditQueryParams, tab: Tab, pageNo: number, zoneDefault: string): string {
   const p = new URLSearchParams();
   if (tab !== 'actions') p.set('kind', tab);
-  if (q.subscriberId) p.set('subscriber', String(q.subscriberId));
+  if (q.subscriberId || q.address) p.set('subscriber', q.address ?? String(q.subscriberId));
   if (q.action) p.set('action', q.action);
   if (q.actor) p.set('staff', q.actor);
   if (q.fromDay) p.set('from', q.fromDay);
@@ -34,7 +34,7 @@ function href(q: AuditQueryParams, tab: Tab, pageNo: number, zoneDefault: string
 /** The filters in force, in words, for the caption. */
 function filterWords(q: AuditQueryParams): string {
   const parts = [
-    q.subscriberId ? `about subscriber #${q.subscriberId}` : null,
+    q.address ? `about ${q.address}` : q.subscriberId ? `about subscriber #${q.subscriberId}` : null,
     q.action ? `“${AUDIT_ACTIONS[q.action]}”` : null,
     q.actor ? `by ${q.actor}` : null,
     q.fromDay && q.toDay ? `from ${q.fromDay} to ${q.toDay}` : q.fromDay ? `from ${q.fromDay}` : q.toDay ? `up to ${q.toDay}` : null,
@@ -55,7 +55,8 @@ export function auditRoutes(deps: AppDeps) {
     const query = parseAuditQuery(c, zoneDefault);
     if ('error' in query) return errorPage(c, deps, 400, 'Bad audit query', `${query.error}. Dates are YYYY-MM-DD, the first not after the last.`);
     const tab: Tab = query.kind ?? 'actions';
-    const log = await auditLog(deps.stores, { ...query, kind: tab });
+    const found = await withPersonFound(deps.stores, query);
+    const log = found === null ? EMPTY_AUDIT_PAGE : await auditLog(deps.stores, { ...found, kind: tab });
     const actors = await auditActors(deps.stores);
     const actions = AUDIT_ACTION_NAMES.filter((a) => LOGIN_ACTIONS.includes(a) === (tab === 'logins'));
     const ctx: WordingContext = { catalogs: catalogsWith(deps.sequences), time: (ms) => `${formatTime(ms, query.zone)} (${query.zone})`, showAddresses: true };
@@ -78,8 +79,8 @@ export function auditRoutes(deps: AppDeps) {
         <form class="search" method="get" action="/staff/audit" role="search" aria-label="Filter the audit log">
           {tab !== 'actions' ? <input type="hidden" name="kind" value={tab} /> : null}
           <div>
-            <label for="audit-subscriber">Subscriber id</label>
-            <input id="audit-subscriber" name="subscriber" type="text" inputmode="numeric" pattern="[0-9]*" size={8} value={query.subscriberId ? String(query.subscriberId) : ''} autocomplete="off" />
+            <label for="audit-subscriber">Subscriber (id or address)</label>
+            <input id="audit-subscriber" name="subscriber" type="text" maxlength={254} value={query.address ?? (query.subscriberId ? String(query.subscriberId) : '')} autocomplete="off" />
           </div>
           <div>
             <label for="audit-action">Action</label>
@@ -124,6 +125,11 @@ export function auditRoutes(deps: AppDeps) {
           <button type="submit">Filter</button>
           <a href={href({ page: 1, zone: zoneDefault }, tab, 1, zoneDefault)}>Clear</a>
         </form>
+        {found === null ? (
+          <p class="notice" role="status">
+            No subscriber has the address {query.address} (an erased person's address is gone: filter by their id instead).
+          </p>
+        ) : null}
         <div class="scroll" role="region" aria-labelledby="audit-caption" tabindex={0}>
           <table>
             <caption id="audit-caption">

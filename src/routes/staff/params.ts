@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../../../db/types.js';
 import { AUDIT_ACTION_NAMES, AUDIT_KINDS, type AuditAction, type AuditFilter, type AuditKind } from '../../audit.js';
 import { isValidTimeZone } from '../../env.js';
-import { MAX_QUERY_LENGTH } from '../../subscribers/directory.js';
+import type { Stores } from '../../../db/stores.js';
+import { MAX_QUERY_LENGTH, subscriberWithAddress } from '../../subscribers/directory.js';
 import { startOfLocalDay } from '../../subscribers/funnel.js';
 import { describeIssues } from '../errors.js';
 
@@ -105,10 +106,19 @@ const localDay = (which: string) =>
     .refine((v) => v === undefined || isCalendarDate(v), 'a date as YYYY-MM-DD, e.g. 2026-03-02')
     .meta({ description: `${which} (a date, YYYY-MM-DD, read in \`tz\`).`, example: '2026-03-02' });
 
+/** A person in an audit query: their id, or their address (any spelling). */
+const personQuery = z
+  .string()
+  .max(MAX_QUERY_LENGTH, `at most ${MAX_QUERY_LENGTH} characters`)
+  .optional()
+  .transform((v) => v?.trim().replace(/^#/, '') || undefined)
+  .refine((v) => v === undefined || /^[1-9]\d{0,14}$/.test(v) || v.includes('@'), 'a subscriber id (a positive whole number) or an address')
+  .transform((v) => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : v));
+
 export const AuditListQuery = z
   .object({
     page,
-    subscriber: subscriberQuery.meta({ description: 'Only the entries about this subscriber.' }),
+    subscriber: personQuery.meta({ description: 'Only the entries about this subscriber: their id, or their address in any spelling.', example: '12' }),
     kind: z
       .enum(['', ...AUDIT_KINDS], `one of ${AUDIT_KINDS.join(', ')}`)
       .optional()
@@ -128,7 +138,8 @@ export const AuditListQuery = z
   })
   .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'the first day (from) comes after the last day (to)', path: ['from'] });
 
-export type AuditQueryParams = AuditFilter & { page: number; zone: string; kind?: AuditKind };
+/** `address`: the person was named by address, to be found (`subscriberId` then unset). */
+export type AuditQueryParams = AuditFilter & { page: number; zone: string; kind?: AuditKind; address?: string };
 
 /** The audit log's filters read: dates in the zone the query names (or `defaultZone`). */
 export function auditQueryOf(q: z.output<typeof AuditListQuery>, defaultZone: string): AuditQueryParams {
@@ -137,12 +148,19 @@ export function auditQueryOf(q: z.output<typeof AuditListQuery>, defaultZone: st
     page: q.page,
     zone,
     ...(q.kind ? { kind: q.kind } : {}),
-    ...(q.subscriber === undefined ? {} : { subscriberId: q.subscriber }),
+    ...(typeof q.subscriber === 'number' ? { subscriberId: q.subscriber } : typeof q.subscriber === 'string' ? { address: q.subscriber } : {}),
     ...(q.action ? { action: q.action } : {}),
     ...(q.staff ? { actor: q.staff } : {}),
     ...(q.from ? { from: startOfLocalDay(q.from, zone), fromDay: q.from } : {}),
     ...(q.to ? { to: startOfLocalDay(nextDay(q.to), zone), toDay: q.to } : {}),
   };
+}
+
+/** The query with a person named by address found by it; null when nobody has that address (no entry can match). */
+export async function withPersonFound(stores: Stores, q: AuditQueryParams): Promise<AuditQueryParams | null> {
+  if (q.address === undefined) return q;
+  const id = await subscriberWithAddress(stores, q.address);
+  return id === null ? null : { ...q, subscriberId: id };
 }
 
 /** The calendar day after a YYYY-MM-DD date. */
