@@ -9,6 +9,7 @@ import type {
   ActiveSession,
   AddressHashes,
   ActivityCounts,
+  SignupSourceCounts,
   AuditInput,
   AuditPage,
   AuditQuery,
@@ -171,6 +172,8 @@ export interface SubscriberStore {
   lastSequenceSent(id: number): Promise<{ step: number; sentAt: number } | null>;
   /** Activity per type, in each range and over all time. */
   activityCounts(types: readonly ActivityType[], ranges: readonly { start: number; end: number }[]): Promise<ActivityCounts>;
+  /** Signups by source and the repeated signups and confirmations, in each range and over all time (kept through an erasure: read from the rows, not their details alone). */
+  signupSources(ranges: readonly { start: number; end: number }[]): Promise<SignupSourceCounts>;
   /**
    * Unsubscribes per sequence step: each unsubscribe counted under the last
    * sequence email sent to that person before it (none sent: not counted).
@@ -336,8 +339,10 @@ export interface StaffStore {
   /** Gives back a reserved attempt (a login that succeeded, or one never checked): forgets the counts under `clear`, takes one off those under `refund`. */
   releaseLoginAttempt(keys: { clear: string[]; refund: string[] }): Promise<void>;
   audit(entry: AuditInput): Promise<void>;
-  /** Audit entries, newest first, optionally of one subscriber. */
+  /** Audit entries, newest first, narrowed by the query (a subscriber, actions, an actor, a time range). */
   auditLog(query: AuditQuery): Promise<AuditPage>;
+  /** Every name that acted in the audit log (accounts, `system`, `(command line)`), sorted. */
+  auditActors(): Promise<string[]>;
 }
 
 export type Stores = {

@@ -392,6 +392,17 @@ export type ProfileOutcome = { subscriber: Subscriber; changed: ProfileField[] }
 /** Per activity type, how many in each [start, end) range, and over all time. */
 export type ActivityCounts = { ranges: Record<string, number>[]; allTime: Record<string, number> };
 
+/**
+ * Signups by where they came from, and the repeats: `form` (the signup form
+ * or its JSON), `importConsent` (an import with a recorded consent: the
+ * confirmation recorded at the same moment), `importInvited` (an import asked
+ * to opt in); `again` counts a person's later signups (a re-signup, or a
+ * second spelling merged into them) and `confirmedAgain` their later
+ * confirmations, neither of them a new person.
+ */
+export type SignupSources = { form: number; importConsent: number; importInvited: number; again: number; confirmedAgain: number };
+export type SignupSourceCounts = { ranges: SignupSources[]; allTime: SignupSources };
+
 // ---------------------------------------------------------------------------
 // The send queue
 
@@ -659,5 +670,19 @@ export type SetRoleOutcome = { ok: true; from: StaffRole } | { ok: false; reason
 
 export type AuditInput = { at: number; actor: string; action: string; subscriberId: number | null; detail: Record<string, unknown> | null };
 export type AuditEntry = AuditInput & { id: number };
-export type AuditQuery = { subscriberId?: number; page: number; pageSize: number };
+/**
+ * Which audit entries: every condition given narrows the list. `actions`
+ * keeps only those actions, `exceptActions` leaves those out; `from` and
+ * `to` bound the time (from inclusive, to exclusive).
+ */
+export type AuditQuery = {
+  subscriberId?: number;
+  actions?: readonly string[];
+  exceptActions?: readonly string[];
+  actor?: string;
+  from?: number;
+  to?: number;
+  page: number;
+  pageSize: number;
+};
 export type AuditPage = { items: AuditEntry[]; page: number; pageSize: number; total: number; pageCount: number };

@@ -32,6 +32,28 @@ export const AUDIT_ACTIONS = {
   'account.role_changed': "Changed a staff account's role",
 } as const;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
+export const AUDIT_ACTION_NAMES = Object.keys(AUDIT_ACTIONS) as AuditAction[];
+
+/** Logins and logouts, kept apart from what staff did (the audit page's two tabs). */
+export const LOGIN_ACTIONS: readonly AuditAction[] = ['login', 'logout'];
+export const AUDIT_KINDS = ['actions', 'logins'] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+
+/**
+ * Which entries: `kind` picks staff's actions or the logins, `action` one
+ * action, `actor` one name, `from` / `to` a time range (from inclusive,
+ * to exclusive); `fromDay` / `toDay` are the days as staff gave them.
+ */
+export type AuditFilter = {
+  subscriberId?: number;
+  kind?: AuditKind;
+  action?: AuditAction;
+  actor?: string;
+  from?: number;
+  to?: number;
+  fromDay?: string;
+  toDay?: string;
+};
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -50,8 +72,36 @@ export async function recordAudit(
   await deps.stores.staff.audit({ at: deps.clock.now(), actor, action, subscriberId, detail });
 }
 
-export function auditLog(stores: Stores, query: { subscriberId?: number; page?: number }): Promise<AuditPage> {
-  return stores.staff.auditLog({ ...query, page: query.page ?? 1, pageSize: AUDIT_PAGE_SIZE });
+export function auditLog(stores: Stores, query: AuditFilter & { page?: number }): Promise<AuditPage> {
+  const { subscriberId, kind, action, actor, from, to } = query;
+  const logins = kind === 'logins' ? LOGIN_ACTIONS : undefined;
+  const actions = action ? (logins && !logins.includes(action) ? [] : [action]) : logins;
+  return stores.staff.auditLog({
+    ...(subscriberId === undefined ? {} : { subscriberId }),
+    ...(actions ? { actions } : {}),
+    ...(kind === 'actions' ? { exceptActions: LOGIN_ACTIONS } : {}),
+    ...(actor === undefined ? {} : { actor }),
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+    page: query.page ?? 1,
+    pageSize: AUDIT_PAGE_SIZE,
+  });
+}
+
+/** The page of a query no entry can match. */
+export const EMPTY_AUDIT_PAGE: AuditPage = { items: [], page: 1, pageSize: AUDIT_PAGE_SIZE, total: 0, pageCount: 1 };
+
+/** Every name that acted in the audit log, for choosing one. */
+export function auditActors(stores: Stores): Promise<string[]> {
+  return stores.staff.auditActors();
+}
+
+/** The newest entries about one person, as many as a history shows. */
+export const AUDIT_TRAIL_LIMIT = 500;
+
+/** The audit entries about one person, newest first (at most AUDIT_TRAIL_LIMIT). */
+export async function auditTrailOf(stores: Stores, subscriberId: number): Promise<AuditEntry[]> {
+  return (await stores.staff.auditLog({ subscriberId, page: 1, pageSize: AUDIT_TRAIL_LIMIT })).items;
 }
 
 export function describeAction(action: string): string {

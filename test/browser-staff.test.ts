@@ -153,6 +153,31 @@ describe.skipIf(!hasChromium)('staff area in a real browser', () => {
     await ctx.close();
   });
 
+  it('on a phone the subscriber page opens with its status and jump links, and the dashboard health panel is one line per check', async () => {
+    const ctx = await signedIn(await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true }));
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/staff/subscribers/${subscriberId}`);
+    const inFirstScreen = async (selector: string) => {
+      const box = await page.locator(selector).first().boundingBox();
+      return box !== null && box.y + box.height <= 740;
+    };
+    expect(await inFirstScreen('nav.jump a[href="#actions-h"]')).toBe(true);
+    expect(await inFirstScreen('#status-h')).toBe(true);
+    await page.click('nav.jump a[href="#actions-h"]');
+    await expect(page.evaluate(() => location.hash)).resolves.toBe('#actions-h');
+    const actions = await page.locator('#actions-h').boundingBox();
+    expect(actions!.y).toBeGreaterThanOrEqual(0);
+    expect(actions!.y).toBeLessThan(740);
+    await page.goto(`${server.url}/staff`);
+    const lines = await page.locator('ul.health > li').evaluateAll((els) => els.map((e) => (e as HTMLElement).getBoundingClientRect().height));
+    expect(lines.length).toBeGreaterThan(5);
+    // Folded, every check is one line of the panel (a line is some 23px; with its padding under 50).
+    for (const h of lines) expect(h).toBeLessThan(50);
+    await page.locator('ul.health > li').first().locator('summary').click();
+    expect(await page.locator('ul.health > li').first().locator('details').getAttribute('open')).not.toBeNull();
+    await ctx.close();
+  });
+
   it('searches, then erases a subscriber through the real form (CSRF token and confirmation)', async () => {
     const page = await real.newPage();
     await page.goto(`${server.url}/staff/subscribers`);

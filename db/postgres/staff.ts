@@ -115,9 +115,17 @@ export function postgresStaffStore(pool: pg.Pool): StaffStore {
         detail === null ? null : JSON.stringify(detail),
       ]);
     },
-    async auditLog({ subscriberId, page, pageSize }) {
-      const where = subscriberId === undefined ? '' : 'WHERE subscriber_id = $1';
-      const params = subscriberId === undefined ? [] : [subscriberId];
+    async auditLog({ subscriberId, actions, exceptActions, actor, from, to, page, pageSize }) {
+      const params: unknown[] = [];
+      const conditions: string[] = [];
+      const param = (v: unknown) => `$${params.push(v)}`;
+      if (subscriberId !== undefined) conditions.push(`subscriber_id = ${param(subscriberId)}`);
+      if (actions !== undefined) conditions.push(`action = ANY(${param([...actions])}::text[])`);
+      if (exceptActions !== undefined && exceptActions.length > 0) conditions.push(`action <> ALL(${param([...exceptActions])}::text[])`);
+      if (actor !== undefined) conditions.push(`actor = ${param(actor)}`);
+      if (from !== undefined) conditions.push(`at >= ${param(from)}`);
+      if (to !== undefined) conditions.push(`at < ${param(to)}`);
+      const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
       const total = Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM audit_log ${where}`, params)).rows[0]!.n);
       const pageCount = Math.max(1, Math.ceil(total / pageSize));
       const rows = await pool.query<Omit<AuditEntry, 'detail'> & { detail: string | null }>(
@@ -127,6 +135,10 @@ export function postgresStaffStore(pool: pg.Pool): StaffStore {
       );
       const items: AuditEntry[] = rows.rows.map((r) => ({ ...r, detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>) }));
       return { items, page, pageSize, total, pageCount };
+    },
+    async auditActors() {
+      // Sorted here, by code point, so every engine answers in the same order whatever its collation.
+      return (await pool.query<{ actor: string }>('SELECT DISTINCT actor FROM audit_log')).rows.map((r) => r.actor).sort();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { dueRowOf, enteringRow } from '../cross-sequence.js';
 import type pg from 'pg';
+import { signupKindSql, signupSourcesOf } from '../signup-sources.js';
 import type { SubscriberStore } from '../stores.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type PendingDetails, type LeavingReason, type UnsubscribeReasonCount, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
@@ -738,6 +739,23 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         [sequence],
       );
       return rows.rows;
+    },
+
+    async signupSources(ranges) {
+      // Ranges numbered from 1; range 0 is all time.
+      const all = [{ start: Number.MIN_SAFE_INTEGER, end: Number.MAX_SAFE_INTEGER }, ...ranges];
+      const rows = (
+        await pool.query<{ i: number; type: string; kind: string; n: string }>(
+          `SELECT r.i::int - 1 AS i, a.type, ${signupKindSql(`(CASE WHEN a.detail LIKE '{%' THEN a.detail::jsonb ->> 'source' END)`)} AS kind, count(*) AS n
+           FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS r(s, e, i)
+           JOIN activity a ON a.type IN ('signup', 'confirmed') AND a.at >= r.s AND a.at < r.e
+           LEFT JOIN subscribers s ON s.id = a.subscriber_id
+           GROUP BY 1, 2, 3`,
+          [all.map((r) => r.start), all.map((r) => r.end)],
+        )
+      ).rows;
+      const of = (i: number) => signupSourcesOf(rows.filter((r) => r.i === i));
+      return { ranges: ranges.map((_, i) => of(i + 1)), allTime: of(0) };
     },
 
     async unsubscribesByStep(sequence) {

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, notInArray, sql } from 'drizzle-orm';
 import type { StaffStore } from '../stores.js';
 import type { AuditEntry, DecideLoginWait, LoginFailure, LoginReservation, SetRoleOutcome, StaffRole } from '../types.js';
 import type { SqliteDb } from './client.js';
@@ -124,8 +124,15 @@ export function sqliteStaffStore(db: SqliteDb): StaffStore {
         .values({ at, actor, action, subscriberId, detail: detail === null ? null : JSON.stringify(detail) })
         .run();
     },
-    async auditLog({ subscriberId, page, pageSize }) {
-      const where = subscriberId === undefined ? undefined : eq(auditLog.subscriberId, subscriberId);
+    async auditLog({ subscriberId, actions, exceptActions, actor, from, to, page, pageSize }) {
+      const where = and(
+        subscriberId === undefined ? undefined : eq(auditLog.subscriberId, subscriberId),
+        actions === undefined ? undefined : actions.length === 0 ? sql`0` : inArray(auditLog.action, [...actions]),
+        exceptActions === undefined || exceptActions.length === 0 ? undefined : notInArray(auditLog.action, [...exceptActions]),
+        actor === undefined ? undefined : eq(auditLog.actor, actor),
+        from === undefined ? undefined : gte(auditLog.at, from),
+        to === undefined ? undefined : lt(auditLog.at, to),
+      );
       const total = db.select({ n: count() }).from(auditLog).where(where).get()!.n;
       const pageCount = Math.max(1, Math.ceil(total / pageSize));
       const rows = db
@@ -138,6 +145,15 @@ export function sqliteStaffStore(db: SqliteDb): StaffStore {
         .all();
       const items: AuditEntry[] = rows.map((r) => ({ ...r, detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>) }));
       return { items, page, pageSize, total, pageCount };
+    },
+    async auditActors() {
+      // Sorted here, by code point, so every engine answers in the same order whatever its collation.
+      return db
+        .selectDistinct({ actor: auditLog.actor })
+        .from(auditLog)
+        .all()
+        .map((r) => r.actor)
+        .sort();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { dueRowOf, enteringRow } from '../cross-sequence.js';
 import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { signupKindSql, signupSourcesOf } from '../signup-sources.js';
 import type { SubscriberStore } from '../stores.js';
 import type { Enrolment, EnrolInput, EnrolOutcome, LeaveInput, LeaveOutcome, ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, LeavingReason, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
@@ -97,6 +98,11 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
            count(*) AS n
     FROM activity a WHERE a.type = 'unsubscribed'
     GROUP BY 1`);
+  const signupKinds = sqlite.prepare<[number, number], { type: string; kind: string; n: number }>(`
+    SELECT a.type AS type, ${signupKindSql("CASE WHEN json_valid(a.detail) THEN json_extract(a.detail, '$.source') END")} AS kind, count(*) AS n
+    FROM activity a LEFT JOIN subscribers s ON s.id = a.subscriber_id
+    WHERE a.type IN ('signup', 'confirmed') AND a.at >= ? AND a.at < ?
+    GROUP BY 1, 2`);
   // The statements every signup runs, prepared once: building SQL per request costs more than running it.
   const q = {
     // The retention sweep's page (every tick) and erase's and a merge's statements, prepared once too.
@@ -760,6 +766,13 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         .groupBy(unsubscribeReasons.sequence, unsubscribeReasons.step, unsubscribeReasons.reason)
         .orderBy(asc(unsubscribeReasons.step), asc(unsubscribeReasons.reason))
         .all();
+    },
+
+    async signupSources(ranges) {
+      return {
+        ranges: ranges.map((r) => signupSourcesOf(signupKinds.all(r.start, r.end))),
+        allTime: signupSourcesOf(signupKinds.all(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)),
+      };
     },
 
     async unsubscribesByStep(sequence) {

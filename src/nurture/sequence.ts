@@ -186,3 +186,25 @@ export function findStep(id: number, catalog: SequenceCatalog = SEQUENCE_VERSION
   }
   return undefined;
 }
+
+/** Where one email stands in its sequence, as the newest version of the code that has the step defines it. */
+export type EmailPlace = { sequence: SequenceId; step: number; position: number; total: number; subject: string };
+
+export function emailPlace(catalogs: SequenceCatalogs, sequence: SequenceId, step: number): EmailPlace | undefined {
+  for (const v of [...catalogs[sequence]].reverse()) {
+    const found = v.steps.find((s) => s.step === step);
+    if (found) return { sequence, step, position: found.position, total: v.steps.length, subject: found.subject };
+  }
+  return undefined;
+}
+
+/**
+ * An email as its reader knows it: "Email 3 of 8", and with `named`
+ * the sequence before it ("Education series, email 3 of 8"). A step no
+ * version of the code has any more is named by its subject elsewhere.
+ */
+export function emailName(catalogs: SequenceCatalogs, sequence: SequenceId, step: number, named = false): string {
+  const place = emailPlace(catalogs, sequence, step);
+  const where = place ? `email ${place.position} of ${place.total}` : 'an email no longer in the sequence';
+  return named ? `${SEQUENCE_NAMES[sequence]}, ${where}` : `${where[0]!.toUpperCase()}${where.slice(1)}`;
+}

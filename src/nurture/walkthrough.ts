@@ -7,7 +7,7 @@
 import type { PlannedNext, SentInSpan } from '../../db/types.js';
 import { maskEmail } from '../logger.js';
 import { localWall } from './schedule.js';
-import { findStep, placeOfTemplate, SEQUENCE_NAMES, SEQUENCES, type SequenceCatalogs } from './sequence.js';
+import { emailName, SEQUENCES, type SequenceCatalogs } from './sequence.js';
 import type { TickSummary } from './tick.js';
 
 /** The counts of a tick that add up over many. */
@@ -41,17 +41,10 @@ export function localIso(t: number, timeZone: string): string {
   return `${new Date(wall).toISOString().slice(0, 16)}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
-/** "Education series, email 3 of 8" (the step as the newest version of the code that has it places it). */
-export function emailName(sequence: keyof typeof SEQUENCE_NAMES, step: number, catalogs: SequenceCatalogs = SEQUENCES): string {
-  const found = findStep(step, catalogs[sequence]);
-  const place = found && placeOfTemplate(found.templateId, catalogs);
-  return `${SEQUENCE_NAMES[sequence]}, ${place ? `email ${place.position} of ${place.total}` : `a retired email (step ${step})`}`;
-}
-
 function sentName(row: SentInSpan, catalogs: SequenceCatalogs): string {
   if (row.kind === 'confirmation') return 'The confirmation email';
   if (row.kind === 'test') return 'A staff test email';
-  const name = row.sequence ? emailName(row.sequence, row.step, catalogs) : `step ${row.step}`;
+  const name = row.sequence ? emailName(catalogs, row.sequence, row.step, true) : `step ${row.step}`;
   return row.kind === 'resend' ? `${name}, sent again` : name;
 }
 
@@ -70,7 +63,7 @@ export function walkthrough(
   for (const plan of rows.planned) {
     const person = people.get(plan.subscriberId);
     if (!person) continue;
-    person.next.push({ at: plan.at === null ? null : localIso(plan.at, person.timezone), email: emailName(plan.sequence, plan.step, catalogs) });
+    person.next.push({ at: plan.at === null ? null : localIso(plan.at, person.timezone), email: emailName(catalogs, plan.sequence, plan.step, true) });
   }
   return { from: new Date(span.from).toISOString(), to: new Date(span.to).toISOString(), ticks: span.ticks, totals: span.totals, people: [...people.values()] };
 }

@@ -45,19 +45,19 @@ export async function resumeFor(deps: Deps, staff: string, id: number): Promise<
   return r;
 }
 
-/** Why a resend was refused, in words for staff (the page and the API say the same). */
-export function resendRefusalMessage(reason: ResendRefusal, status: SubscriberStatus, step: number): string {
+/** Why a resend was refused, in words for staff; `email` names it as the asker did ("Step 2" to the API, "Email 2 of 8" on the page). */
+export function resendRefusalMessage(reason: ResendRefusal, status: SubscriberStatus, email: string): string {
   switch (reason) {
     case 'not_mailable':
       return status === 'erased' ? 'This subscriber was erased: nothing is sent to them.' : `This subscriber is ${status}: nothing is sent to them.`;
     case 'suppressed':
       return 'Their address is on the suppression list (a bounce or a complaint): nothing is sent to it.';
     case 'step_not_sent':
-      return `Step ${step} has not been sent to them yet; only a step they already had can be sent again.`;
+      return `${email} has not been sent to them yet; only an email they already had can be sent again.`;
     case 'resend_queued':
       return 'A step is already waiting to be sent to them again; wait until it has gone.';
     case 'resent_recently':
-      return `Step ${step} was sent to them again less than an hour ago; it can be sent again an hour after that.`;
+      return `${email} was sent to them again less than an hour ago; it can be sent again an hour after that.`;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Stores } from '../../db/stores.js';
 import type { Subscriber, SubscriberPage, SubscriberQuery, SubscriberRecord } from '../../db/types.js';
+import { canonicalEmail } from '../address.js';
 
 export { PAGE_SIZE, type SubscriberListItem, type SubscriberPage, type SubscriberQuery, type SubscriberRecord } from '../../db/types.js';
 export const MAX_QUERY_LENGTH = 254;
@@ -12,6 +13,13 @@ export const MAX_QUERY_LENGTH = 254;
 export function listSubscribers(stores: Stores, query: Omit<SubscriberQuery, 'pausedAt'> & { paused?: boolean }, now: number): Promise<SubscriberPage> {
   const { paused, ...rest } = query;
   return stores.subscribers.list(paused ? { ...rest, pausedAt: now } : rest);
+}
+
+/** The subscriber with this address, in any spelling of it; null when none has it (an erased person has no address any more). */
+export async function subscriberWithAddress(stores: Stores, address: string): Promise<number | null> {
+  const wanted = canonicalEmail(address);
+  const hit = (await stores.subscribers.list({ q: address.trim() })).items.find((s) => s.email !== null && canonicalEmail(s.email) === wanted);
+  return hit?.id ?? null;
 }
 
 export async function getSubscriber(stores: Stores, id: number): Promise<Subscriber | undefined> {

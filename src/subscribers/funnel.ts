@@ -1,5 +1,5 @@
 import type { Stores } from '../../db/stores.js';
-import type { ActivityType } from '../../db/types.js';
+import type { ActivityType, SignupSources } from '../../db/types.js';
 import { firstInstantAtOrAfter } from '../nurture/schedule.js';
 
 /** The funnel's stages, in the order staff read them, each counted from one activity type. */
@@ -16,7 +16,26 @@ export const FUNNEL_STAGES = [
 export type FunnelStage = (typeof FUNNEL_STAGES)[number]['type'];
 export type FunnelCounts = Record<FunnelStage, number>;
 export type FunnelDay = { date: string; start: number; counts: FunnelCounts };
-export type Funnel = { timeZone: string; days: FunnelDay[]; totals: FunnelCounts; allTime: FunnelCounts };
+/**
+ * `signup` counts new people (a re-signup is not a second signup) and
+ * `confirmed` first confirmations (by email or an import's recorded
+ * consent); `sources` splits them, over the window and all time.
+ */
+export type Funnel = { timeZone: string; days: FunnelDay[]; totals: FunnelCounts; allTime: FunnelCounts; sources: { totals: SignupSources; allTime: SignupSources } };
+
+/** New people: the form, an import with a recorded consent, an import invited to opt in. */
+export const newPeople = (s: SignupSources) => s.form + s.importConsent + s.importInvited;
+/** Those asked to confirm by email: the form's signups and the imports invited to opt in. */
+export const askedToConfirm = (s: SignupSources) => s.form + s.importInvited;
+
+/** A stage's counts with the repeats taken out: a person's later signups and confirmations. */
+function firstTimes(counts: Partial<Record<string, number>>, sources: SignupSources): Partial<Record<string, number>> {
+  return { ...counts, signup: (counts.signup ?? 0) - sources.again, confirmed: (counts.confirmed ?? 0) - sources.confirmedAgain };
+}
+
+function addSources(a: SignupSources, b: SignupSources): SignupSources {
+  return { form: a.form + b.form, importConsent: a.importConsent + b.importConsent, importInvited: a.importInvited + b.importInvited, again: a.again + b.again, confirmedAgain: a.confirmedAgain + b.confirmedAgain };
+}
 
 const STAGE_TYPES = FUNNEL_STAGES.map((s) => s.type);
 
@@ -56,16 +75,22 @@ export async function funnelByDay(stores: Stores, opts: { now: number; timeZone:
   const { days, end } = lastLocalDays(opts.now, opts.timeZone, opts.days ?? 30);
   const ranges = days.map((d, i) => ({ start: d.start, end: days[i + 1]?.start ?? end }));
   const counted = await stores.subscribers.activityCounts(STAGE_TYPES, ranges);
+  const sources = await stores.subscribers.signupSources(ranges);
   const totals = zeroCounts();
+  let sourceTotals: SignupSources = { form: 0, importConsent: 0, importInvited: 0, again: 0, confirmedAgain: 0 };
   const out: FunnelDay[] = days.map((d, i) => {
+    const daySources = sources.ranges[i]!;
+    sourceTotals = addSources(sourceTotals, daySources);
+    const day = firstTimes(counted.ranges[i] ?? {}, daySources);
     const counts = zeroCounts();
     for (const type of STAGE_TYPES) {
-      counts[type] = counted.ranges[i]?.[type] ?? 0;
+      counts[type] = day[type] ?? 0;
       totals[type] += counts[type];
     }
     return { ...d, counts };
   });
   const allTime = zeroCounts();
-  for (const type of STAGE_TYPES) allTime[type] = counted.allTime[type] ?? 0;
-  return { timeZone: opts.timeZone, days: out, totals, allTime };
+  const all = firstTimes(counted.allTime, sources.allTime);
+  for (const type of STAGE_TYPES) allTime[type] = all[type] ?? 0;
+  return { timeZone: opts.timeZone, days: out, totals, allTime, sources: { totals: sourceTotals, allTime: sources.allTime } };
 }

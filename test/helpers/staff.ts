@@ -150,3 +150,12 @@ export function seedFunnelHistory(db: Db, now: number, n = 120) {
     }
   }
 }
+
+/** The rows of a subscriber page's history table, each as "when | what | who", newest first (entities decoded). */
+export function historyRows(html: string): string[] {
+  const start = html.indexOf('<section aria-labelledby="activity-h">');
+  if (start < 0) return [];
+  const section = html.slice(start, html.indexOf('</section>', start));
+  const decode = (v: string) => v.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return [...section.matchAll(/<tr><td>(.*?)<\/td><td>(.*?)<\/td><td>(.*?)<\/td><\/tr>/g)].map((m) => decode(`${m[1]} | ${m[2]} | ${m[3]}`));
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addTick, EMPTY_TOTALS, emailName, localIso, walkthrough } from '../../src/nurture/walkthrough.js';
+import { addTick, EMPTY_TOTALS, localIso, walkthrough } from '../../src/nurture/walkthrough.js';
 
 describe('the --advance walk-through', () => {
   it('writes a time on the person\'s wall clock with its offset, across a DST change and half-hour zones', () => {
@@ -7,12 +7,6 @@ describe('the --advance walk-through', () => {
     expect(localIso(Date.parse('2026-03-09T14:30:45Z'), 'America/New_York')).toBe('2026-03-09T10:30-04:00');
     expect(localIso(Date.parse('2026-03-02T03:59:59Z'), 'Asia/Kolkata')).toBe('2026-03-02T09:29+05:30');
     expect(localIso(Date.parse('2026-03-02T03:59:59Z'), 'UTC')).toBe('2026-03-02T03:59+00:00');
-  });
-
-  it('names an email once, as the reader sees it', () => {
-    expect(emailName('education', 1)).toBe('Education series, email 1 of 8');
-    expect(emailName('consult-follow-up', 3)).toBe('Consult follow-up, email 3 of 3');
-    expect(emailName('education', 999)).toBe('Education series, a retired email (step 999)');
   });
 
   it('groups by person, masks the address, keeps only the planned emails of people listed, and adds the ticks up', () => {

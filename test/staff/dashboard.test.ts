@@ -6,13 +6,13 @@ import { addActivity, addDelivery, addEvent, addSubscriber, asStaff } from '../h
 // The test clock is 2026-03-02T14:00:00Z, 09:00 in New York (the default zone).
 function seed(db: ReturnType<typeof testApp>['db']) {
   const s = addSubscriber(db);
-  addActivity(db, s.id, 'signup', '2026-03-02T13:00:00Z'); // 08:00 NY, today
+  addActivity(db, addSubscriber(db).id, 'signup', '2026-03-02T13:00:00Z'); // 08:00 NY, today
   addActivity(db, s.id, 'signup', '2026-03-02T04:59:00Z'); // 23:59 NY, yesterday (03-01)
-  addActivity(db, s.id, 'signup', '2026-03-02T05:00:00Z'); // 00:00 NY, today
+  addActivity(db, addSubscriber(db).id, 'signup', '2026-03-02T05:00:00Z'); // 00:00 NY, today
   addActivity(db, s.id, 'confirmed', '2026-03-01T18:00:00Z');
   addActivity(db, s.id, 'converted', '2026-02-01T05:00:00Z'); // first day of the window (00:00 NY)
   addActivity(db, s.id, 'complained', '2026-01-31T12:00:00Z'); // before the window
-  addActivity(db, s.id, 'signup', '2026-03-02T15:00:00Z'); // after now but still today
+  addActivity(db, addSubscriber(db).id, 'signup', '2026-03-02T15:00:00Z'); // after now but still today
   addActivity(db, s.id, 'confirmation_sent', '2026-03-02T13:00:00Z'); // not a funnel stage
 }
 
@@ -57,7 +57,7 @@ describe('funnel', () => {
     expect(html).toMatch(/<th scope="row">2026-03-02<\/th><td class="num">3<\/td><td class="num">0<\/td>/);
     expect(html).toMatch(/<th scope="row">2026-03-01<\/th><td class="num">1<\/td><td class="num">1<\/td>/);
     expect(html).toContain('Completed the sequence');
-    expect(html).toContain('25% of signups'); // 1 confirmed of 4 signups
+    expect(html).toContain('1 by email: 25% of those asked to confirm'); // 1 confirmed of 4 form signups
     expect(html).toContain('100% of confirmed'); // 1 converted of 1 confirmed
   });
 
@@ -94,7 +94,9 @@ describe('sequence emails on the dashboard', () => {
     expect(html).toContain('<h2 id="engagement">Sequence emails, all time</h2>');
     expect(html).toContain('<span class="n">3</span><span class="l">Sequence emails sent</span>');
     expect(html.match(/<span class="n">—<\/span><span class="l">(Delivered|Opened|Clicked)<\/span><span class="l">not tracked<\/span>/g)).toHaveLength(3);
-    expect(html).toContain('<span class="n">1</span><span class="l">Unsubscribed after one</span><span class="l">33% of sent</span>');
+    // One definition of unsubscribed on the page: people who left, of confirmed (in the funnel), never a share of emails sent.
+    expect(html).not.toContain('Unsubscribed after one');
+    expect(html).toContain('<span class="n">0</span><span class="l">Unsubscribed</span><span class="l">— of confirmed</span><span class="l">1 all time</span>');
     expect(html).toContain('Delivered, opened and clicked are not tracked: without RESEND_API_KEY');
     const body = await (await app.request('/api/funnel', asStaff())).json();
     expect(body.engagement).toMatchObject({ tracking: { tracked: false, transport: 'outbox' }, sent: 3, delivered: null, opened: null, clicked: null, leftOut: null, unsubscribed: 1 });
@@ -110,5 +112,40 @@ describe('sequence emails on the dashboard', () => {
     expect(html).not.toContain('not tracked');
     const body = await (await app.request('/api/funnel', asStaff())).json();
     expect(body.engagement).toMatchObject({ tracking: { tracked: true }, sent: 3, delivered: 3, opened: 1, clicked: 1, unsubscribed: 1, leftOut: { opens: { total: 1 }, clicks: { total: 1 } } });
+  });
+});
+
+describe('signups by source, through the real paths', () => {
+  it('the form, an import with consent, an import invited; a re-signup is not a second signup; every rate names its base', async () => {
+    const t = testApp();
+    const { postForm, signupForm, linkToken } = await import('../helpers/public.js');
+    expect((await postForm(t.app, '/subscribe', signupForm('form.person@example.org'), { ip: '198.51.100.20' })).status).toBe(303);
+    await t.drain();
+    const confirmation = t.transport.sent.at(-1)!;
+    expect((await t.app.request(`/confirm/${linkToken(confirmation, 'confirm')}`, { method: 'POST' })).status).toBe(200);
+    await t.drain();
+    const welcome = t.transport.sent.at(-1)!;
+    const csv = 'email,first_name,timezone,reader,consent_source,consent_date,consent_text\nann@example.org,Ann,,,Clinic form,2025-11-20,I agree\nbob@example.org,Bob,,,,,\n';
+    expect((await t.app.request('/api/imports', asStaff({ method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv }))).status).toBe(200);
+    // The form person leaves and signs up again: the same person, not a new signup.
+    expect((await t.app.request(`/u/${linkToken(welcome, 'u')}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
+    t.clock.advance(11 * 60_000);
+    expect((await postForm(t.app, '/subscribe', signupForm('form.person@example.org'), { ip: '198.51.100.20' })).status).toBe(303);
+
+    const body = await (await t.app.request('/api/funnel', asStaff())).json();
+    expect(body.sources.totals).toEqual({ form: 1, importConsent: 1, importInvited: 1, again: 1, confirmedAgain: 0 });
+    expect(body.totals).toMatchObject({ signup: 3, confirmed: 2, unsubscribed: 1 });
+    const html = await (await t.app.request('/staff', asStaff())).text();
+    const tiles = html.slice(html.indexOf('<h2 id="totals"'), html.indexOf('</ul>', html.indexOf('<h2 id="totals"')));
+    expect(tiles).toContain(
+      '<span class="n">3</span><span class="l">Signups</span><span class="l">1 on the form</span><span class="l">1 imported with a recorded consent</span><span class="l">1 imported, invited to opt in</span><span class="l">1 signed up again (not counted twice)</span>',
+    );
+    expect(tiles).toContain('<span class="n">2</span><span class="l">Confirmed</span><span class="l">1 by email: 50% of those asked to confirm</span><span class="l">1 by an import&#39;s recorded consent</span>');
+    expect(tiles).toContain('<span class="n">1</span><span class="l">Unsubscribed</span><span class="l">50% of confirmed</span>');
+    // Every percentage on the page says what it is a share of.
+    const main = html.slice(html.indexOf('<main>'));
+    const shares = [...main.matchAll(/\d+%/g)];
+    expect(shares.length).toBeGreaterThan(2);
+    for (const m of shares) expect(main.slice(m.index!, m.index! + 40), main.slice(m.index! - 40, m.index! + 40)).toMatch(/^\d+% of \w/);
   });
 });

@@ -28,7 +28,7 @@ describe('sequence at a glance', () => {
     const html = await (await app.request('/staff/sequence', asStaff())).text();
     expect(html).toContain('<h1>Education series at a glance</h1>');
     expect(html).toContain(`href="/staff/templates/${SEQUENCE[0]!.templateId}"`);
-    expect(html).toMatch(/<td class="num">2 \(100%\)<\/td><td class="num">2 \(100%\)<\/td><td class="num">1 \(50%\)<\/td>/);
+    expect(html).toMatch(/<td class="num">2 \(100% of sent\)<\/td><td class="num">2 \(100% of sent\)<\/td><td class="num">1 \(50% of sent\)<\/td>/);
   });
 });
 
@@ -138,8 +138,8 @@ describe('honest numbers', () => {
     expect(html).toContain(
       "Left out of the open and click rates: 3 opens by mail-privacy proxies left out (3 less than 10 s after delivery); 3 clicks by link scanners left out (2 by a scanner&#39;s user agent, 1 among several links clicked within 5 s).",
     );
-    expect(html).toContain('<td class="num">2 (50%)<br/><span class="muted">3 by proxies left out</span></td>');
-    expect(html).toContain('<td class="num">1 (25%)<br/><span class="muted">3 by scanners left out</span></td>');
+    expect(html).toContain('<td class="num">2 (50% of sent)<br/><span class="muted">3 by proxies left out</span></td>');
+    expect(html).toContain('<td class="num">1 (25% of sent)<br/><span class="muted">3 by scanners left out</span></td>');
     expect(html).not.toContain('not tracked');
   });
 
@@ -171,7 +171,7 @@ describe('honest numbers', () => {
     expect(steps.map((s: { unsubscribed: number }) => s.unsubscribed)).toEqual([1, 1, 1, 0, 0, 0, 0, 0]);
     const html = await (await app.request('/staff/sequence', asStaff())).text();
     expect(html).toContain('<th scope="col" class="num">Unsubscribed</th>');
-    expect(html).toMatch(/<th scope="row">2<\/th>.*?<td class="num">1 \(33%\)<\/td><td class="num">not tracked<\/td><\/tr>/);
+    expect(html).toMatch(/<th scope="row">2<\/th>.*?<td class="num">1 \(33% of sent\)<\/td><td class="num">not tracked<\/td><\/tr>/);
   });
 });
 
@@ -198,7 +198,8 @@ describe('subscriber timeline and time travel', () => {
     expect(body.planned.slice(1)).toEqual(expected.map((p) => ({ step: p.step, at: new Date(p.at).toISOString() })));
     expect(clock.now()).toBeLessThan(Date.parse('2026-03-03T08:00:00Z'));
     const html = await (await app.request(`/staff/subscribers/${s.id}`, asStaff())).text();
-    expect(html).toContain('Email 2 (step 2): 2026-03-03 09:00 (Europe/Berlin)');
+    expect(html).toContain(`Email 2 of 8, “${SEQUENCE[1]!.subject.replace(/'/g, '&#39;')}”: 2026-03-03 09:00 (Europe/Berlin)`);
+    expect(html).not.toContain('(step 2)');
     expect(html).toContain(`href="/staff/subscribers/${s.id}/next"`);
   });
 
@@ -208,7 +209,7 @@ describe('subscriber timeline and time travel', () => {
     const res = await app.request(`/staff/subscribers/${s.id}/next`, asStaff());
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html).toContain('Next email: step 2');
+    expect(html).toContain(`Next email: Education series, email 2 of 8, “${SEQUENCE[1]!.subject.replace(/'/g, '&#39;')}”`);
     expect(html).toContain('Goes 2026-03-03 09:00 (Europe/Berlin), 2026-03-03 08:00 UTC');
     expect(html).toContain('tt@example.org');
     expect(html).toContain('List-Unsubscribe</dt><dd>&lt;http://nurture.test/u/test-email&gt;</dd>');

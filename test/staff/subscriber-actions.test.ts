@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { FIRST_VERSION } from '../../src/nurture/sequence.js';
 import { testApp } from '../helpers/app.js';
-import { addSubscriber, asStaff, csrfFrom, staffForm } from '../helpers/staff.js';
+import { addSubscriber, asStaff, csrfFrom, historyRows, staffForm } from '../helpers/staff.js';
 
 const SEQUENCE = FIRST_VERSION.steps;
 
@@ -40,10 +40,10 @@ describe('acting for a person on the subscriber page', () => {
     expect((await t.stores.subscribers.byId(s.id))!).toMatchObject({ status: 'active', firstName: 'Kai', pausedUntil: null });
 
     const html = await pageOf('editor');
-    expect(formActions(html, s.id)).toEqual(['sequences', 'details', 'pause', 'resend', 'unsubscribe', 'converted']);
+    expect(formActions(html, s.id)).toEqual(['details', 'pause', 'resend', 'unsubscribe', 'converted', 'sequences']);
     expect(html.match(/name="_csrf"/g)!.length).toBe(7); // the six forms and the logout button
     expect(html).toContain('<option value="Europe/Berlin" selected="">');
-    expect(html).toContain(`Step 1: ${SEQUENCE[0]!.subject.replace(/'/g, '&#39;')}`);
+    expect(html).toContain(`<option value="1">Email 1 of 8: ${SEQUENCE[0]!.subject.replace(/'/g, '&#39;')}</option>`);
     // Without the token, or from another site: refused.
     expect((await t.app.request(`/staff/subscribers/${s.id}/unsubscribe`, staffForm({ reason: 'no token' }, {}, 'editor'))).status).toBe(403);
     const _csrf = csrfFrom(html);
@@ -68,7 +68,7 @@ describe('acting for a person on the subscriber page', () => {
     expect(paused.pausedUntil).toBe(Date.parse('2026-03-31T23:00:00Z'));
     expect(paused.nextSendAt).toBeGreaterThanOrEqual(paused.pausedUntil!);
     const pausedPage = await pageOf();
-    expect(formActions(pausedPage, s.id)).toEqual(['sequences', 'details', 'resume', 'resend', 'unsubscribe', 'converted']);
+    expect(formActions(pausedPage, s.id)).toEqual(['details', 'resume', 'resend', 'unsubscribe', 'converted', 'sequences']);
     expect(pausedPage).toContain('Paused until 2026-04-01 00:00 (Europe/Lisbon)');
     expect(location(await post('resume', {}))).toBe(`/staff/subscribers/${s.id}?done=resumed`);
     expect((await t.stores.subscribers.byId(s.id))!.pausedUntil).toBeNull();
@@ -84,7 +84,7 @@ describe('acting for a person on the subscriber page', () => {
     // The same step again within the hour: a page that says why, nothing queued or audited.
     const again = await post('resend', { step: '1' });
     expect(again.status).toBe(409);
-    expect(await again.text()).toContain('Step 1 was sent to them again less than an hour ago');
+    expect(await again.text()).toContain('Email 1 of 8 was sent to them again less than an hour ago');
     await t.drain();
     expect(t.transport.sent).toHaveLength(2);
 
@@ -99,14 +99,16 @@ describe('acting for a person on the subscriber page', () => {
       ['eddie', 'subscriber.unsubscribed', s.id, { reason: 'Phoned: no more emails, please' }],
     ]);
     const after = await pageOf('viewer');
-    for (const line of [
-      'eddie · Changed their details: firstName, timezone, reader',
-      'eddie · Paused their emails until 2026-03-31 23:00 UTC',
-      'eddie · Resumed their emails',
-      'eddie · Sent a step again: step 1',
-      'eddie · Unsubscribed on their behalf: “Phoned: no more emails, please”',
-    ]) expect(after).toContain(line);
-    expect(after).toContain('Step 1, sent again');
+    // In their zone (Lisbon, as changed), newest first; one line for each thing done, saying who did it.
+    expect(historyRows(after)).toEqual([
+      '2026-03-02 14:00 | Unsubscribed on their behalf: “Phoned: no more emails, please” | Staff: eddie',
+      '2026-03-02 14:00 | Sent a step again: Education series, email 1 of 8 | Staff: eddie',
+      '2026-03-02 14:00 | Resumed their emails | Staff: eddie',
+      '2026-03-02 14:00 | Paused their emails until 2026-04-01 00:00 | Staff: eddie',
+      '2026-03-02 14:00 | Changed their details: changed first name, time zone | Staff: eddie',
+      '2026-03-02 14:00 | Now reads for someone close to them (was not given) | Staff: eddie',
+    ]);
+    expect(after).toContain('<td>Education series, email 1 of 8, sent again</td>');
     // Nothing more to stop or send: only the details and converted forms are left.
     expect(formActions(await pageOf(), s.id)).toEqual(['details', 'converted']);
   });
@@ -119,7 +121,7 @@ describe('acting for a person on the subscriber page', () => {
       ['pause', { until: '2026-02-30' }, 400, 'Pick the date'],
       ['pause', { until: '2026-03-01' }, 400, 'after today'],
       ['resume', {}, 409, 'not paused'],
-      ['resend', { step: '2' }, 409, 'Step 2 has not been sent'],
+      ['resend', { step: '2' }, 409, 'Email 2 of 8 has not been sent'],
       ['resend', { step: '99' }, 400, 'Pick one of the steps'],
       ['resend', { step: 'one' }, 400, 'Pick one of the steps'],
       ['details', { firstName: 'K', timezone: 'Mars/Olympus', reader: '' }, 400, 'not an IANA time zone'],
@@ -170,14 +172,16 @@ describe('a person’s sequences on the subscriber page', () => {
     expect(after).toMatch(/Consult follow-up<\/strong>: entered [^<]*· email 1 of 3 planned/);
     expect(after).not.toContain('Start the consult follow-up');
     expect(after).toContain('End the consult follow-up (keep the other)');
-    expect(after).toContain('Started a sequence for them: Consult follow-up');
+    expect(historyRows(after)[0]).toBe('2026-03-02 15:00 | Started the consult follow-up | Staff: eddie');
     expect((await post('sequences', { sequence: 'consult-follow-up' })).status).toBe(409);
     expect((await post('sequences', { sequence: 'nope' })).status).toBe(400);
 
     const ended = await post('sequences/consult-follow-up/end', {});
     expect(ended.headers.get('location')).toBe(`/staff/subscribers/${s.id}?done=left`);
     expect(audit().at(-1)).toMatchObject({ action: 'subscriber.left_sequence', s: s.id });
-    expect(await pageOf('editor')).toContain('ended by staff');
+    const endedPage = await pageOf('editor');
+    expect(endedPage).toContain('ended by staff');
+    expect(historyRows(endedPage)[0]).toBe('2026-03-02 15:00 | Ended the consult follow-up for them; their other series goes on | Staff: eddie');
     // The education series is their last: ending it is unsubscribing.
     expect((await post('sequences/education/end', {})).status).toBe(409);
     expect((await t.stores.subscribers.byId(s.id))!.status).toBe('active');

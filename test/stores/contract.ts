@@ -1165,6 +1165,35 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       });
     });
 
+    describe('subscribers.signupSources', () => {
+      it('counts each new person once by where they came from; a re-signup and a second confirmation are counted apart; an erasure changes nothing', async () => {
+        await pending('form@example.org', { now: NOW });
+        const back = await active('back@example.org', NOW);
+        await s.subscribers.importRows([importOf('consented@example.org', NOW - DAY, { now: NOW + HOUR }), importOf('invited@example.org', null, { now: NOW + HOUR })], decideImportRow, importAudit);
+        await s.subscribers.unsubscribe(back, NOW + 2 * HOUR, {});
+        expect((await s.subscribers.signup(signupOf('back@example.org', { now: NOW + 3 * HOUR }), decideAt(NOW + 3 * HOUR))).action.kind).toBe('reopen');
+        await s.subscribers.confirm(back, { now: NOW + 3 * HOUR, consent, sequenceVersion, firstStep: firstUndelivered });
+        const ranges = [
+          { start: NOW, end: NOW + HOUR },
+          { start: NOW + HOUR, end: NOW + 2 * HOUR },
+          { start: NOW + 2 * HOUR, end: NOW + 4 * HOUR },
+        ];
+        const expected = {
+          ranges: [
+            { form: 2, importConsent: 0, importInvited: 0, again: 0, confirmedAgain: 0 },
+            { form: 0, importConsent: 1, importInvited: 1, again: 0, confirmedAgain: 0 },
+            { form: 0, importConsent: 0, importInvited: 0, again: 1, confirmedAgain: 1 },
+          ],
+          allTime: { form: 2, importConsent: 1, importInvited: 1, again: 1, confirmedAgain: 1 },
+        };
+        expect(await s.subscribers.signupSources(ranges)).toEqual(expected);
+        // Erasing clears the details; the counts are read from the rows and stay.
+        for (const email of ['back@example.org', 'consented@example.org', 'invited@example.org']) await s.subscribers.erase(await idOf(email), NOW + 5 * HOUR, () => CLEARED);
+        expect(await s.subscribers.signupSources(ranges)).toEqual(expected);
+        expect(await s.subscribers.signupSources([])).toEqual({ ranges: [], allTime: expected.allTime });
+      });
+    });
+
     // -------------------------------------------------------------------------
     // The send queue
 
@@ -2576,6 +2605,34 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
           ['action.0', sub, null],
         ]);
         expect((await s.staff.auditLog({ subscriberId: sub + 1000, page: 1, pageSize: 50 })).total).toBe(0);
+      });
+
+      it('narrows by actions, left-out actions, actor and a time range, each alone and together; lists who acted', async () => {
+        const sub = await pending('filtered@example.org');
+        const rows = [
+          { at: NOW, actor: 'ada', action: 'login', subscriberId: null },
+          { at: NOW + MINUTE, actor: 'ada', action: 'subscriber.paused', subscriberId: sub },
+          { at: NOW + 2 * MINUTE, actor: 'robin', action: 'subscriber.paused', subscriberId: sub },
+          { at: NOW + 3 * MINUTE, actor: 'robin', action: 'logout', subscriberId: null },
+          { at: NOW + 4 * MINUTE, actor: 'system', action: 'subscriber.erased', subscriberId: sub },
+          { at: NOW + 5 * MINUTE, actor: '(command line)', action: 'account.added', subscriberId: null },
+        ];
+        for (const r of rows) await s.staff.audit({ ...r, detail: null });
+        const at = async (q: Partial<Parameters<typeof s.staff.auditLog>[0]>) => {
+          const page = await s.staff.auditLog({ page: 1, pageSize: 50, ...q });
+          expect(page.total).toBe(page.items.length);
+          return page.items.map((e) => (e.at - NOW) / MINUTE);
+        };
+        expect(await at({})).toEqual([5, 4, 3, 2, 1, 0]);
+        expect(await at({ actions: ['login', 'logout'] })).toEqual([3, 0]);
+        expect(await at({ actions: [] })).toEqual([]);
+        expect(await at({ exceptActions: ['login', 'logout'] })).toEqual([5, 4, 2, 1]);
+        expect(await at({ actor: 'robin' })).toEqual([3, 2]);
+        expect(await at({ from: NOW + MINUTE, to: NOW + 4 * MINUTE })).toEqual([3, 2, 1]);
+        expect(await at({ actions: ['subscriber.paused'], actor: 'ada', subscriberId: sub })).toEqual([1]);
+        expect(await at({ exceptActions: ['login', 'logout'], actor: 'robin', from: NOW + 2 * MINUTE })).toEqual([2]);
+        expect(await at({ actor: 'nobody' })).toEqual([]);
+        expect(await s.staff.auditActors()).toEqual(['(command line)', 'ada', 'robin', 'system']);
       });
 
       it('entries at the same moment come back newest written first', async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { AUDIT_ACTIONS, auditLog } from '../../audit.js';
-import { AuditListQuery } from '../staff/params.js';
+import { AUDIT_ACTIONS, auditLog, EMPTY_AUDIT_PAGE } from '../../audit.js';
+import { AuditListQuery, auditQueryOf, withPersonFound } from '../staff/params.js';
 import { apiRoute, apiRouter, json } from './openapi.js';
 
 const AuditPage = z
@@ -27,15 +27,15 @@ const getAudit = apiRoute({
   method: 'get',
   path: '/',
   role: 'admin',
-  summary: 'The audit log, newest first, 50 a page',
+  summary: 'The audit log, newest first, 50 a page; by subscriber, kind (actions or logins), action, staff member and days in a time zone',
   request: { query: AuditListQuery },
   responses: { 200: json(AuditPage, 'Who did what to which subscriber, when.') },
 });
 
 export function auditApi(deps: AppDeps) {
   return apiRouter().openapi(getAudit, async (c) => {
-    const { page, subscriber } = c.req.valid('query');
-    const log = await auditLog(deps.stores, { page, subscriberId: subscriber });
+    const query = await withPersonFound(deps.stores, auditQueryOf(c.req.valid('query'), deps.config.defaultTimezone));
+    const log = query === null ? EMPTY_AUDIT_PAGE : await auditLog(deps.stores, query);
     return c.json(
       {
         page: log.page,

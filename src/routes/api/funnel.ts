@@ -7,6 +7,14 @@ import { apiRoute, apiRouter, json } from './openapi.js';
 
 const FunnelCounts = z.object(Object.fromEntries(FUNNEL_STAGES.map((s) => [s.type, z.int().nonnegative().meta({ description: s.label })])) as Record<FunnelStage, z.ZodInt>);
 
+const SignupSources = z.object({
+  form: z.int().nonnegative().meta({ description: 'New people from the signup form (or its JSON).' }),
+  importConsent: z.int().nonnegative().meta({ description: 'New people imported with a recorded consent (enrolled without a confirmation click).' }),
+  importInvited: z.int().nonnegative().meta({ description: 'New people imported without one, invited to opt in.' }),
+  again: z.int().nonnegative().meta({ description: 'Later signups of people already counted (a re-signup is not a second signup).' }),
+  confirmedAgain: z.int().nonnegative().meta({ description: 'Later confirmations of people already counted.' }),
+});
+
 const Funnel = z
   .object({
     timeZone: z.string().meta({ description: 'The IANA zone the days are counted in (DEFAULT_TIMEZONE).' }),
@@ -14,6 +22,9 @@ const Funnel = z
     days: z.array(FunnelCounts.extend({ date: z.iso.date() })).meta({ description: 'The last 30 days, oldest first.' }),
     totals: FunnelCounts.meta({ description: 'Over those 30 days.' }),
     allTime: FunnelCounts,
+    sources: z
+      .object({ totals: SignupSources.meta({ description: 'Over the 30 days.' }), allTime: SignupSources })
+      .meta({ description: '`signup` counts new people (form + importConsent + importInvited); `confirmed` each person’s first confirmation (by email, or an import’s recorded consent).' }),
     engagement: EngagementSchema,
   })
   .meta({ id: 'Funnel' });
@@ -36,6 +47,7 @@ export function funnelApi(deps: AppDeps) {
         days: f.days.map((d) => ({ date: d.date, ...d.counts })),
         totals: f.totals,
         allTime: f.allTime,
+        sources: f.sources,
         // Sequence emails over all time: delivered, opened and clicked are null when not tracked.
         engagement: await engagementSummary(deps.stores, deps.config),
       },

@@ -424,7 +424,7 @@ export function subscribersApi(deps: AppDeps) {
     if (r.ok) return c.json({ id, status: 'queued' as const, step: r.step, deliveryId: r.deliveryId }, 202);
     if (r.reason === 'not_found') return notFound(c);
     if (r.reason === 'unknown_step') return c.json(errorBody('unknown_step', `The sequence has no step ${step}.`), 422);
-    return c.json(errorBody(r.reason, resendRefusalMessage(r.reason, r.status, step)), 409);
+    return c.json(errorBody(r.reason, resendRefusalMessage(r.reason, r.status, `Step ${step}`)), 409);
   });
 
   app.openapi(enrolRoute, async (c) => {

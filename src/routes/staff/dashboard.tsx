@@ -4,7 +4,7 @@ import type { AppDeps } from '../../deps.js';
 import { healthReport, resumeSending, type HealthReport } from '../../staff/health.js';
 import { hasRole } from '../../staff/roles.js';
 import { pageRole, staffOf } from './auth.js';
-import { FUNNEL_STAGES, funnelByDay, type Funnel, type FunnelStage } from '../../subscribers/funnel.js';
+import { askedToConfirm, FUNNEL_STAGES, funnelByDay, type Funnel, type FunnelStage } from '../../subscribers/funnel.js';
 import { heldBatches } from '../../nurture/held.js';
 import { engagementSummary } from '../../nurture/engagement.js';
 import { HeldBatches } from './batches.js';
@@ -23,12 +23,28 @@ export const STAGE_COLORS: Record<string, string> = {
   converted: '#00758f',
 };
 
-/** The stage as a share of the one before it: confirmed of signups, everything after of confirmed (30-day window). */
-export function rateOf(funnel: Funnel, stage: FunnelStage): string {
-  const base = stage === 'confirmed' ? 'signup' : 'confirmed';
-  const of = funnel.totals[base];
-  if (of === 0) return `— of ${base === 'signup' ? 'signups' : 'confirmed'}`;
-  return `${Math.round((funnel.totals[stage] / of) * 100)}% of ${base === 'signup' ? 'signups' : 'confirmed'}`;
+/** A share with its base named ("40% of confirmed"); a dash when the base is 0. */
+export function shareOf(n: number, of: number, base: string): string {
+  return of === 0 ? `— of ${base}` : `${Math.round((n / of) * 100)}% of ${base}`;
+}
+
+/**
+ * What each total is made of and what it is a share of, one line each:
+ * signups by source (a re-signup apart, not counted), confirmations by
+ * email as a share of those asked, every later stage of confirmed (30-day window).
+ */
+export function stageNotes(funnel: Funnel, stage: FunnelStage): string[] {
+  const s = funnel.sources.totals;
+  switch (stage) {
+    case 'signup':
+      return [`${s.form} on the form`, `${s.importConsent} imported with a recorded consent`, `${s.importInvited} imported, invited to opt in`, ...(s.again ? [`${s.again} signed up again (not counted twice)`] : [])];
+    case 'confirmed': {
+      const byEmail = funnel.totals.confirmed - s.importConsent;
+      return [`${byEmail} by email: ${shareOf(byEmail, askedToConfirm(s), 'those asked to confirm')}`, `${s.importConsent} by an import's recorded consent`];
+    }
+    default:
+      return [shareOf(funnel.totals[stage], funnel.totals.confirmed, 'confirmed')];
+  }
 }
 
 export function FunnelView({ funnel }: { funnel: Funnel }) {
@@ -40,7 +56,9 @@ export function FunnelView({ funnel }: { funnel: Funnel }) {
           <li>
             <span class="n">{funnel.totals[s.type]}</span>
             <span class="l">{s.label}</span>
-            {s.type !== 'signup' ? <span class="l">{rateOf(funnel, s.type)}</span> : null}
+            {stageNotes(funnel, s.type).map((note) => (
+              <span class="l">{note}</span>
+            ))}
             <span class="l">{funnel.allTime[s.type]} all time</span>
           </li>
         ))}
@@ -96,6 +114,35 @@ export function FunnelView({ funnel }: { funnel: Funnel }) {
 
 const STATUS_TEXT = { ok: 'OK', warn: 'Check', fail: 'Fix' } as const;
 
+/** One check on one line, its explanation folded; the resume button of a complaint pause stays in view. */
+function HealthLine({ check: c, resumeToken }: { check: HealthReport['checks'][number]; resumeToken: string | null }) {
+  return (
+    <li id={`health-${c.id}`}>
+      <details>
+        <summary>
+          <span class={`badge ${c.status}`}>{STATUS_TEXT[c.status]}</span> <strong>{c.label}</strong>
+        </summary>
+        <p>{c.message}</p>
+        {c.action ? (
+          <p>
+            <strong>What to do:</strong> {c.action}
+          </p>
+        ) : null}
+      </details>
+      {c.id === 'sending' && c.detail?.paused === 'complaints' ? (
+        resumeToken === null ? (
+          <p>An admin resumes sending.</p>
+        ) : (
+          <form method="post" action="/staff/sending/resume">
+            <CsrfInput token={resumeToken} />
+            <button type="submit">Resume sequence emails</button>
+          </form>
+        )
+      ) : null}
+    </li>
+  );
+}
+
 /** The health checks in the design's order; `resumeToken` (admins) offers the resume button during a complaint pause. */
 export function HealthPanel({ report, resumeToken }: { report: HealthReport; resumeToken: string | null }) {
   const fix = report.checks.filter((c) => c.status === 'fail').length;
@@ -105,29 +152,11 @@ export function HealthPanel({ report, resumeToken }: { report: HealthReport; res
     <section class="card" aria-labelledby="health">
       <h2 id="health">Health: {summary}</h2>
       <p class="muted">
-        What matters before real mail goes out. The same as JSON at <a href="/api/health">/api/health</a>.
+        What matters before real mail goes out: open a line for what it means and what to do. The same as JSON at <a href="/api/health">/api/health</a>.
       </p>
       <ul class="health">
         {report.checks.map((c) => (
-          <li id={`health-${c.id}`}>
-            <span class={`badge ${c.status}`}>{STATUS_TEXT[c.status]}</span> <strong>{c.label}</strong>
-            <p>{c.message}</p>
-            {c.action ? (
-              <p>
-                <strong>What to do:</strong> {c.action}
-              </p>
-            ) : null}
-            {c.id === 'sending' && c.detail?.paused === 'complaints' ? (
-              resumeToken === null ? (
-                <p>An admin resumes sending.</p>
-              ) : (
-                <form method="post" action="/staff/sending/resume">
-                  <CsrfInput token={resumeToken} />
-                  <button type="submit">Resume sequence emails</button>
-                </form>
-              )
-            ) : null}
-          </li>
+          <HealthLine check={c} resumeToken={resumeToken} />
         ))}
       </ul>
     </section>
@@ -166,7 +195,7 @@ export function dashboardRoutes(deps: AppDeps) {
         <HealthPanel report={health} resumeToken={hasRole(role, 'admin') ? newCsrfToken(deps) : null} />
         <EngagementPanel summary={engagement} />
         <p class="muted">
-          The funnel counts what happened each day in {funnel.timeZone}, from the activity log. The same numbers are at{' '}
+          The funnel counts what happened each day in {funnel.timeZone}, from the activity log. Signups are new people (a re-signup is not a second signup); confirmed is each person's first confirmation, by email or by an import's recorded consent; every later stage is a share of confirmed. The same numbers are at{' '}
           <a href="/api/funnel">/api/funnel</a>.
         </p>
         <FunnelView funnel={funnel} />

@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import { leftOutSentence, type EngagementSummary } from '../../nurture/engagement.js';
 
-/** " (25%)" of a base; nothing when the base is 0. */
-export const pct = (n: number, of: number) => (of === 0 ? '' : ` (${Math.round((n / of) * 100)}%)`);
+/** " (25% of sent)": a share of the emails sent, its base named; nothing when none went. */
+export const pct = (n: number, of: number) => (of === 0 ? '' : ` (${Math.round((n / of) * 100)}% of sent)`);
 
 /** A provider-reported figure with its share of `of`, "not tracked" when null, and what was left out of it. */
 export function Reported({ n, of, leftOut, by }: { n: number | null; of: number; leftOut?: number | null; by?: 'proxies' | 'scanners' }) {
@@ -53,7 +53,6 @@ export function EngagementPanel({ summary }: { summary: EngagementSummary }) {
       const n = summary[k];
       return { n: n === null ? '—' : String(n), label: k[0]!.toUpperCase() + k.slice(1), note: n === null ? 'not tracked' : share(n) };
     }),
-    { n: String(summary.unsubscribed), label: 'Unsubscribed after one', note: share(summary.unsubscribed) },
   ];
   return (
     <section aria-labelledby="engagement">
@@ -69,7 +68,7 @@ export function EngagementPanel({ summary }: { summary: EngagementSummary }) {
       </ul>
       <LeftOutNotes summary={summary} />
       <p class="muted">
-        Per step on the <a href="/staff/sequence">sequence page</a>.
+        Per step, and which email people unsubscribed after, on the <a href="/staff/sequence">sequence page</a>. Unsubscribed on this page counts people who left, as a share of confirmed, in the funnel below.
       </p>
     </section>
   );

@@ -63,6 +63,12 @@ form.act input[type=text],form.act select{width:100%;max-width:32rem}
 ul.health{list-style:none;margin:0;padding:0}ul.health>li{border-top:1px solid var(--line);padding:.5rem 0}ul.health p{margin:.25rem 0;max-width:80ch}
 header.top form.account{margin-left:auto;display:flex;gap:.5rem;align-items:center}
 header.top button.link{background:none;border:1px solid #9db8ff;color:#fff;padding:.15rem .6rem}
+nav.tabs{display:flex;flex-wrap:wrap;gap:.25rem;margin:0 0 1rem;border-bottom:1px solid var(--line)}
+nav.tabs a{padding:.4rem .8rem;text-decoration:none;border:1px solid transparent;border-bottom:none;border-radius:6px 6px 0 0}
+nav.tabs a[aria-current=page]{background:var(--card);border-color:var(--line);font-weight:600;margin-bottom:-1px}
+nav.jump ul{list-style:none;margin:0 0 1rem;padding:0;display:flex;flex-wrap:wrap;gap:.25rem .5rem}
+nav.jump a{display:inline-block;padding:.3rem .6rem;border:1px solid var(--line);border-radius:999px;background:var(--card);text-decoration:none}
+ul.health>li>details>summary{cursor:pointer;padding:.15rem 0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}ul.health>li{padding:.35rem 0}
 form.login{max-width:22rem}
 form.login p{margin:0 0 .8rem}
 form.login input{width:100%}

@@ -2,14 +2,15 @@
 import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../deps.js';
-import { auditLog, describeAction, recordAudit } from '../../audit.js';
+import { auditTrailOf, recordAudit } from '../../audit.js';
 import { seesPersonalData, subscriberFor } from '../../staff/personal-data.js';
 import { hasRole } from '../../staff/roles.js';
 import { pageRole, staffOf } from './auth.js';
 import { z } from 'zod';
-import { SEQUENCE_IDS, SUBSCRIBER_STATUSES, type AuditEntry, type EnrolmentEndReason, type SequenceId } from '../../../db/types.js';
+import { SEQUENCE_IDS, SUBSCRIBER_STATUSES, type DeliveryWithEvents, type EnrolmentEndReason } from '../../../db/types.js';
 import { listSubscribers, markConverted, MAX_QUERY_LENGTH, subscriberRecord, type SubscriberPage } from '../../subscribers/directory.js';
-import { findStep, SEQUENCE_NAMES, SEQUENCES } from '../../nurture/sequence.js';
+import { catalogsWith, emailName, emailPlace, SEQUENCE_NAMES, type SequenceCatalogs } from '../../nurture/sequence.js';
+import { actorWords, subscriberHistory } from '../../staff/history.js';
 import { FLAG_LABELS, LEFT_OUT_REASONS } from '../../nurture/engagement.js';
 import { plannedSends } from '../../nurture/previews.js';
 import { eraseSubscriberEverywhere } from '../../subscribers/erase.js';
@@ -35,7 +36,7 @@ function listHref(q: string | undefined, status: string | undefined, paused: boo
   return `/staff/subscribers${s ? `?${s}` : ''}`;
 }
 
-function SubscriberList({ result, q, status, paused, canExport }: { result: SubscriberPage; q?: string; status?: string; paused: boolean; canExport: boolean }) {
+function SubscriberList({ result, q, status, paused, canExport, catalogs }: { result: SubscriberPage; q?: string; status?: string; paused: boolean; canExport: boolean; catalogs: SequenceCatalogs }) {
   return (
     <>
       <form class="search" method="get" action="/staff/subscribers" role="search">
@@ -77,7 +78,7 @@ function SubscriberList({ result, q, status, paused, canExport }: { result: Subs
               <th scope="col">Name</th>
               <th scope="col">Status</th>
               <th scope="col">Signed up (UTC)</th>
-              <th scope="col">Next step</th>
+              <th scope="col">Next education email</th>
             </tr>
           </thead>
           <tbody>
@@ -91,7 +92,7 @@ function SubscriberList({ result, q, status, paused, canExport }: { result: Subs
                   <span class="badge">{s.status}</span>
                 </td>
                 <td>{formatTime(s.createdAt)}</td>
-                <td>{s.nextStep === null ? '—' : `${s.nextStep} at ${formatTime(s.nextSendAt, s.timezone)} (${s.timezone})`}</td>
+                <td>{s.nextStep === null ? '—' : `${emailName(catalogs, 'education', s.nextStep)} at ${formatTime(s.nextSendAt, s.timezone)} (${s.timezone})`}</td>
               </tr>
             ))}
           </tbody>
@@ -120,7 +121,7 @@ export async function subscriberListPage(c: Context, deps: AppDeps) {
     { title: 'Subscribers', active: 'subscribers' },
     <>
       <h1>Subscribers</h1>
-      <SubscriberList result={result} q={query.q} status={query.status} paused={query.paused} canExport={hasRole(role, 'admin')} />
+      <SubscriberList result={result} q={query.q} status={query.status} paused={query.paused} canExport={hasRole(role, 'admin')} catalogs={catalogsWith(deps.sequences)} />
     </>,
   );
 }
@@ -149,13 +150,16 @@ export async function gdprExportResponse(deps: AppDeps, id: number): Promise<Res
   });
 }
 
-function Kv({ items }: { items: [string, unknown][] }) {
+const isEmpty = (v: unknown) => v === null || v === undefined || v === '';
+
+/** Label and value pairs; `skipEmpty` leaves out those with no value (an em dash otherwise). */
+function Kv({ items, skipEmpty = false }: { items: [string, unknown][]; skipEmpty?: boolean }) {
   return (
     <dl class="kv">
-      {items.map(([k, v]) => (
+      {items.filter(([, v]) => !skipEmpty || !isEmpty(v)).map(([k, v]) => (
         <>
           <dt>{k}</dt>
-          <dd>{v === null || v === undefined || v === '' ? '—' : String(v)}</dd>
+          <dd>{isEmpty(v) ? '—' : String(v)}</dd>
         </>
       ))}
     </dl>
@@ -194,15 +198,6 @@ const ENDED_WORDS: Record<EnrolmentEndReason, string> = {
   staff: 'ended by staff',
 };
 
-/** A step's place in its sequence ("3"), as the newest version of the code has it. */
-function positionOf(sequence: SequenceId, step: number): string {
-  for (const v of [...SEQUENCES[sequence]].reverse()) {
-    const found = v.steps.find((x) => x.step === step);
-    if (found) return `${found.position} of ${v.steps.length}`;
-  }
-  return `(step ${step})`;
-}
-
 const NOTICES: Record<string, string> = {
   erased: 'Erased: the personal data is gone and the address is kept only as a keyed hash so it is never mailed again.',
   converted: 'Marked as converted: the sequence has ended for this subscriber.',
@@ -217,23 +212,17 @@ const NOTICES: Record<string, string> = {
   unchanged: 'Nothing changed: the details were already as given.',
 };
 
-/** A staff action's details in a few words (the audit page shows them all). */
-function auditSummary(e: AuditEntry): string {
-  const d = e.detail ?? {};
-  switch (e.action) {
-    case 'subscriber.unsubscribed':
-      return typeof d.reason === 'string' ? `: “${d.reason}”` : '';
-    case 'subscriber.paused':
-      return typeof d.until === 'string' ? ` until ${formatTime(Date.parse(d.until))} UTC` : '';
-    case 'subscriber.resent':
-      return typeof d.step === 'number' ? `: step ${d.step}` : '';
-    case 'subscriber.updated':
-      return Array.isArray(d.fields) ? `: ${d.fields.join(', ')}` : '';
-    case 'subscriber.enrolled':
-    case 'subscriber.left_sequence':
-      return typeof d.sequence === 'string' && d.sequence in SEQUENCE_NAMES ? `: ${SEQUENCE_NAMES[d.sequence as SequenceId]}` : '';
-    default:
-      return '';
+/** A delivery's email as the reader knows it: the sequence and its place, or what kind of email it was. */
+function deliveryName(catalogs: SequenceCatalogs, d: DeliveryWithEvents): string {
+  switch (d.kind) {
+    case 'sequence':
+      return emailName(catalogs, d.sequence ?? 'education', d.step, true);
+    case 'resend':
+      return `${emailName(catalogs, d.sequence ?? 'education', d.step, true)}, sent again`;
+    case 'confirmation':
+      return 'Confirmation email';
+    case 'test':
+      return 'Test email';
   }
 }
 
@@ -270,7 +259,12 @@ export function subscriberRoutes(deps: AppDeps) {
     const hidden = (v: string | null) => (seesPersonalData(role) ? v : 'not shown to viewers');
     const tz = s.timezone;
     const token = newCsrfToken(deps);
-    const audit = await auditLog(deps.stores, { subscriberId: s.id });
+    const catalogs = catalogsWith(deps.sequences);
+    const history = subscriberHistory(record.activity, await auditTrailOf(deps.stores, s.id), {
+      catalogs,
+      time: (ms) => formatTime(ms, tz),
+      showAddresses: seesPersonalData(role),
+    });
     const now = deps.clock.now();
     const planned = await plannedSends(deps, s, now);
     const notice = c.req.query('done');
@@ -287,9 +281,27 @@ export function subscriberRoutes(deps: AppDeps) {
             {NOTICES[notice]}
           </p>
         ) : null}
+        <nav class="jump" aria-label="On this page">
+          <ul>
+            {[
+              ['status-h', 'Status'],
+              ...(hasRole(role, 'editor') ? [['actions-h', 'Actions']] : []),
+              ['sequences-h', 'Sequences'],
+              ['consent-h', 'Consent'],
+              ['plan-h', 'Planned'],
+              ['deliveries-h', 'Deliveries'],
+              ['activity-h', 'History'],
+            ].map(([id, label]) => (
+              <li>
+                <a href={`#${id}`}>{label}</a>
+              </li>
+            ))}
+          </ul>
+        </nav>
         <section class="card" aria-labelledby="status-h">
           <h2 id="status-h">Status</h2>
           <Kv
+            skipEmpty
             items={[
               ['Status', s.status],
               ['First name', s.firstName],
@@ -298,7 +310,7 @@ export function subscriberRoutes(deps: AppDeps) {
               ['Signed up', `${formatTime(s.createdAt, tz)} (${tz})`],
               ['Signup IP', hidden(s.signupIp)],
               ['Signup user agent', hidden(s.signupUserAgent)],
-              ['Next step', s.nextStep === null ? null : `${s.nextStep} at ${formatTime(s.nextSendAt, tz)} (${tz})`],
+              ['Next education email', s.nextStep === null ? null : `${emailName(catalogs, 'education', s.nextStep)} at ${formatTime(s.nextSendAt, tz)} (${tz})`],
               ['Paused until', isPaused(s, now) ? `${formatTime(s.pausedUntil, tz)} (${tz})` : null],
               ['Unsubscribed', s.unsubscribedAt && formatTime(s.unsubscribedAt, tz)],
               ['Suppressed', s.suppressedAt && `${formatTime(s.suppressedAt, tz)} (${s.suppressedReason ?? ''})`],
@@ -307,165 +319,6 @@ export function subscriberRoutes(deps: AppDeps) {
               ['Erased', s.erasedAt && formatTime(s.erasedAt, tz)],
             ]}
           />
-        </section>
-        <section class="card" aria-labelledby="sequences-h">
-          <h2 id="sequences-h">Sequences</h2>
-          {record.enrolments.length === 0 ? (
-            <p>In no sequence: {s.confirmedAt === null ? 'they have not confirmed yet.' : `the subscriber is ${s.status}.`}</p>
-          ) : (
-            <ul>
-              {record.enrolments.map((e) => (
-                <li>
-                  <strong>{SEQUENCE_NAMES[e.sequence]}</strong>: entered {formatTime(e.startedAt, tz)} ({tz}) ·{' '}
-                  {e.endedAt !== null
-                    ? `ended ${formatTime(e.endedAt, tz)} (${ENDED_WORDS[e.endedReason ?? 'completed']})`
-                    : e.nextStep === null
-                      ? 'running'
-                      : e.nextSendAt === null
-                        ? `email ${positionOf(e.sequence, e.nextStep)} going now`
-                        : `email ${positionOf(e.sequence, e.nextStep)} planned ${formatTime(e.nextSendAt, tz)} (${tz})`}
-                </li>
-              ))}
-            </ul>
-          )}
-          {hasRole(role, 'editor') ? (
-            <>
-              {(s.status === 'active' || s.status === 'completed') && !record.enrolments.some((e) => e.sequence === 'consult-follow-up') ? (
-                <form method="post" action={`/staff/subscribers/${s.id}/sequences`} class="act">
-                  <CsrfInput token={token} />
-                  <input type="hidden" name="sequence" value="consult-follow-up" />
-                  <button type="submit">Start the consult follow-up</button>
-                </form>
-              ) : null}
-              {record.enrolments.filter((e) => e.endedAt === null).length > 1
-                ? record.enrolments
-                    .filter((e) => e.endedAt === null)
-                    .map((e) => (
-                      <form method="post" action={`/staff/subscribers/${s.id}/sequences/${e.sequence}/end`} class="act">
-                        <CsrfInput token={token} />
-                        <button type="submit">End the {SEQUENCE_NAMES[e.sequence].toLowerCase()} (keep the other)</button>
-                      </form>
-                    ))
-                : null}
-            </>
-          ) : null}
-        </section>
-        <section class="card" aria-labelledby="consent-h">
-          <h2 id="consent-h">Consent record</h2>
-          {s.confirmedAt === null ? (
-            <p>Not confirmed yet: no consent recorded.</p>
-          ) : (
-            <Kv
-              items={[
-                ['Confirmed', `${formatTime(s.confirmedAt, tz)} (${tz}) · ${new Date(s.confirmedAt).toISOString()}`],
-                // An imported consent was given before the import confirmed it.
-                ...(s.consentGivenAt !== null && s.consentGivenAt !== s.confirmedAt
-                  ? [['Consent given', `${formatTime(s.consentGivenAt, tz)} (${tz}) · ${new Date(s.consentGivenAt).toISOString()}`] as [string, unknown]]
-                  : []),
-                ['Wording', s.consentText],
-                ['Wording version', s.consentVersion],
-                ['IP', hidden(s.consentIp)],
-                ['User agent', hidden(s.consentUserAgent)],
-                ['Source', s.consentSource ?? s.source],
-              ]}
-            />
-          )}
-        </section>
-        <section class="card" aria-labelledby="plan-h">
-          <h2 id="plan-h">Planned emails</h2>
-          {planned.length === 0 ? (
-            <p>Nothing planned: {s.status === 'active' ? 'the sequence is in flight or complete.' : `the subscriber is ${s.status}.`}</p>
-          ) : (
-            <>
-              <ul>
-                {planned.map((p) => (
-                  <li>
-                    Email {p.detail.position} (step {p.step}): {formatTime(p.at, tz)} ({tz}) · <span class="muted">{p.detail.subject}</span>
-                  </li>
-                ))}
-              </ul>
-              <p>
-                <a href={`/staff/subscribers/${s.id}/next`}>See the next email as it will look when it goes</a>
-              </p>
-            </>
-          )}
-        </section>
-        <section aria-labelledby="deliveries-h">
-          <h2 id="deliveries-h">Deliveries</h2>
-          {record.deliveries.length === 0 ? (
-            <p>No email has been sent to this subscriber.</p>
-          ) : (
-            <div class="scroll" role="region" aria-labelledby="deliveries-h" tabindex={0}>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Email</th>
-                    <th scope="col">Subject</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Sent ({tz})</th>
-                    <th scope="col">Provider events</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {record.deliveries.map((d) => (
-                    <tr>
-                      <td>{d.kind === 'sequence' ? `Step ${d.step}` : d.kind === 'resend' ? `Step ${d.step}, sent again` : d.kind}</td>
-                      <td>{d.subject}</td>
-                      <td>
-                        {d.status}
-                        {d.error ? ` (${d.error})` : ''}
-                      </td>
-                      <td>{formatTime(d.sentAt, tz)}</td>
-                      <td>
-                        {d.events.length === 0 ? (
-                          '—'
-                        ) : (
-                          <ul>
-                            {d.events.map((e) => (
-                              <li>
-                                {e.type} · {formatTime(e.occurredAt, tz)}
-                                {e.flag ? ` · left out of the rates: ${FLAG_LABELS[e.flag]}${e.flagReason ? `, ${LEFT_OUT_REASONS[e.flagReason]}` : ''}` : ''}
-                              </li>
-                            ))}
-                          </ul>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </section>
-        <section aria-labelledby="activity-h">
-          <h2 id="activity-h">History</h2>
-          {record.activity.length === 0 ? (
-            <p>No history recorded.</p>
-          ) : (
-            <ul>
-              {record.activity.map((a) => (
-                <li>
-                  {formatTime(a.at, tz)} · {a.type}
-                </li>
-              ))}
-            </ul>
-          )}
-        </section>
-        <section aria-labelledby="audit-h">
-          <h2 id="audit-h">Staff actions</h2>
-          {audit.total === 0 ? (
-            <p>No staff action recorded for this subscriber.</p>
-          ) : (
-            <ul>
-              {audit.items.map((e) => (
-                <li>
-                  {formatTime(e.at)} UTC · {e.actor} · {describeAction(e.action)}
-                  {auditSummary(e)}
-                </li>
-              ))}
-              {audit.total > audit.items.length ? <li class="muted">and {audit.total - audit.items.length} earlier (see the audit log)</li> : null}
-            </ul>
-          )}
         </section>
         {hasRole(role, 'editor') ? (
           <section class="card" aria-labelledby="actions-h">
@@ -549,7 +402,7 @@ export function subscriberRoutes(deps: AppDeps) {
                       <select id="resend-step" name="step">
                         {sentSteps.map((n) => (
                           <option value={String(n)}>
-                            Step {n}: {findStep(n, deps.sequences)?.subject ?? ''}
+                            {emailName(catalogs, 'education', n)}: {emailPlace(catalogs, 'education', n)?.subject ?? ''}
                           </option>
                         ))}
                       </select>
@@ -597,6 +450,168 @@ export function subscriberRoutes(deps: AppDeps) {
             ) : null}
           </section>
         ) : null}
+        <section class="card" aria-labelledby="sequences-h">
+          <h2 id="sequences-h">Sequences</h2>
+          {record.enrolments.length === 0 ? (
+            <p>In no sequence: {s.confirmedAt === null ? 'they have not confirmed yet.' : `the subscriber is ${s.status}.`}</p>
+          ) : (
+            <ul>
+              {record.enrolments.map((e) => (
+                <li>
+                  <strong>{SEQUENCE_NAMES[e.sequence]}</strong>: entered {formatTime(e.startedAt, tz)} ({tz}) ·{' '}
+                  {e.endedAt !== null
+                    ? `ended ${formatTime(e.endedAt, tz)} (${ENDED_WORDS[e.endedReason ?? 'completed']})`
+                    : e.nextStep === null
+                      ? 'running'
+                      : e.nextSendAt === null
+                        ? `${emailName(catalogs, e.sequence, e.nextStep).toLowerCase()} going now`
+                        : `${emailName(catalogs, e.sequence, e.nextStep).toLowerCase()} planned ${formatTime(e.nextSendAt, tz)} (${tz})`}
+                </li>
+              ))}
+            </ul>
+          )}
+          {hasRole(role, 'editor') ? (
+            <>
+              {(s.status === 'active' || s.status === 'completed') && !record.enrolments.some((e) => e.sequence === 'consult-follow-up') ? (
+                <form method="post" action={`/staff/subscribers/${s.id}/sequences`} class="act">
+                  <CsrfInput token={token} />
+                  <input type="hidden" name="sequence" value="consult-follow-up" />
+                  <button type="submit">Start the consult follow-up</button>
+                </form>
+              ) : null}
+              {record.enrolments.filter((e) => e.endedAt === null).length > 1
+                ? record.enrolments
+                    .filter((e) => e.endedAt === null)
+                    .map((e) => (
+                      <form method="post" action={`/staff/subscribers/${s.id}/sequences/${e.sequence}/end`} class="act">
+                        <CsrfInput token={token} />
+                        <button type="submit">End the {SEQUENCE_NAMES[e.sequence].toLowerCase()} (keep the other)</button>
+                      </form>
+                    ))
+                : null}
+            </>
+          ) : null}
+        </section>
+        <section class="card" aria-labelledby="consent-h">
+          <h2 id="consent-h">Consent record</h2>
+          {s.confirmedAt === null ? (
+            <p>Not confirmed yet: no consent recorded.</p>
+          ) : (
+            <Kv
+              items={[
+                ['Confirmed', `${formatTime(s.confirmedAt, tz)} (${tz}) · ${new Date(s.confirmedAt).toISOString()}`],
+                // An imported consent was given before the import confirmed it.
+                ...(s.consentGivenAt !== null && s.consentGivenAt !== s.confirmedAt
+                  ? [['Consent given', `${formatTime(s.consentGivenAt, tz)} (${tz}) · ${new Date(s.consentGivenAt).toISOString()}`] as [string, unknown]]
+                  : []),
+                ['Wording', s.consentText],
+                ['Wording version', s.consentVersion],
+                ['IP', hidden(s.consentIp)],
+                ['User agent', hidden(s.consentUserAgent)],
+                ['Source', s.consentSource ?? s.source],
+              ]}
+            />
+          )}
+        </section>
+        <section class="card" aria-labelledby="plan-h">
+          <h2 id="plan-h">Planned education emails</h2>
+          {planned.length === 0 ? (
+            <p>Nothing planned: {s.status === 'active' ? 'the sequence is in flight or complete.' : `the subscriber is ${s.status}.`}</p>
+          ) : (
+            <>
+              <ul>
+                {planned.map((p) => (
+                  <li>
+                    {emailName(catalogs, 'education', p.step)}, “{p.detail.subject}”: {formatTime(p.at, tz)} ({tz})
+                  </li>
+                ))}
+              </ul>
+              <p>
+                <a href={`/staff/subscribers/${s.id}/next`}>See the next email as it will look when it goes</a>
+              </p>
+            </>
+          )}
+        </section>
+        <section aria-labelledby="deliveries-h">
+          <h2 id="deliveries-h">Deliveries</h2>
+          {record.deliveries.length === 0 ? (
+            <p>No email has been sent to this subscriber.</p>
+          ) : (
+            <div class="scroll" role="region" aria-labelledby="deliveries-h" tabindex={0}>
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Email</th>
+                    <th scope="col">Subject</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Sent ({tz})</th>
+                    <th scope="col">Provider events</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {record.deliveries.map((d) => (
+                    <tr>
+                      <td>{deliveryName(catalogs, d)}</td>
+                      <td>{d.subject}</td>
+                      <td>
+                        {d.status}
+                        {d.error ? ` (${d.error})` : ''}
+                      </td>
+                      <td>{formatTime(d.sentAt, tz)}</td>
+                      <td>
+                        {d.events.length === 0 ? (
+                          '—'
+                        ) : (
+                          <ul>
+                            {d.events.map((e) => (
+                              <li>
+                                {e.type} · {formatTime(e.occurredAt, tz)}
+                                {e.flag ? ` · left out of the rates: ${FLAG_LABELS[e.flag]}${e.flagReason ? `, ${LEFT_OUT_REASONS[e.flagReason]}` : ''}` : ''}
+                              </li>
+                            ))}
+                          </ul>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+        <section aria-labelledby="activity-h">
+          <h2 id="activity-h">History</h2>
+          {hasRole(role, 'admin') ? (
+            <p>
+              <a href={`/staff/audit?subscriber=${s.id}`}>Their entries in the audit log</a>
+            </p>
+          ) : null}
+          {history.length === 0 ? (
+            <p>No history recorded.</p>
+          ) : (
+            <div class="scroll" role="region" aria-labelledby="history-caption" tabindex={0}>
+              <table>
+                <caption id="history-caption">What happened and who did it, newest first</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">When ({tz})</th>
+                    <th scope="col">What</th>
+                    <th scope="col">Who</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {history.map((h) => (
+                    <tr>
+                      <td>{formatTime(h.at, tz)}</td>
+                      <td>{h.what}</td>
+                      <td>{actorWords(h.who)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
       </>,
     );
   });
@@ -710,7 +725,7 @@ export function subscriberRoutes(deps: AppDeps) {
     if (r.ok) return done(c, id, 'resent');
     if (r.reason === 'not_found') return noSuchSubscriber(c);
     if (r.reason === 'unknown_step') return refused(c, id, 400, 'Not sent', 'Pick one of the steps of the sequence.');
-    return refused(c, id, 409, 'Not sent', resendRefusalMessage(r.reason, r.status, step!));
+    return refused(c, id, 409, 'Not sent', resendRefusalMessage(r.reason, r.status, emailName(catalogsWith(deps.sequences), 'education', step!)));
   });
 
   app.post('/:id/details', pageRole(deps, 'editor'), async (c) => {

@@ -2,6 +2,7 @@
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../../deps.js';
 import { nextEmail } from '../../nurture/previews.js';
+import { catalogsWith, emailName } from '../../nurture/sequence.js';
 import { previewFor, subscriberFor } from '../../staff/personal-data.js';
 import { getSubscriber } from '../../subscribers/directory.js';
 import { staffOf } from './auth.js';
@@ -37,7 +38,9 @@ export function timelineRoutes(deps: AppDeps) {
         <p>
           <a href={`/staff/subscribers/${s.id}`}>← {s.email}</a>
         </p>
-        <h1>Next email: step {next.step.step}</h1>
+        <h1>
+          Next email: {emailName(catalogsWith(deps.sequences), 'education', next.step.step, true)}, “{next.step.subject}”
+        </h1>
         <p class="notice" role="status">
           Goes {formatTime(next.at, s.timezone)} ({s.timezone}), {formatTime(next.at)} UTC, with their name. Its unsubscribe, preference and confirm links are placeholders that act for nobody.
         </p>
