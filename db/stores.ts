@@ -23,6 +23,7 @@ import type {
   ConfirmInput,
   ConfirmationResendOutcome,
   DecideConfirmationResend,
+  ConfirmationResendInput,
   ConvertResult,
   DecideResend,
   DecideMerge,
@@ -99,7 +100,11 @@ export interface SubscriberStore {
    * Queues the confirmation email again for a pending person (same links),
    * if `decide` allows it on what it reads in the same transaction.
    */
-  resendConfirmation(id: number, now: number, decide: DecideConfirmationResend): Promise<ConfirmationResendOutcome>;
+  /**
+   * The confirmation email again (pending), or a new opt-in (unsubscribed:
+   * pending again, new links), as `decide` allows; counts it on `counter`.
+   */
+  resendConfirmation(id: number, input: ConfirmationResendInput, decide: DecideConfirmationResend): Promise<ConfirmationResendOutcome>;
   /**
    * Confirms a pending subscriber (consent recorded, first step scheduled
    * now; the details a later signup kept aside become theirs); undefined

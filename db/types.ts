@@ -250,9 +250,17 @@ export type DecideSignup = (existing: Pick<Subscriber, 'status' | 'confirmationS
 
 /** Why the confirmation email is not sent again to someone (decided in src/, applied by the store). */
 export type ConfirmationResendRefusal = 'not_pending' | 'suppressed' | 'recently_sent' | 'daily_cap';
-export type DecideConfirmationResend = (existing: Pick<Subscriber, 'status' | 'confirmationSentAt'>, suppression: string | null) => ConfirmationResendRefusal | null;
+/** `sentInWindow`: the confirmations counted for the address in the counter's window (read in the same transaction). */
+export type DecideConfirmationResend = (existing: Pick<Subscriber, 'status' | 'confirmationSentAt'>, suppression: string | null, sentInWindow: number) => ConfirmationResendRefusal | null;
+/**
+ * A confirmation email sent by staff (`staff`: who). `counter`: the address's
+ * confirmation counter, its key `keyPrefix` and the address's hash, read and
+ * counted in the store's transaction.
+ */
+export type ConfirmationResendInput = { now: number; staff: string; counter: { keyPrefix: string; windowMs: number } };
+/** `reopened`: they had unsubscribed and are pending again, waiting for this new opt-in. */
 export type ConfirmationResendOutcome =
-  | { ok: true; deliveryId: number; emailHash: string }
+  | { ok: true; deliveryId: number; emailHash: string; reopened: boolean }
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: ConfirmationResendRefusal };
 

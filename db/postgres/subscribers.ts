@@ -652,19 +652,30 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       return suppressionOf(pool, hashes);
     },
 
-    resendConfirmation(id, now, decide) {
+    resendConfirmation(id, input, decide) {
+      const { now, counter } = input;
       return transaction(pool, async (c): Promise<ConfirmationResendOutcome> => {
+        // The person's row lock also serialises their address's counter.
         const s = await byId(c, id, true);
         if (!s || s.status === 'erased') return { ok: false, reason: 'not_found' };
-        const refusal = decide(s, await suppressionOf(c, { emailHash: s.emailHash }));
+        const key = counter.keyPrefix + s.emailHash;
+        const counted = (await c.query<{ value: string }>('SELECT value FROM worker_state WHERE key = $1', [key])).rows[0]?.value;
+        const refusal = decide(s, await suppressionOf(c, { emailHash: s.emailHash }), hitsIn(counted, now, counter.windowMs));
         if (refusal) return { ok: false, reason: refusal };
-        await c.query('UPDATE subscribers SET confirmation_sent_at = $2, updated_at = $2 WHERE id = $1', [id, now]);
+        // An unsubscribed person opts in again: pending, with new links (the old ones may still be in their inbox).
+        const reopened = s.status === 'unsubscribed';
+        await c.query(
+          `UPDATE subscribers SET confirmation_sent_at = $2, updated_at = $2${reopened ? ", status = 'pending', token_generation = token_generation + 1" : ''} WHERE id = $1`,
+          [id, now],
+        );
+        if (reopened) await insertActivity(c, id, 'signup', now, { source: 'staff', staff: input.staff, resubscribe: true });
+        await c.query(countHitSql('$1', '$2', '$3'), [key, Math.floor(now), counter.windowMs]);
         const delivery = await c.query<{ id: number }>(
           `INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, created_at)
            VALUES ($1, 'confirmation', 0, 'confirmation', '(confirmation email)', 'queued', $2) RETURNING id`,
           [id, now],
         );
-        return { ok: true, deliveryId: delivery.rows[0]!.id, emailHash: s.emailHash };
+        return { ok: true, deliveryId: delivery.rows[0]!.id, emailHash: s.emailHash, reopened };
       });
     },
 

@@ -2,7 +2,7 @@ import { dueRowOf, enteringRow } from '../cross-sequence.js';
 import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import { signupKindSql, signupSourcesOf } from '../signup-sources.js';
 import type { SubscriberStore } from '../stores.js';
-import type { Enrolment, EnrolInput, EnrolOutcome, LeaveInput, LeaveOutcome, ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, LeavingReason, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
+import type { Enrolment, EnrolInput, EnrolOutcome, LeaveInput, LeaveOutcome, ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, ConfirmationResendInput, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, LeavingReason, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
@@ -369,13 +369,22 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     });
   });
 
-  const resendConfirmation = sqlite.transaction((id: number, now: number, decide: DecideConfirmationResend): ConfirmationResendOutcome => {
+  const resendConfirmation = sqlite.transaction((id: number, input: ConfirmationResendInput, decide: DecideConfirmationResend): ConfirmationResendOutcome => {
+    const { now, counter } = input;
     const s = byId(id);
     if (!s || s.status === 'erased') return { ok: false, reason: 'not_found' };
-    const refusal = decide(s, suppressionOf({ emailHash: s.emailHash }));
+    const key = counter.keyPrefix + s.emailHash;
+    const refusal = decide(s, suppressionOf({ emailHash: s.emailHash }), hits.peek(key, now, counter.windowMs));
     if (refusal) return { ok: false, reason: refusal };
-    db.update(subscribers).set({ confirmationSentAt: now, updatedAt: now }).where(eq(subscribers.id, id)).run();
-    return { ok: true, deliveryId: q.queueConfirmation.get({ subscriberId: id, now })!.id, emailHash: s.emailHash };
+    // An unsubscribed person opts in again: pending, with new links (the old ones may still be in their inbox).
+    const reopened = s.status === 'unsubscribed';
+    db.update(subscribers)
+      .set({ confirmationSentAt: now, updatedAt: now, ...(reopened ? { status: 'pending', tokenGeneration: s.tokenGeneration + 1 } : {}) })
+      .where(eq(subscribers.id, id))
+      .run();
+    if (reopened) insertActivity(db, id, 'signup', now, { source: 'staff', staff: input.staff, resubscribe: true });
+    hits.count(key, now, counter.windowMs);
+    return { ok: true, deliveryId: q.queueConfirmation.get({ subscriberId: id, now })!.id, emailHash: s.emailHash, reopened };
   });
 
   const rekey = sqlite.transaction((id: number, hash: string, now: number, merge: DecideMerge, audit: MergeAudit): RekeyOutcome => {
@@ -702,8 +711,8 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         suppression: db.select().from(suppressions).where(eq(suppressions.emailHash, subscriber.emailHash)).get() ?? null,
       };
     },
-    async resendConfirmation(id, now, decide) {
-      return resendConfirmation.immediate(id, now, decide);
+    async resendConfirmation(id, input, decide) {
+      return resendConfirmation.immediate(id, input, decide);
     },
     async suppressionOf(hashes) {
       return suppressionOf(hashes);

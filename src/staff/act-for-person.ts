@@ -71,7 +71,7 @@ export async function resendFor(deps: Deps, staff: string, id: number, step: num
 export function confirmationResendMessage(reason: ConfirmationResendRefusal): string {
   switch (reason) {
     case 'not_pending':
-      return 'Only someone who has not confirmed yet gets the confirmation email.';
+      return 'Only someone who has not confirmed yet, or who unsubscribed (a new opt-in), gets a confirmation email.';
     case 'suppressed':
       return 'Their address is on the suppression list (a bounce or a complaint): nothing is sent to it.';
     case 'recently_sent':
@@ -81,10 +81,14 @@ export function confirmationResendMessage(reason: ConfirmationResendRefusal): st
   }
 }
 
-/** The confirmation email again, for a pending person who asked (lost it, it went to spam). */
+/**
+ * The confirmation email again, for a pending person who asked (lost it, it
+ * went to spam); or a new opt-in email for one who unsubscribed and asks to
+ * come back: they are back only once they confirm it themselves.
+ */
 export async function resendConfirmationFor(deps: Deps, staff: string, id: number): Promise<ConfirmationResendOutcome> {
-  const r = await resendConfirmation(deps, id);
-  if (r.ok) await recordAudit(deps, staff, 'subscriber.confirmation_resent', id, { deliveryId: r.deliveryId });
+  const r = await resendConfirmation(deps, staff, id);
+  if (r.ok) await recordAudit(deps, staff, 'subscriber.confirmation_resent', id, { deliveryId: r.deliveryId, ...(r.reopened ? { reopened: true } : {}) });
   return r;
 }
 

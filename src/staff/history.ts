@@ -94,14 +94,16 @@ export const ACTIVITY_WORDING: Record<ActivityType, Wording> = {
         ? 'Added by a CSV import'
         : d.afterErasure === true
           ? 'Signed up again after their data was erased (a new opt-in)'
-          : d.resubscribe === true
-            ? 'Signed up again (a new opt-in)'
-            : d.source === 'api'
-              ? 'Signed up (through the signup API)'
-              : d.source === 'signup-form'
-                ? 'Signed up on the form'
-                : 'Signed up',
-    who: (d, paired) => (paired || d.source === 'import' ? staff(paired?.actor ?? null) : READER),
+          : d.source === 'staff'
+            ? 'Sent a new opt-in email after they unsubscribed (pending until they confirm it)'
+            : d.resubscribe === true
+              ? 'Signed up again (a new opt-in)'
+              : d.source === 'api'
+                ? 'Signed up (through the signup API)'
+                : d.source === 'signup-form'
+                  ? 'Signed up on the form'
+                  : 'Signed up',
+    who: (d, paired) => (d.source === 'staff' ? staff(str(d.staff) ?? null) : paired || d.source === 'import' ? staff(paired?.actor ?? null) : READER),
   },
   confirmation_sent: { what: () => 'The confirmation email went to them', who: () => SYSTEM },
   confirmed: {
@@ -210,7 +212,7 @@ export const AUDIT_DETAIL_WORDING: Record<AuditAction, (d: Detail, ctx: WordingC
   'subscriber.paused': (d, ctx) => (timeIn(d.until, ctx) ? `until ${timeIn(d.until, ctx)}` : ''),
   'subscriber.resumed': () => '',
   'subscriber.resent': (d, ctx) => (num(d.step) === undefined ? '' : emailName(ctx.catalogs, 'education', num(d.step)!, true)),
-  'subscriber.confirmation_resent': () => '',
+  'subscriber.confirmation_resent': (d) => (d.reopened === true ? 'a new opt-in after they unsubscribed' : ''),
   'subscriber.updated': (d) => (Array.isArray(d.fields) ? `changed ${d.fields.map((f) => FIELD_WORDS[String(f)] ?? String(f)).join(', ')}` : ''),
   'subscriber.enrolled': (d) => (sequenceOf(d.sequence) ? SEQUENCE_NAMES[sequenceOf(d.sequence)!] : ''),
   'subscriber.left_sequence': (d) => (sequenceOf(d.sequence) ? SEQUENCE_NAMES[sequenceOf(d.sequence)!] : ''),

@@ -18,6 +18,11 @@ const CAP_PREFIX = 'limit:confirmations:';
 const SWEEP_EVERY = 1000;
 let signupsSinceSweep = 0;
 
+/** A confirmation went to them less than CONFIRMATION_INTERVAL_MS ago. */
+function sentRecently(existing: Pick<Subscriber, 'confirmationSentAt'>, now: number): boolean {
+  return existing.confirmationSentAt !== null && now - existing.confirmationSentAt < CONFIRMATION_INTERVAL_MS;
+}
+
 /**
  * What a signup does, by the address's state. The caller answers the same
  * whatever this is, so nobody learns whether an address is on the list.
@@ -28,7 +33,7 @@ export function decideSignup(existing: Pick<Subscriber, 'status' | 'confirmation
   const erasedOnly = suppression === 'erased' && !existing;
   if (suppression !== null && !erasedOnly) return { kind: 'none', reason: 'suppressed' };
   if (!existing) return capped ? { kind: 'none', reason: 'daily_cap' } : erasedOnly ? { kind: 'create', afterErasure: true } : { kind: 'create' };
-  const canSend = !capped && (existing.confirmationSentAt === null || now - existing.confirmationSentAt >= CONFIRMATION_INTERVAL_MS);
+  const canSend = !capped && !sentRecently(existing, now);
   switch (existing.status) {
     case 'pending':
       return canSend ? { kind: 'resend' } : { kind: 'none', reason: capped ? 'daily_cap' : 'recently_sent' };
@@ -73,29 +78,30 @@ export async function subscribe(deps: SubscriberDeps, req: SignupRequest): Promi
 }
 
 /**
- * Whether staff may send a pending person's confirmation email again: the
- * same limits as a signup (10 minutes apart, 3 a day per address), never to
- * a suppressed address, and only while they are pending.
+ * Whether staff may send a confirmation email: again to a pending person, or
+ * as a new opt-in to one who unsubscribed (the only way back: they confirm
+ * it themselves). The same limits as a signup (10 minutes apart, 3 a day per
+ * address), never to a suppressed address.
  */
 export function decideConfirmationResend(existing: Pick<Subscriber, 'status' | 'confirmationSentAt'>, suppression: string | null, now: number, capped: boolean): ConfirmationResendRefusal | null {
-  if (existing.status !== 'pending') return 'not_pending';
+  if (existing.status !== 'pending' && existing.status !== 'unsubscribed') return 'not_pending';
   if (suppression !== null) return 'suppressed';
   if (capped) return 'daily_cap';
-  if (existing.confirmationSentAt !== null && now - existing.confirmationSentAt < CONFIRMATION_INTERVAL_MS) return 'recently_sent';
+  if (sentRecently(existing, now)) return 'recently_sent';
   return null;
 }
 
-/** Queues a pending person's confirmation email again (same links), through the worker like every email. */
-export async function resendConfirmation(deps: SubscriberDeps, id: number): Promise<ConfirmationResendOutcome> {
+/**
+ * Queues a confirmation email through the worker like every email: a pending
+ * person's again (same links), or an unsubscribed person's new opt-in. The
+ * day's count per address is read and counted in the store's transaction.
+ */
+export async function resendConfirmation(deps: SubscriberDeps, staff: string, id: number): Promise<ConfirmationResendOutcome> {
   const { stores, clock } = deps;
   const now = clock.now();
-  const row = await stores.subscribers.byId(id);
-  const capKey = row ? CAP_PREFIX + row.emailHash : null;
-  const capped = capKey !== null && (await stores.settings.peekHits(capKey, now, DAY_MS)) >= DAILY_CONFIRMATION_CAP;
-  const outcome = await stores.subscribers.resendConfirmation(id, now, (existing, suppression) => decideConfirmationResend(existing, suppression, now, capped));
-  if (outcome.ok) {
-    await stores.settings.countHit(CAP_PREFIX + outcome.emailHash, now, DAY_MS);
-    deps.worker?.kick();
-  }
+  const outcome = await stores.subscribers.resendConfirmation(id, { now, staff, counter: { keyPrefix: CAP_PREFIX, windowMs: DAY_MS } }, (existing, suppression, sentToday) =>
+    decideConfirmationResend(existing, suppression, now, sentToday >= DAILY_CONFIRMATION_CAP),
+  );
+  if (outcome.ok) deps.worker?.kick();
   return outcome;
 }

@@ -1,6 +1,7 @@
 // Staff send a pending person their confirmation email again (they lost it,
 // it went to spam): the same link, through the pipeline, audited, with the
-// limits of a signup; refused for anyone not pending or suppressed.
+// limits of a signup; refused for anyone not pending or suppressed. The one
+// way back for someone who unsubscribed: a new opt-in email they confirm.
 import { describe, expect, it } from 'vitest';
 import { emailHash } from '../../src/address.js';
 import { verifyToken } from '../../src/mail/tokens.js';
@@ -72,5 +73,31 @@ describe('sending the confirmation email again', () => {
     expect(res.headers.get('location')).toBe(`/staff/subscribers/${id}?done=confirmation`);
     await t.drain();
     expect(t.transport.sent.filter((m) => m.to === 'lost.it@example.org')).toHaveLength(2);
+  });
+
+  it('undoes an unsubscribe only by a new opt-in: pending with new links until they confirm, audited, in the history in words', async () => {
+    const t = testApp();
+    const id = await pendingPerson(t, 'came.back@example.org');
+    await postForm(t.app, `/confirm/${linkToken(t.transport.sent.find((m) => m.to === 'came.back@example.org')!, 'confirm')}`, {});
+    await t.stores.subscribers.unsubscribe(id, t.clock.now(), { via: 'link' });
+    expect((t.db.$client.prepare('SELECT status FROM subscribers WHERE id = ?').get(id) as { status: string }).status).toBe('unsubscribed');
+    t.clock.advance(11 * 60_000);
+
+    const page = await (await t.app.request(`/staff/subscribers/${id}`, asStaff({}, 'editor'))).text();
+    expect(page).toContain('Send a new opt-in email');
+    expect(page).not.toContain('Send the confirmation email again');
+    const res = await t.app.request(`/staff/subscribers/${id}/confirmation`, staffForm({ _csrf: csrfFrom(page) }, {}, 'editor'));
+    expect(res.headers.get('location')).toBe(`/staff/subscribers/${id}?done=optin`);
+    await t.drain();
+    expect((t.db.$client.prepare('SELECT status FROM subscribers WHERE id = ?').get(id) as { status: string }).status).toBe('pending');
+    // Nothing of the series goes before they confirm; the new confirmation link is the way back.
+    const optIn = t.transport.sent.filter((m) => m.to === 'came.back@example.org').at(-1)!;
+    expect(optIn.subject).toMatch(/confirm/i);
+    expect(t.db.$client.prepare("SELECT actor, detail FROM audit_log WHERE action = 'subscriber.confirmation_resent'").all()).toEqual([{ actor: 'eddie', detail: expect.stringContaining('"reopened":true') }]);
+    const history = await (await t.app.request(`/staff/subscribers/${id}`, asStaff({}, 'editor'))).text();
+    expect(history).toContain('Sent a new opt-in email after they unsubscribed');
+    const confirmed = await postForm(t.app, `/confirm/${linkToken(optIn, 'confirm')}`, {});
+    expect(confirmed.status).toBeLessThan(400);
+    expect((t.db.$client.prepare('SELECT status FROM subscribers WHERE id = ?').get(id) as { status: string }).status).toBe('active');
   });
 });

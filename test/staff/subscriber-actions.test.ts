@@ -109,8 +109,8 @@ describe('acting for a person on the subscriber page', () => {
       '2026-03-02 14:00 | Now reads for someone close to them (was not given) | Staff: eddie',
     ]);
     expect(after).toContain('<td>Education series, email 1 of 8, sent again</td>');
-    // Nothing more to stop or send: only the details and converted forms are left.
-    expect(formActions(await pageOf(), s.id)).toEqual(['details', 'converted']);
+    // Nothing more to stop or send: the details and converted forms are left, and a new opt-in email (the only way back).
+    expect(formActions(await pageOf(), s.id)).toEqual(['details', 'confirmation', 'converted']);
   });
 
   it('refusals are pages that say why, with the subscriber left as they were and nothing audited', async () => {

@@ -671,6 +671,41 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       });
     });
 
+    describe('subscribers.resendConfirmation', () => {
+      const counter = { keyPrefix: 'limit:confirmations:', windowMs: DAY };
+      const allowAll = (seen: number[]) => (_existing: unknown, _suppression: string | null, sentInWindow: number) => (seen.push(sentInWindow), null);
+
+      it("a pending person's confirmation again: same links, queued, counted on the address's counter in the same transaction", async () => {
+        const id = await pending('p@example.org');
+        const seen: number[] = [];
+        const first = await s.subscribers.resendConfirmation(id, { now: NOW + HOUR, staff: 'eddie', counter }, allowAll(seen));
+        const second = await s.subscribers.resendConfirmation(id, { now: NOW + 2 * HOUR, staff: 'eddie', counter }, allowAll(seen));
+        expect(first).toMatchObject({ ok: true, reopened: false });
+        expect(second).toMatchObject({ ok: true, reopened: false });
+        expect(seen).toEqual([0, 1]);
+        expect(await s.subscribers.byId(id)).toMatchObject({ status: 'pending', tokenGeneration: 0, confirmationSentAt: NOW + 2 * HOUR });
+        expect(await s.settings.peekHits(`limit:confirmations:${(await s.subscribers.byId(id))!.emailHash}`, NOW + 2 * HOUR, DAY)).toBe(2);
+        // Refused: nothing queued, nothing counted.
+        expect(await s.subscribers.resendConfirmation(id, { now: NOW + 3 * HOUR, staff: 'eddie', counter }, () => 'daily_cap')).toEqual({ ok: false, reason: 'daily_cap' });
+        expect((await s.subscribers.record(id))!.deliveries.filter((d) => d.kind === 'confirmation')).toHaveLength(3);
+        expect(await s.subscribers.resendConfirmation(999_999, { now: NOW, staff: 'eddie', counter }, allowAll([]))).toEqual({ ok: false, reason: 'not_found' });
+      });
+
+      it('an unsubscribed person gets a new opt-in: pending again with new links, by staff, and only their confirmation brings them back', async () => {
+        const id = await active('u@example.org');
+        await s.subscribers.unsubscribe(id, NOW + MINUTE, {});
+        const before = (await s.subscribers.byId(id))!.tokenGeneration;
+        const r = await s.subscribers.resendConfirmation(id, { now: NOW + HOUR, staff: 'eddie', counter }, allowAll([]));
+        expect(r).toMatchObject({ ok: true, reopened: true });
+        expect(await s.subscribers.byId(id)).toMatchObject({ status: 'pending', tokenGeneration: before + 1, confirmationSentAt: NOW + HOUR });
+        const signups = (await s.subscribers.record(id))!.activity.filter((a) => a.type === 'signup');
+        expect(signups.at(-1)).toMatchObject({ at: NOW + HOUR });
+        expect(JSON.parse(signups.at(-1)!.detail!)).toEqual({ source: 'staff', staff: 'eddie', resubscribe: true });
+        const back = await s.subscribers.confirm(id, { now: NOW + 2 * HOUR, consent, sequenceVersion, firstStep: firstUndelivered });
+        expect(back?.status).toBe('active');
+      });
+    });
+
     describe('subscribers.unsubscribe', () => {
       it('stops all mail, once: a second call answers undefined and changes nothing', async () => {
         const id = await active('u@example.org');

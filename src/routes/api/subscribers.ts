@@ -261,13 +261,14 @@ const resendConfirmationRoute = apiRoute({
   method: 'post',
   path: '/{id}/confirmation',
   role: 'editor',
-  summary: 'Send a pending person their confirmation email again (same links), through the send pipeline (audited)',
-  description: 'The limits of a signup apply: at most one every 10 minutes and 3 a day per address, never to a suppressed address.',
+  summary: 'Send a pending person their confirmation email again (same links), or an unsubscribed person a new opt-in email (audited)',
+  description:
+    'Through the send pipeline. For someone who unsubscribed this is the only way back: they are pending, with new links, until they confirm it themselves. The limits of a signup apply: at most one every 10 minutes and 3 a day per address, never to a suppressed address.',
   request: { params },
   responses: {
-    202: json(z.object({ id: z.int(), status: z.literal('queued'), deliveryId: z.int() }), 'Queued; the worker sends it within seconds.'),
+    202: json(z.object({ id: z.int(), status: z.literal('queued'), deliveryId: z.int(), reopened: z.boolean() }), 'Queued; the worker sends it within seconds. `reopened`: they had unsubscribed and are pending again.'),
     404: noSubscriber,
-    409: error('Not sent: they are not pending (not_pending), their address is suppressed (suppressed), one went less than 10 minutes ago (recently_sent) or 3 today (daily_cap).'),
+    409: error('Not sent: they are neither pending nor unsubscribed (not_pending), their address is suppressed (suppressed), one went less than 10 minutes ago (recently_sent) or 3 today (daily_cap).'),
   },
 });
 
@@ -411,7 +412,7 @@ export function subscribersApi(deps: AppDeps) {
   app.openapi(resendConfirmationRoute, async (c) => {
     const { id } = c.req.valid('param');
     const r = await resendConfirmationFor(deps, staffOf(c).name, id);
-    if (r.ok) return c.json({ id, status: 'queued' as const, deliveryId: r.deliveryId }, 202);
+    if (r.ok) return c.json({ id, status: 'queued' as const, deliveryId: r.deliveryId, reopened: r.reopened }, 202);
     if (r.reason === 'not_found') return notFound(c);
     return c.json(errorBody(r.reason, confirmationResendMessage(r.reason)), 409);
   });

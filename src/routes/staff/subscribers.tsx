@@ -206,6 +206,7 @@ const NOTICES: Record<string, string> = {
   resumed: 'Resumed: their next email goes at its usual time in their send window.',
   resent: 'Queued: the worker sends the step to them again within seconds.',
   confirmation: 'Queued: the worker sends them the confirmation email again within seconds (the same link as before).',
+  optin: 'Queued: a new opt-in email goes to them within seconds. They are pending until they confirm it; their old links no longer work.',
   enrolled: 'Started: the first email of that sequence goes on its day, in their send window, never within 20 hours of another.',
   left: 'Ended: nothing more of that sequence is sent to them; their other sequence goes on.',
   updated: 'Their details are saved.',
@@ -387,6 +388,17 @@ export function subscriberRoutes(deps: AppDeps) {
                 <CsrfInput token={token} />
                 <p>They have not confirmed yet. The same link goes again (at most one every 10 minutes, 3 a day).</p>
                 <button type="submit">Send it again</button>
+              </form>
+            ) : null}
+            {s.status === 'unsubscribed' ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/confirmation`} class="act" aria-labelledby="optin-h">
+                <h3 id="optin-h">Send a new opt-in email</h3>
+                <CsrfInput token={token} />
+                <p>
+                  Only if they asked to come back. They get a confirmation email and stay unsubscribed from the series until they
+                  confirm it themselves; then their next email is the first one they have not had.
+                </p>
+                <button type="submit">Send the opt-in email</button>
               </form>
             ) : null}
             {RESENDABLE_STATUSES.includes(s.status) && sentSteps.length > 0 ? (
@@ -711,7 +723,7 @@ export function subscriberRoutes(deps: AppDeps) {
     const id = parseId(c.req.param('id'));
     if (id === null) return noSuchSubscriber(c);
     const r = await resendConfirmationFor(deps, staffOf(c).name, id);
-    if (r.ok) return done(c, id, 'confirmation');
+    if (r.ok) return done(c, id, r.reopened ? 'optin' : 'confirmation');
     if (r.reason === 'not_found') return noSuchSubscriber(c);
     return refused(c, id, 409, 'Not sent', confirmationResendMessage(r.reason));
   });
