@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { CRISIS_LINES, crisisRegion } from '../../emails/_components/crisis-lines.js';
 import { FIND_A_HELPLINE_URL } from '../../emails/_components/sources.js';
 import type { PagePlace, SiteProfile } from '../deps.js';
+import { cspNonce } from './page-security.js';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -98,9 +99,9 @@ export type PageOptions = {
   script?: string;
 };
 
-/** A complete HTML page answered with the CSP nonce that secureHeaders set for this response. */
+/** A complete HTML page answered with the CSP nonce that pageSecurity set for this response. */
 export function page(c: Context, { title, body, status = 200, personal = false, script }: PageOptions): Response | Promise<Response> {
-  const nonce = (c.get('secureHeadersNonce') as string | undefined) ?? '';
+  const nonce = cspNonce(c);
   const site = c.get('site') as SiteProfile | undefined;
   const clinic = site ? (site.clinicUrl ? html`<a href="${site.clinicUrl}">${site.clinicName}</a>` : site.clinicName) : '';
   if (personal) {

@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import { TEST_EMAIL_TOKEN } from '../nurture/previews.js';
 import { errorBody } from './errors.js';
 import { messagePage } from './layout.js';
+import { pageSecurity } from './page-security.js';
 import { prefersHtml } from './request-info.js';
 
 const TITLE = 'This was a test email';
@@ -17,7 +18,7 @@ const TITLE = 'This was a test email';
 export function testLinkRoutes(): Hono {
   const app = new Hono();
   for (const path of [`/u/${TEST_EMAIL_TOKEN}`, `/p/${TEST_EMAIL_TOKEN}`, `/confirm/${TEST_EMAIL_TOKEN}`]) {
-    app.on(['GET', 'POST'], path, (c) => {
+    app.on(['GET', 'POST'], path, pageSecurity('reader'), (c) => {
       if (c.req.method === 'POST' && !prefersHtml(c.req.header('accept')) && c.req.header('content-type')?.includes('application/json')) {
         return c.json(errorBody('test_email_link', `${TITLE}: its links act for nobody.`), 400);
       }
