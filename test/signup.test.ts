@@ -32,7 +32,7 @@ describe('GET /', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     const body = await res.text();
-    expect(body).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(body).toContain('<meta name="viewport" content="width=device-width, initial-scale=1"/>');
     expect(body).toContain('8 short emails over 3 weeks');
     expect(body).toMatch(/<form method="post" action="subscribe#signup"/);
     expect(body).toMatch(/<input id="firstName" name="firstName"/);
