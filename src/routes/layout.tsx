@@ -163,3 +163,18 @@ export function messagePage(c: Context, status: ContentfulStatusCode, title: str
     ),
   });
 }
+
+/** The page for an address with nothing at it, with a way back to the signup. */
+export function notFoundPage(c: Context): Response {
+  return messagePage(
+    c,
+    404,
+    'Page not found',
+    [
+      <>
+        There is no page at this address. Check the link, or <a href="/">go to the email series signup</a>.
+      </>,
+    ],
+    false,
+  );
+}

@@ -1,5 +1,5 @@
+/** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
-import { html } from 'hono/html';
 import { TEST_EMAIL_TOKEN } from '../nurture/previews.js';
 import { errorBody } from './errors.js';
 import { messagePage } from './layout.js';
@@ -27,7 +27,7 @@ export function testLinkRoutes(): Hono {
         200,
         TITLE,
         [
-          html`This link came from a preview or a test email sent by staff. In a real email it leads to the reader's own page; here it acts for nobody: nothing was confirmed, changed or unsubscribed.`,
+          "This link came from a preview or a test email sent by staff. In a real email it leads to the reader's own page; here it acts for nobody: nothing was confirmed, changed or unsubscribed.",
         ],
         false,
       );
