@@ -1,10 +1,9 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv, SiteProfile } from './deps.js';
-import { html } from 'hono/html';
 import { errorBody } from './routes/errors.js';
 import { clientAddress, trustedProxyList } from './routes/request-info.js';
-import { messagePage } from './routes/layout.js';
+import { notFoundPage } from './routes/layout.js';
 import { prefersHtml } from './routes/request-info.js';
 import { healthRoutes } from './routes/health.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -41,7 +40,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // A browser gets a page it can read and a way back; a script gets the one error shape.
   app.notFound((c) => {
     if (prefersHtml(c.req.header('accept'))) {
-      return messagePage(c, 404, 'Page not found', [html`There is no page at this address. Check the link, or <a href="/">go to the email series signup</a>.`], false);
+      return notFoundPage(c);
     }
     return c.json(errorBody('not_found', 'No such route.'), 404);
   });

@@ -84,7 +84,7 @@ function isHttpsUrl(v: string): boolean {
   }
 }
 
-const EnvSchema = z.object({
+const EnvVariables = z.object({
   PORT: z.preprocess(
     (v) => (v === '' || v === undefined ? '3000' : v),
     z.string().regex(/^\d{1,5}$/, 'a whole number 0-65535, e.g. PORT=3000').transform(Number).pipe(z.number().max(65535, 'a whole number 0-65535, e.g. PORT=3000')),
@@ -202,8 +202,8 @@ const EnvSchema = z.object({
 
 export type SendWindow = { startMinute: number; endMinute: number; text: string };
 
-/** The validated environment, as the rest of the code reads it (its type follows from the schema and this mapping). */
-function toEnv(e: z.infer<typeof EnvSchema>) {
+/** Each variable as the rest of the code reads it. */
+function toEnv(e: z.output<typeof EnvVariables>) {
   const clinicName = e.CLINIC_NAME ?? EXAMPLE_CLINIC_NAME;
   return {
     port: e.PORT,
@@ -239,7 +239,11 @@ function toEnv(e: z.infer<typeof EnvSchema>) {
   };
 }
 
-export type Env = ReturnType<typeof toEnv>;
+/** The one schema of the environment: the variables, checked, then named as the code reads them. */
+const EnvSchema = EnvVariables.transform(toEnv);
+
+/** The validated environment: the schema's output, never written by hand. */
+export type Env = z.output<typeof EnvSchema>;
 
 /** Reads `.env` in the working directory, if present, without overriding set variables. */
 export function readDotEnv(file = '.env'): void {
@@ -257,7 +261,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   // Several servers share one database: each must sign links and accept staff with the same secrets.
-  if (e.DATABASE_URL && !e.SECRET_KEY) throw new ConfigError('SECRET_KEY is required with DATABASE_URL: every server and worker must sign links with the same key, e.g. SECRET_KEY=$(openssl rand -hex 32)');
-  if (e.DATABASE_URL && !e.STAFF_PASSWORD) throw new ConfigError('STAFF_PASSWORD is required with DATABASE_URL: every server must accept the same staff login');
-  return toEnv(e);
+  if (e.databaseUrl && !e.secretKey) throw new ConfigError('SECRET_KEY is required with DATABASE_URL: every server and worker must sign links with the same key, e.g. SECRET_KEY=$(openssl rand -hex 32)');
+  if (e.databaseUrl && !e.staffPassword) throw new ConfigError('STAFF_PASSWORD is required with DATABASE_URL: every server must accept the same staff login');
+  return e;
 }

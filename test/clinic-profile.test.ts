@@ -100,7 +100,7 @@ describe('a configured clinic, everywhere', () => {
 });
 
 describe('crisis help on the public pages, by the place the page knows', () => {
-  const crisisOf = (body: string) => /<footer>\s*<p><strong>If you are in crisis or thinking about suicide:<\/strong> ([^\n]*)<\/p>/.exec(body)?.[1] ?? '';
+  const crisisOf = (body: string) => /<footer>\s*<p><strong>If you are in crisis or thinking about suicide:<\/strong> ([^\n]*?)<\/p>/.exec(body)?.[1] ?? '';
 
   async function readerIn(timezone: string) {
     const t = testApp();

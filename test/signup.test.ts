@@ -32,14 +32,14 @@ describe('GET /', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     const body = await res.text();
-    expect(body).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(body).toContain('<meta name="viewport" content="width=device-width, initial-scale=1"/>');
     expect(body).toContain('8 short emails over 3 weeks');
     expect(body).toMatch(/<form method="post" action="subscribe#signup"/);
     expect(body).toMatch(/<input id="firstName" name="firstName"/);
     expect(body).toMatch(/<input id="email" name="email" type="email"/);
     expect(body).toMatch(/<input id="consent" name="consent" type="checkbox" value="yes"/);
     expect(body).toContain(`<label for="consent">${CONSENT.text}</label>`);
-    expect(body).toMatch(/<input type="hidden" name="timezone" id="timezone" value="">/);
+    expect(body).toMatch(/<input type="hidden" name="timezone" id="timezone" value=""\/>/);
     expect(body).toContain('Your privacy');
 
     const csp = res.headers.get('content-security-policy')!;
@@ -226,7 +226,7 @@ describe('POST /subscribe: bad input', () => {
     expect(body).toContain('role="alert"');
     expect(body).toContain('That does not look like an email address');
     expect(body).toContain('Tick the box to agree');
-    expect(body).toMatch(/<input id="email"[^>]*value="jo@"[^>]*aria-invalid="true" aria-describedby="email-error">/);
+    expect(body).toMatch(/<input id="email"[^>]*value="jo@"[^>]*aria-invalid="true" aria-describedby="email-error"\/>/);
     expect(body).toContain('value="&lt;b&gt;Jo&lt;/b&gt;"');
     expect(body).not.toContain('<b>Jo</b>');
     expect(body).toContain('name="timezone" id="timezone" value="Europe/Paris"');

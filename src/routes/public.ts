@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { NONCE, secureHeaders } from 'hono/secure-headers';
 import type { Transport } from '../mail/transport.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { confirmRoutes } from './confirm.js';
 import { preferencesRoutes } from './preferences.js';
+import { pageSecurity } from './page-security.js';
 import { contentLengthLimit, MAX_BODY_BYTES, payloadTooLarge } from './request-body.js';
 import { createRateLimiter, DEFAULT_SUBSCRIBE_RATE_LIMIT, type RateLimit } from '../rate-limit.js';
 import { signupRoutes } from './signup.js';
@@ -21,20 +21,7 @@ export function publicRoutes(deps: SubscriberDeps & PublicOptions & { transport:
   const app = new Hono();
   const limiter = createRateLimiter(deps.subscribeRateLimit ?? DEFAULT_SUBSCRIBE_RATE_LIMIT, deps.clock, deps.stores.settings);
 
-  // A strict CSP: nothing loads from anywhere; the page's own style and the
-  // time-zone script run only through a per-response nonce.
-  const headers = secureHeaders({
-    contentSecurityPolicy: {
-      defaultSrc: ["'none'"],
-      styleSrc: [NONCE],
-      scriptSrc: [NONCE],
-      imgSrc: ["'self'"],
-      formAction: ["'self'"],
-      frameAncestors: ["'none'"],
-      baseUri: ["'none'"],
-    },
-    referrerPolicy: 'no-referrer', // links carry tokens
-  });
+  const headers = pageSecurity('reader');
   for (const path of PAGE_PATHS) app.use(path, headers);
 
   const limitBody = contentLengthLimit(MAX_BODY_BYTES, payloadTooLarge);

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { html } from 'hono/html';
 import { errorBody } from './errors.js';
 import { messagePage } from './layout.js';
 import { bodyKind, wantsHtml, type BodyKind } from './request-info.js';
@@ -70,7 +69,7 @@ export function contentLengthLimit(max: number, onError: (c: Context) => Respons
 
 /** 413: a page for a form post, the error shape otherwise. */
 export function payloadTooLarge(c: Context) {
-  if (wantsHtml(c)) return messagePage(c, 413, 'That was too much to send', [html`Please shorten what you typed and try again.`], false);
+  if (wantsHtml(c)) return messagePage(c, 413, 'That was too much to send', ['Please shorten what you typed and try again.'], false);
   return c.json(errorBody('payload_too_large', `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`), 413);
 }
 

@@ -1,13 +1,12 @@
 /** @jsxImportSource hono/jsx */
-import crypto from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps } from '../../deps.js';
 import { IMPORT_OUTCOMES, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, readImportCsv, runImport, type ImportOutcome, type ImportReport, type ImportRowReport } from '../../subscribers/import.js';
 import { importUpload } from '../import-upload.js';
 import { pageRole, staffOf } from './auth.js';
-import { CsrfInput, STAFF_STYLE_HASH } from './layout.js';
-import { staffPageCsp } from './security.js';
+import { cspNonce, usePageKind } from '../page-security.js';
+import { CsrfInput } from './layout.js';
 import { newCsrfToken, page } from './view.js';
 
 /** How the report names each outcome (the page and its script say the same). */
@@ -204,14 +203,11 @@ const IMPORT_SCRIPT = `(() => {
   });
 })();`;
 
-const IMPORT_SCRIPT_HASH = `sha256-${crypto.createHash('sha256').update(IMPORT_SCRIPT).digest('base64')}`;
-
-/** The staff pages' policy, plus this page's one script (by hash) and its calls to our own API. */
-export const IMPORT_PAGE_CSP = `${staffPageCsp(STAFF_STYLE_HASH)}; script-src '${IMPORT_SCRIPT_HASH}'; connect-src 'self'`;
-
 function importPage(c: Context, deps: AppDeps, report: ImportReport | null, problem: string | null, status: ContentfulStatusCode = 200): Response {
   const mb = MAX_IMPORT_BYTES / 1024 / 1024;
-  const res = page(
+  // Its script and its calls to our API are what the staffImport policy allows.
+  usePageKind(c, 'staffImport');
+  return page(
     c,
     deps,
     { title: 'Import subscribers', active: 'imports', status },
@@ -289,11 +285,9 @@ function importPage(c: Context, deps: AppDeps, report: ImportReport | null, prob
         ) : null}
         {report ? <ImportReportView report={report} /> : null}
       </div>
-      <script dangerouslySetInnerHTML={{ __html: IMPORT_SCRIPT }} />
+      <script nonce={cspNonce(c)} dangerouslySetInnerHTML={{ __html: IMPORT_SCRIPT }} />
     </>,
   );
-  res.headers.set('Content-Security-Policy', IMPORT_PAGE_CSP);
-  return res;
 }
 
 /** GET /staff/imports (admin): the upload form; POST: the same import as the API, answered with the report page. */

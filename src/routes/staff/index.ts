@@ -7,10 +7,10 @@ import { batchRoutes } from './batches.js';
 import { dashboardRoutes } from './dashboard.js';
 import { importRoutes } from './imports.js';
 import { multipartUploadLimit } from '../import-upload.js';
-import { STAFF_STYLE_HASH } from './layout.js';
 import { loginRoutes } from './login.js';
 import { outboxRoutes } from './outbox.js';
-import { staffCsrf, staffHeaders, staffPageCsp } from './security.js';
+import { pageSecurity } from '../page-security.js';
+import { staffCsrf } from './security.js';
 import { sequenceRoutes, sequencesIndexRoutes } from './sequence.js';
 import { subscriberRoutes } from './subscribers.js';
 import { templateRoutes } from './templates.js';
@@ -24,11 +24,7 @@ import { errorPage } from './view.js';
  */
 export function staffRoutes(deps: AppDeps) {
   const app = new Hono();
-  app.use('*', staffHeaders(staffPageCsp(STAFF_STYLE_HASH)));
-  app.use('*', async (c, next) => {
-    await next();
-    c.res.headers.set('X-Robots-Tag', 'noindex');
-  });
+  app.use('*', pageSecurity('staff'));
   // The import form's file is read whole by the CSRF check below: capped first.
   app.use('/imports', multipartUploadLimit((c, r) => errorPage(c, deps, r.status, 'File too large', r.message)));
   app.use('*', staffCsrf(deps.config, deps.clock, (c, reason) => errorPage(c, deps, 403, 'Form refused', reason)));

@@ -1,9 +1,8 @@
 /** @jsxImportSource hono/jsx */
-import crypto from 'node:crypto';
 import type { Child } from 'hono/jsx';
 import { CSRF_FIELD } from './security.js';
 
-// One small stylesheet, inlined and allowed by its hash, so a page is one request.
+// One small stylesheet, inlined and allowed by the response's nonce, so a page is one request.
 export const STAFF_CSS = `
 :root{color-scheme:light;--ink:#1d2330;--muted:#4e5668;--line:#d6dae3;--bg:#f6f7fa;--card:#fff;--accent:#1f4fb3;--danger:#a4161a}
 *{box-sizing:border-box}
@@ -75,8 +74,6 @@ form.login input{width:100%}
 @media (max-width:640px){main{padding:.6rem}iframe.desktop{width:100%}h1{font-size:1.25rem}}
 `;
 
-export const STAFF_STYLE_HASH = `sha256-${crypto.createHash('sha256').update(STAFF_CSS).digest('base64')}`;
-
 export type NavKey = 'dashboard' | 'sequence' | 'templates' | 'subscribers' | 'outbox' | 'audit' | 'imports';
 
 const NAV: { key: NavKey; href: string; label: string }[] = [
@@ -93,9 +90,10 @@ const ADMIN_ONLY: readonly NavKey[] = ['audit', 'imports', 'outbox'];
 /** The signed-in account and a form token for its logout button; none on the login page. */
 export type PageUser = { name: string; role: string; csrf: string };
 
-export type PageOptions = { title: string; active?: NavKey; showOutbox: boolean; user: PageUser | null; children?: Child };
+/** nonce: the response's CSP nonce, which lets the inline style (and a page's script) run. */
+export type PageOptions = { title: string; active?: NavKey; showOutbox: boolean; user: PageUser | null; nonce: string; children?: Child };
 
-export function Page({ title, active, showOutbox, user, children }: PageOptions) {
+export function Page({ title, active, showOutbox, user, nonce, children }: PageOptions) {
   return (
     <html lang="en">
       <head>
@@ -103,7 +101,7 @@ export function Page({ title, active, showOutbox, user, children }: PageOptions)
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
         <title>{`${title} · Nurture staff`}</title>
-        <style dangerouslySetInnerHTML={{ __html: STAFF_CSS }} />
+        <style nonce={nonce} dangerouslySetInnerHTML={{ __html: STAFF_CSS }} />
       </head>
       <body>
         <header class="top">

@@ -119,7 +119,7 @@ export function outboxRoutes(deps: AppDeps) {
   app.get('/:id/html', async (c) => {
     const m = await readOutboxMessage(dir, c.req.param('id'));
     if (!m || m.html === null) return missing(c);
-    return emailFrameResponse(m.html);
+    return emailFrameResponse(c, m.html);
   });
 
   app.get('/:id/raw', async (c) => {

@@ -176,7 +176,7 @@ export function templateRoutes(deps: AppDeps) {
   app.get('/:id/html', async (c) => {
     const loaded = await loadPreview(c, deps);
     if (loaded instanceof Response) return loaded;
-    return emailFrameResponse(loaded.preview.rendered.html);
+    return emailFrameResponse(c, loaded.preview.rendered.html);
   });
 
   app.post('/:id/test', pageRole(deps, 'editor'), async (c) => {

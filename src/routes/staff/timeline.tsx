@@ -52,7 +52,7 @@ export function timelineRoutes(deps: AppDeps) {
   app.get('/:id/next/html', async (c) => {
     const r = await load(c);
     if ('error' in r) return r.error!;
-    return emailFrameResponse(r.next.preview.rendered.html);
+    return emailFrameResponse(c, r.next.preview.rendered.html);
   });
 
   return app;

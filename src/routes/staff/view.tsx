@@ -4,14 +4,15 @@ import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps } from '../../deps.js';
 import { Page, type NavKey } from './layout.js';
-import { csrfToken, EMAIL_FRAME_CSP } from './security.js';
+import { cspNonce, usePageKind } from '../page-security.js';
+import { csrfToken } from './security.js';
 
 /** Answers a full staff page. */
 export function page(c: Context, deps: AppDeps, opts: { title: string; active?: NavKey; status?: ContentfulStatusCode }, body: Child): Response {
   const actor = c.get('staff');
   const user = actor ? { name: actor.name, role: actor.role, csrf: newCsrfToken(deps) } : null;
   const doc = (
-    <Page title={opts.title} active={opts.active} showOutbox={deps.transport.name === 'outbox'} user={user}>
+    <Page title={opts.title} active={opts.active} showOutbox={deps.transport.name === 'outbox'} user={user} nonce={cspNonce(c)}>
       {body}
     </Page>
   );
@@ -40,14 +41,8 @@ export function newCsrfToken(deps: AppDeps): string {
   return csrfToken(deps.config.secretKey, deps.clock.now());
 }
 
-/** Raw email html for a sandboxed preview frame: its own strict CSP, framable by staff pages only. */
-export function emailFrameResponse(html: string): Response {
-  return new Response(html, {
-    headers: {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Content-Security-Policy': EMAIL_FRAME_CSP,
-      'X-Frame-Options': 'SAMEORIGIN',
-      'Cache-Control': 'no-store',
-    },
-  });
+/** Raw email html for a sandboxed preview frame, under the email frame's policy (pageSecurity). */
+export function emailFrameResponse(c: Context, html: string): Response {
+  usePageKind(c, 'emailFrame');
+  return c.html(html);
 }

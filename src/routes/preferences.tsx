@@ -1,5 +1,6 @@
+/** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
-import { html } from 'hono/html';
+import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { READERS } from '../../emails/_components/types.js';
 import { SEQUENCE_IDS, type Enrolment, type Reader, type SequenceId, type Subscriber } from '../../db/types.js';
@@ -90,46 +91,90 @@ function readerLabel(reader: Reader | null): string {
 function statusLine(s: Subscriber, now: number) {
   switch (s.status) {
     case 'active':
-      if (isPaused(s, now)) return html`Your emails are <strong>paused until ${dayIn(s.timezone, s.pausedUntil!)}</strong>. After that, the next one arrives in your morning.`;
-      return s.nextSendAt === null
-        ? html`You are receiving the series. Your next email is on its way.`
-        : html`You are receiving the series. Your next email arrives on <strong>${dayIn(s.timezone, Math.max(s.nextSendAt, now))}</strong>.`;
+      if (isPaused(s, now)) {
+        return (
+          <>
+            Your emails are <strong>paused until {dayIn(s.timezone, s.pausedUntil!)}</strong>. After that, the next one arrives in your morning.
+          </>
+        );
+      }
+      return s.nextSendAt === null ? (
+        'You are receiving the series. Your next email is on its way.'
+      ) : (
+        <>
+          You are receiving the series. Your next email arrives on <strong>{dayIn(s.timezone, Math.max(s.nextSendAt, now))}</strong>.
+        </>
+      );
     case 'pending':
-      return html`You have not confirmed this subscription, so no emails of the series go to you.`;
+      return 'You have not confirmed this subscription, so no emails of the series go to you.';
     case 'completed':
-      return html`You have received every email of the series.`;
+      return 'You have received every email of the series.';
     case 'converted':
-      return html`The series has ended for you: no more emails of it go to you.`;
+      return 'The series has ended for you: no more emails of it go to you.';
     default:
-      return html`No emails go to this address any more.`;
+      return 'No emails go to this address any more.';
   }
 }
 
 /** The series a person gets now, each with its next email and, while another runs, a way to leave it alone. */
-function seriesSection(s: Subscriber, running: readonly Enrolment[], now: number) {
-  if (s.status !== 'active' || running.length < 2) return '';
-  return html`<h2 id="series">Your series</h2>
-<p>You get two series of emails, never more than one email a day between them.</p>
-<ul>
-  ${running.map(
-    (e) =>
-      html`<li>${SERIES[e.sequence].replace(/^t/, 'T')}${e.nextSendAt === null ? '' : html`: next email on <strong>${dayIn(s.timezone, Math.max(e.nextSendAt, now))}</strong>`}.</li>`,
-  )}
-</ul>
-${running.map(
-  (e) => html`<form method="post">
-  <input type="hidden" name="action" value="leave">
-  <input type="hidden" name="sequence" value="${e.sequence}">
-  <button type="submit" class="secondary">Stop ${SERIES[e.sequence].replace(/ \(.*\)$/, '')} only</button>
-</form>`,
-)}`;
+function SeriesSection({ s, running, now }: { s: Subscriber; running: readonly Enrolment[]; now: number }) {
+  if (s.status !== 'active' || running.length < 2) return null;
+  return (
+    <>
+      <h2 id="series">Your series</h2>
+      <p>You get two series of emails, never more than one email a day between them.</p>
+      <ul>
+        {running.map((e) => (
+          <li>
+            {SERIES[e.sequence].replace(/^t/, 'T')}
+            {e.nextSendAt === null ? null : (
+              <>
+                : next email on <strong>{dayIn(s.timezone, Math.max(e.nextSendAt, now))}</strong>
+              </>
+            )}
+            .
+          </li>
+        ))}
+      </ul>
+      {running.map((e) => (
+        <form method="post">
+          <input type="hidden" name="action" value="leave" />
+          <input type="hidden" name="sequence" value={e.sequence} />
+          <button type="submit" class="secondary">
+            Stop {SERIES[e.sequence].replace(/ \(.*\)$/, '')} only
+          </button>
+        </form>
+      ))}
+    </>
+  );
 }
 
 /** Every IANA zone the runtime knows, the person's own first among them if it is an alias it does not list. */
-function timeZoneOptions(current: string) {
+function TimeZoneOptions({ current }: { current: string }) {
   const zones = Intl.supportedValuesOf('timeZone');
   const all = zones.includes(current) ? zones : [current, ...zones];
-  return all.map((z) => html`<option value="${z}"${z === current ? html` selected` : ''}>${z.replaceAll('_', ' ')}</option>`);
+  return (
+    <>
+      {all.map((z) => (
+        <option value={z} selected={z === current}>
+          {z.replaceAll('_', ' ')}
+        </option>
+      ))}
+    </>
+  );
+}
+
+/** A form of one action, posted back to this same address. */
+function ActionForm({ action, label, className, labelledBy, children }: { action: string; label: string; className?: string; labelledBy?: string; children?: Child }) {
+  return (
+    <form method="post" aria-labelledby={labelledBy}>
+      <input type="hidden" name="action" value={action} />
+      {children}
+      <button type="submit" class={className}>
+        {label}
+      </button>
+    </form>
+  );
 }
 
 /** The preference page: every form posts back to this same address. */
@@ -140,78 +185,82 @@ function preferencesPage(c: Context, s: Subscriber, running: readonly Enrolment[
     title: 'Your email preferences',
     personal: true,
     status,
-    body: html`
-<h1>Your email preferences</h1>
-${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
-<p>For <strong>${maskEmail(s.email)}</strong>. ${statusLine(s, now)}</p>
-${seriesSection(s, running, now)}
-${
-  active && !paused
-    ? html`<h2 id="pause">Take a break</h2>
-<form method="post" aria-labelledby="pause">
-  <input type="hidden" name="action" value="pause">
-  <fieldset>
-    <legend>Pause the emails for</legend>
-    ${PAUSE_WEEKS.map((w, i) => html`<div class="choice"><input type="radio" name="weeks" id="weeks-${w}" value="${w}"${i === 0 ? html` checked` : ''}><label for="weeks-${w}">${w} weeks</label></div>`)}
-  </fieldset>
-  <button type="submit">Pause the emails</button>
-</form>`
-    : ''
-}
-${
-  active && paused
-    ? html`<h2 id="resume">Back from your break?</h2>
-<form method="post" aria-labelledby="resume">
-  <input type="hidden" name="action" value="resume">
-  <button type="submit">Resume the emails now</button>
-</form>`
-    : ''
-}
-<h2 id="reader">Who you read for</h2>
-<form method="post" aria-labelledby="reader">
-  <input type="hidden" name="action" value="reader">
-  <fieldset>
-    <legend>The emails speak to you as someone reading for</legend>
-    ${READER_CHOICES.map(
-      (r) => html`<div class="choice"><input type="radio" name="reader" id="reader-${r.value || 'none'}" value="${r.value}"${(s.reader ?? '') === r.value ? html` checked` : ''}><label for="reader-${r.value || 'none'}">${r.label}</label></div>`,
-    )}
-  </fieldset>
-  <button type="submit">Save</button>
-</form>
-<h2 id="details">Your name and time zone</h2>
-<form method="post" aria-labelledby="details">
-  <input type="hidden" name="action" value="profile">
-  <div class="field">
-    <label for="firstName">First name <span class="optional">(optional: leave empty for no name)</span></label>
-    <input id="firstName" name="firstName" type="text" autocomplete="given-name" maxlength="${MAX_FIRST_NAME_LENGTH}" value="${s.firstName ?? ''}">
-  </div>
-  <div class="field">
-    <label for="timezone">Time zone</label>
-    <select id="timezone" name="timezone" aria-describedby="timezone-note">${timeZoneOptions(s.timezone)}</select>
-    <p class="note" id="timezone-note">Your emails arrive in the morning in this time zone.</p>
-  </div>
-  <button type="submit">Save name and time zone</button>
-</form>
-<h2 id="data">Your data</h2>
-<p>Download everything we hold about you as a file, or delete it all. Deleting also stops every email.</p>
-<form method="post">
-  <input type="hidden" name="action" value="export">
-  <button type="submit" class="secondary">Download my data</button>
-</form>
-<form method="post">
-  <input type="hidden" name="action" value="delete">
-  <button type="submit" class="secondary">Delete my data</button>
-</form>
-${
-  isMailable(s)
-    ? html`<h2 id="stop">Stop the emails</h2>
-<form method="post" aria-labelledby="stop">
-  <input type="hidden" name="action" value="unsubscribe">
-  <button type="submit" class="secondary">Unsubscribe</button>
-</form>`
-    : ''
-}
-`,
+    body: (
+      <>
+        <h1>Your email preferences</h1>
+        {notice ? (
+          <p class="notice" role="status">
+            {notice}
+          </p>
+        ) : null}
+        <p>
+          For <strong>{maskEmail(s.email)}</strong>. {statusLine(s, now)}
+        </p>
+        <SeriesSection s={s} running={running} now={now} />
+        {active && !paused ? (
+          <>
+            <h2 id="pause">Take a break</h2>
+            <ActionForm action="pause" label="Pause the emails" labelledBy="pause">
+              <fieldset>
+                <legend>Pause the emails for</legend>
+                {PAUSE_WEEKS.map((w, i) => (
+                  <div class="choice">
+                    <input type="radio" name="weeks" id={`weeks-${w}`} value={String(w)} checked={i === 0} />
+                    <label for={`weeks-${w}`}>{w} weeks</label>
+                  </div>
+                ))}
+              </fieldset>
+            </ActionForm>
+          </>
+        ) : null}
+        {active && paused ? (
+          <>
+            <h2 id="resume">Back from your break?</h2>
+            <ActionForm action="resume" label="Resume the emails now" labelledBy="resume" />
+          </>
+        ) : null}
+        <h2 id="reader">Who you read for</h2>
+        <ActionForm action="reader" label="Save" labelledBy="reader">
+          <fieldset>
+            <legend>The emails speak to you as someone reading for</legend>
+            {READER_CHOICES.map((r) => (
+              <div class="choice">
+                <input type="radio" name="reader" id={`reader-${r.value || 'none'}`} value={r.value} checked={(s.reader ?? '') === r.value} />
+                <label for={`reader-${r.value || 'none'}`}>{r.label}</label>
+              </div>
+            ))}
+          </fieldset>
+        </ActionForm>
+        <h2 id="details">Your name and time zone</h2>
+        <ActionForm action="profile" label="Save name and time zone" labelledBy="details">
+          <div class="field">
+            <label for="firstName">
+              First name <span class="optional">(optional: leave empty for no name)</span>
+            </label>
+            <input id="firstName" name="firstName" type="text" autocomplete="given-name" maxlength={MAX_FIRST_NAME_LENGTH} value={s.firstName ?? ''} />
+          </div>
+          <div class="field">
+            <label for="timezone">Time zone</label>
+            <select id="timezone" name="timezone" aria-describedby="timezone-note">
+              <TimeZoneOptions current={s.timezone} />
+            </select>
+            <p class="note" id="timezone-note">
+              Your emails arrive in the morning in this time zone.
+            </p>
+          </div>
+        </ActionForm>
+        <h2 id="data">Your data</h2>
+        <p>Download everything we hold about you as a file, or delete it all. Deleting also stops every email.</p>
+        <ActionForm action="export" label="Download my data" className="secondary" />
+        <ActionForm action="delete" label="Delete my data" className="secondary" />
+        {isMailable(s) ? (
+          <>
+            <h2 id="stop">Stop the emails</h2>
+            <ActionForm action="unsubscribe" label="Unsubscribe" className="secondary" labelledBy="stop" />
+          </>
+        ) : null}
+      </>
+    ),
   });
 }
 
@@ -219,17 +268,21 @@ function deleteConfirmPage(c: Context, s: Subscriber, token: string) {
   return page(c, {
     title: 'Delete your data?',
     personal: true,
-    body: html`
-<h1>Delete all your data?</h1>
-<p>This removes <strong>${maskEmail(s.email)}</strong>, your name and everything else we hold about you, and stops every email. It cannot be undone.</p>
-<p>We keep only a one-way coded form of your address, so that we never email it again.</p>
-<form method="post">
-  <input type="hidden" name="action" value="delete">
-  <input type="hidden" name="confirm" value="yes">
-  <button type="submit" class="danger">Yes, delete my data</button>
-</form>
-<p><a href="${token}">No, keep my data</a></p>
-`,
+    body: (
+      <>
+        <h1>Delete all your data?</h1>
+        <p>
+          This removes <strong>{maskEmail(s.email)}</strong>, your name and everything else we hold about you, and stops every email. It cannot be undone.
+        </p>
+        <p>We keep only a one-way coded form of your address, so that we never email it again.</p>
+        <ActionForm action="delete" label="Yes, delete my data" className="danger">
+          <input type="hidden" name="confirm" value="yes" />
+        </ActionForm>
+        <p>
+          <a href={token}>No, keep my data</a>
+        </p>
+      </>
+    ),
   });
 }
 
@@ -238,25 +291,28 @@ function outdatedPage(c: Context, s: Subscriber, status: ContentfulStatusCode = 
     title: 'This link is from an older email',
     personal: true,
     status,
-    body: html`
-<h1>This link is from an older email</h1>
-<p>You signed up again since this email was sent, so this link can no longer change your preferences or your data. Use the link at the bottom of your latest email from us.</p>
-${
-  isMailable(s)
-    ? html`<p>You can still stop every email from us here.</p>
-<form method="post">
-  <input type="hidden" name="action" value="unsubscribe">
-  <button type="submit">Unsubscribe</button>
-</form>`
-    : html`<p>No emails go to this address any more.</p>`
-}
-`,
+    body: (
+      <>
+        <h1>This link is from an older email</h1>
+        <p>
+          You signed up again since this email was sent, so this link can no longer change your preferences or your data. Use the link at the bottom of your latest email from us.
+        </p>
+        {isMailable(s) ? (
+          <>
+            <p>You can still stop every email from us here.</p>
+            <ActionForm action="unsubscribe" label="Unsubscribe" />
+          </>
+        ) : (
+          <p>No emails go to this address any more.</p>
+        )}
+      </>
+    ),
   });
 }
 
 /** Why nothing changed, for a person (a page) or a script (the error shape). */
 function refuse(c: Context, asPage: boolean, status: ContentfulStatusCode, code: string, title: string, message: string) {
-  if (asPage) return messagePage(c, status, title, [html`${message}`]);
+  if (asPage) return messagePage(c, status, title, [message]);
   return c.json(errorBody(code, message), status);
 }
 
@@ -295,9 +351,9 @@ export function preferencesRoutes(deps: Deps) {
         if ('subscriber' in state) setPlace(c, { timezone: state.subscriber.timezone });
         switch (state.kind) {
           case 'invalid':
-            return messagePage(c, 400, 'This link does not work', [html`${invalidMessage}`]);
+            return messagePage(c, 400, 'This link does not work', [invalidMessage]);
           case 'unknown':
-            return messagePage(c, 404, 'We could not find this subscription', [html`${unknownMessage}`]);
+            return messagePage(c, 404, 'We could not find this subscription', [unknownMessage]);
           case 'outdated':
             return outdatedPage(c, state.subscriber);
           case 'current':
@@ -375,8 +431,8 @@ export function preferencesRoutes(deps: Deps) {
             deps.logger.info({ subscriberId: s.id, via: 'preferences' }, 'subscriber erased at their request');
             if (asPage) {
               return messagePage(c, 200, 'Your data is deleted', [
-                html`We removed your email address, your name and everything else we held about you, and no more emails will come from us.`,
-                html`We keep only a one-way coded form of your address, so that we never email it again.`,
+                'We removed your email address, your name and everything else we held about you, and no more emails will come from us.',
+                'We keep only a one-way coded form of your address, so that we never email it again.',
               ]);
             }
             return c.json({ status: 'erased' });
@@ -393,7 +449,7 @@ export function preferencesRoutes(deps: Deps) {
           case 'unsubscribe': {
             const r = (await unsubscribeSubscriber(deps, s, 'preferences')) ?? s;
             if (asPage) {
-              if (state.kind === 'outdated') return messagePage(c, 200, 'You are unsubscribed', [html`You will not get any more emails from this series.`]);
+              if (state.kind === 'outdated') return messagePage(c, 200, 'You are unsubscribed', ['You will not get any more emails from this series.']);
               return preferencesPage(c, r, await running(r.id), now, 'You are unsubscribed. You will not get any more emails from this series.');
             }
             return c.json({ status: r.status });

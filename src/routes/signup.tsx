@@ -1,5 +1,5 @@
+/** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
-import { html } from 'hono/html';
 import type { Reader } from '../../db/types.js';
 import { CRISIS_REGIONS, crisisRegion } from '../../emails/_components/crisis-lines.js';
 import type { Config } from '../config.js';
@@ -61,17 +61,29 @@ export function sender(config: Pick<Config, 'mailFrom'>): { name: string | null;
  * install does it: the provider only when one sends (the outbox mode has
  * none), opens and clicks only when its events reach us (the webhook).
  */
-function privacyText(config: Config) {
-  const who = config.resendApiKey
-    ? html`${config.clinicName} and Resend, the email service that delivers our emails, process`
-    : html`${config.clinicName} processes`;
-  const tracking = config.resendApiKey && config.resendWebhookSecret ? html` We record when an email is opened and which links in it are clicked, to improve the series.` : '';
-  return html`${who} your email address, first name and the choices on this form, only to send this series. We never sell them.${tracking} We keep your details while you receive the series. When you leave (you unsubscribe, or the series has ended and you no longer open our emails), we delete them ${config.retentionDays} days later, or sooner if you ask; after deletion we keep only a one-way coded form of your address so that we never email it again unless you sign up again yourself on this page (you will confirm by email, as the first time).`;
+function PrivacyText({ config }: { config: Config }) {
+  const tracking = config.resendApiKey && config.resendWebhookSecret ? ' We record when an email is opened and which links in it are clicked, to improve the series.' : '';
+  return (
+    <>
+      {config.resendApiKey ? `${config.clinicName} and Resend, the email service that delivers our emails, process` : `${config.clinicName} processes`} your email address, first name and the choices
+      on this form, only to send this series. We never sell them.{tracking} We keep your details while you receive the series. When you leave (you unsubscribe, or the series has ended and you no
+      longer open our emails), we delete them {config.retentionDays} days later, or sooner if you ask; after deletion we keep only a one-way coded form of your address so that we never email it
+      again unless you sign up again yourself on this page (you will confirm by email, as the first time).
+    </>
+  );
 }
 
-function privacyContactHtml(contact: string | undefined) {
-  if (!contact) return html`write to us at the postal address above`;
-  return contact.includes('@') ? html`write to <a href="mailto:${contact}">${contact}</a>` : html`use <a href="${contact}">our data request page</a>`;
+function PrivacyContact({ contact }: { contact: string | undefined }) {
+  if (!contact) return <>write to us at the postal address above</>;
+  return contact.includes('@') ? (
+    <>
+      write to <a href={`mailto:${contact}`}>{contact}</a>
+    </>
+  ) : (
+    <>
+      use <a href={contact}>our data request page</a>
+    </>
+  );
 }
 
 /** Why the form comes back: field errors, or the visitor's limit (what they typed is kept either way). */
@@ -81,8 +93,13 @@ function signupPage(c: Context, config: Config, values: FormValues, problem: For
   const errors = problem.errors ?? {};
   const hasErrors = Object.keys(errors).length > 0;
   const limited = problem.limitedSeconds !== undefined;
-  const invalid = (f: keyof SignupErrors) => (errors[f] ? html` aria-invalid="true" aria-describedby="${f}-error"` : '');
-  const errorLine = (f: keyof SignupErrors) => (errors[f] ? html`<p class="error" id="${f}-error">${errors[f]}</p>` : '');
+  const invalid = (f: keyof SignupErrors) => (errors[f] ? { 'aria-invalid': 'true', 'aria-describedby': `${f}-error` } : {});
+  const errorLine = (f: keyof SignupErrors) =>
+    errors[f] ? (
+      <p class="error" id={`${f}-error`}>
+        {errors[f]}
+      </p>
+    ) : null;
   const site = config.clinicUrl;
   // One of the choices is always shown chosen: what was sent back, else "rather not say".
   const selectedReader = READER_CHOICES.some((r) => r.value === values.reader) ? values.reader : '';
@@ -90,62 +107,104 @@ function signupPage(c: Context, config: Config, values: FormValues, problem: For
     title: hasErrors ? 'Check the form: MDMA-assisted therapy email series' : limited ? 'Please wait a moment: MDMA-assisted therapy email series' : 'MDMA-assisted therapy: a free email series',
     status: hasErrors ? 422 : limited ? 429 : 200,
     script: `${TIMEZONE_SCRIPT}\n${emailTypoScript()}`,
-    body: html`
-<h1>MDMA-assisted therapy for PTSD: what the research says</h1>
-<p class="lead">A free series of <strong>8 short emails over 3 weeks</strong>, each arriving in your morning. Plain language, sources named, no hype.</p>
-<p class="note advice">Education, not medical advice: talk to a qualified clinician about your own care.</p>
-<h2 id="signup" class="visually-hidden">Sign up</h2>
-${
-  hasErrors
-    ? html`<div class="error-summary" role="alert"><h2>Please check the form</h2><ul>${FIELD_ORDER.filter((f) => errors[f]).map(
-        (f) => html`<li><a href="#${f}">${errors[f]}</a></li>`,
-      )}</ul></div>`
-    : ''
-}
-${
-  limited
-    ? html`<div class="error-summary" role="alert"><h2>Too many signups at once</h2><p>Too many signups came from your connection just now. Please wait ${problem.limitedSeconds} seconds, then press <strong>Sign me up</strong> again. What you typed is still here.</p></div>`
-    : ''
-}
-<form method="post" action="subscribe#signup" novalidate aria-labelledby="signup">
-  <div class="field">
-    <label for="email">Email address</label>
-    <input id="email" name="email" type="email" autocomplete="email" inputmode="email" spellcheck="false" required maxlength="254" value="${values.email}"${invalid('email')}>
-    ${errorLine('email')}
-    <p class="suggestion" id="email-suggestion" aria-live="polite"></p>
-  </div>
-  <div class="pair">
-  <div class="field">
-    <label for="firstName">First name <span class="optional">(optional)</span></label>
-    <input id="firstName" name="firstName" type="text" autocomplete="given-name" maxlength="${MAX_FIRST_NAME_LENGTH}" value="${values.firstName}"${invalid('firstName')}>
-    ${errorLine('firstName')}
-  </div>
-  <div class="field">
-    <label for="reader">I am reading for <span class="optional">(optional)</span></label>
-    <select id="reader" name="reader"${invalid('reader')}>
-      ${READER_CHOICES.map((r) => html`<option value="${r.value}"${selectedReader === r.value ? html` selected` : ''}>${r.label}</option>`)}
-    </select>
-    ${errorLine('reader')}
-  </div>
-  </div>
-  <div class="field check">
-    <input id="consent" name="consent" type="checkbox" value="yes" required${values.consent ? html` checked` : ''}${invalid('consent')}>
-    <label for="consent">${consentFor(config.clinicName).text}</label>
-  </div>
-  ${errorLine('consent')}
-  <input type="hidden" name="timezone" id="timezone" value="${values.timezone}">
-  <button type="submit">Sign me up</button>
-</form>
-<noscript><p class="note">Your browser is not running scripts, so we cannot see your time zone: the emails will arrive in the morning ${config.defaultTimezone} time.</p></noscript>
-<p class="note">We will first send you an email to confirm your address; nothing else arrives until you confirm. The emails arrive ${windowText(config)} your local time.</p>
-<h2>Who we are</h2>
-<p class="note">These emails come from <strong>${config.clinicName}</strong>${site ? html` (<a href="${site}">${site.replace(/^https:\/\//, '').replace(/\/$/, '')}</a>)` : ''}, a mental-health clinic. We offer ketamine-assisted therapy, not MDMA therapy: MDMA-assisted therapy is not approved in the United States, and these emails explain the research and where it stands.</p>
-<p class="note">Postal address: ${config.postalAddress}</p>
-<h2>What you will get</h2>
-<ol class="plan">${TOPICS.map((t) => html`<li>${t}</li>`)}</ol>
-<h2>Your privacy</h2>
-<p class="note">${privacyText(config)} Every email has an unsubscribe link and a link to your preference page, where you can pause the emails, change who you read for, and download or delete your data yourself. To get a copy of your data or have it deleted, ${privacyContactHtml(config.privacyContact)}.</p>
-`,
+    body: (
+      <>
+        <h1>MDMA-assisted therapy for PTSD: what the research says</h1>
+        <p class="lead">
+          A free series of <strong>8 short emails over 3 weeks</strong>, each arriving in your morning. Plain language, sources named, no hype.
+        </p>
+        <p class="note advice">Education, not medical advice: talk to a qualified clinician about your own care.</p>
+        <h2 id="signup" class="visually-hidden">
+          Sign up
+        </h2>
+        {hasErrors ? (
+          <div class="error-summary" role="alert">
+            <h2>Please check the form</h2>
+            <ul>
+              {FIELD_ORDER.filter((f) => errors[f]).map((f) => (
+                <li>
+                  <a href={`#${f}`}>{errors[f]}</a>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+        {limited ? (
+          <div class="error-summary" role="alert">
+            <h2>Too many signups at once</h2>
+            <p>
+              Too many signups came from your connection just now. Please wait {problem.limitedSeconds} seconds, then press <strong>Sign me up</strong> again. What you typed is still here.
+            </p>
+          </div>
+        ) : null}
+        <form method="post" action="subscribe#signup" novalidate aria-labelledby="signup">
+          <div class="field">
+            <label for="email">Email address</label>
+            <input id="email" name="email" type="email" autocomplete="email" inputmode="email" spellcheck={false} required maxlength={254} value={values.email} {...invalid('email')} />
+            {errorLine('email')}
+            <p class="suggestion" id="email-suggestion" aria-live="polite"></p>
+          </div>
+          <div class="pair">
+            <div class="field">
+              <label for="firstName">
+                First name <span class="optional">(optional)</span>
+              </label>
+              <input id="firstName" name="firstName" type="text" autocomplete="given-name" maxlength={MAX_FIRST_NAME_LENGTH} value={values.firstName} {...invalid('firstName')} />
+              {errorLine('firstName')}
+            </div>
+            <div class="field">
+              <label for="reader">
+                I am reading for <span class="optional">(optional)</span>
+              </label>
+              <select id="reader" name="reader" {...invalid('reader')}>
+                {READER_CHOICES.map((r) => (
+                  <option value={r.value} selected={selectedReader === r.value}>
+                    {r.label}
+                  </option>
+                ))}
+              </select>
+              {errorLine('reader')}
+            </div>
+          </div>
+          <div class="field check">
+            <input id="consent" name="consent" type="checkbox" value="yes" required checked={values.consent} {...invalid('consent')} />
+            <label for="consent">{consentFor(config.clinicName).text}</label>
+          </div>
+          {errorLine('consent')}
+          <input type="hidden" name="timezone" id="timezone" value={values.timezone} />
+          <button type="submit">Sign me up</button>
+        </form>
+        <noscript>
+          <p class="note">Your browser is not running scripts, so we cannot see your time zone: the emails will arrive in the morning {config.defaultTimezone} time.</p>
+        </noscript>
+        <p class="note">
+          We will first send you an email to confirm your address; nothing else arrives until you confirm. The emails arrive {windowText(config)} your local time.
+        </p>
+        <h2>Who we are</h2>
+        <p class="note">
+          These emails come from <strong>{config.clinicName}</strong>
+          {site ? (
+            <>
+              {' '}(<a href={site}>{site.replace(/^https:\/\//, '').replace(/\/$/, '')}</a>)
+            </>
+          ) : null}
+          , a mental-health clinic. We offer ketamine-assisted therapy, not MDMA therapy: MDMA-assisted therapy is not approved in the United States, and these emails explain the research and
+          where it stands.
+        </p>
+        <p class="note">Postal address: {config.postalAddress}</p>
+        <h2>What you will get</h2>
+        <ol class="plan">
+          {TOPICS.map((t) => (
+            <li>{t}</li>
+          ))}
+        </ol>
+        <h2>Your privacy</h2>
+        <p class="note">
+          <PrivacyText config={config} /> Every email has an unsubscribe link and a link to your preference page, where you can pause the emails, change who you read for, and download or delete your
+          data yourself. To get a copy of your data or have it deleted, <PrivacyContact contact={config.privacyContact} />.
+        </p>
+      </>
+    ),
   });
 }
 
@@ -169,10 +228,21 @@ function checkInboxPage(c: Context, config: Config, now: number) {
     200,
     'Check your inbox',
     [
-      ...(typed === null ? [] : [html`You typed <strong>${typed}</strong>.`]),
-      html`If ${typed === null ? 'the address you typed' : 'that address'} can receive our emails, a message is on its way to it from <strong>${from.name ? `${from.name} <${from.address}>` : from.address}</strong> with the subject <strong>“${confirmationTemplate.subject}”</strong>. Open it and press <strong>Confirm</strong> to start the series. Nothing else is sent until you confirm.`,
-      html`Not there in a few minutes? Check your spam or promotions folder, and add ${from.address} to your contacts. You can ask for a new link 10 minutes from now by signing up again.`,
-      html`${typed === null ? 'Typed the wrong address?' : 'Not your address, or a typo in it?'} <a href="../">Go back to the form</a>.`,
+      ...(typed === null
+        ? []
+        : [
+            <>
+              You typed <strong>{typed}</strong>.
+            </>,
+          ]),
+      <>
+        If {typed === null ? 'the address you typed' : 'that address'} can receive our emails, a message is on its way to it from <strong>{from.name ? `${from.name} <${from.address}>` : from.address}</strong>{' '}
+        with the subject <strong>“{confirmationTemplate.subject}”</strong>. Open it and press <strong>Confirm</strong> to start the series. Nothing else is sent until you confirm.
+      </>,
+      `Not there in a few minutes? Check your spam or promotions folder, and add ${from.address} to your contacts. You can ask for a new link 10 minutes from now by signing up again.`,
+      <>
+        {typed === null ? 'Typed the wrong address?' : 'Not your address, or a typo in it?'} <a href="../">Go back to the form</a>.
+      </>,
     ],
     true,
   );
@@ -205,7 +275,11 @@ export function signupRoutes(deps: SubscriberDeps, limiter: SignupLimiter) {
       if (!submission.ok) {
         if (submission.reason === 'unsupported_media_type') return c.json(errorBody('unsupported_media_type', 'Send the signup as a form (application/x-www-form-urlencoded) or as JSON (application/json).'), 415);
         if (submission.reason === 'too_large') return payloadTooLarge(c);
-        if (submission.asPage) return messagePage(c, 400, 'We could not read that form', [html`Please <a href="./">go back and try again</a>.`], false);
+        if (submission.asPage) return messagePage(c, 400, 'We could not read that form', [
+          <>
+            Please <a href="./">go back and try again</a>.
+          </>,
+        ], false);
         return c.json(errorBody('invalid_body', 'The request body is not valid JSON.'), 400);
       }
       const { body, asPage } = submission;

@@ -1,5 +1,5 @@
+/** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
-import { html } from 'hono/html';
 import { UNSUBSCRIBE_REASONS, type UnsubscribeReason } from '../../db/types.js';
 import { maskEmail } from '../logger.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
@@ -19,14 +19,16 @@ function statePage(c: Context, state: Exclude<UnsubscribeState, { kind: 'subscri
   switch (state.kind) {
     case 'invalid':
       return messagePage(c, 400, 'This link does not work', [
-        html`The unsubscribe link is incomplete or has been changed. Copy the whole link from the bottom of one of our emails and try again.`,
+        'The unsubscribe link is incomplete or has been changed. Copy the whole link from the bottom of one of our emails and try again.',
       ]);
     case 'unknown':
-      return messagePage(c, 404, 'We could not find this subscription', [html`There is nothing to unsubscribe from: no emails go to this address.`]);
+      return messagePage(c, 404, 'We could not find this subscription', ['There is nothing to unsubscribe from: no emails go to this address.']);
     case 'unsubscribed':
       return messagePage(c, 200, 'You are unsubscribed', [
-        html`You will not get any more emails from this series. Sorry to see you go.`,
-        html`Changed your mind? You can <a href="${HOME}">sign up again</a> at any time.`,
+        'You will not get any more emails from this series. Sorry to see you go.',
+        <>
+          Changed your mind? You can <a href={HOME}>sign up again</a> at any time.
+        </>,
       ]);
   }
 }
@@ -46,35 +48,51 @@ function unsubscribePage(c: Context, state: Subscribed, now: number, error?: str
     title: 'Unsubscribe',
     personal: true,
     status: error ? 422 : 200,
-    body: html`
-<h1>Unsubscribe from the series?</h1>
-<p>Press the button and <strong>${maskEmail(state.subscriber.email)}</strong> gets no more emails about MDMA-assisted therapy from us.</p>
-${error ? html`<div class="error-summary" role="alert"><h2>Nothing was changed</h2><p>${error}</p></div>` : ''}
-<form method="post">
-  <input type="hidden" name="action" value="unsubscribe">
-  <fieldset class="field choices">
-    <legend>Why are you leaving? <span class="optional">(optional)</span></legend>
-    ${UNSUBSCRIBE_REASONS.map(
-      (r) => html`<div class="choice"><input type="radio" name="reason" id="reason-${r}" value="${r}"><label for="reason-${r}">${UNSUBSCRIBE_REASON_LABELS[r]}</label></div>`,
-    )}
-    <p class="note">We only count the answers, per email of the series: never with your name or address.</p>
-  </fieldset>
-  <button type="submit">Unsubscribe</button>
-</form>
-${
-  mayPause(state, now)
-    ? html`<h2>Or take a break</h2>
-<p>Pause the emails and pick up where you left off: nothing arrives until the pause ends, then the next email comes in your morning.</p>
-${[...PAUSE_WEEKS].reverse().map(
-  (weeks) => html`<form method="post">
-  <input type="hidden" name="action" value="pause">
-  <input type="hidden" name="weeks" value="${weeks}">
-  <button type="submit" class="secondary">Pause for ${weeks} weeks instead</button>
-</form>`,
-)}`
-    : ''
-}
-`,
+    body: (
+      <>
+        <h1>Unsubscribe from the series?</h1>
+        <p>
+          Press the button and <strong>{maskEmail(state.subscriber.email)}</strong> gets no more emails about MDMA-assisted therapy from us.
+        </p>
+        {error ? (
+          <div class="error-summary" role="alert">
+            <h2>Nothing was changed</h2>
+            <p>{error}</p>
+          </div>
+        ) : null}
+        <form method="post">
+          <input type="hidden" name="action" value="unsubscribe" />
+          <fieldset class="field choices">
+            <legend>
+              Why are you leaving? <span class="optional">(optional)</span>
+            </legend>
+            {UNSUBSCRIBE_REASONS.map((r) => (
+              <div class="choice">
+                <input type="radio" name="reason" id={`reason-${r}`} value={r} />
+                <label for={`reason-${r}`}>{UNSUBSCRIBE_REASON_LABELS[r]}</label>
+              </div>
+            ))}
+            <p class="note">We only count the answers, per email of the series: never with your name or address.</p>
+          </fieldset>
+          <button type="submit">Unsubscribe</button>
+        </form>
+        {mayPause(state, now) ? (
+          <>
+            <h2>Or take a break</h2>
+            <p>Pause the emails and pick up where you left off: nothing arrives until the pause ends, then the next email comes in your morning.</p>
+            {[...PAUSE_WEEKS].reverse().map((weeks) => (
+              <form method="post">
+                <input type="hidden" name="action" value="pause" />
+                <input type="hidden" name="weeks" value={String(weeks)} />
+                <button type="submit" class="secondary">
+                  Pause for {weeks} weeks instead
+                </button>
+              </form>
+            ))}
+          </>
+        ) : null}
+      </>
+    ),
   });
 }
 
@@ -103,19 +121,21 @@ function pageRequest(contentType: string | undefined, raw: Uint8Array): PageRequ
 async function pauseInstead(c: Context, deps: SubscriberDeps, state: Subscribed, weeks: (typeof PAUSE_WEEKS)[number]) {
   if (!state.current) {
     return messagePage(c, 403, 'This link can only unsubscribe', [
-      html`It comes from an email sent before you signed up again. To pause, use the link in one of your latest emails; nothing was changed.`,
+      'It comes from an email sent before you signed up again. To pause, use the link in one of your latest emails; nothing was changed.',
     ]);
   }
   const now = deps.clock.now();
   const outcome = await pauseSubscriber(deps, state.subscriber.id, now + weeks * WEEK_MS, { via: 'unsubscribe-page', weeks });
   if (!outcome.ok) {
     const why = state.subscriber.status === 'pending' ? 'You have not confirmed yet, so no emails of the series go to you.' : 'No emails of the series are going to you now.';
-    return messagePage(c, 409, 'There is nothing to pause', [html`${why} Nothing was changed.`]);
+    return messagePage(c, 409, 'There is nothing to pause', [`${why} Nothing was changed.`]);
   }
   const s = outcome.subscriber;
   return messagePage(c, 200, 'Paused', [
-    html`No emails until <strong>${dayIn(s.timezone, s.pausedUntil!)}</strong>; the next one arrives in your morning after that.`,
-    html`You can still unsubscribe at any time with the link at the bottom of any of our emails.`,
+    <>
+      No emails until <strong>{dayIn(s.timezone, s.pausedUntil!)}</strong>; the next one arrives in your morning after that.
+    </>,
+    'You can still unsubscribe at any time with the link at the bottom of any of our emails.',
   ]);
 }
 

@@ -1,8 +1,9 @@
+/** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
-import { html } from 'hono/html';
 import { TEST_EMAIL_TOKEN } from '../nurture/previews.js';
 import { errorBody } from './errors.js';
 import { messagePage } from './layout.js';
+import { pageSecurity } from './page-security.js';
 import { prefersHtml } from './request-info.js';
 
 const TITLE = 'This was a test email';
@@ -17,7 +18,7 @@ const TITLE = 'This was a test email';
 export function testLinkRoutes(): Hono {
   const app = new Hono();
   for (const path of [`/u/${TEST_EMAIL_TOKEN}`, `/p/${TEST_EMAIL_TOKEN}`, `/confirm/${TEST_EMAIL_TOKEN}`]) {
-    app.on(['GET', 'POST'], path, (c) => {
+    app.on(['GET', 'POST'], path, pageSecurity('reader'), (c) => {
       if (c.req.method === 'POST' && !prefersHtml(c.req.header('accept')) && c.req.header('content-type')?.includes('application/json')) {
         return c.json(errorBody('test_email_link', `${TITLE}: its links act for nobody.`), 400);
       }
@@ -26,7 +27,7 @@ export function testLinkRoutes(): Hono {
         200,
         TITLE,
         [
-          html`This link came from a preview or a test email sent by staff. In a real email it leads to the reader's own page; here it acts for nobody: nothing was confirmed, changed or unsubscribed.`,
+          "This link came from a preview or a test email sent by staff. In a real email it leads to the reader's own page; here it acts for nobody: nothing was confirmed, changed or unsubscribed.",
         ],
         false,
       );

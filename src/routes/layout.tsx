@@ -1,12 +1,11 @@
+/** @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
-import { html, raw } from 'hono/html';
-import type { HtmlEscapedString } from 'hono/utils/html';
+import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { CRISIS_LINES, crisisRegion } from '../../emails/_components/crisis-lines.js';
 import { FIND_A_HELPLINE_URL } from '../../emails/_components/sources.js';
 import type { PagePlace, SiteProfile } from '../deps.js';
-
-type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+import { cspNonce } from './page-security.js';
 
 // The typo suggestion's line is reserved, so it appearing never moves what is below it under a finger.
 // Mobile first: one column, 16px+ text (no zoom on focus in iOS), 48px tap
@@ -66,21 +65,22 @@ footer p{margin:.4rem 0}
 `;
 
 /** The crisis lines of the reader's place, by the emails' rule; without a place, those of DEFAULT_TIMEZONE. */
-function crisisLine(place: PagePlace | undefined, site: SiteProfile | undefined) {
+function CrisisLine({ place, site }: { place: PagePlace | undefined; site: SiteProfile | undefined }) {
   const region = crisisRegion(place?.timezone || place?.country ? place : { timezone: site?.defaultTimezone });
-  const lead = html`<strong>If you are in crisis or thinking about suicide:</strong>`;
+  const lead = <strong>If you are in crisis or thinking about suicide:</strong>;
   if (region === 'INTL') {
-    return html`<p>${lead} find a free helpline in your country at <a href="${FIND_A_HELPLINE_URL}">findahelpline.com</a>. In an emergency, call your local emergency number.</p>`;
+    return (
+      <p>
+        {lead} find a free helpline in your country at <a href={FIND_A_HELPLINE_URL}>findahelpline.com</a>. In an emergency, call your local emergency number.
+      </p>
+    );
   }
   const l = CRISIS_LINES[region];
-  return html`<p>${lead} ${l.where}, ${l.call}. In an emergency, call ${l.emergency}.</p>`;
-}
-
-function footer(c: Context) {
-  return html`<footer>
-  ${crisisLine(c.get('place'), c.get('site'))}
-  <p>This series is education, not medical advice. Talk to a qualified clinician about your own care.</p>
-</footer>`;
+  return (
+    <p>
+      {lead} {l.where}, {l.call}. In an emergency, call {l.emergency}.
+    </p>
+  );
 }
 
 /** Tells the page where its reader is (their stored time zone, or the country their signup carried), for the crisis lines. */
@@ -88,9 +88,44 @@ export function setPlace(c: Context, place: PagePlace): void {
   c.set('place', place);
 }
 
+type DocumentProps = { title: string; nonce: string; site: SiteProfile | undefined; place: PagePlace | undefined; script?: string; children?: Child };
+
+/** The reader pages' document: who runs the series, the page, then crisis help and the not-medical-advice line. */
+function ReaderDocument({ title, nonce, site, place, script, children }: DocumentProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title}${site ? ` · ${site.clinicName}` : ''}`}</title>
+        <style nonce={nonce} dangerouslySetInnerHTML={{ __html: CSS }} />
+      </head>
+      <body>
+        <div class="wrap">
+          <header>
+            {site ? (
+              <>
+                {site.clinicUrl ? <a href={site.clinicUrl}>{site.clinicName}</a> : site.clinicName}
+                {' · '}
+              </>
+            ) : null}
+            Education series
+          </header>
+          <main>{children}</main>
+          <footer>
+            <CrisisLine place={place} site={site} />
+            <p>This series is education, not medical advice. Talk to a qualified clinician about your own care.</p>
+          </footer>
+        </div>
+        {script ? <script nonce={nonce} dangerouslySetInnerHTML={{ __html: script }} /> : null}
+      </body>
+    </html>
+  );
+}
+
 export type PageOptions = {
   title: string;
-  body: Html;
+  body: Child;
   status?: ContentfulStatusCode;
   /** Pages reached through a personal link: never cached, never indexed. */
   personal?: boolean;
@@ -98,40 +133,48 @@ export type PageOptions = {
   script?: string;
 };
 
-/** A complete HTML page answered with the CSP nonce that secureHeaders set for this response. */
-export function page(c: Context, { title, body, status = 200, personal = false, script }: PageOptions): Response | Promise<Response> {
-  const nonce = (c.get('secureHeadersNonce') as string | undefined) ?? '';
-  const site = c.get('site') as SiteProfile | undefined;
-  const clinic = site ? (site.clinicUrl ? html`<a href="${site.clinicUrl}">${site.clinicName}</a>` : site.clinicName) : '';
+/** A complete HTML page answered with the CSP nonce that pageSecurity set for this response. */
+export function page(c: Context, { title, body, status = 200, personal = false, script }: PageOptions): Response {
   if (personal) {
     c.header('Cache-Control', 'no-store');
     c.header('X-Robots-Tag', 'noindex');
   }
-  return c.html(
-    html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}${site ? ` · ${site.clinicName}` : ''}</title>
-<style nonce="${nonce}">${raw(CSS)}</style>
-</head>
-<body>
-<div class="wrap">
-<header>${site ? html`${clinic} · ` : ''}Education series</header>
-<main>
-${body}
-</main>
-${footer(c)}
-</div>
-${script ? html`<script nonce="${nonce}">${raw(script)}</script>` : ''}
-</body>
-</html>`,
-    status,
+  const doc = (
+    <ReaderDocument title={title} nonce={cspNonce(c)} site={c.get('site')} place={c.get('place')} script={script}>
+      {body}
+    </ReaderDocument>
   );
+  return c.html(`<!doctype html>${doc}`, status);
 }
 
 /** A short page with a heading and a few paragraphs: errors, confirmations. */
-export function messagePage(c: Context, status: ContentfulStatusCode, title: string, paragraphs: Html[], personal = true) {
-  return page(c, { title, status, personal, body: html`<h1>${title}</h1>${paragraphs.map((p) => html`<p>${p}</p>`)}` });
+export function messagePage(c: Context, status: ContentfulStatusCode, title: string, paragraphs: Child[], personal = true): Response {
+  return page(c, {
+    title,
+    status,
+    personal,
+    body: (
+      <>
+        <h1>{title}</h1>
+        {paragraphs.map((p) => (
+          <p>{p}</p>
+        ))}
+      </>
+    ),
+  });
+}
+
+/** The page for an address with nothing at it, with a way back to the signup. */
+export function notFoundPage(c: Context): Response {
+  return messagePage(
+    c,
+    404,
+    'Page not found',
+    [
+      <>
+        There is no page at this address. Check the link, or <a href="/">go to the email series signup</a>.
+      </>,
+    ],
+    false,
+  );
 }
