@@ -58,7 +58,7 @@ describe.skipIf(!TEST_DATABASE_URL)('import on PostgreSQL', () => {
     const checked = await readImportCsv(body(), { defaultTimezone: 'UTC', now: at });
     if (!checked.ok) throw new Error(checked.message);
     const report = await runImport({ stores, config, clock, logger }, checked.file, 'staff');
-    expect(report.summary).toEqual({ rows: 1205, enrolled: 600, invited: 600, duplicate: 1, exists: 1, suppressed: 1, erased: 1, invalid: 1 });
+    expect(report.summary).toEqual({ rows: 1205, warnings: 0, enrolled: 600, invited: 600, duplicate: 1, exists: 1, suppressed: 1, erased: 1, invalid: 1 });
     expect(report.rows.at(-4)).toEqual({ row: 1203, email: 'bounced@example.org', outcome: 'suppressed' });
     expect(report.rows.at(-3)).toEqual({ row: 1204, email: 'known@example.org', outcome: 'exists', subscriberId: expect.any(Number), status: 'unsubscribed' });
     const c1 = report.rows[1] as { subscriberId: number };

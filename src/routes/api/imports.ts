@@ -16,7 +16,9 @@ const count = z.int().nonnegative();
 
 const ImportReport = z
   .object({
-    summary: z.object({ rows: count, ...Object.fromEntries(IMPORT_OUTCOMES.map((o) => [o, count])) }).meta({ description: 'How many rows, and how many had each outcome.' }),
+    summary: z
+      .object({ rows: count, warnings: count.meta({ description: 'Rows written with a warning.' }), ...Object.fromEntries(IMPORT_OUTCOMES.map((o) => [o, count])) })
+      .meta({ description: 'How many rows, how many had each outcome, and how many were written with a warning.' }),
     notes: z.array(z.string()).meta({ description: 'About the file as a whole (unknown columns ignored, ...).' }),
     rows: z.array(
       z.object({
@@ -28,6 +30,10 @@ const ImportReport = z
         of: z.int().optional().meta({ description: 'duplicate: the row it was merged into.' }),
         note: z.string().optional(),
         reason: z.string().optional().meta({ description: 'invalid: what is wrong with the row.' }),
+        warnings: z
+          .array(z.string())
+          .optional()
+          .meta({ description: 'enrolled or invited: what was wrong but did not refuse the row (a field left empty, a likely typo in the domain).' }),
       }),
     ),
   })

@@ -23,13 +23,33 @@ const OUTCOME_LABELS: Record<ImportOutcome, string> = {
 
 const n = (value: number) => value.toLocaleString('en-US');
 
+function Warnings({ warnings }: { warnings: string[] | undefined }) {
+  return warnings?.length ? (
+    <ul class="warnings">
+      {warnings.map((w) => (
+        <li>Warning: {w}</li>
+      ))}
+    </ul>
+  ) : null;
+}
+
 function rowDetail(r: ImportRowReport) {
   const person = 'subscriberId' in r ? <a href={`/staff/subscribers/${r.subscriberId}`}>#{r.subscriberId}</a> : null;
   switch (r.outcome) {
     case 'enrolled':
-      return <>Confirmed with the recorded consent; the series starts now. {person}</>;
+      return (
+        <>
+          Confirmed with the recorded consent; the series starts now. {person}
+          <Warnings warnings={r.warnings} />
+        </>
+      );
     case 'invited':
-      return <>The confirmation email alone is on its way. {person}</>;
+      return (
+        <>
+          The confirmation email alone is on its way. {person}
+          <Warnings warnings={r.warnings} />
+        </>
+      );
     case 'exists':
       return (
         <>
@@ -62,6 +82,10 @@ export function ImportReportView({ report }: { report: ImportReport }) {
             <span class="l">{OUTCOME_LABELS[o]}</span>
           </li>
         ))}
+        <li>
+          <span class="n">{n(report.summary.warnings)}</span>
+          <span class="l">with a warning</span>
+        </li>
       </ul>
       {report.notes.map((note) => (
         <p class="notice">{note}</p>
@@ -120,10 +144,11 @@ const IMPORT_SCRIPT = `(() => {
     return e;
   };
   const person = (r) => ['subscriberId' in r ? el('a', { href: '/staff/subscribers/' + r.subscriberId }, '#' + r.subscriberId) : ''];
+  const warnings = (r) => r.warnings && r.warnings.length ? [el('ul', { class: 'warnings' }, ...r.warnings.map((w) => el('li', {}, 'Warning: ' + w)))] : [];
   const detail = (r) => {
     switch (r.outcome) {
-      case 'enrolled': return ['Confirmed with the recorded consent; the series starts now. ', ...person(r)];
-      case 'invited': return ['The confirmation email alone is on its way. ', ...person(r)];
+      case 'enrolled': return ['Confirmed with the recorded consent; the series starts now. ', ...person(r), ...warnings(r)];
+      case 'invited': return ['The confirmation email alone is on its way. ', ...person(r), ...warnings(r)];
       case 'exists': return ['Already here (' + r.status + '): left as it is, not mailed. ', ...person(r)];
       case 'suppressed': return ['On the suppression list: not added, never mailed.'];
       case 'erased': return ['Erased at their request: not added, never mailed.'];
@@ -135,7 +160,7 @@ const IMPORT_SCRIPT = `(() => {
     const s = report.summary;
     const section = el('section', { id: 'import-result', 'aria-labelledby': 'import-result-h', tabindex: '-1' },
       el('h2', { id: 'import-result-h' }, 'Import report: ' + fmt(s.rows) + ' rows'),
-      el('ul', { class: 'totals' }, ...outcomes.map((o) => el('li', {}, el('span', { class: 'n' }, fmt(s[o])), el('span', { class: 'l' }, labels[o])))),
+      el('ul', { class: 'totals' }, ...outcomes.map((o) => el('li', {}, el('span', { class: 'n' }, fmt(s[o])), el('span', { class: 'l' }, labels[o]))), el('li', {}, el('span', { class: 'n' }, fmt(s.warnings)), el('span', { class: 'l' }, 'with a warning'))),
       ...report.notes.map((note) => el('p', { class: 'notice' }, note)),
       el('div', { class: 'scroll', role: 'region', 'aria-labelledby': 'import-rows-caption', tabindex: '0' },
         el('table', {},
@@ -247,13 +272,16 @@ function importPage(c: Context, deps: AppDeps, report: ImportReport | null, prob
               <td>
                 <code>timezone</code>
               </td>
-              <td>An IANA zone such as Europe/Berlin; empty: {deps.config.defaultTimezone}. Emails go in the person's morning.</td>
+              <td>
+                An IANA zone such as Europe/Berlin; empty: {deps.config.defaultTimezone}. Emails go in the person's morning. An abbreviation or fixed offset (EST, UTC+2) or an unknown zone
+                is flagged with a warning and {deps.config.defaultTimezone} is used.
+              </td>
             </tr>
             <tr>
               <td>
                 <code>reader</code>
               </td>
-              <td>self, supporter or professional; empty reads the self version.</td>
+              <td>self, supporter or professional; empty reads the self version. Anything else is flagged with a warning and left empty.</td>
             </tr>
             <tr>
               <td>
@@ -261,7 +289,8 @@ function importPage(c: Context, deps: AppDeps, report: ImportReport | null, prob
               </td>
               <td>
                 A consent recorded elsewhere: where it was given, when (2025-11-20, or a date-time with its offset), and the exact wording agreed to. With all three the person is enrolled and email 1
-                goes at once; without them they get only the double opt-in email and join once they confirm.
+                goes at once; without them they get only the double opt-in email and join once they confirm. A consent with a column empty, or a date that
+                is not ISO (11/25/2025), is flagged with a warning and not recorded: the person is invited instead.
               </td>
             </tr>
           </tbody>
