@@ -277,6 +277,8 @@ export type ConfirmInput = {
   sequenceVersion: number;
   /** The step to send first, given the steps already delivered (null: none left). */
   firstStep: (deliveredSteps: number[]) => number | null;
+  /** When that step goes, given the person's zone as confirmed (decided in src/); default: now. */
+  firstSendAt?: (step: number, timezone: string) => number;
 };
 
 // ---------------------------------------------------------------------------

@@ -275,7 +275,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       version: input.sequenceVersion,
       startedAt: now,
       nextStep,
-      nextSendAt: nextStep === null ? null : now,
+      nextSendAt: nextStep === null ? null : (input.firstSendAt?.(nextStep, pending?.timezone ?? s.timezone) ?? now),
       endedAt: nextStep === null ? now : null,
       endedReason: nextStep === null ? ('completed' as const) : null,
     };

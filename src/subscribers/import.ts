@@ -17,7 +17,7 @@ import { CsvError, parse } from 'csv-parse';
 import type { DecideImport, ImportAction, ImportRecord, Subscriber, SubscriberStatus } from '../../db/types.js';
 import type { Reader } from '../../emails/_components/types.js';
 import { addressHashes, canonicalEmail } from '../address.js';
-import { firstInstantAtOrAfter } from '../nurture/schedule.js';
+import { firstInstantAtOrAfter, scheduleOptions } from '../nurture/schedule.js';
 import { recordAudit } from '../audit.js';
 import { confirmingNow } from './confirm.js';
 import { IMPORTED_CONSENT_PREFIX } from '../../db/types.js';
@@ -407,7 +407,7 @@ export async function runImport(deps: SubscriberDeps, file: CheckedImport, actor
       const chunk = pending.slice(at, at + IMPORT_CHUNK);
       const now = clock.now();
       // The version running now, read once a chunk (a version published during an import applies from the next chunk).
-      const confirming = await confirmingNow(deps, now);
+      const confirming = await confirmingNow(deps, now, scheduleOptions(config));
       const records: ImportRecord[] = chunk.map(({ value: v }) => ({
         email: v.email,
         ...addressHashes(config.secretKey, v.email),

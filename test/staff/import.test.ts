@@ -157,8 +157,12 @@ describe('POST /api/imports: a file of 10,000 rows', () => {
     expect(each).toHaveLength(9300);
     expect(each.filter((e) => JSON.parse(e.detail).outcome === 'enrolled')).toHaveLength(4000);
 
-    // The worker: email 1 to each enrolled person, the confirmation alone to each invited one, nothing else.
+    // The worker: the confirmation alone to each invited one at once; email 1 to each enrolled
+    // person (in Berlin, where 15:00 is past the window) the next morning there; nothing else.
     expect(t.worker.kicks).toBeGreaterThan(0);
+    await t.drain();
+    for (const email of consenting) expect(mailByAddress(t).has(email)).toBe(false);
+    t.clock.set('2026-03-03T08:00:00Z');
     await t.drain();
     const mail = mailByAddress(t);
     expect(mail.size).toBe(9300);
@@ -288,6 +292,19 @@ describe('POST /api/imports', () => {
     const report = (await (await post(t, small)).json()) as ImportReport;
     const ann = report.rows[0] as { subscriberId: number };
     expect(await t.stores.subscribers.byId(ann.subscriberId)).toMatchObject({ status: 'active', sequenceVersion: 2, nextStep: 1 });
+  });
+
+  it("an enrolled person's email 1 goes in their next send window, not at the hour of the import", async () => {
+    // 14:00 UTC: 15:00 in Berlin (the 09:00-11:00 window closed), 09:00 in New York (open), 23:00 in Tokyo.
+    const t = testApp({ now: NOW });
+    const csv = [HEADER, ...['Europe/Berlin', 'America/New_York', 'Asia/Tokyo'].map((tz, i) => `p${i}@example.org,,${tz},,Clinic form,2025-11-20,I agree`)].join('\n');
+    const report = (await (await post(t, csv)).json()) as ImportReport;
+    const ids = report.rows.map((r) => (r as { subscriberId: number }).subscriberId);
+    const next = await Promise.all(ids.map(async (id) => (await t.stores.subscribers.byId(id))?.nextSendAt));
+    expect(next).toEqual([Date.parse('2026-03-03T08:00:00Z'), Date.parse(NOW), Date.parse('2026-03-03T00:00:00Z')]);
+    // The worker now sends email 1 to New York alone.
+    await t.drain();
+    expect(t.transport.sent.map((m) => m.to)).toEqual(['p1@example.org']);
   });
 
   it("an enrolled person's page shows the consent as recorded: wording, source and the date it was given", async () => {

@@ -39,7 +39,7 @@ function rowDetail(r: ImportRowReport) {
     case 'enrolled':
       return (
         <>
-          Confirmed with the recorded consent; the series starts now. {person}
+          Confirmed with the recorded consent; email 1 goes in their next send window. {person}
           <Warnings warnings={r.warnings} />
         </>
       );
@@ -147,7 +147,7 @@ const IMPORT_SCRIPT = `(() => {
   const warnings = (r) => r.warnings && r.warnings.length ? [el('ul', { class: 'warnings' }, ...r.warnings.map((w) => el('li', {}, 'Warning: ' + w)))] : [];
   const detail = (r) => {
     switch (r.outcome) {
-      case 'enrolled': return ['Confirmed with the recorded consent; the series starts now. ', ...person(r), ...warnings(r)];
+      case 'enrolled': return ['Confirmed with the recorded consent; email 1 goes in their next send window. ', ...person(r), ...warnings(r)];
       case 'invited': return ['The confirmation email alone is on its way. ', ...person(r), ...warnings(r)];
       case 'exists': return ['Already here (' + r.status + '): left as it is, not mailed. ', ...person(r)];
       case 'suppressed': return ['On the suppression list: not added, never mailed.'];
@@ -289,7 +289,7 @@ function importPage(c: Context, deps: AppDeps, report: ImportReport | null, prob
               </td>
               <td>
                 A consent recorded elsewhere: where it was given, when (2025-11-20, or a date-time with its offset), and the exact wording agreed to. With all three the person is enrolled and email 1
-                goes at once; without them they get only the double opt-in email and join once they confirm. A consent with a column empty, or a date that
+                goes in their next send window; without them they get only the double opt-in email and join once they confirm. A consent with a column empty, or a date that
                 is not ISO (11/25/2025), is flagged with a warning and not recorded: the person is invited instead.
               </td>
             </tr>
