@@ -55,7 +55,8 @@ export type ImportRowReport =
 
 /** `warnings`: the rows written with a warning. */
 export type ImportSummary = { rows: number; warnings: number } & Record<ImportOutcome, number>;
-export type ImportReport = { summary: ImportSummary; notes: string[]; rows: ImportRowReport[] };
+/** `id`: the kept report (its rows to fix), listed at /staff/imports until it expires. */
+export type ImportReport = { summary: ImportSummary; notes: string[]; rows: ImportRowReport[]; id: number };
 
 /** A file refused as a whole: nothing was written. */
 export type ImportRefusal = { ok: false; status: 400 | 413; code: string; message: string };
@@ -74,8 +75,12 @@ export type CheckedRow = {
 /** The file, parsed and checked: each row's outcome where the file alone decides it, else the row to write. */
 export type CheckedImport = {
   notes: string[];
-  rows: ({ row: number; email: string } & ({ kind: 'write'; value: CheckedRow } | { kind: 'done'; report: ImportRowReport }))[];
+  /** `cells`: the row's import columns as given, kept for the rows to fix (refused, or with a warning). */
+  rows: ({ row: number; email: string; cells?: ImportCells } & ({ kind: 'write'; value: CheckedRow } | { kind: 'done'; report: ImportRowReport }))[];
 };
+
+/** A row's import columns as the file gave them. */
+export type ImportCells = Partial<Record<Column, string>>;
 
 class ImportFileError extends Error {
   constructor(
@@ -291,7 +296,7 @@ export async function readImportCsv(source: AsyncIterable<Uint8Array>, options: 
       const email = (cells.email ?? '').trim().slice(0, MAX_REPORTED_EMAIL);
       const checked = checkImportRow(cells, options.defaultTimezone, options.now);
       if (!checked.ok) {
-        file.rows.push({ row, email, kind: 'done', report: { row, email, outcome: 'invalid', reason: checked.reason } });
+        file.rows.push({ row, email, cells, kind: 'done', report: { row, email, outcome: 'invalid', reason: checked.reason } });
         continue;
       }
       // One person per address whatever its spelling: repeats are found by the canonical form.
@@ -305,7 +310,7 @@ export async function readImportCsv(source: AsyncIterable<Uint8Array>, options: 
         continue;
       }
       firstOf.set(key, { row, value: checked.value });
-      file.rows.push({ row, email, kind: 'write', value: checked.value });
+      file.rows.push({ row, email, kind: 'write', value: checked.value, ...(checked.value.warnings.length ? { cells } : {}) });
     }
   }
 
@@ -456,7 +461,48 @@ export async function runImport(deps: SubscriberDeps, file: CheckedImport, actor
     logger.info({ staff: actor, ...summary, failed }, 'import finished');
   }
   const rows = reports as ImportRowReport[];
-  return { summary: summarise(total, rows), notes: file.notes, rows };
+  const summary = summarise(total, rows);
+  const id = await keepImportReport(deps, file, rows, summary, actor);
+  return { summary, notes: file.notes, rows, id };
+}
+
+/** How long a kept report lasts: 30 days, or RETENTION_DAYS when that is shorter. */
+export const IMPORT_REPORT_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A row to fix: refused, or written with a warning; its problems in words. */
+export function problemsOf(r: ImportRowReport): string[] {
+  if (r.outcome === 'invalid') return [r.reason];
+  return 'warnings' in r && r.warnings ? r.warnings : [];
+}
+
+/**
+ * Keeps the report for the coordinator: the summary and notes, and only the
+ * rows to fix with their cells as given (the rows that went well name people
+ * who are on their own pages now). Each row keeps its address's lookup hash
+ * when it is one, so the person's erasure deletes it.
+ */
+async function keepImportReport(deps: SubscriberDeps, file: CheckedImport, rows: ImportRowReport[], summary: ImportSummary, actor: string): Promise<number> {
+  const now = deps.clock.now();
+  const keep = file.rows.flatMap((r, i) => {
+    const report = rows[i]!;
+    const problems = problemsOf(report);
+    if (problems.length === 0) return [];
+    const hash = r.kind === 'write' ? addressHashes(deps.config.secretKey, r.value.email).emailHash : null;
+    return [
+      {
+        row: report.row,
+        email: report.email,
+        emailHash: hash,
+        outcome: report.outcome,
+        subscriberId: 'subscriberId' in report ? report.subscriberId : null,
+        problems: JSON.stringify(problems),
+        cells: JSON.stringify(r.cells ?? {}),
+      },
+    ];
+  });
+  const days = Math.min(IMPORT_REPORT_DAYS, deps.config.retentionDays);
+  return deps.stores.subscribers.keepImportReport({ createdAt: now, actor, expiresAt: now + days * DAY_MS, summary: JSON.stringify(summary), notes: JSON.stringify(file.notes), rows: keep });
 }
 
 function summarise(rows: number, reports: (ImportRowReport | null)[]): ImportSummary {

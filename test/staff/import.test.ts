@@ -96,7 +96,7 @@ describe('POST /api/imports: a file of 10,000 rows', () => {
     const res = await post(t, `${HEADER}\n${lines.join('\n')}\n`);
     expect(res.status).toBe(200);
     const report = (await res.json()) as ImportReport;
-    expect(Object.keys(report)).toEqual(['summary', 'notes', 'rows']);
+    expect(Object.keys(report)).toEqual(['summary', 'notes', 'rows', 'id']);
     expect(report.summary).toEqual({ rows: 10_000, warnings: 400, enrolled: 4000, invited: 4900 + 400, duplicate: 300, exists: 150, suppressed: 100, erased: 50, invalid: 100 });
     expect(report.notes).toEqual([]);
     expect(report.rows.map((r) => r.row)).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 2));
@@ -246,6 +246,7 @@ describe('POST /api/imports', () => {
         { row: 2, email: 'ann@example.org', outcome: 'invited', subscriberId: expect.any(Number) },
         { row: 3, email: 'nope', outcome: 'invalid', reason: expect.stringMatching(/^email: /) },
       ],
+      id: expect.any(Number),
     });
     const noFile = new FormData();
     noFile.set('other', 'x');
