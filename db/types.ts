@@ -277,7 +277,11 @@ export type ConfirmInput = {
   sequenceVersion: number;
   /** The step to send first, given the steps already delivered (null: none left). */
   firstStep: (deliveredSteps: number[]) => number | null;
-  /** When that step goes, given the person's zone as confirmed (decided in src/); default: now. */
+  /**
+   * When that step may go, given the person's zone as confirmed (decided in
+   * src/); default: now. The enrolment starts then: it is the schedule's day
+   * 0, so every plan of their emails places that step at the same time.
+   */
   firstSendAt?: (step: number, timezone: string) => number;
 };
 

@@ -264,13 +264,14 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       )
     ).rowCount;
     if (!updated) return undefined;
-    // They start the education sequence, or take it up again from where they left it.
+    // They start the education sequence, or take it up again from where they left it, when its first step may go.
+    const startsAt = nextStep === null ? now : (input.firstSendAt?.(nextStep, pending?.timezone ?? s.timezone) ?? now);
     await c.query(
       `INSERT INTO enrolments (subscriber_id, sequence, version, started_at, next_step, next_send_at, ended_at, ended_reason)
        VALUES ($1, 'education', $2, $3, $4, $5, $6, $7)
        ON CONFLICT (subscriber_id, sequence) DO UPDATE SET version = excluded.version, started_at = excluded.started_at, next_step = excluded.next_step,
          next_send_at = excluded.next_send_at, ended_at = excluded.ended_at, ended_reason = excluded.ended_reason`,
-      [id, input.sequenceVersion, now, nextStep, nextStep === null ? null : (input.firstSendAt?.(nextStep, pending?.timezone ?? s.timezone) ?? now), nextStep === null ? now : null, nextStep === null ? 'completed' : null],
+      [id, input.sequenceVersion, startsAt, nextStep, nextStep === null ? null : startsAt, nextStep === null ? now : null, nextStep === null ? 'completed' : null],
     );
     await insertActivity(c, id, 'confirmed', now, { consentVersion: consent.version, nextStep });
     return byId(c, id);

@@ -270,12 +270,13 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       .where(and(eq(subscribers.id, id), eq(subscribers.status, 'pending')))
       .run();
     if (updated.changes === 0) return undefined;
-    // They start the education sequence, or take it up again from where they left it.
+    // They start the education sequence, or take it up again from where they left it, when its first step may go.
+    const startsAt = nextStep === null ? now : (input.firstSendAt?.(nextStep, pending?.timezone ?? s.timezone) ?? now);
     const place = {
       version: input.sequenceVersion,
-      startedAt: now,
+      startedAt: startsAt,
       nextStep,
-      nextSendAt: nextStep === null ? null : (input.firstSendAt?.(nextStep, pending?.timezone ?? s.timezone) ?? now),
+      nextSendAt: nextStep === null ? null : startsAt,
       endedAt: nextStep === null ? now : null,
       endedReason: nextStep === null ? ('completed' as const) : null,
     };

@@ -582,7 +582,9 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const firstSendAt = (step: number, timezone: string) => (seen.push([step, timezone]), NOW + 18 * HOUR);
         const [r] = await s.subscribers.importRows([{ ...record, confirm: { ...record.confirm!, firstSendAt } }], decideImportRow, importAudit);
         expect(seen).toEqual([[1, 'Asia/Tokyo']]);
-        expect(await s.subscribers.byId(r!.subscriberId!)).toMatchObject({ status: 'active', nextStep: 1, nextSendAt: NOW + 18 * HOUR });
+        expect(await s.subscribers.byId(r!.subscriberId!)).toMatchObject({ status: 'active', confirmedAt: NOW, nextStep: 1, nextSendAt: NOW + 18 * HOUR });
+        // The enrolment starts then (the schedule's day 0), so every plan of their emails agrees with the worker.
+        expect((await s.subscribers.record(r!.subscriberId!))!.enrolments).toMatchObject([{ sequence: 'education', startedAt: NOW + 18 * HOUR, nextSendAt: NOW + 18 * HOUR }]);
         expect((await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule)).batchId).toBeNull();
       });
 
