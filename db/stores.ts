@@ -7,6 +7,9 @@
  */
 import type {
   ActiveSession,
+  ImportReportRow,
+  KeepImportReport,
+  KeptImportReport,
   AddressHashes,
   ActivityCounts,
   SignupSourceCounts,
@@ -146,8 +149,16 @@ export interface SubscriberStore {
   /** Why an address is on the suppression list (under its hash, or the one an earlier release gave its spelling), or null. */
   suppressionOf(hashes: AddressHashes): Promise<string | null>;
   suppress(input: SuppressInput): Promise<{ subscriberId: number | null; newlySuppressed: boolean }>;
-  /** GDPR erasure: nothing personal left readable in the database afterwards. */
+  /** GDPR erasure: nothing personal left readable in the database afterwards (the kept import rows that name them go too). */
   erase(id: number, now: number, withoutRecipient: WithoutRecipient): Promise<EraseOutcome | null>;
+  /** Keeps an import's report (its summary and the rows to fix) until its expiresAt; answers its id. */
+  keepImportReport(report: KeepImportReport): Promise<number>;
+  /** The kept reports not yet expired at `now`, newest first. */
+  importReports(now: number, limit: number): Promise<KeptImportReport[]>;
+  /** One kept report and its rows to fix in row order, or null when unknown or expired at `now`. */
+  importReport(id: number, now: number): Promise<{ report: KeptImportReport; rows: ImportReportRow[] } | null>;
+  /** Deletes the reports expired at `now`, with their rows; answers how many. */
+  dropExpiredImportReports(now: number): Promise<number>;
   list(query: SubscriberQuery): Promise<SubscriberPage>;
   /** Everything stored about one subscriber. */
   record(id: number): Promise<SubscriberRecord | null>;

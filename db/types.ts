@@ -285,6 +285,12 @@ export type ConfirmInput = {
   sequenceVersion: number;
   /** The step to send first, given the steps already delivered (null: none left). */
   firstStep: (deliveredSteps: number[]) => number | null;
+  /**
+   * When that step may go, given the person's zone as confirmed (decided in
+   * src/); default: now. The enrolment starts then: it is the schedule's day
+   * 0, so every plan of their emails places that step at the same time.
+   */
+  firstSendAt?: (step: number, timezone: string) => number;
 };
 
 // ---------------------------------------------------------------------------
@@ -307,6 +313,30 @@ export type ImportResult = { action: ImportAction; subscriberId: number | null; 
 
 /** The audit entry of a subscriber an import created. */
 export type ImportAudit = (subscriberId: number, action: ImportAction) => AuditInput;
+
+/** A kept import report's row to fix: refused, or written with a warning; its cells as given (column -> value). */
+export type ImportReportRow = {
+  id: number;
+  reportId: number;
+  row: number;
+  email: string;
+  /** The address's lookup hash when it is one (an erasure finds the row by it); null when it is not an address. */
+  emailHash: string | null;
+  outcome: string;
+  subscriberId: number | null;
+  /** JSON: the row's problems, as strings. */
+  problems: string;
+  /** JSON: the import columns the file had, as given. */
+  cells: string;
+};
+
+/** A kept import report: who, when, until when, and its summary and notes (JSON). */
+export type ImportReportRecord = { id: number; createdAt: Ms; actor: string; expiresAt: Ms; summary: string; notes: string };
+
+/** A kept report as listed: with how many rows it keeps to fix. */
+export type KeptImportReport = ImportReportRecord & { rowsToFix: number };
+
+export type KeepImportReport = Omit<ImportReportRecord, 'id'> & { rows: Omit<ImportReportRow, 'id' | 'reportId'>[] };
 
 // ---------------------------------------------------------------------------
 // One person per address: moving rows to the canonical hash

@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = {
   'subscribers.exported': 'Downloaded the CSV of all subscribers',
   'subscribers.imported': 'Imported a CSV file',
   'subscriber.imported': 'Added by a CSV import',
+  'imports.rows_downloaded': 'Downloaded the rows to fix of an import',
   'subscriber.merged': 'Merged with a record of the same address in another spelling',
   'template.test_sent': 'Sent a test email',
   'batch.resolved': 'Decided a held batch',

@@ -8,6 +8,7 @@ import { createSequenceWorker, type Worker } from './nurture/worker.js';
 import { canonicaliseAddresses } from './subscribers/canonical-addresses.js';
 import { startFromBookingClicks } from './subscribers/sequences.js';
 import { sweepRetention } from './subscribers/retention.js';
+import { dropExpiredImportReports } from './subscribers/import-reports.js';
 import type { RateLimitInfo, Transport } from './mail/transport.js';
 import type { DestinationStream } from 'pino';
 
@@ -54,13 +55,15 @@ export async function boot(options: { onRateLimit?: (info: RateLimitInfo) => voi
  * The worker every entry point runs (server, `npm run worker`, `npm run
  * tick`): the sequences, and after each tick the housekeeping the worker
  * owns: the consult follow-up started for people who clicked the booking
- * link, and the retention sweep (people who left erased RETENTION_DAYS later).
+ * link, the retention sweep (people who left erased RETENTION_DAYS later),
+ * and kept import reports dropped when they expire.
  */
 export function createRuntimeWorker(runtime: Runtime): Worker {
   return createSequenceWorker(runtime, {
     housekeeping: async () => ({
       consultStarted: await startFromBookingClicks(runtime),
       retentionErased: await sweepRetention(runtime, runtime.config.retentionDays),
+      importReportsDropped: await dropExpiredImportReports(runtime),
     }),
   });
 }

@@ -97,6 +97,16 @@ describe.skipIf(!hasChromium)('the import page in a real browser', () => {
     await page.click('#import-form button[type=submit]');
     await page.locator('#import-result h2').waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
+    // The kept report it links to: its rows to fix, at desktop and phone widths.
+    await Promise.all([page.waitForNavigation(), page.click('#import-result a[href^="/staff/imports/"]')]);
+    await expect(page.locator('h1').textContent()).resolves.toMatch(/^Import #\d+$/);
+    await expect(page.locator('#fix-caption').isVisible()).resolves.toBe(true);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 375, height: 740 });
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.goto(`${server.url}/staff/imports`);
+    await expect(page.locator('#kept-caption').isVisible()).resolves.toBe(true);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await ctx.close();
   });
 });

@@ -136,7 +136,7 @@ it('runs the retention sweep after the tick: someone who left more than RETENTIO
   db.$client.close();
   const r = tick(['--now', '2026-03-02T14:00:30Z'], { RETENTION_DAYS: '30' });
   expect(r.status, r.stderr).toBe(0);
-  expect(JSON.parse(r.stdout).housekeeping).toEqual({ consultStarted: 0, retentionErased: 1 });
+  expect(JSON.parse(r.stdout).housekeeping).toEqual({ consultStarted: 0, retentionErased: 1, importReportsDropped: 0 });
   const after = openDb(path.join(dir, 'n.db'));
   expect(after.$client.prepare('SELECT id, status, email IS NULL AS gone FROM subscribers ORDER BY id').all()).toEqual([
     { id: left, status: 'erased', gone: 1 },

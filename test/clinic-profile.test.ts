@@ -159,6 +159,9 @@ describe('the footer says how the person came, as the worker sends it', () => {
     const res = await t.app.request('/api/imports', { method: 'POST', headers: { authorization: basicAuthOf('admin'), 'content-type': 'text/csv' }, body: csv });
     expect(res.status).toBe(200);
     await t.drain();
+    // The imported person's email 1 goes in their window: 09:00 in Chicago.
+    t.clock.set('2026-03-02T15:00:00Z');
+    await t.drain();
     const firstEmail = (to: string) => t.transport.sent.find((m) => m.to === to && m.tags?.some((x) => x.value === 'sequence'))!;
     expect(firstEmail('form@example.org').text).toContain('You are getting this email because you signed up at http://nurture.test to learn about MDMA-assisted therapy.');
     const imported = firstEmail('imported@example.org').text;

@@ -45,53 +45,95 @@ describe('readImportCsv', () => {
           timezone: 'Europe/Berlin',
           reader: 'supporter',
           consent: { source: 'Clinic form', givenAt: Date.parse('2025-11-20T00:00:00+01:00'), text: 'I agree, by paper' },
+          warnings: [],
         },
       },
       // A blank line (3) and a cell over two lines (4-5); the row of empty cells (6) is skipped.
-      { row: 2 + 2, email: 'ann@example.org', outcome: 'invalid', reason: expect.stringMatching(/^first_name: .*line breaks/) },
-      { row: 7, write: { email: 'bob@example.org', firstName: null, timezone: 'America/New_York', reader: null, consent: null } },
+      {
+        row: 2 + 2,
+        write: { email: 'ann@example.org', firstName: null, timezone: 'America/New_York', reader: null, consent: null, warnings: [expect.stringMatching(/^first_name: .*line breaks.* Left empty\.$/)] },
+      },
+      { row: 7, write: { email: 'bob@example.org', firstName: null, timezone: 'America/New_York', reader: null, consent: null, warnings: [] } },
     ]);
   });
 
-  it('gives each bad row its reason', async () => {
+  it('refuses only a row without a usable address, with every problem of the row in its reason', async () => {
+    const f = await file(['email,first_name,timezone,reader', ',Nobody,,', 'not-an-address,,EST,patient', 'ok@example.org,,,'].join('\n'));
+    expect(outcomes(f).map((r) => ('reason' in r ? r.reason : 'written'))).toEqual([
+      'email: empty.',
+      expect.stringMatching(/^email: That does not look like an email address.* reader: .* Left empty\. timezone: "EST" is an abbreviation/),
+      'written',
+    ]);
+  });
+
+  it('a wrong optional field is a warning that leaves it empty, not a refused row', async () => {
     const f = await file(
       [
         'email,first_name,timezone,reader,consent_source,consent_date,consent_text',
-        ',Nobody,,,,,',
-        'not-an-address,,,,,,',
         'tz@example.org,,Mars/Olympus,,,,',
         'reader@example.org,,,patient,,,',
         'part@example.org,,,,Clinic form,,I agree',
-        'date@example.org,,,,Clinic form,2025-02-30,I agree',
+        'us-date@example.org,,,,Clinic form,11/25/2025,I agree',
+        'feb@example.org,,,,Clinic form,2025-02-30,I agree',
         'future@example.org,,,,Clinic form,2026-03-03,I agree',
         'local@example.org,,,,Clinic form,2025-11-20T10:00:00,I agree',
         `long@example.org,,,,Clinic form,2025-11-20,${'x'.repeat(2001)}`,
-        'two@example.org,,Nowhere/City,nobody,,,',
+        `name@example.org,${'n'.repeat(61)},Europe/Berlin,supporter,,,`,
         'ok@example.org,,,,Clinic form,2025-11-20T10:00:00+01:00,I agree',
       ].join('\n'),
     );
-    const reasons = outcomes(f).map((r) => ('reason' in r ? r.reason : 'written'));
-    expect(reasons).toEqual([
-      'email: empty.',
-      expect.stringMatching(/^email: That does not look like an email address/),
-      'timezone: "Mars/Olympus" is not an IANA time zone (like Europe/Berlin).',
-      expect.stringMatching(/^reader: .*self, supporter, professional/),
-      'consent: a recorded consent needs consent_source, consent_date and consent_text; consent_date is empty.',
-      expect.stringMatching(/^consent_date: "2025-02-30" is not an ISO date/),
-      'consent_date: the date is in the future.',
-      expect.stringMatching(/^consent_date: "2025-11-20T10:00:00" is not an ISO date/),
-      'consent_text: at most 2000 characters.',
-      expect.stringMatching(/^reader: .* timezone: "Nowhere\/City"/),
-      'written',
+    const rows = f.rows.map((r) => (r.kind === 'write' ? r.value : null));
+    expect(rows.every((r) => r !== null)).toBe(true);
+    const notRecorded = ' The consent was not recorded: they are invited to confirm by email instead.';
+    expect(rows.map((r) => r!.warnings)).toEqual([
+      ['timezone: "Mars/Olympus" is not an IANA time zone (like Europe/Berlin); left empty, so America/New_York applies.'],
+      [expect.stringMatching(/^reader: .*self, supporter, professional.* Left empty\.$/)],
+      [`consent: a recorded consent needs consent_source, consent_date and consent_text; consent_date is empty.${notRecorded}`],
+      [`consent_date: "11/25/2025" is not an ISO date (2025-11-20, or 2025-11-20T14:30:00Z); left empty.${notRecorded}`],
+      [expect.stringMatching(/^consent_date: "2025-02-30" is not an ISO date/)],
+      [`consent_date: the date is in the future; left empty.${notRecorded}`],
+      [expect.stringMatching(/^consent_date: "2025-11-20T10:00:00" is not an ISO date/)],
+      [`consent_text: at most 2000 characters; left empty.${notRecorded}`],
+      [expect.stringMatching(/^first_name: .*60 characters.* Left empty\.$/)],
+      [],
     ]);
-    expect(outcomes(f)[3]).toMatchObject({ row: 5, email: 'reader@example.org', outcome: 'invalid' });
+    expect(rows[0]).toMatchObject({ timezone: 'America/New_York' });
+    expect(rows[1]).toMatchObject({ reader: null });
+    for (const r of rows.slice(2, 8)) expect(r).toMatchObject({ consent: null });
+    expect(rows[8]).toMatchObject({ firstName: null, timezone: 'Europe/Berlin', reader: 'supporter' });
+    expect(rows[9]!.consent).toEqual({ source: 'Clinic form', givenAt: Date.parse('2025-11-20T09:00:00Z'), text: 'I agree' });
+  });
+
+  it('flags abbreviations and fixed offsets (EST is America/Panama, without daylight saving) and leaves the default zone', async () => {
+    const zones = ['EST', 'pst', 'EST5EDT', 'UTC', 'GMT', 'Etc/GMT+5', 'CET', 'US/Eastern', 'america/chicago', 'Asia/Kolkata'];
+    const f = await file(['email,timezone', ...zones.map((z, i) => `p${i}@example.org,${z}`)].join('\n'));
+    const rows = f.rows.map((r) => (r.kind === 'write' ? { timezone: r.value.timezone, warned: r.value.warnings.length > 0 } : null));
+    expect(rows).toEqual([
+      ...zones.slice(0, 7).map(() => ({ timezone: 'America/New_York', warned: true })),
+      { timezone: 'US/Eastern', warned: false },
+      { timezone: 'America/Chicago', warned: false },
+      { timezone: expect.stringMatching(/^Asia\/(Kolkata|Calcutta)$/), warned: false },
+    ]);
+    const est = f.rows[0]!;
+    expect(est.kind === 'write' && est.value.warnings[0]).toMatch(/^timezone: "EST" is an abbreviation or a fixed offset.*America\/New_York applies\.$/);
+  });
+
+  it('flags a mistyped common domain as the signup form does, and imports the address as given', async () => {
+    const f = await file(['email', 'ann@gmial.com', 'bob@hotmail.com', 'cy@example.org'].join('\n'));
+    const rows = f.rows.map((r) => (r.kind === 'write' ? { email: r.value.email, warnings: r.value.warnings } : null));
+    expect(rows).toEqual([
+      { email: 'ann@gmial.com', warnings: [expect.stringMatching(/^email: did you mean ann@gmail\.com\? Imported as given/)] },
+      { email: 'bob@hotmail.com', warnings: [] },
+      { email: 'cy@example.org', warnings: [] },
+    ]);
   });
 
   it('merges a repeated address into its first good row, saying which and what differed', async () => {
     const f = await file(
       [
         'email,first_name,consent_source,consent_date,consent_text',
-        'bad@example.org,,Form,yesterday,I agree', // invalid: the next good row is the first
+        'bad@@example.org,Bea,,,', // invalid: not an address, so not a first row of anyone
+        'bad@example.org,,Form,yesterday,I agree', // written without its undated consent
         'bad@example.org,Bea,,,',
         'ann@example.org,Ann,,,',
         'ann@EXAMPLE.org,Ann,,,',
@@ -101,11 +143,12 @@ describe('readImportCsv', () => {
     );
     expect(outcomes(f)).toEqual([
       expect.objectContaining({ row: 2, outcome: 'invalid' }),
-      expect.objectContaining({ row: 3, write: expect.objectContaining({ email: 'bad@example.org' }) }),
-      expect.objectContaining({ row: 4, write: expect.objectContaining({ email: 'ann@example.org' }) }),
-      { row: 5, email: 'ann@EXAMPLE.org', outcome: 'duplicate', of: 4 },
-      { row: 6, email: 'ann@example.org', outcome: 'duplicate', of: 4, note: 'Differs from row 4 in first_name, consent; row 4 was used.' },
-      { row: 7, email: 'bad@example.org', outcome: 'duplicate', of: 3 },
+      expect.objectContaining({ row: 3, write: expect.objectContaining({ email: 'bad@example.org', consent: null }) }),
+      { row: 4, email: 'bad@example.org', outcome: 'duplicate', of: 3, note: 'Differs from row 3 in first_name; row 3 was used.' },
+      expect.objectContaining({ row: 5, write: expect.objectContaining({ email: 'ann@example.org' }) }),
+      { row: 6, email: 'ann@EXAMPLE.org', outcome: 'duplicate', of: 5 },
+      { row: 7, email: 'ann@example.org', outcome: 'duplicate', of: 5, note: 'Differs from row 5 in first_name, consent; row 5 was used.' },
+      { row: 8, email: 'bad@example.org', outcome: 'duplicate', of: 3, note: 'Differs from row 3 in first_name; row 3 was used.' },
     ]);
   });
 

@@ -1,7 +1,8 @@
 // The import on PostgreSQL: the same file, checks and report as on SQLite
 // (test/staff/import.test.ts), written through the PostgreSQL store in
-// chunks, then sent by a real tick: email 1 to the enrolled, the
-// confirmation alone to the invited, nothing to the suppressed or erased.
+// chunks, then sent by real ticks: the confirmation alone to the invited at
+// once, email 1 to the enrolled in their next window, nothing to the
+// suppressed or erased.
 import { requestWithout } from '../src/mail/envelope.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresStores } from '../db/postgres/index.js';
@@ -58,7 +59,7 @@ describe.skipIf(!TEST_DATABASE_URL)('import on PostgreSQL', () => {
     const checked = await readImportCsv(body(), { defaultTimezone: 'UTC', now: at });
     if (!checked.ok) throw new Error(checked.message);
     const report = await runImport({ stores, config, clock, logger }, checked.file, 'staff');
-    expect(report.summary).toEqual({ rows: 1205, enrolled: 600, invited: 600, duplicate: 1, exists: 1, suppressed: 1, erased: 1, invalid: 1 });
+    expect(report.summary).toEqual({ rows: 1205, warnings: 0, enrolled: 600, invited: 600, duplicate: 1, exists: 1, suppressed: 1, erased: 1, invalid: 1 });
     expect(report.rows.at(-4)).toEqual({ row: 1203, email: 'bounced@example.org', outcome: 'suppressed' });
     expect(report.rows.at(-3)).toEqual({ row: 1204, email: 'known@example.org', outcome: 'exists', subscriberId: expect.any(Number), status: 'unsubscribed' });
     const c1 = report.rows[1] as { subscriberId: number };
@@ -75,7 +76,12 @@ describe.skipIf(!TEST_DATABASE_URL)('import on PostgreSQL', () => {
 
     const transport = memoryTransport(() => clock.now());
     const sleep = async (ms: number) => clock.advance(Math.max(0, Math.ceil(ms)));
-    await runTick({ stores, clock, transport, logger, config, sequences: SEQUENCES, render: renderSequenceEmail, pacer: createPacer({ rate: 1000, clock, sleep }), sleep, realNow: () => clock.now() });
+    const tick = () => runTick({ stores, clock, transport, logger, config, sequences: SEQUENCES, render: renderSequenceEmail, pacer: createPacer({ rate: 1000, clock, sleep }), sleep, realNow: () => clock.now() });
+    await tick();
+    // 14:00 UTC is past the 09:00-11:00 window: the confirmations go at once, email 1 the next morning.
+    expect(transport.sent.map((m) => m.tags?.find((t) => t.name === 'category')?.value)).toEqual(Array(600).fill('confirmation'));
+    clock.set('2026-03-03T09:00:00Z');
+    await tick();
     const kinds = new Map(transport.sent.map((m) => [m.to, m.tags?.find((t) => t.name === 'category')?.value ?? 'sequence']));
     expect(transport.sent).toHaveLength(1200);
     expect(kinds.get('c1@example.org')).toBe('sequence');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { firstWindowMoment, localWall, MIN_GAP_MS, nextSend, plannedSendTimes, type PlannedSend, type ScheduleOptions, type ScheduleStep } from '../src/nurture/schedule.js';
+import { firstWindowMoment, localWall, MIN_GAP_MS, nextSend, sendTime, plannedSendTimes, type PlannedSend, type ScheduleOptions, type ScheduleStep } from '../src/nurture/schedule.js';
 
 // The content brief's days after confirmation.
 const SEQUENCE: ScheduleStep[] = [0, 2, 4, 7, 10, 14, 18, 21].map((dayOffset, i) => ({ step: i + 1, dayOffset }));
@@ -20,6 +20,15 @@ describe('nextSend', () => {
   it('sends email 1 right after confirmation, at any hour', () => {
     const confirmedAt = t('2026-03-03T07:12:00Z'); // 02:12 in New York
     expect(nextSend({ confirmedAt, timezone: 'America/New_York', last: null }, SEQUENCE, confirmedAt, MORNING)).toEqual({ step: 1, at: confirmedAt });
+  });
+
+  it('email 1 of someone entered for them (an import) waits for their window; inside it, it goes at once', () => {
+    const entered = (at: string, timezone: string) => iso(sendTime({ confirmedAt: t(at), timezone, lastSentAt: null, enteredForThem: true }, SEQUENCE, 1, t(at), MORNING));
+    expect(entered('2026-03-03T07:12:00Z', 'America/New_York')).toBe('2026-03-03T14:00:00.000Z'); // 02:12 there: 09:00 the same day
+    expect(entered('2026-03-03T17:00:00Z', 'America/New_York')).toBe('2026-03-04T14:00:00.000Z'); // 12:00 there: 09:00 the next day
+    expect(entered('2026-03-03T14:30:00Z', 'America/New_York')).toBe('2026-03-03T14:30:00.000Z'); // 09:30 there
+    // The same instant confirmed by the person themselves goes at once.
+    expect(iso(sendTime({ confirmedAt: t('2026-03-03T07:12:00Z'), timezone: 'America/New_York', lastSentAt: null }, SEQUENCE, 1, t('2026-03-03T07:12:00Z'), MORNING))).toBe('2026-03-03T07:12:00.000Z');
   });
 
   it('puts each later email on its day in the first moment of the local window', () => {

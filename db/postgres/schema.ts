@@ -272,3 +272,35 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_subscriber_idx').on(t.subscriberId, t.at)],
 );
+
+// Import reports kept for the coordinator (see the SQLite schema).
+export const importReports = pgTable(
+  'import_reports',
+  {
+    id: id(),
+    createdAt: ms('created_at').notNull(),
+    actor: text('actor').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+    summary: text('summary').notNull(),
+    notes: text('notes').notNull(),
+  },
+  (t) => [index('import_reports_expires_idx').on(t.expiresAt)],
+);
+
+export const importReportRows = pgTable(
+  'import_report_rows',
+  {
+    id: id(),
+    reportId: ref('report_id')
+      .notNull()
+      .references(() => importReports.id),
+    row: integer('row').notNull(),
+    email: text('email').notNull(),
+    emailHash: text('email_hash'),
+    outcome: text('outcome').notNull(),
+    subscriberId: ref('subscriber_id'),
+    problems: text('problems').notNull(),
+    cells: text('cells').notNull(),
+  },
+  (t) => [index('import_report_rows_report_idx').on(t.reportId, t.row), index('import_report_rows_hash_idx').on(t.emailHash), index('import_report_rows_subscriber_idx').on(t.subscriberId)],
+);

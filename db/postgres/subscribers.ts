@@ -2,11 +2,11 @@ import { dueRowOf, enteringRow } from '../cross-sequence.js';
 import type pg from 'pg';
 import { signupKindSql, signupSourcesOf } from '../signup-sources.js';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type PendingDetails, type LeavingReason, type UnsubscribeReasonCount, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ImportReportRow, type KeptImportReport, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type PendingDetails, type LeavingReason, type UnsubscribeReasonCount, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { countHitSql, hitsIn } from './settings.js';
-import { activity, deliveries, enrolments, pendingDetails, providerEvents, subscribers, suppressions } from './schema.js';
+import { activity, deliveries, enrolments, importReportRows, importReports, pendingDetails, providerEvents, subscribers, suppressions } from './schema.js';
 
 // A subscriber with their education enrolment's cursor (db/types.ts, Subscriber), read FROM ${VIEW}.
 const SUBSCRIBER = `${selectList(subscribers, 's')}, e.next_step AS "nextStep", e.next_send_at AS "nextSendAt", e.last_sent_at AS "lastSequenceSentAt", e.version AS "sequenceVersion"`;
@@ -265,19 +265,65 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       )
     ).rowCount;
     if (!updated) return undefined;
-    // They start the education sequence, or take it up again from where they left it.
+    // They start the education sequence, or take it up again from where they left it, when its first step may go.
+    const startsAt = nextStep === null ? now : (input.firstSendAt?.(nextStep, pending?.timezone ?? s.timezone) ?? now);
     await c.query(
       `INSERT INTO enrolments (subscriber_id, sequence, version, started_at, next_step, next_send_at, ended_at, ended_reason)
        VALUES ($1, 'education', $2, $3, $4, $5, $6, $7)
        ON CONFLICT (subscriber_id, sequence) DO UPDATE SET version = excluded.version, started_at = excluded.started_at, next_step = excluded.next_step,
          next_send_at = excluded.next_send_at, ended_at = excluded.ended_at, ended_reason = excluded.ended_reason`,
-      [id, input.sequenceVersion, now, nextStep, nextStep === null ? null : now, nextStep === null ? now : null, nextStep === null ? 'completed' : null],
+      [id, input.sequenceVersion, startsAt, nextStep, nextStep === null ? null : startsAt, nextStep === null ? now : null, nextStep === null ? 'completed' : null],
     );
     await insertActivity(c, id, 'confirmed', now, { consentVersion: consent.version, nextStep });
     return byId(c, id);
   }
 
+  const REPORT_COLUMNS = `${selectList(importReports, 'r')}, (SELECT count(*)::int FROM import_report_rows x WHERE x.report_id = r.id) AS "rowsToFix"`;
+  const ROW_COLUMNS = selectList(importReportRows);
+  const ROW_FIELDS = ['row', 'email', 'email_hash', 'outcome', 'subscriber_id', 'problems', 'cells'] as const;
+
   return {
+    keepImportReport(report) {
+      return transaction(pool, async (c) => {
+        const id = (
+          await c.query<{ id: number }>('INSERT INTO import_reports (created_at, actor, expires_at, summary, notes) VALUES ($1, $2, $3, $4, $5) RETURNING id', [
+            report.createdAt,
+            report.actor,
+            report.expiresAt,
+            report.summary,
+            report.notes,
+          ])
+        ).rows[0]!.id;
+        for (let at = 0; at < report.rows.length; at += 500) {
+          const chunk = report.rows.slice(at, at + 500);
+          const params: unknown[] = [id];
+          const values = chunk.map((r) => {
+            const slots = [r.row, r.email, r.emailHash, r.outcome, r.subscriberId, r.problems, r.cells].map((v) => `$${params.push(v)}`);
+            return `($1, ${slots.join(', ')})`;
+          });
+          await c.query(`INSERT INTO import_report_rows (report_id, ${ROW_FIELDS.join(', ')}) VALUES ${values.join(', ')}`, params);
+        }
+        return id;
+      });
+    },
+    async importReports(now, limit) {
+      return (await pool.query<KeptImportReport>(`SELECT ${REPORT_COLUMNS} FROM import_reports r WHERE r.expires_at > $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2`, [now, limit])).rows;
+    },
+    async importReport(id, now) {
+      const report = (await pool.query<KeptImportReport>(`SELECT ${REPORT_COLUMNS} FROM import_reports r WHERE r.id = $1 AND r.expires_at > $2`, [id, now])).rows[0];
+      if (!report) return null;
+      const rows = (await pool.query<ImportReportRow>(`SELECT ${ROW_COLUMNS} FROM import_report_rows WHERE report_id = $1 ORDER BY "row"`, [id])).rows;
+      return { report, rows };
+    },
+    dropExpiredImportReports(now) {
+      return transaction(pool, async (c) => {
+        const ids = (await c.query<{ id: number }>('SELECT id FROM import_reports WHERE expires_at <= $1 FOR UPDATE', [now])).rows.map((r) => r.id);
+        if (ids.length === 0) return 0;
+        await c.query('DELETE FROM import_report_rows WHERE report_id = ANY($1)', [ids]);
+        await c.query('DELETE FROM import_reports WHERE id = ANY($1)', [ids]);
+        return ids.length;
+      });
+    },
     async byId(id) {
       return byId(pool, id);
     },
@@ -588,6 +634,8 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
           [id, `erased:${id}`, now],
         );
         await endEnrolments(c, id, now, 'erased');
+        // Kept import reports: the rows that name them (their address, or the person the row created).
+        await c.query('DELETE FROM import_report_rows WHERE email_hash = $1 OR subscriber_id = $2', [s.emailHash, id]);
         await insertActivity(c, id, 'erased', now);
         const providerIds = dels.map((d) => d.providerId).filter((p): p is string => p !== null);
         return { id, email: s.email, alreadyErased: false, withdrawnFromBatches: withdrawn, providerIds };

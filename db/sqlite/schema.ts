@@ -344,6 +344,41 @@ export const auditLog = sqliteTable(
   (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_subscriber_idx').on(t.subscriberId, t.at)],
 );
 
+// Import reports kept for the coordinator to finish: the summary, and only
+// the rows to fix (refused, or written with a warning), with their cells as
+// given. Kept until expires_at; a person's erasure deletes the rows that name
+// them (by the address's hash, or as the person the row created).
+export const importReports = sqliteTable(
+  'import_reports',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    createdAt: ms('created_at').notNull(),
+    actor: text('actor').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+    summary: text('summary').notNull(),
+    notes: text('notes').notNull(),
+  },
+  (t) => [index('import_reports_expires_idx').on(t.expiresAt)],
+);
+
+export const importReportRows = sqliteTable(
+  'import_report_rows',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    reportId: integer('report_id')
+      .notNull()
+      .references(() => importReports.id),
+    row: integer('row').notNull(),
+    email: text('email').notNull(),
+    emailHash: text('email_hash'),
+    outcome: text('outcome').notNull(),
+    subscriberId: integer('subscriber_id'),
+    problems: text('problems').notNull(),
+    cells: text('cells').notNull(),
+  },
+  (t) => [index('import_report_rows_report_idx').on(t.reportId, t.row), index('import_report_rows_hash_idx').on(t.emailHash), index('import_report_rows_subscriber_idx').on(t.subscriberId)],
+);
+
 export type Subscriber = typeof subscribers.$inferSelect;
 export type NewSubscriber = typeof subscribers.$inferInsert;
 export type Delivery = typeof deliveries.$inferSelect;

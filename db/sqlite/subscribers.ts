@@ -2,13 +2,13 @@ import { dueRowOf, enteringRow } from '../cross-sequence.js';
 import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import { signupKindSql, signupSourcesOf } from '../signup-sources.js';
 import type { SubscriberStore } from '../stores.js';
-import type { Enrolment, EnrolInput, EnrolOutcome, LeaveInput, LeaveOutcome, ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, ConfirmationResendInput, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, LeavingReason, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
+import type { KeepImportReport, KeptImportReport, Enrolment, EnrolInput, EnrolOutcome, LeaveInput, LeaveOutcome, ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, ConfirmationResendInput, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, LeavingReason, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
 import { groupCommit } from './group-commit.js';
 import { hitCounters } from './settings.js';
-import { activity, auditLog, batches, deliveries, enrolments, pendingDetails, providerEvents, subscriberMerges, subscribers, suppressions, unsubscribeReasons } from './schema.js';
+import { activity, auditLog, batches, deliveries, enrolments, importReportRows, importReports, pendingDetails, providerEvents, subscriberMerges, subscribers, suppressions, unsubscribeReasons } from './schema.js';
 
 /** A subscriber with their education enrolment's cursor (db/types.ts, Subscriber). */
 export const subscriberView = {
@@ -276,12 +276,13 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       .where(and(eq(subscribers.id, id), eq(subscribers.status, 'pending')))
       .run();
     if (updated.changes === 0) return undefined;
-    // They start the education sequence, or take it up again from where they left it.
+    // They start the education sequence, or take it up again from where they left it, when its first step may go.
+    const startsAt = nextStep === null ? now : (input.firstSendAt?.(nextStep, pending?.timezone ?? s.timezone) ?? now);
     const place = {
       version: input.sequenceVersion,
-      startedAt: now,
+      startedAt: startsAt,
       nextStep,
-      nextSendAt: nextStep === null ? null : now,
+      nextSendAt: nextStep === null ? null : startsAt,
       endedAt: nextStep === null ? now : null,
       endedReason: nextStep === null ? ('completed' as const) : null,
     };
@@ -595,14 +596,57 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       .where(eq(subscribers.id, id))
       .run();
     endEnrolments(db, id, now, 'erased');
+    // Kept import reports: the rows that name them (their address, or the person the row created).
+    db.delete(importReportRows)
+      .where(or(eq(importReportRows.emailHash, s.emailHash), eq(importReportRows.subscriberId, id)))
+      .run();
     insertActivity(db, id, 'erased', now);
     const providerIds = dels.map((d) => d.providerId).filter((p): p is string => p !== null);
     return { id, email: s.email, alreadyErased: false, withdrawnFromBatches: withdrawn, providerIds };
   });
 
+  const keepImportReport = sqlite.transaction((report: KeepImportReport): number => {
+    const { rows, ...kept } = report;
+    const id = db.insert(importReports).values(kept).returning({ id: importReports.id }).get().id;
+    for (let at = 0; at < rows.length; at += 500) {
+      db.insert(importReportRows)
+        .values(rows.slice(at, at + 500).map((r) => ({ ...r, reportId: id })))
+        .run();
+    }
+    return id;
+  });
+
+  const reportColumns = { ...getTableColumns(importReports), rowsToFix: sql<number>`(SELECT count(*) FROM "import_report_rows" AS "x" WHERE "x"."report_id" = "import_reports"."id")` };
+
+  const dropExpiredImportReports = sqlite.transaction((now: number): number => {
+    const expired = db.select({ id: importReports.id }).from(importReports).where(lte(importReports.expiresAt, now)).all().map((r) => r.id);
+    if (expired.length === 0) return 0;
+    db.delete(importReportRows).where(inArray(importReportRows.reportId, expired)).run();
+    db.delete(importReports).where(inArray(importReports.id, expired)).run();
+    return expired.length;
+  });
+
   return {
     async byId(id) {
       return byId(id);
+    },
+    async keepImportReport(report) {
+      return keepImportReport.immediate(report);
+    },
+    async importReports(now, limit) {
+      return db.select(reportColumns).from(importReports).where(gt(importReports.expiresAt, now)).orderBy(desc(importReports.createdAt), desc(importReports.id)).limit(limit).all() as KeptImportReport[];
+    },
+    async importReport(id, now) {
+      const report = db
+        .select(reportColumns)
+        .from(importReports)
+        .where(and(eq(importReports.id, id), gt(importReports.expiresAt, now)))
+        .get() as KeptImportReport | undefined;
+      if (!report) return null;
+      return { report, rows: db.select().from(importReportRows).where(eq(importReportRows.reportId, id)).orderBy(asc(importReportRows.row)).all() };
+    },
+    async dropExpiredImportReports(now) {
+      return dropExpiredImportReports.immediate(now);
     },
     async signup(record, decide) {
       return groupCommit(db).run(() => recordSignup(record, decide));

@@ -230,10 +230,13 @@ export function firstNotReceived<S extends ScheduleStep>(sequence: readonly S[],
  * first step: after entering), counted from the last email of this sequence
  * that went (from entering when none went), on that local day's window, and
  * at least the minimum gap after the person's last email of any sequence
- * (`lastAnySentAt`, by default this sequence's last).
+ * (`lastAnySentAt`, by default this sequence's last). `enteredForThem`:
+ * someone else entered them (an import with a consent recorded elsewhere),
+ * so the day-0 first step answers no action of theirs and waits for their
+ * window like every other step.
  */
 export function sendTime(
-  subscriber: { confirmedAt: number; timezone: string; lastSentAt: number | null; lastAnySentAt?: number | null },
+  subscriber: { confirmedAt: number; timezone: string; lastSentAt: number | null; lastAnySentAt?: number | null; enteredForThem?: boolean },
   sequence: readonly ScheduleStep[],
   step: number,
   now: number,
@@ -245,7 +248,7 @@ export function sendTime(
   const lastAny = Math.max(subscriber.lastSentAt ?? -Infinity, subscriber.lastAnySentAt ?? -Infinity);
   const gapEnds = lastAny === -Infinity ? now : lastAny + (options.minGapMs ?? MIN_GAP_MS);
   const delayDays = index === 0 ? sequence[0]!.dayOffset : Math.max(0, sequence[index]!.dayOffset - sequence[index - 1]!.dayOffset);
-  if (index === 0 && delayDays === 0) {
+  if (index === 0 && delayDays === 0 && !subscriber.enteredForThem) {
     // It answers the person's own action: at any hour, unless another sequence's email went within the gap.
     const at = Math.max(now, subscriber.confirmedAt);
     return gapEnds <= at ? at : firstWindowMoment(timezone, gapEnds, options);

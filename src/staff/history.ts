@@ -228,6 +228,7 @@ export const AUDIT_DETAIL_WORDING: Record<AuditAction, (d: Detail, ctx: WordingC
   'subscribers.exported': (d) => (str(d.format) ? `as ${str(d.format)!.toUpperCase()}` : ''),
   'subscribers.imported': (d) => importCounts(d),
   'subscriber.imported': (d) => (str(d.outcome) ? (IMPORT_OUTCOME_WORDS[str(d.outcome)!] ?? str(d.outcome)!.replace(/_/g, ' ')) : ''),
+  'imports.rows_downloaded': (d) => (typeof d.reportId === 'number' ? `import report #${d.reportId}, ${typeof d.rows === 'number' ? d.rows : 0} rows to fix` : ''),
   'subscriber.merged': (d) => (num(d.mergedId) ? `record #${num(d.mergedId)} became part of this one` : ''),
   'template.test_sent': (d, ctx) => [str(d.template) ? `template ${str(d.template)}` : null, ctx.showAddresses && str(d.to) ? `to ${str(d.to)}` : null].filter(Boolean).join(', '),
   'batch.resolved': (d) => [num(d.batchId) ? `batch #${num(d.batchId)}` : null, str(d.decision) ? (BATCH_DECISIONS[str(d.decision)!] ?? str(d.decision)) : null].filter(Boolean).join(': '),

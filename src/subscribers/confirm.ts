@@ -1,5 +1,5 @@
 import type { ConfirmInput, ConsentRecord, Subscriber } from '../../db/types.js';
-import { firstNotReceived } from '../nurture/schedule.js';
+import { firstNotReceived, sendTime, type ScheduleOptions } from '../nurture/schedule.js';
 import { SEQUENCE_VERSIONS } from '../nurture/sequence.js';
 import { runningSequence } from '../nurture/versions.js';
 import { consentFor } from './consent.js';
@@ -38,15 +38,26 @@ export async function confirmState(deps: Pick<SubscriberDeps, 'stores' | 'config
  * running now (they are enrolled in it), and the first of its steps not yet
  * received (someone coming back continues from there). Every way into the
  * sequence (a confirmation link, an import with a recorded consent) confirms
- * through this, so they enrol alike.
+ * through this, so they enrol alike. `enteredForThem` (an import, with the
+ * schedule's options) places email 1 in the person's next send window rather
+ * than at once.
  */
-export async function confirmingNow(deps: Pick<SubscriberDeps, 'stores' | 'sequences'>, now: number): Promise<(consent: ConsentRecord) => ConfirmInput> {
+export async function confirmingNow(
+  deps: Pick<SubscriberDeps, 'stores' | 'sequences'>,
+  now: number,
+  enteredForThem?: ScheduleOptions,
+): Promise<(consent: ConsentRecord) => ConfirmInput> {
   const running = await runningSequence(deps.stores, deps.sequences ?? SEQUENCE_VERSIONS);
+  const steps = running.sequence.steps;
   return (consent) => ({
     now,
     consent,
     sequenceVersion: running.version,
-    firstStep: (received) => firstNotReceived(running.sequence.steps, new Set(received))?.step ?? null,
+    firstStep: (received) => firstNotReceived(steps, new Set(received))?.step ?? null,
+    // Entered by staff (an import with a recorded consent): email 1 waits for their window, as the worker's schedule places it.
+    ...(enteredForThem
+      ? { firstSendAt: (step: number, timezone: string) => sendTime({ confirmedAt: now, timezone, lastSentAt: null, enteredForThem: true }, steps, step, now, enteredForThem) }
+      : {}),
   });
 }
 

@@ -12,11 +12,12 @@ import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setImmediate } from 'node:timers/promises';
+import { run as runSpellCheck } from '@zootools/email-spell-checker';
 import { CsvError, parse } from 'csv-parse';
 import type { DecideImport, ImportAction, ImportRecord, Subscriber, SubscriberStatus } from '../../db/types.js';
 import type { Reader } from '../../emails/_components/types.js';
 import { addressHashes, canonicalEmail } from '../address.js';
-import { firstInstantAtOrAfter } from '../nurture/schedule.js';
+import { firstInstantAtOrAfter, scheduleOptions } from '../nurture/schedule.js';
 import { recordAudit } from '../audit.js';
 import { confirmingNow } from './confirm.js';
 import { IMPORTED_CONSENT_PREFIX } from '../../db/types.js';
@@ -46,14 +47,16 @@ export type ImportOutcome = (typeof IMPORT_OUTCOMES)[number];
 
 /** One row of the report; `row` is the file's line the row starts on (the header is line 1). */
 export type ImportRowReport =
-  | { row: number; email: string; outcome: 'enrolled' | 'invited'; subscriberId: number }
+  | { row: number; email: string; outcome: 'enrolled' | 'invited'; subscriberId: number; warnings?: string[] }
   | { row: number; email: string; outcome: 'exists'; subscriberId: number; status: SubscriberStatus }
   | { row: number; email: string; outcome: 'suppressed' | 'erased' }
   | { row: number; email: string; outcome: 'duplicate'; of: number; note?: string }
   | { row: number; email: string; outcome: 'invalid'; reason: string };
 
-export type ImportSummary = { rows: number } & Record<ImportOutcome, number>;
-export type ImportReport = { summary: ImportSummary; notes: string[]; rows: ImportRowReport[] };
+/** `warnings`: the rows written with a warning. */
+export type ImportSummary = { rows: number; warnings: number } & Record<ImportOutcome, number>;
+/** `id`: the kept report (its rows to fix), listed at /staff/imports until it expires. */
+export type ImportReport = { summary: ImportSummary; notes: string[]; rows: ImportRowReport[]; id: number };
 
 /** A file refused as a whole: nothing was written. */
 export type ImportRefusal = { ok: false; status: 400 | 413; code: string; message: string };
@@ -65,13 +68,19 @@ export type CheckedRow = {
   timezone: string;
   reader: Reader | null;
   consent: { source: string; givenAt: number; text: string } | null;
+  /** What was wrong but did not refuse the row: the field left empty, or a likely typo. */
+  warnings: string[];
 };
 
 /** The file, parsed and checked: each row's outcome where the file alone decides it, else the row to write. */
 export type CheckedImport = {
   notes: string[];
-  rows: ({ row: number; email: string } & ({ kind: 'write'; value: CheckedRow } | { kind: 'done'; report: ImportRowReport }))[];
+  /** `cells`: the row's import columns as given, kept for the rows to fix (refused, or with a warning). */
+  rows: ({ row: number; email: string; cells?: ImportCells } & ({ kind: 'write'; value: CheckedRow } | { kind: 'done'; report: ImportRowReport }))[];
 };
+
+/** A row's import columns as the file gave them. */
+export type ImportCells = Partial<Record<Column, string>>;
 
 class ImportFileError extends Error {
   constructor(
@@ -122,37 +131,73 @@ export function parseConsentDate(value: string, timeZone: string): number | null
 const FIELD_COLUMNS: Record<string, Column> = { email: 'email', firstName: 'first_name', reader: 'reader' };
 
 /**
- * Checks one row: the address, name and reader as the signup form checks
- * them, a time zone (invalid is an error here, not the default: staff can fix
- * the file), and a consent that is either complete or absent.
+ * Whether a valid zone names a place (Area/Location, so it follows that
+ * place's daylight saving): abbreviations (EST, PST, CET, EST5EDT), UTC and
+ * GMT, and the fixed offsets of Etc/ are not how a person's zone is written,
+ * and EST for one is America/Panama's clock, an hour off every summer.
+ */
+export function isPlaceZone(zone: string): boolean {
+  return /^[A-Za-z]+\/[A-Za-z0-9_+\-/]+$/.test(zone) && !/^(etc|systemv)\//i.test(zone);
+}
+
+/** A mistyped common domain (gmial.com), as the signup form suggests it: the suggested address, or null. */
+export function typoSuggestion(email: string): string | null {
+  const suggestion = runSpellCheck({ email });
+  return suggestion?.full && suggestion.full.toLowerCase() !== email.toLowerCase() ? suggestion.full : null;
+}
+
+/**
+ * Checks one row. Only the address can refuse it: one that is empty or not
+ * an address makes the row invalid. An optional field that is wrong (a name
+ * the signup form would refuse, a reader it does not know, a zone that is not
+ * a place's IANA zone, a consent that is incomplete or undated) is a warning
+ * and is left empty: the name and reader blank, the zone the default, and no
+ * consent, so the person is invited to confirm by email rather than enrolled.
+ * A mistyped common domain is a warning too; the address is kept as given.
  */
 export function checkImportRow(cells: Partial<Record<Column, string>>, defaultTimezone: string, now: number): { ok: true; value: CheckedRow } | { ok: false; reason: string } {
-  const reasons: string[] = [];
-  const signup = parseSignup({ email: cells.email ?? '', firstName: cells.first_name ?? '', reader: (cells.reader ?? '').trim().toLowerCase(), consent: true }, defaultTimezone);
+  const warnings: string[] = [];
+  const input = { email: cells.email ?? '', firstName: cells.first_name ?? '', reader: (cells.reader ?? '').trim().toLowerCase(), consent: true };
+  let signup = parseSignup(input, defaultTimezone);
   if (!signup.ok) {
-    for (const [field, message] of Object.entries(signup.errors)) reasons.push(`${FIELD_COLUMNS[field] ?? field}: ${field === 'email' && !cells.email?.trim() ? 'empty.' : message}`);
+    for (const [field, message] of Object.entries(signup.errors)) if (field !== 'email') warnings.push(`${FIELD_COLUMNS[field] ?? field}: ${message} Left empty.`);
+    if (!signup.errors.email) signup = parseSignup({ ...input, firstName: signup.errors.firstName ? '' : input.firstName, reader: signup.errors.reader ? '' : input.reader }, defaultTimezone);
   }
 
   const tzCell = (cells.timezone ?? '').trim();
-  const timezone = tzCell === '' ? defaultTimezone : resolveTimeZone(tzCell, '');
-  if (timezone === '') reasons.push(`timezone: "${tzCell.slice(0, 64)}" is not an IANA time zone (like Europe/Berlin).`);
+  let timezone = tzCell === '' ? defaultTimezone : resolveTimeZone(tzCell, '');
+  if (timezone === '') {
+    warnings.push(`timezone: "${tzCell.slice(0, 64)}" is not an IANA time zone (like Europe/Berlin); left empty, so ${defaultTimezone} applies.`);
+    timezone = defaultTimezone;
+  } else if (tzCell !== '' && !isPlaceZone(tzCell)) {
+    warnings.push(`timezone: "${tzCell.slice(0, 64)}" is an abbreviation or a fixed offset, not a place's zone (like America/New_York), so it misses daylight saving; left empty, so ${defaultTimezone} applies.`);
+    timezone = defaultTimezone;
+  }
 
   let consent: CheckedRow['consent'] = null;
+  const notRecorded = 'The consent was not recorded: they are invited to confirm by email instead.';
   const given = CONSENT_COLUMNS.map((c) => [c, (cells[c] ?? '').trim()] as const);
   const missing = given.filter(([, v]) => v === '').map(([c]) => c);
   if (missing.length > 0 && missing.length < CONSENT_COLUMNS.length) {
-    reasons.push(`consent: a recorded consent needs consent_source, consent_date and consent_text; ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} empty.`);
+    warnings.push(`consent: a recorded consent needs consent_source, consent_date and consent_text; ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} empty. ${notRecorded}`);
   } else if (missing.length === 0) {
     const [source, date, text] = given.map(([, v]) => v) as [string, string, string];
-    const givenAt = parseConsentDate(date, timezone || defaultTimezone);
-    if (givenAt === null) reasons.push(`consent_date: "${date.slice(0, 40)}" is not an ISO date (2025-11-20, or 2025-11-20T14:30:00Z).`);
-    else if (givenAt > now) reasons.push('consent_date: the date is in the future.');
-    if (source.length > MAX_CONSENT_SOURCE) reasons.push(`consent_source: at most ${MAX_CONSENT_SOURCE} characters.`);
-    if (text.length > MAX_CONSENT_TEXT) reasons.push(`consent_text: at most ${MAX_CONSENT_TEXT} characters.`);
-    if (givenAt !== null) consent = { source, givenAt, text };
+    const givenAt = parseConsentDate(date, timezone);
+    const problems: string[] = [];
+    if (givenAt === null) problems.push(`consent_date: "${date.slice(0, 40)}" is not an ISO date (2025-11-20, or 2025-11-20T14:30:00Z); left empty.`);
+    else if (givenAt > now) problems.push('consent_date: the date is in the future; left empty.');
+    if (source.length > MAX_CONSENT_SOURCE) problems.push(`consent_source: at most ${MAX_CONSENT_SOURCE} characters; left empty.`);
+    if (text.length > MAX_CONSENT_TEXT) problems.push(`consent_text: at most ${MAX_CONSENT_TEXT} characters; left empty.`);
+    if (problems.length > 0) warnings.push(`${problems.join(' ')} ${notRecorded}`);
+    else consent = { source, givenAt: givenAt!, text };
   }
-  if (reasons.length > 0 || !signup.ok) return { ok: false, reason: reasons.join(' ') };
-  return { ok: true, value: { email: signup.value.email, firstName: signup.value.firstName, timezone, reader: signup.value.reader, consent } };
+  if (!signup.ok) {
+    const email = signup.errors.email ?? '';
+    return { ok: false, reason: [`email: ${!cells.email?.trim() ? 'empty.' : email}`, ...warnings].join(' ') };
+  }
+  const suggestion = typoSuggestion(signup.value.email);
+  if (suggestion) warnings.unshift(`email: did you mean ${suggestion}? Imported as given; correct the address on the person's page if it is a typo.`);
+  return { ok: true, value: { email: signup.value.email, firstName: signup.value.firstName, timezone, reader: signup.value.reader, consent, warnings } };
 }
 
 /** Where a later row of the same address says something else than the first. */
@@ -251,7 +296,7 @@ export async function readImportCsv(source: AsyncIterable<Uint8Array>, options: 
       const email = (cells.email ?? '').trim().slice(0, MAX_REPORTED_EMAIL);
       const checked = checkImportRow(cells, options.defaultTimezone, options.now);
       if (!checked.ok) {
-        file.rows.push({ row, email, kind: 'done', report: { row, email, outcome: 'invalid', reason: checked.reason } });
+        file.rows.push({ row, email, cells, kind: 'done', report: { row, email, outcome: 'invalid', reason: checked.reason } });
         continue;
       }
       // One person per address whatever its spelling: repeats are found by the canonical form.
@@ -265,7 +310,7 @@ export async function readImportCsv(source: AsyncIterable<Uint8Array>, options: 
         continue;
       }
       firstOf.set(key, { row, value: checked.value });
-      file.rows.push({ row, email, kind: 'write', value: checked.value });
+      file.rows.push({ row, email, kind: 'write', value: checked.value, ...(checked.value.warnings.length ? { cells } : {}) });
     }
   }
 
@@ -328,7 +373,7 @@ function headerColumns(header: string[], notes: string[]): Partial<Record<Column
   const consent = CONSENT_COLUMNS.filter((c) => columns[c] !== undefined);
   if (consent.length > 0 && consent.length < CONSENT_COLUMNS.length) {
     notes.push(
-      `A recorded consent needs consent_source, consent_date and consent_text; without ${CONSENT_COLUMNS.filter((c) => columns[c] === undefined).join(' and ')}, rows that fill the others are invalid.`,
+      `A recorded consent needs consent_source, consent_date and consent_text; without ${CONSENT_COLUMNS.filter((c) => columns[c] === undefined).join(' and ')}, no consent is recorded and each row is invited to confirm by email.`,
     );
   }
   return columns;
@@ -367,7 +412,7 @@ export async function runImport(deps: SubscriberDeps, file: CheckedImport, actor
       const chunk = pending.slice(at, at + IMPORT_CHUNK);
       const now = clock.now();
       // The version running now, read once a chunk (a version published during an import applies from the next chunk).
-      const confirming = await confirmingNow(deps, now);
+      const confirming = await confirmingNow(deps, now, scheduleOptions(config));
       const records: ImportRecord[] = chunk.map(({ value: v }) => ({
         email: v.email,
         ...addressHashes(config.secretKey, v.email),
@@ -389,11 +434,11 @@ export async function runImport(deps: SubscriberDeps, file: CheckedImport, actor
         detail: { outcome: action.kind === 'none' ? action.reason : OUTCOME_OF[action.kind] },
       }));
       results.forEach((r, i) => {
-        const { index, row, email } = chunk[i]!;
+        const { index, row, email, value } = chunk[i]!;
         const a = r.action;
         reports[index] =
           a.kind !== 'none'
-            ? { row, email, outcome: OUTCOME_OF[a.kind], subscriberId: r.subscriberId! }
+            ? { row, email, outcome: OUTCOME_OF[a.kind], subscriberId: r.subscriberId!, ...(value.warnings.length ? { warnings: value.warnings } : {}) }
             : a.reason === 'exists'
               ? { row, email, outcome: 'exists', subscriberId: r.subscriberId!, status: r.status! }
               : { row, email, outcome: a.reason };
@@ -416,11 +461,56 @@ export async function runImport(deps: SubscriberDeps, file: CheckedImport, actor
     logger.info({ staff: actor, ...summary, failed }, 'import finished');
   }
   const rows = reports as ImportRowReport[];
-  return { summary: summarise(total, rows), notes: file.notes, rows };
+  const summary = summarise(total, rows);
+  const id = await keepImportReport(deps, file, rows, summary, actor);
+  return { summary, notes: file.notes, rows, id };
+}
+
+/** How long a kept report lasts: 30 days, or RETENTION_DAYS when that is shorter. */
+export const IMPORT_REPORT_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A row to fix: refused, or written with a warning; its problems in words. */
+export function problemsOf(r: ImportRowReport): string[] {
+  if (r.outcome === 'invalid') return [r.reason];
+  return 'warnings' in r && r.warnings ? r.warnings : [];
+}
+
+/**
+ * Keeps the report for the coordinator: the summary and notes, and only the
+ * rows to fix with their cells as given (the rows that went well name people
+ * who are on their own pages now). Each row keeps its address's lookup hash
+ * when it is one, so the person's erasure deletes it.
+ */
+async function keepImportReport(deps: SubscriberDeps, file: CheckedImport, rows: ImportRowReport[], summary: ImportSummary, actor: string): Promise<number> {
+  const now = deps.clock.now();
+  const keep = file.rows.flatMap((r, i) => {
+    const report = rows[i]!;
+    const problems = problemsOf(report);
+    if (problems.length === 0) return [];
+    const hash = r.kind === 'write' ? addressHashes(deps.config.secretKey, r.value.email).emailHash : null;
+    return [
+      {
+        row: report.row,
+        email: report.email,
+        emailHash: hash,
+        outcome: report.outcome,
+        subscriberId: 'subscriberId' in report ? report.subscriberId : null,
+        problems: JSON.stringify(problems),
+        cells: JSON.stringify(r.cells ?? {}),
+      },
+    ];
+  });
+  const days = Math.min(IMPORT_REPORT_DAYS, deps.config.retentionDays);
+  return deps.stores.subscribers.keepImportReport({ createdAt: now, actor, expiresAt: now + days * DAY_MS, summary: JSON.stringify(summary), notes: JSON.stringify(file.notes), rows: keep });
 }
 
 function summarise(rows: number, reports: (ImportRowReport | null)[]): ImportSummary {
-  const summary = { rows, ...Object.fromEntries(IMPORT_OUTCOMES.map((o) => [o, 0])) } as ImportSummary;
-  for (const r of reports) if (r) summary[r.outcome]++;
+  const summary = { rows, warnings: 0, ...Object.fromEntries(IMPORT_OUTCOMES.map((o) => [o, 0])) } as ImportSummary;
+  for (const r of reports) {
+    if (!r) continue;
+    summary[r.outcome]++;
+    if ('warnings' in r && r.warnings?.length) summary.warnings++;
+  }
   return summary;
 }

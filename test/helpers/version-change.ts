@@ -116,7 +116,8 @@ export async function previewMatchesWhatHappens(stores: Stores): Promise<void> {
   // One person every 7 hours for 19 days: someone waits for every step of version 1 on publish day.
   await runFor(19 * DAY, 7 * HOUR);
   const toV2 = await previewNow(2);
-  expect(new Set([...toV2.before.values()].map((plan) => plan[0]!.step))).toEqual(new Set([2, 3, 4, 5, 6, 7, 8]));
+  // (Someone imported since their last window opened waits for email 1 in their next one.)
+  expect(new Set([...toV2.before.values()].map((plan) => plan[0]!.step))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8]));
   const step = (effect: typeof toV2.effect, id: number) => effect.steps.find((s) => s.step === id) ?? { removed: 0, added: 0, moved: 0 };
   expect(step(toV2.effect, 7).removed).toBeGreaterThan(0);
   expect(step(toV2.effect, 9).added).toBeGreaterThan(0);

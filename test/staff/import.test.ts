@@ -60,7 +60,8 @@ describe('POST /api/imports: a file of 10,000 rows', () => {
     const before = table(t).subscribers().n;
 
     // The file: 4,000 with a consent, 4,900 without, 300 repeats, 150 known,
-    // 100 suppressed, 50 erased, 500 bad rows, in a mixed order.
+    // 100 suppressed, 50 erased, 500 faulty rows (100 without an address, 400
+    // with a wrong optional field: invited, with a warning), in a mixed order.
     const consenting = Array.from({ length: 4000 }, (_, i) => `consent${i}@example.org`);
     const inviting = Array.from({ length: 4900 }, (_, i) => `invite${i}@example.org`);
     const lines: string[] = [];
@@ -95,8 +96,8 @@ describe('POST /api/imports: a file of 10,000 rows', () => {
     const res = await post(t, `${HEADER}\n${lines.join('\n')}\n`);
     expect(res.status).toBe(200);
     const report = (await res.json()) as ImportReport;
-    expect(Object.keys(report)).toEqual(['summary', 'notes', 'rows']);
-    expect(report.summary).toEqual({ rows: 10_000, enrolled: 4000, invited: 4900, duplicate: 300, exists: 150, suppressed: 100, erased: 50, invalid: 500 });
+    expect(Object.keys(report)).toEqual(['summary', 'notes', 'rows', 'id']);
+    expect(report.summary).toEqual({ rows: 10_000, warnings: 400, enrolled: 4000, invited: 4900 + 400, duplicate: 300, exists: 150, suppressed: 100, erased: 50, invalid: 100 });
     expect(report.notes).toEqual([]);
     expect(report.rows.map((r) => r.row)).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 2));
     const byEmail = new Map(report.rows.map((r) => [r.email, r]));
@@ -106,7 +107,9 @@ describe('POST /api/imports: a file of 10,000 rows', () => {
     expect(byEmail.get('known120@example.org')).toMatchObject({ outcome: 'exists', status: 'unsubscribed' });
     expect(byEmail.get('suppressed70@example.org')).toEqual({ row: expect.any(Number), email: 'suppressed70@example.org', outcome: 'suppressed' });
     expect(byEmail.get('erased3@example.org')).toEqual({ row: expect.any(Number), email: 'erased3@example.org', outcome: 'erased' });
-    expect(byEmail.get('badtz1@example.org')).toMatchObject({ outcome: 'invalid', reason: expect.stringContaining('timezone') });
+    expect(byEmail.get('not-an-address-0')).toMatchObject({ outcome: 'invalid', reason: expect.stringMatching(/^email: /) });
+    expect(byEmail.get('badtz1@example.org')).toMatchObject({ outcome: 'invited', warnings: [expect.stringMatching(/^timezone: .*left empty/)] });
+    expect(byEmail.get('partial3@example.org')).toMatchObject({ outcome: 'invited', warnings: [expect.stringMatching(/consent was not recorded/)] });
     // Merged into the first row of the address (the repeat names it), saying what the repeat would have changed.
     for (const dup of report.rows.filter((r) => r.outcome === 'duplicate')) {
       const first = report.rows[dup.of - 2]!;
@@ -116,9 +119,9 @@ describe('POST /api/imports: a file of 10,000 rows', () => {
       else expect(dup).toEqual({ row: dup.row, email: dup.email, outcome: 'duplicate', of: first.row });
     }
 
-    // In the database: 8,900 new people, nobody else created or changed.
+    // In the database: 9,300 new people, nobody else created or changed.
     const sql = t.db.$client;
-    expect(table(t).subscribers().n).toBe(before + 8900);
+    expect(table(t).subscribers().n).toBe(before + 9300);
     const enrolled = sql
       .prepare("SELECT s.*, e.next_step, e.version AS sequence_version FROM subscribers s JOIN enrolments e ON e.subscriber_id = s.id AND e.sequence = 'education' WHERE email LIKE 'consent%'")
       .all() as Record<string, unknown>[];
@@ -151,14 +154,18 @@ describe('POST /api/imports: a file of 10,000 rows', () => {
     expect(whole[0]).toMatchObject({ actor: 'staff', s: null });
     expect(JSON.parse(whole[0]!.detail)).toMatchObject(report.summary);
     const each = table(t).audit('subscriber.imported');
-    expect(each).toHaveLength(8900);
+    expect(each).toHaveLength(9300);
     expect(each.filter((e) => JSON.parse(e.detail).outcome === 'enrolled')).toHaveLength(4000);
 
-    // The worker: email 1 to each enrolled person, the confirmation alone to each invited one, nothing else.
+    // The worker: the confirmation alone to each invited one at once; email 1 to each enrolled
+    // person (in Berlin, where 15:00 is past the window) the next morning there; nothing else.
     expect(t.worker.kicks).toBeGreaterThan(0);
     await t.drain();
+    for (const email of consenting) expect(mailByAddress(t).has(email)).toBe(false);
+    t.clock.set('2026-03-03T08:00:00Z');
+    await t.drain();
     const mail = mailByAddress(t);
-    expect(mail.size).toBe(8900);
+    expect(mail.size).toBe(9300);
     for (const email of consenting) expect(mail.get(email)).toEqual(['sequence']);
     for (const email of inviting) expect(mail.get(email)).toEqual(['confirmation']);
     for (const email of [...suppressed, ...erased, ...known]) expect(mail.has(email), email).toBe(false);
@@ -168,7 +175,7 @@ describe('POST /api/imports: a file of 10,000 rows', () => {
     // The same file again: everyone is known now; nothing is created or mailed.
     const sent = t.transport.sent.length;
     const again = (await (await post(t, `${HEADER}\n${lines.join('\n')}\n`)).json()) as ImportReport;
-    expect(again.summary).toEqual({ rows: 10_000, enrolled: 0, invited: 0, duplicate: 300, exists: 150 + 8900, suppressed: 100, erased: 50, invalid: 500 });
+    expect(again.summary).toEqual({ rows: 10_000, warnings: 0, enrolled: 0, invited: 0, duplicate: 300, exists: 150 + 9300, suppressed: 100, erased: 50, invalid: 100 });
     await t.drain();
     expect(t.transport.sent.length).toBe(sent);
   }, 120_000);
@@ -233,12 +240,13 @@ describe('POST /api/imports', () => {
     const res = await t.app.request('/api/imports', { method: 'POST', headers: { authorization: basicAuthOf('admin') }, body: form });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
-      summary: { rows: 2, enrolled: 0, invited: 1, duplicate: 0, exists: 0, suppressed: 0, erased: 0, invalid: 1 },
+      summary: { rows: 2, warnings: 0, enrolled: 0, invited: 1, duplicate: 0, exists: 0, suppressed: 0, erased: 0, invalid: 1 },
       notes: ['Ignored a column the import does not read: Phone.'],
       rows: [
         { row: 2, email: 'ann@example.org', outcome: 'invited', subscriberId: expect.any(Number) },
         { row: 3, email: 'nope', outcome: 'invalid', reason: expect.stringMatching(/^email: /) },
       ],
+      id: expect.any(Number),
     });
     const noFile = new FormData();
     noFile.set('other', 'x');
@@ -285,6 +293,19 @@ describe('POST /api/imports', () => {
     const report = (await (await post(t, small)).json()) as ImportReport;
     const ann = report.rows[0] as { subscriberId: number };
     expect(await t.stores.subscribers.byId(ann.subscriberId)).toMatchObject({ status: 'active', sequenceVersion: 2, nextStep: 1 });
+  });
+
+  it("an enrolled person's email 1 goes in their next send window, not at the hour of the import", async () => {
+    // 14:00 UTC: 15:00 in Berlin (the 09:00-11:00 window closed), 09:00 in New York (open), 23:00 in Tokyo.
+    const t = testApp({ now: NOW });
+    const csv = [HEADER, ...['Europe/Berlin', 'America/New_York', 'Asia/Tokyo'].map((tz, i) => `p${i}@example.org,,${tz},,Clinic form,2025-11-20,I agree`)].join('\n');
+    const report = (await (await post(t, csv)).json()) as ImportReport;
+    const ids = report.rows.map((r) => (r as { subscriberId: number }).subscriberId);
+    const next = await Promise.all(ids.map(async (id) => (await t.stores.subscribers.byId(id))?.nextSendAt));
+    expect(next).toEqual([Date.parse('2026-03-03T08:00:00Z'), Date.parse(NOW), Date.parse('2026-03-03T00:00:00Z')]);
+    // The worker now sends email 1 to New York alone.
+    await t.drain();
+    expect(t.transport.sent.map((m) => m.to)).toEqual(['p1@example.org']);
   });
 
   it("an enrolled person's page shows the consent as recorded: wording, source and the date it was given", async () => {

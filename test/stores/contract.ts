@@ -576,6 +576,18 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect((await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule)).batchId).toBeNull();
       });
 
+      it('enrol with a first send time: step 1 is due when the decision says, given the row\'s zone', async () => {
+        const seen: [number, string][] = [];
+        const record = importOf('window@example.org', GIVEN, { timezone: 'Asia/Tokyo' });
+        const firstSendAt = (step: number, timezone: string) => (seen.push([step, timezone]), NOW + 18 * HOUR);
+        const [r] = await s.subscribers.importRows([{ ...record, confirm: { ...record.confirm!, firstSendAt } }], decideImportRow, importAudit);
+        expect(seen).toEqual([[1, 'Asia/Tokyo']]);
+        expect(await s.subscribers.byId(r!.subscriberId!)).toMatchObject({ status: 'active', confirmedAt: NOW, nextStep: 1, nextSendAt: NOW + 18 * HOUR });
+        // The enrolment starts then (the schedule's day 0), so every plan of their emails agrees with the worker.
+        expect((await s.subscribers.record(r!.subscriberId!))!.enrolments).toMatchObject([{ sequence: 'education', startedAt: NOW + 18 * HOUR, nextSendAt: NOW + 18 * HOUR }]);
+        expect((await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule)).batchId).toBeNull();
+      });
+
       it('enrol: confirmed at once with the row\'s consent, step 1 due now, no confirmation email', async () => {
         const [r] = await s.subscribers.importRows([importOf('enr@example.org', GIVEN)], decideImportRow, importAudit);
         expect(r!.action).toEqual({ kind: 'enrol' });
@@ -703,6 +715,69 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(JSON.parse(signups.at(-1)!.detail!)).toEqual({ source: 'staff', staff: 'eddie', resubscribe: true });
         const back = await s.subscribers.confirm(id, { now: NOW + 2 * HOUR, consent, sequenceVersion, firstStep: firstUndelivered });
         expect(back?.status).toBe('active');
+      });
+    });
+
+    describe('kept import reports', () => {
+      const rowOf = (row: number, email: string, over: Partial<{ emailHash: string | null; outcome: string; subscriberId: number | null }> = {}) => ({
+        row,
+        email,
+        emailHash: null,
+        outcome: 'invalid',
+        subscriberId: null,
+        problems: JSON.stringify([`row ${row}`]),
+        cells: JSON.stringify({ email }),
+        ...over,
+      });
+      const keep = (createdAt: number, rows: ReturnType<typeof rowOf>[], expiresAt = createdAt + 30 * DAY) =>
+        s.subscribers.keepImportReport({ createdAt, actor: 'staff', expiresAt, summary: JSON.stringify({ rows: rows.length }), notes: '[]', rows });
+
+      it('keeps a report with its rows to fix, lists the unexpired newest first, and drops the expired with their rows', async () => {
+        const old = await keep(NOW - 40 * DAY, [rowOf(2, 'gone@example.org')]);
+        const a = await keep(NOW - DAY, [rowOf(5, 'e@example.org'), rowOf(3, 'c@example.org')]);
+        const many = Array.from({ length: 1201 }, (_, i) => rowOf(i + 2, `m${i}@example.org`));
+        const b = await keep(NOW, many);
+        const listed = await s.subscribers.importReports(NOW, 10);
+        expect(listed.map((r) => [r.id, r.rowsToFix])).toEqual([
+          [b, 1201],
+          [a, 2],
+        ]);
+        expect(listed[1]).toEqual({ id: a, createdAt: NOW - DAY, actor: 'staff', expiresAt: NOW + 29 * DAY, summary: '{"rows":2}', notes: '[]', rowsToFix: 2 });
+        expect(await s.subscribers.importReports(NOW, 1)).toHaveLength(1);
+        const got = await s.subscribers.importReport(a, NOW);
+        expect(got?.report).toEqual(listed[1]);
+        expect(got?.rows.map((r) => [r.row, r.email, r.reportId, JSON.parse(r.problems)])).toEqual([
+          [3, 'c@example.org', a, ['row 3']],
+          [5, 'e@example.org', a, ['row 5']],
+        ]);
+        expect((await s.subscribers.importReport(b, NOW))?.rows).toHaveLength(1201);
+        expect(await s.subscribers.importReport(old, NOW)).toBeNull();
+        expect(await s.subscribers.importReport(999_999, NOW)).toBeNull();
+        expect(await s.subscribers.dropExpiredImportReports(NOW)).toBe(1);
+        expect(await s.subscribers.dropExpiredImportReports(NOW)).toBe(0);
+        expect(await s.subscribers.importReport(old, NOW - 40 * DAY)).toBeNull();
+        // At its expiry it is gone.
+        expect(await s.subscribers.importReport(a, NOW + 29 * DAY)).toBeNull();
+        expect(await s.subscribers.dropExpiredImportReports(NOW + 29 * DAY)).toBe(1);
+        expect((await s.subscribers.importReports(NOW, 10)).map((r) => r.id)).toEqual([b]);
+      });
+
+      it("a person's erasure deletes the kept rows that name them: by their address's hash, or as the person the row created", async () => {
+        const ann = await pending('ann@example.org');
+        const bob = await pending('bob@example.org');
+        const id = await keep(NOW, [
+          rowOf(2, 'ann@example.org', { emailHash: hashOf('ann@example.org') }),
+          rowOf(3, 'Ann@Example.org', { emailHash: hashOf('ann@example.org'), outcome: 'invited', subscriberId: ann }),
+          rowOf(4, 'not an address'),
+          rowOf(5, 'bob@gmial.com', { emailHash: hashOf('bob@gmial.com'), outcome: 'invited', subscriberId: bob }),
+          rowOf(6, 'carol@example.org', { emailHash: hashOf('carol@example.org') }),
+        ]);
+        await s.subscribers.erase(ann, NOW + MINUTE, () => CLEARED);
+        expect((await s.subscribers.importReport(id, NOW))!.rows.map((r) => r.row)).toEqual([4, 5, 6]);
+        await s.subscribers.erase(bob, NOW + MINUTE, () => CLEARED);
+        const left = (await s.subscribers.importReport(id, NOW))!;
+        expect(left.rows.map((r) => r.row)).toEqual([4, 6]);
+        expect(left.report.rowsToFix).toBe(2);
       });
     });
 

@@ -6,7 +6,7 @@ import { getTableColumns, is, Table } from 'drizzle-orm';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as pg from '../../db/postgres/schema.js';
 import * as sqlite from '../../db/sqlite/schema.js';
-import type { ActivityRow, Batch, Delivery, Enrolment, PendingDetails, ProviderEventRow, UnsubscribeReasonCount, StaffAccount, SubscriberRow, Suppression } from '../../db/types.js';
+import type { ActivityRow, Batch, Delivery, Enrolment, ImportReportRecord, ImportReportRow, PendingDetails, ProviderEventRow, UnsubscribeReasonCount, StaffAccount, SubscriberRow, Suppression } from '../../db/types.js';
 
 describe('store row types', () => {
   it('are what each engine’s schema gives', () => {
@@ -30,6 +30,10 @@ describe('store row types', () => {
     expectTypeOf<typeof pg.suppressions.$inferSelect>().toEqualTypeOf<Suppression>();
     expectTypeOf<typeof sqlite.staffAccounts.$inferSelect>().toEqualTypeOf<StaffAccount>();
     expectTypeOf<typeof pg.staffAccounts.$inferSelect>().toEqualTypeOf<StaffAccount>();
+    expectTypeOf<typeof sqlite.importReports.$inferSelect>().toEqualTypeOf<ImportReportRecord>();
+    expectTypeOf<typeof pg.importReports.$inferSelect>().toEqualTypeOf<ImportReportRecord>();
+    expectTypeOf<typeof sqlite.importReportRows.$inferSelect>().toEqualTypeOf<ImportReportRow>();
+    expectTypeOf<typeof pg.importReportRows.$inferSelect>().toEqualTypeOf<ImportReportRow>();
   });
 
   const shape = (table: Table) =>

@@ -3,10 +3,12 @@ import { stream } from 'hono/streaming';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { IMPORT_COLUMNS, IMPORT_OUTCOMES, readImportCsv, runImport } from '../../subscribers/import.js';
+import { downloadRowsToFix, keptImportReports, ROWS_TO_FIX_COLUMNS } from '../../subscribers/import-reports.js';
+import { idParams } from '../staff/params.js';
 import { errorBody } from '../errors.js';
 import { importUpload, multipartUploadLimit } from '../import-upload.js';
 import { staffOf } from '../staff/auth.js';
-import { apiRoute, apiRouter, error } from './openapi.js';
+import { apiRoute, apiRouter, error, json } from './openapi.js';
 
 export const NDJSON = 'application/x-ndjson';
 
@@ -14,9 +16,14 @@ const wantsNdjson = (c: Context) => (c.req.header('accept') ?? '').toLowerCase()
 
 const count = z.int().nonnegative();
 
+const Summary = z
+  .object({ rows: count, warnings: count.meta({ description: 'Rows written with a warning.' }), ...Object.fromEntries(IMPORT_OUTCOMES.map((o) => [o, count])) })
+  .meta({ description: 'How many rows, how many had each outcome, and how many were written with a warning.' });
+
 const ImportReport = z
   .object({
-    summary: z.object({ rows: count, ...Object.fromEntries(IMPORT_OUTCOMES.map((o) => [o, count])) }).meta({ description: 'How many rows, and how many had each outcome.' }),
+    id: z.int().meta({ description: 'The kept report: GET /api/imports lists it, GET /api/imports/{id}/rows.csv has its rows to fix.' }),
+    summary: Summary,
     notes: z.array(z.string()).meta({ description: 'About the file as a whole (unknown columns ignored, ...).' }),
     rows: z.array(
       z.object({
@@ -28,6 +35,10 @@ const ImportReport = z
         of: z.int().optional().meta({ description: 'duplicate: the row it was merged into.' }),
         note: z.string().optional(),
         reason: z.string().optional().meta({ description: 'invalid: what is wrong with the row.' }),
+        warnings: z
+          .array(z.string())
+          .optional()
+          .meta({ description: 'enrolled or invited: what was wrong but did not refuse the row (a field left empty, a likely typo in the domain).' }),
       }),
     ),
   })
@@ -51,6 +62,44 @@ const postImport = apiRoute({
   },
 });
 
+const KeptReports = z
+  .object({
+    reports: z.array(
+      z.object({
+        id: z.int(),
+        createdAt: z.string().meta({ description: 'ISO 8601, UTC.' }),
+        actor: z.string().meta({ description: 'The staff account that imported the file.' }),
+        expiresAt: z.string().meta({ description: 'ISO 8601, UTC: when the report and its rows are deleted.' }),
+        summary: Summary,
+        notes: z.array(z.string()),
+        rowsToFix: count.meta({ description: 'Rows refused or written with a warning, still kept (an erasure deletes the rows that name the person).' }),
+      }),
+    ),
+  })
+  .meta({ id: 'KeptImportReports' });
+
+const listReports = apiRoute({
+  method: 'get',
+  path: '/',
+  role: 'admin',
+  summary: 'The kept import reports, newest first',
+  description: 'Each import keeps its summary and its rows to fix for 30 days (or RETENTION_DAYS when shorter).',
+  responses: { 200: json(KeptReports, 'The kept reports.') },
+});
+
+const rowsToFix = apiRoute({
+  method: 'get',
+  path: '/{id}/rows.csv',
+  role: 'admin',
+  summary: "A kept import's rows to fix, as CSV",
+  description: `Columns: ${ROWS_TO_FIX_COLUMNS.join(', ')}. The import's own columns hold the cells as given, so a corrected file can be uploaded again. Each download is audited.`,
+  request: { params: idParams('import report') },
+  responses: {
+    200: { description: 'The rows to fix.', content: { 'text/csv': { schema: z.string() } } },
+    404: error('No kept report with that id, or it has expired (not_found).'),
+  },
+});
+
 /**
  * POST /api/imports (admin): a CSV file as a text/csv body (streamed) or a
  * multipart form's `file`; answers the per-row report. A file that cannot be
@@ -63,6 +112,16 @@ export function importsApi(deps: AppDeps) {
   const app = apiRouter();
   // Before anything reads a multipart form (Hono buffers it whole): refuse one over the size limit.
   app.use('/', multipartUploadLimit((c, r) => c.json(errorBody(r.code, r.message), r.status)));
+  app.openapi(listReports, async (c) => {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const reports = await keptImportReports(deps);
+    return c.json({ reports: reports.map((r) => ({ ...r, createdAt: iso(r.createdAt), expiresAt: iso(r.expiresAt) })) }, 200);
+  });
+  app.openapi(rowsToFix, async (c) => {
+    const download = await downloadRowsToFix(deps, c.req.valid('param').id, staffOf(c).name);
+    if (!download) return c.json(errorBody('not_found', 'No kept import report with that id (reports are kept for 30 days).'), 404);
+    return c.body(download.csv, 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${download.filename}"`, 'Cache-Control': 'no-store' });
+  });
   app.openapi(
     postImport,
     // Answers are the report or a refusal in the error shape; the stream answers itself.

@@ -3,11 +3,13 @@ import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps } from '../../deps.js';
 import { IMPORT_OUTCOMES, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, readImportCsv, runImport, type ImportOutcome, type ImportReport, type ImportRowReport } from '../../subscribers/import.js';
+import { downloadRowsToFix, keptImportReport, keptImportReports, type KeptReport, type RowToFix } from '../../subscribers/import-reports.js';
 import { importUpload } from '../import-upload.js';
 import { pageRole, staffOf } from './auth.js';
 import { cspNonce, usePageKind } from '../page-security.js';
-import { CsrfInput } from './layout.js';
-import { newCsrfToken, page } from './view.js';
+import { CsrfInput, formatTime } from './layout.js';
+import { parseId } from './params.js';
+import { errorPage, newCsrfToken, page } from './view.js';
 
 /** How the report names each outcome (the page and its script say the same). */
 const OUTCOME_LABELS: Record<ImportOutcome, string> = {
@@ -22,13 +24,33 @@ const OUTCOME_LABELS: Record<ImportOutcome, string> = {
 
 const n = (value: number) => value.toLocaleString('en-US');
 
+function Warnings({ warnings }: { warnings: string[] | undefined }) {
+  return warnings?.length ? (
+    <ul class="warnings">
+      {warnings.map((w) => (
+        <li>Warning: {w}</li>
+      ))}
+    </ul>
+  ) : null;
+}
+
 function rowDetail(r: ImportRowReport) {
   const person = 'subscriberId' in r ? <a href={`/staff/subscribers/${r.subscriberId}`}>#{r.subscriberId}</a> : null;
   switch (r.outcome) {
     case 'enrolled':
-      return <>Confirmed with the recorded consent; the series starts now. {person}</>;
+      return (
+        <>
+          Confirmed with the recorded consent; email 1 goes in their next send window. {person}
+          <Warnings warnings={r.warnings} />
+        </>
+      );
     case 'invited':
-      return <>The confirmation email alone is on its way. {person}</>;
+      return (
+        <>
+          The confirmation email alone is on its way. {person}
+          <Warnings warnings={r.warnings} />
+        </>
+      );
     case 'exists':
       return (
         <>
@@ -61,10 +83,17 @@ export function ImportReportView({ report }: { report: ImportReport }) {
             <span class="l">{OUTCOME_LABELS[o]}</span>
           </li>
         ))}
+        <li>
+          <span class="n">{n(report.summary.warnings)}</span>
+          <span class="l">with a warning</span>
+        </li>
       </ul>
       {report.notes.map((note) => (
         <p class="notice">{note}</p>
       ))}
+      <p>
+        The rows to fix are kept: <a href={`/staff/imports/${report.id}`}>import #{report.id}</a>, listed below the form.
+      </p>
       <div class="scroll" role="region" aria-labelledby="import-rows-caption" tabindex={0}>
         <table>
           <caption id="import-rows-caption">Every row of the file (row = its line; the header is line 1)</caption>
@@ -119,10 +148,11 @@ const IMPORT_SCRIPT = `(() => {
     return e;
   };
   const person = (r) => ['subscriberId' in r ? el('a', { href: '/staff/subscribers/' + r.subscriberId }, '#' + r.subscriberId) : ''];
+  const warnings = (r) => r.warnings && r.warnings.length ? [el('ul', { class: 'warnings' }, ...r.warnings.map((w) => el('li', {}, 'Warning: ' + w)))] : [];
   const detail = (r) => {
     switch (r.outcome) {
-      case 'enrolled': return ['Confirmed with the recorded consent; the series starts now. ', ...person(r)];
-      case 'invited': return ['The confirmation email alone is on its way. ', ...person(r)];
+      case 'enrolled': return ['Confirmed with the recorded consent; email 1 goes in their next send window. ', ...person(r), ...warnings(r)];
+      case 'invited': return ['The confirmation email alone is on its way. ', ...person(r), ...warnings(r)];
       case 'exists': return ['Already here (' + r.status + '): left as it is, not mailed. ', ...person(r)];
       case 'suppressed': return ['On the suppression list: not added, never mailed.'];
       case 'erased': return ['Erased at their request: not added, never mailed.'];
@@ -134,8 +164,9 @@ const IMPORT_SCRIPT = `(() => {
     const s = report.summary;
     const section = el('section', { id: 'import-result', 'aria-labelledby': 'import-result-h', tabindex: '-1' },
       el('h2', { id: 'import-result-h' }, 'Import report: ' + fmt(s.rows) + ' rows'),
-      el('ul', { class: 'totals' }, ...outcomes.map((o) => el('li', {}, el('span', { class: 'n' }, fmt(s[o])), el('span', { class: 'l' }, labels[o])))),
+      el('ul', { class: 'totals' }, ...outcomes.map((o) => el('li', {}, el('span', { class: 'n' }, fmt(s[o])), el('span', { class: 'l' }, labels[o]))), el('li', {}, el('span', { class: 'n' }, fmt(s.warnings)), el('span', { class: 'l' }, 'with a warning'))),
       ...report.notes.map((note) => el('p', { class: 'notice' }, note)),
+      el('p', {}, 'The rows to fix are kept: ', el('a', { href: '/staff/imports/' + report.id }, 'import #' + report.id), ', listed below the form.'),
       el('div', { class: 'scroll', role: 'region', 'aria-labelledby': 'import-rows-caption', tabindex: '0' },
         el('table', {},
           el('caption', { id: 'import-rows-caption' }, 'Every row of the file (row = its line; the header is line 1)'),
@@ -203,7 +234,135 @@ const IMPORT_SCRIPT = `(() => {
   });
 })();`;
 
-function importPage(c: Context, deps: AppDeps, report: ImportReport | null, problem: string | null, status: ContentfulStatusCode = 200): Response {
+/** The kept reports: when, who, the counts, and the way to their rows to fix. */
+function KeptReports({ reports }: { reports: KeptReport[] }) {
+  return (
+    <section aria-labelledby="kept-h">
+      <h2 id="kept-h">Kept reports</h2>
+      <p>
+        Each import's report is kept with its rows to fix (refused, or imported with a warning) for 30 days, then deleted; erasing a person deletes the rows that name them. Times
+        are UTC.
+      </p>
+      {reports.length === 0 ? (
+        <p>No kept reports.</p>
+      ) : (
+        <div class="scroll" role="region" aria-labelledby="kept-caption" tabindex={0}>
+          <table>
+            <caption id="kept-caption">Imports, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Import</th>
+                <th scope="col">When (UTC)</th>
+                <th scope="col">By</th>
+                <th scope="col">Rows</th>
+                <th scope="col">Outcomes</th>
+                <th scope="col">Rows to fix</th>
+                <th scope="col">Kept until (UTC)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {reports.map((r) => (
+                <tr>
+                  <td>
+                    <a href={`/staff/imports/${r.id}`}>#{r.id}</a>
+                  </td>
+                  <td>{formatTime(r.createdAt)}</td>
+                  <td>{r.actor}</td>
+                  <td class="num">{n(r.summary.rows)}</td>
+                  <td>{outcomeWords(r.summary)}</td>
+                  <td>
+                    {r.rowsToFix === 0 ? (
+                      'none'
+                    ) : (
+                      <a href={`/staff/imports/${r.id}/rows.csv`} download>
+                        {n(r.rowsToFix)} (CSV)
+                      </a>
+                    )}
+                  </td>
+                  <td>{formatTime(r.expiresAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** "3 enrolled, 1 invalid, 2 with a warning": the outcomes that happened. */
+function outcomeWords(summary: ImportReport['summary']): string {
+  const parts = IMPORT_OUTCOMES.filter((o) => (summary[o] ?? 0) > 0).map((o) => `${n(summary[o])} ${OUTCOME_LABELS[o]}`);
+  if (summary.warnings) parts.push(`${n(summary.warnings)} with a warning`);
+  return parts.join(', ') || 'nothing';
+}
+
+/** One kept report: its counts and notes, and the rows to fix with why. */
+function keptReportPage(c: Context, deps: AppDeps, report: KeptReport, rows: RowToFix[]): Response {
+  return page(
+    c,
+    deps,
+    { title: `Import #${report.id}`, active: 'imports' },
+    <>
+      <h1>Import #{report.id}</h1>
+      <p>
+        By {report.actor} on {formatTime(report.createdAt)} UTC: {n(report.summary.rows)} rows, {outcomeWords(report.summary)}. Kept until {formatTime(report.expiresAt)} UTC.
+      </p>
+      {report.notes.map((note) => (
+        <p class="notice">{note}</p>
+      ))}
+      {rows.length === 0 ? (
+        <p>No rows to fix{report.rowsToFix === 0 ? '.' : ' are left.'}</p>
+      ) : (
+        <>
+          <p>
+            <a href={`/staff/imports/${report.id}/rows.csv`} download>
+              Download the {n(rows.length)} rows to fix (CSV)
+            </a>
+            : each with its problem and its cells as given. Correct a refused row and upload the file again (the import ignores the row, outcome, problem and subscriber_id columns);
+            a row imported with a warning is already here, so correct it on the person's page.
+          </p>
+          <div class="scroll" role="region" aria-labelledby="fix-caption" tabindex={0}>
+            <table>
+              <caption id="fix-caption">Rows to fix (row = the line in the file; the header is line 1)</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Row</th>
+                  <th scope="col">Email as given</th>
+                  <th scope="col">Outcome</th>
+                  <th scope="col">What to fix</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr>
+                    <td class="num">{r.row}</td>
+                    <td>{r.email}</td>
+                    <td>
+                      {r.outcome}
+                      {r.subscriberId !== null ? (
+                        <>
+                          {' '}
+                          <a href={`/staff/subscribers/${r.subscriberId}`}>#{r.subscriberId}</a>
+                        </>
+                      ) : null}
+                    </td>
+                    <td>{r.problems.join(' ')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+      <p>
+        <a href="/staff/imports">All imports</a>
+      </p>
+    </>,
+  );
+}
+
+function importPage(c: Context, deps: AppDeps, report: ImportReport | null, problem: string | null, kept: KeptReport[], status: ContentfulStatusCode = 200): Response {
   const mb = MAX_IMPORT_BYTES / 1024 / 1024;
   // Its script and its calls to our API are what the staffImport policy allows.
   usePageKind(c, 'staffImport');
@@ -243,13 +402,16 @@ function importPage(c: Context, deps: AppDeps, report: ImportReport | null, prob
               <td>
                 <code>timezone</code>
               </td>
-              <td>An IANA zone such as Europe/Berlin; empty: {deps.config.defaultTimezone}. Emails go in the person's morning.</td>
+              <td>
+                An IANA zone such as Europe/Berlin; empty: {deps.config.defaultTimezone}. Emails go in the person's morning. An abbreviation or fixed offset (EST, UTC+2) or an unknown zone
+                is flagged with a warning and {deps.config.defaultTimezone} is used.
+              </td>
             </tr>
             <tr>
               <td>
                 <code>reader</code>
               </td>
-              <td>self, supporter or professional; empty reads the self version.</td>
+              <td>self, supporter or professional; empty reads the self version. Anything else is flagged with a warning and left empty.</td>
             </tr>
             <tr>
               <td>
@@ -257,7 +419,8 @@ function importPage(c: Context, deps: AppDeps, report: ImportReport | null, prob
               </td>
               <td>
                 A consent recorded elsewhere: where it was given, when (2025-11-20, or a date-time with its offset), and the exact wording agreed to. With all three the person is enrolled and email 1
-                goes at once; without them they get only the double opt-in email and join once they confirm.
+                goes in their next send window; without them they get only the double opt-in email and join once they confirm. A consent with a column empty, or a date that
+                is not ISO (11/25/2025), is flagged with a warning and not recorded: the person is invited instead.
               </td>
             </tr>
           </tbody>
@@ -285,21 +448,44 @@ function importPage(c: Context, deps: AppDeps, report: ImportReport | null, prob
         ) : null}
         {report ? <ImportReportView report={report} /> : null}
       </div>
+      <KeptReports reports={kept} />
       <script nonce={cspNonce(c)} dangerouslySetInnerHTML={{ __html: IMPORT_SCRIPT }} />
     </>,
   );
 }
 
-/** GET /staff/imports (admin): the upload form; POST: the same import as the API, answered with the report page. */
+/**
+ * GET /staff/imports (admin): the upload form and the kept reports; POST: the
+ * same import as the API, answered with the report page. GET /:id: a kept
+ * report's rows to fix; GET /:id/rows.csv: them as CSV (audited).
+ */
 export function importRoutes(deps: AppDeps) {
   const app = new Hono();
-  app.get('/', pageRole(deps, 'admin'), (c) => importPage(c, deps, null, null));
+  app.get('/', pageRole(deps, 'admin'), async (c) => importPage(c, deps, null, null, await keptImportReports(deps)));
   app.post('/', pageRole(deps, 'admin'), async (c) => {
     const upload = await importUpload(c);
-    if (!upload.ok) return importPage(c, deps, null, upload.message, upload.status);
+    if (!upload.ok) return importPage(c, deps, null, upload.message, await keptImportReports(deps), upload.status);
     const checked = await readImportCsv(upload.source, { defaultTimezone: deps.config.defaultTimezone, now: deps.clock.now() });
-    if (!checked.ok) return importPage(c, deps, null, `Nothing was imported. ${checked.message}`, checked.status);
-    return importPage(c, deps, await runImport(deps, checked.file, staffOf(c).name), null);
+    if (!checked.ok) return importPage(c, deps, null, `Nothing was imported. ${checked.message}`, await keptImportReports(deps), checked.status);
+    const report = await runImport(deps, checked.file, staffOf(c).name);
+    return importPage(c, deps, report, null, await keptImportReports(deps));
+  });
+  const gone = (c: Context) => errorPage(c, deps, 404, 'No such import report', 'This import report does not exist or has expired (reports are kept for 30 days).');
+  app.get('/:id/rows.csv', pageRole(deps, 'admin'), async (c) => {
+    const id = parseId(c.req.param('id'));
+    const download = id === null ? null : await downloadRowsToFix(deps, id, staffOf(c).name);
+    if (!download) return gone(c);
+    return c.body(download.csv, 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${download.filename}"`,
+      'Cache-Control': 'no-store',
+    });
+  });
+  app.get('/:id', pageRole(deps, 'admin'), async (c) => {
+    const id = parseId(c.req.param('id'));
+    const kept = id === null ? null : await keptImportReport(deps, id);
+    if (!kept) return gone(c);
+    return keptReportPage(c, deps, kept.report, kept.rows);
   });
   return app;
 }
