@@ -66,6 +66,7 @@ export const ACTIVITY_TYPES = [
   'reader_changed',
   'enrolled',
   'left_sequence',
+  'address_corrected', // staff put in the address they meant; pending until they confirm it
 ] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 

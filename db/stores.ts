@@ -27,6 +27,9 @@ import type {
   ConfirmationResendOutcome,
   DecideConfirmationResend,
   ConfirmationResendInput,
+  AddressCorrectionInput,
+  AddressCorrectionOutcome,
+  DecideAddressCorrection,
   ConvertResult,
   DecideResend,
   DecideMerge,
@@ -108,6 +111,16 @@ export interface SubscriberStore {
    * pending again, new links), as `decide` allows; counts it on `counter`.
    */
   resendConfirmation(id: number, input: ConfirmationResendInput, decide: DecideConfirmationResend): Promise<ConfirmationResendOutcome>;
+  /**
+   * A new address for a person, as `decide` allows on what it reads in the
+   * same transaction. Corrected: the row holds the new address and hash,
+   * pending with new links, its confirmation queued and counted on
+   * `counter`; nothing of the old address is left in their rows (queued
+   * emails to it dropped, requests not yet sent rewritten without it by
+   * `without`, test addresses, pending details, provider payloads and audit
+   * free text naming it cleared). Respelled: only the stored spelling.
+   */
+  correctAddress(id: number, input: AddressCorrectionInput, decide: DecideAddressCorrection, without: WithoutRecipient): Promise<AddressCorrectionOutcome>;
   /**
    * Confirms a pending subscriber (consent recorded, first step scheduled
    * now; the details a later signup kept aside become theirs); undefined

@@ -264,6 +264,38 @@ export type ConfirmationResendOutcome =
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: ConfirmationResendRefusal };
 
+/** Why staff may not correct a person's address (decided in src/, applied by the store). */
+export type AddressCorrectionRefusal = 'not_correctable' | 'address_in_use' | 'suppressed_address' | 'recently_sent' | 'daily_cap';
+/** What a correction's decision reads, in the store's transaction. */
+export type AddressCorrectionFacts = {
+  current: Pick<Subscriber, 'status' | 'email'>;
+  /** The new address is the one they have, in any spelling (canonical comparison). */
+  sameAddress: boolean;
+  /** Another person whose address the new one is, or null. */
+  holderId: number | null;
+  /** Why the new address is on the suppression list, or null. */
+  suppression: string | null;
+  /** Confirmation emails counted for the new address in the counter's window, and when the last was counted (null: none known). */
+  sentInWindow: number;
+  lastSentAt: number | null;
+};
+/** `unchanged`: the very address they have; `respell`: the same address in another spelling (stored as typed, nothing sent); `correct`: a new address that must be confirmed. */
+export type AddressCorrectionAction = { kind: 'unchanged' } | { kind: 'respell' } | { kind: 'correct' } | { kind: 'refuse'; reason: AddressCorrectionRefusal };
+export type DecideAddressCorrection = (facts: AddressCorrectionFacts) => AddressCorrectionAction;
+/**
+ * A new address for a person, typed by staff (`staff`: who). `email`: as
+ * typed (normalised), `hashes`: its lookup hashes; `counter`: the
+ * confirmation counter, its key `keyPrefix` and the new address's hash.
+ */
+export type AddressCorrectionInput = { email: string; hashes: AddressHashes; now: number; staff: string; counter: { keyPrefix: string; windowMs: number } };
+/** `droppedDeliveries`: emails queued to the old address that will not go. */
+export type AddressCorrectionOutcome =
+  | { ok: true; kind: 'unchanged' | 'respelled' }
+  | { ok: true; kind: 'corrected'; deliveryId: number; previousStatus: SubscriberStatus; droppedDeliveries: number }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'address_in_use'; holderId: number }
+  | { ok: false; reason: Exclude<AddressCorrectionRefusal, 'address_in_use'> };
+
 /** The decision, and the confirmation email queued with it (a delivery row the worker sends). */
 export type SignupOutcome = { action: SignupAction; confirmationDeliveryId: number | null };
 

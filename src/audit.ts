@@ -12,6 +12,7 @@ export const AUDIT_ACTIONS = {
   'subscriber.resumed': 'Resumed their emails',
   'subscriber.resent': 'Sent a step again',
   'subscriber.confirmation_resent': 'Sent the confirmation email again',
+  'subscriber.address_corrected': 'Corrected their address',
   'subscriber.updated': 'Changed their details',
   'subscriber.enrolled': 'Started a sequence for them',
   'subscriber.left_sequence': 'Ended a sequence for them',

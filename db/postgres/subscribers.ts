@@ -2,7 +2,7 @@ import { dueRowOf, enteringRow } from '../cross-sequence.js';
 import type pg from 'pg';
 import { signupKindSql, signupSourcesOf } from '../signup-sources.js';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ImportReportRow, type KeptImportReport, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type PendingDetails, type LeavingReason, type UnsubscribeReasonCount, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ImportReportRow, type KeptImportReport, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type PendingDetails, type LeavingReason, type UnsubscribeReasonCount, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome, type AddressCorrectionOutcome } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { countHitSql, hitsIn } from './settings.js';
@@ -572,6 +572,104 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         if (changed.includes('timezone')) await replan(c, next, input.nextSendAt);
         if (changed.includes('reader')) await insertActivity(c, id, 'reader_changed', now, { from: s.reader, to: next.reader });
         return { subscriber: (await byId(c, id))!, changed };
+      });
+    },
+
+    correctAddress(id, input, decide, without) {
+      const { now, counter, hashes } = input;
+      return transaction(pool, async (c): Promise<AddressCorrectionOutcome> => {
+        // The new address's lock (a signup of it takes the same), then the person's row.
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [hashes.emailHash]);
+        const s = await byId(c, id, true);
+        if (!s || s.status === 'erased' || s.email === null) return { ok: false, reason: 'not_found' };
+        const sameAddress = s.emailHash === hashes.emailHash;
+        const key = counter.keyPrefix + hashes.emailHash;
+        const read = (
+          await c.query<{ holder: number | null; suppression: string | null; counted: string | null; countedAt: string | null }>(
+            `SELECT (SELECT id FROM subscribers WHERE email_hash = ANY($1) AND id <> $2 ORDER BY email_hash = $3 DESC LIMIT 1) AS holder,
+                    (SELECT reason FROM suppressions WHERE email_hash = ANY($1) ORDER BY email_hash = $3 DESC LIMIT 1) AS suppression,
+                    (SELECT value FROM worker_state WHERE key = $4) AS counted,
+                    (SELECT updated_at FROM worker_state WHERE key = $4) AS "countedAt"`,
+            [[hashes.emailHash, hashes.legacyHash ?? hashes.emailHash], id, hashes.emailHash, key],
+          )
+        ).rows[0]!;
+        const action = decide({
+          current: s,
+          sameAddress,
+          holderId: sameAddress ? null : read.holder,
+          suppression: sameAddress ? null : read.suppression,
+          sentInWindow: hitsIn(read.counted, now, counter.windowMs),
+          lastSentAt: read.countedAt === null ? null : Number(read.countedAt),
+        });
+        switch (action.kind) {
+          case 'refuse':
+            return action.reason === 'address_in_use' ? { ok: false, reason: 'address_in_use', holderId: read.holder! } : { ok: false, reason: action.reason };
+          case 'unchanged':
+            return { ok: true, kind: 'unchanged' };
+          case 'respell':
+            await c.query('UPDATE subscribers SET email = $2, updated_at = $3 WHERE id = $1', [id, input.email, now]);
+            return { ok: true, kind: 'respelled' };
+          case 'correct':
+            break;
+        }
+        const old = s.email!;
+        const oldAddress = canonicalEmail(old);
+        // As on SQLite: test emails to the old address, queued emails to it, requests not yet sent, payloads and free text naming it.
+        const testsTo = (await c.query<{ id: number; to: string }>("SELECT id, to_address AS to FROM deliveries WHERE kind = 'test' AND to_address IS NOT NULL")).rows
+          .filter((d) => canonicalEmail(d.to) === oldAddress)
+          .map((d) => d.id);
+        if (testsTo.length) await c.query('UPDATE deliveries SET to_address = NULL WHERE id = ANY($1)', [testsTo]);
+        const dels = (
+          await c.query<{ id: number; status: string; batchId: number | null; subject: string; error: string | null }>(
+            'SELECT id, status, batch_id AS "batchId", subject, error FROM deliveries WHERE subscriber_id = $1',
+            [id],
+          )
+        ).rows;
+        const batchIds = [...new Set(dels.filter((d) => d.status === 'queued').map((d) => d.batchId).filter((b): b is number => b !== null))];
+        const open = batchIds.length
+          ? (await c.query<{ id: number; payload: string | null }>("SELECT id, payload FROM batches WHERE id = ANY($1) AND ((status = 'ready' AND NOT in_doubt) OR status = 'held') FOR UPDATE", [batchIds])).rows
+          : [];
+        for (const b of open) {
+          if (b.payload === null) continue;
+          const rewritten = without(b.payload, old);
+          if (rewritten.kind === 'unchanged') continue;
+          if (rewritten.kind === 'rewritten') await c.query('UPDATE batches SET payload = $2, idempotency_key = $3 WHERE id = $1', [b.id, rewritten.request.payload, rewritten.request.idempotencyKey]);
+          else await c.query('UPDATE batches SET payload = NULL WHERE id = $1', [b.id]);
+        }
+        const openIds = new Set(open.map((b) => b.id));
+        const dropped = dels.filter((d) => d.status === 'queued' && (d.batchId === null || openIds.has(d.batchId))).map((d) => d.id);
+        if (dropped.length) await c.query("UPDATE deliveries SET status = 'dropped', error = 'dropped: address corrected' WHERE id = ANY($1)", [dropped]);
+        for (const d of dels) {
+          const subject = scrub(d.subject, [old])!;
+          const error = scrub(d.error, [old]);
+          if (subject !== d.subject || error !== d.error) await c.query('UPDATE deliveries SET subject = $2, error = $3 WHERE id = $1', [d.id, subject, error]);
+        }
+        await c.query("UPDATE provider_events SET detail = NULL WHERE detail ILIKE $1 ESCAPE '\\'", [likeSubstring(old)]);
+        await c.query("UPDATE activity SET detail = NULL WHERE (subscriber_id = $2 OR subscriber_id IS NULL) AND detail ILIKE $1 ESCAPE '\\'", [likeSubstring(old), id]);
+        await dropPending(c, id);
+        await c.query("UPDATE audit_log SET detail = (detail::jsonb - $2::text[])::text WHERE detail ILIKE $1 ESCAPE '\\' AND detail LIKE '{%'", [likeSubstring(old), AUDIT_FREE_TEXT]);
+        await c.query(
+          `UPDATE subscribers SET email = $2, email_hash = $3, status = 'pending', token_generation = token_generation + 1, confirmation_sent_at = $4,
+             suppressed_at = NULL, suppressed_reason = NULL, updated_at = $4
+           WHERE id = $1`,
+          [id, input.email, hashes.emailHash, now],
+        );
+        // Nothing is scheduled while they are pending: confirming takes the education series up again from the first email
+        // they have not had; a later series (entered from the old address) ends, as staff took them out of it.
+        await c.query(
+          `UPDATE enrolments SET next_step = NULL, next_send_at = NULL,
+             ended_at = CASE WHEN sequence = 'education' THEN NULL ELSE $2::bigint END, ended_reason = CASE WHEN sequence = 'education' THEN NULL ELSE 'staff' END
+           WHERE subscriber_id = $1 AND ended_at IS NULL`,
+          [id, now],
+        );
+        await insertActivity(c, id, 'address_corrected', now, { staff: input.staff, previousStatus: s.status });
+        await c.query(countHitSql('$1', '$2', '$3'), [key, Math.floor(now), counter.windowMs]);
+        const delivery = await c.query<{ id: number }>(
+          `INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, created_at)
+           VALUES ($1, 'confirmation', 0, 'confirmation', '(confirmation email)', 'queued', $2) RETURNING id`,
+          [id, now],
+        );
+        return { ok: true, kind: 'corrected', deliveryId: delivery.rows[0]!.id, previousStatus: s.status, droppedDeliveries: dropped.length };
       });
     },
 

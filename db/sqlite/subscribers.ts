@@ -2,7 +2,7 @@ import { dueRowOf, enteringRow } from '../cross-sequence.js';
 import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import { signupKindSql, signupSourcesOf } from '../signup-sources.js';
 import type { SubscriberStore } from '../stores.js';
-import type { KeepImportReport, KeptImportReport, Enrolment, EnrolInput, EnrolOutcome, LeaveInput, LeaveOutcome, ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, ConfirmationResendInput, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, LeavingReason, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient } from '../types.js';
+import type { KeepImportReport, KeptImportReport, Enrolment, EnrolInput, EnrolOutcome, LeaveInput, LeaveOutcome, ActivityType, AddressHashes, EnrolmentEndReason, SequenceId, SubscriberRow, ConfirmationResendOutcome, ConfirmationResendInput, DecideConfirmationResend, ConfirmInput, DecideImport, DecideMerge, MergeAudit, RekeyOutcome, DueRow, EraseOutcome, ImportAudit, ImportRecord, ImportResult, LeavingReason, PauseInput, ProfileField, ProfileInput, ProfileOutcome, Reader, SignupRecord, Subscriber, SubscriberQuery, SuppressInput, WithoutRecipient, AddressCorrectionInput, AddressCorrectionOutcome, DecideAddressCorrection } from '../types.js';
 import { PAGE_SIZE, SUBSCRIBER_STATUSES, type SubscriberStatus } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import type { SqliteDb } from './client.js';
@@ -388,6 +388,111 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     return { ok: true, deliveryId: q.queueConfirmation.get({ subscriberId: id, now })!.id, emailHash: s.emailHash, reopened };
   });
 
+  const counterRow = sqlite.prepare<[string], { updatedAt: number }>('SELECT updated_at AS updatedAt FROM worker_state WHERE key = ?');
+
+  const correctAddress = sqlite.transaction((id: number, input: AddressCorrectionInput, decide: DecideAddressCorrection, without: WithoutRecipient): AddressCorrectionOutcome => {
+    const { now, counter, hashes } = input;
+    const s = byId(id);
+    if (!s || s.status === 'erased' || s.email === null) return { ok: false, reason: 'not_found' };
+    const sameAddress = s.emailHash === hashes.emailHash;
+    const holder = sameAddress ? undefined : (q.byHash.get({ hash: hashes.emailHash }) ?? (hashes.legacyHash ? q.byHash.get({ hash: hashes.legacyHash }) : undefined));
+    const key = counter.keyPrefix + hashes.emailHash;
+    const action = decide({
+      current: s,
+      sameAddress,
+      holderId: holder && holder.id !== id ? holder.id : null,
+      suppression: sameAddress ? null : suppressionOf(hashes),
+      sentInWindow: hits.peek(key, now, counter.windowMs),
+      lastSentAt: counterRow.get(key)?.updatedAt ?? null,
+    });
+    switch (action.kind) {
+      case 'refuse':
+        return action.reason === 'address_in_use' ? { ok: false, reason: 'address_in_use', holderId: holder!.id } : { ok: false, reason: action.reason };
+      case 'unchanged':
+        return { ok: true, kind: 'unchanged' };
+      case 'respell':
+        db.update(subscribers).set({ email: input.email, updatedAt: now }).where(eq(subscribers.id, id)).run();
+        return { ok: true, kind: 'respelled' };
+      case 'correct':
+        break;
+    }
+    const old = s.email;
+    const oldAddress = canonicalEmail(old);
+    // Test emails staff sent to the old address, in any spelling.
+    const testsTo = db
+      .select({ id: deliveries.id, to: deliveries.toAddress })
+      .from(deliveries)
+      .where(and(eq(deliveries.kind, 'test'), isNotNull(deliveries.toAddress)))
+      .all()
+      .filter((d) => canonicalEmail(d.to!) === oldAddress)
+      .map((d) => d.id);
+    if (testsTo.length) db.update(deliveries).set({ toAddress: null }).where(inArray(deliveries.id, testsTo)).run();
+    const dels = db.select().from(deliveries).where(eq(deliveries.subscriberId, id)).all();
+    // Emails queued to the old address do not go: unbatched ones, and those of a batch that may be rebuilt (its request is
+    // rewritten without them). A batch whose last attempt is in doubt is repeated as it is (the provider may have sent it).
+    const batchIds = [...new Set(dels.filter((d) => d.status === 'queued').map((d) => d.batchId).filter((b): b is number => b !== null))];
+    const open = batchIds.length
+      ? db
+          .select()
+          .from(batches)
+          .where(and(inArray(batches.id, batchIds), or(and(eq(batches.status, 'ready'), eq(batches.inDoubt, false)), eq(batches.status, 'held'))))
+          .all()
+      : [];
+    for (const b of open) {
+      if (b.payload === null) continue;
+      const rewritten = without(b.payload, old);
+      if (rewritten.kind === 'unchanged') continue;
+      db.update(batches)
+        .set(rewritten.kind === 'rewritten' ? { payload: rewritten.request.payload, idempotencyKey: rewritten.request.idempotencyKey } : { payload: null })
+        .where(eq(batches.id, b.id))
+        .run();
+    }
+    const openIds = new Set(open.map((b) => b.id));
+    const dropped = dels.filter((d) => d.status === 'queued' && (d.batchId === null || openIds.has(d.batchId))).map((d) => d.id);
+    if (dropped.length) db.update(deliveries).set({ status: 'dropped', error: 'dropped: address corrected' }).where(inArray(deliveries.id, dropped)).run();
+    for (const d of dels) {
+      const subject = scrub(d.subject, [old])!;
+      const error = scrub(d.error, [old]);
+      if (subject !== d.subject || error !== d.error) db.update(deliveries).set({ subject, error }).where(eq(deliveries.id, d.id)).run();
+    }
+    // Webhook payloads carry the address.
+    db.update(providerEvents).set({ detail: null }).where(sql`${providerEvents.detail} like ${likeSubstring(old)} escape '\\'`).run();
+    db.update(activity)
+      .set({ detail: null })
+      .where(and(or(eq(activity.subscriberId, id), isNull(activity.subscriberId)), sql`${activity.detail} like ${likeSubstring(old)} escape '\\'`))
+      .run();
+    // A signup of the old address kept aside is not theirs to confirm any more.
+    dropPending(id);
+    q.auditFreeTextNaming.run(likeSubstring(old));
+    db.update(subscribers)
+      .set({
+        email: input.email,
+        emailHash: hashes.emailHash,
+        status: 'pending',
+        // Links in emails to the old address stop working.
+        tokenGeneration: s.tokenGeneration + 1,
+        confirmationSentAt: now,
+        suppressedAt: null,
+        suppressedReason: null,
+        updatedAt: now,
+      })
+      .where(eq(subscribers.id, id))
+      .run();
+    // Nothing is scheduled while they are pending: confirming takes the education series up again from the first email
+    // they have not had; a later series (entered from the old address) ends, as staff took them out of it.
+    db.update(enrolments)
+      .set({ nextStep: null, nextSendAt: null })
+      .where(and(eq(enrolments.subscriberId, id), isNull(enrolments.endedAt), eq(enrolments.sequence, 'education')))
+      .run();
+    db.update(enrolments)
+      .set({ nextStep: null, nextSendAt: null, endedAt: now, endedReason: 'staff' })
+      .where(and(eq(enrolments.subscriberId, id), isNull(enrolments.endedAt), ne(enrolments.sequence, 'education')))
+      .run();
+    insertActivity(db, id, 'address_corrected', now, { staff: input.staff, previousStatus: s.status });
+    hits.count(key, now, counter.windowMs);
+    return { ok: true, kind: 'corrected', deliveryId: q.queueConfirmation.get({ subscriberId: id, now })!.id, previousStatus: s.status, droppedDeliveries: dropped.length };
+  });
+
   const rekey = sqlite.transaction((id: number, hash: string, now: number, merge: DecideMerge, audit: MergeAudit): RekeyOutcome => {
     const row = byId(id);
     if (!row || row.email === null) return { kind: 'gone' };
@@ -757,6 +862,9 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     },
     async resendConfirmation(id, input, decide) {
       return resendConfirmation.immediate(id, input, decide);
+    },
+    async correctAddress(id, input, decide, without) {
+      return correctAddress.immediate(id, input, decide, without);
     },
     async suppressionOf(hashes) {
       return suppressionOf(hashes);

@@ -5,12 +5,14 @@
  * subscriber service acts, and what it did is recorded in the audit log.
  */
 import { z } from 'zod';
-import type { ConfirmationResendOutcome, ConfirmationResendRefusal, Enrolment, ResendRefusal, SequenceId, Subscriber, SubscriberStatus } from '../../db/types.js';
+import type { AddressCorrectionRefusal, ConfirmationResendOutcome, ConfirmationResendRefusal, Enrolment, ResendRefusal, SequenceId, Subscriber, SubscriberStatus } from '../../db/types.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { pauseSubscriber, resumeSubscriber, type PauseOutcome } from '../subscribers/preferences.js';
 import { changeProfile, type ProfileChanges, type ProfileOutcome } from '../subscribers/profile.js';
 import { resendStep, type ResendResult } from '../subscribers/send-again.js';
 import { resendConfirmation } from '../subscribers/subscribe.js';
+import { correctAddress, type AddressCorrectionOutcome } from '../subscribers/correct-address.js';
+import { EmailAddressSchema } from '../subscribers/signup-input.js';
 import { enrolIn, leaveSequence } from '../subscribers/sequences.js';
 import { unsubscribeOnBehalf } from '../subscribers/unsubscribe.js';
 import { recordAudit } from '../audit.js';
@@ -137,4 +139,38 @@ export async function leaveFor(deps: Deps, staff: string, id: number, sequence: 
   if (r.kind !== 'left') return { ok: false, reason: r.kind };
   await recordAudit(deps, staff, 'subscriber.left_sequence', id, { sequence });
   return { ok: true, enrolment: r.enrolment };
+}
+
+export type AddressCorrectionForOutcome = AddressCorrectionOutcome | { ok: false; reason: 'invalid_email'; message: string };
+
+/**
+ * Puts in the address a person meant when theirs was mistyped: the new
+ * address gets the confirmation email and they are pending until they
+ * confirm it from there; the old one keeps nothing. `typed` is checked by
+ * the signup form's rules. The audit entry says it was corrected and never
+ * names either address.
+ */
+export async function correctAddressFor(deps: Deps, staff: string, id: number, typed: unknown): Promise<AddressCorrectionForOutcome> {
+  const parsed = EmailAddressSchema.safeParse(typed);
+  if (!parsed.success) return { ok: false, reason: 'invalid_email', message: parsed.error.issues[0]?.message ?? 'That does not look like an email address.' };
+  const r = await correctAddress(deps, staff, id, parsed.data);
+  if (r.ok && r.kind === 'corrected') await recordAudit(deps, staff, 'subscriber.address_corrected', id, { deliveryId: r.deliveryId, droppedEmails: r.droppedDeliveries });
+  if (r.ok && r.kind === 'respelled') await recordAudit(deps, staff, 'subscriber.address_corrected', id, { spelling: true });
+  return r;
+}
+
+/** Why an address was not corrected, in words for staff (the page and the API say the same). */
+export function addressCorrectionMessage(r: { reason: AddressCorrectionRefusal; holderId?: number }): string {
+  switch (r.reason) {
+    case 'not_correctable':
+      return 'They became a patient (converted): their series has ended and nothing more is sent to them, so there is no new address to confirm.';
+    case 'address_in_use':
+      return `That address is another subscriber's (#${r.holderId}), in this or another spelling. Nothing was changed: two people are never merged by a correction.`;
+    case 'suppressed_address':
+      return 'That address is on the suppression list (it bounced, its owner marked our email as spam, or its data was erased): nothing is sent to it. Nothing was changed.';
+    case 'recently_sent':
+      return 'A confirmation email went to that address less than 10 minutes ago. Nothing was changed; try again in a few minutes.';
+    case 'daily_cap':
+      return 'Three confirmation emails went to that address in the last 24 hours. Nothing was changed; try again tomorrow.';
+  }
 }

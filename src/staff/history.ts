@@ -174,6 +174,12 @@ export const ACTIVITY_WORDING: Record<ActivityType, Wording> = {
     what: (d) => (d.by === 'staff' ? `Ended ${sequenceWords(d)} for them; their other series goes on` : `Left ${sequenceWords(d)} and kept their other series`),
     who: (d, paired) => (paired ? staff(paired.actor) : d.by === 'staff' ? staff() : READER),
   },
+  address_corrected: {
+    staffAction: 'subscriber.address_corrected',
+    what: (d) =>
+      `Corrected their address${d.previousStatus === 'suppressed' ? ' (the old one could not be delivered to)' : ''}: a confirmation email went to the new one, and they are pending until they confirm it; links to the old one stopped working`,
+    who: (d, paired) => (paired ? staff(paired.actor) : staff(str(d.staff) ?? null)),
+  },
 };
 
 /** Count words: "1 batch", "2 batches". */
@@ -212,6 +218,12 @@ export const AUDIT_DETAIL_WORDING: Record<AuditAction, (d: Detail, ctx: WordingC
   'subscriber.paused': (d, ctx) => (timeIn(d.until, ctx) ? `until ${timeIn(d.until, ctx)}` : ''),
   'subscriber.resumed': () => '',
   'subscriber.resent': (d, ctx) => (num(d.step) === undefined ? '' : emailName(ctx.catalogs, 'education', num(d.step)!, true)),
+  'subscriber.address_corrected': (d) =>
+    d.spelling === true
+      ? 'the same address in another spelling: nothing sent'
+      : num(d.deliveryId) === undefined
+        ? ''
+        : `a confirmation email to the new address${num(d.droppedEmails) ? `; ${count(num(d.droppedEmails)!, 'email', 'emails')} waiting for the old one will not go` : ''}`,
   'subscriber.confirmation_resent': (d) => (d.reopened === true ? 'a new opt-in after they unsubscribed' : ''),
   'subscriber.updated': (d) => (Array.isArray(d.fields) ? `changed ${d.fields.map((f) => FIELD_WORDS[String(f)] ?? String(f)).join(', ')}` : ''),
   'subscriber.enrolled': (d) => (sequenceOf(d.sequence) ? SEQUENCE_NAMES[sequenceOf(d.sequence)!] : ''),

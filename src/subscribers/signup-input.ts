@@ -17,18 +17,26 @@ export const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
 
 const EMAIL_MESSAGE = 'Enter your email address, like name@example.org.';
 
+/**
+ * An address as the signup form takes it: normalised for storing (NFC,
+ * trimmed, the domain lower-cased), refused when it holds a control or
+ * invisible character or is not one plausible address. Staff correcting an
+ * address go by the same rules.
+ */
+export const EmailAddressSchema = z
+  .string(EMAIL_MESSAGE)
+  .max(MAX_EMAIL_LENGTH + 20, `An email address has at most ${MAX_EMAIL_LENGTH} characters.`)
+  .transform((v, ctx) => {
+    const email = normaliseEmail(v);
+    if (email === null) {
+      ctx.addIssue({ code: 'custom', message: v.trim() === '' ? EMAIL_MESSAGE : 'That does not look like an email address. Check it for typos.' });
+      return z.NEVER;
+    }
+    return email;
+  });
+
 const SignupSchema = z.object({
-  email: z
-    .string(EMAIL_MESSAGE)
-    .max(MAX_EMAIL_LENGTH + 20, `An email address has at most ${MAX_EMAIL_LENGTH} characters.`)
-    .transform((v, ctx) => {
-      const email = normaliseEmail(v);
-      if (email === null) {
-        ctx.addIssue({ code: 'custom', message: v.trim() === '' ? EMAIL_MESSAGE : 'That does not look like an email address. Check it for typos.' });
-        return z.NEVER;
-      }
-      return email;
-    }),
+  email: EmailAddressSchema,
   firstName: z
     .string('Your first name must be text.')
     .max(MAX_FIRST_NAME_LENGTH * 2, `Keep your first name to ${MAX_FIRST_NAME_LENGTH} characters or fewer.`)

@@ -14,6 +14,8 @@ export const CONFIRMATION_INTERVAL_MS = 10 * 60 * 1000;
 export const DAILY_CONFIRMATION_CAP = 3;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const CAP_PREFIX = 'limit:confirmations:';
+/** The per-address counter of confirmation emails a store reads and counts in its transaction (its key: the prefix and the address's hash). */
+export const CONFIRMATION_COUNTER = { keyPrefix: CAP_PREFIX, windowMs: DAY_MS };
 // Expired daily counters are swept every so many signups (per process).
 const SWEEP_EVERY = 1000;
 let signupsSinceSweep = 0;
@@ -99,7 +101,7 @@ export function decideConfirmationResend(existing: Pick<Subscriber, 'status' | '
 export async function resendConfirmation(deps: SubscriberDeps, staff: string, id: number): Promise<ConfirmationResendOutcome> {
   const { stores, clock } = deps;
   const now = clock.now();
-  const outcome = await stores.subscribers.resendConfirmation(id, { now, staff, counter: { keyPrefix: CAP_PREFIX, windowMs: DAY_MS } }, (existing, suppression, sentToday) =>
+  const outcome = await stores.subscribers.resendConfirmation(id, { now, staff, counter: CONFIRMATION_COUNTER }, (existing, suppression, sentToday) =>
     decideConfirmationResend(existing, suppression, now, sentToday >= DAILY_CONFIRMATION_CAP),
   );
   if (outcome.ok) deps.worker?.kick();

@@ -30,6 +30,7 @@ const TYPICAL_DETAIL: Record<ActivityType, Record<string, unknown> | null> = {
   reader_changed: { from: 'self', to: 'supporter' },
   enrolled: { sequence: 'consult-follow-up', by: 'click' },
   left_sequence: { sequence: 'consult-follow-up', by: 'subscriber' },
+  address_corrected: { staff: 'eddie', previousStatus: 'suppressed' },
 };
 
 const row = (type: ActivityType, detail: Record<string, unknown> | null, id = 1, at = AT): ActivityRow => ({ id, subscriberId: 7, type, at, detail: detail === null ? null : JSON.stringify(detail) });
@@ -59,6 +60,8 @@ describe('every activity type in words', () => {
       ['subscriber.paused', { until: '2026-04-01T00:00:00.000Z' }, 'Paused their emails: until 2026-04-01 00:00'],
       ['subscriber.resent', { step: 7, deliveryId: 3 }, 'Sent a step again: Education series, email 7 of 8'],
       ['subscriber.updated', { fields: ['firstName', 'timezone'] }, 'Changed their details: changed first name, time zone'],
+      ['subscriber.address_corrected', { deliveryId: 5, droppedEmails: 2 }, 'Corrected their address: a confirmation email to the new address; 2 emails waiting for the old one will not go'],
+      ['subscriber.address_corrected', { spelling: true }, 'Corrected their address: the same address in another spelling: nothing sent'],
       ['subscriber.enrolled', { sequence: 'consult-follow-up' }, 'Started a sequence for them: Consult follow-up'],
       ['subscriber.erased', { retentionDays: 730, withdrawnFromBatches: 2 }, 'Erased personal data: 730 days after they left (the retention period); taken out of 2 waiting batches'],
       ['subscribers.imported', { rows: 3, enrolled: 1, invited: 2, duplicate: 0, durationMs: 40 }, 'Imported a CSV file: 3 rows: 1 enrolled with a recorded consent, 2 invited to opt in'],

@@ -9,7 +9,7 @@ import { addSubscriber, asStaff, csrfFrom, historyRows, staffForm } from '../hel
 const SEQUENCE = FIRST_VERSION.steps;
 
 const NOW = '2026-03-02T14:00:00Z';
-const ACTIONS = ['details', 'pause', 'resume', 'resend', 'unsubscribe'] as const;
+const ACTIONS = ['details', 'email', 'pause', 'resume', 'resend', 'unsubscribe'] as const;
 
 /** An active reader in Berlin whose email 1 went through the worker at NOW. */
 async function setup() {
@@ -40,8 +40,8 @@ describe('acting for a person on the subscriber page', () => {
     expect((await t.stores.subscribers.byId(s.id))!).toMatchObject({ status: 'active', firstName: 'Kai', pausedUntil: null });
 
     const html = await pageOf('editor');
-    expect(formActions(html, s.id)).toEqual(['details', 'pause', 'resend', 'unsubscribe', 'converted', 'sequences']);
-    expect(html.match(/name="_csrf"/g)!.length).toBe(7); // the six forms and the logout button
+    expect(formActions(html, s.id)).toEqual(['details', 'email', 'pause', 'resend', 'unsubscribe', 'converted', 'sequences']);
+    expect(html.match(/name="_csrf"/g)!.length).toBe(8); // the seven forms and the logout button
     expect(html).toContain('<option value="Europe/Berlin" selected="">');
     expect(html).toContain(`<option value="1">Email 1 of 8: ${SEQUENCE[0]!.subject.replace(/'/g, '&#39;')}</option>`);
     // Without the token, or from another site: refused.
@@ -68,7 +68,7 @@ describe('acting for a person on the subscriber page', () => {
     expect(paused.pausedUntil).toBe(Date.parse('2026-03-31T23:00:00Z'));
     expect(paused.nextSendAt).toBeGreaterThanOrEqual(paused.pausedUntil!);
     const pausedPage = await pageOf();
-    expect(formActions(pausedPage, s.id)).toEqual(['details', 'resume', 'resend', 'unsubscribe', 'converted', 'sequences']);
+    expect(formActions(pausedPage, s.id)).toEqual(['details', 'email', 'resume', 'resend', 'unsubscribe', 'converted', 'sequences']);
     expect(pausedPage).toContain('Paused until 2026-04-01 00:00 (Europe/Lisbon)');
     expect(location(await post('resume', {}))).toBe(`/staff/subscribers/${s.id}?done=resumed`);
     expect((await t.stores.subscribers.byId(s.id))!.pausedUntil).toBeNull();
@@ -109,8 +109,8 @@ describe('acting for a person on the subscriber page', () => {
       '2026-03-02 14:00 | Now reads for someone close to them (was not given) | Staff: eddie',
     ]);
     expect(after).toContain('<td>Education series, email 1 of 8, sent again</td>');
-    // Nothing more to stop or send: the details and converted forms are left, and a new opt-in email (the only way back).
-    expect(formActions(await pageOf(), s.id)).toEqual(['details', 'confirmation', 'converted']);
+    // Nothing more to stop or send: the details, address and converted forms are left, and a new opt-in email (the only way back).
+    expect(formActions(await pageOf(), s.id)).toEqual(['details', 'email', 'confirmation', 'converted']);
   });
 
   it('refusals are pages that say why, with the subscriber left as they were and nothing audited', async () => {

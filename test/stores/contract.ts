@@ -39,6 +39,7 @@ import { scheduleOptions } from '../../src/nurture/schedule.js';
 import { classifyEvent } from '../../src/subscribers/engagement-flags.js';
 import { CONFIRMATION_INTERVAL_MS, decideSignup } from '../../src/subscribers/subscribe.js';
 import { decideImport } from '../../src/subscribers/import.js';
+import { decideAddressCorrection } from '../../src/subscribers/correct-address.js';
 
 // A Monday afternoon (UTC), inside the send window: step 1 may go at once.
 const NOW = Date.parse('2026-03-02T14:00:00Z');
@@ -778,6 +779,134 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const left = (await s.subscribers.importReport(id, NOW))!;
         expect(left.rows.map((r) => r.row)).toEqual([4, 6]);
         expect(left.report.rowsToFix).toBe(2);
+      });
+    });
+
+    describe('subscribers.correctAddress', () => {
+      const counter = { keyPrefix: 'limit:confirmations:', windowMs: DAY };
+      const correction = (email: string, now: number, hash = hashOf(email)) => ({ email, hashes: { emailHash: hash }, now, staff: 'eddie', counter });
+      const correct = (id: number, email: string, now: number, hash?: string) => {
+        const input = correction(email, now, hash);
+        return s.subscribers.correctAddress(id, input, (facts) => decideAddressCorrection(facts, email, now), requestWithout);
+      };
+
+      it('a later sequence entered from the old address ends; the education series waits for the confirmation and then goes on', async () => {
+        const a = await active('typo@exmaple.org');
+        await sendDue(NOW);
+        await s.subscribers.enrol(a, { sequence: 'consult-follow-up', now: NOW + HOUR, version: 1, firstStep: 1, by: 'click', at: () => NOW + DAY });
+        expect((await correct(a, 'typo@example.org', NOW + 2 * HOUR)).ok).toBe(true);
+        const after = await s.subscribers.enrolments(a);
+        expect(after.find((e) => e.sequence === 'consult-follow-up')).toMatchObject({ endedAt: NOW + 2 * HOUR, endedReason: 'staff', nextStep: null, nextSendAt: null });
+        expect(after.find((e) => e.sequence === 'education')).toMatchObject({ endedAt: null, nextStep: null, nextSendAt: null });
+        // Nothing is claimed while they are pending, and nothing is left in flight to hold their emails back later.
+        expect((await s.sendQueue.claimDue(NOW + 3 * DAY, 10, 'w1', NOW + 3 * DAY + LEASE, schedule)).due).toBe(0);
+        const back = await s.subscribers.confirm(a, { now: NOW + 3 * DAY, consent, sequenceVersion, firstStep: firstUndelivered });
+        expect(back).toMatchObject({ status: 'active', nextStep: 2 });
+        const claim = await s.sendQueue.claimDue(NOW + 3 * DAY, 10, 'w1', NOW + 3 * DAY + LEASE, schedule);
+        expect(claim.batchId).not.toBeNull();
+        expect((await s.sendQueue.items(claim.batchId!)).map((i) => [i.sequence, i.step, i.email])).toEqual([['education', 2, 'typo@example.org']]);
+      });
+
+      it('a new address: the row holds it, pending with new links, its confirmation queued and counted; nothing of the old address is left in their rows', async () => {
+        const typo = 'annabel@exmaple.org';
+        const a = await active(typo);
+        await active('b@example.org');
+        const first = await sendDue(NOW);
+        await s.events.record(event({ eventId: 'evt-typo', providerId: `prov-${deliveryIdOf(emailTo(first.emails, typo))}`, column: 'deliveredAt', detail: { to: [typo] } }));
+        // Step 2 to both was refused with an answer: the request is kept, to be rebuilt.
+        const later = NOW + 2 * DAY;
+        const run = await claimAndBegin(later);
+        await s.sendQueue.markKnownFailure(run.batchId, 'w1', `422 ${typo} has no mail server`);
+        await s.sendQueue.release(run.batchId, 'w1', null, '422', true);
+        const before = (await s.subscribers.byId(a))!;
+
+        const at = later + HOUR;
+        // Dropped: step 2, and the confirmation email that never went (they were confirmed directly).
+        const out = await correct(a, 'annabel@example.org', at);
+        expect(out).toMatchObject({ ok: true, kind: 'corrected', previousStatus: 'active', droppedDeliveries: 2 });
+        expect(await s.subscribers.byId(a)).toMatchObject({
+          email: 'annabel@example.org',
+          emailHash: hashOf('annabel@example.org'),
+          status: 'pending',
+          tokenGeneration: before.tokenGeneration + 1,
+          confirmationSentAt: at,
+          nextSendAt: null,
+        });
+        const record = (await s.subscribers.record(a))!;
+        expect(JSON.stringify(record)).not.toContain(typo);
+        expect(record.deliveries.find((d) => d.step === 1 && d.kind === 'sequence')!.events).toHaveLength(1);
+        expect(await batchesText()).not.toContain(typo);
+        expect((await deliveryOf(a, 1)).status).toBe('sent');
+        expect((await deliveryOf(a, 2)).status).toBe('dropped');
+        expect(record.deliveries.filter((d) => d.kind === 'confirmation' && d.status === 'queued')).toHaveLength(1);
+        expect(record.activity.at(-1)).toMatchObject({ type: 'address_corrected', at });
+        expect(JSON.parse(record.activity.at(-1)!.detail!)).toEqual({ staff: 'eddie', previousStatus: 'active' });
+        expect(await s.settings.peekHits(`limit:confirmations:${hashOf('annabel@example.org')}`, at, DAY)).toBe(1);
+        // The rebuilt request goes to B only.
+        expect(await s.sendQueue.claimStale(at, at, 'w2', at + LEASE)).toBe(run.batchId);
+        const begun = await s.sendQueue.beginAttempt(run.batchId, 'w2', at, at + LEASE, null, schedule, envelope);
+        expect(begun.kind === 'send' && begun.emails.map((e) => e.to)).toEqual(['b@example.org']);
+
+        // The old address is nobody's now: a signup of it is a new person.
+        expect((await s.subscribers.signup(signupOf(typo, { now: at + HOUR }), decideAt(at + HOUR))).action).toEqual({ kind: 'create' });
+        // Confirming from the new address takes the series up from the email they never had.
+        const back = await s.subscribers.confirm(a, { now: at + 2 * HOUR, consent, sequenceVersion, firstStep: firstUndelivered });
+        expect(back).toMatchObject({ status: 'active', nextStep: 2 });
+      });
+
+      it("a pending person's queued confirmations and a signup kept aside go with the old address", async () => {
+        const p = await pending('p@exmaple.org');
+        await s.subscribers.signup(signupOf('p@exmaple.org', { now: NOW + 11 * MINUTE, firstName: 'Bella' }), decideAt(NOW + 11 * MINUTE));
+        expect(await s.subscribers.pendingDetails(p)).not.toBeNull();
+        const out = await correct(p, 'p@example.org', NOW + 12 * MINUTE);
+        expect(out).toMatchObject({ ok: true, kind: 'corrected', previousStatus: 'pending', droppedDeliveries: 2 });
+        expect(await s.subscribers.pendingDetails(p)).toBeNull();
+        const claimed = await s.sendQueue.claimQueued(NOW + 12 * MINUTE, 10, 'w1', NOW + 12 * MINUTE + LEASE);
+        expect((await render(claimed!)).emails.map((e) => e.to)).toEqual(['p@example.org']);
+      });
+
+      it('an email whose request is in doubt is repeated as it is (it may have gone); nothing else of theirs goes', async () => {
+        const { a, batchId } = await inDoubtBatch();
+        // Only the confirmation email that never went (they were confirmed directly) is dropped.
+        expect(await correct(a, 'a.corrected@example.org', NOW + MINUTE)).toMatchObject({ ok: true, droppedDeliveries: 1 });
+        expect((await deliveryOf(a, 1)).status).toBe('queued');
+        expect((await s.sendQueue.batch(batchId))!.payload).not.toBeNull();
+      });
+
+      it("refused and nothing changes: another person's address, a suppressed or erased one, the daily cap, 10 minutes, a converted or erased person", async () => {
+        const a = await pending('a@exmaple.org');
+        const other = await active('other@example.org');
+        const same = async () => {
+          expect(await s.subscribers.byId(a)).toMatchObject({ email: 'a@exmaple.org', emailHash: hashOf('a@exmaple.org'), status: 'pending', tokenGeneration: 0 });
+          expect((await s.subscribers.record(a))!.deliveries).toHaveLength(1);
+        };
+        expect(await correct(a, 'Other@Example.org', NOW + HOUR, hashOf('other@example.org'))).toEqual({ ok: false, reason: 'address_in_use', holderId: other });
+        await s.subscribers.suppress({ emailHash: hashOf('bounced@example.org'), reason: 'bounced', at: NOW });
+        expect(await correct(a, 'bounced@example.org', NOW + HOUR)).toEqual({ ok: false, reason: 'suppressed_address' });
+        const gone = await active('gone@example.org');
+        await s.subscribers.erase(gone, NOW, () => CLEARED);
+        expect(await correct(a, 'gone@example.org', NOW + HOUR)).toEqual({ ok: false, reason: 'suppressed_address' });
+        for (let i = 0; i < 3; i++) await s.settings.countHit(`limit:confirmations:${hashOf('busy@example.org')}`, NOW + i * 20 * MINUTE, DAY);
+        expect(await correct(a, 'busy@example.org', NOW + HOUR)).toEqual({ ok: false, reason: 'daily_cap' });
+        await s.settings.countHit(`limit:confirmations:${hashOf('just.mailed@example.org')}`, NOW + HOUR, DAY);
+        expect(await correct(a, 'just.mailed@example.org', NOW + HOUR + 9 * MINUTE)).toEqual({ ok: false, reason: 'recently_sent' });
+        await same();
+        expect(await s.settings.peekHits(`limit:confirmations:${hashOf('bounced@example.org')}`, NOW + HOUR, DAY)).toBe(0);
+        expect(await correct(a, 'just.mailed@example.org', NOW + HOUR + 11 * MINUTE)).toMatchObject({ ok: true, kind: 'corrected' });
+
+        await s.subscribers.markConverted(other, NOW + HOUR);
+        expect(await correct(other, 'other@example.net', NOW + 2 * HOUR)).toEqual({ ok: false, reason: 'not_correctable' });
+        expect(await correct(gone, 'new@example.org', NOW + 2 * HOUR)).toEqual({ ok: false, reason: 'not_found' });
+        expect(await correct(999_999, 'new@example.org', NOW + 2 * HOUR)).toEqual({ ok: false, reason: 'not_found' });
+      });
+
+      it('the same address in another spelling: only the spelling is stored; nothing sent, links and status kept', async () => {
+        const a = await active('annabel.lee@example.org');
+        const hash = hashOf('annabel.lee@example.org');
+        expect(await correct(a, 'annabel.lee@example.org', NOW + HOUR, hash)).toEqual({ ok: true, kind: 'unchanged' });
+        expect(await correct(a, 'Annabel.Lee@example.org', NOW + HOUR, hash)).toEqual({ ok: true, kind: 'respelled' });
+        expect(await s.subscribers.byId(a)).toMatchObject({ email: 'Annabel.Lee@example.org', emailHash: hash, status: 'active', tokenGeneration: 0 });
+        expect((await s.subscribers.record(a))!.deliveries.filter((d) => d.kind === 'confirmation')).toHaveLength(1);
       });
     });
 

@@ -4,7 +4,7 @@ import { ACTIVITY_TYPES, DELIVERY_KINDS, DELIVERY_STATUSES, ENROLMENT_END_REASON
 import { READERS } from '../../../emails/_components/types.js';
 import type { AppDeps } from '../../deps.js';
 import { plannedSends } from '../../nurture/previews.js';
-import { changeProfileFor, confirmationResendMessage, enrolFor, leaveFor, pauseFor, resendConfirmationFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
+import { addressCorrectionMessage, changeProfileFor, confirmationResendMessage, correctAddressFor, enrolFor, leaveFor, pauseFor, resendConfirmationFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
 import { recordAudit } from '../../audit.js';
 import { subscriberFor } from '../../staff/personal-data.js';
 import { listSubscribers, subscriberRecord } from '../../subscribers/directory.js';
@@ -272,6 +272,28 @@ const resendConfirmationRoute = apiRoute({
   },
 });
 
+const correctAddressRoute = apiRoute({
+  method: 'post',
+  path: '/{id}/email',
+  role: 'editor',
+  summary: 'Correct a mistyped address: the new address gets the confirmation email (audited)',
+  description:
+    'Pending, active (paused too), completed, unsubscribed and suppressed people (a mistyped address usually bounced). They are pending, with new links, until they confirm from the new address; emails queued to the old one do not go, and no copy of it stays in their record. The same address in another spelling only changes the spelling. The limits of a signup apply to the new address: at most one confirmation every 10 minutes and 3 a day. The audit entry names neither address.',
+  request: { params, body: jsonBody(z.strictObject({ email: z.string('email is the address they meant, like name@example.org').meta({ example: 'annabel@example.org' }) })) },
+  responses: {
+    200: json(z.object({ id: z.int(), outcome: z.enum(['respelled', 'unchanged']) }), 'The same address: only its spelling was stored (respelled), or it was already theirs as typed (unchanged). Nothing is sent.'),
+    202: json(
+      z.object({ id: z.int(), outcome: z.literal('corrected'), status: z.literal('pending'), deliveryId: z.int(), droppedEmails: z.int() }),
+      'Corrected; the worker sends the confirmation email to the new address within seconds. `droppedEmails`: emails queued to the old address that will not go.',
+    ),
+    400: error('Not an email address (invalid_email), by the signup form’s rules: control or invisible characters are refused.'),
+    404: noSubscriber,
+    409: error(
+      'Nothing changed: the address is another subscriber’s (address_in_use), on the suppression list or erased (suppressed_address), a confirmation went to it less than 10 minutes ago (recently_sent) or 3 today (daily_cap), or they converted (not_correctable).',
+    ),
+  },
+});
+
 const resendRoute = apiRoute({
   method: 'post',
   path: '/{id}/resend',
@@ -415,6 +437,18 @@ export function subscribersApi(deps: AppDeps) {
     if (r.ok) return c.json({ id, status: 'queued' as const, deliveryId: r.deliveryId, reopened: r.reopened }, 202);
     if (r.reason === 'not_found') return notFound(c);
     return c.json(errorBody(r.reason, confirmationResendMessage(r.reason)), 409);
+  });
+
+  app.openapi(correctAddressRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const r = await correctAddressFor(deps, staffOf(c).name, id, c.req.valid('json').email);
+    if (r.ok) {
+      if (r.kind === 'corrected') return c.json({ id, outcome: 'corrected' as const, status: 'pending' as const, deliveryId: r.deliveryId, droppedEmails: r.droppedDeliveries }, 202);
+      return c.json({ id, outcome: r.kind }, 200);
+    }
+    if (r.reason === 'not_found') return notFound(c);
+    if (r.reason === 'invalid_email') return c.json(errorBody('invalid_email', r.message), 400);
+    return c.json(errorBody(r.reason, addressCorrectionMessage(r)), 409);
   });
 
   // One sequence step again, through the send pipeline (the worker sends it within seconds).

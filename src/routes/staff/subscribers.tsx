@@ -19,8 +19,9 @@ import { firstInstantAtOrAfter } from '../../nurture/schedule.js';
 import { RESENDABLE_STATUSES } from '../../nurture/send-again.js';
 import { isPaused, type PauseOutcome } from '../../subscribers/preferences.js';
 import { ProfileChangesSchema } from '../../subscribers/profile.js';
+import { CORRECTABLE_STATUSES } from '../../subscribers/correct-address.js';
 import { isMailable } from '../../subscribers/unsubscribe.js';
-import { changeProfileFor, confirmationResendMessage, enrolFor, leaveFor, pauseFor, resendConfirmationFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
+import { addressCorrectionMessage, changeProfileFor, confirmationResendMessage, correctAddressFor, enrolFor, leaveFor, pauseFor, resendConfirmationFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
 import { READERS } from '../../../emails/_components/types.js';
 import { CsrfInput, formatTime } from './layout.js';
 import { parseId, parseListQuery } from './params.js';
@@ -209,6 +210,8 @@ const NOTICES: Record<string, string> = {
   optin: 'Queued: a new opt-in email goes to them within seconds. They are pending until they confirm it; their old links no longer work.',
   enrolled: 'Started: the first email of that sequence goes on its day, in their send window, never within 20 hours of another.',
   left: 'Ended: nothing more of that sequence is sent to them; their other sequence goes on.',
+  corrected: 'Corrected: the confirmation email goes to the new address within seconds. They are pending until they confirm it; nothing is sent to the old address any more.',
+  respelled: 'The new spelling is saved: it is the same address, so nothing was sent and their links still work.',
   updated: 'Their details are saved.',
   unchanged: 'Nothing changed: the details were already as given.',
 };
@@ -362,6 +365,21 @@ export function subscriberRoutes(deps: AppDeps) {
                 </p>
                 <p class="muted">A new time zone moves their next email into that zone's send window.</p>
                 <button type="submit">Save details</button>
+              </form>
+            ) : null}
+            {CORRECTABLE_STATUSES.includes(s.status) ? (
+              <form method="post" action={`/staff/subscribers/${s.id}/email`} class="act" aria-labelledby="email-h">
+                <h3 id="email-h">Correct their address</h3>
+                <CsrfInput token={token} />
+                <p>
+                  <label for="email">The address they meant</label>
+                  <input id="email" name="email" type="text" inputmode="email" autocomplete="off" spellcheck={false} required maxlength={254} value={s.email ?? ''} />
+                </p>
+                <p class="muted">
+                  The new address gets the confirmation email, and nothing more goes to them until they confirm it from there. The old address keeps nothing:
+                  emails waiting for it do not go and its links stop working. A change of capital letters only is just saved.
+                </p>
+                <button type="submit">Correct the address</button>
               </form>
             ) : null}
             {s.status === 'active' && !isPaused(s, now) ? (
@@ -726,6 +744,16 @@ export function subscriberRoutes(deps: AppDeps) {
     if (r.ok) return done(c, id, r.reopened ? 'optin' : 'confirmation');
     if (r.reason === 'not_found') return noSuchSubscriber(c);
     return refused(c, id, 409, 'Not sent', confirmationResendMessage(r.reason));
+  });
+
+  app.post('/:id/email', pageRole(deps, 'editor'), async (c) => {
+    const id = parseId(c.req.param('id'));
+    if (id === null) return noSuchSubscriber(c);
+    const r = await correctAddressFor(deps, staffOf(c).name, id, (await c.req.parseBody()).email);
+    if (r.ok) return done(c, id, r.kind);
+    if (r.reason === 'not_found') return noSuchSubscriber(c);
+    if (r.reason === 'invalid_email') return refused(c, id, 400, 'Not corrected', r.message);
+    return refused(c, id, 409, 'Not corrected', addressCorrectionMessage(r));
   });
 
   app.post('/:id/resend', pageRole(deps, 'editor'), async (c) => {
