@@ -78,6 +78,7 @@ function expectJsonOf(r: RenderedBody) {
   expect(Buffer.concat(r.json.text)).toEqual(Buffer.from(JSON.stringify(r.text)));
 }
 
+// The property runs render every template directly many times: seconds of work, more on a loaded machine.
 describe('render cache', () => {
   it('equals a direct render byte for byte, html and text, for any name and token', async () => {
     const cache = createRenderCache();
@@ -94,7 +95,7 @@ describe('render cache', () => {
     // Skeletons are per (template, name shown or not): the cache did its job.
     expect(cache.size).toBeLessThanOrEqual(allTemplates.length * 2);
     expect(cache.stats.substituted).toBeGreaterThan(cache.stats.direct);
-  });
+  }, 120_000);
 
   it('equals a direct render for any reader, place, and set or missing booking, reply, preference and privacy values', async () => {
     const cache = createRenderCache();
@@ -134,7 +135,7 @@ describe('render cache', () => {
     expect(a.text).toContain('https://clinic.example.org/book/1');
     expect(b.text).toContain('https://clinic.example.org/book/2');
     expect(none.text).not.toContain('Book a consult');
-  });
+  }, 120_000);
 
   it.each(allTemplates.map((t) => [t.id, t] as const))('%s: exact on the hard cases, both greeting branches', async (_id, def) => {
     const cache = createRenderCache();
