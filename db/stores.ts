@@ -350,6 +350,8 @@ export interface StaffStore {
   setRole(name: string, role: StaffRole, now: number): Promise<SetRoleOutcome>;
   /** Disables an account (ending its sessions) or enables it again; false when there is no such account. */
   setDisabled(name: string, disabled: boolean, now: number): Promise<boolean>;
+  /** Sets the zone the staff area shows the account its times in (null: the default); false when there is no such account. */
+  setTimezone(name: string, timezone: string | null, now: number): Promise<boolean>;
   /** Stores a new session, and drops sessions that have expired. */
   createSession(input: StaffSessionInput): Promise<void>;
   /** The session with this token hash when it is live and its account enabled. */

@@ -721,7 +721,8 @@ export type EventResult =
 // ---------------------------------------------------------------------------
 // Staff accounts, sessions, login failures and the audit log
 
-export type StaffAccount = { id: number; name: string; role: StaffRole; passwordHash: string; createdAt: Ms; updatedAt: Ms; disabledAt: Ms | null };
+/** `timezone`: the zone the staff area shows the account its times in (null: DEFAULT_TIMEZONE). */
+export type StaffAccount = { id: number; name: string; role: StaffRole; passwordHash: string; createdAt: Ms; updatedAt: Ms; disabledAt: Ms | null; timezone: string | null };
 
 export type StaffAccountInput = { name: string; role: StaffRole; passwordHash: string; now: number };
 

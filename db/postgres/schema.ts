@@ -237,6 +237,8 @@ export const staffAccounts = pgTable('staff_accounts', {
   createdAt: ms('created_at').notNull(),
   updatedAt: ms('updated_at').notNull(),
   disabledAt: ms('disabled_at'),
+  // The zone the staff area shows this account its times in; null: DEFAULT_TIMEZONE.
+  timezone: text('timezone'),
 });
 
 export const staffSessions = pgTable(

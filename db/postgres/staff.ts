@@ -60,6 +60,9 @@ export function postgresStaffStore(pool: pg.Pool): StaffStore {
         return true;
       });
     },
+    async setTimezone(name, timezone, now) {
+      return ((await pool.query('UPDATE staff_accounts SET timezone = $2, updated_at = $3 WHERE name = $1', [name, timezone, now])).rowCount ?? 0) > 0;
+    },
     async createSession({ tokenHash, accountId, createdAt, expiresAt }) {
       await pool.query('DELETE FROM staff_sessions WHERE expires_at <= $1', [createdAt]);
       await pool.query('INSERT INTO staff_sessions (token_hash, account_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)', [tokenHash, accountId, createdAt, expiresAt]);

@@ -302,6 +302,8 @@ export const staffAccounts = sqliteTable('staff_accounts', {
   createdAt: ms('created_at').notNull(),
   updatedAt: ms('updated_at').notNull(),
   disabledAt: ms('disabled_at'),
+  // The zone the staff area shows this account its times in; null: DEFAULT_TIMEZONE.
+  timezone: text('timezone'),
 });
 
 // Login sessions. Only a hash of the cookie's token is stored, so a copy of

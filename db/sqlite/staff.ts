@@ -83,6 +83,9 @@ export function sqliteStaffStore(db: SqliteDb): StaffStore {
     async setDisabled(name, disabled, now) {
       return disable(name, disabled, now);
     },
+    async setTimezone(name, timezone, now) {
+      return db.update(staffAccounts).set({ timezone, updatedAt: now }).where(eq(staffAccounts.name, name)).run().changes > 0;
+    },
     async createSession({ tokenHash, accountId, createdAt, expiresAt }) {
       db.delete(staffSessions).where(lte(staffSessions.expiresAt, createdAt)).run();
       db.insert(staffSessions).values({ tokenHash, accountId, createdAt, expiresAt, lastSeenAt: createdAt }).run();

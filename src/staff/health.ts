@@ -66,7 +66,8 @@ function lookupFor(deps: HealthDeps): LookupTxt {
 }
 
 /** Every check, now. DNS answers come from a cache of a few minutes; a DNS server that does not answer is a warning, never an error. */
-export async function healthReport(deps: HealthDeps): Promise<HealthReport> {
+/** `zone`: the one the report's times are written in (a staff member's; DEFAULT_TIMEZONE for the API). */
+export async function healthReport(deps: HealthDeps, zone: string = deps.config.defaultTimezone): Promise<HealthReport> {
   const now = deps.clock.now();
   const { settings, events } = deps.stores;
   const [guard, lastTick, quotaRaw, domain] = await Promise.all([readComplaintGuard(settings), readLastTick(settings), settings.get(QUOTA_KEY), checkSenderDomain(deps.config.mailFrom, lookupFor(deps))]);
@@ -76,7 +77,7 @@ export async function healthReport(deps: HealthDeps): Promise<HealthReport> {
     window.complainedSince > window.deliveredSince ? events.complaintFigures(window.deliveredSince, window.complainedSince) : null,
   ]);
   const quotaUntil = quotaRaw === null ? null : Number(quotaRaw);
-  const tz = deps.config.defaultTimezone;
+  const tz = zone;
   const results: Record<HealthCheckId, CheckResult> = {
     clinic_name: clinicNameCheck(deps.config),
     postal_address: postalAddressCheck(deps.config),

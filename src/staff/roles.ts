@@ -12,4 +12,5 @@ export function isRole(value: unknown): value is StaffRole {
 }
 
 /** Who is acting: an enabled account, signed in by session cookie or HTTP basic auth. */
-export type StaffActor = { name: string; role: StaffRole; sessionHash: string | null };
+/** `timezone`: the account's zone for the times staff pages show (null: DEFAULT_TIMEZONE). */
+export type StaffActor = { name: string; role: StaffRole; sessionHash: string | null; timezone: string | null };

@@ -124,7 +124,7 @@ export async function sessionActor(deps: Deps, token: string): Promise<StaffActo
   if (now - session.lastSeenAt >= TOUCH_EVERY_MS) {
     await deps.stores.staff.touchSession(tokenHash, now, Math.min(session.createdAt + SESSION_MAX_MS, now + SESSION_IDLE_MS));
   }
-  return { name: session.account.name, role: session.account.role, sessionHash: tokenHash };
+  return { name: session.account.name, role: session.account.role, sessionHash: tokenHash, timezone: session.account.timezone };
 }
 
 export async function closeSession(deps: Deps, sessionHash: string): Promise<void> {

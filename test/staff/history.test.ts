@@ -157,14 +157,15 @@ describe('the subscriber page history, through the real paths', () => {
 
     const rows = historyRows(await (await t.app.request(`/staff/subscribers/${id}`, asStaff({}, 'viewer'))).text());
     expect(rows).toEqual([
-      "2026-03-02 15:06 | Unsubscribed with their mail program's unsubscribe button | The reader",
-      '2026-03-02 15:05 | Left the consult follow-up and kept their other series | The reader',
-      '2026-03-02 15:04 | Started the consult follow-up | Staff: eddie',
-      '2026-03-02 15:03 | Resumed their emails | Staff: eddie',
-      '2026-03-02 15:02 | Paused their emails for 2 weeks until 2026-03-16 15:02 | The reader',
-      '2026-03-02 15:01 | Confirmed their signup (consent recorded) | The reader',
-      '2026-03-02 15:00 | The confirmation email went to them | The system',
-      '2026-03-02 15:00 | Signed up on the form | The reader',
+      // In the viewer's zone (the default here, New York; summer time starts on 8 March).
+      "2026-03-02 09:06 | Unsubscribed with their mail program's unsubscribe button | The reader",
+      '2026-03-02 09:05 | Left the consult follow-up and kept their other series | The reader',
+      '2026-03-02 09:04 | Started the consult follow-up | Staff: eddie',
+      '2026-03-02 09:03 | Resumed their emails | Staff: eddie',
+      '2026-03-02 09:02 | Paused their emails for 2 weeks until 2026-03-16 10:02 | The reader',
+      '2026-03-02 09:01 | Confirmed their signup (consent recorded) | The reader',
+      '2026-03-02 09:00 | The confirmation email went to them | The system',
+      '2026-03-02 09:00 | Signed up on the form | The reader',
     ]);
 
     t.clock.advance(60_000);
@@ -173,15 +174,15 @@ describe('the subscriber page history, through the real paths', () => {
     expect(erasedPage).not.toContain('history.reader');
     // The details are gone from the rows; the audit log still says who acted and on which sequence.
     expect(historyRows(erasedPage)).toEqual([
-      '2026-03-02 15:07 | Their personal data was erased; the address is kept only as a keyed hash so it is never mailed again | Staff: staff',
-      '2026-03-02 15:06 | Unsubscribed | The reader',
-      '2026-03-02 15:05 | Left a sequence and kept their other series | The reader',
-      '2026-03-02 15:04 | Started the consult follow-up | Staff: eddie',
-      '2026-03-02 15:03 | Resumed their emails | Staff: eddie',
-      '2026-03-02 15:02 | Paused their emails | The reader',
-      '2026-03-02 15:01 | Confirmed their signup (consent recorded) | The reader',
-      '2026-03-02 15:00 | The confirmation email went to them | The system',
-      '2026-03-02 15:00 | Signed up | The reader',
+      '2026-03-02 09:07 | Their personal data was erased; the address is kept only as a keyed hash so it is never mailed again | Staff: staff',
+      '2026-03-02 09:06 | Unsubscribed | The reader',
+      '2026-03-02 09:05 | Left a sequence and kept their other series | The reader',
+      '2026-03-02 09:04 | Started the consult follow-up | Staff: eddie',
+      '2026-03-02 09:03 | Resumed their emails | Staff: eddie',
+      '2026-03-02 09:02 | Paused their emails | The reader',
+      '2026-03-02 09:01 | Confirmed their signup (consent recorded) | The reader',
+      '2026-03-02 09:00 | The confirmation email went to them | The system',
+      '2026-03-02 09:00 | Signed up | The reader',
     ]);
   });
 });

@@ -62,7 +62,7 @@ describe('outbox viewer', () => {
     expect(html).toContain('First — “quoted” ünïcode');
     expect(html.indexOf('Second')).toBeLessThan(html.indexOf('First'));
     expect(html).toContain(`href="/staff/outbox/${firstId}"`);
-    expect(html).toContain('<td>2026-03-02 14:00</td><td>Harbor Clinic &lt;education@localhost&gt;</td><td>first@example.org</td>');
+    expect(html).toContain('<td>2026-03-02 09:00</td><td>Harbor Clinic &lt;education@localhost&gt;</td><td>first@example.org</td>');
     expect(html).toContain('href="/staff/outbox"');
   });
 

@@ -33,7 +33,7 @@ describe('the subscriber page, top first', () => {
     const html = await (await t.app.request(`/staff/subscribers/${s.id}`, asStaff())).text();
     const status = html.slice(html.indexOf('<h2 id="status-h"'), html.indexOf('</section>', html.indexOf('<h2 id="status-h"')));
     expect(status).toContain('<dt>Status</dt><dd>active</dd>');
-    expect(status).toContain('<dt>Next education email</dt><dd>Email 2 of 8 at 2026-03-03 09:00 (America/New_York)</dd>');
+    expect(status).toContain('<dt>Next education email</dt><dd>Email 2 of 8 at 2026-03-03 09:00 (America/New_York); 2026-03-03 09:00 their time (America/New_York)</dd>');
     expect(status).not.toContain('—');
     for (const never of ['Unsubscribed', 'Suppressed', 'Converted', 'Erased', 'Paused until']) expect(status).not.toContain(`<dt>${never}</dt>`);
   });

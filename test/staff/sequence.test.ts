@@ -198,7 +198,7 @@ describe('subscriber timeline and time travel', () => {
     expect(body.planned.slice(1)).toEqual(expected.map((p) => ({ step: p.step, at: new Date(p.at).toISOString() })));
     expect(clock.now()).toBeLessThan(Date.parse('2026-03-03T08:00:00Z'));
     const html = await (await app.request(`/staff/subscribers/${s.id}`, asStaff())).text();
-    expect(html).toContain(`Email 2 of 8, “${SEQUENCE[1]!.subject.replace(/'/g, '&#39;')}”: 2026-03-03 09:00 (Europe/Berlin)`);
+    expect(html).toContain(`Email 2 of 8, “${SEQUENCE[1]!.subject.replace(/'/g, '&#39;')}”: 2026-03-03 03:00 (America/New_York); 2026-03-03 09:00 their time (Europe/Berlin)`);
     expect(html).not.toContain('(step 2)');
     expect(html).toContain(`href="/staff/subscribers/${s.id}/next"`);
   });
@@ -210,7 +210,7 @@ describe('subscriber timeline and time travel', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain(`Next email: Education series, email 2 of 8, “${SEQUENCE[1]!.subject.replace(/'/g, '&#39;')}”`);
-    expect(html).toContain('Goes 2026-03-03 09:00 (Europe/Berlin), 2026-03-03 08:00 UTC');
+    expect(html).toContain('Goes 2026-03-03 03:00 (America/New_York), 2026-03-03 09:00 their time (Europe/Berlin)');
     expect(html).toContain('tt@example.org');
     expect(html).toContain('List-Unsubscribe</dt><dd>&lt;http://nurture.test/u/test-email&gt;</dd>');
     const frame = await app.request(`/staff/subscribers/${s.id}/next/html`, asStaff());

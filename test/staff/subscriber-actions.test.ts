@@ -69,7 +69,7 @@ describe('acting for a person on the subscriber page', () => {
     expect(paused.nextSendAt).toBeGreaterThanOrEqual(paused.pausedUntil!);
     const pausedPage = await pageOf();
     expect(formActions(pausedPage, s.id)).toEqual(['details', 'email', 'resume', 'resend', 'unsubscribe', 'converted', 'sequences']);
-    expect(pausedPage).toContain('Paused until 2026-04-01 00:00 (Europe/Lisbon)');
+    expect(pausedPage).toContain('Paused until 2026-03-31 19:00 (America/New_York); 2026-04-01 00:00 their time (Europe/Lisbon)');
     expect(location(await post('resume', {}))).toBe(`/staff/subscribers/${s.id}?done=resumed`);
     expect((await t.stores.subscribers.byId(s.id))!.pausedUntil).toBeNull();
 
@@ -99,14 +99,14 @@ describe('acting for a person on the subscriber page', () => {
       ['eddie', 'subscriber.unsubscribed', s.id, { reason: 'Phoned: no more emails, please' }],
     ]);
     const after = await pageOf('viewer');
-    // In their zone (Lisbon, as changed), newest first; one line for each thing done, saying who did it.
+    // In the viewer's zone (the default, New York), newest first; one line for each thing done, saying who did it.
     expect(historyRows(after)).toEqual([
-      '2026-03-02 14:00 | Unsubscribed on their behalf: “Phoned: no more emails, please” | Staff: eddie',
-      '2026-03-02 14:00 | Sent a step again: Education series, email 1 of 8 | Staff: eddie',
-      '2026-03-02 14:00 | Resumed their emails | Staff: eddie',
-      '2026-03-02 14:00 | Paused their emails until 2026-04-01 00:00 | Staff: eddie',
-      '2026-03-02 14:00 | Changed their details: changed first name, time zone | Staff: eddie',
-      '2026-03-02 14:00 | Now reads for someone close to them (was not given) | Staff: eddie',
+      '2026-03-02 09:00 | Unsubscribed on their behalf: “Phoned: no more emails, please” | Staff: eddie',
+      '2026-03-02 09:00 | Sent a step again: Education series, email 1 of 8 | Staff: eddie',
+      '2026-03-02 09:00 | Resumed their emails | Staff: eddie',
+      '2026-03-02 09:00 | Paused their emails until 2026-03-31 19:00 | Staff: eddie',
+      '2026-03-02 09:00 | Changed their details: changed first name, time zone | Staff: eddie',
+      '2026-03-02 09:00 | Now reads for someone close to them (was not given) | Staff: eddie',
     ]);
     expect(after).toContain('<td>Education series, email 1 of 8, sent again</td>');
     // Nothing more to stop or send: the details, address and converted forms are left, and a new opt-in email (the only way back).
@@ -172,7 +172,7 @@ describe('a person’s sequences on the subscriber page', () => {
     expect(after).toMatch(/Consult follow-up<\/strong>: entered [^<]*· email 1 of 3 planned/);
     expect(after).not.toContain('Start the consult follow-up');
     expect(after).toContain('End the consult follow-up (keep the other)');
-    expect(historyRows(after)[0]).toBe('2026-03-02 15:00 | Started the consult follow-up | Staff: eddie');
+    expect(historyRows(after)[0]).toBe('2026-03-02 09:00 | Started the consult follow-up | Staff: eddie');
     expect((await post('sequences', { sequence: 'consult-follow-up' })).status).toBe(409);
     expect((await post('sequences', { sequence: 'nope' })).status).toBe(400);
 
@@ -181,7 +181,7 @@ describe('a person’s sequences on the subscriber page', () => {
     expect(audit().at(-1)).toMatchObject({ action: 'subscriber.left_sequence', s: s.id });
     const endedPage = await pageOf('editor');
     expect(endedPage).toContain('ended by staff');
-    expect(historyRows(endedPage)[0]).toBe('2026-03-02 15:00 | Ended the consult follow-up for them; their other series goes on | Staff: eddie');
+    expect(historyRows(endedPage)[0]).toBe('2026-03-02 09:00 | Ended the consult follow-up for them; their other series goes on | Staff: eddie');
     // The education series is their last: ending it is unsubscribing.
     expect((await post('sequences/education/end', {})).status).toBe(409);
     expect((await t.stores.subscribers.byId(s.id))!.status).toBe('active');

@@ -2670,6 +2670,21 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
     describe('staff accounts', () => {
       const account = (name: string, role: StaffRole = 'viewer', passwordHash = `hash-of-${name}`) => ({ name, role, passwordHash, now: NOW });
 
+      it("setTimezone keeps the zone an account's pages show times in; its sessions carry it; null is the default again", async () => {
+        await s.staff.addAccount(account('robin', 'editor'));
+        await s.staff.addAccount(account('ada'));
+        expect(await s.staff.account('robin')).toMatchObject({ timezone: null });
+        expect(await s.staff.setTimezone('robin', 'Europe/Berlin', NOW + MINUTE)).toBe(true);
+        expect(await s.staff.account('robin')).toMatchObject({ timezone: 'Europe/Berlin', updatedAt: NOW + MINUTE });
+        expect(await s.staff.account('ada')).toMatchObject({ timezone: null });
+        const robin = (await s.staff.account('robin'))!;
+        await s.staff.createSession({ tokenHash: 'zone-session', accountId: robin.id, createdAt: NOW, expiresAt: NOW + DAY });
+        expect((await s.staff.session('zone-session', NOW + MINUTE))!.account.timezone).toBe('Europe/Berlin');
+        expect(await s.staff.setTimezone('robin', null, NOW + 2 * MINUTE)).toBe(true);
+        expect((await s.staff.session('zone-session', NOW + 2 * MINUTE))!.account.timezone).toBeNull();
+        expect(await s.staff.setTimezone('nobody', 'UTC', NOW)).toBe(false);
+      });
+
       it('addAccount adds once per name; account and accounts read them back', async () => {
         const a = await s.staff.addAccount(account('robin', 'editor'));
         expect(a).toMatchObject({ name: 'robin', role: 'editor', passwordHash: 'hash-of-robin', createdAt: NOW, updatedAt: NOW, disabledAt: null });

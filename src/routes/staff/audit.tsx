@@ -7,7 +7,7 @@ import { auditDetailWords, type WordingContext } from '../../staff/history.js';
 import { pageRole } from './auth.js';
 import { formatTime } from './layout.js';
 import { parseAuditQuery, withPersonFound, type AuditQueryParams } from './params.js';
-import { errorPage, page } from './view.js';
+import { errorPage, page, viewerZone } from './view.js';
 
 type Tab = AuditKind;
 
@@ -51,7 +51,7 @@ function zones(current: string): string[] {
 /** GET /staff/audit (admin): who did what to which subscriber, newest first; logins on their own tab. */
 export function auditRoutes(deps: AppDeps) {
   return new Hono().get('/', pageRole(deps, 'admin'), async (c) => {
-    const zoneDefault = deps.config.defaultTimezone;
+    const zoneDefault = viewerZone(c, deps);
     const query = parseAuditQuery(c, zoneDefault);
     if ('error' in query) return errorPage(c, deps, 400, 'Bad audit query', `${query.error}. Dates are YYYY-MM-DD, the first not after the last.`);
     const tab: Tab = query.kind ?? 'actions';

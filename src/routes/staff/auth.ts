@@ -82,7 +82,7 @@ export function staffApiAuth(deps: AppDeps) {
         return c.json(errorBody('too_many_attempts', message), 429);
       }
       if (!result.ok) return unauthorized(c, 'That name and password do not match an enabled staff account.');
-      actor = { name: result.account.name, role: result.account.role, sessionHash: null };
+      actor = { name: result.account.name, role: result.account.role, sessionHash: null, timezone: result.account.timezone };
     }
     if (!actor) return unauthorized(c, 'Staff login required.');
     c.set('staff', actor);

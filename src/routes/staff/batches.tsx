@@ -5,14 +5,13 @@ import { recordAudit } from '../../audit.js';
 import { pageRole, staffOf } from './auth.js';
 import { resolveHeldBatch, type HeldBatch, type HeldDecision } from '../../nurture/held.js';
 import { parseId } from './params.js';
-import { CsrfInput } from './layout.js';
+import { CsrfInput, formatTime } from './layout.js';
 import { errorPage } from './view.js';
 
-const when = (ms: number | null) => (ms === null ? 'unknown' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC');
 
 /** The dashboard's notice of held batches, with the two decisions staff can take. */
 /** `token` is null for a viewer, who sees the batches but no decisions. */
-export function HeldBatches({ held, token }: { held: HeldBatch[]; token: string | null }) {
+export function HeldBatches({ held, token, zone }: { held: HeldBatch[]; token: string | null; zone: string }) {
   if (held.length === 0) return null;
   return (
     <section class="card" aria-labelledby="held">
@@ -27,7 +26,7 @@ export function HeldBatches({ held, token }: { held: HeldBatch[]; token: string 
           <tr>
             <th scope="col">Batch</th>
             <th scope="col">Emails</th>
-            <th scope="col">First sent</th>
+            <th scope="col">First sent ({zone})</th>
             <th scope="col">Last error</th>
             <th scope="col">Decision</th>
           </tr>
@@ -39,7 +38,7 @@ export function HeldBatches({ held, token }: { held: HeldBatch[]; token: string 
               <td>
                 {b.deliveries} ({b.kinds || 'none'})
               </td>
-              <td>{when(b.firstAttemptAt)}</td>
+              <td>{b.firstAttemptAt === null ? 'unknown' : formatTime(b.firstAttemptAt, zone)}</td>
               <td>{b.lastError ?? ''}</td>
               <td>
                 {token === null ? (

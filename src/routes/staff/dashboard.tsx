@@ -11,7 +11,7 @@ import { HeldBatches } from './batches.js';
 import { EngagementPanel } from './engagement.js';
 import { BarChart } from './chart.js';
 import { CsrfInput } from './layout.js';
-import { errorPage, newCsrfToken, page } from './view.js';
+import { errorPage, newCsrfToken, page, viewerZone } from './view.js';
 
 export const STAGE_COLORS: Record<string, string> = {
   signup: '#1f4fb3',
@@ -170,9 +170,10 @@ export function dashboardRoutes(deps: AppDeps) {
     return c.redirect('/staff?done=resumed', 303);
   });
   return app.get('/', async (c) => {
-    const funnel = await funnelByDay(deps.stores, { now: deps.clock.now(), timeZone: deps.config.defaultTimezone });
+    const zone = viewerZone(c, deps);
+    const funnel = await funnelByDay(deps.stores, { now: deps.clock.now(), timeZone: zone });
     const held = await heldBatches(deps.stores);
-    const health = await healthReport(deps);
+    const health = await healthReport(deps, zone);
     const role = staffOf(c).role;
     const engagement = await engagementSummary(deps.stores, deps.config);
     return page(
@@ -191,7 +192,7 @@ export function dashboardRoutes(deps: AppDeps) {
             Sequence emails resumed. Only complaints from now on count toward a new pause.
           </p>
         ) : null}
-        <HeldBatches held={held} token={hasRole(role, 'editor') ? newCsrfToken(deps) : null} />
+        <HeldBatches held={held} token={hasRole(role, 'editor') ? newCsrfToken(deps) : null} zone={zone} />
         <HealthPanel report={health} resumeToken={hasRole(role, 'admin') ? newCsrfToken(deps) : null} />
         <EngagementPanel summary={engagement} />
         <p class="muted">

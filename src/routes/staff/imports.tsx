@@ -9,7 +9,7 @@ import { pageRole, staffOf } from './auth.js';
 import { cspNonce, usePageKind } from '../page-security.js';
 import { CsrfInput, formatTime } from './layout.js';
 import { parseId } from './params.js';
-import { errorPage, newCsrfToken, page } from './view.js';
+import { errorPage, newCsrfToken, page, viewerZone } from './view.js';
 
 /** How the report names each outcome (the page and its script say the same). */
 const OUTCOME_LABELS: Record<ImportOutcome, string> = {
@@ -235,13 +235,13 @@ const IMPORT_SCRIPT = `(() => {
 })();`;
 
 /** The kept reports: when, who, the counts, and the way to their rows to fix. */
-function KeptReports({ reports }: { reports: KeptReport[] }) {
+function KeptReports({ reports, zone }: { reports: KeptReport[]; zone: string }) {
   return (
     <section aria-labelledby="kept-h">
       <h2 id="kept-h">Kept reports</h2>
       <p>
         Each import's report is kept with its rows to fix (refused, or imported with a warning) for 30 days, then deleted; erasing a person deletes the rows that name them. Times
-        are UTC.
+        are in {zone}.
       </p>
       {reports.length === 0 ? (
         <p>No kept reports.</p>
@@ -252,12 +252,12 @@ function KeptReports({ reports }: { reports: KeptReport[] }) {
             <thead>
               <tr>
                 <th scope="col">Import</th>
-                <th scope="col">When (UTC)</th>
+                <th scope="col">When ({zone})</th>
                 <th scope="col">By</th>
                 <th scope="col">Rows</th>
                 <th scope="col">Outcomes</th>
                 <th scope="col">Rows to fix</th>
-                <th scope="col">Kept until (UTC)</th>
+                <th scope="col">Kept until ({zone})</th>
               </tr>
             </thead>
             <tbody>
@@ -266,7 +266,7 @@ function KeptReports({ reports }: { reports: KeptReport[] }) {
                   <td>
                     <a href={`/staff/imports/${r.id}`}>#{r.id}</a>
                   </td>
-                  <td>{formatTime(r.createdAt)}</td>
+                  <td>{formatTime(r.createdAt, zone)}</td>
                   <td>{r.actor}</td>
                   <td class="num">{n(r.summary.rows)}</td>
                   <td>{outcomeWords(r.summary)}</td>
@@ -279,7 +279,7 @@ function KeptReports({ reports }: { reports: KeptReport[] }) {
                       </a>
                     )}
                   </td>
-                  <td>{formatTime(r.expiresAt)}</td>
+                  <td>{formatTime(r.expiresAt, zone)}</td>
                 </tr>
               ))}
             </tbody>
@@ -306,7 +306,8 @@ function keptReportPage(c: Context, deps: AppDeps, report: KeptReport, rows: Row
     <>
       <h1>Import #{report.id}</h1>
       <p>
-        By {report.actor} on {formatTime(report.createdAt)} UTC: {n(report.summary.rows)} rows, {outcomeWords(report.summary)}. Kept until {formatTime(report.expiresAt)} UTC.
+        By {report.actor} on {formatTime(report.createdAt, viewerZone(c, deps))} ({viewerZone(c, deps)}): {n(report.summary.rows)} rows, {outcomeWords(report.summary)}. Kept until{' '}
+        {formatTime(report.expiresAt, viewerZone(c, deps))} ({viewerZone(c, deps)}).
       </p>
       {report.notes.map((note) => (
         <p class="notice">{note}</p>
@@ -448,7 +449,7 @@ function importPage(c: Context, deps: AppDeps, report: ImportReport | null, prob
         ) : null}
         {report ? <ImportReportView report={report} /> : null}
       </div>
-      <KeptReports reports={kept} />
+      <KeptReports reports={kept} zone={viewerZone(c, deps)} />
       <script nonce={cspNonce(c)} dangerouslySetInnerHTML={{ __html: IMPORT_SCRIPT }} />
     </>,
   );

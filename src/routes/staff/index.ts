@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps } from '../../deps.js';
+import { accountRoutes } from './account.js';
 import { auditRoutes } from './audit.js';
 import { staffPageAuth } from './auth.js';
 import { batchRoutes } from './batches.js';
@@ -32,6 +33,7 @@ export function staffRoutes(deps: AppDeps) {
   app.use('*', staffPageAuth(deps));
 
   app.route('/', dashboardRoutes(deps));
+  app.route('/account', accountRoutes(deps));
   app.route('/audit', auditRoutes(deps));
   app.route('/imports', importRoutes(deps));
   app.route('/batches', batchRoutes(deps));

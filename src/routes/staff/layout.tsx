@@ -87,8 +87,8 @@ const NAV: { key: NavKey; href: string; label: string }[] = [
 ];
 const ADMIN_ONLY: readonly NavKey[] = ['audit', 'imports', 'outbox'];
 
-/** The signed-in account and a form token for its logout button; none on the login page. */
-export type PageUser = { name: string; role: string; csrf: string };
+/** The signed-in account, the zone its pages show times in, and a form token for its logout button; none on the login page. */
+export type PageUser = { name: string; role: string; csrf: string; zone: string };
 
 /** nonce: the response's CSP nonce, which lets the inline style (and a page's script) run. */
 export type PageOptions = { title: string; active?: NavKey; showOutbox: boolean; user: PageUser | null; nonce: string; children?: Child };
@@ -122,7 +122,7 @@ export function Page({ title, active, showOutbox, user, nonce, children }: PageO
               <form class="account" method="post" action="/staff/logout">
                 <CsrfInput token={user.csrf} />
                 <span>
-                  {user.name} ({user.role})
+                  {user.name} ({user.role}) · times in <a href="/staff/account">{user.zone}</a>
                 </span>{' '}
                 <button type="submit" class="link">
                   Log out

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.js';
 import { listOutbox, readOutboxMessage } from '../../mail/outbox-reader.js';
 import { formatTime } from './layout.js';
-import { emailFrameResponse, errorPage, page } from './view.js';
+import { emailFrameResponse, errorPage, page, viewerZone } from './view.js';
 
 export const OUTBOX_LIST_LIMIT = 100;
 
@@ -48,7 +48,7 @@ export function outboxRoutes(deps: AppDeps) {
               <caption id="outbox-caption">Messages, newest first</caption>
               <thead>
                 <tr>
-                  <th scope="col">Date (UTC)</th>
+                  <th scope="col">Date ({viewerZone(c, deps)})</th>
                   <th scope="col">From</th>
                   <th scope="col">To</th>
                   <th scope="col">Subject</th>
@@ -58,7 +58,7 @@ export function outboxRoutes(deps: AppDeps) {
               <tbody>
                 {messages.map((m) => (
                   <tr>
-                    <td>{formatTime(messageTime(m))}</td>
+                    <td>{formatTime(messageTime(m), viewerZone(c, deps))}</td>
                     <td>{m.from}</td>
                     <td>{m.to}</td>
                     <td>

@@ -4,8 +4,6 @@ import type { PlannedStep } from '../../nurture/decide.js';
 import { describeEffect, describeStep, type VersionEffect, type VersionsOverview } from '../../nurture/versions.js';
 import { CsrfInput, formatTime } from './layout.js';
 
-const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-
 /** "step 9 (The subject)" for any step of any version the code knows. */
 export function stepTitles(overview: VersionsOverview): (step: number) => string {
   const byId = new Map<number, SequenceStep>();
@@ -18,7 +16,7 @@ export function stepTitles(overview: VersionsOverview): (step: number) => string
  * the code not yet published with what publishing it would do to the people
  * in flight. `token` is null for anyone but an admin (no publish button).
  */
-export function SequenceVersions({ overview, effects, token, base = '/staff/sequence' }: { overview: VersionsOverview; effects: VersionEffect[]; token: string | null; base?: string }) {
+export function SequenceVersions({ overview, effects, token, zone, base = '/staff/sequence' }: { overview: VersionsOverview; effects: VersionEffect[]; token: string | null; zone: string; base?: string }) {
   const title = stepTitles(overview);
   const publishedAt = new Map(overview.published.map((p) => [p.version, p]));
   return (
@@ -50,7 +48,7 @@ export function SequenceVersions({ overview, effects, token, base = '/staff/sequ
               <p>{v.summary}</p>
               {published && (
                 <p class="muted">
-                  Published {when(published.publishedAt)} by {published.publishedBy}.
+                  Published {formatTime(published.publishedAt, zone)} ({zone}) by {published.publishedBy}.
                 </p>
               )}
               <p>

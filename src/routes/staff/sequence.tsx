@@ -13,7 +13,7 @@ import { pageRole, staffOf } from './auth.js';
 import { LeftOutNotes, pct, Reported } from './engagement.js';
 import { CsrfInput } from './layout.js';
 import { EffectPeople, EffectSummary, SequenceVersions, stepTitles } from './sequence-versions.js';
-import { errorPage, newCsrfToken, page } from './view.js';
+import { errorPage, newCsrfToken, page, viewerZone } from './view.js';
 
 /**
  * One sequence's page: each step's numbers, its versions and publishing.
@@ -167,7 +167,7 @@ export function sequenceRoutes(deps: AppDeps, id: SequenceId = 'education', base
             Published: version {overview.running} runs now. People in flight move onto it at the worker's next tick.
           </p>
         )}
-        <SequenceVersions overview={overview} effects={effects} token={token} base={base} />
+        <SequenceVersions overview={overview} effects={effects} token={token} zone={viewerZone(c, deps)} base={base} />
       </>,
     );
   });

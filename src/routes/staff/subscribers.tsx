@@ -25,7 +25,7 @@ import { addressCorrectionMessage, changeProfileFor, confirmationResendMessage, 
 import { READERS } from '../../../emails/_components/types.js';
 import { CsrfInput, formatTime } from './layout.js';
 import { parseId, parseListQuery } from './params.js';
-import { errorPage, newCsrfToken, page } from './view.js';
+import { errorPage, newCsrfToken, page, viewerZone } from './view.js';
 
 function listHref(q: string | undefined, status: string | undefined, paused: boolean, pageNo: number): string {
   const p = new URLSearchParams();
@@ -37,7 +37,7 @@ function listHref(q: string | undefined, status: string | undefined, paused: boo
   return `/staff/subscribers${s ? `?${s}` : ''}`;
 }
 
-function SubscriberList({ result, q, status, paused, canExport, catalogs }: { result: SubscriberPage; q?: string; status?: string; paused: boolean; canExport: boolean; catalogs: SequenceCatalogs }) {
+function SubscriberList({ result, q, status, paused, canExport, catalogs, zone }: { result: SubscriberPage; q?: string; status?: string; paused: boolean; canExport: boolean; catalogs: SequenceCatalogs; zone: string }) {
   return (
     <>
       <form class="search" method="get" action="/staff/subscribers" role="search">
@@ -78,8 +78,8 @@ function SubscriberList({ result, q, status, paused, canExport, catalogs }: { re
               <th scope="col">Address</th>
               <th scope="col">Name</th>
               <th scope="col">Status</th>
-              <th scope="col">Signed up (UTC)</th>
-              <th scope="col">Next education email</th>
+              <th scope="col">Signed up ({zone})</th>
+              <th scope="col">Next education email ({zone})</th>
             </tr>
           </thead>
           <tbody>
@@ -92,8 +92,8 @@ function SubscriberList({ result, q, status, paused, canExport, catalogs }: { re
                 <td>
                   <span class="badge">{s.status}</span>
                 </td>
-                <td>{formatTime(s.createdAt)}</td>
-                <td>{s.nextStep === null ? '—' : `${emailName(catalogs, 'education', s.nextStep)} at ${formatTime(s.nextSendAt, s.timezone)} (${s.timezone})`}</td>
+                <td>{formatTime(s.createdAt, zone)}</td>
+                <td>{s.nextStep === null ? '—' : `${emailName(catalogs, 'education', s.nextStep)} at ${formatTime(s.nextSendAt, zone)}`}</td>
               </tr>
             ))}
           </tbody>
@@ -122,7 +122,7 @@ export async function subscriberListPage(c: Context, deps: AppDeps) {
     { title: 'Subscribers', active: 'subscribers' },
     <>
       <h1>Subscribers</h1>
-      <SubscriberList result={result} q={query.q} status={query.status} paused={query.paused} canExport={hasRole(role, 'admin')} catalogs={catalogsWith(deps.sequences)} />
+      <SubscriberList result={result} q={query.q} status={query.status} paused={query.paused} canExport={hasRole(role, 'admin')} catalogs={catalogsWith(deps.sequences)} zone={viewerZone(c, deps)} />
     </>,
   );
 }
@@ -261,7 +261,10 @@ export function subscriberRoutes(deps: AppDeps) {
     const s = subscriberFor(role, record.subscriber);
     // A viewer is told the IPs and user agents are held back, not that none were recorded.
     const hidden = (v: string | null) => (seesPersonalData(role) ? v : 'not shown to viewers');
-    const tz = s.timezone;
+    // Times in the viewer's zone, labelled; the reader's own clock beside planned emails and in what they set (a pause).
+    const tz = viewerZone(c, deps);
+    const theirs = s.timezone;
+    const both = (ms: number | null) => `${formatTime(ms, tz)} (${tz}); ${formatTime(ms, theirs)} their time (${theirs})`;
     const token = newCsrfToken(deps);
     const catalogs = catalogsWith(deps.sequences);
     const history = subscriberHistory(record.activity, await auditTrailOf(deps.stores, s.id), {
@@ -314,13 +317,13 @@ export function subscriberRoutes(deps: AppDeps) {
               ['Signed up', `${formatTime(s.createdAt, tz)} (${tz})`],
               ['Signup IP', hidden(s.signupIp)],
               ['Signup user agent', hidden(s.signupUserAgent)],
-              ['Next education email', s.nextStep === null ? null : `${emailName(catalogs, 'education', s.nextStep)} at ${formatTime(s.nextSendAt, tz)} (${tz})`],
-              ['Paused until', isPaused(s, now) ? `${formatTime(s.pausedUntil, tz)} (${tz})` : null],
-              ['Unsubscribed', s.unsubscribedAt && formatTime(s.unsubscribedAt, tz)],
-              ['Suppressed', s.suppressedAt && `${formatTime(s.suppressedAt, tz)} (${s.suppressedReason ?? ''})`],
-              ['Converted', s.convertedAt && formatTime(s.convertedAt, tz)],
-              ['Completed', s.completedAt && formatTime(s.completedAt, tz)],
-              ['Erased', s.erasedAt && formatTime(s.erasedAt, tz)],
+              ['Next education email', s.nextStep === null ? null : `${emailName(catalogs, 'education', s.nextStep)} at ${both(s.nextSendAt)}`],
+              ['Paused until', isPaused(s, now) ? both(s.pausedUntil) : null],
+              ['Unsubscribed', s.unsubscribedAt && `${formatTime(s.unsubscribedAt, tz)} (${tz})`],
+              ['Suppressed', s.suppressedAt && `${formatTime(s.suppressedAt, tz)} (${tz}), ${s.suppressedReason ?? ''}`],
+              ['Converted', s.convertedAt && `${formatTime(s.convertedAt, tz)} (${tz})`],
+              ['Completed', s.completedAt && `${formatTime(s.completedAt, tz)} (${tz})`],
+              ['Erased', s.erasedAt && `${formatTime(s.erasedAt, tz)} (${tz})`],
             ]}
           />
         </section>
@@ -343,8 +346,8 @@ export function subscriberRoutes(deps: AppDeps) {
                 <p>
                   <label for="timezone">Time zone</label>
                   <select id="timezone" name="timezone">
-                    {zonesWith(tz).map((z) => (
-                      <option value={z} selected={z === tz}>
+                    {zonesWith(theirs).map((z) => (
+                      <option value={z} selected={z === theirs}>
                         {z}
                       </option>
                     ))}
@@ -387,15 +390,15 @@ export function subscriberRoutes(deps: AppDeps) {
                 <h3 id="pause-h">Pause their emails</h3>
                 <CsrfInput token={token} />
                 <p>
-                  <label for="pause-until">Send nothing before ({tz})</label>
-                  <input id="pause-until" name="until" type="date" required min={localDate(now + 86_400_000, tz)} />
+                  <label for="pause-until">Send nothing before (a date on their clock, {theirs})</label>
+                  <input id="pause-until" name="until" type="date" required min={localDate(now + 86_400_000, theirs)} />
                 </p>
                 <button type="submit">Pause</button>
               </form>
             ) : null}
             {s.status === 'active' && isPaused(s, now) ? (
               <form method="post" action={`/staff/subscribers/${s.id}/resume`} class="act" aria-labelledby="resume-h">
-                <h3 id="resume-h">Paused until {formatTime(s.pausedUntil, tz)} ({tz})</h3>
+                <h3 id="resume-h">Paused until {both(s.pausedUntil)}</h3>
                 <CsrfInput token={token} />
                 <button type="submit">Resume now</button>
               </form>
@@ -495,7 +498,7 @@ export function subscriberRoutes(deps: AppDeps) {
                       ? 'running'
                       : e.nextSendAt === null
                         ? `${emailName(catalogs, e.sequence, e.nextStep).toLowerCase()} going now`
-                        : `${emailName(catalogs, e.sequence, e.nextStep).toLowerCase()} planned ${formatTime(e.nextSendAt, tz)} (${tz})`}
+                        : `${emailName(catalogs, e.sequence, e.nextStep).toLowerCase()} planned ${both(e.nextSendAt)}`}
                 </li>
               ))}
             </ul>
@@ -552,7 +555,7 @@ export function subscriberRoutes(deps: AppDeps) {
               <ul>
                 {planned.map((p) => (
                   <li>
-                    {emailName(catalogs, 'education', p.step)}, “{p.detail.subject}”: {formatTime(p.at, tz)} ({tz})
+                    {emailName(catalogs, 'education', p.step)}, “{p.detail.subject}”: {both(p.at)}
                   </li>
                 ))}
               </ul>

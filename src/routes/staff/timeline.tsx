@@ -9,7 +9,7 @@ import { staffOf } from './auth.js';
 import { formatTime } from './layout.js';
 import { parseId } from './params.js';
 import { EmailPreview } from './templates.js';
-import { emailFrameResponse, errorPage, page } from './view.js';
+import { emailFrameResponse, errorPage, page, viewerZone } from './view.js';
 
 /** "Time travel": a subscriber's next email, rendered with their data, as it will look when it goes (its links the placeholders of a test email). */
 export function timelineRoutes(deps: AppDeps) {
@@ -42,7 +42,7 @@ export function timelineRoutes(deps: AppDeps) {
           Next email: {emailName(catalogsWith(deps.sequences), 'education', next.step.step, true)}, “{next.step.subject}”
         </h1>
         <p class="notice" role="status">
-          Goes {formatTime(next.at, s.timezone)} ({s.timezone}), {formatTime(next.at)} UTC, with their name. Its unsubscribe, preference and confirm links are placeholders that act for nobody.
+          Goes {formatTime(next.at, viewerZone(c, deps))} ({viewerZone(c, deps)}), {formatTime(next.at, s.timezone)} their time ({s.timezone}), with their name. Its unsubscribe, preference and confirm links are placeholders that act for nobody.
         </p>
         <EmailPreview preview={next.preview} frameSrc={`/staff/subscribers/${s.id}/next/html`} />
       </>,

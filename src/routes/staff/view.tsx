@@ -7,10 +7,18 @@ import { Page, type NavKey } from './layout.js';
 import { cspNonce, usePageKind } from '../page-security.js';
 import { csrfToken } from './security.js';
 
+/**
+ * The zone every time on a staff page is shown in: the signed-in account's
+ * (set on /staff/account), else DEFAULT_TIMEZONE. Pages label it.
+ */
+export function viewerZone(c: Context, deps: Pick<AppDeps, 'config'>): string {
+  return c.get('staff')?.timezone ?? deps.config.defaultTimezone;
+}
+
 /** Answers a full staff page. */
 export function page(c: Context, deps: AppDeps, opts: { title: string; active?: NavKey; status?: ContentfulStatusCode }, body: Child): Response {
   const actor = c.get('staff');
-  const user = actor ? { name: actor.name, role: actor.role, csrf: newCsrfToken(deps) } : null;
+  const user = actor ? { name: actor.name, role: actor.role, csrf: newCsrfToken(deps), zone: viewerZone(c, deps) } : null;
   const doc = (
     <Page title={opts.title} active={opts.active} showOutbox={deps.transport.name === 'outbox'} user={user} nonce={cspNonce(c)}>
       {body}
