@@ -2,7 +2,7 @@ import { dueRowOf, enteringRow } from '../cross-sequence.js';
 import type pg from 'pg';
 import { signupKindSql, signupSourcesOf } from '../signup-sources.js';
 import type { SubscriberStore } from '../stores.js';
-import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ImportReportRow, type KeptImportReport, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type PendingDetails, type LeavingReason, type UnsubscribeReasonCount, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome, type AddressCorrectionOutcome } from '../types.js';
+import { PAGE_SIZE, SUBSCRIBER_STATUSES, type ImportReportRow, type KeptImportReport, type ActivityType, type ConfirmInput, type ConfirmationResendOutcome, type DecideMerge, type DueRow, type MergeAudit, type MergePatch, type RekeyOutcome, type AddressHashes, type SignupRecord, type ImportResult, type PendingDetails, type LeavingReason, type UnsubscribeReasonCount, type ProfileField, type ProfileOutcome, type Subscriber, type SubscriberRow, type SubscriberStatus, type SuppressInput, type WithoutRecipient, type Enrolment, type EnrolmentEndReason, type SequenceId, type EnrolOutcome, type LeaveOutcome, type AddressCorrectionOutcome } from '../types.js';
 import { AUDIT_FREE_TEXT, AUDIT_TYPED_TEXT, canonicalEmail, likeSubstring, personalStrings, scrub } from '../text.js';
 import { selectList, transaction, type Queryable } from './client.js';
 import { countHitSql, hitsIn } from './settings.js';
@@ -171,6 +171,36 @@ async function rekeyIn(c: Queryable, id: number, hash: string, now: number, merg
 
 const MAILABLE = ['pending', 'active', 'completed', 'converted'];
 const KEEP_ON_CONVERT: readonly SubscriberStatus[] = ['unsubscribed', 'suppressed'];
+
+/** Forgets the address staff sent test emails to, in any spelling; the ids of those test deliveries. */
+async function clearTestAddress(c: Queryable, address: string): Promise<number[]> {
+  const canonical = canonicalEmail(address);
+  const ids = (await c.query<{ id: number; to: string }>("SELECT id, to_address AS to FROM deliveries WHERE kind = 'test' AND to_address IS NOT NULL")).rows
+    .filter((d) => canonicalEmail(d.to) === canonical)
+    .map((d) => d.id);
+  if (ids.length) await c.query('UPDATE deliveries SET to_address = NULL WHERE id = ANY($1)', [ids]);
+  return ids;
+}
+
+/**
+ * Takes the emails to `address` out of the requests of these batches that
+ * may still be rebuilt (ready and not in doubt, or held): an in-doubt one is
+ * repeated as it is. Returns those batches' ids and how many were rewritten.
+ */
+async function withdrawFromBatches(c: Queryable, batchIds: number[], address: string, without: WithoutRecipient): Promise<{ open: number[]; withdrawn: number }> {
+  if (batchIds.length === 0) return { open: [], withdrawn: 0 };
+  const open = (await c.query<{ id: number; payload: string | null }>("SELECT id, payload FROM batches WHERE id = ANY($1) AND ((status = 'ready' AND NOT in_doubt) OR status = 'held') FOR UPDATE", [batchIds])).rows;
+  let withdrawn = 0;
+  for (const b of open) {
+    if (b.payload === null) continue;
+    const rewritten = without(b.payload, address);
+    if (rewritten.kind === 'unchanged') continue;
+    if (rewritten.kind === 'rewritten') await c.query('UPDATE batches SET payload = $2, idempotency_key = $3 WHERE id = $1', [b.id, rewritten.request.payload, rewritten.request.idempotencyKey]);
+    else await c.query('UPDATE batches SET payload = NULL WHERE id = $1', [b.id]);
+    withdrawn++;
+  }
+  return { open: open.map((b) => b.id), withdrawn };
+}
 
 /** Ends every enrolment of a subscriber still running, for `reason`, inside the caller's transaction. */
 export async function endEnrolments(c: Queryable, subscriberId: number, at: number, reason: EnrolmentEndReason) {
@@ -613,12 +643,8 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
             break;
         }
         const old = s.email!;
-        const oldAddress = canonicalEmail(old);
         // As on SQLite: test emails to the old address, queued emails to it, requests not yet sent, payloads and free text naming it.
-        const testsTo = (await c.query<{ id: number; to: string }>("SELECT id, to_address AS to FROM deliveries WHERE kind = 'test' AND to_address IS NOT NULL")).rows
-          .filter((d) => canonicalEmail(d.to) === oldAddress)
-          .map((d) => d.id);
-        if (testsTo.length) await c.query('UPDATE deliveries SET to_address = NULL WHERE id = ANY($1)', [testsTo]);
+        await clearTestAddress(c, old);
         const dels = (
           await c.query<{ id: number; status: string; batchId: number | null; subject: string; error: string | null }>(
             'SELECT id, status, batch_id AS "batchId", subject, error FROM deliveries WHERE subscriber_id = $1',
@@ -626,17 +652,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
           )
         ).rows;
         const batchIds = [...new Set(dels.filter((d) => d.status === 'queued').map((d) => d.batchId).filter((b): b is number => b !== null))];
-        const open = batchIds.length
-          ? (await c.query<{ id: number; payload: string | null }>("SELECT id, payload FROM batches WHERE id = ANY($1) AND ((status = 'ready' AND NOT in_doubt) OR status = 'held') FOR UPDATE", [batchIds])).rows
-          : [];
-        for (const b of open) {
-          if (b.payload === null) continue;
-          const rewritten = without(b.payload, old);
-          if (rewritten.kind === 'unchanged') continue;
-          if (rewritten.kind === 'rewritten') await c.query('UPDATE batches SET payload = $2, idempotency_key = $3 WHERE id = $1', [b.id, rewritten.request.payload, rewritten.request.idempotencyKey]);
-          else await c.query('UPDATE batches SET payload = NULL WHERE id = $1', [b.id]);
-        }
-        const openIds = new Set(open.map((b) => b.id));
+        const openIds = new Set((await withdrawFromBatches(c, batchIds, old, without)).open);
         const dropped = dels.filter((d) => d.status === 'queued' && (d.batchId === null || openIds.has(d.batchId))).map((d) => d.id);
         if (dropped.length) await c.query("UPDATE deliveries SET status = 'dropped', error = 'dropped: address corrected' WHERE id = ANY($1)", [dropped]);
         for (const d of dels) {
@@ -681,12 +697,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         const secrets = personalStrings(s);
         await c.query("INSERT INTO suppressions (email_hash, reason, created_at) VALUES ($1, 'erased', $2) ON CONFLICT (email_hash) DO UPDATE SET reason = 'erased'", [s.emailHash, now]);
         // Test emails sent to their address (typed by staff, in any spelling) are theirs too.
-        const address = s.email === null ? null : canonicalEmail(s.email);
-        const testsTo =
-          address === null
-            ? []
-            : (await c.query<{ id: number; to: string }>("SELECT id, to_address AS to FROM deliveries WHERE kind = 'test' AND to_address IS NOT NULL")).rows.filter((d) => canonicalEmail(d.to) === address).map((d) => d.id);
-        if (testsTo.length) await c.query('UPDATE deliveries SET to_address = NULL WHERE id = ANY($1)', [testsTo]);
+        const testsTo = s.email === null ? [] : await clearTestAddress(c, s.email);
         const dels = (
           await c.query<{ id: number; status: string; batchId: number | null; subject: string; error: string | null; providerId: string | null }>(
             'SELECT id, status, batch_id AS "batchId", subject, error, provider_id AS "providerId" FROM deliveries WHERE subscriber_id = $1 OR id = ANY($2)',
@@ -695,18 +706,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
         ).rows;
         // As on SQLite: out of every batch that may be rebuilt (held ones too); an in-doubt one is repeated as it is.
         const batchIds = [...new Set(dels.filter((d) => d.status === 'queued').map((d) => d.batchId).filter((b): b is number => b !== null))];
-        let withdrawn = 0;
-        if (batchIds.length && s.email) {
-          const open = (await c.query<{ id: number; payload: string | null }>("SELECT id, payload FROM batches WHERE id = ANY($1) AND ((status = 'ready' AND NOT in_doubt) OR status = 'held') FOR UPDATE", [batchIds])).rows;
-          for (const b of open) {
-            if (b.payload === null) continue;
-            const rewritten = without(b.payload, s.email);
-            if (rewritten.kind === 'unchanged') continue;
-            if (rewritten.kind === 'rewritten') await c.query('UPDATE batches SET payload = $2, idempotency_key = $3 WHERE id = $1', [b.id, rewritten.request.payload, rewritten.request.idempotencyKey]);
-            else await c.query('UPDATE batches SET payload = NULL WHERE id = $1', [b.id]);
-            withdrawn++;
-          }
-        }
+        const { withdrawn } = s.email ? await withdrawFromBatches(c, batchIds, s.email, without) : { withdrawn: 0 };
         for (const d of dels) {
           const subject = scrub(d.subject, secrets)!;
           const error = scrub(d.error, secrets);

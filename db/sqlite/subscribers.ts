@@ -390,6 +390,46 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
 
   const counterRow = sqlite.prepare<[string], { updatedAt: number }>('SELECT updated_at AS updatedAt FROM worker_state WHERE key = ?');
 
+  /** Forgets the address staff sent test emails to, in any spelling; the ids of those test deliveries. */
+  function clearTestAddress(address: string): number[] {
+    const canonical = canonicalEmail(address);
+    const ids = db
+      .select({ id: deliveries.id, to: deliveries.toAddress })
+      .from(deliveries)
+      .where(and(eq(deliveries.kind, 'test'), isNotNull(deliveries.toAddress)))
+      .all()
+      .filter((d) => canonicalEmail(d.to!) === canonical)
+      .map((d) => d.id);
+    if (ids.length) db.update(deliveries).set({ toAddress: null }).where(inArray(deliveries.id, ids)).run();
+    return ids;
+  }
+
+  /**
+   * Takes the emails to `address` out of the requests of these batches that
+   * may still be rebuilt (ready and not in doubt, or held): an in-doubt one
+   * is repeated as it is. Returns those batches' ids and how many were rewritten.
+   */
+  function withdrawFromBatches(batchIds: number[], address: string, without: WithoutRecipient): { open: number[]; withdrawn: number } {
+    if (batchIds.length === 0) return { open: [], withdrawn: 0 };
+    const open = db
+      .select()
+      .from(batches)
+      .where(and(inArray(batches.id, batchIds), or(and(eq(batches.status, 'ready'), eq(batches.inDoubt, false)), eq(batches.status, 'held'))))
+      .all();
+    let withdrawn = 0;
+    for (const b of open) {
+      if (b.payload === null) continue;
+      const rewritten = without(b.payload, address);
+      if (rewritten.kind === 'unchanged') continue;
+      db.update(batches)
+        .set(rewritten.kind === 'rewritten' ? { payload: rewritten.request.payload, idempotencyKey: rewritten.request.idempotencyKey } : { payload: null })
+        .where(eq(batches.id, b.id))
+        .run();
+      withdrawn++;
+    }
+    return { open: open.map((b) => b.id), withdrawn };
+  }
+
   const correctAddress = sqlite.transaction((id: number, input: AddressCorrectionInput, decide: DecideAddressCorrection, without: WithoutRecipient): AddressCorrectionOutcome => {
     const { now, counter, hashes } = input;
     const s = byId(id);
@@ -417,37 +457,13 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
         break;
     }
     const old = s.email;
-    const oldAddress = canonicalEmail(old);
     // Test emails staff sent to the old address, in any spelling.
-    const testsTo = db
-      .select({ id: deliveries.id, to: deliveries.toAddress })
-      .from(deliveries)
-      .where(and(eq(deliveries.kind, 'test'), isNotNull(deliveries.toAddress)))
-      .all()
-      .filter((d) => canonicalEmail(d.to!) === oldAddress)
-      .map((d) => d.id);
-    if (testsTo.length) db.update(deliveries).set({ toAddress: null }).where(inArray(deliveries.id, testsTo)).run();
+    clearTestAddress(old);
     const dels = db.select().from(deliveries).where(eq(deliveries.subscriberId, id)).all();
     // Emails queued to the old address do not go: unbatched ones, and those of a batch that may be rebuilt (its request is
     // rewritten without them). A batch whose last attempt is in doubt is repeated as it is (the provider may have sent it).
     const batchIds = [...new Set(dels.filter((d) => d.status === 'queued').map((d) => d.batchId).filter((b): b is number => b !== null))];
-    const open = batchIds.length
-      ? db
-          .select()
-          .from(batches)
-          .where(and(inArray(batches.id, batchIds), or(and(eq(batches.status, 'ready'), eq(batches.inDoubt, false)), eq(batches.status, 'held'))))
-          .all()
-      : [];
-    for (const b of open) {
-      if (b.payload === null) continue;
-      const rewritten = without(b.payload, old);
-      if (rewritten.kind === 'unchanged') continue;
-      db.update(batches)
-        .set(rewritten.kind === 'rewritten' ? { payload: rewritten.request.payload, idempotencyKey: rewritten.request.idempotencyKey } : { payload: null })
-        .where(eq(batches.id, b.id))
-        .run();
-    }
-    const openIds = new Set(open.map((b) => b.id));
+    const openIds = new Set(withdrawFromBatches(batchIds, old, without).open);
     const dropped = dels.filter((d) => d.status === 'queued' && (d.batchId === null || openIds.has(d.batchId))).map((d) => d.id);
     if (dropped.length) db.update(deliveries).set({ status: 'dropped', error: 'dropped: address corrected' }).where(inArray(deliveries.id, dropped)).run();
     for (const d of dels) {
@@ -619,18 +635,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     db.insert(suppressions).values({ emailHash: s.emailHash, reason: 'erased', createdAt: now }).onConflictDoUpdate({ target: suppressions.emailHash, set: { reason: 'erased' } }).run();
 
     // Test emails sent to their address (typed by staff, in any spelling) are theirs too.
-    const address = s.email === null ? null : canonicalEmail(s.email);
-    const testsTo =
-      address === null
-        ? []
-        : db
-            .select({ id: deliveries.id, to: deliveries.toAddress })
-            .from(deliveries)
-            .where(and(eq(deliveries.kind, 'test'), isNotNull(deliveries.toAddress)))
-            .all()
-            .filter((d) => canonicalEmail(d.to!) === address)
-            .map((d) => d.id);
-    if (testsTo.length) db.update(deliveries).set({ toAddress: null }).where(inArray(deliveries.id, testsTo)).run();
+    const testsTo = s.email === null ? [] : clearTestAddress(s.email);
     const dels = db
       .select()
       .from(deliveries)
@@ -643,24 +648,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     // attempt is in doubt is repeated byte for byte (exactly once) and its
     // payload is cleared as soon as it settles.
     const batchIds = [...new Set(dels.filter((d) => d.status === 'queued').map((d) => d.batchId).filter((b): b is number => b !== null))];
-    let withdrawn = 0;
-    if (batchIds.length && s.email) {
-      const open = db
-        .select()
-        .from(batches)
-        .where(and(inArray(batches.id, batchIds), or(and(eq(batches.status, 'ready'), eq(batches.inDoubt, false)), eq(batches.status, 'held'))))
-        .all();
-      for (const b of open) {
-        if (b.payload === null) continue;
-        const rewritten = without(b.payload, s.email);
-        if (rewritten.kind === 'unchanged') continue;
-        db.update(batches)
-          .set(rewritten.kind === 'rewritten' ? { payload: rewritten.request.payload, idempotencyKey: rewritten.request.idempotencyKey } : { payload: null })
-          .where(eq(batches.id, b.id))
-          .run();
-        withdrawn++;
-      }
-    }
+    const { withdrawn } = s.email ? withdrawFromBatches(batchIds, s.email, without) : { withdrawn: 0 };
     for (const d of dels) {
       const subject = scrub(d.subject, secrets)!;
       const error = scrub(d.error, secrets);
