@@ -64,7 +64,7 @@ describe.skipIf(!hasChromium)('acting for a person in a real browser', () => {
     await page.fill('#pause-until', '2026-04-06');
     await page.click('form[action$="/pause"] button[type=submit]');
     await expect(page.locator('[role=status]').textContent()).resolves.toContain('Paused');
-    await expect(page.locator('h3#resume-h').textContent()).resolves.toContain('Paused until 2026-04-06 00:00 (America/Chicago)');
+    await expect(page.locator('h3#resume-h').textContent()).resolves.toContain('Paused until 2026-04-06 01:00 (America/New_York); 2026-04-06 00:00 their time (America/Chicago)');
 
     // "Actually, stop them altogether."
     await page.fill('#unsubscribe-reason', 'Phoned: please stop all emails');
@@ -73,7 +73,7 @@ describe.skipIf(!hasChromium)('acting for a person in a real browser', () => {
     const history = await page.locator('section[aria-labelledby="activity-h"] tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '').slice(1)));
     expect(history.slice(0, 2)).toEqual([
       ['Unsubscribed on their behalf: “Phoned: please stop all emails”', 'Staff: eddie'],
-      ['Paused their emails until 2026-04-06 00:00', 'Staff: eddie'],
+      ['Paused their emails until 2026-04-06 01:00 (America/New_York)', 'Staff: eddie'],
     ]);
     expect(await page.locator(`form[action="/staff/subscribers/${personId}/unsubscribe"]`).count()).toBe(0);
     // The editor has no audit log.

@@ -162,7 +162,7 @@ describe('the subscriber page history, through the real paths', () => {
       '2026-03-02 09:05 | Left the consult follow-up and kept their other series | The reader',
       '2026-03-02 09:04 | Started the consult follow-up | Staff: eddie',
       '2026-03-02 09:03 | Resumed their emails | Staff: eddie',
-      '2026-03-02 09:02 | Paused their emails for 2 weeks until 2026-03-16 10:02 | The reader',
+      '2026-03-02 09:02 | Paused their emails for 2 weeks until 2026-03-16 10:02 (America/New_York) | The reader',
       '2026-03-02 09:01 | Confirmed their signup (consent recorded) | The reader',
       '2026-03-02 09:00 | The confirmation email went to them | The system',
       '2026-03-02 09:00 | Signed up on the form | The reader',

@@ -104,7 +104,7 @@ describe('acting for a person on the subscriber page', () => {
       '2026-03-02 09:00 | Unsubscribed on their behalf: “Phoned: no more emails, please” | Staff: eddie',
       '2026-03-02 09:00 | Sent a step again: Education series, email 1 of 8 | Staff: eddie',
       '2026-03-02 09:00 | Resumed their emails | Staff: eddie',
-      '2026-03-02 09:00 | Paused their emails until 2026-03-31 19:00 | Staff: eddie',
+      '2026-03-02 09:00 | Paused their emails until 2026-03-31 19:00 (America/New_York) | Staff: eddie',
       '2026-03-02 09:00 | Changed their details: changed first name, time zone | Staff: eddie',
       '2026-03-02 09:00 | Now reads for someone close to them (was not given) | Staff: eddie',
     ]);

@@ -269,7 +269,7 @@ export function subscriberRoutes(deps: AppDeps) {
     const catalogs = catalogsWith(deps.sequences);
     const history = subscriberHistory(record.activity, await auditTrailOf(deps.stores, s.id), {
       catalogs,
-      time: (ms) => formatTime(ms, tz),
+      time: (ms) => `${formatTime(ms, tz)} (${tz})`,
       showAddresses: seesPersonalData(role),
     });
     const now = deps.clock.now();
