@@ -61,7 +61,7 @@ const CONCURRENCY = 4;
 const PARTS = new Set((process.env.BENCH_TICK_PARTS ?? 'throughput,memory,pacing,scale').split(','));
 const SCALE_RUNS = 5;
 
-const env = loadEnv({ PUBLIC_URL: 'https://learn.example.org', MAIL_FROM: 'Harbor Clinic <education@example.org>', POSTAL_ADDRESS: 'Harbor Clinic, 1 Main Street, Springfield, IL 62701, USA' });
+const env = loadEnv({ PUBLIC_URL: 'https://learn.example.org', MAIL_FROM: 'Harbor Clinic <education@example.org>', POSTAL_ADDRESS: 'Harbor Clinic, 1 Main Street, Springfield, IL 62701, USA', SEND_WINDOW: '00:00-24:00' });
 const config = { ...env, secretKey: BENCH_SECRET };
 const logger = createLogger('warn');
 

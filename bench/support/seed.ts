@@ -77,5 +77,7 @@ export function rearm(db: Db, due: number, now: number): void {
     db.$client.prepare('DELETE FROM batches').run();
     db.$client.prepare("UPDATE subscribers SET status = 'active', completed_at = NULL WHERE id <= ?").run(due);
     db.$client.prepare("UPDATE enrolments SET next_step = 1, next_send_at = ?, ended_at = NULL, ended_reason = NULL WHERE subscriber_id <= ? AND sequence = 'education'").run(now, due);
+    // Their email of the run before would hold the next one back 20 hours (one email a day across sequences).
+    db.$client.prepare('UPDATE enrolments SET last_sent_at = NULL WHERE subscriber_id <= ?').run(due);
   })();
 }
