@@ -120,6 +120,8 @@ async function workerMemory(fake: Awaited<ReturnType<typeof startFakeProcess>>, 
       PUBLIC_URL: config.publicUrl,
       MAIL_FROM: config.mailFrom,
       POSTAL_ADDRESS: config.postalAddress,
+      CLINIC_NAME: 'Harbor Clinic',
+      SEND_WINDOW: '00:00-24:00',
       LOG_LEVEL: 'warn',
     },
   });
