@@ -2,7 +2,7 @@ import type { AddressCorrectionAction, AddressCorrectionFacts, AddressCorrection
 import { addressHashes } from '../address.js';
 import { requestWithout } from '../mail/envelope.js';
 import type { SubscriberDeps } from './deps.js';
-import { CONFIRMATION_COUNTER, CONFIRMATION_INTERVAL_MS, DAILY_CONFIRMATION_CAP } from './subscribe.js';
+import { CONFIRMATION_COUNTER, DAILY_CONFIRMATION_CAP, sentRecently } from './subscribe.js';
 
 export type { AddressCorrectionOutcome } from '../../db/types.js';
 
@@ -31,7 +31,7 @@ export function decideAddressCorrection(facts: AddressCorrectionFacts, email: st
   if (facts.holderId !== null) return { kind: 'refuse', reason: 'address_in_use' };
   if (facts.suppression !== null) return { kind: 'refuse', reason: 'suppressed_address' };
   if (facts.sentInWindow >= DAILY_CONFIRMATION_CAP) return { kind: 'refuse', reason: 'daily_cap' };
-  if (facts.lastSentAt !== null && now - facts.lastSentAt < CONFIRMATION_INTERVAL_MS) return { kind: 'refuse', reason: 'recently_sent' };
+  if (sentRecently(facts.lastSentAt, now)) return { kind: 'refuse', reason: 'recently_sent' };
   return { kind: 'correct' };
 }
 

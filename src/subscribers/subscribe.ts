@@ -20,9 +20,9 @@ export const CONFIRMATION_COUNTER = { keyPrefix: CAP_PREFIX, windowMs: DAY_MS };
 const SWEEP_EVERY = 1000;
 let signupsSinceSweep = 0;
 
-/** A confirmation went to them less than CONFIRMATION_INTERVAL_MS ago. */
-function sentRecently(existing: Pick<Subscriber, 'confirmationSentAt'>, now: number): boolean {
-  return existing.confirmationSentAt !== null && now - existing.confirmationSentAt < CONFIRMATION_INTERVAL_MS;
+/** A confirmation went at `sentAt` less than CONFIRMATION_INTERVAL_MS before `now` (null: none went). */
+export function sentRecently(sentAt: number | null, now: number): boolean {
+  return sentAt !== null && now - sentAt < CONFIRMATION_INTERVAL_MS;
 }
 
 /**
@@ -35,7 +35,7 @@ export function decideSignup(existing: Pick<Subscriber, 'status' | 'confirmation
   const erasedOnly = suppression === 'erased' && !existing;
   if (suppression !== null && !erasedOnly) return { kind: 'none', reason: 'suppressed' };
   if (!existing) return capped ? { kind: 'none', reason: 'daily_cap' } : erasedOnly ? { kind: 'create', afterErasure: true } : { kind: 'create' };
-  const canSend = !capped && !sentRecently(existing, now);
+  const canSend = !capped && !sentRecently(existing.confirmationSentAt, now);
   switch (existing.status) {
     case 'pending':
       return canSend ? { kind: 'resend' } : { kind: 'none', reason: capped ? 'daily_cap' : 'recently_sent' };
@@ -89,7 +89,7 @@ export function decideConfirmationResend(existing: Pick<Subscriber, 'status' | '
   if (existing.status !== 'pending' && existing.status !== 'unsubscribed') return 'not_pending';
   if (suppression !== null) return 'suppressed';
   if (capped) return 'daily_cap';
-  if (sentRecently(existing, now)) return 'recently_sent';
+  if (sentRecently(existing.confirmationSentAt, now)) return 'recently_sent';
   return null;
 }
 
