@@ -3,11 +3,8 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.js';
 import { isValidTimeZone } from '../../env.js';
 import { pageRole, staffOf } from './auth.js';
-import { CsrfInput, formatTime } from './layout.js';
+import { CsrfInput, formatTime, zonesWith } from './layout.js';
 import { errorPage, newCsrfToken, page, viewerZone } from './view.js';
-
-let zoneList: readonly string[] | undefined;
-const zones = () => (zoneList ??= Intl.supportedValuesOf('timeZone'));
 
 /** The signed-in account's own settings: the zone its staff pages show times in. */
 export function accountRoutes(deps: AppDeps) {
@@ -44,7 +41,7 @@ export function accountRoutes(deps: AppDeps) {
             <option value="" selected={me.timezone === null}>
               The clinic's default ({deps.config.defaultTimezone})
             </option>
-            {zones().map((z) => (
+            {zonesWith(me.timezone ?? deps.config.defaultTimezone).map((z) => (
               <option value={z} selected={me.timezone === z}>
                 {z}
               </option>

@@ -5,7 +5,7 @@ import { AUDIT_ACTION_NAMES, AUDIT_ACTIONS, auditActors, auditLog, describeActio
 import { catalogsWith } from '../../nurture/sequence.js';
 import { auditDetailWords, type WordingContext } from '../../staff/history.js';
 import { pageRole } from './auth.js';
-import { formatTime } from './layout.js';
+import { formatTime, zonesWith } from './layout.js';
 import { parseAuditQuery, withPersonFound, type AuditQueryParams } from './params.js';
 import { errorPage, page, viewerZone } from './view.js';
 
@@ -42,11 +42,6 @@ function filterWords(q: AuditQueryParams): string {
   return parts.length ? `, ${parts.join(', ')}${q.fromDay || q.toDay ? ` (${q.zone})` : ''}` : '';
 }
 
-let zoneList: string[] | undefined;
-function zones(current: string): string[] {
-  zoneList ??= Intl.supportedValuesOf('timeZone');
-  return zoneList.includes(current) ? zoneList : [current, ...zoneList];
-}
 
 /** GET /staff/audit (admin): who did what to which subscriber, newest first; logins on their own tab. */
 export function auditRoutes(deps: AppDeps) {
@@ -115,7 +110,7 @@ export function auditRoutes(deps: AppDeps) {
           <div>
             <label for="audit-tz">Dates and times in</label>
             <select id="audit-tz" name="tz">
-              {zones(query.zone).map((z) => (
+              {zonesWith(query.zone).map((z) => (
                 <option value={z} selected={z === query.zone}>
                   {z}
                 </option>

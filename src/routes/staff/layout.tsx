@@ -141,6 +141,13 @@ export function CsrfInput({ token }: { token: string }) {
   return <input type="hidden" name={CSRF_FIELD} value={token} />;
 }
 
+/** Every IANA zone the runtime knows, for a time zone picker; `current` first when it is not one of them (an alias). */
+let zoneList: string[] | undefined;
+export function zonesWith(current: string): string[] {
+  zoneList ??= Intl.supportedValuesOf('timeZone');
+  return zoneList.includes(current) ? zoneList : [current, ...zoneList];
+}
+
 /** "2026-03-02 09:15" in the given zone, or an em dash. */
 export function formatTime(ms: number | null | undefined, timeZone = 'UTC'): string {
   if (ms === null || ms === undefined) return '—';

@@ -23,7 +23,7 @@ import { CORRECTABLE_STATUSES } from '../../subscribers/correct-address.js';
 import { isMailable } from '../../subscribers/unsubscribe.js';
 import { addressCorrectionMessage, changeProfileFor, confirmationResendMessage, correctAddressFor, enrolFor, leaveFor, pauseFor, resendConfirmationFor, resendFor, resendRefusalMessage, resumeFor, unsubscribeFor, UnsubscribeReasonSchema } from '../../staff/act-for-person.js';
 import { READERS } from '../../../emails/_components/types.js';
-import { CsrfInput, formatTime } from './layout.js';
+import { CsrfInput, formatTime, zonesWith } from './layout.js';
 import { parseId, parseListQuery } from './params.js';
 import { errorPage, newCsrfToken, page, viewerZone } from './view.js';
 
@@ -167,12 +167,6 @@ function Kv({ items, skipEmpty = false }: { items: [string, unknown][]; skipEmpt
   );
 }
 
-/** Every IANA zone the runtime knows, for the time zone picker (the subscriber's own first if it is an alias). */
-let zoneList: string[] | undefined;
-function zonesWith(current: string): string[] {
-  zoneList ??= Intl.supportedValuesOf('timeZone');
-  return zoneList.includes(current) ? zoneList : [current, ...zoneList];
-}
 
 /** "2026-03-02", the local date of `ms` in a zone (a date input's value). */
 function localDate(ms: number, timeZone: string): string {
