@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
-import autocannon from 'autocannon';
 import { postgresStores, type PostgresStores } from '../../db/postgres/index.js';
 import { sqliteStores } from '../../db/sqlite/index.js';
 import type { Stores } from '../../db/stores.js';
@@ -27,6 +26,7 @@ import { SEQUENCES } from '../../src/nurture/sequence.js';
 import { runTick } from '../../src/nurture/tick.js';
 import type { Figure } from '../report.js';
 import { startFakeProcess } from '../support/fake-client.js';
+import { loadFromOwnProcess } from '../support/load.js';
 import { BENCH_PG_URL, freshDatabase } from '../support/postgres.js';
 import { BENCH_SECRET } from '../support/seed.js';
 
@@ -38,6 +38,8 @@ const SCALE_DUE = 1_000;
 const SCALE_SMALL = 10_000;
 const SCALE_LARGE = Number(process.env.BENCH_SCALE_LARGE ?? 1_000_000);
 const RUNS = 5;
+// Which figures to measure (all by default): `BENCH_PG_PARTS=signup npm run bench -- postgres`.
+const PARTS = new Set((process.env.BENCH_PG_PARTS ?? 'workers,scale,signup').split(','));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const env = loadEnv({ PUBLIC_URL: 'https://learn.example.org', MAIL_FROM: 'Harbor Clinic <education@example.org>', POSTAL_ADDRESS: 'Harbor Clinic, 1 Main Street, Springfield, IL 62701, USA', LOG_LEVEL: 'silent', SEND_WINDOW: '00:00-24:00' });
@@ -121,7 +123,7 @@ async function workersRun(fake: Awaited<ReturnType<typeof startFakeProcess>>, wo
 }
 
 type Served = { url: string; close(): Promise<void> };
-function serveOn(fetch: (req: Request) => Response | Promise<Response>): Promise<Served> {
+function serveOn(fetch: (req: Request, env?: unknown) => Response | Promise<Response>): Promise<Served> {
   return new Promise((resolve) => {
     const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve({ url: `http://127.0.0.1:${info.port}`, close: () => new Promise<void>((r) => server.close(() => r())) }));
   });
@@ -129,13 +131,14 @@ function serveOn(fetch: (req: Request) => Response | Promise<Response>): Promise
 
 async function signupRate(stores: Stores): Promise<number> {
   const app = createApp({ stores, config, clock: systemClock, transport: nullTransport(), logger: createLogger('silent'), subscribeRateLimit: { max: Number.MAX_SAFE_INTEGER, windowMs: 60_000 } });
-  const served = await serveOn((req) => app.fetch(req));
+  // With the server's env, as `npm start` serves it: the app reads a body from the socket itself.
+  const served = await serveOn((req, env) => app.fetch(req, env));
   try {
     const opts = { url: `${served.url}/subscribe`, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: `{"email":"s-[<id>]-${Date.now()}@example.org","consent":true}`, idReplacement: true, connections: 10 };
-    await autocannon({ ...opts, duration: 1 });
-    const r = await autocannon({ ...opts, duration: 5 });
+    await loadFromOwnProcess({ ...opts, duration: 1 });
+    const r = await loadFromOwnProcess({ ...opts, duration: 5 });
     if (r.errors > 0 || r.non2xx > 0) throw new Error(`signup: ${r.errors} errors, ${r.non2xx} non-2xx`);
-    return r.requests.average;
+    return r.rps;
   } finally {
     await served.close();
   }
@@ -149,26 +152,28 @@ export async function run(): Promise<Figure[]> {
   const figures: Figure[] = [];
 
   // ---- three workers vs one ---------------------------------------------
-  const fake = await startFakeProcess();
-  try {
-    await fake.setRateLimit(LIMIT);
-    const one = await workersRun(fake, 1);
-    const three = await workersRun(fake, 3);
-    figures.push({
-      name: 'pg: three workers vs one, share of the allowed rate',
-      value: three.share,
-      unit: 'share',
-      baseline: one.share,
-      ratio: three.share / one.share,
-      goal: 'both >= 0.9, 429s < 5%',
-      note: `${WORKER_EMAILS} emails, fake limited to ${LIMIT} req/s; one worker ${one.share.toFixed(3)} of the allowed rate with ${one.tooMany} x 429 of ${one.requests} requests; three workers ${three.share.toFixed(3)} with ${three.tooMany} x 429 of ${three.requests}`,
-    });
-  } finally {
-    await fake.close();
+  if (PARTS.has('workers')) {
+    const fake = await startFakeProcess();
+    try {
+      await fake.setRateLimit(LIMIT);
+      const one = await workersRun(fake, 1);
+      const three = await workersRun(fake, 3);
+      figures.push({
+        name: 'pg: three workers vs one, share of the allowed rate',
+        value: three.share,
+        unit: 'share',
+        baseline: one.share,
+        ratio: three.share / one.share,
+        goal: 'both >= 0.9, 429s < 5%',
+        note: `${WORKER_EMAILS} emails, fake limited to ${LIMIT} req/s; one worker ${one.share.toFixed(3)} of the allowed rate with ${one.tooMany} x 429 of ${one.requests} requests; three workers ${three.share.toFixed(3)} with ${three.tooMany} x 429 of ${three.requests}`,
+      });
+    } finally {
+      await fake.close();
+    }
   }
 
   // ---- scale --------------------------------------------------------------
-  {
+  if (PARTS.has('scale')) {
     const small = await freshDatabase('small');
     const large = await freshDatabase('large');
     const smallStores = await postgresStores(small.url);
@@ -207,7 +212,7 @@ export async function run(): Promise<Figure[]> {
   }
 
   // ---- signup: PostgreSQL vs SQLite ---------------------------------------
-  {
+  if (PARTS.has('signup')) {
     const db = await freshDatabase('signup');
     const pgStores = await postgresStores(db.url);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nurture-bench-signup-pg-'));

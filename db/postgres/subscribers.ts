@@ -70,21 +70,50 @@ async function suppressionOf(c: Queryable, r: AddressHashes): Promise<string | n
   return (found.find((f) => f.h === r.emailHash) ?? found[0])?.reason ?? null;
 }
 
+// The signup's two statements are prepared once per connection (named): a
+// signup's planning cost more of the server's time than running them.
+const SIGNUP_READ = {
+  name: 'signup-read',
+  text: `SELECT ${SUBSCRIBER},
+      (SELECT reason FROM suppressions WHERE email_hash = ANY($2) ORDER BY email_hash = $1 DESC LIMIT 1) AS "suppression$",
+      (SELECT value FROM worker_state WHERE key = $3) AS "counter$"
+    FROM (SELECT 1) AS one LEFT JOIN subscribers s ON s.email_hash = $1 LEFT JOIN enrolments e ON e.subscriber_id = s.id AND e.sequence = 'education'`,
+};
+
 /** What a signup's decision reads, in one round trip: the row, a suppression (its own hash's first), the confirmations in the record's counter. */
 async function readForSignup(c: Queryable, r: SignupRecord): Promise<{ existing: Subscriber | undefined; suppression: string | null; confirmations: number }> {
   const counter = r.confirmations;
   const read = (
-    await c.query<Subscriber & { suppression$: string | null; counter$: string | null }>(
-      `SELECT ${SUBSCRIBER},
-         (SELECT reason FROM suppressions WHERE email_hash = ANY($2) ORDER BY email_hash = $1 DESC LIMIT 1) AS "suppression$",
-         (SELECT value FROM worker_state WHERE key = $3) AS "counter$"
-       FROM (SELECT 1) AS one LEFT JOIN subscribers s ON s.email_hash = $1 LEFT JOIN enrolments e ON e.subscriber_id = s.id AND e.sequence = 'education'`,
-      [r.emailHash, [r.emailHash, r.legacyHash ?? r.emailHash], counter?.key ?? null],
-    )
+    await c.query<Subscriber & { suppression$: string | null; counter$: string | null }>({
+      ...SIGNUP_READ,
+      values: [r.emailHash, [r.emailHash, r.legacyHash ?? r.emailHash], counter?.key ?? null],
+    })
   ).rows[0]!;
   const { suppression$: suppression, counter$: counted, ...row } = read;
   return { existing: row.id === null ? undefined : row, suppression, confirmations: counter ? hitsIn(counted, r.now, counter.windowMs) : 0 };
 }
+
+const createSql = (counted: boolean) => ({
+  name: counted ? 'signup-create-counted' : 'signup-create',
+  text: `WITH l AS (SELECT pg_advisory_xact_lock(hashtext($9))),
+    s AS (
+      INSERT INTO subscribers (email, first_name, timezone, source, signup_ip, signup_user_agent, updated_at, reader, created_at, confirmation_sent_at, email_hash, status)
+      SELECT $1, $2, $3, $4, $5, $6, $7::bigint, $8, $7, $7, $9, 'pending' FROM l
+      WHERE NOT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = ANY($11))
+      ON CONFLICT (email_hash) DO NOTHING RETURNING id),
+    a AS (INSERT INTO activity (subscriber_id, type, at, detail) SELECT id, 'signup', $7, $10 FROM s),
+    d AS (
+      INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, created_at)
+      SELECT id, 'confirmation', 0, 'confirmation', '(confirmation email)', 'queued', $7 FROM s RETURNING id)${
+        counted
+          ? `,
+    h AS (${countHitSql('$12', '$7', '$13', 's')})`
+          : ''
+      }
+    SELECT d.id AS delivery FROM d`,
+});
+const CREATE = createSql(false);
+const CREATE_COUNTED = createSql(true);
 
 /**
  * A new pending subscriber, its signup activity, its confirmation queued and
@@ -95,24 +124,9 @@ async function readForSignup(c: Queryable, r: SignupRecord): Promise<{ existing:
 async function createIn(c: Queryable, r: SignupRecord, action: { afterErasure?: boolean }): Promise<number | null> {
   const counter = r.confirmations;
   const rows = (
-    await c.query<{ delivery: number }>(
-      `WITH l AS (SELECT pg_advisory_xact_lock(hashtext($9))),
-       s AS (
-         INSERT INTO subscribers (email, first_name, timezone, source, signup_ip, signup_user_agent, updated_at, reader, created_at, confirmation_sent_at, email_hash, status)
-         SELECT $1, $2, $3, $4, $5, $6, $7::bigint, $8, $7, $7, $9, 'pending' FROM l
-         WHERE NOT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = ANY($11))
-         ON CONFLICT (email_hash) DO NOTHING RETURNING id),
-       a AS (INSERT INTO activity (subscriber_id, type, at, detail) SELECT id, 'signup', $7, $10 FROM s),
-       d AS (
-         INSERT INTO deliveries (subscriber_id, kind, step, template_id, subject, status, created_at)
-         SELECT id, 'confirmation', 0, 'confirmation', '(confirmation email)', 'queued', $7 FROM s RETURNING id)${
-           counter
-             ? `,
-       h AS (${countHitSql('$12', '$7', '$13', 's')})`
-             : ''
-         }
-       SELECT d.id AS delivery FROM d`,
-      [
+    await c.query<{ delivery: number }>({
+      ...(counter ? CREATE_COUNTED : CREATE),
+      values: [
         r.email,
         r.firstName,
         r.timezone,
@@ -126,7 +140,7 @@ async function createIn(c: Queryable, r: SignupRecord, action: { afterErasure?: 
         [r.emailHash, r.legacyHash ?? r.emailHash],
         ...(counter ? [counter.key, counter.windowMs] : []),
       ],
-    )
+    })
   ).rows;
   return rows[0]?.delivery ?? null;
 }

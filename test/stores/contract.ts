@@ -2652,6 +2652,25 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.settings.countHit('limit:x:a', NOW + 60_000, 60_000)).toEqual({ count: 1, windowStart: NOW + 60_000 });
         const many = await Promise.all(Array.from({ length: 10 }, () => s.settings.countHit('limit:x:c', NOW, 60_000)));
         expect(many.map((m) => m.count).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        // Several keys at once, one of them in a window that has ended, another in a window of its own length: each caller its own count, in order.
+        const moment = await Promise.all([
+          s.settings.countHit('limit:x:d', NOW, 60_000),
+          s.settings.countHit('limit:x:c', NOW + 70_000, 60_000),
+          s.settings.countHit('limit:x:d', NOW, 60_000),
+          s.settings.countHit('limit:y:d', NOW, 1_000),
+          s.settings.countHit('limit:x:c', NOW + 70_000, 60_000),
+          s.settings.countHit('limit:x:d', NOW, 60_000),
+        ]);
+        expect(moment).toEqual([
+          { count: 1, windowStart: NOW },
+          { count: 1, windowStart: NOW + 70_000 },
+          { count: 2, windowStart: NOW },
+          { count: 1, windowStart: NOW },
+          { count: 2, windowStart: NOW + 70_000 },
+          { count: 3, windowStart: NOW },
+        ]);
+        expect(await s.settings.countHit('limit:y:d', NOW + 1_000, 1_000)).toEqual({ count: 1, windowStart: NOW + 1_000 });
+        expect(await s.settings.countHit('limit:x:d', NOW + 1_000, 60_000)).toEqual({ count: 4, windowStart: NOW });
         await s.settings.sweepHits('limit:x:', NOW + 30_000);
         expect(await s.settings.peekHits('limit:x:b', NOW + 20_000, 60_000)).toBe(0);
         expect(await s.settings.peekHits('limit:x:a', NOW + 61_000, 60_000)).toBe(1);
