@@ -39,6 +39,11 @@ export function openSqlite(file: string): SqliteDb {
   // which a worker fills in a long tick without sending any faster (the OS
   // caches the file too): 18 of the 40 MiB a 100,000-email tick added.
   sqlite.pragma('cache_size = -2000');
+  // A checkpoint (and its fsync) every 10,000 WAL pages (about 40 MB) rather
+  // than SQLite's 1,000: a batch settled rewrites the same index pages as the
+  // batch before it, so they are copied back once instead of many times. It
+  // halved the time a tick spends committing (npm run bench -- tick).
+  sqlite.pragma('wal_autocheckpoint = 10000');
   const db = drizzle(sqlite, { schema });
   migrateSqlite(sqlite);
   return db;

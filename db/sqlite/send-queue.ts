@@ -17,6 +17,7 @@ import { batches } from './schema.js';
 
 type RawItem = Omit<BatchItem, 'suppressed' | 'leftSequence'> & { suppressed: 0 | 1; leftSequence: 0 | 1 };
 type BatchState = { id: number; status: string; attempts: number; persisted: 0 | 1; idempotencyKey: string; leaseOwner: string | null; inDoubt: 0 | 1; firstAttemptAt: number | null };
+type Settling = Pick<BatchItem, 'deliveryId' | 'kind' | 'sequence' | 'step' | 'subscriberId' | 'timezone'> & { enrolmentId: number | null; startedAt: number | null; received: string | null };
 type RawDue = Omit<DueRow, 'suppressed' | 'received' | 'otherInFlight'> & { suppressed: 0 | 1; received: string | null; otherInFlight: 0 | 1 };
 
 // A due row with what the decision needs: suppression, the step ids received, and the person's other sequences.
@@ -100,7 +101,6 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       WHERE id = ? AND status = 'active' AND NOT EXISTS (SELECT 1 FROM enrolments WHERE subscriber_id = ? AND ended_at IS NULL)`),
     lastSent: sql.prepare<[number, number]>(`
       UPDATE enrolments SET last_sent_at = max(coalesce(last_sent_at, 0), ?) WHERE id = ?`),
-    enrolmentOf: sql.prepare<[number, SequenceId], { id: number; startedAt: number }>('SELECT id, started_at AS startedAt FROM enrolments WHERE subscriber_id = ? AND sequence = ?'),
     // A confirmation that finally failed: the person may ask again at once.
     confirmationFailed: sql.prepare<[number, number]>(`UPDATE subscribers SET confirmation_sent_at = NULL, updated_at = ? WHERE id = ? AND status = 'pending'`),
     activity: sql.prepare<[number, string, number, string | null]>('INSERT INTO activity (subscriber_id, type, at, detail) VALUES (?, ?, ?, ?)'),
@@ -133,6 +133,15 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
       WHERE d.batch_id = ? AND d.status = 'queued'
       ORDER BY d.id`),
+    // What settling a batch needs of each delivery still in flight, with its enrolment and the steps the person has of its sequence.
+    settling: sql.prepare<[number], Settling>(`
+      SELECT d.id AS deliveryId, d.kind, d.sequence, d.step, s.id AS subscriberId, coalesce(s.timezone, 'UTC') AS timezone,
+             e.id AS enrolmentId, e.started_at AS startedAt,
+             (SELECT group_concat(r.step) FROM deliveries r
+              WHERE r.subscriber_id = d.subscriber_id AND r.kind = 'sequence' AND r.sequence = d.sequence AND r.status <> 'dropped') AS received
+      FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
+        LEFT JOIN enrolments e ON e.subscriber_id = d.subscriber_id AND e.sequence = d.sequence
+      WHERE d.batch_id = ? AND d.status = 'queued'`),
     rendered: sql.prepare<[string | null, string, number]>('UPDATE deliveries SET template_version = coalesce(?, template_version), subject = ? WHERE id = ?'),
     attempt: sql.prepare<[number, number, number]>(`
       UPDATE batches SET attempts = attempts + 1, in_doubt = 1, first_attempt_at = coalesce(first_attempt_at, ?), lease_expires_at = ? WHERE id = ?`),
@@ -188,9 +197,19 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
     return q.items.all(batchId).map((r) => ({ ...r, suppressed: r.suppressed === 1, leftSequence: r.leftSequence === 1 }));
   }
 
-  /** Moves an enrolment on after `step` went or finally failed at `at`. */
-  function advance(schedule: QueueSchedule, sub: { subscriberId: number; enrolmentId: number; sequence: SequenceId; timezone: string; confirmedAt: number | null }, step: number, at: number, now: number, fromDue: boolean): boolean {
-    const received = q.received.all({ id: sub.subscriberId, sequence: sub.sequence }).map((r) => r.step);
+  /**
+   * Moves an enrolment on after `step` went or finally failed at `at`;
+   * `received`, the steps the person has of the sequence, when already read.
+   */
+  function advance(
+    schedule: QueueSchedule,
+    sub: { subscriberId: number; enrolmentId: number; sequence: SequenceId; timezone: string; confirmedAt: number | null },
+    step: number,
+    at: number,
+    now: number,
+    fromDue: boolean,
+    received = q.received.all({ id: sub.subscriberId, sequence: sub.sequence }).map((r) => r.step),
+  ): boolean {
     const next = schedule.decideAfterSend({ sequence: sub.sequence, confirmedAt: sub.confirmedAt, timezone: sub.timezone, received }, step, at);
     if (next.kind === 'next') {
       const row = { step: next.step, at: next.at, version: schedule.versionOf(sub.sequence), id: sub.enrolmentId };
@@ -260,7 +279,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
 
   /** Settles each outcome: the delivery sent or failed, and what follows for its subscriber. */
   function settleItems(schedule: QueueSchedule, batchId: number, outcomes: ItemOutcome[], now: number) {
-    const byDelivery = new Map(items(batchId).map((i) => [i.deliveryId, i]));
+    const byDelivery = new Map(q.settling.all(batchId).map((i) => [i.deliveryId, i]));
     let sent = 0;
     let failed = 0;
     let completed = 0;
@@ -277,10 +296,12 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
       }
       if (item.subscriberId === null) continue;
       if (item.kind === 'sequence' && item.sequence !== null) {
-        const enrolment = q.enrolmentOf.get(item.subscriberId, item.sequence);
-        if (!enrolment) continue;
-        if (ok) q.lastSent.run(now, enrolment.id);
-        if (advance(schedule, { subscriberId: item.subscriberId, enrolmentId: enrolment.id, sequence: item.sequence, timezone: item.timezone, confirmedAt: enrolment.startedAt }, item.step, now, now, false)) completed++;
+        if (item.enrolmentId === null) continue;
+        if (ok) q.lastSent.run(now, item.enrolmentId);
+        const sub = { subscriberId: item.subscriberId, enrolmentId: item.enrolmentId, sequence: item.sequence, timezone: item.timezone, confirmedAt: item.startedAt };
+        // Read before this batch's statuses changed: settling changes none of them to dropped, so the steps are the same.
+        const received = item.received === null ? [] : item.received.split(',').map(Number);
+        if (advance(schedule, sub, item.step, now, now, false, received)) completed++;
       } else if (item.kind === 'confirmation') {
         if (ok) q.activity.run(item.subscriberId, 'confirmation_sent', now, null);
         else q.confirmationFailed.run(now, item.subscriberId);
