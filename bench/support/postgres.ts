@@ -17,9 +17,22 @@ export async function freshDatabase(tag: string): Promise<{ url: string; drop():
       await c.end();
     }
   };
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  // FORCE ends the bench's own leftover sessions; an autovacuum worker on the
+  // database (after a bulk load) is not the bench user's to end, so the drop
+  // is tried again until it has finished.
+  const drop = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } catch (error) {
+        if ((error as { code?: string }).code !== '42501' || attempt === 20) throw error;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
+  await drop();
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(BENCH_PG_URL!);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: url.toString(), drop };
 }
