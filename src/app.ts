@@ -4,6 +4,7 @@ import type { AppDeps, AppEnv, SiteProfile } from './deps.js';
 import { errorBody } from './routes/errors.js';
 import { clientAddress, trustedProxyList } from './routes/request-info.js';
 import { notFoundPage } from './routes/layout.js';
+import { readerPage } from './routes/page-security.js';
 import { prefersHtml } from './routes/request-info.js';
 import { healthRoutes } from './routes/health.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -40,7 +41,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // A browser gets a page it can read and a way back; a script gets the one error shape.
   app.notFound((c) => {
     if (prefersHtml(c.req.header('accept'))) {
-      return notFoundPage(c);
+      return readerPage(c, () => notFoundPage(c));
     }
     return c.json(errorBody('not_found', 'No such route.'), 404);
   });

@@ -167,6 +167,20 @@ describe('unknown URLs', () => {
     expect(body).toContain('<a href="/">');
   });
 
+  it("carry the reader pages' security headers, the page's style allowed by its own nonce", async () => {
+    const res = await testApp().app.request('/no/such/page', { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(404);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(await res.text()).toContain(`<style nonce="${nonce}">`);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   it.each([[undefined], ['application/json'], ['*/*'], ['application/json, text/html;q=0.5']])('answer a script (Accept %j) with the JSON error', async (accept) => {
     const res = await testApp().app.request('/nope', accept ? { headers: { accept } } : {});
     expect(res.status).toBe(404);

@@ -102,27 +102,41 @@ const COMMON_HEADERS: Record<string, string> = {
   'X-XSS-Protection': '0',
 };
 
-/**
- * The security headers of every page, reader's and staff's: a fresh nonce
- * for the page to print, then, on the answer, the policy of the kind of page
- * it is (the area's, unless the route named another with pageKind).
- */
+/** A fresh nonce for the page to print on its inline style and script. */
+function startPage(c: Context): string {
+  const nonce = crypto.randomBytes(16).toString('base64');
+  c.set('cspNonce', nonce);
+  return nonce;
+}
+
+/** The policy of the kind of page answered (the area's, unless the route named another with pageKind), on its headers. */
+function securePage(c: Context, headers: Headers, area: 'reader' | 'staff', nonce: string): void {
+  const policy: PagePolicy = PAGE_POLICIES[c.get('pageKind') ?? area];
+  for (const [name, value] of Object.entries(COMMON_HEADERS)) headers.set(name, value);
+  headers.set('Content-Security-Policy', cspText(policy, nonce));
+  headers.set('X-Frame-Options', policy.framing);
+  headers.set('Referrer-Policy', policy.referrer);
+  if (policy.private) {
+    headers.set('Cache-Control', 'no-store');
+    headers.set('X-Robots-Tag', 'noindex');
+  }
+}
+
+/** The security headers of every page of an area, reader's and staff's. */
 export function pageSecurity(area: 'reader' | 'staff') {
   return createMiddleware(async (c, next) => {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    c.set('cspNonce', nonce);
+    const nonce = startPage(c);
     await next();
-    const policy: PagePolicy = PAGE_POLICIES[c.get('pageKind') ?? area];
-    const h = c.res.headers;
-    for (const [name, value] of Object.entries(COMMON_HEADERS)) h.set(name, value);
-    h.set('Content-Security-Policy', cspText(policy, nonce));
-    h.set('X-Frame-Options', policy.framing);
-    h.set('Referrer-Policy', policy.referrer);
-    if (policy.private) {
-      h.set('Cache-Control', 'no-store');
-      h.set('X-Robots-Tag', 'noindex');
-    }
+    securePage(c, c.res.headers, area, nonce);
   });
+}
+
+/** A reader page answered outside the page routes (the app's own 404), with the same headers. */
+export async function readerPage(c: Context, render: () => Response | Promise<Response>): Promise<Response> {
+  const nonce = startPage(c);
+  const res = await render();
+  securePage(c, res.headers, 'reader', nonce);
+  return res;
 }
 
 /** Names the kind of page this response is, when it is not its area's usual one. */
