@@ -47,7 +47,7 @@ describe('six and a half simulated weeks while version 2 adds, removes and re-ti
   it('gives each person exactly the steps the rules say, once each, in their window, and as the preview predicted', async () => {
     const t = testApp({ now: '2026-03-01T13:07:00Z', sequences: CATALOG });
     const { app, clock, transport, stores, config, logger, drain } = t;
-    const worker = createWorker({ stores, clock, transport, logger, config, sendRate: 1000, sequences: catalogsWith(CATALOG), render: renderSequenceEmail, sleep: async (ms) => clock.advance(Math.max(0, Math.min(ms, 1000))) });
+    const worker = createWorker({ stores, clock, transport, logger, config, sendRate: 1000, sequences: catalogsWith(CATALOG), render: renderSequenceEmail, sleep: async (ms) => clock.advance(Math.max(0, Math.min(ms, 1000))), realNow: () => clock.now() });
     const admin = { authorization: basicAuthOf('admin') };
     const people: { email: string; zone: string; id: number }[] = [];
 

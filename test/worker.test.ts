@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SendError, type Transport } from '../src/mail/transport.js';
 import { createWorker } from '../src/nurture/worker.js';
+import { offsetClock } from '../src/clock.js';
 import { MAX_ADVANCE_MS, parseTickArgs } from '../src/cli/tick-args.js';
 import { testDb } from './helpers/app.js';
 import { memoryTransport } from './helpers/memory-transport.js';
@@ -41,6 +42,21 @@ describe('worker', () => {
     expect(maxInFlight).toBe(1);
     expect(transport.sent).toHaveLength(5);
     expect(calls).toBeGreaterThanOrEqual(1);
+  });
+
+  it('paces on the machine clock under npm run tick -- --now: the grid it shares with live workers stays at real time', async () => {
+    const db = testDb();
+    const daysAhead = Date.now() + 3 * 24 * 3_600_000;
+    seedDue(db, 3, { at: daysAhead });
+    const h = tickHarness(db, memoryTransport(), { now: new Date(daysAhead).toISOString() });
+    // As the tick command builds it: the clock runs from --now; no pacer, real time, real sleeps (at this rate, a millisecond or two).
+    const { pacer: _pacer, realNow: _realNow, sleep: _sleep, ...deps } = h.deps;
+    const transport = memoryTransport();
+    const worker = createWorker({ ...deps, clock: offsetClock(daysAhead), transport, sendRate: 1000 });
+    expect(await worker.tick()).toMatchObject({ sent: 3 });
+    await worker.stop();
+    const slot = Number(await h.deps.stores.settings.get('pacer_next_slot'));
+    expect(Math.abs(slot - Date.now())).toBeLessThan(60_000);
   });
 
   it('ticks again when the lease of a batch another process held runs out, and takes the batch over', async () => {

@@ -98,6 +98,8 @@ export type TickSummary = {
  * So under --now a tick's own batches never look abandoned to its other
  * lanes, a killed process's batch is taken over once its lease really ran
  * out, and a tick run as if later never takes a live worker's batch.
+ * Pacing is on real time too (the worker's pacer): the provider counts
+ * requests on its clock, and every process shares one grid of slots.
  *
  * Leases are short and renewed (a heartbeat every third of one, and before
  * every attempt) while a batch is worked on, however long its attempts and

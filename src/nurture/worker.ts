@@ -22,8 +22,13 @@ export type WorkerDeps = Omit<TickDeps, 'pacer' | 'shouldStop' | 'owner'> & { se
  */
 export function createWorker(deps: WorkerDeps) {
   const owner = `worker-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  // SEND_RATE is the whole account's budget: the grid lives in the database, shared by every process.
-  const pacer = deps.pacer ?? createPacer({ rate: deps.sendRate, clock: deps.clock, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), slots: sharedSlots(deps.stores.settings) });
+  const realNow = deps.realNow ?? Date.now;
+  // SEND_RATE is the whole account's budget: the grid lives in the database,
+  // shared by every process. It runs on real time, as leases do (the clock
+  // rule in tick.ts): the provider counts requests on its clock, and a tick
+  // run as if later shares the grid with workers at the real time.
+  const pacer =
+    deps.pacer ?? createPacer({ rate: deps.sendRate, clock: { now: realNow }, sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))), slots: sharedSlots(deps.stores.settings) });
   // Enough batches in flight that the provider's latency does not leave request slots unused.
   const concurrency = deps.concurrency ?? Math.min(8, Math.max(2, Math.ceil(deps.sendRate)));
   let running: Promise<TickSummary | null> | null = null;
@@ -31,7 +36,6 @@ export function createWorker(deps: WorkerDeps) {
   let stopping = false;
   let task: ScheduledTask | null = null;
   let leaseTimer: NodeJS.Timeout | null = null;
-  const realNow = deps.realNow ?? Date.now;
 
   /** A tick just after the first lease still live ends, if its holder died meanwhile. */
   async function wakeAtLeaseEnd(): Promise<void> {
