@@ -197,6 +197,12 @@ export interface SubscriberStore {
    * and silent since (no open, click or activity of theirs from `cutoff` on).
    */
   leftBefore(cutoff: number, limit: number): Promise<number[]>;
+  /**
+   * People still pending whose last opt-in email went before `cutoff` (or,
+   * without one, whose record last changed before it), in id order: they
+   * never confirmed, for the retention sweep.
+   */
+  unconfirmedBefore(cutoff: number, limit: number): Promise<number[]>;
   /** The last sequence email that went to a subscriber. */
   lastSequenceSent(id: number): Promise<{ step: number; sentAt: number } | null>;
   /** Activity per type, in each range and over all time. */

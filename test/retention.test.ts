@@ -1,6 +1,7 @@
 // Storage limitation: a simulated year of daily sweeps erases exactly the
 // people who left (unsubscribed, or finished the series and silent since)
-// more than RETENTION_DAYS ago, each on the first sweep after that, audited
+// more than RETENTION_DAYS ago, and the people who never confirmed 30 days
+// after their last opt-in email, each on the first sweep after that, audited
 // as the system's; nobody else. SQLite and PostgreSQL.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Stores } from '../db/stores.js';
@@ -25,7 +26,9 @@ const PEOPLE = [
   { email: 'finished-then-paused@example.org', completedDay: 30, activityDay: 200, expected: 290 },
   { email: 'still-reading@example.org', expected: null },
   { email: 'booked@example.org', convertedDay: 5, expected: null },
-  { email: 'never-confirmed@example.org', pending: true, expected: null },
+  { email: 'never-confirmed@example.org', pending: true, expected: 30 },
+  // Unsubscribed, then signed up again (by themselves or by anyone who typed the address) and never confirmed.
+  { email: 'left-then-signed-up-again@example.org', unsubscribedDay: 10, signedUpAgainDay: 50, expected: 80 },
 ] as const;
 
 async function simulateYear(stores: Stores, exec: Exec) {
@@ -40,6 +43,12 @@ async function simulateYear(stores: Stores, exec: Exec) {
     if ('pending' in p) continue;
     await stores.subscribers.confirm(id, { now: T0, consent: { text: 'yes', version: 'v1', ip: null, userAgent: null }, sequenceVersion: 1, firstStep: () => 1 });
     if ('unsubscribedDay' in p) await stores.subscribers.unsubscribe(id, T0 + p.unsubscribedDay * DAY, {});
+    if ('signedUpAgainDay' in p) {
+      await stores.subscribers.signup(
+        { email: p.email, emailHash: emailHash(TEST_SECRET, p.email), firstName: null, timezone: 'UTC', reader: null, source: 'signup-form', ip: null, userAgent: null, now: T0 + p.signedUpAgainDay * DAY },
+        () => ({ kind: 'reopen', send: true }),
+      );
+    }
     if ('convertedDay' in p) await stores.subscribers.markConverted(id, T0 + p.convertedDay * DAY);
     if ('completedDay' in p) {
       await exec("UPDATE subscribers SET status = 'completed', completed_at = $1 WHERE id = $2", [T0 + p.completedDay * DAY, id]);
@@ -71,8 +80,11 @@ async function simulateYear(stores: Stores, exec: Exec) {
 
   // Audited as the system's, with nothing personal; the address stays recognised (suppressed as erased).
   const audit = (await stores.staff.auditLog({ page: 1, pageSize: 50 })).items.filter((e) => e.action === 'subscriber.erased');
+  const neverConfirmed = new Set(['never-confirmed@example.org', 'left-then-signed-up-again@example.org']);
   expect(audit.map((e) => [e.actor, e.subscriberId, e.detail])).toEqual(
-    expect.arrayContaining([...erasedOn.keys()].map((email) => ['system', ids.get(email), { retentionDays: RETENTION_DAYS, withdrawnFromBatches: 0 }])),
+    expect.arrayContaining(
+      [...erasedOn.keys()].map((email) => ['system', ids.get(email), { ...(neverConfirmed.has(email) ? { unconfirmedDays: 30 } : { retentionDays: RETENTION_DAYS }), withdrawnFromBatches: 0 }]),
+    ),
   );
   expect(audit).toHaveLength(erasedOn.size);
   expect(await stores.subscribers.suppressionOf({ emailHash: emailHash(TEST_SECRET, 'left-early@example.org') })).toBe('erased');

@@ -57,7 +57,8 @@ describe('the signup page', () => {
     const body = await (await testApp({ config: testConfig(settings) }).app.request('/')).text();
     const privacy = body.slice(body.indexOf('<h2>Your privacy</h2>'));
     expect(privacy).toContain('Harbor Clinic processes your email address');
-    expect(privacy).toContain('we delete them 730 days later, or sooner if you ask');
+    expect(privacy).toContain('we delete them 730 days later, or sooner if you ask.');
+    expect(privacy).toContain('If you never confirm your address, we delete what you typed 30 days after our confirmation email.');
     expect(privacy).toContain('a link to your preference page, where you can pause the emails, change who you read for, and download or delete your data yourself.');
     expect(privacy).toContain(`To get a copy of your data or have it deleted, ${contact}.`);
   });
@@ -68,6 +69,12 @@ describe('the privacy text follows this install', () => {
     const body = await (await testApp({ config: testConfig(settings) }).app.request('/')).text();
     return body.slice(body.indexOf('<h2>Your privacy</h2>'));
   };
+
+  it('states a retention period shorter than 30 days for people who never confirm too', async () => {
+    const privacy = await privacyOf({ retentionDays: 14 });
+    expect(privacy).toContain('we delete them 14 days later');
+    expect(privacy).toContain('we delete what you typed 14 days after our confirmation email');
+  });
 
   it('names no email provider in outbox mode, and records no opens or clicks there', async () => {
     const privacy = await privacyOf({ resendApiKey: undefined });

@@ -872,6 +872,15 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       ).rows.map((r) => r.id);
     },
 
+    async unconfirmedBefore(cutoff, limit) {
+      return (
+        await pool.query<{ id: number }>(
+          `SELECT id FROM subscribers WHERE status = 'pending' AND coalesce(confirmation_sent_at, updated_at) < $1 ORDER BY id LIMIT $2`,
+          [cutoff, limit],
+        )
+      ).rows.map((r) => r.id);
+    },
+
     async received(id) {
       return receivedSteps(pool, id);
     },

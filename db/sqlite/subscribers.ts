@@ -113,6 +113,9 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND (d.opened_at >= @cutoff OR d.clicked_at >= @cutoff))
             AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.subscriber_id = s.id AND a.at >= @cutoff)))
       ORDER BY s.id LIMIT @limit`),
+    unconfirmedBefore: sqlite.prepare<[{ cutoff: number; limit: number }], { id: number }>(`SELECT id FROM subscribers
+      WHERE status = 'pending' AND coalesce(confirmation_sent_at, updated_at) < @cutoff
+      ORDER BY id LIMIT @limit`),
     auditTypedTextOf: sqlite.prepare<[number]>(`UPDATE audit_log SET detail = json_remove(detail, ${AUDIT_TYPED_TEXT.map((k) => `'$.${k}'`).join(', ')}) WHERE subscriber_id = ? AND json_valid(detail)`),
     auditFreeTextNaming: sqlite.prepare<[string]>(`UPDATE audit_log SET detail = json_remove(detail, ${AUDIT_FREE_TEXT.map((k) => `'$.${k}'`).join(', ')}) WHERE detail LIKE ? ESCAPE '\\' AND json_valid(detail)`),
     // A step both merged rows had stays on the one that goes as a 'resend', so it counts once.
@@ -874,6 +877,9 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     },
     async leftBefore(cutoff, limit) {
       return q.leftBefore.all({ cutoff, limit }).map((r) => r.id);
+    },
+    async unconfirmedBefore(cutoff, limit) {
+      return q.unconfirmedBefore.all({ cutoff, limit }).map((r) => r.id);
     },
     async received(id) {
       return receivedSteps(id);

@@ -8,6 +8,7 @@ import { openSealedAddress, sealAddress } from '../mail/tokens.js';
 import { consentFor } from '../subscribers/consent.js';
 import type { SubscriberDeps } from '../subscribers/deps.js';
 import { MAX_FIRST_NAME_LENGTH, parseSignup, type SignupErrors } from '../subscribers/signup-input.js';
+import { unconfirmedDays } from '../subscribers/retention.js';
 import { subscribe } from '../subscribers/subscribe.js';
 import { errorBody } from './errors.js';
 import { messagePage, page, setPlace } from './layout.js';
@@ -67,8 +68,9 @@ function PrivacyText({ config }: { config: Config }) {
     <>
       {config.resendApiKey ? `${config.clinicName} and Resend, the email service that delivers our emails, process` : `${config.clinicName} processes`} your email address, first name and the choices
       on this form, only to send this series. We never sell them.{tracking} We keep your details while you receive the series. When you leave (you unsubscribe, or the series has ended and you no
-      longer open our emails), we delete them {config.retentionDays} days later, or sooner if you ask; after deletion we keep only a one-way coded form of your address so that we never email it
-      again unless you sign up again yourself on this page (you will confirm by email, as the first time).
+      longer open our emails), we delete them {config.retentionDays} days later, or sooner if you ask. If you never confirm your address, we delete what you typed{' '}
+      {unconfirmedDays(config.retentionDays)} days after our confirmation email. After deletion we keep only a one-way coded form of your address so that we never email it again unless you sign
+      up again yourself on this page (you will confirm by email, as the first time).
     </>
   );
 }

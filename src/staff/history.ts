@@ -53,6 +53,14 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const sequenceOf = (v: unknown): SequenceId | undefined => (SEQUENCE_IDS as readonly unknown[]).includes(v) ? (v as SequenceId) : undefined;
 const readerOf = (v: unknown): Reader | null | undefined => (v === null ? null : (READERS as readonly unknown[]).includes(v) ? (v as Reader) : undefined);
 
+/** When the retention sweep erased someone, in words: after they left, or after an opt-in never confirmed. */
+const erasedWhen = (d: Detail): string | null =>
+  num(d.retentionDays) !== undefined
+    ? `${num(d.retentionDays)} days after they left (the retention period)`
+    : num(d.unconfirmedDays) !== undefined
+      ? `${num(d.unconfirmedDays)} days after an opt-in email they never confirmed`
+      : null;
+
 const READS_FOR: Record<Reader, string> = { self: 'themselves', supporter: 'someone close to them', professional: 'their patients or clients' };
 const readsFor = (r: Reader | null) => (r === null ? 'not given' : READS_FOR[r]);
 
@@ -141,7 +149,7 @@ export const ACTIVITY_WORDING: Record<ActivityType, Wording> = {
   erased: {
     staffAction: 'subscriber.erased',
     what: (d) =>
-      `Their personal data was erased${num(d.retentionDays) === undefined ? '' : ` ${num(d.retentionDays)} days after they left (the retention period)`}; the address is kept only as a keyed hash so it is never mailed again`,
+      `Their personal data was erased${erasedWhen(d) ? ` ${erasedWhen(d)}` : ''}; the address is kept only as a keyed hash so it is never mailed again`,
     // Staff and the retention sweep are audited; the person's own erasure (preference page) is not.
     who: (_d, paired) => (paired ? staff(paired.actor) : READER),
   },
@@ -230,7 +238,7 @@ export const AUDIT_DETAIL_WORDING: Record<AuditAction, (d: Detail, ctx: WordingC
   'subscriber.left_sequence': (d) => (sequenceOf(d.sequence) ? SEQUENCE_NAMES[sequenceOf(d.sequence)!] : ''),
   'subscriber.erased': (d) =>
     [
-      num(d.retentionDays) === undefined ? null : `${num(d.retentionDays)} days after they left (the retention period)`,
+      erasedWhen(d),
       d.alreadyErased === true ? 'already erased before' : null,
       num(d.withdrawnFromBatches) ? `taken out of ${count(num(d.withdrawnFromBatches)!, 'waiting batch', 'waiting batches')}` : null,
     ]

@@ -12,11 +12,24 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const RETENTION_PAGE = 100;
 
 /**
+ * How long someone who never confirms is kept: the days after their last
+ * opt-in email (or the retention period, when that is shorter). Their
+ * address may have been typed by somebody else.
+ */
+export const UNCONFIRMED_DAYS = 30;
+
+/** The days after which a person who never confirmed is erased, under a retention period. */
+export function unconfirmedDays(retentionDays: number): number {
+  return Math.min(UNCONFIRMED_DAYS, retentionDays);
+}
+
+/**
  * Storage limitation: people who left (unsubscribed, or finished the series
- * and silent since) are erased `retentionDays` after they left, one page per
- * call, as the system's action (audited). Erasure keeps only the keyed hash
- * of the address, so they are still never mailed by mistake. Returns how
- * many were erased.
+ * and silent since) are erased `retentionDays` after they left, and people
+ * who never confirmed `unconfirmedDays` after their last opt-in email, one
+ * page per call, as the system's action (audited). Erasure keeps only the
+ * keyed hash of the address, so they are still never mailed by mistake.
+ * Returns how many were erased.
  */
 export async function sweepRetention(
   deps: { stores: Stores; clock: Clock; logger: Logger; transport: Pick<Transport, 'name'>; config: Pick<Config, 'outboxDir'> },
@@ -24,14 +37,16 @@ export async function sweepRetention(
   pageSize = RETENTION_PAGE,
 ): Promise<number> {
   const now = deps.clock.now();
-  const ids = await deps.stores.subscribers.leftBefore(now - retentionDays * DAY_MS, pageSize);
+  const left = await deps.stores.subscribers.leftBefore(now - retentionDays * DAY_MS, pageSize);
+  const neverConfirmed = left.length < pageSize ? await deps.stores.subscribers.unconfirmedBefore(now - unconfirmedDays(retentionDays) * DAY_MS, pageSize - left.length) : [];
+  const page = [...left.map((id) => ({ id, why: { retentionDays } })), ...neverConfirmed.map((id) => ({ id, why: { unconfirmedDays: unconfirmedDays(retentionDays) } }))];
   let erased = 0;
-  for (const id of ids) {
+  for (const { id, why } of page) {
     const outcome = await eraseSubscriberEverywhere(deps, id, now);
     if (!outcome || outcome.alreadyErased) continue;
     erased++;
-    await recordAudit(deps, 'system', 'subscriber.erased', id, { retentionDays, withdrawnFromBatches: outcome.withdrawnFromBatches });
+    await recordAudit(deps, 'system', 'subscriber.erased', id, { ...why, withdrawnFromBatches: outcome.withdrawnFromBatches });
   }
-  if (erased > 0) deps.logger.info({ erased, retentionDays }, 'retention: people who left were erased');
+  if (erased > 0) deps.logger.info({ erased, retentionDays }, 'retention: people who left or never confirmed were erased');
   return erased;
 }

@@ -64,6 +64,7 @@ describe('every activity type in words', () => {
       ['subscriber.address_corrected', { spelling: true }, 'Corrected their address: the same address in another spelling: nothing sent'],
       ['subscriber.enrolled', { sequence: 'consult-follow-up' }, 'Started a sequence for them: Consult follow-up'],
       ['subscriber.erased', { retentionDays: 730, withdrawnFromBatches: 2 }, 'Erased personal data: 730 days after they left (the retention period); taken out of 2 waiting batches'],
+      ['subscriber.erased', { unconfirmedDays: 30, withdrawnFromBatches: 0 }, 'Erased personal data: 30 days after an opt-in email they never confirmed'],
       ['subscribers.imported', { rows: 3, enrolled: 1, invited: 2, duplicate: 0, durationMs: 40 }, 'Imported a CSV file: 3 rows: 1 enrolled with a recorded consent, 2 invited to opt in'],
       ['batch.resolved', { batchId: 4, decision: 'sent' }, 'Decided a held batch: batch #4: counted as sent'],
       ['sequence.published', { sequence: 'consult-follow-up', version: 3, previous: 2, plan: 1 }, "Published a sequence version: Consult follow-up version 3 (was version 2), running version 1's emails again (a roll back)"],
