@@ -291,7 +291,8 @@ export type AddressCorrectionInput = { email: string; hashes: AddressHashes; now
 /** `droppedDeliveries`: emails queued to the old address that will not go. */
 export type AddressCorrectionOutcome =
   | { ok: true; kind: 'unchanged' | 'respelled' }
-  | { ok: true; kind: 'corrected'; deliveryId: number; previousStatus: SubscriberStatus; droppedDeliveries: number }
+  /** `previousEmail`: for removing copies kept outside the database (outbox files); never shown or audited. */
+  | { ok: true; kind: 'corrected'; deliveryId: number; previousStatus: SubscriberStatus; previousEmail: string; droppedDeliveries: number }
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'address_in_use'; holderId: number }
   | { ok: false; reason: Exclude<AddressCorrectionRefusal, 'address_in_use'> };

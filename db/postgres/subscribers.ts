@@ -699,7 +699,7 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
            VALUES ($1, 'confirmation', 0, 'confirmation', '(confirmation email)', 'queued', $2) RETURNING id`,
           [id, now],
         );
-        return { ok: true, kind: 'corrected', deliveryId: delivery.rows[0]!.id, previousStatus: s.status, droppedDeliveries: dropped.length };
+        return { ok: true, kind: 'corrected', deliveryId: delivery.rows[0]!.id, previousStatus: s.status, previousEmail: old, droppedDeliveries: dropped.length };
       });
     },
 

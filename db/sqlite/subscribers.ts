@@ -509,7 +509,7 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
       .run();
     insertActivity(db, id, 'address_corrected', now, { staff: input.staff, previousStatus: s.status });
     hits.count(key, now, counter.windowMs);
-    return { ok: true, kind: 'corrected', deliveryId: q.queueConfirmation.get({ subscriberId: id, now })!.id, previousStatus: s.status, droppedDeliveries: dropped.length };
+    return { ok: true, kind: 'corrected', deliveryId: q.queueConfirmation.get({ subscriberId: id, now })!.id, previousStatus: s.status, previousEmail: old, droppedDeliveries: dropped.length };
   });
 
   const rekey = sqlite.transaction((id: number, hash: string, now: number, merge: DecideMerge, audit: MergeAudit): RekeyOutcome => {

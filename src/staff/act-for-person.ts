@@ -16,8 +16,9 @@ import { EmailAddressSchema } from '../subscribers/signup-input.js';
 import { enrolIn, leaveSequence } from '../subscribers/sequences.js';
 import { unsubscribeOnBehalf } from '../subscribers/unsubscribe.js';
 import { recordAudit } from '../audit.js';
+import type { Transport } from '../mail/transport.js';
 
-type Deps = Pick<SubscriberDeps, 'stores' | 'config' | 'clock' | 'logger' | 'worker' | 'sequences'>;
+type Deps = Pick<SubscriberDeps, 'stores' | 'config' | 'clock' | 'logger' | 'worker' | 'sequences'> & { transport: Pick<Transport, 'name'> };
 
 /** What the person asked, in staff's words: required, kept on their history and in the audit entry. */
 export const UnsubscribeReasonSchema = z.string('say why (what the person asked)').trim().min(1, 'say why (what the person asked)').max(500, 'at most 500 characters');

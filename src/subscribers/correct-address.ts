@@ -1,6 +1,8 @@
 import type { AddressCorrectionAction, AddressCorrectionFacts, AddressCorrectionOutcome, SubscriberStatus } from '../../db/types.js';
 import { addressHashes } from '../address.js';
 import { requestWithout } from '../mail/envelope.js';
+import { removeOutboxMessagesTo } from '../mail/outbox-reader.js';
+import type { Transport } from '../mail/transport.js';
 import type { SubscriberDeps } from './deps.js';
 import { CONFIRMATION_COUNTER, DAILY_CONFIRMATION_CAP, sentRecently } from './subscribe.js';
 
@@ -38,9 +40,15 @@ export function decideAddressCorrection(facts: AddressCorrectionFacts, email: st
 /**
  * Puts in the address a person meant (`email`, already normalised): the new
  * address gets the confirmation email through the worker, and they are
- * pending until they confirm it; the old address keeps nothing.
+ * pending until they confirm it; the old address keeps nothing, the outbox's
+ * copies of what went to it included.
  */
-export async function correctAddress(deps: Pick<SubscriberDeps, 'stores' | 'config' | 'clock' | 'worker'>, staff: string, id: number, email: string): Promise<AddressCorrectionOutcome> {
+export async function correctAddress(
+  deps: Pick<SubscriberDeps, 'stores' | 'config' | 'clock' | 'worker'> & { transport: Pick<Transport, 'name'> },
+  staff: string,
+  id: number,
+  email: string,
+): Promise<AddressCorrectionOutcome> {
   const { stores, config, clock } = deps;
   const now = clock.now();
   const outcome = await stores.subscribers.correctAddress(
@@ -49,6 +57,9 @@ export async function correctAddress(deps: Pick<SubscriberDeps, 'stores' | 'conf
     (facts) => decideAddressCorrection(facts, email, now),
     requestWithout,
   );
-  if (outcome.ok && outcome.kind === 'corrected') deps.worker?.kick();
+  if (outcome.ok && outcome.kind === 'corrected') {
+    if (deps.transport.name === 'outbox') await removeOutboxMessagesTo(config.outboxDir, outcome.previousEmail);
+    deps.worker?.kick();
+  }
   return outcome;
 }

@@ -110,6 +110,16 @@ describe('outbox viewer', () => {
     expect(fs.existsSync(path.join(dir, 'notes.eml'))).toBe(true);
   });
 
+  it('correcting an address deletes the outbox messages addressed to the old one, in any spelling, and only those', async () => {
+    const { app, db, dir, firstId, secondId } = await outboxApp();
+    const s = addSubscriber(db, { email: 'First@Example.org' });
+    const res = await app.request(`/api/subscribers/${s.id}/email`, asStaff({ method: 'POST', body: JSON.stringify({ email: 'first.meant@example.org' }), headers: { 'content-type': 'application/json' } }, 'editor'));
+    expect(await res.json()).toMatchObject({ outcome: 'corrected' });
+    expect(fs.existsSync(path.join(dir, `${firstId}.eml`))).toBe(false);
+    expect(fs.existsSync(path.join(dir, `${secondId}.eml`))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'notes.eml'))).toBe(true);
+  });
+
   it('is absent when mail goes through a provider', async () => {
     const { app } = testApp();
     const res = await app.request('/staff/outbox', asStaff());

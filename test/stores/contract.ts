@@ -823,7 +823,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const at = later + HOUR;
         // Dropped: step 2, and the confirmation email that never went (they were confirmed directly).
         const out = await correct(a, 'annabel@example.org', at);
-        expect(out).toMatchObject({ ok: true, kind: 'corrected', previousStatus: 'active', droppedDeliveries: 2 });
+        expect(out).toMatchObject({ ok: true, kind: 'corrected', previousStatus: 'active', previousEmail: typo, droppedDeliveries: 2 });
         expect(await s.subscribers.byId(a)).toMatchObject({
           email: 'annabel@example.org',
           emailHash: hashOf('annabel@example.org'),
