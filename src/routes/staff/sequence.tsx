@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
+import type { Child } from 'hono/jsx';
 import type { AppDeps } from '../../deps.js';
 import { engagementSummary } from '../../nurture/engagement.js';
 import { leavingReasonsByStep, sequenceOverview, type LeavingReasonsRow } from '../../nurture/sequence-stats.js';
@@ -97,70 +98,41 @@ export function sequenceRoutes(deps: AppDeps, id: SequenceId = 'education', base
           {deps.config.bookingUrl ? '' : '; BOOKING_URL is not set, so they are not tracked'}.
         </p>
         <LeftOutNotes summary={summary} />
-        <div class="scroll" role="region" aria-labelledby="seq-caption" tabindex={0}>
-          <table>
-            <caption id="seq-caption">Sequence steps</caption>
-            <thead>
-              <tr>
-                <th scope="col">Step</th>
-                <th scope="col" class="num">
-                  Day
-                </th>
-                <th scope="col">Subject</th>
-                <th scope="col" class="num">
-                  Waiting
-                </th>
-                <th scope="col" class="num">
-                  Sent
-                </th>
-                <th scope="col" class="num">
-                  Delivered
-                </th>
-                <th scope="col" class="num">
-                  Opened
-                </th>
-                <th scope="col" class="num">
-                  Clicked
-                </th>
-                <th scope="col" class="num">
-                  Unsubscribed
-                </th>
-                <th scope="col" class="num">
-                  Consult clicks
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr>
-                  <th scope="row">{r.step}</th>
-                  <td class="num">{r.dayOffset}</td>
-                  <td>
-                    <a href={`/staff/templates/${r.templateId}`}>{r.subject}</a>
-                    <br />
-                    <span class="muted">{r.preheader}</span>
-                  </td>
-                  <td class="num">{r.waiting}</td>
-                  <td class="num">{r.sent}</td>
-                  <td class="num">
-                    <Reported n={r.delivered} of={r.sent} />
-                  </td>
-                  <td class="num">
-                    <Reported n={r.opened} of={r.sent} leftOut={r.opensLeftOut} by="proxies" />
-                  </td>
-                  <td class="num">
-                    <Reported n={r.clicked} of={r.sent} leftOut={r.clicksLeftOut} by="scanners" />
-                  </td>
-                  <td class="num">
-                    {r.unsubscribed}
-                    {pct(r.unsubscribed, r.sent)}
-                  </td>
-                  <td class="num">{r.consultClicks === null ? 'not tracked' : r.consultClicks}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <StepTable
+          id="seq-caption"
+          caption="Sequence steps"
+          rows={rows}
+          step={(r) => r.step}
+          columns={[
+            { head: 'Day', num: true, cell: (r) => r.dayOffset },
+            {
+              head: 'Subject',
+              cell: (r) => (
+                <>
+                  <a href={`/staff/templates/${r.templateId}`}>{r.subject}</a>
+                  <br />
+                  <span class="muted">{r.preheader}</span>
+                </>
+              ),
+            },
+            { head: 'Waiting', num: true, cell: (r) => r.waiting },
+            { head: 'Sent', num: true, cell: (r) => r.sent },
+            { head: 'Delivered', num: true, cell: (r) => <Reported n={r.delivered} of={r.sent} /> },
+            { head: 'Opened', num: true, cell: (r) => <Reported n={r.opened} of={r.sent} leftOut={r.opensLeftOut} by="proxies" /> },
+            { head: 'Clicked', num: true, cell: (r) => <Reported n={r.clicked} of={r.sent} leftOut={r.clicksLeftOut} by="scanners" /> },
+            {
+              head: 'Unsubscribed',
+              num: true,
+              cell: (r) => (
+                <>
+                  {r.unsubscribed}
+                  {pct(r.unsubscribed, r.sent)}
+                </>
+              ),
+            },
+            { head: 'Consult clicks', num: true, cell: (r) => (r.consultClicks === null ? 'not tracked' : r.consultClicks) },
+          ]}
+        />
         <LeavingReasons rows={reasons} />
         {c.req.query('done') === 'published' && (
           <p class="notice" role="status">
@@ -172,6 +144,39 @@ export function sequenceRoutes(deps: AppDeps, id: SequenceId = 'education', base
     );
   });
   return app;
+}
+
+type StepColumn<R> = { head: string; num?: boolean; cell: (row: R) => Child };
+
+/** A table of figures per step: the step heads each row, then one cell per column. */
+function StepTable<R>({ id, caption, rows, step, columns }: { id: string; caption?: string; rows: R[]; step: (row: R) => string | number; columns: StepColumn<R>[] }) {
+  return (
+    <div class="scroll" role="region" aria-labelledby={id} tabindex={0}>
+      <table>
+        {caption && <caption id={id}>{caption}</caption>}
+        <thead>
+          <tr>
+            <th scope="col">Step</th>
+            {columns.map((col) => (
+              <th scope="col" class={col.num ? 'num' : undefined}>
+                {col.head}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr>
+              <th scope="row">{step(row)}</th>
+              {columns.map((col) => (
+                <td class={col.num ? 'num' : undefined}>{col.cell(row)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
 }
 
 /** Why people unsubscribed, as they said on the unsubscribe page (optional, counted without who said it), by the email they last had. */
@@ -186,34 +191,15 @@ function LeavingReasons({ rows }: { rows: LeavingReasonsRow[] }) {
       {rows.length === 0 ? (
         <p>No reasons given yet.</p>
       ) : (
-        <div class="scroll" role="region" aria-labelledby="reasons-caption" tabindex={0}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Step</th>
-                {UNSUBSCRIBE_REASONS.map((r) => (
-                  <th scope="col" class="num">
-                    {UNSUBSCRIBE_REASON_LABELS[r]}
-                  </th>
-                ))}
-                <th scope="col" class="num">
-                  All
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr>
-                  <th scope="row">{r.step === 0 ? 'Before email 1' : `${r.step}${r.subject ? `: ${r.subject}` : ''}`}</th>
-                  {UNSUBSCRIBE_REASONS.map((reason) => (
-                    <td class="num">{r.byReason[reason]}</td>
-                  ))}
-                  <td class="num">{r.total}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <StepTable
+          id="reasons-caption"
+          rows={rows}
+          step={(r) => (r.step === 0 ? 'Before email 1' : `${r.step}${r.subject ? `: ${r.subject}` : ''}`)}
+          columns={[
+            ...UNSUBSCRIBE_REASONS.map((reason) => ({ head: UNSUBSCRIBE_REASON_LABELS[reason], num: true, cell: (r: LeavingReasonsRow) => r.byReason[reason] })),
+            { head: 'All', num: true, cell: (r: LeavingReasonsRow) => r.total },
+          ]}
+        />
       )}
     </>
   );
