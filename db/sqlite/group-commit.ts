@@ -13,23 +13,40 @@ function createGroupCommit(db: Db): GroupCommit {
   // The whole group in one transaction, without a savepoint per item: a
   // savepoint makes SQLite copy every page an item touches into a statement
   // journal first, which cost signups more than their own statements.
-  const all = sqlite.transaction((items: Item[]) => items.map((item) => item.work()));
-  // When an item fails, the group is rolled back and each item runs again
-  // alone, so one item's error fails only that item.
+  let itemFailed = false;
+  const all = sqlite.transaction((items: Item[]) =>
+    items.map((item) => {
+      try {
+        return item.work();
+      } catch (error) {
+        itemFailed = true;
+        throw error;
+      }
+    }),
+  );
   const one = sqlite.transaction((work: () => unknown) => work());
 
   function flush() {
     const items = queue;
     queue = [];
+    itemFailed = false;
     let values: unknown[];
     try {
       values = all.immediate(items);
-    } catch {
+    } catch (error) {
+      // The transaction itself failed (the write lock stayed busy past the
+      // timeout, the disk): trying each item again would wait as long again.
+      if (!itemFailed) {
+        for (const item of items) item.reject(error);
+        return;
+      }
+      // An item failed: the group was rolled back, and each item runs again
+      // alone, so one item's error fails only that item.
       for (const item of items) {
         try {
           item.resolve(one.immediate(item.work));
-        } catch (error) {
-          item.reject(error);
+        } catch (itemError) {
+          item.reject(itemError);
         }
       }
       return;

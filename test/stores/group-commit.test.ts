@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openSqlite } from '../../db/sqlite/client.js';
 import { groupCommit } from '../../db/sqlite/group-commit.js';
 import { testDb } from '../helpers/app.js';
 
@@ -47,5 +51,24 @@ describe('SQLite group commit', () => {
     // The next moment's work goes on as usual.
     await group.run(() => insert.get('after'));
     expect(texts()).toEqual(['first', 'last', 'after']);
+  });
+
+  it('rejects every caller with the error when the transaction itself cannot start (another process holds the write lock), running no work', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'group-commit-')), 'db.sqlite');
+    const other = openSqlite(file);
+    const db = openSqlite(file);
+    db.$client.pragma('busy_timeout = 20');
+    db.$client.exec('CREATE TABLE IF NOT EXISTS note (id INTEGER PRIMARY KEY, text TEXT NOT NULL)');
+    const group = groupCommit(db);
+    let ran = 0;
+    other.$client.exec('BEGIN IMMEDIATE');
+    const outcomes = await Promise.allSettled(['a', 'b', 'c'].map((t) => group.run(() => ++ran && db.$client.prepare('INSERT INTO note (text) VALUES (?)').run(t))));
+    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as { code?: string }).code : o.status))).toEqual(['SQLITE_BUSY', 'SQLITE_BUSY', 'SQLITE_BUSY']);
+    expect(ran).toBe(0);
+    other.$client.exec('ROLLBACK');
+    await group.run(() => db.$client.prepare('INSERT INTO note (text) VALUES (?)').run('after'));
+    expect(db.$client.prepare('SELECT text FROM note').all()).toEqual([{ text: 'after' }]);
+    other.$client.close();
+    db.$client.close();
   });
 });
