@@ -34,7 +34,7 @@ type WaitingHit = { key: string; now: number; resolve(hits: Hits): void; reject(
 // Every key of one statement moves on by its own number of hits (the n of the
 // proposed value "now:n"); the window is one for the statement.
 const COUNT_HITS = `INSERT INTO worker_state (key, value, updated_at)
-  SELECT key, now || ':' || n, now FROM unnest($1::text[], $2::bigint[], $3::int[]) AS h(key, now, n)
+  SELECT key, now || ':' || n, now FROM unnest($1::text[], $2::bigint[], $3::int[]) WITH ORDINALITY AS h(key, now, n, i) ORDER BY i
   ON CONFLICT (key) DO UPDATE SET
     value = CASE WHEN split_part(worker_state.value, ':', 1)::bigint + $4::bigint > excluded.updated_at
                  THEN split_part(worker_state.value, ':', 1) || ':' || (split_part(worker_state.value, ':', 2)::int + split_part(excluded.value, ':', 2)::int)
@@ -99,7 +99,12 @@ export function postgresSettingsStore(pool: pg.Pool): SettingsStore {
       return hitsIn((await pool.query<{ value: string }>('SELECT value FROM worker_state WHERE key = $1', [key])).rows[0]?.value, now, windowMs);
     },
     async sweepHits(prefix, before) {
-      await pool.query('DELETE FROM worker_state WHERE left(key, length($1)) = $1 AND updated_at < $2', [prefix, before]);
+      // Rows a count holds are skipped (the next sweep takes them), so the sweep never waits on a count nor deadlocks with one.
+      await pool.query(
+        `DELETE FROM worker_state WHERE key IN (
+           SELECT key FROM worker_state WHERE left(key, length($1)) = $1 AND updated_at < $2 ORDER BY key FOR UPDATE SKIP LOCKED)`,
+        [prefix, before],
+      );
     },
     // The next free slot is kept as the row's value (ms); the statement reserves one and moves it on.
     async reserveSlot(key, now, intervalMs, catchUpMs, maxAheadMs) {
