@@ -8,7 +8,7 @@ import { emailHash } from '../src/address.js';
 import { emailsOfBatchBody } from '../src/mail/batch-body.js';
 import { verifyToken } from '../src/mail/tokens.js';
 import { SendError, type Transport } from '../src/mail/transport.js';
-import { DEFAULT_LEASE_MS } from '../src/nurture/tick.js';
+import { DEFAULT_LEASE_MS, QUOTA_KEY } from '../src/nurture/tick.js';
 import { storesOf } from './helpers/app.js';
 import { TEST_SECRET, testDb } from './helpers/app.js';
 import { memoryTransport } from './helpers/memory-transport.js';
@@ -269,6 +269,17 @@ describe('tick', () => {
     expect(transport.sent).toHaveLength(0);
     h.clock.set('2026-03-03T00:00:01Z');
     expect(await h.tick()).toMatchObject({ sent: 3 });
+  });
+
+  it('a daily quota met by a tick run as if later pauses on the machine clock, which every worker reads', async () => {
+    const tenDaysLater = '2026-03-12T14:00:00Z';
+    seedDue(db, 3, { at: at(tenDaysLater) });
+    const transport = memoryTransport();
+    transport.failNext(new SendError('quota', 'daily_quota_exceeded: You have reached your daily email sending quota.', { statusCode: 429 }));
+    const h = tickHarness(db, transport, { now: tenDaysLater });
+    expect((await h.tick({ realNow: () => at(NOW) })).sent).toBe(0);
+    // Until the provider's next midnight: ten hours of the machine's time, not ten days and ten hours.
+    expect(Number(await h.deps.stores.settings.get(QUOTA_KEY))).toBe(at(NOW) + 10 * 3_600_000);
   });
 
   it('obeys retry-after on a 429 and sends everything once', async () => {

@@ -12,7 +12,8 @@ export async function createTransport(
   // Only the transport in use is loaded (the resend SDK or nodemailer), to keep start-up short.
   if (config.resendApiKey) {
     const { createResendTransport } = await import('./resend.js');
-    return createResendTransport(config.resendApiKey, { ...resendOptions, now: () => clock.now() });
+    // A retry-after given as a date is the provider's clock: real time, even under npm run tick -- --now.
+    return createResendTransport(config.resendApiKey, { ...resendOptions, now: Date.now });
   }
   const { createOutboxTransport } = await import('./outbox.js');
   return createOutboxTransport(config.outboxDir, clock);

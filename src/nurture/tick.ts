@@ -98,8 +98,9 @@ export type TickSummary = {
  * So under --now a tick's own batches never look abandoned to its other
  * lanes, a killed process's batch is taken over once its lease really ran
  * out, and a tick run as if later never takes a live worker's batch.
- * Pacing is on real time too (the worker's pacer): the provider counts
- * requests on its clock, and every process shares one grid of slots.
+ * Pacing is on real time too (the worker's pacer), and so is a daily quota's
+ * pause: the provider counts requests on its clock, and every process shares
+ * one grid of slots and one pause.
  *
  * Leases are short and renewed (a heartbeat every third of one, and before
  * every attempt) while a batch is worked on, however long its attempts and
@@ -141,7 +142,8 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
 
   const pausedRaw = await settings.get(QUOTA_KEY);
   const pausedUntil = pausedRaw === null ? null : Number(pausedRaw);
-  if (pausedUntil !== null && pausedUntil > started) {
+  // Kept on real time: the provider's quota resets on its clock, and every process (one run as if later too) reads it.
+  if (pausedUntil !== null && pausedUntil > realNow()) {
     logger.info({ until: new Date(pausedUntil).toISOString() }, `daily quota reached, sending paused until ${new Date(pausedUntil).toISOString()}`);
     return { ...summary, pausedUntil: new Date(pausedUntil).toISOString(), durationMs: clock.now() - started };
   }
@@ -260,7 +262,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
             return;
           case 'quota': {
             const until = new Date(plan.until).toISOString();
-            await settings.set(QUOTA_KEY, String(plan.until), now);
+            await settings.set(QUOTA_KEY, String(realNow() + (plan.until - now)), now);
             await queue.release(batchId, owner, plan.until, err.message, known);
             logger.warn({ until }, `daily quota reached, sending paused until ${until}`);
             quotaStop = true;
