@@ -198,11 +198,13 @@ export interface SubscriberStore {
    */
   leftBefore(cutoff: number, limit: number): Promise<number[]>;
   /**
-   * People still pending whose last opt-in email went before `cutoff` (or,
-   * without one, whose record last changed before it), in id order: they
-   * never confirmed, for the retention sweep.
+   * People still pending whose last opt-in email went (or, without one, whose
+   * record last changed) before their cutoff, in id order, for the retention
+   * sweep: `neverConfirmed` for people who never confirmed, `confirmedBefore`
+   * for people pending again after confirming once (a new signup after they
+   * unsubscribed, a corrected address). `confirmedBefore` says which.
    */
-  unconfirmedBefore(cutoff: number, limit: number): Promise<number[]>;
+  unconfirmedBefore(cutoffs: { neverConfirmed: number; confirmedBefore: number }, limit: number): Promise<{ id: number; confirmedBefore: boolean }[]>;
   /** The last sequence email that went to a subscriber. */
   lastSequenceSent(id: number): Promise<{ step: number; sentAt: number } | null>;
   /** Activity per type, in each range and over all time. */

@@ -872,13 +872,15 @@ export function postgresSubscriberStore(pool: pg.Pool): SubscriberStore {
       ).rows.map((r) => r.id);
     },
 
-    async unconfirmedBefore(cutoff, limit) {
+    async unconfirmedBefore(cutoffs, limit) {
       return (
-        await pool.query<{ id: number }>(
-          `SELECT id FROM subscribers WHERE status = 'pending' AND coalesce(confirmation_sent_at, updated_at) < $1 ORDER BY id LIMIT $2`,
-          [cutoff, limit],
+        await pool.query<{ id: number; confirmedBefore: boolean }>(
+          `SELECT id, confirmed_at IS NOT NULL AS "confirmedBefore" FROM subscribers
+           WHERE status = 'pending' AND coalesce(confirmation_sent_at, updated_at) < (CASE WHEN confirmed_at IS NULL THEN $1::bigint ELSE $2::bigint END)
+           ORDER BY id LIMIT $3`,
+          [cutoffs.neverConfirmed, cutoffs.confirmedBefore, limit],
         )
-      ).rows.map((r) => r.id);
+      ).rows;
     },
 
     async received(id) {

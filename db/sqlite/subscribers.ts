@@ -113,8 +113,10 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = s.id AND (d.opened_at >= @cutoff OR d.clicked_at >= @cutoff))
             AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.subscriber_id = s.id AND a.at >= @cutoff)))
       ORDER BY s.id LIMIT @limit`),
-    unconfirmedBefore: sqlite.prepare<[{ cutoff: number; limit: number }], { id: number }>(`SELECT id FROM subscribers
-      WHERE status = 'pending' AND coalesce(confirmation_sent_at, updated_at) < @cutoff
+    unconfirmedBefore: sqlite.prepare<[{ neverConfirmed: number; confirmedBefore: number; limit: number }], { id: number; confirmedBefore: 0 | 1 }>(`
+      SELECT id, confirmed_at IS NOT NULL AS confirmedBefore FROM subscribers
+      WHERE status = 'pending'
+        AND coalesce(confirmation_sent_at, updated_at) < (CASE WHEN confirmed_at IS NULL THEN @neverConfirmed ELSE @confirmedBefore END)
       ORDER BY id LIMIT @limit`),
     auditTypedTextOf: sqlite.prepare<[number]>(`UPDATE audit_log SET detail = json_remove(detail, ${AUDIT_TYPED_TEXT.map((k) => `'$.${k}'`).join(', ')}) WHERE subscriber_id = ? AND json_valid(detail)`),
     auditFreeTextNaming: sqlite.prepare<[string]>(`UPDATE audit_log SET detail = json_remove(detail, ${AUDIT_FREE_TEXT.map((k) => `'$.${k}'`).join(', ')}) WHERE detail LIKE ? ESCAPE '\\' AND json_valid(detail)`),
@@ -878,8 +880,8 @@ export function sqliteSubscriberStore(db: SqliteDb): SubscriberStore {
     async leftBefore(cutoff, limit) {
       return q.leftBefore.all({ cutoff, limit }).map((r) => r.id);
     },
-    async unconfirmedBefore(cutoff, limit) {
-      return q.unconfirmedBefore.all({ cutoff, limit }).map((r) => r.id);
+    async unconfirmedBefore(cutoffs, limit) {
+      return q.unconfirmedBefore.all({ ...cutoffs, limit }).map((r) => ({ id: r.id, confirmedBefore: r.confirmedBefore === 1 }));
     },
     async received(id) {
       return receivedSteps(id);

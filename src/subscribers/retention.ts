@@ -14,7 +14,9 @@ export const RETENTION_PAGE = 100;
 /**
  * How long someone who never confirms is kept: the days after their last
  * opt-in email (or the retention period, when that is shorter). Their
- * address may have been typed by somebody else.
+ * address may have been typed by somebody else. Someone who confirmed once
+ * and is asked again (they signed up again after leaving, staff corrected
+ * their address) is kept the retention period from that email.
  */
 export const UNCONFIRMED_DAYS = 30;
 
@@ -26,7 +28,7 @@ export function unconfirmedDays(retentionDays: number): number {
 /**
  * Storage limitation: people who left (unsubscribed, or finished the series
  * and silent since) are erased `retentionDays` after they left, and people
- * who never confirmed `unconfirmedDays` after their last opt-in email, one
+ * still pending after their last opt-in email as `unconfirmedDays` says, one
  * page per call, as the system's action (audited). Erasure keeps only the
  * keyed hash of the address, so they are still never mailed by mistake.
  * Returns how many were erased.
@@ -38,8 +40,12 @@ export async function sweepRetention(
 ): Promise<number> {
   const now = deps.clock.now();
   const left = await deps.stores.subscribers.leftBefore(now - retentionDays * DAY_MS, pageSize);
-  const neverConfirmed = left.length < pageSize ? await deps.stores.subscribers.unconfirmedBefore(now - unconfirmedDays(retentionDays) * DAY_MS, pageSize - left.length) : [];
-  const page = [...left.map((id) => ({ id, why: { retentionDays } })), ...neverConfirmed.map((id) => ({ id, why: { unconfirmedDays: unconfirmedDays(retentionDays) } }))];
+  const cutoffs = { neverConfirmed: now - unconfirmedDays(retentionDays) * DAY_MS, confirmedBefore: now - retentionDays * DAY_MS };
+  const unconfirmed = left.length < pageSize ? await deps.stores.subscribers.unconfirmedBefore(cutoffs, pageSize - left.length) : [];
+  const page = [
+    ...left.map((id) => ({ id, why: { retentionDays } })),
+    ...unconfirmed.map((u) => ({ id: u.id, why: { unconfirmedDays: u.confirmedBefore ? retentionDays : unconfirmedDays(retentionDays) } })),
+  ];
   let erased = 0;
   for (const { id, why } of page) {
     const outcome = await eraseSubscriberEverywhere(deps, id, now);
