@@ -244,8 +244,13 @@ export interface SendQueueStore {
   nextLeaseEnd(realNow: number): Promise<number | null>;
   batch(id: number): Promise<ClaimedBatch | undefined>;
   items(batchId: number): Promise<BatchItem[]>;
-  /** Persists the request with its attempt, just before it leaves (see the SQLite implementation). */
-  beginAttempt(batchId: number, owner: string, now: number, leaseUntil: number, fresh: FreshRequest | null, schedule: QueueSchedule, envelope: Envelope): Promise<Begun>;
+  /**
+   * Persists the request with its attempt, just before it leaves (see the
+   * SQLite implementation). The first attempt's time, and the replay window
+   * measured from it, are on `realNow`: the provider keeps a key 24 hours of
+   * its own clock, whatever time a tick acts as.
+   */
+  beginAttempt(batchId: number, owner: string, now: number, realNow: number, leaseUntil: number, fresh: FreshRequest | null, schedule: QueueSchedule, envelope: Envelope): Promise<Begun>;
   settle(batchId: number, outcomes: ItemOutcome[], now: number, schedule: QueueSchedule): Promise<SettleSummary>;
   /** Replaces a batch refused as a whole by new ones (nothing of it was sent). */
   split(batchId: number, parts: OutgoingEmail[][], reason: string, owner: string, now: number, leaseUntil: number, envelope: Envelope): Promise<number[]>;

@@ -393,12 +393,12 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
       return items(pool, batchId);
     },
 
-    beginAttempt(batchId, owner, now, leaseUntil, fresh, schedule, envelope) {
+    beginAttempt(batchId, owner, now, realNow, leaseUntil, fresh, schedule, envelope) {
       return transaction(pool, async (c) => {
         const batch = await lockBatch(c, batchId);
         if (!batch || batch.status !== 'ready' || batch.leaseOwner !== owner) return { kind: 'lost' as const };
         if (!fresh && !batch.persisted) return { kind: 'lost' as const };
-        const plan = schedule.planAttempt({ attempts: batch.attempts, inDoubt: batch.inDoubt, firstAttemptAt: batch.firstAttemptAt }, now);
+        const plan = schedule.planAttempt({ attempts: batch.attempts, inDoubt: batch.inDoubt, firstAttemptAt: batch.firstAttemptAt }, realNow);
         if (plan === 'hold') {
           await c.query("UPDATE batches SET status = 'held', last_error = $2, lease_owner = NULL, lease_expires_at = NULL WHERE id = $1", [batchId, 'outcome unknown past the idempotency window: staff decide']);
           return { kind: 'held' as const };
@@ -433,12 +433,12 @@ export function postgresSendQueueStore(pool: pg.Pool): SendQueueStore {
           }
         }
         if (!request) {
-          await c.query('UPDATE batches SET attempts = attempts + 1, in_doubt = true, first_attempt_at = coalesce(first_attempt_at, $2), lease_expires_at = $3 WHERE id = $1', [batchId, now, leaseUntil]);
+          await c.query('UPDATE batches SET attempts = attempts + 1, in_doubt = true, first_attempt_at = coalesce(first_attempt_at, $2), lease_expires_at = $3 WHERE id = $1', [batchId, realNow, leaseUntil]);
           return { kind: 'send' as const, emails, body: persisted!.body, idempotencyKey: batch.idempotencyKey, dropped, replay: plan === 'replay' };
         }
         await c.query(
           'UPDATE batches SET payload = $2, idempotency_key = $3, attempts = attempts + 1, in_doubt = true, first_attempt_at = $4, lease_expires_at = $5 WHERE id = $1',
-          [batchId, request.payload, request.idempotencyKey, now, leaseUntil],
+          [batchId, request.payload, request.idempotencyKey, realNow, leaseUntil],
         );
         if (fresh) {
           const ids = emails.map((e) => envelope.deliveryIdOf(e));

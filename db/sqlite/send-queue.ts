@@ -406,11 +406,11 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
      * provider's idempotency window even that could send twice, so the batch
      * is held for staff.
      */
-    beginAttempt: tx((batchId: number, owner: string, now: number, leaseUntil: number, fresh: FreshRequest | null, schedule: QueueSchedule, envelope: Envelope): Begun => {
+    beginAttempt: tx((batchId: number, owner: string, now: number, realNow: number, leaseUntil: number, fresh: FreshRequest | null, schedule: QueueSchedule, envelope: Envelope): Begun => {
       const batch = q.batch.get(batchId);
       if (!batch || batch.status !== 'ready' || batch.leaseOwner !== owner) return { kind: 'lost' };
       if (!fresh && !batch.persisted) return { kind: 'lost' };
-      const plan = schedule.planAttempt({ attempts: batch.attempts, inDoubt: batch.inDoubt === 1, firstAttemptAt: batch.firstAttemptAt }, now);
+      const plan = schedule.planAttempt({ attempts: batch.attempts, inDoubt: batch.inDoubt === 1, firstAttemptAt: batch.firstAttemptAt }, realNow);
       if (plan === 'hold') {
         q.hold.run('outcome unknown past the idempotency window: staff decide', batchId);
         return { kind: 'held' };
@@ -441,10 +441,10 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
         }
       }
       if (!request) {
-        q.attempt.run(now, leaseUntil, batchId);
+        q.attempt.run(realNow, leaseUntil, batchId);
         return { kind: 'send', emails, body: persisted!.body, idempotencyKey: batch.idempotencyKey, dropped, replay: plan === 'replay' };
       }
-      q.persistAttempt.run(request.payload, request.idempotencyKey, now, leaseUntil, batchId);
+      q.persistAttempt.run(request.payload, request.idempotencyKey, realNow, leaseUntil, batchId);
       if (fresh) for (const e of emails) q.rendered.run(fresh.versions.get(envelope.deliveryIdOf(e)) ?? null, e.subject, envelope.deliveryIdOf(e));
       return { kind: 'send', emails, body: request.body, idempotencyKey: request.idempotencyKey, dropped, replay: false };
     }),

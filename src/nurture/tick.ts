@@ -88,8 +88,8 @@ export type TickSummary = {
 
 /**
  * LEASES: the clock rule, written down once. A tick has two times: `clock`,
- * the time it acts as (what is due, retry times, the replay window, every
- * time it records), and `realNow`, the machine's. They differ under `npm run
+ * the time it acts as (what is due, retry times, every time it records but
+ * a first attempt's), and `realNow`, the machine's. They differ under `npm run
  * tick -- --now`. A lease says whether a process is still working on a
  * batch, which only real time can tell, so a lease lives on real time alone:
  * it is written as realNow + its length, renewed on realNow while the batch is
@@ -98,9 +98,10 @@ export type TickSummary = {
  * So under --now a tick's own batches never look abandoned to its other
  * lanes, a killed process's batch is taken over once its lease really ran
  * out, and a tick run as if later never takes a live worker's batch.
- * Pacing is on real time too (the worker's pacer), and so is a daily quota's
- * pause: the provider counts requests on its clock, and every process shares
- * one grid of slots and one pause.
+ * Pacing is on real time too (the worker's pacer), and so are a daily
+ * quota's pause and the replay window (a batch's first attempt): the provider
+ * counts requests and keeps idempotency keys on its clock, and every process
+ * shares one grid of slots, one pause and each batch's attempts.
  *
  * Leases are short and renewed (a heartbeat every third of one, and before
  * every attempt) while a batch is worked on, however long its attempts and
@@ -224,7 +225,7 @@ export async function runTick(deps: TickDeps): Promise<TickSummary> {
         await queue.release(batchId, owner, null, null, false);
         return;
       }
-      const begun = await queue.beginAttempt(batchId, owner, clock.now(), leaseUntil(), fresh, schedule, envelope);
+      const begun = await queue.beginAttempt(batchId, owner, clock.now(), realNow(), leaseUntil(), fresh, schedule, envelope);
       if (begun.kind === 'lost') return;
       if (begun.kind === 'held') {
         summary.held++;

@@ -161,7 +161,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       const claim = await s.sendQueue.claimDue(at, limit, owner, at + LEASE, schedule);
       if (claim.batchId === null) throw new Error('nothing claimed');
       const fresh = await render(claim.batchId);
-      const begun = await s.sendQueue.beginAttempt(claim.batchId, owner, at, at + LEASE, fresh, schedule, envelope);
+      const begun = await s.sendQueue.beginAttempt(claim.batchId, owner, at, at, at + LEASE, fresh, schedule, envelope);
       if (begun.kind !== 'send') throw new Error(`expected send, got ${begun.kind}`);
       return { batchId: claim.batchId, claim, fresh, emails: begun.emails, key: begun.idempotencyKey };
     }
@@ -528,7 +528,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule);
         const fresh = await render(claim.batchId!);
         await s.subscribers.unsubscribe(id, NOW + MINUTE, {});
-        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, schedule, envelope))).toEqual({ kind: 'empty', dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + MINUTE, NOW + LEASE, fresh, schedule, envelope))).toEqual({ kind: 'empty', dropped: 1 });
         const dropped = await deliveryOf(id, 1);
         expect(dropped.status).toBe('dropped');
 
@@ -844,7 +844,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.settings.peekHits(`limit:confirmations:${hashOf('annabel@example.org')}`, at, DAY)).toBe(1);
         // The rebuilt request goes to B only.
         expect(await s.sendQueue.claimStale(at, at, 'w2', at + LEASE)).toBe(run.batchId);
-        const begun = await s.sendQueue.beginAttempt(run.batchId, 'w2', at, at + LEASE, null, schedule, envelope);
+        const begun = await s.sendQueue.beginAttempt(run.batchId, 'w2', at, at, at + LEASE, null, schedule, envelope);
         expect(begun.kind === 'send' && begun.emails.map((e) => e.to)).toEqual(['b@example.org']);
 
         // The old address is nobody's now: a signup of it is a new person.
@@ -1166,7 +1166,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const id = await pending(email, { firstName: 'Annabel' });
         // The first confirmation failed with an error naming the address (as providers' errors do).
         const conf = await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE);
-        const confBegun = await s.sendQueue.beginAttempt(conf!, 'w1', NOW, NOW + LEASE, await render(conf!), schedule, envelope);
+        const confBegun = await s.sendQueue.beginAttempt(conf!, 'w1', NOW, NOW, NOW + LEASE, await render(conf!), schedule, envelope);
         if (confBegun.kind !== 'send') throw new Error(confBegun.kind);
         await s.sendQueue.settle(conf!, confBegun.emails.map((e) => ({ deliveryId: deliveryIdOf(e), error: `550 ${email} (Annabel) rejected` })), NOW, schedule);
         await s.subscribers.confirm(id, { now: NOW, consent, sequenceVersion, firstStep: firstUndelivered });
@@ -1236,7 +1236,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await batchesText()).not.toContain(email);
 
         // The rewritten request goes as it now is, and A's delivery is dropped, never sent.
-        const begun = await s.sendQueue.beginAttempt(partA!, 'w1', NOW + 2 * MINUTE, NOW + LEASE, null, schedule, envelope);
+        const begun = await s.sendQueue.beginAttempt(partA!, 'w1', NOW + 2 * MINUTE, NOW + 2 * MINUTE, NOW + LEASE, null, schedule, envelope);
         expect(flat(begun)).toEqual({ kind: 'send', emails: onlyB, body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1, replay: false });
         expect((await deliveryOf(a, 1)).status).toBe('dropped');
       });
@@ -1252,7 +1252,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.claimStale(NOW + 2 * MINUTE, NOW + 2 * MINUTE, 'w2', NOW + 2 * MINUTE + LEASE)).toBe(run.batchId);
         const fresh = await render(run.batchId);
         expect(fresh.emails).toEqual([]);
-        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', NOW + 2 * MINUTE, NOW + LEASE, fresh, schedule, envelope))).toEqual({ kind: 'empty', dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', NOW + 2 * MINUTE, NOW + 2 * MINUTE, NOW + LEASE, fresh, schedule, envelope))).toEqual({ kind: 'empty', dropped: 1 });
         expect((await batchRow(run.batchId)).status).toBe('failed');
       });
 
@@ -1263,7 +1263,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(out).toMatchObject({ withdrawnFromBatches: 0 });
         expect(calls).toEqual([]);
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + LEASE, NOW + 2 * LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
         await s.sendQueue.settle(batchId, accepted(emails), NOW + LEASE, schedule);
         expect(await batchesText()).not.toContain('a@example.org');
       });
@@ -1273,7 +1273,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const run = await claimAndBegin(NOW);
         const t = NOW + REPLAY_WINDOW_MS + HOUR;
         expect(await s.sendQueue.claimStale(t, t, 'w2', t + LEASE)).toBe(run.batchId);
-        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t + LEASE, null, schedule, envelope))).toEqual({ kind: 'held' });
+        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t, t + LEASE, null, schedule, envelope))).toEqual({ kind: 'held' });
         const onlyB = [emailTo(run.emails, 'b@example.org')];
         const out = await s.subscribers.erase(a, t + MINUTE, requestWithout);
         expect(out).toMatchObject({ withdrawnFromBatches: 1 });
@@ -1281,7 +1281,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         // Staff's resend then goes to B only.
         await s.sendQueue.resolveHeld(run.batchId, 'resend', t + 2 * MINUTE, schedule);
         expect(await s.sendQueue.claimStale(t + 2 * MINUTE, t + 2 * MINUTE, 'w3', t + 2 * MINUTE + LEASE)).toBe(run.batchId);
-        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, schedule, envelope))).toMatchObject({ kind: 'send', emails: onlyB });
+        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, schedule, envelope))).toMatchObject({ kind: 'send', emails: onlyB });
       });
 
       it('between rendering and sending: the fresh request goes without them', async () => {
@@ -1291,7 +1291,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const fresh = await render(claim.batchId!);
         expect(fresh.emails).toHaveLength(2);
         await s.subscribers.erase(a, NOW + MINUTE, () => CLEARED);
-        const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, schedule, envelope);
+        const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + MINUTE, NOW + LEASE, fresh, schedule, envelope);
         const onlyB = [emailTo(fresh.emails, 'b@example.org')];
         expect(flat(begun)).toEqual({ kind: 'send', emails: onlyB, body: bytes(batchRequest(onlyB).body), idempotencyKey: batchRequest(onlyB).idempotencyKey, dropped: 1, replay: false });
         expect((await s.sendQueue.batch(claim.batchId!))!.payload).toBe(batchRequest(onlyB).payload);
@@ -1689,8 +1689,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(claim.batchId);
         expect((await s.sendQueue.batch(claim.batchId!))!.leaseOwner).toBe('w2');
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w3', NOW + 2 * LEASE)).toBeNull();
-        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + LEASE, NOW + 2 * LEASE, await render(claim.batchId!), schedule, envelope))).toEqual({ kind: 'lost' });
-        expect((await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW + LEASE, NOW + 2 * LEASE, await render(claim.batchId!), schedule, envelope)).kind).toBe('send');
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + LEASE, NOW + LEASE, NOW + 2 * LEASE, await render(claim.batchId!), schedule, envelope))).toEqual({ kind: 'lost' });
+        expect((await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW + LEASE, NOW + LEASE, NOW + 2 * LEASE, await render(claim.batchId!), schedule, envelope)).kind).toBe('send');
       });
 
       it('compares the lease with the real time and the retry time with the tick time, each with its own', async () => {
@@ -1751,12 +1751,25 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
     });
 
     describe('sendQueue.beginAttempt', () => {
+      it("measures the replay window on the machine's clock: a batch first tried by a tick acting days ahead is held, not repeated, a day later", async () => {
+        await active('a@example.org');
+        const ahead = NOW + 10 * DAY;
+        const claim = await s.sendQueue.claimDue(ahead, 10, 'w1', NOW + LEASE, schedule);
+        const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', ahead, NOW, NOW + LEASE, await render(claim.batchId!), schedule, envelope);
+        expect(begun.kind).toBe('send');
+        expect(await batchRow(claim.batchId!)).toMatchObject({ firstAttemptAt: NOW, inDoubt: true });
+        // The process died with the outcome unknown; a live worker takes the batch over past the provider's 24 hours.
+        const t = NOW + REPLAY_WINDOW_MS + HOUR;
+        expect(await s.sendQueue.claimStale(t, t, 'w2', t + LEASE)).toBe(claim.batchId);
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w2', t, t, t + LEASE, null, schedule, envelope))).toEqual({ kind: 'held' });
+      });
+
       it('the first attempt persists the fresh request with its key and rendered subjects; another owner loses', async () => {
         const a = await active('a@example.org');
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule);
         const fresh = await render(claim.batchId!);
-        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW, NOW + LEASE, fresh, schedule, envelope))).toEqual({ kind: 'lost' });
-        const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, fresh, schedule, envelope);
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w2', NOW, NOW, NOW + LEASE, fresh, schedule, envelope))).toEqual({ kind: 'lost' });
+        const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW, NOW + LEASE, fresh, schedule, envelope);
         const request = batchRequest(fresh.emails);
         expect(flat(begun)).toEqual({ kind: 'send', emails: fresh.emails, body: bytes(batchRequest(fresh.emails).body), idempotencyKey: request.idempotencyKey, dropped: 0, replay: false });
         expect(await s.sendQueue.batch(claim.batchId!)).toMatchObject({ status: 'ready', attempts: 1, payload: request.payload, idempotencyKey: request.idempotencyKey, leaseOwner: 'w1' });
@@ -1768,7 +1781,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await active('a@example.org');
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule);
         const later = NOW + LEASE - MINUTE;
-        expect((await s.sendQueue.beginAttempt(claim.batchId!, 'w1', later, later + LEASE, await render(claim.batchId!), schedule, envelope)).kind).toBe('send');
+        expect((await s.sendQueue.beginAttempt(claim.batchId!, 'w1', later, later, later + LEASE, await render(claim.batchId!), schedule, envelope)).kind).toBe('send');
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBeNull();
         await s.sendQueue.markKnownFailure(claim.batchId!, 'w1', '503');
         expect(await batchRow(claim.batchId!)).toMatchObject({ leaseOwner: 'w1', leaseExpiresAt: later + LEASE, inDoubt: false, lastError: '503' });
@@ -1779,19 +1792,19 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('is lost when nothing was persisted and nothing fresh is given, or the batch is settled or unknown', async () => {
         await active('a@example.org');
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule);
-        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
-        const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, await render(claim.batchId!), schedule, envelope);
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
+        const begun = await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW, NOW + LEASE, await render(claim.batchId!), schedule, envelope);
         if (begun.kind !== 'send') throw new Error(begun.kind);
         await s.sendQueue.settle(claim.batchId!, accepted(begun.emails), NOW, schedule);
-        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
-        expect(flat(await s.sendQueue.beginAttempt(999_999, 'w1', NOW, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW, NOW, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
+        expect(flat(await s.sendQueue.beginAttempt(999_999, 'w1', NOW, NOW, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
       });
 
       it('after a known failure the request is rebuilt: people who left are dropped and the request gets a new key', async () => {
         const { b, batchId, emails, key } = await inDoubtBatch();
         await s.sendQueue.markKnownFailure(batchId, 'w1', '500 internal error');
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
-        const begun = await s.sendQueue.beginAttempt(batchId, 'w1', NOW + 2 * MINUTE, NOW + LEASE, null, schedule, envelope);
+        const begun = await s.sendQueue.beginAttempt(batchId, 'w1', NOW + 2 * MINUTE, NOW + 2 * MINUTE, NOW + LEASE, null, schedule, envelope);
         const onlyA = [emailTo(emails, 'a@example.org')];
         expect(flat(begun)).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
         expect(batchRequest(onlyA).idempotencyKey).not.toBe(key);
@@ -1806,14 +1819,14 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it('after a known failure with nobody gone, the same request goes again with the same key', async () => {
         const { batchId, emails, key } = await inDoubtBatch();
         await s.sendQueue.markKnownFailure(batchId, 'w1', '503');
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w1', NOW + MINUTE, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: false });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w1', NOW + MINUTE, NOW + MINUTE, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: false });
       });
 
       it('in doubt: the identical request and key are replayed, even for someone who left since', async () => {
         const { b, batchId, emails, key } = await inDoubtBatch();
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + LEASE, NOW + 2 * LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
         expect(await s.sendQueue.batch(batchId)).toMatchObject({ attempts: 2, idempotencyKey: key, payload: batchRequest(emails).payload });
         expect((await deliveryOf(b, 1)).status).toBe('queued');
       });
@@ -1823,7 +1836,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
         await s.sendQueue.markKnownFailure(batchId, 'w1', 'late answer');
         await s.subscribers.unsubscribe(b, NOW + LEASE, {});
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + LEASE, NOW + 2 * LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
       });
 
       it('in doubt past the replay window, counted from the first attempt: held for staff and never claimed again', async () => {
@@ -1831,16 +1844,16 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         // A replay inside the window does not move the window's start.
         const t1 = NOW + 12 * HOUR;
         expect(await s.sendQueue.claimStale(t1, t1, 'w2', t1 + LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', t1, t1 + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', t1, t1, t1 + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
         const t2 = NOW + REPLAY_WINDOW_MS + 1;
         expect(await s.sendQueue.claimStale(t2, t2, 'w3', t2 + LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2 + LEASE, null, schedule, envelope))).toEqual({ kind: 'held' });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2, t2 + LEASE, null, schedule, envelope))).toEqual({ kind: 'held' });
 
         expect(await s.sendQueue.batch(batchId)).toMatchObject({ status: 'held', leaseOwner: null, attempts: 2 });
         const held = await s.sendQueue.held();
         expect(held).toEqual([{ id: batchId, createdAt: NOW, firstAttemptAt: NOW, attempts: 2, lastError: expect.any(String), deliveries: 2, kinds: 'sequence' }]);
         expect(await s.sendQueue.claimStale(t2 + 10 * LEASE, t2 + 10 * LEASE, 'w4', t2 + 11 * LEASE)).toBeNull();
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2 + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t2, t2, t2 + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
       });
 
       it('empty when every delivery was dropped: the batch is failed and nothing is left to claim', async () => {
@@ -1848,7 +1861,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const claim = await s.sendQueue.claimDue(NOW, 10, 'w1', NOW + LEASE, schedule);
         const fresh = await render(claim.batchId!);
         await s.subscribers.suppress({ emailHash: hashOf('a@example.org'), reason: 'bounced', at: NOW + MINUTE });
-        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + LEASE, fresh, schedule, envelope))).toEqual({ kind: 'empty', dropped: 1 });
+        expect(flat(await s.sendQueue.beginAttempt(claim.batchId!, 'w1', NOW + MINUTE, NOW + MINUTE, NOW + LEASE, fresh, schedule, envelope))).toEqual({ kind: 'empty', dropped: 1 });
         expect(await batchRow(claim.batchId!)).toMatchObject({ status: 'failed', payload: null, leaseOwner: null });
         const d = await deliveryOf(a, 1);
         expect(d.status).toBe('dropped');
@@ -1863,7 +1876,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.sendQueue.release(batchId, 'w1', null, 'timeout', false);
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + MINUTE, NOW + MINUTE, 'w2', NOW + MINUTE + LEASE)).toBe(batchId);
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE, NOW + MINUTE + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails, body: bytes(batchRequest(emails).body), idempotencyKey: key, dropped: 0, replay: true });
         expect((await batchRow(batchId)).lastError).toBe('timeout');
       });
 
@@ -1873,7 +1886,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.subscribers.unsubscribe(b, NOW + MINUTE, {});
         expect(await s.sendQueue.claimStale(NOW + MINUTE, NOW + MINUTE, 'w2', NOW + MINUTE + LEASE)).toBe(batchId);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w2', NOW + MINUTE, NOW + MINUTE, NOW + MINUTE + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
       });
 
       it('by someone who no longer holds the batch, changes nothing', async () => {
@@ -1916,7 +1929,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       it("a late second settle (the former owner's answer after a takeover) changes nothing", async () => {
         const { a, batchId, emails } = await inDoubtBatch();
         expect(await s.sendQueue.claimStale(NOW + LEASE, NOW + LEASE, 'w2', NOW + 2 * LEASE)).toBe(batchId);
-        await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + 2 * LEASE, null, schedule, envelope);
+        await s.sendQueue.beginAttempt(batchId, 'w2', NOW + LEASE, NOW + LEASE, NOW + 2 * LEASE, null, schedule, envelope);
         await s.sendQueue.settle(batchId, accepted(emails), NOW + LEASE, schedule);
         const settled = await batchRow(batchId);
         const subscriber = await s.subscribers.byId(a);
@@ -1968,7 +1981,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const a = await pending('a@example.org');
         const b = await pending('b@example.org');
         const batchId = (await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE))!;
-        const begun = await s.sendQueue.beginAttempt(batchId, 'w1', NOW, NOW + LEASE, await render(batchId), schedule, envelope);
+        const begun = await s.sendQueue.beginAttempt(batchId, 'w1', NOW, NOW, NOW + LEASE, await render(batchId), schedule, envelope);
         if (begun.kind !== 'send') throw new Error(begun.kind);
         const da = deliveryIdOf(emailTo(begun.emails, 'a@example.org'));
         const db = deliveryIdOf(emailTo(begun.emails, 'b@example.org'));
@@ -2005,8 +2018,8 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect((await s.sendQueue.items(x)).map((i) => i.deliveryId)).toEqual(partA.map(deliveryIdOf));
         expect((await s.sendQueue.items(y)).map((i) => i.deliveryId).sort()).toEqual(partBC.map(deliveryIdOf).sort());
 
-        expect(flat(await s.sendQueue.beginAttempt(y, 'w2', NOW + MINUTE, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
-        expect(flat(await s.sendQueue.beginAttempt(y, 'w1', NOW + MINUTE, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails: partBC, body: bytes(batchRequest(partBC).body), idempotencyKey: batchRequest(partBC).idempotencyKey, dropped: 0, replay: false });
+        expect(flat(await s.sendQueue.beginAttempt(y, 'w2', NOW + MINUTE, NOW + MINUTE, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'lost' });
+        expect(flat(await s.sendQueue.beginAttempt(y, 'w1', NOW + MINUTE, NOW + MINUTE, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails: partBC, body: bytes(batchRequest(partBC).body), idempotencyKey: batchRequest(partBC).idempotencyKey, dropped: 0, replay: false });
         // Until its owner's lease runs out, nobody else takes a part over.
         expect(await s.sendQueue.claimStale(NOW + MINUTE, NOW + MINUTE, 'w2', NOW + 2 * LEASE)).toBeNull();
         expect(await s.sendQueue.claimStale(NOW + MINUTE + LEASE, NOW + MINUTE + LEASE, 'w2', NOW + 2 * LEASE)).toBe(x);
@@ -2018,7 +2031,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const run = await inDoubtBatch();
         const t = NOW + REPLAY_WINDOW_MS + HOUR;
         expect(await s.sendQueue.claimStale(t, t, 'w2', t + LEASE)).toBe(run.batchId);
-        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t + LEASE, null, schedule, envelope))).toEqual({ kind: 'held' });
+        expect(flat(await s.sendQueue.beginAttempt(run.batchId, 'w2', t, t, t + LEASE, null, schedule, envelope))).toEqual({ kind: 'held' });
         return { ...run, t };
       }
 
@@ -2030,11 +2043,11 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.resolveHeld(batchId, 'resend', t + 2 * MINUTE, schedule)).toBe(false);
         expect(await s.sendQueue.claimStale(t + 2 * MINUTE, t + 2 * MINUTE, 'w3', t + 2 * MINUTE + LEASE)).toBe(batchId);
         const onlyA = [emailTo(emails, 'a@example.org')];
-        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
+        expect(flat(await s.sendQueue.beginAttempt(batchId, 'w3', t + 2 * MINUTE, t + 2 * MINUTE, t + 2 * MINUTE + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails: onlyA, body: bytes(batchRequest(onlyA).body), idempotencyKey: batchRequest(onlyA).idempotencyKey, dropped: 1, replay: false });
         // A new request: its replay window starts now, so a crash now is replayed, not held again.
         const t2 = t + 2 * MINUTE + LEASE;
         expect(await s.sendQueue.claimStale(t2, t2, 'w4', t2 + LEASE)).toBe(batchId);
-        expect((await s.sendQueue.beginAttempt(batchId, 'w4', t2, t2 + LEASE, null, schedule, envelope)).kind).toBe('send');
+        expect((await s.sendQueue.beginAttempt(batchId, 'w4', t2, t2, t2 + LEASE, null, schedule, envelope)).kind).toBe('send');
       });
 
       it("'sent': every queued delivery settled as sent and the subscribers move on", async () => {
@@ -2074,7 +2087,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.claimQueued(NOW, 10, 'w2', NOW + LEASE)).toBeNull();
         expect(await s.sendQueue.claimStale(NOW, NOW, 'w2', NOW + LEASE)).toBeNull();
 
-        expect(flat(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails: tagged, body: bytes(batchRequest(tagged).body), idempotencyKey: batchRequest(tagged).idempotencyKey, dropped: 0, replay: false });
+        expect(flat(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW, NOW, NOW + LEASE, null, schedule, envelope))).toEqual({ kind: 'send', emails: tagged, body: bytes(batchRequest(tagged).body), idempotencyKey: batchRequest(tagged).idempotencyKey, dropped: 0, replay: false });
         expect(await s.sendQueue.settle(batchId!, [{ deliveryId: id, providerId: 'p-test' }], NOW + 1000, schedule)).toEqual({ sent: 1, failed: 0, completed: 0 });
         expect(await s.sendQueue.delivery(id)).toEqual({ id, status: 'sent', providerId: 'p-test', error: null, sentAt: NOW + 1000 });
       });
@@ -2200,7 +2213,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await s.sendQueue.items(batchId!)).toEqual([
           expect.objectContaining({ deliveryId: out.deliveryId, kind: 'resend', step: 1, templateId: 'step-1', subscriberId: id, email: 'a@example.org', status: 'active', suppressed: false }),
         ]);
-        const begun = await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), schedule, envelope);
+        const begun = await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), schedule, envelope);
         expect(begun.kind).toBe('send');
         expect(await s.sendQueue.settle(batchId!, [{ deliveryId: out.deliveryId, providerId: 'p-again' }], NOW + HOUR, schedule)).toEqual({ sent: 1, failed: 0, completed: 0 });
 
@@ -2226,7 +2239,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect((await facts(a)).seen).toMatchObject({ stepSent: true, resendQueued: true });
         const batchId = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
         expect((await facts(a)).seen).toMatchObject({ resendQueued: true });
-        await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), schedule, envelope);
+        await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), schedule, envelope);
         await s.sendQueue.settle(batchId!, accepted((await render(batchId!)).emails), NOW + HOUR, schedule);
         expect((await facts(a)).seen).toMatchObject({ resendQueued: false });
 
@@ -2263,7 +2276,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await seen(a)).toMatchObject({ lastResentAt: NOW + HOUR, resendQueued: true });
         expect((await seen(a, 2)).lastResentAt).toBeNull();
         const batchId = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
-        await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), schedule, envelope);
+        await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), schedule, envelope);
         await s.sendQueue.settle(batchId!, accepted((await render(batchId!)).emails), NOW + HOUR, schedule);
         expect(await seen(a)).toMatchObject({ lastResentAt: NOW + HOUR, resendQueued: false });
 
@@ -2272,7 +2285,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await s.sendQueue.enqueueResend({ subscriberId: d, ...step1, now: NOW + HOUR }, allow);
         await s.subscribers.suppress({ emailHash: hashOf('d@example.org'), reason: 'bounced', at: NOW + HOUR });
         const dropped = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
-        expect(await s.sendQueue.beginAttempt(dropped!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(dropped!), schedule, envelope)).toEqual({ kind: 'empty', dropped: 1 });
+        expect(await s.sendQueue.beginAttempt(dropped!, 'w1', NOW + HOUR, NOW + HOUR, NOW + HOUR + LEASE, await render(dropped!), schedule, envelope)).toEqual({ kind: 'empty', dropped: 1 });
         expect((await seen(d)).lastResentAt).toBeNull();
       });
 
@@ -2288,7 +2301,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const out = await s.sendQueue.enqueueResend({ subscriberId: id, ...step1, now: NOW + HOUR }, allow);
         await s.subscribers.unsubscribe(id, NOW + HOUR, {});
         const batchId = await s.sendQueue.claimQueued(NOW + HOUR, 10, 'w1', NOW + HOUR + LEASE);
-        expect(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), schedule, envelope)).toEqual({ kind: 'empty', dropped: 1 });
+        expect(await s.sendQueue.beginAttempt(batchId!, 'w1', NOW + HOUR, NOW + HOUR, NOW + HOUR + LEASE, await render(batchId!), schedule, envelope)).toEqual({ kind: 'empty', dropped: 1 });
         expect(await s.sendQueue.delivery(out.ok ? out.deliveryId : -1)).toMatchObject({ status: 'dropped', error: 'dropped: unsubscribed' });
       });
     });
@@ -2554,7 +2567,7 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         const first = await sendDue(NOW);
         const second = await sendDue(NOW + 2 * 24 * HOUR);
         const conf = await s.sendQueue.claimQueued(NOW, 10, 'w1', NOW + LEASE);
-        const confBegun = await s.sendQueue.beginAttempt(conf!, 'w1', NOW, NOW + LEASE, await render(conf!), schedule, envelope);
+        const confBegun = await s.sendQueue.beginAttempt(conf!, 'w1', NOW, NOW, NOW + LEASE, await render(conf!), schedule, envelope);
         if (confBegun.kind !== 'send') throw new Error(confBegun.kind);
         await s.sendQueue.settle(conf!, accepted(confBegun.emails), NOW, schedule);
         const prov = (emails: OutgoingEmail[], to: string) => `prov-${deliveryIdOf(emailTo(emails, to))}`;
