@@ -30,8 +30,11 @@ const DUE_COLUMNS = `s.id, e.id AS enrolmentId, e.sequence, s.status, s.email, s
              EXISTS (SELECT 1 FROM enrolments o WHERE o.subscriber_id = s.id AND o.id <> e.id AND o.ended_at IS NULL
                      AND o.next_step IS NOT NULL AND o.next_send_at IS NULL) AS otherInFlight`;
 
+/** The step ids a group_concat of steps lists (none when null). */
+const stepsOf = (concatenated: string | null): number[] => (concatenated ? concatenated.split(',').map(Number) : []);
+
 function dueRow(raw: RawDue): DueRow {
-  return { ...raw, suppressed: raw.suppressed === 1, otherInFlight: raw.otherInFlight === 1, received: raw.received ? raw.received.split(',').map(Number) : [] };
+  return { ...raw, suppressed: raw.suppressed === 1, otherInFlight: raw.otherInFlight === 1, received: stepsOf(raw.received) };
 }
 
 export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
@@ -300,8 +303,7 @@ export function sqliteSendQueueStore(db: SqliteDb): SendQueueStore {
         if (ok) q.lastSent.run(now, item.enrolmentId);
         const sub = { subscriberId: item.subscriberId, enrolmentId: item.enrolmentId, sequence: item.sequence, timezone: item.timezone, confirmedAt: item.startedAt };
         // Read before this batch's statuses changed: settling changes none of them to dropped, so the steps are the same.
-        const received = item.received === null ? [] : item.received.split(',').map(Number);
-        if (advance(schedule, sub, item.step, now, now, false, received)) completed++;
+        if (advance(schedule, sub, item.step, now, now, false, stepsOf(item.received))) completed++;
       } else if (item.kind === 'confirmation') {
         if (ok) q.activity.run(item.subscriberId, 'confirmation_sent', now, null);
         else q.confirmationFailed.run(now, item.subscriberId);
