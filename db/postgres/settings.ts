@@ -2,6 +2,17 @@ import type pg from 'pg';
 import type { SettingsStore } from '../stores.js';
 
 /**
+ * The upsert that moves a counter on: the proposed row's value is
+ * "now:hits", its updated_at the time; within the stored window (`window` ms
+ * long) the hits are added to its count, else the window starts again there.
+ */
+const addHits = (window: string) => `ON CONFLICT (key) DO UPDATE SET
+      value = CASE WHEN split_part(worker_state.value, ':', 1)::bigint + ${window}::bigint > excluded.updated_at
+                   THEN split_part(worker_state.value, ':', 1) || ':' || (split_part(worker_state.value, ':', 2)::int + split_part(excluded.value, ':', 2)::int)
+                   ELSE excluded.value END,
+      updated_at = excluded.updated_at`;
+
+/**
  * Counts one hit in a fixed-window counter, the row's value as
  * "windowStart:count": the statement with the key, the time (ms) and the
  * window at the placeholders given, so a caller can run it inside a larger
@@ -9,11 +20,7 @@ import type { SettingsStore } from '../stores.js';
  */
 export function countHitSql(key: string, now: string, window: string, onlyWith?: string): string {
   return `INSERT INTO worker_state (key, value, updated_at) SELECT ${key}, ${now}::bigint || ':1', ${now}${onlyWith ? ` FROM ${onlyWith}` : ''}
-    ON CONFLICT (key) DO UPDATE SET
-      value = CASE WHEN split_part(worker_state.value, ':', 1)::bigint + ${window}::bigint > ${now}::bigint
-                   THEN split_part(worker_state.value, ':', 1) || ':' || (split_part(worker_state.value, ':', 2)::int + 1)
-                   ELSE ${now}::bigint || ':1' END,
-      updated_at = ${now}`;
+    ${addHits(window)}`;
 }
 
 function parseHits(value: string) {
@@ -31,15 +38,10 @@ export function hitsIn(value: string | null | undefined, now: number, windowMs: 
 type Hits = { count: number; windowStart: number };
 type WaitingHit = { key: string; now: number; resolve(hits: Hits): void; reject(error: unknown): void };
 
-// Every key of one statement moves on by its own number of hits (the n of the
-// proposed value "now:n"); the window is one for the statement.
+// Every key of one statement moves on by its own number of hits; the window is one for the statement.
 const COUNT_HITS = `INSERT INTO worker_state (key, value, updated_at)
   SELECT key, now || ':' || n, now FROM unnest($1::text[], $2::bigint[], $3::int[]) WITH ORDINALITY AS h(key, now, n, i) ORDER BY i
-  ON CONFLICT (key) DO UPDATE SET
-    value = CASE WHEN split_part(worker_state.value, ':', 1)::bigint + $4::bigint > excluded.updated_at
-                 THEN split_part(worker_state.value, ':', 1) || ':' || (split_part(worker_state.value, ':', 2)::int + split_part(excluded.value, ':', 2)::int)
-                 ELSE excluded.value END,
-    updated_at = excluded.updated_at
+  ${addHits('$4')}
   RETURNING key, value`;
 
 /**
