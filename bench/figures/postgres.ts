@@ -6,11 +6,9 @@
 // - signup: POST /subscribe requests/s on PostgreSQL vs on SQLite.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { serve } from '@hono/node-server';
 import { postgresStores, type PostgresStores } from '../../db/postgres/index.js';
 import { sqliteStores } from '../../db/sqlite/index.js';
 import type { Stores } from '../../db/stores.js';
@@ -20,13 +18,13 @@ import { loadEnv } from '../../src/env.js';
 import { createLogger } from '../../src/logger.js';
 import { emailHash } from '../../src/address.js';
 import { renderSequenceEmail } from '../../src/mail/render.js';
-import type { Transport } from '../../src/mail/transport.js';
 import { createPacer, realSleep } from '../../src/nurture/pacer.js';
 import { SEQUENCES } from '../../src/nurture/sequence.js';
 import { runTick } from '../../src/nurture/tick.js';
 import type { Figure } from '../report.js';
 import { startFakeProcess } from '../support/fake-client.js';
 import { loadFromOwnProcess } from '../support/load.js';
+import { nullTransport, serveOn } from '../support/serve.js';
 import { BENCH_PG_URL, freshDatabase } from '../support/postgres.js';
 import { BENCH_SECRET } from '../support/seed.js';
 
@@ -86,11 +84,6 @@ async function rearm(stores: PostgresStores, due: number, now: number) {
   await stores.pool.query('UPDATE enrolments SET last_sent_at = NULL WHERE subscriber_id <= $1', [due]);
 }
 
-function nullTransport(): Transport {
-  let n = 0;
-  return { name: 'memory', sendBatch: async (emails) => emails.map(() => ({ id: `null-${++n}` })) };
-}
-
 async function workersRun(fake: Awaited<ReturnType<typeof startFakeProcess>>, workers: number) {
   const db = await freshDatabase(`w${workers}`);
   const stores = await postgresStores(db.url, { max: 2 });
@@ -120,13 +113,6 @@ async function workersRun(fake: Awaited<ReturnType<typeof startFakeProcess>>, wo
   const span = (stats.lastAt - stats.firstAt) / 1000 + 1 / LIMIT;
   const requests = Object.values(stats.statuses).reduce((a, b) => a + b, 0);
   return { share: WORKER_EMAILS / span / (LIMIT * 100), tooMany: stats.statuses['429'] ?? 0, requests, seconds };
-}
-
-type Served = { url: string; close(): Promise<void> };
-function serveOn(fetch: (req: Request, env?: unknown) => Response | Promise<Response>): Promise<Served> {
-  return new Promise((resolve) => {
-    const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve({ url: `http://127.0.0.1:${info.port}`, close: () => new Promise<void>((r) => server.close(() => r())) }));
-  });
 }
 
 async function signupRate(stores: Stores): Promise<number> {

@@ -1,8 +1,6 @@
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
 import type autocannon from 'autocannon';
 import { Hono } from 'hono';
 import { openSqlite as openDb } from '../../db/sqlite/client.js';
@@ -14,9 +12,9 @@ import { systemClock } from '../../src/clock.js';
 import { resolveConfig } from '../../src/config.js';
 import { loadEnv } from '../../src/env.js';
 import { createLogger } from '../../src/logger.js';
-import type { Transport } from '../../src/mail/transport.js';
 import type { Figure } from '../report.js';
 import { loadFromOwnProcess } from '../support/load.js';
+import { nullTransport, serveOn } from '../support/serve.js';
 
 // Requests per second of POST /subscribe (a new address each time: insert,
 // activity, delivery row, confirmation rendered and handed to the transport)
@@ -24,16 +22,6 @@ import { loadFromOwnProcess } from '../support/load.js';
 // and loaded by autocannon from a process of its own, in the same run.
 const SECONDS = 5;
 const CONNECTIONS = 10;
-
-type Served = { url: string; close(): Promise<void> };
-
-function serveOn(fetch: (req: Request, env?: unknown) => Response | Promise<Response>): Promise<Served> {
-  return new Promise((resolve) => {
-    const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
-      resolve({ url: `http://127.0.0.1:${info.port}`, close: () => new Promise<void>((r) => server.close(() => r())) }),
-    );
-  });
-}
 
 type Load = { rps: number; cpuUsPerRequest: number };
 
@@ -46,20 +34,6 @@ async function load(opts: autocannon.Options, settle: () => Promise<void> = asyn
   // A form signup answers 303 to the sent page (post, redirect, get); anything 4xx or 5xx is a failure.
   if (result.errors > 0 || result.failed > 0) throw new Error(`${opts.url}: ${result.errors} errors, ${result.failed} 4xx/5xx answers`);
   return { rps: result.rps, cpuUsPerRequest: (used.user + used.system) / result.total };
-}
-
-/** Sends nothing: the figure is about our code, not a provider. */
-function nullTransport(): Transport & { count: number } {
-  let n = 0;
-  return {
-    name: 'memory',
-    get count() {
-      return n;
-    },
-    async sendBatch(emails) {
-      return emails.map(() => ({ id: `null-${++n}` }));
-    },
-  };
 }
 
 export async function run(): Promise<Figure[]> {
